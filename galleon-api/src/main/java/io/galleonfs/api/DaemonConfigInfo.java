@@ -1,0 +1,26 @@
+package io.galleonfs.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+
+/** The effective configuration of a node (defaults, then the TOML file, then flags), for {@code daemon config}. */
+public record DaemonConfigInfo(
+        @JsonProperty("storage_path") String storagePath,
+        @JsonProperty("block_size") int blockSize,
+        @JsonProperty("bind_address") String bindAddress,
+        @JsonProperty("ipc_address") String ipcAddress,
+        @JsonProperty("peer_addresses") List<String> peerAddresses,
+        @JsonProperty("replication_strategy") String replicationStrategy,
+        @JsonProperty("persistence_level") String persistenceLevel,
+        @JsonProperty("mount_point") String mountPoint,
+        @JsonProperty("config_file") String configFile,
+        String zone,
+        Map<String, String> labels,
+        @JsonProperty("min_replicas") int minReplicas,
+        @JsonProperty("max_replicas") int maxReplicas,
+        @JsonProperty("journal_size_bytes") long journalSizeBytes,
+        @JsonProperty("checkpoint_interval_seconds") long checkpointIntervalSeconds,
+        @JsonProperty("health_check_interval_seconds") long healthCheckIntervalSeconds,
+        @JsonProperty("encryption_at_rest") boolean encryptionAtRest) {
+}

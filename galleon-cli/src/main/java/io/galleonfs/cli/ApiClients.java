@@ -1,0 +1,25 @@
+package io.galleonfs.cli;
+
+import io.galleonfs.api.GalleonApi;
+import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+
+/** Builds the typed REST client for the daemon named by {@code --daemon-address}. */
+final class ApiClients {
+    private ApiClients() {
+    }
+
+    static GalleonApi api() {
+        return QuarkusRestClientBuilder.newBuilder()
+                .baseUri(baseUri())
+                .connectTimeout(3, TimeUnit.SECONDS)
+                .readTimeout(120, TimeUnit.SECONDS)
+                .build(GalleonApi.class);
+    }
+
+    static URI baseUri() {
+        String addr = GalleonCli.daemonAddress();
+        return URI.create(addr.startsWith("http://") || addr.startsWith("https://") ? addr : "http://" + addr);
+    }
+}

@@ -1,0 +1,72 @@
+package io.galleonfs.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import java.net.ConnectException;
+import java.nio.channels.UnresolvedAddressException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/** Turns any failure into one readable line on stderr and a non-zero exit code; stack traces never reach users. */
+final class ErrorHandler implements IExecutionExceptionHandler {
+    static final int FAILED = 1;
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cmd, ParseResult parsed) {
+        cmd.getErr().println("error: " + describe(e));
+        return FAILED;
+    }
+
+    static String describe(Throwable e) {
+        if (e instanceof CliException ce) {
+            return ce.getMessage();
+        }
+        if (e instanceof WebApplicationException wae) {
+            return problemDetail(wae);
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException || t instanceof UnresolvedAddressException
+                    || (t.getClass().getName().contains("ConnectException"))) {
+                return "cannot reach the GalleonFS daemon at " + GalleonCli.daemonAddress()
+                        + " (connection refused); is it running? start one with: galleonfs -d";
+            }
+            if (t instanceof WebApplicationException wae) {
+                return problemDetail(wae);
+            }
+        }
+        if (e instanceof ProcessingException) {
+            return "talking to the daemon at " + GalleonCli.daemonAddress() + " failed: " + rootMessage(e);
+        }
+        return rootMessage(e);
+    }
+
+    private static String problemDetail(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        try {
+            JsonNode body = Printer.JSON.readTree(e.getResponse().readEntity(String.class));
+            if (body.hasNonNull("detail")) {
+                return body.get("detail").asText() + " (HTTP " + status + ")";
+            }
+        } catch (Exception ignored) {
+            // not a problem body: fall through to the status line
+        }
+        return "the daemon answered HTTP " + status;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** A failure the CLI itself detected, with a message meant for users. */
+    static final class CliException extends RuntimeException {
+        CliException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package io.galleonfs.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** Renders results as aligned tables for people or as JSON/YAML for scripts. */
+final class Printer {
+    static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
+
+    private Printer() {
+    }
+
+    /** Prints {@code value} as JSON or YAML, or calls {@code table} for the human form. */
+    static void print(PrintStream out, OutputOption.Output format, Object value, Consumer<PrintStream> table) {
+        try {
+            switch (format) {
+                case json -> out.println(JSON.writeValueAsString(value));
+                case yaml -> out.print(YAML.writeValueAsString(value));
+                case table -> table.accept(out);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A column-aligned table with a header row. */
+    static final class Table {
+        private final List<String[]> rows = new ArrayList<>();
+
+        Table(String... header) {
+            rows.add(header);
+        }
+
+        Table row(Object... cells) {
+            String[] r = new String[cells.length];
+            for (int i = 0; i < cells.length; i++) {
+                r[i] = cells[i] == null ? "-" : cells[i].toString();
+            }
+            rows.add(r);
+            return this;
+        }
+
+        void print(PrintStream out) {
+            int cols = rows.getFirst().length;
+            int[] width = new int[cols];
+            for (String[] r : rows) {
+                for (int i = 0; i < cols; i++) {
+                    width[i] = Math.max(width[i], r[i].length());
+                }
+            }
+            for (String[] r : rows) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < cols; i++) {
+                    sb.append(r[i]);
+                    if (i < cols - 1) {
+                        sb.append(" ".repeat(width[i] - r[i].length() + 2));
+                    }
+                }
+                out.println(sb.toString().stripTrailing());
+            }
+        }
+    }
+
+    /** Key/value lines for one object. */
+    static void fields(PrintStream out, Object... keyValues) {
+        int w = 0;
+        for (int i = 0; i < keyValues.length; i += 2) {
+            w = Math.max(w, keyValues[i].toString().length());
+        }
+        for (int i = 0; i < keyValues.length; i += 2) {
+            Object v = keyValues[i + 1];
+            out.println(keyValues[i] + ":" + " ".repeat(w - keyValues[i].toString().length() + 1) + (v == null ? "-" : v));
+        }
+    }
+}

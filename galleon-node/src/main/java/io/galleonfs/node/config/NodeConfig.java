@@ -1,0 +1,232 @@
+package io.galleonfs.node.config;
+
+import io.galleonfs.api.DaemonConfigInfo;
+import io.galleonfs.api.Sizes;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The validated, effective configuration of one node. It is built from a flat map of canonical keys (the TOML file's
+ * key names) so that defaults, the TOML file, command-line flags and Quarkus config properties all merge the same way.
+ */
+public record NodeConfig(
+        Path storagePath,
+        int blockSize,
+        HostPort bindAddress,
+        HostPort ipcAddress,
+        List<HostPort> peerAddresses,
+        ReplicationStrategy replicationStrategy,
+        PersistenceLevel persistenceLevel,
+        Optional<Path> mountPoint,
+        Optional<Path> configFile,
+        String zone,
+        Map<String, String> labels,
+        int minReplicas,
+        int maxReplicas,
+        long journalSizeBytes,
+        long checkpointIntervalSeconds,
+        long healthCheckIntervalSeconds,
+        boolean autoJoin,
+        boolean encryptionAtRest) {
+
+    /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
+    public static final String PROPERTY_PREFIX = "galleon.";
+
+    public static final List<String> KEYS = List.of(
+            "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
+            "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
+            "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
+            "tls_enabled", "auth_required");
+
+    /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
+    public static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("storage_path", "./galleonfs_storage");
+        d.put("block_size", "4096");
+        d.put("bind_address", "127.0.0.1:8080");
+        d.put("ipc_address", "127.0.0.1:8090");
+        d.put("peer_addresses", "");
+        d.put("replication_strategy", "synchronous");
+        d.put("persistence_level", "enhanced");
+        d.put("zone", "default");
+        d.put("labels", "");
+        d.put("min_replicas", "1");
+        d.put("max_replicas", "5");
+        d.put("journal_size", "256MB");
+        d.put("checkpoint_interval", "300");
+        d.put("health_check_interval", "30");
+        d.put("auto_join", "true");
+        d.put("encryption_at_rest", "true");
+        d.put("tls_enabled", "false");
+        d.put("auth_required", "false");
+        return d;
+    }
+
+    /**
+     * Validates a merged key map.
+     *
+     * @throws IllegalArgumentException with one readable line naming the bad key and value
+     */
+    public static NodeConfig resolve(Map<String, String> merged) {
+        Map<String, String> m = new LinkedHashMap<>(defaults());
+        merged.forEach((k, v) -> {
+            if (!KEYS.contains(k)) {
+                throw new IllegalArgumentException("unknown configuration key '" + k + "'");
+            }
+            if (v != null) {
+                m.put(k, v);
+            }
+        });
+        int blockSize = parseInt("block_size", m.get("block_size"));
+        if (blockSize < 512 || blockSize > (1 << 20) || Integer.bitCount(blockSize) != 1) {
+            throw new IllegalArgumentException("block size " + blockSize + " is invalid: it must be a power of two from 512 to 1048576");
+        }
+        HostPort bind = HostPort.parse("bind address", m.get("bind_address"));
+        HostPort ipc = HostPort.parse("ipc address", m.get("ipc_address"));
+        if (bind.equals(ipc)) {
+            throw new IllegalArgumentException("bind address and ipc address are both " + bind + "; they must differ");
+        }
+        List<HostPort> peers = new ArrayList<>();
+        for (String p : splitList(m.get("peer_addresses"))) {
+            peers.add(HostPort.parse("peer address", p));
+        }
+        int minReplicas = parseInt("min_replicas", m.get("min_replicas"));
+        int maxReplicas = parseInt("max_replicas", m.get("max_replicas"));
+        if (minReplicas < 1 || maxReplicas < minReplicas || maxReplicas > 16) {
+            throw new IllegalArgumentException("replica bounds min_replicas=" + minReplicas + " max_replicas=" + maxReplicas
+                    + " are invalid: need 1 <= min_replicas <= max_replicas <= 16");
+        }
+        long journal;
+        try {
+            journal = Sizes.parse(m.get("journal_size"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("journal_size: " + e.getMessage());
+        }
+        if (journal < (4L << 20)) {
+            throw new IllegalArgumentException("journal_size " + m.get("journal_size") + " is too small: at least 4M");
+        }
+        long checkpoint = parsePositiveLong("checkpoint_interval", m.get("checkpoint_interval"));
+        long health = parsePositiveLong("health_check_interval", m.get("health_check_interval"));
+        if (parseBool("tls_enabled", m.get("tls_enabled"))) {
+            throw new IllegalArgumentException("tls_enabled = true is not supported by this version of GalleonFS yet; set it to false");
+        }
+        if (parseBool("auth_required", m.get("auth_required"))) {
+            throw new IllegalArgumentException("auth_required = true is not supported by this version of GalleonFS yet; set it to false");
+        }
+        String zone = m.get("zone").trim();
+        if (zone.isEmpty()) {
+            throw new IllegalArgumentException("zone is empty");
+        }
+        String storage = m.get("storage_path");
+        if (storage == null || storage.isBlank()) {
+            throw new IllegalArgumentException("storage path is empty");
+        }
+        String mount = m.get("mount_point");
+        String cfgFile = m.get("config_file");
+        return new NodeConfig(
+                Path.of(storage).toAbsolutePath().normalize(),
+                blockSize,
+                bind,
+                ipc,
+                List.copyOf(peers),
+                ReplicationStrategy.parse(m.get("replication_strategy")),
+                PersistenceLevel.parse(m.get("persistence_level")),
+                mount == null || mount.isBlank() ? Optional.empty() : Optional.of(Path.of(mount).toAbsolutePath().normalize()),
+                cfgFile == null || cfgFile.isBlank() ? Optional.empty() : Optional.of(Path.of(cfgFile).toAbsolutePath().normalize()),
+                zone,
+                parseLabels(m.get("labels")),
+                minReplicas,
+                maxReplicas,
+                journal,
+                checkpoint,
+                health,
+                parseBool("auto_join", m.get("auto_join")),
+                parseBool("encryption_at_rest", m.get("encryption_at_rest")));
+    }
+
+    /** The canonical key map of this configuration, inverse of {@link #resolve}. */
+    public Map<String, String> toKeyMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("storage_path", storagePath.toString());
+        m.put("block_size", Integer.toString(blockSize));
+        m.put("bind_address", bindAddress.toString());
+        m.put("ipc_address", ipcAddress.toString());
+        m.put("peer_addresses", String.join(",", peerAddresses.stream().map(HostPort::toString).toList()));
+        m.put("replication_strategy", replicationStrategy.wire());
+        m.put("persistence_level", persistenceLevel.wire());
+        mountPoint.ifPresent(p -> m.put("mount_point", p.toString()));
+        configFile.ifPresent(p -> m.put("config_file", p.toString()));
+        m.put("zone", zone);
+        m.put("labels", String.join(",", labels.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList()));
+        m.put("min_replicas", Integer.toString(minReplicas));
+        m.put("max_replicas", Integer.toString(maxReplicas));
+        m.put("journal_size", Long.toString(journalSizeBytes));
+        m.put("checkpoint_interval", Long.toString(checkpointIntervalSeconds));
+        m.put("health_check_interval", Long.toString(healthCheckIntervalSeconds));
+        m.put("auto_join", Boolean.toString(autoJoin));
+        m.put("encryption_at_rest", Boolean.toString(encryptionAtRest));
+        return m;
+    }
+
+    public DaemonConfigInfo toInfo() {
+        return new DaemonConfigInfo(storagePath.toString(), blockSize, bindAddress.toString(), ipcAddress.toString(),
+                peerAddresses.stream().map(HostPort::toString).toList(), replicationStrategy.wire(), persistenceLevel.wire(),
+                mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
+                minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
+                encryptionAtRest);
+    }
+
+    static List<String> splitList(String text) {
+        if (text == null || text.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static Map<String, String> parseLabels(String text) {
+        Map<String, String> labels = new TreeMap<>();
+        for (String kv : splitList(text)) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("label '" + kv + "' is not KEY=VALUE");
+            }
+            labels.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+        }
+        return Map.copyOf(labels);
+    }
+
+    private static int parseInt(String key, String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(key.replace('_', ' ') + " '" + text + "' is not a whole number");
+        }
+    }
+
+    private static long parsePositiveLong(String key, String text) {
+        long v;
+        try {
+            v = Long.parseLong(text.trim());
+        } catch (NumberFormatException | NullPointerException e) {
+            throw new IllegalArgumentException(key + " '" + text + "' is not a whole number of seconds");
+        }
+        if (v <= 0) {
+            throw new IllegalArgumentException(key + " must be positive, got " + v);
+        }
+        return v;
+    }
+
+    private static boolean parseBool(String key, String text) {
+        return switch (text == null ? "" : text.trim().toLowerCase()) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " '" + text + "' is not true or false");
+        };
+    }
+}

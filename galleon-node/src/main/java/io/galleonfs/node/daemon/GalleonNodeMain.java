@@ -1,0 +1,80 @@
+package io.galleonfs.node.daemon;
+
+import io.galleonfs.node.config.NodeConfig;
+import io.galleonfs.node.config.TomlConfigFile;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.annotations.QuarkusMain;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+
+/**
+ * Entry point of {@code galleonfs -d}. Resolves and validates the whole configuration (defaults, then the TOML file,
+ * then flags) before Quarkus starts, so a bad value ends the process with one line on stderr and exit code 2.
+ */
+@QuarkusMain
+public final class GalleonNodeMain {
+
+    private GalleonNodeMain() {
+    }
+
+    public static void main(String... args) {
+        try {
+            DaemonFlags flags = new DaemonFlags();
+            CommandLine cl = new CommandLine(flags);
+            CommandLine.ParseResult parsed = cl.parseArgs(args);
+            if (parsed.isUsageHelpRequested()) {
+                cl.usage(System.out);
+                return;
+            }
+            if (parsed.isVersionHelpRequested()) {
+                cl.printVersionHelp(System.out);
+                return;
+            }
+            NodeConfig cfg = resolve(flags);
+            awaitPredecessor();
+            Preflight.check(cfg);
+            StorageLock.acquire(cfg.storagePath());
+            LaunchArgs.remember(args);
+            cfg.toKeyMap().forEach((k, v) -> System.setProperty(NodeConfig.PROPERTY_PREFIX + k, v));
+            System.setProperty("quarkus.http.host", cfg.ipcAddress().host());
+            System.setProperty("quarkus.http.port", Integer.toString(cfg.ipcAddress().port()));
+        } catch (CommandLine.ParameterException e) {
+            fail(e.getMessage() + " (see galleonfs -d --help)");
+        } catch (IllegalArgumentException | IllegalStateException | IOException e) {
+            fail(e.getMessage());
+        }
+        Quarkus.run(args);
+    }
+
+    static NodeConfig resolve(DaemonFlags flags) {
+        Map<String, String> merged = new LinkedHashMap<>();
+        Optional.ofNullable(flags.configFile()).map(Path::of).ifPresent(f -> merged.putAll(TomlConfigFile.read(f)));
+        merged.putAll(flags.givenKeys());
+        return NodeConfig.resolve(merged);
+    }
+
+    /** A successor started by {@code daemon restart} waits until its predecessor has released ports and locks. */
+    private static void awaitPredecessor() {
+        String pid = System.getenv(LaunchArgs.WAIT_FOR_PID_ENV);
+        if (pid == null || pid.isBlank()) {
+            return;
+        }
+        ProcessHandle.of(Long.parseLong(pid.trim())).ifPresent(p -> {
+            try {
+                p.onExit().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                fail("the previous daemon (pid " + pid + ") did not exit within 60 s; restart aborted");
+            }
+        });
+    }
+
+    private static void fail(String message) {
+        System.err.println("galleonfs: " + message);
+        System.exit(2);
+    }
+}

@@ -1,0 +1,64 @@
+package io.galleonfs.node.daemon;
+
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.config.NodeConfig;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Checks that the machine can honour a configuration before anything starts, so that a bad flag ends the daemon with
+ * one readable line instead of a stack trace halfway through start-up.
+ */
+public final class Preflight {
+    private Preflight() {
+    }
+
+    /** @throws IllegalArgumentException with one readable line */
+    public static void check(NodeConfig cfg) {
+        requireWritableDirectory("storage path", cfg.storagePath());
+        cfg.mountPoint().ifPresent(p -> requireWritableDirectory("mount point", p));
+        requireFreePort("ipc address", cfg.ipcAddress());
+        requireFreePort("bind address", cfg.bindAddress());
+    }
+
+    static void requireWritableDirectory(String what, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + " " + dir + " cannot be created: " + reason(e));
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(what + " " + dir + " is not a directory");
+        }
+        try {
+            Path probe = Files.createTempFile(dir, ".write-probe", ".tmp");
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + " " + dir + " is not writable: " + reason(e));
+        }
+    }
+
+    static void requireFreePort(String what, HostPort address) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(address.host(), address.port()));
+        } catch (BindException e) {
+            throw new IllegalArgumentException(what + " " + address + " cannot be used: " + reason(e)
+                    + " (is another daemon running? pick another port)");
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(what + " " + address + " has an unknown host");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + " " + address + " cannot be bound: " + reason(e));
+        }
+    }
+
+    private static String reason(IOException e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+}

@@ -1,0 +1,35 @@
+package io.galleonfs.node.meta;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.UUID;
+
+/**
+ * A change to cluster metadata. Commands carry every value they need (ids, timestamps) so that applying one is
+ * deterministic: the same sequence of commands yields the same state on every replica of the state machine.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "op")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = MetaCommand.CreateVolume.class, name = "create_volume"),
+    @JsonSubTypes.Type(value = MetaCommand.DeleteVolume.class, name = "delete_volume"),
+    @JsonSubTypes.Type(value = MetaCommand.ResizeVolume.class, name = "resize_volume"),
+    @JsonSubTypes.Type(value = MetaCommand.CreateStorageClass.class, name = "create_storage_class"),
+    @JsonSubTypes.Type(value = MetaCommand.DeleteStorageClass.class, name = "delete_storage_class"),
+})
+public sealed interface MetaCommand {
+
+    record CreateVolume(VolumeRecord volume) implements MetaCommand {
+    }
+
+    record DeleteVolume(UUID id) implements MetaCommand {
+    }
+
+    record ResizeVolume(UUID id, long newSizeBytes) implements MetaCommand {
+    }
+
+    record CreateStorageClass(StorageClassRecord storageClass) implements MetaCommand {
+    }
+
+    record DeleteStorageClass(String name) implements MetaCommand {
+    }
+}

@@ -1,0 +1,157 @@
+package io.galleonfs.node.meta;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * The deterministic metadata state machine: volumes and storage classes, changed only by {@link #apply}. Every
+ * validation that depends on state (unique names, classes in use) happens here, so all replicas decide alike.
+ * Not thread-safe: {@link MetadataStore} serialises access.
+ */
+public final class MetadataState {
+
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private long lastApplied;
+    private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
+    private final Map<String, StorageClassRecord> classes = new TreeMap<>();
+
+    public long lastApplied() {
+        return lastApplied;
+    }
+
+    public Collection<VolumeRecord> volumes() {
+        return volumes.values();
+    }
+
+    public Collection<StorageClassRecord> storageClasses() {
+        return classes.values();
+    }
+
+    public Optional<VolumeRecord> volume(UUID id) {
+        return Optional.ofNullable(volumes.get(id));
+    }
+
+    public Optional<VolumeRecord> volumeByName(String name) {
+        return volumes.values().stream().filter(v -> v.name().equals(name)).findFirst();
+    }
+
+    public Optional<StorageClassRecord> storageClass(String name) {
+        return Optional.ofNullable(classes.get(name));
+    }
+
+    public MetaResult apply(MetaCommand command) {
+        MetaResult result = switch (command) {
+            case MetaCommand.CreateVolume c -> createVolume(c.volume());
+            case MetaCommand.DeleteVolume d -> volumes.remove(d.id()) == null
+                    ? rejected(MetaResult.Reason.NOT_FOUND, "volume " + d.id() + " not found") : null;
+            case MetaCommand.ResizeVolume r -> resize(r);
+            case MetaCommand.CreateStorageClass c -> createClass(c.storageClass());
+            case MetaCommand.DeleteStorageClass d -> deleteClass(d.name());
+        };
+        if (result != null) {
+            return result;
+        }
+        lastApplied++;
+        return new MetaResult.Applied(lastApplied);
+    }
+
+    private MetaResult createVolume(VolumeRecord v) {
+        if (volumes.containsKey(v.id())) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume id " + v.id() + " already exists");
+        }
+        if (volumeByName(v.name()).isPresent()) {
+            return rejected(MetaResult.Reason.CONFLICT, "a volume named '" + v.name() + "' already exists");
+        }
+        if (!classes.containsKey(v.storageClass())) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "storage class '" + v.storageClass() + "' not found");
+        }
+        volumes.put(v.id(), v);
+        return null;
+    }
+
+    private MetaResult resize(MetaCommand.ResizeVolume r) {
+        VolumeRecord v = volumes.get(r.id());
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + r.id() + " not found");
+        }
+        if (r.newSizeBytes() < v.sizeBytes()) {
+            return rejected(MetaResult.Reason.INVALID, "volume '" + v.name() + "' can only grow: " + r.newSizeBytes()
+                    + " bytes is smaller than its size of " + v.sizeBytes() + " bytes");
+        }
+        volumes.put(v.id(), v.withSize(r.newSizeBytes()));
+        return null;
+    }
+
+    private MetaResult createClass(StorageClassRecord c) {
+        if (classes.containsKey(c.name())) {
+            return rejected(MetaResult.Reason.CONFLICT, "storage class '" + c.name() + "' already exists");
+        }
+        classes.put(c.name(), c);
+        return null;
+    }
+
+    private MetaResult deleteClass(String name) {
+        StorageClassRecord c = classes.get(name);
+        if (c == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "storage class '" + name + "' not found");
+        }
+        if (c.builtIn()) {
+            return rejected(MetaResult.Reason.CONFLICT, "storage class '" + name + "' is built in and cannot be deleted");
+        }
+        List<String> users = volumes.values().stream().filter(v -> v.storageClass().equals(name)).map(VolumeRecord::name).toList();
+        if (!users.isEmpty()) {
+            return rejected(MetaResult.Reason.CONFLICT, "storage class '" + name + "' is used by volume(s) " + String.join(", ", users));
+        }
+        classes.remove(name);
+        return null;
+    }
+
+    private static MetaResult rejected(MetaResult.Reason reason, String detail) {
+        return new MetaResult.Rejected(reason, detail);
+    }
+
+    /** A self-contained image of the state, from which {@link #restore} rebuilds an equal state. */
+    public byte[] snapshot() {
+        try {
+            return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values())));
+        } catch (IOException e) {
+            throw new IllegalStateException("metadata state cannot be serialised", e);
+        }
+    }
+
+    public static MetadataState restore(byte[] image) throws IOException {
+        Image img = JSON.readValue(image, Image.class);
+        MetadataState s = new MetadataState();
+        s.lastApplied = img.lastApplied();
+        img.volumes().forEach(v -> s.volumes.put(v.id(), v));
+        img.storageClasses().forEach(c -> s.classes.put(c.name(), c));
+        return s;
+    }
+
+    record Image(
+            @JsonProperty("last_applied") long lastApplied,
+            List<VolumeRecord> volumes,
+            @JsonProperty("storage_classes") List<StorageClassRecord> storageClasses) {
+        Image {
+            volumes = volumes == null ? List.of() : volumes;
+            storageClasses = storageClasses == null ? List.of() : storageClasses;
+        }
+    }
+}

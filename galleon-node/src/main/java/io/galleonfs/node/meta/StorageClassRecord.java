@@ -1,0 +1,37 @@
+package io.galleonfs.node.meta;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A validated storage class. Parameters are kept verbatim (the seed's string map); known ones are interpreted by the services. */
+public record StorageClassRecord(
+        String name,
+        String provisioner,
+        Map<String, String> parameters,
+        ReclaimPolicy reclaimPolicy,
+        VolumeBindingMode volumeBindingMode,
+        List<String> allowedTopologies,
+        List<String> mountOptions,
+        boolean builtIn) {
+
+    public StorageClassRecord {
+        parameters = parameters == null ? Map.of() : Map.copyOf(new TreeMap<>(parameters));
+        allowedTopologies = allowedTopologies == null ? List.of() : List.copyOf(allowedTopologies);
+        mountOptions = mountOptions == null ? List.of() : List.copyOf(mountOptions);
+    }
+
+    public boolean encrypted() {
+        return "true".equalsIgnoreCase(parameters.getOrDefault("encryption", "false"));
+    }
+
+    /** Replica count the class asks for: parameters.replication, else 1. */
+    public int replication() {
+        String r = parameters.get("replication");
+        return r == null ? 1 : Integer.parseInt(r.trim());
+    }
+
+    public enum ReclaimPolicy { Delete, Retain }
+
+    public enum VolumeBindingMode { Immediate, WaitForFirstConsumer }
+}

@@ -1,0 +1,51 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.StorageClassInfo;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.volume.StorageClassService;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.util.List;
+
+/** {@code /api/v1/storage-classes}: the seed's storage class files, as JSON. */
+@Path("/api/v1/storage-classes")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class StorageClassResource {
+
+    @Inject
+    NodeRuntime node;
+
+    @GET
+    public List<StorageClassInfo> list() {
+        return node.storageClasses().list().stream().map(StorageClassService::toInfo).toList();
+    }
+
+    @GET
+    @Path("/{name}")
+    public StorageClassInfo get(@PathParam("name") String name) {
+        return StorageClassService.toInfo(node.storageClasses().get(name));
+    }
+
+    @POST
+    public Response create(StorageClassInfo info) {
+        StorageClassInfo created = StorageClassService.toInfo(node.storageClasses().create(info));
+        return Response.created(URI.create("/api/v1/storage-classes/" + created.name())).entity(created).build();
+    }
+
+    @DELETE
+    @Path("/{name}")
+    public Response delete(@PathParam("name") String name) {
+        node.storageClasses().delete(name);
+        return Response.noContent().build();
+    }
+}

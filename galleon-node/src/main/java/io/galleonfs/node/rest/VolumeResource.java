@@ -1,0 +1,66 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.CreateVolumeRequest;
+import io.galleonfs.api.MountInfo;
+import io.galleonfs.api.ReplicaInfo;
+import io.galleonfs.api.VolumeInfo;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.volume.VolumeService;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+/** {@code /api/v1/volumes}: volume lifecycle. A thin adapter over {@link VolumeService}. */
+@Path("/api/v1/volumes")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class VolumeResource {
+
+    @Inject
+    NodeRuntime node;
+
+    @GET
+    public List<VolumeInfo> list() {
+        return node.volumes().list().stream().map(this::toInfo).toList();
+    }
+
+    @POST
+    public Response create(CreateVolumeRequest request) {
+        VolumeInfo created = toInfo(node.volumes().create(request));
+        return Response.created(URI.create("/api/v1/volumes/" + created.id())).entity(created).build();
+    }
+
+    @GET
+    @Path("/{ref}")
+    public VolumeInfo get(@PathParam("ref") String ref) {
+        return toInfo(node.volumes().get(ref));
+    }
+
+    @DELETE
+    @Path("/{ref}")
+    public Response delete(@PathParam("ref") String ref, @QueryParam("force") boolean force) {
+        node.volumes().delete(ref, force);
+        return Response.noContent().build();
+    }
+
+    VolumeInfo toInfo(VolumeRecord v) {
+        VolumeService.VolumeHealth health = node.volumes().health(v);
+        List<ReplicaInfo> replicas = List.of(new ReplicaInfo(v.node(), "healthy", 100, true));
+        List<MountInfo> mounts = v.mounts().stream().map(m -> new MountInfo(m.id(), m.path(), m.options(), m.node())).toList();
+        return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
+                v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),
+                Instant.ofEpochMilli(v.createdAtMillis()).toString(), 0, 0, replicas, mounts);
+    }
+}

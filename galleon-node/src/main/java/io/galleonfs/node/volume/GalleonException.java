@@ -1,0 +1,44 @@
+package io.galleonfs.node.volume;
+
+/** A failure the caller can act on; the REST layer turns it into a problem body with the kind's HTTP status. */
+public final class GalleonException extends RuntimeException {
+
+    public enum Kind {
+        BAD_REQUEST(400, "Bad Request"),
+        NOT_FOUND(404, "Not Found"),
+        CONFLICT(409, "Conflict"),
+        UNPROCESSABLE(422, "Unprocessable Content"),
+        UNAVAILABLE(503, "Service Unavailable");
+
+        public final int status;
+        public final String title;
+
+        Kind(int status, String title) {
+            this.status = status;
+            this.title = title;
+        }
+    }
+
+    private final Kind kind;
+
+    public GalleonException(Kind kind, String message) {
+        super(message);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public static GalleonException badRequest(String message) {
+        return new GalleonException(Kind.BAD_REQUEST, message);
+    }
+
+    public static GalleonException notFound(String message) {
+        return new GalleonException(Kind.NOT_FOUND, message);
+    }
+
+    public static GalleonException conflict(String message) {
+        return new GalleonException(Kind.CONFLICT, message);
+    }
+}

@@ -1,0 +1,33 @@
+package io.galleonfs.node.volume;
+
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.MetaResult;
+import io.galleonfs.node.meta.MetadataStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** Submits a metadata command and turns a rejection into the matching {@link GalleonException}. */
+final class MetaCommands {
+    private final MetadataStore store;
+
+    MetaCommands(MetadataStore store) {
+        this.store = store;
+    }
+
+    long submit(MetaCommand command) {
+        MetaResult result;
+        try {
+            result = store.submit(command);
+        } catch (IOException e) {
+            throw new UncheckedIOException("metadata could not be persisted: " + e.getMessage(), e);
+        }
+        return switch (result) {
+            case MetaResult.Applied a -> a.index();
+            case MetaResult.Rejected r -> throw new GalleonException(switch (r.reason()) {
+                case NOT_FOUND -> GalleonException.Kind.NOT_FOUND;
+                case CONFLICT -> GalleonException.Kind.CONFLICT;
+                case INVALID -> GalleonException.Kind.BAD_REQUEST;
+            }, r.detail());
+        };
+    }
+}

@@ -1,0 +1,125 @@
+package io.galleonfs.node.volume;
+
+import io.galleonfs.api.AccessMode;
+import io.galleonfs.api.CreateVolumeRequest;
+import io.galleonfs.api.Names;
+import io.galleonfs.api.Sizes;
+import io.galleonfs.api.VolumeType;
+import io.galleonfs.node.meta.BuiltInStorageClasses;
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.meta.StorageClassRecord;
+import io.galleonfs.node.meta.VolumeRecord;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/** Volume lifecycle on this node: validation, metadata commands, and lookups by name or UUID. */
+public final class VolumeService {
+    /** Largest volume accepted: 1 PiB keeps every byte offset comfortably inside a long. */
+    public static final long MAX_SIZE = 1L << 50;
+    static final String DEFAULT_SIZE = "1G";
+
+    private final MetadataStore store;
+    private final MetaCommands commands;
+    private final NodeContext node;
+    private final Clock clock;
+    private final Supplier<UUID> ids;
+
+    public VolumeService(MetadataStore store, NodeContext node, Clock clock, Supplier<UUID> ids) {
+        this.store = store;
+        this.commands = new MetaCommands(store);
+        this.node = node;
+        this.clock = clock;
+        this.ids = ids;
+    }
+
+    public List<VolumeRecord> list() {
+        return store.state().volumes().stream().sorted(Comparator.comparing(VolumeRecord::name)).toList();
+    }
+
+    /** Finds a volume by UUID or by name. */
+    public VolumeRecord get(String ref) {
+        return find(ref).orElseThrow(() -> GalleonException.notFound("volume '" + ref + "' not found"));
+    }
+
+    public Optional<VolumeRecord> find(String ref) {
+        if (ref == null || ref.isBlank()) {
+            return Optional.empty();
+        }
+        if (Names.looksLikeUuid(ref)) {
+            return store.state().volume(UUID.fromString(ref));
+        }
+        return store.state().volumeByName(ref);
+    }
+
+    public VolumeRecord create(CreateVolumeRequest request) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: a volume object");
+        }
+        UUID id = ids.get();
+        String name = request.name() == null || request.name().isBlank() ? "vol-" + id.toString().substring(0, 8) : request.name();
+        VolumeType type;
+        AccessMode access;
+        long size;
+        try {
+            Names.requireValid("volume", name);
+            type = request.volumeType() == null ? VolumeType.PERSISTENT : VolumeType.parse(request.volumeType());
+            access = request.accessMode() == null ? AccessMode.READ_WRITE_ONCE : AccessMode.parse(request.accessMode());
+            size = Sizes.parse(request.size() == null ? DEFAULT_SIZE : request.size());
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        if (size > MAX_SIZE) {
+            throw GalleonException.badRequest("size " + request.size() + " exceeds the maximum volume size of 1P");
+        }
+        int blockSize = node.blockSize();
+        if (size % blockSize != 0) {
+            throw GalleonException.badRequest("size " + size + " bytes is not a multiple of the node block size " + blockSize);
+        }
+        String className = request.storageClass() == null ? BuiltInStorageClasses.ENCRYPTED_STORAGE : request.storageClass();
+        StorageClassRecord sc = store.state().storageClass(className)
+                .orElseThrow(() -> GalleonException.notFound("storage class '" + className + "' not found"));
+        int replicas = request.replicas() != null ? request.replicas() : sc.replication();
+        if (replicas < 1 || replicas > node.maxReplicas()) {
+            throw GalleonException.badRequest("replicas must be between 1 and " + node.maxReplicas() + " (max_replicas), got " + replicas);
+        }
+        if (sc.encrypted() && !node.encryptionAtRest()) {
+            throw GalleonException.conflict("storage class '" + className + "' is encrypted but this node runs with encryption_at_rest = false");
+        }
+        if (!sc.allowedTopologies().isEmpty() && !sc.allowedTopologies().contains(node.zone())) {
+            throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + className
+                    + "' allows zones " + sc.allowedTopologies() + " but no node is in them (this node is in zone '" + node.zone() + "')");
+        }
+        VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
+                clock.millis(), node.nodeId(), List.of());
+        commands.submit(new MetaCommand.CreateVolume(record));
+        return record;
+    }
+
+    public void delete(String ref, boolean force) {
+        VolumeRecord v = get(ref);
+        if (!v.mounts().isEmpty() && !force) {
+            throw GalleonException.conflict("volume '" + v.name() + "' is mounted at "
+                    + String.join(", ", v.mounts().stream().map(m -> m.path()).toList()) + "; unmount it first or use --force");
+        }
+        commands.submit(new MetaCommand.DeleteVolume(v.id()));
+    }
+
+    /** Placement facts of a volume on a single-node cluster: which replicas are placed and why it may be degraded. */
+    public VolumeHealth health(VolumeRecord v) {
+        int nodes = node.clusterSize();
+        if (v.replicas() > nodes) {
+            int missing = v.replicas() - nodes;
+            return new VolumeHealth("degraded", "wants " + v.replicas() + " replicas but the cluster has " + nodes
+                    + " node" + (nodes == 1 ? "" : "s") + ": " + missing + " replica" + (missing == 1 ? " is" : "s are") + " unplaced");
+        }
+        return new VolumeHealth("healthy", null);
+    }
+
+    public record VolumeHealth(String state, String reason) {
+    }
+}
