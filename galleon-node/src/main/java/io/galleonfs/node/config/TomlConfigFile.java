@@ -6,12 +6,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
-import org.tomlj.Toml;
-import org.tomlj.TomlArray;
-import org.tomlj.TomlParseResult;
-import org.tomlj.TomlTable;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.util.ArrayList;
 
 /** Reads the seed's daemon.conf (TOML) into canonical configuration keys. Unknown sections or keys are errors, so typos do not pass silently. */
 public final class TomlConfigFile {
@@ -38,6 +35,8 @@ public final class TomlConfigFile {
             Map.entry("security.tls_enabled", "tls_enabled"),
             Map.entry("security.auth_required", "auth_required"));
 
+    private static final TomlMapper TOML = new TomlMapper();
+
     private TomlConfigFile() {
     }
 
@@ -49,41 +48,45 @@ public final class TomlConfigFile {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage());
         }
-        TomlParseResult toml = Toml.parse(text);
-        if (toml.hasErrors()) {
-            var err = toml.errors().getFirst();
-            throw new IllegalArgumentException("config file " + file + " is not valid TOML: " + err.toString());
+        JsonNode root;
+        try {
+            root = TOML.readTree(text);
+        } catch (IOException e) {
+            String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
+            throw new IllegalArgumentException("config file " + file + " is not valid TOML: " + msg);
         }
         Map<String, String> out = new LinkedHashMap<>();
-        for (String section : toml.keySet()) {
-            if (!toml.isTable(section)) {
-                throw new IllegalArgumentException("config file " + file + ": key '" + section + "' must be inside a [section]");
+        for (Map.Entry<String, JsonNode> section : root.properties()) {
+            if (!section.getValue().isObject()) {
+                throw new IllegalArgumentException("config file " + file + ": key '" + section.getKey() + "' must be inside a [section]");
             }
-            TomlTable table = toml.getTable(section);
-            Set<String> keys = table.keySet();
-            for (String key : keys) {
-                String dotted = section + "." + key;
+            for (Map.Entry<String, JsonNode> entry : section.getValue().properties()) {
+                String dotted = section.getKey() + "." + entry.getKey();
                 String canonical = KEYS.get(dotted);
                 if (canonical == null) {
-                    throw new IllegalArgumentException("config file " + file + ": unknown key [" + section + "] " + key);
+                    throw new IllegalArgumentException("config file " + file + ": unknown key [" + section.getKey() + "] " + entry.getKey());
                 }
-                Object value = table.get(key);
-                out.put(canonical, render(file, dotted, value));
+                out.put(canonical, render(file, dotted, entry.getValue()));
             }
         }
         return out;
     }
 
-    private static String render(Path file, String key, Object value) {
-        return switch (value) {
-            case TomlArray array -> array.toList().stream().map(Object::toString).collect(Collectors.joining(","));
-            case TomlTable table -> table.keySet().stream().map(k -> k + "=" + table.get(k)).collect(Collectors.joining(","));
-            case String s -> s;
-            case Long l -> Long.toString(l);
-            case Boolean b -> Boolean.toString(b);
-            case null -> throw new IllegalArgumentException("config file " + file + ": " + key + " has no value");
-            default -> throw new IllegalArgumentException("config file " + file + ": " + key + " has an unsupported value " + value);
-        };
+    private static String render(Path file, String key, JsonNode value) {
+        if (value.isArray()) {
+            List<String> items = new ArrayList<>();
+            value.forEach(v -> items.add(v.asText()));
+            return String.join(",", items);
+        }
+        if (value.isObject()) {
+            List<String> items = new ArrayList<>();
+            value.properties().forEach(e -> items.add(e.getKey() + "=" + e.getValue().asText()));
+            return String.join(",", items);
+        }
+        if (value.isValueNode() && !value.isNull()) {
+            return value.asText();
+        }
+        throw new IllegalArgumentException("config file " + file + ": " + key + " has an unsupported value " + value);
     }
 
     static List<String> knownKeys() {

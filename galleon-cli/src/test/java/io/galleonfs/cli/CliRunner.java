@@ -1,0 +1,51 @@
+package io.galleonfs.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the packaged CLI as a real process, as a user would. */
+final class CliRunner {
+    static final Path CLI_JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+
+    private final String daemonAddress;
+
+    CliRunner(String daemonAddress) {
+        this.daemonAddress = daemonAddress;
+    }
+
+    record Result(int exitCode, String stdout, String stderr) {
+        Result ok() {
+            if (exitCode != 0) {
+                throw new AssertionError("CLI failed with exit " + exitCode + "\nstdout: " + stdout + "\nstderr: " + stderr);
+            }
+            return this;
+        }
+    }
+
+    Result run(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(NodeProcess.java(), "-jar", CLI_JAR.toString(), "--daemon-address", daemonAddress));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).start();
+        var out = p.getInputStream();
+        var err = p.getErrorStream();
+        var outF = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(out));
+        var errF = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(err));
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("CLI timed out: " + cmd);
+        }
+        return new Result(p.exitValue(), outF.join(), errF.join());
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

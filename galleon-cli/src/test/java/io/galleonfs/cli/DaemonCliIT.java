@@ -1,0 +1,187 @@
+package io.galleonfs.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Starts the real daemon, drives the real CLI, stops and restarts the daemon, and finds the same volumes. */
+class DaemonCliIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Path dir;
+    private final List<Long> pidsToKill = new ArrayList<>();
+    private final List<NodeProcess> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = Files.createTempDirectory("galleon-e2e");
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        nodes.forEach(NodeProcess::close);
+        for (long pid : pidsToKill) {
+            ProcessHandle.of(pid).ifPresent(p -> {
+                p.destroyForcibly();
+                p.onExit().join();
+            });
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private NodeProcess node(String name, String... extra) throws IOException {
+        NodeProcess n = new NodeProcess(dir.resolve(name), List.of(extra));
+        nodes.add(n);
+        return n;
+    }
+
+    @Test
+    void volumesSurviveStopStartAndRestart() throws Exception {
+        NodeProcess node = node("node1").start();
+        CliRunner cli = new CliRunner(node.ipcAddress);
+
+        cli.run("volume", "create", "--name", "web-data", "--size", "1G", "--storage-class", "fast-local-ssd").ok();
+        cli.run("volume", "create", "--name", "db-data", "--size", "10G", "--storage-class", "encrypted-storage", "--replicas", "3").ok();
+        Path seedYaml = dir.resolve("secure-distributed.yaml");
+        Files.writeString(seedYaml, """
+                name: secure-distributed
+                provisioner: galleonfs.io/distributed
+                parameters:
+                  encryption: "true"
+                  encryption_algorithm: "AES-256-GCM"
+                  key_management: "external-kms"
+                  replication: "5"
+                  consistency_level: "strong"
+                reclaim_policy: Retain
+                volume_binding_mode: WaitForFirstConsumer
+                allowed_topologies:
+                  - zone-a
+                  - zone-b
+                  - zone-c
+                mount_options:
+                  - noatime
+                  - sync
+                """);
+        assertTrue(cli.run("storage-class", "create", seedYaml.toString()).ok().stdout().contains("secure-distributed"));
+
+        String table = cli.run("volume", "list").ok().stdout();
+        assertTrue(table.startsWith("NAME"), table);
+        assertTrue(table.contains("web-data") && table.contains("db-data"), table);
+
+        JsonNode db = JSON.readTree(cli.run("volume", "get", "db-data", "-o", "json").ok().stdout());
+        assertEquals("degraded", db.get("state").asText());
+        assertEquals(3, db.get("replica_count").asInt());
+        JsonNode byId = JSON.readTree(cli.run("volume", "get", db.get("id").asText(), "-o", "json").ok().stdout());
+        assertEquals("db-data", byId.get("name").asText());
+        assertTrue(cli.run("volume", "get", "web-data", "-o", "yaml").ok().stdout().contains("name: web-data"));
+
+        JsonNode status = JSON.readTree(cli.run("daemon", "status", "-o", "json").ok().stdout());
+        assertEquals(2, status.get("volume_count").asInt());
+        String nodeId = status.get("node_id").asText();
+        JsonNode config = JSON.readTree(cli.run("daemon", "config", "-o", "json").ok().stdout());
+        assertEquals(node.storage.toString(), config.get("storage_path").asText());
+        assertEquals(4096, config.get("block_size").asInt());
+
+        // graceful stop: the CLI returns once the daemon has exited, and the process exits 0
+        cli.run("daemon", "stop").ok();
+        assertTrue(node.process().waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, node.process().exitValue());
+
+        NodeProcess again = new NodeProcess(node.storage, List.of());
+        nodes.add(again);
+        CliRunner cli2 = new CliRunner(again.ipcAddress);
+        again.start();
+        JsonNode volumes = JSON.readTree(cli2.run("volume", "list", "-o", "json").ok().stdout());
+        assertEquals(2, volumes.size());
+        assertEquals(nodeId, JSON.readTree(cli2.run("daemon", "status", "-o", "json").ok().stdout()).get("node_id").asText());
+
+        // restart: a new process with the same configuration takes over
+        long oldPid = again.pid();
+        String restarted = cli2.run("daemon", "restart").ok().stdout();
+        JsonNode after = JSON.readTree(cli2.run("daemon", "status", "-o", "json").ok().stdout());
+        long newPid = after.get("pid").asLong();
+        pidsToKill.add(newPid);
+        assertNotEquals(oldPid, newPid, restarted);
+        assertEquals(2, after.get("volume_count").asInt());
+        assertTrue(again.process().waitFor(30, TimeUnit.SECONDS));
+
+        cli2.run("volume", "delete", "web-data").ok();
+        assertEquals(1, JSON.readTree(cli2.run("volume", "list", "-o", "json").ok().stdout()).size());
+        cli2.run("daemon", "stop").ok();
+        await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(newPid).map(p -> !p.isAlive()).orElse(true));
+    }
+
+    @Test
+    void errorsAreOneReadableLineWithNonZeroExit() throws Exception {
+        NodeProcess node = node("node-err").start();
+        CliRunner cli = new CliRunner(node.ipcAddress);
+
+        assertOneLineError(cli.run("volume", "get", "no-such-volume"), 1, "not found");
+        assertOneLineError(cli.run("volume", "create", "--name", "Bad_Name"), 1, "invalid");
+        assertOneLineError(cli.run("volume", "create", "--name", "x1", "--size", "-5G"), 1, "size");
+        assertOneLineError(cli.run("volume", "create", "--name", "x2", "--storage-class", "nope"), 1, "storage class 'nope' not found");
+        assertOneLineError(cli.run("storage-class", "create", dir.resolve("missing.json").toString()), 1, "does not exist");
+        assertOneLineError(cli.run("volume", "frobnicate"), 2, "frobnicate");
+
+        CliRunner nowhere = new CliRunner("127.0.0.1:" + NodeProcess.freePort());
+        assertOneLineError(nowhere.run("volume", "list"), 1, "cannot reach the GalleonFS daemon");
+    }
+
+    @Test
+    void daemonRefusesBadConfigurationWithOneLine() throws Exception {
+        assertDaemonFails(List.of("--block-size", "1000"), "block size 1000 is invalid");
+        assertDaemonFails(List.of("--persistence-level", "extreme"), "invalid persistence level");
+        assertDaemonFails(List.of("--replication-strategy", "sometimes"), "invalid replication strategy");
+        assertDaemonFails(List.of("--peer-addresses", "10.0.0.1"), "peer address");
+        Path conf = dir.resolve("daemon.conf");
+        Files.writeString(conf, "[daemon]\nblock_sise = 4096\n");
+        assertDaemonFails(List.of("--config", conf.toString()), "unknown key [daemon] block_sise");
+
+        NodeProcess busy = node("busy").start();
+        List<String> sameIpc = new ArrayList<>(List.of(NodeProcess.java(), "-jar", NodeProcess.NODE_JAR.toString(), "-d",
+                "--storage-path", dir.resolve("other").toString(), "--ipc-address", busy.ipcAddress,
+                "--bind-address", "127.0.0.1:" + NodeProcess.freePort()));
+        assertFailsWith(sameIpc, "ipc address " + busy.ipcAddress + " cannot be used");
+    }
+
+    private void assertDaemonFails(List<String> flags, String expected) throws Exception {
+        NodeProcess n = node("bad-" + nodes.size(), flags.toArray(String[]::new));
+        assertFailsWith(n.command(), expected);
+    }
+
+    private static void assertFailsWith(List<String> command, String expected) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, out.strip().lines().count(), out);
+        assertTrue(out.contains(expected), out);
+    }
+
+    private static void assertOneLineError(CliRunner.Result r, int exit, String expected) {
+        assertEquals(exit, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains(expected), r.stderr());
+        assertFalse(r.stderr().contains("Exception"), r.stderr());
+        assertFalse(r.stderr().contains("\tat "), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
+    }
+}

@@ -1,0 +1,86 @@
+package io.galleonfs.cli;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A real GalleonFS daemon process started from the packaged node jar, for end-to-end tests. */
+final class NodeProcess implements AutoCloseable {
+    static final Path NODE_JAR = Path.of("../galleon-node/target/quarkus-app/quarkus-run.jar").toAbsolutePath().normalize();
+
+    final Path storage;
+    final Path log;
+    final String ipcAddress;
+    final String bindAddress;
+    private final List<String> extraArgs;
+    private Process process;
+
+    NodeProcess(Path storage, List<String> extraArgs) throws IOException {
+        this.storage = storage;
+        this.log = storage.resolveSibling(storage.getFileName() + ".log");
+        this.ipcAddress = "127.0.0.1:" + freePort();
+        this.bindAddress = "127.0.0.1:" + freePort();
+        this.extraArgs = extraArgs;
+    }
+
+    static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    List<String> command() {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", NODE_JAR.toString(), "-d",
+                "--storage-path", storage.toString(), "--ipc-address", ipcAddress, "--bind-address", bindAddress));
+        cmd.addAll(extraArgs);
+        return cmd;
+    }
+
+    NodeProcess start() throws IOException {
+        process = new ProcessBuilder(command()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        awaitReady();
+        return this;
+    }
+
+    void awaitReady() {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://" + ipcAddress + "/q/health/ready")).build();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+            if (process != null && !process.isAlive()) {
+                throw new AssertionError("daemon exited early:\n" + Files.readString(log));
+            }
+            return http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+        });
+    }
+
+    Process process() {
+        return process;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            process.onExit().join();
+        }
+    }
+}
