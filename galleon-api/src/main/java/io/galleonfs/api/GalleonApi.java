@@ -5,6 +5,7 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
@@ -32,6 +33,54 @@ public interface GalleonApi {
     @DELETE
     @Path("/volumes/{ref}")
     void deleteVolume(@PathParam("ref") String ref, @QueryParam("force") boolean force);
+
+    /** Writes the body at {@code offset}; the CLI sends large files as a sequence of such chunks. */
+    @PUT
+    @Path("/volumes/{ref}/data")
+    @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+    WriteResult writeData(@PathParam("ref") String ref, @QueryParam("offset") long offset,
+                          @QueryParam("write_concern") String writeConcern, byte[] data);
+
+    @GET
+    @Path("/volumes/{ref}/data")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    byte[] readData(@PathParam("ref") String ref, @QueryParam("offset") long offset, @QueryParam("length") long length);
+
+    @POST
+    @Path("/volumes/{ref}/flush")
+    void flushVolume(@PathParam("ref") String ref);
+
+    @GET
+    @Path("/volumes/{ref}/snapshots")
+    List<SnapshotView> listSnapshots(@PathParam("ref") String ref);
+
+    @POST
+    @Path("/volumes/{ref}/snapshots")
+    SnapshotView createSnapshot(@PathParam("ref") String ref, NameRequest request);
+
+    @DELETE
+    @Path("/volumes/{ref}/snapshots/{name}")
+    void deleteSnapshot(@PathParam("ref") String ref, @PathParam("name") String name);
+
+    @POST
+    @Path("/volumes/{ref}/restore")
+    VolumeInfo restoreVolume(@PathParam("ref") String ref, RestoreRequest request);
+
+    @POST
+    @Path("/volumes/{ref}/clone")
+    VolumeInfo cloneVolume(@PathParam("ref") String ref, CloneRequest request);
+
+    @POST
+    @Path("/volumes/{ref}/expand")
+    VolumeInfo expandVolume(@PathParam("ref") String ref, ExpandRequest request);
+
+    @POST
+    @Path("/volumes/{ref}/verify")
+    VerifyResult verifyVolume(@PathParam("ref") String ref);
+
+    @POST
+    @Path("/volumes/{ref}/bench")
+    BenchResult bench(@PathParam("ref") String ref, BenchRequest request);
 
     @GET
     @Path("/storage-classes")

@@ -14,7 +14,9 @@ import picocli.CommandLine.Parameters;
 /** {@code galleonfs volume <command>}. */
 @Command(name = "volume", description = "Manage volumes", mixinStandardHelpOptions = true,
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Get.class,
-            VolumeCommand.Delete.class})
+            VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class,
+            SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
+            VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class})
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)

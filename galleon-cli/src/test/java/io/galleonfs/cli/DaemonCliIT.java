@@ -131,6 +131,52 @@ class DaemonCliIT {
     }
 
     @Test
+    void dataSurvivesKillDashNineAndSnapshotsWorkThroughTheCli() throws Exception {
+        NodeProcess node = node("node-data").start();
+        CliRunner cli = new CliRunner(node.ipcAddress);
+        cli.run("volume", "create", "--name", "db", "--size", "64M", "--storage-class", "encrypted-storage", "--replicas", "1").ok();
+        byte[] payload = new byte[9 << 20];
+        new java.util.Random(42).nextBytes(payload);
+        Path in = dir.resolve("in.bin");
+        Files.write(in, payload);
+        cli.run("volume", "import", "db", in.toString(), "--write-concern", "durable").ok();
+        cli.run("volume", "snapshot", "create", "db", "--name", "s1").ok();
+        Path patch = dir.resolve("patch.bin");
+        Files.writeString(patch, "overwritten");
+        cli.run("volume", "import", "db", patch.toString(), "--offset", "4096", "--write-concern", "durable").ok();
+
+        node.process().destroyForcibly();
+        node.process().waitFor();
+
+        NodeProcess again = new NodeProcess(node.storage, List.of());
+        nodes.add(again);
+        again.start();
+        CliRunner cli2 = new CliRunner(again.ipcAddress);
+        Path out = dir.resolve("out.bin");
+        cli2.run("volume", "export", "db", out.toString(), "--length", Integer.toString(payload.length)).ok();
+        byte[] expected = payload.clone();
+        byte[] p = "overwritten".getBytes();
+        System.arraycopy(p, 0, expected, 4096, p.length);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(expected, Files.readAllBytes(out), "durable writes survive kill -9");
+
+        assertTrue(cli2.run("snapshot", "list", "db").ok().stdout().contains("s1"));
+        cli2.run("volume", "restore", "db", "--snapshot", "s1").ok();
+        cli2.run("volume", "export", "db", out.toString(), "--length", Integer.toString(payload.length)).ok();
+        org.junit.jupiter.api.Assertions.assertArrayEquals(payload, Files.readAllBytes(out), "restore brings back the snapshot");
+
+        cli2.run("volume", "clone", "db", "--name", "db-copy", "--snapshot", "s1").ok();
+        cli2.run("volume", "expand", "db", "--size", "128M").ok();
+        assertTrue(cli2.run("volume", "verify", "db").ok().stdout().contains("all good"));
+        JsonNode bench = JSON.readTree(cli2.run("bench", "db", "--io-type", "write", "--io-size", "4K", "--io-threads", "4",
+                "--io-total", "4M", "--io-pattern", "rand", "-o", "json").ok().stdout());
+        assertEquals(1024, bench.get("ops").asInt());
+        assertTrue(bench.get("iops").asDouble() > 0);
+        assertEquals(128 << 20, JSON.readTree(cli2.run("volume", "get", "db", "-o", "json").ok().stdout()).get("size_bytes").asInt());
+        cli2.run("snapshot", "delete", "db", "s1").ok();
+        assertFalse(cli2.run("volume", "snapshot", "list", "db").ok().stdout().contains("s1"));
+    }
+
+    @Test
     void errorsAreOneReadableLineWithNonZeroExit() throws Exception {
         NodeProcess node = node("node-err").start();
         CliRunner cli = new CliRunner(node.ipcAddress);

@@ -89,8 +89,9 @@ public record NodeConfig(
         }
         HostPort bind = HostPort.parse("bind address", m.get("bind_address"));
         HostPort ipc = HostPort.parse("ipc address", m.get("ipc_address"));
-        if (bind.equals(ipc)) {
-            throw new IllegalArgumentException("bind address and ipc address are both " + bind + "; they must differ");
+        if (bind.port() == ipc.port() && (bind.host().equals(ipc.host()) || isWildcard(bind.host()) || isWildcard(ipc.host())
+                || sameAddress(bind.host(), ipc.host()))) {
+            throw new IllegalArgumentException("bind address " + bind + " and ipc address " + ipc + " use the same port on the same host; they must differ");
         }
         List<HostPort> peers = new ArrayList<>();
         for (String p : splitList(m.get("peer_addresses"))) {
@@ -182,6 +183,18 @@ public record NodeConfig(
                 encryptionAtRest);
     }
 
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::") || host.equals("*");
+    }
+
+    private static boolean sameAddress(String a, String b) {
+        try {
+            return java.net.InetAddress.getByName(a).equals(java.net.InetAddress.getByName(b));
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     static List<String> splitList(String text) {
         if (text == null || text.isBlank()) {
             return List.of();
@@ -198,7 +211,7 @@ public record NodeConfig(
             }
             labels.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
         }
-        return Map.copyOf(labels);
+        return java.util.Collections.unmodifiableMap(labels);
     }
 
     private static int parseInt(String key, String text) {

@@ -1,11 +1,18 @@
 package io.galleonfs.node.daemon;
 
+import io.galleonfs.engine.BlockEngine;
+import io.galleonfs.engine.EngineConfig;
+import io.galleonfs.engine.FileKeyProvider;
 import io.galleonfs.node.config.NodeConfig;
 import io.galleonfs.node.meta.BuiltInStorageClasses;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.StorageClassRecord;
+import io.galleonfs.node.volume.BenchRunner;
+import io.galleonfs.node.volume.EngineProvisioner;
 import io.galleonfs.node.volume.NodeContext;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.WriteConcernPolicy;
 import io.galleonfs.node.volume.StorageClassService;
 import io.galleonfs.node.volume.VolumeService;
 import io.quarkus.runtime.ShutdownEvent;
@@ -40,6 +47,9 @@ public class NodeRuntime {
     private MetadataStore metadata;
     private VolumeService volumes;
     private StorageClassService storageClasses;
+    private BlockEngine engine;
+    private VolumeDataService data;
+    private BenchRunner bench;
     private Instant startedAt;
     private volatile boolean ready;
 
@@ -60,8 +70,17 @@ public class NodeRuntime {
         }
         NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
                 config.zone(), 1);
-        volumes = new VolumeService(metadata, context, Clock.systemUTC(), UUID::randomUUID);
+        long engineStart = System.nanoTime();
+        engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
+                Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
+                FileKeyProvider.openOrCreate(config.storagePath().resolve("keys").resolve("master.key"))));
+        LOG.infof("storage engine open in %d ms", (System.nanoTime() - engineStart) / 1_000_000);
+        WriteConcernPolicy concerns = new WriteConcernPolicy(config.persistenceLevel());
+        volumes = new VolumeService(metadata, context, Clock.systemUTC(), UUID::randomUUID, new EngineProvisioner(engine));
+        data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID);
+        bench = new BenchRunner(volumes, data, concerns);
         storageClasses = new StorageClassService(metadata);
+        new StartupReconciler(metadata, engine, volumes).reconcile();
         startedAt = Instant.now();
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
@@ -71,6 +90,12 @@ public class NodeRuntime {
 
     void onStop(@Observes ShutdownEvent event) throws IOException {
         ready = false;
+        if (volumes != null) {
+            new StartupReconciler(metadata, engine, volumes).removeEphemeralVolumes("the daemon is stopping");
+        }
+        if (engine != null) {
+            engine.close();
+        }
         if (config != null) {
             StorageLock.release(config.storagePath());
         }
@@ -99,6 +124,18 @@ public class NodeRuntime {
 
     public VolumeService volumes() {
         return volumes;
+    }
+
+    public VolumeDataService data() {
+        return data;
+    }
+
+    public BenchRunner bench() {
+        return bench;
+    }
+
+    public BlockEngine engine() {
+        return engine;
     }
 
     public StorageClassService storageClasses() {

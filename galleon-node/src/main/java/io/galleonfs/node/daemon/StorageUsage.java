@@ -16,6 +16,11 @@ public record StorageUsage(long usedBytes, long freeBytes) {
             long used;
             try (Stream<Path> files = Files.walk(storage)) {
                 used = files.filter(Files::isRegularFile).mapToLong(StorageUsage::allocated).sum();
+            } catch (UncheckedIOException vanished) {
+                // a temporary file was renamed away during the walk: count again, once
+                try (Stream<Path> files = Files.walk(storage)) {
+                    used = files.filter(Files::isRegularFile).mapToLong(StorageUsage::allocated).sum();
+                }
             }
             return new StorageUsage(used, store.getUsableSpace());
         } catch (IOException e) {

@@ -2,6 +2,8 @@ package io.galleonfs.node.rest;
 
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -78,12 +80,13 @@ public class ProblemMappers {
             case InvalidFormatException f -> "field '" + path(f) + "' has an invalid value " + f.getValue();
             case MismatchedInputException m -> m.getPath().isEmpty() ? "request body is empty or not the expected JSON object"
                     : "field '" + path(m) + "' has the wrong type";
+            case JsonMappingException j when j.getCause() instanceof InputCoercionException c -> "field '" + path(j) + "': " + c.getOriginalMessage();
             default -> "malformed JSON" + (e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr());
         };
     }
 
-    private static String path(MismatchedInputException e) {
+    private static String path(JsonMappingException e) {
         return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining("."));
     }

@@ -4,6 +4,7 @@ import io.galleonfs.api.CreateVolumeRequest;
 import io.galleonfs.api.MountInfo;
 import io.galleonfs.api.ReplicaInfo;
 import io.galleonfs.api.VolumeInfo;
+import io.galleonfs.engine.VolumeUsage;
 import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.VolumeService;
@@ -59,8 +60,9 @@ public class VolumeResource {
         VolumeService.VolumeHealth health = node.volumes().health(v);
         List<ReplicaInfo> replicas = List.of(new ReplicaInfo(v.node(), "healthy", 100, true));
         List<MountInfo> mounts = v.mounts().stream().map(m -> new MountInfo(m.id(), m.path(), m.options(), m.node())).toList();
+        VolumeUsage usage = node.data().usage(v);
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
                 v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),
-                Instant.ofEpochMilli(v.createdAtMillis()).toString(), 0, 0, replicas, mounts);
+                Instant.ofEpochMilli(v.createdAtMillis()).toString(), usage.allocatedBytes(), usage.snapshotCount(), replicas, mounts);
     }
 }

@@ -8,7 +8,10 @@ public final class GalleonException extends RuntimeException {
         NOT_FOUND(404, "Not Found"),
         CONFLICT(409, "Conflict"),
         UNPROCESSABLE(422, "Unprocessable Content"),
-        UNAVAILABLE(503, "Service Unavailable");
+        UNAVAILABLE(503, "Service Unavailable"),
+        /** Stored data failed its checksum: the read is refused rather than returning wrong bytes. */
+        DATA_INTEGRITY(500, "Data Integrity Error"),
+        STORAGE(500, "Storage Error");
 
         public final int status;
         public final String title;

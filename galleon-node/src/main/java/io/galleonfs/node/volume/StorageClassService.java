@@ -95,6 +95,9 @@ public final class StorageClassService {
                 throw GalleonException.badRequest("allowed_topologies contains an empty zone");
             }
         }
+        if (info.mountOptions() != null && info.mountOptions().stream().anyMatch(o -> o == null || o.isBlank())) {
+            throw GalleonException.badRequest("mount_options contains an empty option");
+        }
         String provisioner = info.provisioner() == null || info.provisioner().isBlank() ? "galleonfs.io/local" : info.provisioner();
         return new StorageClassRecord(info.name(), provisioner, params, reclaim, binding, zones, info.mountOptions(), false);
     }

@@ -28,9 +28,11 @@ public final class VolumeService {
     private final NodeContext node;
     private final Clock clock;
     private final Supplier<UUID> ids;
+    private final VolumeProvisioner provisioner;
 
-    public VolumeService(MetadataStore store, NodeContext node, Clock clock, Supplier<UUID> ids) {
+    public VolumeService(MetadataStore store, NodeContext node, Clock clock, Supplier<UUID> ids, VolumeProvisioner provisioner) {
         this.store = store;
+        this.provisioner = provisioner;
         this.commands = new MetaCommands(store);
         this.node = node;
         this.clock = clock;
@@ -96,7 +98,18 @@ public final class VolumeService {
         }
         VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
                 clock.millis(), node.nodeId(), List.of());
-        commands.submit(new MetaCommand.CreateVolume(record));
+        if (find(name).isPresent()) {
+            throw GalleonException.conflict("a volume named '" + name + "' already exists");
+        }
+        // Storage first, then metadata: a crash in between leaves only an orphan that the next start removes,
+        // never a volume in metadata without its data.
+        provisioner.provision(record);
+        try {
+            commands.submit(new MetaCommand.CreateVolume(record));
+        } catch (RuntimeException e) {
+            provisioner.release(id);
+            throw e;
+        }
         return record;
     }
 
@@ -107,6 +120,7 @@ public final class VolumeService {
                     + String.join(", ", v.mounts().stream().map(m -> m.path()).toList()) + "; unmount it first or use --force");
         }
         commands.submit(new MetaCommand.DeleteVolume(v.id()));
+        provisioner.release(v.id());
     }
 
     /** Placement facts of a volume on a single-node cluster: which replicas are placed and why it may be degraded. */

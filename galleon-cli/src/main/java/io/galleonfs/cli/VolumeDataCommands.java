@@ -1,0 +1,188 @@
+package io.galleonfs.cli;
+
+import io.galleonfs.api.CloneRequest;
+import io.galleonfs.api.ExpandRequest;
+import io.galleonfs.api.GalleonApi;
+import io.galleonfs.api.RestoreRequest;
+import io.galleonfs.api.Sizes;
+import io.galleonfs.api.VerifyResult;
+import io.galleonfs.api.VolumeInfo;
+import io.galleonfs.api.WriteResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Volume data commands: import, export, restore, clone, expand, verify. */
+final class VolumeDataCommands {
+    /** Transfers go in chunks of this size, below the daemon's 8 MiB per-request limit. */
+    static final int CHUNK = 4 << 20;
+
+    private VolumeDataCommands() {
+    }
+
+    @Command(name = "import", description = "Write a file (or - for stdin) into a volume, like rbd import", mixinStandardHelpOptions = true)
+    static class Import implements Runnable {
+        @Parameters(index = "0", paramLabel = "VOL")
+        String volume;
+        @Parameters(index = "1", paramLabel = "FILE", description = "File to read, or - for standard input")
+        String file;
+        @Option(names = "--offset", defaultValue = "0", description = "Byte offset in the volume (K/M/G suffixes allowed)")
+        String offset;
+        @Option(names = "--write-concern", description = "acknowledged, durable, replicated or distributed (default: the node's persistence level)")
+        String writeConcern;
+
+        @Override
+        public void run() {
+            GalleonApi api = ApiClients.api();
+            long pos = parseOffset(offset);
+            long start = pos;
+            long t0 = System.nanoTime();
+            String concern = writeConcern;
+            try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
+                byte[] buf = new byte[CHUNK];
+                int n;
+                while ((n = in.readNBytes(buf, 0, CHUNK)) > 0) {
+                    byte[] chunk = n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n);
+                    WriteResult r = api.writeData(volume, pos, concern, chunk);
+                    concern = r.writeConcern();
+                    pos += n;
+                }
+            } catch (NoSuchFileException e) {
+                throw new ErrorHandler.CliException("file " + file + " does not exist");
+            } catch (IOException e) {
+                throw new ErrorHandler.CliException("cannot read " + file + ": " + e.getMessage());
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.err.printf("Imported %s into %s at offset %d (%s, %.1f MB/s)%n", Sizes.format(pos - start), volume, start,
+                    concern == null ? "nothing written" : concern, (pos - start) / 1e6 / Math.max(secs, 1e-9));
+        }
+    }
+
+    @Command(name = "export", description = "Read a volume into a file (or - for stdout), like rbd export", mixinStandardHelpOptions = true)
+    static class Export implements Runnable {
+        @Parameters(index = "0", paramLabel = "VOL")
+        String volume;
+        @Parameters(index = "1", paramLabel = "FILE", description = "File to write, or - for standard output")
+        String file;
+        @Option(names = "--offset", defaultValue = "0", description = "Byte offset in the volume")
+        String offset;
+        @Option(names = "--length", description = "Bytes to export (default: to the end of the volume)")
+        String length;
+
+        @Override
+        public void run() {
+            GalleonApi api = ApiClients.api();
+            VolumeInfo v = api.getVolume(volume);
+            long pos = parseOffset(offset);
+            long end = length == null ? v.sizeBytes() : pos + Sizes.parse(length);
+            if (pos > v.sizeBytes() || end > v.sizeBytes()) {
+                throw new ErrorHandler.CliException("range is beyond the end of volume '" + v.name() + "' (" + v.sizeBytes() + " bytes)");
+            }
+            long total = end - pos;
+            try (OutputStream out = file.equals("-") ? System.out : Files.newOutputStream(Path.of(file),
+                    StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                while (pos < end) {
+                    int n = (int) Math.min(CHUNK, end - pos);
+                    byte[] chunk = api.readData(volume, pos, n);
+                    if (chunk.length != n) {
+                        throw new ErrorHandler.CliException("the daemon returned " + chunk.length + " bytes where " + n + " were asked");
+                    }
+                    out.write(chunk);
+                    pos += n;
+                }
+            } catch (IOException e) {
+                throw new ErrorHandler.CliException("cannot write " + file + ": " + e.getMessage());
+            }
+            System.err.println("Exported " + Sizes.format(total) + " of " + v.name());
+        }
+    }
+
+    @Command(name = "restore", description = "Restore the live volume to a snapshot (point in time)", mixinStandardHelpOptions = true)
+    static class Restore implements Runnable {
+        @Parameters(paramLabel = "VOL")
+        String volume;
+        @Option(names = "--snapshot", required = true, description = "Snapshot to restore")
+        String snapshot;
+
+        @Override
+        public void run() {
+            ApiClients.api().restoreVolume(volume, new RestoreRequest(snapshot));
+            System.out.println("Restored volume " + volume + " to snapshot " + snapshot);
+        }
+    }
+
+    @Command(name = "clone", description = "Clone a volume (or one of its snapshots) into a new independent volume", mixinStandardHelpOptions = true)
+    static class Clone implements Runnable {
+        @Parameters(paramLabel = "VOL")
+        String volume;
+        @Option(names = {"-n", "--name"}, required = true, description = "Name of the new volume")
+        String name;
+        @Option(names = "--snapshot", description = "Snapshot to clone (default: the live volume)")
+        String snapshot;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            VolumeInfo v = ApiClients.api().cloneVolume(volume, new CloneRequest(name, snapshot));
+            Printer.print(System.out, out.format(), v, o -> o.println("Cloned " + volume + (snapshot == null ? "" : "@" + snapshot)
+                    + " into volume " + v.name() + " (" + v.id() + ")"));
+        }
+    }
+
+    @Command(name = "expand", description = "Grow a volume online", mixinStandardHelpOptions = true)
+    static class Expand implements Runnable {
+        @Parameters(paramLabel = "VOL")
+        String volume;
+        @Option(names = {"-s", "--size"}, required = true, description = "New size with suffix (K/M/G/T)")
+        String size;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            VolumeInfo v = ApiClients.api().expandVolume(volume, new ExpandRequest(size));
+            Printer.print(System.out, out.format(), v, o -> o.println("Volume " + v.name() + " is now " + Sizes.format(v.sizeBytes())));
+        }
+    }
+
+    @Command(name = "verify", description = "Check every stored block of a volume against its checksum", mixinStandardHelpOptions = true)
+    static class Verify implements Runnable {
+        @Parameters(paramLabel = "VOL")
+        String volume;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            VerifyResult r = ApiClients.api().verifyVolume(volume);
+            Printer.print(System.out, out.format(), r, o -> {
+                o.println("Checked " + r.blocksChecked() + " block(s) of " + r.volume() + ": "
+                        + (r.healthy() ? "all good" : r.badBlocks().size() + " bad"));
+                r.badBlocks().forEach(b -> o.println("  checksum mismatch in block " + b));
+            });
+            if (!r.healthy()) {
+                throw new ErrorHandler.CliException("volume " + r.volume() + " has " + r.badBlocks().size() + " corrupted block(s)");
+            }
+        }
+    }
+
+    static long parseOffset(String text) {
+        if (text.equals("0")) {
+            return 0;
+        }
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new ErrorHandler.CliException("--offset: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,366 @@
+package io.galleonfs.engine;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+
+/**
+ * The storage engine of one node: a set of thin volumes under one root directory sharing one journal.
+ *
+ * <pre>
+ * root/journal/journal-&lt;generation&gt;.log   node-wide write-ahead journal
+ * root/volumes/&lt;uuid&gt;/volume.meta          volume descriptor
+ * root/volumes/&lt;uuid&gt;/layer-&lt;id&gt;.data      sparse data file of a layer
+ * root/volumes/&lt;uuid&gt;/layer-&lt;id&gt;.idx       checkpointed block metadata of a layer
+ * </pre>
+ *
+ * Threads: one journal thread (parked when idle) and one merge thread that exists only while a deleted
+ * snapshot is being merged. Volumes own no threads or timers.
+ */
+public final class BlockEngine implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BlockEngine.class);
+    static final String JOURNAL_DIR = "journal";
+    static final String VOLUMES_DIR = "volumes";
+
+    private final EngineCore core;
+    private final Path root;
+    private final Path volumesDir;
+    private final Map<UUID, VolumeImpl> volumes;
+    private final JournalWriter writer;
+    private final ReentrantLock lifecycle = new ReentrantLock();
+    private final long recoveredRecords;
+    private volatile boolean closed;
+
+    private BlockEngine(EngineCore core, Path root, Map<UUID, VolumeImpl> volumes, JournalWriter writer,
+                        long recoveredRecords) {
+        this.core = core;
+        this.root = root;
+        this.volumesDir = root.resolve(VOLUMES_DIR);
+        this.volumes = volumes;
+        this.writer = writer;
+        this.recoveredRecords = recoveredRecords;
+    }
+
+    /**
+     * Opens (or initializes) the engine under {@code cfg.root()}. Recovery: volumes are loaded from their
+     * descriptors and last checkpointed layer indexes, the current journal generation is replayed up to its
+     * first torn record, everything replayed is checkpointed and a fresh journal generation started.
+     */
+    public static BlockEngine open(EngineConfig cfg) throws IOException {
+        Objects.requireNonNull(cfg, "cfg");
+        long started = System.nanoTime();
+        Path root = cfg.root().toAbsolutePath();
+        Path journalDir = root.resolve(JOURNAL_DIR);
+        Path volumesDir = root.resolve(VOLUMES_DIR);
+        Files.createDirectories(journalDir);
+        Files.createDirectories(volumesDir);
+        EngineCore core = new EngineCore(cfg);
+        Map<UUID, VolumeImpl> volumes = loadVolumes(core, volumesDir);
+        List<Long> generations = JournalFile.generations(journalDir);
+        long current = generations.isEmpty() ? 0 : generations.getLast();
+        long records = 0;
+        Set<Layer> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+        if (!generations.isEmpty()) {
+            try (JournalReader reader = new JournalReader(JournalFile.path(journalDir, current), current)) {
+                JournalCodec.Decoded record;
+                while ((record = reader.next()) != null) {
+                    records++;
+                    VolumeImpl v = volumes.get(record.volume());
+                    Layer layer = v == null ? null : v.tree.byId(record.layerId());
+                    if (layer == null) {
+                        continue; // the volume or layer was removed after this record was written
+                    }
+                    v.replay(layer, record);
+                    touched.add(layer);
+                }
+            }
+        }
+        for (Layer layer : touched) {
+            layer.volume.checkpointLayer(layer);
+        }
+        JournalFile journal = JournalFile.create(journalDir, current + 1);
+        core.counters.fsyncs.add(2);
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(journalDir)) {
+            for (Path f : files) {
+                if (!f.getFileName().equals(JournalFile.path(journalDir, current + 1).getFileName())) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        }
+        for (VolumeImpl v : volumes.values()) {
+            v.finishOpen();
+        }
+        JournalWriter writer = new JournalWriter(core, journalDir, journal);
+        BlockEngine engine = new BlockEngine(core, root, volumes, writer, records);
+        writer.start();
+        for (VolumeImpl v : volumes.values()) {
+            if (v.hasHiddenLayers()) {
+                core.maintenance.reclaim(v);
+            }
+        }
+        LOG.infof("recovered %d journal records in %d ms", records, (System.nanoTime() - started) / 1_000_000);
+        return engine;
+    }
+
+    private static Map<UUID, VolumeImpl> loadVolumes(EngineCore core, Path volumesDir) throws IOException {
+        Map<UUID, VolumeImpl> out = new ConcurrentHashMap<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(volumesDir)) {
+            for (Path dir : dirs) {
+                UUID id = parseUuid(dir.getFileName().toString());
+                if (id == null || !Files.isDirectory(dir)) {
+                    continue;
+                }
+                if (!Files.exists(dir.resolve(VolumeDescriptorCodec.FILE_NAME))) {
+                    // A create that never completed or a delete that did: the descriptor is written first
+                    // on create and removed first on delete.
+                    LOG.infof("removing incomplete volume directory %s", dir);
+                    VolumeImpl.deleteTree(dir);
+                    continue;
+                }
+                out.put(id, VolumeImpl.load(core, dir));
+            }
+        }
+        return out;
+    }
+
+    private static UUID parseUuid(String s) {
+        try {
+            UUID id = UUID.fromString(s);
+            return id.toString().equals(s) ? id : null;
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** Creates a thin volume: only its descriptor is written. */
+    public Volume create(UUID id, long sizeBytes, boolean encrypted) throws IOException {
+        return create(id, sizeBytes, core.config.blockSize(), encrypted);
+    }
+
+    private VolumeImpl create(UUID id, long sizeBytes, int blockSize, boolean encrypted) throws IOException {
+        Objects.requireNonNull(id, "id");
+        lifecycle.lock();
+        try {
+            ensureOpen();
+            if (volumes.containsKey(id)) {
+                throw new VolumeExistsException("volume " + id + " already exists");
+            }
+            VolumeImpl v = VolumeImpl.create(core, volumesDir, id, sizeBytes, blockSize, encrypted);
+            volumes.put(id, v);
+            LOG.debugf("created volume %s (%d bytes, encrypted %s)", id, sizeBytes, encrypted);
+            return v;
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    public Optional<Volume> find(UUID id) {
+        return Optional.ofNullable(volumes.get(id));
+    }
+
+    public Set<UUID> volumeIds() {
+        return Set.copyOf(volumes.keySet());
+    }
+
+    /** Deletes a volume with all its snapshots and files. */
+    public void delete(UUID id) throws IOException {
+        Objects.requireNonNull(id, "id");
+        lifecycle.lock();
+        try {
+            ensureOpen();
+            VolumeImpl v = volumes.remove(id);
+            if (v == null) {
+                throw new NoSuchVolumeException("volume " + id + " does not exist");
+            }
+            v.beginDelete();
+            // The journal may still hold records of this volume; a checkpoint drops them, so a volume
+            // created later with the same id can never have them replayed into it.
+            awaitCheckpoint();
+            v.deleteFiles();
+            LOG.debugf("deleted volume %s", id);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Creates {@code newId} as an independent full copy of the source's snapshot (or live content when
+     * {@code snapshotNameOrNull} is null). An encrypted source yields a clone encrypted with a new data key.
+     * A clone of the live content copies blocks one range at a time: quiesce writers or clone a snapshot
+     * for a crash-consistent copy.
+     */
+    public Volume cloneVolume(UUID source, String snapshotNameOrNull, UUID newId) throws IOException {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(newId, "newId");
+        VolumeImpl src = volumes.get(source);
+        if (src == null) {
+            throw new NoSuchVolumeException("volume " + source + " does not exist");
+        }
+        if (snapshotNameOrNull != null && src.snapshots().stream().noneMatch(s -> s.name().equals(snapshotNameOrNull))) {
+            throw new NoSuchSnapshotException("volume " + source + " has no snapshot '" + snapshotNameOrNull + "'");
+        }
+        VolumeImpl target = create(newId, src.sizeBytes(), src.blockSize, src.encrypted());
+        try {
+            VolumeCopier.copy(src, snapshotNameOrNull, target);
+        } catch (IOException | RuntimeException e) {
+            try {
+                delete(newId);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        LOG.debugf("cloned volume %s (snapshot %s) into %s", source, snapshotNameOrNull, newId);
+        return target;
+    }
+
+    public EngineStats stats() {
+        long[] onDisk = {0};
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        try {
+                            onDisk[0] += NativeIo.allocatedBytes(file);
+                        } catch (IOException vanished) {
+                            // Removed while walking (checkpoint rotation, layer drop): no longer on disk.
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warnf("could not measure disk usage under %s: %s", root, e.toString());
+        }
+        return new EngineStats(onDisk[0], writer.journalBytes(), volumes.size(),
+                core.counters.durableWrites.sum(), core.counters.fsyncs.sum());
+    }
+
+    /** Flushes everything, checkpoints and stops the journal thread. Idempotent. */
+    @Override
+    public void close() throws IOException {
+        lifecycle.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            stopMaintenance();
+            for (VolumeImpl v : volumes.values()) {
+                v.markClosed();
+            }
+            IOException failure = null;
+            try {
+                writer.shutdown();
+            } catch (IOException e) {
+                failure = e;
+            }
+            for (VolumeImpl v : volumes.values()) {
+                try {
+                    v.closeFiles();
+                } catch (IOException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
+                }
+            }
+            if (failure != null) {
+                throw failure;
+            }
+            LOG.debugf("engine at %s closed", root);
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /**
+     * Stops like a crash: the journal thread halts without draining or checkpointing and files are closed
+     * without fsync. Only for tests of recovery.
+     */
+    void abandonForTest() throws IOException {
+        lifecycle.lock();
+        try {
+            closed = true;
+            stopMaintenance();
+            for (VolumeImpl v : volumes.values()) {
+                v.markClosed();
+            }
+            writer.halt();
+            for (VolumeImpl v : volumes.values()) {
+                v.closeFiles();
+            }
+        } finally {
+            lifecycle.unlock();
+        }
+    }
+
+    /** Records replayed by the recovery of this open. */
+    long recoveredRecords() {
+        return recoveredRecords;
+    }
+
+    /** Waits until background merges queued so far have finished (tests). */
+    void awaitMaintenance() throws IOException {
+        for (VolumeImpl v : volumes.values()) {
+            try {
+                core.maintenance.reclaim(v).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException();
+            } catch (ExecutionException e) {
+                throw new EngineException("background merge failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    private void stopMaintenance() throws InterruptedIOException {
+        try {
+            core.maintenance.shutdown();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while stopping snapshot merges");
+        }
+    }
+
+    private void awaitCheckpoint() throws IOException {
+        try {
+            writer.requestCheckpoint().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a checkpoint");
+        } catch (ExecutionException e) {
+            throw new EngineException("checkpoint failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void ensureOpen() throws EngineException {
+        if (closed) {
+            throw new EngineException("storage engine at " + root + " is closed");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.galleonfs.engine;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Configuration of one {@link BlockEngine}.
+ *
+ * @param root                   directory that holds the journal and all volumes of this node
+ * @param blockSize              block size of volumes created by this engine; existing volumes keep
+ *                               the block size they were created with
+ * @param journalCheckpointBytes journal size that triggers a checkpoint; bounds recovery time
+ * @param maxDirtyBytes          writes wait while more than this many bytes are acknowledged but not
+ *                               yet applied to the layer files
+ * @param keyProvider            wraps per-volume data keys; may be {@code null} when no volume is
+ *                               encrypted
+ */
+public record EngineConfig(Path root, int blockSize, long journalCheckpointBytes, long maxDirtyBytes,
+                           KeyProvider keyProvider) {
+
+    public static final int MIN_BLOCK_SIZE = 512;
+    public static final int MAX_BLOCK_SIZE = 1 << 20;
+    public static final long DEFAULT_CHECKPOINT_BYTES = 64L << 20;
+    public static final long DEFAULT_MAX_DIRTY_BYTES = 64L << 20;
+
+    public EngineConfig {
+        Objects.requireNonNull(root, "root");
+        if (!validBlockSize(blockSize)) {
+            throw new IllegalArgumentException("block size must be a power of two between "
+                    + MIN_BLOCK_SIZE + " and " + MAX_BLOCK_SIZE + ": " + blockSize);
+        }
+        if (journalCheckpointBytes <= 0) {
+            throw new IllegalArgumentException("journalCheckpointBytes must be positive: " + journalCheckpointBytes);
+        }
+        if (maxDirtyBytes < blockSize) {
+            throw new IllegalArgumentException("maxDirtyBytes must be at least one block: " + maxDirtyBytes);
+        }
+    }
+
+    public static EngineConfig defaults(Path root, int blockSize, KeyProvider keyProvider) {
+        return new EngineConfig(root, blockSize, DEFAULT_CHECKPOINT_BYTES, DEFAULT_MAX_DIRTY_BYTES, keyProvider);
+    }
+
+    static boolean validBlockSize(int blockSize) {
+        return blockSize >= MIN_BLOCK_SIZE && blockSize <= MAX_BLOCK_SIZE && Integer.bitCount(blockSize) == 1;
+    }
+}

@@ -1,0 +1,9 @@
+package io.galleonfs.engine;
+
+import java.util.concurrent.atomic.LongAdder;
+
+final class EngineCounters {
+    final LongAdder durableWrites = new LongAdder();
+    final LongAdder fsyncs = new LongAdder();
+    final LongAdder journalRecords = new LongAdder();
+}

@@ -1,0 +1,7 @@
+package io.galleonfs.engine;
+
+public class NoSuchVolumeException extends EngineException {
+    public NoSuchVolumeException(String message) {
+        super(message);
+    }
+}

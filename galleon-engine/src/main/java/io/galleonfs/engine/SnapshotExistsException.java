@@ -1,0 +1,7 @@
+package io.galleonfs.engine;
+
+public class SnapshotExistsException extends EngineException {
+    public SnapshotExistsException(String message) {
+        super(message);
+    }
+}

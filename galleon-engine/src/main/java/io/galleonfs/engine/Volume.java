@@ -1,0 +1,71 @@
+package io.galleonfs.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A thin block volume. Offsets and lengths are in bytes and need not be block aligned.
+ * All methods are thread safe; I/O on different blocks runs in parallel.
+ */
+public interface Volume {
+    UUID id();
+
+    long sizeBytes();
+
+    int blockSize();
+
+    boolean encrypted();
+
+    /**
+     * Writes {@code src.remaining()} bytes at {@code offset} and consumes {@code src}.
+     * Returns when {@code concern} is met.
+     *
+     * @throws OutOfRangeException if the range reaches beyond {@link #sizeBytes()}
+     */
+    void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException;
+
+    /**
+     * Fills {@code dst.remaining()} bytes from {@code offset}; blocks never written read as zeros.
+     *
+     * @throws ChecksumMismatchException if a block fails its checksum; no byte of it is returned
+     * @throws OutOfRangeException       if the range reaches beyond {@link #sizeBytes()}
+     */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Makes every write of this volume acknowledged before the call durable. */
+    void flush() throws IOException;
+
+    /**
+     * Discards a range: whole blocks inside it read as zeros and their space is freed; the partial
+     * blocks at its edges are zero-filled. Durable when it returns.
+     */
+    void trim(long offset, long length) throws IOException;
+
+    /** Grows the volume online; {@code newSizeBytes} must be a multiple of the block size. */
+    void expand(long newSizeBytes) throws IOException;
+
+    /** Freezes the current content under {@code name}; O(1) in the amount of data. */
+    SnapshotInfo createSnapshot(String name) throws IOException;
+
+    /** Visible snapshots, oldest first. */
+    List<SnapshotInfo> snapshots();
+
+    /**
+     * Removes a snapshot. Its layer is merged into its only child (or dropped when nothing depends
+     * on it) before this returns; a layer that still has two or more children stays hidden until
+     * one of them goes away.
+     */
+    void deleteSnapshot(String name) throws IOException;
+
+    /** Makes the live content equal to the snapshot's; all snapshots stay readable. */
+    void restore(String snapshotName) throws IOException;
+
+    void readSnapshot(String name, long offset, ByteBuffer dst) throws IOException;
+
+    /** Reads every stored block of every layer and checks its checksum. */
+    VerifyReport verify() throws IOException;
+
+    VolumeUsage usage();
+}

@@ -1,0 +1,194 @@
+package io.galleonfs.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kill -9 at random moments while several threads do durable writes (and snapshots are created and
+ * merged), then verify that every acknowledged cell survived byte for byte and no block fails its checksum.
+ * Cycles: {@code -Dgalleon.crash.cycles=100} (default 20); seed: {@code -Dgalleon.crash.seed}.
+ */
+class CrashRecoveryTest {
+    private static final Logger LOG = Logger.getLogger(CrashRecoveryTest.class);
+
+    @TempDir
+    Path tmp;
+
+    /** Collects the child's stdout and lets the test wait for a number of acknowledgements. */
+    private static final class AckCollector implements Runnable {
+        private final BufferedReader reader;
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private final long[][] acked;
+        private long acks;
+        private boolean started;
+        private boolean opened;
+        private boolean eof;
+
+        AckCollector(Process p, long[][] acked) {
+            this.reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+            this.acked = acked;
+        }
+
+        @Override
+        public void run() {
+            try {
+                String line;
+                while ((line = reader.readLine()) != null) {
+                    lock.lock();
+                    try {
+                        if (line.equals("START")) {
+                            started = true;
+                        } else if (line.equals("OPEN")) {
+                            opened = true;
+                        } else if (line.startsWith("A ")) {
+                            String[] f = line.split(" ");
+                            if (f.length == 4) {
+                                int v = Integer.parseInt(f[1]);
+                                int c = Integer.parseInt(f[2]);
+                                acked[v][c] = Math.max(acked[v][c], Long.parseLong(f[3]));
+                                acks++;
+                            }
+                        }
+                        changed.signalAll();
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                // The pipe breaks when the child is killed; a half-written last line is not an acknowledgement.
+            } finally {
+                lock.lock();
+                try {
+                    eof = true;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+
+        /** Waits for the event; false if the child's output ended first. */
+        boolean await(int mode, long acksWanted) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            lock.lock();
+            try {
+                while (!(mode == 0 ? started : mode == 1 ? opened : acks >= acksWanted)) {
+                    if (eof) {
+                        return false;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        fail("child made no progress within 60 s (acks " + acks + ")");
+                    }
+                    changed.awaitNanos(left);
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Test
+    void acknowledgedWritesSurviveKillMinus9() throws Exception {
+        int cycles = Integer.getInteger("galleon.crash.cycles", 20);
+        long seed = Long.getLong("galleon.crash.seed", 20_260_101L);
+        Random random = new Random(seed);
+        Path root = tmp.resolve("root");
+        Path stderr = tmp.resolve("child-stderr.log");
+        long[][] expected = new long[CrashCells.VOLUMES.length][CrashCells.CELLS];
+        long totalAcks = 0;
+        for (int cycle = 0; cycle < cycles; cycle++) {
+            long[][] acked = new long[expected.length][];
+            for (int v = 0; v < expected.length; v++) {
+                acked[v] = expected[v].clone();
+            }
+            Process child = startChild(root, seed * 1000 + cycle, stderr);
+            AckCollector collector = new AckCollector(child, acked);
+            Thread reader = Thread.ofPlatform().daemon().start(collector);
+            int mode = random.nextInt(10);
+            boolean alive;
+            if (mode == 0) {
+                alive = collector.await(0, 0);      // kill while recovery may be running
+            } else if (mode == 1) {
+                alive = collector.await(1, 0);      // kill right after recovery
+            } else {
+                alive = collector.await(2, 1 + random.nextInt(400));
+            }
+            if (!alive) {
+                fail("child exited by itself (code " + child.waitFor() + "): " + Files.readString(stderr));
+            }
+            child.destroyForcibly();
+            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "killed child did not exit");
+            reader.join(TimeUnit.SECONDS.toMillis(60));
+            totalAcks += collector.acks;
+            verify(root, acked, expected, cycle);
+        }
+        LOG.infof("crash test: %d cycles, %d acknowledged cell writes verified", cycles, totalAcks);
+        assertTrue(totalAcks > cycles, "children acknowledged too little to be meaningful: " + totalAcks);
+    }
+
+    /** Every cell holds its last acknowledged generation or the one in flight after it; nothing is corrupt. */
+    private static void verify(Path root, long[][] acked, long[][] expected, int cycle) throws Exception {
+        try (BlockEngine engine = BlockEngine.open(CrashCells.config(root))) {
+            for (int v = 0; v < CrashCells.VOLUMES.length; v++) {
+                var found = engine.find(CrashCells.VOLUMES[v]);
+                if (found.isEmpty()) {
+                    for (long g : acked[v]) {
+                        assertEquals(0, g, "cycle " + cycle + ": volume " + v + " vanished after acknowledged writes");
+                    }
+                    continue;
+                }
+                Volume volume = found.get();
+                ByteBuffer all = ByteBuffer.allocate((int) CrashCells.VOLUME_BYTES);
+                volume.read(0, all);
+                for (int c = 0; c < CrashCells.CELLS; c++) {
+                    long gen = CrashCells.generationOf(all.position(c * CrashCells.CELL), v, c);
+                    long ack = acked[v][c];
+                    if (gen < ack || gen > ack + 1) {
+                        fail("cycle " + cycle + ": volume " + v + " cell " + c + " holds generation " + gen
+                                + " but generation " + ack + " was acknowledged");
+                    }
+                    expected[v][c] = gen;
+                }
+                VerifyReport report = volume.verify();
+                assertTrue(report.healthy(), "cycle " + cycle + ": bad blocks " + report.badBlocks());
+                for (SnapshotInfo s : volume.snapshots()) {
+                    volume.readSnapshot(s.name(), 0, ByteBuffer.allocate((int) CrashCells.VOLUME_BYTES));
+                }
+            }
+        }
+    }
+
+    private static Process startChild(Path root, long seed, Path stderr) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>(List.of(java,
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx128m",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"),
+                CrashWriter.class.getName(), root.toString(), Long.toString(seed)));
+        return new ProcessBuilder(cmd)
+                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
+                .start();
+    }
+}

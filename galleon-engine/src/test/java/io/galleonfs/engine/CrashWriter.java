@@ -1,0 +1,107 @@
+package io.galleonfs.engine;
+
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Child process of {@link CrashRecoveryTest}: writes verifiable cells from several threads and prints
+ * one line "A volume cell generation" per cell once the write covering it is durable. A churn thread
+ * keeps creating and deleting snapshots so merges run while the process is killed.
+ */
+public final class CrashWriter {
+    private CrashWriter() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path root = Path.of(args[0]);
+        long seed = Long.parseLong(args[1]);
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
+        out.println("START");
+        out.flush();
+        BlockEngine engine = BlockEngine.open(CrashCells.config(root));
+        Volume[] volumes = new Volume[CrashCells.VOLUMES.length];
+        long[][] gens = new long[volumes.length][CrashCells.CELLS];
+        for (int v = 0; v < volumes.length; v++) {
+            int vi = v;
+            volumes[v] = engine.find(CrashCells.VOLUMES[v]).isPresent() ? engine.find(CrashCells.VOLUMES[v]).get()
+                    : engine.create(CrashCells.VOLUMES[v], CrashCells.VOLUME_BYTES, CrashCells.ENCRYPTED[vi]);
+            ByteBuffer all = ByteBuffer.allocate((int) CrashCells.VOLUME_BYTES);
+            volumes[v].read(0, all);
+            for (int c = 0; c < CrashCells.CELLS; c++) {
+                long g = CrashCells.generationOf(all.position(c * CrashCells.CELL), v, c);
+                if (g < 0) {
+                    throw new IllegalStateException("volume " + v + " cell " + c + " is not a valid generation");
+                }
+                gens[v][c] = g;
+            }
+        }
+        out.println("OPEN");
+        out.flush();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < CrashCells.THREADS; t++) {
+            int thread = t;
+            threads.add(Thread.ofPlatform().start(() -> writeLoop(volumes, gens, thread, new SplittableRandom(seed * 31 + thread), out)));
+        }
+        threads.add(Thread.ofPlatform().start(() -> churn(volumes[1], new SplittableRandom(seed))));
+        for (Thread t : threads) {
+            t.join();
+        }
+    }
+
+    private static void writeLoop(Volume[] volumes, long[][] gens, int thread, SplittableRandom random, PrintStream out) {
+        int firstCell = thread * CrashCells.CELLS_PER_THREAD;
+        try {
+            while (true) {
+                int v = random.nextInt(volumes.length);
+                int start = firstCell + random.nextInt(CrashCells.CELLS_PER_THREAD);
+                int count = Math.min(1 + random.nextInt(6), firstCell + CrashCells.CELLS_PER_THREAD - start);
+                ByteBuffer buf = ByteBuffer.allocate(count * CrashCells.CELL);
+                for (int c = start; c < start + count; c++) {
+                    CrashCells.fill(buf, v, c, gens[v][c] + 1);
+                }
+                buf.flip();
+                if (random.nextInt(4) == 0) {
+                    volumes[v].write((long) start * CrashCells.CELL, buf, WriteConcern.ACKNOWLEDGED);
+                    volumes[v].flush();
+                } else {
+                    volumes[v].write((long) start * CrashCells.CELL, buf, WriteConcern.DURABLE);
+                }
+                StringBuilder lines = new StringBuilder();
+                for (int c = start; c < start + count; c++) {
+                    gens[v][c]++;
+                    lines.append("A ").append(v).append(' ').append(c).append(' ').append(gens[v][c]).append('\n');
+                }
+                synchronized (out) {
+                    out.print(lines);
+                    out.flush();
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(3);
+        }
+    }
+
+    private static void churn(Volume volume, SplittableRandom random) {
+        try {
+            long n = System.nanoTime();
+            while (true) {
+                volume.createSnapshot("c" + n++);
+                List<SnapshotInfo> snaps = volume.snapshots();
+                if (snaps.size() > 3) {
+                    volume.deleteSnapshot(snaps.get(random.nextInt(snaps.size() - 1)).name());
+                }
+                if (random.nextInt(8) == 0 && !snaps.isEmpty()) {
+                    volume.readSnapshot(snaps.getLast().name(), 0, ByteBuffer.allocate(CrashCells.CELL));
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(4);
+        }
+    }
+}

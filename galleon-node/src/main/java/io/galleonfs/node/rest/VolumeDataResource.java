@@ -1,0 +1,152 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.BenchRequest;
+import io.galleonfs.api.BenchResult;
+import io.galleonfs.api.CloneRequest;
+import io.galleonfs.api.ExpandRequest;
+import io.galleonfs.api.NameRequest;
+import io.galleonfs.api.RestoreRequest;
+import io.galleonfs.api.SnapshotView;
+import io.galleonfs.api.VerifyResult;
+import io.galleonfs.api.VolumeInfo;
+import io.galleonfs.api.WriteResult;
+import io.galleonfs.engine.SnapshotInfo;
+import io.galleonfs.engine.VerifyReport;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.volume.GalleonException;
+import io.galleonfs.node.volume.VolumeDataService;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+
+/** Block data, snapshots, clones, expansion, verification and bench of one volume. */
+@Path("/api/v1/volumes/{ref}")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class VolumeDataResource {
+
+    @Inject
+    NodeRuntime node;
+
+    @Inject
+    VolumeResource volumes;
+
+    /** Writes the request body at {@code offset} (at most 8 MiB per request). */
+    @PUT
+    @Path("/data")
+    @Consumes(MediaType.APPLICATION_OCTET_STREAM)
+    public WriteResult write(@PathParam("ref") String ref, @QueryParam("offset") long offset,
+                             @QueryParam("write_concern") String writeConcern, byte[] body) {
+        VolumeDataService.Written w = node.data().write(ref, offset, body, writeConcern);
+        return new WriteResult(w.offset(), w.bytes(), w.concern());
+    }
+
+    /** Streams {@code length} bytes from {@code offset} (default: to the end of the volume). */
+    @GET
+    @Path("/data")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response read(@PathParam("ref") String ref, @QueryParam("offset") long offset, @QueryParam("length") Long length) {
+        VolumeRecord v = node.volumes().get(ref);
+        long len = length == null ? v.sizeBytes() - Math.max(0, offset) : length;
+        node.data().checkRange(v, offset, len);
+        if (len <= VolumeDataService.MAX_TRANSFER) {
+            return Response.ok(node.data().read(ref, offset, len)).build();
+        }
+        StreamingOutput stream = out -> node.data().readTo(v, offset, len, out);
+        return Response.ok(stream).header("Content-Length", len).build();
+    }
+
+    @POST
+    @Path("/flush")
+    @Consumes(MediaType.WILDCARD)
+    public Response flush(@PathParam("ref") String ref) {
+        node.data().flush(ref);
+        return Response.noContent().build();
+    }
+
+    @GET
+    @Path("/snapshots")
+    public List<SnapshotView> snapshots(@PathParam("ref") String ref) {
+        VolumeRecord v = node.volumes().get(ref);
+        return node.data().snapshots(ref).stream().map(s -> view(v, s)).toList();
+    }
+
+    @POST
+    @Path("/snapshots")
+    public Response createSnapshot(@PathParam("ref") String ref, NameRequest request) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: {\"name\": \"<snapshot>\"}");
+        }
+        VolumeRecord v = node.volumes().get(ref);
+        SnapshotView s = view(v, node.data().createSnapshot(ref, request.name()));
+        return Response.created(URI.create("/api/v1/volumes/" + v.id() + "/snapshots/" + s.name())).entity(s).build();
+    }
+
+    @DELETE
+    @Path("/snapshots/{name}")
+    public Response deleteSnapshot(@PathParam("ref") String ref, @PathParam("name") String name) {
+        node.data().deleteSnapshot(ref, name);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/restore")
+    public VolumeInfo restore(@PathParam("ref") String ref, RestoreRequest request) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: {\"snapshot\": \"<name>\"}");
+        }
+        return volumes.toInfo(node.data().restore(ref, request.snapshot()));
+    }
+
+    @POST
+    @Path("/clone")
+    public Response cloneVolume(@PathParam("ref") String ref, CloneRequest request) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: {\"name\": \"<new volume>\", \"snapshot\": \"<optional>\"}");
+        }
+        VolumeInfo created = volumes.toInfo(node.data().cloneVolume(ref, request.name(), request.snapshot()));
+        return Response.created(URI.create("/api/v1/volumes/" + created.id())).entity(created).build();
+    }
+
+    @POST
+    @Path("/expand")
+    public VolumeInfo expand(@PathParam("ref") String ref, ExpandRequest request) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: {\"size\": \"<new size>\"}");
+        }
+        return volumes.toInfo(node.data().expand(ref, request.size()));
+    }
+
+    @POST
+    @Path("/verify")
+    @Consumes(MediaType.WILDCARD)
+    public VerifyResult verify(@PathParam("ref") String ref) {
+        VolumeRecord v = node.volumes().get(ref);
+        VerifyReport r = node.data().verify(ref);
+        return new VerifyResult(v.name(), r.blocksChecked(), r.badBlocks(), r.healthy());
+    }
+
+    @POST
+    @Path("/bench")
+    public BenchResult bench(@PathParam("ref") String ref, BenchRequest request) {
+        return node.bench().run(ref, request);
+    }
+
+    private static SnapshotView view(VolumeRecord v, SnapshotInfo s) {
+        return new SnapshotView(s.name(), v.name(), Instant.ofEpochMilli(s.createdAtMillis()).toString(), s.allocatedBytes());
+    }
+}

@@ -1,0 +1,136 @@
+package io.galleonfs.node.volume;
+
+import io.galleonfs.api.BenchRequest;
+import io.galleonfs.api.BenchResult;
+import io.galleonfs.api.Sizes;
+import io.galleonfs.engine.Volume;
+import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.meta.VolumeRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code galleonfs bench}: like {@code rbd bench}, N threads issue I/Os of one size, sequential or random, until a
+ * total is reached, straight against the engine inside the daemon (so the figures are the storage path's, not
+ * HTTP's). Writes overwrite the volume's data.
+ */
+public final class BenchRunner {
+    static final int MAX_THREADS = 256;
+
+    private final VolumeService volumes;
+    private final VolumeDataService data;
+    private final WriteConcernPolicy concerns;
+
+    public BenchRunner(VolumeService volumes, VolumeDataService data, WriteConcernPolicy concerns) {
+        this.volumes = volumes;
+        this.data = data;
+        this.concerns = concerns;
+    }
+
+    public BenchResult run(String ref, BenchRequest req) {
+        BenchRequest r = req == null ? new BenchRequest(null, null, null, null, null, null) : req;
+        VolumeRecord v = volumes.get(ref);
+        String type = r.ioType() == null ? "write" : r.ioType();
+        if (!type.equals("read") && !type.equals("write")) {
+            throw GalleonException.badRequest("io_type must be read or write, got '" + type + "'");
+        }
+        String pattern = r.ioPattern() == null ? "seq" : r.ioPattern();
+        if (!pattern.equals("seq") && !pattern.equals("rand")) {
+            throw GalleonException.badRequest("io_pattern must be seq or rand, got '" + pattern + "'");
+        }
+        long ioSize = parse("io_size", r.ioSize() == null ? "4K" : r.ioSize());
+        long total = parse("io_total", r.ioTotal() == null ? "1G" : r.ioTotal());
+        int threads = r.ioThreads() == null ? 16 : r.ioThreads();
+        if (threads < 1 || threads > MAX_THREADS) {
+            throw GalleonException.badRequest("io_threads must be between 1 and " + MAX_THREADS + ", got " + threads);
+        }
+        if (ioSize > VolumeDataService.MAX_TRANSFER || ioSize > v.sizeBytes()) {
+            throw GalleonException.badRequest("io_size " + r.ioSize() + " is larger than the volume or than 8M");
+        }
+        if (total < ioSize) {
+            throw GalleonException.badRequest("io_total must be at least io_size");
+        }
+        WriteConcernPolicy.Requested requested = concerns.parse(r.writeConcern() == null ? "acknowledged" : r.writeConcern());
+        WriteConcern concern = concerns.engineConcern(requested, v);
+        Volume vol = data.open(v);
+        long ops = total / ioSize;
+        long slots = v.sizeBytes() / ioSize;
+        AtomicLong next = new AtomicLong();
+        List<long[]> latencies = new ArrayList<>();
+        long start = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            List<Future<long[]>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                final long seed = t * 0x9E3779B97F4A7C15L + 1;
+                futures.add(pool.submit(() -> worker(vol, type.equals("write"), pattern.equals("rand"), (int) ioSize, ops, slots,
+                        next, concern, seed)));
+            }
+            for (Future<long[]> f : futures) {
+                latencies.add(f.get());
+            }
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof IOException io) {
+                throw EngineErrors.translate(v.name(), io);
+            }
+            throw new GalleonException(GalleonException.Kind.STORAGE, "bench failed: " + cause.getMessage());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        long[] all = latencies.stream().flatMapToLong(Arrays::stream).filter(x -> x >= 0).sorted().toArray();
+        return new BenchResult(v.name(), type, pattern, (int) ioSize, threads, requested.wire(), ops, ops * ioSize, seconds,
+                ops / seconds, ops * ioSize / seconds / 1e6, percentile(all, 0.50) / 1e3, percentile(all, 0.99) / 1e3);
+    }
+
+    private static long[] worker(Volume vol, boolean write, boolean random, int ioSize, long ops, long slots, AtomicLong next,
+                                 WriteConcern concern, long seed) throws IOException {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        ByteBuffer buf = ByteBuffer.allocate(ioSize);
+        byte[] payload = new byte[ioSize];
+        rnd.nextBytes(payload);
+        // Each thread keeps at most 1 Mi samples (8 MiB): plenty for stable percentiles, bounded memory.
+        long[] lat = new long[(int) Math.min(ops, 1 << 20)];
+        Arrays.fill(lat, -1);
+        int recorded = 0;
+        long i;
+        while ((i = next.getAndIncrement()) < ops) {
+            long slot = random ? rnd.nextLong(slots) : i % slots;
+            long offset = slot * ioSize;
+            buf.clear();
+            long t0 = System.nanoTime();
+            if (write) {
+                buf.put(payload).flip();
+                vol.write(offset, buf, concern);
+            } else {
+                vol.read(offset, buf);
+            }
+            long dt = System.nanoTime() - t0;
+            if (recorded < lat.length) {
+                lat[recorded++] = dt;
+            }
+        }
+        return lat;
+    }
+
+    private static double percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static long parse(String field, String text) {
+        try {
+            return Sizes.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(field + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package io.galleonfs.node.volume;
+
+import io.galleonfs.engine.ChecksumMismatchException;
+import io.galleonfs.engine.NoSuchSnapshotException;
+import io.galleonfs.engine.OutOfRangeException;
+import io.galleonfs.engine.SnapshotExistsException;
+import io.galleonfs.engine.VolumeExistsException;
+import java.io.IOException;
+import org.jboss.logging.Logger;
+
+/** Translates storage engine failures into API errors with the right status and a message naming what failed. */
+final class EngineErrors {
+    private static final Logger LOG = Logger.getLogger(EngineErrors.class);
+
+    private EngineErrors() {
+    }
+
+    static GalleonException translate(String volumeName, IOException e) {
+        return switch (e) {
+            case OutOfRangeException o -> GalleonException.badRequest(o.getMessage());
+            case NoSuchSnapshotException n -> GalleonException.notFound(n.getMessage());
+            case SnapshotExistsException s -> GalleonException.conflict(s.getMessage());
+            case VolumeExistsException v -> GalleonException.conflict(v.getMessage());
+            case ChecksumMismatchException c -> {
+                LOG.errorf("volume %s: %s", volumeName, c.getMessage());
+                yield new GalleonException(GalleonException.Kind.DATA_INTEGRITY, c.getMessage());
+            }
+            default -> {
+                LOG.errorf(e, "volume %s: storage operation failed", volumeName);
+                yield new GalleonException(GalleonException.Kind.STORAGE, "storage operation on volume '" + volumeName
+                        + "' failed: " + e.getMessage());
+            }
+        };
+    }
+
+    @FunctionalInterface
+    interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    static <T> T call(String volumeName, IoCall<T> call) {
+        try {
+            return call.call();
+        } catch (IOException e) {
+            throw translate(volumeName, e);
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package io.galleonfs.node.volume;
+
+import io.galleonfs.api.Names;
+import io.galleonfs.api.Sizes;
+import io.galleonfs.engine.BlockEngine;
+import io.galleonfs.engine.SnapshotInfo;
+import io.galleonfs.engine.VerifyReport;
+import io.galleonfs.engine.Volume;
+import io.galleonfs.engine.VolumeUsage;
+import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.meta.VolumeRecord;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/** Block data of volumes: reads, writes, snapshots, clones, expansion and verification on this node's engine. */
+public final class VolumeDataService {
+    private static final Logger LOG = Logger.getLogger(VolumeDataService.class);
+    /** Largest single read or write through the API; the CLI splits bigger transfers into chunks of this size. */
+    public static final int MAX_TRANSFER = 8 << 20;
+    private static final int STREAM_CHUNK = 1 << 20;
+
+    private final VolumeService volumes;
+    private final BlockEngine engine;
+    private final WriteConcernPolicy concerns;
+    private final MetaCommands commands;
+    private final Clock clock;
+    private final Supplier<UUID> ids;
+
+    public VolumeDataService(VolumeService volumes, MetadataStore store, BlockEngine engine, WriteConcernPolicy concerns,
+                             Clock clock, Supplier<UUID> ids) {
+        this.volumes = volumes;
+        this.engine = engine;
+        this.concerns = concerns;
+        this.commands = new MetaCommands(store);
+        this.clock = clock;
+        this.ids = ids;
+    }
+
+    /** The engine volume behind a metadata record. */
+    Volume open(VolumeRecord v) {
+        return engine.find(v.id()).orElseThrow(() -> new GalleonException(GalleonException.Kind.UNAVAILABLE,
+                "the data of volume '" + v.name() + "' is not on this node"));
+    }
+
+    public VolumeUsage usage(VolumeRecord v) {
+        return engine.find(v.id()).map(Volume::usage).orElse(new VolumeUsage(v.sizeBytes(), 0, 0, 0));
+    }
+
+    public record Written(long offset, long bytes, String concern) {
+    }
+
+    public Written write(String ref, long offset, byte[] data, String writeConcern) {
+        VolumeRecord v = volumes.get(ref);
+        WriteConcernPolicy.Requested requested = concerns.parse(writeConcern);
+        var engineConcern = concerns.engineConcern(requested, v);
+        if (data == null || data.length == 0) {
+            throw GalleonException.badRequest("request body is empty: send the bytes to write as application/octet-stream");
+        }
+        if (data.length > MAX_TRANSFER) {
+            throw GalleonException.badRequest("a single write is limited to " + MAX_TRANSFER + " bytes; split larger data");
+        }
+        checkRange(v, offset, data.length);
+        Volume vol = open(v);
+        EngineErrors.call(v.name(), () -> {
+            // A multi-block durable write is acknowledged blocks plus one flush: the same guarantee when this call
+            // returns, with one group commit for the whole request instead of one per block.
+            vol.write(offset, ByteBuffer.wrap(data), WriteConcern.ACKNOWLEDGED);
+            if (engineConcern == WriteConcern.DURABLE) {
+                vol.flush();
+            }
+            return null;
+        });
+        return new Written(offset, data.length, requested.wire());
+    }
+
+    public byte[] read(String ref, long offset, long length) {
+        VolumeRecord v = volumes.get(ref);
+        long len = length <= 0 ? Math.min(v.sizeBytes() - offset, MAX_TRANSFER) : length;
+        if (len > MAX_TRANSFER) {
+            throw GalleonException.badRequest("a single read is limited to " + MAX_TRANSFER + " bytes; use a smaller length");
+        }
+        checkRange(v, offset, len);
+        Volume vol = open(v);
+        ByteBuffer dst = ByteBuffer.allocate((int) len);
+        EngineErrors.call(v.name(), () -> {
+            vol.read(offset, dst);
+            return null;
+        });
+        return dst.array();
+    }
+
+    /** Streams a range to {@code out} in 1 MiB pieces, so exporting a whole volume needs no large buffer. */
+    public void readTo(VolumeRecord v, long offset, long length, OutputStream out) throws IOException {
+        Volume vol = open(v);
+        ByteBuffer buf = ByteBuffer.allocate(STREAM_CHUNK);
+        long pos = offset;
+        long end = offset + length;
+        while (pos < end) {
+            int n = (int) Math.min(STREAM_CHUNK, end - pos);
+            buf.clear().limit(n);
+            final long at = pos;
+            EngineErrors.call(v.name(), () -> {
+                vol.read(at, buf);
+                return null;
+            });
+            out.write(buf.array(), 0, n);
+            pos += n;
+        }
+    }
+
+    public void checkRange(VolumeRecord v, long offset, long length) {
+        if (offset < 0 || length < 0) {
+            throw GalleonException.badRequest("offset and length must not be negative");
+        }
+        if (offset > v.sizeBytes() || length > v.sizeBytes() - offset) {
+            throw GalleonException.badRequest("range " + offset + "+" + length + " is beyond the end of volume '" + v.name()
+                    + "' (" + v.sizeBytes() + " bytes)");
+        }
+    }
+
+    public void flush(String ref) {
+        VolumeRecord v = volumes.get(ref);
+        Volume vol = open(v);
+        EngineErrors.call(v.name(), () -> {
+            vol.flush();
+            return null;
+        });
+    }
+
+    public List<SnapshotInfo> snapshots(String ref) {
+        VolumeRecord v = volumes.get(ref);
+        return open(v).snapshots();
+    }
+
+    public SnapshotInfo createSnapshot(String ref, String name) {
+        VolumeRecord v = volumes.get(ref);
+        validName("snapshot", name);
+        Volume vol = open(v);
+        SnapshotInfo s = EngineErrors.call(v.name(), () -> vol.createSnapshot(name));
+        LOG.infof("volume %s: snapshot %s created", v.name(), name);
+        return s;
+    }
+
+    public void deleteSnapshot(String ref, String name) {
+        VolumeRecord v = volumes.get(ref);
+        Volume vol = open(v);
+        EngineErrors.call(v.name(), () -> {
+            vol.deleteSnapshot(name);
+            return null;
+        });
+        LOG.infof("volume %s: snapshot %s deleted", v.name(), name);
+    }
+
+    public VolumeRecord restore(String ref, String snapshot) {
+        VolumeRecord v = volumes.get(ref);
+        if (snapshot == null || snapshot.isBlank()) {
+            throw GalleonException.badRequest("snapshot is required");
+        }
+        Volume vol = open(v);
+        EngineErrors.call(v.name(), () -> {
+            vol.restore(snapshot);
+            return null;
+        });
+        LOG.infof("volume %s: restored to snapshot %s", v.name(), snapshot);
+        return v;
+    }
+
+    /** A new, independent volume with the source's class and settings and the content of a snapshot or the live volume. */
+    public VolumeRecord cloneVolume(String ref, String newName, String snapshot) {
+        VolumeRecord src = volumes.get(ref);
+        validName("volume", newName);
+        if (volumes.find(newName).isPresent()) {
+            throw GalleonException.conflict("a volume named '" + newName + "' already exists");
+        }
+        UUID id = ids.get();
+        Volume copy = EngineErrors.call(src.name(), () -> engine.cloneVolume(src.id(), snapshot == null || snapshot.isBlank() ? null : snapshot, id));
+        VolumeRecord record = new VolumeRecord(id, newName, src.volumeType(), copy.sizeBytes(), src.blockSize(),
+                src.storageClass(), src.replicas(), src.accessMode(), src.encrypted(), clock.millis(), src.node(), List.of());
+        try {
+            commands.submit(new MetaCommand.CreateVolume(record));
+        } catch (RuntimeException e) {
+            discard(id);
+            throw e;
+        }
+        LOG.infof("volume %s cloned from %s%s", newName, src.name(), snapshot == null ? "" : "@" + snapshot);
+        return record;
+    }
+
+    public VolumeRecord expand(String ref, String size) {
+        VolumeRecord v = volumes.get(ref);
+        long newSize;
+        try {
+            newSize = Sizes.parse(size);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        if (newSize > VolumeService.MAX_SIZE) {
+            throw GalleonException.badRequest("size " + size + " exceeds the maximum volume size of 1P");
+        }
+        if (newSize < v.sizeBytes()) {
+            throw GalleonException.badRequest("volume '" + v.name() + "' can only grow: " + size + " is smaller than its size of "
+                    + Sizes.format(v.sizeBytes()));
+        }
+        if (newSize % v.blockSize() != 0) {
+            throw GalleonException.badRequest("size " + newSize + " bytes is not a multiple of the block size " + v.blockSize());
+        }
+        if (newSize == v.sizeBytes()) {
+            return v;
+        }
+        Volume vol = open(v);
+        EngineErrors.call(v.name(), () -> {
+            vol.expand(newSize);
+            return null;
+        });
+        commands.submit(new MetaCommand.ResizeVolume(v.id(), newSize));
+        LOG.infof("volume %s expanded to %d bytes", v.name(), newSize);
+        return volumes.get(v.id().toString());
+    }
+
+    public VerifyReport verify(String ref) {
+        VolumeRecord v = volumes.get(ref);
+        Volume vol = open(v);
+        VerifyReport report = EngineErrors.call(v.name(), vol::verify);
+        if (!report.healthy()) {
+            LOG.errorf("volume %s: verify found %d bad block(s): %s", v.name(), report.badBlocks().size(), report.badBlocks());
+        }
+        return report;
+    }
+
+    private void discard(UUID id) {
+        try {
+            engine.delete(id);
+        } catch (IOException e) {
+            LOG.warnf(e, "could not remove the data of abandoned volume %s; it is removed at the next start", id);
+        }
+    }
+
+    private static void validName(String kind, String name) {
+        try {
+            Names.requireValid(kind, name);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+    }
+}

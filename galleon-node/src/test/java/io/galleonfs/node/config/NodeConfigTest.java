@@ -1,0 +1,283 @@
+package io.galleonfs.node.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.galleonfs.api.DaemonConfigInfo;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class NodeConfigTest {
+
+    private static NodeConfig resolve(String... keyValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return NodeConfig.resolve(m);
+    }
+
+    private static String rejected(String... keyValues) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resolve(keyValues));
+        String msg = e.getMessage();
+        assertTrue(msg != null && !msg.isBlank(), "error message must be readable");
+        assertFalse(msg.contains("\n"), "error message must be one line: " + msg);
+        return msg;
+    }
+
+    // ---- defaults ---------------------------------------------------------------------------------------------
+
+    @Test
+    void defaultsAreTheSeeds() {
+        NodeConfig c = NodeConfig.resolve(Map.of());
+        assertEquals(Path.of("./galleonfs_storage").toAbsolutePath().normalize(), c.storagePath());
+        assertEquals(4096, c.blockSize());
+        assertEquals(new HostPort("127.0.0.1", 8080), c.bindAddress());
+        assertEquals(new HostPort("127.0.0.1", 8090), c.ipcAddress());
+        assertEquals("127.0.0.1:8080", c.bindAddress().toString());
+        assertEquals("127.0.0.1:8090", c.ipcAddress().toString());
+        assertEquals(ReplicationStrategy.SYNCHRONOUS, c.replicationStrategy());
+        assertEquals(PersistenceLevel.ENHANCED, c.persistenceLevel());
+        assertEquals(List.of(), c.peerAddresses());
+        assertEquals(Optional.empty(), c.mountPoint());
+        assertEquals(Optional.empty(), c.configFile());
+        assertEquals("default", c.zone());
+        assertEquals(Map.of(), c.labels());
+        assertEquals(1, c.minReplicas());
+        assertEquals(5, c.maxReplicas());
+        assertEquals(256L << 20, c.journalSizeBytes());
+        assertEquals(300, c.checkpointIntervalSeconds());
+        assertEquals(30, c.healthCheckIntervalSeconds());
+        assertTrue(c.autoJoin());
+        assertTrue(c.encryptionAtRest());
+    }
+
+    @Test
+    void defaultMapUsesTheSeedsValuesAndOnlyKnownKeys() {
+        Map<String, String> d = NodeConfig.defaults();
+        assertEquals("./galleonfs_storage", d.get("storage_path"));
+        assertEquals("4096", d.get("block_size"));
+        assertEquals("127.0.0.1:8080", d.get("bind_address"));
+        assertEquals("127.0.0.1:8090", d.get("ipc_address"));
+        assertEquals("synchronous", d.get("replication_strategy"));
+        assertEquals("enhanced", d.get("persistence_level"));
+        assertEquals("false", d.get("tls_enabled"));
+        assertTrue(NodeConfig.KEYS.containsAll(d.keySet()), "defaults may only use known keys");
+    }
+
+    @Test
+    void toInfoShowsTheEffectiveValues() {
+        DaemonConfigInfo info = NodeConfig.resolve(Map.of()).toInfo();
+        assertEquals(4096, info.blockSize());
+        assertEquals("127.0.0.1:8080", info.bindAddress());
+        assertEquals("127.0.0.1:8090", info.ipcAddress());
+        assertEquals("synchronous", info.replicationStrategy());
+        assertEquals("enhanced", info.persistenceLevel());
+        assertEquals(null, info.mountPoint());
+        assertEquals(256L << 20, info.journalSizeBytes());
+    }
+
+    // ---- block size -------------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"512", "1024", "4096", "65536", "1048576", " 8192 "})
+    void blockSizesThatArePowersOfTwoInRangeAreAccepted(String size) {
+        assertEquals(Integer.parseInt(size.trim()), resolve("block_size", size).blockSize());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"3000", "4097", "6144", "1000000"})
+    void blockSizeNotAPowerOfTwoIsRejected(String size) {
+        String msg = rejected("block_size", size);
+        assertTrue(msg.contains(size) && msg.contains("power of two"), msg);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"256", "1", "0", "-4096", "2097152", "1073741824"})
+    void blockSizeOutside512To1MIsRejected(String size) {
+        String msg = rejected("block_size", size);
+        assertTrue(msg.contains("512") && msg.contains("1048576"), msg);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "4k", "abc", "4096.0", "99999999999"})
+    void blockSizeThatIsNotANumberIsRejected(String size) {
+        assertTrue(rejected("block_size", size).contains("not a whole number"));
+    }
+
+    // ---- addresses --------------------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"localhost", "127.0.0.1", ":8080", "127.0.0.1:", "host:port", "host:80a", ""})
+    void badHostPortIsRejected(String address) {
+        String msg = rejected("bind_address", address);
+        assertTrue(msg.startsWith("bind address"), msg);
+        String ipcMsg = rejected("ipc_address", address);
+        assertTrue(ipcMsg.startsWith("ipc address"), ipcMsg);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1:0", "127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:-1"})
+    void portOutsideRangeIsRejected(String address) {
+        String msg = rejected("ipc_address", address);
+        assertTrue(msg.contains("outside 1-65535"), msg);
+    }
+
+    @Test
+    void portBoundariesAreAccepted() {
+        NodeConfig c = resolve("bind_address", "example.org:1", "ipc_address", "[::1]:65535");
+        assertEquals(new HostPort("example.org", 1), c.bindAddress());
+        assertEquals(new HostPort("::1", 65535), c.ipcAddress());
+        assertEquals("[::1]:65535", c.ipcAddress().toString());
+    }
+
+    @Test
+    void bindEqualToIpcIsRejected() {
+        String msg = rejected("bind_address", "127.0.0.1:9000", "ipc_address", "127.0.0.1:9000");
+        assertTrue(msg.contains("must differ"), msg);
+        // the default ipc address given as bind address collides as well
+        assertTrue(rejected("bind_address", "127.0.0.1:8090").contains("must differ"));
+    }
+
+    @Test
+    void badPeerAddressIsRejected() {
+        String msg = rejected("peer_addresses", "10.0.0.1:8080,10.0.0.2");
+        assertTrue(msg.startsWith("peer address"), msg);
+    }
+
+    @Test
+    void peerAddressesAreSplitAndTrimmed() {
+        NodeConfig c = resolve("peer_addresses", " 10.0.1.11:8080 , ,10.0.1.12:8080 ");
+        assertEquals(List.of(new HostPort("10.0.1.11", 8080), new HostPort("10.0.1.12", 8080)), c.peerAddresses());
+    }
+
+    // ---- strategy and level -----------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eventual", "sync", "", "synchronous!"})
+    void badReplicationStrategyIsRejected(String strategy) {
+        assertTrue(rejected("replication_strategy", strategy).contains("invalid replication strategy"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"extreme", "none", "", "max"})
+    void badPersistenceLevelIsRejected(String level) {
+        assertTrue(rejected("persistence_level", level).contains("invalid persistence level"));
+    }
+
+    @Test
+    void strategyAndLevelAreCaseInsensitive() {
+        NodeConfig c = resolve("replication_strategy", "ASYNCHRONOUS", "persistence_level", " Maximum ");
+        assertEquals(ReplicationStrategy.ASYNCHRONOUS, c.replicationStrategy());
+        assertEquals(PersistenceLevel.MAXIMUM, c.persistenceLevel());
+    }
+
+    // ---- security and other keys ------------------------------------------------------------------------------
+
+    @Test
+    void tlsEnabledIsRefused() {
+        assertTrue(rejected("tls_enabled", "true").contains("tls_enabled = true is not supported"));
+        assertEquals(4096, resolve("tls_enabled", "false").blockSize());
+    }
+
+    @Test
+    void authRequiredIsRefused() {
+        assertTrue(rejected("auth_required", "true").contains("auth_required = true is not supported"));
+    }
+
+    @Test
+    void nonBooleanIsRejected() {
+        assertTrue(rejected("encryption_at_rest", "yes").contains("not true or false"));
+        assertTrue(rejected("tls_enabled", "1").contains("not true or false"));
+    }
+
+    @Test
+    void unknownKeyIsRejected() {
+        assertEquals("unknown configuration key 'storage_pth'", rejected("storage_pth", "/tmp/x"));
+        assertTrue(rejected("daemon.storage_path", "/tmp/x").contains("unknown configuration key"));
+    }
+
+    @Test
+    void replicaBoundsAreChecked() {
+        assertTrue(rejected("min_replicas", "0").contains("replica bounds"));
+        assertTrue(rejected("min_replicas", "6", "max_replicas", "5").contains("replica bounds"));
+        assertTrue(rejected("max_replicas", "17").contains("replica bounds"));
+        assertTrue(rejected("max_replicas", "five").contains("not a whole number"));
+    }
+
+    @Test
+    void journalAndIntervalsAreChecked() {
+        assertTrue(rejected("journal_size", "1M").contains("too small"));
+        assertTrue(rejected("journal_size", "lots").startsWith("journal_size:"));
+        assertEquals(4L << 20, resolve("journal_size", "4M").journalSizeBytes());
+        assertTrue(rejected("checkpoint_interval", "0").contains("must be positive"));
+        assertTrue(rejected("health_check_interval", "-5").contains("must be positive"));
+        assertTrue(rejected("checkpoint_interval", "5m").contains("not a whole number"));
+    }
+
+    @Test
+    void zoneLabelsAndStoragePathAreChecked() {
+        assertTrue(rejected("zone", "  ").contains("zone is empty"));
+        assertTrue(rejected("labels", "rack").contains("not KEY=VALUE"));
+        assertTrue(rejected("labels", "=x").contains("not KEY=VALUE"));
+        assertTrue(rejected("storage_path", " ").contains("storage path is empty"));
+        assertEquals(Map.of("rack", "r1", "tier", "ssd"), resolve("labels", "tier = ssd, rack=r1").labels());
+    }
+
+    @Test
+    void nullValuesKeepTheDefault() {
+        Map<String, String> m = new HashMap<>();
+        m.put("block_size", null);
+        assertEquals(4096, NodeConfig.resolve(m).blockSize());
+    }
+
+    // ---- round trip -------------------------------------------------------------------------------------------
+
+    @Test
+    void defaultsRoundTrip() {
+        NodeConfig c = NodeConfig.resolve(Map.of());
+        assertEquals(c, NodeConfig.resolve(c.toKeyMap()));
+    }
+
+    @Test
+    void everyKeyRoundTrips() {
+        NodeConfig c = resolve(
+                "storage_path", "/var/lib/galleonfs/../galleonfs",
+                "block_size", "65536",
+                "bind_address", "0.0.0.0:7080",
+                "ipc_address", "[::1]:7090",
+                "peer_addresses", "10.0.1.11:8080,[fe80::1]:8080",
+                "replication_strategy", "asynchronous",
+                "persistence_level", "maximum",
+                "mount_point", "/mnt/galleonfs",
+                "config_file", "/etc/galleonfs/daemon.conf",
+                "zone", "zone-a",
+                "labels", "tier=ssd,rack=r1",
+                "min_replicas", "2",
+                "max_replicas", "7",
+                "journal_size", "1G",
+                "checkpoint_interval", "60",
+                "health_check_interval", "5",
+                "auto_join", "false",
+                "encryption_at_rest", "false",
+                "tls_enabled", "false",
+                "auth_required", "false");
+        assertEquals(Path.of("/var/lib/galleonfs"), c.storagePath());
+        assertEquals(Optional.of(Path.of("/mnt/galleonfs")), c.mountPoint());
+        assertEquals(1L << 30, c.journalSizeBytes());
+        assertFalse(c.autoJoin());
+        Map<String, String> keys = c.toKeyMap();
+        assertTrue(NodeConfig.KEYS.containsAll(keys.keySet()));
+        assertEquals(c, NodeConfig.resolve(keys));
+        assertEquals(keys, NodeConfig.resolve(keys).toKeyMap());
+    }
+}
