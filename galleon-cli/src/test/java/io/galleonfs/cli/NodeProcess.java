@@ -44,7 +44,7 @@ final class NodeProcess implements AutoCloseable {
     }
 
     List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", NODE_JAR.toString(), "-d",
+        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-jar", NODE_JAR.toString(), "-d",
                 "--storage-path", storage.toString(), "--ipc-address", ipcAddress, "--bind-address", bindAddress));
         cmd.addAll(extraArgs);
         return cmd;

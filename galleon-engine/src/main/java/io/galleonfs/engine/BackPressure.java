@@ -56,10 +56,6 @@ final class BackPressure {
         }
     }
 
-    long dirtyBytes() {
-        return dirty.get();
-    }
-
     void fail(Throwable cause) {
         lock.lock();
         try {

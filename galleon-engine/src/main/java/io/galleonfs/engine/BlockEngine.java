@@ -41,6 +41,7 @@ public final class BlockEngine implements AutoCloseable {
 
     private final EngineCore core;
     private final Path root;
+    private final RootLock rootLock;
     private final Path volumesDir;
     private final Map<UUID, VolumeImpl> volumes;
     private final JournalWriter writer;
@@ -48,10 +49,11 @@ public final class BlockEngine implements AutoCloseable {
     private final long recoveredRecords;
     private volatile boolean closed;
 
-    private BlockEngine(EngineCore core, Path root, Map<UUID, VolumeImpl> volumes, JournalWriter writer,
-                        long recoveredRecords) {
+    private BlockEngine(EngineCore core, Path root, RootLock rootLock, Map<UUID, VolumeImpl> volumes,
+                        JournalWriter writer, long recoveredRecords) {
         this.core = core;
         this.root = root;
+        this.rootLock = rootLock;
         this.volumesDir = root.resolve(VOLUMES_DIR);
         this.volumes = volumes;
         this.writer = writer;
@@ -71,56 +73,88 @@ public final class BlockEngine implements AutoCloseable {
         Path volumesDir = root.resolve(VOLUMES_DIR);
         Files.createDirectories(journalDir);
         Files.createDirectories(volumesDir);
+        RootLock rootLock = RootLock.acquire(root);
         EngineCore core = new EngineCore(cfg);
-        Map<UUID, VolumeImpl> volumes = loadVolumes(core, volumesDir);
+        Map<UUID, VolumeImpl> volumes = new ConcurrentHashMap<>();
+        try {
+            loadVolumes(core, volumesDir, volumes);
+            long records = replayJournal(journalDir, volumes);
+            JournalFile journal = startNewGeneration(journalDir);
+            core.counters.fsyncs.add(2);
+            for (VolumeImpl v : volumes.values()) {
+                v.finishOpen();
+            }
+            JournalWriter writer = new JournalWriter(core, journalDir, journal);
+            BlockEngine engine = new BlockEngine(core, root, rootLock, volumes, writer, records);
+            writer.start();
+            for (VolumeImpl v : volumes.values()) {
+                if (v.hasHiddenLayers()) {
+                    core.maintenance.reclaim(v);
+                }
+            }
+            LOG.infof("recovered %d journal records in %d ms", records, (System.nanoTime() - started) / 1_000_000);
+            return engine;
+        } catch (IOException | RuntimeException e) {
+            for (VolumeImpl v : volumes.values()) {
+                try {
+                    v.closeFiles();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            rootLock.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Re-applies the current generation up to its first torn record, then checkpoints every layer it touched.
+     * Returns the number of intact records read.
+     */
+    private static long replayJournal(Path journalDir, Map<UUID, VolumeImpl> volumes) throws IOException {
         List<Long> generations = JournalFile.generations(journalDir);
-        long current = generations.isEmpty() ? 0 : generations.getLast();
+        if (generations.isEmpty()) {
+            return 0;
+        }
+        long current = generations.getLast();
         long records = 0;
         Set<Layer> touched = Collections.newSetFromMap(new IdentityHashMap<>());
-        if (!generations.isEmpty()) {
-            try (JournalReader reader = new JournalReader(JournalFile.path(journalDir, current), current)) {
-                JournalCodec.Decoded record;
-                while ((record = reader.next()) != null) {
-                    records++;
-                    VolumeImpl v = volumes.get(record.volume());
-                    Layer layer = v == null ? null : v.tree.byId(record.layerId());
-                    if (layer == null) {
-                        continue; // the volume or layer was removed after this record was written
-                    }
-                    v.replay(layer, record);
-                    touched.add(layer);
+        try (JournalReader reader = new JournalReader(JournalFile.path(journalDir, current), current)) {
+            JournalCodec.Decoded record;
+            while ((record = reader.next()) != null) {
+                records++;
+                VolumeImpl v = volumes.get(record.volume());
+                Layer layer = v == null ? null : v.tree.byId(record.layerId());
+                if (layer == null) {
+                    continue; // the volume or layer was removed after this record was written
                 }
+                v.applier.replay(layer, record);
+                touched.add(layer);
             }
         }
         for (Layer layer : touched) {
-            layer.volume.checkpointLayer(layer);
+            layer.volume.applier.checkpoint(layer);
         }
-        JournalFile journal = JournalFile.create(journalDir, current + 1);
-        core.counters.fsyncs.add(2);
+        return records;
+    }
+
+    /** Creates the generation after the newest one present and removes all older journal files. */
+    private static JournalFile startNewGeneration(Path journalDir) throws IOException {
+        List<Long> generations = JournalFile.generations(journalDir);
+        long next = generations.isEmpty() ? 1 : generations.getLast() + 1;
+        JournalFile journal = JournalFile.create(journalDir, next);
+        Path keep = JournalFile.path(journalDir, next).getFileName();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(journalDir)) {
             for (Path f : files) {
-                if (!f.getFileName().equals(JournalFile.path(journalDir, current + 1).getFileName())) {
+                if (!f.getFileName().equals(keep)) {
                     Files.deleteIfExists(f);
                 }
             }
         }
-        for (VolumeImpl v : volumes.values()) {
-            v.finishOpen();
-        }
-        JournalWriter writer = new JournalWriter(core, journalDir, journal);
-        BlockEngine engine = new BlockEngine(core, root, volumes, writer, records);
-        writer.start();
-        for (VolumeImpl v : volumes.values()) {
-            if (v.hasHiddenLayers()) {
-                core.maintenance.reclaim(v);
-            }
-        }
-        LOG.infof("recovered %d journal records in %d ms", records, (System.nanoTime() - started) / 1_000_000);
-        return engine;
+        return journal;
     }
 
-    private static Map<UUID, VolumeImpl> loadVolumes(EngineCore core, Path volumesDir) throws IOException {
-        Map<UUID, VolumeImpl> out = new ConcurrentHashMap<>();
+    private static void loadVolumes(EngineCore core, Path volumesDir, Map<UUID, VolumeImpl> out) throws IOException {
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(volumesDir)) {
             for (Path dir : dirs) {
                 UUID id = parseUuid(dir.getFileName().toString());
@@ -137,7 +171,6 @@ public final class BlockEngine implements AutoCloseable {
                 out.put(id, VolumeImpl.load(core, dir));
             }
         }
-        return out;
     }
 
     private static UUID parseUuid(String s) {
@@ -289,6 +322,7 @@ public final class BlockEngine implements AutoCloseable {
                     }
                 }
             }
+            rootLock.release();
             if (failure != null) {
                 throw failure;
             }
@@ -314,6 +348,7 @@ public final class BlockEngine implements AutoCloseable {
             for (VolumeImpl v : volumes.values()) {
                 v.closeFiles();
             }
+            rootLock.release();
         } finally {
             lifecycle.unlock();
         }

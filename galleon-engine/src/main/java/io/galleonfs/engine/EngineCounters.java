@@ -5,5 +5,4 @@ import java.util.concurrent.atomic.LongAdder;
 final class EngineCounters {
     final LongAdder durableWrites = new LongAdder();
     final LongAdder fsyncs = new LongAdder();
-    final LongAdder journalRecords = new LongAdder();
 }

@@ -58,9 +58,9 @@ final class JournalCodec {
 
     static ByteBuffer[] encodeBlock(UUID volume, PendingBlock p) {
         if (p.zero()) {
-            return encode(ZERO, volume, p.layer().id(), p.block(), 0, 0, null, ByteBuffer.allocate(0));
+            return encode(ZERO, volume, p.layer().id, p.block(), 0, 0, null, ByteBuffer.allocate(0));
         }
-        return encode(WRITE, volume, p.layer().id(), p.block(), p.seq(), p.crc(), p.tag(), p.stored());
+        return encode(WRITE, volume, p.layer().id, p.block(), p.seq(), p.crc(), p.tag(), p.stored());
     }
 
     static ByteBuffer[] encodeTrim(UUID volume, long layerId, long firstBlock, long count, RoaringBitmap zeroBlocks) {
@@ -75,15 +75,6 @@ final class JournalCodec {
     /** A record read back from a journal file. */
     record Decoded(byte type, UUID volume, long layerId, long block, long seq, int payloadCrc, byte[] tag,
                    ByteBuffer payload) {
-        boolean hasTag() {
-            for (byte b : tag) {
-                if (b != 0) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
         long trimCount() {
             return payload.duplicate().order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         }

@@ -82,15 +82,6 @@ final class JournalQueue {
         }
     }
 
-    long lastTicket() {
-        lock.lock();
-        try {
-            return lastTicket;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Stops accepting entries; entries already queued are still taken. */
     void close() {
         lock.lock();

@@ -95,7 +95,6 @@ final class JournalWriter {
         current.append(staging);
         current.sync();
         core.counters.fsyncs.increment();
-        core.counters.journalRecords.add(batch.entries().size());
         core.progress.markDurable(batch.lastTicket());
     }
 
@@ -117,8 +116,8 @@ final class JournalWriter {
         for (JournalEntry entry : batch.entries()) {
             Layer layer = entry.layer();
             switch (entry) {
-                case JournalEntry.Block b -> layer.volume.applyBlock(b.pending());
-                case JournalEntry.Trim t -> layer.volume.applyTrim(layer, t.firstBlock(), t.count(), t.zeroBlocks());
+                case JournalEntry.Block b -> layer.volume.applier.applyBlock(b.pending());
+                case JournalEntry.Trim t -> layer.volume.applier.applyTrim(layer, t.firstBlock(), t.count(), t.zeroBlocks());
             }
             touched.add(layer);
             bytes += entry.dirtyBytes();
@@ -129,7 +128,7 @@ final class JournalWriter {
 
     private void checkpoint() throws IOException {
         for (Layer layer : touched) {
-            layer.volume.checkpointLayer(layer);
+            layer.volume.applier.checkpoint(layer);
         }
         touched.clear();
         JournalFile next = JournalFile.create(dir, current.generation() + 1);

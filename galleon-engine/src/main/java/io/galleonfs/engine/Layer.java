@@ -42,18 +42,6 @@ final class Layer {
         return "layer-" + id + ".idx";
     }
 
-    long id() {
-        return id;
-    }
-
-    boolean isSnapshot() {
-        return name != null;
-    }
-
-    LayerRecord toRecord() {
-        return new LayerRecord(id, parent == null ? 0 : parent.id, createdAtMillis, name, hidden);
-    }
-
     @Override
     public String toString() {
         return "layer " + id + " of volume " + volume.id();

@@ -54,7 +54,7 @@ final class LayerMerger {
             }
         }
         volume.core.progress.awaitApplied(volume.lastTicket());
-        if (volume.finishMerge(merged, child)) {
+        if (volume.snapshotManager.finishMerge(merged, child)) {
             LOG.infof("volume %s: merged deleted snapshot layer %d into layer %d (%d blocks copied)",
                     volume.id(), merged.id, child.id, copied);
         }

@@ -92,6 +92,14 @@ final class LayerTree {
         return null;
     }
 
+    Layer requireSnapshot(String name, java.util.UUID volume) throws NoSuchSnapshotException {
+        Layer l = visibleSnapshot(name);
+        if (l == null) {
+            throw new NoSuchSnapshotException("volume " + volume + " has no snapshot '" + name + "'");
+        }
+        return l;
+    }
+
     /** Root-to-live order of the layers the live view reads through. */
     List<Layer> liveChain() {
         List<Layer> chain = new ArrayList<>();

@@ -33,7 +33,7 @@ final class Maintenance {
         try {
             return executor.submit(() -> {
                 try {
-                    volume.reclaimHiddenLayers();
+                    volume.snapshotManager.reclaimHiddenLayers();
                 } catch (Exception e) {
                     if (!stopping) {
                         LOG.errorf(e, "reclaiming deleted snapshot layers of volume %s failed; retried on next open",

@@ -19,7 +19,7 @@ final class VolumeCopier {
     static void copy(VolumeImpl source, String snapshotOrNull, VolumeImpl target) throws IOException {
         int bs = source.blockSize;
         int maxRun = Math.max(1, MAX_RUN_BYTES / bs);
-        RoaringBitmap blocks = source.candidateBlocks(snapshotOrNull);
+        RoaringBitmap blocks = source.inspector.candidateBlocks(snapshotOrNull);
         PeekableIntIterator it = blocks.getIntIterator();
         long runStart = -1;
         int runLength = 0;

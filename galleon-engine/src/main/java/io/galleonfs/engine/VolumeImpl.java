@@ -1,47 +1,36 @@
 package io.galleonfs.engine;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jboss.logging.Logger;
-import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * A volume: its descriptor, its layer tree and the read/write paths.
+ * A volume: lifecycle, read path and write path. Snapshots live in {@link SnapshotManager}, journal
+ * application in {@link LayerApplier}, scrub and accounting in {@link VolumeInspector}.
  *
  * <p>Locking: I/O takes the volume's structure lock shared, then one block stripe lock at a time.
  * Structural changes (snapshot, restore, trim, expand, merge completion, close) take it exclusively and
- * first wait until every journal record of the volume is applied, so they see a quiet volume.
- * {@code metaLock} serializes descriptor writes and layer-index checkpoints with layer removal.</p>
+ * first wait until every journal record of the volume is applied, so they see a quiet volume.</p>
  */
 final class VolumeImpl implements Volume {
     private static final Logger LOG = Logger.getLogger(VolumeImpl.class);
-    /** Sequence numbers are reserved in volume.meta this many at a time, before any of them is used. */
-    static final long SEQ_RESERVATION = 1L << 20;
     /** Block indexes are stored as 32-bit values in bitmaps and journal trims. */
     static final long MAX_BLOCKS = Integer.MAX_VALUE;
-    private static final int MAX_NAME_BYTES = 255;
+    private static final int MAX_WRITE_PIECE = 4 << 20;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private record Sealed(ByteBuffer stored, int crc, byte[] tag) {
@@ -50,16 +39,15 @@ final class VolumeImpl implements Volume {
     final EngineCore core;
     private final UUID id;
     final Path dir;
-    private final Path metaPath;
     final int blockSize;
     private final VolumeCipher cipher;
     private final long lockSalt;
     final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
-    private final ReentrantLock metaLock = new ReentrantLock();
     final LayerTree tree = new LayerTree();
-    private final AtomicLong seqCounter;
-    private volatile VolumeDescriptor descriptor;
-    private volatile long seqReserved;
+    final VolumeMetadata metadata;
+    final LayerApplier applier;
+    final SnapshotManager snapshotManager;
+    final VolumeInspector inspector;
     private volatile long lastTicket;
     private volatile boolean closed;
 
@@ -67,13 +55,13 @@ final class VolumeImpl implements Volume {
         this.core = core;
         this.id = d.id();
         this.dir = dir;
-        this.metaPath = dir.resolve(VolumeDescriptorCodec.FILE_NAME);
         this.blockSize = d.blockSize();
         this.cipher = cipher;
         this.lockSalt = RANDOM.nextLong();
-        this.descriptor = d;
-        this.seqReserved = d.seqReserved();
-        this.seqCounter = new AtomicLong(d.seqReserved());
+        this.metadata = new VolumeMetadata(dir.resolve(VolumeDescriptorCodec.FILE_NAME), d, core.counters);
+        this.applier = new LayerApplier(this);
+        this.snapshotManager = new SnapshotManager(this);
+        this.inspector = new VolumeInspector(this);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -148,7 +136,7 @@ final class VolumeImpl implements Volume {
     }
 
     private void loadLayers() throws IOException {
-        VolumeDescriptor d = descriptor;
+        VolumeDescriptor d = metadata.current();
         for (LayerRecord r : d.layers()) {
             Path idx = dir.resolve(Layer.indexFileName(r.id()));
             Layer l = newLayer(r.id(), LayerIndexCodec.read(idx, r.id(), blockSize, cipher != null));
@@ -176,7 +164,7 @@ final class VolumeImpl implements Volume {
     private void removeStrayFiles() throws IOException {
         Set<String> keep = new HashSet<>();
         keep.add(VolumeDescriptorCodec.FILE_NAME);
-        for (LayerRecord r : descriptor.layers()) {
+        for (LayerRecord r : metadata.current().layers()) {
             keep.add(Layer.dataFileName(r.id()));
             keep.add(Layer.indexFileName(r.id()));
         }
@@ -199,7 +187,8 @@ final class VolumeImpl implements Volume {
         return tree.all().stream().anyMatch(l -> l.hidden);
     }
 
-    private Layer newLayer(long layerId, LayerDelta delta) {
+    /** Adds a layer to the tree; structure lock held exclusively (or the volume is still loading). */
+    Layer newLayer(long layerId, LayerDelta delta) {
         Layer l = new Layer(layerId, tree.freeSlot(), this, delta, dir);
         tree.add(l);
         return l;
@@ -231,16 +220,13 @@ final class VolumeImpl implements Volume {
         try {
             closed = true;
             core.progress.awaitApplied(lastTicket);
-            metaLock.lock();
-            try {
+            metadata.locked(() -> {
                 for (Layer l : tree.all()) {
                     l.dropped = true;
                     l.file.close();
                 }
-            } finally {
-                metaLock.unlock();
-            }
-            Files.deleteIfExists(metaPath);
+            });
+            Files.deleteIfExists(metadata.file());
             AtomicFiles.fsyncDirectory(dir);
             core.counters.fsyncs.increment();
         } finally {
@@ -288,7 +274,7 @@ final class VolumeImpl implements Volume {
 
     @Override
     public long sizeBytes() {
-        return descriptor.sizeBytes();
+        return metadata.current().sizeBytes();
     }
 
     @Override
@@ -312,14 +298,22 @@ final class VolumeImpl implements Volume {
         if (length == 0) {
             return;
         }
-        core.backPressure.awaitRoom();
-        long ticket;
-        structure.readLock().lock();
-        try {
-            ensureOpen();
-            ticket = writeRange(offset, src);
-        } finally {
-            structure.readLock().unlock();
+        long ticket = 0;
+        long pos = offset;
+        while (src.hasRemaining()) {
+            // Large writes are admitted piecewise so back-pressure bounds memory whatever the call size.
+            int n = Math.min(src.remaining(), MAX_WRITE_PIECE - (int) (pos % blockSize));
+            ByteBuffer piece = src.slice(src.position(), n);
+            core.backPressure.awaitRoom();
+            structure.readLock().lock();
+            try {
+                ensureOpen();
+                ticket = writeRange(pos, piece);
+            } finally {
+                structure.readLock().unlock();
+            }
+            src.position(src.position() + n);
+            pos += n;
         }
         if (concern == WriteConcern.DURABLE) {
             core.counters.durableWrites.increment();
@@ -344,7 +338,7 @@ final class VolumeImpl implements Volume {
 
     /** Encryption and checksums run before the stripe lock: only publication must be ordered per block. */
     private long writeFullBlock(long block, ByteBuffer plain) throws IOException {
-        long seq = nextSeq();
+        long seq = metadata.nextSeq();
         Sealed sealed = seal(block, seq, plain);
         PendingBlock p = new PendingBlock(tree.live(), block, seq, sealed.crc(), sealed.tag(), sealed.stored());
         JournalEntry.Block entry = new JournalEntry.Block(p, JournalCodec.encodeBlock(id, p));
@@ -365,7 +359,7 @@ final class VolumeImpl implements Volume {
             ByteBuffer plain = ByteBuffer.allocate(blockSize);
             readLiveLocked(block, 0, plain.duplicate());
             plain.put(inBlock, piece, piece.position(), piece.remaining());
-            long seq = nextSeq();
+            long seq = metadata.nextSeq();
             Sealed sealed = seal(block, seq, plain);
             PendingBlock p = new PendingBlock(tree.live(), block, seq, sealed.crc(), sealed.tag(), sealed.stored());
             return publish(new JournalEntry.Block(p, JournalCodec.encodeBlock(id, p)));
@@ -404,28 +398,6 @@ final class VolumeImpl implements Volume {
                 layer.dirty.remove(p.block(), p);
             }
             throw e;
-        }
-    }
-
-    private long nextSeq() throws IOException {
-        long seq = seqCounter.incrementAndGet();
-        if (seq > seqReserved) {
-            reserveSeq(seq);
-        }
-        return seq;
-    }
-
-    private void reserveSeq(long seq) throws IOException {
-        metaLock.lock();
-        try {
-            if (seq <= seqReserved) {
-                return;
-            }
-            long reserved = Math.max(seq, seqReserved) + SEQ_RESERVATION;
-            persist(descriptor.withSeqReserved(reserved));
-            seqReserved = reserved;
-        } finally {
-            metaLock.unlock();
         }
     }
 
@@ -543,7 +515,7 @@ final class VolumeImpl implements Volume {
         structure.readLock().lock();
         try {
             ensureOpen();
-            Layer snapshot = requireSnapshot(name);
+            Layer snapshot = tree.requireSnapshot(name, id);
             long pos = offset;
             while (dst.hasRemaining()) {
                 long block = pos / blockSize;
@@ -645,517 +617,57 @@ final class VolumeImpl implements Volume {
         structure.writeLock().lock();
         try {
             ensureOpen();
-            long current = descriptor.sizeBytes();
+            long current = metadata.current().sizeBytes();
             if (newSizeBytes < current) {
                 throw new EngineException("volume " + id + " can only grow: " + newSizeBytes + " < " + current);
             }
             if (newSizeBytes == current) {
                 return;
             }
-            metaLock.lock();
-            try {
-                persist(descriptor.withSize(newSizeBytes));
-            } finally {
-                metaLock.unlock();
-            }
+            metadata.update(d -> d.withSize(newSizeBytes));
         } finally {
             structure.writeLock().unlock();
         }
     }
 
-    // ------------------------------------------------------------------ snapshots
+    // ------------------------------------------------------------------ snapshots and inspection
 
     @Override
     public SnapshotInfo createSnapshot(String name) throws IOException {
-        validateName(name);
-        structure.writeLock().lock();
-        try {
-            ensureOpen();
-            if (tree.visibleSnapshot(name) != null) {
-                throw new SnapshotExistsException("snapshot '" + name + "' already exists in volume " + id);
-            }
-            core.progress.awaitApplied(lastTicket);
-            Layer frozen = tree.live();
-            long now = System.currentTimeMillis();
-            long newId;
-            metaLock.lock();
-            try {
-                VolumeDescriptor d = descriptor;
-                newId = d.nextLayerId();
-                List<LayerRecord> records = new ArrayList<>();
-                for (LayerRecord r : d.layers()) {
-                    records.add(r.id() == frozen.id ? new LayerRecord(r.id(), r.parentId(), now, name, false) : r);
-                }
-                records.add(new LayerRecord(newId, frozen.id, now, null, false));
-                persist(d.withLayers(newId + 1, newId, records));
-            } finally {
-                metaLock.unlock();
-            }
-            frozen.name = name;
-            frozen.createdAtMillis = now;
-            Layer next = newLayer(newId, new LayerDelta(cipher != null));
-            next.parent = frozen;
-            next.createdAtMillis = now;
-            next.chainDepth = frozen.chainDepth + 1;
-            tree.setLive(next);
-            LOG.debugf("volume %s: snapshot '%s' froze layer %d, live layer is now %d", id, name, frozen.id, newId);
-            return info(frozen);
-        } finally {
-            structure.writeLock().unlock();
-        }
+        return snapshotManager.create(name);
     }
 
     @Override
     public List<SnapshotInfo> snapshots() {
-        structure.readLock().lock();
-        try {
-            return tree.all().stream()
-                    .filter(l -> l.name != null && !l.hidden)
-                    .sorted(Comparator.comparingLong((Layer l) -> l.createdAtMillis).thenComparingLong(l -> l.id))
-                    .map(this::info)
-                    .toList();
-        } finally {
-            structure.readLock().unlock();
-        }
-    }
-
-    private SnapshotInfo info(Layer l) {
-        return new SnapshotInfo(l.name, l.createdAtMillis, l.id, l.delta.dataBlocks() * blockSize);
+        return snapshotManager.list();
     }
 
     @Override
     public void deleteSnapshot(String name) throws IOException {
-        Objects.requireNonNull(name, "name");
-        structure.writeLock().lock();
-        try {
-            ensureOpen();
-            Layer layer = requireSnapshot(name);
-            metaLock.lock();
-            try {
-                persist(descriptor.mapLayer(layer.id,
-                        r -> new LayerRecord(r.id(), r.parentId(), r.createdAtMillis(), null, true)));
-            } finally {
-                metaLock.unlock();
-            }
-            layer.name = null;
-            layer.hidden = true;
-        } finally {
-            structure.writeLock().unlock();
-        }
-        awaitReclaim(core.maintenance.reclaim(this));
+        snapshotManager.delete(name);
     }
 
     @Override
     public void restore(String snapshotName) throws IOException {
-        Objects.requireNonNull(snapshotName, "snapshotName");
-        structure.writeLock().lock();
-        try {
-            ensureOpen();
-            Layer snapshot = requireSnapshot(snapshotName);
-            core.progress.awaitApplied(lastTicket);
-            Layer old = tree.live();
-            long now = System.currentTimeMillis();
-            long newId;
-            metaLock.lock();
-            try {
-                VolumeDescriptor d = descriptor;
-                newId = d.nextLayerId();
-                List<LayerRecord> records = new ArrayList<>();
-                for (LayerRecord r : d.layers()) {
-                    if (r.id() != old.id) {
-                        records.add(r);
-                    }
-                }
-                records.add(new LayerRecord(newId, snapshot.id, now, null, false));
-                persist(d.withLayers(newId + 1, newId, records));
-            } finally {
-                metaLock.unlock();
-            }
-            Layer next = newLayer(newId, new LayerDelta(cipher != null));
-            next.parent = snapshot;
-            next.createdAtMillis = now;
-            tree.setLive(next);
-            dropLayer(old);
-            tree.rebuildLiveView();
-            LOG.debugf("volume %s restored to snapshot '%s' (layer %d)", id, snapshotName, snapshot.id);
-        } finally {
-            structure.writeLock().unlock();
-        }
-        // Dropping the old live layer may leave a hidden ancestor with a single child: merge it in the background.
-        core.maintenance.reclaim(this);
+        snapshotManager.restore(snapshotName);
     }
 
-    private Layer requireSnapshot(String name) throws NoSuchSnapshotException {
-        Layer l = tree.visibleSnapshot(name);
-        if (l == null) {
-            throw new NoSuchSnapshotException("volume " + id + " has no snapshot '" + name + "'");
-        }
-        return l;
+    @Override
+    public VerifyReport verify() throws IOException {
+        return inspector.verify();
     }
 
-    private static void awaitReclaim(Future<?> reclaim) throws IOException {
-        try {
-            reclaim.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while merging a deleted snapshot");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new EngineException("merging a deleted snapshot failed: " + e.getCause(), e.getCause());
-        }
-    }
-
-    /** Merges or drops hidden layers with at most one child until none is left. Maintenance thread only. */
-    void reclaimHiddenLayers() throws IOException {
-        while (!closed && !core.maintenance.stopping()) {
-            Layer candidate = null;
-            Layer child = null;
-            structure.readLock().lock();
-            try {
-                for (Layer l : tree.all()) {
-                    if (l.hidden && !l.dropped) {
-                        List<Layer> children = tree.children(l);
-                        if (children.size() <= 1) {
-                            candidate = l;
-                            child = children.isEmpty() ? null : children.getFirst();
-                            break;
-                        }
-                    }
-                }
-            } finally {
-                structure.readLock().unlock();
-            }
-            if (candidate == null) {
-                return;
-            }
-            if (child == null) {
-                dropChildlessHidden(candidate);
-            } else {
-                new LayerMerger(this, candidate, child).run();
-            }
-        }
-    }
-
-    private void dropChildlessHidden(Layer layer) throws IOException {
-        structure.writeLock().lock();
-        try {
-            if (closed || layer.dropped || !layer.hidden || !tree.children(layer).isEmpty()) {
-                return;
-            }
-            metaLock.lock();
-            try {
-                persist(descriptor.mapLayer(layer.id, r -> null));
-            } finally {
-                metaLock.unlock();
-            }
-            dropLayer(layer);
-            LOG.debugf("volume %s: dropped deleted snapshot layer %d (nothing depends on it)", id, layer.id);
-        } finally {
-            structure.writeLock().unlock();
-        }
-    }
-
-    /**
-     * Last step of a merge: the child takes over the merged layer's parent and the merged layer goes.
-     * Returns false when the tree changed meanwhile (the caller re-evaluates).
-     */
-    boolean finishMerge(Layer merged, Layer child) throws IOException {
-        structure.writeLock().lock();
-        try {
-            if (closed || merged.dropped || child.dropped || child.parent != merged || !merged.hidden
-                    || tree.children(merged).size() != 1) {
-                return false;
-            }
-            core.progress.awaitApplied(lastTicket);
-            long newParent = merged.parent == null ? 0 : merged.parent.id;
-            metaLock.lock();
-            try {
-                persist(descriptor.mapLayer(child.id, r -> r.withParent(newParent)).mapLayer(merged.id, r -> null));
-            } finally {
-                metaLock.unlock();
-            }
-            child.parent = merged.parent;
-            dropLayer(merged);
-            tree.rebuildLiveView();
-            LOG.debugf("volume %s: merged deleted snapshot layer %d into layer %d", id, merged.id, child.id);
-            return true;
-        } finally {
-            structure.writeLock().unlock();
-        }
-    }
-
-    /** Removes a layer the persisted descriptor no longer lists. Structure lock held exclusively. */
-    private void dropLayer(Layer layer) throws IOException {
-        metaLock.lock();
-        try {
-            layer.dropped = true;
-            layer.file.delete();
-            Files.deleteIfExists(layer.indexPath);
-        } finally {
-            metaLock.unlock();
-        }
-        tree.remove(layer);
-    }
-
-    /** Descriptor writes; metaLock held. */
-    private void persist(VolumeDescriptor d) throws IOException {
-        VolumeDescriptorCodec.write(metaPath, d);
-        core.counters.fsyncs.add(AtomicFiles.FSYNCS_PER_WRITE);
-        descriptor = d;
+    @Override
+    public VolumeUsage usage() {
+        return inspector.usage();
     }
 
     boolean isClosed() {
         return closed;
     }
 
-    // ------------------------------------------------------------------ journal callbacks
-
-    /** Applies a committed block record to its layer (journal thread, or recovery before start). */
-    void applyBlock(PendingBlock p) throws IOException {
-        Layer layer = p.layer();
-        ReentrantLock lock = stripe(p.block());
-        lock.lock();
-        try {
-            if (layer.dropped) {
-                return;
-            }
-            if (p.zero()) {
-                layer.delta.setZero(p.block());
-            } else {
-                layer.file.write(p.stored().duplicate(), p.block() * blockSize);
-                layer.delta.setData(p.block(), p.crc(), p.seq(), p.tag());
-            }
-            noteInLiveView(layer, p.block());
-            layer.dirty.remove(p.block(), p);
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Keeps the resolved map pointing at the newest layer of the live chain holding the block. */
-    private void noteInLiveView(Layer layer, long block) {
-        int depth = layer.chainDepth;
-        if (depth < 0) {
-            return;
-        }
-        if (layer == tree.live()) {
-            tree.resolved.set(block, layer.slot + 1);
-            return;
-        }
-        Layer current = tree.bySlot(tree.resolved.get(block));
-        if (current == null || current.chainDepth < depth) {
-            tree.resolved.set(block, layer.slot + 1);
-        }
-    }
-
-    /** Applies a committed trim record (journal thread, or recovery). */
-    void applyTrim(Layer layer, long firstBlock, long count, RoaringBitmap zeroBlocks) throws IOException {
-        if (layer.dropped) {
-            return;
-        }
-        long end = firstBlock + count;
-        boolean liveView = layer.chainDepth >= 0 && layer == tree.live();
-        RoaringBitmap present = new RoaringBitmap();
-        layer.delta.forEachPresent(firstBlock, end, (block, state) -> present.add((int) block));
-        PeekableIntIterator it = present.getIntIterator();
-        while (it.hasNext()) {
-            long block = Integer.toUnsignedLong(it.next());
-            ReentrantLock lock = stripe(block);
-            lock.lock();
-            try {
-                layer.delta.clear(block);
-                if (liveView && tree.resolved.get(block) == layer.slot + 1) {
-                    tree.resolved.set(block, 0);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        PeekableIntIterator zi = zeroBlocks.getIntIterator();
-        while (zi.hasNext()) {
-            long block = Integer.toUnsignedLong(zi.next());
-            ReentrantLock lock = stripe(block);
-            lock.lock();
-            try {
-                layer.delta.setZero(block);
-                if (liveView) {
-                    tree.resolved.set(block, layer.slot + 1);
-                }
-            } finally {
-                lock.unlock();
-            }
-        }
-        NativeIo.punchHole(layer.file.path(), firstBlock * blockSize, count * blockSize);
-    }
-
-    /** Replays one journal record during recovery. */
-    void replay(Layer layer, JournalCodec.Decoded r) throws IOException {
-        switch (r.type()) {
-            case JournalCodec.WRITE -> {
-                if (r.payload().remaining() != blockSize) {
-                    throw new EngineException("journal record for volume " + id + " has " + r.payload().remaining()
-                            + " payload bytes, block size is " + blockSize);
-                }
-                applyBlock(new PendingBlock(layer, r.block(), r.seq(), r.payloadCrc(),
-                        cipher != null ? r.tag() : null, r.payload()));
-                if (r.seq() > seqCounter.get()) {
-                    seqCounter.set(r.seq());
-                }
-            }
-            case JournalCodec.ZERO -> applyBlock(new PendingBlock(layer, r.block(), 0, 0, null, null));
-            case JournalCodec.TRIM -> applyTrim(layer, r.block(), r.trimCount(), r.trimZeroBlocks());
-            default -> throw new EngineException("unknown journal record type " + r.type() + " for volume " + id);
-        }
-    }
-
-    /** Checkpoint of one layer: its data file is fsynced, then its index rewritten atomically. */
-    void checkpointLayer(Layer layer) throws IOException {
-        metaLock.lock();
-        try {
-            if (layer.dropped) {
-                return;
-            }
-            if (layer.file.force()) {
-                core.counters.fsyncs.increment();
-            }
-            LayerIndexCodec.write(layer.indexPath, layer.id, blockSize, layer.delta);
-            core.counters.fsyncs.add(AtomicFiles.FSYNCS_PER_WRITE);
-        } finally {
-            metaLock.unlock();
-        }
-    }
-
-    // ------------------------------------------------------------------ verification and accounting
-
-    @Override
-    public VerifyReport verify() throws IOException {
-        List<Layer> layers;
-        structure.readLock().lock();
-        try {
-            ensureOpen();
-            layers = List.copyOf(tree.all());
-        } finally {
-            structure.readLock().unlock();
-        }
-        TreeSet<Long> bad = new TreeSet<>();
-        long checked = 0;
-        for (Layer layer : layers) {
-            RoaringBitmap blocks = new RoaringBitmap();
-            layer.delta.forEachPresent((block, state) -> {
-                if (state == LayerDelta.DATA) {
-                    blocks.add((int) block);
-                }
-            });
-            PeekableIntIterator it = blocks.getIntIterator();
-            while (it.hasNext()) {
-                // Shared lock per batch, so a long verify never stalls snapshots for long.
-                structure.readLock().lock();
-                try {
-                    ensureOpen();
-                    if (layer.dropped) {
-                        break;
-                    }
-                    for (int i = 0; i < ChunkDirectory.CHUNK_SIZE && it.hasNext(); i++) {
-                        long block = Integer.toUnsignedLong(it.next());
-                        if (verifyBlock(layer, block)) {
-                            checked++;
-                        } else if (layer.delta.state(block) == LayerDelta.DATA) {
-                            checked++;
-                            bad.add(block);
-                        }
-                    }
-                } finally {
-                    structure.readLock().unlock();
-                }
-            }
-        }
-        if (!bad.isEmpty()) {
-            LOG.errorf("verify of volume %s found %d bad blocks: %s", id, bad.size(), bad);
-        }
-        return new VerifyReport(checked, new ArrayList<>(bad));
-    }
-
-    /** True if the block verifies or is no longer stored in the layer. */
-    private boolean verifyBlock(Layer layer, long block) throws IOException {
-        ReentrantLock lock = stripe(block);
-        lock.lock();
-        try {
-            BlockVersion v = layer.delta.version(block);
-            if (v == null) {
-                return true;
-            }
-            ByteBuffer stored = Buffers.stored(blockSize);
-            layer.file.read(stored, block * blockSize);
-            stored.flip();
-            if (Checksums.crc32c(stored) != v.crc()) {
-                return false;
-            }
-            if (cipher != null) {
-                try {
-                    cipher.decrypt(block, v.seq(), stored, v.tag(), Buffers.plain(blockSize));
-                } catch (ChecksumMismatchException e) {
-                    return false;
-                }
-            }
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    @Override
-    public VolumeUsage usage() {
-        structure.readLock().lock();
-        try {
-            long[] allocated = {0};
-            tree.resolved.forEach((block, entry) -> {
-                Layer l = tree.bySlot(entry);
-                if (l != null && l.delta.state(block) == LayerDelta.DATA) {
-                    allocated[0]++;
-                }
-            });
-            long stored = 0;
-            int snapshots = 0;
-            for (Layer l : tree.all()) {
-                stored += l.delta.dataBlocks();
-                if (l.name != null && !l.hidden) {
-                    snapshots++;
-                }
-            }
-            return new VolumeUsage(descriptor.sizeBytes(), allocated[0] * blockSize, stored * blockSize, snapshots);
-        } catch (IOException e) {
-            throw new IllegalStateException("in-memory iteration cannot fail", e);
-        } finally {
-            structure.readLock().unlock();
-        }
-    }
-
-    /** Blocks that may hold data in the live view or in a snapshot (superset; zero blocks may be included). */
-    RoaringBitmap candidateBlocks(String snapshotOrNull) throws IOException {
-        RoaringBitmap blocks = new RoaringBitmap();
-        structure.readLock().lock();
-        try {
-            ensureOpen();
-            if (snapshotOrNull == null) {
-                tree.resolved.forEach((block, entry) -> blocks.add((int) block));
-                for (Long block : tree.live().dirty.keySet()) {
-                    blocks.add(block.intValue());
-                }
-            } else {
-                for (Layer l = requireSnapshot(snapshotOrNull); l != null; l = l.parent) {
-                    l.delta.forEachPresent((block, state) -> {
-                        if (state == LayerDelta.DATA) {
-                            blocks.add((int) block);
-                        }
-                    });
-                }
-            }
-        } finally {
-            structure.readLock().unlock();
-        }
-        return blocks;
+    VolumeCipher cipher() {
+        return cipher;
     }
 
     // ------------------------------------------------------------------ helpers
@@ -1164,14 +676,14 @@ final class VolumeImpl implements Volume {
         return core.locks.lock(lockSalt, block);
     }
 
-    private void ensureOpen() throws EngineException {
+    void ensureOpen() throws EngineException {
         if (closed) {
             throw new EngineException("volume " + id + " is closed");
         }
     }
 
     private void checkRange(long offset, long length) throws OutOfRangeException {
-        long size = descriptor.sizeBytes();
+        long size = metadata.current().sizeBytes();
         if (offset < 0 || length < 0 || offset > size - length) {
             throw new OutOfRangeException("range [" + offset + ", " + (offset + length) + ") is outside volume "
                     + id + " of " + size + " bytes");
@@ -1186,14 +698,6 @@ final class VolumeImpl implements Volume {
         if (sizeBytes / blockSize > MAX_BLOCKS) {
             throw new IllegalArgumentException("volume size " + sizeBytes + " exceeds " + MAX_BLOCKS + " blocks of "
                     + blockSize + " bytes");
-        }
-    }
-
-    private static void validateName(String name) {
-        Objects.requireNonNull(name, "name");
-        if (name.isBlank() || name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-            throw new IllegalArgumentException("snapshot name must be non-blank and at most " + MAX_NAME_BYTES
-                    + " UTF-8 bytes: '" + name + "'");
         }
     }
 

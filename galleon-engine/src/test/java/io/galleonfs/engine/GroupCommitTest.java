@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class GroupCommitTest {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(GroupCommitTest.class);
+
     @TempDir
     Path tmp;
 
@@ -55,6 +57,7 @@ class GroupCommitTest {
             long durable = after.durableWrites() - before.durableWrites();
             long fsyncs = after.fsyncs() - before.fsyncs();
             assertEquals((long) threads * writesPerThread, durable);
+            LOG.infof("group commit: %d fsyncs for %d durable writes", fsyncs, durable);
             assertTrue(fsyncs * 4 < durable, fsyncs + " fsyncs for " + durable + " durable writes");
             for (long block = 0; block < (long) threads * writesPerThread; block += 97) {
                 assertArrayEquals(pattern(block, BS), TestSupport.read(v, block * BS, BS));

@@ -173,6 +173,71 @@ class ReadWriteTest {
     }
 
     @Test
+    void largeWritesAreAdmittedPiecewise() throws Exception {
+        Path root = tmp.resolve("root");
+        // Small dirty limit: a 12 MiB write must pass back-pressure in pieces instead of queueing at once.
+        EngineConfig cfg = new EngineConfig(root, BS, 64L << 20, 1 << 20, null);
+        byte[] data = pattern(42, (12 << 20) + 3);
+        try (BlockEngine engine = BlockEngine.open(cfg)) {
+            Volume v = engine.create(UUID.randomUUID(), 16L << 20, false);
+            v.write(1001, ByteBuffer.wrap(data), WriteConcern.DURABLE);
+            assertContent(data, v, 1001);
+        }
+    }
+
+    @Test
+    void secondEngineOnTheSameRootIsRefused() throws Exception {
+        Path root = tmp.resolve("root");
+        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+            EngineException e = assertThrows(EngineException.class, () -> BlockEngine.open(TestSupport.config(root)));
+            assertTrue(e.getMessage().contains("already open"), e.getMessage());
+        }
+        BlockEngine.open(TestSupport.config(root)).close();
+    }
+
+    @Test
+    void interruptedReaderDoesNotBreakOtherUsersOfTheLayerFile() throws Exception {
+        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+            Volume v = engine.create(UUID.randomUUID(), 16L * BS, false);
+            byte[] data = pattern(9, 4 * BS);
+            write(v, 0, data);
+            ((VolumeImpl) v).awaitApplied();
+            java.util.concurrent.CompletableFuture<Throwable> interrupted = new java.util.concurrent.CompletableFuture<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                Thread.currentThread().interrupt();
+                try {
+                    read(v, 0, BS);
+                    interrupted.complete(null);
+                } catch (Throwable e) {
+                    interrupted.complete(e);
+                }
+            });
+            t.join();
+            Throwable failure = interrupted.get();
+            assertTrue(failure == null || failure instanceof java.io.IOException, String.valueOf(failure));
+            // The channel the interrupted thread closed is reopened transparently for everybody else.
+            assertContent(data, v, 0);
+            write(v, BS, pattern(10, BS));
+            v.flush();
+            ((VolumeImpl) v).awaitApplied();
+            assertContent(pattern(10, BS), v, BS);
+        }
+    }
+
+    @Test
+    void idleVolumesOwnNoThreads() throws Exception {
+        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+            for (int i = 0; i < 50; i++) {
+                write(engine.create(UUID.randomUUID(), 16L * BS, i % 2 == 0), 0, pattern(i, BS));
+            }
+            long engineThreads = Thread.getAllStackTraces().keySet().stream()
+                    .filter(th -> th.getName().startsWith("galleon-journal")).count();
+            assertEquals(1, engineThreads);
+            assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(th -> th.getName().startsWith("galleon-merge")));
+        }
+    }
+
+    @Test
     void configValidation() {
         Path p = tmp.resolve("x");
         assertThrows(IllegalArgumentException.class, () -> EngineConfig.defaults(p, 1000, null));

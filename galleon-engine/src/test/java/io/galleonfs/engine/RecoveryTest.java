@@ -213,7 +213,7 @@ class RecoveryTest {
         try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
             writeDurable(engine.find(id).orElseThrow(), BS, pattern(2, BS));
             long second = VolumeDescriptorCodec.read(meta).seqReserved();
-            assertTrue(second >= first + VolumeImpl.SEQ_RESERVATION, first + " -> " + second);
+            assertTrue(second >= first + VolumeMetadata.SEQ_RESERVATION, first + " -> " + second);
         }
     }
 

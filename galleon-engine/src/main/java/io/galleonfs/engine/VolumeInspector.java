@@ -1,0 +1,157 @@
+package io.galleonfs.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+import org.roaringbitmap.PeekableIntIterator;
+import org.roaringbitmap.RoaringBitmap;
+
+/** Read-only views over a volume's layers: scrub (verify), space accounting, blocks worth copying. */
+final class VolumeInspector {
+    private static final Logger LOG = Logger.getLogger(VolumeInspector.class);
+
+    private final VolumeImpl volume;
+    private final LayerTree tree;
+    private final int blockSize;
+
+    VolumeInspector(VolumeImpl volume) {
+        this.volume = volume;
+        this.tree = volume.tree;
+        this.blockSize = volume.blockSize;
+    }
+
+    VerifyReport verify() throws IOException {
+        List<Layer> layers;
+        volume.structure.readLock().lock();
+        try {
+            volume.ensureOpen();
+            layers = List.copyOf(tree.all());
+        } finally {
+            volume.structure.readLock().unlock();
+        }
+        TreeSet<Long> bad = new TreeSet<>();
+        long checked = 0;
+        for (Layer layer : layers) {
+            RoaringBitmap blocks = new RoaringBitmap();
+            layer.delta.forEachPresent((block, state) -> {
+                if (state == LayerDelta.DATA) {
+                    blocks.add((int) block);
+                }
+            });
+            PeekableIntIterator it = blocks.getIntIterator();
+            while (it.hasNext()) {
+                // Shared lock per batch, so a long verify never stalls snapshots for long.
+                volume.structure.readLock().lock();
+                try {
+                    volume.ensureOpen();
+                    if (layer.dropped) {
+                        break;
+                    }
+                    for (int i = 0; i < ChunkDirectory.CHUNK_SIZE && it.hasNext(); i++) {
+                        long block = Integer.toUnsignedLong(it.next());
+                        switch (verifyBlock(layer, block)) {
+                            case GOOD -> checked++;
+                            case BAD -> {
+                                checked++;
+                                bad.add(block);
+                            }
+                            case GONE -> {
+                            }
+                        }
+                    }
+                } finally {
+                    volume.structure.readLock().unlock();
+                }
+            }
+        }
+        if (!bad.isEmpty()) {
+            LOG.errorf("verify of volume %s found %d bad blocks: %s", volume.id(), bad.size(), bad);
+        }
+        return new VerifyReport(checked, new ArrayList<>(bad));
+    }
+
+    private enum Outcome { GOOD, BAD, GONE }
+
+    private Outcome verifyBlock(Layer layer, long block) throws IOException {
+        ReentrantLock lock = volume.stripe(block);
+        lock.lock();
+        try {
+            BlockVersion v = layer.delta.version(block);
+            if (v == null) {
+                return Outcome.GONE;
+            }
+            ByteBuffer stored = Buffers.stored(blockSize);
+            layer.file.read(stored, block * blockSize);
+            stored.flip();
+            if (Checksums.crc32c(stored) != v.crc()) {
+                return Outcome.BAD;
+            }
+            if (volume.cipher() != null) {
+                try {
+                    volume.cipher().decrypt(block, v.seq(), stored, v.tag(), Buffers.plain(blockSize));
+                } catch (ChecksumMismatchException e) {
+                    return Outcome.BAD;
+                }
+            }
+            return Outcome.GOOD;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    VolumeUsage usage() {
+        volume.structure.readLock().lock();
+        try {
+            long[] allocated = {0};
+            tree.resolved.forEach((block, entry) -> {
+                Layer l = tree.bySlot(entry);
+                if (l != null && l.delta.state(block) == LayerDelta.DATA) {
+                    allocated[0]++;
+                }
+            });
+            long stored = 0;
+            int snapshots = 0;
+            for (Layer l : tree.all()) {
+                stored += l.delta.dataBlocks();
+                if (l.name != null && !l.hidden) {
+                    snapshots++;
+                }
+            }
+            return new VolumeUsage(volume.sizeBytes(), allocated[0] * blockSize, stored * blockSize, snapshots);
+        } catch (IOException e) {
+            throw new IllegalStateException("in-memory iteration cannot fail", e);
+        } finally {
+            volume.structure.readLock().unlock();
+        }
+    }
+
+    /** Blocks that may hold data in the live view or in a snapshot (a superset: zero blocks may be included). */
+    RoaringBitmap candidateBlocks(String snapshotOrNull) throws IOException {
+        RoaringBitmap blocks = new RoaringBitmap();
+        volume.structure.readLock().lock();
+        try {
+            volume.ensureOpen();
+            if (snapshotOrNull == null) {
+                tree.resolved.forEach((block, entry) -> blocks.add((int) block));
+                for (Long block : tree.live().dirty.keySet()) {
+                    blocks.add(block.intValue());
+                }
+            } else {
+                for (Layer l = tree.requireSnapshot(snapshotOrNull, volume.id()); l != null; l = l.parent) {
+                    l.delta.forEachPresent((block, state) -> {
+                        if (state == LayerDelta.DATA) {
+                            blocks.add((int) block);
+                        }
+                    });
+                }
+            }
+        } finally {
+            volume.structure.readLock().unlock();
+        }
+        return blocks;
+    }
+}
