@@ -50,6 +50,10 @@ public interface GalleonApi {
     @Path("/volumes/{ref}/flush")
     void flushVolume(@PathParam("ref") String ref);
 
+    @POST
+    @Path("/volumes/{ref}/trim")
+    VolumeInfo trimVolume(@PathParam("ref") String ref, TrimRequest request);
+
     @GET
     @Path("/volumes/{ref}/snapshots")
     List<SnapshotView> listSnapshots(@PathParam("ref") String ref);
@@ -97,6 +101,22 @@ public interface GalleonApi {
     @DELETE
     @Path("/storage-classes/{name}")
     void deleteStorageClass(@PathParam("name") String name);
+
+    @GET
+    @Path("/cluster/status")
+    ClusterStatus clusterStatus();
+
+    @GET
+    @Path("/cluster/peers")
+    List<PeerInfo> clusterPeers();
+
+    @POST
+    @Path("/cluster/join")
+    ClusterStatus joinCluster(JoinRequest request);
+
+    @POST
+    @Path("/cluster/leave")
+    ClusterStatus leaveCluster(@QueryParam("force") boolean force);
 
     @GET
     @Path("/daemon/status")

@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
 @TopCommand
 @Command(name = "galleonfs", mixinStandardHelpOptions = true, version = "galleonfs 0.1.0",
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
-        subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, DaemonCommand.class,
+        subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
             BenchCommand.class})
 public class GalleonCli {
 

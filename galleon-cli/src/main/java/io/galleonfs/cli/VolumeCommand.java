@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Get.class,
             VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class,
             SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
-            VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class})
+            VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Trim.class})
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)

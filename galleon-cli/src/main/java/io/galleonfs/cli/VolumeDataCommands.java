@@ -175,6 +175,23 @@ final class VolumeDataCommands {
         }
     }
 
+    @Command(name = "trim", description = "Discard a byte range (default: the whole volume); freed blocks read as zeros",
+            mixinStandardHelpOptions = true)
+    static class Trim implements Runnable {
+        @Parameters(paramLabel = "VOL")
+        String volume;
+        @Option(names = "--offset", defaultValue = "0", description = "Start of the range")
+        String offset;
+        @Option(names = "--length", description = "Length of the range (default: to the end)")
+        String length;
+
+        @Override
+        public void run() {
+            VolumeInfo v = ApiClients.api().trimVolume(volume, new io.galleonfs.api.TrimRequest(offset, length));
+            System.out.println("Trimmed " + v.name() + "; allocated now " + Sizes.format(v.allocatedBytes()));
+        }
+    }
+
     static long parseOffset(String text) {
         if (text.equals("0")) {
             return 0;

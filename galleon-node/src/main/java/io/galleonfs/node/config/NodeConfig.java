@@ -33,7 +33,9 @@ public record NodeConfig(
         long checkpointIntervalSeconds,
         long healthCheckIntervalSeconds,
         boolean autoJoin,
-        boolean encryptionAtRest) {
+        boolean encryptionAtRest,
+        String discovery,
+        String dnsQuery) {
 
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
@@ -42,7 +44,7 @@ public record NodeConfig(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
-            "tls_enabled", "auth_required");
+            "tls_enabled", "auth_required", "discovery", "dns_query");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -65,6 +67,8 @@ public record NodeConfig(
         d.put("encryption_at_rest", "true");
         d.put("tls_enabled", "false");
         d.put("auth_required", "false");
+        d.put("discovery", "tcpping");
+        d.put("dns_query", "");
         return d;
     }
 
@@ -128,6 +132,14 @@ public record NodeConfig(
         if (storage == null || storage.isBlank()) {
             throw new IllegalArgumentException("storage path is empty");
         }
+        String discovery = m.get("discovery").trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("tcpping", "multicast", "dns").contains(discovery)) {
+            throw new IllegalArgumentException("discovery '" + m.get("discovery") + "' is invalid; expected tcpping, multicast or dns");
+        }
+        String dnsQuery = m.get("dns_query") == null ? "" : m.get("dns_query").trim();
+        if (discovery.equals("dns") && dnsQuery.isEmpty()) {
+            throw new IllegalArgumentException("discovery = dns needs dns_query (e.g. galleonfs-headless.default.svc.cluster.local)");
+        }
         String mount = m.get("mount_point");
         String cfgFile = m.get("config_file");
         return new NodeConfig(
@@ -148,7 +160,9 @@ public record NodeConfig(
                 checkpoint,
                 health,
                 parseBool("auto_join", m.get("auto_join")),
-                parseBool("encryption_at_rest", m.get("encryption_at_rest")));
+                parseBool("encryption_at_rest", m.get("encryption_at_rest")),
+                discovery,
+                dnsQuery);
     }
 
     /** The canonical key map of this configuration, inverse of {@link #resolve}. */
@@ -172,6 +186,8 @@ public record NodeConfig(
         m.put("health_check_interval", Long.toString(healthCheckIntervalSeconds));
         m.put("auto_join", Boolean.toString(autoJoin));
         m.put("encryption_at_rest", Boolean.toString(encryptionAtRest));
+        m.put("discovery", discovery);
+        m.put("dns_query", dnsQuery);
         return m;
     }
 

@@ -25,6 +25,8 @@ public final class TomlConfigFile {
             Map.entry("cluster.peer_addresses", "peer_addresses"),
             Map.entry("cluster.auto_join", "auto_join"),
             Map.entry("cluster.health_check_interval", "health_check_interval"),
+            Map.entry("cluster.discovery", "discovery"),
+            Map.entry("cluster.dns_query", "dns_query"),
             Map.entry("replication.strategy", "replication_strategy"),
             Map.entry("replication.min_replicas", "min_replicas"),
             Map.entry("replication.max_replicas", "max_replicas"),

@@ -3,18 +3,25 @@ package io.galleonfs.node.daemon;
 import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.EngineConfig;
 import io.galleonfs.engine.FileKeyProvider;
+import io.galleonfs.node.cluster.ClusterNode;
+import io.galleonfs.node.cluster.ClusterSettings;
+import io.galleonfs.node.cluster.ControlMessage;
+import io.galleonfs.node.cluster.RaftMetadataStore;
 import io.galleonfs.node.config.NodeConfig;
 import io.galleonfs.node.meta.BuiltInStorageClasses;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.meta.NodeRecord;
 import io.galleonfs.node.meta.StorageClassRecord;
+import io.galleonfs.node.placement.NodeInfo;
+import io.galleonfs.node.placement.NodeState;
 import io.galleonfs.node.volume.BenchRunner;
 import io.galleonfs.node.volume.EngineProvisioner;
 import io.galleonfs.node.volume.NodeContext;
-import io.galleonfs.node.volume.VolumeDataService;
-import io.galleonfs.node.volume.WriteConcernPolicy;
 import io.galleonfs.node.volume.StorageClassService;
+import io.galleonfs.node.volume.VolumeDataService;
 import io.galleonfs.node.volume.VolumeService;
+import io.galleonfs.node.volume.WriteConcernPolicy;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,7 +29,10 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -31,29 +41,32 @@ import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
 /**
- * Owns this node's long-lived parts (storage lock, metadata, services) and their start and stop order. The
- * configuration comes from {@code galleon.*} config properties, which {@link GalleonNodeMain} sets from the flags and
- * tests set directly, so both paths build the same validated {@link NodeConfig}.
+ * Owns this node's long-lived parts (storage lock, cluster membership, Raft metadata, engine, services) and their
+ * start and stop order. The configuration comes from {@code galleon.*} config properties, which
+ * {@link GalleonNodeMain} sets from the flags and tests set directly, so both paths build the same {@link NodeConfig}.
  */
 @ApplicationScoped
 public class NodeRuntime {
     private static final Logger LOG = Logger.getLogger(NodeRuntime.class);
+    static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
 
     @Inject
     Config mpConfig;
 
     private NodeConfig config;
     private String nodeId;
-    private MetadataStore metadata;
+    private RaftMetadataStore metadata;
+    private ClusterNode cluster;
     private VolumeService volumes;
     private StorageClassService storageClasses;
     private BlockEngine engine;
     private VolumeDataService data;
     private BenchRunner bench;
+    private VolumeStorageWatcher watcher;
     private Instant startedAt;
     private volatile boolean ready;
 
-    void onStart(@Observes StartupEvent event) throws IOException {
+    void onStart(@Observes StartupEvent event) throws Exception {
         Map<String, String> keys = new LinkedHashMap<>();
         for (String key : NodeConfig.KEYS) {
             mpConfig.getOptionalValue(NodeConfig.PROPERTY_PREFIX + key, String.class).ifPresent(v -> keys.put(key, v));
@@ -62,36 +75,158 @@ public class NodeRuntime {
         Preflight.requireWritableDirectory("storage path", config.storagePath());
         StorageLock.acquire(config.storagePath());
         nodeId = NodeIdentity.loadOrCreate(config.storagePath());
-        metadata = MetadataStore.open(config.storagePath().resolve("metadata"));
-        for (StorageClassRecord builtIn : BuiltInStorageClasses.all()) {
-            if (metadata.state().storageClass(builtIn.name()).isEmpty()) {
-                metadata.submit(new MetaCommand.CreateStorageClass(builtIn));
-            }
-        }
-        NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
-                config.zone(), 1);
+
         long engineStart = System.nanoTime();
         engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
                 Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
                 FileKeyProvider.openOrCreate(config.storagePath().resolve("keys").resolve("master.key"))));
         LOG.infof("storage engine open in %d ms", (System.nanoTime() - engineStart) / 1_000_000);
+
+        metadata = new RaftMetadataStore(METADATA_TIMEOUT);
+        startCluster(config.peerAddresses());
+
+        NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
+                config.zone(), this::placementView);
+        watcher = new VolumeStorageWatcher(nodeId, engine, metadata.state());
+        metadata.addListener(watcher::onChange);
         WriteConcernPolicy concerns = new WriteConcernPolicy(config.persistenceLevel());
         volumes = new VolumeService(metadata, context, Clock.systemUTC(), UUID::randomUUID, new EngineProvisioner(engine));
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID);
         bench = new BenchRunner(volumes, data, concerns);
         storageClasses = new StorageClassService(metadata);
-        new StartupReconciler(metadata, engine, volumes).reconcile();
+        if (metadataCaughtUp()) {
+            new StartupReconciler(metadata, engine, volumes, nodeId).reconcile();
+        } else {
+            LOG.warn("metadata is not caught up with the cluster yet: orphaned volume data is not cleaned up at this start");
+        }
         startedAt = Instant.now();
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-        LOG.infof("GalleonFS node %s ready: api http://%s, storage %s, %d volume(s), %d ms after JVM start", nodeId,
-                config.ipcAddress(), config.storagePath(), metadata.state().volumes().size(), sinceJvmStart);
+        LOG.infof("GalleonFS node %s ready: api http://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
+                nodeId, config.ipcAddress(), metadata.state().clusterId(), config.bindAddress(), config.storagePath(),
+                metadata.state().volumes().size(), sinceJvmStart);
+    }
+
+    private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers) throws Exception {
+        ClusterSettings settings = new ClusterSettings(nodeId, config.bindAddress(), peers, config.discovery(), config.dnsQuery(),
+                config.storagePath().resolve("raft"), METADATA_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1));
+        cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
+                .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
+        boolean founding = cluster.isNew() && peers.isEmpty();
+        cluster.start();
+        if (!cluster.awaitLeader(founding ? 15_000 : 30_000)) {
+            LOG.warn("cluster: no leader elected yet; metadata changes are refused until a majority of members is reachable");
+            return;
+        }
+        if (founding) {
+            submitQuietly(new MetaCommand.InitCluster(UUID.randomUUID().toString(), System.currentTimeMillis()));
+            for (StorageClassRecord builtIn : BuiltInStorageClasses.all()) {
+                submitQuietly(new MetaCommand.CreateStorageClass(builtIn));
+            }
+        }
+        FileStore store = Files.getFileStore(config.storagePath());
+        submitQuietly(new MetaCommand.RegisterNode(new NodeRecord(nodeId, config.bindAddress().toString(),
+                config.ipcAddress().toString(), config.zone(), config.labels(), store.getTotalSpace(), System.currentTimeMillis())));
+    }
+
+    private void submitQuietly(MetaCommand command) {
+        try {
+            metadata.submit(command);
+        } catch (IOException e) {
+            LOG.warnf("cluster: %s not applied: %s", command.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
+    private boolean metadataCaughtUp() {
+        return cluster.leaderId() != null && cluster.lastApplied() >= cluster.commitIndex();
+    }
+
+    /** Members as placement sees them: zone and labels from metadata, state and free space from the live cluster. */
+    java.util.List<NodeInfo> placementView() {
+        var state = metadata.state();
+        return cluster.members().stream().filter(m -> state.node(m.id()).isPresent()).map(m -> {
+            NodeRecord r = state.node(m.id()).orElseThrow();
+            NodeState s = switch (m.state()) {
+                case "up" -> NodeState.UP;
+                case "suspect" -> NodeState.SUSPECT;
+                default -> NodeState.DOWN;
+            };
+            return new NodeInfo(m.id(), r.zone(), r.labels(), m.capacityBytes() > 0 ? m.capacityBytes() : r.capacityBytes(),
+                    m.freeBytes(), s);
+        }).toList();
+    }
+
+    ControlMessage.Heartbeat heartbeat() {
+        long capacity = 0;
+        long free = 0;
+        try {
+            FileStore store = Files.getFileStore(config.storagePath());
+            capacity = store.getTotalSpace();
+            free = store.getUsableSpace();
+        } catch (IOException e) {
+            LOG.debugf("cannot read free space: %s", e.getMessage());
+        }
+        int replicas = (int) metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
+        return new ControlMessage.Heartbeat(nodeId, capacity, free, replicas, System.currentTimeMillis());
+    }
+
+    /**
+     * Joins another cluster at runtime. Only an empty node may do so: its own metadata is replaced by the other
+     * cluster's, so any volume it held would be lost to metadata.
+     */
+    public synchronized void joinCluster(io.galleonfs.node.config.HostPort peer) throws Exception {
+        long held = metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
+        if (held > 0) {
+            throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
+                    "this node holds " + held + " volume(s); only an empty node can join another cluster (delete or move them first)");
+        }
+        cluster.close();
+        deleteRaftState();
+        metadata.reset();
+        startCluster(java.util.List.of(peer));
+    }
+
+    /** Leaves the cluster and starts over as a new one-node cluster. */
+    public synchronized void leaveCluster(boolean force) throws Exception {
+        long held = metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
+        if (held > 0 && !force) {
+            throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
+                    "this node holds replicas of " + held + " volume(s) and replicas cannot be moved to other nodes yet"
+                            + " (replication is not built); delete them first, or use --force to leave them behind as unavailable");
+        }
+        if (cluster.members().size() <= 1) {
+            throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
+                    "this node is the only member of its cluster; there is nothing to leave");
+        }
+        submitQuietly(new MetaCommand.RemoveNode(nodeId));
+        cluster.leave();
+        cluster.close();
+        deleteRaftState();
+        metadata.reset();
+        startCluster(java.util.List.of());
+    }
+
+    private void deleteRaftState() throws IOException {
+        java.nio.file.Path dir = config.storagePath().resolve("raft");
+        if (Files.exists(dir)) {
+            try (var files = Files.walk(dir)) {
+                for (java.nio.file.Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) throws IOException {
         ready = false;
-        if (volumes != null) {
-            new StartupReconciler(metadata, engine, volumes).removeEphemeralVolumes("the daemon is stopping");
+        if (volumes != null && cluster != null && cluster.leaderId() != null) {
+            new StartupReconciler(metadata, engine, volumes, nodeId).removeEphemeralVolumes("the daemon is stopping");
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (watcher != null) {
+            watcher.close();
         }
         if (engine != null) {
             engine.close();
@@ -120,6 +255,10 @@ public class NodeRuntime {
 
     public MetadataStore metadata() {
         return metadata;
+    }
+
+    public ClusterNode cluster() {
+        return cluster;
     }
 
     public VolumeService volumes() {

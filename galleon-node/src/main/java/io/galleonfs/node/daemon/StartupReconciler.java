@@ -23,11 +23,13 @@ final class StartupReconciler {
     private final MetadataStore metadata;
     private final BlockEngine engine;
     private final VolumeService volumes;
+    private final String nodeId;
 
-    StartupReconciler(MetadataStore metadata, BlockEngine engine, VolumeService volumes) {
+    StartupReconciler(MetadataStore metadata, BlockEngine engine, VolumeService volumes, String nodeId) {
         this.metadata = metadata;
         this.engine = engine;
         this.volumes = volumes;
+        this.nodeId = nodeId;
     }
 
     void reconcile() throws IOException {
@@ -39,7 +41,7 @@ final class StartupReconciler {
             }
         }
         for (VolumeRecord v : metadata.state().volumes()) {
-            if (engine.find(v.id()).isEmpty()) {
+            if (nodeId.equals(v.node()) && engine.find(v.id()).isEmpty()) {
                 LOG.errorf("volume %s (%s) is in metadata but its data is missing under the storage path", v.name(), v.id());
             }
         }
@@ -48,7 +50,7 @@ final class StartupReconciler {
 
     void removeEphemeralVolumes(String why) {
         for (VolumeRecord v : metadata.state().volumes()) {
-            if (v.volumeType() == VolumeType.EPHEMERAL) {
+            if (v.volumeType() == VolumeType.EPHEMERAL && nodeId.equals(v.node())) {
                 try {
                     volumes.delete(v.id().toString(), true);
                     LOG.infof("ephemeral volume %s deleted: %s", v.name(), why);

@@ -15,6 +15,9 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.ResizeVolume.class, name = "resize_volume"),
     @JsonSubTypes.Type(value = MetaCommand.CreateStorageClass.class, name = "create_storage_class"),
     @JsonSubTypes.Type(value = MetaCommand.DeleteStorageClass.class, name = "delete_storage_class"),
+    @JsonSubTypes.Type(value = MetaCommand.InitCluster.class, name = "init_cluster"),
+    @JsonSubTypes.Type(value = MetaCommand.RegisterNode.class, name = "register_node"),
+    @JsonSubTypes.Type(value = MetaCommand.RemoveNode.class, name = "remove_node"),
 })
 public sealed interface MetaCommand {
 
@@ -31,5 +34,17 @@ public sealed interface MetaCommand {
     }
 
     record DeleteStorageClass(String name) implements MetaCommand {
+    }
+
+    /** Names the cluster once, when its first node starts; later attempts are rejected. */
+    record InitCluster(String clusterId, long createdAtMillis) implements MetaCommand {
+    }
+
+    /** Adds or updates a member's static facts (addresses, zone, labels, capacity). */
+    record RegisterNode(NodeRecord node) implements MetaCommand {
+    }
+
+    /** Forgets a member that left the cluster. */
+    record RemoveNode(String nodeId) implements MetaCommand {
     }
 }

@@ -29,11 +29,30 @@ public final class MetadataState {
             .build();
 
     private long lastApplied;
+    private String clusterId;
+    private long clusterCreatedAtMillis;
+    private final Map<String, NodeRecord> nodes = new TreeMap<>();
     private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public long clusterCreatedAtMillis() {
+        return clusterCreatedAtMillis;
+    }
+
+    public Collection<NodeRecord> nodes() {
+        return nodes.values();
+    }
+
+    public Optional<NodeRecord> node(String id) {
+        return Optional.ofNullable(nodes.get(id));
     }
 
     public Collection<VolumeRecord> volumes() {
@@ -64,12 +83,28 @@ public final class MetadataState {
             case MetaCommand.ResizeVolume r -> resize(r);
             case MetaCommand.CreateStorageClass c -> createClass(c.storageClass());
             case MetaCommand.DeleteStorageClass d -> deleteClass(d.name());
+            case MetaCommand.InitCluster i -> initCluster(i);
+            case MetaCommand.RegisterNode r -> {
+                nodes.put(r.node().id(), r.node());
+                yield null;
+            }
+            case MetaCommand.RemoveNode r -> nodes.remove(r.nodeId()) == null
+                    ? rejected(MetaResult.Reason.NOT_FOUND, "node " + r.nodeId() + " is not a member") : null;
         };
         if (result != null) {
             return result;
         }
         lastApplied++;
         return new MetaResult.Applied(lastApplied);
+    }
+
+    private MetaResult initCluster(MetaCommand.InitCluster i) {
+        if (clusterId != null) {
+            return rejected(MetaResult.Reason.CONFLICT, "the cluster is already named " + clusterId);
+        }
+        clusterId = i.clusterId();
+        clusterCreatedAtMillis = i.createdAtMillis();
+        return null;
     }
 
     private MetaResult createVolume(VolumeRecord v) {
@@ -130,7 +165,8 @@ public final class MetadataState {
     /** A self-contained image of the state, from which {@link #restore} rebuilds an equal state. */
     public byte[] snapshot() {
         try {
-            return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values())));
+            return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
+                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values())));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -142,16 +178,23 @@ public final class MetadataState {
         s.lastApplied = img.lastApplied();
         img.volumes().forEach(v -> s.volumes.put(v.id(), v));
         img.storageClasses().forEach(c -> s.classes.put(c.name(), c));
+        s.clusterId = img.clusterId();
+        s.clusterCreatedAtMillis = img.clusterCreatedAtMillis();
+        img.nodes().forEach(n -> s.nodes.put(n.id(), n));
         return s;
     }
 
     record Image(
             @JsonProperty("last_applied") long lastApplied,
             List<VolumeRecord> volumes,
-            @JsonProperty("storage_classes") List<StorageClassRecord> storageClasses) {
+            @JsonProperty("storage_classes") List<StorageClassRecord> storageClasses,
+            @JsonProperty("cluster_id") String clusterId,
+            @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
+            List<NodeRecord> nodes) {
         Image {
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
+            nodes = nodes == null ? List.of() : nodes;
         }
     }
 }

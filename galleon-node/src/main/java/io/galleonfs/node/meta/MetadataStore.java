@@ -1,50 +1,26 @@
 package io.galleonfs.node.meta;
 
-import io.galleonfs.node.io.AtomicFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.jboss.logging.Logger;
 
 /**
- * Persists the metadata state machine on this node. Each applied command is made durable before {@link #submit}
- * returns: the whole state image is written atomically (see {@link AtomicFiles}), so a {@code kill -9} at any
- * moment leaves either the state before or after the command. Readers see immutable published states without locks.
+ * Where metadata commands are applied and made durable: a local file ({@link FileMetadataStore}) or the cluster's
+ * Raft log (the cluster package). Either way, {@link #submit} returns only after the command is durable and applied.
  */
-public final class MetadataStore {
-    private static final Logger LOG = Logger.getLogger(MetadataStore.class);
-    private static final String FILE = "state.json";
+public interface MetadataStore {
 
-    private final Path file;
-    private volatile MetadataState current;
+    /** The latest applied state. Callers must not mutate it. */
+    MetadataState state();
 
-    private MetadataStore(Path file, MetadataState state) {
-        this.file = file;
-        this.current = state;
-    }
+    /**
+     * Applies one command. A rejected command changes nothing.
+     *
+     * @throws MetadataUnavailableException when the store cannot decide now (e.g. no Raft majority); nothing was applied
+     * @throws IOException                  when the command could not be made durable
+     */
+    MetaResult submit(MetaCommand command) throws IOException;
 
-    public static MetadataStore open(Path directory) throws IOException {
-        Files.createDirectories(directory);
-        Files.deleteIfExists(directory.resolve(FILE + ".tmp"));
-        Path file = directory.resolve(FILE);
-        MetadataState state = Files.exists(file) ? MetadataState.restore(Files.readAllBytes(file)) : new MetadataState();
-        LOG.debugf("metadata loaded from %s at index %d", file, state.lastApplied());
-        return new MetadataStore(file, state);
-    }
-
-    /** The latest committed state. Callers must not mutate it. */
-    public MetadataState state() {
-        return current;
-    }
-
-    /** Applies and persists one command; on an I/O failure nothing changes and the error propagates. */
-    public synchronized MetaResult submit(MetaCommand command) throws IOException {
-        MetadataState next = MetadataState.restore(current.snapshot());
-        MetaResult result = next.apply(command);
-        if (result instanceof MetaResult.Applied) {
-            AtomicFiles.write(file, next.snapshot());
-            current = next;
-        }
-        return result;
+    static FileMetadataStore open(Path directory) throws IOException {
+        return FileMetadataStore.open(directory);
     }
 }

@@ -7,6 +7,7 @@ import io.galleonfs.api.ExpandRequest;
 import io.galleonfs.api.NameRequest;
 import io.galleonfs.api.RestoreRequest;
 import io.galleonfs.api.SnapshotView;
+import io.galleonfs.api.TrimRequest;
 import io.galleonfs.api.VerifyResult;
 import io.galleonfs.api.VolumeInfo;
 import io.galleonfs.api.WriteResult;
@@ -76,6 +77,13 @@ public class VolumeDataResource {
     public Response flush(@PathParam("ref") String ref) {
         node.data().flush(ref);
         return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/trim")
+    public VolumeInfo trim(@PathParam("ref") String ref, TrimRequest request) {
+        TrimRequest r = request == null ? new TrimRequest(null, null) : request;
+        return volumes.toInfo(node.data().trim(ref, r.offset(), r.length()));
     }
 
     @GET

@@ -58,7 +58,10 @@ public class VolumeResource {
 
     VolumeInfo toInfo(VolumeRecord v) {
         VolumeService.VolumeHealth health = node.volumes().health(v);
-        List<ReplicaInfo> replicas = List.of(new ReplicaInfo(v.node(), "healthy", 100, true));
+        List<ReplicaInfo> replicas = v.replicaNodes().stream().map(n -> {
+            String state = node.volumes().replicaState(n);
+            return new ReplicaInfo(n, state, state.equals("healthy") ? 100 : 0, n.equals(v.node()));
+        }).toList();
         List<MountInfo> mounts = v.mounts().stream().map(m -> new MountInfo(m.id(), m.path(), m.options(), m.node())).toList();
         VolumeUsage usage = node.data().usage(v);
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),

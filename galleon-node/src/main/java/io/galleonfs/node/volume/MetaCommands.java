@@ -3,6 +3,7 @@ package io.galleonfs.node.volume;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
 import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.meta.MetadataUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -18,6 +19,8 @@ final class MetaCommands {
         MetaResult result;
         try {
             result = store.submit(command);
+        } catch (MetadataUnavailableException e) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("metadata could not be persisted: " + e.getMessage(), e);
         }

@@ -1,5 +1,10 @@
 package io.galleonfs.node.volume;
 
-/** The facts about this node that volume rules depend on. */
-public record NodeContext(String nodeId, int blockSize, int maxReplicas, boolean encryptionAtRest, String zone, int clusterSize) {
+import io.galleonfs.node.placement.NodeInfo;
+import java.util.List;
+import java.util.function.Supplier;
+
+/** The facts about this node that volume rules depend on, and the live view of cluster members for placement. */
+public record NodeContext(String nodeId, int blockSize, int maxReplicas, boolean encryptionAtRest, String zone,
+                          Supplier<List<NodeInfo>> members) {
 }

@@ -33,6 +33,7 @@ public final class VolumeDataService {
     private final MetaCommands commands;
     private final Clock clock;
     private final Supplier<UUID> ids;
+    private final MetadataStore store;
 
     public VolumeDataService(VolumeService volumes, MetadataStore store, BlockEngine engine, WriteConcernPolicy concerns,
                              Clock clock, Supplier<UUID> ids) {
@@ -40,6 +41,7 @@ public final class VolumeDataService {
         this.engine = engine;
         this.concerns = concerns;
         this.commands = new MetaCommands(store);
+        this.store = store;
         this.clock = clock;
         this.ids = ids;
     }
@@ -47,7 +49,9 @@ public final class VolumeDataService {
     /** The engine volume behind a metadata record. */
     Volume open(VolumeRecord v) {
         return engine.find(v.id()).orElseThrow(() -> new GalleonException(GalleonException.Kind.UNAVAILABLE,
-                "the data of volume '" + v.name() + "' is not on this node"));
+                "volume '" + v.name() + "' is served by node " + v.node() + store.state().node(v.node())
+                        .map(n -> " (api " + n.ipcAddress() + ")").orElse("")
+                        + "; send its I/O there (forwarding between nodes comes with replication)"));
     }
 
     public VolumeUsage usage(VolumeRecord v) {
@@ -133,6 +137,26 @@ public final class VolumeDataService {
             vol.flush();
             return null;
         });
+    }
+
+    /** Discards a range: whole blocks inside it are freed (holes punched), partial edge blocks are zeroed. */
+    public VolumeRecord trim(String ref, String offsetText, String lengthText) {
+        VolumeRecord v = volumes.get(ref);
+        long offset;
+        long length;
+        try {
+            offset = offsetText == null || offsetText.equals("0") ? 0 : Sizes.parse(offsetText);
+            length = lengthText == null ? v.sizeBytes() - offset : Sizes.parse(lengthText);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        checkRange(v, offset, length);
+        Volume vol = open(v);
+        EngineErrors.call(v.name(), () -> {
+            vol.trim(offset, length);
+            return null;
+        });
+        return v;
     }
 
     public List<SnapshotInfo> snapshots(String ref) {

@@ -10,7 +10,14 @@ import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.StorageClassRecord;
 import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.placement.NodeState;
+import io.galleonfs.node.placement.PlacementEngine;
+import io.galleonfs.node.placement.PlacementRequest;
+import io.galleonfs.node.placement.PlacementResult;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +36,7 @@ public final class VolumeService {
     private final Clock clock;
     private final Supplier<UUID> ids;
     private final VolumeProvisioner provisioner;
+    private final PlacementEngine placement = new PlacementEngine();
 
     public VolumeService(MetadataStore store, NodeContext node, Clock clock, Supplier<UUID> ids, VolumeProvisioner provisioner) {
         this.store = store;
@@ -92,14 +100,16 @@ public final class VolumeService {
         if (sc.encrypted() && !node.encryptionAtRest()) {
             throw GalleonException.conflict("storage class '" + className + "' is encrypted but this node runs with encryption_at_rest = false");
         }
-        if (!sc.allowedTopologies().isEmpty() && !sc.allowedTopologies().contains(node.zone())) {
-            throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + className
-                    + "' allows zones " + sc.allowedTopologies() + " but no node is in them (this node is in zone '" + node.zone() + "')");
-        }
-        VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
-                clock.millis(), node.nodeId(), List.of());
         if (find(name).isPresent()) {
             throw GalleonException.conflict("a volume named '" + name + "' already exists");
+        }
+        String primary = placePrimary(name, size, sc);
+        VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
+                clock.millis(), primary, List.of());
+        if (!primary.equals(node.nodeId())) {
+            // The primary provisions the storage itself when it applies this command (see VolumeStorageWatcher).
+            commands.submit(new MetaCommand.CreateVolume(record));
+            return record;
         }
         // Storage first, then metadata: a crash in between leaves only an orphan that the next start removes,
         // never a volume in metadata without its data.
@@ -123,15 +133,49 @@ public final class VolumeService {
         provisioner.release(v.id());
     }
 
-    /** Placement facts of a volume on a single-node cluster: which replicas are placed and why it may be degraded. */
+    /**
+     * Chooses the node that holds the volume's data, by the class's placement rules. Only the primary copy is placed:
+     * copies on other nodes need replication, which is not built yet, and a volume never claims copies it lacks.
+     */
+    private String placePrimary(String name, long size, StorageClassRecord sc) {
+        PlacementRequest request;
+        try {
+            request = PlacementRequest.of(name, 1, size, sc.parameters(), sc.allowedTopologies());
+        } catch (IllegalArgumentException e) {
+            throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + sc.name() + "': " + e.getMessage());
+        }
+        Map<String, Set<String>> replicasByVolume = new HashMap<>();
+        store.state().volumes().forEach(v -> replicasByVolume.put(v.name(), Set.copyOf(v.replicaNodes())));
+        return switch (placement.place(request, node.members().get(), replicasByVolume)) {
+            case PlacementResult.Placed p -> p.nodeIds().getFirst();
+            case PlacementResult.Partial p -> p.nodeIds().getFirst();
+            case PlacementResult.Impossible i -> throw new GalleonException(GalleonException.Kind.UNPROCESSABLE,
+                    "volume '" + name + "' cannot be placed: " + i.reason());
+        };
+    }
+
+    /** Health of a volume from its placed copies and the state of their nodes. */
     public VolumeHealth health(VolumeRecord v) {
-        int nodes = node.clusterSize();
-        if (v.replicas() > nodes) {
-            int missing = v.replicas() - nodes;
-            return new VolumeHealth("degraded", "wants " + v.replicas() + " replicas but the cluster has " + nodes
-                    + " node" + (nodes == 1 ? "" : "s") + ": " + missing + " replica" + (missing == 1 ? " is" : "s are") + " unplaced");
+        Map<String, NodeState> states = new HashMap<>();
+        node.members().get().forEach(n -> states.put(n.id(), n.state()));
+        NodeState primaryState = states.getOrDefault(v.node(), NodeState.DOWN);
+        if (primaryState != NodeState.UP) {
+            return new VolumeHealth("faulted", "the primary node " + v.node() + " is " + primaryState.name().toLowerCase());
+        }
+        int placed = v.replicaNodes().size();
+        if (v.replicas() > placed) {
+            int missing = v.replicas() - placed;
+            return new VolumeHealth("degraded", "wants " + v.replicas() + " replicas but " + placed + " " + (placed == 1 ? "is" : "are")
+                    + " placed: " + missing + " replica" + (missing == 1 ? " is" : "s are")
+                    + " unplaced (copies on other nodes need replication, which is not available yet)");
         }
         return new VolumeHealth("healthy", null);
+    }
+
+    /** State of a replica on a node: healthy when its node is up, else stale (it misses writes while away). */
+    public String replicaState(String nodeId) {
+        return node.members().get().stream().filter(n -> n.id().equals(nodeId)).findFirst()
+                .map(n -> n.state() == NodeState.UP ? "healthy" : "stale").orElse("failed");
     }
 
     public record VolumeHealth(String state, String reason) {

@@ -145,6 +145,20 @@ class VolumeDataResourceTest {
     }
 
     @Test
+    void trimFreesBlocksAndReadsZeros() {
+        String vol = newVolume("trim", "4M", "fast-local-ssd");
+        write(vol, 0, random(1 << 20, 40), "durable");
+        int before = given().get(VOLUMES + "/" + vol).then().extract().path("allocated_bytes");
+        given().contentType(ContentType.JSON).body(Map.of("offset", "256K", "length", "512K")).post(VOLUMES + "/" + vol + "/trim")
+                .then().statusCode(200);
+        int after = given().get(VOLUMES + "/" + vol).then().extract().path("allocated_bytes");
+        assertTrue(after <= before - (512 << 10), before + " -> " + after);
+        assertArrayEquals(new byte[512 << 10], read(vol, 256 << 10, 512 << 10));
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("offset", "4M", "length", "1K"))
+                .post(VOLUMES + "/" + vol + "/trim"), 400);
+    }
+
+    @Test
     void expandGrowsOnlineAndRefusesShrinking() {
         String vol = newVolume("grow", "1M", "fast-local-ssd");
         byte[] data = random(4096, 20);

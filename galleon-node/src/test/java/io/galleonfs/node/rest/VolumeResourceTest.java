@@ -131,7 +131,8 @@ class VolumeResourceTest {
         postVolume(Map.of("name", name, "storage_class", "fast-local-ssd", "replicas", 2)).then().statusCode(201)
                 .body("replica_count", equalTo(2))
                 .body("state", equalTo("degraded"))
-                .body("state_reason", equalTo("wants 2 replicas but the cluster has 1 node: 1 replica is unplaced"));
+                .body("state_reason", equalTo("wants 2 replicas but 1 is placed: 1 replica is unplaced"
+                        + " (copies on other nodes need replication, which is not available yet)"));
         deleteVolume(name);
     }
 
@@ -202,15 +203,24 @@ class VolumeResourceTest {
         deleteVolume(second);
     }
 
+    private String raftLog() throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.walk(Path.of(storagePath).resolve("raft"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                all.append(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1));
+            }
+        }
+        return all.toString();
+    }
+
     @Test
     void volumesArePersistedInTheStorageDirectory() throws IOException {
         String name = unique("persist");
         String id = createVolume(Map.of("name", name, "storage_class", "fast-local-ssd"));
-        Path state = Path.of(storagePath).resolve("metadata").resolve("state.json");
-        String json = Files.readString(state);
-        assertTrue(json.contains(id) && json.contains(name), "state.json holds the new volume");
+        // metadata changes are entries of the Raft log under <storage>/raft, fsynced before they are acknowledged
+        assertTrue(raftLog().contains(id) && raftLog().contains(name), "the Raft log holds the new volume");
         deleteVolume(id);
-        assertTrue(!Files.readString(state).contains(id), "and forgets it once deleted");
+        assertTrue(raftLog().contains("\"delete_volume\""), "and the delete");
         assertTrue(Files.exists(Path.of(storagePath).resolve("node.id")));
         assertTrue(Files.exists(Path.of(storagePath).resolve("node.lock")));
     }

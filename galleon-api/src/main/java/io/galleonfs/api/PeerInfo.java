@@ -1,0 +1,12 @@
+package io.galleonfs.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
+
+/** One cluster member: state is up, suspect or down; voter says whether it is a Raft member. */
+public record PeerInfo(String id, String state, boolean leader, boolean voter,
+                       @JsonProperty("bind_address") String bindAddress, @JsonProperty("ipc_address") String ipcAddress,
+                       String zone, Map<String, String> labels,
+                       @JsonProperty("capacity_bytes") long capacityBytes, @JsonProperty("free_bytes") long freeBytes,
+                       @JsonProperty("replica_count") int replicaCount) {
+}

@@ -1,0 +1,97 @@
+package io.galleonfs.cli;
+
+import io.galleonfs.api.ClusterStatus;
+import io.galleonfs.api.JoinRequest;
+import io.galleonfs.api.PeerInfo;
+import io.galleonfs.api.Sizes;
+import java.io.PrintStream;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code galleonfs cluster <command>}. */
+@Command(name = "cluster", description = "Inspect and change cluster membership", mixinStandardHelpOptions = true,
+        subcommands = {ClusterCommand.Status.class, ClusterCommand.Peers.class, ClusterCommand.Join.class, ClusterCommand.Leave.class})
+public class ClusterCommand {
+
+    @Command(name = "status", description = "Show cluster status and node information", mixinStandardHelpOptions = true)
+    static class Status implements Runnable {
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            ClusterStatus s = ApiClients.api().clusterStatus();
+            Printer.print(System.out, out.format(), s, o -> printStatus(o, s));
+        }
+    }
+
+    @Command(name = "peers", description = "List all peers in the cluster", mixinStandardHelpOptions = true)
+    static class Peers implements Runnable {
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            List<PeerInfo> peers = ApiClients.api().clusterPeers();
+            Printer.print(System.out, out.format(), peers, o -> printPeers(o, peers));
+        }
+    }
+
+    @Command(name = "join", description = "Join an existing cluster via peer address (only an empty node can join)",
+            mixinStandardHelpOptions = true)
+    static class Join implements Runnable {
+        @Parameters(paramLabel = "ADDR", description = "Bind address (HOST:PORT) of a member of the cluster to join")
+        String address;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            ClusterStatus s = ApiClients.api().joinCluster(new JoinRequest(address));
+            Printer.print(System.out, out.format(), s, o -> {
+                o.println("Joined cluster " + s.clusterId() + " through " + address);
+                printStatus(o, s);
+            });
+        }
+    }
+
+    @Command(name = "leave", description = "Leave the current cluster", mixinStandardHelpOptions = true)
+    static class Leave implements Runnable {
+        @Option(names = {"-f", "--force"}, description = "Leave even though this node holds replicas (they become unavailable)")
+        boolean force;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            ClusterStatus s = ApiClients.api().leaveCluster(force);
+            Printer.print(System.out, out.format(), s, o -> o.println("Left the cluster; this node now forms cluster " + s.clusterId()));
+        }
+    }
+
+    static void printStatus(PrintStream o, ClusterStatus s) {
+        Printer.fields(o,
+                "Cluster ID", s.clusterId(),
+                "Leader", s.leader() == null ? "none (no majority reachable)" : s.leader(),
+                "This node", s.thisNode(),
+                "Role", s.role(),
+                "Raft term", s.term(),
+                "Commit index", s.commitIndex(),
+                "Last applied", s.lastApplied(),
+                "Members", s.members().size() + " (" + s.members().stream().filter(m -> m.state().equals("up")).count() + " up)");
+        o.println();
+        printPeers(o, s.members());
+    }
+
+    static void printPeers(PrintStream o, List<PeerInfo> peers) {
+        Printer.Table t = new Printer.Table("ID", "STATE", "ROLE", "BIND", "API", "ZONE", "FREE", "REPLICAS");
+        for (PeerInfo p : peers) {
+            t.row(p.id(), p.state(), p.leader() ? "leader" : p.voter() ? "follower" : "non-voter", p.bindAddress(), p.ipcAddress(),
+                    p.zone(), p.freeBytes() == 0 ? "-" : Sizes.format(p.freeBytes()), p.replicaCount());
+        }
+        t.print(o);
+    }
+}

@@ -1,0 +1,399 @@
+package io.galleonfs.node.cluster;
+
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.io.AtomicFiles;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+import org.jgroups.Address;
+import org.jgroups.JChannel;
+import org.jgroups.Message;
+import org.jgroups.ObjectMessage;
+import org.jgroups.Receiver;
+import org.jgroups.View;
+import org.jgroups.protocols.FD_ALL3;
+import org.jgroups.protocols.FD_SOCK2;
+import org.jgroups.protocols.FRAG4;
+import org.jgroups.protocols.MERGE3;
+import org.jgroups.protocols.MFC;
+import org.jgroups.protocols.MPING;
+import org.jgroups.protocols.TCP;
+import org.jgroups.protocols.TCPPING;
+import org.jgroups.protocols.UFC;
+import org.jgroups.protocols.UNICAST3;
+import org.jgroups.protocols.VERIFY_SUSPECT;
+import org.jgroups.protocols.dns.DNS_PING;
+import org.jgroups.protocols.pbcast.GMS;
+import org.jgroups.protocols.pbcast.NAKACK2;
+import org.jgroups.protocols.pbcast.STABLE;
+import org.jgroups.protocols.raft.ELECTION;
+import org.jgroups.protocols.raft.NO_DUPES;
+import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.REDIRECT;
+import org.jgroups.raft.RaftHandle;
+import org.jgroups.stack.Protocol;
+
+/**
+ * This node's membership in the cluster: owns the JGroups channel (discovery, failure detection, merge of healed
+ * partitions) whose stack carries jgroups-raft, the consensus for {@link RaftMetadataStore}. Joining is a handshake
+ * on the channel: a new node asks, the leader adds it as a Raft member and answers with the member list; from then on
+ * the leader's log (or a snapshot) brings the newcomer's metadata up to date.
+ */
+public final class ClusterNode implements Receiver, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ClusterNode.class);
+    static final String CLUSTER_NAME = "galleonfs";
+
+    private final ClusterSettings settings;
+    private final RaftMetadataStore store;
+    private final Supplier<ControlMessage.Heartbeat> heartbeat;
+    private final Supplier<List<HostPort>> knownPeers;
+    private final Map<String, ControlMessage.Heartbeat> heartbeats = new ConcurrentHashMap<>();
+    private final ExecutorService handlers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "galleon-cluster-ticker");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile CompletableFuture<ControlMessage.JoinReply> pendingJoin;
+    private volatile View view;
+    private JChannel channel;
+    private RaftHandle raft;
+
+    /** @param knownPeers bind addresses of the members metadata knows, remembered so a restart finds them again */
+    public ClusterNode(ClusterSettings settings, RaftMetadataStore store, Supplier<ControlMessage.Heartbeat> heartbeat,
+                       Supplier<List<HostPort>> knownPeers) {
+        this.settings = settings;
+        this.store = store;
+        this.heartbeat = heartbeat;
+        this.knownPeers = knownPeers;
+    }
+
+    /** True when this node has never been a Raft member: it must join (peers given) or found a new cluster. */
+    public boolean isNew() {
+        return !Files.exists(membersFile());
+    }
+
+    /**
+     * Connects to the cluster: a known member rejoins with its persisted identity and log; a new node with peers
+     * joins through the leader; a new node without peers founds a one-member cluster.
+     */
+    public void start() throws Exception {
+        Files.createDirectories(settings.dir());
+        boolean fresh = isNew();
+        boolean joining = fresh && !settings.peers().isEmpty();
+        List<String> members = fresh ? List.of(settings.nodeId()) : readMembers();
+        channel = new JChannel(stack(members)).name(settings.nodeId());
+        raft = new RaftHandle(channel, store).raftId(settings.nodeId());
+        store.attach(raft);
+        channel.setReceiver(this);
+        channel.connect(CLUSTER_NAME);
+        if (joining) {
+            join();
+        }
+        persistMembers();
+        long hb = settings.heartbeatInterval().toMillis();
+        ticker.scheduleWithFixedDelay(this::tick, hb, hb, TimeUnit.MILLISECONDS);
+        LOG.infof("cluster: node %s %s on %s (raft members %s)", settings.nodeId(),
+                joining ? "joined" : fresh ? "founded a new cluster" : "rejoined", settings.bind(), raft.raft().members());
+    }
+
+    private Protocol[] stack(List<String> members) throws IOException {
+        InetAddress bindAddr = InetAddress.getByName(settings.bind().host());
+        TCP tcp = new TCP();
+        tcp.setBindAddress(bindAddr);
+        tcp.setBindPort(settings.bind().port());
+        tcp.setPortRange(0);
+        List<Protocol> p = new ArrayList<>();
+        p.add(tcp);
+        switch (settings.discovery()) {
+            case "multicast" -> p.add(new MPING());
+            case "dns" -> {
+                DNS_PING dns = new DNS_PING();
+                dns.setValue("dns_query", settings.dnsQuery());
+                p.add(dns);
+            }
+            default -> {
+                List<InetSocketAddress> hosts = new ArrayList<>();
+                hosts.add(new InetSocketAddress(bindAddr, settings.bind().port()));
+                Set<HostPort> all = new LinkedHashSet<>(settings.peers());
+                all.addAll(readPeers());
+                all.remove(settings.bind());
+                for (HostPort peer : all) {
+                    hosts.add(new InetSocketAddress(InetAddress.getByName(peer.host()), peer.port()));
+                }
+                p.add(new TCPPING().setInitialHosts(hosts).setPortRange(0));
+            }
+        }
+        p.add(new MERGE3().setMinInterval(1000).setMaxInterval(3000));
+        p.add(new FD_SOCK2());
+        p.add(new FD_ALL3().setTimeout(6000).setInterval(1500));
+        p.add(new VERIFY_SUSPECT().setTimeout(1000));
+        p.add(new NAKACK2());
+        p.add(new UNICAST3());
+        p.add(new STABLE());
+        p.add(new NO_DUPES());
+        // A node with nobody to find does not wait long for discovery answers.
+        p.add(new GMS().setJoinTimeout(settings.peers().isEmpty() && readPeers().isEmpty() ? 200 : 1000));
+        p.add(new UFC());
+        p.add(new MFC());
+        p.add(new FRAG4());
+        p.add(new ELECTION());
+        RAFT r = new RAFT().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20);
+        p.add(r);
+        p.add(new REDIRECT());
+        return p.toArray(Protocol[]::new);
+    }
+
+    private void join() throws Exception {
+        long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
+        while (System.nanoTime() < deadline) {
+            pendingJoin = new CompletableFuture<>();
+            send(null, new ControlMessage.JoinRequest(settings.nodeId()));
+            try {
+                ControlMessage.JoinReply reply = pendingJoin.get(1500, TimeUnit.MILLISECONDS);
+                if (!reply.accepted()) {
+                    throw new IllegalStateException("the cluster refused this node: " + reply.reason());
+                }
+                raft.raft().members(reply.members());
+                return;
+            } catch (TimeoutException noAnswerYet) {
+                // no leader answered yet (elections, or the peers are still starting): ask again
+            }
+        }
+        throw new IllegalStateException("could not join the cluster through " + settings.peers() + ": no leader answered within "
+                + settings.joinTimeout().toSeconds() + " s");
+    }
+
+    private void tick() {
+        try {
+            persistMembers();
+            send(null, heartbeat.get());
+        } catch (Exception e) {
+            LOG.debugf("cluster tick failed: %s", e.getMessage());
+        }
+    }
+
+    private void send(Address to, ControlMessage message) throws Exception {
+        JChannel ch = channel;
+        if (ch != null && ch.isConnected()) {
+            ch.send(new ObjectMessage(to, RaftMetadataStore.JSON.writeValueAsBytes(message)));
+        }
+    }
+
+    @Override
+    public void receive(Message msg) {
+        Object payload = msg.getObject();
+        if (!(payload instanceof byte[] bytes)) {
+            return;
+        }
+        ControlMessage m;
+        try {
+            m = RaftMetadataStore.JSON.readValue(bytes, ControlMessage.class);
+        } catch (IOException e) {
+            LOG.debugf("ignoring a malformed control message from %s", msg.getSrc());
+            return;
+        }
+        Address from = msg.getSrc();
+        switch (m) {
+            case ControlMessage.Heartbeat h -> heartbeats.put(h.nodeId(), h);
+            case ControlMessage.JoinReply r -> {
+                CompletableFuture<ControlMessage.JoinReply> f = pendingJoin;
+                if (f != null && r.nodeId().equals(settings.nodeId())) {
+                    f.complete(r);
+                }
+            }
+            case ControlMessage.JoinRequest j -> {
+                if (raft.isLeader()) {
+                    handlers.submit(() -> admit(j.nodeId(), from));
+                }
+            }
+            case ControlMessage.LeaveRequest l -> {
+                if (raft.isLeader()) {
+                    handlers.submit(() -> removeMember(l.nodeId()));
+                }
+            }
+        }
+    }
+
+    private void admit(String nodeId, Address from) {
+        try {
+            if (!raft.raft().members().contains(nodeId)) {
+                raft.addServer(nodeId).get(settings.metadataTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                LOG.infof("cluster: admitted node %s as a Raft member", nodeId);
+            }
+            send(from, new ControlMessage.JoinReply(nodeId, true, raft.raft().members(), null));
+        } catch (Exception e) {
+            LOG.warnf("cluster: could not admit node %s: %s", nodeId, e.getMessage());
+        }
+    }
+
+    private void removeMember(String nodeId) {
+        try {
+            if (raft.raft().members().contains(nodeId)) {
+                raft.removeServer(nodeId).get(settings.metadataTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                LOG.infof("cluster: removed node %s from the Raft members", nodeId);
+            }
+        } catch (Exception e) {
+            LOG.warnf("cluster: could not remove node %s: %s", nodeId, e.getMessage());
+        }
+    }
+
+    /** Asks the leader to remove this node from the Raft membership and waits until it is out (or the timeout). */
+    public void leave() throws Exception {
+        if (raft.isLeader() && raft.raft().members().size() > 1) {
+            removeMember(settings.nodeId());
+        } else {
+            send(null, new ControlMessage.LeaveRequest(settings.nodeId()));
+        }
+        long deadline = System.nanoTime() + settings.metadataTimeout().toNanos() * 2;
+        while (System.nanoTime() < deadline && raft.raft().members().contains(settings.nodeId()) && raft.raft().members().size() > 1) {
+            Thread.sleep(100);
+        }
+    }
+
+    @Override
+    public void viewAccepted(View newView) {
+        view = newView;
+        LOG.debugf("cluster view: %s", newView);
+    }
+
+    private Path membersFile() {
+        return settings.dir().resolve("members");
+    }
+
+    private List<String> readMembers() throws IOException {
+        return Arrays.stream(Files.readString(membersFile(), StandardCharsets.UTF_8).split("\n"))
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private synchronized void persistMembers() throws IOException {
+        writeIfChanged(membersFile(), raft.raft().members().stream().toList());
+        writeIfChanged(settings.dir().resolve("peers"), knownPeers.get().stream().map(HostPort::toString).sorted().toList());
+    }
+
+    private static void writeIfChanged(Path f, List<String> lines) throws IOException {
+        String text = String.join("\n", lines) + "\n";
+        if (!Files.exists(f) || !Files.readString(f, StandardCharsets.UTF_8).equals(text)) {
+            AtomicFiles.write(f, text.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private List<HostPort> readPeers() {
+        Path f = settings.dir().resolve("peers");
+        try {
+            if (!Files.exists(f)) {
+                return List.of();
+            }
+            return Arrays.stream(Files.readString(f, StandardCharsets.UTF_8).split("\n")).map(String::trim)
+                    .filter(x -> !x.isEmpty()).map(x -> HostPort.parse("peer", x)).toList();
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warnf("ignoring unreadable peer list %s: %s", f, e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** Node ids of the current JGroups view (reachable members). */
+    public Set<String> reachable() {
+        View v = view;
+        Set<String> names = new LinkedHashSet<>();
+        if (v != null) {
+            for (Address a : v.getMembers()) {
+                names.add(a.toString());
+            }
+        }
+        return names;
+    }
+
+    public List<MemberView> members() {
+        Set<String> ids = new LinkedHashSet<>(raft.raft().members());
+        ids.addAll(reachable());
+        Set<String> inView = reachable();
+        String leader = leaderId();
+        long now = System.currentTimeMillis();
+        long stale = settings.heartbeatInterval().toMillis() * 3;
+        List<MemberView> out = new ArrayList<>();
+        for (String id : ids) {
+            ControlMessage.Heartbeat h = id.equals(settings.nodeId()) ? heartbeat.get() : heartbeats.get(id);
+            String state;
+            if (!inView.contains(id)) {
+                state = "down";
+            } else if (h == null || now - h.sentAtMillis() > stale) {
+                state = "suspect";
+            } else {
+                state = "up";
+            }
+            out.add(new MemberView(id, state, id.equals(leader), raft.raft().members().contains(id),
+                    h == null ? 0 : h.capacityBytes(), h == null ? 0 : h.freeBytes(), h == null ? 0 : h.replicaCount(),
+                    h == null ? 0 : h.sentAtMillis()));
+        }
+        return out;
+    }
+
+    public String nodeId() {
+        return settings.nodeId();
+    }
+
+    public String leaderId() {
+        Address leader = raft == null ? null : raft.leader();
+        return leader == null ? null : leader.toString();
+    }
+
+    public boolean isLeader() {
+        return raft != null && raft.isLeader();
+    }
+
+    public String role() {
+        return raft.raft().role();
+    }
+
+    public long term() {
+        return raft.currentTerm();
+    }
+
+    public long commitIndex() {
+        return raft.commitIndex();
+    }
+
+    public long lastApplied() {
+        return raft.lastApplied();
+    }
+
+    /** Waits until some member is leader (elections finish within a few seconds of a majority being reachable). */
+    public boolean awaitLeader(long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (System.nanoTime() < deadline) {
+            if (leaderId() != null) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        ticker.shutdownNow();
+        handlers.shutdownNow();
+        if (channel != null) {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package io.galleonfs.node.cluster;
+
+import io.galleonfs.node.config.HostPort;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How this node takes part in the cluster. JGroups listens on the bind address itself (it is the cluster service
+ * peers reach); {@code peers} are other members' bind addresses. {@code discovery} is tcpping (default: the peers
+ * list), multicast (MPING, for LANs) or dns (DNS_PING with {@code dnsQuery}, for Kubernetes headless services).
+ */
+public record ClusterSettings(String nodeId, HostPort bind, List<HostPort> peers, String discovery, String dnsQuery,
+                              Path dir, Duration metadataTimeout, Duration joinTimeout, Duration heartbeatInterval) {
+}

@@ -1,0 +1,32 @@
+package io.galleonfs.node.cluster;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/** Messages between nodes on the JGroups channel that are not Raft traffic: joining, and health gossip. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = ControlMessage.JoinRequest.class, name = "join_request"),
+    @JsonSubTypes.Type(value = ControlMessage.JoinReply.class, name = "join_reply"),
+    @JsonSubTypes.Type(value = ControlMessage.LeaveRequest.class, name = "leave_request"),
+    @JsonSubTypes.Type(value = ControlMessage.Heartbeat.class, name = "heartbeat"),
+})
+public sealed interface ControlMessage {
+
+    /** A new node asks the leader to add it as a Raft member. */
+    record JoinRequest(String nodeId) implements ControlMessage {
+    }
+
+    /** The leader's answer: the Raft members, the joiner included, or why it was refused. */
+    record JoinReply(String nodeId, boolean accepted, List<String> members, String reason) implements ControlMessage {
+    }
+
+    /** A member asks the leader to remove it from the Raft membership. */
+    record LeaveRequest(String nodeId) implements ControlMessage {
+    }
+
+    /** Periodic facts that change too often for the Raft log. */
+    record Heartbeat(String nodeId, long capacityBytes, long freeBytes, int replicaCount, long sentAtMillis) implements ControlMessage {
+    }
+}

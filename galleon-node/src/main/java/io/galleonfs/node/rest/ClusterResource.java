@@ -1,0 +1,87 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.ClusterStatus;
+import io.galleonfs.api.JoinRequest;
+import io.galleonfs.api.PeerInfo;
+import io.galleonfs.node.cluster.ClusterNode;
+import io.galleonfs.node.cluster.MemberView;
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.meta.NodeRecord;
+import io.galleonfs.node.volume.GalleonException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code /api/v1/cluster}: membership, leader and Raft progress; join and leave. */
+@Path("/api/v1/cluster")
+@Produces(MediaType.APPLICATION_JSON)
+public class ClusterResource {
+
+    @Inject
+    NodeRuntime node;
+
+    @GET
+    @Path("/status")
+    public ClusterStatus status() {
+        ClusterNode c = node.cluster();
+        return new ClusterStatus(node.metadata().state().clusterId(), c.leaderId(), c.nodeId(), c.role(), c.term(),
+                c.commitIndex(), c.lastApplied(), peers());
+    }
+
+    @GET
+    @Path("/peers")
+    public List<PeerInfo> peers() {
+        var state = node.metadata().state();
+        return node.cluster().members().stream().map(m -> {
+            Optional<NodeRecord> r = state.node(m.id());
+            return new PeerInfo(m.id(), m.state(), m.leader(), m.raftVoter(), r.map(NodeRecord::bindAddress).orElse(null),
+                    r.map(NodeRecord::ipcAddress).orElse(null), r.map(NodeRecord::zone).orElse(null),
+                    r.map(NodeRecord::labels).orElse(Map.of()), m.capacityBytes(), m.freeBytes(), replicaCount(m));
+        }).toList();
+    }
+
+    private int replicaCount(MemberView m) {
+        return (int) node.metadata().state().volumes().stream().filter(v -> v.replicaNodes().contains(m.id())).count();
+    }
+
+    @POST
+    @Path("/join")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public ClusterStatus join(JoinRequest request) throws Exception {
+        if (request == null || request.address() == null) {
+            throw GalleonException.badRequest("request body is required: {\"address\": \"HOST:PORT\"}");
+        }
+        HostPort peer;
+        try {
+            peer = HostPort.parse("cluster address", request.address());
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        if (peer.equals(node.config().bindAddress())) {
+            throw GalleonException.badRequest("cannot join through this node's own bind address " + peer);
+        }
+        try {
+            node.joinCluster(peer);
+        } catch (IllegalStateException e) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, e.getMessage());
+        }
+        return status();
+    }
+
+    @POST
+    @Path("/leave")
+    @Consumes(MediaType.WILDCARD)
+    public ClusterStatus leave(@QueryParam("force") boolean force) throws Exception {
+        node.leaveCluster(force);
+        return status();
+    }
+}
