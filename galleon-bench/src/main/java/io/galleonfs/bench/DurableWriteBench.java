@@ -1,6 +1,7 @@
 package io.galleonfs.bench;
 
 import io.galleonfs.engine.BlockEngine;
+import io.galleonfs.engine.EngineStats;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
@@ -60,6 +61,11 @@ public class DurableWriteBench {
         public void tearDown() throws IOException {
             try {
                 if (engine != null) {
+                    // Group-commit effectiveness over the whole trial (warmup included), on the fork's stdout.
+                    EngineStats stats = engine.stats();
+                    System.out.printf("%nengine: %d durable writes, %d fsyncs (%.1f durable writes per fsync)%n",
+                            stats.durableWrites(), stats.fsyncs(),
+                            stats.fsyncs() == 0 ? 0.0 : (double) stats.durableWrites() / stats.fsyncs());
                     engine.close();
                 }
             } finally {
