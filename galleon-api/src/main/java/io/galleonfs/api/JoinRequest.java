@@ -1,5 +1,10 @@
 package io.galleonfs.api;
 
-/** Body of {@code cluster join}: a member's bind address (HOST:PORT). */
-public record JoinRequest(String address) {
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * Body of {@code cluster join}: a member's bind address (HOST:PORT) and, for a cluster founded by a node that left
+ * another one, its cluster name (default "galleonfs"; {@code cluster status} shows it).
+ */
+public record JoinRequest(String address, @JsonProperty("cluster_name") String clusterName) {
 }

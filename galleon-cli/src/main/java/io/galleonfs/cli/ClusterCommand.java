@@ -45,12 +45,14 @@ public class ClusterCommand {
     static class Join implements Runnable {
         @Parameters(paramLabel = "ADDR", description = "Bind address (HOST:PORT) of a member of the cluster to join")
         String address;
+        @Option(names = "--cluster-name", description = "Name of the cluster to join (default galleonfs; see cluster status)")
+        String clusterName;
         @Mixin
         OutputOption out;
 
         @Override
         public void run() {
-            ClusterStatus s = ApiClients.api().joinCluster(new JoinRequest(address));
+            ClusterStatus s = ApiClients.api().joinCluster(new JoinRequest(address, clusterName));
             Printer.print(System.out, out.format(), s, o -> {
                 o.println("Joined cluster " + s.clusterId() + " through " + address);
                 printStatus(o, s);
@@ -75,6 +77,7 @@ public class ClusterCommand {
     static void printStatus(PrintStream o, ClusterStatus s) {
         Printer.fields(o,
                 "Cluster ID", s.clusterId(),
+                "Cluster name", s.clusterName(),
                 "Leader", s.leader() == null ? "none (no majority reachable)" : s.leader(),
                 "This node", s.thisNode(),
                 "Role", s.role(),

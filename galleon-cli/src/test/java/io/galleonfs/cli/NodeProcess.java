@@ -26,10 +26,15 @@ final class NodeProcess implements AutoCloseable {
     private Process process;
 
     NodeProcess(Path storage, List<String> extraArgs) throws IOException {
+        this(storage, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), extraArgs);
+    }
+
+    /** A daemon on explicit addresses (cluster tests give each node its own loopback host). */
+    NodeProcess(Path storage, String ipcAddress, String bindAddress, List<String> extraArgs) {
         this.storage = storage;
         this.log = storage.resolveSibling(storage.getFileName() + ".log");
-        this.ipcAddress = "127.0.0.1:" + freePort();
-        this.bindAddress = "127.0.0.1:" + freePort();
+        this.ipcAddress = ipcAddress;
+        this.bindAddress = bindAddress;
         this.extraArgs = extraArgs;
     }
 
@@ -66,6 +71,14 @@ final class NodeProcess implements AutoCloseable {
             }
             return http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
         });
+    }
+
+    /** Starts the daemon again after its process ended (killed or stopped): same storage path, addresses and flags. */
+    NodeProcess restart() throws IOException {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("daemon " + ipcAddress + " is still running (pid " + process.pid() + ")");
+        }
+        return start();
     }
 
     Process process() {

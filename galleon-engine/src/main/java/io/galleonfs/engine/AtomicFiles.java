@@ -11,21 +11,24 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Crash-safe file replacement: after any crash a reader sees either the old or the new content. */
-final class AtomicFiles {
+/**
+ * Crash-safe file replacement: after any crash a reader sees either the old or the new content. Public because the
+ * node's own small files (node id, Raft member lists) need the same guarantee.
+ */
+public final class AtomicFiles {
     static final String TMP_SUFFIX = ".tmp";
     /** fsyncs one {@link #write} issues: the temporary file and the directory. */
     static final int FSYNCS_PER_WRITE = 2;
 
     @FunctionalInterface
-    interface Body {
+    public interface Body {
         void writeTo(OutputStream out) throws IOException;
     }
 
     private AtomicFiles() {
     }
 
-    static void write(Path target, ByteBuffer content) throws IOException {
+    public static void write(Path target, ByteBuffer content) throws IOException {
         write(target, out -> {
             ByteBuffer buf = content.duplicate();
             out.write(buf.array(), buf.arrayOffset() + buf.position(), buf.remaining());
@@ -33,7 +36,7 @@ final class AtomicFiles {
     }
 
     /** Writes a temporary file, fsyncs it, renames it over {@code target} and fsyncs the directory. */
-    static void write(Path target, Body body) throws IOException {
+    public static void write(Path target, Body body) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + TMP_SUFFIX);
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -46,7 +49,7 @@ final class AtomicFiles {
         fsyncDirectory(target.getParent());
     }
 
-    static void fsyncDirectory(Path dir) throws IOException {
+    public static void fsyncDirectory(Path dir) throws IOException {
         try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
             ch.force(true);
         }

@@ -93,19 +93,22 @@ final class LayerIndexCodec {
             RoaringBitmap zero = new RoaringBitmap();
             zero.deserialize(in);
             PeekableIntIterator it = data.getIntIterator();
-            byte[] tag = tags ? new byte[LayerDelta.TAG_BYTES] : null;
-            while (it.hasNext()) {
-                long block = Integer.toUnsignedLong(it.next());
-                int crc = LittleEndian.readInt(in);
-                long seq = LittleEndian.readLong(in);
-                if (tag != null) {
-                    in.readFully(tag);
-                }
-                delta.setData(block, crc, seq, tag);
-            }
             PeekableIntIterator zi = zero.getIntIterator();
-            while (zi.hasNext()) {
-                delta.setZero(Integer.toUnsignedLong(zi.next()));
+            byte[] tag = tags ? new byte[LayerDelta.TAG_BYTES] : null;
+            // One ascending pass over both sets fills each chunk by appends; ZERO blocks added after all DATA
+            // blocks would land inside sparse chunks and copy them once per block. On a tie ZERO still wins.
+            while (it.hasNext() || zi.hasNext()) {
+                if (it.hasNext() && (!zi.hasNext() || Integer.compareUnsigned(it.peekNext(), zi.peekNext()) <= 0)) {
+                    long block = Integer.toUnsignedLong(it.next());
+                    int crc = LittleEndian.readInt(in);
+                    long seq = LittleEndian.readLong(in);
+                    if (tag != null) {
+                        in.readFully(tag);
+                    }
+                    delta.setData(block, crc, seq, tag);
+                } else {
+                    delta.setZero(Integer.toUnsignedLong(zi.next()));
+                }
             }
             int expected = (int) checked.getChecksum().getValue();
             int stored = LittleEndian.readInt(new DataInputStream(raw));

@@ -116,14 +116,16 @@ final class LayerTree {
             l.chainDepth = -1;
         }
         List<Layer> chain = liveChain();
-        resolved.reset();
+        List<LayerDelta> deltas = new ArrayList<>(chain.size());
+        int[] entries = new int[chain.size()];
+        for (int depth = 0; depth < chain.size(); depth++) {
+            Layer l = chain.get(depth);
+            l.chainDepth = depth;
+            deltas.add(l.delta);
+            entries[depth] = l.slot + 1;
+        }
         try {
-            for (int depth = 0; depth < chain.size(); depth++) {
-                Layer l = chain.get(depth);
-                l.chainDepth = depth;
-                int entry = l.slot + 1;
-                l.delta.forEachPresent((block, state) -> resolved.set(block, entry));
-            }
+            resolved.rebuild(deltas, entries);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

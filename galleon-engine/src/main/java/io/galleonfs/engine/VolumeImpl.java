@@ -662,6 +662,11 @@ final class VolumeImpl implements Volume {
         return inspector.usage();
     }
 
+    /** Heap held by this volume's block metadata; see {@link VolumeInspector#estimatedHeapBytes()}. */
+    long estimatedHeapBytes() {
+        return inspector.estimatedHeapBytes();
+    }
+
     boolean isClosed() {
         return closed;
     }

@@ -129,6 +129,20 @@ final class VolumeInspector {
         }
     }
 
+    /** Heap held by the volume's block maps: its resolved map and every layer's delta (pending writes excluded). */
+    long estimatedHeapBytes() {
+        volume.structure.readLock().lock();
+        try {
+            long bytes = tree.resolved.estimatedHeapBytes();
+            for (Layer l : tree.all()) {
+                bytes += l.delta.estimatedHeapBytes();
+            }
+            return bytes;
+        } finally {
+            volume.structure.readLock().unlock();
+        }
+    }
+
     /** Blocks that may hold data in the live view or in a snapshot (a superset: zero blocks may be included). */
     RoaringBitmap candidateBlocks(String snapshotOrNull) throws IOException {
         RoaringBitmap blocks = new RoaringBitmap();

@@ -1,7 +1,7 @@
 package io.galleonfs.node.cluster;
 
 import io.galleonfs.node.config.HostPort;
-import io.galleonfs.node.io.AtomicFiles;
+import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -59,7 +59,6 @@ import org.jgroups.stack.Protocol;
  */
 public final class ClusterNode implements Receiver, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClusterNode.class);
-    static final String CLUSTER_NAME = "galleonfs";
 
     private final ClusterSettings settings;
     private final RaftMetadataStore store;
@@ -102,9 +101,11 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         List<String> members = fresh ? List.of(settings.nodeId()) : readMembers();
         channel = new JChannel(stack(members)).name(settings.nodeId());
         raft = new RaftHandle(channel, store).raftId(settings.nodeId());
-        store.attach(raft);
+        store.attach(raft, this::majorityReachable);
         channel.setReceiver(this);
-        channel.connect(CLUSTER_NAME);
+        String name = readClusterName().orElse(settings.clusterName());
+        writeIfChanged(settings.dir().resolve("cluster-name"), List.of(name));
+        channel.connect(name);
         if (joining) {
             join();
         }
@@ -139,7 +140,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
                 for (HostPort peer : all) {
                     hosts.add(new InetSocketAddress(InetAddress.getByName(peer.host()), peer.port()));
                 }
-                p.add(new TCPPING().setInitialHosts(hosts).setPortRange(0));
+                p.add(new TCPPING().setInitialHosts(hosts).setPortRange(0).returnEntireCache(true));
             }
         }
         p.add(new MERGE3().setMinInterval(1000).setMaxInterval(3000));
@@ -156,7 +157,10 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(new MFC());
         p.add(new FRAG4());
         p.add(new ELECTION());
-        RAFT r = new RAFT().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20);
+        // Commits are pushed to followers at once (not with the next heartbeat), so a change made through a follower is
+        // applied there, and visible to its caller, within a round trip.
+        RAFT r = new RAFT().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
+                .sendCommitsImmediately(true);
         p.add(r);
         p.add(new REDIRECT());
         return p.toArray(Protocol[]::new);
@@ -221,7 +225,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
                 }
             }
             case ControlMessage.JoinRequest j -> {
-                if (raft.isLeader()) {
+                if (raft.isLeader() && !j.nodeId().equals(settings.nodeId())) {
                     handlers.submit(() -> admit(j.nodeId(), from));
                 }
             }
@@ -292,8 +296,23 @@ public final class ClusterNode implements Receiver, AutoCloseable {
     private static void writeIfChanged(Path f, List<String> lines) throws IOException {
         String text = String.join("\n", lines) + "\n";
         if (!Files.exists(f) || !Files.readString(f, StandardCharsets.UTF_8).equals(text)) {
-            AtomicFiles.write(f, text.getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(f, java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
         }
+    }
+
+    private java.util.Optional<String> readClusterName() {
+        Path f = settings.dir().resolve("cluster-name");
+        try {
+            return Files.exists(f) ? java.util.Optional.of(Files.readString(f, StandardCharsets.UTF_8).trim()).filter(x -> !x.isEmpty())
+                    : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** The JGroups cluster name this node uses. */
+    public String clusterName() {
+        return channel == null ? settings.clusterName() : channel.getClusterName();
     }
 
     private List<HostPort> readPeers() {
@@ -345,6 +364,14 @@ public final class ClusterNode implements Receiver, AutoCloseable {
                     h == null ? 0 : h.sentAtMillis()));
         }
         return out;
+    }
+
+    /** True when the current view holds a majority of the Raft members (this node included). */
+    public boolean majorityReachable() {
+        List<String> voters = raft.raft().members();
+        Set<String> inView = reachable();
+        long reachableVoters = voters.stream().filter(inView::contains).count();
+        return reachableVoters > voters.size() / 2;
     }
 
     public String nodeId() {

@@ -9,7 +9,12 @@ import java.util.List;
  * How this node takes part in the cluster. JGroups listens on the bind address itself (it is the cluster service
  * peers reach); {@code peers} are other members' bind addresses. {@code discovery} is tcpping (default: the peers
  * list), multicast (MPING, for LANs) or dns (DNS_PING with {@code dnsQuery}, for Kubernetes headless services).
+ * {@code clusterName} is the JGroups cluster name used when this node has none persisted yet: nodes only discover
+ * and merge with nodes of the same name, so a node that left a cluster takes a new name and is never pulled back.
  */
-public record ClusterSettings(String nodeId, HostPort bind, List<HostPort> peers, String discovery, String dnsQuery,
-                              Path dir, Duration metadataTimeout, Duration joinTimeout, Duration heartbeatInterval) {
+public record ClusterSettings(String nodeId, String clusterName, HostPort bind, List<HostPort> peers, String discovery,
+                              String dnsQuery, Path dir, Duration metadataTimeout, Duration joinTimeout,
+                              Duration heartbeatInterval) {
+    /** The JGroups cluster name of clusters founded or joined without naming one. */
+    public static final String DEFAULT_NAME = "galleonfs";
 }

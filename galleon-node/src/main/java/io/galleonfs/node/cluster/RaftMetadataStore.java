@@ -17,6 +17,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 import org.jgroups.protocols.raft.RaftLeaderException;
@@ -26,7 +27,8 @@ import org.jgroups.raft.StateMachine;
 /**
  * The metadata state machine replicated by jgroups-raft. Commands are JSON-encoded {@link MetaCommand}s in the Raft
  * log; every member applies committed entries in log order through {@link MetadataState#apply}, which is
- * deterministic, so all members hold the same state. A change is acknowledged only once a majority has logged it.
+ * deterministic, so all members hold the same state. A change is acknowledged only once a majority has logged it
+ * and this node has applied it (so a client reads its own writes on any node).
  */
 public final class RaftMetadataStore implements MetadataStore, StateMachine {
     private static final Logger LOG = Logger.getLogger(RaftMetadataStore.class);
@@ -36,6 +38,8 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     private final List<Consumer<MetadataState>> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataState current = new MetadataState();
     private volatile RaftHandle raft;
+    private volatile BooleanSupplier majorityReachable = () -> true;
+    private final Object appliedMonitor = new Object();
 
     public RaftMetadataStore(Duration timeout) {
         this.timeout = timeout;
@@ -47,8 +51,9 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         current = new MetadataState();
     }
 
-    void attach(RaftHandle handle) {
+    void attach(RaftHandle handle, BooleanSupplier majorityReachable) {
         this.raft = handle;
+        this.majorityReachable = majorityReachable;
     }
 
     /** Called after every applied change, on the Raft apply thread; listeners must not block. */
@@ -67,33 +72,67 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         if (handle == null) {
             throw new MetadataUnavailableException("the cluster is not started yet");
         }
+        // Refuse before anything is appended when this side of a partition cannot form a majority: a change
+        // refused here can never be applied later.
+        if (!majorityReachable.getAsBoolean()) {
+            throw refused("this node cannot reach a majority of the cluster's members");
+        }
         byte[] bytes = JSON.writeValueAsBytes(command);
         CompletableFuture<byte[]> future;
         try {
             future = handle.setAsync(bytes, 0, bytes.length, null);
         } catch (RaftLeaderException e) {
-            throw noMajority("there is no leader");
+            throw refused("there is no leader");
         } catch (Exception e) {
-            throw noMajority(e.getMessage());
+            throw refused(String.valueOf(e.getMessage()));
         }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        MetaResult result;
         try {
             byte[] reply = future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return JSON.readValue(reply, MetaResult.class);
+            result = JSON.readValue(reply, MetaResult.class);
         } catch (TimeoutException e) {
-            future.cancel(true);
-            throw noMajority("the change was not committed by a majority within " + timeout.toSeconds() + " s");
+            throw unconfirmed("it was not committed by a majority within " + timeout.toSeconds() + " s");
         } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            throw noMajority(cause instanceof RaftLeaderException ? "there is no leader" : String.valueOf(cause.getMessage()));
+            throw unconfirmed(String.valueOf(e.getCause().getMessage()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw noMajority("interrupted");
+            throw unconfirmed("interrupted while waiting");
+        }
+        if (result instanceof MetaResult.Applied applied) {
+            awaitLocallyApplied(applied.index(), deadline);
+        }
+        return result;
+    }
+
+    /** Read-your-writes: the change was applied by the leader; wait until this node has applied it too. */
+    private void awaitLocallyApplied(long index, long deadlineNanos) {
+        synchronized (appliedMonitor) {
+            while (current.lastApplied() < index) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    LOG.debugf("committed change %d not yet applied on this node", index);
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(appliedMonitor, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 
-    private static MetadataUnavailableException noMajority(String why) {
+    private static MetadataUnavailableException refused(String why) {
         return new MetadataUnavailableException("metadata change refused: " + why
-                + "; this node cannot reach a majority of the cluster (see galleonfs cluster status)");
+                + "; nothing was applied (see galleonfs cluster status)");
+    }
+
+    private static MetadataUnavailableException unconfirmed(String why) {
+        return new MetadataUnavailableException("metadata change not confirmed: " + why
+                + "; it was handed to the Raft leader and may still be applied once a majority is reachable again"
+                + " (check before retrying; see galleonfs cluster status)");
     }
 
     @Override
@@ -102,7 +141,10 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         MetadataState next = MetadataState.restore(current.snapshot());
         MetaResult result = next.apply(command);
         if (result instanceof MetaResult.Applied) {
-            current = next;
+            synchronized (appliedMonitor) {
+                current = next;
+                appliedMonitor.notifyAll();
+            }
             for (Consumer<MetadataState> l : listeners) {
                 try {
                     l.accept(next);

@@ -1,6 +1,6 @@
 package io.galleonfs.node.daemon;
 
-import io.galleonfs.node.io.AtomicFiles;
+import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,7 +20,7 @@ public final class NodeIdentity {
             return id;
         }
         String id = UUID.randomUUID().toString();
-        AtomicFiles.write(file, id.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(file, java.nio.ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
         return id;
     }
 }

@@ -83,7 +83,7 @@ public class NodeRuntime {
         LOG.infof("storage engine open in %d ms", (System.nanoTime() - engineStart) / 1_000_000);
 
         metadata = new RaftMetadataStore(METADATA_TIMEOUT);
-        startCluster(config.peerAddresses());
+        startCluster(config.peerAddresses(), ClusterSettings.DEFAULT_NAME);
 
         NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
                 config.zone(), this::placementView);
@@ -107,8 +107,8 @@ public class NodeRuntime {
                 metadata.state().volumes().size(), sinceJvmStart);
     }
 
-    private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers) throws Exception {
-        ClusterSettings settings = new ClusterSettings(nodeId, config.bindAddress(), peers, config.discovery(), config.dnsQuery(),
+    private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers, String clusterName) throws Exception {
+        ClusterSettings settings = new ClusterSettings(nodeId, clusterName, config.bindAddress(), peers, config.discovery(), config.dnsQuery(),
                 config.storagePath().resolve("raft"), METADATA_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1));
         cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
                 .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
@@ -174,7 +174,7 @@ public class NodeRuntime {
      * Joins another cluster at runtime. Only an empty node may do so: its own metadata is replaced by the other
      * cluster's, so any volume it held would be lost to metadata.
      */
-    public synchronized void joinCluster(io.galleonfs.node.config.HostPort peer) throws Exception {
+    public synchronized void joinCluster(io.galleonfs.node.config.HostPort peer, String clusterName) throws Exception {
         long held = metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
         if (held > 0) {
             throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
@@ -183,7 +183,8 @@ public class NodeRuntime {
         cluster.close();
         deleteRaftState();
         metadata.reset();
-        startCluster(java.util.List.of(peer));
+        startCluster(java.util.List.of(peer), clusterName);
+        awaitCaughtUp();
     }
 
     /** Leaves the cluster and starts over as a new one-node cluster. */
@@ -203,7 +204,17 @@ public class NodeRuntime {
         cluster.close();
         deleteRaftState();
         metadata.reset();
-        startCluster(java.util.List.of());
+        // A new JGroups name: the old members still know this address and must not merge it back.
+        startCluster(java.util.List.of(), ClusterSettings.DEFAULT_NAME + "-" + nodeId.substring(0, 8));
+        awaitCaughtUp();
+    }
+
+    /** Waits (bounded) until this node knows its cluster id and has applied everything committed. */
+    private void awaitCaughtUp() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && !(metadata.state().clusterId() != null && metadataCaughtUp())) {
+            Thread.sleep(50);
+        }
     }
 
     private void deleteRaftState() throws IOException {

@@ -1,6 +1,6 @@
 package io.galleonfs.node.meta;
 
-import io.galleonfs.node.io.AtomicFiles;
+import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ public final class FileMetadataStore implements MetadataStore {
         MetadataState next = MetadataState.restore(current.snapshot());
         MetaResult result = next.apply(command);
         if (result instanceof MetaResult.Applied) {
-            AtomicFiles.write(file, next.snapshot());
+            AtomicFiles.write(file, java.nio.ByteBuffer.wrap(next.snapshot()));
             current = next;
         }
         return result;

@@ -15,7 +15,9 @@ public interface MetadataStore {
     /**
      * Applies one command. A rejected command changes nothing.
      *
-     * @throws MetadataUnavailableException when the store cannot decide now (e.g. no Raft majority); nothing was applied
+     * @throws MetadataUnavailableException when the change could not be confirmed: either refused up front (no leader,
+     *                                      no reachable majority: nothing was applied, ever), or handed over but not
+     *                                      committed in time (the message says so: it may still be applied)
      * @throws IOException                  when the command could not be made durable
      */
     MetaResult submit(MetaCommand command) throws IOException;

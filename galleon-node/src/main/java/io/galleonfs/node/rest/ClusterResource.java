@@ -33,7 +33,7 @@ public class ClusterResource {
     @Path("/status")
     public ClusterStatus status() {
         ClusterNode c = node.cluster();
-        return new ClusterStatus(node.metadata().state().clusterId(), c.leaderId(), c.nodeId(), c.role(), c.term(),
+        return new ClusterStatus(node.metadata().state().clusterId(), c.clusterName(), c.leaderId(), c.nodeId(), c.role(), c.term(),
                 c.commitIndex(), c.lastApplied(), peers());
     }
 
@@ -70,7 +70,8 @@ public class ClusterResource {
             throw GalleonException.badRequest("cannot join through this node's own bind address " + peer);
         }
         try {
-            node.joinCluster(peer);
+            node.joinCluster(peer, request.clusterName() == null || request.clusterName().isBlank()
+                    ? io.galleonfs.node.cluster.ClusterSettings.DEFAULT_NAME : request.clusterName());
         } catch (IllegalStateException e) {
             throw new GalleonException(GalleonException.Kind.UNAVAILABLE, e.getMessage());
         }

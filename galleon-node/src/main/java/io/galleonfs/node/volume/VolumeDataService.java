@@ -204,6 +204,7 @@ public final class VolumeDataService {
         if (volumes.find(newName).isPresent()) {
             throw GalleonException.conflict("a volume named '" + newName + "' already exists");
         }
+        open(src);
         UUID id = ids.get();
         Volume copy = EngineErrors.call(src.name(), () -> engine.cloneVolume(src.id(), snapshot == null || snapshot.isBlank() ? null : snapshot, id));
         VolumeRecord record = new VolumeRecord(id, newName, src.volumeType(), copy.sizeBytes(), src.blockSize(),
@@ -232,6 +233,9 @@ public final class VolumeDataService {
         if (newSize < v.sizeBytes()) {
             throw GalleonException.badRequest("volume '" + v.name() + "' can only grow: " + size + " is smaller than its size of "
                     + Sizes.format(v.sizeBytes()));
+        }
+        if (newSize / v.blockSize() > Integer.MAX_VALUE) {
+            throw GalleonException.badRequest("size " + size + " is too large: a volume has at most 2^31-1 blocks");
         }
         if (newSize % v.blockSize() != 0) {
             throw GalleonException.badRequest("size " + newSize + " bytes is not a multiple of the block size " + v.blockSize());

@@ -90,6 +90,10 @@ public final class VolumeService {
         if (size % blockSize != 0) {
             throw GalleonException.badRequest("size " + size + " bytes is not a multiple of the node block size " + blockSize);
         }
+        if (size / blockSize > Integer.MAX_VALUE) {
+            throw GalleonException.badRequest("size " + request.size() + " is too large for block size " + blockSize
+                    + ": a volume has at most 2^31-1 blocks (" + Sizes.format((long) Integer.MAX_VALUE * blockSize) + ")");
+        }
         String className = request.storageClass() == null ? BuiltInStorageClasses.ENCRYPTED_STORAGE : request.storageClass();
         StorageClassRecord sc = store.state().storageClass(className)
                 .orElseThrow(() -> GalleonException.notFound("storage class '" + className + "' not found"));
@@ -140,7 +144,8 @@ public final class VolumeService {
     private String placePrimary(String name, long size, StorageClassRecord sc) {
         PlacementRequest request;
         try {
-            request = PlacementRequest.of(name, 1, size, sc.parameters(), sc.allowedTopologies());
+            // Volumes are thin: nothing is reserved at create, so free space ranks nodes but never excludes them.
+            request = PlacementRequest.of(name, 1, 0, sc.parameters(), sc.allowedTopologies());
         } catch (IllegalArgumentException e) {
             throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + sc.name() + "': " + e.getMessage());
         }

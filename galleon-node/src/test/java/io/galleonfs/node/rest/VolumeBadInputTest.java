@@ -56,6 +56,7 @@ class VolumeBadInputTest {
                 Arguments.of("oversized digits", "{\"size\": \"99999999999999999999\"}", 400, "too large"),
                 Arguments.of("oversized 2P", "{\"size\": \"2P\"}", 400, "maximum"),
                 Arguments.of("oversized 1025T", "{\"size\": \"1025T\"}", 400, "maximum"),
+                Arguments.of("more than 2^31-1 blocks", "{\"size\": \"9T\", \"storage_class\": \"fast-local-ssd\"}", 400, "2^31-1 blocks"),
                 Arguments.of("not a block multiple", "{\"size\": \"1000\"}", 400, "multiple"),
                 Arguments.of("not a block multiple 6K", "{\"size\": \"6K\", \"storage_class\": \"fast-local-ssd\"}", 400, "multiple"),
                 // names
