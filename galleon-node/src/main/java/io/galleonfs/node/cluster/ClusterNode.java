@@ -157,10 +157,11 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(new MFC());
         p.add(new FRAG4());
         p.add(new ELECTION());
-        // Commits are pushed to followers at once (not with the next heartbeat), so a change made through a follower is
-        // applied there, and visible to its caller, within a round trip.
+        // The leader's resend task also carries the commit index to followers; a short interval makes a change made
+        // through a follower visible there (read-your-writes) within ~200 ms instead of the 1 s default.
+        // (send_commits_immediately would be faster, but stalled commits for a freshly added member in our tests.)
         RAFT r = new RAFT().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
-                .sendCommitsImmediately(true);
+                .resendInterval(200);
         p.add(r);
         p.add(new REDIRECT());
         return p.toArray(Protocol[]::new);

@@ -25,6 +25,15 @@ class PlatformEndpointsTest {
     }
 
     @Test
+    void metricsExposeClusterAndEngineGauges() {
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("galleon_cluster_members{state=\"up\"} 1.0"))
+                .body(containsString("galleon_cluster_is_leader 1.0"))
+                .body(containsString("galleon_cluster_majority_reachable 1.0"))
+                .body(containsString("galleon_engine_fsyncs_total"));
+    }
+
+    @Test
     void livenessIsUp() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }

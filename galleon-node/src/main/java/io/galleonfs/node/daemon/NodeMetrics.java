@@ -1,0 +1,49 @@
+package io.galleonfs.node.daemon;
+
+import io.galleonfs.engine.EngineStats;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Prometheus gauges (at /q/metrics) for the cluster view and the storage engine. Gauges are sampled when scraped, so
+ * they cost nothing between scrapes.
+ */
+@ApplicationScoped
+public class NodeMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    NodeRuntime node;
+
+    void register(@Observes StartupEvent event) {
+        for (String state : new String[] {"up", "suspect", "down"}) {
+            Gauge.builder("galleon_cluster_members", node, n -> n.cluster().members().stream().filter(m -> m.state().equals(state)).count())
+                    .tag("state", state).description("Cluster members by health state").register(registry);
+        }
+        gauge("galleon_cluster_is_leader", "1 when this node is the Raft leader", n -> n.cluster().isLeader() ? 1 : 0);
+        gauge("galleon_cluster_raft_term", "Current Raft term", n -> n.cluster().term());
+        gauge("galleon_cluster_raft_commit_index", "Raft commit index", n -> n.cluster().commitIndex());
+        gauge("galleon_cluster_majority_reachable", "1 when a majority of Raft members is in this node's view",
+                n -> n.cluster().majorityReachable() ? 1 : 0);
+        gauge("galleon_volumes", "Volumes in cluster metadata", n -> n.metadata().state().volumes().size());
+        engineGauge("galleon_engine_bytes_on_disk", "Bytes allocated by the engine's files", EngineStats::bytesOnDisk);
+        engineGauge("galleon_engine_journal_bytes", "Size of the current journal generation", EngineStats::journalBytes);
+        engineGauge("galleon_engine_durable_writes_total", "Durable writes since start", EngineStats::durableWrites);
+        engineGauge("galleon_engine_fsyncs_total", "fsync calls since start (group commit shares them)", EngineStats::fsyncs);
+    }
+
+    private void gauge(String name, String help, ToDoubleFunction<NodeRuntime> f) {
+        Gauge.builder(name, node, f).description(help).register(registry);
+    }
+
+    private void engineGauge(String name, String help, ToDoubleFunction<EngineStats> f) {
+        Gauge.builder(name, node, n -> f.applyAsDouble(n.engine().stats())).description(help).register(registry);
+    }
+}
