@@ -6,7 +6,6 @@ import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -74,29 +73,6 @@ public class DurableWriteBench {
         }
     }
 
-    @State(Scope.Benchmark)
-    public static class RawState {
-        Path dir;
-        FileChannel channel;
-
-        @Setup(Level.Trial)
-        public void setup() throws IOException {
-            dir = BenchSupport.newScratchDir("p2-raw");
-            channel = BenchSupport.sparseFile(dir.resolve("raw.data"), SIZE);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws IOException {
-            try {
-                if (channel != null) {
-                    channel.close();
-                }
-            } finally {
-                BenchSupport.deleteTree(dir);
-            }
-        }
-    }
-
     /** Per thread: a 4 KiB direct buffer of random bytes and random aligned offsets inside the thread's slice. */
     @State(Scope.Thread)
     public static class Writer {
@@ -128,7 +104,7 @@ public class DurableWriteBench {
     }
 
     @Benchmark
-    public void fsyncPerWrite(RawState raw, Writer writer) throws IOException {
+    public void fsyncPerWrite(SparseRawFile raw, Writer writer) throws IOException {
         BenchSupport.writeFully(raw.channel, writer.data(), writer.nextOffset());
         raw.channel.force(false);
     }

@@ -5,7 +5,6 @@ import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.UUID;
@@ -67,29 +66,6 @@ public class RandomWriteBench {
         }
     }
 
-    @State(Scope.Benchmark)
-    public static class RawState {
-        Path dir;
-        FileChannel channel;
-
-        @Setup(Level.Trial)
-        public void setup() throws IOException {
-            dir = BenchSupport.newScratchDir("p1-raw");
-            channel = BenchSupport.sparseFile(dir.resolve("raw.data"), SIZE);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws IOException {
-            try {
-                if (channel != null) {
-                    channel.close();
-                }
-            } finally {
-                BenchSupport.deleteTree(dir);
-            }
-        }
-    }
-
     /** Per thread: one 4 KiB direct buffer of random bytes and an offset generator. */
     @State(Scope.Thread)
     public static class Writer {
@@ -117,7 +93,7 @@ public class RandomWriteBench {
     }
 
     @Benchmark
-    public void rawPwrite(RawState raw, Writer writer) throws IOException {
+    public void rawPwrite(SparseRawFile raw, Writer writer) throws IOException {
         BenchSupport.writeFully(raw.channel, writer.data(), writer.nextOffset());
     }
 }
