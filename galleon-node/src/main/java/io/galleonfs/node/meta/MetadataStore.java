@@ -1,11 +1,10 @@
 package io.galleonfs.node.meta;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 /**
- * Where metadata commands are applied and made durable: a local file ({@link FileMetadataStore}) or the cluster's
- * Raft log (the cluster package). Either way, {@link #submit} returns only after the command is durable and applied.
+ * Where metadata commands are applied and made durable: the cluster's Raft log ({@code RaftMetadataStore}).
+ * {@link #submit} returns only after the command is durable on a majority and applied on this node.
  */
 public interface MetadataStore {
 
@@ -21,8 +20,4 @@ public interface MetadataStore {
      * @throws IOException                  when the command could not be made durable
      */
     MetaResult submit(MetaCommand command) throws IOException;
-
-    static FileMetadataStore open(Path directory) throws IOException {
-        return FileMetadataStore.open(directory);
-    }
 }

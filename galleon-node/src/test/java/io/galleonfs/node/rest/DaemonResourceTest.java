@@ -53,7 +53,7 @@ class DaemonResourceTest {
                 .body("ipc_address", equalTo(TempStorageResource.IPC_ADDRESS))
                 .body("bind_address", equalTo(TempStorageResource.BIND_ADDRESS));
         // byte counts may exceed an int, so compare them as longs
-        assertTrue(((Number) r.path("storage_used_bytes")).longValue() > 0, "state.json, node.id and node.lock use space");
+        assertTrue(((Number) r.path("storage_used_bytes")).longValue() > 0, "the Raft log, node.id and node.lock use space");
         assertTrue(((Number) r.path("storage_free_bytes")).longValue() > 0);
         assertEquals(ProcessHandle.current().pid(), ((Number) r.path("pid")).longValue(), "the node runs in the test JVM");
         Instant started = Instant.parse(r.path("started_at"));

@@ -1,0 +1,127 @@
+package io.galleonfs.node.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.galleonfs.node.meta.BuiltInStorageClasses;
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.MetaResult;
+import io.galleonfs.node.meta.MetadataState;
+import io.galleonfs.api.AccessMode;
+import io.galleonfs.api.VolumeType;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.meta.MetadataUnavailableException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The Raft state machine side of the metadata store, driven the way jgroups-raft drives it. */
+class RaftMetadataStoreTest {
+    private static final UUID ID_A = UUID.fromString("00000000-0000-0000-0000-00000000000a");
+
+    private static byte[] encode(MetaCommand c) throws Exception {
+        return RaftMetadataStore.JSON.writeValueAsBytes(c);
+    }
+
+    private static MetaResult apply(RaftMetadataStore store, MetaCommand c) throws Exception {
+        byte[] bytes = encode(c);
+        byte[] framed = new byte[bytes.length + 3];
+        System.arraycopy(bytes, 0, framed, 3, bytes.length);
+        return RaftMetadataStore.JSON.readValue(store.apply(framed, 3, bytes.length, true), MetaResult.class);
+    }
+
+    private static List<MetaCommand> commands() {
+        return List.of(
+                new MetaCommand.InitCluster("c-1", 1),
+                new MetaCommand.CreateStorageClass(BuiltInStorageClasses.all().get(0)),
+                new MetaCommand.CreateVolume(new VolumeRecord(ID_A, "alpha", VolumeType.PERSISTENT, 4096, 4096,
+                        BuiltInStorageClasses.FAST_LOCAL_SSD, 1, AccessMode.READ_WRITE_ONCE, false, 1, "node-1", List.of())),
+                new MetaCommand.ResizeVolume(ID_A, 8192));
+    }
+
+    @Test
+    void committedEntriesAreAppliedInOrderAndPublished() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        List<MetadataState> seen = new ArrayList<>();
+        store.addListener(seen::add);
+        for (MetaCommand c : commands()) {
+            assertInstanceOf(MetaResult.Applied.class, apply(store, c));
+        }
+        assertEquals("c-1", store.state().clusterId());
+        assertEquals(8192, store.state().volume(ID_A).orElseThrow().sizeBytes());
+        assertEquals(4, seen.size());
+        assertSame(store.state(), seen.getLast());
+    }
+
+    @Test
+    void rejectedEntriesChangeNothingAndNotifyNoOne() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand c : commands()) {
+            apply(store, c);
+        }
+        MetadataState before = store.state();
+        List<MetadataState> seen = new ArrayList<>();
+        store.addListener(seen::add);
+        MetaResult r = apply(store, new MetaCommand.InitCluster("c-2", 2));
+        assertInstanceOf(MetaResult.Rejected.class, r);
+        assertSame(before, store.state());
+        assertTrue(seen.isEmpty());
+        assertNull(store.apply(encode(new MetaCommand.DeleteVolume(UUID.randomUUID())), 0,
+                encode(new MetaCommand.DeleteVolume(UUID.randomUUID())).length, false), "no response when none is asked");
+    }
+
+    @Test
+    void snapshotsRoundTripToAnEqualState() throws Exception {
+        RaftMetadataStore leader = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand c : commands()) {
+            apply(leader, c);
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        leader.writeContentTo(new DataOutputStream(bytes));
+        RaftMetadataStore follower = new RaftMetadataStore(Duration.ofSeconds(1));
+        follower.readContentFrom(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        assertArrayEquals(leader.state().snapshot(), follower.state().snapshot());
+        assertEquals("c-1", follower.state().clusterId());
+    }
+
+    @Test
+    void twoMembersApplyingTheSameLogAgreeByteForByte() throws Exception {
+        RaftMetadataStore a = new RaftMetadataStore(Duration.ofSeconds(1));
+        RaftMetadataStore b = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand c : commands()) {
+            apply(a, c);
+            apply(b, c);
+        }
+        assertArrayEquals(a.state().snapshot(), b.state().snapshot());
+    }
+
+    @Test
+    void submitBeforeTheClusterStartsIsRefused() {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        MetadataUnavailableException e = assertThrows(MetadataUnavailableException.class,
+                () -> store.submit(new MetaCommand.InitCluster("x", 1)));
+        assertTrue(e.getMessage().contains("not started"), e.getMessage());
+    }
+
+    @Test
+    void resetForgetsEverything() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand c : commands()) {
+            apply(store, c);
+        }
+        store.reset();
+        assertNull(store.state().clusterId());
+        assertTrue(store.state().volumes().isEmpty());
+    }
+}
