@@ -126,11 +126,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(tcp);
         switch (settings.discovery()) {
             case "multicast" -> p.add(new MPING());
-            case "dns" -> {
-                DNS_PING dns = new DNS_PING();
-                dns.setValue("dns_query", settings.dnsQuery());
-                p.add(dns);
-            }
+            case "dns" -> p.add(new DNS_PING().dnsQuery(settings.dnsQuery()));
             default -> {
                 List<InetSocketAddress> hosts = new ArrayList<>();
                 hosts.add(new InetSocketAddress(bindAddr, settings.bind().port()));
