@@ -35,7 +35,8 @@ public record NodeConfig(
         boolean autoJoin,
         boolean encryptionAtRest,
         String discovery,
-        String dnsQuery) {
+        String dnsQuery,
+        Optional<HostPort> nbdAddress) {
 
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
@@ -44,7 +45,7 @@ public record NodeConfig(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
-            "tls_enabled", "auth_required", "discovery", "dns_query");
+            "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -69,6 +70,7 @@ public record NodeConfig(
         d.put("auth_required", "false");
         d.put("discovery", "tcpping");
         d.put("dns_query", "");
+        d.put("nbd_address", "");
         return d;
     }
 
@@ -140,6 +142,11 @@ public record NodeConfig(
         if (discovery.equals("dns") && dnsQuery.isEmpty()) {
             throw new IllegalArgumentException("discovery = dns needs dns_query (e.g. galleonfs-headless.default.svc.cluster.local)");
         }
+        String nbd = m.get("nbd_address");
+        Optional<HostPort> nbdAddress = nbd == null || nbd.isBlank() ? Optional.empty() : Optional.of(HostPort.parse("nbd address", nbd));
+        if (nbdAddress.isPresent() && (nbdAddress.get().port() == ipc.port() || nbdAddress.get().port() == bind.port())) {
+            throw new IllegalArgumentException("nbd address " + nbdAddress.get() + " uses the port of the ipc or bind address; pick another port");
+        }
         String mount = m.get("mount_point");
         String cfgFile = m.get("config_file");
         return new NodeConfig(
@@ -162,7 +169,8 @@ public record NodeConfig(
                 parseBool("auto_join", m.get("auto_join")),
                 parseBool("encryption_at_rest", m.get("encryption_at_rest")),
                 discovery,
-                dnsQuery);
+                dnsQuery,
+                nbdAddress);
     }
 
     /** The canonical key map of this configuration, inverse of {@link #resolve}. */
@@ -188,6 +196,7 @@ public record NodeConfig(
         m.put("encryption_at_rest", Boolean.toString(encryptionAtRest));
         m.put("discovery", discovery);
         m.put("dns_query", dnsQuery);
+        nbdAddress.ifPresent(a -> m.put("nbd_address", a.toString()));
         return m;
     }
 

@@ -44,6 +44,9 @@ public final class DaemonFlags {
     @Option(names = "--labels", paramLabel = "K=V,...", description = "Node labels used by placement rules")
     String labels;
 
+    @Option(names = "--nbd-address", paramLabel = "HOST:PORT", description = "Serve this node's volumes over NBD on this address (default off)")
+    String nbdAddress;
+
     public String configFile() {
         return config;
     }
@@ -61,6 +64,7 @@ public final class DaemonFlags {
         put(m, "config_file", config);
         put(m, "zone", zone);
         put(m, "labels", labels);
+        put(m, "nbd_address", nbdAddress);
         return m;
     }
 

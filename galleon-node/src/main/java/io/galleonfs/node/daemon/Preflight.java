@@ -24,6 +24,7 @@ public final class Preflight {
         cfg.mountPoint().ifPresent(p -> requireWritableDirectory("mount point", p));
         requireFreePort("ipc address", cfg.ipcAddress());
         requireFreePort("bind address", cfg.bindAddress());
+        cfg.nbdAddress().ifPresent(a -> requireFreePort("nbd address", a));
     }
 
     static void requireWritableDirectory(String what, Path dir) {

@@ -95,11 +95,11 @@ class TomlConfigFileTest {
 
     @Test
     void everyKeyOfTheFileIsAcceptedByNodeConfig() throws IOException {
-        // the seed's example plus [daemon] zone/labels and [cluster] discovery/dns_query uses every key the reader knows
-        assertEquals(21, TomlConfigFile.knownKeys().size());
+        // the seed's example plus [daemon] zone/labels/nbd_address and [cluster] discovery/dns_query uses every key the reader knows
+        assertEquals(22, TomlConfigFile.knownKeys().size());
         Map<String, String> keys = TomlConfigFile.read(write(seedDaemonConf().replace("[cluster]",
-                "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")));
-        assertEquals(21, keys.size());
+                "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\nnbd_address = \"127.0.0.1:10809\"\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")));
+        assertEquals(22, keys.size());
         assertTrue(NodeConfig.KEYS.containsAll(keys.keySet()), keys.keySet().toString());
         assertEquals("zone-a", NodeConfig.resolve(keys).zone());
     }

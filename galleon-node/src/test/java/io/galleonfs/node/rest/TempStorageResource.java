@@ -16,6 +16,8 @@ import java.util.stream.Stream;
 public class TempStorageResource implements QuarkusTestResourceLifecycleManager {
     public static final String IPC_ADDRESS = "127.0.0.1:18090";
     public static final String BIND_ADDRESS = "127.0.0.1:18080";
+    /** Real listener shared by every test class (one application), used by the NBD tests. */
+    public static final String NBD_ADDRESS = "127.0.0.1:18109";
 
     private Path dir;
 
@@ -29,7 +31,8 @@ public class TempStorageResource implements QuarkusTestResourceLifecycleManager 
         return Map.of(
                 "galleon.storage_path", dir.toString(),
                 "galleon.ipc_address", IPC_ADDRESS,
-                "galleon.bind_address", BIND_ADDRESS);
+                "galleon.bind_address", BIND_ADDRESS,
+                "galleon.nbd_address", NBD_ADDRESS);
     }
 
     @Override

@@ -1,0 +1,25 @@
+package io.galleonfs.node.nbd;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/** One exported block device as the NBD session sees it; the calls may block and never run on an event loop. */
+interface NbdExport {
+    String name();
+
+    long size();
+
+    int blockSize();
+
+    boolean readOnly();
+
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /** Visible to readers on return, durable only after {@link #flush()}. */
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    void flush() throws IOException;
+
+    /** The range reads as zeros afterwards. */
+    void trim(long offset, long length) throws IOException;
+}

@@ -1,0 +1,57 @@
+package io.galleonfs.node.nbd;
+
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/** Serves this node's volumes over NBD when {@code nbd_address} is set; off otherwise. */
+@ApplicationScoped
+public class NbdServer {
+    private static final Logger LOG = Logger.getLogger(NbdServer.class);
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    NodeRuntime runtime;
+
+    private NetServer server;
+
+    // After NodeRuntime (default priority): the exports need its engine and metadata.
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) throws Exception {
+        Optional<HostPort> address = runtime.config().nbdAddress();
+        if (address.isEmpty()) {
+            return;
+        }
+        NbdExports exports = new VolumeExports(runtime);
+        NetServer s = vertx.createNetServer(new NetServerOptions().setHost(address.get().host()).setPort(address.get().port())
+                .setTcpNoDelay(true));
+        s.connectHandler(socket -> NbdConnection.attach(vertx, socket, exports));
+        server = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        LOG.infof("NBD server listening on %s (exports: the volumes stored on this node)", address.get());
+    }
+
+    // Before NodeRuntime closes the engine, so no connection uses it afterwards.
+    void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 400) ShutdownEvent event) {
+        if (server != null) {
+            try {
+                server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warnf("NBD server did not close cleanly: %s", e.toString());
+            }
+            server = null;
+        }
+    }
+}

@@ -1,0 +1,426 @@
+package io.galleonfs.node.nbd;
+
+import static io.galleonfs.node.nbd.NbdWire.*;
+
+import io.galleonfs.engine.ChecksumMismatchException;
+import io.galleonfs.engine.OutOfRangeException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.jboss.logging.Logger;
+
+/**
+ * The NBD protocol state of one connection: handshake, option haggling and transmission. Everything here runs on the
+ * connection's event loop; storage calls are handed to {@link Link#execute} and their replies come back in request order.
+ * Input is parsed incrementally into buffers whose size is checked against the limits before they are allocated, and
+ * any protocol violation closes the connection with one log line.
+ */
+final class NbdSession {
+    private static final Logger LOG = Logger.getLogger(NbdSession.class);
+    static final int MAX_IN_FLIGHT = 64;
+    static final long MAX_IN_FLIGHT_BYTES = 128L << 20;
+    private static final byte[] ZEROS = new byte[1 << 20];
+    private static final byte[] NONE = new byte[0];
+
+    /** What the session needs from the network and the executor. */
+    interface Link {
+        void send(byte[] bytes);
+
+        void close();
+
+        void pauseInput();
+
+        void resumeInput();
+
+        /** Runs {@code work} off the event loop, one at a time in submission order, then {@code done} on the event loop. */
+        void execute(Supplier<byte[]> work, Consumer<byte[]> done);
+    }
+
+    private enum Phase { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, REQUEST_HEADER, REQUEST_PAYLOAD, DISCONNECTING, CLOSED }
+
+    /** A broken rule of the protocol: the connection ends, the node does not care further. */
+    private static final class ProtocolException extends Exception {
+        ProtocolException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final NbdExports exports;
+    private final Link link;
+    private final String peer;
+    private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
+    private final byte[] header = new byte[28];
+
+    private Phase phase = Phase.CLIENT_FLAGS;
+    private byte[] target = new byte[4];
+    private int filled;
+    private boolean noZeroes;
+    private NbdExport export;
+    private int option;
+    private int requestFlags;
+    private int requestType;
+    private long cookie;
+    private long offset;
+    private long length;
+    private int inFlight;
+    private long inFlightBytes;
+    private boolean paused;
+
+    NbdSession(NbdExports exports, Link link, String peer) {
+        this.exports = exports;
+        this.link = link;
+        this.peer = peer;
+    }
+
+    void start() {
+        link.send(ByteBuffer.allocate(18).putLong(NBDMAGIC).putLong(IHAVEOPT)
+                .putShort((short) (FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)).array());
+    }
+
+    boolean isClosed() {
+        return phase == Phase.CLOSED;
+    }
+
+    /** Bytes from the peer; kept for later if the session is paused. */
+    void feed(ByteBuffer in) {
+        if (phase == Phase.CLOSED || phase == Phase.DISCONNECTING) {
+            return;
+        }
+        if (paused || !pending.isEmpty()) {
+            pending.add(in);
+            return;
+        }
+        consume(in);
+        if (in.hasRemaining() && phase != Phase.CLOSED) {
+            pending.add(in);
+        }
+    }
+
+    /** The peer went away or the server is stopping. */
+    void closed() {
+        phase = Phase.CLOSED;
+        pending.clear();
+    }
+
+    private void consume(ByteBuffer in) {
+        try {
+            while (phase != Phase.CLOSED && phase != Phase.DISCONNECTING && !paused) {
+                if (filled == target.length) {
+                    filled = 0;
+                    complete();
+                    continue;
+                }
+                if (!in.hasRemaining()) {
+                    return;
+                }
+                int n = Math.min(in.remaining(), target.length - filled);
+                in.get(target, filled, n);
+                filled += n;
+            }
+        } catch (ProtocolException e) {
+            fail(e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "nbd %s: closing the connection after an internal error", peer);
+            fail(null);
+        }
+    }
+
+    private void expect(Phase next, byte[] into) {
+        phase = next;
+        target = into;
+        filled = 0;
+    }
+
+    private void complete() throws ProtocolException {
+        ByteBuffer b = ByteBuffer.wrap(target);
+        switch (phase) {
+            case CLIENT_FLAGS -> {
+                int flags = b.getInt();
+                if ((flags & ~(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)) != 0) {
+                    throw new ProtocolException("unknown client flags 0x" + Integer.toHexString(flags));
+                }
+                noZeroes = (flags & FLAG_NO_ZEROES) != 0;
+                expect(Phase.OPTION_HEADER, new byte[16]);
+            }
+            case OPTION_HEADER -> {
+                long magic = b.getLong();
+                if (magic != IHAVEOPT) {
+                    throw new ProtocolException("bad option magic 0x" + Long.toHexString(magic));
+                }
+                option = b.getInt();
+                long len = Integer.toUnsignedLong(b.getInt());
+                if (len > MAX_OPTION) {
+                    throw new ProtocolException("option " + option + " has " + len + " bytes of data, more than " + MAX_OPTION);
+                }
+                expect(Phase.OPTION_DATA, len == 0 ? NONE : new byte[(int) len]);
+            }
+            case OPTION_DATA -> handleOption(option, target);
+            case REQUEST_HEADER -> {
+                int magic = b.getInt();
+                if (magic != REQUEST_MAGIC) {
+                    throw new ProtocolException("bad request magic 0x" + Integer.toHexString(magic));
+                }
+                requestFlags = Short.toUnsignedInt(b.getShort());
+                requestType = Short.toUnsignedInt(b.getShort());
+                cookie = b.getLong();
+                offset = b.getLong();
+                length = Integer.toUnsignedLong(b.getInt());
+                if (requestType == CMD_WRITE) {
+                    if (length > MAX_REQUEST) {
+                        throw new ProtocolException("write of " + length + " bytes is larger than " + MAX_REQUEST);
+                    }
+                    expect(Phase.REQUEST_PAYLOAD, length == 0 ? NONE : new byte[(int) length]);
+                } else {
+                    dispatch(null);
+                }
+            }
+            case REQUEST_PAYLOAD -> dispatch(target);
+            default -> throw new IllegalStateException("no input expected in phase " + phase);
+        }
+    }
+
+    // ---- options
+
+    private void handleOption(int opt, byte[] data) throws ProtocolException {
+        switch (opt) {
+            case OPT_EXPORT_NAME -> {
+                String name = new String(data, StandardCharsets.UTF_8);
+                NbdExport e = exports.open(name).orElseThrow(() -> new ProtocolException(
+                        "export '" + name + "' is not a volume stored on this node (NBD_OPT_EXPORT_NAME cannot report errors)"));
+                ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : 124));
+                reply.putLong(e.size()).putShort((short) transmissionFlags(e));
+                link.send(reply.array());
+                enterTransmission(e);
+            }
+            case OPT_ABORT -> {
+                optionReply(opt, REP_ACK, NONE);
+                LOG.debugf("nbd %s: client aborted the handshake", peer);
+                phase = Phase.CLOSED;
+                link.close();
+            }
+            case OPT_LIST -> {
+                if (data.length != 0) {
+                    optionError(opt, REP_ERR_INVALID, "NBD_OPT_LIST takes no data");
+                } else {
+                    for (String name : exports.names()) {
+                        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+                        optionReply(opt, REP_SERVER, ByteBuffer.allocate(4 + n.length).putInt(n.length).put(n).array());
+                    }
+                    optionReply(opt, REP_ACK, NONE);
+                }
+                expect(Phase.OPTION_HEADER, new byte[16]);
+            }
+            case OPT_INFO, OPT_GO -> handleInfo(opt, ByteBuffer.wrap(data));
+            default -> {
+                optionError(opt, REP_ERR_UNSUP, "option " + opt + " is not supported by this server");
+                expect(Phase.OPTION_HEADER, new byte[16]);
+            }
+        }
+    }
+
+    private void handleInfo(int opt, ByteBuffer d) {
+        int nameLength = d.remaining() >= 4 ? d.getInt() : -1;
+        if (nameLength < 0 || nameLength > d.remaining() - 2) {
+            optionError(opt, REP_ERR_INVALID, "malformed NBD_OPT_INFO/GO data");
+            expect(Phase.OPTION_HEADER, new byte[16]);
+            return;
+        }
+        byte[] n = new byte[nameLength];
+        d.get(n);
+        String name = new String(n, StandardCharsets.UTF_8);
+        int count = Short.toUnsignedInt(d.getShort());
+        if (d.remaining() != count * 2) {
+            optionError(opt, REP_ERR_INVALID, "malformed NBD_OPT_INFO/GO data: " + count + " info requests announced");
+            expect(Phase.OPTION_HEADER, new byte[16]);
+            return;
+        }
+        Set<Integer> requested = new HashSet<>();
+        for (int i = 0; i < count; i++) {
+            requested.add(Short.toUnsignedInt(d.getShort()));
+        }
+        Optional<NbdExport> found = exports.open(name);
+        if (found.isEmpty()) {
+            optionError(opt, REP_ERR_UNKNOWN, "export '" + name + "' is not a volume stored on this node");
+            expect(Phase.OPTION_HEADER, new byte[16]);
+            return;
+        }
+        NbdExport e = found.get();
+        optionReply(opt, REP_INFO, ByteBuffer.allocate(12).putShort((short) INFO_EXPORT).putLong(e.size())
+                .putShort((short) transmissionFlags(e)).array());
+        if (requested.contains(INFO_NAME)) {
+            byte[] canonical = e.name().getBytes(StandardCharsets.UTF_8);
+            optionReply(opt, REP_INFO, ByteBuffer.allocate(2 + canonical.length).putShort((short) INFO_NAME).put(canonical).array());
+        }
+        // Always sent: with a minimum of 1 it imposes no alignment on the client, and it tells it the 32 MiB ceiling.
+        optionReply(opt, REP_INFO, ByteBuffer.allocate(14).putShort((short) INFO_BLOCK_SIZE).putInt(1)
+                .putInt(Math.min(e.blockSize(), MAX_REQUEST)).putInt(MAX_REQUEST).array());
+        optionReply(opt, REP_ACK, NONE);
+        if (opt == OPT_GO) {
+            enterTransmission(e);
+        } else {
+            expect(Phase.OPTION_HEADER, new byte[16]);
+        }
+    }
+
+    private static int transmissionFlags(NbdExport e) {
+        return TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES
+                | (e.readOnly() ? TFLAG_READ_ONLY : 0);
+    }
+
+    private void enterTransmission(NbdExport e) {
+        export = e;
+        LOG.debugf("nbd %s: serving export %s (%d bytes%s)", peer, e.name(), e.size(), e.readOnly() ? ", read-only" : "");
+        expect(Phase.REQUEST_HEADER, header);
+    }
+
+    private void optionReply(int opt, int type, byte[] data) {
+        link.send(ByteBuffer.allocate(20 + data.length).putLong(OPTION_REPLY_MAGIC).putInt(opt).putInt(type)
+                .putInt(data.length).put(data).array());
+    }
+
+    private void optionError(int opt, int type, String message) {
+        optionReply(opt, type, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ---- transmission
+
+    private void dispatch(byte[] payload) throws ProtocolException {
+        int type = requestType;
+        int flags = requestFlags;
+        long handle = cookie;
+        long at = offset;
+        long len = length;
+        NbdExport e = export;
+        if (type == CMD_DISC) {
+            // Replies already queued still go out: the close is queued behind them.
+            phase = Phase.DISCONNECTING;
+            pending.clear();
+            link.execute(() -> NONE, ignored -> {
+                if (phase != Phase.CLOSED) {
+                    LOG.debugf("nbd %s: client disconnected", peer);
+                    phase = Phase.CLOSED;
+                    link.close();
+                }
+            });
+            return;
+        }
+        if (type != CMD_READ && type != CMD_WRITE && type != CMD_FLUSH && type != CMD_TRIM && type != CMD_WRITE_ZEROES) {
+            throw new ProtocolException("unknown command " + type);
+        }
+        long bytes = type == CMD_READ ? Math.min(len, MAX_REQUEST) : payload == null ? 0 : payload.length;
+        inFlight++;
+        inFlightBytes += bytes;
+        expect(Phase.REQUEST_HEADER, header);
+        link.execute(() -> perform(e, type, flags, handle, at, len, payload), reply -> {
+            inFlight--;
+            inFlightBytes -= bytes;
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            link.send(reply);
+            maybeResume();
+        });
+        if (inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
+            paused = true;
+            link.pauseInput();
+        }
+    }
+
+    private void maybeResume() {
+        if (!paused || inFlight > MAX_IN_FLIGHT / 2 || inFlightBytes > MAX_IN_FLIGHT_BYTES / 2) {
+            return;
+        }
+        paused = false;
+        consume(ByteBuffer.allocate(0));
+        while (!paused && !pending.isEmpty() && phase != Phase.CLOSED) {
+            ByteBuffer next = pending.peek();
+            consume(next);
+            if (!next.hasRemaining()) {
+                pending.poll();
+            }
+        }
+        if (!paused && phase != Phase.CLOSED) {
+            link.resumeInput();
+        }
+    }
+
+    /** One request against the export; runs on the connection's executor, never on the event loop. */
+    private byte[] perform(NbdExport e, int type, int flags, long handle, long at, long len, byte[] payload) {
+        try {
+            if (type != CMD_READ && type != CMD_FLUSH && e.readOnly()) {
+                return simpleReply(handle, EPERM);
+            }
+            if (type != CMD_FLUSH && (at < 0 || len > e.size() - at)) {
+                return simpleReply(handle, EINVAL);
+            }
+            switch (type) {
+                case CMD_READ -> {
+                    if (len > MAX_REQUEST) {
+                        return simpleReply(handle, EINVAL);
+                    }
+                    byte[] out = new byte[16 + (int) len];
+                    ByteBuffer.wrap(out).putInt(SIMPLE_REPLY_MAGIC).putInt(0).putLong(handle);
+                    e.read(at, ByteBuffer.wrap(out, 16, (int) len).slice());
+                    return out;
+                }
+                case CMD_WRITE -> {
+                    if (len > 0) {
+                        e.write(at, ByteBuffer.wrap(payload));
+                    }
+                }
+                case CMD_TRIM -> {
+                    if (len > 0) {
+                        e.trim(at, len);
+                    }
+                }
+                case CMD_WRITE_ZEROES -> {
+                    if ((flags & CMD_FLAG_NO_HOLE) != 0) {
+                        for (long done = 0; done < len; ) {
+                            int n = (int) Math.min(ZEROS.length, len - done);
+                            e.write(at + done, ByteBuffer.wrap(ZEROS, 0, n).asReadOnlyBuffer());
+                            done += n;
+                        }
+                    } else if (len > 0) {
+                        e.trim(at, len);
+                    }
+                }
+                default -> {
+                }
+            }
+            if (type == CMD_FLUSH || (flags & CMD_FLAG_FUA) != 0) {
+                e.flush();
+            }
+            return simpleReply(handle, 0);
+        } catch (OutOfRangeException x) {
+            return simpleReply(handle, EINVAL);
+        } catch (ChecksumMismatchException x) {
+            LOG.errorf("nbd %s: export %s: %s", peer, e.name(), x.getMessage());
+            return simpleReply(handle, EIO);
+        } catch (IOException | RuntimeException x) {
+            LOG.errorf("nbd %s: export %s: command %d at %d+%d failed: %s", peer, e.name(), type, at, len, x.toString());
+            return simpleReply(handle, EIO);
+        }
+    }
+
+    static byte[] simpleReply(long handle, int error) {
+        return ByteBuffer.allocate(16).putInt(SIMPLE_REPLY_MAGIC).putInt(error).putLong(handle).array();
+    }
+
+    private void fail(String reason) {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        if (reason != null) {
+            LOG.warnf("nbd %s: closing the connection: %s", peer, reason);
+        }
+        phase = Phase.CLOSED;
+        pending.clear();
+        link.close();
+    }
+}

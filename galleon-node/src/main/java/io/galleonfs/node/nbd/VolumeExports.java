@@ -1,0 +1,64 @@
+package io.galleonfs.node.nbd;
+
+import io.galleonfs.api.AccessMode;
+import io.galleonfs.engine.Volume;
+import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.meta.VolumeRecord;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+
+/** Exports the volumes whose data is on this node's engine, by name or UUID; other volumes are not visible here. */
+final class VolumeExports implements NbdExports {
+    private final NodeRuntime runtime;
+
+    VolumeExports(NodeRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public List<String> names() {
+        return runtime.volumes().list().stream().filter(v -> runtime.engine().find(v.id()).isPresent()).map(VolumeRecord::name).toList();
+    }
+
+    @Override
+    public Optional<NbdExport> open(String name) {
+        return runtime.volumes().find(name).flatMap(v -> runtime.engine().find(v.id())
+                .map(vol -> new VolumeExport(v.name(), vol, v.accessMode() == AccessMode.READ_ONLY_MANY)));
+    }
+
+    private record VolumeExport(String name, Volume volume, boolean readOnly) implements NbdExport {
+        @Override
+        public long size() {
+            return volume.sizeBytes();
+        }
+
+        @Override
+        public int blockSize() {
+            return volume.blockSize();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            volume.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            // NBD has its own durability contract (FLUSH and FUA), so plain writes are only acknowledged.
+            volume.write(offset, src, WriteConcern.ACKNOWLEDGED);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            volume.flush();
+        }
+
+        @Override
+        public void trim(long offset, long length) throws IOException {
+            volume.trim(offset, length);
+        }
+    }
+}

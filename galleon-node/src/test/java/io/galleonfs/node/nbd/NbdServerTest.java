@@ -1,0 +1,241 @@
+package io.galleonfs.node.nbd;
+
+import static io.galleonfs.node.nbd.NbdWire.*;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.rest.TempStorageResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** The NBD server of the shared test node, spoken to by a raw-socket client and, when installed, by libnbd's tools. */
+@QuarkusTest
+@WithTestResource(TempStorageResource.class)
+class NbdServerTest {
+    private static final HostPort NBD = HostPort.parse("nbd", TempStorageResource.NBD_ADDRESS);
+    private static final String URI = "nbd://" + TempStorageResource.NBD_ADDRESS + "/";
+
+    private static String newVolume(String size) {
+        String name = "t-nbd-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType(ContentType.JSON).body(Map.of("name", name, "size", size, "storage_class", "fast-local-ssd", "replicas", 1))
+                .post("/api/v1/volumes").then().statusCode(201);
+        return name;
+    }
+
+    private static byte[] restRead(String vol, long offset, long length) {
+        return given().queryParam("offset", offset).queryParam("length", length).get("/api/v1/volumes/" + vol + "/data")
+                .then().statusCode(200).extract().asByteArray();
+    }
+
+    /** A minimal NBD client: fixed newstyle, NBD_OPT_GO, simple replies. */
+    static final class Client implements AutoCloseable {
+        final Socket socket;
+        final DataInputStream in;
+        final DataOutputStream out;
+        long size;
+        int flags;
+
+        Client(String export) throws IOException {
+            socket = new Socket(NBD.host(), NBD.port());
+            socket.setSoTimeout(30_000);
+            in = new DataInputStream(socket.getInputStream());
+            out = new DataOutputStream(socket.getOutputStream());
+            assertEquals(NBDMAGIC, in.readLong());
+            assertEquals(IHAVEOPT, in.readLong());
+            assertEquals(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES, in.readUnsignedShort());
+            out.writeInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
+            byte[] name = export.getBytes(StandardCharsets.UTF_8);
+            out.writeLong(IHAVEOPT);
+            out.writeInt(OPT_GO);
+            out.writeInt(4 + name.length + 2);
+            out.writeInt(name.length);
+            out.write(name);
+            out.writeShort(0);
+            out.flush();
+            while (true) {
+                assertEquals(OPTION_REPLY_MAGIC, in.readLong());
+                assertEquals(OPT_GO, in.readInt());
+                int type = in.readInt();
+                byte[] data = new byte[in.readInt()];
+                in.readFully(data);
+                if (type == REP_ACK) {
+                    break;
+                }
+                assertEquals(REP_INFO, type, "GO reply type");
+                var d = java.nio.ByteBuffer.wrap(data);
+                if (d.getShort() == INFO_EXPORT) {
+                    size = d.getLong();
+                    flags = d.getShort();
+                }
+            }
+        }
+
+        void send(int cmdFlags, int type, long cookie, long offset, int length, byte[] payload) throws IOException {
+            out.writeInt(REQUEST_MAGIC);
+            out.writeShort(cmdFlags);
+            out.writeShort(type);
+            out.writeLong(cookie);
+            out.writeLong(offset);
+            out.writeInt(length);
+            if (payload != null) {
+                out.write(payload);
+            }
+            out.flush();
+        }
+
+        int reply(long cookie) throws IOException {
+            assertEquals(SIMPLE_REPLY_MAGIC, in.readInt());
+            int error = in.readInt();
+            assertEquals(cookie, in.readLong());
+            return error;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void rawClientWritesReadsFlushesTrimsAndDisconnects() throws IOException {
+        String vol = newVolume("4M");
+        byte[] data = new byte[300_000];
+        new Random(7).nextBytes(data);
+        try (Client c = new Client(vol)) {
+            assertEquals(4L << 20, c.size);
+            assertEquals(TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES, c.flags);
+            c.send(0, CMD_WRITE, 1, 1000, data.length, data);
+            c.send(CMD_FLAG_FUA, CMD_WRITE, 2, 0, 3, new byte[] {9, 8, 7});
+            c.send(0, CMD_FLUSH, 3, 0, 0, null);
+            c.send(0, CMD_READ, 4, 1000, data.length, null);
+            assertEquals(0, c.reply(1));
+            assertEquals(0, c.reply(2));
+            assertEquals(0, c.reply(3));
+            assertEquals(0, c.reply(4));
+            byte[] back = new byte[data.length];
+            c.in.readFully(back);
+            assertArrayEquals(data, back);
+
+            c.send(0, CMD_TRIM, 5, 8192, 8192, null);
+            assertEquals(0, c.reply(5));
+            c.send(0, CMD_WRITE_ZEROES, 6, 20000, 100, null);
+            assertEquals(0, c.reply(6));
+            c.send(0, CMD_READ, 7, (4L << 20) - 10, 20, null);
+            assertEquals(EINVAL, c.reply(7));
+            c.send(0, CMD_DISC, 8, 0, 0, null);
+            assertEquals(-1, c.in.read(), "server closes after NBD_CMD_DISC");
+        }
+        byte[] expected = Arrays.copyOf(new byte[] {9, 8, 7}, 1000 + data.length);
+        System.arraycopy(data, 0, expected, 1000, data.length);
+        Arrays.fill(expected, 8192, 16384, (byte) 0);
+        Arrays.fill(expected, 20000, 20100, (byte) 0);
+        expected[0] = 9;
+        expected[1] = 8;
+        expected[2] = 7;
+        assertArrayEquals(expected, restRead(vol, 0, expected.length), "NBD writes are visible through REST");
+    }
+
+    @Test
+    void hostileInputClosesOnlyThatConnection() throws IOException {
+        String vol = newVolume("1M");
+        try (Socket s = new Socket(NBD.host(), NBD.port())) {
+            s.setSoTimeout(30_000);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            in.readFully(new byte[18]);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeInt(FLAG_FIXED_NEWSTYLE);
+            out.writeLong(IHAVEOPT);
+            out.writeInt(OPT_GO);
+            out.writeInt(Integer.MAX_VALUE);
+            out.flush();
+            assertEquals(-1, in.read(), "oversized option closes the connection");
+        }
+        try (Client c = new Client(vol)) {
+            c.send(0, CMD_WRITE, 1, 0, -1, null);
+            assertEquals(-1, c.in.read(), "oversized write closes the connection");
+        }
+        try (Client c = new Client(vol)) {
+            c.send(0, CMD_READ, 1, 0, 4, null);
+            assertEquals(0, c.reply(1));
+            c.in.readFully(new byte[4]);
+        }
+    }
+
+    private static boolean installed(String tool) {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+    }
+
+    private static String run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), String.join(" ", command) + " did not finish");
+        assertEquals(0, p.exitValue(), String.join(" ", command) + " failed:\n" + output);
+        return output;
+    }
+
+    @Test
+    void nbdinfoListsAndDescribesVolumes() throws Exception {
+        Assumptions.assumeTrue(installed("nbdinfo"), "nbdinfo is not installed (apt-get install libnbd-bin); interop test skipped");
+        String vol = newVolume("16M");
+        String list = run("nbdinfo", "--list", URI);
+        assertTrue(list.contains(vol), list);
+        assertEquals(Long.toString(16L << 20), run("nbdinfo", "--size", URI + vol).trim());
+        String info = run("nbdinfo", URI + vol);
+        assertTrue(info.contains("export-size: " + (16L << 20)), info);
+        assertTrue(info.contains("can_flush: true") && info.contains("can_trim: true") && info.contains("can_multi_conn: false"), info);
+    }
+
+    @Test
+    void nbdcopyRoundTripIsByteIdentical() throws Exception {
+        Assumptions.assumeTrue(installed("nbdcopy"), "nbdcopy is not installed (apt-get install libnbd-bin); interop test skipped");
+        String vol = newVolume("16M");
+        Path dir = Files.createTempDirectory("galleon-nbd-test-");
+        try {
+            byte[] data = new byte[16 << 20];
+            new Random(16).nextBytes(data);
+            Path in = Files.write(dir.resolve("in.bin"), data);
+            Path out = dir.resolve("out.bin");
+            run("nbdcopy", "--flush", in.toString(), URI + vol);
+            run("nbdcopy", URI + vol, out.toString());
+            assertArrayEquals(data, Files.readAllBytes(out));
+            assertArrayEquals(Arrays.copyOfRange(data, 5 << 20, (5 << 20) + 65536), restRead(vol, 5 << 20, 65536));
+        } finally {
+            try (var files = Files.walk(dir)) {
+                for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void unknownExportIsRefusedThroughOptGo() throws Exception {
+        Assumptions.assumeTrue(installed("nbdinfo"), "nbdinfo is not installed; interop test skipped");
+        Process p = new ProcessBuilder("nbdinfo", URI + "no-such-volume").redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(p.exitValue() != 0, output);
+        // NBD_REP_ERR_UNKNOWN, which libnbd reports as ENOENT
+        assertTrue(output.contains("No such file or directory") && output.contains("no-such-volume"), output);
+    }
+}

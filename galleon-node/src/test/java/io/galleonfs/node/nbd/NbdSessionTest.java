@@ -1,0 +1,451 @@
+package io.galleonfs.node.nbd;
+
+import static io.galleonfs.node.nbd.NbdWire.*;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.galleonfs.engine.ChecksumMismatchException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** The protocol state machine fed with crafted byte sequences, without network or storage engine. */
+class NbdSessionTest {
+
+    /** A byte-array disk. */
+    static final class MemoryExport implements NbdExport {
+        final String name;
+        final byte[] disk;
+        final boolean readOnly;
+        int flushes;
+        IOException failReads;
+
+        MemoryExport(String name, int size, boolean readOnly) {
+            this.name = name;
+            this.disk = new byte[size];
+            this.readOnly = readOnly;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public long size() {
+            return disk.length;
+        }
+
+        @Override
+        public int blockSize() {
+            return 4096;
+        }
+
+        @Override
+        public boolean readOnly() {
+            return readOnly;
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            if (failReads != null) {
+                throw failReads;
+            }
+            dst.put(disk, (int) offset, dst.remaining());
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) {
+            src.get(disk, (int) offset, src.remaining());
+        }
+
+        @Override
+        public void flush() {
+            flushes++;
+        }
+
+        @Override
+        public void trim(long offset, long length) {
+            Arrays.fill(disk, (int) offset, (int) (offset + length), (byte) 0);
+        }
+    }
+
+    /** Captures output; runs work at once, or queues it when {@code deferred} to observe back-pressure. */
+    static final class FakeLink implements NbdSession.Link {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ArrayDeque<Runnable> queued = new ArrayDeque<>();
+        boolean deferred;
+        boolean closed;
+        boolean inputPaused;
+        int pauses;
+
+        @Override
+        public void send(byte[] bytes) {
+            out.writeBytes(bytes);
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        @Override
+        public void pauseInput() {
+            inputPaused = true;
+            pauses++;
+        }
+
+        @Override
+        public void resumeInput() {
+            inputPaused = false;
+        }
+
+        @Override
+        public void execute(Supplier<byte[]> work, Consumer<byte[]> done) {
+            Runnable r = () -> done.accept(work.get());
+            if (deferred) {
+                queued.add(r);
+            } else {
+                r.run();
+            }
+        }
+
+        ByteBuffer take() {
+            ByteBuffer b = ByteBuffer.wrap(out.toByteArray());
+            out.reset();
+            return b;
+        }
+    }
+
+    final MemoryExport disk = new MemoryExport("vol1", 1 << 20, false);
+    final MemoryExport ro = new MemoryExport("ro", 64 << 10, true);
+    final FakeLink link = new FakeLink();
+    final NbdSession session = new NbdSession(new NbdExports() {
+        @Override
+        public List<String> names() {
+            return List.of("vol1", "ro");
+        }
+
+        @Override
+        public Optional<NbdExport> open(String name) {
+            return name.equals("vol1") ? Optional.of(disk) : name.equals("ro") ? Optional.of(ro) : Optional.empty();
+        }
+    }, link, "test");
+
+    private void feed(byte[] bytes) {
+        session.feed(ByteBuffer.wrap(bytes));
+    }
+
+    private static byte[] option(int opt, byte[] data) {
+        return ByteBuffer.allocate(16 + data.length).putLong(IHAVEOPT).putInt(opt).putInt(data.length).put(data).array();
+    }
+
+    private static byte[] goData(String name, int... infos) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(6 + n.length + 2 * infos.length).putInt(n.length).put(n).putShort((short) infos.length);
+        for (int i : infos) {
+            b.putShort((short) i);
+        }
+        return b.array();
+    }
+
+    static byte[] request(int flags, int type, long cookie, long offset, int length, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(28 + (payload == null ? 0 : payload.length)).putInt(REQUEST_MAGIC).putShort((short) flags)
+                .putShort((short) type).putLong(cookie).putLong(offset).putInt(length);
+        if (payload != null) {
+            b.put(payload);
+        }
+        return b.array();
+    }
+
+    private record OptReply(int option, int type, byte[] data) {
+    }
+
+    private static OptReply optReply(ByteBuffer b) {
+        assertEquals(OPTION_REPLY_MAGIC, b.getLong());
+        int opt = b.getInt();
+        int type = b.getInt();
+        byte[] data = new byte[b.getInt()];
+        b.get(data);
+        return new OptReply(opt, type, data);
+    }
+
+    /** Handshake, client flags and GO on {@code name}; leaves the session in transmission. */
+    private void go(String name) {
+        session.start();
+        ByteBuffer greeting = link.take();
+        assertEquals(NBDMAGIC, greeting.getLong());
+        assertEquals(IHAVEOPT, greeting.getLong());
+        assertEquals(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES, greeting.getShort());
+        feed(ByteBuffer.allocate(4).putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES).array());
+        feed(option(OPT_GO, goData(name, INFO_BLOCK_SIZE)));
+        ByteBuffer r = link.take();
+        OptReply export = optReply(r);
+        assertEquals(REP_INFO, export.type());
+        ByteBuffer e = ByteBuffer.wrap(export.data());
+        assertEquals(INFO_EXPORT, e.getShort());
+        assertEquals(name.equals("ro") ? ro.size() : disk.size(), e.getLong());
+        int flags = e.getShort();
+        assertEquals(TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES
+                | (name.equals("ro") ? TFLAG_READ_ONLY : 0), flags);
+        OptReply block = optReply(r);
+        ByteBuffer bs = ByteBuffer.wrap(block.data());
+        assertEquals(INFO_BLOCK_SIZE, bs.getShort());
+        assertEquals(1, bs.getInt());
+        assertEquals(4096, bs.getInt());
+        assertEquals(32 << 20, bs.getInt());
+        assertEquals(REP_ACK, optReply(r).type());
+        assertFalse(r.hasRemaining());
+    }
+
+    private void assertSimple(ByteBuffer b, long cookie, int error) {
+        assertEquals(SIMPLE_REPLY_MAGIC, b.getInt());
+        assertEquals(error, b.getInt());
+        assertEquals(cookie, b.getLong());
+    }
+
+    @Test
+    void goThenWriteReadFlushTrimWriteZeroesDisc() {
+        go("vol1");
+        byte[] data = new byte[10000];
+        new Random(1).nextBytes(data);
+        feed(request(CMD_FLAG_FUA, CMD_WRITE, 1, 4095, data.length, data));
+        assertSimple(link.take(), 1, 0);
+        assertEquals(1, disk.flushes, "FUA flushes");
+        feed(request(0, CMD_READ, 2, 4095, data.length, null));
+        ByteBuffer r = link.take();
+        assertSimple(r, 2, 0);
+        byte[] back = new byte[data.length];
+        r.get(back);
+        assertArrayEquals(data, back);
+        feed(request(0, CMD_FLUSH, 3, 0, 0, null));
+        assertSimple(link.take(), 3, 0);
+        assertEquals(2, disk.flushes);
+        feed(request(0, CMD_TRIM, 4, 4095, 100, null));
+        assertSimple(link.take(), 4, 0);
+        feed(request(CMD_FLAG_NO_HOLE, CMD_WRITE_ZEROES, 5, 5000, 100, null));
+        assertSimple(link.take(), 5, 0);
+        assertEquals(0, disk.disk[4095]);
+        assertEquals(0, disk.disk[5050]);
+        assertEquals(data[5100 - 4095], disk.disk[5100]);
+        feed(request(0, CMD_DISC, 6, 0, 0, null));
+        assertTrue(link.closed);
+        assertFalse(link.take().hasRemaining(), "DISC has no reply");
+    }
+
+    @Test
+    void inputSplitIntoSingleBytesIsReassembled() {
+        session.start();
+        link.take();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(ByteBuffer.allocate(4).putInt(FLAG_FIXED_NEWSTYLE).array());
+        all.writeBytes(option(OPT_EXPORT_NAME, "vol1".getBytes(StandardCharsets.UTF_8)));
+        all.writeBytes(request(0, CMD_WRITE, 7, 0, 3, new byte[] {1, 2, 3}));
+        all.writeBytes(request(0, CMD_READ, 8, 0, 3, null));
+        for (byte b : all.toByteArray()) {
+            feed(new byte[] {b});
+        }
+        ByteBuffer r = link.take();
+        assertEquals(disk.size(), r.getLong());
+        assertEquals(TFLAG_HAS_FLAGS | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_SEND_TRIM | TFLAG_SEND_WRITE_ZEROES, r.getShort());
+        r.position(r.position() + 124);
+        assertSimple(r, 7, 0);
+        assertSimple(r, 8, 0);
+        assertEquals(1, r.get());
+        assertEquals(2, r.get());
+        assertEquals(3, r.get());
+        assertFalse(r.hasRemaining());
+        assertFalse(link.closed);
+    }
+
+    @Test
+    void listInfoAndUnsupportedOptions() {
+        session.start();
+        link.take();
+        feed(ByteBuffer.allocate(4).putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES).array());
+        feed(option(OPT_LIST, new byte[0]));
+        ByteBuffer r = link.take();
+        List<String> names = new ArrayList<>();
+        OptReply o;
+        while ((o = optReply(r)).type() == REP_SERVER) {
+            ByteBuffer d = ByteBuffer.wrap(o.data());
+            byte[] n = new byte[d.getInt()];
+            d.get(n);
+            names.add(new String(n, StandardCharsets.UTF_8));
+        }
+        assertEquals(REP_ACK, o.type());
+        assertEquals(List.of("vol1", "ro"), names);
+
+        feed(option(OPT_INFO, goData("missing")));
+        assertEquals(REP_ERR_UNKNOWN, optReply(link.take()).type());
+        feed(option(8, new byte[0]));
+        OptReply unsup = optReply(link.take());
+        assertEquals(8, unsup.option());
+        assertEquals(REP_ERR_UNSUP, unsup.type());
+        feed(option(OPT_GO, new byte[] {0, 0, 0, 9, 'x'}));
+        assertEquals(REP_ERR_INVALID, optReply(link.take()).type());
+        feed(option(OPT_INFO, goData("vol1", INFO_NAME)));
+        r = link.take();
+        assertEquals(REP_INFO, optReply(r).type());
+        OptReply name = optReply(r);
+        assertEquals(INFO_NAME, ByteBuffer.wrap(name.data()).getShort());
+        assertEquals(REP_INFO, optReply(r).type());
+        assertEquals(REP_ACK, optReply(r).type());
+        feed(option(OPT_ABORT, new byte[0]));
+        assertEquals(REP_ACK, optReply(link.take()).type());
+        assertTrue(link.closed);
+    }
+
+    @Test
+    void errorsMapToErrno() {
+        go("vol1");
+        feed(request(0, CMD_READ, 1, disk.size() - 1, 2, null));
+        assertSimple(link.take(), 1, EINVAL);
+        feed(request(0, CMD_READ, 2, -1, 2, null));
+        assertSimple(link.take(), 2, EINVAL);
+        feed(request(0, CMD_READ, 3, 0, (32 << 20) + 1, null));
+        assertSimple(link.take(), 3, EINVAL);
+        disk.failReads = new ChecksumMismatchException(java.util.UUID.randomUUID(), 0);
+        feed(request(0, CMD_READ, 4, 0, 512, null));
+        ByteBuffer r = link.take();
+        assertSimple(r, 4, EIO);
+        assertFalse(r.hasRemaining(), "no data after an error");
+        disk.failReads = new IOException("disk gone");
+        feed(request(0, CMD_READ, 5, 0, 512, null));
+        assertSimple(link.take(), 5, EIO);
+        assertFalse(link.closed);
+    }
+
+    @Test
+    void writesToReadOnlyExportAreRefused() {
+        go("ro");
+        feed(request(0, CMD_WRITE, 1, 0, 2, new byte[] {1, 2}));
+        assertSimple(link.take(), 1, EPERM);
+        feed(request(0, CMD_TRIM, 2, 0, 2, null));
+        assertSimple(link.take(), 2, EPERM);
+        feed(request(0, CMD_READ, 3, 0, 2, null));
+        ByteBuffer r = link.take();
+        assertSimple(r, 3, 0);
+        assertEquals(2, r.remaining());
+    }
+
+    private void assertClosedAfter(byte[]... inputs) {
+        session.start();
+        for (byte[] in : inputs) {
+            feed(in);
+        }
+        assertTrue(link.closed, "connection closed");
+        link.take();
+        feed(new byte[] {1, 2, 3});
+        assertFalse(link.take().hasRemaining(), "nothing is sent after close");
+    }
+
+    private static byte[] flags() {
+        return ByteBuffer.allocate(4).putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES).array();
+    }
+
+    @Test
+    void unknownClientFlagsClose() {
+        assertClosedAfter(ByteBuffer.allocate(4).putInt(0x80).array());
+    }
+
+    @Test
+    void badOptionMagicCloses() {
+        assertClosedAfter(flags(), ByteBuffer.allocate(16).putLong(0x1234).putInt(OPT_GO).putInt(0).array());
+    }
+
+    @Test
+    void oversizedOptionClosesBeforeAllocating() {
+        assertClosedAfter(flags(), ByteBuffer.allocate(16).putLong(IHAVEOPT).putInt(OPT_GO).putInt(-1).array());
+    }
+
+    @Test
+    void unknownExportNameCloses() {
+        assertClosedAfter(flags(), option(OPT_EXPORT_NAME, "nope".getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void badRequestMagicCloses() {
+        go("vol1");
+        feed(ByteBuffer.allocate(28).putInt(0xdeadbeef).array());
+        assertTrue(link.closed);
+    }
+
+    @Test
+    void oversizedWriteCloses() {
+        go("vol1");
+        feed(request(0, CMD_WRITE, 1, 0, -1, null));
+        assertTrue(link.closed);
+        assertFalse(link.take().hasRemaining());
+    }
+
+    @Test
+    void unknownCommandCloses() {
+        go("vol1");
+        feed(request(0, 77, 1, 0, 0, null));
+        assertTrue(link.closed);
+    }
+
+    @Test
+    void randomGarbageNeverThrows() {
+        Random random = new Random(42);
+        for (int i = 0; i < 500; i++) {
+            FakeLink l = new FakeLink();
+            NbdSession s = new NbdSession(new NbdExports() {
+                @Override
+                public List<String> names() {
+                    return List.of("vol1");
+                }
+
+                @Override
+                public Optional<NbdExport> open(String name) {
+                    return Optional.of(disk);
+                }
+            }, l, "fuzz");
+            s.start();
+            s.feed(ByteBuffer.wrap(flags()));
+            if (i % 2 == 0) {
+                s.feed(ByteBuffer.wrap(option(OPT_EXPORT_NAME, new byte[] {'v'})));
+            }
+            byte[] junk = new byte[random.nextInt(200)];
+            random.nextBytes(junk);
+            s.feed(ByteBuffer.wrap(junk));
+        }
+    }
+
+    @Test
+    void tooManyRequestsInFlightPauseInputUntilRepliesGoOut() {
+        go("vol1");
+        link.deferred = true;
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        int n = NbdSession.MAX_IN_FLIGHT + 10;
+        for (int i = 0; i < n; i++) {
+            burst.writeBytes(request(0, CMD_READ, i, i, 1, null));
+        }
+        feed(burst.toByteArray());
+        assertTrue(link.inputPaused);
+        assertEquals(NbdSession.MAX_IN_FLIGHT, link.queued.size(), "parsing stops at the limit");
+        while (!link.queued.isEmpty()) {
+            link.queued.poll().run();
+        }
+        assertFalse(link.inputPaused);
+        ByteBuffer r = link.take();
+        for (int i = 0; i < n; i++) {
+            assertSimple(r, i, 0);
+            r.get();
+        }
+        assertFalse(r.hasRemaining());
+    }
+}
