@@ -6,6 +6,7 @@ import java.util.List;
 /**
  * A volume as the API shows it. {@code state} is healthy, degraded or faulted; {@code state_reason} says why when it
  * is not healthy. {@code replicas} lists the placed copies; {@code replica_count} is how many the volume wants.
+ * {@code clients} lists frontend sessions using it now (e.g. "nbd 127.0.0.1:53120").
  */
 public record VolumeInfo(
         String id,
@@ -23,5 +24,6 @@ public record VolumeInfo(
         @JsonProperty("allocated_bytes") long allocatedBytes,
         @JsonProperty("snapshot_count") int snapshotCount,
         List<ReplicaInfo> replicas,
-        List<MountInfo> mounts) {
+        List<MountInfo> mounts,
+        List<String> clients) {
 }

@@ -57,10 +57,11 @@ public class VolumeCommand {
         public void run() {
             List<VolumeInfo> volumes = ApiClients.api().listVolumes();
             Printer.print(System.out, out.format(), volumes, o -> {
-                Printer.Table t = new Printer.Table("NAME", "ID", "SIZE", "CLASS", "REPLICAS", "STATE", "TYPE", "ACCESS", "MOUNTS");
+                Printer.Table t = new Printer.Table("NAME", "ID", "SIZE", "CLASS", "REPLICAS", "STATE", "TYPE", "ACCESS", "MOUNTS", "CLIENTS");
                 for (VolumeInfo v : volumes) {
                     t.row(v.name(), v.id(), Sizes.format(v.sizeBytes()), v.storageClass(), v.replicaCount(), v.state(),
-                            v.volumeType().wire(), v.accessMode().shortName(), v.mounts().size());
+                            v.volumeType().wire(), v.accessMode().shortName(), v.mounts().size(),
+                            v.clients() == null ? 0 : v.clients().size());
                 }
                 t.print(o);
             });
@@ -116,6 +117,10 @@ public class VolumeCommand {
                 o.println("  " + r.node() + "  " + r.state() + (r.primary() ? "  primary" : "")
                         + (r.state().equals("rebuilding") ? "  " + r.progress() + "%" : ""));
             }
+        }
+        if (v.clients() != null && !v.clients().isEmpty()) {
+            o.println("Clients:");
+            v.clients().forEach(c -> o.println("  " + c));
         }
         if (!v.mounts().isEmpty()) {
             o.println("Mounts:");

@@ -22,4 +22,12 @@ interface NbdExport {
 
     /** The range reads as zeros afterwards. */
     void trim(long offset, long length) throws IOException;
+
+    /** A session starts serving this export to {@code client} (listed as using the volume until {@link #release()}). */
+    default void attach(String client) {
+    }
+
+    /** The session serving this export is over. */
+    default void release() {
+    }
 }

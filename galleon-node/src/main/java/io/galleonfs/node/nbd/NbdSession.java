@@ -106,6 +106,9 @@ final class NbdSession {
     void closed() {
         phase = Phase.CLOSED;
         pending.clear();
+        if (export != null) {
+            export.release();
+        }
     }
 
     private void consume(ByteBuffer in) {
@@ -275,6 +278,7 @@ final class NbdSession {
 
     private void enterTransmission(NbdExport e) {
         export = e;
+        e.attach(peer);
         LOG.debugf("nbd %s: serving export %s (%d bytes%s)", peer, e.name(), e.size(), e.readOnly() ? ", read-only" : "");
         expect(Phase.REQUEST_HEADER, header);
     }

@@ -1,5 +1,8 @@
 package io.galleonfs.node.nbd;
 
+import io.galleonfs.node.volume.VolumeClients;
+import java.util.concurrent.atomic.AtomicReference;
+
 import io.galleonfs.api.AccessMode;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
@@ -26,10 +29,31 @@ final class VolumeExports implements NbdExports {
     @Override
     public Optional<NbdExport> open(String name) {
         return runtime.volumes().find(name).flatMap(v -> runtime.engine().find(v.id())
-                .map(vol -> new VolumeExport(v.name(), vol, v.accessMode() == AccessMode.READ_ONLY_MANY)));
+                .map(vol -> new VolumeExport(v.name(), vol, v.accessMode() == AccessMode.READ_ONLY_MANY, runtime.volumes().clients())));
     }
 
-    private record VolumeExport(String name, Volume volume, boolean readOnly) implements NbdExport {
+    private record VolumeExport(String name, Volume volume, boolean readOnly, VolumeClients clients, AtomicReference<String> client)
+            implements NbdExport {
+
+        VolumeExport(String name, Volume volume, boolean readOnly, VolumeClients clients) {
+            this(name, volume, readOnly, clients, new AtomicReference<>());
+        }
+
+        @Override
+        public void attach(String peer) {
+            String user = "nbd " + peer;
+            client.set(user);
+            clients.add(volume.id(), user);
+        }
+
+        @Override
+        public void release() {
+            String user = client.getAndSet(null);
+            if (user != null) {
+                clients.remove(volume.id(), user);
+            }
+        }
+
         @Override
         public long size() {
             return volume.sizeBytes();

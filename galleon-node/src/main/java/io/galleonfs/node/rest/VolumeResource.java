@@ -66,6 +66,7 @@ public class VolumeResource {
         VolumeUsage usage = node.data().usage(v);
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
                 v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),
-                Instant.ofEpochMilli(v.createdAtMillis()).toString(), usage.allocatedBytes(), usage.snapshotCount(), replicas, mounts);
+                Instant.ofEpochMilli(v.createdAtMillis()).toString(), usage.allocatedBytes(), usage.snapshotCount(), replicas, mounts,
+                node.volumes().clients().of(v.id()));
     }
 }

@@ -37,6 +37,7 @@ public final class VolumeService {
     private final Supplier<UUID> ids;
     private final VolumeProvisioner provisioner;
     private final PlacementEngine placement = new PlacementEngine();
+    private final VolumeClients clients = new VolumeClients();
 
     public VolumeService(MetadataStore store, NodeContext node, Clock clock, Supplier<UUID> ids, VolumeProvisioner provisioner) {
         this.store = store;
@@ -45,6 +46,11 @@ public final class VolumeService {
         this.node = node;
         this.clock = clock;
         this.ids = ids;
+    }
+
+    /** Frontend clients (NBD connections) of each volume on this node. */
+    public VolumeClients clients() {
+        return clients;
     }
 
     public List<VolumeRecord> list() {
@@ -129,6 +135,11 @@ public final class VolumeService {
 
     public void delete(String ref, boolean force) {
         VolumeRecord v = get(ref);
+        List<String> using = clients.of(v.id());
+        if (!using.isEmpty() && !force) {
+            throw GalleonException.conflict("volume '" + v.name() + "' is in use by " + String.join(", ", using)
+                    + "; disconnect them first or use --force");
+        }
         if (!v.mounts().isEmpty() && !force) {
             throw GalleonException.conflict("volume '" + v.name() + "' is mounted at "
                     + String.join(", ", v.mounts().stream().map(m -> m.path()).toList()) + "; unmount it first or use --force");

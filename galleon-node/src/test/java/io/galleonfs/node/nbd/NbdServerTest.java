@@ -155,6 +155,22 @@ class NbdServerTest {
     }
 
     @Test
+    void connectedClientsAreListedAndProtectTheVolumeFromDelete() throws IOException {
+        String vol = newVolume("1M");
+        try (Client c = new Client(vol)) {
+            io.restassured.RestAssured.given().get("/api/v1/volumes/" + vol).then().statusCode(200)
+                    .body("clients[0]", org.hamcrest.Matchers.startsWith("nbd "));
+            io.restassured.RestAssured.given().delete("/api/v1/volumes/" + vol).then().statusCode(409)
+                    .body("detail", org.hamcrest.Matchers.containsString("in use by nbd"));
+            c.send(0, CMD_DISC, 1, 0, 0, null);
+            assertEquals(-1, c.in.read());
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                io.restassured.RestAssured.given().get("/api/v1/volumes/" + vol).then().extract().<java.util.List<?>>path("clients").isEmpty());
+        io.restassured.RestAssured.given().delete("/api/v1/volumes/" + vol).then().statusCode(204);
+    }
+
+    @Test
     void hostileInputClosesOnlyThatConnection() throws IOException {
         String vol = newVolume("1M");
         try (Socket s = new Socket(NBD.host(), NBD.port())) {
