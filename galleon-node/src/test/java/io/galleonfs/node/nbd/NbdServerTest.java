@@ -4,6 +4,7 @@ import static io.galleonfs.node.nbd.NbdWire.*;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.node.config.HostPort;
@@ -219,6 +220,42 @@ class NbdServerTest {
         String info = run("nbdinfo", URI + vol);
         assertTrue(info.contains("export-size: " + (16L << 20)), info);
         assertTrue(info.contains("can_flush: true") && info.contains("can_trim: true") && info.contains("can_multi_conn: false"), info);
+    }
+
+    @Test
+    void qemuImgConvertsToAndFromTheExport() throws Exception {
+        Assumptions.assumeTrue(installed("qemu-img"), "qemu-img is not installed (apt-get install qemu-utils); interop test skipped");
+        String vol = newVolume("8M");
+        Path dir = Files.createTempDirectory("galleon-nbd-qemu-");
+        try {
+            byte[] data = new byte[8 << 20];
+            new Random(88).nextBytes(data);
+            Path in = Files.write(dir.resolve("in.raw"), data);
+            Path out = dir.resolve("out.raw");
+            run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", in.toString(), URI + vol);
+            run("qemu-img", "convert", "-f", "raw", "-O", "raw", URI + vol, out.toString());
+            assertArrayEquals(data, Files.readAllBytes(out));
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    @Test
+    void fioVerifiesEveryBlockItWrote() throws Exception {
+        Assumptions.assumeTrue(installed("fio"), "fio is not installed (apt-get install fio); interop test skipped");
+        String vol = newVolume("8M");
+        String out = run("fio", "--name=galleon-nbd", "--ioengine=nbd", "--uri=" + URI + vol, "--rw=randwrite", "--bs=4k",
+                "--size=8M", "--iodepth=16", "--verify=crc32c", "--verify_fatal=1", "--do_verify=1", "--randrepeat=1");
+        assertTrue(out.contains("galleon-nbd"), out);
+        assertFalse(out.contains("verify: bad") || out.contains("crc32c: verify failed"), out);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     @Test
