@@ -1,14 +1,9 @@
 package io.galleonfs.bench;
 
-import io.galleonfs.engine.BlockEngine;
-import io.galleonfs.engine.EngineStats;
-import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,7 +15,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
@@ -42,36 +36,6 @@ import org.openjdk.jmh.infra.ThreadParams;
 public class DurableWriteBench {
     static final long SIZE = BenchSupport.GIB;
     static final long BLOCKS = SIZE / BenchSupport.BLOCK;
-
-    @State(Scope.Benchmark)
-    public static class EngineState {
-        Path dir;
-        BlockEngine engine;
-        Volume volume;
-
-        @Setup(Level.Trial)
-        public void setup() throws IOException {
-            dir = BenchSupport.newScratchDir("p2-engine");
-            engine = BenchSupport.openEngine(dir.resolve("engine"), null);
-            volume = engine.create(UUID.randomUUID(), SIZE, false);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws IOException {
-            try {
-                if (engine != null) {
-                    // Group-commit effectiveness over the whole trial (warmup included), on the fork's stdout.
-                    EngineStats stats = engine.stats();
-                    System.out.printf("%nengine: %d durable writes, %d fsyncs (%.1f durable writes per fsync)%n",
-                            stats.durableWrites(), stats.fsyncs(),
-                            stats.fsyncs() == 0 ? 0.0 : (double) stats.durableWrites() / stats.fsyncs());
-                    engine.close();
-                }
-            } finally {
-                BenchSupport.deleteTree(dir);
-            }
-        }
-    }
 
     /** Per thread: a 4 KiB direct buffer of random bytes and random aligned offsets inside the thread's slice. */
     @State(Scope.Thread)
@@ -99,7 +63,7 @@ public class DurableWriteBench {
     }
 
     @Benchmark
-    public void engineDurable(EngineState engine, Writer writer) throws IOException {
+    public void engineDurable(PlainEngineVolume engine, Writer writer) throws IOException {
         engine.volume.write(writer.nextOffset(), writer.data(), WriteConcern.DURABLE);
     }
 

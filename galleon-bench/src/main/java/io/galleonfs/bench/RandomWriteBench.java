@@ -1,13 +1,9 @@
 package io.galleonfs.bench;
 
-import io.galleonfs.engine.BlockEngine;
-import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -19,7 +15,6 @@ import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
@@ -40,31 +35,6 @@ import org.openjdk.jmh.infra.ThreadParams;
 public class RandomWriteBench {
     static final long SIZE = BenchSupport.GIB;
     static final long BLOCKS = SIZE / BenchSupport.BLOCK;
-
-    @State(Scope.Benchmark)
-    public static class EngineState {
-        Path dir;
-        BlockEngine engine;
-        Volume volume;
-
-        @Setup(Level.Trial)
-        public void setup() throws IOException {
-            dir = BenchSupport.newScratchDir("p1-engine");
-            engine = BenchSupport.openEngine(dir.resolve("engine"), null);
-            volume = engine.create(UUID.randomUUID(), SIZE, false);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws IOException {
-            try {
-                if (engine != null) {
-                    engine.close();
-                }
-            } finally {
-                BenchSupport.deleteTree(dir);
-            }
-        }
-    }
 
     /** Per thread: one 4 KiB direct buffer of random bytes and an offset generator. */
     @State(Scope.Thread)
@@ -88,7 +58,7 @@ public class RandomWriteBench {
     }
 
     @Benchmark
-    public void engineAcknowledged(EngineState engine, Writer writer) throws IOException {
+    public void engineAcknowledged(PlainEngineVolume engine, Writer writer) throws IOException {
         engine.volume.write(writer.nextOffset(), writer.data(), WriteConcern.ACKNOWLEDGED);
     }
 

@@ -414,24 +414,35 @@ final class VolumeImpl implements Volume {
         structure.readLock().lock();
         try {
             ensureOpen();
-            long pos = offset;
-            while (dst.hasRemaining()) {
-                long block = pos / blockSize;
-                int inBlock = (int) (pos - block * blockSize);
-                int n = Math.min(blockSize - inBlock, dst.remaining());
-                ByteBuffer out = dst.slice(dst.position(), n);
-                ReentrantLock lock = stripe(block);
-                lock.lock();
-                try {
-                    readLiveLocked(block, inBlock, out);
-                } finally {
-                    lock.unlock();
-                }
-                dst.position(dst.position() + n);
-                pos += n;
-            }
+            readPieces(offset, dst, this::readLiveLocked);
         } finally {
             structure.readLock().unlock();
+        }
+    }
+
+    /** Reads one piece of one block into {@code out}; called with the block's stripe lock held. */
+    @FunctionalInterface
+    private interface PieceReader {
+        void read(long block, int inBlock, ByteBuffer out) throws IOException;
+    }
+
+    /** Splits {@code dst} at block boundaries and reads each piece under its block's stripe lock. */
+    private void readPieces(long offset, ByteBuffer dst, PieceReader reader) throws IOException {
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            long block = pos / blockSize;
+            int inBlock = (int) (pos - block * blockSize);
+            int n = Math.min(blockSize - inBlock, dst.remaining());
+            ByteBuffer out = dst.slice(dst.position(), n);
+            ReentrantLock lock = stripe(block);
+            lock.lock();
+            try {
+                reader.read(block, inBlock, out);
+            } finally {
+                lock.unlock();
+            }
+            dst.position(dst.position() + n);
+            pos += n;
         }
     }
 
@@ -516,30 +527,17 @@ final class VolumeImpl implements Volume {
         try {
             ensureOpen();
             Layer snapshot = tree.requireSnapshot(name, id);
-            long pos = offset;
-            while (dst.hasRemaining()) {
-                long block = pos / blockSize;
-                int inBlock = (int) (pos - block * blockSize);
-                int n = Math.min(blockSize - inBlock, dst.remaining());
-                ByteBuffer out = dst.slice(dst.position(), n);
-                ReentrantLock lock = stripe(block);
-                lock.lock();
-                try {
-                    Layer holder = snapshot;
-                    while (holder != null && holder.delta.state(block) == LayerDelta.ABSENT) {
-                        holder = holder.parent;
-                    }
-                    if (holder == null) {
-                        Buffers.zero(out);
-                    } else {
-                        readStored(holder, block, inBlock, out);
-                    }
-                } finally {
-                    lock.unlock();
+            readPieces(offset, dst, (block, inBlock, out) -> {
+                Layer holder = snapshot;
+                while (holder != null && holder.delta.state(block) == LayerDelta.ABSENT) {
+                    holder = holder.parent;
                 }
-                dst.position(dst.position() + n);
-                pos += n;
-            }
+                if (holder == null) {
+                    Buffers.zero(out);
+                } else {
+                    readStored(holder, block, inBlock, out);
+                }
+            });
         } finally {
             structure.readLock().unlock();
         }
