@@ -4,7 +4,7 @@ import io.galleonfs.node.volume.VolumeClients;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.galleonfs.api.AccessMode;
-import io.galleonfs.engine.Volume;
+import io.galleonfs.node.volume.VolumeIo;
 import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
@@ -23,19 +23,20 @@ final class VolumeExports implements NbdExports {
 
     @Override
     public List<String> names() {
-        return runtime.volumes().list().stream().filter(v -> runtime.engine().find(v.id()).isPresent()).map(VolumeRecord::name).toList();
+        return runtime.volumes().list().stream().filter(v -> runtime.data().canServe(v)).map(VolumeRecord::name).toList();
     }
 
     @Override
     public Optional<NbdExport> open(String name) {
-        return runtime.volumes().find(name).flatMap(v -> runtime.engine().find(v.id())
-                .map(vol -> new VolumeExport(v.name(), vol, v.accessMode() == AccessMode.READ_ONLY_MANY, runtime.volumes().clients())));
+        return runtime.volumes().find(name).filter(v -> runtime.data().canServe(v))
+                .map(v -> new VolumeExport(v.name(), runtime.data().io(v), v.accessMode() == AccessMode.READ_ONLY_MANY,
+                        runtime.volumes().clients()));
     }
 
-    private record VolumeExport(String name, Volume volume, boolean readOnly, VolumeClients clients, AtomicReference<String> client)
+    private record VolumeExport(String name, VolumeIo volume, boolean readOnly, VolumeClients clients, AtomicReference<String> client)
             implements NbdExport {
 
-        VolumeExport(String name, Volume volume, boolean readOnly, VolumeClients clients) {
+        VolumeExport(String name, VolumeIo volume, boolean readOnly, VolumeClients clients) {
             this(name, volume, readOnly, clients, new AtomicReference<>());
         }
 

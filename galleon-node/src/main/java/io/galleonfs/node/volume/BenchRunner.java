@@ -3,7 +3,6 @@ package io.galleonfs.node.volume;
 import io.galleonfs.api.BenchRequest;
 import io.galleonfs.api.BenchResult;
 import io.galleonfs.api.Sizes;
-import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.meta.VolumeRecord;
 import java.io.IOException;
@@ -60,7 +59,7 @@ public final class BenchRunner {
         }
         WriteConcernPolicy.Requested requested = concerns.parse(r.writeConcern() == null ? "acknowledged" : r.writeConcern());
         WriteConcern concern = concerns.engineConcern(requested, v);
-        Volume vol = data.open(v);
+        VolumeIo vol = data.io(v);
         long ops = total / ioSize;
         long slots = v.sizeBytes() / ioSize;
         AtomicLong next = new AtomicLong();
@@ -89,7 +88,7 @@ public final class BenchRunner {
                 ops / seconds, ops * ioSize / seconds / 1e6, percentile(all, 0.50) / 1e3, percentile(all, 0.99) / 1e3);
     }
 
-    private static long[] worker(Volume vol, boolean write, boolean random, int ioSize, long ops, long slots, AtomicLong next,
+    private static long[] worker(VolumeIo vol, boolean write, boolean random, int ioSize, long ops, long slots, AtomicLong next,
                                  WriteConcern concern, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocate(ioSize);

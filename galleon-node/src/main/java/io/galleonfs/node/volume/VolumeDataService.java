@@ -54,6 +54,19 @@ public final class VolumeDataService {
                         + "; send its I/O there (forwarding between nodes comes with replication)"));
     }
 
+    /**
+     * Block I/O on a volume for frontends (NBD, FUSE, bench). Throws {@link GalleonException} (UNAVAILABLE) when this
+     * node cannot serve the volume.
+     */
+    public VolumeIo io(VolumeRecord v) {
+        return new LocalVolumeIo(v.name(), open(v));
+    }
+
+    /** Whether this node can serve I/O of the volume now. */
+    public boolean canServe(VolumeRecord v) {
+        return engine.find(v.id()).isPresent();
+    }
+
     public VolumeUsage usage(VolumeRecord v) {
         return engine.find(v.id()).map(Volume::usage).orElse(new VolumeUsage(v.sizeBytes(), 0, 0, 0));
     }

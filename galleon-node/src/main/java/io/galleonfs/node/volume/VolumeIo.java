@@ -1,0 +1,39 @@
+package io.galleonfs.node.volume;
+
+import io.galleonfs.engine.WriteConcern;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.UUID;
+
+/**
+ * Block I/O on one volume from whichever node the client reached. Every frontend (REST, gRPC, NBD, FUSE, bench) goes
+ * through this seam, never through the engine directly, so that writes are ordered by the volume's primary and shipped
+ * to its replicas. Calls may block: never call them on an event loop.
+ */
+public interface VolumeIo {
+    UUID id();
+
+    String name();
+
+    long sizeBytes();
+
+    int blockSize();
+
+    /** Fills {@code dst.remaining()} bytes from {@code offset}. */
+    void read(long offset, ByteBuffer dst) throws IOException;
+
+    /**
+     * Writes {@code src.remaining()} bytes at {@code offset}. {@link WriteConcern#ACKNOWLEDGED} returns once readers see
+     * the data; {@link WriteConcern#DURABLE} once it is durable as the volume's write concern demands (on the replicas too).
+     */
+    void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException;
+
+    /** Makes every write acknowledged before the call durable as the volume's write concern demands. */
+    void flush() throws IOException;
+
+    /** Whole blocks inside the range read as zeros afterwards and their space is freed. */
+    void trim(long offset, long length) throws IOException;
+
+    /** Reads from a snapshot of the volume. */
+    void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException;
+}
