@@ -68,4 +68,10 @@ public interface Volume {
     VerifyReport verify() throws IOException;
 
     VolumeUsage usage();
+
+    /**
+     * Blocks that may hold data in the live view: a superset (a block written with zeros stays in it), so that copying
+     * a volume (replica rebuild) moves allocated blocks only.
+     */
+    org.roaringbitmap.RoaringBitmap allocatedBlocks() throws IOException;
 }

@@ -660,6 +660,11 @@ final class VolumeImpl implements Volume {
         return inspector.usage();
     }
 
+    @Override
+    public org.roaringbitmap.RoaringBitmap allocatedBlocks() throws IOException {
+        return inspector.candidateBlocks(null);
+    }
+
     /** Heap held by this volume's block metadata; see {@link VolumeInspector#estimatedHeapBytes()}. */
     long estimatedHeapBytes() {
         return inspector.estimatedHeapBytes();
