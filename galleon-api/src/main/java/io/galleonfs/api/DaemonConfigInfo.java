@@ -4,7 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 import java.util.Map;
 
-/** The effective configuration of a node (defaults, then the TOML file, then flags), for {@code daemon config}. */
+/**
+ * The effective configuration of a node (defaults, then the TOML file, then flags), for {@code daemon config}.
+ * {@code nbd_address} is null when the node serves no NBD.
+ */
 public record DaemonConfigInfo(
         @JsonProperty("storage_path") String storagePath,
         @JsonProperty("block_size") int blockSize,
@@ -22,5 +25,6 @@ public record DaemonConfigInfo(
         @JsonProperty("journal_size_bytes") long journalSizeBytes,
         @JsonProperty("checkpoint_interval_seconds") long checkpointIntervalSeconds,
         @JsonProperty("health_check_interval_seconds") long healthCheckIntervalSeconds,
-        @JsonProperty("encryption_at_rest") boolean encryptionAtRest) {
+        @JsonProperty("encryption_at_rest") boolean encryptionAtRest,
+        @JsonProperty("nbd_address") String nbdAddress) {
 }

@@ -83,8 +83,40 @@ public interface GalleonApi {
     VerifyResult verifyVolume(@PathParam("ref") String ref);
 
     @POST
+    @Path("/volumes/{ref}/scrub")
+    ScrubResult scrubVolume(@PathParam("ref") String ref);
+
+    @POST
     @Path("/volumes/{ref}/bench")
     BenchResult bench(@PathParam("ref") String ref, BenchRequest request);
+
+    /** Mounts the volume on the answering node (FUSE; a real file system in file-system mode). */
+    @POST
+    @Path("/volumes/{ref}/mounts")
+    MountInfo mountVolume(@PathParam("ref") String ref, MountRequest request);
+
+    @GET
+    @Path("/volumes/{ref}/mounts")
+    List<MountInfo> listVolumeMounts(@PathParam("ref") String ref);
+
+    @DELETE
+    @Path("/volumes/{ref}/mounts/{id}")
+    void unmount(@PathParam("ref") String ref, @PathParam("id") String mountId, @QueryParam("force") boolean force);
+
+    /** Unmounts the volume's mounts on the answering node, or only the one at {@code path}; returns what was unmounted. */
+    @DELETE
+    @Path("/volumes/{ref}/mounts")
+    List<MountInfo> unmountVolume(@PathParam("ref") String ref, @QueryParam("path") String path, @QueryParam("force") boolean force);
+
+    /** Every mount in the cluster. */
+    @GET
+    @Path("/mounts")
+    List<MountInfo> listMounts();
+
+    /** Unmounts whichever volume is mounted at {@code path} on the answering node. */
+    @DELETE
+    @Path("/mounts")
+    MountInfo unmountPath(@QueryParam("path") String path, @QueryParam("force") boolean force);
 
     @GET
     @Path("/storage-classes")

@@ -68,7 +68,8 @@ public class DaemonCommand {
                     "journal_size", Sizes.format(c.journalSizeBytes()),
                     "checkpoint_interval", c.checkpointIntervalSeconds() + "s",
                     "health_check_interval", c.healthCheckIntervalSeconds() + "s",
-                    "encryption_at_rest", c.encryptionAtRest()));
+                    "encryption_at_rest", c.encryptionAtRest(),
+                    "nbd_address", c.nbdAddress() == null ? "None" : c.nbdAddress()));
         }
     }
 

@@ -14,9 +14,10 @@ import picocli.CommandLine.Parameters;
 /** {@code galleonfs volume <command>}. */
 @Command(name = "volume", description = "Manage volumes", mixinStandardHelpOptions = true,
         subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Get.class,
-            VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class,
+            VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class, ExportNbdCommand.class,
             SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
-            VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Trim.class})
+            VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Scrub.class, VolumeDataCommands.Trim.class,
+            MountCommands.Mount.class, MountCommands.Unmount.class, MountCommands.ListMounts.class})
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)
@@ -125,7 +126,8 @@ public class VolumeCommand {
         if (!v.mounts().isEmpty()) {
             o.println("Mounts:");
             for (MountInfo m : v.mounts()) {
-                o.println("  " + m.path() + "  " + String.join(",", m.options()));
+                o.println("  " + m.path() + "  " + String.join(",", m.options()) + "  node " + m.node()
+                        + (m.state() == null ? "" : "  " + m.state()));
             }
         }
     }

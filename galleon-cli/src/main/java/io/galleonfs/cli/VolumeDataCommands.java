@@ -20,7 +20,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Volume data commands: import, export, restore, clone, expand, verify. */
+/** Volume data commands: import, export, restore, clone, expand, verify, scrub, trim. */
 final class VolumeDataCommands {
     /** Transfers go in chunks of this size, below the daemon's 8 MiB per-request limit. */
     static final int CHUNK = 4 << 20;
@@ -172,6 +172,22 @@ final class VolumeDataCommands {
             if (!r.healthy()) {
                 throw new ErrorHandler.CliException("volume " + r.volume() + " has " + r.badBlocks().size() + " corrupted block(s)");
             }
+        }
+    }
+
+    @Command(name = "scrub", description = "Compare a replicated volume's copies block by block and repair divergent blocks",
+            mixinStandardHelpOptions = true)
+    static class Scrub implements Runnable {
+        @Parameters(paramLabel = "VOL")
+        String volume;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            io.galleonfs.api.ScrubResult r = ApiClients.api().scrubVolume(volume);
+            Printer.print(System.out, out.format(), r, o -> o.println("Scrubbed " + r.blocksChecked() + " block(s) of " + r.volume()
+                    + ": " + (r.blocksRepaired() == 0 ? "all copies agree" : r.blocksRepaired() + " repaired")));
         }
     }
 

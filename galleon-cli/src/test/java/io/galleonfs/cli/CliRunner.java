@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the packaged CLI as a real process, as a user would. */
 final class CliRunner {
-    static final Path CLI_JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+    /** {@code -Dgalleon.it.cli-jar} points the tests at another build of the CLI. */
+    static final Path CLI_JAR = Path.of(System.getProperty("galleon.it.cli-jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
 
     private final String daemonAddress;
 

@@ -16,7 +16,9 @@ import java.util.List;
 
 /** A real GalleonFS daemon process started from the packaged node jar, for end-to-end tests. */
 final class NodeProcess implements AutoCloseable {
-    static final Path NODE_JAR = Path.of("../galleon-node/target/quarkus-app/quarkus-run.jar").toAbsolutePath().normalize();
+    /** {@code -Dgalleon.it.node-jar} points the tests at another build of the node (e.g. one packaged elsewhere). */
+    static final Path NODE_JAR = Path.of(System.getProperty("galleon.it.node-jar", "../galleon-node/target/quarkus-app/quarkus-run.jar"))
+            .toAbsolutePath().normalize();
 
     final Path storage;
     final Path log;

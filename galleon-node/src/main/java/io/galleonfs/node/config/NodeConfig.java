@@ -205,7 +205,7 @@ public record NodeConfig(
                 peerAddresses.stream().map(HostPort::toString).toList(), replicationStrategy.wire(), persistenceLevel.wire(),
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
-                encryptionAtRest);
+                encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null));
     }
 
     private static boolean isWildcard(String host) {

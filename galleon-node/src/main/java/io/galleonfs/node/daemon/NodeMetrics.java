@@ -33,6 +33,18 @@ public class NodeMetrics {
         gauge("galleon_cluster_majority_reachable", "1 when a majority of Raft members is in this node's view",
                 n -> n.cluster().majorityReachable() ? 1 : 0);
         gauge("galleon_volumes", "Volumes in cluster metadata", n -> n.metadata().state().volumes().size());
+        replicationGauge("galleon_replication_repaired_blocks_total", "Blocks rewritten from a healthy copy (checksum failure or scrub)",
+                m -> m.repairedBlocks.sum());
+        replicationGauge("galleon_replication_resync_bytes_total", "Bytes sent to catch stale replicas up by delta resync",
+                m -> m.resyncBytes.sum());
+        replicationGauge("galleon_replication_rebuild_bytes_total", "Bytes of allocated blocks copied by full rebuilds",
+                m -> m.rebuildBytes.sum());
+        replicationGauge("galleon_replication_failovers_total", "Primaries replaced by this node while it was the Raft leader",
+                m -> m.failovers.sum());
+        replicationGauge("galleon_replication_stale_marks_total", "Replicas marked stale after failing to answer",
+                m -> m.staleMarks.sum());
+        replicationGauge("galleon_replication_lag_operations", "Replica operations shipped but not yet acknowledged (asynchronous strategy)",
+                m -> m.lagOps.get());
         engineGauge("galleon_engine_bytes_on_disk", "Bytes allocated by the engine's files", EngineStats::bytesOnDisk);
         engineGauge("galleon_engine_journal_bytes", "Size of the current journal generation", EngineStats::journalBytes);
         engineGauge("galleon_engine_durable_writes_total", "Durable writes since start", EngineStats::durableWrites);
@@ -41,6 +53,10 @@ public class NodeMetrics {
 
     private void gauge(String name, String help, ToDoubleFunction<NodeRuntime> f) {
         Gauge.builder(name, node, f).description(help).register(registry);
+    }
+
+    private void replicationGauge(String name, String help, ToDoubleFunction<io.galleonfs.node.replication.ReplicationMetrics> f) {
+        Gauge.builder(name, node, n -> f.applyAsDouble(n.replication().metrics())).description(help).register(registry);
     }
 
     private void engineGauge(String name, String help, ToDoubleFunction<EngineStats> f) {

@@ -15,6 +15,7 @@ import io.galleonfs.node.meta.NodeRecord;
 import io.galleonfs.node.meta.StorageClassRecord;
 import io.galleonfs.node.placement.NodeInfo;
 import io.galleonfs.node.placement.NodeState;
+import io.galleonfs.node.replication.ReplicationService;
 import io.galleonfs.node.volume.BenchRunner;
 import io.galleonfs.node.volume.EngineProvisioner;
 import io.galleonfs.node.volume.NodeContext;
@@ -53,6 +54,9 @@ public class NodeRuntime {
     @Inject
     Config mpConfig;
 
+    @Inject
+    io.vertx.core.Vertx vertx;
+
     private NodeConfig config;
     private String nodeId;
     private RaftMetadataStore metadata;
@@ -63,6 +67,7 @@ public class NodeRuntime {
     private VolumeDataService data;
     private BenchRunner bench;
     private VolumeStorageWatcher watcher;
+    private ReplicationService replication;
     private Instant startedAt;
     private volatile boolean ready;
 
@@ -91,7 +96,10 @@ public class NodeRuntime {
         metadata.addListener(watcher::onChange);
         WriteConcernPolicy concerns = new WriteConcernPolicy(config.persistenceLevel());
         volumes = new VolumeService(metadata, context, Clock.systemUTC(), UUID::randomUUID, new EngineProvisioner(engine));
-        data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID);
+        replication = new ReplicationService(vertx, clusterView(), engine, config.storagePath().resolve("replication"),
+                ReplicationService.Settings.defaults().withMinCopies(config.minReplicas())
+                        .withAsynchronous(config.replicationStrategy() == io.galleonfs.node.config.ReplicationStrategy.ASYNCHRONOUS));
+        data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
         storageClasses = new StorageClassService(metadata);
         if (metadataCaughtUp()) {
@@ -99,6 +107,8 @@ public class NodeRuntime {
         } else {
             LOG.warn("metadata is not caught up with the cluster yet: orphaned volume data is not cleaned up at this start");
         }
+        replication.start(ReplicationService.dataAddressFor(config.bindAddress()));
+        metadata.addListener(replication::onMetadata);
         startedAt = Instant.now();
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
@@ -127,6 +137,37 @@ public class NodeRuntime {
         FileStore store = Files.getFileStore(config.storagePath());
         submitQuietly(new MetaCommand.RegisterNode(new NodeRecord(nodeId, config.bindAddress().toString(),
                 config.ipcAddress().toString(), config.zone(), config.labels(), store.getTotalSpace(), System.currentTimeMillis())));
+    }
+
+    private io.galleonfs.node.replication.ClusterView clusterView() {
+        return new io.galleonfs.node.replication.ClusterView() {
+            @Override
+            public String nodeId() {
+                return nodeId;
+            }
+
+            @Override
+            public io.galleonfs.node.meta.MetadataState state() {
+                return metadata.state();
+            }
+
+            @Override
+            public io.galleonfs.node.meta.MetaResult submit(MetaCommand command) throws IOException {
+                return metadata.submit(command);
+            }
+
+            @Override
+            public boolean isLeader() {
+                return cluster.isLeader();
+            }
+
+            @Override
+            public Map<String, String> memberStates() {
+                Map<String, String> m = new LinkedHashMap<>();
+                cluster.members().forEach(v -> m.put(v.id(), v.state()));
+                return m;
+            }
+        };
     }
 
     private void submitQuietly(MetaCommand command) {
@@ -233,6 +274,9 @@ public class NodeRuntime {
         if (volumes != null && cluster != null && cluster.leaderId() != null) {
             new StartupReconciler(metadata, engine, volumes, nodeId).removeEphemeralVolumes("the daemon is stopping");
         }
+        if (replication != null) {
+            replication.close();
+        }
         if (cluster != null) {
             cluster.close();
         }
@@ -278,6 +322,10 @@ public class NodeRuntime {
 
     public VolumeDataService data() {
         return data;
+    }
+
+    public ReplicationService replication() {
+        return replication;
     }
 
     public BenchRunner bench() {

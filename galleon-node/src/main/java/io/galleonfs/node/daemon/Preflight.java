@@ -25,6 +25,8 @@ public final class Preflight {
         requireFreePort("ipc address", cfg.ipcAddress());
         requireFreePort("bind address", cfg.bindAddress());
         cfg.nbdAddress().ifPresent(a -> requireFreePort("nbd address", a));
+        requireFreePort("data-plane address (bind port + " + io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET + ")",
+                io.galleonfs.node.replication.ReplicationService.dataAddressFor(cfg.bindAddress()));
     }
 
     static void requireWritableDirectory(String what, Path dir) {

@@ -12,8 +12,8 @@ import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
- * Keeps this node's engine in step with replicated metadata for volumes whose primary is this node but whose
- * create or delete was accepted by another node: storage is created when such a volume appears and removed when it
+ * Keeps this node's engine in step with replicated metadata for volumes with a copy on this node whose create or
+ * delete was accepted by another node (or whose copy moved here or away): storage is created when such a volume appears and removed when it
  * disappears. Only transitions seen between two states count, so a local create in progress (storage made, metadata
  * not yet committed) is never mistaken for an orphan.
  */
@@ -36,7 +36,7 @@ final class VolumeStorageWatcher {
     }
 
     private boolean mine(VolumeRecord v) {
-        return nodeId.equals(v.node());
+        return v.replicaNodes().contains(nodeId);
     }
 
     /** Called on the Raft apply thread: hands the work to a single ordered worker. */

@@ -18,6 +18,11 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.InitCluster.class, name = "init_cluster"),
     @JsonSubTypes.Type(value = MetaCommand.RegisterNode.class, name = "register_node"),
     @JsonSubTypes.Type(value = MetaCommand.RemoveNode.class, name = "remove_node"),
+    @JsonSubTypes.Type(value = MetaCommand.AddMount.class, name = "add_mount"),
+    @JsonSubTypes.Type(value = MetaCommand.RemoveMount.class, name = "remove_mount"),
+    @JsonSubTypes.Type(value = MetaCommand.SetReplicaState.class, name = "set_replica_state"),
+    @JsonSubTypes.Type(value = MetaCommand.PromotePrimary.class, name = "promote_primary"),
+    @JsonSubTypes.Type(value = MetaCommand.MoveReplica.class, name = "move_replica"),
 })
 public sealed interface MetaCommand {
 
@@ -42,6 +47,29 @@ public sealed interface MetaCommand {
 
     /** Adds or updates a member's static facts (addresses, zone, labels, capacity). */
     record RegisterNode(NodeRecord node) implements MetaCommand {
+    }
+
+    /**
+     * The primary of epoch {@code epoch} reports a copy's state. Refused when the epoch is not the volume's current one,
+     * so a deposed primary cannot change replica states.
+     */
+    record SetReplicaState(UUID volumeId, long epoch, String nodeId, ReplicaRecord state) implements MetaCommand {
+    }
+
+    /** Makes a healthy replica the primary with epoch {@code expectedEpoch + 1}; refused if the epoch moved meanwhile. */
+    record PromotePrimary(UUID volumeId, long expectedEpoch, String newPrimary) implements MetaCommand {
+    }
+
+    /** Re-places the copy on {@code fromNode} onto {@code toNode} (which is then rebuilt). */
+    record MoveReplica(UUID volumeId, long expectedEpoch, String fromNode, String toNode) implements MetaCommand {
+    }
+
+    /** Records a mount of a volume on a node; refused when the volume's access mode does not allow it (see MountRules). */
+    record AddMount(UUID volumeId, MountRecord mount) implements MetaCommand {
+    }
+
+    /** Forgets a mount; the node that holds it unmounts it if it is still mounted there. */
+    record RemoveMount(UUID volumeId, String mountId) implements MetaCommand {
     }
 
     /** Forgets a member that left the cluster. */

@@ -90,6 +90,11 @@ public final class MetadataState {
             }
             case MetaCommand.RemoveNode r -> nodes.remove(r.nodeId()) == null
                     ? rejected(MetaResult.Reason.NOT_FOUND, "node " + r.nodeId() + " is not a member") : null;
+            case MetaCommand.AddMount a -> changeMounts(a.volumeId(), v -> MountRules.add(volumes.values(), v, a.mount()));
+            case MetaCommand.RemoveMount r -> changeMounts(r.volumeId(), v -> MountRules.remove(v, r.mountId()));
+            case MetaCommand.SetReplicaState r -> ReplicaTransitions.setState(volumes, r);
+            case MetaCommand.PromotePrimary p -> ReplicaTransitions.promote(volumes, p);
+            case MetaCommand.MoveReplica m -> ReplicaTransitions.move(volumes, m);
         };
         if (result != null) {
             return result;
@@ -132,6 +137,21 @@ public final class MetadataState {
         }
         volumes.put(v.id(), v.withSize(r.newSizeBytes()));
         return null;
+    }
+
+    /** Applies a mount change decided by {@link MountRules}: a new record, or a rejection that changes nothing. */
+    private MetaResult changeMounts(UUID volumeId, java.util.function.Function<VolumeRecord, MountRules.Outcome> change) {
+        VolumeRecord v = volumes.get(volumeId);
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + volumeId + " not found");
+        }
+        return switch (change.apply(v)) {
+            case MountRules.Outcome.Changed c -> {
+                volumes.put(volumeId, c.volume());
+                yield null;
+            }
+            case MountRules.Outcome.Refused r -> rejected(r.reason(), r.detail());
+        };
     }
 
     private MetaResult createClass(StorageClassRecord c) {

@@ -1,13 +1,18 @@
 package io.galleonfs.node.nbd;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -16,6 +21,11 @@ import org.jboss.logging.Logger;
 /**
  * Binds one {@link NbdSession} to a Vert.x socket. Storage calls run on a single virtual thread per connection, so they
  * execute (and their replies are sent) in request order while the event loop only parses and writes.
+ * <p>
+ * Completed calls are handed back to the event loop in batches: the worker queues each completion and wakes the event
+ * loop only when no drain is pending, and every reply sent during one drain leaves in one socket write. At queue depth
+ * 32 this replaces a {@code write(2)} and an event-loop wake-up per 16-byte write reply (the top cost of 4 KiB random
+ * writes in a JFR profile) with one per batch.
  */
 final class NbdConnection implements NbdSession.Link {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
@@ -25,6 +35,11 @@ final class NbdConnection implements NbdSession.Link {
     private final Context context;
     private final ExecutorService worker;
     private final NbdSession session;
+    private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Replies sent while draining completions; written together at the end of the drain. Event loop only. */
+    private final List<ByteBuf> outgoing = new ArrayList<>();
+    private boolean draining;
     private boolean sessionPaused;
     private boolean drainPaused;
 
@@ -50,9 +65,17 @@ final class NbdConnection implements NbdSession.Link {
     }
 
     @Override
-    @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): wraps a read reply of up to 32 MiB instead of copying it
     public void send(byte[] bytes) {
-        socket.write(Buffer.buffer(Unpooled.wrappedBuffer(bytes)));
+        if (draining) {
+            outgoing.add(Unpooled.wrappedBuffer(bytes));
+            return;
+        }
+        write(Unpooled.wrappedBuffer(bytes));
+    }
+
+    @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): wraps replies (a read reply has up to 32 MiB) instead of copying them
+    private void write(ByteBuf bytes) {
+        socket.write(Buffer.buffer(bytes));
         // A client that does not read its replies must not make the node buffer them without bound.
         if (!drainPaused && socket.writeQueueFull()) {
             drainPaused = true;
@@ -67,8 +90,19 @@ final class NbdConnection implements NbdSession.Link {
         }
     }
 
+    /** Writes the replies gathered during a drain as one buffer (one gathering write on the socket). */
+    private void flushOutgoing() {
+        if (outgoing.isEmpty()) {
+            return;
+        }
+        ByteBuf all = outgoing.size() == 1 ? outgoing.get(0) : Unpooled.wrappedBuffer(outgoing.toArray(ByteBuf[]::new));
+        outgoing.clear();
+        write(all);
+    }
+
     @Override
     public void close() {
+        flushOutgoing(); // replies queued before the close still go out first
         socket.close();
     }
 
@@ -95,13 +129,37 @@ final class NbdConnection implements NbdSession.Link {
                     reply = work.get();
                 } catch (RuntimeException e) {
                     LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
-                    context.runOnContext(v -> close());
+                    complete(this::close);
                     return;
                 }
-                context.runOnContext(v -> done.accept(reply));
+                complete(() -> done.accept(reply));
             });
         } catch (RejectedExecutionException e) {
             // The connection is already closed; nobody is waiting for this reply.
+        }
+    }
+
+    /** Called on the worker: queues a completion and wakes the event loop unless a drain is already pending. */
+    private void complete(Runnable completion) {
+        completions.add(completion);
+        if (drainScheduled.compareAndSet(false, true)) {
+            context.runOnContext(v -> drain());
+        }
+    }
+
+    /** On the event loop: runs every queued completion in order, then writes their replies together. */
+    private void drain() {
+        // Cleared first: a completion queued from now on schedules another drain instead of being missed.
+        drainScheduled.set(false);
+        draining = true;
+        try {
+            Runnable next;
+            while ((next = completions.poll()) != null) {
+                next.run();
+            }
+        } finally {
+            draining = false;
+            flushOutgoing();
         }
     }
 }

@@ -9,15 +9,18 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
  * The NBD protocol state of one connection: handshake, option haggling and transmission. Everything here runs on the
- * connection's event loop; storage calls are handed to {@link Link#execute} and their replies come back in request order.
+ * connection's event loop; storage calls and export lookups are handed to {@link Link#execute} and their replies come
+ * back in request order.
  * Input is parsed incrementally into buffers whose size is checked against the limits before they are allocated, and
  * any protocol violation closes the connection with one log line.
  */
@@ -43,6 +46,11 @@ final class NbdSession {
     }
 
     private enum Phase { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, REQUEST_HEADER, REQUEST_PAYLOAD, DISCONNECTING, CLOSED }
+
+    /** The rest of the handshake once an export lookup is done; runs on the event loop. */
+    private interface Step<T> {
+        void accept(T value) throws ProtocolException;
+    }
 
     /** A broken rule of the protocol: the connection ends, the node does not care further. */
     private static final class ProtocolException extends Exception {
@@ -194,12 +202,14 @@ final class NbdSession {
         switch (opt) {
             case OPT_EXPORT_NAME -> {
                 String name = new String(data, StandardCharsets.UTF_8);
-                NbdExport e = exports.open(name).orElseThrow(() -> new ProtocolException(
-                        "export '" + name + "' is not a volume stored on this node (NBD_OPT_EXPORT_NAME cannot report errors)"));
-                ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : 124));
-                reply.putLong(e.size()).putShort((short) transmissionFlags(e));
-                link.send(reply.array());
-                enterTransmission(e);
+                offload(() -> exports.open(name), found -> {
+                    NbdExport e = found.orElseThrow(() -> new ProtocolException("export '" + name
+                            + "' is not a volume (or volume@snapshot) stored on this node (NBD_OPT_EXPORT_NAME cannot report errors)"));
+                    ByteBuffer reply = ByteBuffer.allocate(10 + (noZeroes ? 0 : 124));
+                    reply.putLong(e.size()).putShort((short) transmissionFlags(e));
+                    link.send(reply.array());
+                    enterTransmission(e);
+                });
             }
             case OPT_ABORT -> {
                 optionReply(opt, REP_ACK, NONE);
@@ -210,14 +220,17 @@ final class NbdSession {
             case OPT_LIST -> {
                 if (data.length != 0) {
                     optionError(opt, REP_ERR_INVALID, "NBD_OPT_LIST takes no data");
+                    expect(Phase.OPTION_HEADER, new byte[16]);
                 } else {
-                    for (String name : exports.names()) {
-                        byte[] n = name.getBytes(StandardCharsets.UTF_8);
-                        optionReply(opt, REP_SERVER, ByteBuffer.allocate(4 + n.length).putInt(n.length).put(n).array());
-                    }
-                    optionReply(opt, REP_ACK, NONE);
+                    offload(exports::names, (List<String> names) -> {
+                        for (String name : names) {
+                            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+                            optionReply(opt, REP_SERVER, ByteBuffer.allocate(4 + n.length).putInt(n.length).put(n).array());
+                        }
+                        optionReply(opt, REP_ACK, NONE);
+                        expect(Phase.OPTION_HEADER, new byte[16]);
+                    });
                 }
-                expect(Phase.OPTION_HEADER, new byte[16]);
             }
             case OPT_INFO, OPT_GO -> handleInfo(opt, ByteBuffer.wrap(data));
             default -> {
@@ -227,7 +240,7 @@ final class NbdSession {
         }
     }
 
-    private void handleInfo(int opt, ByteBuffer d) {
+    private void handleInfo(int opt, ByteBuffer d) throws ProtocolException {
         int nameLength = d.remaining() >= 4 ? d.getInt() : -1;
         if (nameLength < 0 || nameLength > d.remaining() - 2) {
             optionError(opt, REP_ERR_INVALID, "malformed NBD_OPT_INFO/GO data");
@@ -247,9 +260,12 @@ final class NbdSession {
         for (int i = 0; i < count; i++) {
             requested.add(Short.toUnsignedInt(d.getShort()));
         }
-        Optional<NbdExport> found = exports.open(name);
+        offload(() -> exports.open(name), found -> answerInfo(opt, name, requested, found));
+    }
+
+    private void answerInfo(int opt, String name, Set<Integer> requested, Optional<NbdExport> found) {
         if (found.isEmpty()) {
-            optionError(opt, REP_ERR_UNKNOWN, "export '" + name + "' is not a volume stored on this node");
+            optionError(opt, REP_ERR_UNKNOWN, "export '" + name + "' is not a volume (or volume@snapshot) stored on this node");
             expect(Phase.OPTION_HEADER, new byte[16]);
             return;
         }
@@ -268,6 +284,57 @@ final class NbdSession {
             enterTransmission(e);
         } else {
             expect(Phase.OPTION_HEADER, new byte[16]);
+        }
+    }
+
+    /**
+     * Runs {@code lookup} (it may read the engine's metadata and wait for a lock) off the event loop, then {@code next} on
+     * the event loop. Input is not parsed in between, so pipelined options and requests keep their order.
+     */
+    private <T> void offload(Supplier<T> lookup, Step<T> next) throws ProtocolException {
+        AtomicReference<T> result = new AtomicReference<>();
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        boolean[] submitted = {false};
+        boolean[] doneInline = {false};
+        link.execute(() -> {
+            try {
+                result.set(lookup.get());
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+            return NONE;
+        }, ignored -> {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (!submitted[0]) {
+                doneInline[0] = true; // the executor ran it at once: continue below, still inside consume()
+                return;
+            }
+            try {
+                if (failure.get() != null) {
+                    throw failure.get();
+                }
+                next.accept(result.get());
+            } catch (ProtocolException e) {
+                fail(e.getMessage());
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "nbd %s: closing the connection after an internal error", peer);
+                fail(null);
+                return;
+            }
+            resumeParsing();
+        });
+        submitted[0] = true;
+        if (doneInline[0]) {
+            if (failure.get() != null) {
+                throw failure.get();
+            }
+            next.accept(result.get());
+        } else if (phase != Phase.CLOSED) {
+            paused = true;
+            link.pauseInput();
         }
     }
 
@@ -340,9 +407,14 @@ final class NbdSession {
         if (!paused || inFlight > MAX_IN_FLIGHT / 2 || inFlightBytes > MAX_IN_FLIGHT_BYTES / 2) {
             return;
         }
+        resumeParsing();
+    }
+
+    /** Parses what arrived while paused, then lets the socket deliver again unless parsing paused once more. */
+    private void resumeParsing() {
         paused = false;
         consume(ByteBuffer.allocate(0));
-        while (!paused && !pending.isEmpty() && phase != Phase.CLOSED) {
+        while (!paused && !pending.isEmpty() && phase != Phase.CLOSED && phase != Phase.DISCONNECTING) {
             ByteBuffer next = pending.peek();
             consume(next);
             if (!next.hasRemaining()) {

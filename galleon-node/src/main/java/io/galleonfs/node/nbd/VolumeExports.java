@@ -1,20 +1,31 @@
 package io.galleonfs.node.nbd;
 
-import io.galleonfs.node.volume.VolumeClients;
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.galleonfs.api.AccessMode;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.engine.SnapshotInfo;
 import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.volume.GalleonException;
+import io.galleonfs.node.volume.VolumeClients;
+import io.galleonfs.node.volume.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
 
-/** Exports the volumes whose data is on this node's engine, by name or UUID; other volumes are not visible here. */
+/**
+ * Exports the volumes whose data this node serves, by name or UUID, and their snapshots read-only as
+ * {@code volume@snapshot}; other volumes are not visible here. The listing names every volume, then each of its
+ * snapshots.
+ */
 final class VolumeExports implements NbdExports {
+    private static final Logger LOG = Logger.getLogger(VolumeExports.class);
+    /** Separates volume and snapshot in an export name; neither volume names, UUIDs nor snapshot names contain it. */
+    static final char SNAPSHOT_SEPARATOR = '@';
+
     private final NodeRuntime runtime;
 
     VolumeExports(NodeRuntime runtime) {
@@ -23,36 +34,86 @@ final class VolumeExports implements NbdExports {
 
     @Override
     public List<String> names() {
-        return runtime.volumes().list().stream().filter(v -> runtime.data().canServe(v)).map(VolumeRecord::name).toList();
+        List<String> names = new ArrayList<>();
+        for (VolumeRecord v : runtime.volumes().list()) {
+            if (!runtime.data().canServe(v)) {
+                continue;
+            }
+            names.add(v.name());
+            for (SnapshotInfo s : snapshots(v)) {
+                names.add(v.name() + SNAPSHOT_SEPARATOR + s.name());
+            }
+        }
+        return names;
     }
 
     @Override
     public Optional<NbdExport> open(String name) {
-        return runtime.volumes().find(name).filter(v -> runtime.data().canServe(v))
-                .map(v -> new VolumeExport(v.name(), runtime.data().io(v), v.accessMode() == AccessMode.READ_ONLY_MANY,
+        int at = name.indexOf(SNAPSHOT_SEPARATOR);
+        String ref = at < 0 ? name : name.substring(0, at);
+        Optional<VolumeRecord> found = runtime.volumes().find(ref).filter(v -> runtime.data().canServe(v));
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        VolumeRecord v = found.get();
+        try {
+            if (at < 0) {
+                return Optional.of(new VolumeExport(v.name(), runtime.data().io(v), v.accessMode() == AccessMode.READ_ONLY_MANY,
                         runtime.volumes().clients()));
+            }
+            String snapshot = name.substring(at + 1);
+            if (snapshots(v).stream().noneMatch(s -> s.name().equals(snapshot))) {
+                return Optional.empty();
+            }
+            return Optional.of(new SnapshotExport(v.name() + SNAPSHOT_SEPARATOR + snapshot, runtime.data().io(v), snapshot,
+                    runtime.volumes().clients()));
+        } catch (GalleonException e) {
+            // deleted, or moved away from this node, since the lookup above
+            LOG.debugf("nbd export %s cannot be opened: %s", name, e.getMessage());
+            return Optional.empty();
+        }
     }
 
-    private record VolumeExport(String name, VolumeIo volume, boolean readOnly, VolumeClients clients, AtomicReference<String> client)
-            implements NbdExport {
-
-        VolumeExport(String name, VolumeIo volume, boolean readOnly, VolumeClients clients) {
-            this(name, volume, readOnly, clients, new AtomicReference<>());
+    private List<SnapshotInfo> snapshots(VolumeRecord v) {
+        try {
+            return runtime.data().snapshots(v.id().toString());
+        } catch (GalleonException e) {
+            return List.of();
         }
+    }
 
-        @Override
-        public void attach(String peer) {
-            String user = "nbd " + peer;
+    /** Records the session as a client of the volume while it is attached, so that delete refuses the volume. */
+    private static final class Attachment {
+        private final AtomicReference<String> client = new AtomicReference<>();
+
+        void attach(VolumeClients clients, VolumeIo volume, String user) {
             client.set(user);
             clients.add(volume.id(), user);
         }
 
-        @Override
-        public void release() {
+        void release(VolumeClients clients, VolumeIo volume) {
             String user = client.getAndSet(null);
             if (user != null) {
                 clients.remove(volume.id(), user);
             }
+        }
+    }
+
+    private record VolumeExport(String name, VolumeIo volume, boolean readOnly, VolumeClients clients, Attachment attachment)
+            implements NbdExport {
+
+        VolumeExport(String name, VolumeIo volume, boolean readOnly, VolumeClients clients) {
+            this(name, volume, readOnly, clients, new Attachment());
+        }
+
+        @Override
+        public void attach(String peer) {
+            attachment.attach(clients, volume, "nbd " + peer);
+        }
+
+        @Override
+        public void release() {
+            attachment.release(clients, volume);
         }
 
         @Override
@@ -84,6 +145,63 @@ final class VolumeExports implements NbdExports {
         @Override
         public void trim(long offset, long length) throws IOException {
             volume.trim(offset, length);
+        }
+    }
+
+    /**
+     * A snapshot, read-only. Its size is the volume's size (a snapshot taken before an expansion reads zeros beyond its
+     * own end). The session answers writes, trims and write-zeroes with EPERM before they get here.
+     */
+    private record SnapshotExport(String name, VolumeIo volume, String snapshot, VolumeClients clients, Attachment attachment)
+            implements NbdExport {
+
+        SnapshotExport(String name, VolumeIo volume, String snapshot, VolumeClients clients) {
+            this(name, volume, snapshot, clients, new Attachment());
+        }
+
+        @Override
+        public void attach(String peer) {
+            attachment.attach(clients, volume, "nbd " + peer + " (snapshot " + snapshot + ")");
+        }
+
+        @Override
+        public void release() {
+            attachment.release(clients, volume);
+        }
+
+        @Override
+        public long size() {
+            return volume.sizeBytes();
+        }
+
+        @Override
+        public int blockSize() {
+            return volume.blockSize();
+        }
+
+        @Override
+        public boolean readOnly() {
+            return true;
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            volume.readSnapshot(snapshot, offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src) throws IOException {
+            throw new IOException("snapshot export " + name + " is read-only");
+        }
+
+        @Override
+        public void flush() {
+            // nothing to make durable: a snapshot never changes
+        }
+
+        @Override
+        public void trim(long offset, long length) throws IOException {
+            throw new IOException("snapshot export " + name + " is read-only");
         }
     }
 }

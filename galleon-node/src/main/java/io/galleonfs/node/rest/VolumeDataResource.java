@@ -149,6 +149,15 @@ public class VolumeDataResource {
     }
 
     @POST
+    @Path("/scrub")
+    @Consumes(MediaType.WILDCARD)
+    public io.galleonfs.api.ScrubResult scrub(@PathParam("ref") String ref) {
+        VolumeRecord v = node.volumes().get(ref);
+        var r = node.data().scrub(ref);
+        return new io.galleonfs.api.ScrubResult(v.name(), r.checkedBlocks(), r.repairedBlocks());
+    }
+
+    @POST
     @Path("/bench")
     public BenchResult bench(@PathParam("ref") String ref, BenchRequest request) {
         return node.bench().run(ref, request);

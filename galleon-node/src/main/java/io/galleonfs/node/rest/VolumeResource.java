@@ -32,6 +32,9 @@ public class VolumeResource {
     @Inject
     NodeRuntime node;
 
+    @Inject
+    io.galleonfs.node.fuse.FuseMounts fuse;
+
     @GET
     public List<VolumeInfo> list() {
         return node.volumes().list().stream().map(this::toInfo).toList();
@@ -58,11 +61,17 @@ public class VolumeResource {
 
     VolumeInfo toInfo(VolumeRecord v) {
         VolumeService.VolumeHealth health = node.volumes().health(v);
+        var live = node.data().liveReplicaStates(v);
         List<ReplicaInfo> replicas = v.replicaNodes().stream().map(n -> {
-            String state = node.volumes().replicaState(n);
-            return new ReplicaInfo(n, state, state.equals("healthy") ? 100 : 0, n.equals(v.node()));
+            String state = node.volumes().replicaState(v, n);
+            int progress = state.equals("healthy") ? 100 : 0;
+            if (live.containsKey(n) && !state.equals("stale")) {
+                state = live.get(n).state();
+                progress = live.get(n).progress();
+            }
+            return new ReplicaInfo(n, state, progress, n.equals(v.node()));
         }).toList();
-        List<MountInfo> mounts = v.mounts().stream().map(m -> new MountInfo(m.id(), m.path(), m.options(), m.node())).toList();
+        List<MountInfo> mounts = v.mounts().stream().map(m -> MountResource.info(fuse.service().view(v, m))).toList();
         VolumeUsage usage = node.data().usage(v);
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
                 v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),

@@ -3,7 +3,6 @@ package io.galleonfs.node.volume;
 import io.galleonfs.api.BenchRequest;
 import io.galleonfs.api.BenchResult;
 import io.galleonfs.api.Sizes;
-import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.meta.VolumeRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -58,7 +57,6 @@ public final class BenchRunner {
             throw GalleonException.badRequest("io_total must be at least io_size");
         }
         WriteConcernPolicy.Requested requested = concerns.parse(r.writeConcern() == null ? "acknowledged" : r.writeConcern());
-        WriteConcern concern = concerns.engineConcern(requested, v);
         VolumeIo vol = data.io(v);
         long ops = total / ioSize;
         long slots = v.sizeBytes() / ioSize;
@@ -70,7 +68,7 @@ public final class BenchRunner {
             for (int t = 0; t < threads; t++) {
                 final long seed = t * 0x9E3779B97F4A7C15L + 1;
                 futures.add(pool.submit(() -> worker(vol, type.equals("write"), pattern.equals("rand"), (int) ioSize, ops, slots,
-                        next, concern, seed)));
+                        next, requested, seed)));
             }
             for (Future<long[]> f : futures) {
                 latencies.add(f.get());
@@ -89,7 +87,7 @@ public final class BenchRunner {
     }
 
     private static long[] worker(VolumeIo vol, boolean write, boolean random, int ioSize, long ops, long slots, AtomicLong next,
-                                 WriteConcern concern, long seed) throws IOException {
+                                 WriteConcernPolicy.Requested concern, long seed) throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocate(ioSize);
         byte[] payload = new byte[ioSize];

@@ -21,6 +21,14 @@ final class EngineErrors {
             case NoSuchSnapshotException n -> GalleonException.notFound(n.getMessage());
             case SnapshotExistsException s -> GalleonException.conflict(s.getMessage());
             case VolumeExistsException v -> GalleonException.conflict(v.getMessage());
+            case io.galleonfs.node.replication.DataClient.RemoteException r -> switch (r.code()) {
+                case NOT_FOUND -> GalleonException.notFound(r.getMessage());
+                case BAD_REQUEST -> GalleonException.badRequest(r.getMessage());
+                case CHECKSUM -> new GalleonException(GalleonException.Kind.DATA_INTEGRITY, r.getMessage());
+                case NOT_PRIMARY, STALE_EPOCH, UNAVAILABLE -> new GalleonException(GalleonException.Kind.UNAVAILABLE, r.getMessage());
+                case IO -> new GalleonException(GalleonException.Kind.STORAGE, "storage operation on volume '" + volumeName
+                        + "' failed on its primary: " + r.getMessage());
+            };
             case ChecksumMismatchException c -> {
                 LOG.errorf("volume %s: %s", volumeName, c.getMessage());
                 yield new GalleonException(GalleonException.Kind.DATA_INTEGRITY, c.getMessage());

@@ -8,14 +8,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Submits a metadata command and turns a rejection into the matching {@link GalleonException}. */
-final class MetaCommands {
+public final class MetaCommands {
     private final MetadataStore store;
 
-    MetaCommands(MetadataStore store) {
+    public MetaCommands(MetadataStore store) {
         this.store = store;
     }
 
-    long submit(MetaCommand command) {
+    public long submit(MetaCommand command) {
         MetaResult result;
         try {
             result = store.submit(command);

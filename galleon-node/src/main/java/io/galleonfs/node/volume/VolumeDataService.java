@@ -11,6 +11,8 @@ import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.replication.PrimaryVolume;
+import io.galleonfs.node.replication.ReplicationService;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -34,9 +36,11 @@ public final class VolumeDataService {
     private final Clock clock;
     private final Supplier<UUID> ids;
     private final MetadataStore store;
+    private final ReplicationService replication;
 
     public VolumeDataService(VolumeService volumes, MetadataStore store, BlockEngine engine, WriteConcernPolicy concerns,
-                             Clock clock, Supplier<UUID> ids) {
+                             Clock clock, Supplier<UUID> ids, ReplicationService replication) {
+        this.replication = replication;
         this.volumes = volumes;
         this.engine = engine;
         this.concerns = concerns;
@@ -46,12 +50,28 @@ public final class VolumeDataService {
         this.ids = ids;
     }
 
-    /** The engine volume behind a metadata record. */
-    Volume open(VolumeRecord v) {
-        return engine.find(v.id()).orElseThrow(() -> new GalleonException(GalleonException.Kind.UNAVAILABLE,
-                "volume '" + v.name() + "' is served by node " + v.node() + store.state().node(v.node())
-                        .map(n -> " (api " + n.ipcAddress() + ")").orElse("")
-                        + "; send its I/O there (forwarding between nodes comes with replication)"));
+    /** The running primary of a volume: administrative operations (snapshots, clone, expand, scrub) are ordered there. */
+    PrimaryVolume primary(VolumeRecord v) {
+        if (!v.node().equals(store.state().volume(v.id()).map(VolumeRecord::node).orElse(v.node()))
+                || !replication.canServe(v) || !v.node().equals(localNodeId())) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + v.name() + "' has its primary on node "
+                    + v.node() + store.state().node(v.node()).map(n -> " (api " + n.ipcAddress() + ")").orElse("")
+                    + "; send this operation there (only block I/O is forwarded between nodes)");
+        }
+        try {
+            return replication.primary(v.id());
+        } catch (IOException e) {
+            throw EngineErrors.translate(v.name(), e);
+        }
+    }
+
+    private String localNodeId() {
+        return replication.nodeId();
+    }
+
+    /** Live replica states when this node is the volume's primary; empty otherwise. */
+    public java.util.Map<String, io.galleonfs.node.meta.ReplicaRecord> liveReplicaStates(VolumeRecord v) {
+        return replication.liveStates(v.id()).orElse(java.util.Map.of());
     }
 
     /**
@@ -59,12 +79,16 @@ public final class VolumeDataService {
      * node cannot serve the volume.
      */
     public VolumeIo io(VolumeRecord v) {
-        return new LocalVolumeIo(v.name(), open(v));
+        try {
+            return replication.io(v);
+        } catch (IOException e) {
+            throw EngineErrors.translate(v.name(), e);
+        }
     }
 
-    /** Whether this node can serve I/O of the volume now. */
+    /** Whether this node can serve I/O of the volume now (as its primary, or by forwarding to it). */
     public boolean canServe(VolumeRecord v) {
-        return engine.find(v.id()).isPresent();
+        return replication.canServe(v);
     }
 
     public VolumeUsage usage(VolumeRecord v) {
@@ -77,7 +101,6 @@ public final class VolumeDataService {
     public Written write(String ref, long offset, byte[] data, String writeConcern) {
         VolumeRecord v = volumes.get(ref);
         WriteConcernPolicy.Requested requested = concerns.parse(writeConcern);
-        var engineConcern = concerns.engineConcern(requested, v);
         if (data == null || data.length == 0) {
             throw GalleonException.badRequest("request body is empty: send the bytes to write as application/octet-stream");
         }
@@ -85,14 +108,8 @@ public final class VolumeDataService {
             throw GalleonException.badRequest("a single write is limited to " + MAX_TRANSFER + " bytes; split larger data");
         }
         checkRange(v, offset, data.length);
-        Volume vol = open(v);
         EngineErrors.call(v.name(), () -> {
-            // A multi-block durable write is acknowledged blocks plus one flush: the same guarantee when this call
-            // returns, with one group commit for the whole request instead of one per block.
-            vol.write(offset, ByteBuffer.wrap(data), WriteConcern.ACKNOWLEDGED);
-            if (engineConcern == WriteConcern.DURABLE) {
-                vol.flush();
-            }
+            replication.write(v, offset, ByteBuffer.wrap(data), requested);
             return null;
         });
         return new Written(offset, data.length, requested.wire());
@@ -105,7 +122,7 @@ public final class VolumeDataService {
             throw GalleonException.badRequest("a single read is limited to " + MAX_TRANSFER + " bytes; use a smaller length");
         }
         checkRange(v, offset, len);
-        Volume vol = open(v);
+        VolumeIo vol = io(v);
         ByteBuffer dst = ByteBuffer.allocate((int) len);
         EngineErrors.call(v.name(), () -> {
             vol.read(offset, dst);
@@ -116,7 +133,7 @@ public final class VolumeDataService {
 
     /** Streams a range to {@code out} in 1 MiB pieces, so exporting a whole volume needs no large buffer. */
     public void readTo(VolumeRecord v, long offset, long length, OutputStream out) throws IOException {
-        Volume vol = open(v);
+        VolumeIo vol = io(v);
         ByteBuffer buf = ByteBuffer.allocate(STREAM_CHUNK);
         long pos = offset;
         long end = offset + length;
@@ -145,7 +162,7 @@ public final class VolumeDataService {
 
     public void flush(String ref) {
         VolumeRecord v = volumes.get(ref);
-        Volume vol = open(v);
+        VolumeIo vol = io(v);
         EngineErrors.call(v.name(), () -> {
             vol.flush();
             return null;
@@ -164,7 +181,7 @@ public final class VolumeDataService {
             throw GalleonException.badRequest(e.getMessage());
         }
         checkRange(v, offset, length);
-        Volume vol = open(v);
+        VolumeIo vol = io(v);
         EngineErrors.call(v.name(), () -> {
             vol.trim(offset, length);
             return null;
@@ -174,13 +191,14 @@ public final class VolumeDataService {
 
     public List<SnapshotInfo> snapshots(String ref) {
         VolumeRecord v = volumes.get(ref);
-        return open(v).snapshots();
+        // Every copy holds the same snapshots (they are ordered with the writes), so any local copy can list them.
+        return engine.find(v.id()).map(Volume::snapshots).orElseGet(() -> primary(v).local().snapshots());
     }
 
     public SnapshotInfo createSnapshot(String ref, String name) {
         VolumeRecord v = volumes.get(ref);
         validName("snapshot", name);
-        Volume vol = open(v);
+        PrimaryVolume vol = primary(v);
         SnapshotInfo s = EngineErrors.call(v.name(), () -> vol.createSnapshot(name));
         LOG.infof("volume %s: snapshot %s created", v.name(), name);
         return s;
@@ -188,7 +206,7 @@ public final class VolumeDataService {
 
     public void deleteSnapshot(String ref, String name) {
         VolumeRecord v = volumes.get(ref);
-        Volume vol = open(v);
+        PrimaryVolume vol = primary(v);
         EngineErrors.call(v.name(), () -> {
             vol.deleteSnapshot(name);
             return null;
@@ -201,7 +219,7 @@ public final class VolumeDataService {
         if (snapshot == null || snapshot.isBlank()) {
             throw GalleonException.badRequest("snapshot is required");
         }
-        Volume vol = open(v);
+        PrimaryVolume vol = primary(v);
         EngineErrors.call(v.name(), () -> {
             vol.restore(snapshot);
             return null;
@@ -217,11 +235,16 @@ public final class VolumeDataService {
         if (volumes.find(newName).isPresent()) {
             throw GalleonException.conflict("a volume named '" + newName + "' already exists");
         }
-        open(src);
+        primary(src);
         UUID id = ids.get();
         Volume copy = EngineErrors.call(src.name(), () -> engine.cloneVolume(src.id(), snapshot == null || snapshot.isBlank() ? null : snapshot, id));
+        // The clone's other copies start empty: they are rebuilt from this one by the replication layer.
+        java.util.Map<String, io.galleonfs.node.meta.ReplicaRecord> states = new java.util.LinkedHashMap<>();
+        src.replicaNodes().stream().filter(n -> !n.equals(src.node()))
+                .forEach(n -> states.put(n, new io.galleonfs.node.meta.ReplicaRecord(io.galleonfs.node.meta.ReplicaRecord.REBUILDING, 0)));
         VolumeRecord record = new VolumeRecord(id, newName, src.volumeType(), copy.sizeBytes(), src.blockSize(),
-                src.storageClass(), src.replicas(), src.accessMode(), src.encrypted(), clock.millis(), src.node(), List.of());
+                src.storageClass(), src.replicas(), src.accessMode(), src.encrypted(), clock.millis(), src.node(), List.of(),
+                src.replicaNodes(), 1, states);
         try {
             commands.submit(new MetaCommand.CreateVolume(record));
         } catch (RuntimeException e) {
@@ -256,7 +279,7 @@ public final class VolumeDataService {
         if (newSize == v.sizeBytes()) {
             return v;
         }
-        Volume vol = open(v);
+        PrimaryVolume vol = primary(v);
         EngineErrors.call(v.name(), () -> {
             vol.expand(newSize);
             return null;
@@ -266,14 +289,25 @@ public final class VolumeDataService {
         return volumes.get(v.id().toString());
     }
 
+    /** Verifies this node's own copy (every node holding one can check it). */
     public VerifyReport verify(String ref) {
         VolumeRecord v = volumes.get(ref);
-        Volume vol = open(v);
+        Volume vol = engine.find(v.id()).orElseThrow(() -> new GalleonException(GalleonException.Kind.UNAVAILABLE,
+                "node " + localNodeId() + " holds no copy of volume '" + v.name() + "'; run verify on one of " + v.replicaNodes()));
         VerifyReport report = EngineErrors.call(v.name(), vol::verify);
         if (!report.healthy()) {
             LOG.errorf("volume %s: verify found %d bad block(s): %s", v.name(), report.badBlocks().size(), report.badBlocks());
         }
         return report;
+    }
+
+    /** Compares the copies of a volume block by block and repairs divergent or corrupt blocks (runs on the primary). */
+    public PrimaryVolume.ScrubReport scrub(String ref) {
+        VolumeRecord v = volumes.get(ref);
+        PrimaryVolume vol = primary(v);
+        PrimaryVolume.ScrubReport r = EngineErrors.call(v.name(), vol::scrub);
+        LOG.infof("volume %s: scrub checked %d blocks, repaired %d", v.name(), r.checkedBlocks(), r.repairedBlocks());
+        return r;
     }
 
     private void discard(UUID id) {

@@ -28,6 +28,14 @@ public interface VolumeIo {
      */
     void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException;
 
+    /**
+     * Writes with one of the seed's four concerns: {@code replicated} returns once the data is durable here and on at
+     * least one replica, {@code distributed} once it is durable on every copy.
+     */
+    default void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
+        write(offset, src, level == WriteConcernPolicy.Requested.ACKNOWLEDGED ? WriteConcern.ACKNOWLEDGED : WriteConcern.DURABLE);
+    }
+
     /** Makes every write acknowledged before the call durable as the volume's write concern demands. */
     void flush() throws IOException;
 

@@ -113,9 +113,11 @@ public final class VolumeService {
         if (find(name).isPresent()) {
             throw GalleonException.conflict("a volume named '" + name + "' already exists");
         }
-        String primary = placePrimary(name, size, sc);
+        List<String> placed = placeReplicas(name, replicas, sc);
+        String primary = placed.getFirst();
+        // Every copy starts empty, so every copy starts in sync.
         VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
-                clock.millis(), primary, List.of());
+                clock.millis(), primary, List.of(), placed);
         if (!primary.equals(node.nodeId())) {
             // The primary provisions the storage itself when it applies this command (see VolumeStorageWatcher).
             commands.submit(new MetaCommand.CreateVolume(record));
@@ -149,49 +151,68 @@ public final class VolumeService {
     }
 
     /**
-     * Chooses the node that holds the volume's data, by the class's placement rules. Only the primary copy is placed:
-     * copies on other nodes need replication, which is not built yet, and a volume never claims copies it lacks.
+     * Chooses the nodes that hold the volume's copies by the class's placement rules, primary first. When fewer nodes
+     * qualify than replicas wanted, the volume is created with the copies that can be placed and shows as degraded.
      */
-    private String placePrimary(String name, long size, StorageClassRecord sc) {
+    private List<String> placeReplicas(String name, int replicas, StorageClassRecord sc) {
         PlacementRequest request;
         try {
             // Volumes are thin: nothing is reserved at create, so free space ranks nodes but never excludes them.
-            request = PlacementRequest.of(name, 1, 0, sc.parameters(), sc.allowedTopologies());
+            request = PlacementRequest.of(name, replicas, 0, sc.parameters(), sc.allowedTopologies());
         } catch (IllegalArgumentException e) {
             throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + sc.name() + "': " + e.getMessage());
         }
         Map<String, Set<String>> replicasByVolume = new HashMap<>();
         store.state().volumes().forEach(v -> replicasByVolume.put(v.name(), Set.copyOf(v.replicaNodes())));
-        return switch (placement.place(request, node.members().get(), replicasByVolume)) {
-            case PlacementResult.Placed p -> p.nodeIds().getFirst();
-            case PlacementResult.Partial p -> p.nodeIds().getFirst();
+        List<String> nodes = switch (placement.place(request, node.members().get(), replicasByVolume)) {
+            case PlacementResult.Placed p -> p.nodeIds();
+            case PlacementResult.Partial p -> p.nodeIds();
             case PlacementResult.Impossible i -> throw new GalleonException(GalleonException.Kind.UNPROCESSABLE,
                     "volume '" + name + "' cannot be placed: " + i.reason());
         };
+        // The node that accepted the request holds the primary when it is among the chosen: no forwarding for its clients.
+        if (nodes.contains(node.nodeId()) && !nodes.getFirst().equals(node.nodeId())) {
+            List<String> reordered = new java.util.ArrayList<>();
+            reordered.add(node.nodeId());
+            nodes.stream().filter(n -> !n.equals(node.nodeId())).forEach(reordered::add);
+            return reordered;
+        }
+        return nodes;
     }
 
-    /** Health of a volume from its placed copies and the state of their nodes. */
+    /** Health of a volume from its copies' states and the state of their nodes. */
     public VolumeHealth health(VolumeRecord v) {
         Map<String, NodeState> states = new HashMap<>();
         node.members().get().forEach(n -> states.put(n.id(), n.state()));
         NodeState primaryState = states.getOrDefault(v.node(), NodeState.DOWN);
-        if (primaryState != NodeState.UP) {
-            return new VolumeHealth("faulted", "the primary node " + v.node() + " is " + primaryState.name().toLowerCase());
+        if (primaryState != NodeState.UP && primaryState != NodeState.SUSPECT) {
+            return new VolumeHealth("faulted", "the primary node " + v.node() + " is " + primaryState.name().toLowerCase()
+                    + (v.replicaNodes().size() > 1 ? "; a healthy replica takes over within seconds" : ""));
+        }
+        List<String> problems = new java.util.ArrayList<>();
+        for (String n : v.replicaNodes()) {
+            String state = replicaState(v, n);
+            if (!state.equals("healthy")) {
+                problems.add("replica on " + n + " is " + state);
+            }
         }
         int placed = v.replicaNodes().size();
         if (v.replicas() > placed) {
             int missing = v.replicas() - placed;
-            return new VolumeHealth("degraded", "wants " + v.replicas() + " replicas but " + placed + " " + (placed == 1 ? "is" : "are")
-                    + " placed: " + missing + " replica" + (missing == 1 ? " is" : "s are")
-                    + " unplaced (copies on other nodes need replication, which is not available yet)");
+            problems.add("wants " + v.replicas() + " replicas but " + placed + " " + (placed == 1 ? "is" : "are") + " placed: "
+                    + missing + " replica" + (missing == 1 ? " is" : "s are") + " unplaced (not enough eligible nodes)");
         }
-        return new VolumeHealth("healthy", null);
+        return problems.isEmpty() ? new VolumeHealth("healthy", null) : new VolumeHealth("degraded", String.join("; ", problems));
     }
 
-    /** State of a replica on a node: healthy when its node is up, else stale (it misses writes while away). */
-    public String replicaState(String nodeId) {
-        return node.members().get().stream().filter(n -> n.id().equals(nodeId)).findFirst()
-                .map(n -> n.state() == NodeState.UP ? "healthy" : "stale").orElse("failed");
+    /** State of the copy on a node: its recorded state, and stale while its node is away (it misses writes). */
+    public String replicaState(VolumeRecord v, String nodeId) {
+        String recorded = v.replicaState(nodeId).state();
+        boolean up = node.members().get().stream().anyMatch(n -> n.id().equals(nodeId) && n.state() != NodeState.DOWN);
+        if (!up) {
+            return nodeId.equals(v.node()) ? "failed" : "stale";
+        }
+        return recorded;
     }
 
     public record VolumeHealth(String state, String reason) {

@@ -6,9 +6,8 @@ import io.galleonfs.node.meta.VolumeRecord;
 import java.util.Locale;
 
 /**
- * Maps the seed's four write concerns onto what this node can guarantee. Until replication exists a volume has one
- * copy, so {@code replicated} and {@code distributed} are honoured only when the volume wants exactly one replica
- * (where they equal {@code durable}); for volumes that want more, they are refused rather than silently weakened.
+ * Parses the seed's four write concerns; the node's persistence level decides the default ({@code durable} or
+ * {@code acknowledged}). The replication layer ({@code PrimaryVolume}) enforces what each one demands of the replicas.
  */
 public final class WriteConcernPolicy {
     private final PersistenceLevel level;
@@ -36,18 +35,8 @@ public final class WriteConcernPolicy {
         throw GalleonException.badRequest("invalid write concern '" + text + "'; expected acknowledged, durable, replicated or distributed");
     }
 
+    /** The engine-level guarantee on the primary's own copy; what replicas must also hold is up to the replication layer. */
     public WriteConcern engineConcern(Requested requested, VolumeRecord volume) {
-        return switch (requested) {
-            case ACKNOWLEDGED -> WriteConcern.ACKNOWLEDGED;
-            case DURABLE -> WriteConcern.DURABLE;
-            case REPLICATED, DISTRIBUTED -> {
-                if (volume.replicas() > 1) {
-                    throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "write concern " + requested.wire()
-                            + " needs " + (requested == Requested.REPLICATED ? "at least one" : "every")
-                            + " replica of volume '" + volume.name() + "' but only the primary copy exists (replication is not available on this node yet)");
-                }
-                yield WriteConcern.DURABLE;
-            }
-        };
+        return requested == Requested.ACKNOWLEDGED ? WriteConcern.ACKNOWLEDGED : WriteConcern.DURABLE;
     }
 }

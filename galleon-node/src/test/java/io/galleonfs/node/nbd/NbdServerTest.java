@@ -47,6 +47,25 @@ class NbdServerTest {
                 .then().statusCode(200).extract().asByteArray();
     }
 
+    private static void restWrite(String vol, long offset, byte[] data) {
+        given().contentType(ContentType.BINARY).body(data).queryParam("offset", offset).queryParam("write_concern", "durable")
+                .put("/api/v1/volumes/" + vol + "/data").then().statusCode(200);
+    }
+
+    private static void snapshot(String vol, String name) {
+        given().contentType(ContentType.JSON).body(Map.of("name", name)).post("/api/v1/volumes/" + vol + "/snapshots")
+                .then().statusCode(201);
+    }
+
+    /** A volume holding {@code before} in snapshot s1 and {@code after} live, both from offset 0. */
+    private static String volumeWithSnapshot(String size, byte[] before, byte[] after) {
+        String vol = newVolume(size);
+        restWrite(vol, 0, before);
+        snapshot(vol, "s1");
+        restWrite(vol, 0, after);
+        return vol;
+    }
+
     /** A minimal NBD client: fixed newstyle, NBD_OPT_GO, simple replies. */
     static final class Client implements AutoCloseable {
         final Socket socket;
@@ -156,6 +175,70 @@ class NbdServerTest {
     }
 
     @Test
+    void snapshotExportIsReadOnlyAndServesTheSnapshot() throws IOException {
+        byte[] before = new byte[100_000];
+        new Random(1).nextBytes(before);
+        byte[] after = new byte[100_000];
+        new Random(2).nextBytes(after);
+        String vol = volumeWithSnapshot("4M", before, after);
+        String id = given().get("/api/v1/volumes/" + vol).then().statusCode(200).extract().path("id");
+        for (String export : List.of(vol + "@s1", id + "@s1")) {
+            try (Client c = new Client(export)) {
+                assertEquals(4L << 20, c.size);
+                assertEquals(TFLAG_HAS_FLAGS | TFLAG_READ_ONLY | TFLAG_SEND_FLUSH | TFLAG_SEND_FUA | TFLAG_SEND_TRIM
+                        | TFLAG_SEND_WRITE_ZEROES, c.flags);
+                given().get("/api/v1/volumes/" + vol).then().statusCode(200)
+                        .body("clients[0]", org.hamcrest.Matchers.endsWith("(snapshot s1)"));
+                c.send(0, CMD_READ, 1, 0, before.length, null);
+                assertEquals(0, c.reply(1));
+                byte[] back = new byte[before.length];
+                c.in.readFully(back);
+                assertArrayEquals(before, back, "the snapshot's bytes, not the live volume's");
+                c.send(0, CMD_WRITE, 2, 0, 3, new byte[] {1, 2, 3});
+                assertEquals(EPERM, c.reply(2));
+                c.send(CMD_FLAG_FUA, CMD_WRITE, 3, 4096, 1, new byte[] {1});
+                assertEquals(EPERM, c.reply(3));
+                c.send(0, CMD_TRIM, 4, 0, 4096, null);
+                assertEquals(EPERM, c.reply(4));
+                c.send(0, CMD_WRITE_ZEROES, 5, 0, 4096, null);
+                assertEquals(EPERM, c.reply(5));
+                c.send(0, CMD_FLUSH, 6, 0, 0, null);
+                assertEquals(0, c.reply(6));
+                c.send(0, CMD_READ, 7, (4L << 20) - 10, 20, null);
+                assertEquals(EINVAL, c.reply(7));
+                c.send(0, CMD_DISC, 8, 0, 0, null);
+                assertEquals(-1, c.in.read());
+            }
+        }
+        assertArrayEquals(after, restRead(vol, 0, after.length), "refused writes changed nothing");
+        assertEquals(REP_ERR_UNKNOWN, goReplyType(vol + "@no-such-snapshot"));
+        assertEquals(REP_ERR_UNKNOWN, goReplyType(vol + "@"));
+        assertEquals(REP_ERR_UNKNOWN, goReplyType("no-such-volume@s1"));
+    }
+
+    /** The type of the first reply to NBD_OPT_GO on {@code export}. */
+    private static int goReplyType(String export) throws IOException {
+        try (Socket s = new Socket(NBD.host(), NBD.port())) {
+            s.setSoTimeout(30_000);
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            in.readFully(new byte[18]);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            byte[] name = export.getBytes(StandardCharsets.UTF_8);
+            out.writeInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES);
+            out.writeLong(IHAVEOPT);
+            out.writeInt(OPT_GO);
+            out.writeInt(4 + name.length + 2);
+            out.writeInt(name.length);
+            out.write(name);
+            out.writeShort(0);
+            out.flush();
+            assertEquals(OPTION_REPLY_MAGIC, in.readLong());
+            assertEquals(OPT_GO, in.readInt());
+            return in.readInt();
+        }
+    }
+
+    @Test
     void connectedClientsAreListedAndProtectTheVolumeFromDelete() throws IOException {
         String vol = newVolume("1M");
         try (Client c = new Client(vol)) {
@@ -220,6 +303,38 @@ class NbdServerTest {
         String info = run("nbdinfo", URI + vol);
         assertTrue(info.contains("export-size: " + (16L << 20)), info);
         assertTrue(info.contains("can_flush: true") && info.contains("can_trim: true") && info.contains("can_multi_conn: false"), info);
+    }
+
+    @Test
+    void nbdToolsSeeSnapshotsAsReadOnlyExports() throws Exception {
+        Assumptions.assumeTrue(installed("nbdinfo") && installed("nbdcopy"),
+                "nbdinfo/nbdcopy are not installed (apt-get install libnbd-bin); interop test skipped");
+        byte[] before = new byte[8 << 20];
+        new Random(3).nextBytes(before);
+        byte[] after = new byte[1 << 20];
+        new Random(4).nextBytes(after);
+        String vol = volumeWithSnapshot("8M", before, after);
+        String list = run("nbdinfo", "--list", URI);
+        assertTrue(list.contains(vol + "@s1"), list);
+        String info = run("nbdinfo", URI + vol + "@s1");
+        assertTrue(info.contains("export-size: " + (8L << 20)), info);
+        assertTrue(info.contains("is_read_only: true"), info);
+        assertTrue(run("nbdinfo", URI + vol).contains("is_read_only: false"));
+        Path dir = Files.createTempDirectory("galleon-nbd-snap-");
+        try {
+            Path out = dir.resolve("snap.bin");
+            run("nbdcopy", URI + vol + "@s1", out.toString());
+            assertArrayEquals(before, Files.readAllBytes(out), "nbdcopy reads the snapshot while the live volume has changed");
+            Path in = Files.write(dir.resolve("in.bin"), new byte[1 << 20]);
+            Process p = new ProcessBuilder("nbdcopy", in.toString(), URI + vol + "@s1").redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            assertTrue(p.exitValue() != 0, "a copy into a snapshot export fails:\n" + output);
+            run("nbdcopy", URI + vol + "@s1", out.toString());
+            assertArrayEquals(before, Files.readAllBytes(out), "the snapshot is unchanged");
+        } finally {
+            deleteTree(dir);
+        }
     }
 
     @Test

@@ -309,6 +309,65 @@ class NbdSessionTest {
     }
 
     @Test
+    void exportLookupsRunOnTheWorkerWhilePipelinedInputWaits() {
+        session.start();
+        link.take();
+        link.deferred = true;
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        all.writeBytes(flags());
+        all.writeBytes(option(OPT_LIST, new byte[0]));
+        all.writeBytes(option(OPT_GO, goData("vol1")));
+        all.writeBytes(request(0, CMD_WRITE, 1, 10, 2, new byte[] {5, 6}));
+        all.writeBytes(request(0, CMD_READ, 2, 10, 2, null));
+        feed(all.toByteArray());
+        assertTrue(link.inputPaused);
+        assertEquals(1, link.queued.size(), "the listing runs first; nothing behind it is parsed yet");
+        assertFalse(link.take().hasRemaining());
+        link.queued.poll().run();
+        assertEquals(1, link.queued.size(), "then the GO lookup");
+        assertTrue(link.inputPaused);
+        link.queued.poll().run();
+        assertEquals(2, link.queued.size(), "then the two requests");
+        while (!link.queued.isEmpty()) {
+            link.queued.poll().run();
+        }
+        assertFalse(link.inputPaused);
+        ByteBuffer r = link.take();
+        assertEquals(REP_SERVER, optReply(r).type());
+        assertEquals(REP_SERVER, optReply(r).type());
+        assertEquals(REP_ACK, optReply(r).type());
+        assertEquals(REP_INFO, optReply(r).type());
+        assertEquals(REP_INFO, optReply(r).type());
+        assertEquals(REP_ACK, optReply(r).type());
+        assertSimple(r, 1, 0);
+        assertSimple(r, 2, 0);
+        assertEquals(5, r.get());
+        assertEquals(6, r.get());
+        assertFalse(r.hasRemaining());
+    }
+
+    @Test
+    void aFailingLookupClosesTheConnection() {
+        FakeLink l = new FakeLink();
+        NbdSession s = new NbdSession(new NbdExports() {
+            @Override
+            public List<String> names() {
+                throw new IllegalStateException("metadata unavailable");
+            }
+
+            @Override
+            public Optional<NbdExport> open(String name) {
+                throw new IllegalStateException("metadata unavailable");
+            }
+        }, l, "test");
+        s.start();
+        s.feed(ByteBuffer.wrap(flags()));
+        s.feed(ByteBuffer.wrap(option(OPT_GO, goData("vol1"))));
+        assertTrue(l.closed);
+        assertTrue(s.isClosed());
+    }
+
+    @Test
     void errorsMapToErrno() {
         go("vol1");
         feed(request(0, CMD_READ, 1, disk.size() - 1, 2, null));

@@ -93,7 +93,8 @@ class DaemonResourceTest {
                 .body("journal_size_bytes", equalTo(256 << 20))
                 .body("checkpoint_interval_seconds", equalTo(300))
                 .body("health_check_interval_seconds", equalTo(30))
-                .body("encryption_at_rest", equalTo(true));
+                .body("encryption_at_rest", equalTo(true))
+                .body("nbd_address", equalTo(TempStorageResource.NBD_ADDRESS));
     }
 
     @Test

@@ -32,7 +32,8 @@ public class TempStorageResource implements QuarkusTestResourceLifecycleManager 
                 "galleon.storage_path", dir.toString(),
                 "galleon.ipc_address", IPC_ADDRESS,
                 "galleon.bind_address", BIND_ADDRESS,
-                "galleon.nbd_address", NBD_ADDRESS);
+                "galleon.nbd_address", NBD_ADDRESS,
+                "galleon.mount_point", dir.resolve("mounts").toString());
     }
 
     @Override

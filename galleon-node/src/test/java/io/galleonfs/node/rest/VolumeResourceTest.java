@@ -132,7 +132,7 @@ class VolumeResourceTest {
                 .body("replica_count", equalTo(2))
                 .body("state", equalTo("degraded"))
                 .body("state_reason", equalTo("wants 2 replicas but 1 is placed: 1 replica is unplaced"
-                        + " (copies on other nodes need replication, which is not available yet)"));
+                        + " (not enough eligible nodes)"));
         deleteVolume(name);
     }
 

@@ -1,0 +1,326 @@
+#!/usr/bin/env python3
+"""Turns the raw results of bench/run into one table (stdout), a JSON document and a Markdown copy of the table.
+
+Every figure comes from fio's JSON output. A job counts only if fio reports error 0 for it and it moved data;
+otherwise its cell says ERR and the JSON says why.
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import subprocess
+
+ROWS = [
+    ("raw", "raw file, direct I/O", "baseline"),
+    ("nbdkit", "nbdkit file", "peer"),
+    ("nbd-server", "nbd-server", "peer"),
+    ("gluster", "GlusterFS replica 3, FUSE", "peer"),
+    ("bindfs", "bindfs (FUSE baseline)", "fuse-baseline"),
+    ("galleon-nbd", "GalleonFS 1 node, NBD", "galleon"),
+    ("galleon-nbd-enc", "GalleonFS 1 node, NBD, encrypted", "galleon"),
+    ("galleon-fuse", "GalleonFS 1 node, FUSE data", "galleon"),
+    ("galleon-3n-nbd", "GalleonFS 3 nodes, 3 replicas, NBD", "galleon"),
+]
+JOBS = [
+    ("randread-4k-qd32", "4K randread QD32", "IOPS"),
+    ("randread-4k-qd1", "4K randread QD1", "IOPS"),
+    ("randwrite-4k-qd32", "4K randwrite QD32", "IOPS"),
+    ("randwrite-4k-qd1", "4K randwrite QD1", "IOPS"),
+    ("read-1m-qd8", "1M read QD8", "MB/s"),
+    ("write-1m-qd8", "1M write QD8", "MB/s"),
+]
+
+
+def read(path, default=None):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return f.read().strip()
+    except OSError:
+        return default
+
+
+def load_fio(path):
+    """fio's JSON document; fio may print warnings before it, so parse from the first brace."""
+    text = read(path)
+    if not text:
+        return None, "fio wrote no output"
+    start = text.find("{")
+    if start < 0:
+        return None, "fio output is not JSON: " + text.splitlines()[0][:200]
+    try:
+        return json.loads(text[start:]), None
+    except ValueError as e:
+        return None, "fio output is not valid JSON: %s" % e
+
+
+def job_figures(job, unit):
+    """The figures of one fio job, or an error string."""
+    if job.get("error", 0) != 0:
+        return None, "fio error %d on job %s" % (job["error"], job.get("jobname"))
+    side = job["read"] if job["read"].get("io_bytes", 0) > 0 else job["write"]
+    if side.get("io_bytes", 0) <= 0 or side.get("iops", 0) <= 0:
+        return None, "job %s moved no data" % job.get("jobname")
+    pct = side.get("clat_ns", {}).get("percentile", {})
+    fig = {
+        "iops": round(side["iops"], 1),
+        "mb_per_s": round(side["bw_bytes"] / 1e6, 1),
+        "io_bytes": side["io_bytes"],
+        "runtime_ms": side.get("runtime"),
+        "lat_mean_us": round(side.get("lat_ns", {}).get("mean", 0) / 1000, 1),
+        "clat_p50_us": round(pct.get("50.000000", 0) / 1000, 1),
+        "clat_p99_us": round(pct.get("99.000000", 0) / 1000, 1),
+    }
+    fig["value"] = fig["iops"] if unit == "IOPS" else fig["mb_per_s"]
+    return fig, None
+
+
+def collect_row(res, rid, selected):
+    row = {"id": rid, "label": read(os.path.join(res, rid + ".label")), "mode": read(os.path.join(res, rid + ".mode"))}
+    na = read(os.path.join(res, rid + ".na"))
+    if na is not None:
+        row["status"] = "n/a"
+        row["reason"] = na
+        return row
+    doc, err = load_fio(os.path.join(res, rid + ".json"))
+    stderr = read(os.path.join(res, rid + ".err"), "")
+    if stderr:
+        row["fio_stderr"] = stderr[-2000:]
+    if doc is None:
+        row["status"] = "error"
+        row["reason"] = err + (": " + stderr.splitlines()[-1] if stderr else "")
+        return row
+    jobs = {j["jobname"]: j for j in doc.get("jobs", [])}
+    row["fio_version"] = doc.get("fio version")
+    row["jobs"] = {}
+    errors = []
+    for jid, _, unit in JOBS:
+        if jid not in selected:
+            continue
+        if jid not in jobs:
+            row["jobs"][jid] = {"error": "job missing from fio's output"}
+            errors.append(jid + ": missing")
+            continue
+        fig, e = job_figures(jobs[jid], unit)
+        row["jobs"][jid] = fig if fig else {"error": e}
+        if e:
+            errors.append(e)
+    row["status"] = "ok" if not errors else "errors"
+    if errors:
+        row["errors"] = errors
+    for extra in ("state", "state-after"):
+        v = read(os.path.join(res, rid + "." + extra))
+        if v:
+            row[extra.replace("-", "_")] = v
+    return row
+
+
+def value(row, jid):
+    if row is None or row.get("status") not in ("ok", "errors"):
+        return None
+    return row["jobs"].get(jid, {}).get("value")
+
+
+def fmt(v, unit):
+    if v is None:
+        return "ERR"
+    return "{:,.0f}".format(v) if unit == "IOPS" or v >= 100 else "{:,.1f}".format(v)
+
+
+def machine():
+    info = {"cpus": os.cpu_count(), "kernel": platform.release()}
+    cpu = read("/proc/cpuinfo", "")
+    m = re.search(r"model name\s*:\s*(.*)", cpu)
+    info["cpu"] = m.group(1) if m else platform.processor()
+    mem = re.search(r"MemTotal:\s*(\d+)", read("/proc/meminfo", ""))
+    if mem:
+        info["memory_gib"] = round(int(mem.group(1)) / 1024 / 1024, 1)
+    return info
+
+
+def filesystem(path):
+    try:
+        out = subprocess.run(["df", "-T", path], capture_output=True, text=True, timeout=10).stdout.splitlines()[-1].split()
+        return {"device": out[0], "type": out[1]}
+    except Exception:  # noqa: BLE001 - informational only
+        return {}
+
+
+def jmh(res):
+    out = {}
+    for path in sorted(glob.glob(os.path.join(res, "jmh-*.json"))):
+        bench = os.path.basename(path)[4:-5]
+        try:
+            with open(path) as f:
+                doc = json.load(f)
+        except (OSError, ValueError) as e:
+            out[bench] = {"error": "no JMH result: %s" % e}
+            continue
+        scores = {}
+        for r in doc:
+            name = r["benchmark"].rsplit(".", 1)[-1]
+            if r.get("params"):
+                name += "[" + ",".join("%s=%s" % kv for kv in sorted(r["params"].items())) + "]"
+            m = r["primaryMetric"]
+            scores[name] = {"score": round(m["score"], 1), "error": round(m.get("scoreError", 0), 1), "unit": m["scoreUnit"]}
+        out[bench] = scores
+    na = read(os.path.join(res, "jmh.na"))
+    if na:
+        out["n/a"] = na
+    return out
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a is not None and b else None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    for a in ("results", "out", "mode", "runtime", "ramp", "size", "ioengine", "scratch", "fio-seconds", "total-seconds", "jobs"):
+        ap.add_argument("--" + a, required=True)
+    args = ap.parse_args()
+    res = args.results
+
+    selected = [j for j, _, _ in JOBS] if args.jobs == "all" else args.jobs.split(",")
+    rows = [collect_row(res, rid, selected) for rid, _, _ in ROWS if os.path.exists(os.path.join(res, rid + ".label"))]
+    by_id = {r["id"]: r for r in rows}
+    peers = [r for r in rows if dict((i, k) for i, _, k in ROWS)[r["id"]] == "peer"]
+    for r in rows:
+        if not r["id"].startswith("galleon") or r.get("status") not in ("ok", "errors"):
+            continue
+        r["ratios"] = {}
+        for jid, _, _ in JOBS:
+            v = value(r, jid)
+            best = max(((value(p, jid), p["id"]) for p in peers if value(p, jid) is not None), default=(None, None))
+            entry = {"to_raw": ratio(v, value(by_id.get("raw"), jid)), "to_best_peer": ratio(v, best[0]), "best_peer": best[1]}
+            if r["id"] == "galleon-fuse":
+                entry["to_bindfs"] = ratio(v, value(by_id.get("bindfs"), jid))
+            r["ratios"][jid] = entry
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    fio_version = next((r.get("fio_version") for r in rows if r.get("fio_version")), None)
+    doc = {
+        "date": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "mode": args.mode,
+        "commit": read(os.path.join(res, "commit")),
+        "machine": machine(),
+        "scratch": {"path": args.scratch, **filesystem(args.scratch)},
+        "fio": {"version": fio_version, "runtime": args.runtime, "ramp": args.ramp, "size": args.size,
+                "file_ioengine": args.ioengine, "jobs": selected},
+        "seconds": {"fio_part": int(args.fio_seconds), "total": int(args.total_seconds)},
+        "rows": rows,
+    }
+    if args.mode == "full":
+        doc["jmh"] = jmh(res)
+        crash = read(os.path.join(res, "crash.status"))
+        log = read(os.path.join(res, "crash.log"), "")
+        m = re.search(r"crash test: .*", log)
+        doc["crash_loop"] = {"status": crash, "summary": m.group(0) if m else None,
+                             "tests": (re.findall(r"Tests run: .*", log) or [None])[-1]}
+
+    lines = table(doc, rows)
+    print("\n".join(lines))
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w") as f:
+        json.dump(doc, f, indent=2)
+    with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
+        f.write("\n".join(markdown(doc, rows)) + "\n")
+
+
+def header(doc):
+    m = doc["machine"]
+    return ("GalleonFS bench/run --%s, %s, commit %s; %s CPUs (%s), %s GiB RAM, kernel %s; scratch %s (%s); "
+            "fio %s, %s per target, each job %s after a %s ramp"
+            % (doc["mode"], doc["date"], doc["commit"] or "?", m["cpus"], m["cpu"], m.get("memory_gib"), m["kernel"],
+               doc["scratch"]["path"], doc["scratch"].get("type", "?"), doc["fio"]["version"], doc["fio"]["size"],
+               doc["fio"]["runtime"], doc["fio"]["ramp"]))
+
+
+def cells(r):
+    """Figure cells of a row, ratio rows under GalleonFS rows, and notes."""
+    out = []
+    if r.get("status") in ("n/a", "error"):
+        out.append((r["label"], ["%s: %s" % (r["status"], r["reason"])], True))
+        return out
+    out.append((r["label"], ["-" if j not in r["jobs"] else fmt(value(r, j), u) for j, _, u in JOBS], False))
+    for key, name in (("to_raw", "  ÷ raw"), ("to_best_peer", "  ÷ best peer"), ("to_bindfs", "  ÷ bindfs")):
+        if "ratios" in r and any(key in e for e in r["ratios"].values()):
+            out.append((name, ["%.2f" % e[key] if e.get(key) is not None else "-" for e in (r["ratios"][j] for j, _, _ in JOBS)],
+                        False))
+    return out
+
+
+def notes(rows):
+    n = []
+    for r in rows:
+        if r.get("mode"):
+            n.append("%s: %s" % (r["label"], r["mode"]))
+        if r.get("state"):
+            n.append("%s: volume state before the run: %s; after: %s" % (r["label"], r["state"], r.get("state_after", "?")))
+        for e in r.get("errors", []):
+            n.append("%s: ERR %s" % (r["label"], e))
+    return n
+
+
+def table(doc, rows):
+    heads = ["%s (%s)" % (name, unit) for _, name, unit in JOBS]
+    lines = [header(doc), ""]
+    body = [c for r in rows for c in cells(r)]
+    w0 = max([len(b[0]) for b in body] + [10])
+    widths = [max(len(h), 9) for h in heads]
+    lines.append("  ".join([" " * w0] + [h.rjust(w) for h, w in zip(heads, widths)]))
+    for label, vals, whole in body:
+        if whole:
+            lines.append(label.ljust(w0) + "  " + vals[0])
+        else:
+            lines.append("  ".join([label.ljust(w0)] + [v.rjust(w) for v, w in zip(vals, widths)]))
+    lines.append("")
+    lines.extend("- " + x for x in notes(rows))
+    if "jmh" in doc:
+        lines.append("")
+        lines.extend(jmh_lines(doc))
+    return lines
+
+
+def jmh_lines(doc):
+    j = doc["jmh"]
+    out = ["Engine JMH (ops/s; MiB/s for SequentialBench):"]
+    for bench, scores in j.items():
+        if not isinstance(scores, dict):
+            out.append("  %s: %s" % (bench, scores))
+            continue
+        out.append("  %s: %s" % (bench, ", ".join("%s %s ± %s" % (k, v.get("score"), v.get("error"))
+                                                  for k, v in scores.items() if isinstance(v, dict))))
+    rw = j.get("RandomWriteBench", {})
+    dw = j.get("DurableWriteBench", {})
+    p1 = ratio(rw.get("engineAcknowledged", {}).get("score"), rw.get("rawPwrite", {}).get("score"))
+    p2 = ratio(dw.get("engineDurable", {}).get("score"), dw.get("fsyncPerWrite", {}).get("score"))
+    out.append("  P1 engineAcknowledged / rawPwrite = %s (bar >= 0.70); P2 engineDurable / fsyncPerWrite = %s (bar >= 10)"
+               % (p1, p2))
+    c = doc.get("crash_loop", {})
+    out.append("Crash loop (R1, 100 x kill -9): %s; %s; %s" % (c.get("status"), c.get("summary"), c.get("tests")))
+    return out
+
+
+def markdown(doc, rows):
+    heads = ["%s (%s)" % (name, unit) for _, name, unit in JOBS]
+    lines = [header(doc), "", "| row | " + " | ".join(heads) + " |", "|---|" + "---:|" * len(heads)]
+    for r in rows:
+        for label, vals, whole in cells(r):
+            if whole:
+                lines.append("| %s | %s |" % (label, vals[0]) + " |" * (len(heads) - 1))
+            else:
+                lines.append("| %s | %s |" % (label.strip() if not label.startswith("  ") else "&nbsp;&nbsp;" + label.strip(),
+                                               " | ".join(vals)))
+    lines.append("")
+    lines.extend("- " + x for x in notes(rows))
+    if "jmh" in doc:
+        lines.append("")
+        lines.extend(jmh_lines(doc))
+    return lines
+
+
+if __name__ == "__main__":
+    main()

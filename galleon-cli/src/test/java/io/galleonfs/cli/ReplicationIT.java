@@ -1,0 +1,411 @@
+package io.galleonfs.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.galleonfs.cli.ClusterHarness.Node;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Replication across three real daemons (127.0.0.2-4): reads survive the primary's death, a returning replica catches
+ * up by delta, a wiped copy is rebuilt, writes under load survive a primary kill, a frozen primary is fenced, corrupt
+ * blocks are repaired, and garbage on the data port harms nothing. Volumes use the unencrypted class with 3 replicas.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ReplicationIT {
+    private static final Duration HEAL = Duration.ofSeconds(60);
+    private static final int BS = 4096;
+
+    private ClusterHarness cluster;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    void start() throws Exception {
+        cluster = new ClusterHarness();
+        cluster.startCluster(3);
+    }
+
+    @AfterAll
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private JsonNode create(Node via, String name, String size) throws Exception {
+        HttpResponse<String> r = cluster.send(via, "POST", "/api/v1/volumes",
+                "{\"name\":\"" + name + "\",\"size\":\"" + size + "\",\"storage_class\":\"fast-local-ssd\",\"replicas\":3}");
+        assertEquals(201, r.statusCode(), r.body());
+        JsonNode v = ClusterHarness.JSON.readTree(r.body());
+        assertEquals(3, v.get("replicas").size(), r.body());
+        return v;
+    }
+
+    private int write(Node via, String vol, long offset, byte[] data, String concern) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + via.ipc() + "/api/v1/volumes/" + vol + "/data?offset=" + offset
+                        + "&write_concern=" + concern)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build();
+        HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            System.out.println("write " + vol + "@" + offset + " via " + via + ": " + r.statusCode() + " " + r.body());
+        }
+        return r.statusCode();
+    }
+
+    private byte[] read(Node via, String vol, long offset, int length) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + via.ipc() + "/api/v1/volumes/" + vol + "/data?offset=" + offset
+                + "&length=" + length)).timeout(Duration.ofSeconds(60)).GET().build();
+        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, r.statusCode(), () -> new String(r.body()));
+        return r.body();
+    }
+
+    private JsonNode volume(Node via, String vol) {
+        return cluster.getJson(via, "/api/v1/volumes/" + vol);
+    }
+
+    private Node nodeById(String id) {
+        return cluster.byId(id).orElseThrow(() -> new AssertionError("no node " + id));
+    }
+
+    private Node primaryOf(Node observer, String vol) {
+        for (JsonNode r : volume(observer, vol).get("replicas")) {
+            if (r.get("primary").asBoolean()) {
+                return nodeById(r.get("node").asText());
+            }
+        }
+        throw new AssertionError("no primary listed for " + vol);
+    }
+
+    private void awaitHealthy(Node observer, String vol) {
+        await(vol + " healthy on " + observer).atMost(HEAL).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> volume(observer, vol).get("state").asText().equals("healthy"));
+    }
+
+    private double metric(Node node, String name) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + node.ipc() + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("metric " + name + " not found on " + node);
+    }
+
+    private JsonNode scrub(Node via, String vol) throws Exception {
+        HttpResponse<String> r = cluster.send(via, "POST", "/api/v1/volumes/" + vol + "/scrub", null);
+        assertEquals(200, r.statusCode(), r.body());
+        return ClusterHarness.JSON.readTree(r.body());
+    }
+
+    private static byte[] random(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private Node other(Node... not) {
+        List<Node> excluded = List.of(not);
+        return cluster.nodes().stream().filter(n -> !excluded.contains(n)).findFirst().orElseThrow();
+    }
+
+    // ---------------------------------------------------------------- tests
+
+    @Test
+    @Order(1)
+    void replicatedWritesSurviveThePrimarysDeath() throws Exception {
+        cluster.heal();
+        Node a = cluster.node(1);
+        create(a, "r1", "64M");
+        assertEquals(a, primaryOf(a, "r1"), "the node that took the create holds the primary");
+        byte[] data = random(1, 4 << 20);
+        assertEquals(200, write(a, "r1", 0, data, "replicated"));
+        awaitHealthy(a, "r1");
+
+        Node b = cluster.node(2);
+        long t0 = System.nanoTime();
+        cluster.kill(a);
+        // B forwards to the primary; while none answers the read waits for the failover.
+        assertArrayEquals(data, read(b, "r1", 0, data.length));
+        double failover = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("FIGURE failover-read-after-kill s=%.2f%n", failover);
+        Node newPrimary = primaryOf(b, "r1");
+        assertTrue(newPrimary != a, "a new primary: " + newPrimary);
+        JsonNode v = volume(b, "r1");
+        assertEquals("degraded", v.get("state").asText(), v.toString());
+
+        // The old primary comes back stale and is rebuilt from the new one (its copy may hold unshipped writes).
+        cluster.restart(a);
+        awaitHealthy(b, "r1");
+        JsonNode s = scrub(newPrimary, "r1");
+        assertEquals(0, s.get("blocks_repaired").asLong(), "all copies agree after the rebuild: " + s);
+        assertTrue(s.get("blocks_checked").asLong() >= (4 << 20) / BS, s.toString());
+        assertArrayEquals(data, read(a, "r1", 0, data.length));
+    }
+
+    @Test
+    @Order(2)
+    void returningReplicaCatchesUpByDelta() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        create(via, "r2", "256M");
+        Node primary = primaryOf(via, "r2");
+        byte[] base = random(2, 8 << 20);
+        assertEquals(200, write(primary, "r2", 0, base, "replicated"));
+        awaitHealthy(via, "r2");
+
+        Node replica = other(primary);
+        cluster.kill(replica);
+        long written = 0;
+        Map<Long, byte[]> expected = new ConcurrentHashMap<>();
+        Random rnd = new Random(3);
+        for (int i = 0; i < 64; i++) {
+            long offset = (long) rnd.nextInt(256 * 256) * BS / 4;
+            offset -= offset % BS;
+            byte[] d = random(100 + i, 16 * BS);
+            assertEquals(200, write(primary, "r2", offset, d, "replicated"), "writes continue with one replica down");
+            expected.put(offset, d);
+            written += d.length;
+        }
+        double before = metric(primary, "galleon_replication_resync_bytes_total");
+        cluster.restart(replica);
+        awaitHealthy(via, "r2");
+        double sent = metric(primary, "galleon_replication_resync_bytes_total") - before;
+        System.out.printf("FIGURE delta-resync bytes_sent=%.0f bytes_written=%d ratio=%.3f%n", sent, written, sent / written);
+        assertTrue(sent > 0, "a delta was sent");
+        assertTrue(sent <= 1.2 * written, "delta resync sent " + sent + " bytes for " + written + " written (bar: <= 1.2x)");
+        JsonNode s = scrub(primary, "r2");
+        assertEquals(0, s.get("blocks_repaired").asLong(), "copies identical after the delta: " + s);
+    }
+
+    @Test
+    @Order(3)
+    void wipedReplicaIsRebuiltFromAllocatedBlocks() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        JsonNode v = create(via, "r3", "1G");
+        Node primary = primaryOf(via, "r3");
+        byte[] data = random(4, 16 << 20);
+        assertEquals(200, write(primary, "r3", 512L << 20, java.util.Arrays.copyOfRange(data, 0, 8 << 20), "replicated"));
+        assertEquals(200, write(primary, "r3", (512L << 20) + (8 << 20), java.util.Arrays.copyOfRange(data, 8 << 20, 16 << 20), "replicated"));
+        awaitHealthy(via, "r3");
+        Node replica = other(primary);
+        cluster.kill(replica);
+        deleteTree(replica.process.storage.resolve("engine").resolve("volumes").resolve(v.get("id").asText()));
+        double before = metric(primary, "galleon_replication_rebuild_bytes_total");
+        long t0 = System.nanoTime();
+        cluster.restart(replica);
+        awaitHealthy(via, "r3");
+        double secs = (System.nanoTime() - t0) / 1e9;
+        double copied = metric(primary, "galleon_replication_rebuild_bytes_total") - before;
+        System.out.printf("FIGURE full-rebuild bytes=%.0f s=%.2f (incl. restart)%n", copied, secs);
+        assertTrue(copied >= data.length && copied < 2.0 * data.length, "only allocated blocks are copied: " + copied);
+        JsonNode s = scrub(primary, "r3");
+        assertEquals(0, s.get("blocks_repaired").asLong(), s.toString());
+    }
+
+    @Test
+    @Order(4)
+    void primaryKillUnderLoadLosesNoAcknowledgedWrite() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        create(via, "r4", "64M");
+        Node primary = primaryOf(via, "r4");
+        Node client = other(primary);
+        await("the client's node knows r4").atMost(Duration.ofSeconds(10)).ignoreExceptions()
+                .until(() -> cluster.volumeNames(client).contains("r4"));
+        Map<Long, byte[]> acked = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong maxPauseNanos = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        Thread writer = Thread.ofPlatform().start(() -> {
+            long i = 0;
+            long last = System.nanoTime();
+            while (!stop.get()) {
+                long offset = (i % 4096) * 4 * BS;
+                byte[] d = random(1000 + i, 4 * BS);
+                try {
+                    if (write(client, "r4", offset, d, "replicated") == 200) {
+                        acked.put(offset, d);
+                        long now = System.nanoTime();
+                        maxPauseNanos.accumulateAndGet(now - last, Math::max);
+                        last = now;
+                    } else {
+                        errors.incrementAndGet();
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                }
+                i++;
+            }
+        });
+        Thread.sleep(1500);
+        cluster.kill(primary);
+        long killedAt = System.nanoTime();
+        await("writes resume after the primary kill").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> System.nanoTime() - killedAt > 2_000_000_000L && acked.size() > 50
+                        && !primaryOf(client, "r4").equals(primary));
+        long ackedAfterFailover = acked.size();
+        Thread.sleep(1500);
+        stop.set(true);
+        writer.join(60_000);
+        assertTrue(acked.size() > ackedAfterFailover, "writes resumed on the new primary");
+        System.out.printf("FIGURE primary-kill-under-load max_pause_s=%.2f acked=%d errors=%d%n", maxPauseNanos.get() / 1e9,
+                acked.size(), errors.get());
+        assertEquals(0, errors.get(), "no client write failed: forwarded writes wait for the new primary");
+        assertTrue(maxPauseNanos.get() < 10_000_000_000L, "client pause " + maxPauseNanos.get() / 1e9 + " s (bar: I/O resumes <= 10 s)");
+        for (var e : acked.entrySet()) {
+            assertArrayEquals(e.getValue(), read(client, "r4", e.getKey(), e.getValue().length), "acknowledged write at " + e.getKey());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void frozenPrimaryIsFencedAndAcknowledgesNothingAfterThaw() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        create(via, "r5", "64M");
+        Node old = primaryOf(via, "r5");
+        Node observer = other(old);
+        byte[] first = random(5, 64 * BS);
+        assertEquals(200, write(old, "r5", 0, first, "replicated"));
+        awaitHealthy(observer, "r5");
+        cluster.pause(old);
+        await("a new primary while the old one is frozen").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .ignoreExceptions().until(() -> !primaryOf(observer, "r5").equals(old));
+        Node fresh = primaryOf(observer, "r5");
+        byte[] second = random(6, 64 * BS);
+        assertEquals(200, write(observer, "r5", 0, second, "replicated"));
+        cluster.resume(old);
+        // Whatever the thawed node acknowledges must be what the cluster holds: it forwards to the new primary or fails.
+        List<byte[]> ackedViaOld = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            byte[] d = random(700 + i, 64 * BS);
+            if (write(old, "r5", 0, d, "replicated") == 200) {
+                ackedViaOld.add(d);
+                assertArrayEquals(d, read(fresh, "r5", 0, d.length), "a write the thawed node acknowledged is on the new primary");
+            }
+        }
+        System.out.printf("FIGURE fenced-primary acked_via_old=%d of 20 (each verified on the new primary)%n", ackedViaOld.size());
+        assertEquals(fresh, primaryOf(observer, "r5"), "the thawed node did not take the volume back");
+    }
+
+    @Test
+    @Order(6)
+    void corruptBlocksAreRepairedOnReadAndByScrub() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        JsonNode v = create(via, "r6", "64M");
+        String id = v.get("id").asText();
+        Node primary = primaryOf(via, "r6");
+        byte[] data = random(7, 32 * BS);
+        assertEquals(200, write(primary, "r6", 0, data, "distributed"));
+        assertEquals(204, cluster.send(primary, "POST", "/api/v1/volumes/r6/flush", null).statusCode());
+        awaitHealthy(via, "r6");
+        Thread.sleep(500);
+
+        double repairedBefore = metric(primary, "galleon_replication_repaired_blocks_total");
+        flipByte(primary, id, 5L * BS + 100);
+        assertArrayEquals(data, read(primary, "r6", 0, data.length), "the read returns the replica's good copy");
+        assertEquals(repairedBefore + 1, metric(primary, "galleon_replication_repaired_blocks_total"), 0.0);
+        assertArrayEquals(data, read(primary, "r6", 0, data.length));
+
+        Node replica = other(primary);
+        flipByte(replica, id, 9L * BS + 7);
+        JsonNode s = scrub(primary, "r6");
+        assertEquals(1, s.get("blocks_repaired").asLong(), s.toString());
+        assertEquals(0, scrub(primary, "r6").get("blocks_repaired").asLong());
+    }
+
+    @Test
+    @Order(7)
+    void garbageOnTheDataPortHarmsNothing() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        create(via, "r7", "16M");
+        byte[] data = random(8, 16 * BS);
+        assertEquals(200, write(via, "r7", 0, data, "replicated"));
+        Random rnd = new Random(9);
+        for (Node target : cluster.nodes()) {
+            String host = target.bind().substring(0, target.bind().indexOf(':'));
+            int port = ClusterHarness.BIND_PORT + 200;
+            for (int i = 0; i < 200; i++) {
+                byte[] junk = new byte[rnd.nextInt(200)];
+                rnd.nextBytes(junk);
+                if (i % 3 == 0 && junk.length >= 24) {
+                    // A valid magic and version with a lying header.
+                    ByteBuffer.wrap(junk).putInt(0x474C4E44).put((byte) 1).put((byte) rnd.nextInt(120));
+                }
+                if (i % 7 == 0 && junk.length >= 24) {
+                    // A header announcing a huge payload: refused before any allocation.
+                    ByteBuffer.wrap(junk).putInt(0x474C4E44).put((byte) 1).put((byte) 10).putShort((short) 0).putLong(1).putInt(-1);
+                }
+                try (Socket s = new Socket(host, port)) {
+                    s.setSoTimeout(2000);
+                    OutputStream out = s.getOutputStream();
+                    out.write(junk);
+                    out.flush();
+                } catch (java.io.IOException e) {
+                    // the node may close first: fine
+                }
+            }
+        }
+        for (Node n : cluster.nodes()) {
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://" + n.ipc() + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), n + " is still ready");
+            assertArrayEquals(data, read(n, "r7", 0, data.length), "data unchanged, read via " + n);
+        }
+    }
+
+    private static void flipByte(Node node, String volumeId, long position) throws Exception {
+        Path file = node.process.storage.resolve("engine").resolve("volumes").resolve(volumeId).resolve("layer-1.data");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, position);
+            b.put(0, (byte) (b.get(0) ^ 0x5A)).rewind();
+            ch.write(b, position);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        if (!java.nio.file.Files.exists(dir)) {
+            throw new AssertionError("no copy to wipe at " + dir);
+        }
+        try (var files = java.nio.file.Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.galleonfs.node.meta;
+
+import java.util.Map;
+import java.util.UUID;
+
+/** Validation and effect of the replica-set commands; every check is on state, so all replicas decide alike. */
+final class ReplicaTransitions {
+    private ReplicaTransitions() {
+    }
+
+    static MetaResult setState(Map<UUID, VolumeRecord> volumes, MetaCommand.SetReplicaState c) {
+        VolumeRecord v = volumes.get(c.volumeId());
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
+        }
+        if (v.epoch() != c.epoch()) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' is at epoch " + v.epoch() + ", not " + c.epoch()
+                    + ": the sender is no longer its primary");
+        }
+        if (!v.replicaNodes().contains(c.nodeId()) || c.nodeId().equals(v.node())) {
+            return rejected(MetaResult.Reason.INVALID, "node " + c.nodeId() + " holds no replica of volume '" + v.name() + "'");
+        }
+        volumes.put(v.id(), v.withReplicaState(c.nodeId(), c.state()));
+        return null;
+    }
+
+    static MetaResult promote(Map<UUID, VolumeRecord> volumes, MetaCommand.PromotePrimary c) {
+        VolumeRecord v = volumes.get(c.volumeId());
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
+        }
+        if (v.epoch() != c.expectedEpoch()) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        }
+        if (c.newPrimary().equals(v.node()) || !v.replicaNodes().contains(c.newPrimary())) {
+            return rejected(MetaResult.Reason.INVALID, "node " + c.newPrimary() + " is not a replica of volume '" + v.name() + "'");
+        }
+        if (!v.replicaState(c.newPrimary()).healthy()) {
+            return rejected(MetaResult.Reason.CONFLICT, "the replica of volume '" + v.name() + "' on " + c.newPrimary()
+                    + " is " + v.replicaState(c.newPrimary()).state() + ", not healthy: it may miss acknowledged writes");
+        }
+        volumes.put(v.id(), v.promoted(c.newPrimary()));
+        return null;
+    }
+
+    static MetaResult move(Map<UUID, VolumeRecord> volumes, MetaCommand.MoveReplica c) {
+        VolumeRecord v = volumes.get(c.volumeId());
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
+        }
+        if (v.epoch() != c.expectedEpoch()) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        }
+        if (c.fromNode().equals(v.node()) || !v.replicaNodes().contains(c.fromNode())) {
+            return rejected(MetaResult.Reason.INVALID, "node " + c.fromNode() + " holds no replica of volume '" + v.name() + "'");
+        }
+        if (v.replicaNodes().contains(c.toNode())) {
+            return rejected(MetaResult.Reason.CONFLICT, "node " + c.toNode() + " already holds a copy of volume '" + v.name() + "'");
+        }
+        volumes.put(v.id(), v.withReplicaMoved(c.fromNode(), c.toNode()));
+        return null;
+    }
+
+    private static MetaResult rejected(MetaResult.Reason reason, String detail) {
+        return new MetaResult.Rejected(reason, detail);
+    }
+}

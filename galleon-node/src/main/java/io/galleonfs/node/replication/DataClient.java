@@ -1,0 +1,257 @@
+package io.galleonfs.node.replication;
+
+import io.galleonfs.node.config.HostPort;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.core.net.NetSocket;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * Persistent, pipelined connections to other nodes' data planes: one per peer, reconnected on demand. Requests sent
+ * from one thread (or under one lock) leave in call order, which is what keeps a volume's replica operations ordered.
+ * A caller blocks while the connection's write queue is full (back-pressure) and gets an {@link IOException} on
+ * timeout or connection loss.
+ */
+public final class DataClient implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(DataClient.class);
+
+    /** Learns each peer's process incarnation: a change means the peer restarted and may have lost unflushed writes. */
+    public interface IncarnationListener {
+        void seen(String nodeId, long incarnation);
+    }
+
+    private final Vertx vertx;
+    private final NetClient client;
+    private final String nodeId;
+    private final long incarnation;
+    private final IncarnationListener listener;
+    private final Map<HostPort, Peer> peers = new ConcurrentHashMap<>();
+    private final AtomicLong ids = new AtomicLong();
+
+    public DataClient(Vertx vertx, String nodeId, long incarnation, IncarnationListener listener) {
+        this.vertx = vertx;
+        this.nodeId = nodeId;
+        this.incarnation = incarnation;
+        this.listener = listener;
+        this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(2000).setTcpKeepAlive(true));
+    }
+
+    /** Sends {@code request}; the future completes with the response or fails with an {@link IOException}. */
+    public CompletableFuture<DataMessage> send(HostPort to, DataMessage request, Duration timeout) {
+        return peers.computeIfAbsent(to, Peer::new).send(request, timeout);
+    }
+
+    /** Sends and waits; a {@link DataMessage.Failure} response becomes a {@link RemoteException}. */
+    public DataMessage call(HostPort to, DataMessage request, Duration timeout) throws IOException {
+        return await(send(to, request, timeout));
+    }
+
+    public static DataMessage await(CompletableFuture<DataMessage> f) throws IOException {
+        try {
+            DataMessage m = f.get();
+            if (m instanceof DataMessage.Failure fail) {
+                throw new RemoteException(fail.code(), fail.message());
+            }
+            return m;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof java.util.concurrent.TimeoutException) {
+                throw new IOException("no answer in time", c);
+            }
+            throw new IOException(String.valueOf(c.getMessage()), c);
+        }
+    }
+
+    /** A failure the remote node reported. */
+    public static final class RemoteException extends IOException {
+        private final DataMessage.ErrorCode code;
+
+        public RemoteException(DataMessage.ErrorCode code, String message) {
+            super(message);
+            this.code = code;
+        }
+
+        public DataMessage.ErrorCode code() {
+            return code;
+        }
+    }
+
+    private final class Peer implements FrameReader.FrameHandler {
+        private final HostPort address;
+        private final Map<Long, CompletableFuture<DataMessage>> pending = new ConcurrentHashMap<>();
+        /** Frames written before the connection (and its HELLO) is up, in order. */
+        private final List<Buffer> queued = new ArrayList<>();
+        private NetSocket socket;
+        private boolean connecting;
+        private final Object drain = new Object();
+
+        Peer(HostPort address) {
+            this.address = address;
+        }
+
+        CompletableFuture<DataMessage> send(DataMessage request, Duration timeout) {
+            long id = ids.incrementAndGet();
+            CompletableFuture<DataMessage> f = new CompletableFuture<>();
+            pending.put(id, f);
+            f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((m, e) -> pending.remove(id));
+            Buffer frame = DataCodec.encode(id, request);
+            NetSocket s;
+            synchronized (this) {
+                s = socket;
+                if (s == null) {
+                    queued.add(frame);
+                    if (!connecting) {
+                        connect();
+                    }
+                    return f;
+                }
+                s.write(frame);
+            }
+            awaitDrain(s);
+            return f;
+        }
+
+        private void awaitDrain(NetSocket s) {
+            if (!s.writeQueueFull() || vertx.getOrCreateContext().isEventLoopContext() && io.vertx.core.Context.isOnEventLoopThread()) {
+                return;
+            }
+            synchronized (drain) {
+                s.drainHandler(v -> {
+                    synchronized (drain) {
+                        drain.notifyAll();
+                    }
+                });
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (s.writeQueueFull() && System.nanoTime() < deadline && socket == s) {
+                    try {
+                        drain.wait(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }
+
+        /** Called with the monitor held. */
+        private void connect() {
+            connecting = true;
+            client.connect(address.port(), address.host()).onComplete(ar -> {
+                if (ar.failed()) {
+                    failAll(new IOException("cannot connect to the data plane of " + address + ": " + ar.cause().getMessage()));
+                    return;
+                }
+                NetSocket s = ar.result();
+                FrameReader reader = new FrameReader(this);
+                s.handler(reader::feed);
+                s.exceptionHandler(e -> LOG.debugf("data plane %s: %s", address, e.toString()));
+                s.closeHandler(v -> closed(s));
+                long helloId = ids.incrementAndGet();
+                CompletableFuture<DataMessage> hello = new CompletableFuture<>();
+                pending.put(helloId, hello);
+                s.write(DataCodec.encode(helloId, new DataMessage.Hello(nodeId, incarnation)));
+                hello.orTimeout(3, TimeUnit.SECONDS).whenComplete((m, e) -> {
+                    pending.remove(helloId);
+                    if (e != null || !(m instanceof DataMessage.Hello h)) {
+                        s.close();
+                        failAll(new IOException("data plane of " + address + " did not answer HELLO"));
+                        return;
+                    }
+                    listener.seen(h.nodeId(), h.incarnation());
+                    synchronized (this) {
+                        for (Buffer b : queued) {
+                            s.write(b);
+                        }
+                        queued.clear();
+                        socket = s;
+                        connecting = false;
+                    }
+                });
+            });
+        }
+
+        private void failAll(IOException e) {
+            synchronized (this) {
+                connecting = false;
+                queued.clear();
+                socket = null;
+            }
+            for (var f : List.copyOf(pending.values())) {
+                f.completeExceptionally(e);
+            }
+        }
+
+        private void closed(NetSocket s) {
+            synchronized (this) {
+                if (socket != s && socket != null) {
+                    return;
+                }
+            }
+            failAll(new IOException("connection to " + address + " closed"));
+        }
+
+        @Override
+        public void frame(long requestId, DataMessage message) {
+            CompletableFuture<DataMessage> f = pending.remove(requestId);
+            if (f != null) {
+                f.complete(message);
+            }
+        }
+
+        @Override
+        public void malformed(ProtocolException e) {
+            LOG.warnf("data plane: malformed response from %s: %s", address, e.getMessage());
+            NetSocket s;
+            synchronized (this) {
+                s = socket;
+            }
+            if (s != null) {
+                s.close();
+            }
+            failAll(new IOException("malformed response from " + address + ": " + e.getMessage()));
+        }
+
+        void close() {
+            NetSocket s;
+            synchronized (this) {
+                s = socket;
+                socket = null;
+            }
+            if (s != null) {
+                s.close();
+            }
+        }
+    }
+
+    /** Drops the connection to a peer, failing what is pending on it (e.g. after a timeout, to start clean). */
+    public void disconnect(HostPort to) {
+        Peer p = peers.remove(to);
+        if (p != null) {
+            p.close();
+            p.failAll(new IOException("disconnected from " + to));
+        }
+    }
+
+    @Override
+    public void close() {
+        peers.values().forEach(Peer::close);
+        client.close();
+    }
+}

@@ -1,0 +1,379 @@
+package io.galleonfs.node.replication;
+
+import io.galleonfs.node.replication.DataMessage.*;
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+
+/**
+ * Data-plane frames, version 1. A frame is a 24-byte header and a payload:
+ * <pre>
+ *  0  u32 magic 0x474C4E44 ("GLND")     4  u8 version (1)     5  u8 type     6  u16 reserved (0)
+ *  8  u64 request id (a response carries its request's id)
+ * 16  u32 payload length (at most {@link #MAX_PAYLOAD}, checked before anything is allocated)
+ * 20  u32 CRC32C of the payload
+ * </pre>
+ * Integers are big-endian; a UUID is two u64; a string is u16 length + UTF-8; a byte array is u32 length + bytes.
+ * Any violation (bad magic, version, type, length, CRC, trailing or missing bytes) is a {@link ProtocolException}:
+ * the connection is closed and nothing of the frame is applied.
+ */
+public final class DataCodec {
+    public static final int MAGIC = 0x474C4E44;
+    public static final int VERSION = 1;
+    public static final int HEADER = 24;
+    /** 8 MiB of block data (the largest client transfer) plus room for the fields around it. */
+    public static final int MAX_PAYLOAD = (8 << 20) + 4096;
+    private static final int MAX_STRING = 1024;
+
+    private DataCodec() {
+    }
+
+    /** Header fields, validated. */
+    public record Header(int type, long requestId, int length, int crc) {
+    }
+
+    public static Header readHeader(Buffer b) throws ProtocolException {
+        if (b.length() != HEADER) {
+            throw new ProtocolException("header must be " + HEADER + " bytes");
+        }
+        if (b.getInt(0) != MAGIC) {
+            throw new ProtocolException("bad magic 0x" + Integer.toHexString(b.getInt(0)));
+        }
+        if (b.getUnsignedByte(4) != VERSION) {
+            throw new ProtocolException("unsupported protocol version " + b.getUnsignedByte(4));
+        }
+        int type = b.getUnsignedByte(5);
+        if (Type.of(type) == null) {
+            throw new ProtocolException("unknown frame type " + type);
+        }
+        long length = b.getUnsignedInt(16);
+        if (length > MAX_PAYLOAD) {
+            throw new ProtocolException("payload of " + length + " bytes exceeds the limit of " + MAX_PAYLOAD);
+        }
+        return new Header(type, b.getLong(8), (int) length, b.getInt(20));
+    }
+
+    public static Buffer encode(long requestId, DataMessage m) {
+        Buffer p = Buffer.buffer(m instanceof ReplicaWrite w ? w.data().length + 64
+                : m instanceof ClientWrite c ? c.data().length + 64 : m instanceof Data d ? d.bytes().length + 8 : 64);
+        Type type = switch (m) {
+            case Hello h -> {
+                str(p, h.nodeId());
+                p.appendLong(h.incarnation());
+                yield Type.HELLO;
+            }
+            case ReplicaWrite w -> {
+                op(p, w.volume(), w.epoch());
+                p.appendLong(w.seq()).appendLong(w.offset()).appendByte((byte) (w.durable() ? 1 : 0));
+                bytes(p, w.data());
+                yield Type.REPLICA_WRITE;
+            }
+            case ReplicaTrim t -> {
+                op(p, t.volume(), t.epoch());
+                p.appendLong(t.seq()).appendLong(t.offset()).appendLong(t.length());
+                yield Type.REPLICA_TRIM;
+            }
+            case ReplicaFlush f -> {
+                op(p, f.volume(), f.epoch());
+                yield Type.REPLICA_FLUSH;
+            }
+            case ReplicaSnapshot s -> {
+                op(p, s.volume(), s.epoch());
+                p.appendLong(s.seq());
+                str(p, s.name());
+                yield Type.REPLICA_SNAPSHOT;
+            }
+            case ReplicaDeleteSnapshot s -> {
+                op(p, s.volume(), s.epoch());
+                p.appendLong(s.seq());
+                str(p, s.name());
+                yield Type.REPLICA_DELETE_SNAPSHOT;
+            }
+            case ReplicaRestore s -> {
+                op(p, s.volume(), s.epoch());
+                p.appendLong(s.seq());
+                str(p, s.name());
+                yield Type.REPLICA_RESTORE;
+            }
+            case ReplicaExpand e -> {
+                op(p, e.volume(), e.epoch());
+                p.appendLong(e.seq()).appendLong(e.sizeBytes());
+                yield Type.REPLICA_EXPAND;
+            }
+            case ReplicaReset r -> {
+                op(p, r.volume(), r.epoch());
+                p.appendLong(r.sizeBytes()).appendByte((byte) (r.encrypted() ? 1 : 0));
+                yield Type.REPLICA_RESET;
+            }
+            case Fence f -> {
+                op(p, f.volume(), f.epoch());
+                p.appendLong(f.seq());
+                yield Type.FENCE;
+            }
+            case StatusRequest s -> {
+                uuid(p, s.volume());
+                yield Type.STATUS_REQUEST;
+            }
+            case BlockRead r -> {
+                uuid(p, r.volume());
+                p.appendLong(r.offset()).appendInt(r.length());
+                yield Type.BLOCK_READ;
+            }
+            case ChecksumRequest c -> {
+                uuid(p, c.volume());
+                p.appendLong(c.firstBlock()).appendInt(c.count());
+                yield Type.CHECKSUM_REQUEST;
+            }
+            case ClientRead r -> {
+                uuid(p, r.volume());
+                p.appendLong(r.offset()).appendInt(r.length());
+                str(p, r.snapshot());
+                yield Type.CLIENT_READ;
+            }
+            case ClientWrite w -> {
+                uuid(p, w.volume());
+                p.appendLong(w.offset()).appendByte((byte) w.level());
+                bytes(p, w.data());
+                yield Type.CLIENT_WRITE;
+            }
+            case ClientFlush f -> {
+                uuid(p, f.volume());
+                yield Type.CLIENT_FLUSH;
+            }
+            case ClientTrim t -> {
+                uuid(p, t.volume());
+                p.appendLong(t.offset()).appendLong(t.length());
+                yield Type.CLIENT_TRIM;
+            }
+            case Ok o -> {
+                p.appendLong(o.value());
+                yield Type.OK;
+            }
+            case Data d -> {
+                bytes(p, d.bytes());
+                yield Type.DATA;
+            }
+            case Failure f -> {
+                p.appendUnsignedShort(f.code().ordinal());
+                str(p, f.message() == null ? "" : truncate(f.message()));
+                yield Type.FAILURE;
+            }
+            case Status s -> {
+                p.appendLong(s.appliedSeq()).appendLong(s.epoch()).appendLong(s.incarnation()).appendByte((byte) (s.present() ? 1 : 0));
+                yield Type.STATUS;
+            }
+            case Checksums c -> {
+                p.appendInt(c.crcs().length);
+                for (int crc : c.crcs()) {
+                    p.appendInt(crc);
+                }
+                yield Type.CHECKSUMS;
+            }
+        };
+        if (p.length() > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("message payload of " + p.length() + " bytes exceeds " + MAX_PAYLOAD);
+        }
+        Buffer frame = Buffer.buffer(HEADER + p.length());
+        frame.appendInt(MAGIC).appendUnsignedByte((short) VERSION).appendUnsignedByte((short) type.code).appendUnsignedShort(0)
+                .appendLong(requestId).appendUnsignedInt(p.length()).appendInt(crc(p));
+        frame.appendBuffer(p);
+        return frame;
+    }
+
+    public static DataMessage decode(Header h, Buffer p) throws ProtocolException {
+        if (p.length() != h.length()) {
+            throw new ProtocolException("payload is " + p.length() + " bytes, header said " + h.length());
+        }
+        if (crc(p) != h.crc()) {
+            throw new ProtocolException("payload checksum mismatch");
+        }
+        Reader r = new Reader(p);
+        DataMessage m = switch (Type.of(h.type())) {
+            case HELLO -> new Hello(r.str(), r.i64());
+            case REPLICA_WRITE -> new ReplicaWrite(r.uuid(), r.i64(), r.i64(), r.i64(), r.bool(), r.bytes());
+            case REPLICA_TRIM -> new ReplicaTrim(r.uuid(), r.i64(), r.i64(), r.i64(), r.i64());
+            case REPLICA_FLUSH -> new ReplicaFlush(r.uuid(), r.i64());
+            case REPLICA_SNAPSHOT -> new ReplicaSnapshot(r.uuid(), r.i64(), r.i64(), r.str());
+            case REPLICA_DELETE_SNAPSHOT -> new ReplicaDeleteSnapshot(r.uuid(), r.i64(), r.i64(), r.str());
+            case REPLICA_RESTORE -> new ReplicaRestore(r.uuid(), r.i64(), r.i64(), r.str());
+            case REPLICA_EXPAND -> new ReplicaExpand(r.uuid(), r.i64(), r.i64(), r.i64());
+            case REPLICA_RESET -> new ReplicaReset(r.uuid(), r.i64(), r.i64(), r.bool());
+            case FENCE -> new Fence(r.uuid(), r.i64(), r.i64());
+            case STATUS_REQUEST -> new StatusRequest(r.uuid());
+            case BLOCK_READ -> new BlockRead(r.uuid(), r.i64(), r.length());
+            case CHECKSUM_REQUEST -> new ChecksumRequest(r.uuid(), r.i64(), r.count());
+            case CLIENT_READ -> new ClientRead(r.uuid(), r.i64(), r.length(), r.str());
+            case CLIENT_WRITE -> new ClientWrite(r.uuid(), r.i64(), r.level(), r.bytes());
+            case CLIENT_FLUSH -> new ClientFlush(r.uuid());
+            case CLIENT_TRIM -> new ClientTrim(r.uuid(), r.i64(), r.i64());
+            case OK -> new Ok(r.i64());
+            case DATA -> new Data(r.bytes());
+            case FAILURE -> new Failure(ErrorCode.of(r.u16()), r.str());
+            case STATUS -> new Status(r.i64(), r.i64(), r.i64(), r.bool());
+            case CHECKSUMS -> {
+                int n = r.count();
+                int[] crcs = new int[n];
+                for (int i = 0; i < n; i++) {
+                    crcs[i] = r.i32();
+                }
+                yield new Checksums(crcs);
+            }
+        };
+        r.requireEnd();
+        return m;
+    }
+
+    private static void op(Buffer p, UUID volume, long epoch) {
+        uuid(p, volume);
+        p.appendLong(epoch);
+    }
+
+    private static void uuid(Buffer p, UUID id) {
+        p.appendLong(id.getMostSignificantBits()).appendLong(id.getLeastSignificantBits());
+    }
+
+    private static void str(Buffer p, String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        if (b.length > MAX_STRING) {
+            throw new IllegalArgumentException("string field longer than " + MAX_STRING + " bytes");
+        }
+        p.appendUnsignedShort(b.length).appendBytes(b);
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 300 ? s.substring(0, 300) : s;
+    }
+
+    private static void bytes(Buffer p, byte[] b) {
+        p.appendInt(b.length).appendBytes(b);
+    }
+
+    static int crc(Buffer p) {
+        CRC32C c = new CRC32C();
+        c.update(p.getByteBuf().nioBuffer());
+        return (int) c.getValue();
+    }
+
+    /** Bounds-checked reads: a short or lying payload is a protocol error, never an index exception. */
+    private static final class Reader {
+        private final Buffer b;
+        private int pos;
+
+        Reader(Buffer b) {
+            this.b = b;
+        }
+
+        private void need(int n) throws ProtocolException {
+            if (n < 0 || b.length() - pos < n) {
+                throw new ProtocolException("payload ends early");
+            }
+        }
+
+        long i64() throws ProtocolException {
+            need(8);
+            long v = b.getLong(pos);
+            pos += 8;
+            return v;
+        }
+
+        int i32() throws ProtocolException {
+            need(4);
+            int v = b.getInt(pos);
+            pos += 4;
+            return v;
+        }
+
+        int u16() throws ProtocolException {
+            need(2);
+            int v = b.getUnsignedShort(pos);
+            pos += 2;
+            return v;
+        }
+
+        boolean bool() throws ProtocolException {
+            need(1);
+            byte v = b.getByte(pos++);
+            if (v != 0 && v != 1) {
+                throw new ProtocolException("flag byte must be 0 or 1");
+            }
+            return v == 1;
+        }
+
+        UUID uuid() throws ProtocolException {
+            return new UUID(i64(), i64());
+        }
+
+        String str() throws ProtocolException {
+            int n = u16();
+            if (n > MAX_STRING) {
+                throw new ProtocolException("string of " + n + " bytes is too long");
+            }
+            need(n);
+            String s = b.getString(pos, pos + n, "UTF-8");
+            pos += n;
+            return s;
+        }
+
+        byte[] bytes() throws ProtocolException {
+            int n = i32();
+            need(n);
+            byte[] v = b.getBytes(pos, pos + n);
+            pos += n;
+            return v;
+        }
+
+        int level() throws ProtocolException {
+            need(1);
+            int v = b.getUnsignedByte(pos++);
+            if (v > 3) {
+                throw new ProtocolException("write level " + v + " is outside 0..3");
+            }
+            return v;
+        }
+
+        int length() throws ProtocolException {
+            int n = i32();
+            if (n < 0 || n > (8 << 20)) {
+                throw new ProtocolException("length " + n + " is outside 0.." + (8 << 20));
+            }
+            return n;
+        }
+
+        int count() throws ProtocolException {
+            int n = i32();
+            if (n < 0 || n > (1 << 16)) {
+                throw new ProtocolException("count " + n + " is outside 0..65536");
+            }
+            return n;
+        }
+
+        void requireEnd() throws ProtocolException {
+            if (pos != b.length()) {
+                throw new ProtocolException((b.length() - pos) + " unexpected trailing bytes");
+            }
+        }
+    }
+
+    enum Type {
+        HELLO(1), REPLICA_WRITE(10), REPLICA_TRIM(11), REPLICA_FLUSH(12), REPLICA_SNAPSHOT(13), REPLICA_DELETE_SNAPSHOT(14),
+        REPLICA_RESTORE(15), REPLICA_EXPAND(16), REPLICA_RESET(17), FENCE(18), STATUS_REQUEST(19), BLOCK_READ(20),
+        CHECKSUM_REQUEST(21), CLIENT_READ(30), CLIENT_WRITE(31), CLIENT_FLUSH(32), CLIENT_TRIM(33),
+        OK(100), DATA(101), FAILURE(102), STATUS(103), CHECKSUMS(104);
+
+        final int code;
+
+        Type(int code) {
+            this.code = code;
+        }
+
+        static Type of(int code) {
+            for (Type t : values()) {
+                if (t.code == code) {
+                    return t;
+                }
+            }
+            return null;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package io.galleonfs.node.replication;
+
+import java.util.concurrent.CompletionStage;
+
+/** Serves data-plane requests; called on an event loop, so blocking work must be handed off. */
+public interface DataRequestHandler {
+    CompletionStage<DataMessage> handle(String peerNodeId, DataMessage request);
+}

@@ -1,0 +1,35 @@
+package io.galleonfs.node.replication;
+
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.VolumeRecord;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+
+/** What a {@link PrimaryVolume} needs from its node: the data plane, metadata and policy. */
+interface PrimaryContext {
+    DataClient client();
+
+    Optional<HostPort> dataAddress(String nodeId);
+
+    /** The last incarnation seen of a node's process (0 if never). */
+    long incarnation(String nodeId);
+
+    /** Commits a metadata change; throws if it was refused or cannot be committed (no majority). */
+    void commit(MetaCommand command) throws IOException;
+
+    ReplicaApplier applier();
+
+    Duration replicaTimeout();
+
+    /** Copies (the primary included) that must be healthy for the volume to take writes. */
+    int minHealthyCopies(VolumeRecord v);
+
+    boolean asynchronous(VolumeRecord v);
+
+    /** Blocks until the rebuild throttle grants {@code bytes}. */
+    void throttleRebuild(long bytes) throws InterruptedException;
+
+    ReplicationMetrics metrics();
+}

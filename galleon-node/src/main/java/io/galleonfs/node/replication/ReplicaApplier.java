@@ -1,0 +1,314 @@
+package io.galleonfs.node.replication;
+
+import io.galleonfs.engine.BlockEngine;
+import io.galleonfs.engine.ChecksumMismatchException;
+import io.galleonfs.engine.Volume;
+import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.replication.DataMessage.*;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.zip.CRC32C;
+import org.jboss.logging.Logger;
+
+/**
+ * The replica side: applies a primary's operations to this node's copy, strictly in arrival order per volume (one
+ * virtual thread per volume), after checking the epoch (fencing) and that the sequence has no gap. A durable write
+ * is applied in order, then flushed off the ordered thread so concurrent flushes share one group commit.
+ */
+final class ReplicaApplier {
+    private static final Logger LOG = Logger.getLogger(ReplicaApplier.class);
+
+    private final BlockEngine engine;
+    private final EpochStore epochs;
+    private final long incarnation;
+    private final Function<UUID, Optional<VolumeRecord>> metadata;
+    private final String nodeId;
+    private final Map<UUID, VolumeState> states = new ConcurrentHashMap<>();
+    private final ExecutorService flushers = Executors.newVirtualThreadPerTaskExecutor();
+
+    ReplicaApplier(String nodeId, BlockEngine engine, EpochStore epochs, long incarnation, Function<UUID, Optional<VolumeRecord>> metadata) {
+        this.nodeId = nodeId;
+        this.engine = engine;
+        this.epochs = epochs;
+        this.incarnation = incarnation;
+        this.metadata = metadata;
+    }
+
+    /** Per volume: the ordered executor, the last applied sequence number and the recent operations. */
+    static final class VolumeState {
+        final ExecutorService ordered = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("galleon-replica").factory());
+        final RecentOps recent = new RecentOps();
+        volatile long appliedSeq;
+    }
+
+    VolumeState state(UUID volume) {
+        return states.computeIfAbsent(volume, v -> new VolumeState());
+    }
+
+    long appliedSeq(UUID volume) {
+        VolumeState s = states.get(volume);
+        return s == null ? 0 : s.appliedSeq;
+    }
+
+    RecentOps recent(UUID volume) {
+        return state(volume).recent;
+    }
+
+    /** Also used by the primary for its own operations, so its recent log is complete after a failover. */
+    void recordOwn(UUID volume, long seq, long firstBlock, int blocks) {
+        VolumeState s = state(volume);
+        s.appliedSeq = seq;
+        s.recent.record(seq, firstBlock, blocks);
+    }
+
+    void setApplied(UUID volume, long seq) {
+        state(volume).appliedSeq = seq;
+    }
+
+    /** Runs {@code op} after every operation that arrived before it; the future completes with the reply. */
+    CompletionStage<DataMessage> ordered(UUID volume, Callable op) {
+        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+        try {
+            state(volume).ordered.execute(() -> {
+                try {
+                    op.call(f);
+                } catch (Throwable t) {
+                    f.complete(failure(t));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            f.complete(new Failure(ErrorCode.UNAVAILABLE, "volume " + volume + " is closing"));
+        }
+        return f;
+    }
+
+    @FunctionalInterface
+    interface Callable {
+        void call(CompletableFuture<DataMessage> reply) throws Exception;
+    }
+
+    CompletionStage<DataMessage> apply(ReplicaOp op) {
+        return ordered(op.volume(), reply -> {
+            long known = epochs.get(op.volume());
+            if (op.epoch() < known) {
+                reply.complete(new Failure(ErrorCode.STALE_EPOCH, "volume " + op.volume() + " is at epoch " + known
+                        + " on node " + nodeId + "; epoch " + op.epoch() + " was deposed"));
+                return;
+            }
+            Optional<VolumeRecord> rec = metadata.apply(op.volume());
+            if (rec.isPresent() && op.epoch() < rec.get().epoch()) {
+                reply.complete(new Failure(ErrorCode.STALE_EPOCH, "volume " + op.volume() + " is at epoch " + rec.get().epoch()
+                        + " in cluster metadata; epoch " + op.epoch() + " was deposed"));
+                return;
+            }
+            if (op.epoch() > known) {
+                epochs.raise(op.volume(), op.epoch());
+            }
+            VolumeState st = state(op.volume());
+            if (op instanceof Fence f) {
+                st.appliedSeq = f.seq();
+                reply.complete(new Ok(f.seq()));
+                return;
+            }
+            if (op instanceof ReplicaReset r) {
+                if (engine.find(r.volume()).isPresent()) {
+                    engine.delete(r.volume());
+                }
+                engine.create(r.volume(), r.sizeBytes(), r.encrypted());
+                LOG.infof("volume %s: copy reset for a full rebuild (epoch %d)", r.volume(), r.epoch());
+                reply.complete(new Ok(0));
+                return;
+            }
+            long seq = seqOf(op);
+            if (seq != 0 && seq != st.appliedSeq + 1) {
+                reply.complete(new Failure(ErrorCode.BAD_REQUEST, "volume " + op.volume() + ": operation " + seq
+                        + " does not follow " + st.appliedSeq + " (a gap: this copy must be resynced)"));
+                return;
+            }
+            Volume vol = openOrCreate(op.volume());
+            boolean flushAfter = false;
+            switch (op) {
+                case ReplicaWrite w -> {
+                    vol.write(w.offset(), ByteBuffer.wrap(w.data()), WriteConcern.ACKNOWLEDGED);
+                    flushAfter = w.durable();
+                    record(st, seq, w.offset(), w.data().length, vol.blockSize());
+                }
+                case ReplicaTrim t -> {
+                    vol.trim(t.offset(), t.length());
+                    record(st, seq, t.offset(), t.length(), vol.blockSize());
+                }
+                case ReplicaFlush f -> flushAfter = true;
+                case ReplicaSnapshot s -> {
+                    vol.createSnapshot(s.name());
+                    st.recent.record(seq, 0, -1);
+                }
+                case ReplicaDeleteSnapshot s -> {
+                    vol.deleteSnapshot(s.name());
+                    st.recent.record(seq, 0, -1);
+                }
+                case ReplicaRestore s -> {
+                    vol.restore(s.name());
+                    st.recent.record(seq, 0, -1);
+                }
+                case ReplicaExpand e -> {
+                    if (e.sizeBytes() > vol.sizeBytes()) {
+                        vol.expand(e.sizeBytes());
+                    }
+                    st.recent.record(seq, 0, -1);
+                }
+                case Fence f -> throw new IllegalStateException("handled above");
+                case ReplicaReset r -> throw new IllegalStateException("handled above");
+            }
+            if (seq != 0) {
+                st.appliedSeq = seq;
+            }
+            if (flushAfter) {
+                flushers.execute(() -> {
+                    try {
+                        vol.flush();
+                        reply.complete(new Ok(seq));
+                    } catch (Throwable t) {
+                        reply.complete(failure(t));
+                    }
+                });
+            } else {
+                reply.complete(new Ok(seq));
+            }
+        });
+    }
+
+    private static void record(VolumeState st, long seq, long offset, long length, int blockSize) {
+        if (seq == 0 || length == 0) {
+            return;
+        }
+        long first = offset / blockSize;
+        long last = (offset + length - 1) / blockSize;
+        st.recent.record(seq, first, (int) Math.min(Integer.MAX_VALUE, last - first + 1));
+    }
+
+    private static long seqOf(ReplicaOp op) {
+        return switch (op) {
+            case ReplicaWrite w -> w.seq();
+            case ReplicaTrim t -> t.seq();
+            case ReplicaSnapshot s -> s.seq();
+            case ReplicaDeleteSnapshot s -> s.seq();
+            case ReplicaRestore s -> s.seq();
+            case ReplicaExpand e -> e.seq();
+            case ReplicaFlush f -> 0;
+            case Fence f -> 0;
+            case ReplicaReset r -> 0;
+        };
+    }
+
+    /**
+     * The local copy. A copy is created only when its volume is created (the storage watcher) or by a rebuild's reset,
+     * never by a write: a copy that vanished must be rebuilt, not silently restarted empty. A just-created volume's
+     * copy may lag its first write by a moment, hence the short wait.
+     */
+    private Volume openOrCreate(UUID id) throws IOException {
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (true) {
+            Optional<Volume> v = engine.find(id);
+            if (v.isPresent()) {
+                return v.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new NoSuchVolume("volume " + id + " has no copy on node " + nodeId);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new NoSuchVolume("interrupted");
+            }
+        }
+    }
+
+    CompletionStage<DataMessage> status(StatusRequest r) {
+        return ordered(r.volume(), reply -> reply.complete(new Status(appliedSeq(r.volume()), epochs.get(r.volume()), incarnation,
+                engine.find(r.volume()).isPresent())));
+    }
+
+    /** Reads this copy, after every operation that arrived before the request. */
+    CompletionStage<DataMessage> blockRead(BlockRead r) {
+        return ordered(r.volume(), reply -> {
+            Volume vol = engine.find(r.volume()).orElseThrow(() -> new NoSuchVolume("volume " + r.volume() + " has no copy here"));
+            ByteBuffer dst = ByteBuffer.allocate(r.length());
+            vol.read(r.offset(), dst);
+            reply.complete(new Data(dst.array()));
+        });
+    }
+
+    CompletionStage<DataMessage> checksums(ChecksumRequest r) {
+        return ordered(r.volume(), reply -> {
+            Volume vol = engine.find(r.volume()).orElseThrow(() -> new NoSuchVolume("volume " + r.volume() + " has no copy here"));
+            reply.complete(new Checksums(blockChecksums(vol, r.firstBlock(), r.count())));
+        });
+    }
+
+    /** CRC32C of each block's content; a block that fails its own stored checksum reports 0 and a log line. */
+    static int[] blockChecksums(Volume vol, long firstBlock, int count) throws IOException {
+        int bs = vol.blockSize();
+        long blocks = vol.sizeBytes() / bs;
+        int n = (int) Math.max(0, Math.min(count, blocks - firstBlock));
+        int[] crcs = new int[n];
+        ByteBuffer buf = ByteBuffer.allocate(bs);
+        for (int i = 0; i < n; i++) {
+            buf.clear();
+            try {
+                vol.read((firstBlock + i) * bs, buf);
+                CRC32C c = new CRC32C();
+                c.update(buf.flip());
+                crcs[i] = (int) c.getValue() | 1;
+            } catch (ChecksumMismatchException e) {
+                LOG.errorf("volume %s: block %d fails its checksum (found by scrub)", vol.id(), firstBlock + i);
+                crcs[i] = 0;
+            }
+        }
+        return crcs;
+    }
+
+    void forget(UUID volume) {
+        VolumeState s = states.remove(volume);
+        if (s != null) {
+            s.ordered.shutdown();
+        }
+        try {
+            epochs.forget(volume);
+        } catch (IOException e) {
+            LOG.debugf("cannot forget epoch of %s: %s", volume, e.getMessage());
+        }
+    }
+
+    static DataMessage failure(Throwable t) {
+        return switch (t) {
+            case NoSuchVolume n -> new Failure(ErrorCode.NOT_FOUND, n.getMessage());
+            case io.galleonfs.engine.OutOfRangeException o -> new Failure(ErrorCode.BAD_REQUEST, o.getMessage());
+            case ChecksumMismatchException c -> new Failure(ErrorCode.CHECKSUM, c.getMessage());
+            case io.galleonfs.engine.NoSuchSnapshotException n -> new Failure(ErrorCode.NOT_FOUND, n.getMessage());
+            case io.galleonfs.engine.SnapshotExistsException s -> new Failure(ErrorCode.BAD_REQUEST, s.getMessage());
+            default -> new Failure(ErrorCode.IO, String.valueOf(t.getMessage()));
+        };
+    }
+
+    static final class NoSuchVolume extends IOException {
+        NoSuchVolume(String message) {
+            super(message);
+        }
+    }
+
+    void close() {
+        states.values().forEach(s -> s.ordered.shutdown());
+        flushers.shutdown();
+    }
+}

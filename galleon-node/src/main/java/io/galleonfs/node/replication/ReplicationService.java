@@ -1,0 +1,538 @@
+package io.galleonfs.node.replication;
+
+import io.galleonfs.engine.BlockEngine;
+import io.galleonfs.engine.Volume;
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.MetaResult;
+import io.galleonfs.node.meta.MetadataState;
+import io.galleonfs.node.meta.MetadataUnavailableException;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.replication.DataMessage.*;
+import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.github.bucket4j.Bucket;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Replication on one node: the data-plane server and client, the primaries this node runs, the replica applier, the
+ * periodic catch-up of stale replicas and, on the Raft leader, failover of volumes whose primary node is down.
+ */
+public final class ReplicationService implements DataRequestHandler, AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ReplicationService.class);
+    /** Offset of the data-plane port from the bind (JGroups) port; FD_SOCK2 uses +100. */
+    public static final int DATA_PORT_OFFSET = 200;
+    /** A volume id no volume has: status requests for it are liveness probes. */
+    private static final UUID PROBE = new UUID(0, 0);
+
+    /** Tunables; {@link #defaults()} documents the defaults. */
+    public record Settings(Duration replicaTimeout, Duration clientTimeout, int defaultMinCopies, boolean asynchronousDefault,
+                           long rebuildBytesPerSecond, Duration syncInterval) {
+        /**
+         * Replica answer timeout 3 s, forwarded-call timeout 30 s, minimum healthy copies 1 (the class parameter
+         * {@code min_replicas} overrides it), synchronous, rebuild throttle 200 MiB/s, catch-up check every 500 ms.
+         */
+        public static Settings defaults() {
+            return new Settings(Duration.ofSeconds(3), Duration.ofSeconds(30), 1, false, 200L << 20, Duration.ofMillis(500));
+        }
+
+        public Settings withMinCopies(int min) {
+            return new Settings(replicaTimeout, clientTimeout, min, asynchronousDefault, rebuildBytesPerSecond, syncInterval);
+        }
+
+        public Settings withAsynchronous(boolean async) {
+            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, async, rebuildBytesPerSecond, syncInterval);
+        }
+    }
+
+    private final ClusterView view;
+    private final BlockEngine engine;
+    private final Path dir;
+    private final Settings settings;
+    private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE | 1;
+    private final ReplicationMetrics metrics = new ReplicationMetrics();
+    private final Map<String, Long> incarnations = new ConcurrentHashMap<>();
+    private final Map<UUID, PrimaryVolume> primaries = new ConcurrentHashMap<>();
+    private final Map<UUID, CompletableFuture<PrimaryVolume>> starting = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "galleon-replication");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Bucket rebuildBucket;
+    private final ReplicaApplier applier;
+    private final FailoverCoordinator failover;
+    private final DataClient client;
+    private final DataServer server;
+    private final Map<UUID, Long> savedSeqs;
+    private final boolean crashedLastTime;
+    /** Volumes this node was primary of when it started: only those may need a hand-off after a crash. */
+    private final java.util.Set<UUID> primaryAtStart = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    public ReplicationService(Vertx vertx, ClusterView view, BlockEngine engine, Path dir, Settings settings) throws IOException {
+        this.view = view;
+        this.engine = engine;
+        this.dir = dir;
+        this.settings = settings;
+        Files.createDirectories(dir);
+        this.rebuildBucket = Bucket.builder().addLimit(limit -> limit.capacity(settings.rebuildBytesPerSecond())
+                .refillGreedy(settings.rebuildBytesPerSecond(), Duration.ofSeconds(1))).build();
+        this.applier = new ReplicaApplier(view.nodeId(), engine, new EpochStore(dir.resolve("epochs")), incarnation,
+                id -> view.state().volume(id));
+        this.client = new DataClient(vertx, view.nodeId(), incarnation, incarnations::put);
+        this.server = new DataServer(vertx, view.nodeId(), incarnation, this);
+        this.failover = new FailoverCoordinator(this);
+        ShutdownMarker marker = new ShutdownMarker(dir);
+        this.savedSeqs = marker.readAndClear();
+        this.crashedLastTime = savedSeqs == null;
+    }
+
+    public void start(HostPort dataAddress) throws Exception {
+        view.state().volumes().stream().filter(v -> v.node().equals(view.nodeId())).forEach(v -> primaryAtStart.add(v.id()));
+        server.start(dataAddress);
+        long ms = settings.syncInterval().toMillis();
+        ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        onMetadata(view.state());
+    }
+
+    public static HostPort dataAddressFor(HostPort bind) {
+        return new HostPort(bind.host(), bind.port() + DATA_PORT_OFFSET);
+    }
+
+    public String nodeId() {
+        return view.nodeId();
+    }
+
+    ClusterView view() {
+        return view;
+    }
+
+    DataClient client() {
+        return client;
+    }
+
+    Duration clientTimeout() {
+        return settings.clientTimeout();
+    }
+
+    Duration replicaTimeout() {
+        return settings.replicaTimeout();
+    }
+
+    public ReplicationMetrics metrics() {
+        return metrics;
+    }
+
+    Optional<HostPort> dataAddress(String nodeId) {
+        return view.state().node(nodeId).map(n -> dataAddressFor(HostPort.parse("bind address", n.bindAddress())));
+    }
+
+    boolean up(String nodeId) {
+        return "up".equals(view.memberStates().get(nodeId));
+    }
+
+    // ------------------------------------------------------------------ the frontends' seam
+
+    /** I/O on {@code v} from this node: served here when this node is its primary, forwarded otherwise. */
+    public VolumeIo io(VolumeRecord v) throws IOException {
+        if (v.node().equals(view.nodeId())) {
+            return primary(v.id());
+        }
+        return new ForwardedVolumeIo(this, v);
+    }
+
+    /** Writes with one of the seed's four concerns, wherever the primary is. */
+    public void write(VolumeRecord v, long offset, ByteBuffer src, Requested level) throws IOException {
+        io(v).write(offset, src, level);
+    }
+
+    /** The running primary of a volume on this node, waiting (bounded) while it takes over. */
+    public PrimaryVolume primary(UUID id) throws IOException {
+        PrimaryVolume p = primaries.get(id);
+        if (p != null && !p.fenced()) {
+            return p;
+        }
+        CompletableFuture<PrimaryVolume> f = starting.get(id);
+        if (f == null) {
+            VolumeRecord v = view.state().volume(id).orElseThrow(() -> new DataClient.RemoteException(ErrorCode.NOT_FOUND,
+                    "volume " + id + " not found"));
+            if (!v.node().equals(view.nodeId())) {
+                throw new DataClient.RemoteException(ErrorCode.NOT_PRIMARY, "node " + view.nodeId() + " is not the primary of volume '"
+                        + v.name() + "' (node " + v.node() + " is)");
+            }
+            f = ensurePrimary(v);
+        }
+        try {
+            return f.get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable c = e.getCause() == null ? e : e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "volume " + id + " is not ready on its primary: " + c);
+        }
+    }
+
+    /** Whether this node can serve I/O of the volume now (its primary is known and has an address). */
+    public boolean canServe(VolumeRecord v) {
+        return v.node().equals(view.nodeId()) ? engine.find(v.id()).isPresent() : dataAddress(v.node()).isPresent();
+    }
+
+    /** Live replica states of a volume when this node is its primary (progress is fresher than metadata). */
+    public Optional<Map<String, io.galleonfs.node.meta.ReplicaRecord>> liveStates(UUID id) {
+        PrimaryVolume p = primaries.get(id);
+        return p == null || p.fenced() ? Optional.empty() : Optional.of(p.linkStates());
+    }
+
+    // ------------------------------------------------------------------ metadata changes
+
+    /** Called after every metadata change (on the Raft apply thread): must not block. */
+    public void onMetadata(MetadataState state) {
+        if (closed) {
+            return;
+        }
+        for (VolumeRecord v : state.volumes()) {
+            PrimaryVolume p = primaries.get(v.id());
+            if (v.node().equals(view.nodeId())) {
+                if (p == null) {
+                    if (!starting.containsKey(v.id())) {
+                        ensurePrimary(v);
+                    }
+                } else if (p.record().epoch() != v.epoch()) {
+                    p.fence("metadata moved to epoch " + v.epoch());
+                    primaries.remove(v.id(), p);
+                    ensurePrimary(v);
+                } else {
+                    p.updateRecord(v);
+                    p.reconcileLinks(v);
+                }
+            } else if (p != null) {
+                p.fence("node " + v.node() + " is the primary now (epoch " + v.epoch() + ")");
+                primaries.remove(v.id(), p);
+            }
+        }
+        for (UUID id : primaries.keySet()) {
+            if (state.volume(id).isEmpty()) {
+                PrimaryVolume p = primaries.remove(id);
+                if (p != null) {
+                    p.fence("volume deleted");
+                }
+                applier.forget(id);
+            }
+        }
+    }
+
+    private synchronized CompletableFuture<PrimaryVolume> ensurePrimary(VolumeRecord v) {
+        CompletableFuture<PrimaryVolume> existing = starting.get(v.id());
+        if (existing != null) {
+            return existing;
+        }
+        CompletableFuture<PrimaryVolume> f = new CompletableFuture<>();
+        starting.put(v.id(), f);
+        workers.execute(() -> {
+            try {
+                Volume local = awaitLocal(v);
+                long startSeq = Math.max(applier.appliedSeq(v.id()), savedSeqs == null ? 0 : savedSeqs.getOrDefault(v.id(), 0L));
+                if (crashedLastTime && primaryAtStart.remove(v.id()) && handOffAfterCrash(v)) {
+                    f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY,
+                            "volume '" + v.name() + "' is moving to another primary after this node's crash"));
+                    return;
+                }
+                applier.setApplied(v.id(), startSeq);
+                PrimaryVolume p = new PrimaryVolume(context, local, view.state().volume(v.id()).orElse(v), view.nodeId(), startSeq);
+                p.start();
+                primaries.put(v.id(), p);
+                f.complete(p);
+            } catch (Throwable t) {
+                LOG.warnf("volume %s: cannot start as primary: %s", v.name(), t.getMessage());
+                f.completeExceptionally(t);
+            } finally {
+                starting.remove(v.id(), f);
+            }
+        });
+        return f;
+    }
+
+    /**
+     * After a crash this node's copy may lack writes it acknowledged without making them durable, while its replicas
+     * have them: a healthy replica takes over instead, and this copy is rebuilt from it.
+     */
+    private boolean handOffAfterCrash(VolumeRecord v) {
+        Optional<String> heir = v.replicaNodes().stream().filter(n -> !n.equals(view.nodeId()))
+                .filter(n -> v.replicaState(n).healthy() && up(n)).findFirst();
+        if (heir.isEmpty()) {
+            return false;
+        }
+        try {
+            MetaResult r = view.submit(new MetaCommand.PromotePrimary(v.id(), v.epoch(), heir.get()));
+            if (r instanceof MetaResult.Applied) {
+                LOG.warnf("volume %s: this node crashed while primary; node %s takes over and this copy will be rebuilt", v.name(), heir.get());
+                return true;
+            }
+            // Refused because the epoch moved: another node took over while this one was down.
+            return !view.state().volume(v.id()).map(VolumeRecord::node).orElse("").equals(view.nodeId());
+        } catch (IOException e) {
+            LOG.warnf("volume %s: hand-off after crash not possible (%s); staying primary", v.name(), e.getMessage());
+        }
+        return false;
+    }
+
+    private Volume awaitLocal(VolumeRecord v) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            Optional<Volume> local = engine.find(v.id());
+            if (local.isPresent()) {
+                return local.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("volume '" + v.name() + "' has no storage on this node");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            // One status probe per peer and tick: it reconnects to a restarted peer, which reveals its new incarnation.
+            java.util.Set<String> peers = new java.util.HashSet<>();
+            primaries.values().forEach(p -> peers.addAll(p.replicaNodes()));
+            for (String peer : peers) {
+                if (up(peer)) {
+                    dataAddress(peer).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
+                }
+            }
+            for (PrimaryVolume p : primaries.values()) {
+                workers.execute(() -> {
+                    p.checkLinks(this::up);
+                    p.flushReplicas();
+                    p.syncReplicas(this::up);
+                });
+            }
+            if (view.isLeader()) {
+                failover.check();
+            }
+        } catch (Exception e) {
+            LOG.debugf("replication tick: %s", e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ data-plane requests
+
+    @Override
+    public CompletionStage<DataMessage> handle(String peer, DataMessage request) {
+        return switch (request) {
+            case ReplicaOp op -> applier.apply(op);
+            case StatusRequest s -> applier.status(s);
+            case BlockRead r -> applier.blockRead(r);
+            case ChecksumRequest c -> applier.checksums(c);
+            case ClientRead r -> serve(request);
+            case ClientWrite w -> serve(request);
+            case ClientFlush f -> serve(request);
+            case ClientTrim t -> serve(request);
+            default -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST,
+                    request.getClass().getSimpleName() + " is not a request"));
+        };
+    }
+
+    private CompletionStage<DataMessage> serve(DataMessage request) {
+        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+        workers.execute(() -> {
+            try {
+                f.complete(serveLocally(request));
+            } catch (DataClient.RemoteException e) {
+                f.complete(new Failure(e.code(), e.getMessage()));
+            } catch (Throwable t) {
+                f.complete(ReplicaApplier.failure(t));
+            }
+        });
+        return f;
+    }
+
+    /** Serves a client request on this node as the volume's primary. */
+    DataMessage serveLocally(DataMessage request) throws IOException {
+        return switch (request) {
+            case ClientRead r -> {
+                PrimaryVolume p = primary(r.volume());
+                ByteBuffer dst = ByteBuffer.allocate(r.length());
+                if (r.snapshot().isEmpty()) {
+                    p.read(r.offset(), dst);
+                } else {
+                    p.readSnapshot(r.snapshot(), r.offset(), dst);
+                }
+                yield new Data(dst.array());
+            }
+            case ClientWrite w -> {
+                primary(w.volume()).write(w.offset(), ByteBuffer.wrap(w.data()), Requested.values()[w.level()]);
+                yield new Ok(w.data().length);
+            }
+            case ClientFlush fl -> {
+                primary(fl.volume()).flush();
+                yield new Ok(0);
+            }
+            case ClientTrim t -> {
+                primary(t.volume()).trim(t.offset(), t.length());
+                yield new Ok(0);
+            }
+            default -> throw new IllegalArgumentException("not a client request: " + request);
+        };
+    }
+
+    // ------------------------------------------------------------------ context for primaries
+
+    private final PrimaryContext context = new PrimaryContext() {
+        @Override
+        public DataClient client() {
+            return client;
+        }
+
+        @Override
+        public Optional<HostPort> dataAddress(String nodeId) {
+            return ReplicationService.this.dataAddress(nodeId);
+        }
+
+        @Override
+        public long incarnation(String nodeId) {
+            return incarnations.getOrDefault(nodeId, 0L);
+        }
+
+        /**
+         * Replica-state changes are idempotent, so an unconfirmed one (the Raft leader died mid-commit) is simply sent
+         * again until a new leader commits it: the write waiting on it pauses instead of failing.
+         */
+        @Override
+        public void commit(MetaCommand command) throws IOException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                try {
+                    MetaResult r = view.submit(command);
+                    if (r instanceof MetaResult.Rejected rej) {
+                        throw new IOException(rej.detail());
+                    }
+                    return;
+                } catch (MetadataUnavailableException e) {
+                    if (closed || System.nanoTime() > deadline || !(command instanceof MetaCommand.SetReplicaState)) {
+                        throw e;
+                    }
+                    LOG.debugf("replica state change not committed yet (%s); retrying", e.getMessage());
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        throw e;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public ReplicaApplier applier() {
+            return applier;
+        }
+
+        @Override
+        public Duration replicaTimeout() {
+            return settings.replicaTimeout();
+        }
+
+        @Override
+        public int minHealthyCopies(VolumeRecord v) {
+            int fromClass = view.state().storageClass(v.storageClass()).map(c -> c.parameters().get("min_replicas"))
+                    .map(s -> {
+                        try {
+                            return Integer.parseInt(s.trim());
+                        } catch (NumberFormatException e) {
+                            return -1;
+                        }
+                    }).orElse(-1);
+            int min = fromClass > 0 ? fromClass : settings.defaultMinCopies();
+            return Math.min(min, v.replicas());
+        }
+
+        @Override
+        public boolean asynchronous(VolumeRecord v) {
+            String s = view.state().storageClass(v.storageClass()).map(c -> c.parameters().get("replication_strategy")).orElse(null);
+            return s == null ? settings.asynchronousDefault() : s.trim().equalsIgnoreCase("asynchronous");
+        }
+
+        @Override
+        public void throttleRebuild(long bytes) throws InterruptedException {
+            rebuildBucket.asBlocking().consume(Math.min(bytes, settings.rebuildBytesPerSecond()));
+        }
+
+        @Override
+        public ReplicationMetrics metrics() {
+            return metrics;
+        }
+    };
+
+    /** Node ids of a volume's copies that answered a status request, with their applied sequence numbers. */
+    Map<String, Status> statuses(VolumeRecord v, Iterable<String> nodes) {
+        Map<String, Status> out = new ConcurrentHashMap<>();
+        for (String n : nodes) {
+            dataAddress(n).ifPresent(a -> {
+                try {
+                    out.put(n, (Status) client.call(a, new StatusRequest(v.id()), Duration.ofSeconds(1)));
+                } catch (IOException e) {
+                    LOG.debugf("status of %s on %s: %s", v.name(), n, e.getMessage());
+                }
+            });
+        }
+        return out;
+    }
+
+    MetaResult submit(MetaCommand c) throws IOException {
+        return view.submit(c);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        ticker.shutdownNow();
+        Map<UUID, Long> seqs = new java.util.HashMap<>();
+        for (PrimaryVolume p : primaries.values()) {
+            if (!p.fenced()) {
+                try {
+                    p.flush();
+                } catch (IOException e) {
+                    LOG.debugf("final flush of %s: %s", p.name(), e.getMessage());
+                }
+                seqs.put(p.id(), p.seq());
+            }
+        }
+        server.close();
+        client.close();
+        applier.close();
+        workers.shutdownNow();
+        try {
+            new ShutdownMarker(dir).write(seqs);
+        } catch (IOException e) {
+            LOG.warnf("cannot record the clean shutdown: %s", e.getMessage());
+        }
+    }
+
+    static boolean unavailable(IOException e) {
+        return e instanceof MetadataUnavailableException;
+    }
+}

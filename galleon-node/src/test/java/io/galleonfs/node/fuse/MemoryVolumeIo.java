@@ -1,0 +1,72 @@
+package io.galleonfs.node.fuse;
+
+import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.volume.VolumeIo;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** A volume in memory that records flushes, trims and write concerns, for layout tests. */
+final class MemoryVolumeIo implements VolumeIo {
+    final byte[] bytes;
+    final List<String> calls = new ArrayList<>();
+    private final UUID id = UUID.randomUUID();
+    volatile boolean failing;
+
+    MemoryVolumeIo(int size) {
+        bytes = new byte[size];
+    }
+
+    @Override
+    public UUID id() {
+        return id;
+    }
+
+    @Override
+    public String name() {
+        return "mem";
+    }
+
+    @Override
+    public long sizeBytes() {
+        return bytes.length;
+    }
+
+    @Override
+    public int blockSize() {
+        return 4096;
+    }
+
+    @Override
+    public synchronized void read(long offset, ByteBuffer dst) throws IOException {
+        if (failing) {
+            throw new IOException("checksum mismatch in volume mem block 0");
+        }
+        int n = dst.remaining();
+        dst.put(bytes, (int) offset, n);
+    }
+
+    @Override
+    public synchronized void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        calls.add("write " + offset + "+" + src.remaining() + " " + concern);
+        src.get(bytes, (int) offset, src.remaining());
+    }
+
+    @Override
+    public synchronized void flush() {
+        calls.add("flush");
+    }
+
+    @Override
+    public synchronized void trim(long offset, long length) {
+        calls.add("trim " + offset + "+" + length);
+        java.util.Arrays.fill(bytes, (int) offset, (int) (offset + length), (byte) 0);
+    }
+
+    @Override
+    public void readSnapshot(String snapshot, long offset, ByteBuffer dst) {
+        throw new UnsupportedOperationException();
+    }
+}
