@@ -108,13 +108,15 @@ final class ClusterHarness implements AutoCloseable {
     // ---------------------------------------------------------------- starting
 
     /** Starts node 1 (it founds the cluster), then nodes 2..n in parallel joining through node 1; waits until formed. */
-    List<Node> startCluster(int n) throws IOException {
-        Node first = create(1, List.of());
+    List<Node> startCluster(int n, String... extraArgs) throws IOException {
+        Node first = create(1, List.of(extraArgs));
         first.process.start();
         first.id = status(first).get("this_node").asText();
         List<Node> others = new ArrayList<>();
         for (int i = 2; i <= n; i++) {
-            others.add(create(i, List.of("--peer-addresses", first.bind())));
+            List<String> args = new ArrayList<>(List.of("--peer-addresses", first.bind()));
+            args.addAll(List.of(extraArgs));
+            others.add(create(i, args));
         }
         startAll(others, NodeProcess::start);
         List<Node> all = nodes();

@@ -47,28 +47,46 @@ class ReplicationIT {
     private ClusterHarness cluster;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
 
+    private Path config;
+
     @BeforeAll
     void start() throws Exception {
         cluster = new ClusterHarness();
-        cluster.startCluster(3);
+        // A short grace period so re-placement is testable; every other test restores a node well within it.
+        config = java.nio.file.Files.createTempFile("galleon-replication-it", ".toml");
+        java.nio.file.Files.writeString(config, "[replication]\nreplica_grace_period = 20\n");
+        cluster.startCluster(3, "--config", config.toString());
     }
 
     @AfterAll
-    void stop() {
+    void stop() throws Exception {
         if (cluster != null) {
             cluster.close();
+        }
+        if (config != null) {
+            java.nio.file.Files.deleteIfExists(config);
         }
     }
 
     // ---------------------------------------------------------------- helpers
 
     private JsonNode create(Node via, String name, String size) throws Exception {
-        HttpResponse<String> r = cluster.send(via, "POST", "/api/v1/volumes",
-                "{\"name\":\"" + name + "\",\"size\":\"" + size + "\",\"storage_class\":\"fast-local-ssd\",\"replicas\":3}");
+        return create(via, name, size, 3);
+    }
+
+    private JsonNode create(Node via, String name, String size, int replicas) throws Exception {
+        HttpResponse<String> r = cluster.send(via, "POST", "/api/v1/volumes", "{\"name\":\"" + name + "\",\"size\":\"" + size
+                + "\",\"storage_class\":\"fast-local-ssd\",\"replicas\":" + replicas + "}");
         assertEquals(201, r.statusCode(), r.body());
         JsonNode v = ClusterHarness.JSON.readTree(r.body());
-        assertEquals(3, v.get("replicas").size(), r.body());
+        assertEquals(replicas, v.get("replicas").size(), r.body());
         return v;
+    }
+
+    private List<String> copies(Node observer, String vol) {
+        List<String> nodes = new ArrayList<>();
+        volume(observer, vol).get("replicas").forEach(r -> nodes.add(r.get("node").asText()));
+        return nodes;
     }
 
     private int write(Node via, String vol, long offset, byte[] data, String concern) throws Exception {
@@ -386,6 +404,57 @@ class ReplicationIT {
                     HttpResponse.BodyHandlers.ofString()).statusCode(), n + " is still ready");
             assertArrayEquals(data, read(n, "r7", 0, data.length), "data unchanged, read via " + n);
         }
+    }
+
+    @Test
+    @Order(8)
+    void copiesOfANodeDownPastTheGracePeriodMoveElsewhere() throws Exception {
+        cluster.heal();
+        Node spare = cluster.startNode(4, "--peer-addresses", cluster.node(1).bind(), "--config", config.toString());
+        cluster.awaitFormed(cluster.nodes(), HEAL);
+        Node via = cluster.node(1);
+        create(via, "r8", "64M");
+        byte[] data = random(10, 64 * BS);
+        assertEquals(200, write(via, "r8", 0, data, "replicated"));
+        awaitHealthy(via, "r8");
+        List<String> before = copies(via, "r8");
+        Node gone = cluster.nodes().stream().filter(n -> before.contains(n.id) && !n.id.equals(primaryOf(via, "r8").id) && n != via)
+                .findFirst().orElseThrow();
+        cluster.discard(gone);
+        Node observer = cluster.nodes().stream().filter(n -> n != gone).findFirst().orElseThrow();
+        await("r8's copy leaves the dead node").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                .until(() -> !copies(observer, "r8").contains(gone.id));
+        awaitHealthy(observer, "r8");
+        List<String> after = copies(observer, "r8");
+        assertEquals(3, after.size(), after.toString());
+        assertTrue(after.contains(spare.id) || !before.contains(spare.id), "moved to the node without a copy: " + after);
+        assertEquals(0, scrub(primaryOf(observer, "r8"), "r8").get("blocks_repaired").asLong());
+        assertArrayEquals(data, read(observer, "r8", 0, data.length));
+    }
+
+    @Test
+    @Order(9)
+    void gracefulLeaveMovesCopiesFirst() throws Exception {
+        Node via = cluster.nodes().getFirst();
+        await("a leader").atMost(HEAL).ignoreExceptions().until(() -> cluster.leaderSeenBy(via).isPresent());
+        // Three-copy volumes on three nodes have nowhere to go; a leave with them would rightly be refused.
+        for (String name : cluster.volumeNames(via)) {
+            assertEquals(204, cluster.send(via, "DELETE", "/api/v1/volumes/" + name + "?force=true", null).statusCode());
+        }
+        create(via, "r9", "64M", 2);
+        byte[] data = random(11, 64 * BS);
+        assertEquals(200, write(via, "r9", 0, data, "replicated"));
+        awaitHealthy(via, "r9");
+        String primary = primaryOf(via, "r9").id;
+        Node leaver = cluster.nodes().stream().filter(n -> copies(via, "r9").contains(n.id) && !n.id.equals(primary)).findFirst()
+                .orElseThrow();
+        Node observer = cluster.nodes().stream().filter(n -> n != leaver).findFirst().orElseThrow();
+        leaver.cli().run("cluster", "leave").ok();
+        List<String> after = copies(observer, "r9");
+        assertTrue(!after.contains(leaver.id) && after.size() == 2, "the leaver's copy moved first: " + after);
+        awaitHealthy(observer, "r9");
+        assertArrayEquals(data, read(observer, "r9", 0, data.length));
+        cluster.discard(leaver);
     }
 
     private static void flipByte(Node node, String volumeId, long position) throws Exception {

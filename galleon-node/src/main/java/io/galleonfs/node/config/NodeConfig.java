@@ -36,7 +36,8 @@ public record NodeConfig(
         boolean encryptionAtRest,
         String discovery,
         String dnsQuery,
-        Optional<HostPort> nbdAddress) {
+        Optional<HostPort> nbdAddress,
+        long replicaGracePeriodSeconds) {
 
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
@@ -45,7 +46,7 @@ public record NodeConfig(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
-            "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address");
+            "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -71,6 +72,8 @@ public record NodeConfig(
         d.put("discovery", "tcpping");
         d.put("dns_query", "");
         d.put("nbd_address", "");
+        // A replica's node that stays down this long (seconds) gets its copies re-placed on other nodes.
+        d.put("replica_grace_period", "600");
         return d;
     }
 
@@ -120,6 +123,7 @@ public record NodeConfig(
         }
         long checkpoint = parsePositiveLong("checkpoint_interval", m.get("checkpoint_interval"));
         long health = parsePositiveLong("health_check_interval", m.get("health_check_interval"));
+        long grace = parsePositiveLong("replica_grace_period", m.get("replica_grace_period"));
         if (parseBool("tls_enabled", m.get("tls_enabled"))) {
             throw new IllegalArgumentException("tls_enabled = true is not supported by this version of GalleonFS yet; set it to false");
         }
@@ -170,7 +174,8 @@ public record NodeConfig(
                 parseBool("encryption_at_rest", m.get("encryption_at_rest")),
                 discovery,
                 dnsQuery,
-                nbdAddress);
+                nbdAddress,
+                grace);
     }
 
     /** The canonical key map of this configuration, inverse of {@link #resolve}. */
@@ -197,6 +202,7 @@ public record NodeConfig(
         m.put("discovery", discovery);
         m.put("dns_query", dnsQuery);
         nbdAddress.ifPresent(a -> m.put("nbd_address", a.toString()));
+        m.put("replica_grace_period", Long.toString(replicaGracePeriodSeconds));
         return m;
     }
 

@@ -31,6 +31,7 @@ public final class TomlConfigFile {
             Map.entry("replication.strategy", "replication_strategy"),
             Map.entry("replication.min_replicas", "min_replicas"),
             Map.entry("replication.max_replicas", "max_replicas"),
+            Map.entry("replication.replica_grace_period", "replica_grace_period"),
             Map.entry("persistence.level", "persistence_level"),
             Map.entry("persistence.journal_size", "journal_size"),
             Map.entry("persistence.checkpoint_interval", "checkpoint_interval"),

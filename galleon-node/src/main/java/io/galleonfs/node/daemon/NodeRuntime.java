@@ -98,7 +98,9 @@ public class NodeRuntime {
         volumes = new VolumeService(metadata, context, Clock.systemUTC(), UUID::randomUUID, new EngineProvisioner(engine));
         replication = new ReplicationService(vertx, clusterView(), engine, config.storagePath().resolve("replication"),
                 ReplicationService.Settings.defaults().withMinCopies(config.minReplicas())
-                        .withAsynchronous(config.replicationStrategy() == io.galleonfs.node.config.ReplicationStrategy.ASYNCHRONOUS));
+                        .withAsynchronous(config.replicationStrategy() == io.galleonfs.node.config.ReplicationStrategy.ASYNCHRONOUS)
+                        .withReplicaGrace(Duration.ofSeconds(config.replicaGracePeriodSeconds())),
+                volumes::replacementNode);
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
         storageClasses = new StorageClassService(metadata);
@@ -230,15 +232,17 @@ public class NodeRuntime {
 
     /** Leaves the cluster and starts over as a new one-node cluster. */
     public synchronized void leaveCluster(boolean force) throws Exception {
-        long held = metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
-        if (held > 0 && !force) {
-            throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
-                    "this node holds replicas of " + held + " volume(s) and replicas cannot be moved to other nodes yet"
-                            + " (replication is not built); delete them first, or use --force to leave them behind as unavailable");
-        }
         if (cluster.members().size() <= 1) {
             throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
                     "this node is the only member of its cluster; there is nothing to leave");
+        }
+        // Graceful: every copy here moves to another node first (and is rebuilt there) so no data is lost.
+        // --force moves them in metadata without waiting: the new copies are rebuilt from the remaining ones.
+        java.util.List<String> stuck = replication.evacuate(force ? Duration.ZERO : Duration.ofMinutes(10));
+        if (!stuck.isEmpty() && !force) {
+            throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
+                    "the copies of volume(s) " + String.join(", ", stuck) + " on this node could not be moved to another node"
+                            + " (no eligible node, or no healthy copy elsewhere); the node stays; use --force to leave them behind");
         }
         submitQuietly(new MetaCommand.RemoveNode(nodeId));
         cluster.leave();

@@ -34,9 +34,14 @@ final class StartupReconciler {
 
     void reconcile() throws IOException {
         Set<UUID> known = metadata.state().volumes().stream().map(VolumeRecord::id).collect(Collectors.toSet());
+        Set<UUID> placedHere = metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId))
+                .map(VolumeRecord::id).collect(Collectors.toSet());
         for (UUID id : Set.copyOf(engine.volumeIds())) {
             if (!known.contains(id)) {
                 LOG.warnf("removing storage of volume %s: it has no metadata record (an interrupted create or delete)", id);
+                engine.delete(id);
+            } else if (!placedHere.contains(id)) {
+                LOG.warnf("removing storage of volume %s: its copy moved to other nodes while this one was away", id);
                 engine.delete(id);
             }
         }

@@ -21,6 +21,8 @@ final class FailoverCoordinator {
 
     private final ReplicationService service;
     private final Set<String> reportedFaulted = new HashSet<>();
+    /** When each node was first seen down by this leader. */
+    private final Map<String, Long> downSince = new java.util.HashMap<>();
 
     FailoverCoordinator(ReplicationService service) {
         this.service = service;
@@ -28,6 +30,15 @@ final class FailoverCoordinator {
 
     void check() {
         Map<String, String> members = service.view().memberStates();
+        long now = System.nanoTime();
+        members.forEach((id, state) -> {
+            if ("down".equals(state)) {
+                downSince.putIfAbsent(id, now);
+            } else {
+                downSince.remove(id);
+            }
+        });
+        replaceLongDownReplicas(now);
         for (VolumeRecord v : service.view().state().volumes()) {
             if (v.replicaNodes().size() < 2 || "up".equals(members.get(v.node())) || "suspect".equals(members.get(v.node()))) {
                 reportedFaulted.remove(v.id() + "");
@@ -43,11 +54,42 @@ final class FailoverCoordinator {
                 continue;
             }
             var statuses = service.statuses(v, candidates);
-            String best = statuses.entrySet().stream().filter(e -> e.getValue().present())
+            failOver(v, statuses);
+        }
+    }
+
+    /** Copies on a node that stayed down past the grace period move to other nodes (and are rebuilt there). */
+    private void replaceLongDownReplicas(long now) {
+        long grace = service.replicaGrace().toNanos();
+        for (VolumeRecord v : service.view().state().volumes()) {
+            for (String n : v.replicaNodes()) {
+                Long since = downSince.get(n);
+                if (since == null || now - since < grace || n.equals(v.node())) {
+                    continue;
+                }
+                java.util.Optional<String> target = service.replacementFor(v);
+                if (target.isEmpty()) {
+                    continue;
+                }
+                try {
+                    if (service.submit(new MetaCommand.MoveReplica(v.id(), v.epoch(), n, target.get())) instanceof MetaResult.Applied) {
+                        LOG.warnf("volume %s: node %s has been down longer than %d s; its copy moves to %s", v.name(), n,
+                                service.replicaGrace().toSeconds(), target.get());
+                    }
+                } catch (IOException e) {
+                    LOG.warnf("volume %s: re-placement not committed: %s", v.name(), e.getMessage());
+                }
+                return; // one change per tick: the next tick sees the new state
+            }
+        }
+    }
+
+    private void failOver(VolumeRecord v, Map<String, DataMessage.Status> statuses) {
+        String best = statuses.entrySet().stream().filter(e -> e.getValue().present())
                     .max(Comparator.comparingLong((Map.Entry<String, DataMessage.Status> e) -> e.getValue().appliedSeq()))
                     .map(Map.Entry::getKey).orElse(null);
             if (best == null) {
-                continue;
+                return;
             }
             try {
                 MetaResult r = service.submit(new MetaCommand.PromotePrimary(v.id(), v.epoch(), best));
@@ -59,6 +101,5 @@ final class FailoverCoordinator {
             } catch (IOException e) {
                 LOG.warnf("volume %s: failover not committed: %s", v.name(), e.getMessage());
             }
-        }
     }
 }

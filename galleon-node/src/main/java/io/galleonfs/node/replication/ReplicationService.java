@@ -44,21 +44,27 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
 
     /** Tunables; {@link #defaults()} documents the defaults. */
     public record Settings(Duration replicaTimeout, Duration clientTimeout, int defaultMinCopies, boolean asynchronousDefault,
-                           long rebuildBytesPerSecond, Duration syncInterval) {
+                           long rebuildBytesPerSecond, Duration syncInterval, Duration replicaGrace) {
         /**
          * Replica answer timeout 3 s, forwarded-call timeout 30 s, minimum healthy copies 1 (the class parameter
-         * {@code min_replicas} overrides it), synchronous, rebuild throttle 200 MiB/s, catch-up check every 500 ms.
+         * {@code min_replicas} overrides it), synchronous, rebuild throttle 200 MiB/s, catch-up check every 500 ms,
+         * copies of a node down for 10 minutes re-placed.
          */
         public static Settings defaults() {
-            return new Settings(Duration.ofSeconds(3), Duration.ofSeconds(30), 1, false, 200L << 20, Duration.ofMillis(500));
+            return new Settings(Duration.ofSeconds(3), Duration.ofSeconds(30), 1, false, 200L << 20, Duration.ofMillis(500),
+                    Duration.ofMinutes(10));
         }
 
         public Settings withMinCopies(int min) {
-            return new Settings(replicaTimeout, clientTimeout, min, asynchronousDefault, rebuildBytesPerSecond, syncInterval);
+            return new Settings(replicaTimeout, clientTimeout, min, asynchronousDefault, rebuildBytesPerSecond, syncInterval, replicaGrace);
         }
 
         public Settings withAsynchronous(boolean async) {
-            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, async, rebuildBytesPerSecond, syncInterval);
+            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, async, rebuildBytesPerSecond, syncInterval, replicaGrace);
+        }
+
+        public Settings withReplicaGrace(Duration grace) {
+            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, asynchronousDefault, rebuildBytesPerSecond, syncInterval, grace);
         }
     }
 
@@ -88,7 +94,12 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     private final java.util.Set<UUID> primaryAtStart = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    public ReplicationService(Vertx vertx, ClusterView view, BlockEngine engine, Path dir, Settings settings) throws IOException {
+    private final java.util.function.Function<VolumeRecord, Optional<String>> replacements;
+
+    /** @param replacements picks a node for a copy that must move (placement rules), if any qualifies */
+    public ReplicationService(Vertx vertx, ClusterView view, BlockEngine engine, Path dir, Settings settings,
+                              java.util.function.Function<VolumeRecord, Optional<String>> replacements) throws IOException {
+        this.replacements = replacements;
         this.view = view;
         this.engine = engine;
         this.dir = dir;
@@ -500,6 +511,75 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             });
         }
         return out;
+    }
+
+    Optional<String> replacementFor(VolumeRecord v) {
+        return replacements.apply(v);
+    }
+
+    Duration replicaGrace() {
+        return settings.replicaGrace();
+    }
+
+    /**
+     * Moves every copy on this node elsewhere before it leaves: a primary role goes to a healthy replica first, then
+     * each copy is re-placed and this waits (bounded) until the new copies are healthy. Returns the volumes whose copy
+     * could not be moved (no eligible node, or not healthy in time).
+     */
+    public java.util.List<String> evacuate(Duration atMost) throws IOException {
+        String self = view.nodeId();
+        long deadline = System.nanoTime() + atMost.toNanos();
+        java.util.List<String> stuck = new java.util.ArrayList<>();
+        for (VolumeRecord v : view.state().volumes()) {
+            if (!v.replicaNodes().contains(self)) {
+                continue;
+            }
+            VolumeRecord cur = v;
+            if (cur.node().equals(self)) {
+                Optional<String> heir = v.replicaNodes().stream().filter(n -> !n.equals(self))
+                        .filter(n -> v.replicaState(n).healthy() && up(n)).findFirst();
+                if (heir.isEmpty()) {
+                    if (cur.replicaNodes().size() == 1) {
+                        Optional<String> target = replacementFor(cur);
+                        if (target.isPresent() && view.submit(new MetaCommand.MoveReplica(cur.id(), cur.epoch(), self, target.get()))
+                                instanceof MetaResult.Applied) {
+                            LOG.warnf("volume %s: its only copy is on this leaving node; copy on %s created but not filled", cur.name(),
+                                    target.get());
+                        }
+                    }
+                    stuck.add(cur.name());
+                    continue;
+                }
+                view.submit(new MetaCommand.PromotePrimary(cur.id(), cur.epoch(), heir.get()));
+                cur = view.state().volume(v.id()).orElse(cur);
+            }
+            Optional<String> target = replacementFor(cur);
+            if (target.isEmpty() || !(view.submit(new MetaCommand.MoveReplica(cur.id(), cur.epoch(), self, target.get()))
+                    instanceof MetaResult.Applied)) {
+                stuck.add(cur.name());
+                continue;
+            }
+            String to = target.get();
+            while (System.nanoTime() < deadline) {
+                VolumeRecord now = view.state().volume(v.id()).orElse(null);
+                if (now == null || now.replicaState(to).healthy()) {
+                    break;
+                }
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            VolumeRecord after = view.state().volume(v.id()).orElse(null);
+            if (after != null && !after.replicaState(to).healthy()) {
+                stuck.add(cur.name());
+            } else {
+                LOG.infof("volume %s: copy moved from this node to %s", cur.name(), to);
+            }
+        }
+        return stuck;
     }
 
     MetaResult submit(MetaCommand c) throws IOException {

@@ -180,6 +180,31 @@ public final class VolumeService {
         return nodes;
     }
 
+    /**
+     * A node to take over a copy of {@code v} (re-placement after a node stayed down, or a node leaving): the class's
+     * placement rules over the up members that hold no copy yet.
+     */
+    public Optional<String> replacementNode(VolumeRecord v) {
+        StorageClassRecord sc = store.state().storageClass(v.storageClass()).orElse(null);
+        if (sc == null) {
+            return Optional.empty();
+        }
+        PlacementRequest request;
+        try {
+            request = PlacementRequest.of(v.name() + "-replacement", 1, 0, sc.parameters(), sc.allowedTopologies());
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+        var candidates = node.members().get().stream().filter(n -> !v.replicaNodes().contains(n.id())).toList();
+        Map<String, Set<String>> replicasByVolume = new HashMap<>();
+        store.state().volumes().forEach(o -> replicasByVolume.put(o.name(), Set.copyOf(o.replicaNodes())));
+        return switch (placement.place(request, candidates, replicasByVolume)) {
+            case PlacementResult.Placed p -> p.nodeIds().stream().findFirst();
+            case PlacementResult.Partial p -> p.nodeIds().stream().findFirst();
+            case PlacementResult.Impossible i -> Optional.empty();
+        };
+    }
+
     /** Health of a volume from its copies' states and the state of their nodes. */
     public VolumeHealth health(VolumeRecord v) {
         Map<String, NodeState> states = new HashMap<>();

@@ -231,6 +231,16 @@ class MountResourceTest {
     }
 
     @Test
+    void forceDeletingAMountedVolumeUnmountsIt() throws Exception {
+        String v = volume("gone", "4M", "fast-local-ssd", "ReadWriteOnce");
+        String path = mounted(v, null, "fs=none");
+        given().queryParam("force", true).delete(VOLUMES + "/" + v).then().statusCode(204);
+        volumes.remove(v);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> !inMountTable(path));
+        assertFalse(Files.exists(Path.of(path)));
+    }
+
+    @Test
     void concurrentWritersThroughTheDataFile() throws Exception {
         String v = volume("conc", "32M", "fast-local-ssd", "ReadWriteOnce");
         Path data = Path.of(mounted(v, null, "fs=none"), "data");
