@@ -23,7 +23,7 @@ public class BenchCommand implements Runnable {
     String ioTotal;
     @Option(names = "--io-pattern", defaultValue = "seq", description = "seq or rand [default: ${DEFAULT-VALUE}]")
     String ioPattern;
-    @Option(names = "--write-concern", defaultValue = "acknowledged", description = "acknowledged or durable [default: ${DEFAULT-VALUE}]")
+    @Option(names = "--write-concern", defaultValue = "acknowledged", description = "acknowledged, durable, replicated or distributed [default: ${DEFAULT-VALUE}]")
     String writeConcern;
     @Mixin
     OutputOption out;

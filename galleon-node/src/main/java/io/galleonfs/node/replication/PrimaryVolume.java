@@ -828,7 +828,7 @@ public final class PrimaryVolume implements VolumeIo {
      * Notices replicas that went away or restarted without a write failing (an idle volume): they go stale, keeping
      * the blocks they may not have made durable as the delta to send when they return.
      */
-    void checkLinks(java.util.function.Predicate<String> up) {
+    void checkLinks(java.util.function.Predicate<String> inView) {
         if (fenced()) {
             return;
         }
@@ -836,7 +836,7 @@ public final class PrimaryVolume implements VolumeIo {
         order.lock();
         try {
             for (ReplicaLink link : links.values()) {
-                if (link.mode == ReplicaLink.Mode.IN_SYNC && (!up.test(link.nodeId) || ctx.incarnation(link.nodeId) != link.incarnation)) {
+                if (link.mode == ReplicaLink.Mode.IN_SYNC && (!inView.test(link.nodeId) || ctx.incarnation(link.nodeId) != link.incarnation)) {
                     link.mode = ReplicaLink.Mode.STALE;
                     link.dirty.or(link.unflushed);
                     link.unflushed = new RoaringBitmap();

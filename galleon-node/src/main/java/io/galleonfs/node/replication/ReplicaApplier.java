@@ -278,6 +278,19 @@ final class ReplicaApplier {
         return crcs;
     }
 
+    /** Drops the per-volume state (and its ordered thread) of volumes that no longer exist. */
+    void forgetAllBut(java.util.function.Predicate<UUID> exists) {
+        for (UUID id : java.util.List.copyOf(states.keySet())) {
+            if (!exists.test(id) && !id.equals(new UUID(0, 0))) {
+                // Memory only: the fencing epoch stays on disk (metadata may merely be behind at start).
+                VolumeState s = states.remove(id);
+                if (s != null) {
+                    s.ordered.shutdown();
+                }
+            }
+        }
+    }
+
     void forget(UUID volume) {
         VolumeState s = states.remove(volume);
         if (s != null) {

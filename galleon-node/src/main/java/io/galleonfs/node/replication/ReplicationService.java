@@ -161,6 +161,12 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         return "up".equals(view.memberStates().get(nodeId));
     }
 
+    /** In the cluster view (up, or suspect while its heartbeats are late). */
+    boolean inView(String nodeId) {
+        String s = view.memberStates().get(nodeId);
+        return "up".equals(s) || "suspect".equals(s);
+    }
+
     // ------------------------------------------------------------------ the frontends' seam
 
     /** I/O on {@code v} from this node: served here when this node is its primary, forwarded otherwise. */
@@ -241,6 +247,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                 primaries.remove(v.id(), p);
             }
         }
+        applier.forgetAllBut(id -> state.volume(id).isPresent());
         for (UUID id : primaries.keySet()) {
             if (state.volume(id).isEmpty()) {
                 PrimaryVolume p = primaries.remove(id);
@@ -336,7 +343,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             }
             for (PrimaryVolume p : primaries.values()) {
                 workers.execute(() -> {
-                    p.checkLinks(this::up);
+                    p.checkLinks(this::inView);
                     p.flushReplicas();
                     p.syncReplicas(this::up);
                 });

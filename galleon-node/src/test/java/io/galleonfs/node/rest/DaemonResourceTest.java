@@ -84,7 +84,7 @@ class DaemonResourceTest {
                 .body("peer_addresses", hasSize(0))
                 .body("replication_strategy", equalTo("synchronous"))
                 .body("persistence_level", equalTo("enhanced"))
-                .body("mount_point", nullValue())
+                .body("mount_point", org.hamcrest.Matchers.endsWith("/mounts"))
                 .body("config_file", nullValue())
                 .body("zone", equalTo("default"))
                 .body("labels", anEmptyMap())
