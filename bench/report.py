@@ -150,13 +150,15 @@ def filesystem(path):
 
 def jmh(res):
     out = {}
-    for path in sorted(glob.glob(os.path.join(res, "jmh-*.json"))):
-        bench = os.path.basename(path)[4:-5]
+    for log in sorted(glob.glob(os.path.join(res, "jmh-*.log"))):
+        bench = os.path.basename(log)[4:-4]
+        path = log[:-4] + ".json"
         try:
             with open(path) as f:
                 doc = json.load(f)
         except (OSError, ValueError) as e:
-            out[bench] = {"error": "no JMH result: %s" % e}
+            tail = (read(log, "") or "").splitlines()[-3:]
+            out[bench] = {"error": "no JMH result (%s): %s" % (e, " | ".join(tail))}
             continue
         scores = {}
         for r in doc:
@@ -164,7 +166,12 @@ def jmh(res):
             if r.get("params"):
                 name += "[" + ",".join("%s=%s" % kv for kv in sorted(r["params"].items())) + "]"
             m = r["primaryMetric"]
-            scores[name] = {"score": round(m["score"], 1), "error": round(m.get("scoreError", 0), 1), "unit": m["scoreUnit"]}
+            try:
+                err = round(float(m.get("scoreError")), 1)  # JMH writes "NaN" with a single iteration
+                err = None if err != err else err
+            except (TypeError, ValueError):
+                err = None
+            scores[name] = {"score": round(float(m["score"]), 1), "error": err, "unit": m["scoreUnit"]}
         out[bench] = scores
     na = read(os.path.join(res, "jmh.na"))
     if na:
@@ -219,6 +226,8 @@ def main():
         m = re.search(r"crash test: .*", log)
         doc["crash_loop"] = {"status": crash, "summary": m.group(0) if m else None,
                              "tests": (re.findall(r"Tests run: .*", log) or [None])[-1]}
+        if crash != "ok":
+            doc["crash_loop"]["log_tail"] = log.splitlines()[-30:]
 
     lines = table(doc, rows)
     print("\n".join(lines))
@@ -288,10 +297,10 @@ def jmh_lines(doc):
     j = doc["jmh"]
     out = ["Engine JMH (ops/s; MiB/s for SequentialBench):"]
     for bench, scores in j.items():
-        if not isinstance(scores, dict):
-            out.append("  %s: %s" % (bench, scores))
+        if not isinstance(scores, dict) or isinstance(scores.get("error"), str):
+            out.append("  %s: %s" % (bench, scores.get("error") if isinstance(scores, dict) else scores))
             continue
-        out.append("  %s: %s" % (bench, ", ".join("%s %s ± %s" % (k, v.get("score"), v.get("error"))
+        out.append("  %s: %s" % (bench, ", ".join("%s %s%s" % (k, v.get("score"), "" if v.get("error") is None else " ± %s" % v["error"])
                                                   for k, v in scores.items() if isinstance(v, dict))))
     rw = j.get("RandomWriteBench", {})
     dw = j.get("DurableWriteBench", {})
@@ -300,7 +309,7 @@ def jmh_lines(doc):
     out.append("  P1 engineAcknowledged / rawPwrite = %s (bar >= 0.70); P2 engineDurable / fsyncPerWrite = %s (bar >= 10)"
                % (p1, p2))
     c = doc.get("crash_loop", {})
-    out.append("Crash loop (R1, 100 x kill -9): %s; %s; %s" % (c.get("status"), c.get("summary"), c.get("tests")))
+    out.append("Crash loop (R1, kill -9 under durable load): %s; %s; %s" % (c.get("status"), c.get("summary"), c.get("tests")))
     return out
 
 

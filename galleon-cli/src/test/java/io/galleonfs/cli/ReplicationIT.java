@@ -457,6 +457,28 @@ class ReplicationIT {
         cluster.discard(leaver);
     }
 
+    @Test
+    @Order(10)
+    void asynchronousStrategyShipsBehindTheAcknowledgementAndConverges() throws Exception {
+        Node via = cluster.nodes().getFirst();
+        HttpResponse<String> c = cluster.send(via, "POST", "/api/v1/storage-classes", "{\"name\":\"async-two\","
+                + "\"provisioner\":\"galleonfs.io/local-ssd\",\"parameters\":{\"encryption\":\"false\",\"replication\":\"2\","
+                + "\"replication_strategy\":\"asynchronous\"}}");
+        assertEquals(201, c.statusCode(), c.body());
+        HttpResponse<String> r = cluster.send(via, "POST", "/api/v1/volumes", "{\"name\":\"r10\",\"size\":\"64M\",\"storage_class\":\"async-two\"}");
+        assertEquals(201, r.statusCode(), r.body());
+        awaitHealthy(via, "r10");
+        Node primary = primaryOf(via, "r10");
+        for (int i = 0; i < 64; i++) {
+            assertEquals(200, write(primary, "r10", (long) i * 16 * BS, random(900 + i, 16 * BS), "acknowledged"));
+        }
+        await("replication lag drains").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                .until(() -> metric(primary, "galleon_replication_lag_operations") == 0.0);
+        JsonNode s = scrub(primary, "r10");
+        assertEquals(0, s.get("blocks_repaired").asLong(), "the replica converged: " + s);
+        assertEquals(64 * 16, s.get("blocks_checked").asLong(), s.toString());
+    }
+
     private static void flipByte(Node node, String volumeId, long position) throws Exception {
         Path file = node.process.storage.resolve("engine").resolve("volumes").resolve(volumeId).resolve("layer-1.data");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

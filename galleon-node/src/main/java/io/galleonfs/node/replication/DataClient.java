@@ -98,9 +98,8 @@ public final class DataClient implements AutoCloseable {
         private final Map<Long, CompletableFuture<DataMessage>> pending = new ConcurrentHashMap<>();
         /** Frames written before the connection (and its HELLO) is up, in order. */
         private final List<Buffer> queued = new ArrayList<>();
-        private NetSocket socket;
+        private volatile NetSocket socket;
         private boolean connecting;
-        private final Object drain = new Object();
 
         Peer(HostPort address) {
             this.address = address;
@@ -128,25 +127,18 @@ public final class DataClient implements AutoCloseable {
             return f;
         }
 
+        /**
+         * Back-pressure for callers off the event loop: wait (bounded) while the connection's write queue is full.
+         * Polling, not a drain handler: installing one takes the socket's monitor, which the event loop holds while it
+         * runs the previous handler, and waiting on that from here deadlocked once.
+         */
         private void awaitDrain(NetSocket s) {
-            if (!s.writeQueueFull() || vertx.getOrCreateContext().isEventLoopContext() && io.vertx.core.Context.isOnEventLoopThread()) {
+            if (io.vertx.core.Context.isOnEventLoopThread()) {
                 return;
             }
-            synchronized (drain) {
-                s.drainHandler(v -> {
-                    synchronized (drain) {
-                        drain.notifyAll();
-                    }
-                });
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (s.writeQueueFull() && System.nanoTime() < deadline && socket == s) {
-                    try {
-                        drain.wait(50);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
-                    }
-                }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (s.writeQueueFull() && System.nanoTime() < deadline && socket == s) {
+                java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
         }
 
