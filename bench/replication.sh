@@ -80,7 +80,7 @@ await_healthy "${HOSTS[0]}" triple
 read -r s4 _ < <(bench single 4K rand)
 read -r t4 _ < <(bench triple 4K rand)
 read -r _ s1 < <(bench single 1M seq)
-read -r _ t1 < <(bench triple 1M seq)
+read -r _ t1m < <(bench triple 1M seq)
 
 # Full rebuild: wipe one replica's copy of `triple` (1 GiB allocated above) while its node is down.
 vid="$(g volume get triple -o json | json id)"
@@ -88,13 +88,12 @@ p="$(primary_index triple)"; r=$(( (p + 1) % 3 ))
 kill -9 "${PIDS[$r]}"; wait "${PIDS[$r]}" 2>/dev/null || true
 rm -rf "$WORK/n$r/engine/volumes/$vid"
 before="$(metric "${HOSTS[$p]}" galleon_replication_rebuild_bytes_total)"
-t0=$(date +%s.%N)
 start "$r" --peer-addresses "$(peers)"
 await_healthy "${HOSTS[$p]}" triple
-t1=$(date +%s.%N)
 after="$(metric "${HOSTS[$p]}" galleon_replication_rebuild_bytes_total)"
 rebuilt=$(python3 -c "print(int(float('$after') - float('$before')))")
-rebuild_s=$(python3 -c "print(float('$t1') - float('$t0'))")
+# The copy itself (reset to last block acknowledged), as the primary logged it; the node restart is not included.
+rebuild_s=$(grep -o 'rebuilt: [0-9]* bytes of allocated blocks in [0-9.]* s' "$WORK/n$p.log" | tail -1 | awk '{print $(NF-1)}')
 # The baseline: the same number of bytes through one loopback TCP connection (python sockets, 1 MiB writes).
 tcp_s=$(python3 - "$rebuilt" <<'PY'
 import socket, sys, threading, time
@@ -146,7 +145,7 @@ for k in 1 2 3 4 5; do
 done
 median=$(printf '%s\n' "${fails[@]}" | sort -g | sed -n 3p)
 
-python3 - "$s4" "$t4" "$s1" "$t1" "$rebuilt" "$rebuild_s" "$tcp_s" "$resync" "$written" "$median" "${fails[*]}" <<'PY'
+python3 - "$s4" "$t4" "$s1" "$t1m" "$rebuilt" "$rebuild_s" "$tcp_s" "$resync" "$written" "$median" "${fails[*]}" <<'PY'
 import sys
 s4, t4, s1, t1, rebuilt, rs, ts, resync, written, med, all5 = sys.argv[1:]
 s4, t4, s1, t1, rs, ts = map(float, (s4, t4, s1, t1, rs, ts)); rebuilt, resync, written = int(rebuilt), int(resync), int(written)
@@ -155,7 +154,7 @@ print("|---|---|---|---|---|")
 print(f"| P3 4K random write, replicated, 3 copies vs 1 copy | {t4:,.0f} IOPS | {s4:,.0f} IOPS | {t4/s4:.2f} | >= 0.50 |")
 print(f"| P3 1M sequential write, replicated, 3 copies vs 1 copy | {t1:,.1f} MB/s | {s1:,.1f} MB/s | {t1/s1:.2f} | >= 0.50 |")
 mbs = rebuilt / 1e6 / rs; tcp = rebuilt / 1e6 / ts
-print(f"| Full rebuild of {rebuilt/2**20:,.0f} MiB allocated (incl. node restart) vs loopback TCP copy | {mbs:,.1f} MB/s | {tcp:,.1f} MB/s | {mbs/tcp:.3f} | - |")
+print(f"| Full rebuild of {rebuilt/2**20:,.0f} MiB allocated vs the same bytes over one loopback TCP connection | {mbs:,.1f} MB/s | {tcp:,.1f} MB/s | {mbs/tcp:.3f} | - |")
 print(f"| P7 delta resync bytes / bytes written while a replica was down | {resync:,} B | {written:,} B | {resync/written:.2f} | <= 1.2 |")
 print(f"| Failover: kill -9 primary -> read through another node (median of 5) | {float(med):.2f} s | runs: {' '.join(f'{float(x):.2f}' for x in all5.split())} | - | <= 10 s |")
 PY

@@ -408,6 +408,45 @@ class ReplicationIT {
 
     @Test
     @Order(8)
+    void interruptedRebuildResumesFromItsLastCheckpoint() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        JsonNode v = create(via, "r12", "1G");
+        Node primary = primaryOf(via, "r12");
+        int chunks = 40;
+        for (int i = 0; i < chunks; i++) {
+            assertEquals(200, write(primary, "r12", (long) i * (8 << 20), random(300 + i, 8 << 20), "acknowledged"));
+        }
+        awaitHealthy(via, "r12");
+        long allocated = (long) chunks << 23;
+        Node replica = other(primary);
+        cluster.kill(replica);
+        deleteTree(replica.process.storage.resolve("engine").resolve("volumes").resolve(v.get("id").asText()));
+        cluster.restart(replica);
+        // Interrupt the rebuild once it is past a checkpoint (one every 64 MiB), then let it finish.
+        await("rebuild past 40 %").atMost(HEAL).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .until(() -> {
+                    for (JsonNode r : volume(via, "r12").get("replicas")) {
+                        if (r.get("node").asText().equals(replica.id) && r.get("state").asText().equals("rebuilding")
+                                && r.get("progress").asInt() >= 40) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        cluster.kill(replica);
+        double before = metric(primary, "galleon_replication_rebuild_bytes_total");
+        cluster.restart(replica);
+        awaitHealthy(via, "r12");
+        double resumed = metric(primary, "galleon_replication_rebuild_bytes_total") - before;
+        System.out.printf("FIGURE rebuild-resume bytes_after_interrupt=%.0f of %d allocated%n", resumed, allocated);
+        assertTrue(resumed > 0 && resumed < 0.8 * allocated, "the resumed rebuild copied " + resumed + " of " + allocated + " bytes");
+        assertEquals(0, scrub(primary, "r12").get("blocks_repaired").asLong(), "copies identical after the resumed rebuild");
+        assertEquals(204, cluster.send(via, "DELETE", "/api/v1/volumes/r12", null).statusCode());
+    }
+
+    @Test
+    @Order(9)
     void copiesOfANodeDownPastTheGracePeriodMoveElsewhere() throws Exception {
         cluster.heal();
         Node spare = cluster.startNode(4, "--peer-addresses", cluster.node(1).bind(), "--config", config.toString());
@@ -433,7 +472,7 @@ class ReplicationIT {
     }
 
     @Test
-    @Order(9)
+    @Order(10)
     void gracefulLeaveMovesCopiesFirst() throws Exception {
         Node via = cluster.nodes().getFirst();
         await("a leader").atMost(HEAL).ignoreExceptions().until(() -> cluster.leaderSeenBy(via).isPresent());
@@ -458,7 +497,7 @@ class ReplicationIT {
     }
 
     @Test
-    @Order(10)
+    @Order(11)
     void asynchronousStrategyShipsBehindTheAcknowledgementAndConverges() throws Exception {
         Node via = cluster.nodes().getFirst();
         HttpResponse<String> c = cluster.send(via, "POST", "/api/v1/storage-classes", "{\"name\":\"async-two\","

@@ -32,4 +32,11 @@ interface PrimaryContext {
     void throttleRebuild(long bytes) throws InterruptedException;
 
     ReplicationMetrics metrics();
+
+    /** A rebuild checkpoint saved before a clean stop: {last block copied, replica incarnation}, or null. */
+    long[] rebuildCursor(java.util.UUID volume, String node);
+
+    void saveRebuildCursor(java.util.UUID volume, String node, long lastBlock, long incarnation);
+
+    void forgetRebuildCursor(java.util.UUID volume, String node);
 }

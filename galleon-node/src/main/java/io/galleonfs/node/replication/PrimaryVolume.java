@@ -35,6 +35,10 @@ public final class PrimaryVolume implements VolumeIo {
     private static final Logger LOG = Logger.getLogger(PrimaryVolume.class);
     /** Blocks per resync/rebuild batch. */
     static final int BATCH_BLOCKS = 256;
+    /** Rebuild batches sent before the oldest one's answers are awaited. */
+    static final int REBUILD_WINDOW = 8;
+    /** Rebuild batches between flush checkpoints (64 MiB of 4 KiB blocks). */
+    static final int FLUSH_EVERY_BATCHES = 64;
 
     private final PrimaryContext ctx;
     private final Volume local;
@@ -448,6 +452,7 @@ public final class PrimaryVolume implements VolumeIo {
                 link.unflushed = new RoaringBitmap();
             } else if (link.mode == ReplicaLink.Mode.REBUILDING) {
                 link.mode = ReplicaLink.Mode.NEEDS_REBUILD;
+                link.unflushed.or(p.blocks());
             } else if (link.mode == ReplicaLink.Mode.STALE) {
                 link.dirty.or(p.blocks());
             }
@@ -695,14 +700,37 @@ public final class PrimaryVolume implements VolumeIo {
         HostPort addr = ctx.dataAddress(link.nodeId).orElseThrow(() -> new IOException("no address"));
         VolumeRecord v = record;
         RoaringBitmap blocks;
+        Status st = (Status) ctx.client().call(addr, new StatusRequest(id()), ctx.replicaTimeout());
+        long resumeAfter = -1;
         order.lock();
         try {
-            DataClient.await(ctx.client().send(addr, new ReplicaReset(id(), v.epoch(), local.sizeBytes(), local.encrypted()),
-                    ctx.replicaTimeout()));
+            RoaringBitmap again = new RoaringBitmap();
+            if (link.rebuildCursor >= 0 && st.present()) {
+                // Interrupted in this process: everything up to the cursor was flushed there; what was sent since is resent.
+                resumeAfter = link.rebuildCursor;
+                again = link.unflushed;
+            } else {
+                long[] saved = ctx.rebuildCursor(id(), link.nodeId);
+                if (saved != null && st.present() && saved[1] == st.incarnation()) {
+                    // Interrupted by a clean restart of this node while the replica kept running.
+                    resumeAfter = saved[0];
+                }
+            }
+            if (resumeAfter < 0) {
+                DataClient.await(ctx.client().send(addr, new ReplicaReset(id(), v.epoch(), local.sizeBytes(), local.encrypted()),
+                        ctx.replicaTimeout()));
+            }
             DataClient.await(ctx.client().send(addr, new Fence(id(), v.epoch(), seq), ctx.replicaTimeout()));
             blocks = local.allocatedBlocks();
+            if (resumeAfter >= 0) {
+                blocks.remove(0L, resumeAfter + 1);
+                blocks.or(again);
+                LOG.infof("volume %s: rebuild of the replica on %s resumes after block %d", v.name(), link.nodeId, resumeAfter);
+            }
+            link.unflushed = new RoaringBitmap();
+            link.rebuildCursor = Math.max(resumeAfter, -1);
             link.mode = ReplicaLink.Mode.REBUILDING;
-            link.incarnation = ctx.incarnation(link.nodeId);
+            link.incarnation = st.incarnation();
             link.progress = 0;
         } finally {
             order.unlock();
@@ -710,11 +738,23 @@ public final class PrimaryVolume implements VolumeIo {
         commitState(link, ReplicaRecord.REBUILDING, 0);
         long total = Math.max(1, blocks.getLongCardinality());
         long done = 0;
+        long batches = 0;
         int lastReported = 0;
         long bytes = 0;
         long startNanos = System.nanoTime();
         PeekableIntIterator it = blocks.getIntIterator();
-        while (it.hasNext()) {
+        // Up to REBUILD_WINDOW batches in flight: the copy is bound by bandwidth, not by one round trip per batch.
+        java.util.ArrayDeque<List<CompletableFuture<DataMessage>>> inFlight = new java.util.ArrayDeque<>();
+        while (it.hasNext() || !inFlight.isEmpty()) {
+            if (!it.hasNext() || inFlight.size() >= REBUILD_WINDOW) {
+                for (CompletableFuture<DataMessage> r : inFlight.poll()) {
+                    DataClient.await(r);
+                }
+                if (it.hasNext() || !inFlight.isEmpty()) {
+                    continue;
+                }
+                break;
+            }
             RoaringBitmap batch = new RoaringBitmap();
             while (it.hasNext() && batch.getCardinality() < BATCH_BLOCKS) {
                 batch.add(it.next());
@@ -730,10 +770,11 @@ public final class PrimaryVolume implements VolumeIo {
             } finally {
                 order.unlock();
             }
-            for (CompletableFuture<DataMessage> r : replies) {
-                DataClient.await(r);
-            }
+            inFlight.add(replies);
             done += batch.getCardinality();
+            if (++batches % FLUSH_EVERY_BATCHES == 0 || !it.hasNext()) {
+                checkpointRebuild(link, addr, v, inFlight, batch.last());
+            }
             link.progress = (int) (done * 100 / total);
             if (link.progress >= lastReported + 10 && link.progress < 100) {
                 lastReported = link.progress;
@@ -748,14 +789,58 @@ public final class PrimaryVolume implements VolumeIo {
             DataClient.await(ctx.client().send(addr, new ReplicaFlush(id(), v.epoch()), ctx.replicaTimeout()));
             link.mode = ReplicaLink.Mode.IN_SYNC;
             link.progress = 100;
+            link.rebuildCursor = -1;
         } finally {
             order.unlock();
         }
+        ctx.forgetRebuildCursor(id(), link.nodeId);
         ctx.metrics().rebuildBytes.add(bytes);
         commitState(link, ReplicaRecord.HEALTHY, 100);
         double secs = (System.nanoTime() - startNanos) / 1e9;
         LOG.infof("volume %s: replica on %s rebuilt: %d bytes of allocated blocks in %.1f s (%.1f MB/s)", v.name(), link.nodeId,
                 bytes, secs, bytes / 1e6 / Math.max(secs, 1e-3));
+    }
+
+    /**
+     * Makes the replica flush everything sent so far and, once it has, records {@code lastBlock} as copied for good
+     * (in memory and on disk), so an interrupted rebuild resumes after it instead of starting over.
+     */
+    private void checkpointRebuild(ReplicaLink link, HostPort addr, VolumeRecord v,
+                                   java.util.ArrayDeque<List<CompletableFuture<DataMessage>>> inFlight, int lastBlock) throws IOException {
+        RoaringBitmap flushing;
+        CompletableFuture<DataMessage> flushed;
+        order.lock();
+        try {
+            flushing = link.unflushed;
+            link.unflushed = new RoaringBitmap();
+            flushed = ctx.client().send(addr, new ReplicaFlush(id(), v.epoch()), ctx.replicaTimeout());
+        } finally {
+            order.unlock();
+        }
+        try {
+            while (!inFlight.isEmpty()) {
+                for (CompletableFuture<DataMessage> r : inFlight.poll()) {
+                    DataClient.await(r);
+                }
+            }
+            DataClient.await(flushed);
+        } catch (IOException e) {
+            order.lock();
+            try {
+                link.unflushed.or(flushing);
+            } finally {
+                order.unlock();
+            }
+            throw e;
+        }
+        long cursor = Integer.toUnsignedLong(lastBlock);
+        order.lock();
+        try {
+            link.rebuildCursor = cursor;
+        } finally {
+            order.unlock();
+        }
+        ctx.saveRebuildCursor(id(), link.nodeId, cursor, link.incarnation);
     }
 
     /** Sends the current content of {@code batch} (called under the order lock): runs of blocks as writes, zero blocks as trims. */

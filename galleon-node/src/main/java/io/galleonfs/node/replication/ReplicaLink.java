@@ -26,6 +26,8 @@ final class ReplicaLink {
     /** Bytes sent to catch this replica up, for the delta-resync figure (SPEC P7). */
     long resyncBytes;
     int progress;
+    /** Last block a rebuild copied and saw flushed on the replica; -1 before the first checkpoint. */
+    long rebuildCursor = -1;
     /** Set while a resync or rebuild task owns this link. */
     boolean syncing;
 

@@ -503,6 +503,46 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         public ReplicationMetrics metrics() {
             return metrics;
         }
+
+        private Path cursorFile(UUID volume, String node) {
+            return dir.resolve("rebuild-" + volume + "-" + node);
+        }
+
+        /** Only trusted after a clean stop: after a crash this node's copy may lack writes the replica has. */
+        @Override
+        public long[] rebuildCursor(UUID volume, String node) {
+            Path f = cursorFile(volume, node);
+            if (crashedLastTime || !Files.exists(f)) {
+                return null;
+            }
+            try {
+                String[] parts = Files.readString(f).trim().split(" ");
+                return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+
+        @Override
+        public void saveRebuildCursor(UUID volume, String node, long lastBlock, long incarnation) {
+            try {
+                Path tmp = dir.resolve("rebuild.tmp-" + volume + "-" + node);
+                Files.writeString(tmp, lastBlock + " " + incarnation);
+                Files.move(tmp, cursorFile(volume, node), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            } catch (IOException e) {
+                LOG.debugf("cannot save the rebuild checkpoint of %s on %s: %s", volume, node, e.getMessage());
+            }
+        }
+
+        @Override
+        public void forgetRebuildCursor(UUID volume, String node) {
+            try {
+                Files.deleteIfExists(cursorFile(volume, node));
+            } catch (IOException e) {
+                LOG.debugf("cannot remove the rebuild checkpoint of %s on %s: %s", volume, node, e.getMessage());
+            }
+        }
     };
 
     /** Node ids of a volume's copies that answered a status request, with their applied sequence numbers. */
