@@ -518,6 +518,36 @@ class ReplicationIT {
         assertEquals(64 * 16, s.get("blocks_checked").asLong(), s.toString());
     }
 
+    @Test
+    @Order(12)
+    void snapshotsRestoreAndClonesKeepTheCopiesEqual() throws Exception {
+        Node via = cluster.nodes().getFirst();
+        create(via, "r13", "64M", 2);
+        Node primary = primaryOf(via, "r13");
+        Node replica = cluster.nodes().stream().filter(n -> copies(via, "r13").contains(n.id) && n != primary).findFirst().orElseThrow();
+        byte[] a = random(20, 32 * BS);
+        byte[] b = random(21, 32 * BS);
+        assertEquals(200, write(primary, "r13", 0, a, "replicated"));
+        assertEquals(201, cluster.send(primary, "POST", "/api/v1/volumes/r13/snapshots", "{\"name\":\"s1\"}").statusCode());
+        assertEquals(200, write(primary, "r13", 0, b, "replicated"));
+        // The replica node lists the snapshot from its own copy: it was taken there at the same position.
+        JsonNode snaps = cluster.getJson(replica, "/api/v1/volumes/r13/snapshots");
+        assertEquals("s1", snaps.get(0).get("name").asText(), snaps.toString());
+        assertEquals(0, scrub(primary, "r13").get("blocks_repaired").asLong());
+
+        HttpResponse<String> restore = cluster.send(primary, "POST", "/api/v1/volumes/r13/restore", "{\"snapshot\":\"s1\"}");
+        assertEquals(200, restore.statusCode(), restore.body());
+        assertArrayEquals(a, read(replica, "r13", 0, a.length));
+        assertEquals(0, scrub(primary, "r13").get("blocks_repaired").asLong(), "the replica restored the same snapshot");
+
+        HttpResponse<String> clone = cluster.send(primary, "POST", "/api/v1/volumes/r13/clone", "{\"name\":\"r13-copy\"}");
+        assertTrue(clone.statusCode() == 200 || clone.statusCode() == 201, clone.body());
+        awaitHealthy(via, "r13-copy");
+        assertEquals(2, copies(via, "r13-copy").size());
+        assertEquals(0, scrub(primaryOf(via, "r13-copy"), "r13-copy").get("blocks_repaired").asLong(), "the clone's copies agree");
+        assertArrayEquals(a, read(replica, "r13-copy", 0, a.length));
+    }
+
     private static void flipByte(Node node, String volumeId, long position) throws Exception {
         Path file = node.process.storage.resolve("engine").resolve("volumes").resolve(volumeId).resolve("layer-1.data");
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

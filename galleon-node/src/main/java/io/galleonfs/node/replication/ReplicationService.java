@@ -341,7 +341,13 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                     dataAddress(peer).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
                 }
             }
+            long now = System.nanoTime();
             for (PrimaryVolume p : primaries.values()) {
+                Long last = lastScrub.putIfAbsent(p.id(), now);
+                if (last != null && now - last > SCRUB_INTERVAL.toNanos() && scrubbing.add(p.id())) {
+                    lastScrub.put(p.id(), now);
+                    workers.execute(() -> periodicScrub(p));
+                }
                 workers.execute(() -> {
                     p.checkLinks(this::inView);
                     p.flushReplicas();
@@ -353,6 +359,22 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             }
         } catch (Exception e) {
             LOG.debugf("replication tick: %s", e.toString());
+        }
+    }
+
+    /** Every primary volume's copies are compared once per interval (and on demand with {@code volume scrub}). */
+    static final Duration SCRUB_INTERVAL = Duration.ofHours(24);
+    private final Map<UUID, Long> lastScrub = new ConcurrentHashMap<>();
+    private final java.util.Set<UUID> scrubbing = ConcurrentHashMap.newKeySet();
+
+    private void periodicScrub(PrimaryVolume p) {
+        try {
+            PrimaryVolume.ScrubReport r = p.scrub();
+            LOG.infof("volume %s: periodic scrub checked %d blocks, repaired %d", p.name(), r.checkedBlocks(), r.repairedBlocks());
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("volume %s: periodic scrub failed: %s", p.name(), e.getMessage());
+        } finally {
+            scrubbing.remove(p.id());
         }
     }
 

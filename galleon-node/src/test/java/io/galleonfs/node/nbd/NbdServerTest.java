@@ -387,6 +387,21 @@ class NbdServerTest {
             run("nbdcopy", URI + vol, out.toString());
             assertArrayEquals(data, Files.readAllBytes(out));
             assertArrayEquals(Arrays.copyOfRange(data, 5 << 20, (5 << 20) + 65536), restRead(vol, 5 << 20, 65536));
+            // The whole image through the streamed export (what `volume export` reads) ...
+            byte[] exported = given().queryParam("offset", 0).queryParam("length", data.length)
+                    .get("/api/v1/volumes/" + vol + "/data").then().statusCode(200).extract().asByteArray();
+            assertArrayEquals(data, exported, "volume export returns the image written through NBD");
+            // ... and through the FUSE data file of a mount, where /dev/fuse exists.
+            if (Files.exists(Path.of("/dev/fuse"))) {
+                String path = given().contentType(ContentType.JSON).accept(ContentType.JSON)
+                        .body(Map.of("path", dir.resolve("mnt").toString(), "options", List.of("ro", "fs=none")))
+                        .post("/api/v1/volumes/" + vol + "/mounts").then().statusCode(201).extract().path("path");
+                try {
+                    assertArrayEquals(data, Files.readAllBytes(Path.of(path, "data")), "the FUSE data file holds the NBD image");
+                } finally {
+                    given().queryParam("force", true).delete("/api/v1/volumes/" + vol + "/mounts").then().statusCode(200);
+                }
+            }
         } finally {
             try (var files = Files.walk(dir)) {
                 for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
