@@ -23,6 +23,9 @@ final class FailoverCoordinator {
     private final Set<String> reportedFaulted = new HashSet<>();
     /** When each node was first seen down by this leader. */
     private final Map<String, Long> downSince = new java.util.HashMap<>();
+    private final Map<String, Long> suspectSince = new java.util.HashMap<>();
+    /** How long a primary may stay suspect (no heartbeat for 3 s already) before it is replaced. */
+    private static final long SUSPECT_FAILOVER_NANOS = 3_000_000_000L;
 
     FailoverCoordinator(ReplicationService service) {
         this.service = service;
@@ -37,10 +40,20 @@ final class FailoverCoordinator {
             } else {
                 downSince.remove(id);
             }
+            if ("suspect".equals(state)) {
+                suspectSince.putIfAbsent(id, now);
+            } else {
+                suspectSince.remove(id);
+            }
         });
         replaceLongDownReplicas(now);
         for (VolumeRecord v : service.view().state().volumes()) {
-            if (v.replicaNodes().size() < 2 || "up".equals(members.get(v.node())) || "suspect".equals(members.get(v.node()))) {
+            // A primary whose heartbeats stopped (frozen, partitioned) is replaced without waiting for the view to drop
+            // it: the epoch fences it if it comes back.
+            Long suspected = suspectSince.get(v.node());
+            boolean gone = !members.containsKey(v.node()) || "down".equals(members.get(v.node()))
+                    || suspected != null && now - suspected > SUSPECT_FAILOVER_NANOS;
+            if (v.replicaNodes().size() < 2 || !gone) {
                 reportedFaulted.remove(v.id() + "");
                 continue;
             }
