@@ -609,19 +609,19 @@ public final class PrimaryVolume implements VolumeIo {
         if (fenced()) {
             return;
         }
-        List<ReplicaLink> todo = new ArrayList<>();
+        List<ReplicaLink> due = new ArrayList<>();
         order.lock();
         try {
             for (ReplicaLink link : links.values()) {
                 if (!link.syncing && link.mode != ReplicaLink.Mode.IN_SYNC && reachable.test(link.nodeId)) {
                     link.syncing = true;
-                    todo.add(link);
+                    due.add(link);
                 }
             }
         } finally {
             order.unlock();
         }
-        for (ReplicaLink link : todo) {
+        for (ReplicaLink link : due) {
             try {
                 if (link.mode == ReplicaLink.Mode.STALE) {
                     deltaResync(link);
