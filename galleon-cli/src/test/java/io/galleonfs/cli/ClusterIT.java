@@ -360,6 +360,39 @@ class ClusterIT {
         }
     }
 
+    /**
+     * The leader leaves a four-member cluster while another member is down. The two that remain are a majority only
+     * once they know the leaver is out; if the leaver closed before telling them its removal was committed, they would
+     * count four voters, two of them gone, and never elect a leader again.
+     */
+    @Test
+    @Order(9)
+    void leaderLeavesWhileAnotherMemberIsDownAndTheRestCarryOn() throws Exception {
+        cluster.heal();
+        // This is about Raft membership: without volumes the leave need not wait for copies to move.
+        for (String name : cluster.volumeNames(cluster.node(1))) {
+            assertEquals(204, cluster.send(cluster.node(1), "DELETE", "/api/v1/volumes/" + name + "?force=true", null).statusCode());
+        }
+        cluster.startNode(5, "--peer-addresses", cluster.node(1).bind()); // node 4 left in test 6 and has its own cluster
+        List<Node> four = cluster.nodes();
+        cluster.awaitFormed(four, FORM);
+        Node leader = cluster.leaderSeenBy(cluster.node(1)).orElseThrow();
+        Node down = others(leader).getFirst();
+        cluster.discard(down);
+        List<Node> rest = others(leader);
+        Set<String> voters = ClusterHarness.ids(List.of(rest.get(0), rest.get(1), down));
+        leader.cli().run("cluster", "leave").ok();
+        cluster.discard(leader);
+        for (Node n : rest) {
+            await(n + " no longer counts the leaver as a voter").atMost(CONVERGE).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> ClusterHarness.voters(cluster.status(n)).equals(voters));
+        }
+        await("a new leader among " + rest).atMost(CONVERGE).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> cluster.leaderSeenBy(rest.getFirst()).filter(rest::contains).isPresent());
+        createUntilCommitted(rest.getLast(), "t9-after-leader-left");
+        assertTrue(cluster.awaitConverged(rest, CONVERGE).contains("t9-after-leader-left"));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private List<Node> others(Node node) {

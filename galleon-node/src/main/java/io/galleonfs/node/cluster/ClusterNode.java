@@ -156,7 +156,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         // The leader's resend task also carries the commit index to followers; a short interval makes a change made
         // through a follower visible there (read-your-writes) within ~200 ms instead of the 1 s default.
         // (send_commits_immediately would be faster, but stalled commits for a freshly added member in our tests.)
-        RAFT r = new RAFT().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
+        RAFT r = new SelfRemovingRaft().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
                 .resendInterval(200);
         p.add(r);
         p.add(new REDIRECT());
@@ -261,6 +261,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
     public void leave() throws Exception {
         if (raft.isLeader() && raft.raft().members().size() > 1) {
             removeMember(settings.nodeId());
+            awaitFollowersCommitted();
         } else {
             send(null, new ControlMessage.LeaveRequest(settings.nodeId()));
         }
@@ -268,6 +269,37 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         while (System.nanoTime() < deadline && raft.raft().members().contains(settings.nodeId()) && raft.raft().members().size() > 1) {
             Thread.sleep(100);
         }
+    }
+
+    /**
+     * Keeps leading after this node's own removal (see {@link SelfRemovingRaft}) until every reachable member has
+     * confirmed the commit, pushing the commit index meanwhile; bounded by the metadata timeout.
+     */
+    private void awaitFollowersCommitted() throws InterruptedException {
+        RAFT r = raft.raft();
+        long target = r.commitIndex();
+        long deadline = System.nanoTime() + settings.metadataTimeout().toNanos();
+        while (System.nanoTime() < deadline) {
+            org.jgroups.raft.util.CommitTable table = r.commitTable();
+            View v = view;
+            if (table == null || v == null) {
+                LOG.warnf("cluster: stopped leading before the remaining members confirmed this node's removal");
+                return;
+            }
+            boolean all = true;
+            for (Address a : table.keys()) {
+                org.jgroups.raft.util.CommitTable.Entry e = table.get(a);
+                if (v.containsMember(a) && !a.equals(channel.getAddress()) && e != null && e.commitIndex() < target) {
+                    all = false;
+                }
+            }
+            if (all) {
+                return;
+            }
+            r.flushCommitTable();
+            Thread.sleep(50);
+        }
+        LOG.warnf("cluster: the remaining members did not confirm this node's removal within %s", settings.metadataTimeout());
     }
 
     @Override
