@@ -3,18 +3,23 @@ package io.galleonfs.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Collections;
-import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * The engine's single journal thread. Per batch: one write of all queued records, one fdatasync (every
- * durable writer of the batch shares it: group commit), then the records are applied to the layer data
- * files. A data file is never written before the journal record that describes it is durable.
- * When the journal outgrows the checkpoint size, touched data files are fsynced, their layer indexes
- * rewritten and a new journal generation replaces the old one. Parked when there is nothing to do.
+ * The engine's journal thread and its apply thread. The journal thread takes a batch of queued records,
+ * writes them with one write and one fdatasync (every durable writer of the batch shares it: group
+ * commit) and hands the batch to the apply thread, which writes the records to the layer data files
+ * while the journal thread already commits the next batch. A data file is never written before the
+ * journal record that describes it is durable. When the journal outgrows the checkpoint size, the journal
+ * thread waits until everything committed is applied, fsyncs the touched data files, rewrites their layer
+ * indexes and starts a new journal generation. Both threads park when there is nothing to do.
  */
 final class JournalWriter {
     private static final Logger LOG = Logger.getLogger(JournalWriter.class);
@@ -22,7 +27,14 @@ final class JournalWriter {
 
     private final EngineCore core;
     private final Path dir;
-    private final Set<Layer> touched = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Committed batches not yet applied; small, so acknowledged data waits in memory only briefly. */
+    private static final int APPLY_QUEUE_BATCHES = 4;
+
+    private final Set<Layer> touched = ConcurrentHashMap.newKeySet();
+    private final BatchApplier batchApplier = new BatchApplier(touched);
+    private final BlockingQueue<JournalQueue.Batch> toApply = new ArrayBlockingQueue<>(APPLY_QUEUE_BATCHES);
+    private static final JournalQueue.Batch STOP_APPLYING = new JournalQueue.Batch(List.of(), -1, List.of(), true);
+    private Thread applyThread;
     private volatile JournalFile current;
     private ByteBuffer staging = ByteBuffer.allocateDirect(1 << 20);
     private Thread thread;
@@ -36,6 +48,7 @@ final class JournalWriter {
     }
 
     void start() {
+        applyThread = Thread.ofPlatform().name("galleon-apply").daemon(true).start(this::runApply);
         thread = Thread.ofPlatform().name("galleon-journal").daemon(true).start(this::run);
     }
 
@@ -52,11 +65,12 @@ final class JournalWriter {
                 }
                 if (!batch.entries().isEmpty()) {
                     commit(batch);
-                    apply(batch);
+                    handToApplier(batch);
                 }
                 boolean finished = batch.closing() && batch.entries().isEmpty();
                 if (finished || !batch.checkpoints().isEmpty()
                         || current.size() >= core.config.journalCheckpointBytes()) {
+                    core.progress.awaitApplied(batch.lastTicket());
                     checkpoint();
                     batch.checkpoints().forEach(done -> done.complete(null));
                 }
@@ -65,14 +79,60 @@ final class JournalWriter {
                 }
             }
         } catch (Throwable t) {
-            if (!halted) {
-                failure = t;
-                LOG.errorf(t, "journal thread failed; the engine accepts no further writes");
-            }
-            core.queue.fail(t);
-            core.progress.fail(t);
-            core.backPressure.fail(t);
+            failed(t);
+        } finally {
+            stopApplier();
         }
+    }
+
+    private void handToApplier(JournalQueue.Batch batch) throws InterruptedException, EngineException {
+        while (!toApply.offer(batch, 100, TimeUnit.MILLISECONDS)) {
+            if (halted || failure != null) {
+                throw new EngineException("the apply thread stopped");
+            }
+        }
+    }
+
+    private void stopApplier() {
+        boolean interrupted = false;
+        while (applyThread.isAlive() && !toApply.offer(STOP_APPLYING)) {
+            try {
+                applyThread.join(10);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void runApply() {
+        try {
+            while (true) {
+                JournalQueue.Batch batch = toApply.take();
+                if (batch == STOP_APPLYING || halted) {
+                    break;
+                }
+                long bytes = batchApplier.apply(batch.entries());
+                core.progress.markApplied(batch.lastTicket());
+                core.backPressure.release(bytes);
+            }
+        } catch (Throwable t) {
+            failed(t);
+            toApply.clear();
+        }
+    }
+
+    private synchronized void failed(Throwable t) {
+        if (halted || failure != null) {
+            return;
+        }
+        failure = t;
+        LOG.errorf(t, "journal thread failed; the engine accepts no further writes");
+        core.queue.fail(t);
+        core.progress.fail(t);
+        core.backPressure.fail(t);
     }
 
     private void commit(JournalQueue.Batch batch) throws IOException {
@@ -111,21 +171,6 @@ final class JournalWriter {
         }
     }
 
-    private void apply(JournalQueue.Batch batch) throws IOException {
-        long bytes = 0;
-        for (JournalEntry entry : batch.entries()) {
-            Layer layer = entry.layer();
-            switch (entry) {
-                case JournalEntry.Block b -> layer.volume.applier.applyBlock(b.pending());
-                case JournalEntry.Trim t -> layer.volume.applier.applyTrim(layer, t.firstBlock(), t.count(), t.zeroBlocks());
-            }
-            touched.add(layer);
-            bytes += entry.dirtyBytes();
-        }
-        core.progress.markApplied(batch.lastTicket());
-        core.backPressure.release(bytes);
-    }
-
     private void checkpoint() throws IOException {
         for (Layer layer : touched) {
             layer.volume.applier.checkpoint(layer);
@@ -158,19 +203,21 @@ final class JournalWriter {
         halted = true;
         EngineException abandoned = new EngineException("storage engine was abandoned");
         core.queue.fail(abandoned);
-        join();
-        core.progress.fail(abandoned);
+        core.progress.fail(abandoned); // the journal thread may be waiting for the apply thread
         core.backPressure.fail(abandoned);
+        join();
         closeJournal();
     }
 
     private void join() {
         boolean interrupted = false;
-        while (thread != null && thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
+        for (Thread t : new Thread[] {thread, applyThread}) {
+            while (t != null && t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
         }
         if (interrupted) {

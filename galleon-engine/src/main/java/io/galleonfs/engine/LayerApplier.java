@@ -1,6 +1,8 @@
 package io.galleonfs.engine;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import org.roaringbitmap.PeekableIntIterator;
 import org.roaringbitmap.RoaringBitmap;
@@ -39,6 +41,32 @@ final class LayerApplier {
             layer.dirty.remove(p.block(), p);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Applies versions of adjacent blocks of one layer whose stored bytes, in block order, are {@code data}.
+     * The data file is written outside the stripe locks: while a version is pending, readers take it from the
+     * dirty map, never from the file, so they cannot see the write in progress.
+     */
+    void applyRun(Layer layer, List<PendingBlock> run, ByteBuffer data) throws IOException {
+        if (layer.dropped) {
+            return;
+        }
+        layer.file.write(data, run.getFirst().block() * blockSize);
+        for (PendingBlock p : run) {
+            ReentrantLock lock = volume.stripe(p.block());
+            lock.lock();
+            try {
+                if (layer.dropped) {
+                    return;
+                }
+                layer.delta.setData(p.block(), p.crc(), p.seq(), p.tag());
+                noteInLiveView(layer, p.block());
+                layer.dirty.remove(p.block(), p);
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
