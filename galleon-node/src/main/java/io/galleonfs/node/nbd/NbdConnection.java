@@ -19,8 +19,10 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Binds one {@link NbdSession} to a Vert.x socket. Storage calls run on a single virtual thread per connection, so they
- * execute (and their replies are sent) in request order while the event loop only parses and writes.
+ * Binds one {@link NbdSession} to a Vert.x socket. Each storage call runs on its own virtual thread, so the requests of
+ * one connection execute concurrently (up to the session's in-flight limit) and are answered in completion order, as
+ * the NBD protocol allows (replies carry the request's cookie). A replicated write waits for a replica round trip;
+ * run one at a time, a connection could do no more writes per second than round trips.
  * <p>
  * Completed calls are handed back to the event loop in batches: the worker queues each completion and wakes the event
  * loop only when no drain is pending, and every reply sent during one drain leaves in one socket write. At queue depth
@@ -47,7 +49,7 @@ final class NbdConnection implements NbdSession.Link {
         this.socket = socket;
         this.context = vertx.getOrCreateContext();
         String peer = String.valueOf(socket.remoteAddress());
-        this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("nbd-" + IDS.incrementAndGet()).factory());
+        this.worker = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nbd-" + IDS.incrementAndGet() + "-", 0).factory());
         this.session = new NbdSession(exports, this, peer);
     }
 

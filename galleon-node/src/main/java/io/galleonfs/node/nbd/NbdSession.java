@@ -19,8 +19,9 @@ import org.jboss.logging.Logger;
 
 /**
  * The NBD protocol state of one connection: handshake, option haggling and transmission. Everything here runs on the
- * connection's event loop; storage calls and export lookups are handed to {@link Link#execute} and their replies come
- * back in request order.
+ * connection's event loop; storage calls and export lookups are handed to {@link Link#execute}. Transmission requests
+ * run concurrently and are answered as they complete (NBD replies carry the request's cookie); during the handshake
+ * parsing stops until a lookup is done, so options are answered in order.
  * Input is parsed incrementally into buffers whose size is checked against the limits before they are allocated, and
  * any protocol violation closes the connection with one log line.
  */
@@ -41,7 +42,7 @@ final class NbdSession {
 
         void resumeInput();
 
-        /** Runs {@code work} off the event loop, one at a time in submission order, then {@code done} on the event loop. */
+        /** Runs {@code work} off the event loop (concurrently with other work), then {@code done} on the event loop. */
         void execute(Supplier<byte[]> work, Consumer<byte[]> done);
     }
 
@@ -372,13 +373,7 @@ final class NbdSession {
             // Replies already queued still go out: the close is queued behind them.
             phase = Phase.DISCONNECTING;
             pending.clear();
-            link.execute(() -> NONE, ignored -> {
-                if (phase != Phase.CLOSED) {
-                    LOG.debugf("nbd %s: client disconnected", peer);
-                    phase = Phase.CLOSED;
-                    link.close();
-                }
-            });
+            closeWhenIdle();
             return;
         }
         if (type != CMD_READ && type != CMD_WRITE && type != CMD_FLUSH && type != CMD_TRIM && type != CMD_WRITE_ZEROES) {
@@ -395,11 +390,24 @@ final class NbdSession {
                 return;
             }
             link.send(reply);
-            maybeResume();
+            if (phase == Phase.DISCONNECTING) {
+                closeWhenIdle();
+            } else {
+                maybeResume();
+            }
         });
         if (inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
             paused = true;
             link.pauseInput();
+        }
+    }
+
+    /** After NBD_CMD_DISC: every request received before it is answered, then the connection closes. */
+    private void closeWhenIdle() {
+        if (inFlight == 0 && phase != Phase.CLOSED) {
+            LOG.debugf("nbd %s: client disconnected", peer);
+            phase = Phase.CLOSED;
+            link.close();
         }
     }
 

@@ -507,4 +507,24 @@ class NbdSessionTest {
         }
         assertFalse(r.hasRemaining());
     }
+    @Test
+    void repliesFollowCompletionOrderAndDiscWaitsForEveryRequestBeforeIt() {
+        go("vol1");
+        link.deferred = true;
+        ByteArrayOutputStream burst = new ByteArrayOutputStream();
+        burst.writeBytes(request(0, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
+        burst.writeBytes(request(0, CMD_READ, 2, 100, 2, null));
+        burst.writeBytes(request(0, CMD_DISC, 3, 0, 0, null));
+        feed(burst.toByteArray());
+        assertEquals(2, link.queued.size(), "both requests were handed out before either finished");
+        link.queued.pollLast().run(); // the read finishes first
+        assertSimple(link.take(), 2, 0);
+        assertFalse(link.closed, "the write received before DISC is still running");
+        link.queued.poll().run();
+        ByteBuffer r = link.take();
+        assertSimple(r, 1, 0);
+        assertFalse(r.hasRemaining(), "DISC has no reply");
+        assertTrue(link.closed, "closed once every request before DISC was answered");
+        assertEquals(3, disk.disk[2]);
+    }
 }
