@@ -20,6 +20,11 @@ interface NbdExport {
 
     void flush() throws IOException;
 
+    /** True when requests are better run concurrently, because each one waits for other nodes. */
+    default boolean concurrentRequests() {
+        return false;
+    }
+
     /** The range reads as zeros afterwards. */
     void trim(long offset, long length) throws IOException;
 

@@ -20,8 +20,9 @@ import org.jboss.logging.Logger;
 /**
  * The NBD protocol state of one connection: handshake, option haggling and transmission. Everything here runs on the
  * connection's event loop; storage calls and export lookups are handed to {@link Link#execute}. Transmission requests
- * run concurrently and are answered as they complete (NBD replies carry the request's cookie); during the handshake
- * parsing stops until a lookup is done, so options are answered in order.
+ * run one at a time, or concurrently when the export says each waits for other nodes, and are answered as they
+ * complete (NBD replies carry the request's cookie); during the handshake parsing stops until a lookup is done, so
+ * options are answered in order.
  * Input is parsed incrementally into buffers whose size is checked against the limits before they are allocated, and
  * any protocol violation closes the connection with one log line.
  */
@@ -42,8 +43,15 @@ final class NbdSession {
 
         void resumeInput();
 
-        /** Runs {@code work} off the event loop (concurrently with other work), then {@code done} on the event loop. */
-        void execute(Supplier<byte[]> work, Consumer<byte[]> done);
+        /**
+         * Runs {@code work} off the event loop, then {@code done} on the event loop. Work submitted with {@code concurrent}
+         * false runs one at a time in submission order; with true it runs at once, beside everything else.
+         */
+        void execute(Supplier<byte[]> work, Consumer<byte[]> done, boolean concurrent);
+
+        default void execute(Supplier<byte[]> work, Consumer<byte[]> done) {
+            execute(work, done, false);
+        }
     }
 
     private enum Phase { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, REQUEST_HEADER, REQUEST_PAYLOAD, DISCONNECTING, CLOSED }
@@ -395,7 +403,7 @@ final class NbdSession {
             } else {
                 maybeResume();
             }
-        });
+        }, e.concurrentRequests());
         if (inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
             paused = true;
             link.pauseInput();

@@ -143,6 +143,11 @@ final class VolumeExports implements NbdExports {
         }
 
         @Override
+        public boolean concurrentRequests() {
+            return volume.waitsForTheNetwork();
+        }
+
+        @Override
         public void trim(long offset, long length) throws IOException {
             volume.trim(offset, length);
         }

@@ -46,6 +46,11 @@ final class ForwardedVolumeIo implements VolumeIo {
     }
 
     @Override
+    public boolean waitsForTheNetwork() {
+        return true;
+    }
+
+    @Override
     public int blockSize() {
         return record.get().blockSize();
     }

@@ -170,6 +170,11 @@ public final class PrimaryVolume implements VolumeIo {
     }
 
     @Override
+    public boolean waitsForTheNetwork() {
+        return record.replicas() > 1;
+    }
+
+    @Override
     public int blockSize() {
         return local.blockSize();
     }

@@ -42,6 +42,15 @@ public interface VolumeIo {
     /** Whole blocks inside the range read as zeros afterwards and their space is freed. */
     void trim(long offset, long length) throws IOException;
 
+    /**
+     * True when a write waits for other nodes (the volume has replicas, or this node forwards to the primary). Frontends
+     * that can run requests one at a time or concurrently use it to choose: local engine calls return in microseconds and
+     * gain nothing from concurrency but contention, while a network round trip per request would cap the request rate.
+     */
+    default boolean waitsForTheNetwork() {
+        return false;
+    }
+
     /** Reads from a snapshot of the volume. */
     void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException;
 }

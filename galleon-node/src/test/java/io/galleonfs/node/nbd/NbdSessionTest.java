@@ -31,6 +31,7 @@ class NbdSessionTest {
         final boolean readOnly;
         int flushes;
         IOException failReads;
+        boolean waitsForOtherNodes;
 
         MemoryExport(String name, int size, boolean readOnly) {
             this.name = name;
@@ -41,6 +42,11 @@ class NbdSessionTest {
         @Override
         public String name() {
             return name;
+        }
+
+        @Override
+        public boolean concurrentRequests() {
+            return waitsForOtherNodes;
         }
 
         @Override
@@ -112,8 +118,11 @@ class NbdSessionTest {
             inputPaused = false;
         }
 
+        final List<Boolean> concurrency = new ArrayList<>();
+
         @Override
-        public void execute(Supplier<byte[]> work, Consumer<byte[]> done) {
+        public void execute(Supplier<byte[]> work, Consumer<byte[]> done, boolean concurrent) {
+            concurrency.add(concurrent);
             Runnable r = () -> done.accept(work.get());
             if (deferred) {
                 queued.add(r);
@@ -526,5 +535,16 @@ class NbdSessionTest {
         assertFalse(r.hasRemaining(), "DISC has no reply");
         assertTrue(link.closed, "closed once every request before DISC was answered");
         assertEquals(3, disk.disk[2]);
+        assertFalse(link.concurrency.contains(true), "a local export's requests run one at a time");
+    }
+
+    @Test
+    void requestsOfAnExportThatWaitsForOtherNodesRunConcurrently() {
+        disk.waitsForOtherNodes = true;
+        go("vol1");
+        int before = link.concurrency.size();
+        feed(request(0, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
+        feed(request(0, CMD_READ, 2, 0, 4, null));
+        assertEquals(List.of(true, true), link.concurrency.subList(before, link.concurrency.size()));
     }
 }
