@@ -277,7 +277,9 @@ public final class ClusterNode implements Receiver, AutoCloseable {
      */
     private void awaitFollowersCommitted() throws InterruptedException {
         RAFT r = raft.raft();
-        long target = r.commitIndex();
+        // Not commitIndex(): the removal's future completes while its entry is being applied, before the commit
+        // index moves past it. The last appended entry is at or after the removal.
+        long target = r.lastAppended();
         long deadline = System.nanoTime() + settings.metadataTimeout().toNanos();
         while (System.nanoTime() < deadline) {
             org.jgroups.raft.util.CommitTable table = r.commitTable();
@@ -286,7 +288,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
                 LOG.warnf("cluster: stopped leading before the remaining members confirmed this node's removal");
                 return;
             }
-            boolean all = true;
+            boolean all = r.commitIndex() >= target;
             for (Address a : table.keys()) {
                 org.jgroups.raft.util.CommitTable.Entry e = table.get(a);
                 if (v.containsMember(a) && !a.equals(channel.getAddress()) && e != null && e.commitIndex() < target) {
@@ -294,6 +296,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
                 }
             }
             if (all) {
+                LOG.infof("cluster: the remaining members confirmed this node's removal (commit index %d)", target);
                 return;
             }
             r.flushCommitTable();
