@@ -3,6 +3,7 @@ package io.galleonfs.cli;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -497,11 +498,29 @@ class ReplicationIT {
         Node leaver = cluster.nodes().stream().filter(n -> copies(via, "r9").contains(n.id) && !n.id.equals(primary)).findFirst()
                 .orElseThrow();
         Node observer = cluster.nodes().stream().filter(n -> n != leaver).findFirst().orElseThrow();
+        // A one-copy volume whose primary is the leaver: its only copy has to be rebuilt elsewhere and take over.
+        // Placement balances one-copy volumes over the nodes, so the leaver gets one within a node count of tries.
+        String soloName = null;
+        for (int i = 0; i < cluster.nodes().size() && soloName == null; i++) {
+            create(leaver, "r9solo" + i, "64M", 1);
+            if (copies(observer, "r9solo" + i).equals(List.of(leaver.id))) {
+                soloName = "r9solo" + i;
+            } else {
+                assertEquals(204, cluster.send(observer, "DELETE", "/api/v1/volumes/r9solo" + i, null).statusCode());
+            }
+        }
+        assertNotNull(soloName, "no one-copy volume was placed on the leaver");
+        byte[] solo = random(12, 48 * BS);
+        assertEquals(200, write(leaver, soloName, 0, solo, "durable"));
         leaver.cli().run("cluster", "leave").ok();
         List<String> after = copies(observer, "r9");
         assertTrue(!after.contains(leaver.id) && after.size() == 2, "the leaver's copy moved first: " + after);
         awaitHealthy(observer, "r9");
         assertArrayEquals(data, read(observer, "r9", 0, data.length));
+        List<String> soloAfter = copies(observer, soloName);
+        assertTrue(soloAfter.size() == 1 && !soloAfter.contains(leaver.id), "the only copy moved off the leaver: " + soloAfter);
+        assertEquals(soloAfter.getFirst(), primaryOf(observer, soloName).id);
+        assertArrayEquals(solo, read(observer, soloName, 0, solo.length));
         cluster.discard(leaver);
     }
 

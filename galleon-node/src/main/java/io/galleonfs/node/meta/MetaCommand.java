@@ -23,6 +23,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.SetReplicaState.class, name = "set_replica_state"),
     @JsonSubTypes.Type(value = MetaCommand.PromotePrimary.class, name = "promote_primary"),
     @JsonSubTypes.Type(value = MetaCommand.MoveReplica.class, name = "move_replica"),
+    @JsonSubTypes.Type(value = MetaCommand.AddReplica.class, name = "add_replica"),
+    @JsonSubTypes.Type(value = MetaCommand.DropReplica.class, name = "drop_replica"),
 })
 public sealed interface MetaCommand {
 
@@ -62,6 +64,17 @@ public sealed interface MetaCommand {
 
     /** Re-places the copy on {@code fromNode} onto {@code toNode} (which is then rebuilt). */
     record MoveReplica(UUID volumeId, long expectedEpoch, String fromNode, String toNode) implements MetaCommand {
+    }
+
+    /**
+     * Adds a copy on {@code toNode} beyond the volume's replica count (it starts empty and is rebuilt): how the only
+     * copy of a volume leaves a node, since the primary's copy cannot move while it serves.
+     */
+    record AddReplica(UUID volumeId, long expectedEpoch, String toNode) implements MetaCommand {
+    }
+
+    /** Removes the surplus copy on {@code node}, a replica; refused if fewer copies than the replica count would remain. */
+    record DropReplica(UUID volumeId, long expectedEpoch, String node) implements MetaCommand {
     }
 
     /** Records a mount of a volume on a node; refused when the volume's access mode does not allow it (see MountRules). */

@@ -95,6 +95,8 @@ public final class MetadataState {
             case MetaCommand.SetReplicaState r -> ReplicaTransitions.setState(volumes, r);
             case MetaCommand.PromotePrimary p -> ReplicaTransitions.promote(volumes, p);
             case MetaCommand.MoveReplica m -> ReplicaTransitions.move(volumes, m);
+            case MetaCommand.AddReplica a -> ReplicaTransitions.add(volumes, a);
+            case MetaCommand.DropReplica d -> ReplicaTransitions.drop(volumes, d);
         };
         if (result != null) {
             return result;

@@ -61,6 +61,40 @@ final class ReplicaTransitions {
         return null;
     }
 
+    static MetaResult add(Map<UUID, VolumeRecord> volumes, MetaCommand.AddReplica c) {
+        VolumeRecord v = volumes.get(c.volumeId());
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
+        }
+        if (v.epoch() != c.expectedEpoch()) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        }
+        if (v.replicaNodes().contains(c.toNode())) {
+            return rejected(MetaResult.Reason.CONFLICT, "node " + c.toNode() + " already holds a copy of volume '" + v.name() + "'");
+        }
+        volumes.put(v.id(), v.withReplicaAdded(c.toNode()));
+        return null;
+    }
+
+    static MetaResult drop(Map<UUID, VolumeRecord> volumes, MetaCommand.DropReplica c) {
+        VolumeRecord v = volumes.get(c.volumeId());
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
+        }
+        if (v.epoch() != c.expectedEpoch()) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        }
+        if (c.node().equals(v.node()) || !v.replicaNodes().contains(c.node())) {
+            return rejected(MetaResult.Reason.INVALID, "node " + c.node() + " holds no replica of volume '" + v.name() + "'");
+        }
+        if (v.replicaNodes().size() - 1 < v.replicas()) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' wants " + v.replicas()
+                    + " copies: the copy on " + c.node() + " is not surplus");
+        }
+        volumes.put(v.id(), v.withReplicaDropped(c.node()));
+        return null;
+    }
+
     private static MetaResult rejected(MetaResult.Reason reason, String detail) {
         return new MetaResult.Rejected(reason, detail);
     }

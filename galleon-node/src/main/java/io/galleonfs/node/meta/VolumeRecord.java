@@ -79,6 +79,25 @@ public record VolumeRecord(
                 createdAtMillis, node, mounts, order, epoch, states);
     }
 
+    /** One more copy, on {@code newNode}, which starts empty and is rebuilt. */
+    public VolumeRecord withReplicaAdded(String newNode) {
+        Map<String, ReplicaRecord> states = new LinkedHashMap<>(replicaStates);
+        states.put(newNode, new ReplicaRecord(ReplicaRecord.REBUILDING, 0));
+        List<String> order = new java.util.ArrayList<>(replicaNodes);
+        order.add(newNode);
+        return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
+                createdAtMillis, node, mounts, order, epoch, states);
+    }
+
+    /** Without the replica on {@code oldNode}. */
+    public VolumeRecord withReplicaDropped(String oldNode) {
+        Map<String, ReplicaRecord> states = new LinkedHashMap<>(replicaStates);
+        states.remove(oldNode);
+        List<String> order = replicaNodes.stream().filter(n -> !n.equals(oldNode)).toList();
+        return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
+                createdAtMillis, node, mounts, order, epoch, states);
+    }
+
     /** A volume whose only copy is on {@code node}. */
     public VolumeRecord(UUID id, String name, VolumeType volumeType, long sizeBytes, int blockSize, String storageClass,
                         int replicas, AccessMode accessMode, boolean encrypted, long createdAtMillis, String node,

@@ -25,6 +25,8 @@ import org.jboss.logging.Logger;
  */
 public final class DataClient implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataClient.class);
+    /** A peer whose connection stays full this long without any answer is treated as gone (the replica timeout). */
+    static final Duration STALLED = Duration.ofSeconds(3);
 
     /** Learns each peer's process incarnation: a change means the peer restarted and may have lost unflushed writes. */
     public interface IncarnationListener {
@@ -100,6 +102,8 @@ public final class DataClient implements AutoCloseable {
         private final List<Buffer> queued = new ArrayList<>();
         private volatile NetSocket socket;
         private boolean connecting;
+        /** When the peer last answered anything (System.nanoTime()). */
+        private volatile long lastAnswer = System.nanoTime();
 
         Peer(HostPort address) {
             this.address = address;
@@ -131,13 +135,33 @@ public final class DataClient implements AutoCloseable {
          * Back-pressure for callers off the event loop: wait (bounded) while the connection's write queue is full.
          * Polling, not a drain handler: installing one takes the socket's monitor, which the event loop holds while it
          * runs the previous handler, and waiting on that from here deadlocked once.
+         * A peer that neither reads nor answers for {@link #STALLED} (frozen, or its machine stalls) loses the
+         * connection: callers often wait here holding a volume's order lock, and each later send waiting its own
+         * full bound kept that lock, and with it the volume and its metadata updates, for ~90 s in CI once.
          */
         private void awaitDrain(NetSocket s) {
             if (io.vertx.core.Context.isOnEventLoopThread()) {
                 return;
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (s.writeQueueFull() && System.nanoTime() < deadline && socket == s) {
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.SECONDS.toNanos(10);
+            while (s.writeQueueFull() && socket == s) {
+                long now = System.nanoTime();
+                if (now >= deadline) {
+                    return;
+                }
+                if (now - Math.max(start, lastAnswer) > STALLED.toNanos()) {
+                    LOG.warnf("data plane %s: the peer neither reads nor answers for %d s; connection dropped", address,
+                            STALLED.toSeconds());
+                    synchronized (this) {
+                        if (socket == s) {
+                            socket = null;
+                        }
+                    }
+                    s.close();
+                    failAll(new IOException("the data plane of " + address + " stopped reading; connection dropped"));
+                    return;
+                }
                 java.util.concurrent.locks.LockSupport.parkNanos(200_000);
             }
         }
@@ -201,6 +225,7 @@ public final class DataClient implements AutoCloseable {
 
         @Override
         public void frame(long requestId, DataMessage message) {
+            lastAnswer = System.nanoTime();
             CompletableFuture<DataMessage> f = pending.remove(requestId);
             if (f != null) {
                 f.complete(message);

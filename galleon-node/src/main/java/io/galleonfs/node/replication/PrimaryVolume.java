@@ -984,10 +984,11 @@ public final class PrimaryVolume implements VolumeIo {
         }
     }
 
-    /** A node joined the replica set (move) or left it. */
-    void reconcileLinks(VolumeRecord v) {
+    /** A node joined the replica set (move, add) or left it: links follow the newest record. */
+    void reconcileLinks() {
         order.lock();
         try {
+            VolumeRecord v = record;
             links.keySet().removeIf(n -> !v.replicaNodes().contains(n));
             for (String n : v.replicaNodes()) {
                 if (!n.equals(self) && !links.containsKey(n)) {

@@ -239,8 +239,13 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                     primaries.remove(v.id(), p);
                     ensurePrimary(v);
                 } else {
+                    VolumeRecord before = p.record();
                     p.updateRecord(v);
-                    p.reconcileLinks(v);
+                    if (!before.replicaNodes().equals(v.replicaNodes())) {
+                        // Reconciling takes the volume's order lock, which a send to a frozen replica can hold for
+                        // seconds: never on the Raft apply thread. It reads the newest record, so order does not matter.
+                        workers.execute(p::reconcileLinks);
+                    }
                 }
             } else if (p != null) {
                 p.fence("node " + v.node() + " is the primary now (epoch " + v.epoch() + ")");
@@ -607,20 +612,28 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             if (cur.node().equals(self)) {
                 Optional<String> heir = v.replicaNodes().stream().filter(n -> !n.equals(self))
                         .filter(n -> v.replicaState(n).healthy() && up(n)).findFirst();
+                if (heir.isEmpty() && cur.replicaNodes().size() == 1) {
+                    heir = copySoleCopyElsewhere(cur, deadline);
+                }
                 if (heir.isEmpty()) {
-                    if (cur.replicaNodes().size() == 1) {
-                        Optional<String> target = replacementFor(cur);
-                        if (target.isPresent() && view.submit(new MetaCommand.MoveReplica(cur.id(), cur.epoch(), self, target.get()))
-                                instanceof MetaResult.Applied) {
-                            LOG.warnf("volume %s: its only copy is on this leaving node; copy on %s created but not filled", cur.name(),
-                                    target.get());
-                        }
-                    }
                     stuck.add(cur.name());
                     continue;
                 }
                 view.submit(new MetaCommand.PromotePrimary(cur.id(), cur.epoch(), heir.get()));
                 cur = view.state().volume(v.id()).orElse(cur);
+                if (cur.node().equals(self)) {
+                    stuck.add(cur.name());
+                    continue;
+                }
+            }
+            if (cur.replicaNodes().size() > cur.replicas()) {
+                // The copy here is surplus (it was the sole copy and a full one now exists elsewhere): drop, not move.
+                if (view.submit(new MetaCommand.DropReplica(cur.id(), cur.epoch(), self)) instanceof MetaResult.Applied) {
+                    LOG.infof("volume %s: its only copy moved from this node to %s", cur.name(), cur.node());
+                } else {
+                    stuck.add(cur.name());
+                }
+                continue;
             }
             Optional<String> target = replacementFor(cur);
             if (target.isEmpty() || !(view.submit(new MetaCommand.MoveReplica(cur.id(), cur.epoch(), self, target.get()))
@@ -629,26 +642,57 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                 continue;
             }
             String to = target.get();
-            while (System.nanoTime() < deadline) {
-                VolumeRecord now = view.state().volume(v.id()).orElse(null);
-                if (now == null || now.replicaState(to).healthy()) {
-                    break;
-                }
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-            VolumeRecord after = view.state().volume(v.id()).orElse(null);
-            if (after != null && !after.replicaState(to).healthy()) {
-                stuck.add(cur.name());
-            } else {
+            if (awaitHealthy(v.id(), to, deadline) || view.state().volume(v.id()).isEmpty()) {
                 LOG.infof("volume %s: copy moved from this node to %s", cur.name(), to);
+            } else {
+                stuck.add(cur.name());
             }
         }
         return stuck;
+    }
+
+    /**
+     * The primary's copy cannot move while it serves, so a volume with one copy first gains a second one elsewhere,
+     * rebuilt from this node; returns that node once its copy is healthy, or empty (no eligible node, or not in time).
+     */
+    private Optional<String> copySoleCopyElsewhere(VolumeRecord v, long deadline) throws IOException {
+        Optional<String> target = replacementFor(v);
+        if (target.isEmpty()) {
+            LOG.warnf("volume %s: its only copy is on this leaving node and no other node may hold it", v.name());
+            return Optional.empty();
+        }
+        MetaResult added = view.submit(new MetaCommand.AddReplica(v.id(), v.epoch(), target.get()));
+        if (!(added instanceof MetaResult.Applied)) {
+            LOG.warnf("volume %s: cannot add a copy on %s: %s", v.name(), target.get(), added);
+            return Optional.empty();
+        }
+        LOG.infof("volume %s: its only copy is on this leaving node; rebuilding a copy on %s", v.name(), target.get());
+        if (!awaitHealthy(v.id(), target.get(), deadline)) {
+            LOG.warnf("volume %s: the copy on %s is not healthy in time; it stays (surplus) and keeps rebuilding", v.name(), target.get());
+            return Optional.empty();
+        }
+        return target;
+    }
+
+    private boolean awaitHealthy(UUID volume, String node, long deadline) {
+        while (true) {
+            VolumeRecord now = view.state().volume(volume).orElse(null);
+            if (now == null) {
+                return false;
+            }
+            if (now.replicaNodes().contains(node) && now.replicaState(node).healthy()) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     MetaResult submit(MetaCommand c) throws IOException {

@@ -70,6 +70,38 @@ class ReplicaTransitionsTest {
     }
 
     @Test
+    void theOnlyCopyLeavesItsNodeByAddPromoteDrop() {
+        UUID solo = UUID.randomUUID();
+        state.apply(new MetaCommand.CreateVolume(new VolumeRecord(solo, "solo", VolumeType.PERSISTENT, 1 << 20, 4096, "fast-local-ssd",
+                1, AccessMode.READ_WRITE_ONCE, false, 0, "a", List.of(), List.of("a"))));
+        assertInstanceOf(MetaResult.Rejected.class, state.apply(new MetaCommand.AddReplica(solo, 1, "a")), "a already holds it");
+        assertInstanceOf(MetaResult.Applied.class, state.apply(new MetaCommand.AddReplica(solo, 1, "b")));
+        VolumeRecord added = state.volume(solo).orElseThrow();
+        assertEquals(List.of("a", "b"), added.replicaNodes());
+        assertEquals(ReplicaRecord.REBUILDING, added.replicaState("b").state());
+        assertEquals(MetaResult.Reason.CONFLICT, ((MetaResult.Rejected) state.apply(new MetaCommand.PromotePrimary(solo, 1, "b"))).reason(),
+                "a rebuilding copy cannot take over");
+
+        state.apply(new MetaCommand.SetReplicaState(solo, 1, "b", new ReplicaRecord(ReplicaRecord.HEALTHY, 100)));
+        assertInstanceOf(MetaResult.Applied.class, state.apply(new MetaCommand.PromotePrimary(solo, 1, "b")));
+        assertEquals(MetaResult.Reason.INVALID, ((MetaResult.Rejected) state.apply(new MetaCommand.DropReplica(solo, 2, "b"))).reason(),
+                "the primary's copy is never dropped");
+        assertInstanceOf(MetaResult.Rejected.class, state.apply(new MetaCommand.DropReplica(solo, 1, "a")), "old epoch");
+        assertInstanceOf(MetaResult.Applied.class, state.apply(new MetaCommand.DropReplica(solo, 2, "a")));
+        VolumeRecord moved = state.volume(solo).orElseThrow();
+        assertEquals("b", moved.node());
+        assertEquals(List.of("b"), moved.replicaNodes());
+        assertEquals(java.util.Map.of(), moved.replicaStates());
+    }
+
+    @Test
+    void aCopyThatIsNotSurplusIsNeverDropped() {
+        MetaResult r = state.apply(new MetaCommand.DropReplica(id, 1, "c"));
+        assertEquals(MetaResult.Reason.CONFLICT, ((MetaResult.Rejected) r).reason());
+        assertEquals(List.of("a", "b", "c"), v().replicaNodes());
+    }
+
+    @Test
     void replicaStatesSurviveASnapshotOfTheStateMachine() throws Exception {
         state.apply(new MetaCommand.PromotePrimary(id, 1, "b"));
         MetadataState copy = MetadataState.restore(state.snapshot());
