@@ -53,6 +53,9 @@ class StalledPeerTest {
         Thread acceptor = Thread.ofVirtual().start(this::answerHelloThenFreeze);
         client = new DataClient(vertx, "sender", 1, (node, incarnation) -> { });
         HostPort peer = new HostPort("127.0.0.1", server.getLocalPort());
+        // One answered request first, so the connection is up and the big frames go through its write queue
+        // (frames sent while it connects are queued without back-pressure).
+        client.call(peer, new DataMessage.StatusRequest(UUID.randomUUID()), Duration.ofSeconds(10));
         byte[] block = new byte[1 << 20];
         List<CompletableFuture<DataMessage>> sent = new ArrayList<>();
 
@@ -78,19 +81,24 @@ class StalledPeerTest {
         acceptor.interrupt();
     }
 
-    /** Answers the HELLO of the first connection, then never reads again; later connections get no answer at all. */
+    /**
+     * Answers the first two frames (HELLO, then one request) of the first connection, then never reads again; later
+     * connections get no answer at all.
+     */
     private void answerHelloThenFreeze() {
         try {
             Socket s = server.accept();
             accepted.add(s);
             DataInputStream in = new DataInputStream(s.getInputStream());
-            byte[] header = new byte[DataCodec.HEADER];
-            in.readFully(header);
-            DataCodec.Header h = DataCodec.readHeader(Buffer.buffer(header));
-            in.readFully(new byte[h.length()]);
             OutputStream out = s.getOutputStream();
-            out.write(DataCodec.encode(h.requestId(), new DataMessage.Hello("frozen", 7)).getBytes());
-            out.flush();
+            for (int i = 0; i < 2; i++) {
+                byte[] header = new byte[DataCodec.HEADER];
+                in.readFully(header);
+                DataCodec.Header h = DataCodec.readHeader(Buffer.buffer(header));
+                in.readFully(new byte[h.length()]);
+                out.write(DataCodec.encode(h.requestId(), new DataMessage.Hello("frozen", 7)).getBytes());
+                out.flush();
+            }
             while (!Thread.currentThread().isInterrupted()) {
                 accepted.add(server.accept());
             }
