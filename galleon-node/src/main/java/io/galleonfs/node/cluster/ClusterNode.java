@@ -147,8 +147,10 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(new UNICAST3());
         p.add(new STABLE());
         p.add(new NO_DUPES());
-        // A node with nobody to find does not wait long for discovery answers.
-        p.add(new GMS().setJoinTimeout(settings.peers().isEmpty() && readPeers().isEmpty() ? 200 : 1000));
+        // A node with nobody to find does not wait long for discovery answers. One with peers waits long for the
+        // coordinator's JOIN response: a JOIN retried after a short timeout, when the first one was admitted but
+        // answered late (a loaded machine), is refused by NO_DUPES as a duplicate member and the join fails.
+        p.add(new GMS().setJoinTimeout(settings.peers().isEmpty() && readPeers().isEmpty() ? 200 : 5000));
         p.add(new UFC());
         p.add(new MFC());
         p.add(new FRAG4());

@@ -26,11 +26,9 @@ final class ReplicaTransitions {
 
     static MetaResult promote(Map<UUID, VolumeRecord> volumes, MetaCommand.PromotePrimary c) {
         VolumeRecord v = volumes.get(c.volumeId());
-        if (v == null) {
-            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
-        }
-        if (v.epoch() != c.expectedEpoch()) {
-            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        MetaResult stale = notAtEpoch(v, c.volumeId(), c.expectedEpoch());
+        if (stale != null) {
+            return stale;
         }
         if (c.newPrimary().equals(v.node()) || !v.replicaNodes().contains(c.newPrimary())) {
             return rejected(MetaResult.Reason.INVALID, "node " + c.newPrimary() + " is not a replica of volume '" + v.name() + "'");
@@ -45,11 +43,9 @@ final class ReplicaTransitions {
 
     static MetaResult move(Map<UUID, VolumeRecord> volumes, MetaCommand.MoveReplica c) {
         VolumeRecord v = volumes.get(c.volumeId());
-        if (v == null) {
-            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
-        }
-        if (v.epoch() != c.expectedEpoch()) {
-            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        MetaResult stale = notAtEpoch(v, c.volumeId(), c.expectedEpoch());
+        if (stale != null) {
+            return stale;
         }
         if (c.fromNode().equals(v.node()) || !v.replicaNodes().contains(c.fromNode())) {
             return rejected(MetaResult.Reason.INVALID, "node " + c.fromNode() + " holds no replica of volume '" + v.name() + "'");
@@ -63,11 +59,9 @@ final class ReplicaTransitions {
 
     static MetaResult add(Map<UUID, VolumeRecord> volumes, MetaCommand.AddReplica c) {
         VolumeRecord v = volumes.get(c.volumeId());
-        if (v == null) {
-            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
-        }
-        if (v.epoch() != c.expectedEpoch()) {
-            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        MetaResult stale = notAtEpoch(v, c.volumeId(), c.expectedEpoch());
+        if (stale != null) {
+            return stale;
         }
         if (v.replicaNodes().contains(c.toNode())) {
             return rejected(MetaResult.Reason.CONFLICT, "node " + c.toNode() + " already holds a copy of volume '" + v.name() + "'");
@@ -78,11 +72,9 @@ final class ReplicaTransitions {
 
     static MetaResult drop(Map<UUID, VolumeRecord> volumes, MetaCommand.DropReplica c) {
         VolumeRecord v = volumes.get(c.volumeId());
-        if (v == null) {
-            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + c.volumeId() + " not found");
-        }
-        if (v.epoch() != c.expectedEpoch()) {
-            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        MetaResult stale = notAtEpoch(v, c.volumeId(), c.expectedEpoch());
+        if (stale != null) {
+            return stale;
         }
         if (c.node().equals(v.node()) || !v.replicaNodes().contains(c.node())) {
             return rejected(MetaResult.Reason.INVALID, "node " + c.node() + " holds no replica of volume '" + v.name() + "'");
@@ -92,6 +84,17 @@ final class ReplicaTransitions {
                     + " copies: the copy on " + c.node() + " is not surplus");
         }
         volumes.put(v.id(), v.withReplicaDropped(c.node()));
+        return null;
+    }
+
+    /** Why a command decided at {@code expectedEpoch} no longer applies to the volume, or null if it does. */
+    private static MetaResult notAtEpoch(VolumeRecord v, UUID id, long expectedEpoch) {
+        if (v == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + id + " not found");
+        }
+        if (v.epoch() != expectedEpoch) {
+            return rejected(MetaResult.Reason.CONFLICT, "volume '" + v.name() + "' moved to epoch " + v.epoch() + " meanwhile");
+        }
         return null;
     }
 

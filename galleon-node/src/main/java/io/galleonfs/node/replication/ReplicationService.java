@@ -656,6 +656,11 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
      * rebuilt from this node; returns that node once its copy is healthy, or empty (no eligible node, or not in time).
      */
     private Optional<String> copySoleCopyElsewhere(VolumeRecord v, long deadline) throws IOException {
+        if (System.nanoTime() >= deadline) {
+            // --force does not wait: a copy that nobody fills once this node is gone would only hide the loss.
+            LOG.warnf("volume %s: its only copy is on this node, which leaves without waiting; the volume stays here", v.name());
+            return Optional.empty();
+        }
         Optional<String> target = replacementFor(v);
         if (target.isEmpty()) {
             LOG.warnf("volume %s: its only copy is on this leaving node and no other node may hold it", v.name());
