@@ -45,7 +45,6 @@ import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
 import org.jgroups.protocols.raft.ELECTION;
-import org.jgroups.protocols.raft.NO_DUPES;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.raft.RaftHandle;
@@ -146,11 +145,9 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(new NAKACK2());
         p.add(new UNICAST3());
         p.add(new STABLE());
-        p.add(new NO_DUPES());
-        // A node with nobody to find does not wait long for discovery answers. One with peers waits long for the
-        // coordinator's JOIN response: a JOIN retried after a short timeout, when the first one was admitted but
-        // answered late (a loaded machine), is refused by NO_DUPES as a duplicate member and the join fails.
-        p.add(new GMS().setJoinTimeout(settings.peers().isEmpty() && readPeers().isEmpty() ? 200 : 5000));
+        p.add(new RetryTolerantNoDupes());
+        // A node with nobody to find does not wait long for discovery answers.
+        p.add(new GMS().setJoinTimeout(settings.peers().isEmpty() && readPeers().isEmpty() ? 200 : 1000));
         p.add(new UFC());
         p.add(new MFC());
         p.add(new FRAG4());
