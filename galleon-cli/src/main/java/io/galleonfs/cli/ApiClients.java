@@ -11,11 +11,12 @@ final class ApiClients {
     }
 
     static GalleonApi api() {
-        return QuarkusRestClientBuilder.newBuilder()
+        GalleonApi client = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(baseUri())
                 .connectTimeout(3, TimeUnit.SECONDS)
                 .readTimeout(120, TimeUnit.SECONDS)
                 .build(GalleonApi.class);
+        return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
     static URI baseUri() {

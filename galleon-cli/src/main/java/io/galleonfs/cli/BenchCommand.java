@@ -25,12 +25,16 @@ public class BenchCommand implements Runnable {
     String ioPattern;
     @Option(names = "--write-concern", defaultValue = "acknowledged", description = "acknowledged, durable, replicated or distributed [default: ${DEFAULT-VALUE}]")
     String writeConcern;
+    @Option(names = "--max-seconds", defaultValue = "300",
+            description = "Stop after this many seconds and report what was done (1-3600) [default: ${DEFAULT-VALUE}]")
+    int maxSeconds;
     @Mixin
     OutputOption out;
 
     @Override
     public void run() {
-        BenchResult r = ApiClients.api().bench(volume, new BenchRequest(ioType, ioSize, ioThreads, ioTotal, ioPattern, writeConcern));
+        BenchResult r = ApiClients.api().bench(volume, new BenchRequest(ioType, ioSize, ioThreads, ioTotal, ioPattern, writeConcern,
+                maxSeconds));
         Printer.print(System.out, out.format(), r, o -> {
             o.printf("bench %s %s on %s: io_size %d, io_threads %d, %s%n", r.ioType(), r.ioPattern(), r.volume(), r.ioSize(),
                     r.ioThreads(), r.writeConcern());
@@ -42,6 +46,9 @@ public class BenchCommand implements Runnable {
                     "MB/s", String.format("%.1f", r.mbPerSecond()),
                     "latency p50", String.format("%.1f us", r.latencyP50Micros()),
                     "latency p99", String.format("%.1f us", r.latencyP99Micros()));
+            if (r.stoppedEarly() != null) {
+                o.println("stopped early: " + r.stoppedEarly() + " (ops counts the I/Os done)");
+            }
         });
     }
 }

@@ -95,15 +95,23 @@ public final class MountService {
         FuseSupport.require();
         opts.fsType().ifPresent(FileSystemMode::checkRequirements);
         checkTarget(target);
+        checkParent(root, target);
+        boolean created = !Files.exists(target);
         MountRecord record = new MountRecord(ids.get().toString(), target.toString(), opts.toList(), nodeId);
         commands.submit(new MetaCommand.AddMount(v.id(), record));
         try {
             activate(v, record);
         } catch (RuntimeException e) {
             forget(v.id(), record);
+            if (created) {
+                removeDir(target);
+            }
             throw e;
         } catch (IOException e) {
             forget(v.id(), record);
+            if (created) {
+                removeDir(target);
+            }
             throw new GalleonException(GalleonException.Kind.STORAGE, "mounting volume '" + v.name() + "' at " + target
                     + " failed: " + e.getMessage());
         }
@@ -130,6 +138,18 @@ public final class MountService {
                     + " or its backing directory " + root.resolve(BACKING_DIR));
         }
         return target;
+    }
+
+    /**
+     * Outside the mount point the daemon creates at most the mount directory itself: creating missing parents there
+     * would leave a trail of directories in the user's tree that nobody removes.
+     */
+    private static void checkParent(Path root, Path target) {
+        Path parent = target.getParent();
+        if (!target.startsWith(root) && parent != null && !Files.isDirectory(parent)) {
+            throw GalleonException.badRequest("mount path " + target + ": its parent directory " + parent
+                    + " does not exist; create it first (only directories under the mount point " + root + " are created for you)");
+        }
     }
 
     private static void checkTarget(Path target) {

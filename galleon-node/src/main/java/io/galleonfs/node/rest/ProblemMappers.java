@@ -81,6 +81,8 @@ public class ProblemMappers {
             case MismatchedInputException m -> m.getPath().isEmpty() ? "request body is empty or not the expected JSON object"
                     : "field '" + path(m) + "' has the wrong type";
             case JsonMappingException j when j.getCause() instanceof InputCoercionException c -> "field '" + path(j) + "': " + c.getOriginalMessage();
+            case JsonParseException p when p.getOriginalMessage() != null && p.getOriginalMessage().startsWith("Duplicate field") ->
+                    "d" + p.getOriginalMessage().substring(1) + ": each field may appear once";
             default -> "malformed JSON" + (e.getLocation() == null ? ""
                     : " at line " + e.getLocation().getLineNr() + " column " + e.getLocation().getColumnNr());
         };

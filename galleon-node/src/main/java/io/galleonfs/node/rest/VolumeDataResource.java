@@ -27,12 +27,15 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Block data, snapshots, clones, expansion, verification and bench of one volume. */
 @Path("/api/v1/volumes/{ref}")
@@ -157,10 +160,13 @@ public class VolumeDataResource {
         return new io.galleonfs.api.ScrubResult(v.name(), r.checkedBlocks(), r.repairedBlocks());
     }
 
+    /** Runs a bench; it stops as soon as the caller's connection closes, so an abandoned run does not hold a core. */
     @POST
     @Path("/bench")
-    public BenchResult bench(@PathParam("ref") String ref, BenchRequest request) {
-        return node.bench().run(ref, request);
+    public BenchResult bench(@PathParam("ref") String ref, BenchRequest request, @Context HttpServerRequest http) {
+        AtomicBoolean gone = new AtomicBoolean();
+        http.response().closeHandler(v -> gone.set(true));
+        return node.bench().run(ref, request, gone::get);
     }
 
     private static SnapshotView view(VolumeRecord v, SnapshotInfo s) {

@@ -14,14 +14,27 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code galleonfs bench}: like {@code rbd bench}, N threads issue I/Os of one size, sequential or random, until a
  * total is reached, straight against the engine inside the daemon (so the figures are the storage path's, not
  * HTTP's). Writes overwrite the volume's data.
+ * <p>A run is bounded three ways, because it holds a core and memory for as long as it lasts: the total may be at most
+ * {@value #MAX_PASSES} passes over the volume (at least {@value #MIN_TOTAL_CAP_TEXT}), it stops at its time limit and
+ * reports what it did, and it stops at once when its caller goes away. Latency samples are capped node-wide per run.
  */
 public final class BenchRunner {
     static final int MAX_THREADS = 256;
+    /** Worker threads are named after the volume, so a run in progress is visible in a thread dump. */
+    public static final String THREAD_PREFIX = "galleon-bench-";
+    static final long MAX_PASSES = 16;
+    static final long MIN_TOTAL_CAP = 4L << 30;
+    static final String MIN_TOTAL_CAP_TEXT = "4G";
+    static final int DEFAULT_SECONDS = 300;
+    static final int MAX_SECONDS = 3600;
+    /** Latency samples of one run, shared by its threads: 8 MiB, enough for stable percentiles. */
+    static final int MAX_SAMPLES = 1 << 20;
 
     private final VolumeService volumes;
     private final VolumeDataService data;
@@ -34,7 +47,12 @@ public final class BenchRunner {
     }
 
     public BenchResult run(String ref, BenchRequest req) {
-        BenchRequest r = req == null ? new BenchRequest(null, null, null, null, null, null) : req;
+        return run(ref, req, () -> false);
+    }
+
+    /** Runs until the total is done, the time limit passes or {@code cancelled} says the caller went away. */
+    public BenchResult run(String ref, BenchRequest req, BooleanSupplier cancelled) {
+        BenchRequest r = req == null ? new BenchRequest(null, null, null, null, null, null, null) : req;
         VolumeRecord v = volumes.get(ref);
         String type = r.ioType() == null ? "write" : r.ioType();
         if (!type.equals("read") && !type.equals("write")) {
@@ -56,19 +74,33 @@ public final class BenchRunner {
         if (total < ioSize) {
             throw GalleonException.badRequest("io_total must be at least io_size");
         }
+        long cap = Math.max(MIN_TOTAL_CAP, v.sizeBytes() > Long.MAX_VALUE / MAX_PASSES ? Long.MAX_VALUE : v.sizeBytes() * MAX_PASSES);
+        if (total > cap) {
+            throw GalleonException.badRequest("io_total " + r.ioTotal() + " is more than " + MAX_PASSES
+                    + " passes over the volume (at most " + Sizes.format(cap) + ")");
+        }
+        int maxSeconds = r.maxSeconds() == null ? DEFAULT_SECONDS : r.maxSeconds();
+        if (maxSeconds < 1 || maxSeconds > MAX_SECONDS) {
+            throw GalleonException.badRequest("max_seconds must be between 1 and " + MAX_SECONDS + ", got " + maxSeconds);
+        }
         WriteConcernPolicy.Requested requested = concerns.parse(r.writeConcern() == null ? "acknowledged" : r.writeConcern());
         VolumeIo vol = data.io(v);
         long ops = total / ioSize;
         long slots = v.sizeBytes() / ioSize;
         AtomicLong next = new AtomicLong();
+        AtomicLong done = new AtomicLong();
         List<long[]> latencies = new ArrayList<>();
         long start = System.nanoTime();
-        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+        long deadline = start + maxSeconds * 1_000_000_000L;
+        Stop stop = new Stop(deadline, cancelled);
+        int samplesPerThread = (int) Math.min(ops, MAX_SAMPLES / threads);
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads, Thread.ofPlatform().name(THREAD_PREFIX + v.name() + "-", 0)
+                .factory())) {
             List<Future<long[]>> futures = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 final long seed = t * 0x9E3779B97F4A7C15L + 1;
                 futures.add(pool.submit(() -> worker(vol, type.equals("write"), pattern.equals("rand"), (int) ioSize, ops, slots,
-                        next, requested, seed)));
+                        next, done, requested, seed, samplesPerThread, stop)));
             }
             for (Future<long[]> f : futures) {
                 latencies.add(f.get());
@@ -82,22 +114,52 @@ public final class BenchRunner {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         long[] all = latencies.stream().flatMapToLong(Arrays::stream).filter(x -> x >= 0).sorted().toArray();
-        return new BenchResult(v.name(), type, pattern, (int) ioSize, threads, requested.wire(), ops, ops * ioSize, seconds,
-                ops / seconds, ops * ioSize / seconds / 1e6, percentile(all, 0.50) / 1e3, percentile(all, 0.99) / 1e3);
+        long did = done.get();
+        return new BenchResult(v.name(), type, pattern, (int) ioSize, threads, requested.wire(), did, did * ioSize, seconds,
+                did / seconds, did * ioSize / seconds / 1e6, percentile(all, 0.50) / 1e3, percentile(all, 0.99) / 1e3,
+                stop.reason());
+    }
+
+    /** Why a run ends before its total: checked by every worker before each I/O. */
+    private static final class Stop {
+        private final long deadline;
+        private final BooleanSupplier cancelled;
+        private volatile String reason;
+
+        Stop(long deadline, BooleanSupplier cancelled) {
+            this.deadline = deadline;
+            this.cancelled = cancelled;
+        }
+
+        boolean now() {
+            if (reason != null) {
+                return true;
+            }
+            if (cancelled.getAsBoolean()) {
+                reason = "cancelled";
+            } else if (System.nanoTime() - deadline > 0) {
+                reason = "time limit";
+            }
+            return reason != null;
+        }
+
+        String reason() {
+            return reason;
+        }
     }
 
     private static long[] worker(VolumeIo vol, boolean write, boolean random, int ioSize, long ops, long slots, AtomicLong next,
-                                 WriteConcernPolicy.Requested concern, long seed) throws IOException {
+                                 AtomicLong done, WriteConcernPolicy.Requested concern, long seed, int samples, Stop stop)
+            throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocate(ioSize);
         byte[] payload = new byte[ioSize];
         rnd.nextBytes(payload);
-        // Each thread keeps at most 1 Mi samples (8 MiB): plenty for stable percentiles, bounded memory.
-        long[] lat = new long[(int) Math.min(ops, 1 << 20)];
+        long[] lat = new long[samples];
         Arrays.fill(lat, -1);
         int recorded = 0;
         long i;
-        while ((i = next.getAndIncrement()) < ops) {
+        while (!stop.now() && (i = next.getAndIncrement()) < ops) {
             long slot = random ? rnd.nextLong(slots) : i % slots;
             long offset = slot * ioSize;
             buf.clear();
@@ -109,6 +171,7 @@ public final class BenchRunner {
                 vol.read(offset, buf);
             }
             long dt = System.nanoTime() - t0;
+            done.incrementAndGet();
             if (recorded < lat.length) {
                 lat[recorded++] = dt;
             }

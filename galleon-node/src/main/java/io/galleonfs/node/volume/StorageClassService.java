@@ -5,6 +5,7 @@ import io.galleonfs.api.StorageClassInfo;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.StorageClassRecord;
+import io.galleonfs.node.placement.PlacementRequest;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,6 +14,7 @@ import java.util.Set;
 public final class StorageClassService {
     private static final Set<String> ALGORITHMS = Set.of("AES-256-GCM");
     private static final Set<String> FS_TYPES = Set.of("ext4", "xfs");
+    private static final Set<String> REPLICATION_STRATEGIES = Set.of("synchronous", "asynchronous");
     private static final Set<String> KEY_MANAGEMENT = Set.of("internal", "external-kms", "hsm");
 
     private final MetadataStore store;
@@ -75,15 +77,34 @@ public final class StorageClassService {
         }
         String replication = params.get("replication");
         if (replication != null) {
-            int r;
-            try {
-                r = Integer.parseInt(replication.trim());
-            } catch (NumberFormatException e) {
-                throw GalleonException.badRequest("parameter replication '" + replication + "' is not a whole number");
-            }
+            int r = wholeNumber("replication", replication);
             if (r < 1 || r > 16) {
                 throw GalleonException.badRequest("parameter replication must be between 1 and 16, got " + r);
             }
+        }
+        String minReplicas = params.get("min_replicas");
+        if (minReplicas != null) {
+            int m = wholeNumber("min_replicas", minReplicas);
+            int r = replication == null ? 1 : Integer.parseInt(replication.trim());
+            if (m < 1 || m > 16) {
+                throw GalleonException.badRequest("parameter min_replicas must be between 1 and 16, got " + m);
+            }
+            if (replication != null && m > r) {
+                throw GalleonException.badRequest("parameter min_replicas (" + m + ") is larger than replication (" + r + ")");
+            }
+        }
+        String strategy = params.get("replication_strategy");
+        if (strategy != null && !REPLICATION_STRATEGIES.contains(strategy.trim().toLowerCase(java.util.Locale.ROOT))) {
+            throw GalleonException.badRequest("parameter replication_strategy '" + strategy
+                    + "' is not one of synchronous, asynchronous");
+        }
+        try {
+            // The placement parameters are parsed when a volume is placed; parse them now so a bad class is refused at once.
+            PlacementRequest placement = PlacementRequest.of("class-check", 1, 0, params, List.of());
+            placement.volumeAffinity().forEach(n -> Names.requireValid(PlacementRequest.PARAM_VOLUME_AFFINITY + ": volume", n));
+            placement.volumeAntiAffinity().forEach(n -> Names.requireValid(PlacementRequest.PARAM_VOLUME_ANTI_AFFINITY + ": volume", n));
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest("parameter " + e.getMessage());
         }
         StorageClassRecord.ReclaimPolicy reclaim = parseEnum(StorageClassRecord.ReclaimPolicy.class, "reclaim_policy",
                 info.reclaimPolicy(), StorageClassRecord.ReclaimPolicy.Delete);
@@ -100,6 +121,14 @@ public final class StorageClassService {
         }
         String provisioner = info.provisioner() == null || info.provisioner().isBlank() ? "galleonfs.io/local" : info.provisioner();
         return new StorageClassRecord(info.name(), provisioner, params, reclaim, binding, zones, info.mountOptions(), false);
+    }
+
+    private static int wholeNumber(String param, String text) {
+        try {
+            return Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw GalleonException.badRequest("parameter " + param + " '" + text + "' is not a whole number");
+        }
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String field, String text, E fallback) {

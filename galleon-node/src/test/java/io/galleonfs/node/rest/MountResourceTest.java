@@ -293,7 +293,11 @@ class MountResourceTest {
         assertTrue(inMountTable(roPath));
         assertProblem(given().delete(VOLUMES + "/" + v + "/mounts"), 404);
         assertProblem(given().delete("/api/v1/mounts"), 400);
-        assertProblem(given().delete(VOLUMES + "/" + v + "/mounts/not-a-mount"), 404);
+        assertTrue(assertProblem(given().delete(VOLUMES + "/" + v + "/mounts/not-a-mount"), 400).contains("not a UUID"));
+        assertProblem(given().delete(VOLUMES + "/" + v + "/mounts/" + java.util.UUID.randomUUID()), 404);
+        Path deep = scratch.resolve("no-such-parent").resolve("deeper").resolve("mnt");
+        assertTrue(assertProblem(mount(v, deep.toString(), "fs=none"), 400).contains("parent directory"));
+        assertFalse(Files.exists(scratch.resolve("no-such-parent")), "a refused mount leaves no directories behind");
         given().get(VOLUMES + "/" + v).then().statusCode(200).body("mounts", hasSize(0));
     }
 

@@ -1,0 +1,114 @@
+package io.galleonfs.node.rest;
+
+import static io.galleonfs.node.rest.Api.VOLUMES;
+import static io.galleonfs.node.rest.Api.createVolume;
+import static io.galleonfs.node.rest.Api.unique;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.galleonfs.api.Problem;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.http.ContentType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Paths are taken as sent, never normalised into another resource: {@code DELETE .../snapshots/..} once deleted the
+ * volume. Requests go over a raw socket, because HTTP client libraries resolve dot segments themselves.
+ */
+@QuarkusTest
+@WithTestResource(TempStorageResource.class)
+class PathSafetyTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"..", ".", "%2e%2e", "%2E%2E", ".%2e", "%2e", "..%2f..", "a%2fb", "%5c", "%00", ".%2E/"})
+    void dotSegmentsAndEscapesDeleteNothing(String tail) throws IOException {
+        String volume = unique("path");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        given().contentType(ContentType.JSON).body(Map.of("name", "keep")).post(VOLUMES + "/" + volume + "/snapshots")
+                .then().statusCode(201);
+
+        Raw r = raw("DELETE", VOLUMES + "/" + volume + "/snapshots/" + tail);
+        assertEquals(400, r.status(), r.text());
+        assertTrue(r.text().contains(Problem.MEDIA_TYPE), r.text());
+        assertFalse(r.text().contains("java."), r.text());
+
+        given().get(VOLUMES + "/" + volume).then().statusCode(200);
+        List<String> snaps = given().get(VOLUMES + "/" + volume + "/snapshots").then().statusCode(200)
+                .extract().jsonPath().getList("name");
+        assertEquals(List.of("keep"), snaps);
+        given().delete(VOLUMES + "/" + volume + "?force=true").then().statusCode(204);
+    }
+
+    /** Vert.x's HTTP decoder refuses a malformed escape itself, with a bare 400, before any handler of ours runs. */
+    @Test
+    void malformedEscapesAre400() throws IOException {
+        String volume = unique("path");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        assertEquals(400, raw("DELETE", VOLUMES + "/" + volume + "/snapshots/%zz").status());
+        assertEquals(400, raw("DELETE", VOLUMES + "/%2").status());
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    @Test
+    void dotSegmentsNeverReachAnotherCollection() throws IOException {
+        String volume = unique("path");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        assertEquals(400, raw("DELETE", VOLUMES + "/" + volume + "/..").status());
+        assertEquals(400, raw("DELETE", VOLUMES + "/" + volume + "/mounts/..").status());
+        assertEquals(400, raw("POST", "/api/v1/storage-classes/../volumes").status());
+        assertEquals(400, raw("GET", "/api/v1//volumes").status());
+        assertEquals(400, raw("GET", "/api/v1/volumes/" + "a".repeat(3000)).status());
+        given().get(VOLUMES + "/" + volume).then().statusCode(200);
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    @Test
+    void invalidNamesInPathParametersAre400() {
+        String volume = unique("path");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        assertEquals(400, given().get(VOLUMES + "/Not_A_Name").statusCode());
+        assertEquals(400, given().delete(VOLUMES + "/" + volume + "/snapshots/BAD!").statusCode());
+        assertEquals(400, given().delete("/api/v1/storage-classes/" + "x".repeat(64)).statusCode());
+        assertEquals(400, given().delete(VOLUMES + "/" + volume + "/mounts/not-a-uuid").statusCode());
+        String detail = given().get(VOLUMES + "/Not_A_Name").then().extract().path("detail");
+        assertTrue(detail.startsWith("volume 'Not_A_Name' is not a valid name or UUID"), detail);
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    @Test
+    void healthAndPlainPathsStillWork() throws IOException {
+        assertEquals(200, raw("GET", "/q/health/ready").status());
+        assertEquals(200, raw("GET", VOLUMES).status());
+        assertEquals(200, raw("GET", VOLUMES + "/").status());
+    }
+
+    record Raw(int status, String text) {
+    }
+
+    static Raw raw(String method, String path) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = s.getInputStream();
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            int status = Integer.parseInt(text.substring(9, 12));
+            return new Raw(status, text);
+        }
+    }
+}

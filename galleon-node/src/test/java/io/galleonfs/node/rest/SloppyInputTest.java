@@ -1,0 +1,116 @@
+package io.galleonfs.node.rest;
+
+import static io.galleonfs.node.rest.Api.CLASSES;
+import static io.galleonfs.node.rest.Api.VOLUMES;
+import static io.galleonfs.node.rest.Api.assertProblem;
+import static io.galleonfs.node.rest.Api.createVolume;
+import static io.galleonfs.node.rest.Api.unique;
+import static io.galleonfs.node.rest.Api.volumeCount;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Input that used to slip through or end in a 500: each is a 400 with a problem body and changes nothing. */
+@QuarkusTest
+@WithTestResource(TempStorageResource.class)
+class SloppyInputTest {
+
+    @ParameterizedTest
+    @ValueSource(strings = {"snapshots", "expand", "restore", "clone"})
+    void duplicateKeysAre400(String action) {
+        String volume = unique("dup");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        String body = switch (action) {
+            case "snapshots" -> "{\"name\":\"a\",\"name\":\"b\"}";
+            case "expand" -> "{\"size\":\"2M\",\"size\":\"3M\"}";
+            case "restore" -> "{\"snapshot\":\"a\",\"snapshot\":\"b\"}";
+            default -> "{\"name\":\"" + unique("c") + "\",\"name\":\"" + unique("d") + "\"}";
+        };
+        int before = volumeCount();
+        String detail = assertProblem(given().contentType(ContentType.JSON).body(body).post(VOLUMES + "/" + volume + "/" + action), 400);
+        assertTrue(detail.contains("Duplicate field") || detail.contains("duplicate"), detail);
+        assertEquals(before, volumeCount());
+        assertEquals(List.of(), given().get(VOLUMES + "/" + volume + "/snapshots").then().extract().jsonPath().getList("name"));
+        assertEquals(1 << 20, (int) given().get(VOLUMES + "/" + volume).then().extract().path("size_bytes"));
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    @Test
+    void duplicateKeysOnCreateAre400() {
+        int before = volumeCount();
+        assertProblem(given().contentType(ContentType.JSON).body("{\"name\":\"" + unique("a") + "\",\"name\":\"" + unique("b") + "\"}")
+                .post(VOLUMES), 400);
+        assertEquals(before, volumeCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1.5", "1.0", "2e0", "1e400"})
+    void fractionalReplicasAre400(String replicas) {
+        int before = volumeCount();
+        assertProblem(given().contentType(ContentType.JSON)
+                .body("{\"name\":\"" + unique("frac") + "\",\"size\":\"1M\",\"storage_class\":\"fast-local-ssd\",\"replicas\":" + replicas + "}")
+                .post(VOLUMES), 400);
+        assertEquals(before, volumeCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"placement=bogus", "min_replicas=-5", "min_replicas=x", "min_replicas=9|replication=3",
+        "replication_strategy=sometimes", "node_affinity=novalue", "volume_affinity=Bad_Name"})
+    void badClassParametersAreRefusedAtCreate(String spec) {
+        Map<String, String> params = new java.util.HashMap<>();
+        for (String kv : spec.split("\\|")) {
+            params.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+        }
+        String name = unique("cls");
+        Response r = given().contentType(ContentType.JSON).body(Map.of("name", name, "parameters", params)).post(CLASSES);
+        assertProblem(r, 400);
+        given().get(CLASSES + "/" + name).then().statusCode(404);
+    }
+
+    @Test
+    void absurdBenchTotalsAre400AndTimeLimitsStopARun() {
+        String volume = unique("bench");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("io_total", "8E")).post(VOLUMES + "/" + volume + "/bench"), 400);
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("io_total", "5G")).post(VOLUMES + "/" + volume + "/bench"), 400);
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("max_seconds", 0)).post(VOLUMES + "/" + volume + "/bench"), 400);
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("max_seconds", 100000)).post(VOLUMES + "/" + volume + "/bench"), 400);
+        Response r = given().contentType(ContentType.JSON)
+                .body(Map.of("io_total", "4G", "io_size", "4K", "io_threads", 2, "max_seconds", 1)).post(VOLUMES + "/" + volume + "/bench");
+        r.then().statusCode(200);
+        assertEquals("time limit", r.path("stopped_early"));
+        long ops = ((Number) r.path("ops")).longValue();
+        assertTrue(ops > 0 && ops < (4L << 30) / 4096, "ops " + ops);
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    @Test
+    void aBenchStopsWhenItsCallerGoesAway() throws Exception {
+        String volume = unique("bench");
+        createVolume(Map.of("name", volume, "size", "64M"));
+        String body = "{\"io_total\":\"1G\",\"io_threads\":2,\"max_seconds\":600,\"io_pattern\":\"rand\"}";
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
+            s.getOutputStream().write(("POST " + VOLUMES + "/" + volume + "/bench HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> benchThreads(volume) > 0);
+        }
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> benchThreads(volume) == 0);
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    private static long benchThreads(String volume) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(io.galleonfs.node.volume.BenchRunner.THREAD_PREFIX + volume + "-")).count();
+    }
+}
