@@ -176,6 +176,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                 case BAD_REQUEST, UNPROCESSABLE -> Status.INVALID_ARGUMENT;
                 case NOT_FOUND -> Status.NOT_FOUND;
                 case CONFLICT -> Status.ALREADY_EXISTS;
+                case PAYLOAD_TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case DATA_INTEGRITY -> Status.DATA_LOSS;
                 case STORAGE -> Status.INTERNAL;

@@ -7,31 +7,57 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import io.quarkus.runtime.configuration.MemorySize;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The first handler of every HTTP request: refuses a path with dot segments, escaped separators or control characters
- * (see {@link RawPaths}) with 400 before the router normalises it and matches some other resource.
+ * (see {@link RawPaths}) with 400 before the router normalises it and matches some other resource, and a body announced
+ * larger than the HTTP limit with a 413 problem (the HTTP layer's own refusal has no body).
  */
 @ApplicationScoped
 public class RawPathGuard {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    @ConfigProperty(name = "quarkus.http.limits.max-body-size")
+    MemorySize maxBodySize;
+    private long maxBody;
+
     void install(@Observes Router router) {
+        maxBody = maxBodySize.asLongValue();
         router.route().order(Integer.MIN_VALUE).handler(this::check);
     }
 
     private void check(RoutingContext ctx) {
         String problem = RawPaths.problem(ctx.request().path());
-        if (problem == null) {
-            ctx.next();
+        if (problem != null) {
+            refuse(ctx, 400, "Bad Request", problem);
             return;
         }
+        String length = ctx.request().getHeader("Content-Length");
+        if (length != null && tooLong(length)) {
+            refuse(ctx, 413, "Content Too Large", "the request body is larger than " + maxBody + " bytes");
+            return;
+        }
+        ctx.next();
+    }
+
+    private boolean tooLong(String length) {
+        try {
+            return Long.parseLong(length.trim()) > maxBody;
+        } catch (NumberFormatException e) {
+            return false; // the HTTP decoder refuses a malformed length itself
+        }
+    }
+
+    private static void refuse(RoutingContext ctx, int status, String title, String detail) {
         String body;
         try {
-            body = JSON.writeValueAsString(Problem.of(400, "Bad Request", problem));
+            body = JSON.writeValueAsString(Problem.of(status, title, detail));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a problem record always serialises", e);
         }
-        ctx.response().setStatusCode(400).putHeader("Content-Type", Problem.MEDIA_TYPE).end(body);
+        // The body of a refused request is not read: close the connection rather than drain it.
+        ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Connection", "close").end(body);
     }
 }

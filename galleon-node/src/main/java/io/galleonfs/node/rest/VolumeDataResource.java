@@ -32,6 +32,8 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.time.Instant;
 import java.util.List;
@@ -54,8 +56,8 @@ public class VolumeDataResource {
     @Path("/data")
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     public WriteResult write(@PathParam("ref") String ref, @QueryParam("offset") long offset,
-                             @QueryParam("write_concern") String writeConcern, byte[] body) {
-        VolumeDataService.Written w = node.data().write(ref, offset, body, writeConcern);
+                             @QueryParam("write_concern") String writeConcern, InputStream body) throws IOException {
+        VolumeDataService.Written w = node.data().write(ref, offset, BoundedBody.read(body, VolumeDataService.MAX_TRANSFER), writeConcern);
         return new WriteResult(w.offset(), w.bytes(), w.concern());
     }
 

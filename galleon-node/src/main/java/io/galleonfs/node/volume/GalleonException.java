@@ -7,6 +7,7 @@ public final class GalleonException extends RuntimeException {
         BAD_REQUEST(400, "Bad Request"),
         NOT_FOUND(404, "Not Found"),
         CONFLICT(409, "Conflict"),
+        PAYLOAD_TOO_LARGE(413, "Content Too Large"),
         UNPROCESSABLE(422, "Unprocessable Content"),
         UNAVAILABLE(503, "Service Unavailable"),
         /** Stored data failed its checksum: the read is refused rather than returning wrong bytes. */

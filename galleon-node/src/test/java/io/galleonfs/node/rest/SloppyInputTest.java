@@ -113,4 +113,21 @@ class SloppyInputTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith(io.galleonfs.node.volume.BenchRunner.THREAD_PREFIX + volume + "-")).count();
     }
+
+    @Test
+    void oversizedUploadsAre413ProblemsWhetherChunkedOrNot() {
+        String volume = unique("big");
+        createVolume(Map.of("name", volume, "size", "16M"));
+        byte[] tooBig = new byte[(8 << 20) + 1];
+        assertTrue(assertProblem(given().contentType(ContentType.BINARY).body(new java.io.ByteArrayInputStream(tooBig))
+                .put(VOLUMES + "/" + volume + "/data?offset=0"), 413).contains("limited to"));
+        assertProblem(given().contentType(ContentType.BINARY).body(new byte[10 << 20]).put(VOLUMES + "/" + volume + "/data?offset=0"), 413);
+        byte[] ok = new byte[8 << 20];
+        new java.util.Random(1).nextBytes(ok);
+        given().contentType(ContentType.BINARY).body(new java.io.ByteArrayInputStream(ok)).put(VOLUMES + "/" + volume + "/data?offset=0")
+                .then().statusCode(200);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(ok, given().get(VOLUMES + "/" + volume + "/data?offset=0&length=" + ok.length)
+                .then().statusCode(200).extract().asByteArray());
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
 }
