@@ -96,6 +96,26 @@ class ClusterIT {
             assertTrue(names.contains("t1-via-node3"), n + ": " + names);
         }
         assertEquals(cluster.volumeNames(cluster.node(3)), cluster.volumeNames(cluster.node(1)));
+        for (Node n : all) {
+            List<String> listeners = listeners(n.pid());
+            assertFalse(listeners.isEmpty(), n + " listens on nothing?");
+            assertTrue(listeners.stream().allMatch(a -> a.startsWith(ClusterHarness.host(n.index) + ":")),
+                    n + " must listen only on its own address " + ClusterHarness.host(n.index) + ": " + listeners);
+        }
+    }
+
+    /** Local addresses of the TCP listeners of one process, from {@code ss -ltnpH}. */
+    private static List<String> listeners(long pid) throws Exception {
+        Process ss = new ProcessBuilder("ss", "-ltnpH").redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        ss.waitFor();
+        List<String> addresses = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            if (line.contains("pid=" + pid + ",")) {
+                addresses.add(line.trim().split("\\s+")[3].replace("[::ffff:", "").replace("]", ""));
+            }
+        }
+        return addresses;
     }
 
     @Test

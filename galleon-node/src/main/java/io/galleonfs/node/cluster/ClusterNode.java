@@ -139,7 +139,8 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             }
         }
         p.add(new MERGE3().setMinInterval(1000).setMaxInterval(3000));
-        p.add(new FD_SOCK2());
+        // Without its own bind address FD_SOCK2 listens on every interface (and collides across nodes sharing a port).
+        p.add(new FD_SOCK2().setBindAddress(bindAddr));
         p.add(new FD_ALL3().setTimeout(6000).setInterval(1500));
         p.add(new VERIFY_SUSPECT().setTimeout(1000));
         p.add(new NAKACK2());

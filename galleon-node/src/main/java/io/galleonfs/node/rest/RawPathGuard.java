@@ -13,7 +13,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * The first handler of every HTTP request: refuses a path with dot segments, escaped separators or control characters
  * (see {@link RawPaths}) with 400 before the router normalises it and matches some other resource, and a body announced
- * larger than the HTTP limit with a 413 problem (the HTTP layer's own refusal has no body).
+ * larger than the HTTP limit with a 413 problem (the HTTP layer's own refusal has no body), and a state-changing request
+ * a browser sends on behalf of another site with a 403 problem ({@link CrossSiteRequests}).
  */
 @ApplicationScoped
 public class RawPathGuard {
@@ -32,6 +33,12 @@ public class RawPathGuard {
         String problem = RawPaths.problem(ctx.request().path());
         if (problem != null) {
             refuse(ctx, 400, "Bad Request", problem);
+            return;
+        }
+        String crossSite = CrossSiteRequests.problem(ctx.request().method().name(), ctx.request().getHeader("Origin"),
+                ctx.request().getHeader("Sec-Fetch-Site"), ctx.request().getHeader("Host"));
+        if (crossSite != null) {
+            refuse(ctx, 403, "Forbidden", crossSite);
             return;
         }
         String length = ctx.request().getHeader("Content-Length");

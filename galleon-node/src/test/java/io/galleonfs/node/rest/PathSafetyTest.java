@@ -89,6 +89,22 @@ class PathSafetyTest {
     }
 
     @Test
+    void browsersOnOtherSitesCannotChangeAnything() throws IOException {
+        String volume = unique("csrf");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
+            s.getOutputStream().write(("DELETE " + VOLUMES + "/" + volume + " HTTP/1.1\r\nHost: 127.0.0.1:" + RestAssured.port
+                    + "\r\nOrigin: http://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            String reply = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(reply.startsWith("HTTP/1.1 403"), reply);
+            assertTrue(reply.contains("cross-origin request refused"), reply);
+        }
+        given().get(VOLUMES + "/" + volume).then().statusCode(200);
+        given().header("Origin", "http://127.0.0.1:" + RestAssured.port).delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
+    @Test
     void healthAndPlainPathsStillWork() throws IOException {
         assertEquals(200, raw("GET", "/q/health/ready").status());
         assertEquals(200, raw("GET", VOLUMES).status());
