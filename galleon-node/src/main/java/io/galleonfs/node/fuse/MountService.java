@@ -177,7 +177,7 @@ public final class MountService {
         long now = System.currentTimeMillis();
         VolumeLayout layout = new VolumeLayout(io, opts.readOnly(), opts.sync(),
                 () -> LayoutText.readme(current(volumeId, v), io.sizeBytes(), record),
-                () -> LayoutText.metadata(current(volumeId, v), io.sizeBytes(), record), now);
+                () -> LayoutText.metadata(current(volumeId, v), io.sizeBytes(), record), now, opts.mode());
         List<String> flags = new ArrayList<>();
         if (opts.readOnly()) {
             flags.add("ro");
@@ -186,7 +186,8 @@ public final class MountService {
             // libfuse knows only these generic flags; the others are for real file systems.
             opts.flags().stream().filter(f -> Set.of("noatime", "noexec", "nosuid", "nodev").contains(f)).forEach(flags::add);
         }
-        FuseSession fuse = FuseSession.mount(new VolumeFileSystem(layout, Privileges.uid(), Privileges.gid()), fuseAt,
+        FuseSession fuse = FuseSession.mount(new VolumeFileSystem(layout, opts.uid().orElse(Privileges.uid()),
+                opts.gid().orElse(Privileges.gid())), fuseAt,
                 StaleMounts.source(nodeId, record.id()), flags);
         FileSystemMode.Attached fs = null;
         if (opts.fsType().isPresent()) {

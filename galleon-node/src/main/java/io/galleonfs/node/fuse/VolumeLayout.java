@@ -38,11 +38,13 @@ final class VolumeLayout {
     private final Supplier<byte[]> readme;
     private final Supplier<byte[]> metadata;
     private final long mountedAtMillis;
+    private final int dataMode;
     private final AtomicLong modifiedMillis;
 
     VolumeLayout(VolumeIo volume, boolean readOnly, boolean sync, Supplier<byte[]> readme, Supplier<byte[]> metadata,
-                 long mountedAtMillis) {
+                 long mountedAtMillis, int dataMode) {
         this.volume = volume;
+        this.dataMode = dataMode;
         this.readOnly = readOnly;
         this.sync = sync;
         this.readme = readme;
@@ -70,13 +72,18 @@ final class VolumeLayout {
         };
     }
 
+    /**
+     * The data file has the mount's mode (read-only mounts drop its write bits); the text files are readable by whoever
+     * may read the data, and the directory can be entered by them.
+     */
     Attributes attributes(Entry e) {
-        int write = readOnly ? 0 : 0200;
+        int data = readOnly ? dataMode & 0444 : dataMode;
+        int readable = dataMode & 0444;
         return switch (e) {
-            case ROOT -> new Attributes(true, 0555 | write, 0, mountedAtMillis);
-            case DATA -> new Attributes(false, 0444 | write, volume.sizeBytes(), modifiedMillis.get());
-            case README -> new Attributes(false, 0444, readme.get().length, mountedAtMillis);
-            case METADATA -> new Attributes(false, 0444, metadata.get().length, mountedAtMillis);
+            case ROOT -> new Attributes(true, readable | readable >> 2 | (data & 0200), 0, mountedAtMillis);
+            case DATA -> new Attributes(false, data, volume.sizeBytes(), modifiedMillis.get());
+            case README -> new Attributes(false, readable, readme.get().length, mountedAtMillis);
+            case METADATA -> new Attributes(false, readable, metadata.get().length, mountedAtMillis);
         };
     }
 

@@ -56,4 +56,24 @@ class MountOptionsTest {
         IllegalArgumentException fs = assertThrows(IllegalArgumentException.class, () -> user("fs=fat32"));
         assertTrue(fs.getMessage().contains("fat32"), fs.getMessage());
     }
+
+    @Test
+    void ownerGroupAndModeAreOptionsKeptInTheRecord() {
+        MountOptions o = user("rw,uid=1000,gid=100,mode=0640");
+        assertEquals(java.util.OptionalInt.of(1000), o.uid());
+        assertEquals(java.util.OptionalInt.of(100), o.gid());
+        assertEquals(0640, o.mode());
+        assertEquals(List.of("rw", "uid=1000", "gid=100", "mode=0640"), o.toList());
+        assertEquals(o, MountOptions.stored(o.toList()));
+        assertEquals(MountOptions.DEFAULT_MODE, user().mode());
+        assertEquals(java.util.OptionalInt.empty(), user().uid());
+    }
+
+    @Test
+    void badOwnershipOptionsAreRefused() {
+        for (String bad : new String[] {"uid=-1", "uid=root", "gid=", "mode=777", "mode=0755", "mode=rw", "mode=08"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> user(bad), bad);
+            assertTrue(e.getMessage().contains(bad), e.getMessage());
+        }
+    }
 }

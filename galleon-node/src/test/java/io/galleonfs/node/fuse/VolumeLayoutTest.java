@@ -22,7 +22,7 @@ class VolumeLayoutTest {
     private final byte[] meta = "{\"name\":\"mem\"}\n".getBytes(StandardCharsets.UTF_8);
 
     private VolumeLayout layout(boolean readOnly, boolean sync) {
-        return new VolumeLayout(io, readOnly, sync, () -> readme, () -> meta, 1_700_000_000_123L);
+        return new VolumeLayout(io, readOnly, sync, () -> readme, () -> meta, 1_700_000_000_123L, MountOptions.DEFAULT_MODE);
     }
 
     @Test
@@ -37,13 +37,24 @@ class VolumeLayoutTest {
     }
 
     @Test
-    void attributesShowTheVolumeSizeAndModes() {
+    void attributesShowTheVolumeSizeAndTheOwnerOnlyModesByDefault() {
         VolumeLayout rw = layout(false, false);
-        assertEquals(new VolumeLayout.Attributes(false, 0644, SIZE, 1_700_000_000_123L), rw.attributes(VolumeLayout.Entry.DATA));
-        assertEquals(new VolumeLayout.Attributes(true, 0755, 0, 1_700_000_000_123L), rw.attributes(VolumeLayout.Entry.ROOT));
+        assertEquals(new VolumeLayout.Attributes(false, 0600, SIZE, 1_700_000_000_123L), rw.attributes(VolumeLayout.Entry.DATA));
+        assertEquals(new VolumeLayout.Attributes(true, 0700, 0, 1_700_000_000_123L), rw.attributes(VolumeLayout.Entry.ROOT));
         assertEquals(readme.length, rw.attributes(VolumeLayout.Entry.README).size());
-        assertEquals(0444, rw.attributes(VolumeLayout.Entry.METADATA).mode());
+        assertEquals(0400, rw.attributes(VolumeLayout.Entry.METADATA).mode());
         VolumeLayout ro = layout(true, false);
+        assertEquals(0400, ro.attributes(VolumeLayout.Entry.DATA).mode());
+        assertEquals(0500, ro.attributes(VolumeLayout.Entry.ROOT).mode());
+    }
+
+    @Test
+    void aRequestedModeIsShownAndReadOnlyMountsDropItsWriteBits() {
+        VolumeLayout rw = new VolumeLayout(io, false, false, () -> readme, () -> meta, 1L, 0640);
+        assertEquals(0640, rw.attributes(VolumeLayout.Entry.DATA).mode());
+        assertEquals(0750, rw.attributes(VolumeLayout.Entry.ROOT).mode());
+        assertEquals(0440, rw.attributes(VolumeLayout.Entry.README).mode());
+        VolumeLayout ro = new VolumeLayout(io, true, false, () -> readme, () -> meta, 1L, 0664);
         assertEquals(0444, ro.attributes(VolumeLayout.Entry.DATA).mode());
         assertEquals(0555, ro.attributes(VolumeLayout.Entry.ROOT).mode());
     }

@@ -140,6 +140,7 @@ class MountResourceTest {
         assertTrue(inMountTable(path));
         assertEquals(List.of(".galleonfs_metadata", "README.txt", "data"), List.of(ok("ls -A " + path).strip().split("\n")).stream().sorted().toList());
         assertEquals(String.valueOf(16 << 20), ok("stat -c %s " + path + "/data").strip());
+        assertEquals("600 " + ok("id -u").strip(), ok("stat -c '%a %u' " + path + "/data").strip(), "data is the owner's only by default");
 
         ok("echo 'Hello GalleonFS!' > " + path + "/data");
         assertEquals("Hello GalleonFS!\n", ok("head -c 17 " + path + "/data"));
@@ -273,6 +274,16 @@ class MountResourceTest {
         byte[] expected = new byte[chunk];
         new Random(5).nextBytes(expected);
         assertArrayEquals(expected, restRead(v, 5L * chunk * 2, chunk));
+    }
+
+    @Test
+    void ownerGroupAndModeAreTheCallersChoice() throws Exception {
+        String v = volume("own", "4M", "fast-local-ssd", "ReadWriteOnce");
+        String path = mounted(v, null, "rw", "fs=none", "uid=4242,gid=4343,mode=0640");
+        assertEquals("640 4242 4343", ok("stat -c '%a %u %g' " + path + "/data").strip());
+        assertEquals("750", ok("stat -c '%a' " + path).strip());
+        given().delete(VOLUMES + "/" + v + "/mounts").then().statusCode(200);
+        assertTrue(assertProblem(mount(v, null, "fs=none", "mode=0755"), 400).contains("mode"));
     }
 
     @Test
