@@ -40,6 +40,10 @@ public final class GalleonNodeMain {
             Preflight.check(cfg);
             StorageLock.acquire(cfg.storagePath());
             LaunchArgs.remember(args);
+            if (!OutOfMemoryPolicy.active()) {
+                System.err.println("galleonfs: warning: the JVM was started without " + OutOfMemoryPolicy.FLAG
+                        + "; after an OutOfMemoryError this daemon may stay alive without serving (bin/galleonfs adds the flag)");
+            }
             cfg.toKeyMap().forEach((k, v) -> System.setProperty(NodeConfig.PROPERTY_PREFIX + k, v));
             System.setProperty("quarkus.http.host", cfg.ipcAddress().host());
             System.setProperty("quarkus.http.port", Integer.toString(cfg.ipcAddress().port()));

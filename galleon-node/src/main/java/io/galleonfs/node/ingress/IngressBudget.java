@@ -58,6 +58,17 @@ public final class IngressBudget {
     }
 
     /**
+     * Counts {@code bytes} that already exist (a reply being sent), even over the capacity: connections then stop taking
+     * new input until they are returned.
+     */
+    public synchronized void forceAcquire(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("negative reservation " + bytes);
+        }
+        used += bytes;
+    }
+
+    /**
      * Takes {@code bytes} now if they fit and returns true; otherwise queues {@code retry} to run once (on the thread that
      * returns bytes: it must only hand itself over to the caller's event loop) after the next release, and returns false.
      */
