@@ -37,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$NODE_JAR" -d --storage-path "$WORK/node" \
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" -d --storage-path "$WORK/node" \
   --ipc-address "127.0.0.1:$PORT" --bind-address "127.0.0.1:$((PORT + 1))" --mount-point "$WORK/mounts" \
   >"$WORK/node.log" 2>&1 &
 DAEMON_PID=$!

@@ -121,6 +121,8 @@ class DaemonCliIT {
         long newPid = after.get("pid").asLong();
         pidsToKill.add(newPid);
         assertNotEquals(oldPid, newPid, restarted);
+        String successorCmdline = Files.readString(Path.of("/proc/" + newPid + "/cmdline")).replace('\0', ' ');
+        assertTrue(successorCmdline.contains("-XX:+ExitOnOutOfMemoryError"), "the successor ends on OutOfMemoryError too: " + successorCmdline);
         assertEquals(2, after.get("volume_count").asInt());
         assertTrue(again.process().waitFor(30, TimeUnit.SECONDS));
 

@@ -25,6 +25,8 @@ final class NodeProcess implements AutoCloseable {
     final String ipcAddress;
     final String bindAddress;
     private final List<String> extraArgs;
+    /** JVM options before {@code -jar} (tests set system properties such as shorter ingress timeouts). */
+    private final List<String> jvmArgs = new ArrayList<>();
     private Process process;
 
     NodeProcess(Path storage, List<String> extraArgs) throws IOException {
@@ -40,6 +42,12 @@ final class NodeProcess implements AutoCloseable {
         this.extraArgs = extraArgs;
     }
 
+    /** Adds JVM options for the next start. */
+    NodeProcess withJvmArgs(String... args) {
+        jvmArgs.addAll(List.of(args));
+        return this;
+    }
+
     static String java() {
         return ProcessHandle.current().info().command().orElse("java");
     }
@@ -51,7 +59,10 @@ final class NodeProcess implements AutoCloseable {
     }
 
     List<String> command() {
-        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-jar", NODE_JAR.toString(), "-d",
+        // The same JVM options as bin/galleonfs: a daemon out of heap ends instead of lingering half-alive.
+        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError"));
+        cmd.addAll(jvmArgs);
+        cmd.addAll(List.of("-jar", NODE_JAR.toString(), "-d",
                 "--storage-path", storage.toString(), "--ipc-address", ipcAddress, "--bind-address", bindAddress));
         cmd.addAll(extraArgs);
         return cmd;

@@ -2,6 +2,7 @@ package io.galleonfs.node.daemon;
 
 import io.galleonfs.node.config.NodeConfig;
 import io.galleonfs.node.config.TomlConfigFile;
+import io.galleonfs.node.ingress.IngressLimits;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import java.io.IOException;
@@ -36,10 +37,16 @@ public final class GalleonNodeMain {
                 return;
             }
             NodeConfig cfg = resolve(flags);
+            // Read again by the listeners (io.galleonfs.node.ingress.Ingress); a bad override fails here with one line.
+            IngressLimits.from(System::getProperty, Runtime.getRuntime().maxMemory());
             awaitPredecessor();
             Preflight.check(cfg);
             StorageLock.acquire(cfg.storagePath());
             LaunchArgs.remember(args);
+            if (!OutOfMemoryPolicy.active()) {
+                System.err.println("galleonfs: warning: the JVM was started without " + OutOfMemoryPolicy.FLAG
+                        + "; after an OutOfMemoryError this daemon may stay alive without serving (bin/galleonfs adds the flag)");
+            }
             cfg.toKeyMap().forEach((k, v) -> System.setProperty(NodeConfig.PROPERTY_PREFIX + k, v));
             System.setProperty("quarkus.http.host", cfg.ipcAddress().host());
             System.setProperty("quarkus.http.port", Integer.toString(cfg.ipcAddress().port()));

@@ -23,7 +23,8 @@ public final class LaunchArgs {
     public static List<String> successorCommand(String mainClass) {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
-        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        // The successor ends on OutOfMemoryError even when this daemon was started without the flag (plain java -jar).
+        cmd.addAll(OutOfMemoryPolicy.withExitOnOutOfMemory(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         String cp = System.getProperty("java.class.path");
         if (cp.endsWith(".jar") && !cp.contains(File.pathSeparator)) {
             cmd.add("-jar");

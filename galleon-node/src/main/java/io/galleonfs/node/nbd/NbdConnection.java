@@ -1,5 +1,7 @@
 package io.galleonfs.node.nbd;
 
+import io.galleonfs.node.ingress.IngressBudget;
+import io.galleonfs.node.ingress.IngressLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
@@ -30,6 +32,10 @@ import org.jboss.logging.Logger;
  * loop only when no drain is pending, and every reply sent during one drain leaves in one socket write. At queue depth
  * 32 this replaces a {@code write(2)} and an event-loop wake-up per 16-byte write reply (the top cost of 4 KiB random
  * writes in a JFR profile) with one per batch.
+ * <p>
+ * A timer checks once a second that the client is making progress ({@link NbdSession#checkTimeouts}) and that it reads
+ * its replies: a write queue that stays full for the read timeout closes the connection, because the replies it holds
+ * (and their share of the ingress budget) would otherwise be held for as long as the client likes.
  */
 final class NbdConnection implements NbdSession.Link {
     private static final Logger LOG = Logger.getLogger(NbdConnection.class);
@@ -47,46 +53,85 @@ final class NbdConnection implements NbdSession.Link {
     private boolean draining;
     private boolean sessionPaused;
     private boolean drainPaused;
+    private long drainPausedSince;
+    /** Callbacks of the replies in {@link #outgoing}: they run once those bytes left. Event loop only. */
+    private final List<Runnable> outgoingWritten = new ArrayList<>();
+    private final long writeStallNanos;
 
-    private NbdConnection(Vertx vertx, NetSocket socket, NbdExports exports) {
+    private NbdConnection(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits) {
         this.socket = socket;
         this.context = vertx.getOrCreateContext();
         String peer = String.valueOf(socket.remoteAddress());
         long id = IDS.incrementAndGet();
         this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("nbd-" + id).factory());
         this.concurrentWorkers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nbd-" + id + "-", 0).factory());
-        this.session = new NbdSession(exports, this, peer);
+        this.session = new NbdSession(exports, this, peer, budget, limits.readTimeout(), limits.handshakeTimeout());
+        this.writeStallNanos = limits.readTimeout().toNanos();
     }
 
-    /** Called on the event loop of a new connection. */
+    /** Called on the event loop of a new connection; {@code onClose} runs once it closed. */
     @SuppressWarnings("deprecation") // getByteBuf: a view of the received bytes instead of a copy
-    static void attach(Vertx vertx, NetSocket socket, NbdExports exports) {
-        NbdConnection c = new NbdConnection(vertx, socket, exports);
+    static void attach(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits, Runnable onClose) {
+        NbdConnection c = new NbdConnection(vertx, socket, exports, budget, limits);
+        long period = Math.clamp(limits.readTimeout().toMillis() / 5, 100, 1000);
+        long timer = vertx.setPeriodic(period, period, id -> c.checkTimeouts());
         socket.handler(buffer -> c.session.feed(buffer.getByteBuf().nioBuffer()));
         socket.exceptionHandler(e -> LOG.debugf("nbd %s: %s", socket.remoteAddress(), e.toString()));
         socket.closeHandler(v -> {
+            vertx.cancelTimer(timer);
             c.session.closed();
             c.worker.shutdown();
             c.concurrentWorkers.shutdown();
+            onClose.run();
         });
         c.session.start();
     }
 
-    @Override
-    public void send(byte[] bytes) {
-        if (draining) {
-            outgoing.add(Unpooled.wrappedBuffer(bytes));
+    private void checkTimeouts() {
+        long now = System.nanoTime();
+        if (drainPaused && now - drainPausedSince > writeStallNanos) {
+            LOG.warnf("nbd %s: closing the connection: the client has not read its replies for %d s", socket.remoteAddress(),
+                    writeStallNanos / 1_000_000_000L);
+            socket.close(); // the close handler ends the session
             return;
         }
-        write(Unpooled.wrappedBuffer(bytes));
+        session.checkTimeouts(now);
+    }
+
+    @Override
+    public void send(byte[] bytes) {
+        send(bytes, null);
+    }
+
+    @Override
+    public void send(byte[] bytes, Runnable written) {
+        if (draining) {
+            outgoing.add(Unpooled.wrappedBuffer(bytes));
+            if (written != null) {
+                outgoingWritten.add(written);
+            }
+            return;
+        }
+        write(Unpooled.wrappedBuffer(bytes), written == null ? List.of() : List.of(written));
+    }
+
+    @Override
+    public void runOnLoop(Runnable task) {
+        context.runOnContext(v -> task.run());
     }
 
     @SuppressWarnings("deprecation") // Buffer.buffer(ByteBuf): wraps replies (a read reply has up to 32 MiB) instead of copying them
-    private void write(ByteBuf bytes) {
-        socket.write(Buffer.buffer(bytes));
+    private void write(ByteBuf bytes, List<Runnable> written) {
+        if (written.isEmpty()) {
+            socket.write(Buffer.buffer(bytes));
+        } else {
+            // Completes when the bytes are handed to the OS, or failed when the connection closed first.
+            socket.write(Buffer.buffer(bytes)).onComplete(ar -> written.forEach(Runnable::run));
+        }
         // A client that does not read its replies must not make the node buffer them without bound.
         if (!drainPaused && socket.writeQueueFull()) {
             drainPaused = true;
+            drainPausedSince = System.nanoTime();
             socket.pause();
             socket.drainHandler(v -> {
                 drainPaused = false;
@@ -105,7 +150,9 @@ final class NbdConnection implements NbdSession.Link {
         }
         ByteBuf all = outgoing.size() == 1 ? outgoing.get(0) : Unpooled.wrappedBuffer(outgoing.toArray(ByteBuf[]::new));
         outgoing.clear();
-        write(all);
+        List<Runnable> written = outgoingWritten.isEmpty() ? List.of() : List.copyOf(outgoingWritten);
+        outgoingWritten.clear();
+        write(all, written);
     }
 
     @Override

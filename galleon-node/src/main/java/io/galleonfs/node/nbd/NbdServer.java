@@ -2,6 +2,9 @@ package io.galleonfs.node.nbd;
 
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.ingress.ConnectionLimiter;
+import io.galleonfs.node.ingress.Ingress;
+import io.galleonfs.node.ingress.IngressLimits;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -38,9 +41,19 @@ public class NbdServer {
         NbdExports exports = new VolumeExports(runtime);
         NetServer s = vertx.createNetServer(new NetServerOptions().setHost(address.get().host()).setPort(address.get().port())
                 .setTcpNoDelay(true));
-        s.connectHandler(socket -> NbdConnection.attach(vertx, socket, exports));
+        IngressLimits limits = Ingress.limits();
+        ConnectionLimiter limiter = new ConnectionLimiter("nbd", limits.maxConnections(), limits.maxConnectionsPerAddress());
+        s.connectHandler(socket -> {
+            String from = socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+            if (!limiter.tryAdmit(from)) {
+                socket.close();
+                return;
+            }
+            NbdConnection.attach(vertx, socket, exports, Ingress.clients(), limits, () -> limiter.release(from));
+        });
         server = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("NBD server listening on %s (exports: the volumes stored on this node)", address.get());
+        LOG.infof("NBD server listening on %s (exports: the volumes stored on this node; ingress budget %d MiB, at most %d connections,"
+                + " %d per address)", address.get(), Ingress.clients().capacity() >> 20, limits.maxConnections(), limits.maxConnectionsPerAddress());
     }
 
     // Before NodeRuntime closes the engine, so no connection uses it afterwards.

@@ -4,9 +4,11 @@ import static io.galleonfs.node.nbd.NbdWire.*;
 
 import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.OutOfRangeException;
+import io.galleonfs.node.ingress.IngressBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +27,11 @@ import org.jboss.logging.Logger;
  * options are answered in order.
  * Input is parsed incrementally into buffers whose size is checked against the limits before they are allocated, and
  * any protocol violation closes the connection with one log line.
+ * <p>
+ * Memory: a write's payload is collected in {@link WritePayload} chunks taken from the node's {@link IngressBudget} as its
+ * bytes arrive, and a read's reply is taken from it before the read runs; when the budget is spent, parsing and the socket
+ * pause until bytes are returned. A client that stops sending in the middle of a request, or does not finish its
+ * handshake in time, loses the connection ({@link #checkTimeouts}).
  */
 final class NbdSession {
     private static final Logger LOG = Logger.getLogger(NbdSession.class);
@@ -43,6 +50,15 @@ final class NbdSession {
 
         void resumeInput();
 
+        /** Sends {@code bytes}, then runs {@code written} once they left (or the connection closed), on any thread. */
+        default void send(byte[] bytes, Runnable written) {
+            send(bytes);
+            written.run();
+        }
+
+        /** Runs {@code task} on the connection's event loop (later, never inline). */
+        void runOnLoop(Runnable task);
+
         /**
          * Runs {@code work} off the event loop, then {@code done} on the event loop. Work submitted with {@code concurrent}
          * false runs one at a time in submission order; with true it runs at once, beside everything else.
@@ -54,7 +70,8 @@ final class NbdSession {
         }
     }
 
-    private enum Phase { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, REQUEST_HEADER, REQUEST_PAYLOAD, DISCONNECTING, CLOSED }
+    /** REQUEST_BUDGET: a READ waits until the ingress budget can hold its reply. */
+    private enum Phase { CLIENT_FLAGS, OPTION_HEADER, OPTION_DATA, REQUEST_HEADER, REQUEST_PAYLOAD, REQUEST_BUDGET, DISCONNECTING, CLOSED }
 
     /** The rest of the handshake once an export lookup is done; runs on the event loop. */
     private interface Step<T> {
@@ -73,6 +90,12 @@ final class NbdSession {
     private final String peer;
     private final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
     private final byte[] header = new byte[28];
+    private final IngressBudget budget;
+    private final long readTimeoutNanos;
+    private final long handshakeTimeoutNanos;
+    /** Queued in the budget while it is spent; hops to the event loop, where parsing goes on. */
+    private final Runnable budgetWaiter;
+    private final long startedAt = System.nanoTime();
 
     private Phase phase = Phase.CLIENT_FLAGS;
     private byte[] target = new byte[4];
@@ -88,11 +111,26 @@ final class NbdSession {
     private int inFlight;
     private long inFlightBytes;
     private boolean paused;
+    private boolean waitingForBudget;
+    /** The write whose payload is arriving (REQUEST_PAYLOAD). */
+    private WritePayload payload;
+    /** The reply size of the read waiting in REQUEST_BUDGET. */
+    private long replyReservation;
+    private long lastInput = startedAt;
 
+    /** A session with a budget of its own and the default timeouts (tests). */
     NbdSession(NbdExports exports, Link link, String peer) {
+        this(exports, link, peer, new IngressBudget("session", Long.MAX_VALUE), Duration.ofSeconds(30), Duration.ofSeconds(10));
+    }
+
+    NbdSession(NbdExports exports, Link link, String peer, IngressBudget budget, Duration readTimeout, Duration handshakeTimeout) {
         this.exports = exports;
         this.link = link;
         this.peer = peer;
+        this.budget = budget;
+        this.readTimeoutNanos = readTimeout.toNanos();
+        this.handshakeTimeoutNanos = handshakeTimeout.toNanos();
+        this.budgetWaiter = () -> link.runOnLoop(this::budgetFreed);
     }
 
     void start() {
@@ -109,6 +147,7 @@ final class NbdSession {
         if (phase == Phase.CLOSED || phase == Phase.DISCONNECTING) {
             return;
         }
+        lastInput = System.nanoTime();
         if (paused || !pending.isEmpty()) {
             pending.add(in);
             return;
@@ -123,14 +162,59 @@ final class NbdSession {
     void closed() {
         phase = Phase.CLOSED;
         pending.clear();
+        budget.cancel(budgetWaiter);
+        if (payload != null) {
+            budget.release(payload.reserved());
+            payload = null;
+        }
         if (export != null) {
             export.release();
+        }
+    }
+
+    /**
+     * Called about once a second with {@link System#nanoTime()}: closes the connection when the handshake is not done
+     * within the handshake timeout, or a request stopped arriving half-way (no byte for the read timeout). A connection
+     * idle between requests is fine (NBD has no keep-alive), and so is one paused by the node.
+     */
+    void checkTimeouts(long now) {
+        if (phase == Phase.CLOSED || phase == Phase.DISCONNECTING || paused) {
+            return;
+        }
+        boolean handshake = phase == Phase.CLIENT_FLAGS || phase == Phase.OPTION_HEADER || phase == Phase.OPTION_DATA;
+        if (handshake && now - startedAt > handshakeTimeoutNanos) {
+            fail("handshake not finished within " + Duration.ofNanos(handshakeTimeoutNanos).toSeconds() + " s");
+        } else if ((phase == Phase.REQUEST_PAYLOAD || (phase == Phase.REQUEST_HEADER && filled > 0))
+                && now - lastInput > readTimeoutNanos) {
+            fail("no data for " + Duration.ofNanos(readTimeoutNanos).toSeconds() + " s in the middle of a request"
+                    + (payload == null ? "" : " (write payload " + payload.length() + " bytes)"));
         }
     }
 
     private void consume(ByteBuffer in) {
         try {
             while (phase != Phase.CLOSED && phase != Phase.DISCONNECTING && !paused) {
+                if (phase == Phase.REQUEST_PAYLOAD) {
+                    if (payload.complete()) {
+                        WritePayload p = payload;
+                        payload = null;
+                        dispatch(p);
+                    } else if (!in.hasRemaining()) {
+                        return;
+                    } else if (!payload.needsChunk() || reserve(payload.nextChunkSize())) {
+                        if (payload.needsChunk()) {
+                            payload.addChunk();
+                        }
+                        payload.fill(in);
+                    }
+                    continue;
+                }
+                if (phase == Phase.REQUEST_BUDGET) {
+                    if (reserve(replyReservation)) {
+                        dispatch(null);
+                    }
+                    continue;
+                }
                 if (filled == target.length) {
                     filled = 0;
                     complete();
@@ -195,12 +279,17 @@ final class NbdSession {
                     if (length > MAX_REQUEST) {
                         throw new ProtocolException("write of " + length + " bytes is larger than " + MAX_REQUEST);
                     }
-                    expect(Phase.REQUEST_PAYLOAD, length == 0 ? NONE : new byte[(int) length]);
+                    // Counted against the connection's limit as announced; memory is taken only as the bytes arrive.
+                    inFlightBytes += length;
+                    payload = new WritePayload(length);
+                    phase = Phase.REQUEST_PAYLOAD;
+                } else if (requestType == CMD_READ && length <= MAX_REQUEST) {
+                    replyReservation = 16 + length;
+                    phase = Phase.REQUEST_BUDGET;
                 } else {
                     dispatch(null);
                 }
             }
-            case REQUEST_PAYLOAD -> dispatch(target);
             default -> throw new IllegalStateException("no input expected in phase " + phase);
         }
     }
@@ -370,7 +459,7 @@ final class NbdSession {
 
     // ---- transmission
 
-    private void dispatch(byte[] payload) throws ProtocolException {
+    private void dispatch(WritePayload written) throws ProtocolException {
         int type = requestType;
         int flags = requestFlags;
         long handle = cookie;
@@ -387,17 +476,30 @@ final class NbdSession {
         if (type != CMD_READ && type != CMD_WRITE && type != CMD_FLUSH && type != CMD_TRIM && type != CMD_WRITE_ZEROES) {
             throw new ProtocolException("unknown command " + type);
         }
-        long bytes = type == CMD_READ ? Math.min(len, MAX_REQUEST) : payload == null ? 0 : payload.length;
+        long bytes = type == CMD_READ ? Math.min(len, MAX_REQUEST) : written == null ? 0 : written.length();
+        long replyBytes = type == CMD_READ && len <= MAX_REQUEST ? replyReservation : 0; // taken in REQUEST_BUDGET
+        replyReservation = 0;
         inFlight++;
-        inFlightBytes += bytes;
+        if (type == CMD_READ) {
+            inFlightBytes += bytes; // a write's were counted when its header arrived
+        }
         expect(Phase.REQUEST_HEADER, header);
-        link.execute(() -> perform(e, type, flags, handle, at, len, payload), reply -> {
+        link.execute(() -> {
+            try {
+                return perform(e, type, flags, handle, at, len, written);
+            } finally {
+                if (written != null) {
+                    budget.release(written.reserved()); // the engine has copied the payload
+                }
+            }
+        }, reply -> {
             inFlight--;
             inFlightBytes -= bytes;
             if (phase == Phase.CLOSED) {
+                budget.release(replyBytes);
                 return;
             }
-            link.send(reply);
+            link.send(reply, () -> budget.release(replyBytes));
             if (phase == Phase.DISCONNECTING) {
                 closeWhenIdle();
             } else {
@@ -420,7 +522,7 @@ final class NbdSession {
     }
 
     private void maybeResume() {
-        if (!paused || inFlight > MAX_IN_FLIGHT / 2 || inFlightBytes > MAX_IN_FLIGHT_BYTES / 2) {
+        if (!paused || waitingForBudget || inFlight > MAX_IN_FLIGHT / 2 || inFlightBytes > MAX_IN_FLIGHT_BYTES / 2) {
             return;
         }
         resumeParsing();
@@ -429,6 +531,7 @@ final class NbdSession {
     /** Parses what arrived while paused, then lets the socket deliver again unless parsing paused once more. */
     private void resumeParsing() {
         paused = false;
+        lastInput = System.nanoTime(); // the time paused was the node's, not the client's
         consume(ByteBuffer.allocate(0));
         while (!paused && !pending.isEmpty() && phase != Phase.CLOSED && phase != Phase.DISCONNECTING) {
             ByteBuffer next = pending.peek();
@@ -442,8 +545,31 @@ final class NbdSession {
         }
     }
 
+    /**
+     * Takes {@code bytes} from the ingress budget; when it is spent, pauses parsing and the socket until a release wakes
+     * {@link #budgetFreed}, and returns false.
+     */
+    private boolean reserve(long bytes) {
+        if (budget.acquireOrWait(bytes, budgetWaiter)) {
+            return true;
+        }
+        waitingForBudget = true;
+        paused = true;
+        link.pauseInput();
+        return false;
+    }
+
+    /** On the event loop after the budget got bytes back: the stopped request tries again. */
+    private void budgetFreed() {
+        if (phase == Phase.CLOSED || !waitingForBudget) {
+            return;
+        }
+        waitingForBudget = false;
+        resumeParsing();
+    }
+
     /** One request against the export; runs on the connection's executor, never on the event loop. */
-    private byte[] perform(NbdExport e, int type, int flags, long handle, long at, long len, byte[] payload) {
+    private byte[] perform(NbdExport e, int type, int flags, long handle, long at, long len, WritePayload payload) {
         try {
             if (type != CMD_READ && type != CMD_FLUSH && e.readOnly()) {
                 return simpleReply(handle, EPERM);
@@ -461,11 +587,7 @@ final class NbdSession {
                     e.read(at, ByteBuffer.wrap(out, 16, (int) len).slice());
                     return out;
                 }
-                case CMD_WRITE -> {
-                    if (len > 0) {
-                        e.write(at, ByteBuffer.wrap(payload));
-                    }
-                }
+                case CMD_WRITE -> payload.writeTo(e, at);
                 case CMD_TRIM -> {
                     if (len > 0) {
                         e.trim(at, len);

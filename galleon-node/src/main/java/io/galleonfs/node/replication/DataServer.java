@@ -1,41 +1,61 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.ingress.ConnectionLimiter;
+import io.galleonfs.node.ingress.IngressBudget;
+import io.galleonfs.node.ingress.IngressLimits;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
  * The data-plane listener: frames in, handler, responses out (possibly out of order: each carries its request id).
- * A connection stops reading while {@link #MAX_IN_FLIGHT} of its requests are unanswered or its write queue is full,
- * so a fast sender cannot make the node buffer without bound. A malformed frame closes only its connection.
+ * Memory is bounded for any peer, well-behaved or not: a connection stops reading while {@link #MAX_IN_FLIGHT} of its
+ * requests are unanswered, while its write queue is full, or while the node's peer {@link IngressBudget} is spent
+ * (request bytes are taken from it as they arrive and given back when answered; responses are counted until they are
+ * sent). The first frame must be a small HELLO, checked on its header, so an unknown client cannot make the node keep a
+ * large payload. A connection is closed when its HELLO does not come within the handshake timeout, when a frame stops
+ * arriving half-way for the read timeout, or when it does not read its responses for the read timeout; a malformed
+ * frame closes only its connection. Connections are capped in total and per source address.
  */
 public final class DataServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataServer.class);
     static final int MAX_IN_FLIGHT = 256;
+    /** A HELLO holds a node id (≤ 1 KiB string) and an incarnation. */
+    static final int MAX_HELLO = 2048;
 
     private final Vertx vertx;
     private final String nodeId;
     private final long incarnation;
     private final DataRequestHandler handler;
+    private final IngressBudget budget;
+    private final IngressLimits limits;
+    private final ConnectionLimiter limiter;
     private NetServer server;
 
-    public DataServer(Vertx vertx, String nodeId, long incarnation, DataRequestHandler handler) {
+    public DataServer(Vertx vertx, String nodeId, long incarnation, DataRequestHandler handler, IngressBudget budget, IngressLimits limits) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.incarnation = incarnation;
         this.handler = handler;
+        this.budget = budget;
+        this.limits = limits;
+        this.limiter = new ConnectionLimiter("data plane", limits.maxConnections(), limits.maxConnectionsPerAddress());
     }
 
     public void start(HostPort address) throws Exception {
         NetServer s = vertx.createNetServer(new NetServerOptions().setHost(address.host()).setPort(address.port()).setTcpNoDelay(true));
         s.connectHandler(this::accept);
         server = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("data plane listening on %s", address);
+        LOG.infof("data plane listening on %s (ingress budget %d MiB)", address, budget.capacity() >> 20);
     }
 
     public int port() {
@@ -43,63 +63,158 @@ public final class DataServer implements AutoCloseable {
     }
 
     private void accept(NetSocket socket) {
-        new ServerConnection(socket).start();
+        String from = socket.remoteAddress() == null ? "?" : socket.remoteAddress().hostAddress();
+        if (!limiter.tryAdmit(from)) {
+            socket.close();
+            return;
+        }
+        new ServerConnection(socket, from).start();
     }
 
-    private final class ServerConnection implements FrameReader.FrameHandler {
+    private final class ServerConnection implements FrameReader.FrameHandler, FrameReader.Input {
         private final NetSocket socket;
+        private final String from;
+        private final Context context = vertx.getOrCreateContext();
         private final AtomicInteger inFlight = new AtomicInteger();
-        private final FrameReader reader = new FrameReader(this);
+        private final FrameReader reader = new FrameReader(this, budget, this);
+        private final long opened = System.nanoTime();
         private volatile String peer = "?";
         private volatile boolean greeted;
-        private volatile boolean paused;
+        // The reasons to stop reading; event loop only.
+        private boolean inFlightPaused;
+        private boolean budgetPaused;
+        private boolean drainPaused;
+        private long drainPausedSince;
+        private boolean socketPaused;
+        private boolean closed;
 
-        ServerConnection(NetSocket socket) {
+        ServerConnection(NetSocket socket, String from) {
             this.socket = socket;
+            this.from = from;
         }
 
         void start() {
+            long period = Math.clamp(Math.min(limits.readTimeout().toMillis(), limits.handshakeTimeout().toMillis()) / 5, 100, 1000);
+            long timer = vertx.setPeriodic(period, period, id -> checkTimeouts());
             socket.handler(reader::feed);
             socket.exceptionHandler(e -> LOG.debugf("data plane %s: %s", socket.remoteAddress(), e.toString()));
+            socket.closeHandler(v -> {
+                closed = true;
+                vertx.cancelTimer(timer);
+                reader.closed();
+                limiter.release(from);
+            });
+        }
+
+        private void checkTimeouts() {
+            long now = System.nanoTime();
+            String reason = null;
+            if (!greeted && now - opened > limits.handshakeTimeout().toNanos()) {
+                reason = "no HELLO within " + limits.handshakeTimeout().toSeconds() + " s";
+            } else if (reader.stalled(now, limits.readTimeout().toNanos())) {
+                reason = "a frame stopped arriving for " + limits.readTimeout().toSeconds() + " s";
+            } else if (drainPaused && now - drainPausedSince > limits.readTimeout().toNanos()) {
+                reason = "the peer has not read its responses for " + limits.readTimeout().toSeconds() + " s";
+            }
+            if (reason != null && !closed) {
+                LOG.warnf("data plane: closing connection from %s (%s): %s", socket.remoteAddress(), peer, reason);
+                socket.close();
+            }
+        }
+
+        @Override
+        public void header(DataCodec.Header h) throws ProtocolException {
+            boolean hello = DataCodec.Type.of(h.type()) == DataCodec.Type.HELLO;
+            if (!greeted && !hello) {
+                throw new ProtocolException("the first frame must be HELLO, got type " + h.type());
+            }
+            if (hello && h.length() > MAX_HELLO) {
+                throw new ProtocolException("HELLO of " + h.length() + " bytes, more than " + MAX_HELLO);
+            }
         }
 
         @Override
         public void frame(long requestId, DataMessage message) {
+            long held = reader.deliveredBytes();
             if (message instanceof DataMessage.Hello h) {
+                budget.release(held);
                 peer = h.nodeId();
                 greeted = true;
                 socket.write(DataCodec.encode(requestId, new DataMessage.Hello(nodeId, incarnation)));
                 return;
             }
-            if (!greeted) {
-                malformed(new ProtocolException("the first frame must be HELLO, got " + message.getClass().getSimpleName()));
-                return;
-            }
             if (message instanceof DataMessage.Ok || message instanceof DataMessage.Data || message instanceof DataMessage.Failure
                     || message instanceof DataMessage.Status || message instanceof DataMessage.Checksums) {
+                budget.release(held);
                 malformed(new ProtocolException("a response frame is not a request"));
                 return;
             }
-            if (inFlight.incrementAndGet() >= MAX_IN_FLIGHT && !paused) {
-                paused = true;
-                socket.pause();
+            if (inFlight.incrementAndGet() >= MAX_IN_FLIGHT && !inFlightPaused) {
+                inFlightPaused = true;
+                updatePause();
             }
-            java.util.concurrent.CompletionStage<DataMessage> reply;
+            CompletionStage<DataMessage> reply;
             try {
                 reply = handler.handle(peer, message);
             } catch (RuntimeException e) {
-                reply = java.util.concurrent.CompletableFuture.completedFuture(
-                        new DataMessage.Failure(DataMessage.ErrorCode.IO, String.valueOf(e.getMessage())));
+                reply = CompletableFuture.completedFuture(new DataMessage.Failure(DataMessage.ErrorCode.IO, String.valueOf(e.getMessage())));
             }
             reply.whenComplete((response, error) -> {
                 DataMessage out = error == null ? response
                         : new DataMessage.Failure(DataMessage.ErrorCode.IO, String.valueOf(error.getMessage()));
-                socket.write(DataCodec.encode(requestId, out));
-                if (inFlight.decrementAndGet() < MAX_IN_FLIGHT / 2 && paused) {
-                    paused = false;
+                Buffer encoded = DataCodec.encode(requestId, out);
+                // The request's bytes are done with; the response's count until they have left.
+                budget.forceAcquire(encoded.length());
+                budget.release(held);
+                context.runOnContext(v -> respond(encoded));
+            });
+        }
+
+        /** On the event loop. */
+        private void respond(Buffer encoded) {
+            socket.write(encoded).onComplete(ar -> budget.release(encoded.length()));
+            if (inFlight.decrementAndGet() < MAX_IN_FLIGHT / 2 && inFlightPaused) {
+                inFlightPaused = false;
+            }
+            if (!drainPaused && socket.writeQueueFull()) {
+                drainPaused = true;
+                drainPausedSince = System.nanoTime();
+                socket.drainHandler(v -> {
+                    drainPaused = false;
+                    socket.drainHandler(null);
+                    updatePause();
+                });
+            }
+            updatePause();
+        }
+
+        private void updatePause() {
+            boolean pause = inFlightPaused || budgetPaused || drainPaused;
+            if (pause != socketPaused && !closed) {
+                socketPaused = pause;
+                if (pause) {
+                    socket.pause();
+                } else {
                     socket.resume();
                 }
-            });
+            }
+        }
+
+        @Override
+        public void pause() {
+            budgetPaused = true;
+            updatePause();
+        }
+
+        @Override
+        public void resume() {
+            budgetPaused = false;
+            updatePause();
+        }
+
+        @Override
+        public void runOnLoop(Runnable task) {
+            context.runOnContext(v -> task.run());
         }
 
         @Override

@@ -1,11 +1,19 @@
 package io.galleonfs.node.replication;
 
+import io.galleonfs.node.ingress.IngressBudget;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.parsetools.RecordParser;
+import java.util.ArrayDeque;
 
 /**
  * Splits a socket's bytes into frames: a fixed header, then exactly the payload length it announced, which is
- * validated before any payload buffer exists. Runs on the socket's event loop.
+ * validated (and shown to {@link FrameHandler#header}) before any payload byte is kept. Runs on the socket's event loop.
+ * <p>
+ * With an {@link IngressBudget} (the server side: requests from other nodes), every byte is taken from the budget as it
+ * arrives, before it is handed to the parser; when the budget is spent, the reader pauses its socket and keeps what
+ * arrived until a release lets it go on. The bytes of a delivered frame stay taken: the handler gives them back (see
+ * {@link #deliveredBytes()}) once the request is answered. Without a budget (the client side: answers to this node's own
+ * requests, already bounded by what it asked) bytes are only parsed.
  */
 final class FrameReader {
     /** Receives whole, checked frames. */
@@ -13,13 +21,46 @@ final class FrameReader {
         void frame(long requestId, DataMessage message);
 
         void malformed(ProtocolException e);
+
+        /** A header passed the codec's checks; its payload is not read yet. Throw to refuse the frame. */
+        default void header(DataCodec.Header header) throws ProtocolException {
+        }
     }
 
+    /** The socket as a budgeted reader controls it. */
+    interface Input {
+        void pause();
+
+        void resume();
+
+        /** Runs {@code task} on the socket's event loop, later. */
+        void runOnLoop(Runnable task);
+    }
+
+    private final FrameHandler handler;
+    private final IngressBudget budget;
+    private final Input input;
     private final RecordParser parser;
+    private final ArrayDeque<Buffer> waiting = new ArrayDeque<>();
+    private final Runnable budgetWaiter;
     private DataCodec.Header pending;
     private boolean failed;
+    private boolean waitingForBudget;
+    private boolean closed;
+    /** Bytes taken from the budget and not yet part of a delivered frame: the frame being received. */
+    private long partial;
+    private long delivered;
+    private long lastProgress = System.nanoTime();
 
     FrameReader(FrameHandler handler) {
+        this(handler, null, null);
+    }
+
+    FrameReader(FrameHandler handler, IngressBudget budget, Input input) {
+        this.handler = handler;
+        this.budget = budget;
+        this.input = input;
+        this.budgetWaiter = input == null ? null : () -> input.runOnLoop(this::budgetFreed);
         parser = RecordParser.newFixed(DataCodec.HEADER);
         parser.handler(record -> {
             if (failed) {
@@ -28,8 +69,9 @@ final class FrameReader {
             try {
                 if (pending == null) {
                     DataCodec.Header h = DataCodec.readHeader(record);
+                    handler.header(h);
                     if (h.length() == 0) {
-                        handler.frame(h.requestId(), DataCodec.decode(h, Buffer.buffer()));
+                        deliver(h, Buffer.buffer());
                     } else {
                         pending = h;
                         parser.fixedSizeMode(h.length());
@@ -38,7 +80,7 @@ final class FrameReader {
                     DataCodec.Header h = pending;
                     pending = null;
                     parser.fixedSizeMode(DataCodec.HEADER);
-                    handler.frame(h.requestId(), DataCodec.decode(h, record));
+                    deliver(h, record);
                 }
             } catch (ProtocolException e) {
                 failed = true;
@@ -47,9 +89,79 @@ final class FrameReader {
         });
     }
 
+    private void deliver(DataCodec.Header h, Buffer payload) throws ProtocolException {
+        DataMessage m = DataCodec.decode(h, payload); // a bad frame's bytes stay partial: closed() returns them
+        long size = DataCodec.HEADER + (long) h.length();
+        if (budget != null) {
+            partial -= size; // from now on the handler's, until it answers
+        }
+        delivered = size;
+        handler.frame(h.requestId(), m);
+    }
+
+    /** During {@link FrameHandler#frame}: the bytes of that frame still taken from the budget (0 without one). */
+    long deliveredBytes() {
+        return budget == null ? 0 : delivered;
+    }
+
     void feed(Buffer bytes) {
-        if (!failed) {
+        if (failed || closed) {
+            return;
+        }
+        lastProgress = System.nanoTime();
+        if (budget == null) {
             parser.handle(bytes);
+            return;
+        }
+        if (waitingForBudget || !waiting.isEmpty()) {
+            waiting.add(bytes);
+            return;
+        }
+        take(bytes);
+    }
+
+    private void take(Buffer bytes) {
+        if (!budget.acquireOrWait(bytes.length(), budgetWaiter)) {
+            waiting.addFirst(bytes);
+            waitingForBudget = true;
+            input.pause();
+            return;
+        }
+        partial += bytes.length();
+        parser.handle(bytes);
+    }
+
+    private void budgetFreed() {
+        if (closed || !waitingForBudget) {
+            return;
+        }
+        waitingForBudget = false;
+        lastProgress = System.nanoTime(); // the wait was the node's, not the peer's
+        while (!waiting.isEmpty() && !waitingForBudget && !failed && !closed) {
+            take(waiting.poll());
+        }
+        if (!waitingForBudget) {
+            input.resume();
+        }
+    }
+
+    /** True while a frame has begun arriving and no byte came for {@code timeoutNanos} (and the node is not the one waiting). */
+    boolean stalled(long now, long timeoutNanos) {
+        boolean midFrame = pending != null || partial > 0;
+        return midFrame && !waitingForBudget && now - lastProgress > timeoutNanos;
+    }
+
+    /** The connection closed: what the partial frame and the waiting bytes hold goes back to the budget. */
+    void closed() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        waiting.clear();
+        if (budget != null) {
+            budget.cancel(budgetWaiter);
+            budget.release(partial);
+            partial = 0;
         }
     }
 }

@@ -3,6 +3,7 @@ package io.galleonfs.node.replication;
 import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.ingress.Ingress;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
 import io.galleonfs.node.meta.MetadataState;
@@ -110,7 +111,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         this.applier = new ReplicaApplier(view.nodeId(), engine, new EpochStore(dir.resolve("epochs")), incarnation,
                 id -> view.state().volume(id));
         this.client = new DataClient(vertx, view.nodeId(), incarnation, incarnations::put);
-        this.server = new DataServer(vertx, view.nodeId(), incarnation, this);
+        this.server = new DataServer(vertx, view.nodeId(), incarnation, this, Ingress.peers(), Ingress.limits());
         this.failover = new FailoverCoordinator(this);
         ShutdownMarker marker = new ShutdownMarker(dir);
         this.savedSeqs = marker.readAndClear();

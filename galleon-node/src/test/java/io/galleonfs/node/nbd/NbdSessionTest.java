@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.engine.ChecksumMismatchException;
+import io.galleonfs.node.ingress.IngressBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,6 +121,20 @@ class NbdSessionTest {
             inputPaused = false;
         }
 
+        /** Tasks for the event loop; the test runs them with {@link #runLoop()}. */
+        final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+
+        @Override
+        public void runOnLoop(Runnable task) {
+            loop.add(task);
+        }
+
+        void runLoop() {
+            while (!loop.isEmpty()) {
+                loop.poll().run();
+            }
+        }
+
         final List<Boolean> concurrency = new ArrayList<>();
 
         @Override
@@ -141,7 +158,7 @@ class NbdSessionTest {
     final MemoryExport disk = new MemoryExport("vol1", 1 << 20, false);
     final MemoryExport ro = new MemoryExport("ro", 64 << 10, true);
     final FakeLink link = new FakeLink();
-    final NbdSession session = new NbdSession(new NbdExports() {
+    final NbdExports exports = new NbdExports() {
         @Override
         public List<String> names() {
             return List.of("vol1", "ro");
@@ -151,7 +168,9 @@ class NbdSessionTest {
         public Optional<NbdExport> open(String name) {
             return name.equals("vol1") ? Optional.of(disk) : name.equals("ro") ? Optional.of(ro) : Optional.empty();
         }
-    }, link, "test");
+    };
+    final IngressBudget budget = new IngressBudget("test", 64L << 20);
+    final NbdSession session = new NbdSession(exports, link, "test", budget, Duration.ofSeconds(30), Duration.ofSeconds(10));
 
     private void feed(byte[] bytes) {
         session.feed(ByteBuffer.wrap(bytes));
@@ -546,5 +565,146 @@ class NbdSessionTest {
         feed(request(0, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
         feed(request(0, CMD_READ, 2, 0, 4, null));
         assertEquals(List.of(true, true), link.concurrency.subList(before, link.concurrency.size()));
+    }
+
+    // ---- memory and timeouts (issue 12)
+
+    private static long allocatedByThisThread() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    @Test
+    void aHugeWriteHeaderFollowedByOneByteAllocatesOnlyOneChunk() {
+        go("vol1");
+        byte[] header = request(0, CMD_WRITE, 7, 0, MAX_REQUEST, null);
+        long before = allocatedByThisThread();
+        feed(header);
+        feed(new byte[] {42});
+        long allocated = allocatedByThisThread() - before;
+        assertTrue(allocated < 2 * WritePayload.CHUNK, "a 32 MiB header and 1 byte allocated " + allocated + " bytes");
+        assertEquals(WritePayload.CHUNK, budget.used(), "one chunk is taken from the budget, not the announced length");
+        assertFalse(link.closed);
+        session.closed();
+        assertEquals(0, budget.used(), "a closed connection gives its partial payload back");
+    }
+
+    @Test
+    void aLargeWriteArrivesInChunksAndIsWrittenWhole() {
+        MemoryExport big = new MemoryExport("vol1", 4 << 20, false);
+        NbdSession s = new NbdSession(new NbdExports() {
+            @Override
+            public List<String> names() {
+                return List.of("vol1");
+            }
+
+            @Override
+            public Optional<NbdExport> open(String name) {
+                return Optional.of(big);
+            }
+        }, link, "test", budget, Duration.ofSeconds(30), Duration.ofSeconds(10));
+        s.start();
+        link.take();
+        s.feed(ByteBuffer.wrap(flags()));
+        s.feed(ByteBuffer.wrap(option(OPT_GO, goData("vol1"))));
+        link.take();
+        byte[] data = new byte[(3 << 20) + 5];
+        new Random(3).nextBytes(data);
+        byte[] req = request(0, CMD_WRITE, 9, 1, data.length, data);
+        for (int at = 0; at < req.length; at += 65536) { // the way a socket delivers it
+            s.feed(ByteBuffer.wrap(req, at, Math.min(65536, req.length - at)).slice());
+        }
+        assertSimple(link.take(), 9, 0);
+        assertArrayEquals(data, Arrays.copyOfRange(big.disk, 1, 1 + data.length));
+        assertEquals(0, budget.used(), "the payload's chunks went back to the budget once written");
+    }
+
+    @Test
+    void aSpentBudgetPausesInputUntilBytesAreReturned() {
+        go("vol1");
+        assertTrue(budget.tryAcquire(budget.capacity()), "another connection holds the whole budget");
+        byte[] data = new byte[1000];
+        new Random(5).nextBytes(data);
+        feed(request(0, CMD_WRITE, 1, 0, data.length, data));
+        feed(request(0, CMD_READ, 2, 0, data.length, null)); // pipelined behind the waiting write
+        assertTrue(link.inputPaused, "no budget: the socket stops delivering");
+        assertEquals(1, budget.waiting());
+        assertFalse(link.take().hasRemaining(), "nothing was answered");
+        assertEquals(0, disk.disk[0]);
+
+        budget.release(budget.capacity());
+        assertTrue(link.inputPaused, "the wake-up runs on the event loop, not on the releasing thread");
+        link.runLoop();
+        assertFalse(link.inputPaused);
+        ByteBuffer r = link.take();
+        assertSimple(r, 1, 0);
+        assertSimple(r, 2, 0);
+        byte[] back = new byte[data.length];
+        r.get(back);
+        assertArrayEquals(data, back);
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void aReadWaitsForBudgetForItsReplyAndReturnsItOnceSent() {
+        go("vol1");
+        assertTrue(budget.tryAcquire(budget.capacity() - 100));
+        feed(request(0, CMD_READ, 3, 0, 4096, null));
+        assertTrue(link.inputPaused, "a 4 KiB reply does not fit in 100 bytes");
+        budget.release(budget.capacity() - 100);
+        link.deferred = true;
+        link.runLoop();
+        assertEquals(16 + 4096, budget.used(), "reserved while the read runs");
+        link.queued.poll().run();
+        assertSimple(link.take(), 3, 0);
+        assertEquals(0, budget.used(), "returned once the reply was sent");
+    }
+
+    @Test
+    void aRequestWhoseDataStopsArrivingTimesOut() {
+        go("vol1");
+        feed(request(0, CMD_WRITE, 1, 0, MAX_REQUEST, null));
+        feed(new byte[] {1});
+        long now = System.nanoTime();
+        session.checkTimeouts(now + Duration.ofSeconds(29).toNanos());
+        assertFalse(link.closed);
+        session.checkTimeouts(now + Duration.ofSeconds(31).toNanos());
+        assertTrue(link.closed, "30 s without a byte in the middle of a write");
+        session.closed();
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void aHalfSentRequestHeaderTimesOutButAnIdleConnectionDoesNot() {
+        go("vol1");
+        long now = System.nanoTime();
+        session.checkTimeouts(now + Duration.ofHours(1).toNanos());
+        assertFalse(link.closed, "idle between requests is fine: NBD has no keep-alive");
+        feed(Arrays.copyOf(request(0, CMD_READ, 1, 0, 1, null), 10));
+        session.checkTimeouts(System.nanoTime() + Duration.ofSeconds(31).toNanos());
+        assertTrue(link.closed);
+    }
+
+    @Test
+    void anUnfinishedHandshakeTimesOut() {
+        session.start();
+        feed(flags());
+        long now = System.nanoTime();
+        session.checkTimeouts(now + Duration.ofSeconds(9).toNanos());
+        assertFalse(link.closed);
+        session.checkTimeouts(now + Duration.ofSeconds(11).toNanos());
+        assertTrue(link.closed, "no option within 10 s of the connection");
+    }
+
+    @Test
+    void aConnectionPausedByTheNodeDoesNotTimeOut() {
+        go("vol1");
+        assertTrue(budget.tryAcquire(budget.capacity()));
+        feed(request(0, CMD_WRITE, 1, 0, 100, new byte[100]));
+        assertTrue(link.inputPaused);
+        session.checkTimeouts(System.nanoTime() + Duration.ofMinutes(5).toNanos());
+        assertFalse(link.closed, "waiting for the budget is the node's doing, not the client's");
+        session.closed();
+        assertEquals(0, budget.waiting(), "a closed connection stops waiting");
+        budget.release(budget.capacity());
     }
 }

@@ -1,0 +1,101 @@
+package io.galleonfs.node.replication;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.galleonfs.node.ingress.IngressBudget;
+import io.galleonfs.node.replication.DataMessage.ReplicaWrite;
+import io.vertx.core.buffer.Buffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The server-side reader under an ingress budget: bytes are taken as they arrive, a spent budget pauses the socket. */
+class FrameReaderTest {
+    private static final UUID VOL = UUID.fromString("0b5e4a2c-3b7e-4c1e-9f57-0d3c2a1b9e11");
+
+    final List<DataMessage> frames = new ArrayList<>();
+    final List<Long> held = new ArrayList<>();
+    final ArrayDeque<Runnable> loop = new ArrayDeque<>();
+    boolean paused;
+    FrameReader reader;
+
+    FrameReader reader(IngressBudget budget) {
+        reader = new FrameReader(new FrameReader.FrameHandler() {
+            @Override
+            public void frame(long requestId, DataMessage message) {
+                frames.add(message);
+                held.add(reader.deliveredBytes());
+            }
+
+            @Override
+            public void malformed(ProtocolException e) {
+                throw new AssertionError(e);
+            }
+        }, budget, new FrameReader.Input() {
+            @Override
+            public void pause() {
+                paused = true;
+            }
+
+            @Override
+            public void resume() {
+                paused = false;
+            }
+
+            @Override
+            public void runOnLoop(Runnable task) {
+                loop.add(task);
+            }
+        });
+        return reader;
+    }
+
+    @Test
+    void aHugeAnnouncedFrameHoldsOnlyTheBytesThatArrived() {
+        IngressBudget budget = new IngressBudget("t", 64L << 20);
+        FrameReader r = reader(budget);
+        Buffer frame = DataCodec.encode(1, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[8 << 20]));
+        r.feed(frame.getBuffer(0, DataCodec.HEADER + 10));
+        assertEquals(DataCodec.HEADER + 10, budget.used(), "the announced 8 MiB are not taken");
+        long now = System.nanoTime();
+        assertFalse(r.stalled(now, 30_000_000_000L));
+        assertTrue(r.stalled(now + 31_000_000_000L, 30_000_000_000L), "a frame that stopped arriving is stalled");
+        r.closed();
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void aSpentBudgetPausesUntilARelease() {
+        IngressBudget budget = new IngressBudget("t", 1 << 20);
+        assertTrue(budget.tryAcquire(1 << 20));
+        FrameReader r = reader(budget);
+        Buffer frame = DataCodec.encode(7, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[4096]));
+        r.feed(frame.getBuffer(0, 1000));
+        r.feed(frame.getBuffer(1000, frame.length()));
+        assertTrue(paused);
+        assertTrue(frames.isEmpty());
+        assertFalse(r.stalled(System.nanoTime() + 60_000_000_000L, 30_000_000_000L), "waiting for the budget is not the peer's stall");
+        budget.release(1 << 20);
+        assertTrue(paused, "resumed on the event loop, not on the releasing thread");
+        loop.poll().run();
+        assertFalse(paused);
+        assertEquals(1, frames.size());
+        assertEquals(List.of((long) frame.length()), held, "the delivered frame's bytes are the handler's to give back");
+        assertEquals(frame.length(), budget.used());
+        budget.release(held.getFirst());
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void withoutABudgetBytesAreOnlyParsed() {
+        FrameReader r = reader(null);
+        Buffer frame = DataCodec.encode(7, new DataMessage.Ok(3));
+        r.feed(frame);
+        assertEquals(1, frames.size());
+        assertEquals(List.of(0L), held);
+    }
+}
