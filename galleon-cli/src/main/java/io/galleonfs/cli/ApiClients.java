@@ -11,10 +11,15 @@ final class ApiClients {
     }
 
     static GalleonApi api() {
+        return api(120);
+    }
+
+    /** A client that waits up to {@code readTimeoutSeconds} for an answer (a bench waits for its whole run). */
+    static GalleonApi api(long readTimeoutSeconds) {
         GalleonApi client = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(baseUri())
                 .connectTimeout(3, TimeUnit.SECONDS)
-                .readTimeout(120, TimeUnit.SECONDS)
+                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS)
                 .build(GalleonApi.class);
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }

@@ -26,14 +26,14 @@ public class BenchCommand implements Runnable {
     @Option(names = "--write-concern", defaultValue = "acknowledged", description = "acknowledged, durable, replicated or distributed [default: ${DEFAULT-VALUE}]")
     String writeConcern;
     @Option(names = "--max-seconds", defaultValue = "300",
-            description = "Stop after this many seconds and report what was done (1-3600) [default: ${DEFAULT-VALUE}]")
+            description = "Stop after this many seconds and report what was done (1-1200) [default: ${DEFAULT-VALUE}]")
     int maxSeconds;
     @Mixin
     OutputOption out;
 
     @Override
     public void run() {
-        BenchResult r = ApiClients.api().bench(volume, new BenchRequest(ioType, ioSize, ioThreads, ioTotal, ioPattern, writeConcern,
+        BenchResult r = ApiClients.api(maxSeconds + 60L).bench(volume, new BenchRequest(ioType, ioSize, ioThreads, ioTotal, ioPattern, writeConcern,
                 maxSeconds));
         Printer.print(System.out, out.format(), r, o -> {
             o.printf("bench %s %s on %s: io_size %d, io_threads %d, %s%n", r.ioType(), r.ioPattern(), r.volume(), r.ioSize(),
