@@ -420,6 +420,28 @@ class ClusterIT {
     }
 
     /** Creates a volume, retrying while the cluster answers 503 (an election in progress). */
+    /** Eight daemons on one host, all on the same ports of different loopback addresses: nothing collides. */
+    @Test
+    @Order(100)
+    void eightDaemonsShareOneHostAndEachListensOnlyOnItsAddress() throws Exception {
+        cluster.heal();
+        List<Node> extra = new ArrayList<>();
+        int running = cluster.nodes().size();
+        try {
+            for (int i = 11; running + extra.size() < 8; i++) {
+                extra.add(cluster.startNode(i));
+            }
+            for (Node n : extra) {
+                assertEquals(n.id, cluster.status(n).get("this_node").asText());
+                List<String> listeners = listeners(n.pid());
+                assertTrue(listeners.stream().allMatch(a -> a.startsWith(ClusterHarness.host(n.index) + ":")),
+                        n + " must listen only on " + ClusterHarness.host(n.index) + ": " + listeners);
+            }
+        } finally {
+            extra.forEach(cluster::discard);
+        }
+    }
+
     private void createUntilCommitted(Node via, String name) {
         AtomicBoolean refusedBefore = new AtomicBoolean();
         AtomicReference<String> unexpected = new AtomicReference<>();
