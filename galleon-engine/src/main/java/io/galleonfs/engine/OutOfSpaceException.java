@@ -6,8 +6,11 @@ package io.galleonfs.engine;
  * write was acknowledged, the journal is left consistent, and writes succeed again once space returns.
  */
 public final class OutOfSpaceException extends EngineException {
-    /** How the JDK words ENOSPC and EDQUOT; FileChannel reports both as plain IOExceptions. */
-    private static final String[] NO_SPACE = {"No space left on device", "Disk quota exceeded"};
+    /**
+     * How the JDK words ENOSPC and EDQUOT (FileChannel reports both as plain IOExceptions), matched without case so
+     * that this exception's own message also matches after it crossed the replication wire as text.
+     */
+    private static final String[] NO_SPACE = {"no space left", "disk quota exceeded"};
 
     public OutOfSpaceException(String message) {
         super(message);
@@ -25,8 +28,9 @@ public final class OutOfSpaceException extends EngineException {
             }
             String message = c.getMessage();
             if (message != null) {
+                String lower = message.toLowerCase(java.util.Locale.ROOT);
                 for (String s : NO_SPACE) {
-                    if (message.contains(s)) {
+                    if (lower.contains(s)) {
                         return true;
                     }
                 }
