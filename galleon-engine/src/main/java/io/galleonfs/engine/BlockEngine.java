@@ -101,6 +101,24 @@ public final class BlockEngine implements AutoCloseable {
                 v.finishOpen();
             }
             JournalWriter writer = new JournalWriter(core, journalDir, journal);
+            core.space.reclaimer(new SpaceGuard.Reclaimer() {
+                @Override
+                public long reclaimableBytes() {
+                    return writer.journalBytes() - JournalFile.HEADER_BYTES;
+                }
+
+                @Override
+                public void reclaim() throws IOException {
+                    try {
+                        writer.requestCheckpoint().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while reclaiming journal space");
+                    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                        throw new EngineException("checkpoint to reclaim journal space failed: " + e, e);
+                    }
+                }
+            });
             core.space.setHeldBytes(reserve.restore(core.space.available()));
             BlockEngine engine = new BlockEngine(core, root, rootLock, volumes, writer, records, reserve);
             writer.start();

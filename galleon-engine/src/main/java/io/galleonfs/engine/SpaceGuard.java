@@ -37,6 +37,19 @@ final class SpaceGuard {
     private final OutOfSpaceException[] stalls = new OutOfSpaceException[2];
     private volatile OutOfSpaceException stall;
 
+    /** Gives back space the engine holds only until its next checkpoint: the journal generation. */
+    interface Reclaimer {
+        long reclaimableBytes();
+
+        void reclaim() throws IOException;
+    }
+
+    private volatile Reclaimer reclaimer;
+
+    void reclaimer(Reclaimer r) {
+        reclaimer = r;
+    }
+
     SpaceGuard(FreeSpace probe, long reserved, BackPressure backPressure) {
         this.probe = probe;
         this.reserved = reserved;
@@ -51,14 +64,29 @@ final class SpaceGuard {
                     stalled);
         }
         long available = sampledAvailable();
-        if (available < 0) {
-            return; // cannot measure: the journal's own ENOSPC handling still protects us
+        if (available < 0 || fits(available, bytes)) {
+            return; // unmeasurable: the journal's own ENOSPC handling still protects us
         }
-        long after = available + heldBytes - 2 * (backPressure.dirtyBytes() + bytes);
-        if (after < reserved) {
-            throw new OutOfSpaceException("no space left for writes: " + available + " bytes free, "
-                    + reserved + " bytes reserved for the node");
+        Reclaimer r = reclaimer;
+        if (r != null && r.reclaimableBytes() >= 2 * bytes) {
+            // Journal records already applied to their layers hold space only until the next checkpoint; take it back
+            // rather than refusing (concurrent writers' requests share one checkpoint).
+            try {
+                r.reclaim();
+            } catch (IOException e) {
+                LOG.debugf("checkpoint to reclaim journal space failed: %s", e.getMessage());
+            }
+            available = available();
+            if (available < 0 || fits(available, bytes)) {
+                return;
+            }
         }
+        throw new OutOfSpaceException("no space left for writes: " + available + " bytes free, "
+                + reserved + " bytes reserved for the node");
+    }
+
+    private boolean fits(long available, long bytes) {
+        return available + heldBytes - 2 * (backPressure.dirtyBytes() + bytes) >= reserved;
     }
 
     /** Free bytes now (statvfs), or -1 when they cannot be measured. */
