@@ -268,6 +268,7 @@ public final class BlockEngine implements AutoCloseable {
             // journal may still hold records of this volume; the checkpoint drops them before a volume with the
             // same id can be created (see create). Not waited for: on a full device it may have to wait for room.
             spaceFreed();
+            deletedSinceCheckpoint.values().removeIf(CompletableFuture::isDone); // purged already
             deletedSinceCheckpoint.put(id, writer.requestCheckpoint());
             LOG.debugf("deleted volume %s", id);
         } finally {
