@@ -56,9 +56,13 @@ public final class BlockEngine implements AutoCloseable {
     private final Map<UUID, CompletableFuture<Void>> deletedSinceCheckpoint = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    /** Half of the reserve (at most 256 MiB) is held in the reserve file; the rest is kept free by admission. */
+    /**
+     * Half of the reserve, at most 128 MiB, is held in the reserve file; the rest is kept free by admission. Restart
+     * needs room for the records not yet applied at a crash (at most maxDirtyBytes, 64 MiB by default) and for index
+     * copies, so more would only take space from volumes.
+     */
     static long reserveFileBytes(long reservedBytes) {
-        return Math.min(reservedBytes / 2, 256L << 20) & ~((1L << 20) - 1);
+        return Math.min(reservedBytes / 2, 128L << 20) & ~((1L << 20) - 1);
     }
 
     private BlockEngine(EngineCore core, Path root, RootLock rootLock, Map<UUID, VolumeImpl> volumes,
@@ -92,7 +96,7 @@ public final class BlockEngine implements AutoCloseable {
             EngineCore core = new EngineCore(cfg);
             ReserveFile reserve = new ReserveFile(root, reserveFileBytes(cfg.reservedBytes()));
             // Replay and the checkpoint after it may need new blocks: give them the reserve on a full device.
-            reserve.release();
+            reserve.releaseIfTight(core.space.available(), cfg.reservedBytes());
             loadVolumes(core, volumesDir, volumes);
             long records = replayJournal(journalDir, volumes);
             JournalFile journal = startNewGeneration(journalDir);

@@ -9,12 +9,12 @@ import java.nio.file.StandardOpenOption;
 import org.jboss.logging.Logger;
 
 /**
- * A file of real zero bytes that holds part of the node's reserve, {@code <root>/reserve.space}. Admission
- * control keeps GalleonFS's own writes out of the reserve, but another program on the same file system can still
- * fill it; the space this file holds cannot be taken by anybody. It is deleted at open, so journal replay and the
- * checkpoint after it always find room even on a device that was filled to the last block, and written again once
- * the device has room for it. Zero bytes are written rather than fallocated: a written block is allocated on every
- * file system, an fallocated range is not everywhere (e.g. tmpfs quotas, some FUSE file systems).
+ * A pre-allocated file that holds part of the node's reserve, {@code <root>/reserve.space}. Admission control keeps
+ * GalleonFS's own writes out of the reserve, but another program on the same file system can still fill it; the
+ * space this file holds cannot be taken by anybody. At open it is deleted when the device is tight, so journal
+ * replay and the checkpoint after it find room even on a device filled to the last block, and it is made again once
+ * the device has room for it. It is allocated with fallocate (instant, no data written) and, where the file system
+ * cannot do that, written with zero bytes: either way its blocks are really allocated.
  */
 final class ReserveFile {
     static final String NAME = "reserve.space";
@@ -30,9 +30,14 @@ final class ReserveFile {
         this.size = size;
     }
 
-    /** Gives the reserve back to the file system (at open, before replay). */
-    void release() throws IOException {
-        Files.deleteIfExists(path);
+    /**
+     * Gives the reserve back to the file system before replay when the device has less than {@code needed} free
+     * (with more, the file stays and is not rewritten).
+     */
+    void releaseIfTight(long available, long needed) throws IOException {
+        if (available >= 0 && available < needed && Files.deleteIfExists(path)) {
+            LOG.infof("reserve file released: %d bytes free on the storage device", available);
+        }
     }
 
     /**
@@ -70,9 +75,13 @@ final class ReserveFile {
     }
 
     private void write() throws IOException {
-        ByteBuffer zeros = ByteBuffer.allocateDirect(CHUNK);
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (NativeIo.allocate(path, size)) {
+                ch.force(true);
+                return;
+            }
+            ByteBuffer zeros = ByteBuffer.allocateDirect(CHUNK);
             long pos = 0;
             while (pos < size) {
                 zeros.clear().limit((int) Math.min(CHUNK, size - pos));

@@ -222,18 +222,28 @@ class OutOfSpaceTest {
     }
 
     @Test
-    void reserveFileIsHeldWhileOpenAndReleasedForReplay() throws Exception {
+    void reserveFileIsHeldWhileOpenReleasedForReplayOnATightDeviceAndRemadeAfterADelete() throws Exception {
         Path root = tmp.resolve("root");
-        EngineConfig cfg = TestSupport.config(root).withReserve(4L << 20); // real free space: tmp has room
+        Path file = root.resolve(ReserveFile.NAME);
+        EngineConfig cfg = TestSupport.config(root).withReserve(4L << 20).withFreeSpace(free::get);
+        UUID id = UUID.randomUUID();
         try (BlockEngine engine = BlockEngine.open(cfg)) {
-            assertEquals(2L << 20, Files.size(root.resolve(ReserveFile.NAME)));
+            assertEquals(2L << 20, Files.size(file));
+            assertTrue(NativeIo.allocatedBytes(file) >= 2L << 20, "really allocated, not sparse");
             assertEquals(2L << 20, engine.space().reserveFileBytes());
             assertEquals(4L << 20, engine.space().reservedBytes());
-            assertTrue(engine.space().availableBytes() > 0);
+            writeDurable(engine.create(id, 64 * BS, false), 0, pattern(50, 4 * BS));
             engine.abandonForTest();
         }
+        free.set(1L << 20); // tighter than the reserve: replay gets the file's space
         try (BlockEngine engine = BlockEngine.open(cfg)) {
-            assertEquals(2L << 20, Files.size(root.resolve(ReserveFile.NAME)));
+            assertFalse(Files.exists(file), "released for replay, not remade while the device is tight");
+            assertEquals(0, engine.space().reserveFileBytes());
+            assertContent(pattern(50, 4 * BS), engine.find(id).orElseThrow(), 0);
+            free.set(1L << 30);
+            engine.delete(id); // space came back: the reserve file is made again
+            assertEquals(2L << 20, Files.size(file));
+            assertEquals(2L << 20, engine.space().reserveFileBytes());
         }
     }
 }
