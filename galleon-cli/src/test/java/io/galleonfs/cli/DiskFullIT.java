@@ -170,6 +170,32 @@ class DiskFullIT {
         assertEquals(507, put("vol-c", nextOffset.get("vol-c"), 7).statusCode());
         int total = acknowledged.values().stream().mapToInt(Map::size).sum();
         System.out.println("FIGURE acknowledged 8 MiB durable writes verified after restart: " + total);
+
+        // 5. Another program fills the disk to the last block while the node is down: it still starts (the reserve
+        // file gives replay its room), refuses writes, and takes them again once that program's file is gone.
+        node.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        Path filler = mnt.resolve("filler");
+        sh("dd if=/dev/zero of=" + filler + " bs=1M status=none; sync");
+        assertTrue(sh("df --output=avail -B1 " + mnt + " | tail -1").out().strip().equals("0"), "the disk is 100 % full");
+        long fullRestart = System.nanoTime();
+        node.restart();
+        figure("restart (kill -9) with the disk 100 % full (filled by another program)", (System.nanoTime() - fullRestart) / 1e9);
+        verifyAll();
+        assertEquals(507, put("vol-c", nextOffset.get("vol-c"), 8).statusCode());
+        Files.delete(filler);
+        long freed = System.nanoTime();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            long offset = nextOffset.get("vol-c");
+            if (put("vol-c", offset, seedFor("vol-c", offset)).statusCode() == 200) {
+                acknowledged.get("vol-c").put(offset, seedFor("vol-c", offset));
+                nextOffset.put("vol-c", offset + CHUNK);
+                return true;
+            }
+            return false;
+        });
+        figure("foreign file deleted to first successful write", (System.nanoTime() - freed) / 1e9);
+        verifyAll();
+        assertFalse(Files.readString(node.log).contains("\tat io.galleonfs.engine."), "no engine stack trace");
     }
 
     // ---------------------------------------------------------------- helpers
