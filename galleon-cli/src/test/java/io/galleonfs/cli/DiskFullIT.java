@@ -175,8 +175,10 @@ class DiskFullIT {
         // file gives replay its room), refuses writes, and takes them again once that program's file is gone.
         node.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         Path filler = mnt.resolve("filler");
-        sh("dd if=/dev/zero of=" + filler + " bs=1M status=none; sync");
-        assertTrue(sh("df --output=avail -B1 " + mnt + " | tail -1").out().strip().equals("0"), "the disk is 100 % full");
+        sh("dd if=/dev/zero of=" + filler + " bs=1M status=none; dd if=/dev/zero of=" + filler
+                + " bs=4096 oflag=append conv=notrunc status=none; sync");
+        String avail = sh("df --output=avail -B1 " + mnt + " | tail -1").out().strip();
+        assertTrue(Long.parseLong(avail) < 64 * 1024, "the disk is full to the last blocks: " + avail + " bytes free");
         long fullRestart = System.nanoTime();
         node.restart();
         figure("restart (kill -9) with the disk 100 % full (filled by another program)", (System.nanoTime() - fullRestart) / 1e9);

@@ -311,7 +311,8 @@ final class VolumeImpl implements Volume {
             int n = Math.min(src.remaining(), MAX_WRITE_PIECE - (int) (pos % blockSize));
             ByteBuffer piece = src.slice(src.position(), n);
             core.backPressure.awaitRoom();
-            core.space.admit(n);
+            // A partial block still takes a whole block in the journal and in the layer file.
+            core.space.admit((Math.ceilDiv(pos + n, (long) blockSize) - pos / blockSize) * blockSize);
             structure.readLock().lock();
             try {
                 ensureOpen();
