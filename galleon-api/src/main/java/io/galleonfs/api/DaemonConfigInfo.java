@@ -6,7 +6,7 @@ import java.util.Map;
 
 /**
  * The effective configuration of a node (defaults, then the TOML file, then flags), for {@code daemon config}.
- * {@code nbd_address} is null when the node serves no NBD.
+ * {@code nbd_address} is null when the node serves no NBD; {@code reserved_space_bytes} is null for "auto".
  */
 public record DaemonConfigInfo(
         @JsonProperty("storage_path") String storagePath,
@@ -26,5 +26,7 @@ public record DaemonConfigInfo(
         @JsonProperty("checkpoint_interval_seconds") long checkpointIntervalSeconds,
         @JsonProperty("health_check_interval_seconds") long healthCheckIntervalSeconds,
         @JsonProperty("encryption_at_rest") boolean encryptionAtRest,
-        @JsonProperty("nbd_address") String nbdAddress) {
+        @JsonProperty("nbd_address") String nbdAddress,
+        /** Null when "auto" (5 % of the storage file system, 64 MiB to 1 GiB). */
+        @JsonProperty("reserved_space_bytes") Long reservedSpaceBytes) {
 }

@@ -8,5 +8,8 @@ public record PeerInfo(String id, String state, boolean leader, boolean voter,
                        @JsonProperty("bind_address") String bindAddress, @JsonProperty("ipc_address") String ipcAddress,
                        String zone, Map<String, String> labels,
                        @JsonProperty("capacity_bytes") long capacityBytes, @JsonProperty("free_bytes") long freeBytes,
-                       @JsonProperty("replica_count") int replicaCount) {
+                       @JsonProperty("replica_count") int replicaCount,
+                       @JsonProperty("reserved_bytes") long reservedBytes,
+                       @JsonProperty("provisioned_bytes") long provisionedBytes,
+                       @JsonProperty("overcommit_ratio") double overcommitRatio) {
 }

@@ -90,10 +90,14 @@ public class ClusterCommand {
     }
 
     static void printPeers(PrintStream o, List<PeerInfo> peers) {
-        Printer.Table t = new Printer.Table("ID", "STATE", "ROLE", "BIND", "API", "ZONE", "FREE", "REPLICAS");
+        Printer.Table t = new Printer.Table("ID", "STATE", "ROLE", "BIND", "API", "ZONE", "FREE", "RESERVE", "OVERCOMMIT",
+                "REPLICAS");
         for (PeerInfo p : peers) {
             t.row(p.id(), p.state(), p.leader() ? "leader" : p.voter() ? "follower" : "non-voter", p.bindAddress(), p.ipcAddress(),
-                    p.zone(), p.freeBytes() == 0 ? "-" : Sizes.format(p.freeBytes()), p.replicaCount());
+                    p.zone(), p.freeBytes() == 0 ? "-" : Sizes.format(p.freeBytes()),
+                    p.reservedBytes() == 0 ? "-" : Sizes.format(p.reservedBytes()),
+                    p.capacityBytes() == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.2fx", p.overcommitRatio()),
+                    p.replicaCount());
         }
         t.print(o);
     }

@@ -37,7 +37,12 @@ public class DaemonCommand {
                     "Volumes", s.volumeCount(),
                     "Storage path", s.storagePath(),
                     "Storage used", Sizes.format(s.storageUsedBytes()),
-                    "Storage free", Sizes.format(s.storageFreeBytes()),
+                    "Storage free", Sizes.format(s.storageFreeBytes()) + (s.writesRefused()
+                            ? " (FULL: writes refused until space is freed)" : ""),
+                    "Storage capacity", Sizes.format(s.storageCapacityBytes()),
+                    "Storage reserve", Sizes.format(s.storageReservedBytes()) + " (client writes get 507 below it)",
+                    "Provisioned", Sizes.format(s.provisionedBytes())
+                            + String.format(java.util.Locale.ROOT, " (overcommit %.2fx)", s.overcommitRatio()),
                     "API (ipc) address", s.ipcAddress(),
                     "Bind address", s.bindAddress()));
         }
@@ -69,7 +74,8 @@ public class DaemonCommand {
                     "checkpoint_interval", c.checkpointIntervalSeconds() + "s",
                     "health_check_interval", c.healthCheckIntervalSeconds() + "s",
                     "encryption_at_rest", c.encryptionAtRest(),
-                    "nbd_address", c.nbdAddress() == null ? "None" : c.nbdAddress()));
+                    "nbd_address", c.nbdAddress() == null ? "None" : c.nbdAddress(),
+                    "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes())));
         }
     }
 

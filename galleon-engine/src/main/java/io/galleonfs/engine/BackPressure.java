@@ -41,6 +41,11 @@ final class BackPressure {
         }
     }
 
+    /** Bytes acknowledged but not yet applied to the layer files. */
+    long dirtyBytes() {
+        return Math.max(0, dirty.get());
+    }
+
     void add(long bytes) {
         dirty.addAndGet(bytes);
     }

@@ -29,6 +29,7 @@ final class BatchApplier {
 
     /** Applies every entry of a batch; returns the bytes of memory that back-pressure can release. */
     long apply(List<JournalEntry> entries) throws IOException {
+        stretch.clear(); // left over when a previous attempt failed half way (ENOSPC); the retry redoes it all
         long bytes = 0;
         for (JournalEntry entry : entries) {
             Layer layer = entry.layer();

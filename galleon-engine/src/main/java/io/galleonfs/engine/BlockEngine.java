@@ -16,6 +16,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -47,11 +48,27 @@ public final class BlockEngine implements AutoCloseable {
     private final JournalWriter writer;
     private final ReentrantLock lifecycle = new ReentrantLock();
     private final long recoveredRecords;
+    private final ReserveFile reserve;
+    /**
+     * Volumes deleted since the last checkpoint, with the checkpoint that drops their journal records. A volume
+     * with the same id is created only after it, so no record of the old incarnation can be replayed into it.
+     */
+    private final Map<UUID, CompletableFuture<Void>> deletedSinceCheckpoint = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
+    /**
+     * Half of the reserve, at most 128 MiB, is held in the reserve file; the rest is kept free by admission. Restart
+     * needs room for the records not yet applied at a crash (at most maxDirtyBytes, 64 MiB by default) and for index
+     * copies, so more would only take space from volumes.
+     */
+    static long reserveFileBytes(long reservedBytes) {
+        return Math.min(reservedBytes / 2, 128L << 20) & ~((1L << 20) - 1);
+    }
+
     private BlockEngine(EngineCore core, Path root, RootLock rootLock, Map<UUID, VolumeImpl> volumes,
-                        JournalWriter writer, long recoveredRecords) {
+                        JournalWriter writer, long recoveredRecords, ReserveFile reserve) {
         this.core = core;
+        this.reserve = reserve;
         this.root = root;
         this.rootLock = rootLock;
         this.volumesDir = root.resolve(VOLUMES_DIR);
@@ -74,9 +91,12 @@ public final class BlockEngine implements AutoCloseable {
         Files.createDirectories(journalDir);
         Files.createDirectories(volumesDir);
         RootLock rootLock = RootLock.acquire(root);
-        EngineCore core = new EngineCore(cfg);
         Map<UUID, VolumeImpl> volumes = new ConcurrentHashMap<>();
         try {
+            EngineCore core = new EngineCore(cfg);
+            ReserveFile reserve = new ReserveFile(root, reserveFileBytes(cfg.reservedBytes()));
+            // Replay and the checkpoint after it may need new blocks: give them the reserve on a full device.
+            reserve.releaseIfTight(core.space.available(), cfg.reservedBytes());
             loadVolumes(core, volumesDir, volumes);
             long records = replayJournal(journalDir, volumes);
             JournalFile journal = startNewGeneration(journalDir);
@@ -85,7 +105,26 @@ public final class BlockEngine implements AutoCloseable {
                 v.finishOpen();
             }
             JournalWriter writer = new JournalWriter(core, journalDir, journal);
-            BlockEngine engine = new BlockEngine(core, root, rootLock, volumes, writer, records);
+            core.space.reclaimer(new SpaceGuard.Reclaimer() {
+                @Override
+                public long reclaimableBytes() {
+                    return writer.journalBytes() - JournalFile.HEADER_BYTES;
+                }
+
+                @Override
+                public void reclaim() throws IOException {
+                    try {
+                        writer.requestCheckpoint().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException("interrupted while reclaiming journal space");
+                    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                        throw new EngineException("checkpoint to reclaim journal space failed: " + e, e);
+                    }
+                }
+            });
+            core.space.setHeldBytes(reserve.restore(core.space.available()));
+            BlockEngine engine = new BlockEngine(core, root, rootLock, volumes, writer, records, reserve);
             writer.start();
             for (VolumeImpl v : volumes.values()) {
                 if (v.hasHiddenLayers()) {
@@ -189,6 +228,11 @@ public final class BlockEngine implements AutoCloseable {
 
     private VolumeImpl create(UUID id, long sizeBytes, int blockSize, boolean encrypted) throws IOException {
         Objects.requireNonNull(id, "id");
+        CompletableFuture<Void> purge = deletedSinceCheckpoint.get(id);
+        if (purge != null) {
+            await(purge);
+            deletedSinceCheckpoint.remove(id, purge);
+        }
         lifecycle.lock();
         try {
             ensureOpen();
@@ -223,10 +267,13 @@ public final class BlockEngine implements AutoCloseable {
                 throw new NoSuchVolumeException("volume " + id + " does not exist");
             }
             v.beginDelete();
-            // The journal may still hold records of this volume; a checkpoint drops them, so a volume
-            // created later with the same id can never have them replayed into it.
-            awaitCheckpoint();
             v.deleteFiles();
+            // The space is free now, whatever the journal is doing: a stalled journal retries at once. The
+            // journal may still hold records of this volume; the checkpoint drops them before a volume with the
+            // same id can be created (see create). Not waited for: on a full device it may have to wait for room.
+            spaceFreed();
+            deletedSinceCheckpoint.values().removeIf(CompletableFuture::isDone); // purged already
+            deletedSinceCheckpoint.put(id, writer.requestCheckpoint());
             LOG.debugf("deleted volume %s", id);
         } finally {
             lifecycle.unlock();
@@ -354,6 +401,11 @@ public final class BlockEngine implements AutoCloseable {
         }
     }
 
+    /** Installs a fault seam (tests of the out-of-space paths). */
+    void injectFaults(DiskFaults faults) {
+        core.faults = faults;
+    }
+
     /** Records replayed by the recovery of this open. */
     long recoveredRecords() {
         return recoveredRecords;
@@ -382,9 +434,23 @@ public final class BlockEngine implements AutoCloseable {
         }
     }
 
-    private void awaitCheckpoint() throws IOException {
+    /** Space was given back (volume or snapshot deleted): stalled writers retry, the reserve file is topped up. */
+    void spaceFreed() {
+        core.space.wake();
+        if (core.space.heldBytes() == 0) {
+            core.space.setHeldBytes(reserve.restore(core.space.available()));
+        }
+    }
+
+    /** Free space of the engine's file system, the reserve and whether writes are refused for lack of space. */
+    public SpaceStats space() {
+        return new SpaceStats(core.space.available(), core.space.reserved(), core.space.heldBytes(),
+                core.space.stalled());
+    }
+
+    private static void await(CompletableFuture<Void> checkpoint) throws IOException {
         try {
-            writer.requestCheckpoint().get();
+            checkpoint.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for a checkpoint");

@@ -14,9 +14,13 @@ import java.util.Objects;
  *                               yet applied to the layer files
  * @param keyProvider            wraps per-volume data keys; may be {@code null} when no volume is
  *                               encrypted
+ * @param reservedBytes          free space kept for the engine itself (replay, checkpoints, deletes) and
+ *                               the rest of the node: client writes are refused with
+ *                               {@link OutOfSpaceException} once they would leave less than this free
+ * @param freeSpace              how free space is measured; {@code null} = the file system of {@code root}
  */
 public record EngineConfig(Path root, int blockSize, long journalCheckpointBytes, long maxDirtyBytes,
-                           KeyProvider keyProvider) {
+                           KeyProvider keyProvider, long reservedBytes, FreeSpace freeSpace) {
 
     public static final int MIN_BLOCK_SIZE = 512;
     public static final int MAX_BLOCK_SIZE = 1 << 20;
@@ -35,6 +39,23 @@ public record EngineConfig(Path root, int blockSize, long journalCheckpointBytes
         if (maxDirtyBytes < blockSize) {
             throw new IllegalArgumentException("maxDirtyBytes must be at least one block: " + maxDirtyBytes);
         }
+        if (reservedBytes < 0) {
+            throw new IllegalArgumentException("reservedBytes must not be negative: " + reservedBytes);
+        }
+    }
+
+    /** No reserve, free space of the root's file system. */
+    public EngineConfig(Path root, int blockSize, long journalCheckpointBytes, long maxDirtyBytes,
+                        KeyProvider keyProvider) {
+        this(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, 0, null);
+    }
+
+    public EngineConfig withReserve(long bytes) {
+        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, bytes, freeSpace);
+    }
+
+    public EngineConfig withFreeSpace(FreeSpace probe) {
+        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, probe);
     }
 
     public static EngineConfig defaults(Path root, int blockSize, KeyProvider keyProvider) {

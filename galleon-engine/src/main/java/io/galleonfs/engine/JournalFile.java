@@ -55,6 +55,8 @@ final class JournalFile implements AutoCloseable {
             return new JournalFile(path, generation, ch, HEADER_BYTES);
         } catch (IOException | RuntimeException e) {
             ch.close();
+            // A half-made generation (ENOSPC on the header) must not block the retry's CREATE_NEW; it holds no record.
+            Files.deleteIfExists(path);
             throw e;
         }
     }
@@ -86,6 +88,17 @@ final class JournalFile implements AutoCloseable {
         while (src.hasRemaining()) {
             size += channel.write(src);
         }
+    }
+
+    /**
+     * Cuts off whatever a failed append left after {@code validSize}, so the next batch starts right after the
+     * last committed record. Without this, replay would stop at the torn bytes and never reach records appended
+     * after them. Shrinking needs no space.
+     */
+    void rewind(long validSize) throws IOException {
+        channel.truncate(validSize);
+        channel.position(validSize);
+        size = validSize;
     }
 
     /** fdatasync: the appended records (and the file size they need) are durable when it returns. */

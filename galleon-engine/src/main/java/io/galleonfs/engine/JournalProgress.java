@@ -12,6 +12,10 @@ final class JournalProgress {
     private volatile long durable;
     private volatile long applied;
     private volatile Throwable failure;
+    /** Set while the journal thread cannot commit for lack of space: durable waits fail instead of hanging. */
+    private volatile OutOfSpaceException commitStall;
+    /** Set while the apply thread cannot write layer files for lack of space. */
+    private volatile OutOfSpaceException applyStall;
 
     void markDurable(long ticket) {
         signal(() -> durable = ticket);
@@ -29,15 +33,42 @@ final class JournalProgress {
         });
     }
 
+    void stallCommits(OutOfSpaceException cause) {
+        signal(() -> commitStall = cause);
+    }
+
+    void stallApplies(OutOfSpaceException cause) {
+        signal(() -> applyStall = cause);
+    }
+
+    void clearCommitStall() {
+        if (commitStall != null) {
+            signal(() -> commitStall = null);
+        }
+    }
+
+    void clearApplyStall() {
+        if (applyStall != null) {
+            signal(() -> applyStall = null);
+        }
+    }
+
+    /** Waits until the ticket is durable; fails with {@link OutOfSpaceException} while commits are stalled. */
     void awaitDurable(long ticket) throws IOException {
-        await(ticket, true);
+        await(ticket, true, true);
     }
 
+    /** Waits until the ticket is applied; fails with {@link OutOfSpaceException} while the engine is stalled. */
     void awaitApplied(long ticket) throws IOException {
-        await(ticket, false);
+        await(ticket, false, true);
     }
 
-    private void await(long ticket, boolean durability) throws IOException {
+    /** For the journal thread itself: waits through a stall of the apply thread (which retries). */
+    void awaitAppliedThroughStalls(long ticket) throws IOException {
+        await(ticket, false, false);
+    }
+
+    private void await(long ticket, boolean durability, boolean failOnStall) throws IOException {
         if ((durability ? durable : applied) >= ticket) {
             return;
         }
@@ -47,6 +78,20 @@ final class JournalProgress {
                 if (failure != null) {
                     throw new EngineException("storage engine failed before the write became "
                             + (durability ? "durable" : "applied") + ": " + failure, failure);
+                }
+                OutOfSpaceException stall = null;
+                if (failOnStall) {
+                    // A stalled apply thread soon blocks commits too (the apply queue fills), so both fail waits.
+                    stall = ticket > durable ? (commitStall != null ? commitStall : applyStall) : null;
+                    if (stall == null && !durability) {
+                        stall = applyStall;
+                    }
+                }
+                if (stall != null) {
+                    // The write may still become durable when space returns (its batch is retried), so the
+                    // caller hears "failed", never "succeeded": a failed write may or may not have landed.
+                    throw new OutOfSpaceException("no space left on the storage device; the write was not "
+                            + (durability ? "made durable" : "applied"), stall);
                 }
                 changed.await();
             }

@@ -24,6 +24,8 @@ import org.jboss.logging.Logger;
 final class JournalWriter {
     private static final Logger LOG = Logger.getLogger(JournalWriter.class);
     private static final int MAX_STAGING_BYTES = 8 << 20;
+    /** A stop on a full device retries a stalled step this often (~2 s) before giving up, so it cannot hang. */
+    private static final int STOP_RETRIES = 8;
 
     private final EngineCore core;
     private final Path dir;
@@ -39,6 +41,8 @@ final class JournalWriter {
     private ByteBuffer staging = ByteBuffer.allocateDirect(1 << 20);
     private Thread thread;
     private volatile boolean halted;
+    /** Set by shutdown: a thread stalled on a full device gives up instead of blocking the stop forever. */
+    private volatile boolean stopping;
     private volatile Throwable failure;
 
     JournalWriter(EngineCore core, Path dir, JournalFile initial) {
@@ -64,14 +68,14 @@ final class JournalWriter {
                     break;
                 }
                 if (!batch.entries().isEmpty()) {
-                    commit(batch);
+                    untilSpace(() -> commit(batch), true);
                     handToApplier(batch);
                 }
                 boolean finished = batch.closing() && batch.entries().isEmpty();
                 if (finished || !batch.checkpoints().isEmpty()
                         || current.size() >= core.config.journalCheckpointBytes()) {
-                    core.progress.awaitApplied(batch.lastTicket());
-                    checkpoint();
+                    core.progress.awaitAppliedThroughStalls(batch.lastTicket());
+                    untilSpace(this::checkpoint, true);
                     batch.checkpoints().forEach(done -> done.complete(null));
                 }
                 if (finished) {
@@ -82,6 +86,52 @@ final class JournalWriter {
             failed(t);
         } finally {
             stopApplier();
+        }
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a step of the journal or apply thread, retrying it while the device is full. Every step is safe to
+     * repeat: a commit rewinds the journal to its last good record first, applying writes absolute block states,
+     * a checkpoint rewrites whole index files. Meanwhile the engine is stalled: new writes are refused, durable
+     * waiters of the stuck batch hear OutOfSpaceException. Other failures, and ENOSPC while stopping, end the thread.
+     */
+    private void untilSpace(Step step, boolean journalThread) throws IOException, InterruptedException {
+        boolean stalled = false;
+        int retriesWhileStopping = 0;
+        while (true) {
+            try {
+                step.run();
+                if (stalled) {
+                    if (journalThread) {
+                        core.progress.clearCommitStall();
+                    } else {
+                        core.progress.clearApplyStall();
+                    }
+                    core.space.clearStall(journalThread);
+                }
+                return;
+            } catch (IOException e) {
+                if (!OutOfSpaceException.causedBy(e) || halted
+                        || (stopping && ++retriesWhileStopping > STOP_RETRIES)) {
+                    throw e;
+                }
+                OutOfSpaceException oos = OutOfSpaceException.of(e, journalThread ? "journal" : "applying writes");
+                if (!stalled) {
+                    stalled = true;
+                    core.space.stall(journalThread, oos);
+                    if (journalThread) {
+                        core.progress.stallCommits(oos);
+                    } else {
+                        core.progress.stallApplies(oos);
+                    }
+                }
+                core.space.awaitRetry();
+            }
         }
     }
 
@@ -114,9 +164,18 @@ final class JournalWriter {
                 if (batch == STOP_APPLYING || halted) {
                     break;
                 }
-                long bytes = batchApplier.apply(batch.entries());
+                long[] bytes = {0};
+                untilSpace(() -> {
+                    core.applying.lock();
+                    try {
+                        core.faults.beforeApply();
+                        bytes[0] = batchApplier.apply(batch.entries());
+                    } finally {
+                        core.applying.unlock();
+                    }
+                }, false);
                 core.progress.markApplied(batch.lastTicket());
-                core.backPressure.release(bytes);
+                core.backPressure.release(bytes[0]);
             }
         } catch (Throwable t) {
             failed(t);
@@ -129,15 +188,41 @@ final class JournalWriter {
             return;
         }
         failure = t;
-        LOG.errorf(t, "journal thread failed; the engine accepts no further writes");
+        if (OutOfSpaceException.causedBy(t)) {
+            // Expected on a full device at shutdown: one line, no stack trace.
+            LOG.errorf("journal stopped on a full storage device (%s); unjournaled writes are lost, durable ones are kept", t.getMessage());
+        } else {
+            LOG.errorf(t, "journal thread failed; the engine accepts no further writes");
+        }
         core.queue.fail(t);
         core.progress.fail(t);
         core.backPressure.fail(t);
     }
 
     private void commit(JournalQueue.Batch batch) throws IOException {
+        long validSize = current.size();
+        try {
+            append(batch);
+            current.sync();
+        } catch (IOException e) {
+            if (OutOfSpaceException.causedBy(e)) {
+                // After a failed write or fdatasync the page cache may hold part of the batch; cutting it off
+                // means a retry rewrites it from memory and replay never meets a record nobody acknowledged
+                // followed by ones somebody did.
+                current.rewind(validSize);
+            }
+            throw e;
+        }
+        core.counters.fsyncs.increment();
+        core.progress.markDurable(batch.lastTicket());
+    }
+
+    private void append(JournalQueue.Batch batch) throws IOException {
         staging.clear();
         for (JournalEntry entry : batch.entries()) {
+            if (entry.layer().dropped) {
+                continue; // its volume was deleted while the record waited: nothing would ever read it
+            }
             for (ByteBuffer part : entry.encoded()) {
                 ByteBuffer src = part.duplicate();
                 while (src.hasRemaining()) {
@@ -152,10 +237,8 @@ final class JournalWriter {
             }
         }
         staging.flip();
+        core.faults.beforeJournalAppend(current, staging);
         current.append(staging);
-        current.sync();
-        core.counters.fsyncs.increment();
-        core.progress.markDurable(batch.lastTicket());
     }
 
     private void growOrDrain() throws IOException {
@@ -191,6 +274,8 @@ final class JournalWriter {
     /** Drains the queue, checkpoints and stops the thread. */
     void shutdown() throws IOException {
         core.queue.close();
+        stopping = true;
+        core.space.wake();
         join();
         closeJournal();
         if (failure != null) {
@@ -201,6 +286,7 @@ final class JournalWriter {
     /** Stops at once without draining or checkpointing, as a crash would (tests only). */
     void halt() throws IOException {
         halted = true;
+        core.space.wake();
         EngineException abandoned = new EngineException("storage engine was abandoned");
         core.queue.fail(abandoned);
         core.progress.fail(abandoned); // the journal thread may be waiting for the apply thread

@@ -32,6 +32,7 @@ final class NativeIo {
     private static final int STATX_STRUCT_BYTES = 256;
     private static final long STATX_BLOCKS_OFFSET = 48;
     private static final int EINTR = 4;
+    private static final int ENOSPC = 28;
 
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -112,6 +113,43 @@ final class NativeIo {
             throw e;
         } catch (Throwable t) {
             throw new IOException("hole punching failed on " + file, t);
+        }
+    }
+
+    /**
+     * Allocates [0, length) of an existing file (fallocate mode 0: blocks reserved, reads as zeros, nothing written).
+     *
+     * @return false when the platform or file system cannot (the caller writes zeros instead)
+     * @throws IOException "No space left on device" when the file system is too full
+     */
+    static boolean allocate(Path file, long length) throws IOException {
+        if (OPEN == null || CLOSE == null || FALLOCATE == null) {
+            return false;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CAPTURE);
+            MemorySegment path = arena.allocateFrom(file.toAbsolutePath().toString());
+            int fd = (int) OPEN.invokeExact(state, path, O_WRONLY | O_CLOEXEC, 0);
+            if (fd < 0) {
+                throw new IOException("open(" + file + ") failed, errno " + errno(state));
+            }
+            try {
+                int rc;
+                do {
+                    rc = (int) FALLOCATE.invokeExact(state, fd, 0, 0L, length);
+                } while (rc != 0 && errno(state) == EINTR);
+                if (rc != 0 && errno(state) == ENOSPC) {
+                    throw new IOException("No space left on device");
+                }
+                return rc == 0;
+            } finally {
+                int ignored = (int) CLOSE.invokeExact(fd);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            LOG.debugf("fallocate failed on %s: %s", file, t);
+            return false;
         }
     }
 

@@ -223,6 +223,7 @@ final class SnapshotManager {
             Files.deleteIfExists(layer.indexPath);
         });
         tree.remove(layer);
+        volume.core.space.wake(); // its blocks are free: a writer stalled on a full device retries now
     }
 
     private static void validateName(String name) {

@@ -211,18 +211,24 @@ final class VolumeImpl implements Volume {
     }
 
     /**
-     * First half of deleting the volume: waits for its records, then removes its descriptor so the volume
-     * no longer exists after a crash. The caller checkpoints (purging its journal records) and then calls
-     * {@link #deleteFiles()}.
+     * First half of deleting the volume: stops its I/O and removes its descriptor so the volume no longer exists
+     * after a crash. It does not wait for the volume's queued records: they are dropped (a full device may keep
+     * the journal from committing them, and deleting is how space comes back). The caller then deletes the files;
+     * records of this incarnation left in the journal are skipped at replay because the volume is gone, and the
+     * engine keeps a same-id create waiting until a checkpoint has dropped them.
      */
     void beginDelete() throws IOException {
         structure.writeLock().lock();
         try {
             closed = true;
-            core.progress.awaitApplied(lastTicket);
+            for (Layer l : tree.all()) {
+                l.dropped = true;
+            }
+            // Barrier: an apply that started before the marks finishes now; every later one skips these layers.
+            core.applying.lock();
+            core.applying.unlock();
             metadata.locked(() -> {
                 for (Layer l : tree.all()) {
-                    l.dropped = true;
                     l.file.close();
                 }
             });
@@ -305,6 +311,8 @@ final class VolumeImpl implements Volume {
             int n = Math.min(src.remaining(), MAX_WRITE_PIECE - (int) (pos % blockSize));
             ByteBuffer piece = src.slice(src.position(), n);
             core.backPressure.awaitRoom();
+            // A partial block still takes a whole block in the journal and in the layer file.
+            core.space.admit((Math.ceilDiv(pos + n, (long) blockSize) - pos / blockSize) * blockSize);
             structure.readLock().lock();
             try {
                 ensureOpen();

@@ -27,6 +27,7 @@ public sealed interface ControlMessage {
     }
 
     /** Periodic facts that change too often for the Raft log. */
-    record Heartbeat(String nodeId, long capacityBytes, long freeBytes, int replicaCount, long sentAtMillis) implements ControlMessage {
+    record Heartbeat(String nodeId, long capacityBytes, long freeBytes, int replicaCount, long sentAtMillis,
+                     long reservedBytes, long provisionedBytes) implements ControlMessage {
     }
 }

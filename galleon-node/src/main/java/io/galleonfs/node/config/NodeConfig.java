@@ -37,7 +37,12 @@ public record NodeConfig(
         String discovery,
         String dnsQuery,
         Optional<HostPort> nbdAddress,
-        long replicaGracePeriodSeconds) {
+        long replicaGracePeriodSeconds,
+        /** Space kept free for the node itself; {@link #AUTO_RESERVE} = 5 % of the file system, 64 MiB to 1 GiB. */
+        long reservedSpaceBytes) {
+
+    /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
+    public static final long AUTO_RESERVE = -1;
 
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
@@ -46,7 +51,8 @@ public record NodeConfig(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
-            "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period");
+            "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
+            "reserved_space");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -74,6 +80,8 @@ public record NodeConfig(
         d.put("nbd_address", "");
         // A replica's node that stays down this long (seconds) gets its copies re-placed on other nodes.
         d.put("replica_grace_period", "600");
+        // Free space client writes may not use: deletes, metadata and restart always find room.
+        d.put("reserved_space", "auto");
         return d;
     }
 
@@ -121,6 +129,7 @@ public record NodeConfig(
         if (journal < (4L << 20)) {
             throw new IllegalArgumentException("journal_size " + m.get("journal_size") + " is too small: at least 4M");
         }
+        long reserve = parseReserve(m.get("reserved_space"));
         long checkpoint = parsePositiveLong("checkpoint_interval", m.get("checkpoint_interval"));
         long health = parsePositiveLong("health_check_interval", m.get("health_check_interval"));
         long grace = parsePositiveLong("replica_grace_period", m.get("replica_grace_period"));
@@ -175,7 +184,31 @@ public record NodeConfig(
                 discovery,
                 dnsQuery,
                 nbdAddress,
-                grace);
+                grace,
+                reserve);
+    }
+
+    private static long parseReserve(String text) {
+        String t = text == null ? "auto" : text.trim();
+        if (t.equalsIgnoreCase("auto")) {
+            return AUTO_RESERVE;
+        }
+        if (t.equals("0")) {
+            return 0;
+        }
+        try {
+            return Sizes.parse(t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("reserved_space: " + e.getMessage() + " (or \"auto\", or 0 for none)");
+        }
+    }
+
+    /** The reserve in bytes for a file system of {@code capacityBytes}. */
+    public long reservedSpaceBytes(long capacityBytes) {
+        if (reservedSpaceBytes != AUTO_RESERVE) {
+            return reservedSpaceBytes;
+        }
+        return Math.clamp(capacityBytes / 20, 64L << 20, 1L << 30);
     }
 
     /** The canonical key map of this configuration, inverse of {@link #resolve}. */
@@ -203,6 +236,7 @@ public record NodeConfig(
         m.put("dns_query", dnsQuery);
         nbdAddress.ifPresent(a -> m.put("nbd_address", a.toString()));
         m.put("replica_grace_period", Long.toString(replicaGracePeriodSeconds));
+        m.put("reserved_space", reservedSpaceBytes == AUTO_RESERVE ? "auto" : Long.toString(reservedSpaceBytes));
         return m;
     }
 
@@ -211,7 +245,8 @@ public record NodeConfig(
                 peerAddresses.stream().map(HostPort::toString).toList(), replicationStrategy.wire(), persistenceLevel.wire(),
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
-                encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null));
+                encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null),
+                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes);
     }
 
     private static boolean isWildcard(String host) {

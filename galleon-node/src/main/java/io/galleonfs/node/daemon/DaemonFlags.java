@@ -47,6 +47,9 @@ public final class DaemonFlags {
     @Option(names = "--nbd-address", paramLabel = "HOST:PORT", description = "Serve this node's volumes over NBD on this address (default off)")
     String nbdAddress;
 
+    @Option(names = "--reserved-space", paramLabel = "SIZE", description = "Free space kept for the node; client writes get 507 below it (default auto: 5% of the file system, 64M..1G; 0 = none)")
+    String reservedSpace;
+
     public String configFile() {
         return config;
     }
@@ -65,6 +68,7 @@ public final class DaemonFlags {
         put(m, "zone", zone);
         put(m, "labels", labels);
         put(m, "nbd_address", nbdAddress);
+        put(m, "reserved_space", reservedSpace);
         return m;
     }
 

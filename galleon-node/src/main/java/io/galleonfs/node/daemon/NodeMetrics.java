@@ -49,6 +49,17 @@ public class NodeMetrics {
         engineGauge("galleon_engine_journal_bytes", "Size of the current journal generation", EngineStats::journalBytes);
         engineGauge("galleon_engine_durable_writes_total", "Durable writes since start", EngineStats::durableWrites);
         engineGauge("galleon_engine_fsyncs_total", "fsync calls since start (group commit shares them)", EngineStats::fsyncs);
+        spaceGauge("galleon_storage_capacity_bytes", "Size of the file system holding the storage path", StorageSpace::capacityBytes);
+        spaceGauge("galleon_storage_free_bytes", "Bytes free on the storage file system (the reserve file counts as used)",
+                StorageSpace::freeBytes);
+        spaceGauge("galleon_storage_reserved_bytes", "Free space kept for the node; client writes get 507 below it",
+                StorageSpace::reservedBytes);
+        spaceGauge("galleon_storage_provisioned_bytes", "Sum of the sizes of the volumes with a copy on this node",
+                StorageSpace::provisionedBytes);
+        spaceGauge("galleon_storage_overcommit_ratio", "Provisioned volume sizes / capacity (thin provisioning)",
+                StorageSpace::overcommit);
+        spaceGauge("galleon_storage_writes_refused", "1 while the engine waits for space after the device filled up",
+                s -> s.writesRefused() ? 1 : 0);
     }
 
     private void gauge(String name, String help, ToDoubleFunction<NodeRuntime> f) {
@@ -57,6 +68,10 @@ public class NodeMetrics {
 
     private void replicationGauge(String name, String help, ToDoubleFunction<io.galleonfs.node.replication.ReplicationMetrics> f) {
         Gauge.builder(name, node, n -> f.applyAsDouble(n.replication().metrics())).description(help).register(registry);
+    }
+
+    private void spaceGauge(String name, String help, ToDoubleFunction<StorageSpace> f) {
+        Gauge.builder(name, node, n -> f.applyAsDouble(n.space())).description(help).register(registry);
     }
 
     private void engineGauge(String name, String help, ToDoubleFunction<EngineStats> f) {

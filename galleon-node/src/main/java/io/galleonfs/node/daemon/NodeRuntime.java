@@ -2,6 +2,7 @@ package io.galleonfs.node.daemon;
 
 import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.EngineConfig;
+import io.galleonfs.engine.OutOfSpaceException;
 import io.galleonfs.engine.FileKeyProvider;
 import io.galleonfs.node.cluster.ClusterNode;
 import io.galleonfs.node.cluster.ClusterSettings;
@@ -82,10 +83,24 @@ public class NodeRuntime {
         nodeId = NodeIdentity.loadOrCreate(config.storagePath());
 
         long engineStart = System.nanoTime();
-        engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
-                Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
-                FileKeyProvider.openOrCreate(config.storagePath().resolve("keys").resolve("master.key"))));
-        LOG.infof("storage engine open in %d ms", (System.nanoTime() - engineStart) / 1_000_000);
+        long reserve = config.reservedSpaceBytes(Files.getFileStore(config.storagePath()).getTotalSpace());
+        try {
+            engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
+                    Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
+                    FileKeyProvider.openOrCreate(config.storagePath().resolve("keys").resolve("master.key")))
+                    .withReserve(reserve));
+        } catch (IOException e) {
+            if (!OutOfSpaceException.causedBy(e)) {
+                throw e;
+            }
+            // Expected on a device filled by something else beyond the reserve: one line, not a Quarkus stack trace.
+            System.err.println("galleonfs: cannot start: the storage file system of " + config.storagePath()
+                    + " is full (" + e.getMessage() + "); free some space on it and start again");
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+        }
+        LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free)", (System.nanoTime() - engineStart) / 1_000_000,
+                reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20);
 
         metadata = new RaftMetadataStore(METADATA_TIMEOUT);
         startCluster(config.peerAddresses(), ClusterSettings.DEFAULT_NAME);
@@ -210,7 +225,19 @@ public class NodeRuntime {
             LOG.debugf("cannot read free space: %s", e.getMessage());
         }
         int replicas = (int) metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
-        return new ControlMessage.Heartbeat(nodeId, capacity, free, replicas, System.currentTimeMillis());
+        return new ControlMessage.Heartbeat(nodeId, capacity, free, replicas, System.currentTimeMillis(),
+                engine.space().reservedBytes(), provisionedBytes());
+    }
+
+    /** Sum of the sizes of the volumes with a copy on this node: what thin provisioning promised. */
+    public long provisionedBytes() {
+        return metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId))
+                .mapToLong(io.galleonfs.node.meta.VolumeRecord::sizeBytes).sum();
+    }
+
+    /** Capacity, free space, reserve and provisioned bytes of this node's storage. */
+    public StorageSpace space() {
+        return StorageSpace.measure(config.storagePath(), engine.space(), provisionedBytes());
     }
 
     /**

@@ -233,8 +233,8 @@ final class VolumeLayout {
     }
 
     private int failed(String op, long offset, long length, Exception ex) {
-        // The application sees EIO; the cause (checksum mismatch, node unavailable, ...) is only in the daemon's log.
+        // The application sees EIO, or ENOSPC when the node's storage is full; the cause is in the daemon's log.
         LOG.warnf("volume %s: FUSE %s of %d bytes at %d failed: %s", volume.name(), op, length, offset, ex.getMessage());
-        return -Errno.EIO;
+        return io.galleonfs.node.volume.OutOfSpace.is(ex) ? -Errno.ENOSPC : -Errno.EIO;
     }
 }

@@ -180,6 +180,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                 case UNAVAILABLE -> Status.UNAVAILABLE;
                 case DATA_INTEGRITY -> Status.DATA_LOSS;
                 case STORAGE -> Status.INTERNAL;
+                case INSUFFICIENT_STORAGE -> Status.RESOURCE_EXHAUSTED;
             };
             return s.withDescription(g.getMessage()).asRuntimeException();
         }

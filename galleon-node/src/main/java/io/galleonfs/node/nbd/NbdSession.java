@@ -617,6 +617,10 @@ final class NbdSession {
             LOG.errorf("nbd %s: export %s: %s", peer, e.name(), x.getMessage());
             return simpleReply(handle, EIO);
         } catch (IOException | RuntimeException x) {
+            if (io.galleonfs.node.volume.OutOfSpace.is(x)) {
+                LOG.warnf("nbd %s: export %s: command %d at %d+%d: %s", peer, e.name(), type, at, len, x.getMessage());
+                return simpleReply(handle, ENOSPC);
+            }
             LOG.errorf("nbd %s: export %s: command %d at %d+%d failed: %s", peer, e.name(), type, at, len, x.toString());
             return simpleReply(handle, EIO);
         }

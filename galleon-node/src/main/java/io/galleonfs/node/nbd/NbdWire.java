@@ -48,6 +48,7 @@ final class NbdWire {
     static final int EPERM = 1;
     static final int EIO = 5;
     static final int EINVAL = 22;
+    static final int ENOSPC = 28;
 
     /** Largest READ or WRITE payload, also advertised as the maximum block size. */
     static final int MAX_REQUEST = 32 << 20;

@@ -45,7 +45,9 @@ public class ClusterResource {
             Optional<NodeRecord> r = state.node(m.id());
             return new PeerInfo(m.id(), m.state(), m.leader(), m.raftVoter(), r.map(NodeRecord::bindAddress).orElse(null),
                     r.map(NodeRecord::ipcAddress).orElse(null), r.map(NodeRecord::zone).orElse(null),
-                    r.map(NodeRecord::labels).orElse(Map.of()), m.capacityBytes(), m.freeBytes(), replicaCount(m));
+                    r.map(NodeRecord::labels).orElse(Map.of()), m.capacityBytes(), m.freeBytes(), replicaCount(m),
+                    m.reservedBytes(), m.provisionedBytes(),
+                    io.galleonfs.node.daemon.StorageSpace.overcommit(m.provisionedBytes(), m.capacityBytes()));
         }).toList();
     }
 

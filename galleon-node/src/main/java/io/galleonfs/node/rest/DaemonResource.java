@@ -5,6 +5,7 @@ import io.galleonfs.api.DaemonConfigInfo;
 import io.galleonfs.api.DaemonStatus;
 import io.galleonfs.node.daemon.DaemonLifecycle;
 import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.daemon.StorageSpace;
 import io.galleonfs.node.daemon.StorageUsage;
 import io.vertx.core.http.HttpServerResponse;
 import jakarta.inject.Inject;
@@ -36,10 +37,12 @@ public class DaemonResource {
     @Path("/status")
     public DaemonStatus status() {
         StorageUsage usage = StorageUsage.of(node.config().storagePath());
+        StorageSpace space = node.space();
         return new DaemonStatus(version, node.nodeId(), ProcessHandle.current().pid(), node.startedAt().toString(),
                 Duration.between(node.startedAt(), Instant.now()).toSeconds(), node.metadata().state().volumes().size(),
                 node.config().storagePath().toString(), usage.usedBytes(), usage.freeBytes(),
-                node.config().ipcAddress().toString(), node.config().bindAddress().toString());
+                node.config().ipcAddress().toString(), node.config().bindAddress().toString(),
+                space.capacityBytes(), space.reservedBytes(), space.provisionedBytes(), space.overcommit(), space.writesRefused());
     }
 
     @GET

@@ -64,6 +64,12 @@ public class ProblemMappers {
         if (root instanceof GalleonException ge) {
             return galleon(ge);
         }
+        if (io.galleonfs.node.volume.OutOfSpace.is(e)) {
+            // A full device reached us by a path that did not translate it: still 507, and no Java class names.
+            LOG.warnf("request refused: node storage is full (%s)", e.getMessage());
+            GalleonException.Kind k = GalleonException.Kind.INSUFFICIENT_STORAGE;
+            return problem(k.status, k.title, "no space left on this node's storage; delete volumes or snapshots to free space");
+        }
         LOG.error("request failed unexpectedly", e);
         return problem(500, "Internal Server Error", e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     }

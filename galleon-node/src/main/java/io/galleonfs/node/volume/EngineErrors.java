@@ -3,6 +3,7 @@ package io.galleonfs.node.volume;
 import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.NoSuchSnapshotException;
 import io.galleonfs.engine.OutOfRangeException;
+import io.galleonfs.engine.OutOfSpaceException;
 import io.galleonfs.engine.SnapshotExistsException;
 import io.galleonfs.engine.VolumeExistsException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ final class EngineErrors {
 
     static GalleonException translate(String volumeName, IOException e) {
         return switch (e) {
+            case IOException full when OutOfSpace.is(full) -> outOfSpace(volumeName, full);
             case OutOfRangeException o -> GalleonException.badRequest(o.getMessage());
             case NoSuchSnapshotException n -> GalleonException.notFound(n.getMessage());
             case SnapshotExistsException s -> GalleonException.conflict(s.getMessage());
@@ -39,6 +41,15 @@ final class EngineErrors {
                         + "' failed: " + e.getMessage());
             }
         };
+    }
+
+    /** 507 with the engine's own words (free and reserved bytes), never a Java class name. */
+    private static GalleonException outOfSpace(String volumeName, IOException e) {
+        String why = e instanceof OutOfSpaceException || e instanceof io.galleonfs.node.replication.DataClient.RemoteException
+                ? e.getMessage() : "no space left on the storage device";
+        LOG.debugf("volume %s: out of space: %s", volumeName, e.getMessage());
+        return new GalleonException(GalleonException.Kind.INSUFFICIENT_STORAGE, "no space for volume '" + volumeName
+                + "' on this node's storage: " + why + "; delete volumes or snapshots, or trim, to free space");
     }
 
     @FunctionalInterface

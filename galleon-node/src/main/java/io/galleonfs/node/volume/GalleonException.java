@@ -12,7 +12,9 @@ public final class GalleonException extends RuntimeException {
         UNAVAILABLE(503, "Service Unavailable"),
         /** Stored data failed its checksum: the read is refused rather than returning wrong bytes. */
         DATA_INTEGRITY(500, "Data Integrity Error"),
-        STORAGE(500, "Storage Error");
+        STORAGE(500, "Storage Error"),
+        /** The node's storage is full (or down to its reserve): retry after space is freed. */
+        INSUFFICIENT_STORAGE(507, "Insufficient Storage");
 
         public final int status;
         public final String title;

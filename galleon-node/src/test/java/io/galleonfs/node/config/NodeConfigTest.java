@@ -225,6 +225,20 @@ class NodeConfigTest {
     }
 
     @Test
+    void reservedSpaceIsAutoASizeOrZero() {
+        NodeConfig auto = resolve();
+        assertEquals(NodeConfig.AUTO_RESERVE, auto.reservedSpaceBytes());
+        assertEquals(64L << 20, auto.reservedSpaceBytes(200L << 20), "5 % of a small disk is raised to 64 MiB");
+        assertEquals(100L << 20, auto.reservedSpaceBytes(2000L << 20));
+        assertEquals(1L << 30, auto.reservedSpaceBytes(1L << 40), "capped at 1 GiB");
+        assertEquals(32L << 20, resolve("reserved_space", "32M").reservedSpaceBytes(1L << 40));
+        assertEquals(0, resolve("reserved_space", "0").reservedSpaceBytes(1L << 40));
+        assertEquals("auto", auto.toKeyMap().get("reserved_space"));
+        assertEquals(32L << 20, resolve("reserved_space", "32M").toInfo().reservedSpaceBytes());
+        assertTrue(rejected("reserved_space", "lots").startsWith("reserved_space:"));
+    }
+
+    @Test
     void zoneLabelsAndStoragePathAreChecked() {
         assertTrue(rejected("zone", "  ").contains("zone is empty"));
         assertTrue(rejected("labels", "rack").contains("not KEY=VALUE"));

@@ -14,6 +14,8 @@ final class MemoryVolumeIo implements VolumeIo {
     final List<String> calls = new ArrayList<>();
     private final UUID id = UUID.randomUUID();
     volatile boolean failing;
+    /** When set, writes fail with it. */
+    volatile IOException failWrites;
 
     MemoryVolumeIo(int size) {
         bytes = new byte[size];
@@ -50,6 +52,9 @@ final class MemoryVolumeIo implements VolumeIo {
 
     @Override
     public synchronized void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        if (failWrites != null) {
+            throw failWrites;
+        }
         calls.add("write " + offset + "+" + src.remaining() + " " + concern);
         src.get(bytes, (int) offset, src.remaining());
     }

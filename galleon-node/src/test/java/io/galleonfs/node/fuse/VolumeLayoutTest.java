@@ -143,6 +143,15 @@ class VolumeLayoutTest {
     }
 
     @Test
+    void aFullNodeIsEnospc() {
+        VolumeLayout l = layout(false, false);
+        io.failWrites = new io.galleonfs.engine.OutOfSpaceException("no space left for writes: 0 bytes free, 64 bytes reserved");
+        assertEquals(-Errno.ENOSPC, l.write(VolumeLayout.Entry.DATA, 0, ByteBuffer.wrap(new byte[10])));
+        io.failWrites = new java.io.IOException("Input/output error");
+        assertEquals(-Errno.EIO, l.write(VolumeLayout.Entry.DATA, 0, ByteBuffer.wrap(new byte[10])));
+    }
+
+    @Test
     void volumeErrorsBecomeEio() {
         VolumeLayout l = layout(false, false);
         io.failing = true;

@@ -416,6 +416,15 @@ class NbdSessionTest {
     }
 
     @Test
+    void aFullNodeIsEnospc() {
+        go("vol1");
+        disk.failReads = new io.galleonfs.engine.OutOfSpaceException("no space left for writes: 0 bytes free");
+        feed(request(0, CMD_READ, 1, 0, 512, null));
+        assertSimple(link.take(), 1, 28);
+        assertFalse(link.closed);
+    }
+
+    @Test
     void writesToReadOnlyExportAreRefused() {
         go("ro");
         feed(request(0, CMD_WRITE, 1, 0, 2, new byte[] {1, 2}));

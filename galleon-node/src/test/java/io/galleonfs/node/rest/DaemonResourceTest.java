@@ -55,6 +55,13 @@ class DaemonResourceTest {
         // byte counts may exceed an int, so compare them as longs
         assertTrue(((Number) r.path("storage_used_bytes")).longValue() > 0, "the Raft log, node.id and node.lock use space");
         assertTrue(((Number) r.path("storage_free_bytes")).longValue() > 0);
+        long capacity = ((Number) r.path("storage_capacity_bytes")).longValue();
+        assertTrue(capacity > 0);
+        long reserve = ((Number) r.path("storage_reserved_bytes")).longValue();
+        assertTrue(reserve >= 64L << 20 && reserve <= 1L << 30, "auto reserve: 5 % of the file system, 64 MiB to 1 GiB: " + reserve);
+        assertTrue(((Number) r.path("provisioned_bytes")).longValue() >= 0);
+        assertTrue(((Number) r.path("overcommit_ratio")).doubleValue() >= 0);
+        assertEquals(Boolean.FALSE, r.path("writes_refused"));
         assertEquals(ProcessHandle.current().pid(), ((Number) r.path("pid")).longValue(), "the node runs in the test JVM");
         Instant started = Instant.parse(r.path("started_at"));
         assertFalse(started.isAfter(Instant.now()));
