@@ -95,23 +95,18 @@ public final class MountService {
         FuseSupport.require();
         opts.fsType().ifPresent(FileSystemMode::checkRequirements);
         checkTarget(target);
-        checkParent(root, target);
-        boolean created = !Files.exists(target);
-        MountRecord record = new MountRecord(ids.get().toString(), target.toString(), opts.toList(), nodeId);
+        List<String> created = missingDirs(target);
+        MountRecord record = new MountRecord(ids.get().toString(), target.toString(), opts.toList(), nodeId, created);
         commands.submit(new MetaCommand.AddMount(v.id(), record));
         try {
             activate(v, record);
         } catch (RuntimeException e) {
             forget(v.id(), record);
-            if (created) {
-                removeDir(target);
-            }
+            removeCreated(record);
             throw e;
         } catch (IOException e) {
             forget(v.id(), record);
-            if (created) {
-                removeDir(target);
-            }
+            removeCreated(record);
             throw new GalleonException(GalleonException.Kind.STORAGE, "mounting volume '" + v.name() + "' at " + target
                     + " failed: " + e.getMessage());
         }
@@ -140,15 +135,20 @@ public final class MountService {
         return target;
     }
 
-    /**
-     * Outside the mount point the daemon creates at most the mount directory itself: creating missing parents there
-     * would leave a trail of directories in the user's tree that nobody removes.
-     */
-    private static void checkParent(Path root, Path target) {
-        Path parent = target.getParent();
-        if (!target.startsWith(root) && parent != null && !Files.isDirectory(parent)) {
-            throw GalleonException.badRequest("mount path " + target + ": its parent directory " + parent
-                    + " does not exist; create it first (only directories under the mount point " + root + " are created for you)");
+    /** The directories from {@code target} up that do not exist yet, outermost first: the mount creates them. */
+    private static List<String> missingDirs(Path target) {
+        java.util.LinkedList<String> missing = new java.util.LinkedList<>();
+        for (Path p = target; p != null && !Files.exists(p); p = p.getParent()) {
+            missing.addFirst(p.toString());
+        }
+        return missing;
+    }
+
+    /** Removes, deepest first, the directories a mount created, as long as they are empty. */
+    private static void removeCreated(MountRecord record) {
+        List<String> dirs = record.createdDirs();
+        for (int i = dirs.size() - 1; i >= 0; i--) {
+            removeDir(Path.of(dirs.get(i)));
         }
     }
 
@@ -314,6 +314,7 @@ public final class MountService {
             removeDir(l.fuse().path());
         }
         removeOwnDir(Path.of(l.record().path()));
+        removeCreated(l.record());
     }
 
     private void unmountQuietly(FuseSession fuse) {
