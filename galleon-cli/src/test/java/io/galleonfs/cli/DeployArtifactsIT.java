@@ -66,6 +66,15 @@ class DeployArtifactsIT {
     }
 
     @Test
+    void kubernetesPodTemplateFormsAClusterUnderPodman() throws Exception {
+        assumeTrue(onPath("podman") && onPath("python3"), "podman or python3 not installed");
+        assumeTrue(run(30, "python3", "-c", "import yaml").exit == 0, "python3 has no PyYAML");
+        Result r = run(600, ROOT.resolve("deploy/test-k8s-pods").toString());
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.output.contains("PASSED"), r.output);
+    }
+
+    @Test
     void kubernetesManifestsAreWired() throws Exception {
         JsonNode kustomization = YAML.readTree(K8S.resolve("kustomization.yaml").toFile());
         String namespace = kustomization.path("namespace").asText();
@@ -89,6 +98,7 @@ class DeployArtifactsIT {
         JsonNode spec = sts.path("spec");
         assertEquals(3, spec.path("replicas").asInt());
         assertEquals("galleonfs-headless", spec.path("serviceName").asText());
+        assertEquals("OrderedReady", spec.path("podManagementPolicy").asText(), "joiners must find pod 0's leader");
         JsonNode podLabels = spec.path("template").path("metadata").path("labels");
         assertSubset(spec.path("selector").path("matchLabels"), podLabels, "StatefulSet selector");
         assertSubset(headless.path("spec").path("selector"), podLabels, "headless Service selector");
