@@ -112,7 +112,12 @@ public record NodeConfig(
         }
         List<HostPort> peers = new ArrayList<>();
         for (String p : splitList(m.get("peer_addresses"))) {
-            peers.add(HostPort.parse("peer address", p));
+            HostPort peer = HostPort.parse("peer address", p);
+            // This node's own address among its peers is dropped, so every member can be given the same list (a
+            // Kubernetes StatefulSet's pods all get "pod 0"): the node whose address it is founds the cluster.
+            if (!peer.equals(bind) && !peers.contains(peer)) {
+                peers.add(peer);
+            }
         }
         int minReplicas = parseInt("min_replicas", m.get("min_replicas"));
         int maxReplicas = parseInt("max_replicas", m.get("max_replicas"));

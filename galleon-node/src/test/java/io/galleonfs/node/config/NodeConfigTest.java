@@ -160,6 +160,16 @@ class NodeConfigTest {
         assertEquals(List.of(new HostPort("10.0.1.11", 8080), new HostPort("10.0.1.12", 8080)), c.peerAddresses());
     }
 
+    @Test
+    void ownBindAddressAmongPeersIsDropped() {
+        NodeConfig founder = resolve("bind_address", "galleonfs-0.galleonfs-headless:8080",
+                "peer_addresses", "galleonfs-0.galleonfs-headless:8080");
+        assertEquals(List.of(), founder.peerAddresses());
+        NodeConfig joiner = resolve("bind_address", "galleonfs-1.galleonfs-headless:8080",
+                "peer_addresses", "galleonfs-0.galleonfs-headless:8080,galleonfs-1.galleonfs-headless:8080");
+        assertEquals(List.of(new HostPort("galleonfs-0.galleonfs-headless", 8080)), joiner.peerAddresses());
+    }
+
     // ---- strategy and level -----------------------------------------------------------------------------------
 
     @ParameterizedTest
