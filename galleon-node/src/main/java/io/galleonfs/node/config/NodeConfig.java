@@ -37,7 +37,8 @@ public record NodeConfig(
         String discovery,
         String dnsQuery,
         Optional<HostPort> nbdAddress,
-        long replicaGracePeriodSeconds) {
+        long replicaGracePeriodSeconds,
+        boolean authRequired) {
 
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
@@ -68,7 +69,8 @@ public record NodeConfig(
         d.put("auto_join", "true");
         d.put("encryption_at_rest", "true");
         d.put("tls_enabled", "false");
-        d.put("auth_required", "false");
+        // Secure by default: the API refuses requests without a valid token (see README, Security).
+        d.put("auth_required", "true");
         d.put("discovery", "tcpping");
         d.put("dns_query", "");
         d.put("nbd_address", "");
@@ -127,9 +129,7 @@ public record NodeConfig(
         if (parseBool("tls_enabled", m.get("tls_enabled"))) {
             throw new IllegalArgumentException("tls_enabled = true is not supported by this version of GalleonFS yet; set it to false");
         }
-        if (parseBool("auth_required", m.get("auth_required"))) {
-            throw new IllegalArgumentException("auth_required = true is not supported by this version of GalleonFS yet; set it to false");
-        }
+        boolean authRequired = parseBool("auth_required", m.get("auth_required"));
         String zone = m.get("zone").trim();
         if (zone.isEmpty()) {
             throw new IllegalArgumentException("zone is empty");
@@ -175,7 +175,8 @@ public record NodeConfig(
                 discovery,
                 dnsQuery,
                 nbdAddress,
-                grace);
+                grace,
+                authRequired);
     }
 
     /** The canonical key map of this configuration, inverse of {@link #resolve}. */
@@ -203,6 +204,7 @@ public record NodeConfig(
         m.put("dns_query", dnsQuery);
         nbdAddress.ifPresent(a -> m.put("nbd_address", a.toString()));
         m.put("replica_grace_period", Long.toString(replicaGracePeriodSeconds));
+        m.put("auth_required", Boolean.toString(authRequired));
         return m;
     }
 

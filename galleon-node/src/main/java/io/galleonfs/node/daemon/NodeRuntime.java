@@ -3,6 +3,12 @@ package io.galleonfs.node.daemon;
 import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.EngineConfig;
 import io.galleonfs.engine.FileKeyProvider;
+import io.galleonfs.node.auth.AdminTokenFile;
+import io.galleonfs.node.auth.Authenticator;
+import io.galleonfs.node.auth.LocalDiscovery;
+import io.galleonfs.node.auth.Role;
+import io.galleonfs.node.auth.TokenRecord;
+import io.galleonfs.node.auth.TokenSecrets;
 import io.galleonfs.node.cluster.ClusterNode;
 import io.galleonfs.node.cluster.ClusterSettings;
 import io.galleonfs.node.cluster.ControlMessage;
@@ -20,6 +26,7 @@ import io.galleonfs.node.volume.BenchRunner;
 import io.galleonfs.node.volume.EngineProvisioner;
 import io.galleonfs.node.volume.NodeContext;
 import io.galleonfs.node.volume.StorageClassService;
+import io.galleonfs.node.volume.TokenService;
 import io.galleonfs.node.volume.VolumeDataService;
 import io.galleonfs.node.volume.VolumeService;
 import io.galleonfs.node.volume.WriteConcernPolicy;
@@ -63,6 +70,8 @@ public class NodeRuntime {
     private ClusterNode cluster;
     private VolumeService volumes;
     private StorageClassService storageClasses;
+    private TokenService tokens;
+    private Authenticator authenticator;
     private BlockEngine engine;
     private VolumeDataService data;
     private BenchRunner bench;
@@ -88,6 +97,12 @@ public class NodeRuntime {
         LOG.infof("storage engine open in %d ms", (System.nanoTime() - engineStart) / 1_000_000);
 
         metadata = new RaftMetadataStore(METADATA_TIMEOUT);
+        tokens = new TokenService(metadata, Clock.systemUTC());
+        authenticator = new Authenticator(() -> metadata.state().tokens(), Clock.systemUTC());
+        if (!config.authRequired()) {
+            LOG.warn("SECURITY: auth_required = false: the API accepts every request without a token; anyone who can reach "
+                    + config.ipcAddress() + " can read, change and delete all volumes");
+        }
         startCluster(config.peerAddresses(), ClusterSettings.DEFAULT_NAME);
 
         NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
@@ -125,9 +140,13 @@ public class NodeRuntime {
         cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
                 .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
         boolean founding = cluster.isNew() && peers.isEmpty();
+        if (cluster.isNew() && !peers.isEmpty()) {
+            forgetBootstrapToken();
+        }
         cluster.start();
         if (!cluster.awaitLeader(founding ? 15_000 : 30_000)) {
             LOG.warn("cluster: no leader elected yet; metadata changes are refused until a majority of members is reachable");
+            publishLocalDiscovery();
             return;
         }
         if (founding) {
@@ -135,10 +154,62 @@ public class NodeRuntime {
             for (StorageClassRecord builtIn : BuiltInStorageClasses.all()) {
                 submitQuietly(new MetaCommand.CreateStorageClass(builtIn));
             }
+            createBootstrapToken();
         }
+        publishLocalDiscovery();
         FileStore store = Files.getFileStore(config.storagePath());
         submitQuietly(new MetaCommand.RegisterNode(new NodeRecord(nodeId, config.bindAddress().toString(),
                 config.ipcAddress().toString(), config.zone(), config.labels(), store.getTotalSpace(), System.currentTimeMillis())));
+    }
+
+    /**
+     * The founding node's admin token. The file is written before the token is committed: a crash in between leaves an
+     * unknown secret (harmless), never a committed token whose secret nobody has.
+     */
+    private void createBootstrapToken() {
+        String secret = TokenSecrets.newSecret();
+        try {
+            AdminTokenFile.write(config.storagePath(), secret);
+        } catch (IOException e) {
+            LOG.error("cannot write the bootstrap admin token to " + AdminTokenFile.of(config.storagePath())
+                    + "; create tokens with auth_required = false, or found the cluster again", e);
+            return;
+        }
+        long now = System.currentTimeMillis();
+        submitQuietly(new MetaCommand.CreateToken(new TokenRecord(UUID.randomUUID().toString(), "admin", Role.ADMIN,
+                TokenSecrets.hash(secret), now, 0)));
+        LOG.infof("security: bootstrap admin token written to %s (mode 0600)", AdminTokenFile.of(config.storagePath()));
+    }
+
+    /** A node that joins another cluster drops the admin secret of the cluster it founded: it would only mislead the CLI. */
+    private void forgetBootstrapToken() {
+        try {
+            LocalDiscovery.removeIfOurs(configDir(), config.ipcAddress().host(), config.ipcAddress().port(), AdminTokenFile.of(config.storagePath()));
+            AdminTokenFile.delete(config.storagePath());
+        } catch (IOException e) {
+            LOG.warn("cannot remove the stale bootstrap admin token " + AdminTokenFile.of(config.storagePath()), e);
+        }
+    }
+
+    /** Lets the local CLI find the admin token without set-up (see {@link LocalDiscovery}); the pointer holds no secret. */
+    private void publishLocalDiscovery() {
+        java.nio.file.Path file = AdminTokenFile.of(config.storagePath());
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        String host = config.ipcAddress().host();
+        java.util.List<String> hosts = host.equals("0.0.0.0") || host.equals("::") ? java.util.List.of("127.0.0.1") : java.util.List.of(host);
+        for (String h : hosts) {
+            try {
+                LocalDiscovery.write(configDir(), h, config.ipcAddress().port(), file);
+            } catch (IOException | UnsupportedOperationException e) {
+                LOG.warn("cannot write the local CLI's token pointer under " + configDir() + "; pass --token to the CLI instead", e);
+            }
+        }
+    }
+
+    private static java.nio.file.Path configDir() {
+        return LocalDiscovery.configDir(System.getenv(), System.getProperty("user.home"));
     }
 
     private io.galleonfs.node.replication.ClusterView clusterView() {
@@ -342,5 +413,18 @@ public class NodeRuntime {
 
     public StorageClassService storageClasses() {
         return storageClasses;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    /** Null until the node has started. */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public boolean authRequired() {
+        return config == null || config.authRequired();
     }
 }
