@@ -11,11 +11,13 @@ final class ApiClients {
     }
 
     static GalleonApi api() {
-        GalleonApi client = QuarkusRestClientBuilder.newBuilder()
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(baseUri())
                 .connectTimeout(3, TimeUnit.SECONDS)
-                .readTimeout(120, TimeUnit.SECONDS)
-                .build(GalleonApi.class);
+                .readTimeout(120, TimeUnit.SECONDS);
+        Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress())
+                .ifPresent(found -> builder.register(new BearerTokenFilter(found.token())));
+        GalleonApi client = builder.build(GalleonApi.class);
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
