@@ -184,7 +184,7 @@ public class NodeRuntime {
     /** A node that joins another cluster drops the admin secret of the cluster it founded: it would only mislead the CLI. */
     private void forgetBootstrapToken() {
         try {
-            LocalDiscovery.removeIfOurs(configDir(), config.ipcAddress().host(), config.ipcAddress().port(), AdminTokenFile.of(config.storagePath()));
+            LocalDiscovery.removeIfOurs(configDir(), discoveryHost(), config.ipcAddress().port(), AdminTokenFile.of(config.storagePath()));
             AdminTokenFile.delete(config.storagePath());
         } catch (IOException e) {
             LOG.warn("cannot remove the stale bootstrap admin token " + AdminTokenFile.of(config.storagePath()), e);
@@ -197,15 +197,26 @@ public class NodeRuntime {
         if (!Files.isRegularFile(file)) {
             return;
         }
-        String host = config.ipcAddress().host();
-        java.util.List<String> hosts = host.equals("0.0.0.0") || host.equals("::") ? java.util.List.of("127.0.0.1") : java.util.List.of(host);
-        for (String h : hosts) {
-            try {
-                LocalDiscovery.write(configDir(), h, config.ipcAddress().port(), file);
-            } catch (IOException | UnsupportedOperationException e) {
-                LOG.warn("cannot write the local CLI's token pointer under " + configDir() + "; pass --token to the CLI instead", e);
-            }
+        try {
+            LocalDiscovery.write(configDir(), discoveryHost(), config.ipcAddress().port(), file);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("cannot write the local CLI's token pointer under " + configDir() + "; pass --token to the CLI instead", e);
         }
+    }
+
+    /** At a clean stop: a CLI finding no pointer says "cannot reach", not a misleading 401 from whoever takes the port. */
+    private void withdrawLocalDiscovery() {
+        try {
+            LocalDiscovery.removeIfOurs(configDir(), discoveryHost(), config.ipcAddress().port(), AdminTokenFile.of(config.storagePath()));
+        } catch (IOException e) {
+            LOG.debugf("local discovery pointer not removed: %s", e.getMessage());
+        }
+    }
+
+    /** A daemon listening on every address is reached locally as 127.0.0.1, the CLI's default. */
+    private String discoveryHost() {
+        String host = config.ipcAddress().host();
+        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     }
 
     private static java.nio.file.Path configDir() {
@@ -362,6 +373,7 @@ public class NodeRuntime {
             engine.close();
         }
         if (config != null) {
+            withdrawLocalDiscovery();
             StorageLock.release(config.storagePath());
         }
         LOG.infof("GalleonFS node %s stopped", nodeId);
