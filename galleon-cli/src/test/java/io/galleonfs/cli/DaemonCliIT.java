@@ -225,6 +225,10 @@ class DaemonCliIT {
         assertFalse(revoked.stderr().contains(operator), "the secret is never echoed");
         String config = admin.run("daemon", "config", "-o", "json").ok().stdout();
         assertFalse(config.contains(Files.readString(tokenFile).strip()), config);
+        String log = Files.readString(node.log);
+        for (String secret : List.of(viewer, operator, Files.readString(tokenFile).strip())) {
+            assertFalse(log.contains(secret.substring(4)), "a secret in the daemon's log");
+        }
     }
 
     @Test

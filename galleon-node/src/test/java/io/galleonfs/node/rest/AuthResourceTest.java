@@ -64,6 +64,23 @@ class AuthResourceTest {
         assertFalse(detail.contains("gfs_"), "the detail never repeats the credential: " + detail);
     }
 
+    /** Random Authorization values over HTTP: always a 401 problem, never a 5xx. */
+    @Test
+    void randomAuthorizationHeadersAreAlways401() {
+        long seed = System.nanoTime();
+        java.util.Random rnd = new java.util.Random(seed);
+        String[] prefixes = {"", "Bearer ", "bearer ", "Bearer gfs_", "Basic ", "gfs_", "Bearer  gfs_"};
+        for (int i = 0; i < 200; i++) {
+            StringBuilder v = new StringBuilder(prefixes[rnd.nextInt(prefixes.length)]);
+            int len = rnd.nextInt(rnd.nextBoolean() ? 50 : 400);
+            for (int k = 0; k < len; k++) {
+                v.append((char) (0x21 + rnd.nextInt(0x5e)));
+            }
+            Response r = as(v.toString()).get(VOLUMES);
+            assertEquals(401, r.statusCode(), () -> "seed " + seed + ": " + v + " -> " + r.asString());
+        }
+    }
+
     @Test
     void platformEndpointsStayOpen() {
         for (String path : List.of("/q/health/ready", "/q/health/live", "/q/openapi", "/q/metrics")) {
