@@ -31,6 +31,20 @@ public final class AdminTokenFile {
         return Files.isRegularFile(file) ? Optional.of(Files.readString(file).strip()) : Optional.empty();
     }
 
+    /**
+     * Keeps an existing secret under {@code admin.token.<millis>.old} before a new cluster is founded on this storage
+     * (after {@code cluster leave}): it is still the admin secret of the cluster this node left.
+     */
+    public static Optional<Path> retire(Path storage, long nowMillis) throws IOException {
+        Path file = of(storage);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        Path kept = file.resolveSibling("admin.token." + nowMillis + ".old");
+        Files.move(file, kept, StandardCopyOption.ATOMIC_MOVE);
+        return Optional.of(kept);
+    }
+
     public static void delete(Path storage) throws IOException {
         Files.deleteIfExists(of(storage));
     }

@@ -169,6 +169,8 @@ public class NodeRuntime {
     private void createBootstrapToken() {
         String secret = TokenSecrets.newSecret();
         try {
+            AdminTokenFile.retire(config.storagePath(), System.currentTimeMillis()).ifPresent(kept -> LOG.infof(
+                    "security: the admin token of the cluster this node left is kept in %s", kept));
             AdminTokenFile.write(config.storagePath(), secret);
         } catch (IOException e) {
             LOG.error("cannot write the bootstrap admin token to " + AdminTokenFile.of(config.storagePath())
