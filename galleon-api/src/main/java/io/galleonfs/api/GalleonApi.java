@@ -165,4 +165,18 @@ public interface GalleonApi {
     @POST
     @Path("/daemon/restart")
     DaemonAction restartDaemon();
+
+    /** Creates an API token; the answer is the only place its secret is ever shown. Admin only. */
+    @POST
+    @Path("/tokens")
+    TokenInfo createToken(CreateTokenRequest request);
+
+    /** Tokens without secrets or hashes. Admin only. */
+    @GET
+    @Path("/tokens")
+    List<TokenInfo> listTokens();
+
+    @DELETE
+    @Path("/tokens/{name}")
+    void revokeToken(@PathParam("name") String name);
 }

@@ -16,11 +16,13 @@ final class ApiClients {
 
     /** A client that waits up to {@code readTimeoutSeconds} for an answer (a bench waits for its whole run). */
     static GalleonApi api(long readTimeoutSeconds) {
-        GalleonApi client = QuarkusRestClientBuilder.newBuilder()
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(baseUri())
                 .connectTimeout(3, TimeUnit.SECONDS)
-                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS)
-                .build(GalleonApi.class);
+                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS);
+        Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress())
+                .ifPresent(found -> builder.register(new BearerTokenFilter(found.token())));
+        GalleonApi client = builder.build(GalleonApi.class);
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 

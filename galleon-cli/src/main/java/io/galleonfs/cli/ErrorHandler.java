@@ -44,6 +44,11 @@ final class ErrorHandler implements IExecutionExceptionHandler {
 
     private static String problemDetail(WebApplicationException e) {
         int status = e.getResponse().getStatus();
+        if (status == 401) {
+            // one line that says how to authenticate; the daemon's detail says what was wrong with what was sent
+            return "the daemon at " + GalleonCli.daemonAddress() + " needs a valid API token (" + detailOf(e).orElse("HTTP 401")
+                    + "); pass --token TOKEN or set GALLEONFS_TOKEN (an admin's is in <storage>/auth/admin.token on the founding node)";
+        }
         try {
             JsonNode body = Printer.JSON.readTree(e.getResponse().readEntity(String.class));
             if (body.hasNonNull("detail")) {
@@ -53,6 +58,15 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             // not a problem body: fall through to the status line
         }
         return "the daemon answered HTTP " + status;
+    }
+
+    private static java.util.Optional<String> detailOf(WebApplicationException e) {
+        try {
+            JsonNode body = Printer.JSON.readTree(e.getResponse().readEntity(String.class));
+            return body.hasNonNull("detail") ? java.util.Optional.of(body.get("detail").asText()) : java.util.Optional.empty();
+        } catch (Exception notAProblem) {
+            return java.util.Optional.empty();
+        }
     }
 
     private static String rootMessage(Throwable e) {

@@ -10,19 +10,38 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "galleonfs", mixinStandardHelpOptions = true, version = "galleonfs 0.1.0",
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
-            BenchCommand.class})
+            BenchCommand.class, TokenCommand.class})
 public class GalleonCli {
 
-    private static volatile String daemonAddress = "127.0.0.1:8090";
+    static final String DEFAULT_ADDRESS = "127.0.0.1:8090";
+    private static volatile String daemonAddress;
+    private static volatile String token;
 
     /** A setter writing a static, so the inherited option works at any level: galleonfs --daemon-address A volume list. */
-    @Option(names = "--daemon-address", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:8090", paramLabel = "HOST:PORT",
-            description = "Address of the daemon's API (default ${DEFAULT-VALUE})")
+    @Option(names = "--daemon-address", scope = ScopeType.INHERIT, paramLabel = "HOST:PORT",
+            description = "Address of the daemon's API (default: the current context of ~/.config/galleonfs/config.toml, else "
+                    + DEFAULT_ADDRESS + ")")
     void setDaemonAddress(String address) {
         daemonAddress = address;
     }
 
+    /** Not echoed anywhere; prefer GALLEONFS_TOKEN or the config file, which stay out of the process list. */
+    @Option(names = "--token", scope = ScopeType.INHERIT, paramLabel = "TOKEN",
+            description = "API token (default: $GALLEONFS_TOKEN, else the current context's token, else this host's daemon's admin token)")
+    void setToken(String value) {
+        token = value;
+    }
+
     static String daemonAddress() {
-        return daemonAddress;
+        String a = daemonAddress;
+        if (a == null || a.isBlank()) {
+            a = Credentials.fromEnvironment().contextAddress().orElse(DEFAULT_ADDRESS);
+            daemonAddress = a;
+        }
+        return a;
+    }
+
+    static String token() {
+        return token;
     }
 }

@@ -13,9 +13,17 @@ final class CliRunner {
     static final Path CLI_JAR = Path.of(System.getProperty("galleon.it.cli-jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
 
     private final String daemonAddress;
+    private final java.util.function.Supplier<String> token;
 
+    /** A CLI that finds its token as a user's would: here by local discovery of the daemon's admin token. */
     CliRunner(String daemonAddress) {
+        this(daemonAddress, () -> null);
+    }
+
+    /** A CLI given a token through GALLEONFS_TOKEN (cluster members other than the founder hold no token file). */
+    CliRunner(String daemonAddress, java.util.function.Supplier<String> token) {
         this.daemonAddress = daemonAddress;
+        this.token = token;
     }
 
     record Result(int exitCode, String stdout, String stderr) {
@@ -30,7 +38,12 @@ final class CliRunner {
     Result run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(NodeProcess.java(), "-jar", CLI_JAR.toString(), "--daemon-address", daemonAddress));
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        String t = token.get();
+        if (t != null) {
+            pb.environment().put("GALLEONFS_TOKEN", t);
+        }
+        Process p = pb.start();
         var out = p.getInputStream();
         var err = p.getErrorStream();
         var outF = java.util.concurrent.CompletableFuture.supplyAsync(() -> read(out));

@@ -49,6 +49,8 @@ final class ClusterHarness implements AutoCloseable {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(1)).build();
     private final Thread shutdownHook = new Thread(this::killAll, "cluster-harness-cleanup");
+    /** The admin token of the cluster node 1 founded; members that joined it hold no token file of their own. */
+    private volatile String clusterToken;
 
     ClusterHarness() throws IOException {
         root = Files.createTempDirectory("galleon-cluster");
@@ -83,7 +85,7 @@ final class ClusterHarness implements AutoCloseable {
         }
 
         CliRunner cli() {
-            return new CliRunner(process.ipcAddress);
+            return new CliRunner(process.ipcAddress, () -> token(this));
         }
 
         boolean alive() {
@@ -111,6 +113,7 @@ final class ClusterHarness implements AutoCloseable {
     List<Node> startCluster(int n, String... extraArgs) throws IOException {
         Node first = create(1, List.of(extraArgs));
         first.process.start();
+        clusterToken = ownToken(first).orElseThrow(() -> new AssertionError("the founder wrote no admin token"));
         first.id = status(first).get("this_node").asText();
         List<Node> others = new ArrayList<>();
         for (int i = 2; i <= n; i++) {
@@ -249,6 +252,30 @@ final class ClusterHarness implements AutoCloseable {
 
     // ---------------------------------------------------------------- REST API
 
+    /**
+     * The token to talk to a node: its own bootstrap admin token while it has one (it founded the cluster it is in: node
+     * 1, a separately started node, a node that left), else node 1's cluster's (a node that joins drops its own).
+     */
+    String token(Node node) {
+        return ownToken(node).orElse(clusterToken);
+    }
+
+    private static java.util.Optional<String> ownToken(Node node) {
+        Path file = node.process.storage.resolve("auth").resolve("admin.token");
+        try {
+            return Files.isRegularFile(file) ? java.util.Optional.of(Files.readString(file).strip()) : java.util.Optional.empty();
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** A request to a node's API with its token. */
+    HttpRequest.Builder request(Node node, String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + node.ipc() + path));
+        String t = token(node);
+        return t == null ? b : b.header("Authorization", "Bearer " + t);
+    }
+
     JsonNode status(Node node) {
         return getJson(node, "/api/v1/cluster/status");
     }
@@ -260,7 +287,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     JsonNode getJson(Node node, String path) {
-        HttpRequest get = HttpRequest.newBuilder(URI.create("http://" + node.ipc() + path)).timeout(Duration.ofSeconds(3)).build();
+        HttpRequest get = request(node, path).timeout(Duration.ofSeconds(3)).build();
         try {
             HttpResponse<String> r = http.send(get, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
@@ -285,7 +312,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     HttpResponse<String> send(Node node, String method, String path, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + node.ipc() + path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder b = request(node, path).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json");
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         try {

@@ -194,6 +194,45 @@ class DaemonCliIT {
         assertOneLineError(nowhere.run("volume", "list"), 1, "cannot reach the GalleonFS daemon");
     }
 
+    /**
+     * Authentication end to end: the CLI above found the node's admin token by local discovery; here tokens are made,
+     * used with --token and GALLEONFS_TOKEN, refused (401, 403) with one line, listed without secrets and revoked.
+     */
+    @Test
+    void tokensAreCreatedUsedAndRevokedThroughTheCli() throws Exception {
+        NodeProcess node = node("node-auth").start();
+        Path tokenFile = node.storage.resolve("auth").resolve("admin.token");
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile.getParent())));
+        CliRunner admin = new CliRunner(node.ipcAddress);
+        String viewer = admin.run("token", "create", "--name", "ro", "--role", "viewer").ok().stdout().strip();
+        assertTrue(viewer.startsWith("gfs_"), viewer);
+        String operator = admin.run("token", "create", "--name", "ci", "--role", "operator", "--ttl", "30d").ok().stdout().strip();
+
+        String list = admin.run("token", "list").ok().stdout();
+        assertTrue(list.contains("admin") && list.contains("ro") && list.contains("ci"), list);
+        assertFalse(list.contains(viewer) || list.contains(operator) || list.contains(Files.readString(tokenFile).strip()), list);
+
+        CliRunner asViewer = new CliRunner(node.ipcAddress, () -> viewer);
+        asViewer.run("volume", "list").ok();
+        assertOneLineError(asViewer.run("volume", "create", "--name", "nope", "--size", "1M"), 1, "needs operator");
+        CliRunner asOperator = new CliRunner(node.ipcAddress, () -> operator);
+        asOperator.run("volume", "create", "--name", "by-ci", "--size", "1M").ok();
+        assertOneLineError(asOperator.run("token", "list"), 1, "needs admin");
+        assertOneLineError(admin.run("--token", "gfs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "volume", "list"), 1, "--token");
+
+        admin.run("token", "revoke", "ci").ok();
+        CliRunner.Result revoked = asOperator.run("volume", "list");
+        assertOneLineError(revoked, 1, "needs a valid API token");
+        assertFalse(revoked.stderr().contains(operator), "the secret is never echoed");
+        String config = admin.run("daemon", "config", "-o", "json").ok().stdout();
+        assertFalse(config.contains(Files.readString(tokenFile).strip()), config);
+        String log = Files.readString(node.log);
+        for (String secret : List.of(viewer, operator, Files.readString(tokenFile).strip())) {
+            assertFalse(log.contains(secret.substring(4)), "a secret in the daemon's log");
+        }
+    }
+
     @Test
     void daemonRefusesBadConfigurationWithOneLine() throws Exception {
         assertDaemonFails(List.of("--block-size", "1000"), "block size 1000 is invalid");

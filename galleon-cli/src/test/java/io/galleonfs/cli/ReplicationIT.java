@@ -90,8 +90,8 @@ class ReplicationIT {
     }
 
     private int write(Node via, String vol, long offset, byte[] data, String concern) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + via.ipc() + "/api/v1/volumes/" + vol + "/data?offset=" + offset
-                        + "&write_concern=" + concern)).timeout(Duration.ofSeconds(60))
+        HttpRequest req = cluster.request(via, "/api/v1/volumes/" + vol + "/data?offset=" + offset
+                        + "&write_concern=" + concern).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
@@ -101,8 +101,8 @@ class ReplicationIT {
     }
 
     private byte[] read(Node via, String vol, long offset, int length) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + via.ipc() + "/api/v1/volumes/" + vol + "/data?offset=" + offset
-                + "&length=" + length)).timeout(Duration.ofSeconds(60)).GET().build();
+        HttpRequest req = cluster.request(via, "/api/v1/volumes/" + vol + "/data?offset=" + offset
+                + "&length=" + length).timeout(Duration.ofSeconds(60)).GET().build();
         HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, r.statusCode(), () -> new String(r.body()));
         return r.body();

@@ -39,7 +39,9 @@ public record NodeConfig(
         Optional<HostPort> nbdAddress,
         long replicaGracePeriodSeconds,
         /** Space kept free for the node itself; {@link #AUTO_RESERVE} = 5 % of the file system, 64 MiB to 1 GiB. */
-        long reservedSpaceBytes) {
+        long reservedSpaceBytes,
+        /** API tokens are required ({@code [security] auth_required}, default true). */
+        boolean authRequired) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -74,7 +76,8 @@ public record NodeConfig(
         d.put("auto_join", "true");
         d.put("encryption_at_rest", "true");
         d.put("tls_enabled", "false");
-        d.put("auth_required", "false");
+        // Secure by default: the API refuses requests without a valid token (see README, Security).
+        d.put("auth_required", "true");
         d.put("discovery", "tcpping");
         d.put("dns_query", "");
         d.put("nbd_address", "");
@@ -141,9 +144,7 @@ public record NodeConfig(
         if (parseBool("tls_enabled", m.get("tls_enabled"))) {
             throw new IllegalArgumentException("tls_enabled = true is not supported by this version of GalleonFS yet; set it to false");
         }
-        if (parseBool("auth_required", m.get("auth_required"))) {
-            throw new IllegalArgumentException("auth_required = true is not supported by this version of GalleonFS yet; set it to false");
-        }
+        boolean authRequired = parseBool("auth_required", m.get("auth_required"));
         String zone = m.get("zone").trim();
         if (zone.isEmpty()) {
             throw new IllegalArgumentException("zone is empty");
@@ -190,7 +191,8 @@ public record NodeConfig(
                 dnsQuery,
                 nbdAddress,
                 grace,
-                reserve);
+                reserve,
+                authRequired);
     }
 
     private static long parseReserve(String text) {
@@ -242,6 +244,7 @@ public record NodeConfig(
         nbdAddress.ifPresent(a -> m.put("nbd_address", a.toString()));
         m.put("replica_grace_period", Long.toString(replicaGracePeriodSeconds));
         m.put("reserved_space", reservedSpaceBytes == AUTO_RESERVE ? "auto" : Long.toString(reservedSpaceBytes));
+        m.put("auth_required", Boolean.toString(authRequired));
         return m;
     }
 

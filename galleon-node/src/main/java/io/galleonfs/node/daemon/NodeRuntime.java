@@ -4,6 +4,12 @@ import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.EngineConfig;
 import io.galleonfs.engine.OutOfSpaceException;
 import io.galleonfs.engine.FileKeyProvider;
+import io.galleonfs.node.auth.AdminTokenFile;
+import io.galleonfs.node.auth.Authenticator;
+import io.galleonfs.node.auth.LocalDiscovery;
+import io.galleonfs.node.auth.Role;
+import io.galleonfs.node.auth.TokenRecord;
+import io.galleonfs.node.auth.TokenSecrets;
 import io.galleonfs.node.cluster.ClusterNode;
 import io.galleonfs.node.cluster.ClusterSettings;
 import io.galleonfs.node.cluster.ControlMessage;
@@ -21,6 +27,7 @@ import io.galleonfs.node.volume.BenchRunner;
 import io.galleonfs.node.volume.EngineProvisioner;
 import io.galleonfs.node.volume.NodeContext;
 import io.galleonfs.node.volume.StorageClassService;
+import io.galleonfs.node.volume.TokenService;
 import io.galleonfs.node.volume.VolumeDataService;
 import io.galleonfs.node.volume.VolumeService;
 import io.galleonfs.node.volume.WriteConcernPolicy;
@@ -64,6 +71,8 @@ public class NodeRuntime {
     private ClusterNode cluster;
     private VolumeService volumes;
     private StorageClassService storageClasses;
+    private TokenService tokens;
+    private Authenticator authenticator;
     private BlockEngine engine;
     private VolumeDataService data;
     private BenchRunner bench;
@@ -103,6 +112,12 @@ public class NodeRuntime {
                 reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20);
 
         metadata = new RaftMetadataStore(METADATA_TIMEOUT);
+        tokens = new TokenService(metadata, Clock.systemUTC());
+        authenticator = new Authenticator(() -> metadata.state().tokens(), Clock.systemUTC());
+        if (!config.authRequired()) {
+            LOG.warn("SECURITY: auth_required = false: the API accepts every request without a token; anyone who can reach "
+                    + config.ipcAddress() + " can read, change and delete all volumes");
+        }
         startCluster(config.peerAddresses(), ClusterSettings.DEFAULT_NAME);
 
         NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
@@ -140,9 +155,13 @@ public class NodeRuntime {
         cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
                 .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
         boolean founding = cluster.isNew() && peers.isEmpty();
+        if (cluster.isNew() && !peers.isEmpty()) {
+            forgetBootstrapToken();
+        }
         cluster.start();
         if (!cluster.awaitLeader(founding ? 15_000 : 30_000)) {
             LOG.warn("cluster: no leader elected yet; metadata changes are refused until a majority of members is reachable");
+            publishLocalDiscovery();
             return;
         }
         if (founding) {
@@ -150,10 +169,75 @@ public class NodeRuntime {
             for (StorageClassRecord builtIn : BuiltInStorageClasses.all()) {
                 submitQuietly(new MetaCommand.CreateStorageClass(builtIn));
             }
+            createBootstrapToken();
         }
+        publishLocalDiscovery();
         FileStore store = Files.getFileStore(config.storagePath());
         submitQuietly(new MetaCommand.RegisterNode(new NodeRecord(nodeId, config.bindAddress().toString(),
                 config.ipcAddress().toString(), config.zone(), config.labels(), store.getTotalSpace(), System.currentTimeMillis())));
+    }
+
+    /**
+     * The founding node's admin token. The file is written before the token is committed: a crash in between leaves an
+     * unknown secret (harmless), never a committed token whose secret nobody has.
+     */
+    private void createBootstrapToken() {
+        String secret = TokenSecrets.newSecret();
+        try {
+            AdminTokenFile.retire(config.storagePath(), System.currentTimeMillis()).ifPresent(kept -> LOG.infof(
+                    "security: the admin token of the cluster this node left is kept in %s", kept));
+            AdminTokenFile.write(config.storagePath(), secret);
+        } catch (IOException e) {
+            LOG.error("cannot write the bootstrap admin token to " + AdminTokenFile.of(config.storagePath())
+                    + "; create tokens with auth_required = false, or found the cluster again", e);
+            return;
+        }
+        long now = System.currentTimeMillis();
+        submitQuietly(new MetaCommand.CreateToken(new TokenRecord(UUID.randomUUID().toString(), "admin", Role.ADMIN,
+                TokenSecrets.hash(secret), now, 0)));
+        LOG.infof("security: bootstrap admin token written to %s (mode 0600)", AdminTokenFile.of(config.storagePath()));
+    }
+
+    /** A node that joins another cluster drops the admin secret of the cluster it founded: it would only mislead the CLI. */
+    private void forgetBootstrapToken() {
+        try {
+            LocalDiscovery.removeIfOurs(configDir(), discoveryHost(), config.ipcAddress().port(), AdminTokenFile.of(config.storagePath()));
+            AdminTokenFile.delete(config.storagePath());
+        } catch (IOException e) {
+            LOG.warn("cannot remove the stale bootstrap admin token " + AdminTokenFile.of(config.storagePath()), e);
+        }
+    }
+
+    /** Lets the local CLI find the admin token without set-up (see {@link LocalDiscovery}); the pointer holds no secret. */
+    private void publishLocalDiscovery() {
+        java.nio.file.Path file = AdminTokenFile.of(config.storagePath());
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            LocalDiscovery.write(configDir(), discoveryHost(), config.ipcAddress().port(), file);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("cannot write the local CLI's token pointer under " + configDir() + "; pass --token to the CLI instead", e);
+        }
+    }
+
+    /** At a clean stop: a CLI finding no pointer says "cannot reach", not a misleading 401 from whoever takes the port. */
+    private void withdrawLocalDiscovery() {
+        try {
+            LocalDiscovery.removeIfOurs(configDir(), discoveryHost(), config.ipcAddress().port(), AdminTokenFile.of(config.storagePath()));
+        } catch (IOException e) {
+            LOG.debugf("local discovery pointer not removed: %s", e.getMessage());
+        }
+    }
+
+    /** A daemon listening on every address is reached locally as 127.0.0.1, the CLI's default. */
+    private String discoveryHost() {
+        String host = config.ipcAddress().host();
+        return host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
+    }
+
+    private static java.nio.file.Path configDir() {
+        return LocalDiscovery.configDir(System.getenv(), System.getProperty("user.home"));
     }
 
     private io.galleonfs.node.replication.ClusterView clusterView() {
@@ -318,6 +402,7 @@ public class NodeRuntime {
             engine.close();
         }
         if (config != null) {
+            withdrawLocalDiscovery();
             StorageLock.release(config.storagePath());
         }
         LOG.infof("GalleonFS node %s stopped", nodeId);
@@ -369,5 +454,18 @@ public class NodeRuntime {
 
     public StorageClassService storageClasses() {
         return storageClasses;
+    }
+
+    public TokenService tokens() {
+        return tokens;
+    }
+
+    /** Null until the node has started. */
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public boolean authRequired() {
+        return config == null || config.authRequired();
     }
 }

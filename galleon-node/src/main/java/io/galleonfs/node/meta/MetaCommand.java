@@ -25,6 +25,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.MoveReplica.class, name = "move_replica"),
     @JsonSubTypes.Type(value = MetaCommand.AddReplica.class, name = "add_replica"),
     @JsonSubTypes.Type(value = MetaCommand.DropReplica.class, name = "drop_replica"),
+    @JsonSubTypes.Type(value = MetaCommand.CreateToken.class, name = "create_token"),
+    @JsonSubTypes.Type(value = MetaCommand.RevokeToken.class, name = "revoke_token"),
 })
 public sealed interface MetaCommand {
 
@@ -87,5 +89,13 @@ public sealed interface MetaCommand {
 
     /** Forgets a member that left the cluster. */
     record RemoveNode(String nodeId) implements MetaCommand {
+    }
+
+    /** Adds an API token (its secret's hash only); refused when the name is taken. */
+    record CreateToken(io.galleonfs.node.auth.TokenRecord token) implements MetaCommand {
+    }
+
+    /** Removes an API token: requests carrying its secret are refused from then on. */
+    record RevokeToken(String name) implements MetaCommand {
     }
 }

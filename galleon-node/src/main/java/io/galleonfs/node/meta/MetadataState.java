@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import io.galleonfs.node.auth.TokenRecord;
 
 /**
  * The deterministic metadata state machine: volumes and storage classes, changed only by {@link #apply}. Every
@@ -34,6 +35,7 @@ public final class MetadataState {
     private final Map<String, NodeRecord> nodes = new TreeMap<>();
     private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
+    private final Map<String, TokenRecord> tokens = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
@@ -61,6 +63,15 @@ public final class MetadataState {
 
     public Collection<StorageClassRecord> storageClasses() {
         return classes.values();
+    }
+
+    /** API tokens by name; each holds only its secret's SHA-256. */
+    public Collection<TokenRecord> tokens() {
+        return tokens.values();
+    }
+
+    public Optional<TokenRecord> token(String name) {
+        return Optional.ofNullable(tokens.get(name));
     }
 
     public Optional<VolumeRecord> volume(UUID id) {
@@ -97,6 +108,9 @@ public final class MetadataState {
             case MetaCommand.MoveReplica m -> ReplicaTransitions.move(volumes, m);
             case MetaCommand.AddReplica a -> ReplicaTransitions.add(volumes, a);
             case MetaCommand.DropReplica d -> ReplicaTransitions.drop(volumes, d);
+            case MetaCommand.CreateToken c -> createToken(c.token());
+            case MetaCommand.RevokeToken r -> tokens.remove(r.name()) == null
+                    ? rejected(MetaResult.Reason.NOT_FOUND, "token '" + r.name() + "' not found") : null;
         };
         if (result != null) {
             return result;
@@ -156,6 +170,14 @@ public final class MetadataState {
         };
     }
 
+    private MetaResult createToken(TokenRecord t) {
+        if (tokens.containsKey(t.name())) {
+            return rejected(MetaResult.Reason.CONFLICT, "a token named '" + t.name() + "' already exists");
+        }
+        tokens.put(t.name(), t);
+        return null;
+    }
+
     private MetaResult createClass(StorageClassRecord c) {
         if (classes.containsKey(c.name())) {
             return rejected(MetaResult.Reason.CONFLICT, "storage class '" + c.name() + "' already exists");
@@ -188,7 +210,7 @@ public final class MetadataState {
     public byte[] snapshot() {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
-                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values())));
+                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values())));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -203,6 +225,7 @@ public final class MetadataState {
         s.clusterId = img.clusterId();
         s.clusterCreatedAtMillis = img.clusterCreatedAtMillis();
         img.nodes().forEach(n -> s.nodes.put(n.id(), n));
+        img.tokens().forEach(t -> s.tokens.put(t.name(), t));
         return s;
     }
 
@@ -212,11 +235,13 @@ public final class MetadataState {
             @JsonProperty("storage_classes") List<StorageClassRecord> storageClasses,
             @JsonProperty("cluster_id") String clusterId,
             @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
-            List<NodeRecord> nodes) {
+            List<NodeRecord> nodes,
+            List<TokenRecord> tokens) {
         Image {
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;
+            tokens = tokens == null ? List.of() : tokens;
         }
     }
 }

@@ -35,7 +35,7 @@ public class PathParamFilter {
         return Optional.empty();
     }
 
-    private static String template(ResourceInfo resource) {
+    static String template(ResourceInfo resource) {
         Path type = resource.getResourceClass() == null ? null : resource.getResourceClass().getAnnotation(Path.class);
         Path method = resource.getResourceMethod() == null ? null : resource.getResourceMethod().getAnnotation(Path.class);
         String t = (type == null ? "" : type.value()) + (method == null ? "" : "/" + method.value());

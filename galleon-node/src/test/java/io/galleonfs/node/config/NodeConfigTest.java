@@ -200,8 +200,11 @@ class NodeConfigTest {
     }
 
     @Test
-    void authRequiredIsRefused() {
-        assertTrue(rejected("auth_required", "true").contains("auth_required = true is not supported"));
+    void authIsRequiredByDefaultAndCanBeSwitchedOff() {
+        assertTrue(resolve("auth_required", "true").authRequired());
+        assertTrue(NodeConfig.resolve(Map.of()).authRequired(), "secure by default");
+        assertFalse(resolve("auth_required", "false").authRequired());
+        assertTrue(rejected("auth_required", "yes").contains("not true or false"));
     }
 
     @Test

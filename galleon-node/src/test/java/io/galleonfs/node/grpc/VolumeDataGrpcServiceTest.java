@@ -54,7 +54,11 @@ class VolumeDataGrpcServiceTest {
 
     @BeforeEach
     void connect() {
-        channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext().build();
+        io.grpc.Metadata auth = new io.grpc.Metadata();
+        auth.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                io.galleonfs.node.rest.TestTokens.bearerAdmin());
+        channel = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext()
+                .intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(auth)).build();
         blocking = VolumeDataGrpc.newBlockingStub(channel);
         async = VolumeDataGrpc.newStub(channel);
     }
@@ -159,5 +163,43 @@ class VolumeDataGrpcServiceTest {
                         .setData(ByteString.copyFrom(new byte[8192])).build()));
         assertEquals(Status.Code.INVALID_ARGUMENT, tooBig.getStatus().getCode());
         assertTrue(tooBig.getStatus().getDescription().contains("block size"));
+    }
+
+    /** The interceptor applies the REST rules: no or bad token is UNAUTHENTICATED, a viewer may read but not write. */
+    @Test
+    void callsNeedATokenWithAHighEnoughRole() throws InterruptedException {
+        String vol = volume();
+        String viewer = given().contentType(ContentType.JSON).body(Map.of("name", "grpc-viewer-" + UUID.randomUUID().toString().substring(0, 8),
+                "role", "viewer")).post("/api/v1/tokens").then().statusCode(201).extract().path("secret");
+        for (String header : new String[] {null, "Bearer gfs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nonsense"}) {
+            ManagedChannel bare = channel(header);
+            try {
+                StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                        () -> VolumeDataGrpc.newBlockingStub(bare).getVolumeUsage(VolumeRef.newBuilder().setVolume(vol).build()));
+                assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+            } finally {
+                bare.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+        ManagedChannel ro = channel("Bearer " + viewer);
+        try {
+            var stub = VolumeDataGrpc.newBlockingStub(ro);
+            stub.readBlock(ReadBlockRequest.newBuilder().setVolume(vol).setBlockId(0).build());
+            StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.writeBlock(WriteBlockRequest.newBuilder()
+                    .setVolume(vol).setBlockId(0).setData(ByteString.copyFrom(new byte[4096])).build()));
+            assertEquals(Status.Code.PERMISSION_DENIED, e.getStatus().getCode());
+        } finally {
+            ro.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private ManagedChannel channel(String authorization) {
+        ManagedChannelBuilder<?> b = ManagedChannelBuilder.forAddress(root.getHost(), root.getPort()).usePlaintext();
+        if (authorization != null) {
+            io.grpc.Metadata md = new io.grpc.Metadata();
+            md.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), authorization);
+            b.intercept(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(md));
+        }
+        return b.build();
     }
 }

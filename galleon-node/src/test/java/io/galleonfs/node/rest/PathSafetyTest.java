@@ -118,7 +118,8 @@ class PathSafetyTest {
         try (Socket s = new Socket("127.0.0.1", RestAssured.port)) {
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            out.write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n"
+                    + "Authorization: " + TestTokens.bearerAdmin() + "\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();

@@ -26,7 +26,8 @@ final class RawHttp {
         try (Socket s = new Socket("127.0.0.1", port)) {
             s.setSoTimeout(30_000);
             StringBuilder head = new StringBuilder().append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                    .append("Host: 127.0.0.1\r\nConnection: close\r\n");
+                    .append("Host: 127.0.0.1\r\nConnection: close\r\n")
+                    .append("Authorization: ").append(TestTokens.bearerAdmin()).append("\r\n");
             if (contentType != null) {
                 head.append("Content-Type: ").append(contentType).append("\r\n");
             }

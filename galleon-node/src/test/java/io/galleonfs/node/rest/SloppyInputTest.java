@@ -101,6 +101,7 @@ class SloppyInputTest {
         String body = "{\"io_total\":\"1G\",\"io_threads\":2,\"max_seconds\":600,\"io_pattern\":\"rand\"}";
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
             s.getOutputStream().write(("POST " + VOLUMES + "/" + volume + "/bench HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Authorization: " + TestTokens.bearerAdmin() + "\r\n"
                     + "Content-Length: " + body.length() + "\r\n\r\n" + body).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             s.getOutputStream().flush();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> benchThreads(volume) > 0);

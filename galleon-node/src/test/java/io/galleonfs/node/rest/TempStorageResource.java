@@ -25,6 +25,8 @@ public class TempStorageResource implements QuarkusTestResourceLifecycleManager 
     public Map<String, String> start() {
         try {
             dir = Files.createTempDirectory("galleon-node-test-");
+            // JVM-wide, so test code in any class loader finds the node's bootstrap token (TestTokens).
+            System.setProperty(TestTokens.STORAGE_PROPERTY, dir.toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

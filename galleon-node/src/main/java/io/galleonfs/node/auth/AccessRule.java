@@ -1,0 +1,36 @@
+package io.galleonfs.node.auth;
+
+import java.util.Locale;
+
+/**
+ * The one rule that says which role an API operation needs, from its HTTP method and matched path template (so
+ * {@code /api/v1/volumes/{ref}/data}, never the raw path). Reading is for viewers; changing volumes and their data is
+ * for operators; what changes the cluster itself or its credentials is for admins.
+ */
+public final class AccessRule {
+    private static final String API = "/api/v1";
+
+    private AccessRule() {
+    }
+
+    public static Role required(String method, String pathTemplate) {
+        String m = method.toUpperCase(Locale.ROOT);
+        String p = pathTemplate.startsWith(API) ? pathTemplate.substring(API.length()) : pathTemplate;
+        if (p.equals("/tokens") || p.startsWith("/tokens/")) {
+            return Role.ADMIN; // even listing: token names and roles describe who may do what
+        }
+        if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS")) {
+            return Role.VIEWER;
+        }
+        if (p.equals("/storage-classes") || p.startsWith("/storage-classes/") || p.startsWith("/cluster/") || p.startsWith("/daemon/")) {
+            return Role.ADMIN;
+        }
+        return Role.OPERATOR;
+    }
+
+    /** gRPC data methods: reads and usage for viewers, everything that writes or creates for operators. */
+    public static Role requiredGrpc(String fullMethodName) {
+        String method = fullMethodName.substring(fullMethodName.lastIndexOf('/') + 1);
+        return method.startsWith("Read") || method.startsWith("Get") ? Role.VIEWER : Role.OPERATOR;
+    }
+}

@@ -1,0 +1,48 @@
+package io.galleonfs.node.grpc;
+
+import io.galleonfs.node.auth.AccessRule;
+import io.galleonfs.node.auth.Authenticator;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.quarkus.grpc.GlobalInterceptor;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+/**
+ * The gRPC side of the REST {@code AuthFilter}: the {@code authorization: Bearer <token>} metadata is checked by the same
+ * {@link Authenticator}, and a refusal closes the call before any message reaches the service. The standard health
+ * and reflection services stay open like {@code /q/health}.
+ */
+@GlobalInterceptor
+@ApplicationScoped
+public class GrpcAuthInterceptor implements ServerInterceptor {
+    static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+    @Inject
+    NodeRuntime node;
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        if (!node.authRequired() || method.startsWith("grpc.health.") || method.startsWith("grpc.reflection.")) {
+            return next.startCall(call, headers);
+        }
+        Authenticator authenticator = node.authenticator();
+        Status refusal = authenticator == null ? Status.UNAVAILABLE.withDescription("the node is starting; try again shortly")
+                : switch (authenticator.decide(headers.get(AUTHORIZATION), AccessRule.requiredGrpc(method))) {
+                    case Authenticator.Decision.Allowed a -> null;
+                    case Authenticator.Decision.Unauthenticated u -> Status.UNAUTHENTICATED.withDescription(u.detail());
+                    case Authenticator.Decision.Forbidden f -> Status.PERMISSION_DENIED.withDescription(f.detail());
+                };
+        if (refusal == null) {
+            return next.startCall(call, headers);
+        }
+        call.close(refusal, new Metadata());
+        return new ServerCall.Listener<>() {
+        };
+    }
+}

@@ -1,0 +1,42 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.node.auth.AccessRule;
+import io.galleonfs.node.auth.Authenticator;
+import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.Response;
+import java.util.Optional;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * Checks the bearer token of every {@code /api/} request before anything else about it (so an unauthenticated caller
+ * learns nothing, not even whether a name is valid) and refuses a role below what {@link AccessRule} asks. The
+ * platform endpoints under {@code /q/} (health, OpenAPI, metrics) are not resources and stay open.
+ */
+public class AuthFilter {
+
+    @Inject
+    NodeRuntime node;
+
+    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+    public Optional<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
+        if (!node.authRequired() || !request.getUriInfo().getPath().startsWith("/api/")) {
+            return Optional.empty();
+        }
+        Authenticator authenticator = node.authenticator();
+        if (authenticator == null) {
+            return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
+        }
+        var required = AccessRule.required(request.getMethod(), PathParamFilter.template(resource));
+        return switch (authenticator.decide(request.getHeaderString(HttpHeaders.AUTHORIZATION), required)) {
+            case Authenticator.Decision.Allowed a -> Optional.empty();
+            case Authenticator.Decision.Unauthenticated u -> Optional.of(Response.fromResponse(
+                    ProblemMappers.problem(401, "Unauthorized", u.detail())).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
+            case Authenticator.Decision.Forbidden f -> Optional.of(ProblemMappers.problem(403, "Forbidden", f.detail()));
+        };
+    }
+}
