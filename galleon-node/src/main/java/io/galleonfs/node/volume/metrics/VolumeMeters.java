@@ -35,7 +35,11 @@ public final class VolumeMeters {
         boolean[] created = {false};
         VolumeMeter m = meters.computeIfAbsent(v.id(), id -> {
             created[0] = true;
-            return new VolumeMeter(id, v.name());
+            VolumeMeter fresh = new VolumeMeter(id, v.name());
+            // A zero sample at creation, so the first windows include the very I/O that created the meter. Taken before
+            // the meter is visible, so the ticker is still the history's only writer afterwards.
+            fresh.tick(System.nanoTime());
+            return fresh;
         });
         if (created[0]) {
             listeners.forEach(l -> l.added(m));
