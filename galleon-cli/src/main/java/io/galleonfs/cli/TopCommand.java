@@ -29,7 +29,8 @@ class TopCommand implements Runnable {
     @Override
     public void run() {
         GalleonApi api = ApiClients.api();
-        boolean terminal = System.console() != null && out.format() == OutputOption.Output.table;
+        // Since JDK 22 System.console() exists for redirected output too; isTerminal() tells a real terminal.
+        boolean terminal = System.console() != null && System.console().isTerminal() && out.format() == OutputOption.Output.table;
         for (int n = 0; ; n++) {
             if (n > 0) {
                 Pacing.sleepOneSecond();

@@ -19,10 +19,9 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
  * A volume's I/O figures on this node (the node where the I/O entered): a snapshot and a once-a-second stream. Both
- * read in-memory counters only, so nothing blocks.
+ * read in-memory counters only, so nothing blocks. A class of its own under {@code .../{ref}/metrics}: JAX-RS picks the
+ * class by its path first, and {@code VolumeDataResource} ({@code /api/v1/volumes/{ref}}) would otherwise win and answer 404.
  */
-// A class of its own under .../{ref}/metrics: JAX-RS picks the class by its path first, and VolumeDataResource
-// (/api/v1/volumes/{ref}) would otherwise win and answer 404.
 @Path("/api/v1/volumes/{ref}/metrics")
 @Produces(MediaType.APPLICATION_JSON)
 public class VolumeMetricsResource {
@@ -50,14 +49,10 @@ public class VolumeMetricsResource {
                 .onItem().transform(v -> report(v.get()));
     }
 
-    static VolumeMetrics report(NodeRuntime node, VolumeRecord v) {
+    private VolumeMetrics report(VolumeRecord v) {
         long now = System.currentTimeMillis();
         Optional<VolumeMeter> meter = node.data().meters().find(v.id());
         return meter.map(m -> VolumeMetricsReport.of(m, node.nodeId(), now))
                 .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), node.nodeId(), now));
-    }
-
-    private VolumeMetrics report(VolumeRecord v) {
-        return report(node, v);
     }
 }
