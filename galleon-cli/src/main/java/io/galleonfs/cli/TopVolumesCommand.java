@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "top", description = "Show the answering node's volumes sorted by I/O activity, refreshed every second",
         mixinStandardHelpOptions = true)
-class TopCommand implements Runnable {
+class TopVolumesCommand implements Runnable {
     private static final String CLEAR = "\033[H\033[2J";
 
     @Option(names = "--sort", defaultValue = "iops", description = "iops, throughput, latency or name [default: ${DEFAULT-VALUE}]")
