@@ -90,6 +90,16 @@ public interface GalleonApi {
     @Path("/volumes/{ref}/bench")
     BenchResult bench(@PathParam("ref") String ref, BenchRequest request);
 
+    /** I/O figures of the volume on the answering node (the I/O that entered there). */
+    @GET
+    @Path("/volumes/{ref}/metrics")
+    VolumeMetrics volumeMetrics(@PathParam("ref") String ref);
+
+    /** The answering node's volumes with I/O, sorted by {@code sort} (iops, throughput, latency or name), at most {@code limit}. */
+    @GET
+    @Path("/metrics/volumes")
+    List<VolumeMetrics> topVolumes(@QueryParam("sort") String sort, @QueryParam("limit") int limit);
+
     /** Mounts the volume on the answering node (FUSE; a real file system in file-system mode). */
     @POST
     @Path("/volumes/{ref}/mounts")

@@ -17,7 +17,8 @@ import picocli.CommandLine.Parameters;
             VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class, ExportNbdCommand.class,
             SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
             VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Scrub.class, VolumeDataCommands.Trim.class,
-            MountCommands.Mount.class, MountCommands.Unmount.class, MountCommands.ListMounts.class})
+            MountCommands.Mount.class, MountCommands.Unmount.class, MountCommands.ListMounts.class,
+            VolumeMetricsCommand.class})
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)

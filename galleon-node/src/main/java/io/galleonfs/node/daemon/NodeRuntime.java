@@ -133,6 +133,7 @@ public class NodeRuntime {
                 volumes::replacementNode);
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
+        metadata.addListener(data.meters()::onMetadata);
         storageClasses = new StorageClassService(metadata);
         if (metadataCaughtUp()) {
             new StartupReconciler(metadata, engine, volumes, nodeId).reconcile();

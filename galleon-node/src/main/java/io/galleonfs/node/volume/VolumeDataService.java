@@ -13,6 +13,8 @@ import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.replication.PrimaryVolume;
 import io.galleonfs.node.replication.ReplicationService;
+import io.galleonfs.node.volume.metrics.MeteredVolumeIo;
+import io.galleonfs.node.volume.metrics.VolumeMeters;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -37,6 +39,7 @@ public final class VolumeDataService {
     private final Supplier<UUID> ids;
     private final MetadataStore store;
     private final ReplicationService replication;
+    private final VolumeMeters meters = new VolumeMeters();
 
     public VolumeDataService(VolumeService volumes, MetadataStore store, BlockEngine engine, WriteConcernPolicy concerns,
                              Clock clock, Supplier<UUID> ids, ReplicationService replication) {
@@ -75,15 +78,20 @@ public final class VolumeDataService {
     }
 
     /**
-     * Block I/O on a volume for frontends (NBD, FUSE, bench). Throws {@link GalleonException} (UNAVAILABLE) when this
-     * node cannot serve the volume.
+     * Block I/O on a volume for frontends (REST, gRPC, NBD, FUSE, bench), measured into the volume's meter on this node.
+     * Throws {@link GalleonException} (UNAVAILABLE) when this node cannot serve the volume.
      */
     public VolumeIo io(VolumeRecord v) {
         try {
-            return replication.io(v);
+            return new MeteredVolumeIo(replication.io(v), meters.meterFor(v));
         } catch (IOException e) {
             throw EngineErrors.translate(v.name(), e);
         }
+    }
+
+    /** I/O meters of the volumes served through this node. */
+    public VolumeMeters meters() {
+        return meters;
     }
 
     /** Whether this node can serve I/O of the volume now (as its primary, or by forwarding to it). */
@@ -108,8 +116,9 @@ public final class VolumeDataService {
             throw GalleonException.badRequest("a single write is limited to " + MAX_TRANSFER + " bytes; split larger data");
         }
         checkRange(v, offset, data.length);
+        VolumeIo vol = io(v);
         EngineErrors.call(v.name(), () -> {
-            replication.write(v, offset, ByteBuffer.wrap(data), requested);
+            vol.write(offset, ByteBuffer.wrap(data), requested);
             return null;
         });
         return new Written(offset, data.length, requested.wire());

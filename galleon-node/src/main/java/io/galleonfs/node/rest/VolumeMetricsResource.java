@@ -1,0 +1,58 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.VolumeMetrics;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.volume.metrics.VolumeMeter;
+import io.galleonfs.node.volume.metrics.VolumeMetricsReport;
+import io.smallrye.mutiny.Multi;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.UUID;
+import org.jboss.resteasy.reactive.RestStreamElementType;
+
+/**
+ * A volume's I/O figures on this node (the node where the I/O entered): a snapshot and a once-a-second stream. Both
+ * read in-memory counters only, so nothing blocks. A class of its own under {@code .../{ref}/metrics}: JAX-RS picks the
+ * class by its path first, and {@code VolumeDataResource} ({@code /api/v1/volumes/{ref}}) would otherwise win and answer 404.
+ */
+@Path("/api/v1/volumes/{ref}/metrics")
+@Produces(MediaType.APPLICATION_JSON)
+public class VolumeMetricsResource {
+    @Inject
+    NodeRuntime node;
+
+    @GET
+    public VolumeMetrics volume(@PathParam("ref") String ref) {
+        return report(node.volumes().get(ref));
+    }
+
+    /** Server-sent events, one snapshot a second (the first at once); ends when the volume is deleted. */
+    @GET
+    @Path("/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    public Multi<VolumeMetrics> stream(@PathParam("ref") String ref) {
+        UUID id = node.volumes().get(ref).id();
+        // Ticks come from Mutiny's worker pool, not the event loop; a slow client loses ticks instead of queueing them.
+        // (Mutiny needs a positive initial delay; 1 ms makes the first event practically immediate.)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofSeconds(1))
+                .onOverflow().drop()
+                .onItem().transform(tick -> node.metadata().state().volume(id))
+                .select().first(Optional::isPresent)
+                .onItem().transform(v -> report(v.get()));
+    }
+
+    private VolumeMetrics report(VolumeRecord v) {
+        long now = System.currentTimeMillis();
+        Optional<VolumeMeter> meter = node.data().meters().find(v.id());
+        return meter.map(m -> VolumeMetricsReport.of(m, node.nodeId(), now))
+                .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), node.nodeId(), now));
+    }
+}
