@@ -226,7 +226,7 @@ class DiskFullIT {
 
     private HttpResponse<String> put(String volume, long offset, long seed) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + node.ipcAddress + "/api/v1/volumes/" + volume
-                        + "/data?offset=" + offset + "&write_concern=durable"))
+                        + "/data?offset=" + offset + "&write_concern=durable")).header("Authorization", node.bearerToken())
                 .header("content-type", "application/octet-stream")
                 .timeout(Duration.ofSeconds(60))
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(pattern(seed))).build();
@@ -237,7 +237,8 @@ class DiskFullIT {
         for (Map.Entry<String, Map<Long, Long>> v : acknowledged.entrySet()) {
             for (Map.Entry<Long, Long> w : v.getValue().entrySet()) {
                 HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + node.ipcAddress + "/api/v1/volumes/" + v.getKey()
-                        + "/data?offset=" + w.getKey() + "&length=" + CHUNK)).timeout(Duration.ofSeconds(60)).GET().build();
+                        + "/data?offset=" + w.getKey() + "&length=" + CHUNK)).header("Authorization", node.bearerToken())
+                        .timeout(Duration.ofSeconds(60)).GET().build();
                 HttpResponse<byte[]> r = HTTP.send(req, HttpResponse.BodyHandlers.ofByteArray());
                 assertEquals(200, r.statusCode(), () -> v.getKey() + "@" + w.getKey() + ": " + new String(r.body()));
                 assertArrayEquals(pattern(w.getValue()), r.body(), v.getKey() + " at " + w.getKey());

@@ -207,7 +207,8 @@ class HostileClientsIT {
             out.write(request(0, 2, 3, 0, 0)); // DISC
         }
         HttpResponse<byte[]> rest = http.send(HttpRequest.newBuilder(URI.create("http://" + node.ipcAddress
-                + "/api/v1/volumes/hostile/data?offset=4096&length=" + data.length)).timeout(Duration.ofSeconds(10)).build(),
+                + "/api/v1/volumes/hostile/data?offset=4096&length=" + data.length)).header("Authorization", node.bearerToken())
+                .timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(200, rest.statusCode());
         assertArrayEquals(data, rest.body());
@@ -360,7 +361,7 @@ class HostileClientsIT {
     }
 
     private HttpResponse<String> send(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://" + node.ipcAddress + path)).timeout(Duration.ofSeconds(30))
+        return http.send(HttpRequest.newBuilder(URI.create("http://" + node.ipcAddress + path)).header("Authorization", node.bearerToken()).timeout(Duration.ofSeconds(30))
                 .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }

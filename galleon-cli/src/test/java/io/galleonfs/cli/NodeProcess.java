@@ -109,4 +109,13 @@ final class NodeProcess implements AutoCloseable {
             process.onExit().join();
         }
     }
+
+    /** {@code Bearer <secret>} of the admin token this node wrote when it founded its cluster. */
+    String bearerToken() {
+        try {
+            return "Bearer " + java.nio.file.Files.readString(storage.resolve("auth").resolve("admin.token")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("node at " + storage + " has no admin token file", e);
+        }
+    }
 }

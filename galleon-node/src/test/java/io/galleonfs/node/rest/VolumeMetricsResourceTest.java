@@ -93,7 +93,8 @@ class VolumeMetricsResourceTest {
         write(vol, 0, 4096);
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest req = HttpRequest.newBuilder(base.resolve("api/v1/volumes/" + vol + "/metrics/stream"))
-                .header("Accept", "text/event-stream").timeout(Duration.ofSeconds(30)).build();
+                .header("Accept", "text/event-stream").header("Authorization", TestTokens.bearerAdmin())
+                .timeout(Duration.ofSeconds(30)).build();
         HttpResponse<Stream<String>> resp = http.send(req, HttpResponse.BodyHandlers.ofLines());
         assertEquals(200, resp.statusCode());
         List<String> events;
