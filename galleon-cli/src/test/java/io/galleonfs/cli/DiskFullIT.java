@@ -174,7 +174,10 @@ class DiskFullIT {
         System.out.println("FIGURE acknowledged 8 MiB durable writes verified after restart: " + total);
 
         // 5. Another program fills the disk to the last block while the node is down: it still starts (the reserve
-        // file gives replay its room), refuses writes, and takes them again once that program's file is gone.
+        // file gives replay its room), refuses writes, and takes them again once that program's file is gone. vol-a is
+        // deleted first so that the space the foreign file takes (and gives back) is well above the node's reserve.
+        cli.run("volume", "delete", "vol-a", "--force").ok();
+        acknowledged.remove("vol-a");
         node.process().destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         Path filler = mnt.resolve("filler");
         sh("dd if=/dev/zero of=" + filler + " bs=1M status=none; dd if=/dev/zero of=" + filler
