@@ -16,6 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -103,6 +105,26 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
             awaitLocallyApplied(applied.index(), deadline);
         }
         return result;
+    }
+
+    @Override
+    public Optional<MetadataState> awaitState(Predicate<MetadataState> condition, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        synchronized (appliedMonitor) {
+            while (!condition.test(current)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(appliedMonitor, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(current);
+        }
     }
 
     /** Read-your-writes: the change was applied by the leader; wait until this node has applied it too. */

@@ -269,6 +269,12 @@ public class NodeRuntime {
                 cluster.members().forEach(v -> m.put(v.id(), v.state()));
                 return m;
             }
+
+            @Override
+            public java.util.Optional<io.galleonfs.node.meta.MetadataState> awaitState(
+                    java.util.function.Predicate<io.galleonfs.node.meta.MetadataState> condition, java.time.Duration max) {
+                return metadata.awaitState(condition, max);
+            }
         };
     }
 

@@ -42,6 +42,8 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     public static final int DATA_PORT_OFFSET = 200;
     /** A volume id no volume has: status requests for it are liveness probes. */
     private static final UUID PROBE = new UUID(0, 0);
+    /** How long a request for a volume this node has not applied yet waits for its metadata to catch up. */
+    private static final Duration CATCH_UP = Duration.ofSeconds(3);
 
     /** Tunables; {@link #defaults()} documents the defaults. */
     public record Settings(Duration replicaTimeout, Duration clientTimeout, int defaultMinCopies, boolean asynchronousDefault,
@@ -191,8 +193,10 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         }
         CompletableFuture<PrimaryVolume> f = starting.get(id);
         if (f == null) {
-            VolumeRecord v = view.state().volume(id).orElseThrow(() -> new DataClient.RemoteException(ErrorCode.NOT_FOUND,
-                    "volume " + id + " not found"));
+            // A peer that forwards a request has applied the volume's creation; this node may be a moment behind.
+            VolumeRecord v = view.state().volume(id)
+                    .or(() -> view.awaitState(s -> s.volume(id).isPresent(), CATCH_UP).flatMap(s -> s.volume(id)))
+                    .orElseThrow(() -> new DataClient.RemoteException(ErrorCode.NOT_FOUND, "volume " + id + " not found"));
             if (!v.node().equals(view.nodeId())) {
                 throw new DataClient.RemoteException(ErrorCode.NOT_PRIMARY, "node " + view.nodeId() + " is not the primary of volume '"
                         + v.name() + "' (node " + v.node() + " is)");

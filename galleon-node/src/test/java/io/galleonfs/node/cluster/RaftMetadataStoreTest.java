@@ -51,6 +51,19 @@ class RaftMetadataStoreTest {
     }
 
     @Test
+    void awaitStateWakesWhenTheChangeIsAppliedAndGivesUpAfterItsBound() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        assertTrue(store.awaitState(s -> s.volume(ID_A).isPresent(), Duration.ofMillis(50)).isEmpty());
+        java.util.concurrent.CompletableFuture<java.util.Optional<MetadataState>> waiting = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> store.awaitState(s -> s.volume(ID_A).isPresent(), Duration.ofSeconds(30)));
+        for (MetaCommand c : commands()) {
+            apply(store, c);
+        }
+        MetadataState seen = waiting.get(30, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
+        assertEquals("alpha", seen.volume(ID_A).orElseThrow().name());
+    }
+
+    @Test
     void committedEntriesAreAppliedInOrderAndPublished() throws Exception {
         RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
         List<MetadataState> seen = new ArrayList<>();
