@@ -121,6 +121,10 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         tcp.setBindAddress(bindAddr);
         tcp.setBindPort(settings.bind().port());
         tcp.setPortRange(0);
+        InetAddress advertised = InetAddress.getByName(settings.advertised().host());
+        if (!advertised.equals(bindAddr)) {
+            tcp.setExternalAddr(advertised);
+        }
         List<Protocol> p = new ArrayList<>();
         p.add(tcp);
         switch (settings.discovery()) {
@@ -128,10 +132,11 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             case "dns" -> p.add(new DNS_PING().dnsQuery(settings.dnsQuery()));
             default -> {
                 List<InetSocketAddress> hosts = new ArrayList<>();
-                hosts.add(new InetSocketAddress(bindAddr, settings.bind().port()));
+                hosts.add(new InetSocketAddress(advertised, settings.bind().port()));
                 Set<HostPort> all = new LinkedHashSet<>(settings.peers());
                 all.addAll(readPeers());
                 all.remove(settings.bind());
+                all.remove(settings.advertised());
                 for (HostPort peer : all) {
                     hosts.add(new InetSocketAddress(InetAddress.getByName(peer.host()), peer.port()));
                 }
@@ -140,7 +145,11 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         }
         p.add(new MERGE3().setMinInterval(1000).setMaxInterval(3000));
         // Without its own bind address FD_SOCK2 listens on every interface (and collides across nodes sharing a port).
-        p.add(new FD_SOCK2().setBindAddress(bindAddr));
+        FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bindAddr);
+        if (!advertised.equals(bindAddr)) {
+            fdSock.setExternalAddress(advertised);
+        }
+        p.add(fdSock);
         p.add(new FD_ALL3().setTimeout(6000).setInterval(1500));
         p.add(new VERIFY_SUSPECT().setTimeout(1000));
         p.add(new NAKACK2());

@@ -11,10 +11,11 @@ import java.util.List;
  * list), multicast (MPING, for LANs) or dns (DNS_PING with {@code dnsQuery}, for Kubernetes headless services).
  * {@code clusterName} is the JGroups cluster name used when this node has none persisted yet: nodes only discover
  * and merge with nodes of the same name, so a node that left a cluster takes a new name and is never pulled back.
+ * {@code advertised} is the address peers are told to connect to (differs from {@code bind} for a 0.0.0.0 bind).
  */
 public record ClusterSettings(String nodeId, String clusterName, HostPort bind, List<HostPort> peers, String discovery,
                               String dnsQuery, Path dir, Duration metadataTimeout, Duration joinTimeout,
-                              Duration heartbeatInterval) {
+                              Duration heartbeatInterval, HostPort advertised) {
     /** The JGroups cluster name of clusters founded or joined without naming one. */
     public static final String DEFAULT_NAME = "galleonfs";
 }

@@ -41,7 +41,9 @@ public record NodeConfig(
         /** Space kept free for the node itself; {@link #AUTO_RESERVE} = 5 % of the file system, 64 MiB to 1 GiB. */
         long reservedSpaceBytes,
         /** API tokens are required ({@code [security] auth_required}, default true). */
-        boolean authRequired) {
+        boolean authRequired,
+        /** The host peers reach this node at when it differs from the bind host ({@code advertise_address}). */
+        Optional<String> advertiseHost) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -54,7 +56,7 @@ public record NodeConfig(
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space");
+            "reserved_space", "advertise_address");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -85,6 +87,8 @@ public record NodeConfig(
         d.put("replica_grace_period", "600");
         // Free space client writes may not use: deletes, metadata and restart always find room.
         d.put("reserved_space", "auto");
+        // Empty: the bind host, or for a wildcard bind (0.0.0.0) the host's first non-loopback address.
+        d.put("advertise_address", "");
         return d;
     }
 
@@ -113,12 +117,13 @@ public record NodeConfig(
                 || sameAddress(bind.host(), ipc.host()))) {
             throw new IllegalArgumentException("bind address " + bind + " and ipc address " + ipc + " use the same port on the same host; they must differ");
         }
+        Optional<String> advertise = parseAdvertise(m.get("advertise_address"));
         List<HostPort> peers = new ArrayList<>();
         for (String p : splitList(m.get("peer_addresses"))) {
             HostPort peer = HostPort.parse("peer address", p);
             // This node's own address among its peers is dropped, so every member can be given the same list (a
             // Kubernetes StatefulSet's pods all get "pod 0"): the node whose address it is founds the cluster.
-            if (!peer.equals(bind) && !peers.contains(peer)) {
+            if (!peer.equals(bind) && !peer.equals(new HostPort(advertise.orElse(bind.host()), bind.port())) && !peers.contains(peer)) {
                 peers.add(peer);
             }
         }
@@ -192,7 +197,34 @@ public record NodeConfig(
                 nbdAddress,
                 grace,
                 reserve,
-                authRequired);
+                authRequired,
+                advertise);
+    }
+
+    private static Optional<String> parseAdvertise(String text) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        String host = text.trim();
+        if (host.contains(":") && !host.startsWith("[") && host.indexOf(':') == host.lastIndexOf(':')) {
+            throw new IllegalArgumentException("advertise address '" + text + "' is invalid: give a host or IP address without a port"
+                    + " (the bind address's port is used)");
+        }
+        if (LocalAddresses.isWildcard(host)) {
+            throw new IllegalArgumentException("advertise address '" + text + "' is a wildcard; give the address peers reach this node at");
+        }
+        return Optional.of(host);
+    }
+
+    /**
+     * The cluster address peers connect to: the bind address, with its host replaced by {@code advertise_address} if
+     * set, or by the host's primary address when the bind host is a wildcard.
+     */
+    public HostPort advertisedBindAddress() {
+        if (advertiseHost.isPresent()) {
+            return new HostPort(advertiseHost.get(), bindAddress.port());
+        }
+        return LocalAddresses.isWildcard(bindAddress.host()) ? new HostPort(LocalAddresses.primaryHost(), bindAddress.port()) : bindAddress;
     }
 
     private static long parseReserve(String text) {
@@ -245,6 +277,7 @@ public record NodeConfig(
         m.put("replica_grace_period", Long.toString(replicaGracePeriodSeconds));
         m.put("reserved_space", reservedSpaceBytes == AUTO_RESERVE ? "auto" : Long.toString(reservedSpaceBytes));
         m.put("auth_required", Boolean.toString(authRequired));
+        advertiseHost.ifPresent(h -> m.put("advertise_address", h));
         return m;
     }
 

@@ -50,6 +50,9 @@ public final class DaemonFlags {
     @Option(names = "--reserved-space", paramLabel = "SIZE", description = "Free space kept for the node; client writes get 507 below it (default auto: 5% of the file system, 64M..1G; 0 = none)")
     String reservedSpace;
 
+    @Option(names = "--advertise-address", paramLabel = "HOST", description = "Address peers reach this node at (default: the bind host; for a 0.0.0.0 bind, this host's first non-loopback address)")
+    String advertiseAddress;
+
     public String configFile() {
         return config;
     }
@@ -69,6 +72,7 @@ public final class DaemonFlags {
         put(m, "labels", labels);
         put(m, "nbd_address", nbdAddress);
         put(m, "reserved_space", reservedSpace);
+        put(m, "advertise_address", advertiseAddress);
         return m;
     }
 

@@ -146,13 +146,14 @@ public class NodeRuntime {
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         LOG.infof("GalleonFS node %s ready: api http://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
-                nodeId, config.ipcAddress(), metadata.state().clusterId(), config.bindAddress(), config.storagePath(),
+                nodeId, config.ipcAddress(), metadata.state().clusterId(), describeBind(), config.storagePath(),
                 metadata.state().volumes().size(), sinceJvmStart);
     }
 
     private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers, String clusterName) throws Exception {
         ClusterSettings settings = new ClusterSettings(nodeId, clusterName, config.bindAddress(), peers, config.discovery(), config.dnsQuery(),
-                config.storagePath().resolve("raft"), METADATA_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1));
+                config.storagePath().resolve("raft"), METADATA_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1),
+                config.advertisedBindAddress());
         cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
                 .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
         boolean founding = cluster.isNew() && peers.isEmpty();
@@ -174,7 +175,8 @@ public class NodeRuntime {
         }
         publishLocalDiscovery();
         FileStore store = Files.getFileStore(config.storagePath());
-        submitQuietly(new MetaCommand.RegisterNode(new NodeRecord(nodeId, config.bindAddress().toString(),
+        // Peers derive this node's data-plane address from the registered address, so it must be one they can reach.
+        submitQuietly(new MetaCommand.RegisterNode(new NodeRecord(nodeId, config.advertisedBindAddress().toString(),
                 config.ipcAddress().toString(), config.zone(), config.labels(), store.getTotalSpace(), System.currentTimeMillis())));
     }
 
@@ -229,6 +231,12 @@ public class NodeRuntime {
         } catch (IOException e) {
             LOG.debugf("local discovery pointer not removed: %s", e.getMessage());
         }
+    }
+
+    private String describeBind() {
+        io.galleonfs.node.config.HostPort advertised = config.advertisedBindAddress();
+        return advertised.equals(config.bindAddress()) ? config.bindAddress().toString()
+                : config.bindAddress() + " (advertised as " + advertised + ")";
     }
 
     /** A daemon listening on every address is reached locally as 127.0.0.1, the CLI's default. */

@@ -68,7 +68,7 @@ public class ClusterResource {
         } catch (IllegalArgumentException e) {
             throw GalleonException.badRequest(e.getMessage());
         }
-        if (peer.equals(node.config().bindAddress())) {
+        if (peer.equals(node.config().bindAddress()) || peer.equals(node.config().advertisedBindAddress())) {
             throw GalleonException.badRequest("cannot join through this node's own bind address " + peer);
         }
         try {

@@ -34,6 +34,38 @@ class NodeConfigTest {
         return msg;
     }
 
+    // ---- advertised address ----------------------------------------------------------------------------------
+
+    @Test
+    void theAdvertisedAddressIsTheBindAddressUnlessItIsAWildcardOrOverridden() {
+        assertEquals(new HostPort("127.0.0.5", 8080), resolve("bind_address", "127.0.0.5:8080").advertisedBindAddress());
+        HostPort wildcard = resolve("bind_address", "0.0.0.0:8080").advertisedBindAddress();
+        assertEquals(8080, wildcard.port());
+        assertFalse(LocalAddresses.isWildcard(wildcard.host()), wildcard.toString());
+        NodeConfig given = resolve("bind_address", "0.0.0.0:8080", "advertise_address", "10.0.1.11");
+        assertEquals(new HostPort("10.0.1.11", 8080), given.advertisedBindAddress());
+        assertEquals("10.0.1.11", given.toKeyMap().get("advertise_address"));
+        // Every member can be given the same peer list: the node's own advertised address in it is dropped.
+        assertEquals(List.of(new HostPort("10.0.1.12", 8080)), resolve("bind_address", "0.0.0.0:8080", "advertise_address",
+                "10.0.1.11", "peer_addresses", "10.0.1.11:8080,10.0.1.12:8080").peerAddresses());
+    }
+
+    @Test
+    void aWildcardOrAPortAsTheAdvertisedAddressIsRefused() {
+        assertTrue(rejected("advertise_address", "0.0.0.0").contains("wildcard"));
+        assertTrue(rejected("advertise_address", "10.0.1.11:8080").contains("without a port"));
+    }
+
+    @Test
+    void thePrimaryHostPrefersSiteLocalIpv4() throws Exception {
+        java.net.InetAddress v6 = java.net.InetAddress.getByName("2001:db8::1");
+        java.net.InetAddress pub = java.net.InetAddress.getByName("203.0.113.7");
+        java.net.InetAddress site = java.net.InetAddress.getByName("10.0.1.11");
+        assertEquals("10.0.1.11", LocalAddresses.pick(List.of(v6, pub, site)));
+        assertEquals("203.0.113.7", LocalAddresses.pick(List.of(v6, pub)));
+        assertEquals("127.0.0.1", LocalAddresses.pick(List.of()));
+    }
+
     // ---- defaults ---------------------------------------------------------------------------------------------
 
     @Test
