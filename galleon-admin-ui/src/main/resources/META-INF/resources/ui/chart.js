@@ -22,7 +22,8 @@ export function liveChart(container, { id, title, series, points = 120, height =
       values.forEach((v, i) => data[i + 1].push(v));
       if (data[0].length > points) data.forEach((col) => col.shift());
       count++;
-      wrap.dataset.points = String(count);
+      wrap.dataset.points = String(count); // read by the browser tests
+      wrap.dataset.last = values.join(',');
       plot.setData(data);
     },
     destroy() { window.removeEventListener('resize', onResize); plot.destroy(); },

@@ -6,14 +6,13 @@ export async function volumePage(main, [name], { can }) {
   const base = `/api/v1/volumes/${enc(name)}`;
   const [v, snapshots] = await Promise.all([api('GET', base), api('GET', `${base}/snapshots`)]);
   const reload = () => { if (location.hash === `#/volumes/${enc(v.name)}`) window.dispatchEvent(new HashChangeEvent('hashchange')); };
+  const props = [['State', stateBadge(v.state)], v.state_reason ? ['Why', v.state_reason] : null,
+    ['Size', bytes(v.size_bytes)], ['Allocated', bytes(v.allocated_bytes)], ['Storage class', v.storage_class],
+    ['Type', v.volume_type], ['Access mode', v.access_mode], ['Encrypted', v.encrypted ? 'yes' : 'no'],
+    ['Block size', `${v.block_size} B`], ['Created', v.created_at], ['Id', v.id],
+    ['Clients', (v.clients || []).join(', ') || 'none']].filter(Boolean);
   main.append(h('h1', {}, `Volume ${v.name}`),
-    h('dl', { class: 'props', id: 'volume-props' },
-      ['State', stateBadge(v.state)], v.state_reason ? ['Why', v.state_reason] : null,
-      ['Size', bytes(v.size_bytes)], ['Allocated', bytes(v.allocated_bytes)], ['Storage class', v.storage_class],
-      ['Type', v.volume_type], ['Access mode', v.access_mode], ['Encrypted', v.encrypted ? 'yes' : 'no'],
-      ['Block size', `${v.block_size} B`], ['Created', v.created_at], ['Id', v.id],
-      ['Clients', (v.clients || []).join(', ') || 'none'])
-      .filter(Boolean).flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)]));
+    h('dl', { class: 'props', id: 'volume-props' }, props.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)])));
 
   main.append(h('h2', {}, 'Replicas'), table(['Node', 'State', 'Progress', 'Primary'],
     (v.replicas || []).map((r) => h('tr', {}, h('td', {}, r.node), h('td', {}, stateBadge(r.state)),
