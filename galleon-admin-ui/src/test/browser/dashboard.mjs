@@ -58,7 +58,8 @@ async function waitFor(what, predicate) {
 }
 
 const browser = await chromium.launch({ executablePath: chromiumPath,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'] });
 const problems = [];
 const foreignRequests = [];
 const nodeOrigin = new URL(base).origin;
