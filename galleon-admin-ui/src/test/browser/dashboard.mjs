@@ -2,12 +2,17 @@
 //   GALLEON_URL=http://127.0.0.1:PORT GALLEON_ADMIN_TOKEN=gfs_... SCREENSHOT_DIR=dir node dashboard.mjs
 // Prints "ok <step>" per step and "dashboard: N passed, 0 failed" at the end; exits 1 with the reason on a failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const base = required('GALLEON_URL');
 const adminToken = required('GALLEON_ADMIN_TOKEN');
 const shots = process.env.SCREENSHOT_DIR || 'target/dashboard-screenshots';
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const nbdAddress = process.env.GALLEON_NBD || ''; // host:port when the node serves NBD
+const hasNbdcopy = spawnSync('sh', ['-c', 'command -v nbdcopy']).status === 0;
 const TIMEOUT = 20_000;
 mkdirSync(shots, { recursive: true });
 
@@ -134,16 +139,31 @@ try {
     check(/Conflict \(409\)/.test(text) && !text.includes('{'), `a readable conflict: ${text}`);
   });
 
-  await step('the volume chart moves with real writes', async () => {
+  await step(`the volume chart moves with real writes (${nbdAddress && hasNbdcopy ? 'NBD' : 'REST'})`, async () => {
     await page.getByRole('link', { name: 'ui-vol' }).click();
     await page.getByRole('heading', { name: 'Volume ui-vol' }).waitFor();
+    if (nbdAddress) {
+      const url = (await page.locator('#nbd-url').textContent()).trim();
+      check(url === `nbd://${nbdAddress}/ui-vol`, `the NBD export URL: ${url}`);
+    }
     const chunk = new Uint8Array(64 * 1024).fill(7);
-    await waitFor('write IOPS on the volume chart', async () => {
-      const w = await rest('PUT', '/api/v1/volumes/ui-vol/data?offset=0', chunk);
-      check(w.status === 200, `write answered ${w.status}`);
-      const last = await page.locator('#chart-volume-iops').getAttribute('data-last');
-      return last && Number(last.split(',')[1]) > 0;
-    });
+    const file = join(tmpdir(), `galleon-dashboard-${process.pid}.bin`);
+    writeFileSync(file, chunk);
+    try {
+      await waitFor('write IOPS on the volume chart', async () => {
+        if (nbdAddress && hasNbdcopy) {
+          const r = spawnSync('nbdcopy', [file, `nbd://${nbdAddress}/ui-vol`], { encoding: 'utf8', timeout: 30_000 });
+          check(r.status === 0, `nbdcopy failed: ${r.stderr}`);
+        } else {
+          const w = await rest('PUT', '/api/v1/volumes/ui-vol/data?offset=0', chunk);
+          check(w.status === 200, `write answered ${w.status}`);
+        }
+        const last = await page.locator('#chart-volume-iops').getAttribute('data-last');
+        return last && Number(last.split(',')[1]) > 0;
+      });
+    } finally {
+      rmSync(file, { force: true });
+    }
     await page.screenshot({ path: `${shots}/volume.png`, fullPage: true });
   });
 

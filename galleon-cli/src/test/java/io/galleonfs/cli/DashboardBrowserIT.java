@@ -53,7 +53,8 @@ class DashboardBrowserIT {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install chromium (.ci/run does)");
         assertTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")),
                 "playwright-core is not installed: npm ci --prefix galleon-admin-ui/src/test/browser (.ci/run does)");
-        node = new NodeProcess(dir.resolve("node"), List.of()).start();
+        String nbd = "127.0.0.1:" + NodeProcess.freePort();
+        node = new NodeProcess(dir.resolve("node"), List.of("--nbd-address", nbd)).start();
         Path shots = Path.of("target/dashboard-screenshots").toAbsolutePath();
         Path output = dir.resolve("dashboard.out");
         ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs").directory(BROWSER_TESTS.toFile())
@@ -61,14 +62,16 @@ class DashboardBrowserIT {
         pb.environment().put("GALLEON_URL", "http://" + node.ipcAddress);
         pb.environment().put("GALLEON_ADMIN_TOKEN", node.bearerToken().substring("Bearer ".length()));
         pb.environment().put("SCREENSHOT_DIR", shots.toString());
+        pb.environment().put("GALLEON_NBD", nbd);
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
         script = pb.start();
         boolean ended = script.waitFor(5, TimeUnit.MINUTES);
         String out = Files.readString(output);
         assertTrue(ended, "the browser script did not finish within 5 minutes:\n" + out);
         assertEquals(0, script.exitValue(), out);
+        // nbdcopy (libnbd-bin, installed by .ci/run) writes through the node's NBD server while the page watches.
         for (String step : List.of("ok a wrong token shows the node's reason", "ok admin logs in and sees the overview with the node",
-                "ok the overview chart receives live points", "ok the volume chart moves with real writes",
+                "ok the overview chart receives live points", "ok the volume chart moves with real writes (NBD)",
                 "ok take a snapshot, expand, then clone it", "ok a change without the CSRF header is refused",
                 "ok a cross-site form POST is refused", "ok delete a volume only after typing its name",
                 "ok log out ends the session", "ok a viewer sees no destructive buttons and the API refuses a forged delete",
@@ -76,6 +79,11 @@ class DashboardBrowserIT {
             assertTrue(out.contains(step + "\n"), "missing '" + step + "' in:\n" + out);
         }
         assertTrue(out.contains(" passed, 0 failed"), out);
+        // What the browser did is what the CLI sees: the clone made in the UI exists, the deleted volume does not.
+        CliRunner cli = new CliRunner(node.ipcAddress);
+        assertTrue(cli.run("volume", "get", "ui-vol-s1").ok().stdout().contains("ui-vol-s1"));
+        assertTrue(cli.run("volume", "list").ok().stdout().contains("ui-keep"));
+        assertTrue(cli.run("volume", "get", "ui-vol").exitCode() != 0, "ui-vol was deleted in the UI");
         assertTrue(Files.isRegularFile(shots.resolve("overview.png")) && Files.isRegularFile(shots.resolve("volume.png")), "screenshots saved");
     }
 }

@@ -29,6 +29,13 @@ export async function overviewPage(main) {
         h('a', { href: `#/volumes/${encodeURIComponent(v.name)}` }, v.name), ' ', stateBadge(v.state),
         v.state_reason ? ` — ${v.state_reason}` : '')))));
   }
+  const rebuilding = volumes.flatMap((v) => (v.replicas || []).filter((r) => r.state === 'rebuilding')
+    .map((r) => ({ volume: v.name, node: r.node, progress: r.progress })));
+  main.append(h('h2', {}, 'Running jobs'), rebuilding.length
+    ? table(['Job', 'Volume', 'Node', 'Progress'], rebuilding.map((j) => h('tr', {}, h('td', {}, 'replica rebuild'),
+      h('td', {}, h('a', { href: `#/volumes/${encodeURIComponent(j.volume)}` }, j.volume)), h('td', {}, j.node),
+      h('td', {}, h('progress', { max: 100, value: j.progress, 'aria-label': `rebuild of ${j.volume} on ${j.node}` }), ` ${j.progress}%`))))
+    : h('p', { class: 'muted', id: 'jobs' }, 'No rebuilds running.'));
   main.append(h('h2', {}, 'Members'), table(['Node', 'State', 'Role', 'Zone', 'Free', 'Capacity', 'Replicas'],
     peers.map((p) => h('tr', {}, h('td', {}, p.id), h('td', {}, stateBadge(p.state)),
       h('td', {}, p.leader ? 'leader' : (p.voter ? 'voter' : 'learner')), h('td', {}, p.zone || ''),

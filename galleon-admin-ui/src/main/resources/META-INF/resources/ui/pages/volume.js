@@ -4,13 +4,16 @@ import { liveChart, stream } from '../chart.js';
 
 export async function volumePage(main, [name], { can }) {
   const base = `/api/v1/volumes/${enc(name)}`;
-  const [v, snapshots] = await Promise.all([api('GET', base), api('GET', `${base}/snapshots`)]);
+  const [v, snapshots, config] = await Promise.all([api('GET', base), api('GET', `${base}/snapshots`),
+    api('GET', '/api/v1/daemon/config')]);
+  const nbd = nbdBase(config.nbd_address);
   const reload = () => { if (location.hash === `#/volumes/${enc(v.name)}`) window.dispatchEvent(new HashChangeEvent('hashchange')); };
   const props = [['State', stateBadge(v.state)], v.state_reason ? ['Why', v.state_reason] : null,
     ['Size', bytes(v.size_bytes)], ['Allocated', bytes(v.allocated_bytes)], ['Storage class', v.storage_class],
     ['Type', v.volume_type], ['Access mode', v.access_mode], ['Encrypted', v.encrypted ? 'yes' : 'no'],
     ['Block size', `${v.block_size} B`], ['Created', v.created_at], ['Id', v.id],
-    ['Clients', (v.clients || []).join(', ') || 'none']].filter(Boolean);
+    ['Clients', (v.clients || []).join(', ') || 'none'],
+    ['NBD export', nbd ? h('code', { id: 'nbd-url' }, `${nbd}/${v.name}`) : 'this node serves no NBD (start it with --nbd-address)']].filter(Boolean);
   main.append(h('h1', {}, `Volume ${v.name}`),
     h('dl', { class: 'props', id: 'volume-props' }, props.flatMap(([k, val]) => [h('dt', {}, k), h('dd', {}, val)])));
 
@@ -47,8 +50,9 @@ export async function volumePage(main, [name], { can }) {
     });
     main.append(form);
   }
-  main.append(snapError, table(['Snapshot', 'Created', 'Stored', ''], snapshots.map((s) => h('tr', { 'data-snapshot': s.name },
+  main.append(snapError, table(['Snapshot', 'Created', 'Stored', 'NBD export (read-only)', ''], snapshots.map((s) => h('tr', { 'data-snapshot': s.name },
     h('td', {}, s.name), h('td', {}, s.created_at), h('td', {}, bytes(s.stored_bytes)),
+    h('td', {}, nbd ? h('code', {}, `${nbd}/${v.name}@${s.name}`) : ''),
     h('td', { class: 'actions' }, can('operator') ? [
       h('button', { type: 'button', class: 'secondary', 'aria-label': `Restore ${v.name} to snapshot ${s.name}`, onclick: async () => {
         if (!(await confirmTyped('current content of volume', v.name))) return;
@@ -108,4 +112,13 @@ export async function volumePage(main, [name], { can }) {
     } catch (err) { showError(line, err); }
   }
   return () => { close(); iops.destroy(); lat.destroy(); };
+}
+
+/** nbd://host:port of this node, with a wildcard listen address replaced by the host the browser reached (as the CLI does). */
+function nbdBase(address) {
+  if (!address) return null;
+  const colon = address.lastIndexOf(':');
+  let host = address.slice(0, colon);
+  if (['0.0.0.0', '[::]', '::', '*'].includes(host)) host = location.hostname.includes(':') ? `[${location.hostname}]` : location.hostname;
+  return `nbd://${host}:${address.slice(colon + 1)}`;
 }

@@ -18,6 +18,11 @@ public class UiHeaders {
     void install(@Observes Router router) {
         // Right after RawPathGuard (Integer.MIN_VALUE), before the static files and REST handlers write the response.
         router.route("/ui*").order(Integer.MIN_VALUE + 1).handler(this::headers);
+        // The dashboard's libraries (uPlot) come from webjars: never let a browser sniff them into another type.
+        router.route("/webjars/*").order(Integer.MIN_VALUE + 1).handler(ctx -> {
+            ctx.response().putHeader("X-Content-Type-Options", "nosniff");
+            ctx.next();
+        });
     }
 
     private void headers(RoutingContext ctx) {

@@ -169,7 +169,9 @@ class UiSessionResourceTest {
         String html = browser().accept("text/html").get("/ui/").then().statusCode(200).extract().asString();
         assertFalse(html.matches("(?s).*<script>.*") || html.matches("(?s).*\\son[a-z]+=.*") || html.contains("style="),
                 "no inline script, handler or style: " + html);
-        assertEquals(200, browser().get("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js").statusCode(), "uPlot from the webjar");
+        Response uplot = browser().get("/webjars/uplot/1.6.30/dist/uPlot.iife.min.js");
+        assertEquals(200, uplot.statusCode(), "uPlot from the webjar");
+        assertEquals("nosniff", uplot.header("X-Content-Type-Options"));
     }
 
     @Test
