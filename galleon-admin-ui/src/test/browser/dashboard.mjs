@@ -139,7 +139,7 @@ try {
     check(/Conflict \(409\)/.test(text) && !text.includes('{'), `a readable conflict: ${text}`);
   });
 
-  await step(`the volume chart moves with real writes (${nbdAddress && hasNbdcopy ? 'NBD' : 'REST'})`, async () => {
+  await step(`the volume and overview charts move with real writes (${nbdAddress && hasNbdcopy ? 'NBD' : 'REST'})`, async () => {
     await page.getByRole('link', { name: 'ui-vol' }).click();
     await page.getByRole('heading', { name: 'Volume ui-vol' }).waitFor();
     if (nbdAddress) {
@@ -149,22 +149,33 @@ try {
     const chunk = new Uint8Array(64 * 1024).fill(7);
     const file = join(tmpdir(), `galleon-dashboard-${process.pid}.bin`);
     writeFileSync(file, chunk);
+    const write = async () => {
+      if (nbdAddress && hasNbdcopy) {
+        const r = spawnSync('nbdcopy', [file, `nbd://${nbdAddress}/ui-vol`], { encoding: 'utf8', timeout: 30_000 });
+        check(r.status === 0, `nbdcopy failed: ${r.stderr}`);
+      } else {
+        const w = await rest('PUT', '/api/v1/volumes/ui-vol/data?offset=0', chunk);
+        check(w.status === 200, `write answered ${w.status}`);
+      }
+    };
+    // Writes until the chart's newest point shows write IOPS, after at least `points` points (for a readable screenshot).
+    const moved = (id, points = 1) => async () => {
+      await write();
+      const last = await page.locator(id).getAttribute('data-last');
+      return Number(await page.locator(id).getAttribute('data-points')) >= points && last && Number(last.split(',')[1]) > 0;
+    };
     try {
-      await waitFor('write IOPS on the volume chart', async () => {
-        if (nbdAddress && hasNbdcopy) {
-          const r = spawnSync('nbdcopy', [file, `nbd://${nbdAddress}/ui-vol`], { encoding: 'utf8', timeout: 30_000 });
-          check(r.status === 0, `nbdcopy failed: ${r.stderr}`);
-        } else {
-          const w = await rest('PUT', '/api/v1/volumes/ui-vol/data?offset=0', chunk);
-          check(w.status === 200, `write answered ${w.status}`);
-        }
-        const last = await page.locator('#chart-volume-iops').getAttribute('data-last');
-        return last && Number(last.split(',')[1]) > 0;
-      });
+      await waitFor('write IOPS on the volume chart', moved('#chart-volume-iops', 6));
+      await page.screenshot({ path: `${shots}/volume.png`, fullPage: true });
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await waitFor('write IOPS on the overview chart', moved('#chart-iops', 6));
+      await page.screenshot({ path: `${shots}/overview-io.png`, fullPage: true });
     } finally {
       rmSync(file, { force: true });
     }
-    await page.screenshot({ path: `${shots}/volume.png`, fullPage: true });
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    await page.getByRole('link', { name: 'ui-vol' }).click();
+    await page.getByRole('heading', { name: 'Volume ui-vol' }).waitFor();
   });
 
   await step('take a snapshot, expand, then clone it', async () => {
@@ -226,6 +237,11 @@ try {
     viewerSecret = (await page.locator('#token-secret .secret').textContent()).trim();
     check(/^gfs_[A-Za-z0-9_-]{43}$/.test(viewerSecret), 'the new secret is shown once');
     await page.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
+    for (const hash of ['#/nodes', '#/classes']) {
+      await page.goto(`${base}/ui/${hash}`);
+      await page.locator('main h1').waitFor();
+      await page.screenshot({ path: `${shots}/${hash.slice(2)}.png`, fullPage: true });
+    }
   });
 
   await step('log out ends the session', async () => {
@@ -261,8 +277,16 @@ try {
     for (const hash of ['#/overview', '#/nodes', '#/classes']) {
       await page.goto(`${base}/ui/${hash}`);
       await page.locator('main h1').waitFor();
-      await page.screenshot({ path: `${shots}/${hash.slice(2)}.png`, fullPage: true });
+      await page.screenshot({ path: `${shots}/viewer-${hash.slice(2)}.png`, fullPage: true });
     }
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const hash of ['#/overview', '#/volumes/ui-keep']) {
+      await page.goto(`${base}/ui/${hash}`);
+      await page.locator('main h1').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 0, `${hash} is ${overflow}px wider than a phone screen`);
+    }
+    await page.screenshot({ path: `${shots}/phone-volume.png`, fullPage: true });
     check(problems.length === 0, `problems in the page:\n${problems.join('\n')}`);
     check(foreignRequests.length === 0, `requests to other hosts: ${foreignRequests.join(', ')}`);
   });

@@ -9,7 +9,12 @@ export function liveChart(container, { id, title, series, points = 120, height =
   const width = () => Math.max(280, wrap.clientWidth - 16);
   const plot = new window.uPlot({
     width: width(), height,
-    scales: { x: { time: true } },
+    // A fixed window ending at the newest sample, so the axis reads in seconds from the first point on.
+    scales: { x: { time: true, range: () => {
+      // From our own samples: uPlot pads a lone point's range by days, which would push it off the window.
+      const end = data[0].length ? data[0][data[0].length - 1] : Date.now() / 1000;
+      return [end - points, end];
+    } } },
     series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, value: (u, v) => v == null ? '' : v.toFixed(s.digits ?? 1) }))],
     axes: [{}, { size: 60 }],
   }, data, wrap);

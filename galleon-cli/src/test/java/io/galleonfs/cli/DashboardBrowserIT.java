@@ -71,7 +71,7 @@ class DashboardBrowserIT {
         assertEquals(0, script.exitValue(), out);
         // nbdcopy (libnbd-bin, installed by .ci/run) writes through the node's NBD server while the page watches.
         for (String step : List.of("ok a wrong token shows the node's reason", "ok admin logs in and sees the overview with the node",
-                "ok the overview chart receives live points", "ok the volume chart moves with real writes (NBD)",
+                "ok the overview chart receives live points", "ok the volume and overview charts move with real writes (NBD)",
                 "ok take a snapshot, expand, then clone it", "ok a change without the CSRF header is refused",
                 "ok a cross-site form POST is refused", "ok delete a volume only after typing its name",
                 "ok log out ends the session", "ok a viewer sees no destructive buttons and the API refuses a forged delete",

@@ -11,13 +11,13 @@ export async function overviewPage(main) {
   const unhealthy = volumes.filter((v) => v.state !== 'healthy');
   const health = down.length === 0 && unhealthy.length === 0 ? 'healthy'
     : (volumes.some((v) => v.state === 'faulted') || peers.some((p) => p.state === 'down') ? 'faulted' : 'degraded');
-  const card = (label, value, id) => h('div', { class: 'card', id },
-    h('div', { class: 'label' }, label), h('div', { class: 'value' }, value));
+  const card = (label, value, id, cls = 'value') => h('div', { class: 'card', id },
+    h('div', { class: 'label' }, label), h('div', { class: cls }, value));
   main.append(
     h('h1', {}, `Cluster ${status.cluster_name || status.cluster_id}`),
     h('div', { class: 'cards' },
       card('Health', stateBadge(health), 'health'),
-      card('Leader', status.leader || 'none elected', 'leader'),
+      card('Leader', status.leader || 'none elected', 'leader', 'value node-id'),
       card('Members', `${peers.length - down.length} up of ${peers.length}`, 'members'),
       card('Capacity used', `${bytes(capacity - free)} of ${bytes(capacity)}`, 'capacity'),
       card('Free', bytes(free), 'free'),
