@@ -41,6 +41,8 @@ export function stream(url, onData, onError) {
   es.onmessage = (e) => {
     try { onData(JSON.parse(e.data)); } catch (err) { onError?.(err); }
   };
-  es.onerror = () => onError?.(new Error('the live stream was interrupted; reconnecting'));
+  // The browser retries a dropped stream by itself, but gives up on an HTTP error (e.g. 401 after the session ended).
+  es.onerror = () => onError?.(new Error(es.readyState === EventSource.CLOSED
+    ? 'the live stream ended; reload the page (or log in again)' : 'the live stream was interrupted; reconnecting'));
   return () => es.close();
 }
