@@ -38,7 +38,12 @@ public final class Authenticator {
         if (secret.isEmpty()) {
             return new Decision.Unauthenticated("the Authorization header is not 'Bearer gfs_...' with a GalleonFS token");
         }
-        Optional<TokenRecord> token = find(TokenSecrets.hash(secret.get()));
+        return decideHash(TokenSecrets.hash(secret.get()), required);
+    }
+
+    /** The same decision for a secret already reduced to its SHA-256 (a dashboard session keeps only that). */
+    public Decision decideHash(String secretSha256, Role required) {
+        Optional<TokenRecord> token = find(secretSha256);
         if (token.isEmpty()) {
             return new Decision.Unauthenticated("the token is unknown or was revoked");
         }

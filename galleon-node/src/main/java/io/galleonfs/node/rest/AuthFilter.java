@@ -21,6 +21,8 @@ public class AuthFilter {
 
     @Inject
     NodeRuntime node;
+    @Inject
+    io.galleonfs.node.auth.DashboardSessions dashboardSessions;
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
@@ -32,7 +34,14 @@ public class AuthFilter {
             return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
         }
         var required = AccessRule.required(request.getMethod(), PathParamFilter.template(resource));
-        return switch (authenticator.decide(request.getHeaderString(HttpHeaders.AUTHORIZATION), required)) {
+        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        jakarta.ws.rs.core.Cookie uiSession = request.getCookies().get(UiSessionResource.COOKIE);
+        // The dashboard authenticates with its session cookie (and a CSRF header on changes); a bearer token wins.
+        Authenticator.Decision decision = authorization == null && uiSession != null
+                ? dashboardSessions.decide(uiSession.getValue(), request.getMethod(),
+                        request.getHeaderString(UiSessionResource.CSRF_HEADER), required, authenticator)
+                : authenticator.decide(authorization, required);
+        return switch (decision) {
             case Authenticator.Decision.Allowed a -> Optional.empty();
             case Authenticator.Decision.Unauthenticated u -> Optional.of(Response.fromResponse(
                     ProblemMappers.problem(401, "Unauthorized", u.detail())).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());

@@ -49,7 +49,7 @@ class ApiFuzzTest {
     /** Operations whose valid forms run long or mount file systems: fuzzed with broken input only. */
     private static final Set<String> BROKEN_ONLY = Set.of("POST /api/v1/volumes/{ref}/bench", "POST /api/v1/volumes/{ref}/mounts");
     /** Operations whose valid answer never ends (server-sent event streams): tested by their own tests, not fuzzed. */
-    private static final Set<String> ENDLESS = Set.of("GET /api/v1/volumes/{ref}/metrics/stream");
+    private static final Set<String> ENDLESS = Set.of("GET /api/v1/volumes/{ref}/metrics/stream", "GET /api/v1/metrics/stream");
     private static final String CANARY = "fz-canary";
     private static final String TARGET = "fz-target";
 

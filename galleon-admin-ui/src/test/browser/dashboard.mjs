@@ -1,0 +1,300 @@
+// Drives the dashboard of a running node in the machine's Chromium. Run by DashboardBrowserIT:
+//   GALLEON_URL=http://127.0.0.1:PORT GALLEON_ADMIN_TOKEN=gfs_... SCREENSHOT_DIR=dir node dashboard.mjs
+// Prints "ok <step>" per step and "dashboard: N passed, 0 failed" at the end; exits 1 with the reason on a failure.
+import { chromium } from 'playwright-core';
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const base = required('GALLEON_URL');
+const adminToken = required('GALLEON_ADMIN_TOKEN');
+const shots = process.env.SCREENSHOT_DIR || 'target/dashboard-screenshots';
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const nbdAddress = process.env.GALLEON_NBD || ''; // host:port when the node serves NBD
+const hasNbdcopy = spawnSync('sh', ['-c', 'command -v nbdcopy']).status === 0;
+const TIMEOUT = 20_000;
+mkdirSync(shots, { recursive: true });
+
+function required(name) {
+  const v = process.env[name];
+  if (!v) { console.error(`${name} is not set`); process.exit(2); }
+  return v;
+}
+
+let passed = 0;
+let currentPage = null;
+async function step(name, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    console.error(`FAILED ${name}: ${e && e.stack ? e.stack : e}`);
+    if (currentPage) {
+      console.error(`page text: ${(await currentPage.locator('body').innerText().catch(() => '?')).slice(0, 2000)}`);
+      await currentPage.screenshot({ path: `${shots}/failed.png`, fullPage: true }).catch(() => {});
+    }
+    throw e;
+  }
+  passed++;
+  console.log(`ok ${name}`);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+/** The REST API with the admin bearer token, as the CLI calls it (to set up and to check what the UI did). */
+async function rest(method, path, body) {
+  const res = await fetch(base + path, { method, headers: { Authorization: `Bearer ${adminToken}`,
+    ...(body ? { 'Content-Type': body instanceof Uint8Array ? 'application/octet-stream' : 'application/json' } : {}) },
+    body: body instanceof Uint8Array ? body : body ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  return { status: res.status, json: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
+}
+
+async function waitFor(what, predicate) {
+  const until = Date.now() + TIMEOUT;
+  for (;;) {
+    const v = await predicate();
+    if (v) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const browser = await chromium.launch({ executablePath: chromiumPath,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'] });
+const problems = [];
+const foreignRequests = [];
+const nodeOrigin = new URL(base).origin;
+let exitCode = 0;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = await context.newPage();
+  currentPage = page;
+  page.on('console', (m) => {
+    // Chromium logs every 4xx as a failed resource: those are judged by URL below; any other error is a defect.
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    const provoked = [401, 403, 409].includes(r.status()) && r.url().startsWith(`${base}/api/`)
+      || r.status() === 401 && r.url() === `${base}/ui/session`;
+    if (r.status() >= 400 && !provoked) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => { if (!r.url().startsWith(nodeOrigin) && !r.url().startsWith('http://evil.test')) foreignRequests.push(r.url()); });
+  const status = (await rest('GET', '/api/v1/cluster/status')).json;
+
+  await step('a wrong token shows the node\'s reason', async () => {
+    await page.goto(`${base}/ui`);
+    await page.getByLabel('API token').fill('gfs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'unknown or was revoked' }).waitFor();
+    await page.getByLabel('API token').fill('not a token');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not a GalleonFS API token' }).waitFor();
+    await page.screenshot({ path: `${shots}/login.png` });
+  });
+
+  await step('admin logs in and sees the overview with the node', async () => {
+    await page.getByLabel('API token').fill(adminToken);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#leader').filter({ hasText: status.leader }).waitFor();
+    await page.locator('main table').filter({ hasText: status.this_node }).waitFor();
+    check((await page.locator('#health').textContent()).includes('healthy'), 'a one-node cluster with no volumes is healthy');
+    const cookies = await context.cookies();
+    const c = cookies.find((k) => k.name === 'gfs_ui_session');
+    check(c && c.httpOnly && c.secure && c.sameSite === 'Strict', `session cookie flags: ${JSON.stringify(c)}`);
+    check(!c.value.includes(adminToken) && !adminToken.includes(c.value), 'the cookie does not carry the token');
+    check(!(await page.evaluate(() => document.cookie)).includes('gfs_ui_session'), 'scripts cannot read the session cookie');
+  });
+
+  await step('the overview chart receives live points', async () => {
+    await waitFor('3 points on the overview chart', async () => Number(await page.locator('#chart-iops').getAttribute('data-points')) >= 3);
+    await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
+  });
+
+  await step('create volumes from the volumes page', async () => {
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    for (const name of ['ui-keep', 'ui-vol']) {
+      await page.getByLabel('Name', { exact: true }).fill(name);
+      await page.getByLabel('Size').fill('16M');
+      await page.getByLabel('Storage class').selectOption('fast-local-ssd');
+      await page.getByRole('button', { name: 'Create volume' }).click();
+      await page.getByRole('heading', { name: `Volume ${name}` }).waitFor();
+      check((await rest('GET', `/api/v1/volumes/${name}`)).status === 200, `${name} exists through the API`);
+      if (name === 'ui-keep') await page.getByRole('link', { name: 'Volumes' }).click();
+    }
+  });
+
+  await step('a bad create shows the problem detail next to the form', async () => {
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('ui-vol');
+    await page.getByLabel('Size').fill('16M');
+    await page.getByRole('button', { name: 'Create volume' }).click();
+    await page.locator('#create-volume .error').filter({ hasText: 'ui-vol' }).waitFor();
+    const text = await page.locator('#create-volume .error').textContent();
+    check(/Conflict \(409\)/.test(text) && !text.includes('{'), `a readable conflict: ${text}`);
+  });
+
+  await step(`the volume and overview charts move with real writes (${nbdAddress && hasNbdcopy ? 'NBD' : 'REST'})`, async () => {
+    await page.getByRole('link', { name: 'ui-vol' }).click();
+    await page.getByRole('heading', { name: 'Volume ui-vol' }).waitFor();
+    if (nbdAddress) {
+      const url = (await page.locator('#nbd-url').textContent()).trim();
+      check(url === `nbd://${nbdAddress}/ui-vol`, `the NBD export URL: ${url}`);
+    }
+    const chunk = new Uint8Array(64 * 1024).fill(7);
+    const file = join(tmpdir(), `galleon-dashboard-${process.pid}.bin`);
+    writeFileSync(file, chunk);
+    const write = async () => {
+      if (nbdAddress && hasNbdcopy) {
+        const r = spawnSync('nbdcopy', [file, `nbd://${nbdAddress}/ui-vol`], { encoding: 'utf8', timeout: 30_000 });
+        check(r.status === 0, `nbdcopy failed: ${r.stderr}`);
+      } else {
+        const w = await rest('PUT', '/api/v1/volumes/ui-vol/data?offset=0', chunk);
+        check(w.status === 200, `write answered ${w.status}`);
+      }
+    };
+    // Writes until the chart's newest point shows write IOPS, after at least `points` points (for a readable screenshot).
+    const moved = (id, points = 1) => async () => {
+      await write();
+      const last = await page.locator(id).getAttribute('data-last');
+      return Number(await page.locator(id).getAttribute('data-points')) >= points && last && Number(last.split(',')[1]) > 0;
+    };
+    try {
+      await waitFor('write IOPS on the volume chart', moved('#chart-volume-iops', 6));
+      await page.screenshot({ path: `${shots}/volume.png`, fullPage: true });
+      await page.getByRole('link', { name: 'Overview' }).click();
+      await waitFor('write IOPS on the overview chart', moved('#chart-iops', 6));
+      await page.screenshot({ path: `${shots}/overview-io.png`, fullPage: true });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    await page.getByRole('link', { name: 'ui-vol' }).click();
+    await page.getByRole('heading', { name: 'Volume ui-vol' }).waitFor();
+  });
+
+  await step('take a snapshot, expand, then clone it', async () => {
+    await page.getByLabel('Snapshot name').fill('s1');
+    await page.getByRole('button', { name: 'Take snapshot' }).click();
+    await page.locator('tr[data-snapshot="s1"]').waitFor();
+    check((await rest('GET', '/api/v1/volumes/ui-vol/snapshots')).json.some((s) => s.name === 's1'), 'snapshot s1 exists');
+    await page.getByLabel('New size').fill('32M');
+    await page.getByRole('button', { name: 'Expand' }).click();
+    await page.locator('#volume-props').filter({ hasText: '32.0 MiB' }).waitFor();
+    await page.getByRole('button', { name: 'Clone snapshot s1' }).click();
+    await page.getByRole('button', { name: 'Clone', exact: true }).click();
+    await page.getByRole('heading', { name: 'Volume ui-vol-s1' }).waitFor();
+  });
+
+  await step('a change without the CSRF header is refused', async () => {
+    const r = await page.evaluate(async () => {
+      const res = await fetch('/api/v1/volumes', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'no-csrf', size: '1M' }) });
+      return { status: res.status, body: await res.json() };
+    });
+    check(r.status === 403 && r.body.detail.includes('CSRF'), `no CSRF header: ${JSON.stringify(r)}`);
+    check((await rest('GET', '/api/v1/volumes/no-csrf')).status === 404, 'nothing was created');
+  });
+
+  await step('a cross-site form POST is refused', async () => {
+    const evil = await context.newPage();
+    await evil.route('http://evil.test/**', (route) => route.fulfill({ contentType: 'text/html',
+      body: `<form id="f" method="post" enctype="text/plain" action="${base}/api/v1/volumes/ui-keep/snapshots">`
+        + '<input name=\'{"name":"evil","x":"\' value=\'"}\'></form>' }));
+    await evil.goto('http://evil.test/');
+    const [resp] = await Promise.all([evil.waitForResponse((r) => r.url().startsWith(base)), evil.evaluate(() => document.getElementById('f').submit())]);
+    check(resp.status() === 403, `the cross-site POST answered ${resp.status()}`);
+    check(!(await rest('GET', '/api/v1/volumes/ui-keep/snapshots')).json.some((s) => s.name === 'evil'), 'no snapshot was taken');
+    await evil.close();
+  });
+
+  await step('delete a volume only after typing its name', async () => {
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    await page.getByRole('button', { name: 'Delete volume ui-vol', exact: true }).click();
+    const dialog = page.getByRole('dialog');
+    const confirm = dialog.getByRole('button', { name: 'Delete' });
+    check(await confirm.isDisabled(), 'the delete button waits for the name');
+    await dialog.getByLabel('Name of the volume').fill('ui-vo');
+    check(await confirm.isDisabled(), 'a wrong name keeps it disabled');
+    await dialog.getByLabel('Name of the volume').fill('ui-vol');
+    await confirm.click();
+    await page.locator('#flash').filter({ hasText: 'Volume ui-vol deleted.' }).waitFor();
+    check((await rest('GET', '/api/v1/volumes/ui-vol')).status === 404, 'ui-vol is gone');
+    check(await page.locator('tr[data-volume="ui-vol"]').count() === 0, 'ui-vol left the list');
+  });
+
+  let viewerSecret;
+  await step('admin creates a viewer token on the tokens page', async () => {
+    await page.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('ui-viewer');
+    await page.getByLabel('Role').selectOption('viewer');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    viewerSecret = (await page.locator('#token-secret .secret').textContent()).trim();
+    check(/^gfs_[A-Za-z0-9_-]{43}$/.test(viewerSecret), 'the new secret is shown once');
+    await page.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
+    for (const hash of ['#/nodes', '#/classes']) {
+      await page.goto(`${base}/ui/${hash}`);
+      await page.locator('main h1').waitFor();
+      await page.screenshot({ path: `${shots}/${hash.slice(2)}.png`, fullPage: true });
+    }
+  });
+
+  await step('log out ends the session', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API token').waitFor();
+    const r = await page.evaluate(async () => (await fetch('/api/v1/volumes')).status);
+    check(r === 401, `after logout the API answers ${r}`);
+  });
+
+  await step('a viewer sees no destructive buttons and the API refuses a forged delete', async () => {
+    await page.getByLabel('API token').fill(viewerSecret);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#who').filter({ hasText: 'viewer' }).waitFor();
+    check(await page.getByRole('link', { name: 'Tokens' }).isHidden(), 'no tokens page for a viewer');
+    await page.getByRole('link', { name: 'Volumes' }).click();
+    await page.locator('tr[data-volume="ui-keep"]').waitFor();
+    check(await page.getByRole('button', { name: /Delete/ }).count() === 0, 'no delete button on the volumes page');
+    check(await page.locator('#create-volume').count() === 0, 'no create form');
+    await page.getByRole('link', { name: 'ui-keep' }).click();
+    await page.getByRole('heading', { name: 'Volume ui-keep' }).waitFor();
+    check(await page.getByRole('button').filter({ hasText: /Delete|Restore|Expand|Take snapshot/ }).count() === 0, 'no actions on the detail page');
+    await page.screenshot({ path: `${shots}/viewer-volume.png`, fullPage: true });
+    const r = await page.evaluate(async () => {
+      const csrf = (await (await fetch('/ui/session')).json()).csrf;
+      const res = await fetch('/api/v1/volumes/ui-keep', { method: 'DELETE', headers: { 'X-Galleon-CSRF': csrf } });
+      return { status: res.status, body: await res.json() };
+    });
+    check(r.status === 403 && r.body.detail.includes('needs operator'), `a viewer's forged delete: ${JSON.stringify(r)}`);
+    check((await rest('GET', '/api/v1/volumes/ui-keep')).status === 200, 'ui-keep is still there');
+  });
+
+  await step('every page rendered without script errors, CSP violations or foreign requests', async () => {
+    for (const hash of ['#/overview', '#/nodes', '#/classes']) {
+      await page.goto(`${base}/ui/${hash}`);
+      await page.locator('main h1').waitFor();
+      await page.screenshot({ path: `${shots}/viewer-${hash.slice(2)}.png`, fullPage: true });
+    }
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const hash of ['#/overview', '#/volumes/ui-keep']) {
+      await page.goto(`${base}/ui/${hash}`);
+      await page.locator('main h1').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      check(overflow <= 0, `${hash} is ${overflow}px wider than a phone screen`);
+    }
+    await page.screenshot({ path: `${shots}/phone-volume.png`, fullPage: true });
+    check(problems.length === 0, `problems in the page:\n${problems.join('\n')}`);
+    check(foreignRequests.length === 0, `requests to other hosts: ${foreignRequests.join(', ')}`);
+  });
+  console.log(`dashboard: ${passed} passed, 0 failed`);
+} catch (e) {
+  console.log(`dashboard: ${passed} passed, 1 failed`);
+  exitCode = 1;
+} finally {
+  await browser.close();
+}
+process.exit(exitCode);

@@ -1,0 +1,89 @@
+package io.galleonfs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The dashboard in a real headless Chromium against a real daemon: galleon-admin-ui/src/test/browser/dashboard.mjs
+ * (playwright-core driving /usr/bin/chromium) logs in, works the pages and probes CSRF, cross-site and role refusals;
+ * this test starts the daemon, runs the script and judges its exit code and its per-step output. Screenshots of each
+ * page land in target/dashboard-screenshots.
+ */
+class DashboardBrowserIT {
+    private static final Path BROWSER_TESTS = Path.of("../galleon-admin-ui/src/test/browser").toAbsolutePath().normalize();
+    private static final Path CHROMIUM = Path.of(System.getProperty("galleon.it.chromium", "/usr/bin/chromium"));
+
+    private Path dir;
+    private NodeProcess node;
+    private Process script;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        dir = Files.createTempDirectory("galleon-dashboard");
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        if (script != null && script.isAlive()) {
+            script.descendants().forEach(ProcessHandle::destroyForcibly);
+            script.destroyForcibly();
+            script.onExit().join();
+        }
+        if (node != null) {
+            node.close();
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    @Test
+    void dashboardWorksInARealBrowser() throws Exception {
+        assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install chromium (.ci/run does)");
+        assertTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")),
+                "playwright-core is not installed: npm ci --prefix galleon-admin-ui/src/test/browser (.ci/run does)");
+        String nbd = "127.0.0.1:" + NodeProcess.freePort();
+        node = new NodeProcess(dir.resolve("node"), List.of("--nbd-address", nbd)).start();
+        Path shots = Path.of("target/dashboard-screenshots").toAbsolutePath();
+        Path output = dir.resolve("dashboard.out");
+        ProcessBuilder pb = new ProcessBuilder("node", "dashboard.mjs").directory(BROWSER_TESTS.toFile())
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().put("GALLEON_URL", "http://" + node.ipcAddress);
+        pb.environment().put("GALLEON_ADMIN_TOKEN", node.bearerToken().substring("Bearer ".length()));
+        pb.environment().put("SCREENSHOT_DIR", shots.toString());
+        pb.environment().put("GALLEON_NBD", nbd);
+        pb.environment().put("CHROMIUM", CHROMIUM.toString());
+        script = pb.start();
+        boolean ended = script.waitFor(5, TimeUnit.MINUTES);
+        String out = Files.readString(output);
+        assertTrue(ended, "the browser script did not finish within 5 minutes:\n" + out);
+        assertEquals(0, script.exitValue(), out);
+        // nbdcopy (libnbd-bin, installed by .ci/run) writes through the node's NBD server while the page watches.
+        for (String step : List.of("ok a wrong token shows the node's reason", "ok admin logs in and sees the overview with the node",
+                "ok the overview chart receives live points", "ok the volume and overview charts move with real writes (NBD)",
+                "ok take a snapshot, expand, then clone it", "ok a change without the CSRF header is refused",
+                "ok a cross-site form POST is refused", "ok delete a volume only after typing its name",
+                "ok log out ends the session", "ok a viewer sees no destructive buttons and the API refuses a forged delete",
+                "ok every page rendered without script errors, CSP violations or foreign requests")) {
+            assertTrue(out.contains(step + "\n"), "missing '" + step + "' in:\n" + out);
+        }
+        assertTrue(out.contains(" passed, 0 failed"), out);
+        // What the browser did is what the CLI sees: the clone made in the UI exists, the deleted volume does not.
+        CliRunner cli = new CliRunner(node.ipcAddress);
+        assertTrue(cli.run("volume", "get", "ui-vol-s1").ok().stdout().contains("ui-vol-s1"));
+        assertTrue(cli.run("volume", "list").ok().stdout().contains("ui-keep"));
+        assertTrue(cli.run("volume", "get", "ui-vol").exitCode() != 0, "ui-vol was deleted in the UI");
+        assertTrue(Files.isRegularFile(shots.resolve("overview.png")) && Files.isRegularFile(shots.resolve("volume.png")), "screenshots saved");
+    }
+}
