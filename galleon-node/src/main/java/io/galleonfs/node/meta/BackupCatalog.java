@@ -88,7 +88,8 @@ public final class BackupCatalog {
         if (old != null && old.finished()) {
             return new MetaResult.Rejected(MetaResult.Reason.CONFLICT, "job " + old.id() + " already " + old.state());
         }
-        jobs.put(p.job().id(), p.job());
+        JobRecord next = old != null && old.cancelRequested() && !p.job().cancelRequested() ? p.job().withCancelRequested() : p.job();
+        jobs.put(next.id(), next);
         forgetOldFinishedJobs();
         return null;
     }
