@@ -110,6 +110,16 @@ public final class JobRunner implements AutoCloseable {
         return queued;
     }
 
+    /** Every job the catalog keeps, newest first, with live progress for those running here. */
+    public java.util.List<JobRecord> list() {
+        java.util.List<JobRecord> all = new java.util.ArrayList<>();
+        for (JobRecord j : store.state().backups().jobs()) {
+            all.add(job(j.id()).orElse(j));
+        }
+        java.util.Collections.reverse(all);
+        return all;
+    }
+
     /** The latest view of a job: live progress when it runs here, else the committed record. */
     public Optional<JobRecord> job(String id) {
         Running r = running.get(id);
