@@ -65,6 +65,7 @@ public class BackupResource {
 
     @POST
     @Path("/{id}/verify")
+    @Consumes(MediaType.WILDCARD) // no body
     public Response verify(@PathParam("id") String id, @QueryParam("quick") boolean quick, @QueryParam("wait") boolean wait) {
         return JobResource.answer(services.backups(), services.backups().verify(id, quick), wait);
     }

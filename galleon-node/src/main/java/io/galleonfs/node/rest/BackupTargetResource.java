@@ -53,6 +53,7 @@ public class BackupTargetResource {
 
     @POST
     @Path("/{name}/prune")
+    @Consumes(MediaType.WILDCARD) // no body
     public Response prune(@PathParam("name") String name, @QueryParam("wait") boolean wait) {
         return JobResource.answer(services.backups(), services.backups().prune(name), wait);
     }
