@@ -87,8 +87,15 @@ public final class TargetService {
         if (store.state().backups().target(name).isPresent()) {
             throw GalleonException.conflict("a backup target named '" + name + "' already exists");
         }
-        byte[] clusterKey = new byte[32];
-        random.nextBytes(clusterKey);
+        // The repository keeps one cluster-key wrapping: a second target of this cluster on the same repository must share
+        // the first one's key, or adopting the repository again would lock the first target out.
+        byte[] clusterKey = store.state().backups().targets().stream()
+                .filter(t -> t.url().equals(r.url()) && java.util.Objects.equals(t.endpoint(), blankToNull(r.endpoint())))
+                .findFirst().map(t -> Base64.getDecoder().decode(t.clusterKey())).orElseGet(() -> {
+                    byte[] k = new byte[32];
+                    random.nextBytes(k);
+                    return k;
+                });
         char[] passphrase = r.passphrase().toCharArray();
         TargetSpec spec = new TargetSpec(r.url(), blankToNull(r.endpoint()), blankToNull(r.region()), Boolean.TRUE.equals(r.pathStyle()),
                 blankToNull(r.accessKeyId()), blankToNull(r.secretAccessKey()));
