@@ -12,6 +12,7 @@ final class Codecs {
     static final HexFormat HEX = HexFormat.of();
     static final byte CODEC_RAW = 0;
     static final byte CODEC_ZSTD = 1;
+    static final int SAMPLE = 64 << 10;
 
     private Codecs() {
     }
@@ -33,6 +34,10 @@ final class Codecs {
      * random data costs one byte and no decompression on restore.
      */
     static byte[] encodeChunk(byte[] data, int off, int len, int level) {
+        if (level > 0 && len > 2 * SAMPLE && !compresses(data, off, SAMPLE, level)) {
+            // random/encrypted data: a sample that does not shrink spares compressing the whole chunk in vain
+            level = 0;
+        }
         if (level > 0) {
             long bound = Zstd.compressBound(len);
             byte[] out = new byte[(int) bound + 1];
@@ -49,6 +54,12 @@ final class Codecs {
         out[0] = CODEC_RAW;
         System.arraycopy(data, off, out, 1, len);
         return out;
+    }
+
+    private static boolean compresses(byte[] data, int off, int len, int level) {
+        byte[] out = new byte[(int) Zstd.compressBound(len)];
+        long n = Zstd.compressByteArray(out, 0, out.length, data, off, len, level);
+        return !Zstd.isError(n) && n < len - len / 32;
     }
 
     /** Inverse of {@link #encodeChunk}; returns null if the frame is malformed or not {@code plainLength} long. */

@@ -19,6 +19,7 @@ final class WriteSession {
     private PackWriter pack;
     private Future<?> upload;
     private long bytesStored;
+    private volatile long trailerBytes;
     private int packsWritten;
 
     WriteSession(BackupRepository repo, ExecutorService uploader) {
@@ -70,8 +71,9 @@ final class WriteSession {
         return addedIds.size() == 0 && packsWritten == 0 && pack == null;
     }
 
+    /** Blob bytes added plus the trailers of packs already uploaded. */
     long bytesStored() {
-        return bytesStored;
+        return bytesStored + trailerBytes;
     }
 
     int packsWritten() {
@@ -84,23 +86,27 @@ final class WriteSession {
         }
     }
 
-    /** Seals the current pack and hands it to the uploader after the previous upload finished. */
+    /**
+     * Hands the current pack to the uploader after the previous upload finished; sealing, hashing (the pack's name)
+     * and the put run there, overlapping with the next pack's filling.
+     */
     void flushPack() {
         if (pack == null || pack.count() == 0) {
             return;
         }
         PackWriter p = pack;
         pack = null;
-        byte[] bytes = p.finish(repo.keys());
-        String packId = Codecs.sha256Hex(bytes);
-        synchronized (repo.index()) {
-            repo.index().namePack(p.packNo(), packId);
-        }
         awaitUpload();
-        bytesStored += bytes.length - p.length();
         packsWritten++;
-        String key = PackWriter.key(packId);
-        upload = uploader.submit(() -> repo.store().put(key, bytes));
+        upload = uploader.submit(() -> {
+            byte[] bytes = p.finish(repo.keys());
+            String packId = Codecs.sha256Hex(bytes);
+            synchronized (repo.index()) {
+                repo.index().namePack(p.packNo(), packId);
+            }
+            trailerBytes += bytes.length - p.length();
+            repo.store().put(PackWriter.key(packId), bytes);
+        });
     }
 
     void awaitUpload() {
