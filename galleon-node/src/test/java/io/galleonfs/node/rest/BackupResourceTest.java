@@ -5,6 +5,7 @@ import static io.galleonfs.node.rest.Api.assertProblem;
 import static io.galleonfs.node.rest.Api.createVolume;
 import static io.galleonfs.node.rest.Api.unique;
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -205,5 +206,68 @@ class BackupResourceTest {
         given().header("Authorization", "Bearer " + viewer).contentType(ContentType.JSON)
                 .body(Map.of("name", "x", "url", "file:///tmp/x", "passphrase", PASSPHRASE)).post(TARGETS).then().statusCode(403);
         given().header("Authorization", "Bearer " + viewer).get(JOBS).then().statusCode(200);
+    }
+
+    @Test
+    void differentialReadsSinceTheLastFullAndACopyRestoresFromTheOtherTarget() throws IOException {
+        String target = newTarget();
+        String vol = newVolume("4M");
+        write(vol, 0, random(1 << 20, 6));
+        String fullId = backup(vol, target, "full").then().statusCode(200).body("state", equalTo("succeeded")).extract().path("backup_id");
+        write(vol, 0, random(4096, 7));
+        backup(vol, target, "incremental").then().statusCode(200).body("state", equalTo("succeeded"));
+        write(vol, 8192, random(4096, 8));
+        String diffId = backup(vol, target, "differential").then().statusCode(200).body("state", equalTo("succeeded"))
+                .extract().path("backup_id");
+        given().get(BACKUPS + "/" + diffId).then().statusCode(200).body("strategy", equalTo("differential"))
+                .body("parent_id", equalTo(fullId)).body("bytes_read", equalTo(2 * 4096));
+        byte[] now = read(vol, 4 << 20);
+
+        Path other = Files.createTempDirectory("galleon-backup-copy-");
+        try {
+            String second = unique("tgt2");
+            given().contentType(ContentType.JSON).body(Map.of("name", second, "url", other.toUri().toString(), "passphrase", PASSPHRASE))
+                    .post(TARGETS).then().statusCode(201);
+            given().contentType(ContentType.JSON).body(Map.of("to_target", second)).queryParam("wait", true).post(BACKUPS + "/" + diffId + "/copy")
+                    .then().statusCode(200).body("state", equalTo("succeeded"));
+            List<String> copies = given().get(BACKUPS).then().statusCode(200).extract().jsonPath()
+                    .getList("findAll { it.target == '" + second + "' }.id");
+            assertEquals(1, copies.size());
+            String restored = unique("rc");
+            given().contentType(ContentType.JSON).body(Map.of("to_volume", restored)).queryParam("wait", true)
+                    .post(BACKUPS + "/" + copies.getFirst() + "/restore").then().statusCode(200).body("state", equalTo("succeeded"));
+            assertArrayEquals(now, read(restored, 4 << 20));
+            given().queryParam("force", true).delete(TARGETS + "/" + second).then().statusCode(204);
+        } finally {
+            try (Stream<Path> files = Files.walk(other)) {
+                for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCancelledBackupEndsCancelledAndLeavesNoSnapshot() {
+        String target = newTarget();
+        String vol = newVolume("64M");
+        for (int i = 0; i < 8; i++) {
+            write(vol, (long) i << 23, random(8 << 20, 20 + i));
+        }
+        String jobId = given().contentType(ContentType.JSON).body(Map.of("volume", vol, "target", target, "strategy", "full"))
+                .post(BACKUPS).then().statusCode(202).extract().path("id");
+        given().post(JOBS + "/" + jobId + "/cancel").then().statusCode(anyOf(equalTo(200), equalTo(409)));
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() ->
+                List.of("cancelled", "succeeded").contains(given().get(JOBS + "/" + jobId).then().extract().<String>path("state")));
+        String state = given().get(JOBS + "/" + jobId).then().extract().path("state");
+        String backupId = given().get(JOBS + "/" + jobId).then().extract().path("backup_id");
+        List<String> snapshots = given().get(VOLUMES + "/" + vol + "/snapshots").then().statusCode(200).extract().path("name");
+        if (state.equals("cancelled")) {
+            given().get(BACKUPS + "/" + backupId).then().statusCode(200).body("status", equalTo("failed")).body("error", equalTo("cancelled"));
+            assertTrue(snapshots.isEmpty(), snapshots.toString());
+        } else {
+            // The backup finished before the cancel arrived (a fast machine): then it is complete and kept as the base.
+            assertEquals(List.of("backup-" + backupId), snapshots);
+        }
     }
 }
