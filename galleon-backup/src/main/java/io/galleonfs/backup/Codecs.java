@@ -22,8 +22,14 @@ final class Codecs {
     }
 
     static String sha256Hex(byte[] data) {
+        return sha256Hex(data, 0, data.length);
+    }
+
+    static String sha256Hex(byte[] data, int off, int len) {
         try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(data, off, len);
+            return HEX.formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

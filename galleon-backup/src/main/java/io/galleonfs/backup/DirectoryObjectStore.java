@@ -53,13 +53,18 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     @Override
     public void put(String key, byte[] data) {
+        put(key, data, 0, data.length);
+    }
+
+    @Override
+    public void put(String key, byte[] data, int off, int len) {
         Path target = path(key);
         Path dir = target.getParent();
         Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
         try {
             Files.createDirectories(dir);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                ByteBuffer buf = ByteBuffer.wrap(data);
+                ByteBuffer buf = ByteBuffer.wrap(data, off, len);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }

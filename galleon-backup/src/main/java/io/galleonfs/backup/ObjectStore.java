@@ -14,6 +14,11 @@ public interface ObjectStore extends AutoCloseable {
     /** Writes the whole object atomically and durably, replacing an existing one. */
     void put(String key, byte[] data);
 
+    /** Like {@link #put(String, byte[])} for {@code data[off, off+len)}, without copying where the store can. */
+    default void put(String key, byte[] data, int off, int len) {
+        put(key, off == 0 && len == data.length ? data : java.util.Arrays.copyOfRange(data, off, off + len));
+    }
+
     /** Reads the whole object. */
     byte[] get(String key);
 

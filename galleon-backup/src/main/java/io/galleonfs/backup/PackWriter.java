@@ -63,8 +63,11 @@ final class PackWriter {
         return at;
     }
 
-    /** The complete pack object. */
-    byte[] finish(RepositoryKeys keys) {
+    /** The complete pack object: {@code bytes[0, length)} (the fill buffer itself when the trailer fits). */
+    record Sealed(byte[] bytes, int length) {
+    }
+
+    Sealed finish(RepositoryKeys keys) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream(entries.size() * 44 + 4);
         try (DataOutputStream out = new DataOutputStream(bos)) {
             out.writeInt(entries.size());
@@ -78,7 +81,8 @@ final class PackWriter {
             throw new IllegalStateException(e);
         }
         byte[] sealedIndex = keys.seal(bos.toByteArray(), INDEX_AAD);
-        byte[] pack = Arrays.copyOf(buf, length + sealedIndex.length + TRAILER);
+        int total = length + sealedIndex.length + TRAILER;
+        byte[] pack = total <= buf.length ? buf : Arrays.copyOf(buf, total);
         System.arraycopy(sealedIndex, 0, pack, length, sealedIndex.length);
         int p = length + sealedIndex.length;
         pack[p] = (byte) (sealedIndex.length >>> 24);
@@ -87,7 +91,13 @@ final class PackWriter {
         pack[p + 3] = (byte) sealedIndex.length;
         System.arraycopy(MAGIC, 0, pack, p + 4, MAGIC.length);
         buf = null;
-        return pack;
+        return new Sealed(pack, total);
+    }
+
+    /** The pack as an exact-length array (tests, small packs). */
+    byte[] finishBytes(RepositoryKeys keys) {
+        Sealed s = finish(keys);
+        return s.length() == s.bytes().length ? s.bytes() : Arrays.copyOf(s.bytes(), s.length());
     }
 
     static String key(String packId) {

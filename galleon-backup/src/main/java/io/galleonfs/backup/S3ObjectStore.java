@@ -142,9 +142,16 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void put(String key, byte[] data) {
+        put(key, data, 0, data.length);
+    }
+
+    @Override
+    public void put(String key, byte[] data, int off, int len) {
         try {
-            s3.putObject(b -> b.bucket(bucket).key(key(key)).contentLength((long) data.length),
-                    RequestBody.fromBytes(data));
+            // a stream over the caller's array: RequestBody.fromBytes would copy a whole pack once more
+            s3.putObject(b -> b.bucket(bucket).key(key(key)).contentLength((long) len),
+                    RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(data, off, len), len,
+                            "application/octet-stream"));
         } catch (SdkException e) {
             throw failure("cannot write " + key, e);
         }

@@ -99,13 +99,13 @@ final class WriteSession {
         awaitUpload();
         packsWritten++;
         upload = uploader.submit(() -> {
-            byte[] bytes = p.finish(repo.keys());
-            String packId = Codecs.sha256Hex(bytes);
+            PackWriter.Sealed sealed = p.finish(repo.keys());
+            String packId = Codecs.sha256Hex(sealed.bytes(), 0, sealed.length());
             synchronized (repo.index()) {
                 repo.index().namePack(p.packNo(), packId);
             }
-            trailerBytes += bytes.length - p.length();
-            repo.store().put(PackWriter.key(packId), bytes);
+            trailerBytes += sealed.length() - p.length();
+            repo.store().put(PackWriter.key(packId), sealed.bytes(), 0, sealed.length());
         });
     }
 

@@ -76,7 +76,7 @@ class CodecTest {
         byte[] blobB = KEYS.seal(Codecs.encodeChunk(new byte[7], 0, 7, 0), b);
         w.add(a, blobA, 100);
         w.add(b, blobB, 7);
-        byte[] pack = w.finish(KEYS);
+        byte[] pack = w.finishBytes(KEYS);
         String id = Codecs.sha256Hex(pack);
         store.put(PackWriter.key(id), pack);
         List<PackEntry> entries = PackReader.readTrailer(store, PackWriter.key(id), pack.length, KEYS);
