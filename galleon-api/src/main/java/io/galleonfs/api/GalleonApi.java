@@ -189,4 +189,65 @@ public interface GalleonApi {
     @DELETE
     @Path("/tokens/{name}")
     void revokeToken(@PathParam("name") String name);
+
+    /** Creates a backup target: initialises its repository, or adopts an existing one with the recovery passphrase. Admin. */
+    @POST
+    @Path("/backup-targets")
+    BackupTargetInfo createBackupTarget(CreateBackupTargetRequest request);
+
+    @GET
+    @Path("/backup-targets")
+    List<BackupTargetInfo> listBackupTargets();
+
+    @GET
+    @Path("/backup-targets/{name}")
+    BackupTargetInfo getBackupTarget(@PathParam("name") String name);
+
+    @DELETE
+    @Path("/backup-targets/{name}")
+    void deleteBackupTarget(@PathParam("name") String name, @QueryParam("force") boolean force);
+
+    @POST
+    @Path("/backup-targets/{name}/prune")
+    JobInfo pruneBackupTarget(@PathParam("name") String name, @QueryParam("wait") boolean wait);
+
+    @POST
+    @Path("/backups")
+    JobInfo createBackup(CreateBackupRequest request, @QueryParam("wait") boolean wait);
+
+    @GET
+    @Path("/backups")
+    List<BackupView> listBackups(@QueryParam("volume") String volume);
+
+    @GET
+    @Path("/backups/{id}")
+    BackupView getBackup(@PathParam("id") String id);
+
+    @DELETE
+    @Path("/backups/{id}")
+    void deleteBackup(@PathParam("id") String id);
+
+    @POST
+    @Path("/backups/{id}/restore")
+    JobInfo restoreBackup(@PathParam("id") String id, RestoreBackupRequest request, @QueryParam("wait") boolean wait);
+
+    @POST
+    @Path("/backups/{id}/verify")
+    JobInfo verifyBackup(@PathParam("id") String id, @QueryParam("quick") boolean quick, @QueryParam("wait") boolean wait);
+
+    @POST
+    @Path("/backups/{id}/copy")
+    JobInfo copyBackup(@PathParam("id") String id, CopyBackupRequest request, @QueryParam("wait") boolean wait);
+
+    @GET
+    @Path("/jobs")
+    List<JobInfo> listJobs();
+
+    @GET
+    @Path("/jobs/{id}")
+    JobInfo getJob(@PathParam("id") String id);
+
+    @POST
+    @Path("/jobs/{id}/cancel")
+    JobInfo cancelJob(@PathParam("id") String id);
 }

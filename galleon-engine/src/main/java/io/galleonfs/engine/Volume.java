@@ -74,4 +74,15 @@ public interface Volume {
      * a volume (replica rebuild) moves allocated blocks only.
      */
     org.roaringbitmap.RoaringBitmap allocatedBlocks() throws IOException;
+
+    /**
+     * Blocks whose content may differ between snapshot {@code fromSnapshotOrNull} and snapshot {@code toSnapshot}, from the
+     * layer maps alone (no data is read): the blocks held (data or trim) by the layers between the two snapshots and their
+     * nearest common ancestor. A superset of the truly changed blocks, also after snapshots between them were deleted
+     * (their blocks are merged into a layer still on the path). With {@code null} as the base: every block that may hold
+     * data in {@code toSnapshot}.
+     *
+     * @throws NoSuchSnapshotException if either snapshot does not exist
+     */
+    org.roaringbitmap.RoaringBitmap changedBlocks(String fromSnapshotOrNull, String toSnapshot) throws IOException;
 }

@@ -673,6 +673,13 @@ final class VolumeImpl implements Volume {
         return inspector.candidateBlocks(null);
     }
 
+    @Override
+    public org.roaringbitmap.RoaringBitmap changedBlocks(String fromSnapshotOrNull, String toSnapshot) throws IOException {
+        java.util.Objects.requireNonNull(toSnapshot, "toSnapshot");
+        return fromSnapshotOrNull == null ? inspector.dataBlocks(toSnapshot)
+                : inspector.changedBlocks(fromSnapshotOrNull, toSnapshot);
+    }
+
     /** Heap held by this volume's block metadata; see {@link VolumeInspector#estimatedHeapBytes()}. */
     long estimatedHeapBytes() {
         return inspector.estimatedHeapBytes();

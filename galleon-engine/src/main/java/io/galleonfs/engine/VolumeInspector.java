@@ -168,4 +168,64 @@ final class VolumeInspector {
         }
         return blocks;
     }
+
+    /**
+     * Blocks present in the layers from each snapshot up to (not including) their nearest common ancestor. A block
+     * outside these layers resolves to the same layer in both views, so it cannot differ. Pending (dirty) entries of
+     * those layers count too: a merge of a deleted snapshot copies into its child through the journal.
+     */
+    RoaringBitmap changedBlocks(String fromSnapshot, String toSnapshot) throws IOException {
+        RoaringBitmap blocks = new RoaringBitmap();
+        volume.structure.readLock().lock();
+        try {
+            volume.ensureOpen();
+            Layer from = tree.requireSnapshot(fromSnapshot, volume.id());
+            Layer to = tree.requireSnapshot(toSnapshot, volume.id());
+            java.util.Set<Layer> fromChain = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (Layer l = from; l != null; l = l.parent) {
+                fromChain.add(l);
+            }
+            Layer common = null;
+            for (Layer l = to; l != null; l = l.parent) {
+                if (fromChain.contains(l)) {
+                    common = l;
+                    break;
+                }
+                addPresent(l, blocks);
+            }
+            for (Layer l = from; l != null && l != common; l = l.parent) {
+                addPresent(l, blocks);
+            }
+        } finally {
+            volume.structure.readLock().unlock();
+        }
+        return blocks;
+    }
+
+    /** Blocks whose newest entry in the snapshot's chain is data (a trim in a newer layer hides older data). */
+    RoaringBitmap dataBlocks(String snapshot) throws IOException {
+        RoaringBitmap seen = new RoaringBitmap();
+        RoaringBitmap data = new RoaringBitmap();
+        volume.structure.readLock().lock();
+        try {
+            volume.ensureOpen();
+            for (Layer l = tree.requireSnapshot(snapshot, volume.id()); l != null; l = l.parent) {
+                l.delta.forEachPresent((block, state) -> {
+                    if (seen.checkedAdd((int) block) && state == LayerDelta.DATA) {
+                        data.add((int) block);
+                    }
+                });
+            }
+        } finally {
+            volume.structure.readLock().unlock();
+        }
+        return data;
+    }
+
+    private static void addPresent(Layer layer, RoaringBitmap into) throws IOException {
+        layer.delta.forEachPresent((block, state) -> into.add((int) block));
+        for (Long block : layer.dirty.keySet()) {
+            into.add(block.intValue());
+        }
+    }
 }

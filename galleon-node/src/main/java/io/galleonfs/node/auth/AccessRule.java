@@ -22,6 +22,9 @@ public final class AccessRule {
         if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS")) {
             return Role.VIEWER;
         }
+        if (p.equals("/backup-targets") || p.startsWith("/backup-targets/") && !p.endsWith("/prune")) {
+            return Role.ADMIN; // targets carry credentials and the repository's keys; pruning is a backup action
+        }
         if (p.equals("/storage-classes") || p.startsWith("/storage-classes/") || p.startsWith("/cluster/") || p.startsWith("/daemon/")) {
             return Role.ADMIN;
         }

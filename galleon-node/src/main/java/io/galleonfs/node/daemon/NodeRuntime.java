@@ -78,6 +78,13 @@ public class NodeRuntime {
     private BenchRunner bench;
     private VolumeStorageWatcher watcher;
     private ReplicationService replication;
+    private io.galleonfs.node.backup.JobRunner backupJobs;
+    private io.galleonfs.node.backup.TargetService backupTargets;
+    private io.galleonfs.node.backup.BackupService backups;
+    private io.galleonfs.node.backup.JobSupervisor jobSupervisor;
+
+    @Inject
+    io.galleonfs.node.metrics.BackupMetrics backupMetrics;
     private Instant startedAt;
     private volatile boolean ready;
 
@@ -142,12 +149,28 @@ public class NodeRuntime {
         }
         replication.start(ReplicationService.dataAddressFor(config.bindAddress()));
         metadata.addListener(replication::onMetadata);
+        startBackups();
         startedAt = Instant.now();
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
         LOG.infof("GalleonFS node %s ready: api http://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
                 nodeId, config.ipcAddress(), metadata.state().clusterId(), describeBind(), config.storagePath(),
                 metadata.state().volumes().size(), sinceJvmStart);
+    }
+
+    /** Backup jobs run on a pool of two threads with up to 64 queued; the supervisor ends jobs of dead processes. */
+    private void startBackups() {
+        String incarnation = UUID.randomUUID().toString();
+        backupJobs = new io.galleonfs.node.backup.JobRunner(metadata, nodeId, incarnation, Clock.systemUTC(), 2, 64, backupMetrics);
+        backupTargets = new io.galleonfs.node.backup.TargetService(metadata, Clock.systemUTC());
+        backups = new io.galleonfs.node.backup.BackupService(metadata, volumes, data, engine, backupTargets, backupJobs,
+                Clock.systemUTC(), backupMetrics);
+        jobSupervisor = new io.galleonfs.node.backup.JobSupervisor(clusterView(), incarnation, Clock.systemUTC(),
+                backups::cleanUpOrphanSnapshots);
+        if (metadataCaughtUp()) {
+            jobSupervisor.failJobsOfEarlierProcess();
+        }
+        jobSupervisor.start();
     }
 
     private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers, String clusterName) throws Exception {
@@ -404,6 +427,12 @@ public class NodeRuntime {
         if (volumes != null && cluster != null && cluster.leaderId() != null) {
             new StartupReconciler(metadata, engine, volumes, nodeId).removeEphemeralVolumes("the daemon is stopping");
         }
+        if (jobSupervisor != null) {
+            jobSupervisor.close();
+        }
+        if (backupJobs != null) {
+            backupJobs.close();
+        }
         if (replication != null) {
             replication.close();
         }
@@ -469,6 +498,15 @@ public class NodeRuntime {
 
     public StorageClassService storageClasses() {
         return storageClasses;
+    }
+
+    /** Null until the node has started. */
+    public io.galleonfs.node.backup.BackupService backups() {
+        return backups;
+    }
+
+    public io.galleonfs.node.backup.TargetService backupTargets() {
+        return backupTargets;
     }
 
     public TokenService tokens() {

@@ -27,6 +27,12 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.DropReplica.class, name = "drop_replica"),
     @JsonSubTypes.Type(value = MetaCommand.CreateToken.class, name = "create_token"),
     @JsonSubTypes.Type(value = MetaCommand.RevokeToken.class, name = "revoke_token"),
+    @JsonSubTypes.Type(value = MetaCommand.CreateBackupTarget.class, name = "create_backup_target"),
+    @JsonSubTypes.Type(value = MetaCommand.DeleteBackupTarget.class, name = "delete_backup_target"),
+    @JsonSubTypes.Type(value = MetaCommand.PutBackup.class, name = "put_backup"),
+    @JsonSubTypes.Type(value = MetaCommand.DeleteBackup.class, name = "delete_backup"),
+    @JsonSubTypes.Type(value = MetaCommand.PutJob.class, name = "put_job"),
+    @JsonSubTypes.Type(value = MetaCommand.FailJobsOfNode.class, name = "fail_jobs_of_node"),
 })
 public sealed interface MetaCommand {
 
@@ -97,5 +103,31 @@ public sealed interface MetaCommand {
 
     /** Removes an API token: requests carrying its secret are refused from then on. */
     record RevokeToken(String name) implements MetaCommand {
+    }
+
+    /** Adds a backup target; refused when the name is taken. */
+    record CreateBackupTarget(BackupTargetRecord target) implements MetaCommand {
+    }
+
+    /** Removes a backup target; refused while catalog entries reference it unless {@code force} (which forgets them). */
+    record DeleteBackupTarget(String name, boolean force) implements MetaCommand {
+    }
+
+    /** Adds or replaces a catalog entry; refused when its target does not exist. */
+    record PutBackup(BackupRecord backup) implements MetaCommand {
+    }
+
+    record DeleteBackup(String id) implements MetaCommand {
+    }
+
+    /** Adds or updates a job; refused when the job already finished (terminal states are final). */
+    record PutJob(JobRecord job) implements MetaCommand {
+    }
+
+    /**
+     * Fails every unfinished job of {@code node} not run by process {@code keepIncarnation} (null: all of them), and the
+     * running backups they were making: how jobs of a node that died or restarted end instead of staying running.
+     */
+    record FailJobsOfNode(String node, String keepIncarnation, String reason, long nowMillis) implements MetaCommand {
     }
 }

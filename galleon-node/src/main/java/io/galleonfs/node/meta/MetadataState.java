@@ -36,6 +36,7 @@ public final class MetadataState {
     private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
+    private final BackupCatalog backups = new BackupCatalog();
 
     public long lastApplied() {
         return lastApplied;
@@ -72,6 +73,11 @@ public final class MetadataState {
 
     public Optional<TokenRecord> token(String name) {
         return Optional.ofNullable(tokens.get(name));
+    }
+
+    /** Backup targets, the backup catalog and jobs. */
+    public BackupCatalog backups() {
+        return backups;
     }
 
     public Optional<VolumeRecord> volume(UUID id) {
@@ -111,6 +117,12 @@ public final class MetadataState {
             case MetaCommand.CreateToken c -> createToken(c.token());
             case MetaCommand.RevokeToken r -> tokens.remove(r.name()) == null
                     ? rejected(MetaResult.Reason.NOT_FOUND, "token '" + r.name() + "' not found") : null;
+            case MetaCommand.CreateBackupTarget c -> backups.createTarget(c);
+            case MetaCommand.DeleteBackupTarget d -> backups.deleteTarget(d);
+            case MetaCommand.PutBackup p -> backups.putBackup(p);
+            case MetaCommand.DeleteBackup d -> backups.deleteBackup(d);
+            case MetaCommand.PutJob p -> backups.putJob(p);
+            case MetaCommand.FailJobsOfNode f -> backups.failJobsOfNode(f);
         };
         if (result != null) {
             return result;
@@ -210,7 +222,8 @@ public final class MetadataState {
     public byte[] snapshot() {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
-                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values())));
+                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
+                    backups.image()));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -226,6 +239,7 @@ public final class MetadataState {
         s.clusterCreatedAtMillis = img.clusterCreatedAtMillis();
         img.nodes().forEach(n -> s.nodes.put(n.id(), n));
         img.tokens().forEach(t -> s.tokens.put(t.name(), t));
+        s.backups.restore(img.backups());
         return s;
     }
 
@@ -236,12 +250,14 @@ public final class MetadataState {
             @JsonProperty("cluster_id") String clusterId,
             @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
             List<NodeRecord> nodes,
-            List<TokenRecord> tokens) {
+            List<TokenRecord> tokens,
+            BackupCatalog.Image backups) {
         Image {
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;
             tokens = tokens == null ? List.of() : tokens;
+            backups = backups == null ? new BackupCatalog.Image(null, null, null) : backups;
         }
     }
 }

@@ -1,0 +1,124 @@
+package io.galleonfs.backup;
+
+import com.github.luben.zstd.Zstd;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import javax.crypto.AEADBadTagException;
+
+/** Shared helpers of the object formats: magic numbers, zstd framing, SHA-256 names, sealed blobs. */
+final class Codecs {
+    static final HexFormat HEX = HexFormat.of();
+    static final byte CODEC_RAW = 0;
+    static final byte CODEC_ZSTD = 1;
+    static final int SAMPLE = 64 << 10;
+
+    private Codecs() {
+    }
+
+    static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    static String sha256Hex(byte[] data) {
+        return sha256Hex(data, 0, data.length);
+    }
+
+    static String sha256Hex(byte[] data, int off, int len) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(data, off, len);
+            return HEX.formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Chunk plaintext inside a blob: codec byte then payload. Zstd is kept only when it saves at least 3 %, so
+     * random data costs one byte and no decompression on restore.
+     */
+    static byte[] encodeChunk(byte[] data, int off, int len, int level) {
+        if (level > 0 && len > 2 * SAMPLE && !compresses(data, off, SAMPLE, level)) {
+            // random/encrypted data: a sample that does not shrink spares compressing the whole chunk in vain
+            level = 0;
+        }
+        if (level > 0) {
+            long bound = Zstd.compressBound(len);
+            byte[] out = new byte[(int) bound + 1];
+            long n = Zstd.compressByteArray(out, 1, (int) bound, data, off, len, level);
+            if (Zstd.isError(n)) {
+                throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
+            }
+            if (n < len - len / 32) {
+                out[0] = CODEC_ZSTD;
+                return java.util.Arrays.copyOf(out, (int) n + 1);
+            }
+        }
+        byte[] out = new byte[len + 1];
+        out[0] = CODEC_RAW;
+        System.arraycopy(data, off, out, 1, len);
+        return out;
+    }
+
+    private static boolean compresses(byte[] data, int off, int len, int level) {
+        byte[] out = new byte[(int) Zstd.compressBound(len)];
+        long n = Zstd.compressByteArray(out, 0, out.length, data, off, len, level);
+        return !Zstd.isError(n) && n < len - len / 32;
+    }
+
+    /** Inverse of {@link #encodeChunk}; returns null if the frame is malformed or not {@code plainLength} long. */
+    static byte[] decodeChunk(byte[] encoded, int plainLength) {
+        if (encoded.length < 1) {
+            return null;
+        }
+        if (encoded[0] == CODEC_RAW) {
+            if (encoded.length - 1 != plainLength) {
+                return null;
+            }
+            return java.util.Arrays.copyOfRange(encoded, 1, encoded.length);
+        }
+        if (encoded[0] != CODEC_ZSTD) {
+            return null;
+        }
+        byte[] out = new byte[plainLength];
+        long n = Zstd.decompressByteArray(out, 0, plainLength, encoded, 1, encoded.length - 1);
+        if (Zstd.isError(n) || n != plainLength) {
+            return null;
+        }
+        return out;
+    }
+
+    /** zstd-compressed, length-prefixed, sealed body of index and manifest objects. */
+    static byte[] sealBody(RepositoryKeys keys, byte[] plain, byte[] aad) {
+        byte[] compressed = Zstd.compress(plain, 3);
+        byte[] framed = new byte[compressed.length + 4];
+        framed[0] = (byte) (plain.length >>> 24);
+        framed[1] = (byte) (plain.length >>> 16);
+        framed[2] = (byte) (plain.length >>> 8);
+        framed[3] = (byte) plain.length;
+        System.arraycopy(compressed, 0, framed, 4, compressed.length);
+        return keys.seal(framed, aad);
+    }
+
+    static byte[] openBody(RepositoryKeys keys, byte[] sealed, int off, int len, byte[] aad, String what) {
+        byte[] framed;
+        try {
+            framed = keys.open(sealed, off, len, aad);
+        } catch (AEADBadTagException e) {
+            throw new RepositoryCorruptedException(what + " fails its authentication check", e);
+        }
+        if (framed.length < 4) {
+            throw new RepositoryCorruptedException(what + " is truncated");
+        }
+        int plainLen = (framed[0] & 0xFF) << 24 | (framed[1] & 0xFF) << 16 | (framed[2] & 0xFF) << 8
+                | (framed[3] & 0xFF);
+        byte[] out = new byte[plainLen];
+        long n = Zstd.decompressByteArray(out, 0, plainLen, framed, 4, framed.length - 4);
+        if (Zstd.isError(n) || n != plainLen) {
+            throw new RepositoryCorruptedException(what + " does not decompress");
+        }
+        return out;
+    }
+}

@@ -1,0 +1,34 @@
+package io.galleonfs.backup;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Where a restore writes. Writes arrive in increasing offset order, block aligned, each at most 1 MiB; ranges that
+ * the backup holds as zero are passed to {@link #writeZeros}, so an in-place restore overwrites old data.
+ */
+public interface RestoreSink {
+
+    long sizeBytes();
+
+    /** Writes {@code src} (position to limit) at {@code offset}. */
+    void write(long offset, ByteBuffer src) throws IOException;
+
+    /**
+     * Makes {@code [offset, offset+length)} read as zeros. The default writes zero buffers; a sink that starts empty
+     * or can discard (trim, hole punch) should override it.
+     */
+    default void writeZeros(long offset, long length) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(length, 1 << 20));
+        long done = 0;
+        while (done < length) {
+            int n = (int) Math.min(zeros.capacity(), length - done);
+            zeros.clear().limit(n);
+            write(offset + done, zeros);
+            done += n;
+        }
+    }
+
+    /** Makes everything written durable; called once at the end of a successful restore. */
+    void flush() throws IOException;
+}

@@ -1,0 +1,62 @@
+package io.galleonfs.backup;
+
+import java.util.List;
+import java.util.function.Predicate;
+
+/** Wraps a store and makes puts of matching keys fail, like a target that dies or a process killed mid-backup. */
+final class FaultyStore implements ObjectStore {
+    private final ObjectStore inner;
+    volatile Predicate<String> failPut = k -> false;
+
+    FaultyStore(ObjectStore inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public void put(String key, byte[] data) {
+        if (failPut.test(key)) {
+            throw new TargetUnavailableException("injected failure writing " + key);
+        }
+        inner.put(key, data);
+    }
+
+    @Override
+    public byte[] get(String key) {
+        return inner.get(key);
+    }
+
+    @Override
+    public byte[] getRange(String key, long offset, int length) {
+        return inner.getRange(key, offset, length);
+    }
+
+    @Override
+    public boolean exists(String key) {
+        return inner.exists(key);
+    }
+
+    @Override
+    public long size(String key) {
+        return inner.size(key);
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) {
+        return inner.list(prefix);
+    }
+
+    @Override
+    public void delete(String key) {
+        inner.delete(key);
+    }
+
+    @Override
+    public String describe() {
+        return inner.describe();
+    }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
+}

@@ -1,0 +1,78 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.BackupView;
+import io.galleonfs.api.CopyBackupRequest;
+import io.galleonfs.api.CreateBackupRequest;
+import io.galleonfs.api.RestoreBackupRequest;
+import io.galleonfs.node.volume.GalleonException;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+
+/**
+ * {@code /api/v1/backups}: the catalog, and the jobs that create, restore, verify and copy backups. Job-starting calls
+ * answer 202 with the job, or 200 with the finished job when {@code wait=true}.
+ */
+@Path("/api/v1/backups")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class BackupResource {
+
+    @Inject
+    BackupBeans.BackupServices services;
+
+    @POST
+    public Response create(CreateBackupRequest request, @QueryParam("wait") boolean wait) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: volume, target and strategy");
+        }
+        var job = services.backups().backup(request.volume(), request.target(), request.strategy());
+        return JobResource.answer(services.backups(), job, wait || Boolean.TRUE.equals(request.waitForJob()));
+    }
+
+    @GET
+    public List<BackupView> list(@QueryParam("volume") String volume) {
+        return services.backups().list(volume).stream().map(BackupViews::backup).toList();
+    }
+
+    @GET
+    @Path("/{id}")
+    public BackupView get(@PathParam("id") String id) {
+        return BackupViews.backup(services.backups().get(id));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    public Response delete(@PathParam("id") String id) {
+        services.backups().delete(id);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{id}/restore")
+    public Response restore(@PathParam("id") String id, RestoreBackupRequest request, @QueryParam("wait") boolean wait) {
+        return JobResource.answer(services.backups(), services.backups().restore(id, request), wait);
+    }
+
+    @POST
+    @Path("/{id}/verify")
+    @Consumes(MediaType.WILDCARD) // no body
+    public Response verify(@PathParam("id") String id, @QueryParam("quick") boolean quick, @QueryParam("wait") boolean wait) {
+        return JobResource.answer(services.backups(), services.backups().verify(id, quick), wait);
+    }
+
+    @POST
+    @Path("/{id}/copy")
+    public Response copy(@PathParam("id") String id, CopyBackupRequest request, @QueryParam("wait") boolean wait) {
+        return JobResource.answer(services.backups(), services.backups().copy(id, request == null ? null : request.toTarget()), wait);
+    }
+}
