@@ -36,6 +36,9 @@ public final class MetadataState {
     private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
+    private final Map<String, PolicyRecord> policies = new TreeMap<>();
+    private final Map<String, List<PolicyRunRecord>> policyRuns = new TreeMap<>();
+    private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
 
     public long lastApplied() {
         return lastApplied;
@@ -72,6 +75,19 @@ public final class MetadataState {
 
     public Optional<TokenRecord> token(String name) {
         return Optional.ofNullable(tokens.get(name));
+    }
+
+    public Collection<PolicyRecord> policies() {
+        return policies.values();
+    }
+
+    public Optional<PolicyRecord> policy(String name) {
+        return Optional.ofNullable(policies.get(name));
+    }
+
+    /** The policy's kept runs, oldest first. */
+    public List<PolicyRunRecord> policyRuns(String name) {
+        return List.copyOf(policyRuns.getOrDefault(name, List.of()));
     }
 
     public Optional<VolumeRecord> volume(UUID id) {
@@ -111,6 +127,15 @@ public final class MetadataState {
             case MetaCommand.CreateToken c -> createToken(c.token());
             case MetaCommand.RevokeToken r -> tokens.remove(r.name()) == null
                     ? rejected(MetaResult.Reason.NOT_FOUND, "token '" + r.name() + "' not found") : null;
+            case MetaCommand.CreatePolicy c -> policyTransitions.create(c.policy());
+            case MetaCommand.DeletePolicy d -> policyTransitions.delete(d.name());
+            case MetaCommand.SetPolicySuspended s -> policyTransitions.suspend(s.name(), s.suspended());
+            case MetaCommand.RequestPolicyRun r -> policyTransitions.request(r);
+            case MetaCommand.ClaimPolicySlot c -> policyTransitions.claimSlot(c);
+            case MetaCommand.AcquirePolicyRun a -> policyTransitions.acquire(a);
+            case MetaCommand.UpdatePolicyRun u -> policyTransitions.update(u);
+            case MetaCommand.RecordMissedRuns m -> policyTransitions.missed(m);
+            case MetaCommand.MarkArtifactsPruned m -> policyTransitions.pruned(m);
         };
         if (result != null) {
             return result;
@@ -210,7 +235,8 @@ public final class MetadataState {
     public byte[] snapshot() {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
-                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values())));
+                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
+                    new ArrayList<>(policies.values()), new TreeMap<>(policyRuns)));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -226,6 +252,8 @@ public final class MetadataState {
         s.clusterCreatedAtMillis = img.clusterCreatedAtMillis();
         img.nodes().forEach(n -> s.nodes.put(n.id(), n));
         img.tokens().forEach(t -> s.tokens.put(t.name(), t));
+        img.policies().forEach(p -> s.policies.put(p.name(), p));
+        img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
         return s;
     }
 
@@ -236,8 +264,12 @@ public final class MetadataState {
             @JsonProperty("cluster_id") String clusterId,
             @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
             List<NodeRecord> nodes,
-            List<TokenRecord> tokens) {
+            List<TokenRecord> tokens,
+            List<PolicyRecord> policies,
+            @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns) {
         Image {
+            policies = policies == null ? List.of() : policies;
+            policyRuns = policyRuns == null ? Map.of() : policyRuns;
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;
