@@ -35,8 +35,8 @@ import java.util.UUID;
 
 /** Backup and snapshot policies: validation, the metadata commands that store them, and the run claims schedulers make. */
 public final class PolicyService {
-    /** A policy's snapshots are named {@code <policy>-<yyyyMMddHHmmss>}, and snapshot names have at most 63 characters. */
-    static final int MAX_NAME = 48;
+    /** A policy's snapshots are named {@code <policy>-<yyyyMMddHHmmss>[m]}, and snapshot names have at most 63 characters. */
+    static final int MAX_NAME = 47;
     private static final Set<String> KINDS = Set.of("backup", "snapshot");
     private static final Set<String> STRATEGIES = Set.of("full", "incremental", "differential");
     private static final Set<String> CONSISTENCY = Set.of("crash", "application");
@@ -299,7 +299,8 @@ public final class PolicyService {
         PolicyRunInfo last = store.state().policyRuns(p.name()).stream()
                 .max(Comparator.comparingLong(PolicyRunRecord::scheduledForMillis)).map(PolicyService::runInfo).orElse(null);
         return new PolicyInfo(p.id().toString(), spec, p.suspended() ? "suspended" : "active", Instant.ofEpochMilli(p.createdAtMillis()).toString(),
-                Instant.ofEpochMilli(p.lastScheduledForMillis()).toString(), next, last);
+                Instant.ofEpochMilli(p.lastScheduledForMillis()).toString(), next, last,
+                store.state().policyRuns(p.name()).stream().filter(r -> !r.finished()).map(PolicyService::runInfo).toList());
     }
 
     static PolicyRunInfo runInfo(PolicyRunRecord r) {
