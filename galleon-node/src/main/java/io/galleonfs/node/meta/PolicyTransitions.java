@@ -128,8 +128,9 @@ final class PolicyTransitions {
         if (p == null) {
             return notFound(c.policy());
         }
-        if (c.toMillis() <= p.lastScheduledForMillis()) {
-            return conflict("firings up to " + java.time.Instant.ofEpochMilli(c.toMillis()) + " of policy '" + p.name() + "' are already handled");
+        if (c.fromMillis() <= p.lastScheduledForMillis()) {
+            // A scheduler planning from a stale watermark would count firings another one already recorded or ran.
+            return conflict("firings from " + java.time.Instant.ofEpochMilli(c.fromMillis()) + " of policy '" + p.name() + "' are already handled");
         }
         policies.put(p.name(), p.withWatermark(c.toMillis()));
         add(new PolicyRunRecord(c.runId(), p.name(), c.fromMillis(), false, PolicyRunRecord.MISSED, null, 0, 0, c.nowMillis(), 0,

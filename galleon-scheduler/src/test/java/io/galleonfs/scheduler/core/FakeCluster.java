@@ -90,7 +90,7 @@ final class FakeCluster implements ClusterClient {
     @Override
     public synchronized boolean recordMissed(String policy, Instant from, Instant to, long count) {
         calls.add("missed " + count + " " + from + ".." + to);
-        if (!to.isAfter(watermark)) {
+        if (!from.isAfter(watermark)) {
             return false;
         }
         watermark = to;
