@@ -40,6 +40,8 @@ public class SchedulerService {
     int tickMillis;
     @ConfigProperty(name = "galleon.scheduler.lease-seconds", defaultValue = "15")
     int leaseSeconds;
+    @ConfigProperty(name = "galleon.scheduler.refresh-seconds", defaultValue = "5")
+    int refreshSeconds;
 
     @Inject
     MicrometerSchedulerMetrics metrics;
@@ -62,7 +64,8 @@ public class SchedulerService {
         ticks = Executors.newScheduledThreadPool(2, Thread.ofPlatform().name("scheduler-tick-", 0).daemon().factory());
         workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("scheduler-run-", 0).factory());
         RunExecutor executor = new RunExecutor(client, metrics, ticks, Clock.systemUTC(), claimant, leaseSeconds, Duration.ofSeconds(1));
-        loop = new SchedulerLoop(client, executor, workers, metrics, Clock.systemUTC(), claimant, leaseSeconds);
+        loop = new SchedulerLoop(client, executor, workers, metrics, Clock.systemUTC(), claimant, leaseSeconds,
+                Duration.ofSeconds(refreshSeconds));
         ticks.scheduleWithFixedDelay(this::tick, 0, tickMillis, TimeUnit.MILLISECONDS);
         LOG.infof("scheduler %s started: cluster %s, tick %d ms, lease %d s", claimant, addresses, tickMillis, leaseSeconds);
     }

@@ -19,7 +19,9 @@ import org.jboss.logging.Logger;
  * One scheduler instance's decisions, made afresh on every tick from what the cluster says: nothing here survives a
  * restart, and nothing needs to. Per policy and tick: take pending manual runs and runs whose holder's lease expired;
  * then plan the firings due since the policy's watermark ({@link SlotPlanner}), record the missed ones, and claim the
- * one to run. Claims are Raft-committed on the nodes, so with several instances each firing runs once.
+ * one to run. Claims are Raft-committed on the nodes, so with several instances each firing runs once. Between
+ * firings an idle tick sends nothing: the list is read when the earliest known firing is due, or every
+ * {@code refresh} to notice changes.
  */
 public final class SchedulerLoop {
     private static final Logger LOG = Logger.getLogger(SchedulerLoop.class);
@@ -34,10 +36,20 @@ public final class SchedulerLoop {
     /** Runs executing in this process: never "taken over" from ourselves when a renewal is late. */
     private final Set<String> running = ConcurrentHashMap.newKeySet();
     private final Map<String, CronSchedule> schedules = new ConcurrentHashMap<>();
+    private final Duration refresh;
     private volatile Instant lastContact;
+    /** When the policy list is read again at the latest (new policies, run-now, resumes, abandoned runs). */
+    private Instant nextRefresh = Instant.MIN;
+    /** The earliest firing of any known policy: before it, a tick costs one comparison and no request. */
+    private Instant earliestDue = Instant.MIN;
 
+    /**
+     * @param refresh how often the policy list is read when nothing is due: the delay before a new or resumed policy,
+     *                a run-now or an abandoned run is noticed
+     */
     public SchedulerLoop(ClusterClient cluster, RunExecutor executor, Executor workers, SchedulerMetrics metrics, Clock clock,
-                         String claimant, int leaseSeconds) {
+                         String claimant, int leaseSeconds, Duration refresh) {
+        this.refresh = refresh;
         this.cluster = cluster;
         this.executor = executor;
         this.workers = workers;
@@ -56,8 +68,15 @@ public final class SchedulerLoop {
         return running.size();
     }
 
-    /** One pass over every policy; a failure with one policy does not stop the others. */
+    /**
+     * Reads the policies and handles each, but only when a firing is due or the refresh interval has passed; a failure
+     * with one policy does not stop the others, and makes the next tick try again.
+     */
     public void tick() {
+        Instant now = clock.instant();
+        if (now.isBefore(nextRefresh) && now.isBefore(earliestDue)) {
+            return;
+        }
         java.util.List<PolicyInfo> policies;
         try {
             policies = cluster.listPolicies();
@@ -66,13 +85,26 @@ public final class SchedulerLoop {
             return;
         }
         lastContact = clock.instant();
+        nextRefresh = now.plus(refresh);
+        Instant due = Instant.MAX;
         for (PolicyInfo p : policies) {
             try {
                 tick(p);
+                if (!"suspended".equals(p.status())) {
+                    Instant next = schedule(p).nextAfter(now).orElse(Instant.MAX);
+                    due = next.isBefore(due) ? next : due;
+                }
             } catch (ClusterException | IllegalArgumentException e) {
                 LOG.warnf("policy %s: %s", p.spec().name(), e.getMessage());
+                due = now;
             }
         }
+        earliestDue = due;
+    }
+
+    private CronSchedule schedule(PolicyInfo p) {
+        return schedules.computeIfAbsent(p.spec().schedule() + "|" + p.spec().timezone(),
+                k -> CronSchedule.parse(p.spec().schedule(), ZoneId.of(p.spec().timezone())));
     }
 
     private void tick(PolicyInfo p) {
@@ -96,8 +128,7 @@ public final class SchedulerLoop {
         if ("suspended".equals(p.status())) {
             return;
         }
-        CronSchedule schedule = schedules.computeIfAbsent(p.spec().schedule() + "|" + p.spec().timezone(),
-                k -> CronSchedule.parse(p.spec().schedule(), ZoneId.of(p.spec().timezone())));
+        CronSchedule schedule = schedule(p);
         Duration deadline = p.spec().startingDeadline() == null ? null : Duration.ofSeconds(p.spec().startingDeadline());
         SlotPlanner.Plan plan = SlotPlanner.plan(schedule, Instant.parse(p.lastScheduledFor()), now, deadline);
         if (plan.missedCount() > 0 && cluster.recordMissed(name, plan.firstMissed().orElseThrow(), plan.lastMissed().orElseThrow(),

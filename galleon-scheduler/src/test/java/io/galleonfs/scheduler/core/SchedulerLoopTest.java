@@ -50,7 +50,7 @@ class SchedulerLoopTest {
 
     private SchedulerLoop loop(FakeCluster cluster, String claimant) {
         RunExecutor executor = new RunExecutor(cluster, SchedulerMetrics.NONE, renewals, clock, claimant, 30, Duration.ofMillis(1));
-        return new SchedulerLoop(cluster, executor, Runnable::run, SchedulerMetrics.NONE, clock, claimant, 30);
+        return new SchedulerLoop(cluster, executor, Runnable::run, SchedulerMetrics.NONE, clock, claimant, 30, Duration.ofSeconds(5));
     }
 
     @Test
@@ -87,6 +87,38 @@ class SchedulerLoopTest {
         loop(cluster, "a").tick();
         assertEquals(List.of("missed 5 2026-01-01T01:00:00Z..2026-01-01T05:00:00Z"), cluster.calls);
         assertTrue(cluster.snapshots.isEmpty());
+    }
+
+    @Test
+    void idleTicksSendNothingUntilAFiringIsDueOrTheRefreshIsOver() {
+        FakeCluster cluster = new FakeCluster("snapshot", "0 2 * * *", null, new PolicyRetention(null, null, null, null, null, null), clock.now);
+        int[] lists = {0};
+        ClusterClient counting = (ClusterClient) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ClusterClient.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("listPolicies")) {
+                        lists[0]++;
+                    }
+                    try {
+                        return m.invoke(cluster, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        RunExecutor executor = new RunExecutor(counting, SchedulerMetrics.NONE, renewals, clock, "a", 30, Duration.ofMillis(1));
+        SchedulerLoop loop = new SchedulerLoop(counting, executor, Runnable::run, SchedulerMetrics.NONE, clock, "a", 30, Duration.ofSeconds(5));
+        loop.tick();
+        for (int i = 0; i < 40; i++) {
+            clock.now = clock.now.plusMillis(100);
+            loop.tick();
+        }
+        assertEquals(1, lists[0], "4 s of idle ticks");
+        clock.now = clock.now.plusSeconds(1);
+        loop.tick();
+        assertEquals(2, lists[0], "the refresh interval is over");
+        clock.now = Instant.parse("2026-01-01T02:00:00.100Z");
+        loop.tick();
+        assertEquals(3, lists[0], "a firing is due");
+        assertEquals(List.of("claim 2026-01-01T02:00:00Z by a", "end 2026-01-01T02:00:00Z succeeded"), cluster.calls);
     }
 
     @Test
