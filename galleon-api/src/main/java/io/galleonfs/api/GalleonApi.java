@@ -250,4 +250,39 @@ public interface GalleonApi {
     @POST
     @Path("/jobs/{id}/cancel")
     JobInfo cancelJob(@PathParam("id") String id);
+    // --- backup and snapshot policies (run by galleon-scheduler) ---
+
+    @POST
+    @Path("/policies")
+    PolicyInfo createPolicy(PolicySpec spec);
+
+    @GET
+    @Path("/policies")
+    List<PolicyInfo> listPolicies();
+
+    @GET
+    @Path("/policies/{name}")
+    PolicyInfo getPolicy(@PathParam("name") String name);
+
+    @DELETE
+    @Path("/policies/{name}")
+    void deletePolicy(@PathParam("name") String name);
+
+    @POST
+    @Path("/policies/{name}/suspend")
+    PolicyInfo suspendPolicy(@PathParam("name") String name);
+
+    @POST
+    @Path("/policies/{name}/resume")
+    PolicyInfo resumePolicy(@PathParam("name") String name);
+
+    /** Queues one manual run; a scheduler claims and runs it. */
+    @POST
+    @Path("/policies/{name}/run-now")
+    PolicyRunInfo runPolicyNow(@PathParam("name") String name);
+
+    /** Runs newest first, at most {@code limit} (0: all kept). */
+    @GET
+    @Path("/policies/{name}/history")
+    List<PolicyRunInfo> policyHistory(@PathParam("name") String name, @QueryParam("limit") int limit);
 }

@@ -33,6 +33,15 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.DeleteBackup.class, name = "delete_backup"),
     @JsonSubTypes.Type(value = MetaCommand.PutJob.class, name = "put_job"),
     @JsonSubTypes.Type(value = MetaCommand.FailJobsOfNode.class, name = "fail_jobs_of_node"),
+    @JsonSubTypes.Type(value = MetaCommand.CreatePolicy.class, name = "create_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.DeletePolicy.class, name = "delete_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.SetPolicySuspended.class, name = "set_policy_suspended"),
+    @JsonSubTypes.Type(value = MetaCommand.RequestPolicyRun.class, name = "request_policy_run"),
+    @JsonSubTypes.Type(value = MetaCommand.ClaimPolicySlot.class, name = "claim_policy_slot"),
+    @JsonSubTypes.Type(value = MetaCommand.AcquirePolicyRun.class, name = "acquire_policy_run"),
+    @JsonSubTypes.Type(value = MetaCommand.UpdatePolicyRun.class, name = "update_policy_run"),
+    @JsonSubTypes.Type(value = MetaCommand.RecordMissedRuns.class, name = "record_missed_runs"),
+    @JsonSubTypes.Type(value = MetaCommand.MarkArtifactsPruned.class, name = "mark_artifacts_pruned"),
 })
 public sealed interface MetaCommand {
 
@@ -129,5 +138,45 @@ public sealed interface MetaCommand {
      * running backups they were making: how jobs of a node that died or restarted end instead of staying running.
      */
     record FailJobsOfNode(String node, String keepIncarnation, String reason, long nowMillis) implements MetaCommand {
+    }
+
+    /** Stores a backup or snapshot policy; refused when the name is taken. */
+    record CreatePolicy(PolicyRecord policy) implements MetaCommand {
+    }
+
+    /** Forgets a policy and its run history; what its runs created stays (it is the user's data). */
+    record DeletePolicy(String name) implements MetaCommand {
+    }
+
+    record SetPolicySuspended(String name, boolean suspended) implements MetaCommand {
+    }
+
+    /** run-now: a pending manual run that a scheduler acquires. */
+    record RequestPolicyRun(String policy, UUID runId, long nowMillis) implements MetaCommand {
+    }
+
+    /**
+     * A scheduler claims the firing at {@code scheduledForMillis}; refused unless it is later than every firing handled
+     * before, so each firing is claimed once however many schedulers race for it.
+     */
+    record ClaimPolicySlot(String policy, UUID runId, long scheduledForMillis, String claimant, long nowMillis, long leaseMillis)
+            implements MetaCommand {
+    }
+
+    /** A scheduler takes a pending manual run, or a running one whose holder let its lease expire. */
+    record AcquirePolicyRun(String policy, UUID runId, String claimant, long nowMillis, long leaseMillis) implements MetaCommand {
+    }
+
+    /** The holder renews its lease (status running) or ends the run (succeeded, failed). */
+    record UpdatePolicyRun(String policy, UUID runId, String claimant, String status, long nowMillis, long leaseMillis, String error,
+                           java.util.List<PolicyRunRecord.Artifact> artifacts) implements MetaCommand {
+    }
+
+    /** Firings up to {@code toMillis} were too late to start; recorded once, as one history entry. */
+    record RecordMissedRuns(String policy, UUID runId, long fromMillis, long toMillis, long count, long nowMillis) implements MetaCommand {
+    }
+
+    /** Retention deleted these artifacts of the policy's runs. */
+    record MarkArtifactsPruned(String policy, java.util.List<String> artifactIds) implements MetaCommand {
     }
 }

@@ -37,6 +37,9 @@ public final class MetadataState {
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
     private final BackupCatalog backups = new BackupCatalog();
+    private final Map<String, PolicyRecord> policies = new TreeMap<>();
+    private final Map<String, List<PolicyRunRecord>> policyRuns = new TreeMap<>();
+    private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
 
     public long lastApplied() {
         return lastApplied;
@@ -78,6 +81,19 @@ public final class MetadataState {
     /** Backup targets, the backup catalog and jobs. */
     public BackupCatalog backups() {
         return backups;
+    }
+
+    public Collection<PolicyRecord> policies() {
+        return policies.values();
+    }
+
+    public Optional<PolicyRecord> policy(String name) {
+        return Optional.ofNullable(policies.get(name));
+    }
+
+    /** The policy's kept runs, oldest first. */
+    public List<PolicyRunRecord> policyRuns(String name) {
+        return List.copyOf(policyRuns.getOrDefault(name, List.of()));
     }
 
     public Optional<VolumeRecord> volume(UUID id) {
@@ -123,6 +139,15 @@ public final class MetadataState {
             case MetaCommand.DeleteBackup d -> backups.deleteBackup(d);
             case MetaCommand.PutJob p -> backups.putJob(p);
             case MetaCommand.FailJobsOfNode f -> backups.failJobsOfNode(f);
+            case MetaCommand.CreatePolicy c -> policyTransitions.create(c.policy());
+            case MetaCommand.DeletePolicy d -> policyTransitions.delete(d.name());
+            case MetaCommand.SetPolicySuspended s -> policyTransitions.suspend(s.name(), s.suspended());
+            case MetaCommand.RequestPolicyRun r -> policyTransitions.request(r);
+            case MetaCommand.ClaimPolicySlot c -> policyTransitions.claimSlot(c);
+            case MetaCommand.AcquirePolicyRun a -> policyTransitions.acquire(a);
+            case MetaCommand.UpdatePolicyRun u -> policyTransitions.update(u);
+            case MetaCommand.RecordMissedRuns m -> policyTransitions.missed(m);
+            case MetaCommand.MarkArtifactsPruned m -> policyTransitions.pruned(m);
         };
         if (result != null) {
             return result;
@@ -223,7 +248,7 @@ public final class MetadataState {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
                     clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
-                    backups.image()));
+                    backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns)));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -240,6 +265,8 @@ public final class MetadataState {
         img.nodes().forEach(n -> s.nodes.put(n.id(), n));
         img.tokens().forEach(t -> s.tokens.put(t.name(), t));
         s.backups.restore(img.backups());
+        img.policies().forEach(p -> s.policies.put(p.name(), p));
+        img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
         return s;
     }
 
@@ -251,8 +278,12 @@ public final class MetadataState {
             @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
             List<NodeRecord> nodes,
             List<TokenRecord> tokens,
-            BackupCatalog.Image backups) {
+            BackupCatalog.Image backups,
+            List<PolicyRecord> policies,
+            @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns) {
         Image {
+            policies = policies == null ? List.of() : policies;
+            policyRuns = policyRuns == null ? Map.of() : policyRuns;
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;

@@ -3,6 +3,7 @@ package io.galleonfs.node.replication;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
 import io.galleonfs.node.meta.MetadataState;
+import io.galleonfs.node.meta.MetadataStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -23,6 +24,22 @@ public interface ClusterView {
     /** Member id to "up", "suspect" or "down". */
     Map<String, String> memberStates();
 
-    /** Waits (bounded) until this node's applied metadata satisfies {@code condition}; see MetadataStore#awaitState. */
-    Optional<MetadataState> awaitState(Predicate<MetadataState> condition, Duration max);
+    /**
+     * Waits (bounded) until this node's applied metadata satisfies {@code condition}; see MetadataStore#awaitState. The
+     * default polls; the node's view waits on the store's apply signal.
+     */
+    default Optional<MetadataState> awaitState(Predicate<MetadataState> condition, Duration max) {
+        MetadataStore polling = new MetadataStore() {
+            @Override
+            public MetadataState state() {
+                return ClusterView.this.state();
+            }
+
+            @Override
+            public MetaResult submit(MetaCommand command) throws IOException {
+                return ClusterView.this.submit(command);
+            }
+        };
+        return polling.awaitState(condition, max);
+    }
 }

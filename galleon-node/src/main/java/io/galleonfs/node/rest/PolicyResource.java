@@ -1,0 +1,127 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.MissedRunsRequest;
+import io.galleonfs.api.PolicyInfo;
+import io.galleonfs.api.PolicyRunInfo;
+import io.galleonfs.api.PolicySpec;
+import io.galleonfs.api.PrunedRequest;
+import io.galleonfs.api.RunClaimRequest;
+import io.galleonfs.api.RunUpdateRequest;
+import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.policy.PolicyService;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+
+/**
+ * {@code /api/v1/policies}: backup and snapshot policies for people (create, suspend, run-now, history) and the run
+ * claims and reports of galleon-scheduler ({@code .../runs}, {@code .../missed}, {@code .../pruned}).
+ */
+@Path("/api/v1/policies")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class PolicyResource {
+
+    @Inject
+    NodeRuntime node;
+
+    private PolicyService policies() {
+        return new PolicyService(node.metadata(), Clock.systemUTC());
+    }
+
+    @POST
+    public Response create(PolicySpec spec) {
+        PolicyInfo created = policies().create(spec);
+        return Response.created(URI.create("/api/v1/policies/" + created.spec().name())).entity(created).build();
+    }
+
+    @GET
+    public List<PolicyInfo> list() {
+        return policies().list();
+    }
+
+    @GET
+    @Path("/{name}")
+    public PolicyInfo get(@PathParam("name") String name) {
+        return policies().get(name);
+    }
+
+    @DELETE
+    @Path("/{name}")
+    public Response delete(@PathParam("name") String name) {
+        policies().delete(name);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{name}/suspend")
+    @Consumes(MediaType.WILDCARD)
+    public PolicyInfo suspend(@PathParam("name") String name) {
+        return policies().setSuspended(name, true);
+    }
+
+    @POST
+    @Path("/{name}/resume")
+    @Consumes(MediaType.WILDCARD)
+    public PolicyInfo resume(@PathParam("name") String name) {
+        return policies().setSuspended(name, false);
+    }
+
+    @POST
+    @Path("/{name}/run-now")
+    @Consumes(MediaType.WILDCARD)
+    public Response runNow(@PathParam("name") String name) {
+        return Response.accepted(policies().runNow(name)).build();
+    }
+
+    @GET
+    @Path("/{name}/history")
+    public List<PolicyRunInfo> history(@PathParam("name") String name, @QueryParam("limit") int limit) {
+        return policies().history(name, limit);
+    }
+
+    /** Claims one firing; 409 when another scheduler (or an earlier attempt) already handled it. */
+    @POST
+    @Path("/{name}/runs")
+    public Response claim(@PathParam("name") String name, RunClaimRequest request) {
+        PolicyRunInfo run = policies().claim(name, request);
+        return Response.created(URI.create("/api/v1/policies/" + name + "/runs/" + run.id())).entity(run).build();
+    }
+
+    @POST
+    @Path("/{name}/runs/{id}/claim")
+    public PolicyRunInfo acquire(@PathParam("name") String name, @PathParam("id") String id, RunClaimRequest request) {
+        return policies().acquire(name, id, request);
+    }
+
+    @PUT
+    @Path("/{name}/runs/{id}")
+    public PolicyRunInfo update(@PathParam("name") String name, @PathParam("id") String id, RunUpdateRequest request) {
+        return policies().update(name, id, request);
+    }
+
+    @POST
+    @Path("/{name}/missed")
+    public Response missed(@PathParam("name") String name, MissedRunsRequest request) {
+        return Response.status(Response.Status.CREATED).entity(policies().missed(name, request)).build();
+    }
+
+    @POST
+    @Path("/{name}/pruned")
+    public Response pruned(@PathParam("name") String name, PrunedRequest request) {
+        policies().pruned(name, request);
+        return Response.noContent().build();
+    }
+}

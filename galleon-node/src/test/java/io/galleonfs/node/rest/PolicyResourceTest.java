@@ -1,0 +1,177 @@
+package io.galleonfs.node.rest;
+
+import static io.galleonfs.node.rest.Api.assertProblem;
+import static io.galleonfs.node.rest.Api.createVolume;
+import static io.galleonfs.node.rest.Api.deleteVolume;
+import static io.galleonfs.node.rest.Api.unique;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+@WithTestResource(TempStorageResource.class)
+class PolicyResourceTest {
+    private static final String POLICIES = "/api/v1/policies";
+    private String volume;
+
+    @BeforeEach
+    void volume() {
+        volume = unique("pol");
+        createVolume(Map.of("name", volume, "size", "1M"));
+    }
+
+    @AfterEach
+    void cleanUp() {
+        List<String> names = given().get(POLICIES).then().statusCode(200).extract().jsonPath().getList("spec.name");
+        names.forEach(n -> given().delete(POLICIES + "/" + n).then().statusCode(204));
+        deleteVolume(volume);
+    }
+
+    private static Response post(String path, Object body) {
+        return given().contentType(ContentType.JSON).accept(ContentType.JSON).body(body).post(path);
+    }
+
+    private Map<String, Object> snapshotPolicy(String name, String concurrency) {
+        return Map.of("name", name, "schedule", "0 2 * * *", "kind", "snapshot", "concurrency", concurrency,
+                "retention", Map.of("keep_last", 3), "selector", Map.of("volumes", List.of(volume)));
+    }
+
+    @Test
+    void seedBackupPolicyLoadsUnchangedAndShowsItsNextRun() {
+        String name = unique("seed");
+        // The seed's BackupPolicy fields, with its enum spellings, plus what a backup needs: a target and volumes.
+        String body = """
+                {"name": "%s", "schedule": "0 2 * * *", "retention": {"daily": 7, "weekly": 4, "monthly": 3},
+                 "strategy": "Incremental", "consistency": "Application", "target": "offsite",
+                 "selector": {"volumes": ["%s"]}}""".formatted(name, volume);
+        post(POLICIES, body).then().statusCode(201)
+                .body("spec.strategy", equalTo("incremental"))
+                .body("spec.consistency", equalTo("application"))
+                .body("spec.kind", equalTo("backup"))
+                .body("spec.timezone", equalTo("UTC"))
+                .body("spec.retention.daily", equalTo(7))
+                .body("status", equalTo("active"));
+        String next = given().get(POLICIES + "/" + name).then().statusCode(200).extract().path("next_run");
+        Instant at = Instant.parse(next);
+        assertTrue(at.isAfter(Instant.now()), next);
+        assertEquals("02:00:00Z", next.substring(11), next);
+    }
+
+    @Test
+    void badPoliciesAreRefusedAndChangeNothing() {
+        String name = unique("bad");
+        Map<String, Object> ok = snapshotPolicy(name, "forbid");
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("schedule", "61 * * * *"))), 400).contains("minute 61"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("timezone", "Mars/Olympus"))), 400).contains("time zone"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("retention", Map.of("daily", -1)))), 400).contains("negative"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("concurrency", "sometimes"))), 400).contains("concurrency"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("selector", Map.of("volumes", List.of("no-such-vol"))))), 400)
+                .contains("does not exist"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("kind", "backup"))), 400).contains("target is required"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("starting_deadline", -5))), 400).contains("starting_deadline"));
+        given().get(POLICIES + "/" + name).then().statusCode(404);
+        post(POLICIES, ok).then().statusCode(201);
+        assertProblem(post(POLICIES, ok), 409);
+    }
+
+    @Test
+    void eachFiringIsClaimedOnceAndEndsOnce() {
+        String name = unique("claim");
+        post(POLICIES, snapshotPolicy(name, "allow")).then().statusCode(201);
+        Map<String, Object> claim = Map.of("scheduled_for", "2099-01-01T02:00:00Z", "claimant", "s1", "lease_seconds", 60);
+        String run = post(POLICIES + "/" + name + "/runs", claim).then().statusCode(201)
+                .body("status", equalTo("running")).body("claimed_by", equalTo("s1")).extract().path("id");
+        // Another scheduler racing for the same firing, or for an earlier one, loses.
+        assertTrue(assertProblem(post(POLICIES + "/" + name + "/runs", Map.of("scheduled_for", "2099-01-01T02:00:00Z", "claimant", "s2")), 409)
+                .contains("already handled"));
+        assertProblem(post(POLICIES + "/" + name + "/runs", Map.of("scheduled_for", "2098-01-01T02:00:00Z", "claimant", "s2")), 409);
+        // Only the holder ends the run, and only once.
+        Map<String, Object> done = Map.of("claimant", "s1", "status", "succeeded",
+                "artifacts", List.of(Map.of("volume", volume, "id", name + "-20990101020000")));
+        assertProblem(given().contentType(ContentType.JSON).body(merge(done, Map.of("claimant", "s2"))).put(POLICIES + "/" + name + "/runs/" + run), 409);
+        given().contentType(ContentType.JSON).body(done).put(POLICIES + "/" + name + "/runs/" + run).then().statusCode(200)
+                .body("status", equalTo("succeeded")).body("duration_ms", notNullValue());
+        assertProblem(given().contentType(ContentType.JSON).body(done).put(POLICIES + "/" + name + "/runs/" + run), 409);
+        given().get(POLICIES + "/" + name).then().statusCode(200)
+                .body("last_run.status", equalTo("succeeded"))
+                .body("last_scheduled_for", equalTo("2099-01-01T02:00:00Z"));
+        post(POLICIES + "/" + name + "/pruned", Map.of("artifacts", List.of(name + "-20990101020000"))).then().statusCode(204);
+        given().get(POLICIES + "/" + name + "/history").then().statusCode(200).body("[0].artifacts[0].pruned", equalTo(true));
+    }
+
+    @Test
+    void concurrencyForbidSkipsAndReplaceSupersedes() {
+        String forbid = unique("forbid");
+        post(POLICIES, snapshotPolicy(forbid, "forbid")).then().statusCode(201);
+        post(POLICIES + "/" + forbid + "/runs", Map.of("scheduled_for", "2099-01-01T02:00:00Z", "claimant", "s1")).then().statusCode(201)
+                .body("status", equalTo("running"));
+        post(POLICIES + "/" + forbid + "/runs", Map.of("scheduled_for", "2099-01-02T02:00:00Z", "claimant", "s1")).then().statusCode(201)
+                .body("status", equalTo("skipped")).body("error", containsString("forbid"));
+
+        String replace = unique("replace");
+        post(POLICIES, snapshotPolicy(replace, "replace")).then().statusCode(201);
+        String first = post(POLICIES + "/" + replace + "/runs", Map.of("scheduled_for", "2099-01-01T02:00:00Z", "claimant", "s1"))
+                .then().statusCode(201).extract().path("id");
+        post(POLICIES + "/" + replace + "/runs", Map.of("scheduled_for", "2099-01-02T02:00:00Z", "claimant", "s2")).then().statusCode(201)
+                .body("status", equalTo("running"));
+        given().get(POLICIES + "/" + replace + "/history").then().statusCode(200)
+                .body("find { it.id == '" + first + "' }.status", equalTo("replaced"));
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("claimant", "s1", "status", "succeeded"))
+                .put(POLICIES + "/" + replace + "/runs/" + first), 409);
+    }
+
+    @Test
+    void runNowIsAcquiredOnceSuspendStopsClaimsAndMissedAdvancesTheWatermark() {
+        String name = unique("manual");
+        post(POLICIES, snapshotPolicy(name, "forbid")).then().statusCode(201);
+        String run = given().post(POLICIES + "/" + name + "/run-now").then().statusCode(202)
+                .body("status", equalTo("pending")).body("manual", equalTo(true)).extract().path("id");
+        post(POLICIES + "/" + name + "/runs/" + run + "/claim", Map.of("claimant", "s1", "lease_seconds", 60)).then().statusCode(200)
+                .body("status", equalTo("running"));
+        assertProblem(post(POLICIES + "/" + name + "/runs/" + run + "/claim", Map.of("claimant", "s2")), 409);
+
+        given().post(POLICIES + "/" + name + "/suspend").then().statusCode(200).body("status", equalTo("suspended"));
+        assertTrue(assertProblem(post(POLICIES + "/" + name + "/runs", Map.of("scheduled_for", "2099-01-01T02:00:00Z", "claimant", "s1")), 409)
+                .contains("suspended"));
+        given().post(POLICIES + "/" + name + "/resume").then().statusCode(200).body("status", equalTo("active"));
+
+        post(POLICIES + "/" + name + "/missed", Map.of("from", "2099-01-01T02:00:00Z", "to", "2099-01-03T02:00:00Z", "count", 3))
+                .then().statusCode(201).body("status", equalTo("missed")).body("missed_count", equalTo(3));
+        assertProblem(post(POLICIES + "/" + name + "/runs", Map.of("scheduled_for", "2099-01-02T02:00:00Z", "claimant", "s1")), 409);
+        assertProblem(post(POLICIES + "/" + name + "/missed", Map.of("from", "2099-01-01T02:00:00Z", "to", "2099-01-02T02:00:00Z", "count", 1)), 409);
+        given().get(POLICIES + "/" + name + "/history").then().statusCode(200).body("size()", equalTo(2));
+    }
+
+    @Test
+    void abandonedRunIsTakenOverAfterItsLease() {
+        String name = unique("lease");
+        post(POLICIES, snapshotPolicy(name, "forbid")).then().statusCode(201);
+        String run = post(POLICIES + "/" + name + "/runs", Map.of("scheduled_for", "2099-01-01T02:00:00Z", "claimant", "dead", "lease_seconds", 1))
+                .then().statusCode(201).extract().path("id");
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                post(POLICIES + "/" + name + "/runs/" + run + "/claim", Map.of("claimant", "alive")).statusCode() == 200);
+        given().get(POLICIES + "/" + name + "/history").then().body("[0].claimed_by", equalTo("alive")).body("[0].attempt", equalTo(2));
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("claimant", "dead", "status", "succeeded"))
+                .put(POLICIES + "/" + name + "/runs/" + run), 409);
+    }
+
+    private static Map<String, Object> merge(Map<String, Object> base, Map<String, Object> changes) {
+        Map<String, Object> m = new java.util.HashMap<>(base);
+        m.putAll(changes);
+        return m;
+    }
+}

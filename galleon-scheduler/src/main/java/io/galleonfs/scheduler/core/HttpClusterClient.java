@@ -1,0 +1,237 @@
+package io.galleonfs.scheduler.core;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.galleonfs.api.MissedRunsRequest;
+import io.galleonfs.api.PolicyInfo;
+import io.galleonfs.api.PolicyRunInfo;
+import io.galleonfs.api.PrunedRequest;
+import io.galleonfs.api.RunClaimRequest;
+import io.galleonfs.api.RunUpdateRequest;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * {@link ClusterClient} over the nodes' REST API with a bearer token. It sticks to the node that answered last and
+ * moves to the next one it knows when a node cannot be reached or answers 503 (no Raft majority, not ready), so the
+ * scheduler keeps working while any reachable node can commit.
+ */
+public final class HttpClusterClient implements ClusterClient {
+    private static final Logger LOG = Logger.getLogger(HttpClusterClient.class);
+    private static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+
+    private final List<String> addresses;
+    private final String bearer;
+    private final HttpClient http;
+    private final Duration timeout;
+    private final AtomicInteger current = new AtomicInteger();
+
+    /** @param addresses host:port of the nodes' API */
+    public HttpClusterClient(List<String> addresses, String token, Duration timeout) {
+        if (addresses.isEmpty()) {
+            throw new IllegalArgumentException("no cluster address given");
+        }
+        this.addresses = List.copyOf(addresses);
+        this.bearer = "Bearer " + token;
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    private record Answer(int status, String body) {
+    }
+
+    private Answer call(String method, String path, Object body) {
+        String payload;
+        try {
+            payload = body == null ? null : JSON.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException("request body cannot be serialised", e);
+        }
+        ClusterException last = null;
+        int start = current.get();
+        for (int i = 0; i < addresses.size(); i++) {
+            int index = (start + i) % addresses.size();
+            String address = addresses.get(index);
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + address + path)).timeout(timeout)
+                    .header("Authorization", bearer).header("Accept", "application/json");
+            if (payload != null) {
+                b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(payload));
+            } else {
+                b.method(method, HttpRequest.BodyPublishers.noBody());
+            }
+            try {
+                HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 503) {
+                    last = new ClusterException(503, address + ": " + detail(r.body()));
+                    continue;
+                }
+                if (index != start) {
+                    LOG.infof("now talking to %s", address);
+                }
+                current.set(index);
+                return new Answer(r.statusCode(), r.body());
+            } catch (IOException e) {
+                last = new ClusterException("node " + address + " cannot be reached: " + e, e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClusterException("interrupted while calling " + address, e);
+            }
+        }
+        throw new ClusterException("no node answered " + method + " " + path + ": " + (last == null ? "" : last.getMessage()),
+                last);
+    }
+
+    private static String detail(String body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (n != null && n.hasNonNull("detail")) {
+                return n.get("detail").asText();
+            }
+        } catch (IOException e) {
+            // not a problem body: show it as it is
+        }
+        return body == null ? "" : body.length() > 300 ? body.substring(0, 300) : body;
+    }
+
+    private static Answer ok(Answer a, String what) {
+        if (a.status() >= 300) {
+            throw new ClusterException(a.status(), what + ": HTTP " + a.status() + ": " + detail(a.body()));
+        }
+        return a;
+    }
+
+    private static <T> T read(Answer a, Class<T> type) {
+        try {
+            return JSON.readValue(a.body(), type);
+        } catch (IOException e) {
+            throw new ClusterException(a.status(), "unreadable answer: " + e.getMessage());
+        }
+    }
+
+    private static <T> T read(Answer a, TypeReference<T> type) {
+        try {
+            return JSON.readValue(a.body(), type);
+        } catch (IOException e) {
+            throw new ClusterException(a.status(), "unreadable answer: " + e.getMessage());
+        }
+    }
+
+    private static String seg(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Override
+    public List<PolicyInfo> listPolicies() {
+        return read(ok(call("GET", "/api/v1/policies", null), "list policies"), new TypeReference<List<PolicyInfo>>() { });
+    }
+
+    @Override
+    public List<PolicyRunInfo> history(String policy) {
+        return read(ok(call("GET", "/api/v1/policies/" + seg(policy) + "/history", null), "history of " + policy),
+                new TypeReference<List<PolicyRunInfo>>() { });
+    }
+
+    @Override
+    public Optional<PolicyRunInfo> claim(String policy, Instant scheduledFor, String claimant, int leaseSeconds) {
+        Answer a = call("POST", "/api/v1/policies/" + seg(policy) + "/runs", new RunClaimRequest(scheduledFor.toString(), claimant, leaseSeconds));
+        return a.status() == 409 ? Optional.empty() : Optional.of(read(ok(a, "claim " + policy + "@" + scheduledFor), PolicyRunInfo.class));
+    }
+
+    @Override
+    public Optional<PolicyRunInfo> acquire(String policy, String runId, String claimant, int leaseSeconds) {
+        Answer a = call("POST", "/api/v1/policies/" + seg(policy) + "/runs/" + seg(runId) + "/claim", new RunClaimRequest(null, claimant, leaseSeconds));
+        return a.status() == 409 ? Optional.empty() : Optional.of(read(ok(a, "acquire run " + runId), PolicyRunInfo.class));
+    }
+
+    @Override
+    public Optional<PolicyRunInfo> update(String policy, String runId, RunUpdateRequest update) {
+        Answer a = call("PUT", "/api/v1/policies/" + seg(policy) + "/runs/" + seg(runId), update);
+        return a.status() == 409 || a.status() == 404 ? Optional.empty() : Optional.of(read(ok(a, "update run " + runId), PolicyRunInfo.class));
+    }
+
+    @Override
+    public boolean recordMissed(String policy, Instant from, Instant to, long count) {
+        Answer a = call("POST", "/api/v1/policies/" + seg(policy) + "/missed", new MissedRunsRequest(from.toString(), to.toString(), count));
+        if (a.status() == 409) {
+            return false;
+        }
+        ok(a, "record missed runs of " + policy);
+        return true;
+    }
+
+    @Override
+    public void markPruned(String policy, List<String> artifactIds) {
+        ok(call("POST", "/api/v1/policies/" + seg(policy) + "/pruned", new PrunedRequest(artifactIds)), "mark pruned");
+    }
+
+    @Override
+    public void createSnapshot(String volume, String name) {
+        ok(call("POST", "/api/v1/volumes/" + seg(volume) + "/snapshots", Map.of("name", name)), "snapshot " + volume + "/" + name);
+    }
+
+    @Override
+    public void deleteSnapshot(String volume, String name) {
+        Answer a = call("DELETE", "/api/v1/volumes/" + seg(volume) + "/snapshots/" + seg(name), null);
+        if (a.status() != 404) {
+            ok(a, "delete snapshot " + volume + "/" + name);
+        }
+    }
+
+    @Override
+    public BackupJob startBackup(String volume, String target, String strategy) {
+        Answer a = ok(call("POST", "/api/v1/backups", Map.of("volume", volume, "target", target, "strategy", strategy)),
+                "backup of " + volume);
+        return job(read(a, JsonNode.class), null);
+    }
+
+    @Override
+    public BackupJob job(String jobId) {
+        return job(read(ok(call("GET", "/api/v1/jobs/" + seg(jobId), null), "job " + jobId), JsonNode.class), jobId);
+    }
+
+    @Override
+    public void deleteBackup(String backupId) {
+        Answer a = call("DELETE", "/api/v1/backups/" + seg(backupId), null);
+        if (a.status() != 404) {
+            ok(a, "delete backup " + backupId);
+        }
+    }
+
+    /**
+     * Reads a job or backup answer leniently: the job id is {@code job_id} or {@code id}, the backup id
+     * {@code backup_id} (or {@code id} when the answer is the backup itself), the state {@code status} or {@code state}.
+     */
+    static BackupJob job(JsonNode n, String knownJobId) {
+        String jobId = text(n, "job_id") != null ? text(n, "job_id") : knownJobId != null ? knownJobId : text(n, "id");
+        String backupId = text(n, "backup_id") != null ? text(n, "backup_id") : knownJobId == null ? text(n, "id") : null;
+        String state = text(n, "status") != null ? text(n, "status") : text(n, "state");
+        String s = state == null ? "running" : state.toLowerCase(Locale.ROOT);
+        BackupJob.State st = switch (s) {
+            case "succeeded", "success", "completed", "complete", "done", "finished" -> BackupJob.State.SUCCEEDED;
+            case "failed", "error", "cancelled", "canceled" -> BackupJob.State.FAILED;
+            default -> BackupJob.State.RUNNING;
+        };
+        String error = text(n, "error") != null ? text(n, "error") : text(n, "message");
+        return new BackupJob(jobId, backupId, st, error);
+    }
+
+    private static String text(JsonNode n, String field) {
+        return n != null && n.hasNonNull(field) ? n.get(field).asText() : null;
+    }
+}

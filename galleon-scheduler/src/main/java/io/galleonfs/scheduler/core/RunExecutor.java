@@ -1,0 +1,141 @@
+package io.galleonfs.scheduler.core;
+
+import io.galleonfs.api.PolicyInfo;
+import io.galleonfs.api.PolicyRunInfo;
+import io.galleonfs.api.RunArtifact;
+import io.galleonfs.api.RunUpdateRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * Executes one claimed run: a snapshot or a backup of each selected volume, then reports the outcome and applies
+ * retention. While it works it renews its lease, so other schedulers only take the run over when this one is gone.
+ *
+ * <p>A run restarted after a takeover does not duplicate work: a snapshot is named after the run's scheduled time
+ * ({@code <policy>-<yyyyMMddHHmmss>}, manual runs end in {@code m}), so the restarted attempt finds the snapshot the
+ * dead one made and adopts it.
+ */
+public final class RunExecutor {
+    private static final Logger LOG = Logger.getLogger(RunExecutor.class);
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC);
+
+    private final ClusterClient cluster;
+    private final Pruner pruner;
+    private final SchedulerMetrics metrics;
+    private final ScheduledExecutorService renewals;
+    private final Clock clock;
+    private final String claimant;
+    private final int leaseSeconds;
+    private final Duration jobPoll;
+
+    public RunExecutor(ClusterClient cluster, SchedulerMetrics metrics, ScheduledExecutorService renewals, Clock clock, String claimant,
+                       int leaseSeconds, Duration jobPoll) {
+        this.cluster = cluster;
+        this.pruner = new Pruner(cluster);
+        this.metrics = metrics;
+        this.renewals = renewals;
+        this.clock = clock;
+        this.claimant = claimant;
+        this.leaseSeconds = leaseSeconds;
+        this.jobPoll = jobPoll;
+    }
+
+    static String snapshotName(String policy, PolicyRunInfo run) {
+        return policy + "-" + STAMP.format(Instant.parse(run.scheduledFor())) + (run.manual() ? "m" : "");
+    }
+
+    /** Runs to the end; never throws (the outcome is reported to the cluster). */
+    public void execute(PolicyInfo policy, PolicyRunInfo run) {
+        String name = policy.spec().name();
+        Instant started = clock.instant();
+        ScheduledFuture<?> renewal = renewals.scheduleWithFixedDelay(() -> renew(name, run.id()),
+                leaseSeconds * 1000L / 3, leaseSeconds * 1000L / 3, TimeUnit.MILLISECONDS);
+        List<RunArtifact> artifacts = new ArrayList<>();
+        String error = null;
+        try {
+            for (String volume : policy.spec().selector().volumes()) {
+                if ("backup".equals(policy.spec().kind())) {
+                    artifacts.add(new RunArtifact(volume, backup(policy, volume), false));
+                } else {
+                    artifacts.add(new RunArtifact(volume, snapshot(name, volume, run), false));
+                }
+            }
+        } catch (RuntimeException e) {
+            error = e.getMessage();
+            LOG.warnf("policy %s run %s failed: %s", name, run.id(), error);
+        } finally {
+            renewal.cancel(false);
+        }
+        String status = error == null ? "succeeded" : "failed";
+        Duration took = Duration.between(started, clock.instant());
+        try {
+            if (cluster.update(name, run.id(), new RunUpdateRequest(claimant, status, error, artifacts, null)).isEmpty()) {
+                LOG.warnf("policy %s run %s: its outcome was refused (the run was replaced or taken over meanwhile)", name, run.id());
+                return;
+            }
+        } catch (ClusterException e) {
+            // The lease runs out and another scheduler takes the run over; its restart adopts what this attempt made.
+            LOG.warnf("policy %s run %s: cannot report its outcome: %s", name, run.id(), e.getMessage());
+            return;
+        }
+        metrics.finished(name, status, took);
+        if (error == null) {
+            try {
+                pruner.prune(policy);
+            } catch (RuntimeException e) {
+                LOG.warnf("policy %s: retention failed (retried after the next run): %s", name, e.getMessage());
+            }
+        }
+    }
+
+    private void renew(String policy, String runId) {
+        try {
+            cluster.update(policy, runId, new RunUpdateRequest(claimant, "running", null, null, leaseSeconds));
+        } catch (RuntimeException e) {
+            LOG.debugf("lease renewal of run %s failed: %s", runId, e.getMessage());
+        }
+    }
+
+    private String snapshot(String policy, String volume, PolicyRunInfo run) {
+        String snap = snapshotName(policy, run);
+        try {
+            cluster.createSnapshot(volume, snap);
+        } catch (ClusterException e) {
+            if (e.status() == 409 && run.attempt() > 1) {
+                LOG.infof("policy %s: snapshot %s of %s was made by an earlier attempt of run %s; adopted", policy, snap, volume, run.id());
+                return snap;
+            }
+            throw e;
+        }
+        return snap;
+    }
+
+    private String backup(PolicyInfo policy, String volume) {
+        ClusterClient.BackupJob job = cluster.startBackup(volume, policy.spec().target(), policy.spec().strategy());
+        while (job.state() == ClusterClient.BackupJob.State.RUNNING) {
+            try {
+                Thread.sleep(jobPoll.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ClusterException("interrupted while waiting for backup job " + job.jobId(), e);
+            }
+            job = cluster.job(job.jobId());
+        }
+        if (job.state() == ClusterClient.BackupJob.State.FAILED) {
+            throw new ClusterException(0, "backup of " + volume + " failed: " + job.error());
+        }
+        if (job.backupId() == null) {
+            throw new ClusterException(0, "backup job " + job.jobId() + " of " + volume + " succeeded without naming its backup");
+        }
+        return job.backupId();
+    }
+}
