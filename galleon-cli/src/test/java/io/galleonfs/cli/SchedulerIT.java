@@ -135,7 +135,8 @@ class SchedulerIT {
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(300))
                 .until(() -> withStatus(history(cli), "running").isEmpty() && withStatus(history(cli), "pending").isEmpty());
         int suspendedAt = history(cli).size();
-        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(500))
+        // Each poll starts a CLI JVM (1-3 s on a busy machine): the bound leaves room for slow polls.
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500))
                 .until(() -> history(cli).size() == suspendedAt);
 
         // Retention: exactly the three newest snapshots the policy made remain; the snapshot taken by hand is untouched.
@@ -184,5 +185,66 @@ class SchedulerIT {
         assertTrue(r.stderr().contains("minute 61"), r.stderr());
         assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
         assertNotEquals(0, cli.run("policy", "get", "bad").exitCode());
+    }
+
+    @Test
+    void aBackupPolicyTakesIncrementalBackupsAndRetentionDeletesTheOlderOnes() throws Exception {
+        node = new NodeProcess(dir.resolve("node"), List.of()).start();
+        CliRunner cli = new CliRunner(node.ipcAddress);
+        cli.run("volume", "create", "--name", "app", "--size", "8M").ok();
+        byte[] data = new byte[1 << 20];
+        new java.util.Random(3).nextBytes(data);
+        Path in = Files.write(dir.resolve("app.bin"), data);
+        cli.run("volume", "import", "app", in.toString(), "--write-concern", "durable").ok();
+        Path passphrase = Files.writeString(dir.resolve("recovery.txt"), "correct horse battery staple");
+        cli.run("backup-target", "create", "nas", "--url", dir.resolve("repo").toUri().toString(),
+                "--passphrase-file", passphrase.toString()).ok();
+        Path token = Files.writeString(dir.resolve("scheduler.token"),
+                cli.run("token", "create", "--name", "scheduler", "--role", "operator").ok().stdout().strip());
+        Path policy = Files.writeString(dir.resolve("nightly.yaml"), """
+                name: nightly
+                schedule: "*/3 * * * * ?"
+                target: nas
+                strategy: Incremental
+                retention:
+                  keep_last: 2
+                selector:
+                  volumes: [app]
+                """);
+        cli.run("policy", "create", policy.toString()).ok();
+        schedulers.add(new SchedulerProcess("s1", dir, node.ipcAddress, token).start());
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
+                .until(() -> withStatus(backupHistory(cli), "succeeded").size() >= 4);
+        cli.run("policy", "suspend", "nightly").ok();
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300))
+                .until(() -> withStatus(backupHistory(cli), "running").isEmpty() && withStatus(backupHistory(cli), "pending").isEmpty());
+
+        // Retention leaves exactly the backups of the two newest successful runs in the catalog.
+        Set<String> newest = new TreeSet<>();
+        for (JsonNode r : withStatus(backupHistory(cli), "succeeded")) {
+            if (newest.size() < 2) {
+                newest.add(r.get("artifacts").get(0).get("id").asText());
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(300)).until(() -> completedBackups(cli).keySet().equals(newest));
+        // The first run had no parent, so it was full; later runs are incremental and read only what changed (nothing).
+        JsonNode any = JSON.readTree(cli.run("backup", "get", newest.iterator().next(), "-o", "json").ok().stdout());
+        assertEquals("incremental", any.get("strategy").asText(), any.toString());
+        assertEquals(0, any.get("bytes_read").asLong(), any.toString());
+    }
+
+    private JsonNode backupHistory(CliRunner cli) throws Exception {
+        return JSON.readTree(cli.run("policy", "history", "nightly", "--limit", "0", "-o", "json").ok().stdout());
+    }
+
+    private static java.util.Map<String, JsonNode> completedBackups(CliRunner cli) throws Exception {
+        java.util.Map<String, JsonNode> out = new java.util.TreeMap<>();
+        JSON.readTree(cli.run("backup", "list", "app", "-o", "json").ok().stdout()).forEach(b -> {
+            if (b.get("status").asText().equals("completed")) {
+                out.put(b.get("id").asText(), b);
+            }
+        });
+        return out;
     }
 }

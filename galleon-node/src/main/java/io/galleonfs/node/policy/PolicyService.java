@@ -198,6 +198,9 @@ public final class PolicyService {
         if (kind.equals("backup") && target == null) {
             throw GalleonException.badRequest("target is required for a backup policy (the backup target to write to)");
         }
+        if (kind.equals("backup") && store.state().backups().target(target).isEmpty()) {
+            throw GalleonException.badRequest("backup target '" + target + "' does not exist (see galleonfs backup-target list)");
+        }
         if (kind.equals("snapshot") && target != null) {
             throw GalleonException.badRequest("target is only for backup policies; a snapshot policy keeps its snapshots on the volume");
         }

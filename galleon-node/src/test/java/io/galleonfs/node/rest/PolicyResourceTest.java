@@ -51,13 +51,17 @@ class PolicyResourceTest {
     }
 
     @Test
-    void seedBackupPolicyLoadsUnchangedAndShowsItsNextRun() {
+    void seedBackupPolicyLoadsUnchangedAndShowsItsNextRun() throws Exception {
         String name = unique("seed");
+        String target = unique("offsite");
+        java.nio.file.Path repo = java.nio.file.Files.createTempDirectory("policy-target");
+        post("/api/v1/backup-targets", Map.of("name", target, "url", repo.toUri().toString(), "passphrase", "correct horse battery"))
+                .then().statusCode(201);
         // The seed's BackupPolicy fields, with its enum spellings, plus what a backup needs: a target and volumes.
         String body = """
                 {"name": "%s", "schedule": "0 2 * * *", "retention": {"daily": 7, "weekly": 4, "monthly": 3},
-                 "strategy": "Incremental", "consistency": "Application", "target": "offsite",
-                 "selector": {"volumes": ["%s"]}}""".formatted(name, volume);
+                 "strategy": "Incremental", "consistency": "Application", "target": "%s",
+                 "selector": {"volumes": ["%s"]}}""".formatted(name, target, volume);
         post(POLICIES, body).then().statusCode(201)
                 .body("spec.strategy", equalTo("incremental"))
                 .body("spec.consistency", equalTo("application"))
@@ -69,6 +73,8 @@ class PolicyResourceTest {
         Instant at = Instant.parse(next);
         assertTrue(at.isAfter(Instant.now()), next);
         assertEquals("02:00:00Z", next.substring(11), next);
+        given().delete(POLICIES + "/" + name).then().statusCode(204);
+        given().delete("/api/v1/backup-targets/" + target).then().statusCode(204);
     }
 
     @Test
@@ -82,6 +88,8 @@ class PolicyResourceTest {
         assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("selector", Map.of("volumes", List.of("no-such-vol"))))), 400)
                 .contains("does not exist"));
         assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("kind", "backup"))), 400).contains("target is required"));
+        assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("kind", "backup", "target", "no-such-target"))), 400)
+                .contains("does not exist"));
         assertTrue(assertProblem(post(POLICIES, merge(ok, Map.of("starting_deadline", -5))), 400).contains("starting_deadline"));
         given().get(POLICIES + "/" + name).then().statusCode(404);
         post(POLICIES, ok).then().statusCode(201);
