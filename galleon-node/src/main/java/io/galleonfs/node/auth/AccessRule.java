@@ -22,6 +22,9 @@ public final class AccessRule {
         if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS")) {
             return Role.VIEWER;
         }
+        if (p.startsWith("/volumes/") && p.endsWith("/qos")) {
+            return Role.ADMIN; // a tenant's operator must not lift the limits the cluster's admin set
+        }
         if (p.equals("/storage-classes") || p.startsWith("/storage-classes/") || p.startsWith("/cluster/") || p.startsWith("/daemon/")) {
             return Role.ADMIN;
         }

@@ -27,6 +27,7 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.DropReplica.class, name = "drop_replica"),
     @JsonSubTypes.Type(value = MetaCommand.CreateToken.class, name = "create_token"),
     @JsonSubTypes.Type(value = MetaCommand.RevokeToken.class, name = "revoke_token"),
+    @JsonSubTypes.Type(value = MetaCommand.SetVolumeQos.class, name = "set_volume_qos"),
 })
 public sealed interface MetaCommand {
 
@@ -97,5 +98,9 @@ public sealed interface MetaCommand {
 
     /** Removes an API token: requests carrying its secret are refused from then on. */
     record RevokeToken(String name) implements MetaCommand {
+    }
+
+    /** Sets a volume's own QoS policy (validated by the caller), or removes it when {@code policy} is null. */
+    record SetVolumeQos(UUID volumeId, io.galleonfs.api.QosPolicy policy) implements MetaCommand {
     }
 }

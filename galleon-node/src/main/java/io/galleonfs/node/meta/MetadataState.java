@@ -36,6 +36,8 @@ public final class MetadataState {
     private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
+    /** Volumes' own QoS policies (overriding their class's); entries of deleted volumes are ignored and not snapshotted. */
+    private final Map<UUID, io.galleonfs.api.QosPolicy> volumeQos = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
@@ -86,6 +88,11 @@ public final class MetadataState {
         return Optional.ofNullable(classes.get(name));
     }
 
+    /** The volume's own QoS policy, if it has one. */
+    public Optional<io.galleonfs.api.QosPolicy> volumeQos(UUID volumeId) {
+        return volumes.containsKey(volumeId) ? Optional.ofNullable(volumeQos.get(volumeId)) : Optional.empty();
+    }
+
     public MetaResult apply(MetaCommand command) {
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
@@ -111,6 +118,7 @@ public final class MetadataState {
             case MetaCommand.CreateToken c -> createToken(c.token());
             case MetaCommand.RevokeToken r -> tokens.remove(r.name()) == null
                     ? rejected(MetaResult.Reason.NOT_FOUND, "token '" + r.name() + "' not found") : null;
+            case MetaCommand.SetVolumeQos q -> setVolumeQos(q);
         };
         if (result != null) {
             return result;
@@ -170,6 +178,18 @@ public final class MetadataState {
         };
     }
 
+    private MetaResult setVolumeQos(MetaCommand.SetVolumeQos q) {
+        if (!volumes.containsKey(q.volumeId())) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + q.volumeId() + " not found");
+        }
+        if (q.policy() == null) {
+            volumeQos.remove(q.volumeId());
+        } else {
+            volumeQos.put(q.volumeId(), q.policy());
+        }
+        return null;
+    }
+
     private MetaResult createToken(TokenRecord t) {
         if (tokens.containsKey(t.name())) {
             return rejected(MetaResult.Reason.CONFLICT, "a token named '" + t.name() + "' already exists");
@@ -210,7 +230,8 @@ public final class MetadataState {
     public byte[] snapshot() {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
-                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values())));
+                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
+                    liveVolumeQos()));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -226,7 +247,14 @@ public final class MetadataState {
         s.clusterCreatedAtMillis = img.clusterCreatedAtMillis();
         img.nodes().forEach(n -> s.nodes.put(n.id(), n));
         img.tokens().forEach(t -> s.tokens.put(t.name(), t));
+        s.volumeQos.putAll(img.volumeQos());
         return s;
+    }
+
+    private Map<UUID, io.galleonfs.api.QosPolicy> liveVolumeQos() {
+        Map<UUID, io.galleonfs.api.QosPolicy> live = new TreeMap<>(volumeQos);
+        live.keySet().retainAll(volumes.keySet());
+        return live;
     }
 
     record Image(
@@ -236,12 +264,14 @@ public final class MetadataState {
             @JsonProperty("cluster_id") String clusterId,
             @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
             List<NodeRecord> nodes,
-            List<TokenRecord> tokens) {
+            List<TokenRecord> tokens,
+            @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos) {
         Image {
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;
             tokens = tokens == null ? List.of() : tokens;
+            volumeQos = volumeQos == null ? Map.of() : volumeQos;
         }
     }
 }
