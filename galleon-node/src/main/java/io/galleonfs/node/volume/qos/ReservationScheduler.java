@@ -67,7 +67,8 @@ final class ReservationScheduler {
         double reserved = 0;
         for (QosSlot slot : slots) {
             TokenBucket r = slot.reservation;
-            if (r != null && now - slot.lastReservedIo <= ACTIVE_NANOS) {
+            long last = slot.lastReservedIo;
+            if (r != null && last != Long.MIN_VALUE && now - last <= ACTIVE_NANOS) {
                 reserved += r.rate();
             }
         }
