@@ -451,7 +451,8 @@ public class NodeRuntime {
     /**
      * QoS on the I/O path of the volumes this node serves as primary. {@code galleon.qos.node-iops} is the node's IOPS
      * capacity for reservations (0, the default: reservations are stored but not enforced); {@code galleon.qos.max-wait-ms}
-     * bounds the delay of one request (default 5000, well below client timeouts).
+     * bounds the delay of one request (default 5000, well below client timeouts); {@code galleon.qos.enabled=false}
+     * leaves the I/O path without QoS (for measuring its overhead).
      */
     private void startQos() {
         double capacity = mpConfig.getOptionalValue("galleon.qos.node-iops", Double.class).orElse(0.0);
@@ -462,6 +463,11 @@ public class NodeRuntime {
         qos = io.galleonfs.node.volume.qos.VolumeQos.system(capacity, Duration.ofMillis(maxWaitMs),
                 io.vertx.core.Context::isOnEventLoopThread);
         qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, capacity);
+        // Off only to measure what enforcement costs (bench/qos): policies are then stored but not applied.
+        if (!mpConfig.getOptionalValue("galleon.qos.enabled", Boolean.class).orElse(true)) {
+            LOG.warn("galleon.qos.enabled = false: QoS policies are stored but not enforced on this node");
+            return;
+        }
         replication.gateClientIo(io -> qos.wrap(io, metadata.state()));
         metadata.addListener(qos::onMetadata);
     }
