@@ -229,6 +229,11 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         return v.node().equals(view.nodeId()) ? engine.find(v.id()).isPresent() : dataAddress(v.node()).isPresent();
     }
 
+    /** The volumes this node serves as primary now (for metrics). */
+    public java.util.Collection<PrimaryVolume> primaries() {
+        return java.util.List.copyOf(primaries.values());
+    }
+
     /** Live replica states of a volume when this node is its primary (progress is fresher than metadata). */
     public Optional<Map<String, io.galleonfs.node.meta.ReplicaRecord>> liveStates(UUID id) {
         PrimaryVolume p = primaries.get(id);
