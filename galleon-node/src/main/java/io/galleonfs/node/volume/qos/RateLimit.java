@@ -8,8 +8,13 @@ package io.galleonfs.node.volume.qos;
  * Without burst the peak bucket is absent and the sustained bucket holds only the smoothing window.
  */
 final class RateLimit {
-    /** Tokens for this much time at the limit may be spent at once: small, so a short run cannot exceed the limit by much. */
+    /** A bucket starts with this much time at the limit: small, so a short run cannot exceed the limit by much. */
     static final double WINDOW_SECONDS = 0.05;
+    /**
+     * A bucket holds at most this much time at the limit (plus burst credit): a volume that stalled (a slow flush, a busy
+     * CPU) may catch up on the time it lost, up to this, instead of ending below its limit.
+     */
+    static final double CATCH_UP_SECONDS = 0.25;
 
     private final TokenBucket sustained;
     private final TokenBucket peak;
@@ -18,8 +23,8 @@ final class RateLimit {
         double window = limit * WINDOW_SECONDS;
         boolean burst = burstMultiplier > 1 && burstSeconds > 0;
         double credit = burst ? (burstMultiplier - 1) * limit * burstSeconds : 0;
-        // Starts full: a volume that has not used its burst yet has earned it.
-        this.sustained = new TokenBucket(limit, window + credit, window + credit, now);
+        // Starts with the whole burst credit: a volume that has not used its burst yet has earned it.
+        this.sustained = new TokenBucket(limit, limit * CATCH_UP_SECONDS + credit, window + credit, now);
         this.peak = burst ? new TokenBucket(limit * burstMultiplier, window * burstMultiplier, window * burstMultiplier, now) : null;
     }
 

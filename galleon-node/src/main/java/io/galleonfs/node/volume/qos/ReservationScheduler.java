@@ -77,13 +77,13 @@ final class ReservationScheduler {
             return;
         }
         double rate = Math.max(capacity - reserved, capacity * MIN_SHARED_FRACTION);
-        double burst = rate * RateLimit.WINDOW_SECONDS;
+        double capacityTokens = rate * RateLimit.CATCH_UP_SECONDS;
         TokenBucket s = shared;
         if (s == null) {
-            shared = new TokenBucket(rate, burst, burst, now);
+            shared = new TokenBucket(rate, capacityTokens, rate * RateLimit.WINDOW_SECONDS, now);
         } else {
             synchronized (s) {
-                s.setRate(rate, burst, now);
+                s.setRate(rate, capacityTokens, now);
             }
         }
     }

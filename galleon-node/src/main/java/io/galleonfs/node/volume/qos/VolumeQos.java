@@ -143,7 +143,7 @@ public final class VolumeQos {
         s.limiter = p == null ? null : VolumeLimiter.of(p, now);
         Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
         s.reservation = reserved == null || !scheduler.enabled() ? null
-                : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.WINDOW_SECONDS), 0, now);
+                : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
         s.policy = p;
     }
 

@@ -18,7 +18,7 @@ class ReservationSchedulerTest {
 
     private static QosSlot reserving(double iops, long now) {
         QosSlot s = new QosSlot(UUID.randomUUID(), "b");
-        s.reservation = new TokenBucket(iops, Math.max(1, iops * RateLimit.WINDOW_SECONDS), 0, now);
+        s.reservation = new TokenBucket(iops, Math.max(1, iops * RateLimit.CATCH_UP_SECONDS), 0, now);
         return s;
     }
 

@@ -37,6 +37,18 @@ class VolumeLimiterTest {
     }
 
     @Test
+    void aStalledVolumeCatchesUpOnlyTheCatchUpWindow() {
+        VolumeLimiter l = VolumeLimiter.of(iops(1000), 0);
+        long ops = run(l, 0, SECOND, 1_000, 4096);
+        // A 200 ms stall (no requests), then the client is greedy again: it may make up the lost 200 ops...
+        long after = run(l, SECOND + 200_000_000L, 2 * SECOND, 1_000, 4096);
+        assertTrue(ops + after >= 2_000 && ops + after <= 2_000 + 51, "ops in 2 s with a 200 ms stall: " + (ops + after));
+        // ...but a 2 s pause earns only 250 ms worth, not 2 s.
+        long later = run(l, 4 * SECOND, 5 * SECOND, 1_000, 4096);
+        assertTrue(later >= 1_000 && later <= 1_000 + 251, "ops in 1 s after a 2 s pause: " + later);
+    }
+
+    @Test
     void throughputLimitCountsBytes() {
         VolumeLimiter l = VolumeLimiter.of(new QosPolicy(null, new QosPolicy.Limits(null, 10L, null), null, null), 0);
         long ops = run(l, 0, 10 * SECOND, 1_000, 1 << 20);
