@@ -95,6 +95,21 @@ public interface GalleonApi {
     @Path("/volumes/{ref}/metrics")
     VolumeMetrics volumeMetrics(@PathParam("ref") String ref);
 
+    /** The volume's QoS policy in force and where it comes from (its own override or its storage class). */
+    @GET
+    @Path("/volumes/{ref}/qos")
+    VolumeQosInfo getVolumeQos(@PathParam("ref") String ref);
+
+    /** Sets the volume's own QoS policy (overrides its class's); applied online by the node serving the volume. */
+    @PUT
+    @Path("/volumes/{ref}/qos")
+    VolumeQosInfo setVolumeQos(@PathParam("ref") String ref, QosPolicy policy);
+
+    /** Removes the volume's own QoS policy; its class's policy (if any) applies again. */
+    @DELETE
+    @Path("/volumes/{ref}/qos")
+    VolumeQosInfo clearVolumeQos(@PathParam("ref") String ref);
+
     /** The answering node's volumes with I/O, sorted by {@code sort} (iops, throughput, latency or name), at most {@code limit}. */
     @GET
     @Path("/metrics/volumes")

@@ -18,5 +18,12 @@ public record StorageClassInfo(
         @JsonProperty("volume_binding_mode") String volumeBindingMode,
         @JsonProperty("allowed_topologies") List<String> allowedTopologies,
         @JsonProperty("mount_options") List<String> mountOptions,
-        @JsonProperty("built_in") Boolean builtIn) {
+        @JsonProperty("built_in") Boolean builtIn,
+        QosPolicy qos) {
+
+    /** A class without a QoS policy. */
+    public StorageClassInfo(String name, String provisioner, Map<String, String> parameters, String reclaimPolicy,
+                            String volumeBindingMode, List<String> allowedTopologies, List<String> mountOptions, Boolean builtIn) {
+        this(name, provisioner, parameters, reclaimPolicy, volumeBindingMode, allowedTopologies, mountOptions, builtIn, null);
+    }
 }

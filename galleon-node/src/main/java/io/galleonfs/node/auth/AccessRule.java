@@ -25,6 +25,9 @@ public final class AccessRule {
         if (p.equals("/backup-targets") || p.startsWith("/backup-targets/") && !p.endsWith("/prune")) {
             return Role.ADMIN; // targets carry credentials and the repository's keys; pruning is a backup action
         }
+        if (p.startsWith("/volumes/") && p.endsWith("/qos")) {
+            return Role.ADMIN; // a tenant's operator must not lift the limits the cluster's admin set
+        }
         if (p.equals("/storage-classes") || p.startsWith("/storage-classes/") || p.startsWith("/cluster/") || p.startsWith("/daemon/")) {
             return Role.ADMIN;
         }

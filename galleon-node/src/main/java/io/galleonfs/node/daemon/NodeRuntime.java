@@ -85,6 +85,8 @@ public class NodeRuntime {
 
     @Inject
     io.galleonfs.node.metrics.BackupMetrics backupMetrics;
+    private io.galleonfs.node.volume.qos.VolumeQos qos;
+    private io.galleonfs.node.volume.qos.QosService qosService;
     private Instant startedAt;
     private volatile boolean ready;
 
@@ -141,6 +143,7 @@ public class NodeRuntime {
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
         metadata.addListener(data.meters()::onMetadata);
+        startQos();
         storageClasses = new StorageClassService(metadata);
         if (metadataCaughtUp()) {
             new StartupReconciler(metadata, engine, volumes, nodeId).reconcile();
@@ -486,6 +489,38 @@ public class NodeRuntime {
 
     public ReplicationService replication() {
         return replication;
+    }
+
+    /**
+     * QoS on the I/O path of the volumes this node serves as primary. {@code galleon.qos.node-iops} is the node's IOPS
+     * capacity for reservations (0, the default: reservations are stored but not enforced); {@code galleon.qos.max-wait-ms}
+     * bounds the delay of one request (default 5000, well below client timeouts); {@code galleon.qos.enabled=false}
+     * leaves the I/O path without QoS (for measuring its overhead).
+     */
+    private void startQos() {
+        double capacity = mpConfig.getOptionalValue("galleon.qos.node-iops", Double.class).orElse(0.0);
+        long maxWaitMs = mpConfig.getOptionalValue("galleon.qos.max-wait-ms", Long.class).orElse(5000L);
+        if (capacity < 0 || maxWaitMs < 1) {
+            throw new IllegalArgumentException("galleon.qos.node-iops must be >= 0 and galleon.qos.max-wait-ms >= 1");
+        }
+        qos = io.galleonfs.node.volume.qos.VolumeQos.system(capacity, Duration.ofMillis(maxWaitMs),
+                io.vertx.core.Context::isOnEventLoopThread);
+        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, capacity);
+        // Off only to measure what enforcement costs (bench/qos): policies are then stored but not applied.
+        if (!mpConfig.getOptionalValue("galleon.qos.enabled", Boolean.class).orElse(true)) {
+            LOG.warn("galleon.qos.enabled = false: QoS policies are stored but not enforced on this node");
+            return;
+        }
+        replication.gateClientIo(io -> qos.wrap(io, metadata.state()));
+        metadata.addListener(qos::onMetadata);
+    }
+
+    public io.galleonfs.node.volume.qos.VolumeQos qos() {
+        return qos;
+    }
+
+    public io.galleonfs.node.volume.qos.QosService qosService() {
+        return qosService;
     }
 
     public BenchRunner bench() {

@@ -42,6 +42,7 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.UpdatePolicyRun.class, name = "update_policy_run"),
     @JsonSubTypes.Type(value = MetaCommand.RecordMissedRuns.class, name = "record_missed_runs"),
     @JsonSubTypes.Type(value = MetaCommand.MarkArtifactsPruned.class, name = "mark_artifacts_pruned"),
+    @JsonSubTypes.Type(value = MetaCommand.SetVolumeQos.class, name = "set_volume_qos"),
 })
 public sealed interface MetaCommand {
 
@@ -178,5 +179,9 @@ public sealed interface MetaCommand {
 
     /** Retention deleted these artifacts of the policy's runs. */
     record MarkArtifactsPruned(String policy, java.util.List<String> artifactIds) implements MetaCommand {
+    }
+
+    /** Sets a volume's own QoS policy (validated by the caller), or removes it when {@code policy} is null. */
+    record SetVolumeQos(UUID volumeId, io.galleonfs.api.QosPolicy policy) implements MetaCommand {
     }
 }

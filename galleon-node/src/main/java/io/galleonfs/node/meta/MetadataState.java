@@ -40,6 +40,8 @@ public final class MetadataState {
     private final Map<String, PolicyRecord> policies = new TreeMap<>();
     private final Map<String, List<PolicyRunRecord>> policyRuns = new TreeMap<>();
     private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
+    /** Volumes' own QoS policies (overriding their class's); entries of deleted volumes are ignored and not snapshotted. */
+    private final Map<UUID, io.galleonfs.api.QosPolicy> volumeQos = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
@@ -108,6 +110,11 @@ public final class MetadataState {
         return Optional.ofNullable(classes.get(name));
     }
 
+    /** The volume's own QoS policy, if it has one. */
+    public Optional<io.galleonfs.api.QosPolicy> volumeQos(UUID volumeId) {
+        return volumes.containsKey(volumeId) ? Optional.ofNullable(volumeQos.get(volumeId)) : Optional.empty();
+    }
+
     public MetaResult apply(MetaCommand command) {
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
@@ -148,6 +155,7 @@ public final class MetadataState {
             case MetaCommand.UpdatePolicyRun u -> policyTransitions.update(u);
             case MetaCommand.RecordMissedRuns m -> policyTransitions.missed(m);
             case MetaCommand.MarkArtifactsPruned m -> policyTransitions.pruned(m);
+            case MetaCommand.SetVolumeQos q -> setVolumeQos(q);
         };
         if (result != null) {
             return result;
@@ -207,6 +215,18 @@ public final class MetadataState {
         };
     }
 
+    private MetaResult setVolumeQos(MetaCommand.SetVolumeQos q) {
+        if (!volumes.containsKey(q.volumeId())) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + q.volumeId() + " not found");
+        }
+        if (q.policy() == null) {
+            volumeQos.remove(q.volumeId());
+        } else {
+            volumeQos.put(q.volumeId(), q.policy());
+        }
+        return null;
+    }
+
     private MetaResult createToken(TokenRecord t) {
         if (tokens.containsKey(t.name())) {
             return rejected(MetaResult.Reason.CONFLICT, "a token named '" + t.name() + "' already exists");
@@ -248,7 +268,8 @@ public final class MetadataState {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
                     clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
-                    backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns)));
+                    backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
+                    liveVolumeQos()));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -267,7 +288,14 @@ public final class MetadataState {
         s.backups.restore(img.backups());
         img.policies().forEach(p -> s.policies.put(p.name(), p));
         img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
+        s.volumeQos.putAll(img.volumeQos());
         return s;
+    }
+
+    private Map<UUID, io.galleonfs.api.QosPolicy> liveVolumeQos() {
+        Map<UUID, io.galleonfs.api.QosPolicy> live = new TreeMap<>(volumeQos);
+        live.keySet().retainAll(volumes.keySet());
+        return live;
     }
 
     record Image(
@@ -280,7 +308,8 @@ public final class MetadataState {
             List<TokenRecord> tokens,
             BackupCatalog.Image backups,
             List<PolicyRecord> policies,
-            @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns) {
+            @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns,
+            @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos) {
         Image {
             policies = policies == null ? List.of() : policies;
             policyRuns = policyRuns == null ? Map.of() : policyRuns;
@@ -289,6 +318,7 @@ public final class MetadataState {
             nodes = nodes == null ? List.of() : nodes;
             tokens = tokens == null ? List.of() : tokens;
             backups = backups == null ? new BackupCatalog.Image(null, null, null) : backups;
+            volumeQos = volumeQos == null ? Map.of() : volumeQos;
         }
     }
 }

@@ -13,7 +13,15 @@ public record StorageClassRecord(
         VolumeBindingMode volumeBindingMode,
         List<String> allowedTopologies,
         List<String> mountOptions,
-        boolean builtIn) {
+        boolean builtIn,
+        io.galleonfs.api.QosPolicy qos) {
+
+    /** A class without a QoS policy. */
+    public StorageClassRecord(String name, String provisioner, Map<String, String> parameters, ReclaimPolicy reclaimPolicy,
+                              VolumeBindingMode volumeBindingMode, List<String> allowedTopologies, List<String> mountOptions,
+                              boolean builtIn) {
+        this(name, provisioner, parameters, reclaimPolicy, volumeBindingMode, allowedTopologies, mountOptions, builtIn, null);
+    }
 
     public StorageClassRecord {
         parameters = parameters == null ? Map.of() : Map.copyOf(new TreeMap<>(parameters));

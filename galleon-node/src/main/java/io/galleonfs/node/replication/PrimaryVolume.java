@@ -47,6 +47,8 @@ public final class PrimaryVolume implements VolumeIo {
     private final ReentrantLock order = new ReentrantLock();
     private long seq;
     private final Map<String, ReplicaLink> links = new LinkedHashMap<>();
+    /** The links as a list metrics may read without the order lock (replaced whenever the link set changes). */
+    private volatile List<ReplicaLink> linkSnapshot = List.of();
     private volatile String fencedReason;
 
     PrimaryVolume(PrimaryContext ctx, Volume local, VolumeRecord record, String self, long startSeq) {
@@ -102,6 +104,7 @@ public final class PrimaryVolume implements VolumeIo {
                     changes.add(new MetaCommand.SetReplicaState(v.id(), v.epoch(), node, new ReplicaRecord(ReplicaRecord.STALE, 0)));
                 }
             }
+            linkSnapshot = List.copyOf(links.values());
         } finally {
             order.unlock();
         }
@@ -380,7 +383,49 @@ public final class PrimaryVolume implements VolumeIo {
         if (addr.isEmpty()) {
             return CompletableFuture.failedFuture(new IOException("no data address known for node " + link.nodeId));
         }
-        return ctx.client().send(addr.get(), op, ctx.replicaTimeout());
+        long bytes = op instanceof ReplicaWrite w ? w.data().length : 0;
+        link.lagOps.incrementAndGet();
+        link.lagBytes.addAndGet(bytes);
+        CompletableFuture<DataMessage> reply = ctx.client().send(addr.get(), op, ctx.replicaTimeout());
+        reply.whenComplete((m, e) -> {
+            link.lagOps.decrementAndGet();
+            link.lagBytes.addAndGet(-bytes);
+        });
+        return reply;
+    }
+
+    /** How far a volume's copies are behind: the slowest healthy replica's unanswered operations and bytes. */
+    public record Lag(long operations, long bytes) {
+    }
+
+    /** A replica being rebuilt: bytes copied and to copy. */
+    public record RebuildProgress(long doneBytes, long totalBytes) {
+    }
+
+    /** The slowest in-sync replica's lag (0 without replicas). Lock-free: read by metrics; modes are read racily. */
+    public Lag lag() {
+        long ops = 0;
+        long bytes = 0;
+        for (ReplicaLink l : linkSnapshot) {
+            if (l.mode == ReplicaLink.Mode.IN_SYNC) {
+                ops = Math.max(ops, l.lagOps.get());
+                bytes = Math.max(bytes, l.lagBytes.get());
+            }
+        }
+        return new Lag(ops, bytes);
+    }
+
+    /** Rebuild progress summed over the replicas being rebuilt now (lock-free, for metrics). */
+    public RebuildProgress rebuildProgress() {
+        long done = 0;
+        long total = 0;
+        for (ReplicaLink l : linkSnapshot) {
+            if (l.mode == ReplicaLink.Mode.REBUILDING) {
+                done += l.rebuildDoneBytes;
+                total += l.rebuildTotalBytes;
+            }
+        }
+        return new RebuildProgress(done, total);
     }
 
     /**
@@ -742,6 +787,8 @@ public final class PrimaryVolume implements VolumeIo {
         }
         commitState(link, ReplicaRecord.REBUILDING, 0);
         long total = Math.max(1, blocks.getLongCardinality());
+        link.rebuildTotalBytes = total * blockSize();
+        link.rebuildDoneBytes = 0;
         long done = 0;
         long batches = 0;
         int lastReported = 0;
@@ -777,6 +824,7 @@ public final class PrimaryVolume implements VolumeIo {
             }
             inFlight.add(replies);
             done += batch.getCardinality();
+            link.rebuildDoneBytes = done * blockSize();
             if (++batches % FLUSH_EVERY_BATCHES == 0 || !it.hasNext()) {
                 checkpointRebuild(link, addr, v, inFlight, batch.last());
             }
@@ -995,6 +1043,7 @@ public final class PrimaryVolume implements VolumeIo {
                     links.put(n, new ReplicaLink(n, ReplicaLink.Mode.NEEDS_REBUILD));
                 }
             }
+            linkSnapshot = List.copyOf(links.values());
         } finally {
             order.unlock();
         }

@@ -30,6 +30,14 @@ final class ReplicaLink {
     long rebuildCursor = -1;
     /** Set while a resync or rebuild task owns this link. */
     boolean syncing;
+    /**
+     * Operations and bytes sent to this replica and not answered yet (its lag), and a rebuild's progress in bytes. Read
+     * without the order lock by metrics, hence atomic/volatile.
+     */
+    final java.util.concurrent.atomic.AtomicLong lagOps = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong lagBytes = new java.util.concurrent.atomic.AtomicLong();
+    volatile long rebuildDoneBytes;
+    volatile long rebuildTotalBytes;
 
     ReplicaLink(String nodeId, Mode mode) {
         this.nodeId = nodeId;

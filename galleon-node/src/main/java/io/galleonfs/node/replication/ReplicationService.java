@@ -175,9 +175,23 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     /** I/O on {@code v} from this node: served here when this node is its primary, forwarded otherwise. */
     public VolumeIo io(VolumeRecord v) throws IOException {
         if (v.node().equals(view.nodeId())) {
-            return primary(v.id());
+            return clientIo(v.id());
         }
         return new ForwardedVolumeIo(this, v);
+    }
+
+    /**
+     * Client I/O on the primary passes through {@code gate} (QoS admission), whether it entered here or was forwarded by
+     * another node; replicas applying the primary's stream are not charged again.
+     */
+    public void gateClientIo(java.util.function.UnaryOperator<VolumeIo> gate) {
+        this.clientGate = gate;
+    }
+
+    private volatile java.util.function.UnaryOperator<VolumeIo> clientGate = java.util.function.UnaryOperator.identity();
+
+    private VolumeIo clientIo(UUID id) throws IOException {
+        return clientGate.apply(primary(id));
     }
 
     /** Writes with one of the seed's four concerns, wherever the primary is. */
@@ -217,6 +231,11 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     /** Whether this node can serve I/O of the volume now (its primary is known and has an address). */
     public boolean canServe(VolumeRecord v) {
         return v.node().equals(view.nodeId()) ? engine.find(v.id()).isPresent() : dataAddress(v.node()).isPresent();
+    }
+
+    /** The volumes this node serves as primary now (for metrics). */
+    public java.util.Collection<PrimaryVolume> primaries() {
+        return java.util.List.copyOf(primaries.values());
     }
 
     /** Live replica states of a volume when this node is its primary (progress is fresher than metadata). */
@@ -424,7 +443,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     DataMessage serveLocally(DataMessage request) throws IOException {
         return switch (request) {
             case ClientRead r -> {
-                PrimaryVolume p = primary(r.volume());
+                VolumeIo p = clientIo(r.volume());
                 ByteBuffer dst = ByteBuffer.allocate(r.length());
                 if (r.snapshot().isEmpty()) {
                     p.read(r.offset(), dst);
@@ -434,15 +453,15 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                 yield new Data(dst.array());
             }
             case ClientWrite w -> {
-                primary(w.volume()).write(w.offset(), ByteBuffer.wrap(w.data()), Requested.values()[w.level()]);
+                clientIo(w.volume()).write(w.offset(), ByteBuffer.wrap(w.data()), Requested.values()[w.level()]);
                 yield new Ok(w.data().length);
             }
             case ClientFlush fl -> {
-                primary(fl.volume()).flush();
+                clientIo(fl.volume()).flush();
                 yield new Ok(0);
             }
             case ClientTrim t -> {
-                primary(t.volume()).trim(t.offset(), t.length());
+                clientIo(t.volume()).trim(t.offset(), t.length());
                 yield new Ok(0);
             }
             default -> throw new IllegalArgumentException("not a client request: " + request);

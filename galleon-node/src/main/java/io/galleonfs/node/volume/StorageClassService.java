@@ -120,7 +120,9 @@ public final class StorageClassService {
             throw GalleonException.badRequest("mount_options contains an empty option");
         }
         String provisioner = info.provisioner() == null || info.provisioner().isBlank() ? "galleonfs.io/local" : info.provisioner();
-        return new StorageClassRecord(info.name(), provisioner, params, reclaim, binding, zones, info.mountOptions(), false);
+        io.galleonfs.api.QosPolicy qos = info.qos() == null ? null
+                : io.galleonfs.node.volume.qos.QosPolicies.validate("storage class qos", info.qos());
+        return new StorageClassRecord(info.name(), provisioner, params, reclaim, binding, zones, info.mountOptions(), false, qos);
     }
 
     private static int wholeNumber(String param, String text) {
@@ -146,6 +148,6 @@ public final class StorageClassService {
 
     public static StorageClassInfo toInfo(StorageClassRecord r) {
         return new StorageClassInfo(r.name(), r.provisioner(), r.parameters(), r.reclaimPolicy().name(),
-                r.volumeBindingMode().name(), r.allowedTopologies(), r.mountOptions(), r.builtIn());
+                r.volumeBindingMode().name(), r.allowedTopologies(), r.mountOptions(), r.builtIn(), r.qos());
     }
 }

@@ -1,0 +1,41 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.QosPolicy;
+import io.galleonfs.api.VolumeQosInfo;
+import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+/**
+ * A volume's QoS policy. A class of its own under {@code .../{ref}/qos} (like the metrics resource) so JAX-RS does not
+ * route it to {@code VolumeDataResource}. Metadata commands block for a Raft round: these run on worker threads.
+ */
+@Path("/api/v1/volumes/{ref}/qos")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class VolumeQosResource {
+    @Inject
+    NodeRuntime node;
+
+    @GET
+    public VolumeQosInfo get(@PathParam("ref") String ref) {
+        return node.qosService().get(ref);
+    }
+
+    @PUT
+    public VolumeQosInfo set(@PathParam("ref") String ref, QosPolicy policy) {
+        return node.qosService().set(ref, policy);
+    }
+
+    @DELETE
+    public VolumeQosInfo clear(@PathParam("ref") String ref) {
+        return node.qosService().clear(ref);
+    }
+}

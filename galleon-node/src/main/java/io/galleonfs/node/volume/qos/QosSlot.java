@@ -1,0 +1,56 @@
+package io.galleonfs.node.volume.qos;
+
+import io.galleonfs.api.QosPolicy;
+import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One volume's QoS state on the node serving it. Wrappers of the volume hold the slot, and a policy change swaps the
+ * slot's limiter, so open exports and mounts pick up a change with their next request. A slot without a policy costs a
+ * request two volatile reads.
+ */
+public final class QosSlot {
+    private final UUID id;
+    private final String name;
+    /** The policy in force (null: none) and its limiter (null: no limits) and reservation bucket (null: no guarantee). */
+    volatile QosPolicy policy;
+    volatile VolumeLimiter limiter;
+    volatile TokenBucket reservation;
+    /** Last admission of a volume with a reservation (scheduler clock); only written when a reservation exists. */
+    volatile long lastReservedIo = Long.MIN_VALUE;
+    final LongAdder throttledNanos = new LongAdder();
+    final LongAdder throttledOps = new LongAdder();
+    final LongAdder overlongWaits = new LongAdder();
+
+    QosSlot(UUID id, String name) {
+        this.id = id;
+        this.name = name;
+    }
+
+    public UUID id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public QosPolicy policy() {
+        return policy;
+    }
+
+    /** Total time requests of this volume were held back by QoS, in seconds. */
+    public double throttledSeconds() {
+        return throttledNanos.sum() / 1e9;
+    }
+
+    /** Requests that were held back at all. */
+    public long throttledOperations() {
+        return throttledOps.sum();
+    }
+
+    /** Requests whose due delay exceeded the maximum wait and were let through after the maximum. */
+    public long overlongWaits() {
+        return overlongWaits.sum();
+    }
+}

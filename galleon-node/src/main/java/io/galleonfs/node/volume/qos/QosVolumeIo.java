@@ -1,0 +1,85 @@
+package io.galleonfs.node.volume.qos;
+
+import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.volume.WriteConcernPolicy;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.UUID;
+
+/**
+ * Admits each request on a volume's I/O seam through its QoS slot before it reaches the primary: a request over the
+ * volume's limit (or outside its share under contention) is delayed, never refused, so a throttled client sees slower
+ * I/O and no errors. Reads and writes cost one operation and their bytes, a trim one operation, a flush nothing.
+ */
+public final class QosVolumeIo implements VolumeIo {
+    private final VolumeIo delegate;
+    private final VolumeQos qos;
+    private final QosSlot slot;
+
+    QosVolumeIo(VolumeIo delegate, VolumeQos qos, QosSlot slot) {
+        this.delegate = delegate;
+        this.qos = qos;
+        this.slot = slot;
+    }
+
+    @Override
+    public UUID id() {
+        return delegate.id();
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return delegate.sizeBytes();
+    }
+
+    @Override
+    public int blockSize() {
+        return delegate.blockSize();
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        qos.admit(slot, 1, dst.remaining());
+        delegate.read(offset, dst);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        qos.admit(slot, 1, src.remaining());
+        delegate.write(offset, src, concern);
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
+        qos.admit(slot, 1, src.remaining());
+        delegate.write(offset, src, level);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        delegate.flush();
+    }
+
+    @Override
+    public void trim(long offset, long length) throws IOException {
+        qos.admit(slot, 1, 0);
+        delegate.trim(offset, length);
+    }
+
+    @Override
+    public boolean waitsForTheNetwork() {
+        return delegate.waitsForTheNetwork();
+    }
+
+    @Override
+    public void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException {
+        qos.admit(slot, 1, dst.remaining());
+        delegate.readSnapshot(snapshot, offset, dst);
+    }
+}
