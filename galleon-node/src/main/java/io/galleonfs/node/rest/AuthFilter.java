@@ -22,6 +22,9 @@ public class AuthFilter {
     @Inject
     NodeRuntime node;
 
+    @Inject
+    Caller caller;
+
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
         if (!node.authRequired() || !request.getUriInfo().getPath().startsWith("/api/")) {
@@ -33,7 +36,10 @@ public class AuthFilter {
         }
         var required = AccessRule.required(request.getMethod(), PathParamFilter.template(resource));
         return switch (authenticator.decide(request.getHeaderString(HttpHeaders.AUTHORIZATION), required)) {
-            case Authenticator.Decision.Allowed a -> Optional.empty();
+            case Authenticator.Decision.Allowed a -> {
+                caller.authenticated(a.token());
+                yield Optional.empty();
+            }
             case Authenticator.Decision.Unauthenticated u -> Optional.of(Response.fromResponse(
                     ProblemMappers.problem(401, "Unauthorized", u.detail())).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
             case Authenticator.Decision.Forbidden f -> Optional.of(ProblemMappers.problem(403, "Forbidden", f.detail()));
