@@ -189,4 +189,14 @@ public interface GalleonApi {
     @DELETE
     @Path("/tokens/{name}")
     void revokeToken(@PathParam("name") String name);
+
+    /** The answering node's audit records at or after {@code since} (instant or age such as 2h), oldest first (admin). */
+    @GET
+    @Path("/audit")
+    List<AuditEntry> listAudit(@QueryParam("since") String since, @QueryParam("limit") int limit);
+
+    /** Checks the answering node's audit chain (admin). */
+    @GET
+    @Path("/audit/verify")
+    AuditVerification verifyAudit();
 }

@@ -10,7 +10,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "galleonfs", mixinStandardHelpOptions = true, version = "galleonfs 0.1.0",
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
-            BenchCommand.class, TokenCommand.class, TopVolumesCommand.class})
+            BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, AuditCommand.class})
 public class GalleonCli {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";
