@@ -32,6 +32,19 @@ public class GalleonCli {
         token = value;
     }
 
+    private static volatile String caCert;
+
+    @Option(names = "--ca-cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Cluster CA certificate (PEM) to verify a daemon serving HTTPS; giving one means HTTPS (default: "
+                    + "$GALLEONFS_CA_CERT, else the current context's ca_cert, else this host's daemon's <storage>/tls/ca.crt)")
+    void setCaCert(String file) {
+        caCert = file;
+    }
+
+    static String caCert() {
+        return caCert;
+    }
+
     static String daemonAddress() {
         String a = daemonAddress;
         if (a == null || a.isBlank()) {

@@ -92,4 +92,47 @@ class SecurityCliIT {
         assertEquals(1, broken.exitCode(), broken::toString);
         assertOneLineError(broken, "audit log broken at line 2");
     }
+
+    @Test
+    void tlsServesHttpsWithTheClusterCaAndRefusesPlainHttp() throws Exception {
+        String ipc = "127.0.0.1:" + NodeProcess.freePort();
+        node = new NodeProcess(dir.resolve("node"), ipc, "127.0.0.1:" + NodeProcess.freePort(), List.of("--tls")).start();
+        Path tls = node.storage.resolve("tls");
+        for (String key : List.of("ca.key", "node.key")) {
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tls.resolve(key))), key);
+        }
+        String token = node.bearerToken().substring("Bearer ".length());
+        // the CA is given explicitly, and found by local discovery (the daemon's pointer) without any flag
+        new CliRunner(ipc, () -> token).run("--ca-cert", tls.resolve("ca.crt").toString(), "volume", "create", "--name", "t1",
+                "--size", "4M", "--storage-class", "fast-local-ssd").ok();
+        assertTrue(new CliRunner(ipc, () -> token).run("volume", "list").ok().stdout().contains("t1"));
+
+        // HTTPS with the CA works for any client; plain HTTP on the same port gets no HTTP answer
+        java.net.http.HttpClient https = java.net.http.HttpClient.newBuilder().sslContext(NodeProcess.sslContextTrusting(tls.resolve("ca.crt"))).build();
+        var ok = https.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://" + ipc + "/api/v1/volumes"))
+                .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, ok.statusCode());
+        assertTrue(ok.body().contains("t1"));
+        String plain = plainHttpAnswer(ipc);
+        assertFalse(plain.startsWith("HTTP/"), () -> "plain HTTP was answered: " + plain);
+
+        // clients without the cluster CA fail with one readable line
+        assertOneLineError(new CliRunner("http://" + ipc, () -> token).run("volume", "list"), "--ca-cert");
+        assertOneLineError(new CliRunner(ipc, () -> token).run("--ca-cert", "/etc/ssl/certs/ca-certificates.crt", "volume", "list"),
+                "TLS connection");
+    }
+
+    /** What the daemon sends back to a plain HTTP request (empty when it just closes the connection). */
+    private static String plainHttpAnswer(String ipc) throws IOException {
+        int colon = ipc.lastIndexOf(':');
+        try (java.net.Socket s = new java.net.Socket(ipc.substring(0, colon), Integer.parseInt(ipc.substring(colon + 1)))) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(("GET /q/health/ready HTTP/1.1\r\nHost: " + ipc + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] buf = s.getInputStream().readNBytes(64);
+            return new String(buf, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (java.net.SocketException | java.net.SocketTimeoutException e) {
+            return "";
+        }
+    }
 }

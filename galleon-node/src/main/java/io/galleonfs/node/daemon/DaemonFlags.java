@@ -50,6 +50,9 @@ public final class DaemonFlags {
     @Option(names = "--reserved-space", paramLabel = "SIZE", description = "Free space kept for the node; client writes get 507 below it (default auto: 5% of the file system, 64M..1G; 0 = none)")
     String reservedSpace;
 
+    @Option(names = "--tls", description = "Serve the API (REST and gRPC, same port) over HTTPS with a certificate from the cluster CA under <storage>/tls (default off; [security] tls_enabled)")
+    Boolean tls;
+
     public String configFile() {
         return config;
     }
@@ -69,6 +72,9 @@ public final class DaemonFlags {
         put(m, "labels", labels);
         put(m, "nbd_address", nbdAddress);
         put(m, "reserved_space", reservedSpace);
+        if (tls != null) {
+            m.put("tls_enabled", tls.toString());
+        }
         return m;
     }
 
