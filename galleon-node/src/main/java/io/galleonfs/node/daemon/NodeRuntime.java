@@ -145,8 +145,8 @@ public class NodeRuntime {
         startedAt = Instant.now();
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-        LOG.infof("GalleonFS node %s ready: api http://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
-                nodeId, config.ipcAddress(), metadata.state().clusterId(), config.bindAddress(), config.storagePath(),
+        LOG.infof("GalleonFS node %s ready: api %s://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
+                nodeId, Boolean.getBoolean(NodeConfig.PROPERTY_PREFIX + "tls_enabled") ? "https" : "http", config.ipcAddress(), metadata.state().clusterId(), config.bindAddress(), config.storagePath(),
                 metadata.state().volumes().size(), sinceJvmStart);
     }
 
