@@ -199,4 +199,9 @@ public interface GalleonApi {
     @GET
     @Path("/audit/verify")
     AuditVerification verifyAudit();
+
+    /** Creates a cluster join token (admin); from then on new nodes need one to join. */
+    @POST
+    @Path("/cluster/join-tokens")
+    JoinTokenInfo createJoinToken(CreateJoinTokenRequest request);
 }

@@ -135,4 +135,44 @@ class SecurityCliIT {
             return "";
         }
     }
+
+    @Test
+    void onceAJoinTokenExistsANodeWithoutOneIsRefusedAndMembershipIsUnchanged() throws Exception {
+        String bind1 = "127.0.0.1:" + NodeProcess.freePort();
+        node = new NodeProcess(dir.resolve("n1"), "127.0.0.1:" + NodeProcess.freePort(), bind1, List.of()).start();
+        CliRunner admin = new CliRunner(node.ipcAddress, () -> node.bearerToken().substring("Bearer ".length()));
+        String joinToken = admin.run("cluster", "join-token", "create", "--ttl", "10m").ok().stdout().strip();
+        assertTrue(joinToken.startsWith("gjt_"), joinToken);
+
+        for (List<String> extra : List.of(List.<String>of(), List.of("--join-token", "gjt_" + "A".repeat(43)))) {
+            List<String> args = new java.util.ArrayList<>(List.of("--peer-addresses", bind1));
+            args.addAll(extra);
+            NodeProcess refused = new NodeProcess(dir.resolve("n2-" + extra.size()), args);
+            Process p = new ProcessBuilder(refused.command()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(refused.log.toFile())).start();
+            try {
+                assertTrue(p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), "a refused node exits");
+                assertNotEquals(0, p.exitValue());
+                String log = Files.readString(refused.log);
+                assertTrue(log.lines().anyMatch(l -> l.startsWith("galleonfs: cannot start: the cluster refused this node: ")), log);
+                assertFalse(log.contains(joinToken), "the log never holds the secret");
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+        // the refused nodes were never added (a lingering JGroups view entry of the halted process may take a moment to go)
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> admin.run("cluster", "peers").ok().stdout().lines().filter(l -> l.contains("127.0.0.1:")).count() == 1);
+        String status = admin.run("cluster", "status", "-o", "json").ok().stdout();
+        assertFalse(status.contains(dir.resolve("n2-0").toString()), status);
+
+        // with the token it joins
+        NodeProcess n3 = new NodeProcess(dir.resolve("n3"), List.of("--peer-addresses", bind1, "--join-token", joinToken)).start();
+        try {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).ignoreExceptions()
+                    .until(() -> admin.run("cluster", "peers").ok().stdout().lines().filter(l -> l.contains("127.0.0.1:")).count() == 2);
+        } finally {
+            n3.close();
+        }
+    }
 }

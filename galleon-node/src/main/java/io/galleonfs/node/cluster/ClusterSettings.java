@@ -14,7 +14,19 @@ import java.util.List;
  */
 public record ClusterSettings(String nodeId, String clusterName, HostPort bind, List<HostPort> peers, String discovery,
                               String dnsQuery, Path dir, Duration metadataTimeout, Duration joinTimeout,
-                              Duration heartbeatInterval) {
+                              Duration heartbeatInterval, String joinToken) {
     /** The JGroups cluster name of clusters founded or joined without naming one. */
     public static final String DEFAULT_NAME = "galleonfs";
+
+    /** Settings of a node started without a join token. */
+    public ClusterSettings(String nodeId, String clusterName, HostPort bind, List<HostPort> peers, String discovery,
+                           String dnsQuery, Path dir, Duration metadataTimeout, Duration joinTimeout, Duration heartbeatInterval) {
+        this(nodeId, clusterName, bind, peers, discovery, dnsQuery, dir, metadataTimeout, joinTimeout, heartbeatInterval, null);
+    }
+
+    @Override
+    public String toString() {
+        // never print the join secret
+        return "ClusterSettings[nodeId=" + nodeId + ", clusterName=" + clusterName + ", bind=" + bind + ", peers=" + peers + "]";
+    }
 }

@@ -53,6 +53,13 @@ public final class DaemonFlags {
     @Option(names = "--tls", description = "Serve the API (REST and gRPC, same port) over HTTPS with a certificate from the cluster CA under <storage>/tls (default off; [security] tls_enabled)")
     Boolean tls;
 
+    @Option(names = "--join-token", paramLabel = "TOKEN", description = "Join token for a cluster that requires one (prefer GALLEONFS_JOIN_TOKEN: flags show in the process list)")
+    String joinToken;
+
+    public String joinToken() {
+        return joinToken;
+    }
+
     public String configFile() {
         return config;
     }

@@ -52,6 +52,9 @@ public final class GalleonNodeMain {
             System.setProperty("quarkus.http.host", cfg.ipcAddress().host());
             System.setProperty("quarkus.http.port", Integer.toString(cfg.ipcAddress().port()));
             io.galleonfs.node.tls.ApiTls.configure(cfg, tls);
+            if (flags.joinToken() != null) {
+                System.setProperty(NodeRuntime.JOIN_TOKEN_PROPERTY, flags.joinToken());
+            }
         } catch (CommandLine.ParameterException e) {
             fail(e.getMessage() + " (see galleonfs -d --help)");
         } catch (IllegalArgumentException | IllegalStateException | IOException e) {

@@ -27,6 +27,7 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.DropReplica.class, name = "drop_replica"),
     @JsonSubTypes.Type(value = MetaCommand.CreateToken.class, name = "create_token"),
     @JsonSubTypes.Type(value = MetaCommand.RevokeToken.class, name = "revoke_token"),
+    @JsonSubTypes.Type(value = MetaCommand.CreateJoinToken.class, name = "create_join_token"),
 })
 public sealed interface MetaCommand {
 
@@ -97,5 +98,9 @@ public sealed interface MetaCommand {
 
     /** Removes an API token: requests carrying its secret are refused from then on. */
     record RevokeToken(String name) implements MetaCommand {
+    }
+
+    /** Adds a cluster join token (its secret's hash); from then on joining nodes must present one (see JoinAdmission). */
+    record CreateJoinToken(io.galleonfs.node.auth.JoinTokenRecord token) implements MetaCommand {
     }
 }

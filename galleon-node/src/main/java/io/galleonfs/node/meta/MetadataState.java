@@ -36,6 +36,7 @@ public final class MetadataState {
     private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
+    private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
@@ -68,6 +69,11 @@ public final class MetadataState {
     /** API tokens by name; each holds only its secret's SHA-256. */
     public Collection<TokenRecord> tokens() {
         return tokens.values();
+    }
+
+    /** Cluster join tokens by id (hashes only); empty while the cluster admits nodes without one. */
+    public Collection<io.galleonfs.node.auth.JoinTokenRecord> joinTokens() {
+        return joinTokens.values();
     }
 
     public Optional<TokenRecord> token(String name) {
@@ -111,6 +117,10 @@ public final class MetadataState {
             case MetaCommand.CreateToken c -> createToken(c.token());
             case MetaCommand.RevokeToken r -> tokens.remove(r.name()) == null
                     ? rejected(MetaResult.Reason.NOT_FOUND, "token '" + r.name() + "' not found") : null;
+            case MetaCommand.CreateJoinToken j -> {
+                joinTokens.put(j.token().id(), j.token());
+                yield null;
+            }
         };
         if (result != null) {
             return result;
@@ -210,7 +220,8 @@ public final class MetadataState {
     public byte[] snapshot() {
         try {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
-                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values())));
+                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
+                    new ArrayList<>(joinTokens.values())));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -226,6 +237,7 @@ public final class MetadataState {
         s.clusterCreatedAtMillis = img.clusterCreatedAtMillis();
         img.nodes().forEach(n -> s.nodes.put(n.id(), n));
         img.tokens().forEach(t -> s.tokens.put(t.name(), t));
+        img.joinTokens().forEach(t -> s.joinTokens.put(t.id(), t));
         return s;
     }
 
@@ -236,8 +248,10 @@ public final class MetadataState {
             @JsonProperty("cluster_id") String clusterId,
             @JsonProperty("cluster_created_at_millis") long clusterCreatedAtMillis,
             List<NodeRecord> nodes,
-            List<TokenRecord> tokens) {
+            List<TokenRecord> tokens,
+            @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens) {
         Image {
+            joinTokens = joinTokens == null ? List.of() : joinTokens;
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;

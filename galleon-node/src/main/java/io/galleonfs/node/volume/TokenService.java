@@ -73,6 +73,20 @@ public final class TokenService {
         return new Created(record, secret);
     }
 
+    /** A new join token and its secret, which exists only in this answer. */
+    public record CreatedJoinToken(io.galleonfs.node.auth.JoinTokenRecord token, String secret) {
+    }
+
+    /** Creates a cluster join token valid for {@code ttl} (default 1h). */
+    public CreatedJoinToken createJoinToken(String ttl) {
+        long now = clock.millis();
+        long expires = now + (ttl == null || ttl.isBlank() ? Duration.ofHours(1) : parseTtl(ttl)).toMillis();
+        String secret = io.galleonfs.node.auth.JoinAdmission.newSecret();
+        var record = new io.galleonfs.node.auth.JoinTokenRecord(UUID.randomUUID().toString(), TokenSecrets.hash(secret), now, expires);
+        commands.submit(new MetaCommand.CreateJoinToken(record));
+        return new CreatedJoinToken(record, secret);
+    }
+
     public List<TokenRecord> list() {
         return List.copyOf(store.state().tokens());
     }
