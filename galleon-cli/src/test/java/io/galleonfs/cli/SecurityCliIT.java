@@ -163,8 +163,6 @@ class SecurityCliIT {
         // the refused nodes were never added (a lingering JGroups view entry of the halted process may take a moment to go)
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(500))
                 .until(() -> admin.run("cluster", "peers").ok().stdout().lines().filter(l -> l.contains("127.0.0.1:")).count() == 1);
-        String status = admin.run("cluster", "status", "-o", "json").ok().stdout();
-        assertFalse(status.contains(dir.resolve("n2-0").toString()), status);
 
         // with the token it joins
         NodeProcess n3 = new NodeProcess(dir.resolve("n3"), List.of("--peer-addresses", bind1, "--join-token", joinToken)).start();
