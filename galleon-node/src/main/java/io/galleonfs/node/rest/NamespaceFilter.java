@@ -31,6 +31,9 @@ public class NamespaceFilter {
         if (caller.scope().unrestricted() || !PathParamFilter.template(resource).startsWith(VOLUME_ROUTES)) {
             return Optional.empty();
         }
+        if (node.volumes() == null) {
+            return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
+        }
         String ref = uri.getPathParameters(true).getFirst("ref");
         Optional<VolumeRecord> v = node.volumes().find(ref);
         // Missing volumes are answered here too, before the body is read: otherwise a malformed body would get 400 for a
