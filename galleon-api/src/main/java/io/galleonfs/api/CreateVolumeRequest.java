@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /**
  * Body of {@code POST /api/v1/volumes}. The size is a string with the seed's K/M/G/T suffixes ("1G") or a plain byte
  * count. Absent fields take the seed's defaults: persistent, 1G, encrypted-storage, the class's replica count,
- * ReadWriteOnce.
+ * ReadWriteOnce, namespace {@code default}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CreateVolumeRequest(
@@ -15,5 +15,10 @@ public record CreateVolumeRequest(
         String size,
         @JsonProperty("storage_class") String storageClass,
         Integer replicas,
-        @JsonProperty("access_mode") String accessMode) {
+        @JsonProperty("access_mode") String accessMode,
+        String namespace) {
+
+    public CreateVolumeRequest(String name, String volumeType, String size, String storageClass, Integer replicas, String accessMode) {
+        this(name, volumeType, size, storageClass, replicas, accessMode, null);
+    }
 }

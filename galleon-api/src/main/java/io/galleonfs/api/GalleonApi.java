@@ -300,4 +300,18 @@ public interface GalleonApi {
     @GET
     @Path("/policies/{name}/history")
     List<PolicyRunInfo> policyHistory(@PathParam("name") String name, @QueryParam("limit") int limit);
+    /** The answering node's audit records at or after {@code since} (instant or age such as 2h), oldest first (admin). */
+    @GET
+    @Path("/audit")
+    List<AuditEntry> listAudit(@QueryParam("since") String since, @QueryParam("limit") int limit);
+
+    /** Checks the answering node's audit chain (admin). */
+    @GET
+    @Path("/audit/verify")
+    AuditVerification verifyAudit();
+
+    /** Creates a cluster join token (admin); from then on new nodes need one to join. */
+    @POST
+    @Path("/cluster/join-tokens")
+    JoinTokenInfo createJoinToken(CreateJoinTokenRequest request);
 }

@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A volume as the API shows it. {@code state} is healthy, degraded or faulted; {@code state_reason} says why when it
  * is not healthy. {@code replicas} lists the placed copies; {@code replica_count} is how many the volume wants.
- * {@code clients} lists frontend sessions using it now (e.g. "nbd 127.0.0.1:53120").
+ * {@code clients} lists frontend sessions using it now (e.g. "nbd 127.0.0.1:53120"). {@code namespace} is the tenant
+ * the volume belongs to.
  */
 public record VolumeInfo(
         String id,
@@ -25,5 +26,6 @@ public record VolumeInfo(
         @JsonProperty("snapshot_count") int snapshotCount,
         List<ReplicaInfo> replicas,
         List<MountInfo> mounts,
-        List<String> clients) {
+        List<String> clients,
+        String namespace) {
 }

@@ -16,18 +16,28 @@ final class ApiClients {
 
     /** A client that waits up to {@code readTimeoutSeconds} for an answer (a bench waits for its whole run). */
     static GalleonApi api(long readTimeoutSeconds) {
+        java.util.Optional<java.nio.file.Path> ca = trustedCa();
         QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
                 .baseUri(baseUri())
                 .connectTimeout(3, TimeUnit.SECONDS)
                 .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS);
         Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress())
                 .ifPresent(found -> builder.register(new BearerTokenFilter(found.token())));
+        ca.ifPresent(file -> builder.trustStore(TrustedCa.keyStore(file)));
         GalleonApi client = builder.build(GalleonApi.class);
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
     static URI baseUri() {
         String addr = GalleonCli.daemonAddress();
-        return URI.create(addr.startsWith("http://") || addr.startsWith("https://") ? addr : "http://" + addr);
+        if (addr.startsWith("http://") || addr.startsWith("https://")) {
+            return URI.create(addr);
+        }
+        return URI.create((trustedCa().isPresent() ? "https://" : "http://") + addr);
+    }
+
+    /** The CA to verify the daemon with; present means the daemon is reached over HTTPS. */
+    static java.util.Optional<java.nio.file.Path> trustedCa() {
+        return TrustedCa.fromEnvironment().resolve(GalleonCli.caCert(), GalleonCli.daemonAddress());
     }
 }

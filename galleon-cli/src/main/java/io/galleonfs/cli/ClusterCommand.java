@@ -13,7 +13,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs cluster <command>}. */
 @Command(name = "cluster", description = "Inspect and change cluster membership", mixinStandardHelpOptions = true,
-        subcommands = {ClusterCommand.Status.class, ClusterCommand.Peers.class, ClusterCommand.Join.class, ClusterCommand.Leave.class})
+        subcommands = {ClusterCommand.Status.class, ClusterCommand.Peers.class, ClusterCommand.Join.class, ClusterCommand.Leave.class,
+            ClusterCommand.JoinToken.class})
 public class ClusterCommand {
 
     @Command(name = "status", description = "Show cluster status and node information", mixinStandardHelpOptions = true)
@@ -100,5 +101,23 @@ public class ClusterCommand {
                     p.replicaCount());
         }
         t.print(o);
+    }
+
+    @Command(name = "join-token", description = "Join tokens: once one exists, new nodes need one to join (admin only)",
+            mixinStandardHelpOptions = true, subcommands = {JoinToken.Create.class})
+    static class JoinToken {
+        @Command(name = "create", description = "Create a join token; it is printed once", mixinStandardHelpOptions = true)
+        static class Create implements Runnable {
+            @picocli.CommandLine.Option(names = "--ttl", description = "How long it admits nodes, e.g. 30m, 1h, 1d [default: 1h]")
+            String ttl;
+
+            @Override
+            public void run() {
+                io.galleonfs.api.JoinTokenInfo t = ApiClients.api().createJoinToken(new io.galleonfs.api.CreateJoinTokenRequest(ttl));
+                System.out.println(t.token());
+                System.err.println("Join token created (expires " + t.expiresAt() + "); start new nodes with GALLEONFS_JOIN_TOKEN=<token>"
+                        + " or --join-token <token>. From now on this cluster refuses nodes without one.");
+            }
+        }
     }
 }

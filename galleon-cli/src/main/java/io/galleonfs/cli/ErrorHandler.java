@@ -35,11 +35,28 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             if (t instanceof WebApplicationException wae) {
                 return problemDetail(wae);
             }
+            if (t instanceof javax.net.ssl.SSLException) {
+                return "the TLS connection to the daemon at " + GalleonCli.daemonAddress() + " failed (" + rootMessage(t)
+                        + "); its certificate must be signed by the cluster CA: pass --ca-cert FILE (<storage>/tls/ca.crt on a node)"
+                        + " or set GALLEONFS_CA_CERT";
+            }
+        }
+        if (e instanceof ProcessingException && plainHttp()) {
+            return "talking to the daemon at " + GalleonCli.daemonAddress() + " over plain HTTP failed (" + rootMessage(e)
+                    + "); if it serves HTTPS (--tls), pass its CA with --ca-cert FILE (<storage>/tls/ca.crt on a node) or set GALLEONFS_CA_CERT";
         }
         if (e instanceof ProcessingException) {
             return "talking to the daemon at " + GalleonCli.daemonAddress() + " failed: " + rootMessage(e);
         }
         return rootMessage(e);
+    }
+
+    private static boolean plainHttp() {
+        try {
+            return "http".equals(ApiClients.baseUri().getScheme());
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     private static String problemDetail(WebApplicationException e) {

@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
             BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, BackupTargetCommand.class, BackupCommand.class, JobCommand.class,
-            PolicyCommand.class})
+            PolicyCommand.class, AuditCommand.class})
 public class GalleonCli {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";
@@ -31,6 +31,19 @@ public class GalleonCli {
             description = "API token (default: $GALLEONFS_TOKEN, else the current context's token, else this host's daemon's admin token)")
     void setToken(String value) {
         token = value;
+    }
+
+    private static volatile String caCert;
+
+    @Option(names = "--ca-cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "Cluster CA certificate (PEM) to verify a daemon serving HTTPS; giving one means HTTPS (default: "
+                    + "$GALLEONFS_CA_CERT, else the current context's ca_cert, else this host's daemon's <storage>/tls/ca.crt)")
+    void setCaCert(String file) {
+        caCert = file;
+    }
+
+    static String caCert() {
+        return caCert;
     }
 
     static String daemonAddress() {

@@ -22,12 +22,14 @@ public class TokenCommand {
         String role;
         @Option(names = "--ttl", description = "Lifetime, e.g. 30d, 12h, 2w (default: no expiry)")
         String ttl;
+        @Option(names = "--namespace", description = "Limit an operator or viewer token to this namespace (repeatable; default: every namespace)")
+        List<String> namespaces;
         @Mixin
         OutputOption out;
 
         @Override
         public void run() {
-            TokenInfo t = ApiClients.api().createToken(new CreateTokenRequest(name, role, ttl));
+            TokenInfo t = ApiClients.api().createToken(new CreateTokenRequest(name, role, ttl, namespaces));
             Printer.print(System.out, out.format(), t, o -> {
                 o.println(t.secret());
                 System.err.println("Created token " + t.name() + " (role " + t.role()
@@ -45,9 +47,10 @@ public class TokenCommand {
         public void run() {
             List<TokenInfo> tokens = ApiClients.api().listTokens();
             Printer.print(System.out, out.format(), tokens, o -> {
-                Printer.Table t = new Printer.Table("NAME", "ROLE", "CREATED", "EXPIRES", "ID");
+                Printer.Table t = new Printer.Table("NAME", "ROLE", "CREATED", "EXPIRES", "ID", "NAMESPACES");
                 for (TokenInfo i : tokens) {
-                    t.row(i.name(), i.role(), i.createdAt(), i.expiresAt() == null ? "never" : i.expiresAt(), i.id());
+                    t.row(i.name(), i.role(), i.createdAt(), i.expiresAt() == null ? "never" : i.expiresAt(), i.id(),
+                            i.namespaces() == null || i.namespaces().isEmpty() ? "*" : String.join(",", i.namespaces()));
                 }
                 t.print(o);
             });

@@ -37,12 +37,15 @@ public class VolumeCommand {
         Integer replicas;
         @Option(names = {"-a", "--access-mode"}, description = "ReadWriteOnce (default), ReadOnlyMany or ReadWriteMany")
         String accessMode;
+        @Option(names = "--namespace", description = "Namespace (tenant) of the volume [default: default]")
+        String namespace;
         @Mixin
         OutputOption out;
 
         @Override
         public void run() {
-            VolumeInfo v = ApiClients.api().createVolume(new CreateVolumeRequest(name, type, size, storageClass, replicas, accessMode));
+            VolumeInfo v = ApiClients.api().createVolume(new CreateVolumeRequest(name, type, size, storageClass, replicas, accessMode,
+                    namespace));
             Printer.print(System.out, out.format(), v, o -> {
                 o.println("Created volume " + v.name() + " (" + v.id() + ")");
                 details(o, v);
@@ -59,11 +62,11 @@ public class VolumeCommand {
         public void run() {
             List<VolumeInfo> volumes = ApiClients.api().listVolumes();
             Printer.print(System.out, out.format(), volumes, o -> {
-                Printer.Table t = new Printer.Table("NAME", "ID", "SIZE", "CLASS", "REPLICAS", "STATE", "TYPE", "ACCESS", "MOUNTS", "CLIENTS");
+                Printer.Table t = new Printer.Table("NAME", "ID", "SIZE", "CLASS", "REPLICAS", "STATE", "TYPE", "ACCESS", "MOUNTS", "CLIENTS", "NAMESPACE");
                 for (VolumeInfo v : volumes) {
                     t.row(v.name(), v.id(), Sizes.format(v.sizeBytes()), v.storageClass(), v.replicaCount(), v.state(),
                             v.volumeType().wire(), v.accessMode().shortName(), v.mounts().size(),
-                            v.clients() == null ? 0 : v.clients().size());
+                            v.clients() == null ? 0 : v.clients().size(), v.namespace());
                 }
                 t.print(o);
             });
@@ -102,6 +105,7 @@ public class VolumeCommand {
         Printer.fields(o,
                 "Name", v.name(),
                 "ID", v.id(),
+                "Namespace", v.namespace(),
                 "Type", v.volumeType().wire(),
                 "Size", Sizes.format(v.sizeBytes()) + " (" + v.sizeBytes() + " bytes)",
                 "Allocated", Sizes.format(v.allocatedBytes()),

@@ -76,14 +76,37 @@ final class NodeProcess implements AutoCloseable {
     }
 
     void awaitReady() {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://" + ipcAddress + "/q/health/ready")).build();
+        boolean tls = extraArgs.contains("--tls");
+        HttpRequest ready = HttpRequest.newBuilder(URI.create((tls ? "https://" : "http://") + ipcAddress + "/q/health/ready")).build();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
             if (process != null && !process.isAlive()) {
                 throw new AssertionError("daemon exited early:\n" + Files.readString(log));
             }
-            return http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            // with TLS, trust only the node's own cluster CA (it exists once the daemon has written it)
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+            if (tls) {
+                b.sslContext(sslContextTrusting(caCert()));
+            }
+            return b.build().send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
         });
+    }
+
+    /** The cluster CA certificate this node created ({@code --tls}). */
+    Path caCert() {
+        return storage.resolve("tls").resolve("ca.crt");
+    }
+
+    static javax.net.ssl.SSLContext sslContextTrusting(Path caFile) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (var in = Files.newInputStream(caFile)) {
+            ks.setCertificateEntry("ca", java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     /** Starts the daemon again after its process ended (killed or stopped): same storage path, addresses and flags. */

@@ -19,6 +19,9 @@ public final class AccessRule {
         if (p.equals("/tokens") || p.startsWith("/tokens/")) {
             return Role.ADMIN; // even listing: token names and roles describe who may do what
         }
+        if (p.equals("/audit") || p.startsWith("/audit/")) {
+            return Role.ADMIN; // the audit log names every tenant's subjects and volumes
+        }
         if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS")) {
             return Role.VIEWER;
         }

@@ -57,6 +57,14 @@ public final class Authenticator {
         return new Decision.Allowed(token.get());
     }
 
+    /**
+     * The token a header names, whatever it may do and even if expired: for the audit log to name the subject of a
+     * refused call. Never used to allow anything.
+     */
+    public Optional<TokenRecord> identify(String authorizationHeader) {
+        return TokenSecrets.fromAuthorization(authorizationHeader).flatMap(s -> find(TokenSecrets.hash(s)));
+    }
+
     /** Compares against every stored hash without stopping early, so the time taken does not depend on a match. */
     private Optional<TokenRecord> find(String hash) {
         TokenRecord found = null;

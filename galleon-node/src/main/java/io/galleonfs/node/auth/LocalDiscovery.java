@@ -35,4 +35,25 @@ public final class LocalDiscovery {
             Files.deleteIfExists(p);
         }
     }
+
+    /**
+     * The pointer to the cluster CA certificate of a daemon that serves HTTPS: {@code <config dir>/local/<host>_<port>.ca}
+     * holds the absolute path of {@code <storage>/tls/ca.crt}. Its presence tells the local CLI to use HTTPS, verified
+     * against that CA.
+     */
+    public static Path caPointer(Path configDir, String host, int port) {
+        return configDir.resolve("local").resolve(host + "_" + port + ".ca");
+    }
+
+    public static void writeCa(Path configDir, String host, int port, Path caFile) throws IOException {
+        AdminTokenFile.writePrivate(caPointer(configDir, host, port), caFile.toAbsolutePath() + "\n");
+    }
+
+    /** Removes the CA pointer if it names {@code caFile} (this daemon now serves plain HTTP). */
+    public static void removeCaIfOurs(Path configDir, String host, int port, Path caFile) throws IOException {
+        Path p = caPointer(configDir, host, port);
+        if (Files.isRegularFile(p) && Files.readString(p).strip().equals(caFile.toAbsolutePath().toString())) {
+            Files.deleteIfExists(p);
+        }
+    }
 }

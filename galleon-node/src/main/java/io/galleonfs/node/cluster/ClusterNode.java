@@ -176,11 +176,11 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
         while (System.nanoTime() < deadline) {
             pendingJoin = new CompletableFuture<>();
-            send(null, new ControlMessage.JoinRequest(settings.nodeId()));
+            send(null, new ControlMessage.JoinRequest(settings.nodeId(), settings.joinToken()));
             try {
                 ControlMessage.JoinReply reply = pendingJoin.get(1500, TimeUnit.MILLISECONDS);
                 if (!reply.accepted()) {
-                    throw new IllegalStateException("the cluster refused this node: " + reply.reason());
+                    throw new JoinRefusedException("the cluster refused this node: " + reply.reason());
                 }
                 raft.raft().members(reply.members());
                 return;
@@ -232,7 +232,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             }
             case ControlMessage.JoinRequest j -> {
                 if (raft.isLeader() && !j.nodeId().equals(settings.nodeId())) {
-                    handlers.submit(() -> admit(j.nodeId(), from));
+                    handlers.submit(() -> admit(j.nodeId(), j.joinToken(), from));
                 }
             }
             case ControlMessage.LeaveRequest l -> {
@@ -243,8 +243,15 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         }
     }
 
-    private void admit(String nodeId, Address from) {
+    private void admit(String nodeId, String joinToken, Address from) {
         try {
+            java.util.Optional<String> refusal = raft.raft().members().contains(nodeId) ? java.util.Optional.empty()
+                    : io.galleonfs.node.auth.JoinAdmission.refusal(store.state().joinTokens(), joinToken, System.currentTimeMillis());
+            if (refusal.isPresent()) {
+                LOG.warnf("cluster: refused node %s at %s: %s", nodeId, from, refusal.get());
+                send(from, new ControlMessage.JoinReply(nodeId, false, List.of(), refusal.get()));
+                return;
+            }
             if (!raft.raft().members().contains(nodeId)) {
                 raft.addServer(nodeId).get(settings.metadataTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 LOG.infof("cluster: admitted node %s as a Raft member", nodeId);
@@ -462,6 +469,13 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         handlers.shutdownNow();
         if (channel != null) {
             channel.close();
+        }
+    }
+
+    /** The leader answered a join with a refusal (e.g. no or a wrong join token): retrying cannot help. */
+    public static final class JoinRefusedException extends IllegalStateException {
+        JoinRefusedException(String message) {
+            super(message);
         }
     }
 }

@@ -15,7 +15,20 @@ import java.util.List;
  */
 public record ClusterSettings(String nodeId, String clusterName, HostPort bind, List<HostPort> peers, String discovery,
                               String dnsQuery, Path dir, Duration metadataTimeout, Duration joinTimeout,
-                              Duration heartbeatInterval, HostPort advertised) {
+                              Duration heartbeatInterval, HostPort advertised, String joinToken) {
     /** The JGroups cluster name of clusters founded or joined without naming one. */
     public static final String DEFAULT_NAME = "galleonfs";
+
+    /** Settings of a node started without a join token. */
+    public ClusterSettings(String nodeId, String clusterName, HostPort bind, List<HostPort> peers, String discovery,
+                           String dnsQuery, Path dir, Duration metadataTimeout, Duration joinTimeout, Duration heartbeatInterval,
+                           HostPort advertised) {
+        this(nodeId, clusterName, bind, peers, discovery, dnsQuery, dir, metadataTimeout, joinTimeout, heartbeatInterval, advertised, null);
+    }
+
+    @Override
+    public String toString() {
+        // never print the join secret
+        return "ClusterSettings[nodeId=" + nodeId + ", clusterName=" + clusterName + ", bind=" + bind + ", peers=" + peers + "]";
+    }
 }

@@ -14,8 +14,12 @@ import java.util.List;
 })
 public sealed interface ControlMessage {
 
-    /** A new node asks the leader to add it as a Raft member. */
-    record JoinRequest(String nodeId) implements ControlMessage {
+    /** A new node asks the leader to add it as a Raft member, with the join token it was started with (may be null). */
+    record JoinRequest(String nodeId, @com.fasterxml.jackson.annotation.JsonProperty("join_token") String joinToken)
+            implements ControlMessage {
+        public JoinRequest(String nodeId) {
+            this(nodeId, null);
+        }
     }
 
     /** The leader's answer: the Raft members, the joiner included, or why it was refused. */

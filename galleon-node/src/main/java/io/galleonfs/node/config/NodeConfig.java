@@ -146,9 +146,7 @@ public record NodeConfig(
         long checkpoint = parsePositiveLong("checkpoint_interval", m.get("checkpoint_interval"));
         long health = parsePositiveLong("health_check_interval", m.get("health_check_interval"));
         long grace = parsePositiveLong("replica_grace_period", m.get("replica_grace_period"));
-        if (parseBool("tls_enabled", m.get("tls_enabled"))) {
-            throw new IllegalArgumentException("tls_enabled = true is not supported by this version of GalleonFS yet; set it to false");
-        }
+        parseBool("tls_enabled", m.get("tls_enabled")); // validated here, applied by the launcher (see tlsEnabled)
         boolean authRequired = parseBool("auth_required", m.get("auth_required"));
         String zone = m.get("zone").trim();
         if (zone.isEmpty()) {
@@ -240,6 +238,16 @@ public record NodeConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("reserved_space: " + e.getMessage() + " (or \"auto\", or 0 for none)");
         }
+    }
+
+    /**
+     * {@code [security] tls_enabled} / {@code --tls} of a key map as {@link #resolve} takes it (defaults applied). Not a
+     * component: only the launcher needs it, to configure the HTTPS listener before Quarkus starts.
+     */
+    public static boolean tlsEnabled(Map<String, String> keys) {
+        Map<String, String> m = new LinkedHashMap<>(defaults());
+        m.putAll(keys);
+        return parseBool("tls_enabled", m.get("tls_enabled"));
     }
 
     /** The reserve in bytes for a file system of {@code capacityBytes}. */

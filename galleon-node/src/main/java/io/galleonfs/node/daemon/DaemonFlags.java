@@ -53,6 +53,16 @@ public final class DaemonFlags {
     @Option(names = "--advertise-address", paramLabel = "HOST", description = "Address peers reach this node at (default: the bind host; for a 0.0.0.0 bind, this host's first non-loopback address)")
     String advertiseAddress;
 
+    @Option(names = "--tls", description = "Serve the API (REST and gRPC, same port) over HTTPS with a certificate from the cluster CA under <storage>/tls (default off; [security] tls_enabled)")
+    Boolean tls;
+
+    @Option(names = "--join-token", paramLabel = "TOKEN", description = "Join token for a cluster that requires one (prefer GALLEONFS_JOIN_TOKEN: flags show in the process list)")
+    String joinToken;
+
+    public String joinToken() {
+        return joinToken;
+    }
+
     public String configFile() {
         return config;
     }
@@ -73,6 +83,9 @@ public final class DaemonFlags {
         put(m, "nbd_address", nbdAddress);
         put(m, "reserved_space", reservedSpace);
         put(m, "advertise_address", advertiseAddress);
+        if (tls != null) {
+            m.put("tls_enabled", tls.toString());
+        }
         return m;
     }
 

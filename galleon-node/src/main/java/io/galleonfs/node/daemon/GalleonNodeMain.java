@@ -37,6 +37,7 @@ public final class GalleonNodeMain {
                 return;
             }
             NodeConfig cfg = resolve(flags);
+            boolean tls = NodeConfig.tlsEnabled(merged(flags));
             // Read again by the listeners (io.galleonfs.node.ingress.Ingress); a bad override fails here with one line.
             IngressLimits.from(System::getProperty, Runtime.getRuntime().maxMemory());
             awaitPredecessor();
@@ -50,6 +51,10 @@ public final class GalleonNodeMain {
             cfg.toKeyMap().forEach((k, v) -> System.setProperty(NodeConfig.PROPERTY_PREFIX + k, v));
             System.setProperty("quarkus.http.host", cfg.ipcAddress().host());
             System.setProperty("quarkus.http.port", Integer.toString(cfg.ipcAddress().port()));
+            io.galleonfs.node.tls.ApiTls.configure(cfg, tls);
+            if (flags.joinToken() != null) {
+                System.setProperty(NodeRuntime.JOIN_TOKEN_PROPERTY, flags.joinToken());
+            }
         } catch (CommandLine.ParameterException e) {
             fail(e.getMessage() + " (see galleonfs -d --help)");
         } catch (IllegalArgumentException | IllegalStateException | IOException e) {
@@ -59,10 +64,14 @@ public final class GalleonNodeMain {
     }
 
     static NodeConfig resolve(DaemonFlags flags) {
+        return NodeConfig.resolve(merged(flags));
+    }
+
+    static Map<String, String> merged(DaemonFlags flags) {
         Map<String, String> merged = new LinkedHashMap<>();
         Optional.ofNullable(flags.configFile()).map(Path::of).ifPresent(f -> merged.putAll(TomlConfigFile.read(f)));
         merged.putAll(flags.givenKeys());
-        return NodeConfig.resolve(merged);
+        return merged;
     }
 
     /** A successor started by {@code daemon restart} waits until its predecessor has released ports and locks. */

@@ -127,7 +127,15 @@ public class NodeRuntime {
             LOG.warn("SECURITY: auth_required = false: the API accepts every request without a token; anyone who can reach "
                     + config.ipcAddress() + " can read, change and delete all volumes");
         }
-        startCluster(config.peerAddresses(), ClusterSettings.DEFAULT_NAME);
+        try {
+            startCluster(config.peerAddresses(), ClusterSettings.DEFAULT_NAME);
+        } catch (ClusterNode.JoinRefusedException e) {
+            // One line, no stack trace: nothing was changed in the cluster (the leader never added this node).
+            LOG.error("cannot start: " + e.getMessage());
+            System.err.println("galleonfs: cannot start: " + e.getMessage());
+            System.err.flush();
+            Runtime.getRuntime().halt(2);
+        }
 
         NodeContext context = new NodeContext(nodeId, config.blockSize(), config.maxReplicas(), config.encryptionAtRest(),
                 config.zone(), this::placementView);
@@ -156,8 +164,9 @@ public class NodeRuntime {
         startedAt = Instant.now();
         ready = true;
         long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-        LOG.infof("GalleonFS node %s ready: api http://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
-                nodeId, config.ipcAddress(), metadata.state().clusterId(), describeBind(), config.storagePath(),
+        LOG.infof("GalleonFS node %s ready: api %s://%s, cluster %s on %s, storage %s, %d volume(s), %d ms after JVM start",
+                nodeId, Boolean.getBoolean(NodeConfig.PROPERTY_PREFIX + "tls_enabled") ? "https" : "http", config.ipcAddress(),
+                metadata.state().clusterId(), describeBind(), config.storagePath(),
                 metadata.state().volumes().size(), sinceJvmStart);
     }
 
@@ -176,10 +185,18 @@ public class NodeRuntime {
         jobSupervisor.start();
     }
 
+    /** The join token this node presents when it joins: --join-token (handed over as a property), else GALLEONFS_JOIN_TOKEN. */
+    private static String joinToken() {
+        String flag = System.getProperty(JOIN_TOKEN_PROPERTY);
+        return flag != null && !flag.isBlank() ? flag : System.getenv("GALLEONFS_JOIN_TOKEN");
+    }
+
+    public static final String JOIN_TOKEN_PROPERTY = "galleon.internal.join-token";
+
     private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers, String clusterName) throws Exception {
         ClusterSettings settings = new ClusterSettings(nodeId, clusterName, config.bindAddress(), peers, config.discovery(), config.dnsQuery(),
                 config.storagePath().resolve("raft"), METADATA_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1),
-                config.advertisedBindAddress());
+                config.advertisedBindAddress(), joinToken());
         cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
                 .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
         boolean founding = cluster.isNew() && peers.isEmpty();

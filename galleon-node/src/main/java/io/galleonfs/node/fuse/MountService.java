@@ -257,8 +257,16 @@ public final class MountService {
 
     /** Unmounts whatever volume is mounted at {@code path} on this node. */
     public synchronized View unmountPath(String path, boolean force) {
+        return unmountPath(path, force, io.galleonfs.node.auth.NamespaceScope.ALL);
+    }
+
+    /** As above, but a mount of a volume outside {@code scope} is treated as absent (no existence leak across tenants). */
+    public synchronized View unmountPath(String path, boolean force, io.galleonfs.node.auth.NamespaceScope scope) {
         String p = normalise(path);
         for (VolumeRecord v : store.state().volumes()) {
+            if (!scope.allows(v.namespace())) {
+                continue;
+            }
             for (MountRecord m : v.mounts()) {
                 if (m.node().equals(nodeId) && m.path().equals(p)) {
                     return unmountRecord(v, m, force);

@@ -21,6 +21,8 @@ import jakarta.inject.Inject;
 @ApplicationScoped
 public class GrpcAuthInterceptor implements ServerInterceptor {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    /** The namespaces the call's token covers, for the service to hide other tenants' volumes. */
+    static final io.grpc.Context.Key<io.galleonfs.node.auth.NamespaceScope> SCOPE = io.grpc.Context.key("galleonfs-namespace-scope");
 
     @Inject
     NodeRuntime node;
@@ -32,14 +34,18 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             return next.startCall(call, headers);
         }
         Authenticator authenticator = node.authenticator();
+        io.galleonfs.node.auth.NamespaceScope[] scope = {null};
         Status refusal = authenticator == null ? Status.UNAVAILABLE.withDescription("the node is starting; try again shortly")
                 : switch (authenticator.decide(headers.get(AUTHORIZATION), AccessRule.requiredGrpc(method))) {
-                    case Authenticator.Decision.Allowed a -> null;
+                    case Authenticator.Decision.Allowed a -> {
+                        scope[0] = a.token().scope();
+                        yield null;
+                    }
                     case Authenticator.Decision.Unauthenticated u -> Status.UNAUTHENTICATED.withDescription(u.detail());
                     case Authenticator.Decision.Forbidden f -> Status.PERMISSION_DENIED.withDescription(f.detail());
                 };
         if (refusal == null) {
-            return next.startCall(call, headers);
+            return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(SCOPE, scope[0]), call, headers, next);
         }
         call.close(refusal, new Metadata());
         return new ServerCall.Listener<>() {

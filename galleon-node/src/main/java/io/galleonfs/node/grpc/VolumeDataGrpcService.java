@@ -43,7 +43,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void writeBlock(WriteBlockRequest req, StreamObserver<WriteReply> out) {
         unary(out, () -> {
-            VolumeRecord v = node.volumes().get(req.getVolume());
+            VolumeRecord v = visible(req.getVolume());
             if (req.getData().size() > v.blockSize()) {
                 throw GalleonException.badRequest("data of " + req.getData().size() + " bytes is larger than the block size " + v.blockSize());
             }
@@ -56,7 +56,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void readBlock(ReadBlockRequest req, StreamObserver<DataChunk> out) {
         unary(out, () -> {
-            VolumeRecord v = node.volumes().get(req.getVolume());
+            VolumeRecord v = visible(req.getVolume());
             long offset = Math.multiplyExact(req.getBlockId(), (long) v.blockSize());
             byte[] data = node.data().read(req.getVolume(), offset, v.blockSize());
             return DataChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)).build();
@@ -66,7 +66,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void readRange(ReadRangeRequest req, StreamObserver<DataChunk> out) {
         try {
-            VolumeRecord v = node.volumes().get(req.getVolume());
+            VolumeRecord v = visible(req.getVolume());
             long length = req.getLength() == 0 ? v.sizeBytes() - req.getOffset() : req.getLength();
             node.data().checkRange(v, req.getOffset(), length);
             long pos = req.getOffset();
@@ -96,6 +96,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                     return;
                 }
                 try {
+                    visible(c.getVolume());
                     VolumeDataService.Written w = node.data().write(c.getVolume(), c.getOffset(), c.getData().toByteArray(),
                             concern(c.getWriteConcern()));
                     written += w.bytes();
@@ -124,7 +125,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void createSnapshot(CreateSnapshotRequest req, StreamObserver<SnapshotReply> out) {
         unary(out, () -> {
-            VolumeRecord v = node.volumes().get(req.getVolume());
+            VolumeRecord v = visible(req.getVolume());
             SnapshotInfo s = node.data().createSnapshot(req.getVolume(), req.getName());
             return SnapshotReply.newBuilder().setName(s.name()).setVolume(v.name()).setCreatedAtMillis(s.createdAtMillis()).build();
         });
@@ -133,6 +134,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void cloneVolume(CloneVolumeRequest req, StreamObserver<VolumeReply> out) {
         unary(out, () -> {
+            visible(req.getVolume());
             VolumeRecord c = node.data().cloneVolume(req.getVolume(), req.getName(), req.getSnapshot().isEmpty() ? null : req.getSnapshot());
             return VolumeReply.newBuilder().setId(c.id().toString()).setName(c.name()).setSizeBytes(c.sizeBytes()).build();
         });
@@ -141,7 +143,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void getVolumeUsage(VolumeRef req, StreamObserver<VolumeUsageReply> out) {
         unary(out, () -> {
-            VolumeRecord v = node.volumes().get(req.getVolume());
+            VolumeRecord v = visible(req.getVolume());
             VolumeUsage u = node.data().usage(v);
             return VolumeUsageReply.newBuilder().setVolume(v.name()).setSizeBytes(v.sizeBytes()).setAllocatedBytes(u.allocatedBytes())
                     .setTotalStoredBytes(u.totalStoredBytes()).setSnapshotCount(u.snapshotCount()).build();
@@ -170,11 +172,26 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
         out.onCompleted();
     }
 
+    /**
+     * The volume {@code ref} if the caller's token covers its namespace; otherwise the same NOT_FOUND as a missing
+     * volume. Without a scope in the call's context while auth is on, nothing is visible (fail closed).
+     */
+    private VolumeRecord visible(String ref) {
+        VolumeRecord v = node.volumes().get(ref);
+        io.galleonfs.node.auth.NamespaceScope scope = GrpcAuthInterceptor.SCOPE.get();
+        boolean allowed = scope != null ? scope.allows(v.namespace()) : !node.authRequired();
+        if (!allowed) {
+            throw GalleonException.notFound("volume '" + ref + "' not found");
+        }
+        return v;
+    }
+
     static StatusRuntimeException status(RuntimeException e) {
         if (e instanceof GalleonException g) {
             Status s = switch (g.kind()) {
                 case BAD_REQUEST, UNPROCESSABLE -> Status.INVALID_ARGUMENT;
                 case NOT_FOUND -> Status.NOT_FOUND;
+                case FORBIDDEN -> Status.PERMISSION_DENIED;
                 case CONFLICT -> Status.ALREADY_EXISTS;
                 case PAYLOAD_TOO_LARGE -> Status.RESOURCE_EXHAUSTED;
                 case UNAVAILABLE -> Status.UNAVAILABLE;

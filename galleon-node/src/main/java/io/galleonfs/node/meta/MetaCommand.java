@@ -43,6 +43,7 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.RecordMissedRuns.class, name = "record_missed_runs"),
     @JsonSubTypes.Type(value = MetaCommand.MarkArtifactsPruned.class, name = "mark_artifacts_pruned"),
     @JsonSubTypes.Type(value = MetaCommand.SetVolumeQos.class, name = "set_volume_qos"),
+    @JsonSubTypes.Type(value = MetaCommand.CreateJoinToken.class, name = "create_join_token"),
 })
 public sealed interface MetaCommand {
 
@@ -183,5 +184,9 @@ public sealed interface MetaCommand {
 
     /** Sets a volume's own QoS policy (validated by the caller), or removes it when {@code policy} is null. */
     record SetVolumeQos(UUID volumeId, io.galleonfs.api.QosPolicy policy) implements MetaCommand {
+    }
+
+    /** Adds a cluster join token (its secret's hash); from then on joining nodes must present one (see JoinAdmission). */
+    record CreateJoinToken(io.galleonfs.node.auth.JoinTokenRecord token) implements MetaCommand {
     }
 }

@@ -42,6 +42,7 @@ public final class MetadataState {
     private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
     /** Volumes' own QoS policies (overriding their class's); entries of deleted volumes are ignored and not snapshotted. */
     private final Map<UUID, io.galleonfs.api.QosPolicy> volumeQos = new TreeMap<>();
+    private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
@@ -74,6 +75,11 @@ public final class MetadataState {
     /** API tokens by name; each holds only its secret's SHA-256. */
     public Collection<TokenRecord> tokens() {
         return tokens.values();
+    }
+
+    /** Cluster join tokens by id (hashes only); empty while the cluster admits nodes without one. */
+    public Collection<io.galleonfs.node.auth.JoinTokenRecord> joinTokens() {
+        return joinTokens.values();
     }
 
     public Optional<TokenRecord> token(String name) {
@@ -156,6 +162,10 @@ public final class MetadataState {
             case MetaCommand.RecordMissedRuns m -> policyTransitions.missed(m);
             case MetaCommand.MarkArtifactsPruned m -> policyTransitions.pruned(m);
             case MetaCommand.SetVolumeQos q -> setVolumeQos(q);
+            case MetaCommand.CreateJoinToken j -> {
+                joinTokens.put(j.token().id(), j.token());
+                yield null;
+            }
         };
         if (result != null) {
             return result;
@@ -269,7 +279,7 @@ public final class MetadataState {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
                     clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                     backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
-                    liveVolumeQos()));
+                    liveVolumeQos(), new ArrayList<>(joinTokens.values())));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -289,6 +299,7 @@ public final class MetadataState {
         img.policies().forEach(p -> s.policies.put(p.name(), p));
         img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
         s.volumeQos.putAll(img.volumeQos());
+        img.joinTokens().forEach(t -> s.joinTokens.put(t.id(), t));
         return s;
     }
 
@@ -309,10 +320,12 @@ public final class MetadataState {
             BackupCatalog.Image backups,
             List<PolicyRecord> policies,
             @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns,
-            @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos) {
+            @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos,
+            @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens) {
         Image {
             policies = policies == null ? List.of() : policies;
             policyRuns = policyRuns == null ? Map.of() : policyRuns;
+            joinTokens = joinTokens == null ? List.of() : joinTokens;
             volumes = volumes == null ? List.of() : volumes;
             storageClasses = storageClasses == null ? List.of() : storageClasses;
             nodes = nodes == null ? List.of() : nodes;

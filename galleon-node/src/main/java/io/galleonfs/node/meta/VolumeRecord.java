@@ -29,9 +29,14 @@ public record VolumeRecord(
         List<MountRecord> mounts,
         List<String> replicaNodes,
         long epoch,
-        Map<String, ReplicaRecord> replicaStates) {
+        Map<String, ReplicaRecord> replicaStates,
+        String namespace) {
+
+    /** The namespace of volumes created before namespaces existed, and of volumes created without one. */
+    public static final String DEFAULT_NAMESPACE = "default";
 
     public VolumeRecord {
+        namespace = namespace == null || namespace.isBlank() ? DEFAULT_NAMESPACE : namespace;
         mounts = mounts == null ? List.of() : List.copyOf(mounts);
         replicaNodes = replicaNodes == null || replicaNodes.isEmpty() ? (node == null ? List.of() : List.of(node)) : List.copyOf(replicaNodes);
         epoch = Math.max(1, epoch);
@@ -42,7 +47,20 @@ public record VolumeRecord(
                         int replicas, AccessMode accessMode, boolean encrypted, long createdAtMillis, String node,
                         List<MountRecord> mounts, List<String> replicaNodes) {
         this(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted, createdAtMillis, node,
-                mounts, replicaNodes, 1, Map.of());
+                mounts, replicaNodes, 1, Map.of(), DEFAULT_NAMESPACE);
+    }
+
+    /** A volume in the default namespace (how records written before namespaces read). */
+    public VolumeRecord(UUID id, String name, VolumeType volumeType, long sizeBytes, int blockSize, String storageClass,
+                        int replicas, AccessMode accessMode, boolean encrypted, long createdAtMillis, String node,
+                        List<MountRecord> mounts, List<String> replicaNodes, long epoch, Map<String, ReplicaRecord> replicaStates) {
+        this(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted, createdAtMillis, node,
+                mounts, replicaNodes, epoch, replicaStates, DEFAULT_NAMESPACE);
+    }
+
+    public VolumeRecord inNamespace(String ns) {
+        return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
+                createdAtMillis, node, mounts, replicaNodes, epoch, replicaStates, ns);
     }
 
     /** State of the copy on {@code nodeId}: the primary's copy is healthy by definition. */
@@ -54,7 +72,7 @@ public record VolumeRecord(
         Map<String, ReplicaRecord> states = new LinkedHashMap<>(replicaStates);
         states.put(nodeId, state);
         return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, node, mounts, replicaNodes, epoch, states);
+                createdAtMillis, node, mounts, replicaNodes, epoch, states, namespace);
     }
 
     /** {@code newPrimary} takes over with the next epoch; the old primary's copy is stale (it may hold unshipped writes). */
@@ -66,7 +84,7 @@ public record VolumeRecord(
         order.add(newPrimary);
         replicaNodes.stream().filter(n -> !n.equals(newPrimary)).forEach(order::add);
         return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, newPrimary, mounts, order, epoch + 1, states);
+                createdAtMillis, newPrimary, mounts, order, epoch + 1, states, namespace);
     }
 
     /** The copy on {@code oldNode} moves to {@code newNode}, which starts empty and is rebuilt. */
@@ -76,7 +94,7 @@ public record VolumeRecord(
         states.put(newNode, new ReplicaRecord(ReplicaRecord.REBUILDING, 0));
         List<String> order = replicaNodes.stream().map(n -> n.equals(oldNode) ? newNode : n).toList();
         return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, node, mounts, order, epoch, states);
+                createdAtMillis, node, mounts, order, epoch, states, namespace);
     }
 
     /** One more copy, on {@code newNode}, which starts empty and is rebuilt. */
@@ -86,7 +104,7 @@ public record VolumeRecord(
         List<String> order = new java.util.ArrayList<>(replicaNodes);
         order.add(newNode);
         return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, node, mounts, order, epoch, states);
+                createdAtMillis, node, mounts, order, epoch, states, namespace);
     }
 
     /** Without the replica on {@code oldNode}. */
@@ -95,7 +113,7 @@ public record VolumeRecord(
         states.remove(oldNode);
         List<String> order = replicaNodes.stream().filter(n -> !n.equals(oldNode)).toList();
         return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, node, mounts, order, epoch, states);
+                createdAtMillis, node, mounts, order, epoch, states, namespace);
     }
 
     /** A volume whose only copy is on {@code node}. */
@@ -108,11 +126,11 @@ public record VolumeRecord(
 
     public VolumeRecord withSize(long newSize) {
         return new VolumeRecord(id, name, volumeType, newSize, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, node, mounts, replicaNodes, epoch, replicaStates);
+                createdAtMillis, node, mounts, replicaNodes, epoch, replicaStates, namespace);
     }
 
     public VolumeRecord withMounts(List<MountRecord> newMounts) {
         return new VolumeRecord(id, name, volumeType, sizeBytes, blockSize, storageClass, replicas, accessMode, encrypted,
-                createdAtMillis, node, newMounts, replicaNodes, epoch, replicaStates);
+                createdAtMillis, node, newMounts, replicaNodes, epoch, replicaStates, namespace);
     }
 }

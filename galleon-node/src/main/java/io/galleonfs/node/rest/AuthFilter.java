@@ -24,6 +24,9 @@ public class AuthFilter {
     @Inject
     io.galleonfs.node.auth.DashboardSessions dashboardSessions;
 
+    @Inject
+    Caller caller;
+
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
         if (!node.authRequired() || !request.getUriInfo().getPath().startsWith("/api/")) {
@@ -42,7 +45,10 @@ public class AuthFilter {
                         request.getHeaderString(UiSessionResource.CSRF_HEADER), required, authenticator)
                 : authenticator.decide(authorization, required);
         return switch (decision) {
-            case Authenticator.Decision.Allowed a -> Optional.empty();
+            case Authenticator.Decision.Allowed a -> {
+                caller.authenticated(a.token());
+                yield Optional.empty();
+            }
             case Authenticator.Decision.Unauthenticated u -> Optional.of(Response.fromResponse(
                     ProblemMappers.problem(401, "Unauthorized", u.detail())).header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build());
             case Authenticator.Decision.Forbidden f -> Optional.of(ProblemMappers.problem(403, "Forbidden", f.detail()));

@@ -80,6 +80,17 @@ public class ClusterResource {
         return status();
     }
 
+    /** A join token (admin): printed once; new nodes present it with --join-token. */
+    @POST
+    @Path("/join-tokens")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public jakarta.ws.rs.core.Response createJoinToken(io.galleonfs.api.CreateJoinTokenRequest request) {
+        var created = node.tokens().createJoinToken(request == null ? null : request.ttl());
+        return jakarta.ws.rs.core.Response.status(201).header("Cache-Control", "no-store")
+                .entity(new io.galleonfs.api.JoinTokenInfo(created.token().id(), created.secret(),
+                        java.time.Instant.ofEpochMilli(created.token().expiresAtMillis()).toString())).build();
+    }
+
     @POST
     @Path("/leave")
     @Consumes(MediaType.WILDCARD)

@@ -20,9 +20,18 @@ public class MountsResource {
     @Inject
     FuseMounts mounts;
 
+    @Inject
+    io.galleonfs.node.daemon.NodeRuntime node;
+
+    @Inject
+    Caller caller;
+
     @GET
     public List<MountInfo> list() {
-        return mounts.service().list(null).stream().map(MountResource::info).toList();
+        var scope = caller.scope();
+        return mounts.service().list(null).stream()
+                .filter(v -> scope.unrestricted() || node.volumes().namespaceOf(v.volumeId()).filter(scope::allows).isPresent())
+                .map(MountResource::info).toList();
     }
 
     @DELETE
@@ -30,6 +39,6 @@ public class MountsResource {
         if (path == null || path.isBlank()) {
             throw GalleonException.badRequest("query parameter path is required: the mount path to unmount");
         }
-        return MountResource.info(mounts.service().unmountPath(path, force));
+        return MountResource.info(mounts.service().unmountPath(path, force, caller.scope()));
     }
 }

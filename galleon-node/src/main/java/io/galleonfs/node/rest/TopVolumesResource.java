@@ -23,6 +23,9 @@ public class TopVolumesResource {
     @Inject
     NodeRuntime node;
 
+    @Inject
+    Caller caller;
+
     /** The volumes with I/O through this node, busiest first: sort by iops, throughput, latency (p99) or name. */
     @GET
     @Path("/volumes")
@@ -33,8 +36,12 @@ public class TopVolumesResource {
         }
         Comparator<VolumeMetrics> order = order(sort);
         long now = System.currentTimeMillis();
+        var scope = caller.scope();
+        // A meter whose volume is gone has no namespace any more: only unrestricted callers still see its figures.
         return node.data().meters().all().stream()
-                .map(m -> VolumeMetricsReport.of(m, node.nodeId(), now))
+                .filter(m -> scope.unrestricted() || node.volumes().namespaceOf(m.id()).filter(scope::allows).isPresent())
+                .map(m -> VolumeMetricsReport.of(m, node.nodeId(), now,
+                        node.volumes().namespaceOf(m.id()).orElse(VolumeMetricsReport.NAMESPACE)))
                 .sorted(order.thenComparing(VolumeMetrics::volume))
                 .limit(limit).toList();
     }

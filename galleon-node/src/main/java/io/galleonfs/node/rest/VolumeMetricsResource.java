@@ -52,7 +52,7 @@ public class VolumeMetricsResource {
     private VolumeMetrics report(VolumeRecord v) {
         long now = System.currentTimeMillis();
         Optional<VolumeMeter> meter = node.data().meters().find(v.id());
-        return meter.map(m -> VolumeMetricsReport.of(m, node.nodeId(), now))
-                .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), node.nodeId(), now));
+        return meter.map(m -> VolumeMetricsReport.of(m, node.nodeId(), now, v.namespace()))
+                .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), node.nodeId(), now, v.namespace()));
     }
 }

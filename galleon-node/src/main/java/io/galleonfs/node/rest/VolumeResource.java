@@ -7,6 +7,7 @@ import io.galleonfs.api.VolumeInfo;
 import io.galleonfs.engine.VolumeUsage;
 import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.VolumeService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -35,13 +36,22 @@ public class VolumeResource {
     @Inject
     io.galleonfs.node.fuse.FuseMounts fuse;
 
+    @Inject
+    Caller caller;
+
     @GET
     public List<VolumeInfo> list() {
-        return node.volumes().list().stream().map(this::toInfo).toList();
+        return node.volumes().list(caller.scope()).stream().map(this::toInfo).toList();
     }
 
     @POST
     public Response create(CreateVolumeRequest request) {
+        String namespace = request == null || request.namespace() == null || request.namespace().isBlank()
+                ? VolumeRecord.DEFAULT_NAMESPACE : request.namespace();
+        if (!caller.scope().allows(namespace)) {
+            throw GalleonException.forbidden("the token '" + caller.token().map(t -> t.name()).orElse("?")
+                    + "' may not use namespace '" + namespace + "'; it covers " + caller.scope());
+        }
         VolumeInfo created = toInfo(node.volumes().create(request));
         return Response.created(URI.create("/api/v1/volumes/" + created.id())).entity(created).build();
     }
@@ -76,6 +86,6 @@ public class VolumeResource {
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
                 v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),
                 Instant.ofEpochMilli(v.createdAtMillis()).toString(), usage.allocatedBytes(), usage.snapshotCount(), replicas, mounts,
-                node.volumes().clients().of(v.id()));
+                node.volumes().clients().of(v.id()), v.namespace());
     }
 }

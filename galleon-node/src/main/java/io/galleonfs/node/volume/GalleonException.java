@@ -6,6 +6,8 @@ public final class GalleonException extends RuntimeException {
     public enum Kind {
         BAD_REQUEST(400, "Bad Request"),
         NOT_FOUND(404, "Not Found"),
+        /** The caller is known but may not do this (e.g. create a volume in a namespace its token does not cover). */
+        FORBIDDEN(403, "Forbidden"),
         CONFLICT(409, "Conflict"),
         PAYLOAD_TOO_LARGE(413, "Content Too Large"),
         UNPROCESSABLE(422, "Unprocessable Content"),
@@ -42,6 +44,10 @@ public final class GalleonException extends RuntimeException {
 
     public static GalleonException notFound(String message) {
         return new GalleonException(Kind.NOT_FOUND, message);
+    }
+
+    public static GalleonException forbidden(String message) {
+        return new GalleonException(Kind.FORBIDDEN, message);
     }
 
     public static GalleonException conflict(String message) {

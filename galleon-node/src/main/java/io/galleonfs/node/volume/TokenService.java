@@ -42,22 +42,49 @@ public final class TokenService {
         }
         String name;
         Role role;
+        List<String> namespaces = request.namespaces() == null ? List.of() : List.copyOf(new java.util.TreeSet<>(request.namespaces()));
         try {
             name = Names.requireValid("token", request.name());
             role = Role.parse(request.role());
-        } catch (IllegalArgumentException e) {
-            throw GalleonException.badRequest(e.getMessage());
+            for (String ns : namespaces) {
+                Names.requireValid("namespace", ns);
+            }
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw GalleonException.badRequest(e.getMessage() == null ? "a namespace is null" : e.getMessage());
+        }
+        if (role == Role.ADMIN && !namespaces.isEmpty()) {
+            // An admin can create any token, so a namespace limit on an admin token would protect nothing.
+            throw GalleonException.badRequest("an admin token cannot be limited to namespaces; use role operator or viewer");
         }
         long now = clock.millis();
         long expires = request.ttl() == null || request.ttl().isBlank() ? 0 : now + parseTtl(request.ttl()).toMillis();
-        return create(name, role, now, expires);
+        return create(name, role, now, expires, namespaces);
     }
 
     public Created create(String name, Role role, long nowMillis, long expiresAtMillis) {
+        return create(name, role, nowMillis, expiresAtMillis, List.of());
+    }
+
+    public Created create(String name, Role role, long nowMillis, long expiresAtMillis, List<String> namespaces) {
         String secret = TokenSecrets.newSecret();
-        TokenRecord record = new TokenRecord(UUID.randomUUID().toString(), name, role, TokenSecrets.hash(secret), nowMillis, expiresAtMillis);
+        TokenRecord record = new TokenRecord(UUID.randomUUID().toString(), name, role, TokenSecrets.hash(secret), nowMillis,
+                expiresAtMillis, namespaces);
         commands.submit(new MetaCommand.CreateToken(record));
         return new Created(record, secret);
+    }
+
+    /** A new join token and its secret, which exists only in this answer. */
+    public record CreatedJoinToken(io.galleonfs.node.auth.JoinTokenRecord token, String secret) {
+    }
+
+    /** Creates a cluster join token valid for {@code ttl} (default 1h). */
+    public CreatedJoinToken createJoinToken(String ttl) {
+        long now = clock.millis();
+        long expires = now + (ttl == null || ttl.isBlank() ? Duration.ofHours(1) : parseTtl(ttl)).toMillis();
+        String secret = io.galleonfs.node.auth.JoinAdmission.newSecret();
+        var record = new io.galleonfs.node.auth.JoinTokenRecord(UUID.randomUUID().toString(), TokenSecrets.hash(secret), now, expires);
+        commands.submit(new MetaCommand.CreateJoinToken(record));
+        return new CreatedJoinToken(record, secret);
     }
 
     public List<TokenRecord> list() {
@@ -70,7 +97,7 @@ public final class TokenService {
 
     public static TokenInfo toInfo(TokenRecord t, String secret) {
         return new TokenInfo(t.id(), t.name(), t.role().wire(), Instant.ofEpochMilli(t.createdAtMillis()).toString(),
-                t.expiresAtMillis() == 0 ? null : Instant.ofEpochMilli(t.expiresAtMillis()).toString(), secret);
+                t.expiresAtMillis() == 0 ? null : Instant.ofEpochMilli(t.expiresAtMillis()).toString(), secret, t.namespaces());
     }
 
     /** {@code 30d}, {@code 12h}, {@code 90m}, {@code 45s}, {@code 2w}. */

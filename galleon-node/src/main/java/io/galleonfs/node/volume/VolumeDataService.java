@@ -253,7 +253,7 @@ public final class VolumeDataService {
                 .forEach(n -> states.put(n, new io.galleonfs.node.meta.ReplicaRecord(io.galleonfs.node.meta.ReplicaRecord.REBUILDING, 0)));
         VolumeRecord record = new VolumeRecord(id, newName, src.volumeType(), copy.sizeBytes(), src.blockSize(),
                 src.storageClass(), src.replicas(), src.accessMode(), src.encrypted(), clock.millis(), src.node(), List.of(),
-                src.replicaNodes(), 1, states);
+                src.replicaNodes(), 1, states).inNamespace(src.namespace());
         try {
             commands.submit(new MetaCommand.CreateVolume(record));
         } catch (RuntimeException e) {

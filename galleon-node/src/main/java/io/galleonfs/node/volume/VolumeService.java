@@ -57,6 +57,16 @@ public final class VolumeService {
         return store.state().volumes().stream().sorted(Comparator.comparing(VolumeRecord::name)).toList();
     }
 
+    /** The volumes a caller limited to {@code scope} may see, by name. */
+    public List<VolumeRecord> list(io.galleonfs.node.auth.NamespaceScope scope) {
+        return list().stream().filter(v -> scope.allows(v.namespace())).toList();
+    }
+
+    /** The namespace of the volume {@code id}, if it exists. */
+    public Optional<String> namespaceOf(UUID id) {
+        return store.state().volume(id).map(VolumeRecord::namespace);
+    }
+
     /** Finds a volume by UUID or by name. */
     public VolumeRecord get(String ref) {
         return find(ref).orElseThrow(() -> GalleonException.notFound("volume '" + ref + "' not found"));
@@ -81,8 +91,10 @@ public final class VolumeService {
         VolumeType type;
         AccessMode access;
         long size;
+        String namespace = request.namespace() == null || request.namespace().isBlank() ? VolumeRecord.DEFAULT_NAMESPACE : request.namespace();
         try {
             Names.requireValid("volume", name);
+            Names.requireValid("namespace", namespace);
             type = request.volumeType() == null ? VolumeType.PERSISTENT : VolumeType.parse(request.volumeType());
             access = request.accessMode() == null ? AccessMode.READ_WRITE_ONCE : AccessMode.parse(request.accessMode());
             size = Sizes.parse(request.size() == null ? DEFAULT_SIZE : request.size());
@@ -117,7 +129,7 @@ public final class VolumeService {
         String primary = placed.getFirst();
         // Every copy starts empty, so every copy starts in sync.
         VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
-                clock.millis(), primary, List.of(), placed);
+                clock.millis(), primary, List.of(), placed).inNamespace(namespace);
         if (!primary.equals(node.nodeId())) {
             // The primary provisions the storage itself when it applies this command (see VolumeStorageWatcher).
             commands.submit(new MetaCommand.CreateVolume(record));

@@ -42,6 +42,9 @@ class AccessRuleTest {
         "GET, /api/v1/tokens, ADMIN",
         "POST, /api/v1/tokens, ADMIN",
         "DELETE, /api/v1/tokens/{name}, ADMIN",
+        "GET, /api/v1/audit, ADMIN",
+        "GET, /api/v1/audit/verify, ADMIN",
+        "POST, /api/v1/cluster/join-tokens, ADMIN",
         "post, /api/v1/volumes, OPERATOR",
     })
     void restOperations(String method, String template, Role expected) {

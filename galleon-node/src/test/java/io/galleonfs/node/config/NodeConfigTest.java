@@ -226,9 +226,10 @@ class NodeConfigTest {
     // ---- security and other keys ------------------------------------------------------------------------------
 
     @Test
-    void tlsEnabledIsRefused() {
-        assertTrue(rejected("tls_enabled", "true").contains("tls_enabled = true is not supported"));
-        assertEquals(4096, resolve("tls_enabled", "false").blockSize());
+    void tlsEnabledIsAcceptedAndOffByDefault() {
+        assertEquals(4096, resolve("tls_enabled", "true").blockSize());
+        assertTrue(NodeConfig.tlsEnabled(Map.of("tls_enabled", "true")));
+        assertFalse(NodeConfig.tlsEnabled(Map.of()));
     }
 
     @Test

@@ -197,10 +197,10 @@ class TomlConfigFileTest {
     }
 
     @Test
-    void tlsEnabledInFileIsRefused() throws IOException {
+    void tlsEnabledInFileIsHonoured() throws IOException {
         Map<String, String> keys = TomlConfigFile.read(write(seedDaemonConf().replace("tls_enabled = false", "tls_enabled = true")));
         assertEquals("true", keys.get("tls_enabled"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.resolve(keys));
-        assertTrue(e.getMessage().contains("tls_enabled = true is not supported"), e.getMessage());
+        NodeConfig.resolve(keys);
+        assertTrue(NodeConfig.tlsEnabled(keys));
     }
 }

@@ -5,7 +5,7 @@ import java.util.UUID;
 
 /** Turns a volume's sampled counters into the figures the API reports: rates and percentiles over a window, totals. */
 public final class VolumeMetricsReport {
-    /** Volumes have no namespaces yet; every metric carries this one so dashboards need no change when they come. */
+    /** The namespace reported when the caller does not know the volume's (a meter outlives its deleted volume). */
     public static final String NAMESPACE = "default";
     private static final double MB = 1_000_000.0;
     private static final VolumeMetrics.Latency NO_LATENCY = new VolumeMetrics.Latency(0, 0, 0);
@@ -16,15 +16,23 @@ public final class VolumeMetricsReport {
 
     /** Figures of a volume that has a meter on this node. */
     public static VolumeMetrics of(VolumeMeter meter, String node, long nowMillis) {
+        return of(meter, node, nowMillis, NAMESPACE);
+    }
+
+    public static VolumeMetrics of(VolumeMeter meter, String node, long nowMillis, String namespace) {
         MeterHistory h = meter.history();
         MeterSample newest = h.latest();
-        return new VolumeMetrics(meter.name(), meter.id().toString(), NAMESPACE, node, nowMillis, meter.inflight(),
+        return new VolumeMetrics(meter.name(), meter.id().toString(), namespace, node, nowMillis, meter.inflight(),
                 window(h.before(1), newest), window(h.before(MeterHistory.SECONDS), newest), totals(meter));
     }
 
     /** Figures of a volume that no I/O has entered on this node yet. */
     public static VolumeMetrics idle(UUID id, String name, String node, long nowMillis) {
-        return new VolumeMetrics(name, id.toString(), NAMESPACE, node, nowMillis, 0, EMPTY, EMPTY,
+        return idle(id, name, node, nowMillis, NAMESPACE);
+    }
+
+    public static VolumeMetrics idle(UUID id, String name, String node, long nowMillis, String namespace) {
+        return new VolumeMetrics(name, id.toString(), namespace, node, nowMillis, 0, EMPTY, EMPTY,
                 new VolumeMetrics.Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
     }
 

@@ -1,0 +1,176 @@
+package io.galleonfs.node.tls;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.jboss.logging.Logger;
+
+/**
+ * The cluster CA and this node's certificate under {@code <storage>/tls/}: {@code ca.crt} (0644), {@code ca.key} (0600),
+ * {@code node.crt} (0644, the node's certificate followed by the CA's) and {@code node.key} (0600). Keys are EC P-256,
+ * signatures SHA256withECDSA. Created once; the node certificate is issued again when the node's addresses are no
+ * longer all among its names (a node moved to another address keeps its CA).
+ */
+public final class ClusterCa {
+    private static final Logger LOG = Logger.getLogger(ClusterCa.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final Duration CA_LIFETIME = Duration.ofDays(3650);
+    static final Duration NODE_LIFETIME = Duration.ofDays(825);
+
+    /** Where the files are; {@code nodeCert} holds the chain a server presents. */
+    public record TlsFiles(Path dir, Path caCert, Path caKey, Path nodeCert, Path nodeKey) {
+    }
+
+    private ClusterCa() {
+    }
+
+    public static TlsFiles of(Path storage) {
+        Path dir = storage.resolve("tls");
+        return new TlsFiles(dir, dir.resolve("ca.crt"), dir.resolve("ca.key"), dir.resolve("node.crt"), dir.resolve("node.key"));
+    }
+
+    /**
+     * Makes sure a CA and a node certificate naming every host in {@code hosts} (IP literals as IP SANs, the rest as DNS
+     * names) exist, creating what is missing.
+     */
+    public static TlsFiles ensure(Path storage, Collection<String> hosts) throws IOException, GeneralSecurityException {
+        TlsFiles f = of(storage);
+        if (!Files.isDirectory(f.dir())) {
+            Files.createDirectories(f.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
+        if (!Files.isRegularFile(f.caCert()) || !Files.isRegularFile(f.caKey())) {
+            createCa(f);
+        }
+        Set<String> names = new LinkedHashSet<>(hosts);
+        if (!Files.isRegularFile(f.nodeCert()) || !Files.isRegularFile(f.nodeKey()) || !covers(Pem.readCertificate(f.nodeCert()), names)) {
+            issueNode(f, names);
+        }
+        return f;
+    }
+
+    private static void createCa(TlsFiles f) throws IOException, GeneralSecurityException {
+        KeyPair kp = ecKeyPair();
+        X500Name name = new X500Name("CN=GalleonFS cluster CA " + new BigInteger(64, RANDOM).toString(16));
+        Instant now = Instant.now();
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(CA_LIFETIME)), name, kp.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()));
+            X509Certificate cert = sign(b, kp.getPrivate());
+            // Key first: a CA certificate without its key would be unusable, a key without its certificate is recreated.
+            Pem.write(f.caKey(), Pem.privateKey(kp.getPrivate()), "rw-------");
+            Pem.write(f.caCert(), Pem.certificate(cert), "rw-r--r--");
+            Files.deleteIfExists(f.nodeCert()); // issued by another CA
+            LOG.infof("created the cluster CA %s (%s)", name, f.caCert());
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException("cannot sign the CA certificate", e);
+        }
+    }
+
+    private static void issueNode(TlsFiles f, Set<String> hosts) throws IOException, GeneralSecurityException {
+        X509Certificate ca = Pem.readCertificate(f.caCert());
+        PrivateKey caKey = Pem.readEcKey(f.caKey());
+        KeyPair kp = ecKeyPair();
+        List<GeneralName> sans = new ArrayList<>();
+        for (String h : hosts) {
+            sans.add(isIpLiteral(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
+        }
+        Instant now = Instant.now();
+        String cn = hosts.isEmpty() ? "galleonfs-node" : hosts.iterator().next();
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(), Date.from(now.minus(Duration.ofMinutes(5))),
+                    Date.from(now.plus(NODE_LIFETIME)), new X500Name("CN=" + cn), kp.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
+                    .addExtension(Extension.extendedKeyUsage, false,
+                            new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
+                    .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
+            X509Certificate cert = sign(b, caKey);
+            Pem.write(f.nodeKey(), Pem.privateKey(kp.getPrivate()), "rw-------");
+            Pem.write(f.nodeCert(), Pem.certificate(cert) + Pem.certificate(ca), "rw-r--r--");
+            LOG.infof("issued this node's certificate for %s (%s)", String.join(", ", hosts), f.nodeCert());
+        } catch (OperatorCreationException e) {
+            throw new GeneralSecurityException("cannot sign the node certificate", e);
+        }
+    }
+
+    /** The names this node is reached by: the API and bind hosts, and this machine's host name. */
+    public static List<String> namesFor(Collection<String> addressHosts) {
+        Set<String> names = new LinkedHashSet<>(addressHosts);
+        try {
+            names.add(InetAddress.getLocalHost().getHostName());
+        } catch (IOException e) {
+            LOG.debugf("no host name for the node certificate: %s", e.getMessage());
+        }
+        if (names.contains("0.0.0.0") || names.contains("127.0.0.1")) {
+            names.add("localhost");
+        }
+        names.remove("0.0.0.0"); // the wildcard address is not a name anyone connects to
+        return List.copyOf(names);
+    }
+
+    static boolean covers(X509Certificate cert, Set<String> hosts) throws GeneralSecurityException {
+        Collection<List<?>> sans = cert.getSubjectAlternativeNames();
+        Set<String> have = new LinkedHashSet<>();
+        if (sans != null) {
+            sans.forEach(s -> have.add(String.valueOf(s.get(1))));
+        }
+        return have.containsAll(hosts) && cert.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)));
+    }
+
+    static boolean isIpLiteral(String h) {
+        return h.matches("\\d{1,3}(\\.\\d{1,3}){3}") || h.contains(":");
+    }
+
+    private static X509Certificate sign(X509v3CertificateBuilder b, PrivateKey key) throws OperatorCreationException, GeneralSecurityException {
+        return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(key)));
+    }
+
+    private static KeyPair ecKeyPair() throws GeneralSecurityException {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
+        return g.generateKeyPair();
+    }
+
+    private static BigInteger serial() {
+        return new BigInteger(127, RANDOM).add(BigInteger.ONE);
+    }
+}
