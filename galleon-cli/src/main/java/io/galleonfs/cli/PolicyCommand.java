@@ -1,16 +1,10 @@
 package io.galleonfs.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.galleonfs.api.PolicyInfo;
 import io.galleonfs.api.PolicyRetention;
 import io.galleonfs.api.PolicyRunInfo;
 import io.galleonfs.api.PolicySpec;
 import io.galleonfs.api.RunArtifact;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,23 +33,7 @@ public class PolicyCommand {
         }
 
         static PolicySpec read(Path file) {
-            String text;
-            try {
-                text = Files.readString(file);
-            } catch (NoSuchFileException e) {
-                throw new ErrorHandler.CliException("file " + file + " does not exist");
-            } catch (IOException e) {
-                throw new ErrorHandler.CliException("cannot read " + file + ": " + e.getMessage());
-            }
-            boolean json = text.stripLeading().startsWith("{");
-            ObjectMapper mapper = (json ? new ObjectMapper() : new ObjectMapper(new YAMLFactory()))
-                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-            try {
-                return mapper.readValue(text, PolicySpec.class);
-            } catch (IOException e) {
-                String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-                throw new ErrorHandler.CliException(file + " is not a valid policy " + (json ? "JSON" : "YAML") + " file: " + msg);
-            }
+            return SpecFiles.read(file, PolicySpec.class, "policy");
         }
     }
 

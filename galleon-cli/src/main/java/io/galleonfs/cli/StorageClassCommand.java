@@ -1,12 +1,6 @@
 package io.galleonfs.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.galleonfs.api.StorageClassInfo;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -72,23 +66,7 @@ public class StorageClassCommand {
         }
 
         static StorageClassInfo read(Path file) {
-            String text;
-            try {
-                text = Files.readString(file);
-            } catch (NoSuchFileException e) {
-                throw new ErrorHandler.CliException("file " + file + " does not exist");
-            } catch (IOException e) {
-                throw new ErrorHandler.CliException("cannot read " + file + ": " + e.getMessage());
-            }
-            boolean json = text.stripLeading().startsWith("{");
-            ObjectMapper mapper = (json ? new ObjectMapper() : new ObjectMapper(new YAMLFactory()))
-                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-            try {
-                return mapper.readValue(text, StorageClassInfo.class);
-            } catch (IOException e) {
-                String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-                throw new ErrorHandler.CliException(file + " is not a valid storage class " + (json ? "JSON" : "YAML") + " file: " + msg);
-            }
+            return SpecFiles.read(file, StorageClassInfo.class, "storage class");
         }
     }
 

@@ -1,14 +1,8 @@
 package io.galleonfs.cli;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.galleonfs.api.QosPolicy;
 import io.galleonfs.api.VolumeQosInfo;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,23 +59,7 @@ class VolumeQosCommand {
         }
 
         static QosPolicy read(Path file) {
-            String text;
-            try {
-                text = Files.readString(file);
-            } catch (NoSuchFileException e) {
-                throw new ErrorHandler.CliException("file " + file + " does not exist");
-            } catch (IOException e) {
-                throw new ErrorHandler.CliException("cannot read " + file + ": " + e.getMessage());
-            }
-            boolean json = text.stripLeading().startsWith("{");
-            ObjectMapper mapper = (json ? new ObjectMapper() : new ObjectMapper(new YAMLFactory()))
-                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-            try {
-                return mapper.readValue(text, QosPolicy.class);
-            } catch (IOException e) {
-                String msg = e.getMessage() == null ? "" : e.getMessage().lines().findFirst().orElse("");
-                throw new ErrorHandler.CliException(file + " is not a valid QoS policy " + (json ? "JSON" : "YAML") + " file: " + msg);
-            }
+            return SpecFiles.read(file, QosPolicy.class, "QoS policy");
         }
     }
 
