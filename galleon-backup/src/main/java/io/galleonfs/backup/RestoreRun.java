@@ -4,14 +4,20 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /**
  * Restores one manifest's extent map in volume order. Extents are grouped so that one ranged read fetches several
  * neighbouring blobs of a pack; groups are fetched and checked on the worker pool (a few in flight, each at most
- * {@link ChunkReader#GROUP_BYTES}) and written by the calling thread in order. Gaps are written as zeros.
+ * {@link ChunkReader#GROUP_BYTES}) and written by the calling thread in order. A chunk fetched for one extent serves
+ * the later extents that use other pieces of it while it is among the {@link #RECENT_CHUNKS} most recent. Gaps are
+ * written as zeros.
  */
 final class RestoreRun {
     private final BackupRepository repo;
@@ -29,8 +35,16 @@ final class RestoreRun {
         this.cancellation = cancellation;
     }
 
-    /** Extents [from, to) of the map and the blobs they need, in extent order. */
-    private record Group(int from, int to, List<ChunkReader.Location> locations) {
+    /** Chunks decoded recently, kept for the extents after them that use another piece of the same chunk. */
+    static final int RECENT_CHUNKS = 16;
+    /** Bounds the slots one plan adds when its extents all reuse recent chunks (no fetch to bound them). */
+    static final int MAX_EXTENTS_PER_PLAN = 1024;
+
+    /**
+     * One extent to write: its chunk's decoded content (shared by every extent of that chunk fetched together or
+     * recently) and the fetched bytes that are released from the in-flight budget once it is written.
+     */
+    private record Slot(int extent, CompletableFuture<ChunkReader.Decoded> decoded, long releaseBytes) {
     }
 
     void run() {
@@ -42,26 +56,34 @@ final class RestoreRun {
         ExtentMap map = manifest.extents();
         ChunkReader.Location[] where = repo.locate(map);
         long total = info.sizeBytes();
-        int window = Math.max(2, repo.options().threads() * 2);
-        ArrayDeque<Future<ChunkReader.Decoded[]>> inFlight = new ArrayDeque<>();
-        ArrayDeque<Group> groups = new ArrayDeque<>();
+        long budget = (long) Math.max(2, repo.options().threads() * 2) * ChunkReader.GROUP_BYTES;
+        // An incremental's map alternates between pieces of its parent's 1 MiB chunks and the small chunks of changed
+        // blocks, which sit in other packs: without this, every piece would fetch and decode its chunk again.
+        Map<Integer, CompletableFuture<ChunkReader.Decoded>> recent = new LinkedHashMap<>(32, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Integer, CompletableFuture<ChunkReader.Decoded>> eldest) {
+                return size() > RECENT_CHUNKS;
+            }
+        };
+        ArrayDeque<Slot> slots = new ArrayDeque<>();
+        List<CompletableFuture<?>> fetches = new ArrayList<>();
+        long inFlight = 0;
         long cursor = 0;
         int i = 0;
         int n = map.extentCount();
         try {
-            while (i < n || !inFlight.isEmpty()) {
-                while (i < n && inFlight.size() < window) {
+            while (i < n || !slots.isEmpty()) {
+                while (i < n && inFlight < budget) {
                     cancellation.check();
-                    Group g = group(map, where, i);
-                    i = g.to();
-                    groups.add(g);
-                    inFlight.add(repo.workers().submit(() -> ChunkReader.read(repo.store(), repo.keys(),
-                            g.locations())));
+                    int from = i;
+                    i = plan(map, where, from, recent, slots, fetches);
+                    inFlight += slots.peekLast().releaseBytes();
                 }
-                Group g = groups.poll();
-                ChunkReader.Decoded[] decoded = await(inFlight.poll());
+                Slot slot = slots.poll();
+                ChunkReader.Decoded decoded = await(slot.decoded());
                 cancellation.check();
-                cursor = write(map, g, decoded, cursor);
+                cursor = write(map, slot.extent(), decoded, cursor);
+                inFlight -= slot.releaseBytes();
                 progress.update(Phase.RESTORING, cursor, total);
             }
             if (cursor < info.sizeBytes()) {
@@ -72,53 +94,84 @@ final class RestoreRun {
         } catch (IOException e) {
             throw new BackupException("cannot write the restore target: " + e.getMessage(), e);
         } finally {
-            for (Future<?> f : inFlight) {
+            for (CompletableFuture<?> f : fetches) {
                 f.cancel(true);
             }
         }
     }
 
-    private static Group group(ExtentMap map, ChunkReader.Location[] where, int from) {
+    /**
+     * Plans the extents from {@code from} on: those whose chunk was fetched recently (or earlier in this group) reuse
+     * it; the others form one ranged read of neighbouring blobs in one pack, submitted to the workers. Returns the
+     * first extent not planned; the last slot added carries the group's fetched bytes.
+     */
+    private int plan(ExtentMap map, ChunkReader.Location[] where, int from,
+                     Map<Integer, CompletableFuture<ChunkReader.Decoded>> recent, ArrayDeque<Slot> slots,
+                     List<CompletableFuture<?>> fetches) {
         List<ChunkReader.Location> locs = new ArrayList<>();
-        ChunkReader.Location first = where[map.chunkRef(from)];
-        locs.add(first);
-        int to = from + 1;
-        while (to < map.extentCount()) {
-            ChunkReader.Location next = where[map.chunkRef(to)];
-            if (!ChunkReader.joins(first, locs.getLast(), next)) {
-                break;
+        Map<Integer, CompletableFuture<ChunkReader.Decoded>> planned = new HashMap<>();
+        CompletableFuture<ChunkReader.Decoded[]> group = new CompletableFuture<>();
+        List<CompletableFuture<ChunkReader.Decoded>> sources = new ArrayList<>(); // per extent from {@code from} on
+        int to = from;
+        while (to < map.extentCount() && sources.size() < MAX_EXTENTS_PER_PLAN) {
+            int ref = map.chunkRef(to);
+            CompletableFuture<ChunkReader.Decoded> source = planned.containsKey(ref) ? planned.get(ref) : recent.get(ref);
+            if (source == null) {
+                ChunkReader.Location next = where[ref];
+                if (!locs.isEmpty() && !ChunkReader.joins(locs.getFirst(), locs.getLast(), next)) {
+                    break;
+                }
+                int k = locs.size();
+                locs.add(next);
+                source = group.thenApply(all -> all[k]);
+                planned.put(ref, source);
             }
-            locs.add(next);
+            sources.add(source);
             to++;
         }
-        return new Group(from, to, locs);
-    }
-
-    private long write(ExtentMap map, Group g, ChunkReader.Decoded[] decoded, long cursor) throws IOException {
-        for (int k = 0; k < decoded.length; k++) {
-            int e = g.from() + k;
-            long off = map.volumeOffset(e);
-            int len = map.length(e);
-            ChunkReader.Decoded d = decoded[k];
-            if (!d.ok()) {
-                throw new ChunkCorruptedException(Codecs.HEX.formatHex(d.location().id()), d.location().packId(),
-                        off, len, d.error(), null);
+        long bytes = 0;
+        if (!locs.isEmpty()) {
+            List<ChunkReader.Location> fetch = List.copyOf(locs);
+            for (ChunkReader.Location l : fetch) {
+                bytes += l.blobLength() + (long) l.plainLength();
             }
-            int chunkOff = map.chunkOffset(e);
-            if ((long) chunkOff + len > d.plain().length) {
-                throw new ChunkCorruptedException(Codecs.HEX.formatHex(d.location().id()), d.location().packId(),
-                        off, len, "the manifest refers to bytes beyond the chunk's end", null);
-            }
-            if (cursor < off) {
-                sink.writeZeros(cursor, off - cursor);
-            }
-            sink.write(off, ByteBuffer.wrap(d.plain(), chunkOff, len));
-            cursor = off + len;
+            CompletableFuture<?> running = CompletableFuture.runAsync(() -> {
+                try {
+                    group.complete(ChunkReader.read(repo.store(), repo.keys(), fetch));
+                } catch (RuntimeException e) {
+                    group.completeExceptionally(e);
+                }
+            }, repo.workers());
+            fetches.add(running);
+            fetches.add(group);
         }
-        return cursor;
+        recent.putAll(planned);
+        for (int k = 0; k < sources.size(); k++) {
+            slots.add(new Slot(from + k, sources.get(k), k == sources.size() - 1 ? bytes : 0));
+        }
+        return to;
     }
 
-    private static ChunkReader.Decoded[] await(Future<ChunkReader.Decoded[]> f) {
+    private long write(ExtentMap map, int e, ChunkReader.Decoded d, long cursor) throws IOException {
+        long off = map.volumeOffset(e);
+        int len = map.length(e);
+        if (!d.ok()) {
+            throw new ChunkCorruptedException(Codecs.HEX.formatHex(d.location().id()), d.location().packId(),
+                    off, len, d.error(), null);
+        }
+        int chunkOff = map.chunkOffset(e);
+        if ((long) chunkOff + len > d.plain().length) {
+            throw new ChunkCorruptedException(Codecs.HEX.formatHex(d.location().id()), d.location().packId(),
+                    off, len, "the manifest refers to bytes beyond the chunk's end", null);
+        }
+        if (cursor < off) {
+            sink.writeZeros(cursor, off - cursor);
+        }
+        sink.write(off, ByteBuffer.wrap(d.plain(), chunkOff, len));
+        return off + len;
+    }
+
+    private static ChunkReader.Decoded await(Future<ChunkReader.Decoded> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

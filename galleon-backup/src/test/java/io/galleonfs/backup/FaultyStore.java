@@ -3,10 +3,15 @@ package io.galleonfs.backup;
 import java.util.List;
 import java.util.function.Predicate;
 
-/** Wraps a store and makes puts of matching keys fail, like a target that dies or a process killed mid-backup. */
+/**
+ * Wraps a store and makes puts of matching keys fail, like a target that dies or a process killed mid-backup; counts the
+ * bytes of ranged reads.
+ */
 final class FaultyStore implements ObjectStore {
     private final ObjectStore inner;
     volatile Predicate<String> failPut = k -> false;
+    /** Bytes returned by ranged reads (restore and verify fetch through them). */
+    final java.util.concurrent.atomic.AtomicLong rangeBytes = new java.util.concurrent.atomic.AtomicLong();
 
     FaultyStore(ObjectStore inner) {
         this.inner = inner;
@@ -27,7 +32,9 @@ final class FaultyStore implements ObjectStore {
 
     @Override
     public byte[] getRange(String key, long offset, int length) {
-        return inner.getRange(key, offset, length);
+        byte[] data = inner.getRange(key, offset, length);
+        rangeBytes.addAndGet(data.length);
+        return data;
     }
 
     @Override

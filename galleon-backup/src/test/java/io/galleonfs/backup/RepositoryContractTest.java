@@ -95,7 +95,7 @@ abstract class RepositoryContractTest {
 
     @Test
     void incrementalStoresAndReadsOnlyTheChangedBlocks() {
-        ObjectStore store = newStore("incr");
+        FaultyStore store = new FaultyStore(newStore("incr"));
         BackupRepository repo = init(store);
         int size = 64 << 20;
         MemoryVolume vol = MemoryVolume.mixed(size, 4096, 2);
@@ -115,7 +115,12 @@ abstract class RepositoryContractTest {
         assertEquals(changedBytes, vol.bytesRead.get(), "reads exactly the changed blocks");
         assertTrue(inc.info().stats().bytesNew() <= 1.1 * changedBytes, "P8 before compression");
         assertTrue(stored <= 1.1 * changedBytes, "P8 on the target: " + stored + " for " + changedBytes);
+        store.rangeBytes.set(0);
         assertArrayEquals(vol.data, restore(repo, inc.info().id(), size));
+        // The incremental's map alternates between the parent's 1 MiB chunks and the changed blocks' small chunks:
+        // each chunk is fetched once, not once per piece (that was ~14 times the repository for 5 % changed).
+        long fetched = store.rangeBytes.get();
+        assertTrue(fetched <= 1.5 * storedBytes(store), "restore fetched " + fetched + " of " + storedBytes(store) + " stored");
         assertArrayEquals(original, restore(repo, base.info().id(), size));
         assertEquals(base.info().id(), inc.info().parentBackupId());
     }
