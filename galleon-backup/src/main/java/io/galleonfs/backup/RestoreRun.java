@@ -66,7 +66,8 @@ final class RestoreRun {
             }
         };
         ArrayDeque<Slot> slots = new ArrayDeque<>();
-        List<CompletableFuture<?>> fetches = new ArrayList<>();
+        // Only fetches that may still run (to cancel them): a finished one must not be held, it holds its plaintext.
+        ArrayDeque<CompletableFuture<?>> fetches = new ArrayDeque<>();
         long inFlight = 0;
         long cursor = 0;
         int i = 0;
@@ -78,6 +79,9 @@ final class RestoreRun {
                     int from = i;
                     i = plan(map, where, from, recent, slots, fetches);
                     inFlight += slots.peekLast().releaseBytes();
+                }
+                while (!fetches.isEmpty() && fetches.peekFirst().isDone()) {
+                    fetches.pollFirst();
                 }
                 Slot slot = slots.poll();
                 ChunkReader.Decoded decoded = await(slot.decoded());
@@ -107,7 +111,7 @@ final class RestoreRun {
      */
     private int plan(ExtentMap map, ChunkReader.Location[] where, int from,
                      Map<Integer, CompletableFuture<ChunkReader.Decoded>> recent, ArrayDeque<Slot> slots,
-                     List<CompletableFuture<?>> fetches) {
+                     ArrayDeque<CompletableFuture<?>> fetches) {
         List<ChunkReader.Location> locs = new ArrayList<>();
         Map<Integer, CompletableFuture<ChunkReader.Decoded>> planned = new HashMap<>();
         CompletableFuture<ChunkReader.Decoded[]> group = new CompletableFuture<>();
@@ -143,7 +147,6 @@ final class RestoreRun {
                 }
             }, repo.workers());
             fetches.add(running);
-            fetches.add(group);
         }
         recent.putAll(planned);
         for (int k = 0; k < sources.size(); k++) {
