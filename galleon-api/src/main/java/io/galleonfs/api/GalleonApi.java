@@ -34,6 +34,11 @@ public interface GalleonApi {
     @Path("/volumes/{ref}")
     void deleteVolume(@PathParam("ref") String ref, @QueryParam("force") boolean force);
 
+    /** Adds, overwrites and removes labels of a volume; answers the volume as it is afterwards. */
+    @PUT
+    @Path("/volumes/{ref}/labels")
+    VolumeInfo setVolumeLabels(@PathParam("ref") String ref, VolumeLabelsRequest request);
+
     /** Writes the body at {@code offset}; the CLI sends large files as a sequence of such chunks. */
     @PUT
     @Path("/volumes/{ref}/data")
@@ -282,6 +287,11 @@ public interface GalleonApi {
     @DELETE
     @Path("/policies/{name}")
     void deletePolicy(@PathParam("name") String name);
+
+    /** Renames a policy; what its runs created stays its own (retention still prunes it). */
+    @POST
+    @Path("/policies/{name}/rename")
+    PolicyInfo renamePolicy(@PathParam("name") String name, NameRequest request);
 
     @POST
     @Path("/policies/{name}/suspend")

@@ -7,7 +7,7 @@ import java.util.List;
  * A volume as the API shows it. {@code state} is healthy, degraded or faulted; {@code state_reason} says why when it
  * is not healthy. {@code replicas} lists the placed copies; {@code replica_count} is how many the volume wants.
  * {@code clients} lists frontend sessions using it now (e.g. "nbd 127.0.0.1:53120"). {@code namespace} is the tenant
- * the volume belongs to.
+ * the volume belongs to; {@code labels} are the user's key/value tags (policy selectors match them).
  */
 public record VolumeInfo(
         String id,
@@ -27,5 +27,6 @@ public record VolumeInfo(
         List<ReplicaInfo> replicas,
         List<MountInfo> mounts,
         List<String> clients,
-        String namespace) {
+        String namespace,
+        java.util.Map<String, String> labels) {
 }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 /** {@code galleonfs policy <command>}: backup and snapshot policies, run by galleon-scheduler. */
 @Command(name = "policy", description = "Manage backup and snapshot policies (run by galleonfs-scheduler)", mixinStandardHelpOptions = true,
         subcommands = {PolicyCommand.Create.class, PolicyCommand.ListPolicies.class, PolicyCommand.Get.class, PolicyCommand.Delete.class,
-            PolicyCommand.Suspend.class, PolicyCommand.Resume.class, PolicyCommand.RunNow.class, PolicyCommand.History.class})
+            PolicyCommand.Rename.class, PolicyCommand.Suspend.class, PolicyCommand.Resume.class, PolicyCommand.RunNow.class, PolicyCommand.History.class})
 public class PolicyCommand {
 
     @Command(name = "create", description = "Create a policy from a file (JSON or YAML; the seed's BackupPolicy fields)", mixinStandardHelpOptions = true)
@@ -34,6 +34,23 @@ public class PolicyCommand {
 
         static PolicySpec read(Path file) {
             return SpecFiles.read(file, PolicySpec.class, "policy");
+        }
+    }
+
+    @Command(name = "rename", description = "Rename a policy; what it created stays its own (its retention still prunes it)",
+            mixinStandardHelpOptions = true)
+    static class Rename implements Runnable {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+        @Parameters(index = "1", paramLabel = "NEW_NAME")
+        String newName;
+        @Mixin
+        OutputOption out;
+
+        @Override
+        public void run() {
+            PolicyInfo p = ApiClients.api().renamePolicy(name, new io.galleonfs.api.NameRequest(newName));
+            Printer.print(System.out, out.format(), p, o -> o.println("Renamed policy " + name + " to " + p.spec().name()));
         }
     }
 
@@ -68,7 +85,10 @@ public class PolicyCommand {
             PolicyRunInfo last = p.lastRun();
             Printer.print(System.out, out.format(), p, o -> Printer.fields(o,
                     "Name", s.name(), "Kind", s.kind(), "Schedule", s.schedule(), "Timezone", s.timezone(), "Status", p.status(),
-                    "Volumes", s.selector() == null ? "-" : String.join(", ", s.selector().volumes()),
+                    "Volumes", s.selector() == null || s.selector().volumes() == null || s.selector().volumes().isEmpty() ? "-"
+                            : String.join(", ", s.selector().volumes()),
+                    "Labels", s.selector() == null ? "-" : VolumeLabelCommand.format(s.selector().labels()),
+                    "Namespace", s.selector() == null ? "-" : dash(s.selector().namespace()),
                     "Target", dash(s.target()), "Strategy", s.strategy(), "Consistency", s.consistency(),
                     "Retention", retention(s.retention()), "Concurrency", s.concurrency(),
                     "Starting deadline", s.startingDeadline() == null ? "-" : s.startingDeadline() + " s",

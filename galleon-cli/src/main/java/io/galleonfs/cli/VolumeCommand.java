@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
             SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
             VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Scrub.class, VolumeDataCommands.Trim.class,
             MountCommands.Mount.class, MountCommands.Unmount.class, MountCommands.ListMounts.class,
-            VolumeMetricsCommand.class, VolumeQosCommand.class})
+            VolumeMetricsCommand.class, VolumeQosCommand.class, VolumeLabelCommand.class})
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)
@@ -39,13 +39,15 @@ public class VolumeCommand {
         String accessMode;
         @Option(names = "--namespace", description = "Namespace (tenant) of the volume [default: default]")
         String namespace;
+        @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "A label (repeatable); policy selectors match labels")
+        List<String> labels;
         @Mixin
         OutputOption out;
 
         @Override
         public void run() {
             VolumeInfo v = ApiClients.api().createVolume(new CreateVolumeRequest(name, type, size, storageClass, replicas, accessMode,
-                    namespace));
+                    namespace, VolumeLabelCommand.parse(labels)));
             Printer.print(System.out, out.format(), v, o -> {
                 o.println("Created volume " + v.name() + " (" + v.id() + ")");
                 details(o, v);
@@ -62,11 +64,11 @@ public class VolumeCommand {
         public void run() {
             List<VolumeInfo> volumes = ApiClients.api().listVolumes();
             Printer.print(System.out, out.format(), volumes, o -> {
-                Printer.Table t = new Printer.Table("NAME", "ID", "SIZE", "CLASS", "REPLICAS", "STATE", "TYPE", "ACCESS", "MOUNTS", "CLIENTS", "NAMESPACE");
+                Printer.Table t = new Printer.Table("NAME", "ID", "SIZE", "CLASS", "REPLICAS", "STATE", "TYPE", "ACCESS", "MOUNTS", "CLIENTS", "NAMESPACE", "LABELS");
                 for (VolumeInfo v : volumes) {
                     t.row(v.name(), v.id(), Sizes.format(v.sizeBytes()), v.storageClass(), v.replicaCount(), v.state(),
                             v.volumeType().wire(), v.accessMode().shortName(), v.mounts().size(),
-                            v.clients() == null ? 0 : v.clients().size(), v.namespace());
+                            v.clients() == null ? 0 : v.clients().size(), v.namespace(), VolumeLabelCommand.format(v.labels()));
                 }
                 t.print(o);
             });
@@ -106,6 +108,7 @@ public class VolumeCommand {
                 "Name", v.name(),
                 "ID", v.id(),
                 "Namespace", v.namespace(),
+                "Labels", VolumeLabelCommand.format(v.labels()),
                 "Type", v.volumeType().wire(),
                 "Size", Sizes.format(v.sizeBytes()) + " (" + v.sizeBytes() + " bytes)",
                 "Allocated", Sizes.format(v.allocatedBytes()),

@@ -100,6 +100,22 @@ public final class BackupService {
     // ------------------------------------------------------------------ backup
 
     public JobRecord backup(String volumeRef, String targetName, String strategyText) {
+        return backup(volumeRef, targetName, strategyText, null);
+    }
+
+    /**
+     * A backup whose request carries an idempotency key (e.g. a scheduler's run id): a repeated request with the key
+     * answers the job of the backup the first one started while that backup runs or completed, so a scheduler that
+     * takes over a run of one that died never makes a second backup. A failed backup frees its key.
+     */
+    public JobRecord backup(String volumeRef, String targetName, String strategyText, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            IdempotencyKeys.requireValid(idempotencyKey);
+            Optional<JobRecord> earlier = IdempotencyKeys.jobOf(store.state(), idempotencyKey);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
         if (volumeRef == null || volumeRef.isBlank()) {
             throw GalleonException.badRequest("volume is required");
         }
@@ -125,7 +141,12 @@ public final class BackupService {
         long now = clock.millis();
         BackupRecord running = new BackupRecord(id, v.id().toString(), v.name(), target.name(), lower(strategy),
                 parent.map(BackupRecord::id).orElse(null), snapshot, BackupRecord.RUNNING, v.sizeBytes(), 0, 0, 0, null, now, 0, null, null);
-        commands.submit(new MetaCommand.PutBackup(running));
+        if (idempotencyKey == null) {
+            commands.submit(new MetaCommand.PutBackup(running));
+        } else if (!IdempotencyKeys.put(commands, running, idempotencyKey, now)) {
+            return IdempotencyKeys.jobOf(store.state(), idempotencyKey).orElseThrow(() -> GalleonException.conflict(
+                    "a backup with idempotency key '" + idempotencyKey + "' is being started; retry"));
+        }
         try {
             return jobs.submit("backup", target.name(), id, v.name(), ctx -> runBackup(ctx, v, target, running, requested, parent));
         } catch (RuntimeException e) {

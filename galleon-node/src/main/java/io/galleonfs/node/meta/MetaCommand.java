@@ -44,6 +44,10 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.MarkArtifactsPruned.class, name = "mark_artifacts_pruned"),
     @JsonSubTypes.Type(value = MetaCommand.SetVolumeQos.class, name = "set_volume_qos"),
     @JsonSubTypes.Type(value = MetaCommand.CreateJoinToken.class, name = "create_join_token"),
+    @JsonSubTypes.Type(value = MetaCommand.CreateLabelledVolume.class, name = "create_labelled_volume"),
+    @JsonSubTypes.Type(value = MetaCommand.SetVolumeLabels.class, name = "set_volume_labels"),
+    @JsonSubTypes.Type(value = MetaCommand.RenamePolicy.class, name = "rename_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.PutKeyedBackup.class, name = "put_keyed_backup"),
 })
 public sealed interface MetaCommand {
 
@@ -188,5 +192,27 @@ public sealed interface MetaCommand {
 
     /** Adds a cluster join token (its secret's hash); from then on joining nodes must present one (see JoinAdmission). */
     record CreateJoinToken(io.galleonfs.node.auth.JoinTokenRecord token) implements MetaCommand {
+    }
+
+    /** {@link CreateVolume} with the volume's labels (validated by the caller), in one entry: never a volume without its labels. */
+    record CreateLabelledVolume(VolumeRecord volume, java.util.Map<String, String> labels) implements MetaCommand {
+    }
+
+    /** Replaces a volume's labels (validated by the caller); an empty map removes them all. */
+    record SetVolumeLabels(UUID volumeId, java.util.Map<String, String> labels) implements MetaCommand {
+    }
+
+    /**
+     * Renames a policy keeping its id, watermark and run history: its runs' artifacts stay in its history, so retention
+     * still finds and prunes what it created under the old name (Longhorn's renamed recurring jobs leaked theirs).
+     */
+    record RenamePolicy(String name, String newName) implements MetaCommand {
+    }
+
+    /**
+     * {@link PutBackup} of a new running backup that binds {@code idempotencyKey} to it; refused (conflict) when the key
+     * already names a backup that is running or completed, so a retried request with the key never makes a second backup.
+     */
+    record PutKeyedBackup(BackupRecord backup, String idempotencyKey, long nowMillis) implements MetaCommand {
     }
 }

@@ -43,6 +43,10 @@ public final class MetadataState {
     /** Volumes' own QoS policies (overriding their class's); entries of deleted volumes are ignored and not snapshotted. */
     private final Map<UUID, io.galleonfs.api.QosPolicy> volumeQos = new TreeMap<>();
     private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
+    /** Volumes' labels; entries of deleted volumes are ignored and not snapshotted. */
+    private final Map<UUID, Map<String, String>> volumeLabels = new TreeMap<>();
+    /** Idempotency keys of backup requests → the backup each started (see {@link MetaCommand.PutKeyedBackup}). */
+    private final Map<String, String> backupKeys = new TreeMap<>();
 
     public long lastApplied() {
         return lastApplied;
@@ -121,6 +125,16 @@ public final class MetadataState {
         return volumes.containsKey(volumeId) ? Optional.ofNullable(volumeQos.get(volumeId)) : Optional.empty();
     }
 
+    /** The volume's labels (empty when it has none or does not exist). */
+    public Map<String, String> volumeLabels(UUID volumeId) {
+        return volumes.containsKey(volumeId) ? volumeLabels.getOrDefault(volumeId, Map.of()) : Map.of();
+    }
+
+    /** The backup a request with this idempotency key started, if any. */
+    public Optional<String> backupForKey(String idempotencyKey) {
+        return Optional.ofNullable(backupKeys.get(idempotencyKey));
+    }
+
     public MetaResult apply(MetaCommand command) {
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
@@ -166,6 +180,16 @@ public final class MetadataState {
                 joinTokens.put(j.token().id(), j.token());
                 yield null;
             }
+            case MetaCommand.CreateLabelledVolume c -> {
+                MetaResult r = createVolume(c.volume());
+                if (r == null && c.labels() != null && !c.labels().isEmpty()) {
+                    volumeLabels.put(c.volume().id(), new TreeMap<>(c.labels()));
+                }
+                yield r;
+            }
+            case MetaCommand.SetVolumeLabels l -> setVolumeLabels(l);
+            case MetaCommand.RenamePolicy r -> policyTransitions.rename(r.name(), r.newName());
+            case MetaCommand.PutKeyedBackup k -> putKeyedBackup(k);
         };
         if (result != null) {
             return result;
@@ -237,6 +261,34 @@ public final class MetadataState {
         return null;
     }
 
+    private MetaResult setVolumeLabels(MetaCommand.SetVolumeLabels l) {
+        if (!volumes.containsKey(l.volumeId())) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + l.volumeId() + " not found");
+        }
+        if (l.labels() == null || l.labels().isEmpty()) {
+            volumeLabels.remove(l.volumeId());
+        } else {
+            volumeLabels.put(l.volumeId(), new TreeMap<>(l.labels()));
+        }
+        return null;
+    }
+
+    private MetaResult putKeyedBackup(MetaCommand.PutKeyedBackup k) {
+        String bound = backupKeys.get(k.idempotencyKey());
+        Optional<BackupRecord> earlier = bound == null ? Optional.empty() : backups.backup(bound);
+        if (earlier.isPresent() && !BackupRecord.FAILED.equals(earlier.get().status())) {
+            return rejected(MetaResult.Reason.CONFLICT, "idempotency key '" + k.idempotencyKey() + "' already started backup " + bound
+                    + " (" + earlier.get().status() + ")");
+        }
+        MetaResult r = backups.putBackup(new MetaCommand.PutBackup(k.backup()));
+        if (r == null) {
+            // Keys whose backup was deleted bind nothing any more: dropped here so the map stays as small as the catalog.
+            backupKeys.values().removeIf(id -> backups.backup(id).isEmpty());
+            backupKeys.put(k.idempotencyKey(), k.backup().id());
+        }
+        return r;
+    }
+
     private MetaResult createToken(TokenRecord t) {
         if (tokens.containsKey(t.name())) {
             return rejected(MetaResult.Reason.CONFLICT, "a token named '" + t.name() + "' already exists");
@@ -279,7 +331,7 @@ public final class MetadataState {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
                     clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                     backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
-                    liveVolumeQos(), new ArrayList<>(joinTokens.values())));
+                    liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys)));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -300,11 +352,19 @@ public final class MetadataState {
         img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
         s.volumeQos.putAll(img.volumeQos());
         img.joinTokens().forEach(t -> s.joinTokens.put(t.id(), t));
+        img.volumeLabels().forEach((id, labels) -> s.volumeLabels.put(id, new TreeMap<>(labels)));
+        s.backupKeys.putAll(img.backupKeys());
         return s;
     }
 
     private Map<UUID, io.galleonfs.api.QosPolicy> liveVolumeQos() {
         Map<UUID, io.galleonfs.api.QosPolicy> live = new TreeMap<>(volumeQos);
+        live.keySet().retainAll(volumes.keySet());
+        return live;
+    }
+
+    private Map<UUID, Map<String, String>> liveVolumeLabels() {
+        Map<UUID, Map<String, String>> live = new TreeMap<>(volumeLabels);
         live.keySet().retainAll(volumes.keySet());
         return live;
     }
@@ -321,8 +381,12 @@ public final class MetadataState {
             List<PolicyRecord> policies,
             @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns,
             @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos,
-            @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens) {
+            @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens,
+            @JsonProperty("volume_labels") Map<UUID, Map<String, String>> volumeLabels,
+            @JsonProperty("backup_keys") Map<String, String> backupKeys) {
         Image {
+            volumeLabels = volumeLabels == null ? Map.of() : volumeLabels;
+            backupKeys = backupKeys == null ? Map.of() : backupKeys;
             policies = policies == null ? List.of() : policies;
             policyRuns = policyRuns == null ? Map.of() : policyRuns;
             joinTokens = joinTokens == null ? List.of() : joinTokens;

@@ -30,20 +30,37 @@ public record PolicyRecord(
         Long startingDeadlineSeconds,
         boolean suspended,
         long createdAtMillis,
-        long lastScheduledForMillis) {
+        long lastScheduledForMillis,
+        String selectorNamespace) {
 
     public PolicyRecord {
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
     }
 
+    /** A policy whose selector names no namespace. */
+    public PolicyRecord(UUID id, String name, String schedule, String timezone, String kind, String target, String strategy,
+                        String consistency, int hourly, int daily, int weekly, int monthly, int yearly, int keepLast, List<String> volumes,
+                        Map<String, String> labels, String concurrency, Long startingDeadlineSeconds, boolean suspended,
+                        long createdAtMillis, long lastScheduledForMillis) {
+        this(id, name, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly, yearly, keepLast, volumes,
+                labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, lastScheduledForMillis, null);
+    }
+
     public PolicyRecord withSuspended(boolean value) {
         return new PolicyRecord(id, name, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly,
-                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, value, createdAtMillis, lastScheduledForMillis);
+                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, value, createdAtMillis, lastScheduledForMillis,
+                selectorNamespace);
+    }
+
+    public PolicyRecord withName(String newName) {
+        return new PolicyRecord(id, newName, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly,
+                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, lastScheduledForMillis,
+                selectorNamespace);
     }
 
     public PolicyRecord withWatermark(long millis) {
         return new PolicyRecord(id, name, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly,
-                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, millis);
+                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, millis, selectorNamespace);
     }
 }

@@ -44,6 +44,11 @@ public record PolicyRunRecord(
         return artifacts.stream().anyMatch(a -> !a.pruned());
     }
 
+    PolicyRunRecord renamed(String newPolicy) {
+        return new PolicyRunRecord(id, newPolicy, scheduledForMillis, manual, status, claimedBy, attempt, startedAtMillis, finishedAtMillis,
+                leaseUntilMillis, error, artifacts, missedCount, missedUntilMillis);
+    }
+
     PolicyRunRecord with(String newStatus, String claimant, int newAttempt, long started, long finished, long leaseUntil, String err,
                          List<Artifact> newArtifacts) {
         return new PolicyRunRecord(id, policy, scheduledForMillis, manual, newStatus, claimant, newAttempt, started, finished, leaseUntil,

@@ -41,6 +41,29 @@ final class PolicyTransitions {
         return null;
     }
 
+    MetaResult rename(String name, String newName) {
+        PolicyRecord p = policies.get(name);
+        if (p == null) {
+            return notFound(name);
+        }
+        if (policies.containsKey(newName)) {
+            return conflict("a policy named '" + newName + "' already exists");
+        }
+        List<PolicyRunRecord> open = runs.getOrDefault(name, List.of()).stream().filter(r -> !r.finished()).toList();
+        if (!open.isEmpty()) {
+            // A restarted attempt names its snapshot after the policy: renamed mid-run it would not find the first one.
+            return conflict("policy '" + name + "' has run " + open.getFirst().id() + " " + open.getFirst().status()
+                    + "; suspend it and rename once the run ended");
+        }
+        policies.remove(name);
+        policies.put(newName, p.withName(newName));
+        List<PolicyRunRecord> moved = new ArrayList<>();
+        runs.getOrDefault(name, List.of()).forEach(r -> moved.add(r.renamed(newName)));
+        runs.remove(name);
+        runs.put(newName, moved);
+        return null;
+    }
+
     MetaResult suspend(String name, boolean suspended) {
         PolicyRecord p = policies.get(name);
         if (p == null) {

@@ -1,5 +1,6 @@
 package io.galleonfs.node.policy;
 
+import io.galleonfs.api.Labels;
 import io.galleonfs.api.MissedRunsRequest;
 import io.galleonfs.api.Names;
 import io.galleonfs.api.PolicyInfo;
@@ -70,6 +71,22 @@ public final class PolicyService {
 
     public void delete(String name) {
         commands.submit(new MetaCommand.DeletePolicy(name));
+    }
+
+    /** Renames a policy; its history (and so what retention may prune) moves with it. */
+    public PolicyInfo rename(String name, String newName) {
+        record(name);
+        try {
+            Names.requireValid("policy", newName);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        if (newName.length() > MAX_NAME) {
+            throw GalleonException.badRequest("policy name '" + newName + "' is longer than " + MAX_NAME
+                    + " characters (its snapshots are named <policy>-<timestamp>)");
+        }
+        commands.submit(new MetaCommand.RenamePolicy(name, newName));
+        return get(newName);
     }
 
     public PolicyInfo setSuspended(String name, boolean suspended) {
@@ -214,8 +231,9 @@ public final class PolicyService {
         VolumeSelector sel = spec.selector() == null ? new VolumeSelector(List.of(), Map.of()) : spec.selector();
         List<String> volumes = sel.volumes() == null ? List.of() : sel.volumes();
         Map<String, String> labels = sel.labels() == null ? Map.of() : sel.labels();
-        if (volumes.isEmpty() && labels.isEmpty()) {
-            throw GalleonException.badRequest("selector is required: volumes (names) and/or labels choose what the policy covers");
+        String namespace = sel.namespace() == null || sel.namespace().isBlank() ? null : sel.namespace().trim();
+        if (volumes.isEmpty() && labels.isEmpty() && namespace == null) {
+            throw GalleonException.badRequest("selector is required: volumes (names), labels and/or a namespace choose what the policy covers");
         }
         for (String v : volumes) {
             try {
@@ -227,8 +245,13 @@ public final class PolicyService {
                 throw GalleonException.badRequest("selector volume '" + v + "' does not exist");
             }
         }
-        if (!labels.isEmpty()) {
-            throw GalleonException.badRequest("selector labels are not supported yet: volumes carry no labels; name the volumes instead");
+        try {
+            Labels.requireValid(labels);
+            if (namespace != null) {
+                Names.requireValid("selector namespace", namespace);
+            }
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest("selector: " + e.getMessage());
         }
         String concurrency;
         try {
@@ -241,7 +264,7 @@ public final class PolicyService {
         }
         return new PolicyRecord(id, spec.name(), schedule.text(), zone.getId(), kind, target, strategy, consistency, rule.hourly(),
                 rule.daily(), rule.weekly(), rule.monthly(), rule.yearly(), rule.keepLast(), volumes, labels, concurrency,
-                spec.startingDeadline(), Boolean.TRUE.equals(spec.suspended()), now, now);
+                spec.startingDeadline(), Boolean.TRUE.equals(spec.suspended()), now, now, namespace);
     }
 
     private static int n(Integer v) {
@@ -293,7 +316,7 @@ public final class PolicyService {
     PolicyInfo info(PolicyRecord p) {
         PolicySpec spec = new PolicySpec(p.name(), p.schedule(),
                 new PolicyRetention(p.hourly(), p.daily(), p.weekly(), p.monthly(), p.yearly(), p.keepLast()), p.strategy(),
-                p.consistency(), p.timezone(), p.kind(), p.target(), new VolumeSelector(p.volumes(), p.labels()), p.concurrency(),
+                p.consistency(), p.timezone(), p.kind(), p.target(), new VolumeSelector(p.volumes(), p.labels(), p.selectorNamespace()), p.concurrency(),
                 p.startingDeadlineSeconds(), p.suspended());
         Instant now = clock.instant();
         Instant from = Instant.ofEpochMilli(Math.max(now.toEpochMilli(), p.lastScheduledForMillis()));

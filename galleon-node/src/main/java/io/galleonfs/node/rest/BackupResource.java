@@ -31,11 +31,13 @@ public class BackupResource {
     BackupBeans.BackupServices services;
 
     @POST
-    public Response create(CreateBackupRequest request, @QueryParam("wait") boolean wait) {
+    public Response create(CreateBackupRequest request, @QueryParam("wait") boolean wait,
+                           @jakarta.ws.rs.HeaderParam("Idempotency-Key") String keyHeader) {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: volume, target and strategy");
         }
-        var job = services.backups().backup(request.volume(), request.target(), request.strategy());
+        String key = request.idempotencyKey() != null ? request.idempotencyKey() : keyHeader;
+        var job = services.backups().backup(request.volume(), request.target(), request.strategy(), key);
         return JobResource.answer(services.backups(), job, wait || Boolean.TRUE.equals(request.waitForJob()));
     }
 

@@ -65,6 +65,16 @@ public class PolicyResource {
         return Response.noContent().build();
     }
 
+    /** Renames the policy ({"name": NEW}); its history, and so what its retention prunes, moves with it. */
+    @POST
+    @Path("/{name}/rename")
+    public PolicyInfo rename(@PathParam("name") String name, io.galleonfs.api.NameRequest request) {
+        if (request == null || request.name() == null) {
+            throw io.galleonfs.node.volume.GalleonException.badRequest("name is required: the policy's new name");
+        }
+        return policies().rename(name, request.name());
+    }
+
     @POST
     @Path("/{name}/suspend")
     @Consumes(MediaType.WILDCARD)

@@ -69,6 +69,15 @@ public class VolumeResource {
         return Response.noContent().build();
     }
 
+    @jakarta.ws.rs.PUT
+    @Path("/{ref}/labels")
+    public VolumeInfo setLabels(@PathParam("ref") String ref, io.galleonfs.api.VolumeLabelsRequest request) {
+        if (request == null) {
+            throw GalleonException.badRequest("request body is required: {set: {key: value}, remove: [key]}");
+        }
+        return toInfo(node.volumes().setLabels(ref, request.set(), request.remove()));
+    }
+
     VolumeInfo toInfo(VolumeRecord v) {
         VolumeService.VolumeHealth health = node.volumes().health(v);
         var live = node.data().liveReplicaStates(v);
@@ -86,6 +95,6 @@ public class VolumeResource {
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
                 v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),
                 Instant.ofEpochMilli(v.createdAtMillis()).toString(), usage.allocatedBytes(), usage.snapshotCount(), replicas, mounts,
-                node.volumes().clients().of(v.id()), v.namespace());
+                node.volumes().clients().of(v.id()), v.namespace(), node.volumes().labels(v));
     }
 }

@@ -98,6 +98,7 @@ public final class VolumeService {
             type = request.volumeType() == null ? VolumeType.PERSISTENT : VolumeType.parse(request.volumeType());
             access = request.accessMode() == null ? AccessMode.READ_WRITE_ONCE : AccessMode.parse(request.accessMode());
             size = Sizes.parse(request.size() == null ? DEFAULT_SIZE : request.size());
+            io.galleonfs.api.Labels.requireValid(request.labels());
         } catch (IllegalArgumentException e) {
             throw GalleonException.badRequest(e.getMessage());
         }
@@ -130,21 +131,52 @@ public final class VolumeService {
         // Every copy starts empty, so every copy starts in sync.
         VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
                 clock.millis(), primary, List.of(), placed).inNamespace(namespace);
+        MetaCommand create = request.labels() == null || request.labels().isEmpty() ? new MetaCommand.CreateVolume(record)
+                : new MetaCommand.CreateLabelledVolume(record, request.labels());
         if (!primary.equals(node.nodeId())) {
             // The primary provisions the storage itself when it applies this command (see VolumeStorageWatcher).
-            commands.submit(new MetaCommand.CreateVolume(record));
+            commands.submit(create);
             return record;
         }
         // Storage first, then metadata: a crash in between leaves only an orphan that the next start removes,
         // never a volume in metadata without its data.
         provisioner.provision(record);
         try {
-            commands.submit(new MetaCommand.CreateVolume(record));
+            commands.submit(create);
         } catch (RuntimeException e) {
             provisioner.release(id);
             throw e;
         }
         return record;
+    }
+
+    /** The volume's labels as the cluster stores them. */
+    public java.util.Map<String, String> labels(VolumeRecord v) {
+        return store.state().volumeLabels(v.id());
+    }
+
+    /** Adds or overwrites {@code set} and removes {@code remove} (absent keys are ignored), in one metadata entry. */
+    public VolumeRecord setLabels(String ref, java.util.Map<String, String> set, List<String> remove) {
+        VolumeRecord v = get(ref);
+        java.util.Map<String, String> labels = new java.util.TreeMap<>(labels(v));
+        try {
+            if (set != null) {
+                io.galleonfs.api.Labels.requireValid(set);
+                if (remove != null && remove.stream().anyMatch(set::containsKey)) {
+                    throw new IllegalArgumentException("a label cannot be both set and removed");
+                }
+                labels.putAll(set);
+            }
+            if (remove != null) {
+                remove.forEach(io.galleonfs.api.Labels::requireKey);
+                remove.forEach(labels::remove);
+            }
+            io.galleonfs.api.Labels.requireValid(labels);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        commands.submit(new MetaCommand.SetVolumeLabels(v.id(), labels));
+        return v;
     }
 
     public void delete(String ref, boolean force) {

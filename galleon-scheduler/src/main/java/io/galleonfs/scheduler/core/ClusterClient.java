@@ -38,8 +38,14 @@ public interface ClusterClient {
     /** Deletes a snapshot; one that is already gone counts as deleted. */
     void deleteSnapshot(String volume, String name);
 
-    /** Starts a backup ({@code POST /api/v1/backups}); returns its job. */
-    BackupJob startBackup(String volume, String target, String strategy);
+    /**
+     * Starts a backup ({@code POST /api/v1/backups}); returns its job. A repeated call with the same
+     * {@code idempotencyKey} answers the job of the backup the first one started (unless that backup failed).
+     */
+    BackupJob startBackup(String volume, String target, String strategy, String idempotencyKey);
+
+    /** Every volume with its namespace and labels ({@code GET /api/v1/volumes}): what a policy's selector chooses from. */
+    List<io.galleonfs.policy.VolumeSelection.Candidate> listVolumes();
 
     /** The job's state ({@code GET /api/v1/jobs/{id}}). */
     BackupJob job(String jobId);

@@ -194,10 +194,24 @@ public final class HttpClusterClient implements ClusterClient {
     }
 
     @Override
-    public BackupJob startBackup(String volume, String target, String strategy) {
-        Answer a = ok(call("POST", "/api/v1/backups", Map.of("volume", volume, "target", target, "strategy", strategy)),
-                "backup of " + volume);
+    public BackupJob startBackup(String volume, String target, String strategy, String idempotencyKey) {
+        Answer a = ok(call("POST", "/api/v1/backups", Map.of("volume", volume, "target", target, "strategy", strategy,
+                "idempotency_key", idempotencyKey)), "backup of " + volume);
         return job(read(a, JsonNode.class), null);
+    }
+
+    @Override
+    public List<io.galleonfs.policy.VolumeSelection.Candidate> listVolumes() {
+        JsonNode all = read(ok(call("GET", "/api/v1/volumes", null), "list volumes"), JsonNode.class);
+        List<io.galleonfs.policy.VolumeSelection.Candidate> out = new java.util.ArrayList<>();
+        for (JsonNode v : all) {
+            Map<String, String> labels = new java.util.TreeMap<>();
+            if (v.hasNonNull("labels")) {
+                v.get("labels").properties().forEach(e -> labels.put(e.getKey(), e.getValue().asText()));
+            }
+            out.add(new io.galleonfs.policy.VolumeSelection.Candidate(text(v, "name"), text(v, "namespace"), labels));
+        }
+        return out;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.galleonfs.api.PolicyInfo;
 import io.galleonfs.api.PolicyRunInfo;
 import io.galleonfs.api.RunArtifact;
 import io.galleonfs.api.RunUpdateRequest;
+import io.galleonfs.policy.VolumeSelection;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,8 @@ import org.jboss.logging.Logger;
  *
  * <p>A run restarted after a takeover does not duplicate work: a snapshot is named after the run's scheduled time
  * ({@code <policy>-<yyyyMMddHHmmss>}, manual runs end in {@code m}), so the restarted attempt finds the snapshot the
- * dead one made and adopts it.
+ * dead one made and adopts it; a backup is started with an idempotency key naming the run and the volume, so the
+ * restarted attempt is answered with the backup the dead one started.
  */
 public final class RunExecutor {
     private static final Logger LOG = Logger.getLogger(RunExecutor.class);
@@ -62,9 +64,13 @@ public final class RunExecutor {
         List<RunArtifact> artifacts = new ArrayList<>();
         String error = null;
         try {
-            for (String volume : policy.spec().selector().volumes()) {
+            List<String> volumes = covered(policy);
+            if (volumes.isEmpty()) {
+                throw new ClusterException(0, "the selector matches no volume now");
+            }
+            for (String volume : volumes) {
                 if ("backup".equals(policy.spec().kind())) {
-                    artifacts.add(new RunArtifact(volume, backup(policy, volume), false));
+                    artifacts.add(new RunArtifact(volume, backup(policy, volume, run), false));
                 } else {
                     artifacts.add(new RunArtifact(volume, snapshot(name, volume, run), false));
                 }
@@ -119,8 +125,26 @@ public final class RunExecutor {
         return snap;
     }
 
-    private String backup(PolicyInfo policy, String volume) {
-        ClusterClient.BackupJob job = cluster.startBackup(volume, policy.spec().target(), policy.spec().strategy());
+    /** The volumes the selector covers now: names alone need no listing; labels and namespaces are matched afresh. */
+    private List<String> covered(PolicyInfo policy) {
+        var sel = policy.spec().selector();
+        VolumeSelection selection = new VolumeSelection(sel.volumes(), sel.labels(), sel.namespace());
+        if (selection.labels().isEmpty() && selection.namespace() == null) {
+            return selection.names();
+        }
+        return selection.select(cluster.listVolumes());
+    }
+
+    /**
+     * The backup's idempotency key is the run and the volume, so an attempt that takes over a run of a scheduler that
+     * died is answered with the backup the dead one started instead of starting a second one.
+     */
+    static String backupKey(PolicyRunInfo run, String volume) {
+        return "policy-run:" + run.id() + ":" + volume;
+    }
+
+    private String backup(PolicyInfo policy, String volume, PolicyRunInfo run) {
+        ClusterClient.BackupJob job = cluster.startBackup(volume, policy.spec().target(), policy.spec().strategy(), backupKey(run, volume));
         while (job.state() == ClusterClient.BackupJob.State.RUNNING) {
             try {
                 Thread.sleep(jobPoll.toMillis());

@@ -30,6 +30,9 @@ final class FakeCluster implements ClusterClient {
     final Set<String> backups = new TreeSet<>();
     final List<String> calls = new ArrayList<>();
     final Map<String, Integer> jobPolls = new LinkedHashMap<>();
+    /** The node's idempotency keys: key → the job of the backup it started. */
+    final Map<String, String> backupKeys = new LinkedHashMap<>();
+    final List<io.galleonfs.policy.VolumeSelection.Candidate> volumes = new ArrayList<>();
 
     FakeCluster(String kind, String schedule, Long deadline, PolicyRetention retention, Instant created) {
         spec = new PolicySpec("nightly", schedule, retention, "incremental", "crash", "UTC", kind, kind.equals("backup") ? "offsite" : null,
@@ -118,11 +121,23 @@ final class FakeCluster implements ClusterClient {
     }
 
     @Override
-    public synchronized BackupJob startBackup(String volume, String target, String strategy) {
+    public synchronized BackupJob startBackup(String volume, String target, String strategy, String idempotencyKey) {
+        String earlier = backupKeys.get(idempotencyKey);
+        if (earlier != null) {
+            calls.add("backup " + volume + " answered by " + earlier);
+            return job(earlier);
+        }
         String job = "job-" + (jobPolls.size() + 1);
         jobPolls.put(job, 0);
+        backupKeys.put(idempotencyKey, job);
         calls.add("backup " + volume + " to " + target + " " + strategy);
         return new BackupJob(job, null, BackupJob.State.RUNNING, null);
+    }
+
+    @Override
+    public synchronized List<io.galleonfs.policy.VolumeSelection.Candidate> listVolumes() {
+        calls.add("list volumes");
+        return List.copyOf(volumes);
     }
 
     @Override
