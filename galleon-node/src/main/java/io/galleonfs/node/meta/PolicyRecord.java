@@ -31,7 +31,9 @@ public record PolicyRecord(
         boolean suspended,
         long createdAtMillis,
         long lastScheduledForMillis,
-        String selectorNamespace) {
+        String selectorNamespace,
+        io.galleonfs.api.PolicyHook preHook,
+        io.galleonfs.api.PolicyHook postHook) {
 
     public PolicyRecord {
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
@@ -44,23 +46,24 @@ public record PolicyRecord(
                         Map<String, String> labels, String concurrency, Long startingDeadlineSeconds, boolean suspended,
                         long createdAtMillis, long lastScheduledForMillis) {
         this(id, name, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly, yearly, keepLast, volumes,
-                labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, lastScheduledForMillis, null);
+                labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, lastScheduledForMillis, null, null, null);
     }
 
     public PolicyRecord withSuspended(boolean value) {
         return new PolicyRecord(id, name, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly,
                 yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, value, createdAtMillis, lastScheduledForMillis,
-                selectorNamespace);
+                selectorNamespace, preHook, postHook);
     }
 
     public PolicyRecord withName(String newName) {
         return new PolicyRecord(id, newName, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly,
                 yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, lastScheduledForMillis,
-                selectorNamespace);
+                selectorNamespace, preHook, postHook);
     }
 
     public PolicyRecord withWatermark(long millis) {
         return new PolicyRecord(id, name, schedule, timezone, kind, target, strategy, consistency, hourly, daily, weekly, monthly,
-                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, millis, selectorNamespace);
+                yearly, keepLast, volumes, labels, concurrency, startingDeadlineSeconds, suspended, createdAtMillis, millis, selectorNamespace,
+                preHook, postHook);
     }
 }

@@ -174,6 +174,54 @@ public final class PolicyService {
         commands.submit(new MetaCommand.MarkArtifactsPruned(name, List.copyOf(request.artifacts())));
     }
 
+    /**
+     * Runs the policy's command hook for {@code phase} (pre or post) here, if this is the node that has the volume
+     * mounted (or, when it is mounted nowhere, its primary); otherwise 503 naming the node, so a client that knows
+     * several nodes moves on to it. Its outcome is the answer whatever its exit code: the caller decides.
+     */
+    public io.galleonfs.api.HookResult runHook(String name, String phase, io.galleonfs.api.HookRequest request, String nodeId,
+                                               HookRunner runner) {
+        PolicyRecord p = record(name);
+        io.galleonfs.api.PolicyHook hook = switch (phase) {
+            case "pre" -> p.preHook();
+            case "post" -> p.postHook();
+            default -> throw GalleonException.badRequest("hook phase '" + phase + "' is not one of pre, post");
+        };
+        if (hook == null || hook.command() == null) {
+            throw GalleonException.badRequest("policy '" + name + "' has no " + phase + " command hook"
+                    + (hook == null ? "" : " (its url hook is called by the scheduler)"));
+        }
+        if (request == null || request.volume() == null || request.volume().isBlank()) {
+            throw GalleonException.badRequest("volume is required: the volume the hook runs for");
+        }
+        io.galleonfs.node.meta.VolumeRecord v = store.state().volumeByName(request.volume())
+                .or(() -> Names.looksLikeUuid(request.volume()) ? store.state().volume(UUID.fromString(request.volume())) : java.util.Optional.empty())
+                .orElseThrow(() -> GalleonException.notFound("volume '" + request.volume() + "' not found"));
+        List<String> mountedOn = v.mounts().stream().map(m -> m.node()).distinct().toList();
+        String runsOn = mountedOn.isEmpty() ? v.node() : mountedOn.contains(nodeId) ? nodeId : mountedOn.getFirst();
+        if (!runsOn.equals(nodeId)) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + v.name() + "' is "
+                    + (mountedOn.isEmpty() ? "not mounted; its primary is node " : "mounted on node ") + runsOn
+                    + store.state().node(runsOn).map(n -> " (api " + n.ipcAddress() + ")").orElse("") + ": its hooks run there");
+        }
+        List<String> paths = v.mounts().stream().filter(m -> m.node().equals(nodeId)).map(m -> m.path()).toList();
+        Map<String, String> env = new java.util.TreeMap<>();
+        env.put("GALLEON_POLICY", p.name());
+        env.put("GALLEON_HOOK_PHASE", phase);
+        env.put("GALLEON_VOLUME", v.name());
+        env.put("GALLEON_MOUNT_PATHS", String.join(":", paths));
+        if (request.runId() != null) {
+            env.put("GALLEON_RUN_ID", request.runId());
+        }
+        return runner.run(phase, nodeId, hook.command(), hook.timeoutSeconds(), env);
+    }
+
+    /** True when the spec has a command hook: running commands on nodes is for admins only. */
+    public static boolean hasCommandHook(PolicySpec spec) {
+        return spec != null && (spec.preHook() != null && spec.preHook().command() != null && !spec.preHook().command().isEmpty()
+                || spec.postHook() != null && spec.postHook().command() != null && !spec.postHook().command().isEmpty());
+    }
+
     private PolicyRecord record(String name) {
         return store.state().policy(name).orElseThrow(() -> GalleonException.notFound("policy '" + name + "' not found"));
     }
@@ -253,6 +301,8 @@ public final class PolicyService {
         } catch (IllegalArgumentException e) {
             throw GalleonException.badRequest("selector: " + e.getMessage());
         }
+        io.galleonfs.api.PolicyHook pre = PolicyHooks.validate("pre_hook", spec.preHook());
+        io.galleonfs.api.PolicyHook post = PolicyHooks.validate("post_hook", spec.postHook());
         String concurrency;
         try {
             concurrency = Concurrency.parse(spec.concurrency()).wire();
@@ -264,7 +314,7 @@ public final class PolicyService {
         }
         return new PolicyRecord(id, spec.name(), schedule.text(), zone.getId(), kind, target, strategy, consistency, rule.hourly(),
                 rule.daily(), rule.weekly(), rule.monthly(), rule.yearly(), rule.keepLast(), volumes, labels, concurrency,
-                spec.startingDeadline(), Boolean.TRUE.equals(spec.suspended()), now, now, namespace);
+                spec.startingDeadline(), Boolean.TRUE.equals(spec.suspended()), now, now, namespace, pre, post);
     }
 
     private static int n(Integer v) {
@@ -317,7 +367,7 @@ public final class PolicyService {
         PolicySpec spec = new PolicySpec(p.name(), p.schedule(),
                 new PolicyRetention(p.hourly(), p.daily(), p.weekly(), p.monthly(), p.yearly(), p.keepLast()), p.strategy(),
                 p.consistency(), p.timezone(), p.kind(), p.target(), new VolumeSelector(p.volumes(), p.labels(), p.selectorNamespace()), p.concurrency(),
-                p.startingDeadlineSeconds(), p.suspended());
+                p.startingDeadlineSeconds(), p.suspended(), p.preHook(), p.postHook());
         Instant now = clock.instant();
         Instant from = Instant.ofEpochMilli(Math.max(now.toEpochMilli(), p.lastScheduledForMillis()));
         String next = p.suspended() ? null

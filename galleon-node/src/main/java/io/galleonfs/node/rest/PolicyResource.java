@@ -41,8 +41,18 @@ public class PolicyResource {
         return new PolicyService(node.metadata(), Clock.systemUTC());
     }
 
+    @Inject
+    Caller caller;
+
+    @Inject
+    PolicyBeans beans;
+
     @POST
     public Response create(PolicySpec spec) {
+        if (PolicyService.hasCommandHook(spec) && caller.token().map(t -> t.role() != io.galleonfs.node.auth.Role.ADMIN).orElse(false)) {
+            throw io.galleonfs.node.volume.GalleonException.forbidden("a policy with a command hook runs that command on nodes: only an"
+                    + " admin token may create one");
+        }
         PolicyInfo created = policies().create(spec);
         return Response.created(URI.create("/api/v1/policies/" + created.spec().name())).entity(created).build();
     }
@@ -66,6 +76,15 @@ public class PolicyResource {
     }
 
     /** Renames the policy ({"name": NEW}); its history, and so what its retention prunes, moves with it. */
+    /** Runs the policy's command hook for the phase (pre, post) on this node, if the volume is mounted here; see PolicyService. */
+    @POST
+    @Path("/{name}/hooks/{phase}")
+    @io.smallrye.common.annotation.Blocking
+    public io.galleonfs.api.HookResult hook(@PathParam("name") String name, @PathParam("phase") String phase,
+                                           io.galleonfs.api.HookRequest request) {
+        return policies().runHook(name, phase, request, node.nodeId(), beans.hooks());
+    }
+
     @POST
     @Path("/{name}/rename")
     public PolicyInfo rename(@PathParam("name") String name, io.galleonfs.api.NameRequest request) {

@@ -5,6 +5,7 @@ import io.galleonfs.api.PolicyRunInfo;
 import io.galleonfs.api.RunUpdateRequest;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -52,6 +53,28 @@ public interface ClusterClient {
 
     /** Deletes a backup; one that is already gone counts as deleted. */
     void deleteBackup(String backupId);
+
+    /**
+     * Runs the policy's command hook for {@code phase} on the node that has the volume mounted
+     * ({@code POST /api/v1/policies/{name}/hooks/{phase}}).
+     */
+    HookOutcome runCommandHook(String policy, String phase, String volume, String runId);
+
+    /** Calls a url hook from here; a 2xx answer is success. */
+    HookOutcome callUrlHook(io.galleonfs.api.PolicyHook hook, Map<String, String> body);
+
+    /** Freezes the volume's file-system-mode mounts where they are; they thaw by themselves after {@code timeoutSeconds}. */
+    List<String> freeze(String volume, int timeoutSeconds);
+
+    /** Thaws the volume; false when it was no longer frozen (its freeze had ended by its timeout). */
+    boolean thaw(String volume);
+
+    /** True once the snapshot a backup is made from exists on the volume (the backup job took it). */
+    boolean backupSnapshotTaken(String backupId, String volume);
+
+    /** A hook's outcome: {@code failure} says why when it did not succeed (exit code or HTTP status, and its output's tail). */
+    record HookOutcome(boolean ok, String failure) {
+    }
 
     /** A backup job: {@code backupId} may be known only once it succeeded. */
     record BackupJob(String jobId, String backupId, State state, String error) {

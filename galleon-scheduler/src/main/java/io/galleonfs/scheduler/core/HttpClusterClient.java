@@ -227,6 +227,78 @@ public final class HttpClusterClient implements ClusterClient {
         }
     }
 
+    @Override
+    public HookOutcome runCommandHook(String policy, String phase, String volume, String runId) {
+        Map<String, String> body = new java.util.LinkedHashMap<>();
+        body.put("volume", volume);
+        body.put("run_id", runId);
+        io.galleonfs.api.HookResult r = read(ok(call("POST", "/api/v1/policies/" + seg(policy) + "/hooks/" + seg(phase), body),
+                phase + "-hook of " + policy), io.galleonfs.api.HookResult.class);
+        if (r.succeeded()) {
+            return new HookOutcome(true, null);
+        }
+        String how = r.timedOut() ? "killed at its timeout" : r.exitCode() == null ? "could not start" : "exit " + r.exitCode();
+        String tail = r.stderrTail() == null || r.stderrTail().isBlank() ? r.stdoutTail() : r.stderrTail();
+        return new HookOutcome(false, phase + "-hook failed on " + r.node() + ": " + how + (tail == null || tail.isBlank() ? "" : ": " + tail));
+    }
+
+    @Override
+    public HookOutcome callUrlHook(io.galleonfs.api.PolicyHook hook, Map<String, String> body) {
+        int seconds = hook.timeoutSeconds() == null ? 60 : hook.timeoutSeconds();
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(hook.url())).timeout(Duration.ofSeconds(seconds))
+                    .header("Content-Type", "application/json");
+            String method = hook.method() == null ? "POST" : hook.method();
+            b.method(method, method.equals("GET") ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() / 100 == 2) {
+                return new HookOutcome(true, null);
+            }
+            String text = r.body() == null ? "" : r.body().strip();
+            return new HookOutcome(false, "hook " + method + " " + hook.url() + " answered HTTP " + r.statusCode()
+                    + (text.isEmpty() ? "" : ": " + (text.length() > 1000 ? text.substring(text.length() - 1000) : text)));
+        } catch (java.net.http.HttpTimeoutException e) {
+            return new HookOutcome(false, "hook " + hook.url() + " did not answer within " + seconds + " s");
+        } catch (IOException e) {
+            return new HookOutcome(false, "hook " + hook.url() + " cannot be reached: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new HookOutcome(false, "interrupted while calling hook " + hook.url());
+        }
+    }
+
+    @Override
+    public List<String> freeze(String volume, int timeoutSeconds) {
+        io.galleonfs.api.FreezeResult r = read(ok(call("POST", "/api/v1/volumes/" + seg(volume) + "/freeze",
+                Map.of("timeout_seconds", timeoutSeconds)), "freeze " + volume), io.galleonfs.api.FreezeResult.class);
+        return r.paths() == null ? List.of() : r.paths();
+    }
+
+    @Override
+    public boolean thaw(String volume) {
+        io.galleonfs.api.FreezeResult r = read(ok(call("POST", "/api/v1/volumes/" + seg(volume) + "/thaw", Map.of()), "thaw " + volume),
+                io.galleonfs.api.FreezeResult.class);
+        return Boolean.TRUE.equals(r.wasFrozen());
+    }
+
+    @Override
+    public boolean backupSnapshotTaken(String backupId, String volume) {
+        JsonNode backup = read(ok(call("GET", "/api/v1/backups/" + seg(backupId), null), "backup " + backupId), JsonNode.class);
+        String snapshot = text(backup, "snapshot");
+        if (snapshot == null) {
+            return false;
+        }
+        JsonNode snapshots = read(ok(call("GET", "/api/v1/volumes/" + seg(volume) + "/snapshots", null), "snapshots of " + volume),
+                JsonNode.class);
+        for (JsonNode n : snapshots) {
+            if (snapshot.equals(text(n, "name"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Reads a job or backup answer leniently: the job id is {@code job_id} or {@code id}, the backup id
      * {@code backup_id} (or {@code id} when the answer is the backup itself), the state {@code status} or {@code state}.

@@ -32,6 +32,7 @@ public final class RunExecutor {
 
     private final ClusterClient cluster;
     private final Pruner pruner;
+    private final ConsistentSnapshot consistent;
     private final SchedulerMetrics metrics;
     private final ScheduledExecutorService renewals;
     private final Clock clock;
@@ -43,6 +44,7 @@ public final class RunExecutor {
                        int leaseSeconds, Duration jobPoll) {
         this.cluster = cluster;
         this.pruner = new Pruner(cluster);
+        this.consistent = new ConsistentSnapshot(cluster);
         this.metrics = metrics;
         this.renewals = renewals;
         this.clock = clock;
@@ -68,12 +70,19 @@ public final class RunExecutor {
             if (volumes.isEmpty()) {
                 throw new ClusterException(0, "the selector matches no volume now");
             }
+            boolean application = "application".equals(policy.spec().consistency());
             for (String volume : volumes) {
+                String artifact;
                 if ("backup".equals(policy.spec().kind())) {
-                    artifacts.add(new RunArtifact(volume, backup(policy, volume, run), false));
+                    ClusterClient.BackupJob job = application
+                            ? consistent.around(policy, run, volume, () -> startBackupAndAwaitSnapshot(policy, volume, run))
+                            : cluster.startBackup(volume, policy.spec().target(), policy.spec().strategy(), backupKey(run, volume));
+                    artifact = awaitBackup(job, volume);
                 } else {
-                    artifacts.add(new RunArtifact(volume, snapshot(name, volume, run), false));
+                    artifact = application ? consistent.around(policy, run, volume, () -> snapshot(name, volume, run))
+                            : snapshot(name, volume, run);
                 }
+                artifacts.add(new RunArtifact(volume, artifact, false));
             }
         } catch (RuntimeException e) {
             error = e.getMessage();
@@ -143,15 +152,30 @@ public final class RunExecutor {
         return "policy-run:" + run.id() + ":" + volume;
     }
 
-    private String backup(PolicyInfo policy, String volume, PolicyRunInfo run) {
+    /** Starts the backup and waits until its job took the snapshot it reads from: the file system may then thaw. */
+    private ClusterClient.BackupJob startBackupAndAwaitSnapshot(PolicyInfo policy, String volume, PolicyRunInfo run) {
         ClusterClient.BackupJob job = cluster.startBackup(volume, policy.spec().target(), policy.spec().strategy(), backupKey(run, volume));
+        while (job.state() == ClusterClient.BackupJob.State.RUNNING && (job.backupId() == null
+                || !cluster.backupSnapshotTaken(job.backupId(), volume))) {
+            pause(job);
+            job = cluster.job(job.jobId());
+        }
+        return job;
+    }
+
+    private void pause(ClusterClient.BackupJob job) {
+        try {
+            Thread.sleep(jobPoll.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterException("interrupted while waiting for backup job " + job.jobId(), e);
+        }
+    }
+
+    private String awaitBackup(ClusterClient.BackupJob started, String volume) {
+        ClusterClient.BackupJob job = started;
         while (job.state() == ClusterClient.BackupJob.State.RUNNING) {
-            try {
-                Thread.sleep(jobPoll.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ClusterException("interrupted while waiting for backup job " + job.jobId(), e);
-            }
+            pause(job);
             job = cluster.job(job.jobId());
         }
         if (job.state() == ClusterClient.BackupJob.State.FAILED) {

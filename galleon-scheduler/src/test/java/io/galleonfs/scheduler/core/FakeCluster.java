@@ -110,6 +110,7 @@ final class FakeCluster implements ClusterClient {
 
     @Override
     public synchronized void createSnapshot(String volume, String name) {
+        sequence.add("snapshot " + volume + (frozen ? " (frozen)" : ""));
         if (!snapshots.add(volume + "/" + name)) {
             throw new ClusterException(409, "snapshot " + name + " exists");
         }
@@ -155,5 +156,45 @@ final class FakeCluster implements ClusterClient {
     public synchronized void deleteBackup(String backupId) {
         calls.add("delete backup " + backupId);
         backups.remove(backupId);
+    }
+
+    /** Outcome of the next command hooks by phase (absent: success). */
+    final Map<String, String> hookFailures = new LinkedHashMap<>();
+    boolean frozen;
+    /** Hooks, freezes and snapshots in the order they happened. */
+    final List<String> sequence = new ArrayList<>();
+
+    @Override
+    public synchronized HookOutcome runCommandHook(String policy, String phase, String volume, String runId) {
+        sequence.add(phase + "-hook " + volume);
+        String f = hookFailures.get(phase);
+        return f == null ? new HookOutcome(true, null) : new HookOutcome(false, f);
+    }
+
+    @Override
+    public synchronized HookOutcome callUrlHook(io.galleonfs.api.PolicyHook hook, Map<String, String> body) {
+        sequence.add(body.get("phase") + "-url " + hook.url());
+        String f = hookFailures.get(body.get("phase"));
+        return f == null ? new HookOutcome(true, null) : new HookOutcome(false, f);
+    }
+
+    @Override
+    public synchronized List<String> freeze(String volume, int timeoutSeconds) {
+        sequence.add("freeze " + volume);
+        frozen = true;
+        return List.of("/mnt/" + volume);
+    }
+
+    @Override
+    public synchronized boolean thaw(String volume) {
+        sequence.add("thaw " + volume);
+        boolean was = frozen;
+        frozen = false;
+        return was;
+    }
+
+    @Override
+    public synchronized boolean backupSnapshotTaken(String backupId, String volume) {
+        return true;
     }
 }

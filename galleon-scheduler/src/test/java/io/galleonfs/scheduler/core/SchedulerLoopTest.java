@@ -168,4 +168,90 @@ class SchedulerLoopTest {
         assertTrue(cluster.calls.contains("end 2026-01-01T02:00:00Z failed: snapshot nightly-20260101020000 exists"), cluster.calls.toString());
         assertTrue(cluster.calls.stream().noneMatch(c -> c.startsWith("pruned")));
     }
+
+    private static FakeCluster applicationConsistent(String kind, Instant created) {
+        FakeCluster cluster = new FakeCluster(kind, "0 2 * * *", null, new PolicyRetention(null, null, null, null, null, null), created);
+        io.galleonfs.api.PolicySpec s = cluster.spec;
+        cluster.spec = new io.galleonfs.api.PolicySpec(s.name(), s.schedule(), s.retention(), s.strategy(), "application", s.timezone(),
+                s.kind(), s.target(), s.selector(), s.concurrency(), s.startingDeadline(), s.suspended(),
+                new io.galleonfs.api.PolicyHook(List.of("/bin/true"), null, null, 10),
+                new io.galleonfs.api.PolicyHook(null, "http://127.0.0.1:1/post", "POST", 10));
+        return cluster;
+    }
+
+    @Test
+    void applicationConsistentRunsFreezeBetweenTheHooksAndSnapshotWhileFrozen() {
+        FakeCluster cluster = applicationConsistent("snapshot", clock.now);
+        clock.now = Instant.parse("2026-01-01T02:00:01Z");
+        loop(cluster, "a").tick();
+        assertEquals(List.of("pre-hook db", "freeze db", "snapshot db (frozen)", "thaw db", "post-url http://127.0.0.1:1/post"),
+                cluster.sequence);
+        assertTrue(cluster.calls.contains("end 2026-01-01T02:00:00Z succeeded"), cluster.calls.toString());
+    }
+
+    @Test
+    void aFailingPreHookAbortsBeforeTheFreezeAndReportsItsReasonButThePostHookRuns() {
+        FakeCluster cluster = applicationConsistent("snapshot", clock.now);
+        cluster.hookFailures.put("pre", "pre-hook failed on node-1: exit 3: database refused to flush");
+        clock.now = Instant.parse("2026-01-01T02:00:01Z");
+        loop(cluster, "a").tick();
+        assertEquals(List.of("pre-hook db", "post-url http://127.0.0.1:1/post"), cluster.sequence);
+        assertTrue(cluster.calls.contains("end 2026-01-01T02:00:00Z failed: pre-hook failed on node-1: exit 3: database refused to flush"),
+                cluster.calls.toString());
+        assertTrue(cluster.snapshots.isEmpty());
+    }
+
+    @Test
+    void aFailingPostHookFailsTheRunAfterTheThaw() {
+        FakeCluster cluster = applicationConsistent("snapshot", clock.now);
+        cluster.hookFailures.put("post", "hook POST http://127.0.0.1:1/post answered HTTP 500: down");
+        clock.now = Instant.parse("2026-01-01T02:00:01Z");
+        loop(cluster, "a").tick();
+        assertEquals(List.of("pre-hook db", "freeze db", "snapshot db (frozen)", "thaw db", "post-url http://127.0.0.1:1/post"),
+                cluster.sequence);
+        assertTrue(cluster.calls.stream().anyMatch(c -> c.endsWith("failed: hook POST http://127.0.0.1:1/post answered HTTP 500: down")),
+                cluster.calls.toString());
+    }
+
+    @Test
+    void crashConsistentPoliciesSkipTheHooks() {
+        FakeCluster cluster = applicationConsistent("snapshot", clock.now);
+        io.galleonfs.api.PolicySpec s = cluster.spec;
+        cluster.spec = new io.galleonfs.api.PolicySpec(s.name(), s.schedule(), s.retention(), s.strategy(), "crash", s.timezone(),
+                s.kind(), s.target(), s.selector(), s.concurrency(), s.startingDeadline(), s.suspended(), s.preHook(), s.postHook());
+        clock.now = Instant.parse("2026-01-01T02:00:01Z");
+        loop(cluster, "a").tick();
+        assertEquals(List.of("snapshot db"), cluster.sequence);
+    }
+
+    @Test
+    void aBackupRunTakenOverFromADeadSchedulerIsAnsweredWithTheBackupItStarted() {
+        FakeCluster cluster = new FakeCluster("backup", "0 2 * * *", null, new PolicyRetention(null, null, null, null, null, null), clock.now);
+        PolicyRunInfo dead = cluster.claim("nightly", Instant.parse("2026-01-01T02:00:00Z"), "dead", 30).orElseThrow();
+        // The dead holder had started the backup before it died.
+        cluster.startBackup("db", "offsite", "incremental", RunExecutor.backupKey(dead, "db"));
+        cluster.runs.put(dead.id(), new PolicyRunInfo(dead.id(), "nightly", dead.scheduledFor(), false, "running", "dead", 1, null, null, null,
+                "2026-01-01T02:00:30Z", null, List.of(), null, null));
+        clock.now = Instant.parse("2026-01-01T02:01:00Z");
+        loop(cluster, "alive").tick();
+        assertEquals(1, cluster.jobPolls.size(), "one backup job only: " + cluster.calls);
+        assertTrue(cluster.calls.contains("backup db answered by job-1"), cluster.calls.toString());
+        assertEquals("succeeded", cluster.runs.get(dead.id()).status());
+        assertEquals("b-job-1", cluster.runs.get(dead.id()).artifacts().getFirst().id());
+    }
+
+    @Test
+    void labelSelectorsAreMatchedAgainstTheVolumesAtRunTime() {
+        FakeCluster cluster = new FakeCluster("snapshot", "0 2 * * *", null, new PolicyRetention(null, null, null, null, null, null), clock.now);
+        io.galleonfs.api.PolicySpec s = cluster.spec;
+        cluster.spec = new io.galleonfs.api.PolicySpec(s.name(), s.schedule(), s.retention(), s.strategy(), s.consistency(), s.timezone(),
+                s.kind(), s.target(), new io.galleonfs.api.VolumeSelector(null, java.util.Map.of("tier", "gold"), null), s.concurrency(),
+                s.startingDeadline(), s.suspended());
+        cluster.volumes.add(new io.galleonfs.policy.VolumeSelection.Candidate("db", "default", java.util.Map.of("tier", "gold")));
+        cluster.volumes.add(new io.galleonfs.policy.VolumeSelection.Candidate("web", "default", java.util.Map.of("tier", "bronze")));
+        cluster.volumes.add(new io.galleonfs.policy.VolumeSelection.Candidate("logs", "ops", java.util.Map.of("tier", "gold")));
+        clock.now = Instant.parse("2026-01-01T02:00:01Z");
+        loop(cluster, "a").tick();
+        assertEquals(List.of("db/nightly-20260101020000", "logs/nightly-20260101020000"), List.copyOf(cluster.snapshots));
+    }
 }
