@@ -17,7 +17,8 @@ import java.util.List;
 public final class SchedulerMain {
     static final String USAGE = "usage: galleonfs-scheduler --cluster HOST:PORT[,HOST:PORT...] --token-file FILE"
             + " [--listen HOST:PORT (health and metrics, default 127.0.0.1:8095)] [--id ID] [--tick-ms MS (default 250)]"
-            + " [--lease-seconds S (default 15)] [--refresh-seconds S (re-read policies when idle, default 5)]";
+            + " [--lease-seconds S (default 15)] [--refresh-seconds S (re-read policies when idle, default 5)]"
+            + " [--prune-minutes M (retention sweep of every policy, default 60)]";
 
     private SchedulerMain() {
     }
@@ -54,6 +55,7 @@ public final class SchedulerMain {
                 case "--tick-ms" -> System.setProperty("galleon.scheduler.tick-ms", Integer.toString(positive(a, v)));
                 case "--lease-seconds" -> System.setProperty("galleon.scheduler.lease-seconds", Integer.toString(positive(a, v)));
                 case "--refresh-seconds" -> System.setProperty("galleon.scheduler.refresh-seconds", Integer.toString(positive(a, v)));
+                case "--prune-minutes" -> System.setProperty("galleon.scheduler.prune-minutes", Integer.toString(positive(a, v)));
                 default -> throw new IllegalArgumentException("unknown flag " + a + "; " + USAGE);
             }
         }

@@ -42,6 +42,8 @@ public class SchedulerService {
     int leaseSeconds;
     @ConfigProperty(name = "galleon.scheduler.refresh-seconds", defaultValue = "5")
     int refreshSeconds;
+    @ConfigProperty(name = "galleon.scheduler.prune-minutes", defaultValue = "60")
+    int pruneMinutes;
 
     @Inject
     MicrometerSchedulerMetrics metrics;
@@ -67,6 +69,8 @@ public class SchedulerService {
         loop = new SchedulerLoop(client, executor, workers, metrics, Clock.systemUTC(), claimant, leaseSeconds,
                 Duration.ofSeconds(refreshSeconds));
         ticks.scheduleWithFixedDelay(this::tick, 0, tickMillis, TimeUnit.MILLISECONDS);
+        io.galleonfs.scheduler.core.RetentionSweep sweep = new io.galleonfs.scheduler.core.RetentionSweep(client);
+        ticks.scheduleWithFixedDelay(() -> workers.execute(sweep::sweep), pruneMinutes, pruneMinutes, TimeUnit.MINUTES);
         LOG.infof("scheduler %s started: cluster %s, tick %d ms, lease %d s", claimant, addresses, tickMillis, leaseSeconds);
     }
 

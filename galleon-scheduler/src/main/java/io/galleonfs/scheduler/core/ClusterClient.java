@@ -54,6 +54,9 @@ public interface ClusterClient {
     /** Deletes a backup; one that is already gone counts as deleted. */
     void deleteBackup(String backupId);
 
+    /** Starts the repository's prune job on the target ({@code POST /api/v1/backup-targets/{name}/prune}): frees the chunks only deleted backups used. */
+    void pruneTarget(String target);
+
     /**
      * Runs the policy's command hook for {@code phase} on the node that has the volume mounted
      * ({@code POST /api/v1/policies/{name}/hooks/{phase}}).

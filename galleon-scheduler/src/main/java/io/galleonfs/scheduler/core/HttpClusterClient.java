@@ -228,6 +228,11 @@ public final class HttpClusterClient implements ClusterClient {
     }
 
     @Override
+    public void pruneTarget(String target) {
+        ok(call("POST", "/api/v1/backup-targets/" + seg(target) + "/prune", null), "prune target " + target);
+    }
+
+    @Override
     public HookOutcome runCommandHook(String policy, String phase, String volume, String runId) {
         Map<String, String> body = new java.util.LinkedHashMap<>();
         body.put("volume", volume);

@@ -18,7 +18,7 @@ import org.jboss.logging.Logger;
  * Applies a policy's retention to what its own runs created, volume by volume. The policy's run history in cluster
  * metadata is the tag: only artifacts recorded there are ever candidates, so snapshots people take, and those of other
  * policies, are never touched. Deleting is idempotent (already gone counts as deleted), so two schedulers pruning at once
- * do no harm.
+ * do no harm. After deleting backups it starts the target's repository prune, which frees the space they alone used.
  */
 public final class Pruner {
     private static final Logger LOG = Logger.getLogger(Pruner.class);
@@ -68,6 +68,15 @@ public final class Pruner {
         if (!deleted.isEmpty()) {
             cluster.markPruned(name, deleted);
             LOG.infof("policy %s: retention deleted %s", name, deleted);
+            if (backup) {
+                // Deleting a backup drops its manifest only; the chunks no other backup uses are freed by the repository's prune.
+                try {
+                    cluster.pruneTarget(policy.spec().target());
+                } catch (ClusterException e) {
+                    LOG.warnf("policy %s: cannot start the prune of target %s (retried after the next deletion): %s", name,
+                            policy.spec().target(), e.getMessage());
+                }
+            }
         }
         return deleted;
     }

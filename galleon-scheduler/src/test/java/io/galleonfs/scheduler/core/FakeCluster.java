@@ -197,4 +197,9 @@ final class FakeCluster implements ClusterClient {
     public synchronized boolean backupSnapshotTaken(String backupId, String volume) {
         return true;
     }
+
+    @Override
+    public synchronized void pruneTarget(String target) {
+        calls.add("prune target " + target);
+    }
 }

@@ -157,6 +157,23 @@ class SchedulerLoopTest {
         assertTrue(cluster.calls.contains("backup db to offsite incremental"), cluster.calls.toString());
         assertEquals(List.of("b-job-2", "b-job-3"), List.copyOf(cluster.backups));
         assertTrue(cluster.calls.contains("delete backup b-job-1"), cluster.calls.toString());
+        assertTrue(cluster.calls.indexOf("prune target offsite") > cluster.calls.indexOf("delete backup b-job-1"), cluster.calls.toString());
+    }
+
+    @Test
+    void theRetentionSweepPrunesWithoutARunAndPrunesTheTarget() {
+        FakeCluster cluster = new FakeCluster("backup", "0 2 * * *", 600L, new PolicyRetention(null, null, null, null, null, 1), clock.now);
+        SchedulerLoop a = loop(cluster, "a");
+        clock.now = Instant.parse("2026-01-01T02:00:01Z");
+        a.tick();
+        // A second backup appears in the history with retention not yet applied (e.g. its run's own prune failed).
+        PolicyRunInfo r = cluster.claim("nightly", Instant.parse("2026-01-02T02:00:00Z"), "b", 30).orElseThrow();
+        cluster.update("nightly", r.id(), new io.galleonfs.api.RunUpdateRequest("b", "succeeded", null,
+                List.of(new io.galleonfs.api.RunArtifact("db", "b-manual", false)), null));
+        assertEquals(1, new RetentionSweep(cluster).sweep());
+        assertTrue(cluster.calls.contains("delete backup b-job-1"), cluster.calls.toString());
+        assertEquals("prune target offsite", cluster.calls.getLast());
+        assertEquals(0, new RetentionSweep(cluster).sweep(), "nothing left to prune");
     }
 
     @Test
