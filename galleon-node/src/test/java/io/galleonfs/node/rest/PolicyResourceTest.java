@@ -182,4 +182,95 @@ class PolicyResourceTest {
         m.putAll(changes);
         return m;
     }
+
+    @Test
+    void volumeLabelsAreStoredShownChangedAndValidated() {
+        String v = unique("lab");
+        post("/api/v1/volumes", Map.of("name", v, "size", "1M", "labels", Map.of("app", "pg", "tier", "gold"))).then().statusCode(201)
+                .body("labels.app", equalTo("pg")).body("labels.tier", equalTo("gold"));
+        given().contentType(ContentType.JSON).body(Map.of("set", Map.of("tier", "silver", "example.com/owner", "ops"), "remove", List.of("app")))
+                .put("/api/v1/volumes/" + v + "/labels").then().statusCode(200)
+                .body("labels.tier", equalTo("silver")).body("labels.app", equalTo(null)).body("labels.'example.com/owner'", equalTo("ops"));
+        given().get("/api/v1/volumes/" + v).then().statusCode(200).body("labels.tier", equalTo("silver"));
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("set", Map.of("bad key!", "x")))
+                .put("/api/v1/volumes/" + v + "/labels"), 400);
+        assertProblem(given().contentType(ContentType.JSON).body(Map.of("set", Map.of("a", "x"), "remove", List.of("a")))
+                .put("/api/v1/volumes/" + v + "/labels"), 400);
+        assertProblem(post("/api/v1/volumes", Map.of("name", unique("lab"), "labels", Map.of("k", "-bad-"))), 400);
+        given().get("/api/v1/volumes/" + v).then().statusCode(200).body("labels.tier", equalTo("silver"));
+        deleteVolume(v);
+    }
+
+    @Test
+    void selectorsTakeLabelsAndNamespacesAndRefuseBadOnes() {
+        String name = unique("sel");
+        post(POLICIES, Map.of("name", name, "schedule", "0 2 * * *", "kind", "snapshot",
+                "selector", Map.of("labels", Map.of("tier", "gold"), "namespace", "default"))).then().statusCode(201)
+                .body("spec.selector.labels.tier", equalTo("gold")).body("spec.selector.namespace", equalTo("default"));
+        assertProblem(post(POLICIES, Map.of("name", unique("sel"), "schedule", "0 2 * * *", "kind", "snapshot",
+                "selector", Map.of("labels", Map.of("no spaces", "x")))), 400);
+        assertProblem(post(POLICIES, Map.of("name", unique("sel"), "schedule", "0 2 * * *", "kind", "snapshot",
+                "selector", Map.of("namespace", "Not_A_Name"))), 400);
+    }
+
+    @Test
+    void renamingKeepsTheHistorySoRetentionStillOwnsTheOldSnapshots() {
+        String name = unique("ren");
+        post(POLICIES, snapshotPolicy(name, "forbid")).then().statusCode(201);
+        String run = post(POLICIES + "/" + name + "/runs", Map.of("scheduled_for", "2030-01-01T02:00:00Z", "claimant", "s1"))
+                .then().statusCode(201).extract().path("id");
+        String renamed = unique("ren2");
+        // Not while a run is open: its restart names its snapshot after the policy.
+        assertProblem(post(POLICIES + "/" + name + "/rename", Map.of("name", renamed)), 409);
+        given().contentType(ContentType.JSON).body(Map.of("claimant", "s1", "status", "succeeded",
+                "artifacts", List.of(Map.of("volume", volume, "id", name + "-20300101020000")))).put(POLICIES + "/" + name + "/runs/" + run)
+                .then().statusCode(200);
+        post(POLICIES + "/" + name + "/rename", Map.of("name", renamed)).then().statusCode(200).body("spec.name", equalTo(renamed))
+                .body("last_scheduled_for", equalTo("2030-01-01T02:00:00Z"));
+        given().get(POLICIES + "/" + name).then().statusCode(404);
+        given().get(POLICIES + "/" + renamed + "/history").then().statusCode(200)
+                .body("[0].artifacts[0].id", equalTo(name + "-20300101020000")).body("[0].policy", equalTo(renamed));
+        assertProblem(post(POLICIES + "/" + renamed + "/rename", Map.of("name", "Bad Name")), 400);
+    }
+
+    @Test
+    void hooksAreValidatedAndACommandHookRunsOnTheNodeWithItsOutputAndExitCode() {
+        Map<String, Object> base = new java.util.HashMap<>(snapshotPolicy(unique("hk"), "forbid"));
+        base.put("consistency", "application");
+        for (Object bad : List.of(Map.of("url", "ftp://x/y"), Map.of("url", "not a url"), Map.of("command", List.of("relative")),
+                Map.of("command", List.of("/bin/true"), "url", "http://h/x"), Map.of(), Map.of("url", "http://h/x", "timeout_seconds", 0),
+                Map.of("url", "http://h/x", "method", "DELETE"))) {
+            Map<String, Object> p = new java.util.HashMap<>(base);
+            p.put("pre_hook", bad);
+            assertProblem(post(POLICIES, p), 400);
+        }
+        assertEquals(0, given().get(POLICIES).then().statusCode(200).extract().jsonPath().getList("$").size());
+        String name = unique("hk");
+        Map<String, Object> ok = new java.util.HashMap<>(base);
+        ok.put("name", name);
+        ok.put("pre_hook", Map.of("command", List.of("/bin/sh", "-c", "echo out $GALLEON_VOLUME $GALLEON_HOOK_PHASE; echo broken >&2; exit 3"),
+                "timeout_seconds", 5));
+        ok.put("post_hook", Map.of("command", List.of("/bin/sleep", "30"), "timeout_seconds", 1));
+        post(POLICIES, ok).then().statusCode(201).body("spec.pre_hook.timeout_seconds", equalTo(5));
+        post(POLICIES + "/" + name + "/hooks/pre", Map.of("volume", volume)).then().statusCode(200)
+                .body("exit_code", equalTo(3)).body("stdout_tail", equalTo("out " + volume + " pre")).body("stderr_tail", equalTo("broken"))
+                .body("timed_out", equalTo(false));
+        post(POLICIES + "/" + name + "/hooks/post", Map.of("volume", volume)).then().statusCode(200)
+                .body("timed_out", equalTo(true)).body("exit_code", equalTo(null));
+        assertProblem(post(POLICIES + "/" + name + "/hooks/during", Map.of("volume", volume)), 400);
+        // Command hooks run commands on nodes: operators may neither create nor run them.
+        String operator = post("/api/v1/tokens", Map.of("name", unique("op"), "role", "operator")).then().statusCode(201).extract().path("secret");
+        ok.put("name", unique("hk"));
+        given().header("Authorization", "Bearer " + operator).contentType(ContentType.JSON).body(ok).post(POLICIES).then().statusCode(403);
+        given().header("Authorization", "Bearer " + operator).contentType(ContentType.JSON).body(Map.of("volume", volume))
+                .post(POLICIES + "/" + name + "/hooks/pre").then().statusCode(403);
+    }
+
+    @Test
+    void freezingAVolumeWithoutFileSystemMountsFreezesNothingAndThawSaysSo() {
+        post("/api/v1/volumes/" + volume + "/freeze", Map.of("timeout_seconds", 5)).then().statusCode(200)
+                .body("paths.size()", equalTo(0)).body("thaw_by", notNullValue());
+        post("/api/v1/volumes/" + volume + "/thaw", Map.of()).then().statusCode(200).body("was_frozen", equalTo(false));
+        assertProblem(post("/api/v1/volumes/" + volume + "/freeze", Map.of("timeout_seconds", 0)), 400);
+    }
 }
