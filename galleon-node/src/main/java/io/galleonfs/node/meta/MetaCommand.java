@@ -44,6 +44,9 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.MarkArtifactsPruned.class, name = "mark_artifacts_pruned"),
     @JsonSubTypes.Type(value = MetaCommand.SetVolumeQos.class, name = "set_volume_qos"),
     @JsonSubTypes.Type(value = MetaCommand.CreateJoinToken.class, name = "create_join_token"),
+    @JsonSubTypes.Type(value = MetaCommand.PutQosPolicy.class, name = "put_qos_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.DeleteQosPolicy.class, name = "delete_qos_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.SetVolumeQosPolicy.class, name = "set_volume_qos_policy"),
 })
 public sealed interface MetaCommand {
 
@@ -188,5 +191,23 @@ public sealed interface MetaCommand {
 
     /** Adds a cluster join token (its secret's hash); from then on joining nodes must present one (see JoinAdmission). */
     record CreateJoinToken(io.galleonfs.node.auth.JoinTokenRecord token) implements MetaCommand {
+    }
+
+    /**
+     * Creates ({@code create}: refused if the name exists) or replaces (refused if it does not) a named QoS policy,
+     * validated by the caller; volumes following it pick up a replacement online.
+     */
+    record PutQosPolicy(io.galleonfs.api.QosPolicy policy, boolean create) implements MetaCommand {
+    }
+
+    /**
+     * Deletes a named QoS policy. Refused while a volume or storage class uses it unless {@code force}: then volumes'
+     * references are dropped (their class's QoS applies) and classes keep naming a policy that no longer exists.
+     */
+    record DeleteQosPolicy(String name, boolean force) implements MetaCommand {
+    }
+
+    /** The volume follows the named policy (its inline policy is dropped); null removes the volume's own QoS, named or inline. */
+    record SetVolumeQosPolicy(UUID volumeId, String policy) implements MetaCommand {
     }
 }

@@ -43,6 +43,10 @@ public final class MetadataState {
     /** Volumes' own QoS policies (overriding their class's); entries of deleted volumes are ignored and not snapshotted. */
     private final Map<UUID, io.galleonfs.api.QosPolicy> volumeQos = new TreeMap<>();
     private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
+    /** Named QoS policies, and the volumes following one (references of deleted volumes are ignored and not snapshotted). */
+    private final Map<String, io.galleonfs.api.QosPolicy> qosPolicies = new TreeMap<>();
+    private final Map<UUID, String> volumeQosPolicy = new TreeMap<>();
+    private final QosPolicyTransitions qosTransitions = new QosPolicyTransitions(qosPolicies, volumeQosPolicy, volumeQos, volumes, classes);
 
     public long lastApplied() {
         return lastApplied;
@@ -121,6 +125,30 @@ public final class MetadataState {
         return volumes.containsKey(volumeId) ? Optional.ofNullable(volumeQos.get(volumeId)) : Optional.empty();
     }
 
+    /** Named QoS policies by name. */
+    public Collection<io.galleonfs.api.QosPolicy> qosPolicies() {
+        return qosPolicies.values();
+    }
+
+    public Optional<io.galleonfs.api.QosPolicy> qosPolicy(String name) {
+        return Optional.ofNullable(qosPolicies.get(name));
+    }
+
+    /** The named QoS policy the volume follows, if any (the policy itself may have been deleted with --force from a class). */
+    public Optional<String> volumeQosPolicy(UUID volumeId) {
+        return qosTransitions.volumeRef(volumeId);
+    }
+
+    /** Names of the volumes following the named QoS policy. */
+    public List<String> volumesUsingQosPolicy(String name) {
+        return qosTransitions.volumesUsing(name);
+    }
+
+    /** Names of the storage classes whose {@code qos_policy} parameter names the policy. */
+    public List<String> classesUsingQosPolicy(String name) {
+        return qosTransitions.classesUsing(name);
+    }
+
     public MetaResult apply(MetaCommand command) {
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
@@ -162,6 +190,9 @@ public final class MetadataState {
             case MetaCommand.RecordMissedRuns m -> policyTransitions.missed(m);
             case MetaCommand.MarkArtifactsPruned m -> policyTransitions.pruned(m);
             case MetaCommand.SetVolumeQos q -> setVolumeQos(q);
+            case MetaCommand.PutQosPolicy q -> qosTransitions.put(q);
+            case MetaCommand.DeleteQosPolicy q -> qosTransitions.delete(q);
+            case MetaCommand.SetVolumeQosPolicy q -> qosTransitions.setVolume(q);
             case MetaCommand.CreateJoinToken j -> {
                 joinTokens.put(j.token().id(), j.token());
                 yield null;
@@ -233,6 +264,7 @@ public final class MetadataState {
             volumeQos.remove(q.volumeId());
         } else {
             volumeQos.put(q.volumeId(), q.policy());
+            volumeQosPolicy.remove(q.volumeId()); // a volume has one own QoS: inline replaces a named reference
         }
         return null;
     }
@@ -248,6 +280,10 @@ public final class MetadataState {
     private MetaResult createClass(StorageClassRecord c) {
         if (classes.containsKey(c.name())) {
             return rejected(MetaResult.Reason.CONFLICT, "storage class '" + c.name() + "' already exists");
+        }
+        MetaResult qosRefused = qosTransitions.checkClass(c);
+        if (qosRefused != null) {
+            return qosRefused;
         }
         classes.put(c.name(), c);
         return null;
@@ -279,7 +315,8 @@ public final class MetadataState {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
                     clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                     backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
-                    liveVolumeQos(), new ArrayList<>(joinTokens.values())));
+                    liveVolumeQos(), new ArrayList<>(joinTokens.values()), new ArrayList<>(qosPolicies.values()),
+                    liveVolumeQosPolicy()));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -300,11 +337,19 @@ public final class MetadataState {
         img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
         s.volumeQos.putAll(img.volumeQos());
         img.joinTokens().forEach(t -> s.joinTokens.put(t.id(), t));
+        img.qosPolicies().forEach(p -> s.qosPolicies.put(p.name(), p));
+        s.volumeQosPolicy.putAll(img.volumeQosPolicy());
         return s;
     }
 
     private Map<UUID, io.galleonfs.api.QosPolicy> liveVolumeQos() {
         Map<UUID, io.galleonfs.api.QosPolicy> live = new TreeMap<>(volumeQos);
+        live.keySet().retainAll(volumes.keySet());
+        return live;
+    }
+
+    private Map<UUID, String> liveVolumeQosPolicy() {
+        Map<UUID, String> live = new TreeMap<>(volumeQosPolicy);
         live.keySet().retainAll(volumes.keySet());
         return live;
     }
@@ -321,8 +366,12 @@ public final class MetadataState {
             List<PolicyRecord> policies,
             @JsonProperty("policy_runs") Map<String, List<PolicyRunRecord>> policyRuns,
             @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos,
-            @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens) {
+            @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens,
+            @JsonProperty("qos_policies") List<io.galleonfs.api.QosPolicy> qosPolicies,
+            @JsonProperty("volume_qos_policy") Map<UUID, String> volumeQosPolicy) {
         Image {
+            qosPolicies = qosPolicies == null ? List.of() : qosPolicies;
+            volumeQosPolicy = volumeQosPolicy == null ? Map.of() : volumeQosPolicy;
             policies = policies == null ? List.of() : policies;
             policyRuns = policyRuns == null ? Map.of() : policyRuns;
             joinTokens = joinTokens == null ? List.of() : joinTokens;
