@@ -60,7 +60,7 @@ class QosPolicyResourceTest {
         given().get(POLICIES + "/" + name).then().statusCode(200).body("volumes", equalTo(List.of(vol)));
 
         Map<String, Object> lower = new HashMap<>(seed(name));
-        lower.put("limits", Map.of("iops", 600));
+        lower.put("limits", Map.of("iops", 600, "throughput_mbps", 100));
         given().contentType(ContentType.JSON).body(lower).put(POLICIES + "/" + name).then().statusCode(200)
                 .body("policy.limits.iops", equalTo(600));
         given().get(VOLUMES + "/" + vol + "/qos").then().statusCode(200).body("effective.limits.iops", equalTo(600));
