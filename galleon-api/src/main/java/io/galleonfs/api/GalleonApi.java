@@ -115,6 +115,40 @@ public interface GalleonApi {
     @Path("/volumes/{ref}/qos")
     VolumeQosInfo clearVolumeQos(@PathParam("ref") String ref);
 
+    /** Makes the volume follow the named QoS policy (replacing an inline one); changes of that policy apply online. */
+    @PUT
+    @Path("/volumes/{ref}/qos-policy")
+    VolumeQosInfo setVolumeQosPolicy(@PathParam("ref") String ref, QosPolicyRef policy);
+
+    /** Removes the volume's own QoS (named or inline); its storage class's applies again. */
+    @DELETE
+    @Path("/volumes/{ref}/qos-policy")
+    VolumeQosInfo clearVolumeQosPolicy(@PathParam("ref") String ref);
+
+    // --- named QoS policies (the seed's QoSPolicy) ---
+
+    @POST
+    @Path("/qos-policies")
+    QosPolicyInfo createQosPolicy(QosPolicy policy);
+
+    /** Replaces a named policy; every volume following it gets the new values online. */
+    @PUT
+    @Path("/qos-policies/{name}")
+    QosPolicyInfo updateQosPolicy(@PathParam("name") String name, QosPolicy policy);
+
+    @GET
+    @Path("/qos-policies")
+    List<QosPolicyInfo> listQosPolicies();
+
+    @GET
+    @Path("/qos-policies/{name}")
+    QosPolicyInfo getQosPolicy(@PathParam("name") String name);
+
+    /** Refused (409) while volumes or classes use the policy, unless {@code force} (volumes then fall back to their class). */
+    @DELETE
+    @Path("/qos-policies/{name}")
+    void deleteQosPolicy(@PathParam("name") String name, @QueryParam("force") boolean force);
+
     /** The answering node's volumes with I/O, sorted by {@code sort} (iops, throughput, latency or name), at most {@code limit}. */
     @GET
     @Path("/metrics/volumes")

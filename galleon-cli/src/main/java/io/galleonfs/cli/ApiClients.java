@@ -28,6 +28,22 @@ final class ApiClients {
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
+    /**
+     * A client for another member of the cluster ({@code host:port} of its API, as {@code cluster peers} lists it), with
+     * the credentials and CA used for {@code --daemon-address} (tokens are cluster-wide).
+     */
+    static GalleonApi apiAt(String address, long readTimeoutSeconds) {
+        java.util.Optional<java.nio.file.Path> ca = trustedCa();
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(URI.create((ca.isPresent() ? "https://" : "http://") + address))
+                .connectTimeout(2, TimeUnit.SECONDS)
+                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS);
+        Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress())
+                .ifPresent(found -> builder.register(new BearerTokenFilter(found.token())));
+        ca.ifPresent(file -> builder.trustStore(TrustedCa.keyStore(file)));
+        return CheckedPathParams.wrap(GalleonApi.class, builder.build(GalleonApi.class));
+    }
+
     static URI baseUri() {
         String addr = GalleonCli.daemonAddress();
         if (addr.startsWith("http://") || addr.startsWith("https://")) {

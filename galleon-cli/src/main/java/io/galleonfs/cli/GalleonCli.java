@@ -11,7 +11,7 @@ import picocli.CommandLine.ScopeType;
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
             BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, BackupTargetCommand.class, BackupCommand.class, JobCommand.class,
-            PolicyCommand.class, AuditCommand.class})
+            PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class})
 public class GalleonCli {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";

@@ -9,10 +9,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code galleonfs top}: the answering node's busiest volumes, refreshed every second. On a terminal the table is
+ * {@code galleonfs top}: the cluster's busiest volumes (each volume's I/O summed over the nodes it entered through, see
+ * {@link ClusterMetrics}), or with {@code --local} the answering node's, refreshed every second. On a terminal the table is
  * redrawn in place; when stdout is a pipe or file each refresh is appended, so logs stay readable.
  */
-@Command(name = "top", description = "Show the answering node's volumes sorted by I/O activity, refreshed every second",
+@Command(name = "top", description = "Show the cluster's volumes sorted by I/O activity (summed over nodes), refreshed every second",
         mixinStandardHelpOptions = true)
 class TopVolumesCommand implements Runnable {
     private static final String CLEAR = "\033[H\033[2J";
@@ -23,19 +24,25 @@ class TopVolumesCommand implements Runnable {
     int limit;
     @Option(names = "--once", description = "Print one table and exit")
     boolean once;
+    @Option(names = "--local", description = "Only the I/O that entered through the answering node")
+    boolean local;
     @Mixin
     OutputOption out;
 
     @Override
     public void run() {
         GalleonApi api = ApiClients.api();
+        ClusterMetrics cluster = new ClusterMetrics(api);
+        java.util.Comparator<VolumeMetrics> order = order(sort);
         // Since JDK 22 System.console() exists for redirected output too; isTerminal() tells a real terminal.
         boolean terminal = System.console() != null && System.console().isTerminal() && out.format() == OutputOption.Output.table;
         for (int n = 0; ; n++) {
             if (n > 0) {
                 Pacing.sleepOneSecond();
             }
-            List<VolumeMetrics> top = api.topVolumes(sort, limit);
+            // Each node's whole list (at most 1,000), so a volume busy through several nodes ranks by its sum.
+            List<VolumeMetrics> top = local ? api.topVolumes(sort, limit)
+                    : cluster.volumes(sort, 1000).stream().sorted(order.thenComparing(VolumeMetrics::volume)).limit(limit).toList();
             if (terminal && !once) {
                 System.out.print(CLEAR);
             } else if (n > 0) {
@@ -47,6 +54,18 @@ class TopVolumesCommand implements Runnable {
                 return;
             }
         }
+    }
+
+    /** The node's order (TopVolumesResource), applied again to the merged figures; an unknown sort is refused by the node. */
+    private static java.util.Comparator<VolumeMetrics> order(String sort) {
+        return switch (sort) {
+            case "throughput" -> java.util.Comparator.comparingDouble((VolumeMetrics m) -> m.lastSecond().readMbPerSecond()
+                    + m.lastSecond().writeMbPerSecond()).reversed();
+            case "latency" -> java.util.Comparator.comparingDouble((VolumeMetrics m) -> Math.max(m.lastSecond().readLatency().p99Ms(),
+                    m.lastSecond().writeLatency().p99Ms())).reversed();
+            case "name" -> java.util.Comparator.comparing(VolumeMetrics::volume);
+            default -> java.util.Comparator.comparingDouble((VolumeMetrics m) -> m.lastSecond().iops()).reversed();
+        };
     }
 
     private static void table(PrintStream o, List<VolumeMetrics> top) {

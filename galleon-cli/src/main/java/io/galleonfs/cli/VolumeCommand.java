@@ -18,7 +18,8 @@ import picocli.CommandLine.Parameters;
             SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
             VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Scrub.class, VolumeDataCommands.Trim.class,
             MountCommands.Mount.class, MountCommands.Unmount.class, MountCommands.ListMounts.class,
-            VolumeMetricsCommand.class, VolumeQosCommand.class, VolumeLabelCommand.class})
+            VolumeMetricsCommand.class, VolumeQosCommand.class, VolumeLabelCommand.class,
+            QosPolicyCommand.SetVolumePolicy.class})
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)

@@ -13,8 +13,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code galleonfs volume metrics VOL [--watch]}: a volume's I/O figures on the answering node, like {@code iostat -x 1}. */
-@Command(name = "metrics", description = "Show a volume's I/O figures (IOPS, MB/s, latency, in-flight) on the answering node",
+/**
+ * {@code galleonfs volume metrics VOL [--watch]}: a volume's I/O figures, like {@code iostat -x 1}, summed over the nodes
+ * its I/O entered through ({@link ClusterMetrics}), or with {@code --local} on the answering node only.
+ */
+@Command(name = "metrics", description = "Show a volume's I/O figures (IOPS, MB/s, latency, in-flight) summed over the cluster's nodes",
         mixinStandardHelpOptions = true)
 class VolumeMetricsCommand implements Runnable {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
@@ -26,14 +29,18 @@ class VolumeMetricsCommand implements Runnable {
     boolean watch;
     @Option(names = "--count", paramLabel = "N", description = "With --watch, stop after N lines")
     Integer count;
+    @Option(names = "--local", description = "Only the I/O that entered through the answering node")
+    boolean local;
     @Mixin
     OutputOption out;
 
     @Override
     public void run() {
         GalleonApi api = ApiClients.api();
+        ClusterMetrics cluster = new ClusterMetrics(api);
+        java.util.function.Supplier<VolumeMetrics> fetch = () -> local ? api.volumeMetrics(ref) : cluster.volume(ref);
         if (!watch) {
-            VolumeMetrics m = api.volumeMetrics(ref);
+            VolumeMetrics m = fetch.get();
             Printer.print(System.out, out.format(), m, o -> snapshot(o, m));
             return;
         }
@@ -44,7 +51,7 @@ class VolumeMetricsCommand implements Runnable {
             if (n > 0) {
                 Pacing.sleepOneSecond();
             }
-            VolumeMetrics m = api.volumeMetrics(ref);
+            VolumeMetrics m = fetch.get();
             if (out.format() == OutputOption.Output.table) {
                 VolumeMetrics.Window w = m.lastSecond();
                 System.out.printf(LINE, LocalTime.now().format(TIME), num(w.readIops()), num(w.writeIops()), num(w.readMbPerSecond()),

@@ -100,6 +100,8 @@ class VolumeQosCommand {
         String source = switch (q.source()) {
             case "volume" -> "volume (own policy)";
             case "storage_class" -> "storage class " + q.storageClass();
+            case "policy" -> "QoS policy " + q.policyName();
+            case "storage_class_policy" -> "QoS policy " + q.policyName() + " (storage class " + q.storageClass() + ")";
             default -> "none (unlimited)";
         };
         Printer.fields(o, "Volume", q.volume() + " (" + q.volumeId() + ")", "Source", source,
@@ -109,7 +111,7 @@ class VolumeQosCommand {
                 "Burst", b == null ? null : burst(b));
     }
 
-    private static String burst(QosPolicy.Burstable b) {
+    static String burst(QosPolicy.Burstable b) {
         StringBuilder s = new StringBuilder();
         if (b.iopsMultiplier() != null) {
             s.append(b.iopsMultiplier()).append("x IOPS ");

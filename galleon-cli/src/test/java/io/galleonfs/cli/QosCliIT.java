@@ -86,4 +86,66 @@ class QosCliIT {
         String cleared = cli.run("volume", "qos", "clear", "limited").ok().stdout();
         assertTrue(cleared.contains("none (unlimited)"), cleared);
     }
+
+    @Test
+    void namedPolicyFromTheSeedsFileLimitsAVolumeAndChangesOnline() throws Exception {
+        node = new NodeProcess(dir.resolve("node"), List.of()).start();
+        CliRunner cli = new CliRunner(node.ipcAddress);
+        cli.run("volume", "create", "--name", "db", "--size", "64M", "--storage-class", "fast-local-ssd").ok();
+        // The seed's QoSPolicy example with its field names, in YAML (latency and burst included; the limit lowered so the
+        // bench below runs for seconds).
+        Path file = dir.resolve("database-qos.yaml");
+        Files.writeString(file, """
+                name: database-qos
+                limits:
+                  iops: 400
+                  throughput_mbps: 100
+                  latency_ms: 10
+                guarantees:
+                  iops: 200
+                  throughput_mbps: 50
+                burstable:
+                  enabled: true
+                  duration_seconds: 1
+                  iops_multiplier: 1.0
+                  throughput_multiplier: 2.0
+                """);
+        assertTrue(cli.run("qos", "create", file.toString()).ok().stdout().contains("Created QoS policy database-qos"));
+        CliRunner.Result again = cli.run("qos", "create", file.toString());
+        assertNotEquals(0, again.exitCode());
+        assertTrue(again.stderr().contains("already exists") && again.stderr().strip().lines().count() == 1, again.stderr());
+        CliRunner.Result missing = cli.run("volume", "set-qos", "db", "no-such-policy");
+        assertNotEquals(0, missing.exitCode());
+        assertTrue(missing.stderr().contains("not found"), missing.stderr());
+
+        String followed = cli.run("volume", "set-qos", "db", "database-qos").ok().stdout();
+        assertTrue(followed.contains("QoS policy database-qos") && followed.contains("400"), followed);
+        // 2,400 operations at 400 IOPS: about 6 s.
+        double first = benchIops(cli, "db", "9600K");
+        System.out.printf("FIGURE qos_named limit_iops=400 measured_iops=%.0f measured/limit=%.3f%n", first, first / 400);
+        assertTrue(first <= 1.5 * 400, "a volume following a 400 IOPS policy did " + first);
+
+        // Replacing the policy changes the running volume: now 150 IOPS (900 operations: about 6 s).
+        Files.writeString(file, """
+                name: database-qos
+                limits:
+                  iops: 150
+                """);
+        assertTrue(cli.run("qos", "update", file.toString()).ok().stdout().contains("followed by db"));
+        double second = benchIops(cli, "db", "3600K");
+        System.out.printf("FIGURE qos_named_updated limit_iops=150 measured_iops=%.0f measured/limit=%.3f%n", second, second / 150);
+        assertTrue(second <= 1.5 * 150, "after the update to 150 IOPS the volume did " + second);
+
+        String list = cli.run("qos", "list").ok().stdout();
+        assertTrue(list.contains("database-qos") && list.contains("150"), list);
+        JsonNode got = JSON.readTree(cli.run("qos", "get", "database-qos", "-o", "json").ok().stdout());
+        assertEquals("db", got.get("volumes").get(0).asText());
+
+        CliRunner.Result inUse = cli.run("qos", "delete", "database-qos");
+        assertNotEquals(0, inUse.exitCode());
+        assertTrue(inUse.stderr().contains("in use by volume(s) db") && inUse.stderr().strip().lines().count() == 1, inUse.stderr());
+        assertTrue(cli.run("volume", "set-qos", "db", "none").ok().stdout().contains("none (unlimited)"));
+        cli.run("qos", "delete", "database-qos").ok();
+        assertTrue(cli.run("qos", "list").ok().stdout().lines().noneMatch(l -> l.startsWith("database-qos")));
+    }
 }

@@ -34,6 +34,9 @@ public final class AccessRule {
         if (p.startsWith("/volumes/") && p.endsWith("/qos")) {
             return Role.ADMIN; // a tenant's operator must not lift the limits the cluster's admin set
         }
+        if (p.startsWith("/volumes/") && p.endsWith("/qos-policy") || p.equals("/qos-policies") || p.startsWith("/qos-policies/")) {
+            return Role.ADMIN; // named QoS policies and who follows them: the admin's limits, like .../qos
+        }
         if (p.equals("/storage-classes") || p.startsWith("/storage-classes/") || p.startsWith("/cluster/") || p.startsWith("/daemon/")) {
             return Role.ADMIN;
         }

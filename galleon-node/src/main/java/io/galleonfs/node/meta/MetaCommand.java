@@ -48,6 +48,9 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.SetVolumeLabels.class, name = "set_volume_labels"),
     @JsonSubTypes.Type(value = MetaCommand.RenamePolicy.class, name = "rename_policy"),
     @JsonSubTypes.Type(value = MetaCommand.PutKeyedBackup.class, name = "put_keyed_backup"),
+    @JsonSubTypes.Type(value = MetaCommand.PutQosPolicy.class, name = "put_qos_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.DeleteQosPolicy.class, name = "delete_qos_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.SetVolumeQosPolicy.class, name = "set_volume_qos_policy"),
 })
 public sealed interface MetaCommand {
 
@@ -214,5 +217,23 @@ public sealed interface MetaCommand {
      * already names a backup that is running or completed, so a retried request with the key never makes a second backup.
      */
     record PutKeyedBackup(BackupRecord backup, String idempotencyKey, long nowMillis) implements MetaCommand {
+    }
+
+    /**
+     * Creates ({@code create}: refused if the name exists) or replaces (refused if it does not) a named QoS policy,
+     * validated by the caller; volumes following it pick up a replacement online.
+     */
+    record PutQosPolicy(io.galleonfs.api.QosPolicy policy, boolean create) implements MetaCommand {
+    }
+
+    /**
+     * Deletes a named QoS policy. Refused while a volume or storage class uses it unless {@code force}: then volumes'
+     * references are dropped (their class's QoS applies) and classes keep naming a policy that no longer exists.
+     */
+    record DeleteQosPolicy(String name, boolean force) implements MetaCommand {
+    }
+
+    /** The volume follows the named policy (its inline policy is dropped); null removes the volume's own QoS, named or inline. */
+    record SetVolumeQosPolicy(UUID volumeId, String policy) implements MetaCommand {
     }
 }

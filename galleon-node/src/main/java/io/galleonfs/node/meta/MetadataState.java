@@ -47,6 +47,10 @@ public final class MetadataState {
     private final Map<UUID, Map<String, String>> volumeLabels = new TreeMap<>();
     /** Idempotency keys of backup requests → the backup each started (see {@link MetaCommand.PutKeyedBackup}). */
     private final Map<String, String> backupKeys = new TreeMap<>();
+    /** Named QoS policies, and the volumes following one (references of deleted volumes are ignored and not snapshotted). */
+    private final Map<String, io.galleonfs.api.QosPolicy> qosPolicies = new TreeMap<>();
+    private final Map<UUID, String> volumeQosPolicy = new TreeMap<>();
+    private final QosPolicyTransitions qosTransitions = new QosPolicyTransitions(qosPolicies, volumeQosPolicy, volumeQos, volumes, classes);
 
     public long lastApplied() {
         return lastApplied;
@@ -135,6 +139,30 @@ public final class MetadataState {
         return Optional.ofNullable(backupKeys.get(idempotencyKey));
     }
 
+    /** Named QoS policies by name. */
+    public Collection<io.galleonfs.api.QosPolicy> qosPolicies() {
+        return qosPolicies.values();
+    }
+
+    public Optional<io.galleonfs.api.QosPolicy> qosPolicy(String name) {
+        return Optional.ofNullable(qosPolicies.get(name));
+    }
+
+    /** The named QoS policy the volume follows, if any (the policy itself may have been deleted with --force from a class). */
+    public Optional<String> volumeQosPolicy(UUID volumeId) {
+        return qosTransitions.volumeRef(volumeId);
+    }
+
+    /** Names of the volumes following the named QoS policy. */
+    public List<String> volumesUsingQosPolicy(String name) {
+        return qosTransitions.volumesUsing(name);
+    }
+
+    /** Names of the storage classes whose {@code qos_policy} parameter names the policy. */
+    public List<String> classesUsingQosPolicy(String name) {
+        return qosTransitions.classesUsing(name);
+    }
+
     public MetaResult apply(MetaCommand command) {
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
@@ -176,6 +204,9 @@ public final class MetadataState {
             case MetaCommand.RecordMissedRuns m -> policyTransitions.missed(m);
             case MetaCommand.MarkArtifactsPruned m -> policyTransitions.pruned(m);
             case MetaCommand.SetVolumeQos q -> setVolumeQos(q);
+            case MetaCommand.PutQosPolicy q -> qosTransitions.put(q);
+            case MetaCommand.DeleteQosPolicy q -> qosTransitions.delete(q);
+            case MetaCommand.SetVolumeQosPolicy q -> qosTransitions.setVolume(q);
             case MetaCommand.CreateJoinToken j -> {
                 joinTokens.put(j.token().id(), j.token());
                 yield null;
@@ -257,6 +288,7 @@ public final class MetadataState {
             volumeQos.remove(q.volumeId());
         } else {
             volumeQos.put(q.volumeId(), q.policy());
+            volumeQosPolicy.remove(q.volumeId()); // a volume has one own QoS: inline replaces a named reference
         }
         return null;
     }
@@ -301,6 +333,10 @@ public final class MetadataState {
         if (classes.containsKey(c.name())) {
             return rejected(MetaResult.Reason.CONFLICT, "storage class '" + c.name() + "' already exists");
         }
+        MetaResult qosRefused = qosTransitions.checkClass(c);
+        if (qosRefused != null) {
+            return qosRefused;
+        }
         classes.put(c.name(), c);
         return null;
     }
@@ -331,7 +367,8 @@ public final class MetadataState {
             return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
                     clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                     backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
-                    liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys)));
+                    liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys),
+                    new ArrayList<>(qosPolicies.values()), liveVolumeQosPolicy()));
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
@@ -354,6 +391,8 @@ public final class MetadataState {
         img.joinTokens().forEach(t -> s.joinTokens.put(t.id(), t));
         img.volumeLabels().forEach((id, labels) -> s.volumeLabels.put(id, new TreeMap<>(labels)));
         s.backupKeys.putAll(img.backupKeys());
+        img.qosPolicies().forEach(p -> s.qosPolicies.put(p.name(), p));
+        s.volumeQosPolicy.putAll(img.volumeQosPolicy());
         return s;
     }
 
@@ -365,6 +404,12 @@ public final class MetadataState {
 
     private Map<UUID, Map<String, String>> liveVolumeLabels() {
         Map<UUID, Map<String, String>> live = new TreeMap<>(volumeLabels);
+        live.keySet().retainAll(volumes.keySet());
+        return live;
+    }
+
+    private Map<UUID, String> liveVolumeQosPolicy() {
+        Map<UUID, String> live = new TreeMap<>(volumeQosPolicy);
         live.keySet().retainAll(volumes.keySet());
         return live;
     }
@@ -383,10 +428,14 @@ public final class MetadataState {
             @JsonProperty("volume_qos") Map<UUID, io.galleonfs.api.QosPolicy> volumeQos,
             @JsonProperty("join_tokens") List<io.galleonfs.node.auth.JoinTokenRecord> joinTokens,
             @JsonProperty("volume_labels") Map<UUID, Map<String, String>> volumeLabels,
-            @JsonProperty("backup_keys") Map<String, String> backupKeys) {
+            @JsonProperty("backup_keys") Map<String, String> backupKeys,
+            @JsonProperty("qos_policies") List<io.galleonfs.api.QosPolicy> qosPolicies,
+            @JsonProperty("volume_qos_policy") Map<UUID, String> volumeQosPolicy) {
         Image {
             volumeLabels = volumeLabels == null ? Map.of() : volumeLabels;
             backupKeys = backupKeys == null ? Map.of() : backupKeys;
+            qosPolicies = qosPolicies == null ? List.of() : qosPolicies;
+            volumeQosPolicy = volumeQosPolicy == null ? Map.of() : volumeQosPolicy;
             policies = policies == null ? List.of() : policies;
             policyRuns = policyRuns == null ? Map.of() : policyRuns;
             joinTokens = joinTokens == null ? List.of() : joinTokens;

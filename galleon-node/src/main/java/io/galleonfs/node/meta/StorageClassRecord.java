@@ -29,6 +29,14 @@ public record StorageClassRecord(
         mountOptions = mountOptions == null ? List.of() : List.copyOf(mountOptions);
     }
 
+    /** The parameter naming the class's default QoS policy (a named policy; exclusive with {@code qos}). */
+    public static final String QOS_POLICY_PARAMETER = "qos_policy";
+
+    /** The named QoS policy the class's volumes follow by default, if the class names one. */
+    public String qosPolicyName() {
+        return parameters.get(QOS_POLICY_PARAMETER);
+    }
+
     public boolean encrypted() {
         return "true".equalsIgnoreCase(parameters.getOrDefault("encryption", "false"));
     }

@@ -35,6 +35,7 @@ public class QosMetricsBinding {
     public static final String LIMIT_IOPS = "galleon.volume.qos.limit.iops";
     public static final String LIMIT_MBPS = "galleon.volume.qos.limit.mbps";
     public static final String RESERVATION_IOPS = "galleon.volume.qos.reservation.iops";
+    public static final String LATENCY_BREACH_SECONDS = "galleon.volume.qos.latency.breach.seconds";
 
     @Inject
     MeterRegistry registry;
@@ -60,6 +61,9 @@ public class QosMetricsBinding {
                                 .description("Requests of the volume delayed by QoS").register(registry),
                         FunctionCounter.builder(OVERLONG_WAITS, s, QosSlot::overlongWaits).tags(tags)
                                 .description("Requests let through after the maximum QoS wait (limit overshot rather than time out)")
+                                .register(registry),
+                        FunctionCounter.builder(LATENCY_BREACH_SECONDS, s, QosSlot::latencyBreachSeconds).tags(tags)
+                                .description("Seconds in which the volume's p99 service time on its primary was above its latency target")
                                 .register(registry),
                         gauge(LIMIT_IOPS, s, p -> p.limits() == null ? null : p.limits().iops(), tags, "IOPS limit in force"),
                         gauge(LIMIT_MBPS, s, p -> p.limits() == null ? null : p.limits().throughputMbps(), tags, "MB/s limit in force"),

@@ -122,6 +122,19 @@ public final class StorageClassService {
         String provisioner = info.provisioner() == null || info.provisioner().isBlank() ? "galleonfs.io/local" : info.provisioner();
         io.galleonfs.api.QosPolicy qos = info.qos() == null ? null
                 : io.galleonfs.node.volume.qos.QosPolicies.validate("storage class qos", info.qos());
+        String qosPolicy = params.get(StorageClassRecord.QOS_POLICY_PARAMETER);
+        if (qosPolicy != null) {
+            // Whether the named policy exists is decided when the class is applied (MetadataState), like every reference.
+            try {
+                Names.requireValid("parameter " + StorageClassRecord.QOS_POLICY_PARAMETER + ": QoS policy", qosPolicy);
+            } catch (IllegalArgumentException e) {
+                throw GalleonException.badRequest(e.getMessage());
+            }
+            if (qos != null) {
+                throw GalleonException.badRequest("a storage class takes either qos (inline) or parameter "
+                        + StorageClassRecord.QOS_POLICY_PARAMETER + " (a named policy), not both");
+            }
+        }
         return new StorageClassRecord(info.name(), provisioner, params, reclaim, binding, zones, info.mountOptions(), false, qos);
     }
 

@@ -46,6 +46,13 @@ class AccessRuleTest {
         "GET, /api/v1/audit/verify, ADMIN",
         "POST, /api/v1/cluster/join-tokens, ADMIN",
         "post, /api/v1/volumes, OPERATOR",
+        "GET, /api/v1/qos-policies, VIEWER",
+        "GET, /api/v1/qos-policies/{name}, VIEWER",
+        "POST, /api/v1/qos-policies, ADMIN",
+        "PUT, /api/v1/qos-policies/{name}, ADMIN",
+        "DELETE, /api/v1/qos-policies/{name}, ADMIN",
+        "PUT, /api/v1/volumes/{ref}/qos-policy, ADMIN",
+        "DELETE, /api/v1/volumes/{ref}/qos-policy, ADMIN",
     })
     void restOperations(String method, String template, Role expected) {
         assertEquals(expected, AccessRule.required(method, template));

@@ -1,18 +1,29 @@
 package io.galleonfs.node.volume.qos;
 
+import io.galleonfs.api.Names;
 import io.galleonfs.api.QosPolicy;
+import io.galleonfs.api.QosPolicyInfo;
+import io.galleonfs.api.QosPolicyRef;
 import io.galleonfs.api.VolumeQosInfo;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataState;
 import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.meta.StorageClassRecord;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.MetaCommands;
 import io.galleonfs.node.volume.VolumeService;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import org.jboss.logging.Logger;
 
 /**
- * Volumes' own QoS policies: validated here, stored in metadata (Raft), applied by the node serving each volume when the
+ * Volumes' own QoS policies and the named policies they (or their classes) follow: validated here, stored in metadata (Raft), applied by the node serving each volume when the
  * change reaches it ({@link VolumeQos#onMetadata}), without a restart.
  */
 public final class QosService {
@@ -60,24 +71,142 @@ public final class QosService {
      * cluster are expected to share it.
      */
     private void admit(MetadataState state, VolumeRecord v, QosPolicy p) {
-        long wanted = p.guarantees() == null || p.guarantees().iops() == null ? 0 : p.guarantees().iops();
-        if (wanted == 0 || capacityIops <= 0) {
+        admitChange(state, o -> o.id().equals(v.id()), o -> o.id().equals(v.id()) ? Optional.of(p) : VolumeQos.effective(state, o),
+                "volume '" + v.name() + "'");
+    }
+
+    /**
+     * Refuses a change after which the reservations of the volumes whose primary is on one node exceed that node's
+     * capacity. Only nodes holding a volume the change affects are checked, and a change that does not raise a node's
+     * total is never refused (so lowering a reservation always works, even on an over-committed node).
+     */
+    private void admitChange(MetadataState state, Predicate<VolumeRecord> affected, Function<VolumeRecord, Optional<QosPolicy>> after,
+                             String what) {
+        if (capacityIops <= 0) {
             return;
         }
-        long others = state.volumes().stream().filter(o -> o.node().equals(v.node()) && !o.id().equals(v.id()))
-                .map(o -> VolumeQos.effective(state, o)).filter(java.util.Optional::isPresent).map(java.util.Optional::get)
-                .filter(o -> o.guarantees() != null && o.guarantees().iops() != null).mapToLong(o -> o.guarantees().iops()).sum();
-        if (others + wanted > capacityIops) {
-            throw GalleonException.conflict("volume '" + v.name() + "': an IOPS reservation of " + wanted + " does not fit node "
-                    + v.node() + ": its capacity is " + (long) capacityIops + " IOPS and " + others
-                    + " are already reserved by other volumes");
+        Map<String, long[]> byNode = new TreeMap<>(); // node -> {before, after}
+        Set<String> touched = new java.util.HashSet<>();
+        for (VolumeRecord o : state.volumes()) {
+            long[] sums = byNode.computeIfAbsent(o.node(), k -> new long[2]);
+            sums[0] += reservation(VolumeQos.effective(state, o));
+            sums[1] += reservation(after.apply(o));
+            if (affected.test(o)) {
+                touched.add(o.node());
+            }
         }
+        for (String node : touched) {
+            long[] sums = byNode.get(node);
+            if (sums[1] > capacityIops && sums[1] > sums[0]) {
+                throw GalleonException.conflict(what + ": the IOPS reservations on node " + node + " would total " + sums[1]
+                        + ", above its capacity of " + (long) capacityIops + " IOPS (" + sums[0] + " reserved now)");
+            }
+        }
+    }
+
+    private static long reservation(Optional<QosPolicy> p) {
+        return p.map(QosPolicy::guarantees).map(QosPolicy.Guarantees::iops).orElse(0L);
+    }
+
+    // --- named policies ---
+
+    public List<QosPolicyInfo> listPolicies() {
+        MetadataState state = store.state();
+        return state.qosPolicies().stream().map(p -> policyInfo(state, p)).toList();
+    }
+
+    public QosPolicyInfo getPolicy(String name) {
+        MetadataState state = store.state();
+        return policyInfo(state, namedPolicy(state, name));
+    }
+
+    public QosPolicyInfo createPolicy(QosPolicy policy) {
+        QosPolicy p = validateNamed(policy, null);
+        commands.submit(new MetaCommand.PutQosPolicy(p, true));
+        LOG.infof("QoS policy %s created: %s", p.name(), p);
+        return getPolicy(p.name());
+    }
+
+    /** Replaces a named policy; the volumes following it get the new values from their primaries at once. */
+    public QosPolicyInfo updatePolicy(String name, QosPolicy policy) {
+        QosPolicy p = validateNamed(policy, name);
+        MetadataState state = store.state();
+        namedPolicy(state, name);
+        admitChange(state, o -> usesPolicy(state, o, name),
+                o -> usesPolicy(state, o, name) ? Optional.of(p) : VolumeQos.effective(state, o), "QoS policy '" + name + "'");
+        commands.submit(new MetaCommand.PutQosPolicy(p, false));
+        LOG.infof("QoS policy %s replaced: %s", name, p);
+        return getPolicy(name);
+    }
+
+    public void deletePolicy(String name, boolean force) {
+        try {
+            Names.requireValid("QoS policy", name);
+        } catch (IllegalArgumentException e) {
+            throw GalleonException.badRequest(e.getMessage());
+        }
+        commands.submit(new MetaCommand.DeleteQosPolicy(name, force));
+        LOG.infof("QoS policy %s deleted%s", name, force ? " (forced: users detached)" : "");
+    }
+
+    /** The volume follows the named policy from now on (its inline policy, if any, is dropped). */
+    public VolumeQosInfo setVolumePolicy(String ref, QosPolicyRef body) {
+        VolumeRecord v = volumes.get(ref);
+        if (body == null || body.policy() == null || body.policy().isBlank()) {
+            throw GalleonException.badRequest("volume '" + v.name() + "': body {\"policy\": NAME} is required (DELETE removes the policy)");
+        }
+        MetadataState state = store.state();
+        QosPolicy p = namedPolicy(state, body.policy());
+        admit(state, v, p);
+        commands.submit(new MetaCommand.SetVolumeQosPolicy(v.id(), body.policy()));
+        LOG.infof("volume %s: follows QoS policy %s", v.name(), body.policy());
+        return info(store.state(), volumes.get(v.id().toString()));
+    }
+
+    /** Removes the volume's own QoS, named or inline: its class's applies again. */
+    public VolumeQosInfo clearVolumePolicy(String ref) {
+        VolumeRecord v = volumes.get(ref);
+        MetadataState state = store.state();
+        if (state.volumeQosPolicy(v.id()).isPresent() || state.volumeQos(v.id()).isPresent()) {
+            commands.submit(new MetaCommand.SetVolumeQosPolicy(v.id(), null));
+            LOG.infof("volume %s: own QoS removed", v.name());
+        }
+        return info(store.state(), v);
+    }
+
+    private static QosPolicy validateNamed(QosPolicy policy, String pathName) {
+        if (policy != null && policy.name() == null && pathName != null) {
+            policy = new QosPolicy(pathName, policy.limits(), policy.guarantees(), policy.burstable());
+        }
+        if (policy != null && policy.name() == null) {
+            throw GalleonException.badRequest("a named QoS policy needs a name");
+        }
+        String what = policy == null ? "QoS policy" : "QoS policy '" + policy.name() + "'";
+        QosPolicy p = QosPolicies.validate(what, policy);
+        if (pathName != null && !pathName.equals(p.name())) {
+            throw GalleonException.badRequest(what + ": the body's name does not match '" + pathName + "' in the path");
+        }
+        return p;
+    }
+
+    private static QosPolicy namedPolicy(MetadataState state, String name) {
+        return state.qosPolicy(name).orElseThrow(() -> GalleonException.notFound("QoS policy '" + name + "' not found"));
+    }
+
+    private static boolean usesPolicy(MetadataState state, VolumeRecord v, String name) {
+        return name.equals(QosResolution.resolve(state, v).policyName());
+    }
+
+    private static QosPolicyInfo policyInfo(MetadataState state, QosPolicy p) {
+        return new QosPolicyInfo(p, state.volumesUsingQosPolicy(p.name()), state.classesUsingQosPolicy(p.name()));
     }
 
     static VolumeQosInfo info(MetadataState state, VolumeRecord v) {
         QosPolicy own = state.volumeQos(v.id()).orElse(null);
-        QosPolicy cls = state.storageClass(v.storageClass()).map(c -> c.qos()).orElse(null);
-        String source = own != null ? "volume" : cls != null ? "storage_class" : "none";
-        return new VolumeQosInfo(v.name(), v.id().toString(), source, v.storageClass(), own != null ? own : cls, own, cls);
+        StorageClassRecord c = state.storageClass(v.storageClass()).orElse(null);
+        QosPolicy cls = c == null ? null : c.qos() != null ? c.qos() : c.qosPolicyName() == null ? null
+                : state.qosPolicy(c.qosPolicyName()).orElse(null);
+        QosResolution.Resolved r = QosResolution.resolve(state, v);
+        return new VolumeQosInfo(v.name(), v.id().toString(), r.source(), v.storageClass(), r.policy(), own, cls, r.policyName());
     }
 }

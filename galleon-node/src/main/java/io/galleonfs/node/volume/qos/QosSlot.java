@@ -21,6 +21,16 @@ public final class QosSlot {
     final LongAdder throttledNanos = new LongAdder();
     final LongAdder throttledOps = new LongAdder();
     final LongAdder overlongWaits = new LongAdder();
+    /** The policy's latency target in nanoseconds (0: none); while set, each request's service time is compared with it. */
+    volatile long latencyTargetNanos;
+    final LongAdder timedOps = new LongAdder();
+    final LongAdder slowOps = new LongAdder();
+    final LongAdder latencyBreachSeconds = new LongAdder();
+    /** Counts at the last once-a-second evaluation, whether that second breached, and when a breach was last logged. */
+    long evaluatedOps;
+    long evaluatedSlow;
+    volatile boolean breaching;
+    long lastBreachLog = Long.MIN_VALUE;
 
     QosSlot(UUID id, String name) {
         this.id = id;
@@ -47,6 +57,16 @@ public final class QosSlot {
     /** Requests that were held back at all. */
     public long throttledOperations() {
         return throttledOps.sum();
+    }
+
+    /** Seconds in which more than 1 % of the volume's requests took longer than its latency target (p99 above it). */
+    public long latencyBreachSeconds() {
+        return latencyBreachSeconds.sum();
+    }
+
+    /** Whether the last evaluated second breached the latency target. */
+    public boolean breachingLatencyTarget() {
+        return breaching;
     }
 
     /** Requests whose due delay exceeded the maximum wait and were let through after the maximum. */

@@ -10,7 +10,8 @@ import java.util.UUID;
 /**
  * Admits each request on a volume's I/O seam through its QoS slot before it reaches the primary: a request over the
  * volume's limit (or outside its share under contention) is delayed, never refused, so a throttled client sees slower
- * I/O and no errors. Reads and writes cost one operation and their bytes, a trim one operation, a flush nothing.
+ * I/O and no errors. With a latency target, the time each admitted request then takes is compared with the target.
+ * A request that fails is not timed. Reads and writes cost one operation and their bytes, a trim one operation, a flush nothing.
  */
 public final class QosVolumeIo implements VolumeIo {
     private final VolumeIo delegate;
@@ -46,19 +47,25 @@ public final class QosVolumeIo implements VolumeIo {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         qos.admit(slot, 1, dst.remaining());
+        long start = qos.serviceStart(slot);
         delegate.read(offset, dst);
+        qos.serviceEnd(slot, start);
     }
 
     @Override
     public void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
         qos.admit(slot, 1, src.remaining());
+        long start = qos.serviceStart(slot);
         delegate.write(offset, src, concern);
+        qos.serviceEnd(slot, start);
     }
 
     @Override
     public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
         qos.admit(slot, 1, src.remaining());
+        long start = qos.serviceStart(slot);
         delegate.write(offset, src, level);
+        qos.serviceEnd(slot, start);
     }
 
     @Override
@@ -69,7 +76,9 @@ public final class QosVolumeIo implements VolumeIo {
     @Override
     public void trim(long offset, long length) throws IOException {
         qos.admit(slot, 1, 0);
+        long start = qos.serviceStart(slot);
         delegate.trim(offset, length);
+        qos.serviceEnd(slot, start);
     }
 
     @Override
@@ -80,6 +89,8 @@ public final class QosVolumeIo implements VolumeIo {
     @Override
     public void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException {
         qos.admit(slot, 1, dst.remaining());
+        long start = qos.serviceStart(slot);
         delegate.readSnapshot(snapshot, offset, dst);
+        qos.serviceEnd(slot, start);
     }
 }

@@ -46,6 +46,7 @@ public final class VolumeQos {
     private final BooleanSupplier onEventLoop;
     private final long maxWaitNanos;
     private final AtomicBoolean warnedEventLoop = new AtomicBoolean();
+    private static final long BREACH_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     /**
      * @param capacityIops the node's IOPS capacity for the reservation scheduler; 0 leaves reservations unenforced
@@ -106,9 +107,9 @@ public final class VolumeQos {
         slots.values().forEach(l::added);
     }
 
-    /** The policy in force for a volume: its own, else its storage class's. */
+    /** The policy in force for a volume: its own (inline or named), else its storage class's ({@link QosResolution}). */
     public static Optional<QosPolicy> effective(MetadataState state, VolumeRecord v) {
-        return state.volumeQos(v.id()).or(() -> state.storageClass(v.storageClass()).map(c -> c.qos()));
+        return QosResolution.effective(state, v);
     }
 
     /** Applies policy changes and drops slots of deleted volumes (a metadata listener: cheap, never blocks). */
@@ -144,12 +145,58 @@ public final class VolumeQos {
         Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
         s.reservation = reserved == null || !scheduler.enabled() ? null
                 : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
+        Long target = p == null || p.limits() == null ? null : p.limits().latencyMs();
+        s.latencyTargetNanos = target == null ? 0 : target * 1_000_000L;
         s.policy = p;
+    }
+
+    /** The clock before a request is served, or 0 when its volume has no latency target (then no clock is read). */
+    long serviceStart(QosSlot s) {
+        return s.latencyTargetNanos == 0 ? 0 : clock.getAsLong();
+    }
+
+    /** Counts a served request against the latency target (service time on the primary, after any QoS delay). */
+    void serviceEnd(QosSlot s, long start) {
+        long target = s.latencyTargetNanos;
+        if (start == 0 || target == 0) {
+            return;
+        }
+        s.timedOps.increment();
+        if (clock.getAsLong() - start > target) {
+            s.slowOps.increment();
+        }
+    }
+
+    /**
+     * Once a second: a second in which more than 1 % of a volume's requests exceeded its latency target (so its p99 was
+     * above the target) counts as a breach second; the start of a breach is logged, at most once a minute per volume.
+     */
+    private void evaluateLatency(long now) {
+        for (QosSlot s : slots.values()) {
+            long ops = s.timedOps.sum();
+            long slow = s.slowOps.sum();
+            long dOps = ops - s.evaluatedOps;
+            long dSlow = slow - s.evaluatedSlow;
+            s.evaluatedOps = ops;
+            s.evaluatedSlow = slow;
+            boolean breach = s.latencyTargetNanos != 0 && dOps > 0 && dSlow * 100 > dOps;
+            if (breach) {
+                s.latencyBreachSeconds.increment();
+                if (!s.breaching && (s.lastBreachLog == Long.MIN_VALUE || now - s.lastBreachLog >= BREACH_LOG_INTERVAL_NANOS)) {
+                    s.lastBreachLog = now;
+                    LOG.warnf("volume %s: latency target of %d ms missed: %d of %d requests in the last second took longer",
+                            s.name(), s.latencyTargetNanos / 1_000_000, dSlow, dOps);
+                }
+            }
+            s.breaching = breach;
+        }
     }
 
     /** Recomputes the shared budget from the reservations active now; called once a second. */
     public void tick() {
-        scheduler.tick(slots.values(), clock.getAsLong());
+        long now = clock.getAsLong();
+        scheduler.tick(slots.values(), now);
+        evaluateLatency(now);
     }
 
     /** Whether some reserving volume is active, so every operation on this node is scheduled. */
