@@ -136,7 +136,7 @@ class MountIT {
         assertEquals(blobSum, ok("dd if=" + ro + "/data bs=1M skip=8 count=4 status=none | md5sum"));
 
         String table = cli.run("volume", "list").ok().stdout();
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("web-data") && l.matches(".*\\s2\\s+\\d+\\s+default\\s*$")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("web-data") && l.matches(".*\\s2\\s+\\d+\\s+default\\s+-\\s*$")), table);
         String details = cli.run("volume", "get", "web-data").ok().stdout();
         assertTrue(details.contains(rw + "  rw,sync") && details.contains(ro + "  ro"), details);
 
