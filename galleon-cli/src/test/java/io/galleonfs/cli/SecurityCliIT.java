@@ -65,7 +65,7 @@ class SecurityCliIT {
         assertTrue(a.run("volume", "list").ok().stdout().contains("a1"));
 
         String all = admin.run("volume", "list").ok().stdout();
-        assertTrue(all.lines().anyMatch(l -> l.startsWith("a1") && l.strip().endsWith("team-a")), all);
+        assertTrue(all.lines().anyMatch(l -> l.matches("^a1\\s.*\\steam-a\\s+-\\s*$")), all);
         assertTrue(admin.run("volume", "get", "a1").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-a")));
     }
 
