@@ -100,7 +100,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         List<String> members = fresh ? List.of(settings.nodeId()) : readMembers();
         channel = new JChannel(stack(members)).name(settings.nodeId());
         raft = new RaftHandle(channel, store).raftId(settings.nodeId());
-        store.attach(raft, this::majorityReachable);
+        store.attach(raft, this::majorityReachable, this::requestCommitIndex);
         channel.setReceiver(this);
         String name = readClusterName().orElse(settings.clusterName());
         writeIfChanged(settings.dir().resolve("cluster-name"), List.of(name));
@@ -201,6 +201,18 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         }
     }
 
+    /** Asks the leader for the commit index (see {@link ControlMessage.CommitIndexRequest}); best effort. */
+    private void requestCommitIndex() {
+        try {
+            Address leader = raft == null ? null : raft.raft().leader();
+            if (leader != null && !raft.isLeader()) {
+                send(leader, new ControlMessage.CommitIndexRequest(settings.nodeId()));
+            }
+        } catch (Exception e) {
+            LOG.debugf("could not ask the leader for the commit index: %s", e.getMessage());
+        }
+    }
+
     private void send(Address to, ControlMessage message) throws Exception {
         JChannel ch = channel;
         if (ch != null && ch.isConnected()) {
@@ -233,6 +245,15 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             case ControlMessage.JoinRequest j -> {
                 if (raft.isLeader() && !j.nodeId().equals(settings.nodeId())) {
                     handlers.submit(() -> admit(j.nodeId(), j.joinToken(), from));
+                }
+            }
+            case ControlMessage.CommitIndexRequest c -> {
+                if (raft.isLeader()) {
+                    try {
+                        raft.raft().flushCommitTable(from);
+                    } catch (RuntimeException e) {
+                        LOG.debugf("could not send the commit index to %s: %s", c.nodeId(), e.getMessage());
+                    }
                 }
             }
             case ControlMessage.LeaveRequest l -> {

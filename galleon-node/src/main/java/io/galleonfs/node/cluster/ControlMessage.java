@@ -11,6 +11,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ControlMessage.JoinReply.class, name = "join_reply"),
     @JsonSubTypes.Type(value = ControlMessage.LeaveRequest.class, name = "leave_request"),
     @JsonSubTypes.Type(value = ControlMessage.Heartbeat.class, name = "heartbeat"),
+    @JsonSubTypes.Type(value = ControlMessage.CommitIndexRequest.class, name = "commit_index_request"),
 })
 public sealed interface ControlMessage {
 
@@ -33,5 +34,12 @@ public sealed interface ControlMessage {
     /** Periodic facts that change too often for the Raft log. */
     record Heartbeat(String nodeId, long capacityBytes, long freeBytes, int replicaCount, long sentAtMillis,
                      long reservedBytes, long provisionedBytes) implements ControlMessage {
+    }
+
+    /**
+     * A follower waits for a change it submitted to be applied locally, and asks the leader to send it the commit
+     * index now rather than with its next periodic resend.
+     */
+    record CommitIndexRequest(String nodeId) implements ControlMessage {
     }
 }

@@ -41,6 +41,7 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     private volatile MetadataState current = new MetadataState();
     private volatile RaftHandle raft;
     private volatile BooleanSupplier majorityReachable = () -> true;
+    private volatile Runnable requestCommitIndex = () -> { };
     private final Object appliedMonitor = new Object();
 
     public RaftMetadataStore(Duration timeout) {
@@ -53,9 +54,10 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         current = new MetadataState();
     }
 
-    void attach(RaftHandle handle, BooleanSupplier majorityReachable) {
+    void attach(RaftHandle handle, BooleanSupplier majorityReachable, Runnable requestCommitIndex) {
         this.raft = handle;
         this.majorityReachable = majorityReachable;
+        this.requestCommitIndex = requestCommitIndex;
     }
 
     /** Called after every applied change, on the Raft apply thread; listeners must not block. */
@@ -127,8 +129,15 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         }
     }
 
-    /** Read-your-writes: the change was applied by the leader; wait until this node has applied it too. */
+    /**
+     * Read-your-writes: the change was applied by the leader; wait until this node has applied it too. A follower has
+     * usually logged the entry already but learns that it is committed only with the leader's next message, which
+     * for a lone change is its periodic resend (hundreds of ms): so it asks the leader for the commit index at once.
+     */
     private void awaitLocallyApplied(long index, long deadlineNanos) {
+        if (current.lastApplied() < index) {
+            requestCommitIndex.run();
+        }
         synchronized (appliedMonitor) {
             while (current.lastApplied() < index) {
                 long left = deadlineNanos - System.nanoTime();
@@ -160,7 +169,7 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     @Override
     public byte[] apply(byte[] data, int offset, int length, boolean serializeResponse) throws Exception {
         MetaCommand command = JSON.readValue(data, offset, length, MetaCommand.class);
-        MetadataState next = MetadataState.restore(current.snapshot());
+        MetadataState next = current.copy();
         MetaResult result = next.apply(command);
         if (result instanceof MetaResult.Applied) {
             synchronized (appliedMonitor) {

@@ -360,21 +360,59 @@ public class NodeRuntime {
         long capacity = 0;
         long free = 0;
         try {
-            FileStore store = Files.getFileStore(config.storagePath());
+            FileStore store = storageFileStore();
             capacity = store.getTotalSpace();
             free = store.getUsableSpace();
         } catch (IOException e) {
             LOG.debugf("cannot read free space: %s", e.getMessage());
         }
-        int replicas = (int) metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
-        return new ControlMessage.Heartbeat(nodeId, capacity, free, replicas, System.currentTimeMillis(),
-                engine.space().reservedBytes(), provisionedBytes());
+        LocalShare share = localShare();
+        return new ControlMessage.Heartbeat(nodeId, capacity, free, share.replicas(), System.currentTimeMillis(),
+                engine.space().reservedBytes(), share.provisionedBytes());
     }
 
     /** Sum of the sizes of the volumes with a copy on this node: what thin provisioning promised. */
     public long provisionedBytes() {
-        return metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId))
-                .mapToLong(io.galleonfs.node.meta.VolumeRecord::sizeBytes).sum();
+        return localShare().provisionedBytes();
+    }
+
+    /**
+     * This node's copies, counted once per metadata state: the member list (and so every volume's health in a volume
+     * list) asks for this node's heartbeat, and recounting all volumes each time made a list quadratic.
+     */
+    private record LocalShare(io.galleonfs.node.meta.MetadataState state, int replicas, long provisionedBytes) {
+    }
+
+    private volatile LocalShare localShare;
+
+    private LocalShare localShare() {
+        io.galleonfs.node.meta.MetadataState state = metadata.state();
+        LocalShare share = localShare;
+        if (share == null || share.state() != state) {
+            int replicas = 0;
+            long provisioned = 0;
+            for (io.galleonfs.node.meta.VolumeRecord v : state.volumes()) {
+                if (v.replicaNodes().contains(nodeId)) {
+                    replicas++;
+                    provisioned += v.sizeBytes();
+                }
+            }
+            share = new LocalShare(state, replicas, provisioned);
+            localShare = share;
+        }
+        return share;
+    }
+
+    private volatile FileStore storageFileStore;
+
+    /** Looked up once: finding a path's file store reads the whole mount table; its space figures are read live. */
+    private FileStore storageFileStore() throws IOException {
+        FileStore store = storageFileStore;
+        if (store == null) {
+            store = Files.getFileStore(config.storagePath());
+            storageFileStore = store;
+        }
+        return store;
     }
 
     /** Capacity, free space, reserve and provisioned bytes of this node's storage. */

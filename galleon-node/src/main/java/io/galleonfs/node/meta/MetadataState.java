@@ -364,18 +364,35 @@ public final class MetadataState {
     /** A self-contained image of the state, from which {@link #restore} rebuilds an equal state. */
     public byte[] snapshot() {
         try {
-            return JSON.writeValueAsBytes(new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
-                    clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
-                    backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
-                    liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys),
-                    new ArrayList<>(qosPolicies.values()), liveVolumeQosPolicy()));
+            return JSON.writeValueAsBytes(image());
         } catch (IOException e) {
             throw new IllegalStateException("metadata state cannot be serialised", e);
         }
     }
 
     public static MetadataState restore(byte[] image) throws IOException {
-        Image img = JSON.readValue(image, Image.class);
+        return fromImage(JSON.readValue(image, Image.class));
+    }
+
+    /**
+     * An independent state equal to this one, for the next command to change while readers keep this one. It shares
+     * only immutable records, and goes through the same {@link Image} as {@link #snapshot}/{@link #restore} so that a
+     * field added to the image cannot be forgotten here; unlike a JSON round trip it costs a map copy, not a parse
+     * of the whole state per command.
+     */
+    public MetadataState copy() {
+        return fromImage(image());
+    }
+
+    private Image image() {
+        return new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
+                clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
+                backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
+                liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys),
+                new ArrayList<>(qosPolicies.values()), liveVolumeQosPolicy());
+    }
+
+    private static MetadataState fromImage(Image img) {
         MetadataState s = new MetadataState();
         s.lastApplied = img.lastApplied();
         img.volumes().forEach(v -> s.volumes.put(v.id(), v));

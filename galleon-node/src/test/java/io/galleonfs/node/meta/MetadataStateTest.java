@@ -191,6 +191,42 @@ class MetadataStateTest {
         assertArrayEquals(state.snapshot(), copy.snapshot());
     }
 
+    /**
+     * The Raft apply path changes a {@link MetadataState#copy()} while readers keep the original: the copy must equal
+     * what a snapshot/restore round trip gives (every kind of entry), and changing it must leave the original alone.
+     */
+    @Test
+    void copyEqualsARestoredSnapshotAndIsIndependent() throws IOException {
+        applied(state.apply(new MetaCommand.CreateStorageClass(storageClass("custom"))));
+        applied(state.apply(new MetaCommand.CreateLabelledVolume(volume(ID_A, "alpha", "custom", 4096), Map.of("app", "db"))));
+        applied(state.apply(new MetaCommand.CreateVolume(volume(ID_B, "bravo", "custom", 8192))));
+        applied(state.apply(new MetaCommand.SetVolumeQos(ID_B, new io.galleonfs.api.QosPolicy("inline",
+                new io.galleonfs.api.QosPolicy.Limits(500L, null, null), null, null))));
+        applied(state.apply(new MetaCommand.PutQosPolicy(new io.galleonfs.api.QosPolicy("gold",
+                new io.galleonfs.api.QosPolicy.Limits(1000L, null, null), null, null), true)));
+        applied(state.apply(new MetaCommand.SetVolumeQosPolicy(ID_A, "gold")));
+        applied(state.apply(new MetaCommand.CreateToken(new io.galleonfs.node.auth.TokenRecord("t1", "ci",
+                io.galleonfs.node.auth.Role.OPERATOR, "ab", 1, 0, List.of("team-a")))));
+        applied(state.apply(new MetaCommand.CreateBackupTarget(new BackupTargetRecord("t", "file:///tmp/t", null, null, false,
+                null, null, "a2V5", "repo", 1))));
+        applied(state.apply(new MetaCommand.PutJob(new JobRecord("j", "backup", "running", "n", "i", "t", null, "alpha", 5, 10,
+                1, "reading", null, null, 1, 2, 0, false))));
+
+        MetadataState copy = state.copy();
+        assertArrayEquals(MetadataState.restore(state.snapshot()).snapshot(), copy.snapshot());
+        assertEquals(Map.of("app", "db"), copy.volumeLabels(ID_A));
+        assertEquals("gold", copy.volumeQosPolicy(ID_A).orElseThrow());
+
+        byte[] before = state.snapshot();
+        applied(copy.apply(new MetaCommand.SetVolumeLabels(ID_A, Map.of("app", "web"))));
+        applied(copy.apply(new MetaCommand.DeleteVolume(ID_B)));
+        applied(copy.apply(new MetaCommand.RevokeToken("ci")));
+        applied(copy.apply(new MetaCommand.PutJob(new JobRecord("j", "backup", "succeeded", "n", "i", "t", null, "alpha", 10, 10,
+                1, "done", null, null, 1, 2, 0, false))));
+        assertArrayEquals(before, state.snapshot(), "changing the copy must not change the original");
+        assertEquals(Map.of("app", "db"), state.volumeLabels(ID_A));
+    }
+
     @Test
     void restoreOfAnEmptyImageIsAnEmptyState() throws IOException {
         MetadataState empty = MetadataState.restore("{}".getBytes());
