@@ -132,28 +132,46 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     /**
      * Read-your-writes: the change was applied by the leader; wait until this node has applied it too. A follower has
      * usually logged the entry already but learns that it is committed only with the leader's next message, which
-     * for a lone change is its periodic resend (hundreds of ms): so it asks the leader for the commit index at once.
+     * for a lone change is its periodic resend (hundreds of ms). So after a short grace (under load the next append
+     * brings the commit index anyway) it asks the leader for it, at most once per {@link #COMMIT_INDEX_REQUEST_GAP_NANOS}
+     * for the whole node: each ask makes the leader resend what this node has not acknowledged yet.
      */
     private void awaitLocallyApplied(long index, long deadlineNanos) {
-        if (current.lastApplied() < index) {
-            requestCommitIndex.run();
+        if (waitApplied(index, Math.min(deadlineNanos, System.nanoTime() + COMMIT_INDEX_GRACE_NANOS))) {
+            return;
         }
+        long now = System.nanoTime();
+        long last = lastCommitIndexRequest.get();
+        if (now - last >= COMMIT_INDEX_REQUEST_GAP_NANOS && lastCommitIndexRequest.compareAndSet(last, now)) {
+            requestCommitIndex.run(); // outside the monitor: a send may wait for flow-control credits
+        }
+        if (!waitApplied(index, deadlineNanos)) {
+            LOG.debugf("committed change %d not yet applied on this node", index);
+        }
+    }
+
+    private boolean waitApplied(long index, long untilNanos) {
         synchronized (appliedMonitor) {
             while (current.lastApplied() < index) {
-                long left = deadlineNanos - System.nanoTime();
+                long left = untilNanos - System.nanoTime();
                 if (left <= 0) {
-                    LOG.debugf("committed change %d not yet applied on this node", index);
-                    return;
+                    return false;
                 }
                 try {
                     TimeUnit.NANOSECONDS.timedWait(appliedMonitor, left);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return false;
                 }
             }
+            return true;
         }
     }
+
+    private static final long COMMIT_INDEX_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long COMMIT_INDEX_REQUEST_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private final java.util.concurrent.atomic.AtomicLong lastCommitIndexRequest = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime() - COMMIT_INDEX_REQUEST_GAP_NANOS);
 
     private static MetadataUnavailableException refused(String why) {
         return new MetadataUnavailableException("metadata change refused: " + why
