@@ -95,6 +95,11 @@ final class Cleanup implements AutoCloseable {
         }
     }
 
+    /** The shutdown hook, for tests. */
+    Thread hook() {
+        return hook;
+    }
+
     @Override
     public void close() {
         run();

@@ -110,7 +110,7 @@ final class StepRunner {
     static String format(Outcome o, int planned) {
         int width = Integer.toString(planned).length();
         String number = String.format(Locale.ROOT, "[%" + width + "d/%d]", o.number(), planned);
-        return String.format(Locale.ROOT, "%s %-34s %-4s %7s  %s", number, o.name(), o.status().label, seconds(o.nanos()),
+        return String.format(Locale.ROOT, "%s %-36s %-4s %7s  %s", number, o.name(), o.status().label, seconds(o.nanos()),
                 o.detail()).stripTrailing();
     }
 
