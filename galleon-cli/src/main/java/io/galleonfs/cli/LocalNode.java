@@ -196,15 +196,11 @@ final class LocalNode {
                 + last + "); its log ends: " + lastLogLine());
     }
 
+    /** The end of the node's log (its last three lines), which says why it stopped or is not ready. */
     String lastLogLine() {
         try {
-            List<String> lines = Files.readAllLines(log);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                if (!lines.get(i).isBlank()) {
-                    return lines.get(i).strip();
-                }
-            }
-            return "(empty log)";
+            List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).map(String::strip).toList();
+            return lines.isEmpty() ? "(empty log)" : String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }

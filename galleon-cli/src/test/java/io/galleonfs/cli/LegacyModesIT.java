@@ -237,6 +237,22 @@ class LegacyModesIT {
     }
 
     @Test
+    void aFailedStepEndsWithExitOneOneErrorLineAndNothingLeft() throws Exception {
+        ProcessBuilder pb = launcher("--demo-mode", "--setup-defaults");
+        pb.environment().put("GALLEON_NODE_JAVA_OPTS", "-XX:+NoSuchOptionForThisTest");
+
+        Run r = run(pb);
+
+        assertEquals(1, r.exit(), r.toString());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\[ 1/14\\] start a node .* FAIL .*")), r.toString());
+        assertEquals(1, r.err().lines().count(), r.toString());
+        assertTrue(r.err().startsWith("error: step 1/14 'start a node' failed: node exited with code 1 during start-up: ")
+                && r.err().contains("NoSuchOptionForThisTest"), r.toString());
+        assertFalse(r.out().contains("demo complete"), r.toString());
+        assertNothingLeft(tempDirOf(r.out()));
+    }
+
+    @Test
     void wrongCombinationsAreRefusedWithOneLine() throws Exception {
         Run alone = run(launcher("--setup-defaults"));
         assertEquals(2, alone.exit(), alone.toString());
@@ -245,6 +261,10 @@ class LegacyModesIT {
         Run both = run(launcher("--demo-mode", "--test-replication"));
         assertEquals(2, both.exit(), both.toString());
         assertEquals(1, both.err().strip().lines().count(), both.toString());
+
+        Run withAddress = run(launcher("--daemon-address", "127.0.0.1:9", "--demo-mode"));
+        assertEquals(2, withAddress.exit(), withAddress.toString());
+        assertEquals("error: --demo-mode runs a temporary node of its own; it takes no --daemon-address (see --help)", withAddress.err().strip());
 
         Run none = run(launcher());
         assertEquals(2, none.exit(), none.toString());
