@@ -44,6 +44,19 @@ final class ApiClients {
         return CheckedPathParams.wrap(GalleonApi.class, builder.build(GalleonApi.class));
     }
 
+    /**
+     * A client for a node the CLI itself started (the legacy {@code --demo-mode} and {@code --test-replication}): plain
+     * HTTP on loopback with that node's cluster admin token, whatever {@code --daemon-address} and the config say.
+     */
+    static GalleonApi forToken(String address, String token, long readTimeoutSeconds) {
+        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
+                .baseUri(URI.create("http://" + address))
+                .connectTimeout(2, TimeUnit.SECONDS)
+                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS)
+                .register(new BearerTokenFilter(token));
+        return CheckedPathParams.wrap(GalleonApi.class, builder.build(GalleonApi.class));
+    }
+
     static URI baseUri() {
         String addr = GalleonCli.daemonAddress();
         if (addr.startsWith("http://") || addr.startsWith("https://")) {

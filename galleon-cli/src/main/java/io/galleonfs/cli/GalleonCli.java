@@ -1,7 +1,9 @@
 package io.galleonfs.cli;
 
 import io.quarkus.picocli.runtime.annotations.TopCommand;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -11,10 +13,21 @@ import picocli.CommandLine.ScopeType;
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
             BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, BackupTargetCommand.class, BackupCommand.class, JobCommand.class,
-            PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class})
-public class GalleonCli {
+            PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class, CompletionCommand.class})
+public class GalleonCli implements Callable<Integer> {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";
+
+    /** The seed's legacy modes: --demo-mode [--setup-defaults], --test-replication. */
+    @Mixin
+    LegacyModes legacy;
+
+    /** No subcommand: a legacy mode, else picocli's "Missing required subcommand". */
+    @Override
+    public Integer call() {
+        return legacy.run();
+    }
+
     private static volatile String daemonAddress;
     private static volatile String token;
 
