@@ -21,14 +21,18 @@ export GALLEON_JAR_DIR="$JARS"
 PIDS=()
 HOSTS=(127.0.14.2 127.0.14.3 127.0.14.4)
 BIND_PORT=7581
-IPC_PORT=7591
+IPC_PORT=7591 # plain; TLS runs use 7592, so the CLI's local CA pointer of one mode never meets the other
 
 stop_all() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   PIDS=()
 }
-cleanup() { stop_all; [ -z "${KEEP:-}" ] && rm -rf "$WORK"; }
+cleanup() {
+  stop_all
+  rm -f "${GALLEONFS_CONFIG_DIR:-$HOME/.config/galleonfs}"/local/127.0.14.*  # the daemons' local pointers (token, CA)
+  if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 log() { printf '[tls-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -74,6 +78,7 @@ await_healthy() {
 run() { # NAME FLAGS...
   local name="$1"; shift
   local d="$WORK/$name-$r"
+  IPC_PORT=$([ "$name" = tls ] && echo 7592 || echo 7591)
   cluster "$d" "$@"
   g volume create --name v --size 2G --storage-class fast-local-ssd --replicas 3 >/dev/null
   await_healthy v
