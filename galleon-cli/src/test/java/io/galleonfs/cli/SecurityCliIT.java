@@ -65,7 +65,8 @@ class SecurityCliIT {
         assertTrue(a.run("volume", "list").ok().stdout().contains("a1"));
 
         String all = admin.run("volume", "list").ok().stdout();
-        assertTrue(all.lines().anyMatch(l -> l.startsWith("a1") && l.strip().endsWith("team-a")), all);
+        // NAMESPACE is no longer the last column (LABELS follows it)
+        assertTrue(all.lines().anyMatch(l -> l.startsWith("a1") && List.of(l.strip().split("\\s+")).contains("team-a")), all);
         assertTrue(admin.run("volume", "get", "a1").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-a")));
     }
 
