@@ -74,10 +74,19 @@ public final class ClusterNode implements Receiver, AutoCloseable {
     private volatile View view;
     private JChannel channel;
     private RaftHandle raft;
+    /** Mutual TLS on the JGroups transport, or null for plain TCP. */
+    private final io.galleonfs.node.tls.ClusterTls tls;
 
     /** @param knownPeers bind addresses of the members metadata knows, remembered so a restart finds them again */
     public ClusterNode(ClusterSettings settings, RaftMetadataStore store, Supplier<ControlMessage.Heartbeat> heartbeat,
                        Supplier<List<HostPort>> knownPeers) {
+        this(settings, store, heartbeat, knownPeers, null);
+    }
+
+    /** @param tls mutual TLS with the cluster CA on the JGroups transport; null for plain TCP */
+    public ClusterNode(ClusterSettings settings, RaftMetadataStore store, Supplier<ControlMessage.Heartbeat> heartbeat,
+                       Supplier<List<HostPort>> knownPeers, io.galleonfs.node.tls.ClusterTls tls) {
+        this.tls = tls;
         this.settings = settings;
         this.store = store;
         this.heartbeat = heartbeat;
@@ -98,6 +107,9 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         boolean fresh = isNew();
         boolean joining = fresh && !settings.peers().isEmpty();
         List<String> members = fresh ? List.of(settings.nodeId()) : readMembers();
+        if (joining && tls != null) {
+            refuseIfCertificatesDisagree();
+        }
         channel = new JChannel(stack(members)).name(settings.nodeId());
         raft = new RaftHandle(channel, store).raftId(settings.nodeId());
         store.attach(raft, this::majorityReachable, this::requestCommitIndex);
@@ -115,9 +127,26 @@ public final class ClusterNode implements Receiver, AutoCloseable {
                 joining ? "joined" : fresh ? "founded a new cluster" : "rejoined", settings.bind(), raft.raft().members());
     }
 
+    /**
+     * A joiner whose certificate the cluster does not accept (or whose CA does not sign the cluster's) would only see
+     * its join time out; asking the peers' TLS first turns that into one line naming the cause.
+     */
+    private void refuseIfCertificatesDisagree() {
+        for (HostPort peer : settings.peers()) {
+            java.util.Optional<String> refusal = tls.refusalBy(peer, 2000);
+            if (refusal.isPresent()) {
+                throw new JoinRefusedException("the cluster refused this node's TLS certificate: " + refusal.get()
+                        + "; copy ca.crt and ca.key from a member's <storage>/tls/ into this node's <storage>/tls/ (and remove its node.crt)");
+            }
+        }
+    }
+
     private Protocol[] stack(List<String> members) throws IOException {
         InetAddress bindAddr = InetAddress.getByName(settings.bind().host());
         TCP tcp = new TCP();
+        if (tls != null) {
+            tcp.setSocketFactory(tls.jgroupsSocketFactory());
+        }
         tcp.setBindAddress(bindAddr);
         tcp.setBindPort(settings.bind().port());
         tcp.setPortRange(0);
@@ -144,12 +173,16 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             }
         }
         p.add(new MERGE3().setMinInterval(1000).setMaxInterval(3000));
-        // Without its own bind address FD_SOCK2 listens on every interface (and collides across nodes sharing a port).
-        FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bindAddr);
-        if (!advertised.equals(bindAddr)) {
-            fdSock.setExternalAddress(advertised);
+        // FD_SOCK2 has its own plain NIO listener that TLS cannot cover, so with TLS a crash is found by FD_ALL3's
+        // heartbeats alone (within its timeout) and no port is left open to anyone without a certificate.
+        if (tls == null) {
+            // Without its own bind address FD_SOCK2 listens on every interface (and collides across nodes sharing a port).
+            FD_SOCK2 fdSock = new FD_SOCK2().setBindAddress(bindAddr);
+            if (!advertised.equals(bindAddr)) {
+                fdSock.setExternalAddress(advertised);
+            }
+            p.add(fdSock);
         }
-        p.add(fdSock);
         p.add(new FD_ALL3().setTimeout(6000).setInterval(1500));
         p.add(new VERIFY_SUSPECT().setTimeout(1000));
         p.add(new NAKACK2());

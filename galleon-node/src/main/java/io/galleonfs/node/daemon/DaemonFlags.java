@@ -53,7 +53,9 @@ public final class DaemonFlags {
     @Option(names = "--advertise-address", paramLabel = "HOST", description = "Address peers reach this node at (default: the bind host; for a 0.0.0.0 bind, this host's first non-loopback address)")
     String advertiseAddress;
 
-    @Option(names = "--tls", description = "Serve the API (REST and gRPC, same port) over HTTPS with a certificate from the cluster CA under <storage>/tls (default off; [security] tls_enabled)")
+    @Option(names = "--tls", description = "Serve the API (REST and gRPC, same port) over HTTPS and run JGroups and the data plane over mutual TLS,"
+            + " with certificates from the cluster CA under <storage>/tls (a joining node needs the cluster's ca.crt and ca.key there"
+            + " before its first start; default off; [security] tls_enabled)")
     Boolean tls;
 
     @Option(names = "--join-token", paramLabel = "TOKEN", description = "Join token for a cluster that requires one (prefer GALLEONFS_JOIN_TOKEN: flags show in the process list)")

@@ -147,7 +147,7 @@ public class NodeRuntime {
                 ReplicationService.Settings.defaults().withMinCopies(config.minReplicas())
                         .withAsynchronous(config.replicationStrategy() == io.galleonfs.node.config.ReplicationStrategy.ASYNCHRONOUS)
                         .withReplicaGrace(Duration.ofSeconds(config.replicaGracePeriodSeconds())),
-                volumes::replacementNode);
+                volumes::replacementNode, clusterTls());
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
         metadata.addListener(data.meters()::onMetadata);
@@ -193,12 +193,23 @@ public class NodeRuntime {
 
     public static final String JOIN_TOKEN_PROPERTY = "galleon.internal.join-token";
 
+    private io.galleonfs.node.tls.ClusterTls clusterTls;
+
+    /** With --tls (ApiTls has created the certificates by now), JGroups and the data plane use mutual TLS too. */
+    private synchronized io.galleonfs.node.tls.ClusterTls clusterTls() {
+        if (clusterTls == null && Boolean.getBoolean(NodeConfig.PROPERTY_PREFIX + "tls_enabled")) {
+            clusterTls = io.galleonfs.node.tls.ClusterTls.load(io.galleonfs.node.tls.ClusterCa.of(config.storagePath()));
+        }
+        return clusterTls;
+    }
+
     private void startCluster(java.util.List<io.galleonfs.node.config.HostPort> peers, String clusterName) throws Exception {
         ClusterSettings settings = new ClusterSettings(nodeId, clusterName, config.bindAddress(), peers, config.discovery(), config.dnsQuery(),
                 config.storagePath().resolve("raft"), METADATA_TIMEOUT, Duration.ofSeconds(60), Duration.ofSeconds(1),
                 config.advertisedBindAddress(), joinToken());
         cluster = new ClusterNode(settings, metadata, this::heartbeat, () -> metadata.state().nodes().stream()
-                .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList());
+                .filter(n -> !n.id().equals(nodeId)).map(n -> io.galleonfs.node.config.HostPort.parse("peer", n.bindAddress())).toList(),
+                clusterTls());
         boolean founding = cluster.isNew() && peers.isEmpty();
         if (cluster.isNew() && !peers.isEmpty()) {
             forgetBootstrapToken();

@@ -42,11 +42,17 @@ public final class DataClient implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
 
     public DataClient(Vertx vertx, String nodeId, long incarnation, IncarnationListener listener) {
+        this(vertx, nodeId, incarnation, listener, null);
+    }
+
+    /** @param tls mutual TLS with the cluster CA; null for plain TCP */
+    public DataClient(Vertx vertx, String nodeId, long incarnation, IncarnationListener listener, io.galleonfs.node.tls.ClusterTls tls) {
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.incarnation = incarnation;
         this.listener = listener;
-        this.client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(2000).setTcpKeepAlive(true));
+        NetClientOptions options = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(2000).setTcpKeepAlive(true);
+        this.client = vertx.createNetClient(tls == null ? options : tls.clientOptions(options));
     }
 
     /** Sends {@code request}; the future completes with the response or fails with an {@link IOException}. */

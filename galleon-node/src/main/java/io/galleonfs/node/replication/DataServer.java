@@ -39,9 +39,17 @@ public final class DataServer implements AutoCloseable {
     private final IngressBudget budget;
     private final IngressLimits limits;
     private final ConnectionLimiter limiter;
+    private final io.galleonfs.node.tls.ClusterTls tls;
     private NetServer server;
 
     public DataServer(Vertx vertx, String nodeId, long incarnation, DataRequestHandler handler, IngressBudget budget, IngressLimits limits) {
+        this(vertx, nodeId, incarnation, handler, budget, limits, null);
+    }
+
+    /** @param tls mutual TLS with the cluster CA (a peer without its certificate never gets past the handshake); null for plain TCP */
+    public DataServer(Vertx vertx, String nodeId, long incarnation, DataRequestHandler handler, IngressBudget budget, IngressLimits limits,
+                      io.galleonfs.node.tls.ClusterTls tls) {
+        this.tls = tls;
         this.vertx = vertx;
         this.nodeId = nodeId;
         this.incarnation = incarnation;
@@ -52,10 +60,12 @@ public final class DataServer implements AutoCloseable {
     }
 
     public void start(HostPort address) throws Exception {
-        NetServer s = vertx.createNetServer(new NetServerOptions().setHost(address.host()).setPort(address.port()).setTcpNoDelay(true));
+        NetServerOptions options = new NetServerOptions().setHost(address.host()).setPort(address.port()).setTcpNoDelay(true);
+        NetServer s = vertx.createNetServer(tls == null ? options : tls.serverOptions(options));
         s.connectHandler(this::accept);
         server = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("data plane listening on %s (ingress budget %d MiB)", address, budget.capacity() >> 20);
+        LOG.infof("data plane listening on %s (%s, ingress budget %d MiB)", address, tls == null ? "plain TCP" : "mutual TLS",
+                budget.capacity() >> 20);
     }
 
     public int port() {

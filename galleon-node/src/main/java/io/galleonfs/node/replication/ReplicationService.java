@@ -102,6 +102,13 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     /** @param replacements picks a node for a copy that must move (placement rules), if any qualifies */
     public ReplicationService(Vertx vertx, ClusterView view, BlockEngine engine, Path dir, Settings settings,
                               java.util.function.Function<VolumeRecord, Optional<String>> replacements) throws IOException {
+        this(vertx, view, engine, dir, settings, replacements, null);
+    }
+
+    /** @param tls mutual TLS with the cluster CA on the data plane; null for plain TCP */
+    public ReplicationService(Vertx vertx, ClusterView view, BlockEngine engine, Path dir, Settings settings,
+                              java.util.function.Function<VolumeRecord, Optional<String>> replacements,
+                              io.galleonfs.node.tls.ClusterTls tls) throws IOException {
         this.replacements = replacements;
         this.view = view;
         this.engine = engine;
@@ -112,8 +119,8 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                 .refillGreedy(settings.rebuildBytesPerSecond(), Duration.ofSeconds(1))).build();
         this.applier = new ReplicaApplier(view.nodeId(), engine, new EpochStore(dir.resolve("epochs")), incarnation,
                 id -> view.state().volume(id));
-        this.client = new DataClient(vertx, view.nodeId(), incarnation, incarnations::put);
-        this.server = new DataServer(vertx, view.nodeId(), incarnation, this, Ingress.peers(), Ingress.limits());
+        this.client = new DataClient(vertx, view.nodeId(), incarnation, incarnations::put, tls);
+        this.server = new DataServer(vertx, view.nodeId(), incarnation, this, Ingress.peers(), Ingress.limits(), tls);
         this.failover = new FailoverCoordinator(this);
         ShutdownMarker marker = new ShutdownMarker(dir);
         this.savedSeqs = marker.readAndClear();

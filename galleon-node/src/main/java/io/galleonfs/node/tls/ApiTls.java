@@ -24,6 +24,7 @@ public final class ApiTls {
             LocalDiscovery.removeCaIfOurs(configDir, host, port, files.caCert());
             return;
         }
+        joinerNeedsTheClusterCa(cfg, files);
         try {
             files = ClusterCa.ensure(cfg.storagePath(), ClusterCa.namesFor(List.of(host, cfg.bindAddress().host())));
         } catch (GeneralSecurityException e) {
@@ -35,5 +36,17 @@ public final class ApiTls {
         System.setProperty("quarkus.http.ssl.certificate.key-files", files.nodeKey().toString());
         System.setProperty(NodeConfig.PROPERTY_PREFIX + "tls_enabled", "true");
         LocalDiscovery.writeCa(configDir, host, port, files.caCert());
+    }
+
+    /**
+     * A node joining with TLS must carry the cluster's CA: one it made itself would be refused by every member. The
+     * operator copies {@code ca.crt} and {@code ca.key} from a member (see README, "TLS between nodes").
+     */
+    static void joinerNeedsTheClusterCa(NodeConfig cfg, ClusterCa.TlsFiles files) {
+        boolean joining = !cfg.peerAddresses().isEmpty() && !java.nio.file.Files.exists(cfg.storagePath().resolve("raft").resolve("members"));
+        if (joining && (!java.nio.file.Files.isRegularFile(files.caCert()) || !java.nio.file.Files.isRegularFile(files.caKey()))) {
+            throw new IllegalStateException("--tls: this node joins a cluster but has no cluster CA; copy ca.crt and ca.key from a member's"
+                    + " <storage>/tls/ into " + files.dir() + "/ first");
+        }
     }
 }

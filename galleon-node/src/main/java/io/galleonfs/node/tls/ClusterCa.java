@@ -74,7 +74,8 @@ public final class ClusterCa {
             createCa(f);
         }
         Set<String> names = new LinkedHashSet<>(hosts);
-        if (!Files.isRegularFile(f.nodeCert()) || !Files.isRegularFile(f.nodeKey()) || !covers(Pem.readCertificate(f.nodeCert()), names)) {
+        if (!Files.isRegularFile(f.nodeCert()) || !Files.isRegularFile(f.nodeKey()) || !covers(Pem.readCertificate(f.nodeCert()), names)
+                || !signedBy(Pem.readCertificate(f.nodeCert()), Pem.readCertificate(f.caCert()))) {
             issueNode(f, names);
         }
         return f;
@@ -154,6 +155,16 @@ public final class ClusterCa {
             sans.forEach(s -> have.add(String.valueOf(s.get(1))));
         }
         return have.containsAll(hosts) && cert.getNotAfter().toInstant().isAfter(Instant.now().plus(Duration.ofDays(30)));
+    }
+
+    /** False for a node certificate left over from another CA (the operator copied the cluster's CA in since). */
+    static boolean signedBy(X509Certificate cert, X509Certificate ca) {
+        try {
+            cert.verify(ca.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
     }
 
     static boolean isIpLiteral(String h) {

@@ -37,6 +37,12 @@ final class Pem {
         return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(Files.readAllBytes(file)));
     }
 
+    /** Every certificate of a PEM file, in file order (a chain: leaf first). */
+    static java.util.List<X509Certificate> readCertificates(Path file) throws IOException, GeneralSecurityException {
+        return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(Files.readAllBytes(file))).stream()
+                .map(X509Certificate.class::cast).toList();
+    }
+
     static PrivateKey readEcKey(Path file) throws IOException, GeneralSecurityException {
         String text = Files.readString(file, StandardCharsets.US_ASCII)
                 .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
