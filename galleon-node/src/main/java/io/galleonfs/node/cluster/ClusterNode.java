@@ -141,6 +141,16 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         }
     }
 
+    /**
+     * The RAFT protocol of this node's stack. logUseFsync: jgroups-raft's FileBasedLog does not fsync by default, so an
+     * entry a majority had "logged" could vanish in a power loss on that majority after the change was acknowledged
+     * (a volume, a primary promotion).
+     */
+    static RAFT raftProtocol(List<String> members, ClusterSettings settings) {
+        return new SelfRemovingRaft().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
+                .resendInterval(200).logUseFsync(true);
+    }
+
     private Protocol[] stack(List<String> members) throws IOException {
         InetAddress bindAddr = InetAddress.getByName(settings.bind().host());
         TCP tcp = new TCP();
@@ -198,8 +208,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         // The leader's resend task also carries the commit index to followers; a short interval makes a change made
         // through a follower visible there (read-your-writes) within ~200 ms instead of the 1 s default.
         // (send_commits_immediately would be faster, but stalled commits for a freshly added member in our tests.)
-        RAFT r = new SelfRemovingRaft().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
-                .resendInterval(200);
+        RAFT r = raftProtocol(members, settings);
         p.add(r);
         p.add(new REDIRECT());
         return p.toArray(Protocol[]::new);
