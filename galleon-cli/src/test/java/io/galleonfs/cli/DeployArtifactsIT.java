@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * The deployment artifacts under deploy/ (issue 20): the systemd unit is verified and its installed launcher run
- * (deploy/test-systemd), the Kubernetes manifests are checked for wiring (labels and selectors, ports against the
- * daemon's port rules, the TOML in the ConfigMap), and the compose cluster is run for real (deploy/test-compose) only
+ * The deployment artifacts under deploy/ (issue 20): the systemd units (node and scheduler) are verified and their
+ * installed launchers run (deploy/test-systemd), the Kubernetes manifests are checked for wiring (labels and selectors, ports against the
+ * daemon's port rules, the TOML in the ConfigMap), and the compose cluster with its scheduler and Prometheus is run for
+ * real (deploy/test-compose: a snapshot policy runs, the scheduler is killed and restarted, no firing runs twice) only
  * where podman and podman-compose are installed.
  */
 class DeployArtifactsIT {
@@ -38,7 +39,8 @@ class DeployArtifactsIT {
     @Test
     void systemdUnitVerifiesAndTheInstalledLauncherRunsADaemon() throws Exception {
         assumeTrue(Files.isRegularFile(ROOT.resolve("galleon-node/target/quarkus-app/quarkus-run.jar"))
-                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/quarkus-app/quarkus-run.jar")), "jars not built in " + ROOT);
+                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/quarkus-app/quarkus-run.jar"))
+                && Files.isRegularFile(ROOT.resolve("galleon-scheduler/target/quarkus-app/quarkus-run.jar")), "jars not built in " + ROOT);
         Result r = run(180, ROOT.resolve("deploy/test-systemd").toString());
         assertEquals(0, r.exit, r.output);
         assertTrue(r.output.contains("PASSED"), r.output);
@@ -56,6 +58,24 @@ class DeployArtifactsIT {
             List<String> cmd = texts(svc.path("command"));
             assertEquals(n + ":8080", cmd.get(cmd.indexOf("--bind-address") + 1), n + " cluster address");
             assertEquals(!n.equals("node1"), cmd.contains("--peer-addresses"), n + ": only node1 founds");
+        }
+        // the scheduler knows every node's API and reads node1's admin token from node1's volume, mounted read-only
+        JsonNode scheduler = compose.path("services").path("scheduler");
+        List<String> sched = texts(scheduler.path("command"));
+        assertEquals("node1:8090,node2:8090,node3:8090", sched.get(sched.indexOf("--cluster") + 1));
+        String tokenFile = sched.get(sched.indexOf("--token-file") + 1);
+        List<String> schedVolumes = texts(scheduler.path("volumes"));
+        assertEquals(1, schedVolumes.size(), "scheduler volumes " + schedVolumes);
+        String[] mount = schedVolumes.get(0).split(":");
+        assertEquals("node1-data", mount[0]);
+        assertEquals("ro", mount[2], "node1's storage is mounted read-only");
+        assertEquals(mount[1] + "/auth/admin.token", tokenFile);
+        for (String svc : List.of("scheduler", "prometheus")) {
+            JsonNode ports = compose.path("services").path(svc).path("ports");
+            assertTrue(ports.size() > 0, svc + " publishes a port");
+            for (JsonNode port : ports) {
+                assertTrue(port.asText().startsWith("127.0.0.1:"), svc + " publishes " + port.asText() + " beyond 127.0.0.1");
+            }
         }
         assumeTrue(onPath("podman") && onPath("podman-compose"), "podman or podman-compose not installed");
         long start = System.nanoTime();
