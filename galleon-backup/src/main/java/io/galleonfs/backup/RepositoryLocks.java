@@ -22,16 +22,30 @@ import org.jboss.logging.Logger;
  * racing processes can both back off but never both proceed. Locks are refreshed every expiry/3; a lock whose
  * refresh time is older than the expiry belongs to a crashed process and is ignored (and removed by prune). A backup
  * checks its lock is still live right before writing its manifest, so a prune that started after the lock went stale
- * can never delete chunks the manifest needs. Format: {@code "GLNLOCK1" | exclusive u8 | refreshed millis | host |
- * pid}.
+ * can never delete chunks the manifest needs.
+ *
+ * <p>Lease rule: a lock is live while (1) its refresh time is within the expiry, and (2) its holder process can still
+ * exist: a lock written on this host by a process that is gone (no such pid, or that pid now belongs to a process
+ * started at another time: a {@code kill -9}'ed node) is stale at once, and so is a lock written by this very process
+ * that it no longer holds (its release failed, e.g. the target went away). Holders on other hosts are judged by the
+ * expiry alone. Shared locks never conflict, so a stale backup lock only delays a prune; a stale prune lock delays
+ * backups at most until the expiry, or not at all when the dead prune ran on this host.
+ * Format: {@code "GLNLOCK2" | exclusive u8 | refreshed millis | host | pid | process start millis} (version 1 lacks
+ * the start time and is judged by host and pid).
  */
 final class RepositoryLocks {
     static final String PREFIX = "locks/";
     private static final Logger LOG = Logger.getLogger(RepositoryLocks.class);
-    private static final byte[] MAGIC = Codecs.ascii("GLNLOCK1");
+    private static final byte[] MAGIC_V1 = Codecs.ascii("GLNLOCK1");
+    private static final byte[] MAGIC = Codecs.ascii("GLNLOCK2");
+    private static final long OWN_START = startMillis(ProcessHandle.current());
 
-    record LockInfo(String key, boolean exclusive, Instant refreshed, String host, long pid) {
+    /** {@code processStartMillis} is 0 when unknown (version 1 locks). */
+    record LockInfo(String key, boolean exclusive, Instant refreshed, String host, long pid, long processStartMillis) {
     }
+
+    /** Keys of the locks this process holds now, through any repository handle (keys are random, so one set serves all). */
+    private static final java.util.Set<String> heldKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final ObjectStore store;
     private final Duration expiry;
@@ -53,6 +67,7 @@ final class RepositoryLocks {
         private Held(String key, boolean exclusive) {
             this.key = key;
             this.exclusive = exclusive;
+            heldKeys.add(key);
             write();
             long period = Math.max(1, expiry.toMillis() / 3);
             this.refresher = timer.scheduleAtFixedRate(this::refresh, period, period, TimeUnit.MILLISECONDS);
@@ -83,6 +98,7 @@ final class RepositoryLocks {
         @Override
         public void close() {
             refresher.cancel(false);
+            heldKeys.remove(key);
             try {
                 store.delete(key);
             } catch (RuntimeException e) {
@@ -128,16 +144,32 @@ final class RepositoryLocks {
     }
 
     List<LockInfo> live() {
-        Instant cutoff = Instant.now().minus(expiry);
-        return all().stream().filter(l -> l.refreshed().isAfter(cutoff)).toList();
+        return all().stream().filter(l -> !stale(l)).toList();
+    }
+
+    /** The lease rule of the class comment. */
+    boolean stale(LockInfo l) {
+        if (!l.refreshed().isAfter(Instant.now().minus(expiry))) {
+            return true;
+        }
+        if (!l.host().equals(hostName())) {
+            return false;
+        }
+        if (l.pid() == ProcessHandle.current().pid() && (l.processStartMillis() == 0 || l.processStartMillis() == OWN_START)) {
+            return !heldKeys.contains(l.key());
+        }
+        java.util.Optional<ProcessHandle> p = ProcessHandle.of(l.pid());
+        if (p.isEmpty() || !p.get().isAlive()) {
+            return true;
+        }
+        return l.processStartMillis() != 0 && startMillis(p.get()) != 0 && startMillis(p.get()) != l.processStartMillis();
     }
 
     /** Removes locks of crashed processes (prune, under its exclusive lock). */
     int removeStale() {
-        Instant cutoff = Instant.now().minus(expiry);
         int n = 0;
         for (LockInfo l : all()) {
-            if (!l.refreshed().isAfter(cutoff)) {
+            if (stale(l)) {
                 store.delete(l.key());
                 n++;
             }
@@ -146,13 +178,18 @@ final class RepositoryLocks {
     }
 
     private static byte[] encode(boolean exclusive, long millis) {
+        return encode(exclusive, millis, hostName(), ProcessHandle.current().pid(), OWN_START);
+    }
+
+    static byte[] encode(boolean exclusive, long millis, String host, long pid, long processStartMillis) {
         ByteArrayOutputStream bos = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bos)) {
             out.write(MAGIC);
             out.writeBoolean(exclusive);
             out.writeLong(millis);
-            out.writeUTF(hostName());
-            out.writeLong(ProcessHandle.current().pid());
+            out.writeUTF(host);
+            out.writeLong(pid);
+            out.writeLong(processStartMillis);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -163,17 +200,22 @@ final class RepositoryLocks {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
-            if (!Arrays.equals(magic, MAGIC)) {
+            boolean v2 = Arrays.equals(magic, MAGIC);
+            if (!v2 && !Arrays.equals(magic, MAGIC_V1)) {
                 throw new RepositoryCorruptedException("lock " + key + " has no lock magic");
             }
             return new LockInfo(key, in.readBoolean(), Instant.ofEpochMilli(in.readLong()), in.readUTF(),
-                    in.readLong());
+                    in.readLong(), v2 ? in.readLong() : 0);
         } catch (IOException e) {
             throw new RepositoryCorruptedException("lock " + key + " is truncated", e);
         }
     }
 
-    private static String hostName() {
+    static long startMillis(ProcessHandle p) {
+        return p.info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+    }
+
+    static String hostName() {
         try {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {

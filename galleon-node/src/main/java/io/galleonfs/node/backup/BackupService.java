@@ -48,6 +48,7 @@ import org.roaringbitmap.RoaringBitmap;
 public final class BackupService {
     private static final Logger LOG = Logger.getLogger(BackupService.class);
     static final String SNAPSHOT_PREFIX = "backup-";
+    static final long PROVISION_WAIT_MILLIS = 30_000;
 
     /** Bytes moved by jobs, for metrics. */
     public interface ByteCounter {
@@ -125,10 +126,13 @@ public final class BackupService {
         BackupStrategy requested = parseStrategy(strategyText);
         VolumeRecord v = volumes.get(volumeRef);
         BackupTargetRecord target = targets.get(targetName);
-        if (!v.node().equals(jobs.nodeId()) || engine.find(v.id()).isEmpty()) {
-            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + v.name() + "' has its primary on node " + v.node()
-                    + store.state().node(v.node()).map(n -> " (api " + n.ipcAddress() + ")").orElse("")
-                    + "; backups run on the primary: send the request there");
+        boolean here = v.node().equals(jobs.nodeId());
+        if (here && engine.find(v.id()).isEmpty()) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + v.name() + "' is not stored on its primary "
+                    + v.node() + " (this node)");
+        }
+        if (!here) {
+            requireMember(v.node(), v.name());
         }
         Optional<BackupRecord> parent = switch (requested) {
             case FULL -> Optional.empty();
@@ -148,6 +152,10 @@ public final class BackupService {
                     "a backup with idempotency key '" + idempotencyKey + "' is being started; retry"));
         }
         try {
+            if (!here) {
+                // Only the primary reads the volume consistently (its snapshot is the truth): the job is handed to it.
+                return jobs.handOff("backup", v.node(), target.name(), id, v.name());
+            }
             return jobs.submit("backup", target.name(), id, v.name(), ctx -> runBackup(ctx, v, target, running, requested, parent));
         } catch (RuntimeException e) {
             commands.submit(new MetaCommand.DeleteBackup(id));
@@ -318,7 +326,16 @@ public final class BackupService {
             created = true;
         }
         VolumeRecord dest = v;
-        return jobs.submit("restore", target.name(), b.id(), dest.name(), ctx -> {
+        if (!dest.node().equals(jobs.nodeId())) {
+            // The destination's primary orders its writes: the restore runs there, not forwarded block by block.
+            requireMember(dest.node(), dest.name());
+            return jobs.handOff("restore", dest.node(), target.name(), b.id(), dest.name());
+        }
+        return jobs.submit("restore", target.name(), b.id(), dest.name(), restoreWork(b, target, dest, created));
+    }
+
+    private JobRunner.Work restoreWork(BackupRecord b, BackupTargetRecord target, VolumeRecord dest, boolean created) {
+        return ctx -> {
             try (OpenRepository repo = OpenRepository.open(target)) {
                 VolumeIo io = data.io(dest);
                 repo.repository().restore(b.manifestId(), new VolumeSink(io, created), progress(ctx), ctx::cancelled);
@@ -335,7 +352,78 @@ public final class BackupService {
                 }
                 throw e;
             }
-        });
+        };
+    }
+
+    // ------------------------------------------------------------------ jobs handed over by other nodes
+
+    private void requireMember(String node, String volume) {
+        if (store.state().node(node).isEmpty()) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + volume + "' has its primary on node " + node
+                    + ", which is not a member of the cluster");
+        }
+    }
+
+    /**
+     * Takes the backup and restore jobs other nodes handed to this one (it is the primary of their volume). Called on
+     * every supervisor tick; a job this node can no longer run (the volume moved or went) fails with the reason.
+     */
+    public void takeHandedJobs() {
+        for (JobRecord j : jobs.handedToMe()) {
+            if (notProvisionedYet(j)) {
+                continue;
+            }
+            try {
+                JobRunner.Work work = switch (j.kind()) {
+                    case "backup" -> handedBackup(j);
+                    case "restore" -> handedRestore(j);
+                    default -> throw new GalleonException(GalleonException.Kind.BAD_REQUEST, "jobs of kind " + j.kind() + " are not handed over");
+                };
+                jobs.adopt(j, work);
+            } catch (GalleonException e) {
+                LOG.warnf("job %s (%s) handed to this node cannot run: %s", j.id(), j.kind(), e.getMessage());
+                jobs.failHanded(j, e.getMessage());
+            }
+        }
+    }
+
+    /** A volume created for a restore is provisioned by its primary when it applies the creation: wait a little for it. */
+    private boolean notProvisionedYet(JobRecord j) {
+        if (!"restore".equals(j.kind()) || clock.millis() - j.createdAtMillis() > PROVISION_WAIT_MILLIS) {
+            return false;
+        }
+        return volumes.find(j.volume()).filter(v -> v.node().equals(jobs.nodeId()) && engine.find(v.id()).isEmpty()).isPresent();
+    }
+
+    private JobRunner.Work handedBackup(JobRecord j) {
+        BackupRecord rec = get(j.backupId());
+        if (!BackupRecord.RUNNING.equals(rec.status())) {
+            throw GalleonException.conflict("backup " + rec.id() + " is " + rec.status());
+        }
+        VolumeRecord v = localPrimary(rec.volumeId(), rec.volumeName());
+        BackupTargetRecord target = targets.get(rec.target());
+        Optional<BackupRecord> parent = rec.parentId() == null ? Optional.empty() : store.state().backups().backup(rec.parentId());
+        BackupStrategy requested = parseStrategy(rec.strategy());
+        return ctx -> runBackup(ctx, v, target, rec, requested, parent);
+    }
+
+    private JobRunner.Work handedRestore(JobRecord j) {
+        BackupRecord b = completed(j.backupId());
+        BackupTargetRecord target = targets.get(b.target());
+        VolumeRecord dest = volumes.find(j.volume()).orElseThrow(() -> GalleonException.notFound("volume " + j.volume() + " is gone"));
+        localPrimary(dest.id().toString(), dest.name());
+        // An in-place restore writes the backup's own volume; any other destination was created for this restore.
+        boolean created = !dest.id().toString().equals(b.volumeId());
+        return restoreWork(b, target, dest, created);
+    }
+
+    private VolumeRecord localPrimary(String volumeId, String name) {
+        VolumeRecord v = volumes.find(volumeId).orElseThrow(() -> GalleonException.notFound("volume " + name + " is gone"));
+        if (!v.node().equals(jobs.nodeId()) || engine.find(v.id()).isEmpty()) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + v.name() + "' now has its primary on node "
+                    + v.node() + "; run the job again");
+        }
+        return v;
     }
 
     // ------------------------------------------------------------------ verify, copy, delete, prune

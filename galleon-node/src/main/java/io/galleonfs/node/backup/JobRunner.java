@@ -110,6 +110,53 @@ public final class JobRunner implements AutoCloseable {
         return queued;
     }
 
+    /**
+     * Records a job that another node must run (the primary of the volume it reads or writes) as queued on that node,
+     * with no incarnation: the node picks it up ({@link #adopt}) on its next supervisor tick. Every node sees it through
+     * metadata, so it can be listed, awaited and cancelled anywhere.
+     */
+    public JobRecord handOff(String kind, String node, String target, String backupId, String volume) {
+        JobRecord queued = new JobRecord(UUID.randomUUID().toString(), kind, JobRecord.QUEUED, node, null, target, backupId, volume,
+                0, 0, 0, null, "handed to node " + node + ", which runs it", null, clock.millis(), 0, 0, false);
+        commands.submit(new MetaCommand.PutJob(queued));
+        return queued;
+    }
+
+    /** Jobs handed to this node that it has not taken yet. */
+    public java.util.List<JobRecord> handedToMe() {
+        return store.state().backups().jobs().stream()
+                .filter(j -> JobRecord.QUEUED.equals(j.state()) && j.incarnation() == null && nodeId.equals(j.node())
+                        && !running.containsKey(j.id()))
+                .toList();
+    }
+
+    /**
+     * Runs a job handed to this node under its existing id. Returns false when it is already taken here. A job that
+     * cannot be scheduled fails with the reason.
+     */
+    public boolean adopt(JobRecord handed, Work work) {
+        Running r = new Running(handed, work);
+        if (running.putIfAbsent(handed.id(), r) != null) {
+            return false;
+        }
+        try {
+            pool.execute(r);
+        } catch (RejectedExecutionException e) {
+            running.remove(handed.id());
+            finish(r, JobRecord.FAILED, null, "node " + nodeId + " is shutting down or has too many jobs queued");
+        }
+        return true;
+    }
+
+    /** Fails a job handed to this node that it cannot run (e.g. the volume's primary moved). */
+    public void failHanded(JobRecord handed, String reason) {
+        try {
+            commands.submit(new MetaCommand.PutJob(handed.failed(reason, clock.millis())));
+        } catch (RuntimeException e) {
+            LOG.warnf("job %s: its failure could not be recorded: %s", handed.id(), e.getMessage());
+        }
+    }
+
     /** Every job the catalog keeps, newest first, with live progress for those running here. */
     public java.util.List<JobRecord> list() {
         java.util.List<JobRecord> all = new java.util.ArrayList<>();

@@ -15,7 +15,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Ends jobs whose node can no longer finish them, so no job stays running forever: at start a node fails the unfinished
- * jobs of its earlier process (it crashed or was killed); every two seconds the Raft leader fails the unfinished jobs of
+ * jobs of its earlier process (it crashed or was killed); every second the Raft leader fails the unfinished jobs of
  * members that left the cluster view. A node that was wrongly declared dead learns it when its next progress update is
  * refused, and stops.
  */
@@ -44,7 +44,8 @@ public final class JobSupervisor implements AutoCloseable {
     /** Fails this node's jobs left by an earlier process. */
     public void failJobsOfEarlierProcess() {
         boolean any = cluster.state().backups().jobs().stream()
-                .anyMatch(j -> !j.finished() && cluster.nodeId().equals(j.node()) && !incarnation.equals(j.incarnation()));
+                .anyMatch(j -> !j.finished() && cluster.nodeId().equals(j.node()) && j.incarnation() != null
+                        && !incarnation.equals(j.incarnation()));
         if (any) {
             submit(new MetaCommand.FailJobsOfNode(cluster.nodeId(), incarnation,
                     "node " + cluster.nodeId() + " restarted while the job ran (it crashed or was killed); run it again", clock.millis()));
@@ -53,10 +54,22 @@ public final class JobSupervisor implements AutoCloseable {
     }
 
     public void start() {
-        ticker.scheduleWithFixedDelay(this::tick, 2, 2, TimeUnit.SECONDS);
+        ticker.scheduleWithFixedDelay(this::tick, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private volatile Runnable onTick = () -> { };
+
+    /** Also runs on every tick, on every node (this node takes the jobs handed to it). */
+    public void everyTick(Runnable task) {
+        this.onTick = task;
     }
 
     void tick() {
+        try {
+            onTick.run();
+        } catch (RuntimeException e) {
+            LOG.warnf("jobs: handed jobs not taken: %s", e.getMessage());
+        }
         try {
             // Also here, not only at start: a node whose metadata was not caught up at start learns of its old jobs later.
             failJobsOfEarlierProcess();

@@ -179,6 +179,7 @@ public class NodeRuntime {
                 Clock.systemUTC(), backupMetrics);
         jobSupervisor = new io.galleonfs.node.backup.JobSupervisor(clusterView(), incarnation, Clock.systemUTC(),
                 backups::cleanUpOrphanSnapshots);
+        jobSupervisor.everyTick(backups::takeHandedJobs);
         if (metadataCaughtUp()) {
             jobSupervisor.failJobsOfEarlierProcess();
         }

@@ -90,13 +90,25 @@ public final class BackupCatalog {
         }
         JobRecord next = old != null && old.cancelRequested() && !p.job().cancelRequested() ? p.job().withCancelRequested() : p.job();
         jobs.put(next.id(), next);
+        if (next.finished() && !JobRecord.SUCCEEDED.equals(next.state()) && "backup".equals(next.kind()) && next.backupId() != null) {
+            // A backup job that ended before its body could record the outcome (cancelled while queued, or not taken by
+            // the node it was handed to) must not leave its backup "running" forever.
+            BackupRecord b = backups.get(next.backupId());
+            if (b != null && BackupRecord.RUNNING.equals(b.status())) {
+                backups.put(b.id(), b.withStatus(BackupRecord.FAILED, next.finishedAtMillis(),
+                        next.error() != null ? next.error() : next.state()));
+            }
+        }
         forgetOldFinishedJobs();
         return null;
     }
 
     MetaResult failJobsOfNode(MetaCommand.FailJobsOfNode f) {
         for (JobRecord j : List.copyOf(jobs.values())) {
-            if (!j.finished() && f.node().equals(j.node()) && (f.keepIncarnation() == null || !f.keepIncarnation().equals(j.incarnation()))) {
+            // A job handed to the node and not taken yet has no incarnation: a restarted node still takes it.
+            boolean handedNotTaken = j.incarnation() == null && f.keepIncarnation() != null;
+            if (!j.finished() && f.node().equals(j.node()) && !handedNotTaken
+                    && (f.keepIncarnation() == null || !f.keepIncarnation().equals(j.incarnation()))) {
                 jobs.put(j.id(), j.failed(f.reason(), f.nowMillis()));
                 if (j.backupId() != null && j.kind().equals("backup")) {
                     BackupRecord b = backups.get(j.backupId());

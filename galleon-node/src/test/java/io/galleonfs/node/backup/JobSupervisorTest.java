@@ -87,4 +87,40 @@ class JobSupervisorTest {
         assertEquals(JobRecord.FAILED, c.state.backups().job("c").orElseThrow().state());
         assertEquals(JobRecord.RUNNING, c.state.backups().job("b").orElseThrow().state());
     }
+
+    private static JobRecord handed(String id, String node) {
+        return new JobRecord(id, "backup", JobRecord.QUEUED, node, null, "t", null, "v", 0, 0, 0, null, null, null, 1, 0, 0, false);
+    }
+
+    @Test
+    void aJobHandedToARestartedNodeIsKeptForItButFailedWhenTheNodeLeft() {
+        FakeCluster c = new FakeCluster();
+        c.members.put("me", "up");
+        c.state.apply(new MetaCommand.PutJob(handed("to-me", "me")));
+        c.state.apply(new MetaCommand.PutJob(handed("to-gone", "gone")));
+        JobSupervisor s = new JobSupervisor(c, "now", Clock.systemUTC(), () -> { });
+        java.util.List<String> ticks = new java.util.ArrayList<>();
+        s.everyTick(() -> ticks.add("tick"));
+        s.failJobsOfEarlierProcess();
+        s.tick();
+        assertEquals(JobRecord.QUEUED, c.state.backups().job("to-me").orElseThrow().state(), "not yet taken: the restarted node takes it");
+        assertEquals(JobRecord.FAILED, c.state.backups().job("to-gone").orElseThrow().state(), "its node left: nobody would take it");
+        assertEquals(1, ticks.size(), "every tick lets the node take its handed jobs");
+    }
+
+    @Test
+    void aBackupJobThatEndsWithoutItsBodyFailsItsBackup() {
+        MetadataState state = new MetadataState();
+        io.galleonfs.node.meta.BackupRecord b = new io.galleonfs.node.meta.BackupRecord("b1", "vid", "v", "t", "full", null, "backup-b1",
+                io.galleonfs.node.meta.BackupRecord.RUNNING, 10, 0, 0, 0, "j1", 1, 0, null, null);
+        state.apply(new MetaCommand.CreateBackupTarget(new io.galleonfs.node.meta.BackupTargetRecord("t", "file:///x", null, null, false,
+                null, null, "a2V5", "r", 1)));
+        state.apply(new MetaCommand.PutBackup(b));
+        JobRecord j = new JobRecord("j1", "backup", JobRecord.QUEUED, "n", null, "t", "b1", "v", 0, 0, 0, null, null, null, 1, 0, 0, true);
+        state.apply(new MetaCommand.PutJob(j));
+        assertEquals(io.galleonfs.node.meta.BackupRecord.RUNNING, state.backups().backup("b1").orElseThrow().status());
+        state.apply(new MetaCommand.PutJob(new JobRecord("j1", "backup", JobRecord.CANCELLED, "n", "x", "t", "b1", "v", 0, 0, 0, null,
+                "cancelled before it started", null, 1, 0, 2, true)));
+        assertEquals(io.galleonfs.node.meta.BackupRecord.FAILED, state.backups().backup("b1").orElseThrow().status());
+    }
 }
