@@ -12,8 +12,7 @@ export async function policiesPage(main, _params, { can }) {
     const parts = [];
     if (s.volumes) parts.push(`volumes ${s.volumes.join(', ')}`);
     if (s.labels) parts.push(`labels ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
-    if (s.namespaces) parts.push(`namespaces ${s.namespaces.join(', ')}`);
-    if (s.storage_classes) parts.push(`classes ${s.storage_classes.join(', ')}`);
+    if (s.namespace) parts.push(`namespace ${s.namespace}`);
     return parts.join('; ') || 'all volumes';
   };
   const lastRun = (r) => (r ? [stateBadge(r.status), ` ${r.finished_at || r.started_at || r.scheduled_for || ''}`, r.error ? ` — ${r.error}` : ''] : 'never');
