@@ -351,7 +351,7 @@ try {
     await page.locator('tr[data-volume="ui-keep"]').waitFor();
     check(await page.getByRole('button', { name: /Delete/ }).count() === 0, 'no delete button on the volumes page');
     check(await page.locator('#create-volume').count() === 0, 'no create form');
-    await page.getByRole('link', { name: 'ui-keep' }).click();
+    await page.getByRole('link', { name: 'ui-keep', exact: true }).click();
     await page.getByRole('heading', { name: 'Volume ui-keep' }).waitFor();
     check(await page.getByRole('button').filter({ hasText: /Delete|Restore|Expand|Take snapshot/ }).count() === 0, 'no actions on the detail page');
     await page.screenshot({ path: `${shots}/viewer-volume.png`, fullPage: true });
