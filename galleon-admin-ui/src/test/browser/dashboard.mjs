@@ -313,9 +313,11 @@ try {
     check((await page.locator('#audit-chain').textContent()).includes('intact'), 'the hash chain is reported intact');
     await page.getByLabel('Action or resource').fill('qos-policy');
     await page.getByRole('button', { name: 'Show' }).click();
-    await page.locator('#audit-records tr[data-seq]').filter({ hasText: 'ui-keep' }).first().waitFor();
-    const rows = await page.locator('#audit-records tbody tr').allInnerTexts();
-    check(rows.every((r) => r.includes('qos-policy')), `only matching records are shown: ${rows.join(' | ')}`);
+    // The filtered table replaces the full one when the answer arrives: wait until only matching rows are left.
+    await waitFor('only records about qos-policy', async () => {
+      const rows = await page.locator('#audit-records tbody tr').allInnerTexts();
+      return rows.length > 0 && rows.every((r) => r.includes('qos-policy')) && rows.some((r) => r.includes('/volumes/ui-keep/qos-policy'));
+    });
     await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
   });
 
