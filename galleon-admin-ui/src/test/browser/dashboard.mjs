@@ -1,17 +1,19 @@
 // Drives the dashboard of a running node in the machine's Chromium. Run by DashboardBrowserIT:
-//   GALLEON_URL=http://127.0.0.1:PORT GALLEON_ADMIN_TOKEN=gfs_... SCREENSHOT_DIR=dir node dashboard.mjs
+//   GALLEON_URL=http://127.0.0.1:PORT GALLEON_ADMIN_TOKEN=gfs_... GALLEON_BACKUP_DIR=empty-dir SCREENSHOT_DIR=dir node dashboard.mjs
 // Prints "ok <step>" per step and "dashboard: N passed, 0 failed" at the end; exits 1 with the reason on a failure.
 import { chromium } from 'playwright-core';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const base = required('GALLEON_URL');
 const adminToken = required('GALLEON_ADMIN_TOKEN');
 const shots = process.env.SCREENSHOT_DIR || 'target/dashboard-screenshots';
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const nbdAddress = process.env.GALLEON_NBD || ''; // host:port when the node serves NBD
+const backupDir = process.env.GALLEON_BACKUP_DIR || ''; // an empty directory for a file:// backup target
 const hasNbdcopy = spawnSync('sh', ['-c', 'command -v nbdcopy']).status === 0;
 const TIMEOUT = 20_000;
 mkdirSync(shots, { recursive: true });
@@ -80,7 +82,8 @@ try {
   });
   page.on('response', (r) => {
     const provoked = [401, 403, 409].includes(r.status()) && r.url().startsWith(`${base}/api/`)
-      || r.status() === 401 && r.url() === `${base}/ui/session`;
+      || r.status() === 401 && r.url() === `${base}/ui/session`
+      || r.status() === 400 && r.url() === `${base}/api/v1/backup-targets`; // the too-short passphrase, provoked on purpose
     if (r.status() >= 400 && !provoked) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -228,6 +231,96 @@ try {
     check(await page.locator('tr[data-volume="ui-vol"]').count() === 0, 'ui-vol left the list');
   });
 
+  await step('add a directory backup target, back up a volume, watch the job finish and restore it', async () => {
+    check(backupDir, 'GALLEON_BACKUP_DIR is not set');
+    const pattern = new Uint8Array(64 * 1024).map((_, i) => (i * 31 + 7) & 0xff);
+    check((await rest('PUT', '/api/v1/volumes/ui-keep/data?offset=0', pattern)).status === 200, 'wrote a pattern to ui-keep');
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await page.getByRole('heading', { name: 'Backup targets' }).waitFor();
+    await page.getByLabel('Target name').fill('ui-dir');
+    await page.getByLabel('URL', { exact: true }).fill(pathToFileURL(backupDir).href);
+    await page.getByLabel('Recovery passphrase').fill('short');
+    await page.getByRole('button', { name: 'Add target' }).click();
+    await page.locator('main .error').filter({ hasText: 'passphrase' }).waitFor();
+    await page.getByLabel('Recovery passphrase').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Add target' }).click();
+    await page.locator('tr[data-target="ui-dir"]').waitFor();
+    check((await rest('GET', '/api/v1/backup-targets/ui-dir')).status === 200, 'the target exists through the API');
+    await page.locator('#backup-volume').selectOption('ui-keep');
+    await page.locator('#backup-target').selectOption('ui-dir');
+    await page.locator('#backup-strategy').selectOption('full');
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    await page.locator('tr[data-job][data-kind="backup"][data-state="succeeded"]').waitFor();
+    const row = page.locator('tr[data-backup][data-volume="ui-keep"]').filter({ hasText: 'completed' });
+    await row.waitFor();
+    const id = await row.getAttribute('data-backup');
+    check((await rest('GET', `/api/v1/backups/${id}`)).json.status === 'completed', `backup ${id} is complete through the API`);
+    await page.screenshot({ path: `${shots}/backups.png`, fullPage: true });
+    await page.getByRole('button', { name: `Restore backup ${id} of ui-keep` }).click();
+    await page.getByLabel('New volume name').fill('ui-keep-restored');
+    await page.getByRole('button', { name: 'Restore to new volume' }).click();
+    await page.locator('tr[data-job][data-kind="restore"][data-state="succeeded"]').waitFor();
+    const res = await fetch(`${base}/api/v1/volumes/ui-keep-restored/data?offset=0&length=${pattern.length}`,
+      { headers: { Authorization: `Bearer ${adminToken}` } });
+    check(res.status === 200, `reading the restored volume answered ${res.status}`);
+    check(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(pattern)), 'the restored volume holds what ui-keep held');
+  });
+
+  await step('create a QoS policy and assign it to a volume', async () => {
+    await page.getByRole('link', { name: 'QoS' }).click();
+    await page.getByLabel('Policy name').fill('ui-gold');
+    await page.getByLabel('Limit IOPS').fill('lots');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.locator('main .error').filter({ hasText: 'whole number' }).waitFor();
+    await page.getByLabel('Limit IOPS').fill('500');
+    await page.getByLabel('Limit MB/s').fill('20');
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.locator('tr[data-qos="ui-gold"]').filter({ hasText: '500 IOPS, 20 MB/s' }).waitFor();
+    await page.goto(`${base}/ui/#/volumes/ui-keep`);
+    await page.locator('#volume-qos-policy').selectOption('ui-gold');
+    await page.getByRole('button', { name: 'Set QoS policy' }).click();
+    await page.locator('#volume-qos').filter({ hasText: 'ui-gold' }).filter({ hasText: '500 IOPS' }).waitFor();
+    check((await rest('GET', '/api/v1/volumes/ui-keep/qos')).json.policy_name === 'ui-gold', 'ui-keep follows ui-gold through the API');
+    await page.getByRole('link', { name: 'QoS' }).click();
+    await page.locator('tr[data-qos="ui-gold"]').filter({ hasText: 'ui-keep' }).waitFor();
+    await page.screenshot({ path: `${shots}/qos.png`, fullPage: true });
+  });
+
+  await step('suspend and resume a policy, run it now and read its history', async () => {
+    const created = await rest('POST', '/api/v1/policies', { name: 'ui-nightly', schedule: '0 2 * * *', kind: 'snapshot',
+      retention: { keep_last: 3 }, selector: { volumes: ['ui-keep'] } });
+    check(created.status === 201 || created.status === 200, `creating the policy answered ${created.status}`);
+    await page.getByRole('link', { name: 'Policies' }).click();
+    const row = page.locator('tr[data-policy="ui-nightly"]');
+    await row.filter({ hasText: 'active' }).waitFor();
+    check(/\d{4}-\d\d-\d\dT\d\d:\d\d/.test(await row.innerText()), `the next run is shown: ${await row.innerText()}`);
+    await page.getByRole('button', { name: 'Suspend policy ui-nightly' }).click();
+    await row.locator('.policy-status').filter({ hasText: 'suspended' }).waitFor();
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).json.status === 'suspended', 'suspended through the API');
+    await page.getByRole('button', { name: 'Resume policy ui-nightly' }).click();
+    await row.locator('.policy-status').filter({ hasText: 'active' }).waitFor();
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).json.status === 'active', 'resumed through the API');
+    await page.getByRole('button', { name: 'Run policy ui-nightly now' }).click();
+    await page.locator('#flash').filter({ hasText: 'will run now' }).waitFor();
+    await page.getByRole('button', { name: 'History of policy ui-nightly' }).click();
+    await page.locator('#policy-history tr[data-run]').first().waitFor();
+    await page.screenshot({ path: `${shots}/policies.png`, fullPage: true });
+  });
+
+  await step('admin reads the audit log with its filters', async () => {
+    await page.getByRole('link', { name: 'Audit' }).click();
+    await page.locator('#audit-records tr[data-seq]').first().waitFor();
+    check((await page.locator('#audit-chain').textContent()).includes('intact'), 'the hash chain is reported intact');
+    await page.getByLabel('Action or resource').fill('qos-policy');
+    await page.getByRole('button', { name: 'Show' }).click();
+    // The filtered table replaces the full one when the answer arrives: wait until only matching rows are left.
+    await waitFor('only records about qos-policy', async () => {
+      const rows = await page.locator('#audit-records tbody tr').allInnerTexts();
+      return rows.length > 0 && rows.every((r) => r.includes('qos-policy')) && rows.some((r) => r.includes('/volumes/ui-keep/qos-policy'));
+    });
+    await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
+  });
+
   let viewerSecret;
   await step('admin creates a viewer token on the tokens page', async () => {
     await page.getByRole('link', { name: 'Tokens' }).click();
@@ -260,7 +353,7 @@ try {
     await page.locator('tr[data-volume="ui-keep"]').waitFor();
     check(await page.getByRole('button', { name: /Delete/ }).count() === 0, 'no delete button on the volumes page');
     check(await page.locator('#create-volume').count() === 0, 'no create form');
-    await page.getByRole('link', { name: 'ui-keep' }).click();
+    await page.getByRole('link', { name: 'ui-keep', exact: true }).click();
     await page.getByRole('heading', { name: 'Volume ui-keep' }).waitFor();
     check(await page.getByRole('button').filter({ hasText: /Delete|Restore|Expand|Take snapshot/ }).count() === 0, 'no actions on the detail page');
     await page.screenshot({ path: `${shots}/viewer-volume.png`, fullPage: true });
@@ -271,6 +364,23 @@ try {
     });
     check(r.status === 403 && r.body.detail.includes('needs operator'), `a viewer's forged delete: ${JSON.stringify(r)}`);
     check((await rest('GET', '/api/v1/volumes/ui-keep')).status === 200, 'ui-keep is still there');
+  });
+
+  await step('a viewer sees backups, policies and QoS without any changing button, and no audit log', async () => {
+    check(await page.getByRole('link', { name: 'Audit' }).isHidden(), 'no audit link for a viewer');
+    const changing = /Delete|Restore|Verify|Cancel|Start backup|Add target|Suspend|Resume|Run now|Edit|Create|Set QoS/;
+    for (const [hash, marker] of [['#/backups', 'tr[data-backup]'], ['#/policies', 'tr[data-policy="ui-nightly"]'], ['#/qos', 'tr[data-qos="ui-gold"]'],
+      ['#/volumes/ui-keep', '#volume-qos']]) {
+      await page.goto(`${base}/ui/${hash}`);
+      await page.locator(marker).first().waitFor();
+      check(await page.locator('main button').filter({ hasText: changing }).count() === 0, `no changing button on ${hash}`);
+      check(await page.locator('main form').count() === 0, `no form on ${hash}`);
+      await page.screenshot({ path: `${shots}/viewer-${hash.slice(2).replace('/', '-')}.png`, fullPage: true });
+    }
+    await page.goto(`${base}/ui/#/audit`);
+    await page.locator('main').filter({ hasText: 'Only an admin token may read the audit log.' }).waitFor();
+    const r = await page.evaluate(async () => (await fetch('/api/v1/audit')).status);
+    check(r === 403, `a viewer reading the audit log: ${r}`);
   });
 
   await step('every page rendered without script errors, CSP violations or foreign requests', async () => {

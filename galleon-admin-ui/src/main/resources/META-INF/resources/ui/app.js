@@ -8,6 +8,10 @@ import { volumePage } from './pages/volume.js';
 import { nodesPage } from './pages/nodes.js';
 import { classesPage } from './pages/classes.js';
 import { tokensPage } from './pages/tokens.js';
+import { backupsPage } from './pages/backups.js';
+import { policiesPage } from './pages/policies.js';
+import { qosPage } from './pages/qos.js';
+import { auditPage } from './pages/audit.js';
 
 const RANK = { viewer: 0, operator: 1, admin: 2 };
 const session = { info: null };
@@ -25,6 +29,10 @@ const routes = [
   [/^#\/nodes$/, () => nodesPage],
   [/^#\/classes$/, () => classesPage],
   [/^#\/tokens$/, () => tokensPage],
+  [/^#\/backups$/, () => backupsPage],
+  [/^#\/policies$/, () => policiesPage],
+  [/^#\/qos$/, () => qosPage],
+  [/^#\/audit$/, () => auditPage],
 ];
 
 async function route() {

@@ -63,6 +63,8 @@ class DashboardBrowserIT {
         pb.environment().put("GALLEON_ADMIN_TOKEN", node.bearerToken().substring("Bearer ".length()));
         pb.environment().put("SCREENSHOT_DIR", shots.toString());
         pb.environment().put("GALLEON_NBD", nbd);
+        Path backups = Files.createDirectories(dir.resolve("backups"));
+        pb.environment().put("GALLEON_BACKUP_DIR", backups.toString());
         pb.environment().put("CHROMIUM", CHROMIUM.toString());
         script = pb.start();
         boolean ended = script.waitFor(5, TimeUnit.MINUTES);
@@ -74,7 +76,10 @@ class DashboardBrowserIT {
                 "ok the overview chart receives live points", "ok the volume and overview charts move with real writes (NBD)",
                 "ok take a snapshot, expand, then clone it", "ok a change without the CSRF header is refused",
                 "ok a cross-site form POST is refused", "ok delete a volume only after typing its name",
-                "ok log out ends the session", "ok a viewer sees no destructive buttons and the API refuses a forged delete",
+                "ok add a directory backup target, back up a volume, watch the job finish and restore it",
+                "ok create a QoS policy and assign it to a volume", "ok suspend and resume a policy, run it now and read its history",
+                "ok admin reads the audit log with its filters", "ok log out ends the session", "ok a viewer sees no destructive buttons and the API refuses a forged delete",
+                "ok a viewer sees backups, policies and QoS without any changing button, and no audit log",
                 "ok every page rendered without script errors, CSP violations or foreign requests")) {
             assertTrue(out.contains(step + "\n"), "missing '" + step + "' in:\n" + out);
         }
@@ -84,6 +89,12 @@ class DashboardBrowserIT {
         assertTrue(cli.run("volume", "get", "ui-vol-s1").ok().stdout().contains("ui-vol-s1"));
         assertTrue(cli.run("volume", "list").ok().stdout().contains("ui-keep"));
         assertTrue(cli.run("volume", "get", "ui-vol").exitCode() != 0, "ui-vol was deleted in the UI");
+        // The backup went to the directory target, the restore made a real volume, ui-keep follows the QoS policy.
+        try (Stream<Path> files = Files.walk(backups)) {
+            assertTrue(files.filter(Files::isRegularFile).count() > 1, "the backup repository holds files");
+        }
+        assertTrue(cli.run("volume", "get", "ui-keep-restored").ok().stdout().contains("ui-keep-restored"));
+        assertTrue(cli.run("qos", "list").ok().stdout().contains("ui-gold"));
         assertTrue(Files.isRegularFile(shots.resolve("overview.png")) && Files.isRegularFile(shots.resolve("volume.png")), "screenshots saved");
     }
 }

@@ -1,11 +1,12 @@
 import { api, enc } from '../api.js';
 import { h, table, stateBadge, bytes, errorLine, showError, clearError, confirmTyped, flash } from '../dom.js';
 import { liveChart, stream } from '../chart.js';
+import { qosSummary } from './qos.js';
 
 export async function volumePage(main, [name], { can }) {
   const base = `/api/v1/volumes/${enc(name)}`;
-  const [v, snapshots, config] = await Promise.all([api('GET', base), api('GET', `${base}/snapshots`),
-    api('GET', '/api/v1/daemon/config')]);
+  const [v, snapshots, config, qos, qosPolicies] = await Promise.all([api('GET', base), api('GET', `${base}/snapshots`),
+    api('GET', '/api/v1/daemon/config'), api('GET', `${base}/qos`), can('admin') ? api('GET', '/api/v1/qos-policies') : Promise.resolve([])]);
   const nbd = nbdBase(config.nbd_address);
   const reload = () => { if (location.hash === `#/volumes/${enc(v.name)}`) window.dispatchEvent(new HashChangeEvent('hashchange')); };
   const props = [['State', stateBadge(v.state)], v.state_reason ? ['Why', v.state_reason] : null,
@@ -24,6 +25,28 @@ export async function volumePage(main, [name], { can }) {
     main.append(h('h2', {}, 'Mounts'), table(['Path', 'Node', 'State', 'Options'],
       v.mounts.map((m) => h('tr', {}, h('td', {}, m.path ?? ''), h('td', {}, m.node ?? ''), h('td', {}, m.state ?? ''),
         h('td', {}, (m.options || []).join(','))))));
+  }
+
+  const qosFrom = { volume: 'its own override', storage_class: 'its storage class', policy: `the named policy ${qos.policy_name}`,
+    storage_class_policy: `its class's named policy ${qos.policy_name || ''}`, none: 'none' };
+  main.append(h('h2', {}, 'QoS'), h('dl', { class: 'props', id: 'volume-qos' },
+    h('dt', {}, 'Policy'), h('dd', {}, qos.policy_name ? h('a', { href: '#/qos' }, qos.policy_name) : 'none'),
+    h('dt', {}, 'Comes from'), h('dd', {}, qosFrom[qos.source] || qos.source),
+    h('dt', {}, 'Limits in force'), h('dd', {}, qosSummary(qos.effective && qos.effective.limits) || 'unlimited'),
+    h('dt', {}, 'Guarantees'), h('dd', {}, qosSummary(qos.effective && qos.effective.guarantees, false) || 'none')));
+  if (can('admin')) {
+    const qosError = errorLine();
+    const pick = h('select', { id: 'volume-qos-policy' }, qosPolicies.map((i) => h('option', { value: i.policy.name }, i.policy.name)));
+    if (qos.policy_name) pick.value = qos.policy_name;
+    const form = h('form', { class: 'inline', id: 'set-qos-policy', 'aria-label': 'Set the QoS policy' },
+      h('label', { for: 'volume-qos-policy' }, 'QoS policy', pick), h('button', { type: 'submit', disabled: !qosPolicies.length }, 'Set QoS policy'),
+      qos.policy_name ? h('button', { type: 'button', class: 'secondary', onclick: () =>
+        act(qosError, () => api('DELETE', `${base}/qos-policy`), `Volume ${v.name} no longer follows ${qos.policy_name}.`) }, 'Clear QoS policy') : null);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      act(qosError, () => api('PUT', `${base}/qos-policy`, { policy: pick.value }), `Volume ${v.name} follows QoS policy ${pick.value}.`);
+    });
+    main.append(form, qosError);
   }
 
   const charts = h('section', { 'aria-label': 'Live I/O' }, h('h2', {}, 'Live I/O through this node'));

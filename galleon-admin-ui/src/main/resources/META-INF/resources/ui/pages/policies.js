@@ -1,0 +1,57 @@
+import { api, enc } from '../api.js';
+import { h, table, stateBadge, errorLine, showError, clearError, flash } from '../dom.js';
+
+/** Snapshot and backup policies: status, last and next run, suspend/resume and run-now (operator), and each one's run history. */
+export async function policiesPage(main, _params, { can }) {
+  const policies = await api('GET', '/api/v1/policies');
+  const error = errorLine();
+  const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
+  const history = h('section', { id: 'policy-history', 'aria-live': 'polite' });
+  const what = (p) => {
+    const s = p.spec.selector || {};
+    const parts = [];
+    if (s.volumes) parts.push(`volumes ${s.volumes.join(', ')}`);
+    if (s.labels) parts.push(`labels ${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    if (s.namespace) parts.push(`namespace ${s.namespace}`);
+    return parts.join('; ') || 'all volumes';
+  };
+  const lastRun = (r) => (r ? [stateBadge(r.status), ` ${r.finished_at || r.started_at || r.scheduled_for || ''}`, r.error ? ` — ${r.error}` : ''] : 'never');
+  main.append(h('h1', {}, 'Policies'), error, table(['Name', 'Kind', 'Schedule', 'Volumes', 'Target', 'Status', 'Last run', 'Next run', ''],
+    policies.map((p) => {
+      const name = p.spec.name;
+      const suspended = p.status === 'suspended';
+      return h('tr', { 'data-policy': name },
+        h('td', {}, name), h('td', {}, p.spec.kind || 'backup'), h('td', {}, h('code', {}, p.spec.schedule), p.spec.timezone ? ` (${p.spec.timezone})` : ''),
+        h('td', {}, what(p)), h('td', {}, p.spec.target || ''), h('td', { class: 'policy-status' }, stateBadge(p.status)),
+        h('td', {}, lastRun(p.last_run)), h('td', {}, suspended ? 'suspended' : (p.next_run || '')),
+        h('td', { class: 'actions' },
+          h('button', { type: 'button', class: 'secondary', 'aria-label': `History of policy ${name}`, onclick: () => showHistory(name) }, 'History'),
+          can('operator') ? [
+            h('button', { type: 'button', class: 'secondary', 'aria-label': `${suspended ? 'Resume' : 'Suspend'} policy ${name}`,
+              onclick: () => act(() => api('POST', `/api/v1/policies/${enc(name)}/${suspended ? 'resume' : 'suspend'}`),
+                `Policy ${name} ${suspended ? 'resumed' : 'suspended'}.`) }, suspended ? 'Resume' : 'Suspend'),
+            h('button', { type: 'button', 'aria-label': `Run policy ${name} now`,
+              onclick: () => act(() => api('POST', `/api/v1/policies/${enc(name)}/run-now`), `Policy ${name} will run now.`) }, 'Run now')] : ''));
+    })), history);
+
+  async function showHistory(name) {
+    clearError(error);
+    try {
+      const runs = await api('GET', `/api/v1/policies/${enc(name)}/history?limit=50`);
+      history.replaceChildren(h('h2', {}, `History of ${name}`), table(['Scheduled for', 'Manual', 'Status', 'Started', 'Duration', 'Node', 'Artifacts', 'Error'],
+        runs.map((r) => h('tr', { 'data-run': r.id }, h('td', {}, r.scheduled_for || ''), h('td', {}, r.manual ? 'run now' : ''),
+          h('td', {}, stateBadge(r.status), r.missed_count ? ` (${r.missed_count} missed until ${r.missed_until})` : ''),
+          h('td', {}, r.started_at || ''), h('td', {}, r.duration_ms != null ? `${(r.duration_ms / 1000).toFixed(1)} s` : ''),
+          h('td', {}, r.claimed_by || ''), h('td', {}, (r.artifacts || []).length), h('td', {}, r.error || '')))));
+    } catch (err) { showError(error, err); }
+  }
+
+  async function act(call, done) {
+    clearError(error);
+    try {
+      await call();
+      reload();
+      flash(done, 'info');
+    } catch (err) { showError(error, err); }
+  }
+}
