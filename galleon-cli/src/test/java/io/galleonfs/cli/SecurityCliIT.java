@@ -67,6 +67,22 @@ class SecurityCliIT {
         String all = admin.run("volume", "list").ok().stdout();
         assertTrue(all.lines().anyMatch(l -> l.matches("^a1\\s.*\\steam-a\\s+-\\s*$")), all);
         assertTrue(admin.run("volume", "get", "a1").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-a")));
+
+        // Backups and jobs belong to their volume's namespace: another tenant neither sees nor touches them.
+        Files.writeString(dir.resolve("passphrase"), "correct horse battery staple\n");
+        admin.run("backup-target", "create", "repo", "--url", dir.resolve("repo").toUri().toString(), "--passphrase-file",
+                dir.resolve("passphrase").toString()).ok();
+        String backupJob = a.run("backup", "create", "a1", "--target", "repo", "--strategy", "full", "--wait", "-o", "json").ok().stdout();
+        String backupId = new com.fasterxml.jackson.databind.ObjectMapper().readTree(backupJob).get("backup_id").asText();
+        String jobId = new com.fasterxml.jackson.databind.ObjectMapper().readTree(backupJob).get("id").asText();
+        assertTrue(a.run("backup", "list").ok().stdout().contains(backupId));
+        assertFalse(b.run("backup", "list").ok().stdout().contains(backupId));
+        assertOneLineError(b.run("backup", "get", backupId), "not found");
+        assertOneLineError(b.run("backup", "delete", backupId), "not found");
+        assertOneLineError(b.run("backup", "create", "a1", "--target", "repo", "--strategy", "full"), "not found");
+        assertOneLineError(b.run("job", "get", jobId), "not found");
+        assertFalse(b.run("job", "list").ok().stdout().contains(jobId));
+        assertTrue(admin.run("backup", "get", backupId).ok().stdout().contains(backupId));
     }
 
     @Test

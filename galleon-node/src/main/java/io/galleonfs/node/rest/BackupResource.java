@@ -30,11 +30,17 @@ public class BackupResource {
     @Inject
     BackupBeans.BackupServices services;
 
+    @Inject
+    Tenants tenants;
+
     @POST
     public Response create(CreateBackupRequest request, @QueryParam("wait") boolean wait,
                            @jakarta.ws.rs.HeaderParam("Idempotency-Key") String keyHeader) {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: volume, target and strategy");
+        }
+        if (!tenants.view().volume(request.volume())) {
+            throw GalleonException.notFound("volume '" + request.volume() + "' not found");
         }
         String key = request.idempotencyKey() != null ? request.idempotencyKey() : keyHeader;
         var job = services.backups().backup(request.volume(), request.target(), request.strategy(), key);
@@ -43,18 +49,20 @@ public class BackupResource {
 
     @GET
     public List<BackupView> list(@QueryParam("volume") String volume) {
-        return services.backups().list(volume).stream().map(BackupViews::backup).toList();
+        var view = tenants.view();
+        return services.backups().list(volume).stream().filter(view::backup).map(BackupViews::backup).toList();
     }
 
     @GET
     @Path("/{id}")
     public BackupView get(@PathParam("id") String id) {
-        return BackupViews.backup(services.backups().get(id));
+        return BackupViews.backup(visible(id));
     }
 
     @DELETE
     @Path("/{id}")
     public Response delete(@PathParam("id") String id) {
+        visible(id);
         services.backups().delete(id);
         return Response.noContent().build();
     }
@@ -62,6 +70,13 @@ public class BackupResource {
     @POST
     @Path("/{id}/restore")
     public Response restore(@PathParam("id") String id, RestoreBackupRequest request, @QueryParam("wait") boolean wait) {
+        visible(id);
+        var view = tenants.view();
+        boolean toNewVolume = request != null && request.toVolume() != null && !request.toVolume().isBlank();
+        if (toNewVolume && !view.allowsNamespace(io.galleonfs.node.meta.VolumeRecord.DEFAULT_NAMESPACE)) {
+            throw GalleonException.forbidden("a restore to a new volume creates it in namespace '"
+                    + io.galleonfs.node.meta.VolumeRecord.DEFAULT_NAMESPACE + "', which this token does not cover; restore in place instead");
+        }
         return JobResource.answer(services.backups(), services.backups().restore(id, request), wait);
     }
 
@@ -69,12 +84,23 @@ public class BackupResource {
     @Path("/{id}/verify")
     @Consumes(MediaType.WILDCARD) // no body
     public Response verify(@PathParam("id") String id, @QueryParam("quick") boolean quick, @QueryParam("wait") boolean wait) {
+        visible(id);
         return JobResource.answer(services.backups(), services.backups().verify(id, quick), wait);
     }
 
     @POST
     @Path("/{id}/copy")
     public Response copy(@PathParam("id") String id, CopyBackupRequest request, @QueryParam("wait") boolean wait) {
+        visible(id);
         return JobResource.answer(services.backups(), services.backups().copy(id, request == null ? null : request.toTarget()), wait);
+    }
+
+    /** The backup, if the caller's namespaces cover its volume; otherwise answered exactly like a missing one. */
+    private io.galleonfs.node.meta.BackupRecord visible(String id) {
+        var b = services.backups().get(id);
+        if (!tenants.view().backup(b)) {
+            throw GalleonException.notFound("backup " + id + " not found");
+        }
+        return b;
     }
 }

@@ -28,9 +28,13 @@ public class JobResource {
     @Inject
     BackupBeans.BackupServices services;
 
+    @Inject
+    Tenants tenants;
+
     @GET
     public List<JobInfo> list() {
-        return services.backups().jobs().list().stream().map(BackupViews::job).toList();
+        var view = tenants.view();
+        return services.backups().jobs().list().stream().filter(view::job).map(BackupViews::job).toList();
     }
 
     @GET
@@ -42,6 +46,7 @@ public class JobResource {
     @POST
     @Path("/{id}/cancel")
     public JobInfo cancel(@PathParam("id") String id) {
+        find(id);
         return BackupViews.job(services.backups().jobs().cancel(id));
     }
 
@@ -64,7 +69,8 @@ public class JobResource {
     }
 
     private JobRecord find(String id) {
-        return services.backups().jobs().job(id).orElseThrow(() -> GalleonException.notFound("job " + id + " not found"));
+        return services.backups().jobs().job(id).filter(tenants.view()::job)
+                .orElseThrow(() -> GalleonException.notFound("job " + id + " not found"));
     }
 
     static Response answer(BackupService backups, JobRecord job, boolean wait) {

@@ -1,0 +1,68 @@
+package io.galleonfs.node.auth;
+
+import io.galleonfs.node.meta.BackupRecord;
+import io.galleonfs.node.meta.JobRecord;
+import io.galleonfs.node.meta.MetadataState;
+import io.galleonfs.node.meta.VolumeRecord;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * What a token limited to some namespaces may see of the things that hang off volumes: a backup or a job belongs to
+ * the namespace of its volume. A backup whose volume is gone belongs to no namespace any more (the catalog does not
+ * record one), so only an unrestricted token sees it. Hidden things are answered as missing, never as forbidden, so
+ * a tenant cannot learn that they exist.
+ */
+public final class TenantView {
+    private final NamespaceScope scope;
+    private final MetadataState state;
+
+    public TenantView(NamespaceScope scope, MetadataState state) {
+        this.scope = scope;
+        this.state = state;
+    }
+
+    public boolean unrestricted() {
+        return scope.unrestricted();
+    }
+
+    public boolean allowsNamespace(String namespace) {
+        return scope.allows(namespace);
+    }
+
+    /** A volume named or identified by {@code ref}, in a namespace the token covers. */
+    public boolean volume(String ref) {
+        if (scope.unrestricted()) {
+            return true;
+        }
+        return find(ref).filter(v -> scope.allows(v.namespace())).isPresent();
+    }
+
+    public boolean backup(BackupRecord b) {
+        return scope.unrestricted() || (b.volumeId() != null && volume(b.volumeId()));
+    }
+
+    public boolean job(JobRecord j) {
+        if (scope.unrestricted()) {
+            return true;
+        }
+        if (j.backupId() != null) {
+            Optional<BackupRecord> b = state.backups().backup(j.backupId());
+            if (b.isPresent()) {
+                return backup(b.get());
+            }
+        }
+        return j.volume() != null && volume(j.volume());
+    }
+
+    private Optional<VolumeRecord> find(String ref) {
+        if (ref == null || ref.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return state.volume(UUID.fromString(ref)).or(() -> state.volumeByName(ref));
+        } catch (IllegalArgumentException notAnId) {
+            return state.volumeByName(ref);
+        }
+    }
+}
