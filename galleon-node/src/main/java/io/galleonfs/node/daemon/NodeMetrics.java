@@ -75,6 +75,24 @@ public class NodeMetrics {
     }
 
     private void engineGauge(String name, String help, ToDoubleFunction<EngineStats> f) {
-        Gauge.builder(name, node, n -> f.applyAsDouble(n.engine().stats())).description(help).register(registry);
+        Gauge.builder(name, node, n -> f.applyAsDouble(engineStats(n))).description(help).register(registry);
+    }
+
+    private volatile EngineStats cachedStats;
+    private volatile long cachedAtNanos;
+
+    /**
+     * One engine snapshot for all engine gauges of a scrape: {@code stats()} walks every file under the storage path
+     * (allocated bytes), which with a thousand volumes was most of a scrape's fixed cost, four times per scrape.
+     */
+    private EngineStats engineStats(NodeRuntime n) {
+        long now = System.nanoTime();
+        EngineStats s = cachedStats;
+        if (s == null || now - cachedAtNanos > 1_000_000_000L) {
+            s = n.engine().stats();
+            cachedStats = s;
+            cachedAtNanos = now;
+        }
+        return s;
     }
 }

@@ -1,7 +1,11 @@
 package io.galleonfs.node.metrics;
 
 import io.galleonfs.node.daemon.NodeRuntime;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.galleonfs.node.replication.PrimaryVolume;
+import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.volume.metrics.VolumeMeter;
+import io.galleonfs.node.volume.qos.QosSlot;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.Priority;
@@ -9,15 +13,23 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.interceptor.Interceptor;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
-/** Connects the node's volume meters to Micrometer and takes their per-second samples. */
+/**
+ * Adds the per-volume series ({@link VolumeSeriesCollector}) to the Prometheus registry behind /q/metrics and takes the
+ * volume meters' per-second samples.
+ */
 @ApplicationScoped
 public class VolumeMetricsBinding {
     private static final Logger LOG = Logger.getLogger(VolumeMetricsBinding.class);
 
     @Inject
-    MeterRegistry registry;
+    PrometheusMeterRegistry registry;
 
     @Inject
     NodeRuntime node;
@@ -26,9 +38,8 @@ public class VolumeMetricsBinding {
     void bind(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) StartupEvent event) {
         if (node.data() == null) {
             LOG.warn("volume I/O metrics are not exported: the node's data service did not start");
-            return;
         }
-        node.data().meters().addListener(new MicrometerVolumeMeters(registry));
+        new VolumeSeriesCollector(new NodeSources(node)).register(registry.getPrometheusRegistry());
     }
 
     /** Runs on a scheduler worker thread; sampling only copies counters, so it is quick even for many volumes. */
@@ -36,6 +47,39 @@ public class VolumeMetricsBinding {
     void tick() {
         if (node.data() != null) {
             node.data().meters().tick(System.nanoTime());
+        }
+    }
+
+    /** The running node's meters, QoS slots, primaries and metadata, read at each scrape. */
+    private record NodeSources(NodeRuntime node) implements VolumeSeriesCollector.Sources {
+        @Override
+        public Collection<VolumeMeter> meters() {
+            return node.data() == null ? List.of() : node.data().meters().all();
+        }
+
+        @Override
+        public Collection<QosSlot> qosSlots() {
+            return node.qos() == null ? List.of() : node.qos().slots();
+        }
+
+        @Override
+        public Collection<VolumeSeriesCollector.Replication> primaries() {
+            if (node.replication() == null) {
+                return List.of();
+            }
+            return node.replication().primaries().stream().map(NodeSources::replication).toList();
+        }
+
+        private static VolumeSeriesCollector.Replication replication(PrimaryVolume p) {
+            PrimaryVolume.Lag lag = p.lag();
+            PrimaryVolume.RebuildProgress rebuild = p.rebuildProgress();
+            return new VolumeSeriesCollector.Replication(p.id(), p.name(), lag.operations(), lag.bytes(), rebuild.doneBytes(),
+                    rebuild.totalBytes());
+        }
+
+        @Override
+        public Function<UUID, Optional<VolumeRecord>> directory() {
+            return node.metadata().state()::volume;
         }
     }
 }

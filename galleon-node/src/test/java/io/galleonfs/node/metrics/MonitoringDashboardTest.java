@@ -81,4 +81,20 @@ class MonitoringDashboardTest {
         assertTrue(lines.stream().anyMatch(l -> l.strip().equals("metrics_path: /q/metrics")), String.join("\n", lines));
         given().get("/q/metrics").then().statusCode(200);
     }
+
+    @Test
+    void scrapesAreGzippedWhenTheScraperAcceptsIt() {
+        // Prometheus's own Accept and Accept-Encoding; RestAssured decompresses the body.
+        given().header("Accept", "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+                .header("Accept-Encoding", "gzip").get("/q/metrics").then().statusCode(200)
+                .header("Content-Encoding", "gzip").header("Content-Type", org.hamcrest.Matchers.startsWith("application/openmetrics-text"))
+                .body(org.hamcrest.Matchers.containsString("galleon_volumes "));
+        // (RestAssured's client adds gzip to any Accept-Encoding, so the identity case is ScrapeBufferTest's and bench/metrics-scrape's.)
+        given().header("Accept", "text/plain").get("/q/metrics").then().statusCode(200)
+                .header("Content-Type", org.hamcrest.Matchers.startsWith("text/plain; version=0.0.4"))
+                .body(org.hamcrest.Matchers.containsString("# TYPE galleon_cluster_is_leader gauge"));
+        given().header("Accept", "application/openmetrics-text; version=1.0.0").get("/q/metrics").then().statusCode(200)
+                .header("Content-Type", org.hamcrest.Matchers.startsWith("application/openmetrics-text"))
+                .body(org.hamcrest.Matchers.endsWith("# EOF\n"));
+    }
 }

@@ -61,7 +61,9 @@ class VolumeMetricsResourceTest {
                 .put(VOLUMES + "/" + vol + "/data").then().statusCode(400);
 
         String writes = series("galleon_volume_io_operations_total", vol, "write");
-        assertTrue(writes.contains("volume_id=\"" + id + "\"") && writes.contains("namespace=\"default\""), writes);
+        assertTrue(writes.contains("namespace=\"default\""), writes);
+        // The id is on the volume's info series only (one line per volume, not on every series).
+        assertTrue(series("galleon_volume_info", vol, null).contains("volume_id=\"" + id + "\""));
         assertTrue(writes.endsWith(" 3.0"), writes);
         assertTrue(series("galleon_volume_io_bytes_total", vol, "write").endsWith(" 16384.0"));
         assertTrue(series("galleon_volume_io_operations_total", vol, "read").endsWith(" 1.0"));
@@ -84,6 +86,7 @@ class VolumeMetricsResourceTest {
 
         deleteVolume(vol);
         assertEquals("", series("galleon_volume_io_operations_total", vol, "write"), "series removed with the volume");
+        assertEquals("", series("galleon_volume_info", vol, null), "series removed with the volume");
     }
 
     @Test

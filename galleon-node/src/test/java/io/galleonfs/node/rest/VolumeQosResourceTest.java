@@ -115,6 +115,21 @@ class VolumeQosResourceTest {
     }
 
     @Test
+    void qosSeriesCarryTheVolumesNamespace() {
+        String vol = unique("t-qos-ns");
+        createVolume(Map.of("name", vol, "size", "4M", "storage_class", "fast-local-ssd", "replicas", 1, "namespace", "team-qos"));
+        put(vol, Map.of("limits", Map.of("iops", 5000))).then().statusCode(200);
+        given().contentType(ContentType.BINARY).body(new byte[4096]).queryParam("offset", 0).put(VOLUMES + "/" + vol + "/data")
+                .then().statusCode(200);
+        for (String series : new String[] {"galleon_volume_qos_throttled_operations_total", "galleon_volume_qos_limit_iops",
+                "galleon_volume_io_operations_total"}) {
+            String line = metric(series, vol);
+            assertTrue(line.contains("namespace=\"team-qos\""), series + ": " + line);
+        }
+        deleteVolume(vol);
+    }
+
+    @Test
     void changingQosNeedsAnAdmin() {
         String vol = unique("t-qos-auth");
         createVolume(Map.of("name", vol, "size", "4M", "storage_class", "fast-local-ssd", "replicas", 1));

@@ -3,7 +3,6 @@ package io.galleonfs.node.volume.metrics;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongConsumer;
 
 /**
  * The I/O counters of one volume on this node: operations, bytes and failures per {@link IoOp}, the number of requests in
@@ -21,8 +20,8 @@ public final class VolumeMeter {
     private final LatencyHistogram[] latency = new LatencyHistogram[IoOp.COUNT];
     // One AtomicLong, not a LongAdder: a gauge of in-flight requests must never read a torn (negative) sum.
     private final AtomicLong inflight = new AtomicLong();
-    /** Extra latency observers per op (the Prometheus histograms), set once when the meter is exported. */
-    private volatile LongConsumer[] observers = new LongConsumer[IoOp.COUNT];
+    /** The coarse per-op latency buckets Prometheus scrapes. */
+    private final ExportedLatency[] exported = new ExportedLatency[IoOp.COUNT];
     private final MeterHistory history = new MeterHistory();
 
     public VolumeMeter(UUID id, String name) {
@@ -30,6 +29,7 @@ public final class VolumeMeter {
         this.name = name;
         for (int i = 0; i < IoOp.COUNT; i++) {
             latency[i] = new LatencyHistogram();
+            exported[i] = new ExportedLatency();
         }
     }
 
@@ -64,10 +64,7 @@ public final class VolumeMeter {
             bytes[i].add(byteCount);
         }
         latency[i].record(elapsed);
-        LongConsumer observer = observers[i];
-        if (observer != null) {
-            observer.accept(elapsed);
-        }
+        exported[i].record(elapsed);
     }
 
     public void failed(IoOp op) {
@@ -75,11 +72,9 @@ public final class VolumeMeter {
         errors[op.ordinal()].increment();
     }
 
-    /** Also reports each successful op's latency (ns) to {@code observer}; used by the Prometheus adapter. */
-    public synchronized void observeLatency(IoOp op, LongConsumer observer) {
-        LongConsumer[] copy = observers.clone();
-        copy[op.ordinal()] = observer;
-        observers = copy;
+    /** The op's latency in the buckets Prometheus scrapes. */
+    public ExportedLatency exportedLatency(IoOp op) {
+        return exported[op.ordinal()];
     }
 
     public long operations(IoOp op) {
