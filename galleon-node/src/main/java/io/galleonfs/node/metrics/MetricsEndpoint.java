@@ -35,7 +35,7 @@ public class MetricsEndpoint {
 
     private void serve(RoutingContext ctx) {
         try {
-            String contentType = TextFormat.chooseContentType(ctx.request().getHeader(HttpHeaders.ACCEPT));
+            String contentType = contentType(ctx.request().getHeader(HttpHeaders.ACCEPT));
             ScrapeBuffer text = new ScrapeBuffer(lastSize + lastSize / 8);
             TextFormat.writeFormat(contentType, text, registry.getPrometheusRegistry().metricFamilySamples());
             lastSize = text.size();
@@ -50,6 +50,17 @@ public class MetricsEndpoint {
             LOG.error("metrics scrape failed", e);
             ctx.fail(500, e);
         }
+    }
+
+    /**
+     * OpenMetrics unless the client asks for the text format only: a client that accepts anything (curl, {@code *}{@code /*})
+     * got OpenMetrics from the Quarkus handler this endpoint replaces, and keeps getting it.
+     */
+    static String contentType(String accept) {
+        if (accept == null || accept.isBlank() || accept.strip().equals("*/*")) {
+            return TextFormat.CONTENT_TYPE_OPENMETRICS_100;
+        }
+        return TextFormat.chooseContentType(accept);
     }
 
     static boolean acceptsGzip(String acceptEncoding) {
