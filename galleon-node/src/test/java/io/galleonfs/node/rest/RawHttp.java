@@ -20,6 +20,11 @@ final class RawHttp {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
+
+        /** The first {@code max} bytes as text: a large data read (hundreds of MiB) does not fit a Java string. */
+        String head(int max) {
+            return new String(body, 0, Math.min(body.length, max), StandardCharsets.UTF_8);
+        }
     }
 
     static Reply send(int port, String method, String target, String contentType, byte[] body) throws IOException {
@@ -46,8 +51,23 @@ final class RawHttp {
         }
     }
 
+    /** Bytes of a reply kept; the rest is read and dropped (a fuzzed read of a whole large volume is hundreds of MiB). */
+    static final int KEPT = 16 << 20;
+
     private static Reply parse(InputStream in) throws IOException {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream() {
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                super.write(b, off, Math.max(0, Math.min(len, KEPT - count)));
+            }
+
+            @Override
+            public synchronized void write(int b) {
+                if (count < KEPT) {
+                    super.write(b);
+                }
+            }
+        };
         try {
             in.transferTo(all);
         } catch (IOException e) {
