@@ -89,13 +89,17 @@ class ReplicationIT {
         return nodes;
     }
 
+    /** The last refused write, for assertion messages. */
+    private volatile String lastWriteFailure;
+
     private int write(Node via, String vol, long offset, byte[] data, String concern) throws Exception {
         HttpRequest req = cluster.request(via, "/api/v1/volumes/" + vol + "/data?offset=" + offset
                         + "&write_concern=" + concern).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(data)).build();
         HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
-            System.out.println("write " + vol + "@" + offset + " via " + via + ": " + r.statusCode() + " " + r.body());
+            lastWriteFailure = "write " + vol + "@" + offset + " via " + via + ": " + r.statusCode() + " " + r.body();
+            System.out.println(lastWriteFailure);
         }
         return r.statusCode();
     }
@@ -283,6 +287,7 @@ class ReplicationIT {
                         errors.incrementAndGet();
                     }
                 } catch (Exception e) {
+                    lastWriteFailure = e.toString();
                     errors.incrementAndGet();
                 }
                 i++;
@@ -301,7 +306,7 @@ class ReplicationIT {
         assertTrue(acked.size() > ackedAfterFailover, "writes resumed on the new primary");
         System.out.printf("FIGURE primary-kill-under-load max_pause_s=%.2f acked=%d errors=%d%n", maxPauseNanos.get() / 1e9,
                 acked.size(), errors.get());
-        assertEquals(0, errors.get(), "no client write failed: forwarded writes wait for the new primary");
+        assertEquals(0, errors.get(), () -> "no client write failed: forwarded writes wait for the new primary; last: " + lastWriteFailure);
         assertTrue(maxPauseNanos.get() < 10_000_000_000L, "client pause " + maxPauseNanos.get() / 1e9 + " s (bar: I/O resumes <= 10 s)");
         for (var e : acked.entrySet()) {
             assertArrayEquals(e.getValue(), read(client, "r4", e.getKey(), e.getValue().length), "acknowledged write at " + e.getKey());

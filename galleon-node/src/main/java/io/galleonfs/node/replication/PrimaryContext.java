@@ -13,6 +13,9 @@ interface PrimaryContext {
 
     Optional<HostPort> dataAddress(String nodeId);
 
+    /** Whether a node is up in the cluster view (reachable, so a copy there can catch up). */
+    boolean nodeUp(String nodeId);
+
     /** The last incarnation seen of a node's process (0 if never). */
     long incarnation(String nodeId);
 

@@ -13,6 +13,7 @@ import io.galleonfs.node.volume.VolumeIo;
 import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,12 +40,16 @@ public final class PrimaryVolume implements VolumeIo {
     static final int REBUILD_WINDOW = 8;
     /** Rebuild batches between flush checkpoints (64 MiB of 4 KiB blocks). */
     static final int FLUSH_EVERY_BATCHES = 64;
+    /** How long a replicated or distributed write waits for a reachable copy that is catching up. */
+    static final Duration CATCH_UP_WAIT = Duration.ofSeconds(10);
 
     private final PrimaryContext ctx;
     private final Volume local;
     private final String self;
     private volatile VolumeRecord record;
     private final ReentrantLock order = new ReentrantLock();
+    /** Signalled (under {@code order}) whenever a replica link becomes in sync. */
+    private final java.util.concurrent.locks.Condition linkInSync = order.newCondition();
     private long seq;
     private final Map<String, ReplicaLink> links = new LinkedHashMap<>();
     /** The links as a list metrics may read without the order lock (replaced whenever the link set changes). */
@@ -319,6 +324,7 @@ public final class PrimaryVolume implements VolumeIo {
     private void ordered(Requested level, long firstBlock, long lastBlock, LocalStep step) throws IOException {
         requireServing();
         VolumeRecord v = record;
+        awaitCopiesCatchingUp(level, v);
         if (level == Requested.DISTRIBUTED) {
             long inSync = inSyncCount();
             if (inSync + 1 < v.replicas()) {
@@ -476,6 +482,48 @@ public final class PrimaryVolume implements VolumeIo {
         if (healthy < min) {
             throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "volume '" + v.name() + "' has " + healthy
                     + " healthy cop" + (healthy == 1 ? "y" : "ies") + ", fewer than its minimum of " + min + "; writes are refused");
+        }
+    }
+
+    /**
+     * A write that needs replica acknowledgements waits (bounded by {@link #CATCH_UP_WAIT}) while the copies it needs
+     * are catching up on a reachable node instead of failing at once: right after a failover the surviving replica is
+     * usually a few operations behind the promoted one and in sync again within a sync tick. A copy that is down does
+     * not make the write wait.
+     */
+    private void awaitCopiesCatchingUp(Requested level, VolumeRecord v) throws IOException {
+        long needed = switch (level) {
+            case REPLICATED -> v.replicas() > 1 ? 1 : 0;
+            case DISTRIBUTED -> v.replicas() - 1L;
+            default -> 0;
+        };
+        if (needed == 0) {
+            return;
+        }
+        long deadline = System.nanoTime() + CATCH_UP_WAIT.toNanos();
+        order.lock();
+        try {
+            while (fencedReason == null) {
+                long inSync = 0;
+                long catchingUp = 0;
+                for (ReplicaLink l : links.values()) {
+                    if (l.mode == ReplicaLink.Mode.IN_SYNC) {
+                        inSync++;
+                    } else if (ctx.nodeUp(l.nodeId)) {
+                        catchingUp++;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (inSync >= needed || inSync + catchingUp < needed || left <= 0) {
+                    return;
+                }
+                linkInSync.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for replicas of volume '" + v.name() + "' to catch up", e);
+        } finally {
+            order.unlock();
         }
     }
 
@@ -727,6 +775,7 @@ public final class PrimaryVolume implements VolumeIo {
                     link.mode = ReplicaLink.Mode.IN_SYNC;
                     link.incarnation = ctx.incarnation(link.nodeId);
                     link.unflushed = new RoaringBitmap();
+                    linkInSync.signalAll();
                     break;
                 }
                 RoaringBitmap batch = take(link.dirty, BATCH_BLOCKS);
@@ -843,6 +892,7 @@ public final class PrimaryVolume implements VolumeIo {
             link.mode = ReplicaLink.Mode.IN_SYNC;
             link.progress = 100;
             link.rebuildCursor = -1;
+            linkInSync.signalAll();
         } finally {
             order.unlock();
         }

@@ -489,6 +489,11 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         }
 
         @Override
+        public boolean nodeUp(String nodeId) {
+            return up(nodeId);
+        }
+
+        @Override
         public long incarnation(String nodeId) {
             return incarnations.getOrDefault(nodeId, 0L);
         }
