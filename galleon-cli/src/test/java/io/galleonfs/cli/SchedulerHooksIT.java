@@ -90,9 +90,10 @@ class SchedulerHooksIT {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> MountIT.sh("mountpoint -q " + appFs).exit() == 0);
         Path passphrase = Files.writeString(dir.resolve("recovery.txt"), "correct horse battery staple");
         cli.run("backup-target", "create", "nas", "--url", dir.resolve("repo").toUri().toString(), "--passphrase-file", passphrase.toString()).ok();
-        // Command hooks run commands on nodes: the scheduler needs an admin token for them.
+        // Only an admin may store a command hook (this CLI uses the node's admin token); the scheduler runs it with an
+        // operator token, as deployed.
         Path token = Files.writeString(dir.resolve("scheduler.token"),
-                cli.run("token", "create", "--name", "scheduler", "--role", "admin").ok().stdout().strip());
+                cli.run("token", "create", "--name", "scheduler", "--role", "operator").ok().stdout().strip());
         Path postMark = dir.resolve("post-ran");
         // The marker is written into the page cache only (no sync): only the freeze puts it on the volume in time.
         Path policy = Files.writeString(dir.resolve("consistent.yaml"), """

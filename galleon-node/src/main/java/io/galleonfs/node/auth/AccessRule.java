@@ -28,9 +28,6 @@ public final class AccessRule {
         if (p.equals("/backup-targets") || p.startsWith("/backup-targets/") && !p.endsWith("/prune")) {
             return Role.ADMIN; // targets carry credentials and the repository's keys; pruning is a backup action
         }
-        if (p.startsWith("/policies/") && p.contains("/hooks/")) {
-            return Role.ADMIN; // runs a command on the node
-        }
         if (p.startsWith("/volumes/") && p.endsWith("/qos")) {
             return Role.ADMIN; // a tenant's operator must not lift the limits the cluster's admin set
         }

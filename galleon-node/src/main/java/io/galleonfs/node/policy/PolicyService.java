@@ -197,6 +197,13 @@ public final class PolicyService {
         io.galleonfs.node.meta.VolumeRecord v = store.state().volumeByName(request.volume())
                 .or(() -> Names.looksLikeUuid(request.volume()) ? store.state().volume(UUID.fromString(request.volume())) : java.util.Optional.empty())
                 .orElseThrow(() -> GalleonException.notFound("volume '" + request.volume() + "' not found"));
+        var covered = new io.galleonfs.policy.VolumeSelection(p.volumes(), p.labels(), p.selectorNamespace())
+                .covers(new io.galleonfs.policy.VolumeSelection.Candidate(v.name(), v.namespace(), store.state().volumeLabels(v.id())));
+        if (!covered) {
+            // The admin who stored the command approved it for the volumes the policy covers, not for any volume.
+            throw GalleonException.forbidden("policy '" + name + "' does not cover volume '" + v.name() + "': its hooks run only for"
+                    + " the volumes its selector covers");
+        }
         List<String> mountedOn = v.mounts().stream().map(m -> m.node()).distinct().toList();
         String runsOn = mountedOn.isEmpty() ? v.node() : mountedOn.contains(nodeId) ? nodeId : mountedOn.getFirst();
         if (!runsOn.equals(nodeId)) {

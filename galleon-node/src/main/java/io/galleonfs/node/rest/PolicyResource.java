@@ -47,6 +47,9 @@ public class PolicyResource {
     @Inject
     PolicyBeans beans;
 
+    @Inject
+    Tenants tenants;
+
     @POST
     public Response create(PolicySpec spec) {
         if (PolicyService.hasCommandHook(spec) && caller.token().map(t -> t.role() != io.galleonfs.node.auth.Role.ADMIN).orElse(false)) {
@@ -75,15 +78,23 @@ public class PolicyResource {
         return Response.noContent().build();
     }
 
-    /** Renames the policy ({"name": NEW}); its history, and so what its retention prunes, moves with it. */
-    /** Runs the policy's command hook for the phase (pre, post) on this node, if the volume is mounted here; see PolicyService. */
+    /**
+     * Runs the policy's command hook for the phase (pre, post) on this node, if the volume is mounted here; see
+     * PolicyService. An operator (a scheduler's token) may run it: only an admin can have stored the command, and it
+     * runs only for a volume the policy covers and the caller may see.
+     */
     @POST
     @Path("/{name}/hooks/{phase}")
     @io.smallrye.common.annotation.Blocking
     public io.galleonfs.api.HookResult hook(@PathParam("name") String name, @PathParam("phase") String phase,
                                            io.galleonfs.api.HookRequest request) {
+        if (request != null && request.volume() != null && !request.volume().isBlank() && !tenants.view().volume(request.volume())) {
+            throw io.galleonfs.node.volume.GalleonException.notFound("volume '" + request.volume() + "' not found");
+        }
         return policies().runHook(name, phase, request, node.nodeId(), beans.hooks());
     }
+
+    /** Renames the policy ({"name": NEW}); its history, and so what its retention prunes, moves with it. */
 
     @POST
     @Path("/{name}/rename")

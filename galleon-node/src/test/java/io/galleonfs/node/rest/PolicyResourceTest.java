@@ -258,11 +258,23 @@ class PolicyResourceTest {
         post(POLICIES + "/" + name + "/hooks/post", Map.of("volume", volume)).then().statusCode(200)
                 .body("timed_out", equalTo(true)).body("exit_code", equalTo(null));
         assertProblem(post(POLICIES + "/" + name + "/hooks/during", Map.of("volume", volume)), 400);
-        // Command hooks run commands on nodes: operators may neither create nor run them.
+        // Command hooks run commands on nodes: only an admin may store one. An operator (a scheduler's token) may run
+        // the admin's hook, but only for a volume the policy covers and the operator may see.
         String operator = post("/api/v1/tokens", Map.of("name", unique("op"), "role", "operator")).then().statusCode(201).extract().path("secret");
         ok.put("name", unique("hk"));
         given().header("Authorization", "Bearer " + operator).contentType(ContentType.JSON).body(ok).post(POLICIES).then().statusCode(403);
         given().header("Authorization", "Bearer " + operator).contentType(ContentType.JSON).body(Map.of("volume", volume))
+                .post(POLICIES + "/" + name + "/hooks/pre").then().statusCode(200).body("exit_code", equalTo(3));
+        String other = unique("pol");
+        createVolume(Map.of("name", other, "size", "1M"));
+        assertTrue(assertProblem(given().header("Authorization", "Bearer " + operator).contentType(ContentType.JSON)
+                .body(Map.of("volume", other)).post(POLICIES + "/" + name + "/hooks/pre"), 403).contains("does not cover"));
+        String foreign = post("/api/v1/tokens", Map.of("name", unique("op"), "role", "operator", "namespaces", List.of("team-z")))
+                .then().statusCode(201).extract().path("secret");
+        assertProblem(given().header("Authorization", "Bearer " + foreign).contentType(ContentType.JSON).body(Map.of("volume", volume))
+                .post(POLICIES + "/" + name + "/hooks/pre"), 404);
+        String viewer = post("/api/v1/tokens", Map.of("name", unique("vw"), "role", "viewer")).then().statusCode(201).extract().path("secret");
+        given().header("Authorization", "Bearer " + viewer).contentType(ContentType.JSON).body(Map.of("volume", volume))
                 .post(POLICIES + "/" + name + "/hooks/pre").then().statusCode(403);
     }
 
