@@ -19,11 +19,14 @@ final class EngineCore {
      */
     final ReentrantLock applying = new ReentrantLock();
     volatile DiskFaults faults = DiskFaults.NONE;
+    /** Decrypted blocks of encrypted volumes; null when the configured bound is 0. */
+    final DecryptedBlockCache decrypted;
 
     EngineCore(EngineConfig config) throws IOException {
         this.config = config;
         this.backPressure = new BackPressure(config.maxDirtyBytes());
         FreeSpace probe = config.freeSpace() != null ? config.freeSpace() : FreeSpace.of(config.root());
         this.space = new SpaceGuard(probe, config.reservedBytes(), backPressure);
+        this.decrypted = DecryptedBlockCache.ofBytes(config.readCacheBytes());
     }
 }

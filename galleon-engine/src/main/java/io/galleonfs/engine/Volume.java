@@ -64,6 +64,19 @@ public interface Volume {
 
     void readSnapshot(String name, long offset, ByteBuffer dst) throws IOException;
 
+    /**
+     * Like {@link #read}, but every block comes from its stored bytes with its checksum checked, never from the cache of
+     * decrypted blocks: for scrub and repair, which exist to find bytes that rotted on disk after they were cached.
+     */
+    default void readVerified(long offset, ByteBuffer dst) throws IOException {
+        read(offset, dst);
+    }
+
+    /** Reads of encrypted blocks served from the cache of decrypted blocks, and those that had to decrypt. */
+    default ReadCacheStats readCacheStats() {
+        return ReadCacheStats.NONE;
+    }
+
     /** Reads every stored block of every layer and checks its checksum. */
     VerifyReport verify() throws IOException;
 

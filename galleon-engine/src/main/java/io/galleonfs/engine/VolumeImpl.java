@@ -41,6 +41,8 @@ final class VolumeImpl implements Volume {
     final Path dir;
     final int blockSize;
     private final VolumeCipher cipher;
+    private final java.util.concurrent.atomic.LongAdder cacheHits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder cacheMisses = new java.util.concurrent.atomic.LongAdder();
     private final long lockSalt;
     final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
     final LayerTree tree = new LayerTree();
@@ -365,7 +367,7 @@ final class VolumeImpl implements Volume {
         lock.lock();
         try {
             ByteBuffer plain = ByteBuffer.allocate(blockSize);
-            readLiveLocked(block, 0, plain.duplicate());
+            readLiveLocked(block, 0, plain.duplicate(), true);
             plain.put(inBlock, piece, piece.position(), piece.remaining());
             long seq = metadata.nextSeq();
             Sealed sealed = seal(block, seq, plain);
@@ -422,10 +424,32 @@ final class VolumeImpl implements Volume {
         structure.readLock().lock();
         try {
             ensureOpen();
-            readPieces(offset, dst, this::readLiveLocked);
+            readPieces(offset, dst, (block, inBlock, out) -> readLiveLocked(block, inBlock, out, true));
         } finally {
             structure.readLock().unlock();
         }
+    }
+
+    @Override
+    public void readVerified(long offset, ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        int length = dst.remaining();
+        checkRange(offset, length);
+        if (length == 0) {
+            return;
+        }
+        structure.readLock().lock();
+        try {
+            ensureOpen();
+            readPieces(offset, dst, (block, inBlock, out) -> readLiveLocked(block, inBlock, out, false));
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    @Override
+    public ReadCacheStats readCacheStats() {
+        return new ReadCacheStats(cacheHits.sum(), cacheMisses.sum());
     }
 
     /** Reads one piece of one block into {@code out}; called with the block's stripe lock held. */
@@ -455,7 +479,7 @@ final class VolumeImpl implements Volume {
     }
 
     /** Fills {@code out} with block bytes [inBlock, inBlock + out.remaining()) of the live view. */
-    private void readLiveLocked(long block, int inBlock, ByteBuffer out) throws IOException {
+    private void readLiveLocked(long block, int inBlock, ByteBuffer out, boolean cached) throws IOException {
         PendingBlock p = tree.live().dirty.get(block);
         if (p != null) {
             readPending(p, inBlock, out);
@@ -470,7 +494,7 @@ final class VolumeImpl implements Volume {
         if (layer == null) {
             throw new IllegalStateException("volume " + id + " block " + block + " resolves to a freed layer slot");
         }
-        readStored(layer, block, inBlock, out);
+        readStored(layer, block, inBlock, out, cached);
     }
 
     private void readPending(PendingBlock p, int inBlock, ByteBuffer out) throws IOException {
@@ -486,11 +510,19 @@ final class VolumeImpl implements Volume {
     }
 
     /** Reads a block a layer holds; the stored bytes must match their CRC32C (and GCM tag) first. */
-    private void readStored(Layer layer, long block, int inBlock, ByteBuffer out) throws IOException {
+    private void readStored(Layer layer, long block, int inBlock, ByteBuffer out, boolean cached) throws IOException {
         BlockVersion v = layer.delta.version(block);
         if (v == null) {
             Buffers.zero(out);
             return;
+        }
+        DecryptedBlockCache cache = cached && cipher != null ? core.decrypted : null;
+        if (cache != null) {
+            if (cache.copyInto(id, block, v.seq(), inBlock, out)) {
+                cacheHits.increment();
+                return;
+            }
+            cacheMisses.increment();
         }
         long position = block * blockSize;
         int n = out.remaining();
@@ -517,6 +549,9 @@ final class VolumeImpl implements Volume {
         }
         ByteBuffer plain = Buffers.plain(blockSize);
         cipher.decrypt(block, v.seq(), stored, v.tag(), plain);
+        if (cache != null) {
+            cache.put(id, block, v.seq(), plain);
+        }
         out.put(plain.slice(inBlock, n));
     }
 
@@ -543,7 +578,7 @@ final class VolumeImpl implements Volume {
                 if (holder == null) {
                     Buffers.zero(out);
                 } else {
-                    readStored(holder, block, inBlock, out);
+                    readStored(holder, block, inBlock, out, true);
                 }
             });
         } finally {

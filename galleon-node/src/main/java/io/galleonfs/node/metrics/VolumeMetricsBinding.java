@@ -81,5 +81,20 @@ public class VolumeMetricsBinding {
         public Function<UUID, Optional<VolumeRecord>> directory() {
             return node.metadata().state()::volume;
         }
+
+        @Override
+        public Collection<VolumeSeriesCollector.ReadCache> readCaches() {
+            if (node.engine() == null) {
+                return List.of();
+            }
+            List<VolumeSeriesCollector.ReadCache> out = new java.util.ArrayList<>();
+            for (UUID id : node.engine().volumeIds()) {
+                node.engine().find(id).filter(io.galleonfs.engine.Volume::encrypted).ifPresent(v -> {
+                    io.galleonfs.engine.ReadCacheStats s = v.readCacheStats();
+                    out.add(new VolumeSeriesCollector.ReadCache(id, s.hits(), s.misses()));
+                });
+            }
+            return out;
+        }
     }
 }

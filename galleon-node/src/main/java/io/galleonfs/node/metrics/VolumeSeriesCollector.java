@@ -50,6 +50,8 @@ public final class VolumeSeriesCollector extends Collector {
     public static final String LAG_BYTES = "galleon_volume_replication_lag_bytes";
     public static final String REBUILD_DONE = "galleon_volume_rebuild_done_bytes";
     public static final String REBUILD_TOTAL = "galleon_volume_rebuild_total_bytes";
+    public static final String CACHE_HITS = "galleon_volume_read_cache_hits";
+    public static final String CACHE_MISSES = "galleon_volume_read_cache_misses";
 
     private static final List<String> VOLUME = List.of("namespace", "volume");
     private static final List<String> VOLUME_OP = List.of("namespace", "op", "volume");
@@ -62,6 +64,10 @@ public final class VolumeSeriesCollector extends Collector {
                               long rebuildTotalBytes) {
     }
 
+    /** A local copy's reads through the engine's cache of decrypted blocks (encrypted volumes only). */
+    public record ReadCache(UUID id, long hits, long misses) {
+    }
+
     /** Where the series come from; each method is called once per scrape. */
     public interface Sources {
         Collection<VolumeMeter> meters();
@@ -72,6 +78,11 @@ public final class VolumeSeriesCollector extends Collector {
 
         /** Metadata's volumes now: the namespace of each exported volume comes from here. */
         Function<UUID, Optional<VolumeRecord>> directory();
+
+        /** Read-cache figures of the encrypted volumes stored on this node. */
+        default Collection<ReadCache> readCaches() {
+            return List.of();
+        }
     }
 
     private final Sources sources;
@@ -91,6 +102,7 @@ public final class VolumeSeriesCollector extends Collector {
         io(sources.meters(), namespaceOf, names, out);
         qos(sources.qosSlots(), namespaceOf, names, out);
         replication(sources.primaries(), namespaceOf, names, out);
+        readCaches(sources.readCaches(), directory, namespaceOf, names, out);
         Family info = new Family(INFO, Type.GAUGE, "1 for each volume with series on this node; carries its id");
         names.forEach((id, name) -> info.add(INFO, VOLUME_ID, List.of(namespaceOf.apply(id), name, id.toString()), 1));
         out.add(0, info.samples());
@@ -205,6 +217,28 @@ public final class VolumeSeriesCollector extends Collector {
         for (Family f : List.of(lagOps, lagBytes, done, total)) {
             out.add(f.samples());
         }
+    }
+
+    /** Only volumes that read through the cache (encrypted ones, after their first read) get these two series. */
+    private static void readCaches(Collection<ReadCache> caches, Function<UUID, Optional<VolumeRecord>> directory,
+                                   Function<UUID, String> namespaceOf, Map<UUID, String> names, List<MetricFamilySamples> out) {
+        Family hits = new Family(CACHE_HITS, Type.COUNTER, "Block reads of the volume's copy here served from the cache of decrypted blocks");
+        Family misses = new Family(CACHE_MISSES, Type.COUNTER, "Block reads of the volume's copy here that read and decrypted the stored block");
+        for (ReadCache c : caches) {
+            if (c.hits() + c.misses() == 0) {
+                continue;
+            }
+            Optional<VolumeRecord> v = directory.apply(c.id());
+            if (v.isEmpty()) {
+                continue;
+            }
+            List<String> volume = List.of(namespaceOf.apply(c.id()), v.get().name());
+            names.putIfAbsent(c.id(), v.get().name());
+            hits.add(CACHE_HITS + "_total", VOLUME, volume, c.hits());
+            misses.add(CACHE_MISSES + "_total", VOLUME, volume, c.misses());
+        }
+        out.add(hits.samples());
+        out.add(misses.samples());
     }
 
     /** One metric family being filled. */

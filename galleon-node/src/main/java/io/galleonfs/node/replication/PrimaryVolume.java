@@ -592,7 +592,7 @@ public final class PrimaryVolume implements VolumeIo {
         for (long b = first; b <= last; b++) {
             one.clear();
             try {
-                local.read(b * bs, one);
+                local.readVerified(b * bs, one);
             } catch (ChecksumMismatchException bad) {
                 repairBlock(b);
             }

@@ -266,7 +266,7 @@ final class ReplicaApplier {
         for (int i = 0; i < n; i++) {
             buf.clear();
             try {
-                vol.read((firstBlock + i) * bs, buf);
+                vol.readVerified((firstBlock + i) * bs, buf); // scrub looks at the disk, not the decrypted-block cache
                 CRC32C c = new CRC32C();
                 c.update(buf.flip());
                 crcs[i] = (int) c.getValue() | 1;

@@ -31,6 +31,7 @@ class VolumeSeriesCollectorTest {
     private final VolumeMeters meters = new VolumeMeters();
     private final Map<UUID, VolumeRecord> metadata = new ConcurrentHashMap<>();
     private final List<VolumeSeriesCollector.Replication> primaries = new ArrayList<>();
+    private final List<VolumeSeriesCollector.ReadCache> caches = new ArrayList<>();
 
     {
         new VolumeSeriesCollector(new VolumeSeriesCollector.Sources() {
@@ -48,6 +49,10 @@ class VolumeSeriesCollectorTest {
 
             public Function<UUID, Optional<VolumeRecord>> directory() {
                 return id -> Optional.ofNullable(metadata.get(id));
+            }
+
+            public Collection<VolumeSeriesCollector.ReadCache> readCaches() {
+                return caches;
             }
         }).register(registry.getPrometheusRegistry());
     }
@@ -111,6 +116,19 @@ class VolumeSeriesCollectorTest {
         assertEquals(1048576.0, value(line(after, "galleon_volume_io_bytes_total", "op=\"trim\"", "volume=\"quiet\"")));
         assertEquals(1.0, value(line(after, "galleon_volume_io_latency_seconds_count", "op=\"read\"", "volume=\"quiet\"")));
         assertEquals("", line(after, "galleon_volume_io_latency_seconds_count", "op=\"write\"", "volume=\"quiet\""));
+    }
+
+    @Test
+    void readCacheSeriesExistForVolumesThatReadThroughTheCache() {
+        VolumeRecord encrypted = volume("secret", "team-c");
+        VolumeRecord unread = volume("unread", "team-c");
+        caches.add(new VolumeSeriesCollector.ReadCache(encrypted.id(), 30, 10));
+        caches.add(new VolumeSeriesCollector.ReadCache(unread.id(), 0, 0));
+        String text = registry.scrape();
+        String[] volume = {"namespace=\"team-c\"", "volume=\"secret\""};
+        assertEquals(30.0, value(line(text, "galleon_volume_read_cache_hits_total", volume)), text);
+        assertEquals(10.0, value(line(text, "galleon_volume_read_cache_misses_total", volume)), text);
+        assertFalse(text.contains("volume=\"unread\""), "no series before a volume's first cached read: " + text);
     }
 
     @Test
