@@ -8,17 +8,22 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
 
-/** The node's one hook runner and volume freezer (its freezes and their thaw timers), for the REST adapters. */
+/** The node's one hook runner, volume freezer (its freezes and their thaw timers) and policy listing, for the REST adapters. */
 @ApplicationScoped
 public class PolicyBeans {
     @Inject
     NodeRuntime node;
 
     private final HookRunner hooks = new HookRunner();
+    private final io.galleonfs.node.policy.PolicyListing listing = new io.galleonfs.node.policy.PolicyListing();
     private volatile VolumeFreezer freezer;
 
     HookRunner hooks() {
         return hooks;
+    }
+
+    io.galleonfs.node.policy.PolicyListing listing() {
+        return listing;
     }
 
     /** Made at first use: the node id is known only once the node has started. */

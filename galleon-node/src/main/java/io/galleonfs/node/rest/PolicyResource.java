@@ -60,9 +60,17 @@ public class PolicyResource {
         return Response.created(URI.create("/api/v1/policies/" + created.spec().name())).entity(created).build();
     }
 
+    /** The policies; with {@code If-None-Match} naming the current list, 304 and no body (schedulers poll this). */
     @GET
-    public List<PolicyInfo> list() {
-        return policies().list();
+    public Response list(@jakarta.ws.rs.HeaderParam("If-None-Match") String ifNoneMatch) {
+        PolicyService service = policies();
+        io.galleonfs.node.policy.PolicyListing.Listing l = beans.listing().current(node.metadata().state(), java.time.Instant.now(),
+                state -> service.list());
+        jakarta.ws.rs.core.EntityTag tag = new jakarta.ws.rs.core.EntityTag(l.etag().substring(1, l.etag().length() - 1));
+        if (l.etag().equals(ifNoneMatch)) {
+            return Response.notModified(tag).build();
+        }
+        return Response.ok(l.policies()).tag(tag).build();
     }
 
     @GET

@@ -279,6 +279,23 @@ class PolicyResourceTest {
     }
 
     @Test
+    void anUnchangedPolicyListIsAnswered304ForItsEntityTag() {
+        post(POLICIES, snapshotPolicy(unique("tag"), "forbid")).then().statusCode(201);
+        String etag = given().get(POLICIES).then().statusCode(200).extract().header("ETag");
+        assertTrue(etag != null && etag.startsWith("\""), "ETag: " + etag);
+        given().header("If-None-Match", etag).get(POLICIES).then().statusCode(304).header("ETag", etag);
+        given().header("If-None-Match", "\"other\"").get(POLICIES).then().statusCode(200);
+        String second = unique("tag");
+        post(POLICIES, snapshotPolicy(second, "forbid")).then().statusCode(201);
+        String changed = given().header("If-None-Match", etag).get(POLICIES).then().statusCode(200)
+                .body("spec.name", org.hamcrest.Matchers.hasItem(second)).extract().header("ETag");
+        assertTrue(!etag.equals(changed), etag + " after a new policy");
+        post(POLICIES + "/" + second + "/suspend", Map.of()).then().statusCode(200);
+        given().header("If-None-Match", changed).get(POLICIES).then().statusCode(200).body("find { it.spec.name == '" + second
+                + "' }.status", equalTo("suspended"));
+    }
+
+    @Test
     void freezingAVolumeWithoutFileSystemMountsFreezesNothingAndThawSaysSo() {
         post("/api/v1/volumes/" + volume + "/freeze", Map.of("timeout_seconds", 5)).then().statusCode(200)
                 .body("paths.size()", equalTo(0)).body("thaw_by", notNullValue());

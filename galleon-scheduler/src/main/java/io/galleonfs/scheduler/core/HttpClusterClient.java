@@ -53,10 +53,20 @@ public final class HttpClusterClient implements ClusterClient {
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
     }
 
-    private record Answer(int status, String body) {
+    private record Answer(int status, String body, String etag) {
     }
 
+    /** The last policy list and its entity tag: re-read only when the node says it changed. */
+    private record PolicyList(String etag, List<PolicyInfo> policies) {
+    }
+
+    private volatile PolicyList policyList;
+
     private Answer call(String method, String path, Object body) {
+        return call(method, path, body, null);
+    }
+
+    private Answer call(String method, String path, Object body, String ifNoneMatch) {
         String payload;
         try {
             payload = body == null ? null : JSON.writeValueAsString(body);
@@ -70,6 +80,9 @@ public final class HttpClusterClient implements ClusterClient {
             String address = addresses.get(index);
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + address + path)).timeout(timeout)
                     .header("Authorization", bearer).header("Accept", "application/json");
+            if (ifNoneMatch != null) {
+                b.header("If-None-Match", ifNoneMatch);
+            }
             if (payload != null) {
                 b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(payload));
             } else {
@@ -85,7 +98,7 @@ public final class HttpClusterClient implements ClusterClient {
                     LOG.infof("now talking to %s", address);
                 }
                 current.set(index);
-                return new Answer(r.statusCode(), r.body());
+                return new Answer(r.statusCode(), r.body(), r.headers().firstValue("ETag").orElse(null));
             } catch (IOException e) {
                 last = new ClusterException("node " + address + " cannot be reached: " + e, e);
             } catch (InterruptedException e) {
@@ -138,7 +151,14 @@ public final class HttpClusterClient implements ClusterClient {
 
     @Override
     public List<PolicyInfo> listPolicies() {
-        return read(ok(call("GET", "/api/v1/policies", null), "list policies"), new TypeReference<List<PolicyInfo>>() { });
+        PolicyList known = policyList;
+        Answer a = call("GET", "/api/v1/policies", null, known == null ? null : known.etag());
+        if (a.status() == 304 && known != null) {
+            return known.policies();
+        }
+        List<PolicyInfo> policies = List.copyOf(read(ok(a, "list policies"), new TypeReference<List<PolicyInfo>>() { }));
+        policyList = a.etag() == null ? null : new PolicyList(a.etag(), policies);
+        return policies;
     }
 
     @Override
