@@ -2,6 +2,7 @@
 //   GALLEON_URL=http://127.0.0.1:PORT GALLEON_ADMIN_TOKEN=gfs_... GALLEON_BACKUP_DIR=empty-dir SCREENSHOT_DIR=dir node dashboard.mjs
 // Prints "ok <step>" per step and "dashboard: N passed, 0 failed" at the end; exits 1 with the reason on a failure.
 import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -54,6 +55,24 @@ async function rest(method, path, body) {
   return { status: res.status, json: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
 }
 
+/**
+ * axe-core on the page as it is now: prints one line per page (violations by impact) and keeps the serious and critical
+ * ones, which fail the last step. Collected rather than thrown so one run names every page's defects.
+ */
+const axeFailures = [];
+const axeChecked = [];
+async function axe(page, name) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const byImpact = { critical: 0, serious: 0, moderate: 0, minor: 0 };
+  for (const v of result.violations) byImpact[v.impact] = (byImpact[v.impact] || 0) + v.nodes.length;
+  const rules = result.violations.map((v) => `${v.id}:${v.impact}`).join(' ');
+  console.log(`axe ${name}: ${Object.entries(byImpact).map(([k, n]) => `${k}=${n}`).join(' ')}${rules ? ` (${rules})` : ''}`);
+  for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+    axeFailures.push(`${name}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ')}`);
+  }
+  axeChecked.push(name);
+}
+
 async function waitFor(what, predicate) {
   const until = Date.now() + TIMEOUT;
   for (;;) {
@@ -99,6 +118,7 @@ try {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not a GalleonFS API token' }).waitFor();
     await page.screenshot({ path: `${shots}/login.png` });
+    await axe(page, 'login');
   });
 
   await step('admin logs in and sees the overview with the node', async () => {
@@ -117,6 +137,7 @@ try {
   await step('the overview chart receives live points', async () => {
     await waitFor('3 points on the overview chart', async () => Number(await page.locator('#chart-iops').getAttribute('data-points')) >= 3);
     await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
+    await axe(page, 'overview');
   });
 
   await step('create volumes from the volumes page', async () => {
@@ -140,6 +161,7 @@ try {
     await page.locator('#create-volume .error').filter({ hasText: 'ui-vol' }).waitFor();
     const text = await page.locator('#create-volume .error').textContent();
     check(/Conflict \(409\)/.test(text) && !text.includes('{'), `a readable conflict: ${text}`);
+    await axe(page, 'volumes');
   });
 
   await step(`the volume and overview charts move with real writes (${nbdAddress && hasNbdcopy ? 'NBD' : 'REST'})`, async () => {
@@ -170,6 +192,7 @@ try {
     try {
       await waitFor('write IOPS on the volume chart', moved('#chart-volume-iops', 6));
       await page.screenshot({ path: `${shots}/volume.png`, fullPage: true });
+      await axe(page, 'volume');
       await page.getByRole('link', { name: 'Overview' }).click();
       await waitFor('write IOPS on the overview chart', moved('#chart-iops', 6));
       await page.screenshot({ path: `${shots}/overview-io.png`, fullPage: true });
@@ -256,6 +279,7 @@ try {
     const id = await row.getAttribute('data-backup');
     check((await rest('GET', `/api/v1/backups/${id}`)).json.status === 'completed', `backup ${id} is complete through the API`);
     await page.screenshot({ path: `${shots}/backups.png`, fullPage: true });
+    await axe(page, 'backups');
     await page.getByRole('button', { name: `Restore backup ${id} of ui-keep` }).click();
     await page.getByLabel('New volume name').fill('ui-keep-restored');
     await page.getByRole('button', { name: 'Restore to new volume' }).click();
@@ -284,6 +308,7 @@ try {
     await page.getByRole('link', { name: 'QoS' }).click();
     await page.locator('tr[data-qos="ui-gold"]').filter({ hasText: 'ui-keep' }).waitFor();
     await page.screenshot({ path: `${shots}/qos.png`, fullPage: true });
+    await axe(page, 'qos');
   });
 
   await step('suspend and resume a policy, run it now and read its history', async () => {
@@ -300,11 +325,12 @@ try {
     await page.getByRole('button', { name: 'Resume policy ui-nightly' }).click();
     await row.locator('.policy-status').filter({ hasText: 'active' }).waitFor();
     check((await rest('GET', '/api/v1/policies/ui-nightly')).json.status === 'active', 'resumed through the API');
-    await page.getByRole('button', { name: 'Run policy ui-nightly now' }).click();
+    await page.getByRole('button', { name: 'Run now: policy ui-nightly' }).click();
     await page.locator('#flash').filter({ hasText: 'will run now' }).waitFor();
     await page.getByRole('button', { name: 'History of policy ui-nightly' }).click();
     await page.locator('#policy-history tr[data-run]').first().waitFor();
     await page.screenshot({ path: `${shots}/policies.png`, fullPage: true });
+    await axe(page, 'policies');
   });
 
   await step('admin reads the audit log with its filters', async () => {
@@ -319,6 +345,7 @@ try {
       return rows.length > 0 && rows.every((r) => r.includes('qos-policy')) && rows.some((r) => r.includes('/volumes/ui-keep/qos-policy'));
     });
     await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
+    await axe(page, 'audit');
   });
 
   let viewerSecret;
@@ -330,10 +357,12 @@ try {
     viewerSecret = (await page.locator('#token-secret .secret').textContent()).trim();
     check(/^gfs_[A-Za-z0-9_-]{43}$/.test(viewerSecret), 'the new secret is shown once');
     await page.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
+    await axe(page, 'tokens');
     for (const hash of ['#/nodes', '#/classes']) {
       await page.goto(`${base}/ui/${hash}`);
       await page.locator('main h1').waitFor();
       await page.screenshot({ path: `${shots}/${hash.slice(2)}.png`, fullPage: true });
+      await axe(page, hash.slice(2));
     }
   });
 
@@ -357,6 +386,7 @@ try {
     await page.getByRole('heading', { name: 'Volume ui-keep' }).waitFor();
     check(await page.getByRole('button').filter({ hasText: /Delete|Restore|Expand|Take snapshot/ }).count() === 0, 'no actions on the detail page');
     await page.screenshot({ path: `${shots}/viewer-volume.png`, fullPage: true });
+    await axe(page, 'viewer-volume');
     const r = await page.evaluate(async () => {
       const csrf = (await (await fetch('/ui/session')).json()).csrf;
       const res = await fetch('/api/v1/volumes/ui-keep', { method: 'DELETE', headers: { 'X-Galleon-CSRF': csrf } });
@@ -397,8 +427,13 @@ try {
       check(overflow <= 0, `${hash} is ${overflow}px wider than a phone screen`);
     }
     await page.screenshot({ path: `${shots}/phone-volume.png`, fullPage: true });
+    await axe(page, 'phone-volume');
     check(problems.length === 0, `problems in the page:\n${problems.join('\n')}`);
     check(foreignRequests.length === 0, `requests to other hosts: ${foreignRequests.join(', ')}`);
+  });
+  await step('axe-core finds no serious or critical violation on any page', async () => {
+    check(axeChecked.length >= 12, `axe ran on ${axeChecked.length} pages only: ${axeChecked.join(', ')}`);
+    check(axeFailures.length === 0, `accessibility violations:\n${axeFailures.join('\n')}`);
   });
   console.log(`dashboard: ${passed} passed, 0 failed`);
 } catch (e) {

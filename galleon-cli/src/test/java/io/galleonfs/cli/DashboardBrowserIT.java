@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dashboard in a real headless Chromium against a real daemon: galleon-admin-ui/src/test/browser/dashboard.mjs
- * (playwright-core driving /usr/bin/chromium) logs in, works the pages and probes CSRF, cross-site and role refusals;
+ * (playwright-core driving /usr/bin/chromium) logs in, works the pages, probes CSRF, cross-site and role refusals and runs
+ * axe-core on every page it visits (a serious or critical violation fails);
  * this test starts the daemon, runs the script and judges its exit code and its per-step output. Screenshots of each
  * page land in target/dashboard-screenshots.
  */
@@ -51,8 +52,10 @@ class DashboardBrowserIT {
     @Test
     void dashboardWorksInARealBrowser() throws Exception {
         assertTrue(Files.isExecutable(CHROMIUM), CHROMIUM + " is missing: apt-get install chromium (.ci/run does)");
-        assertTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules/playwright-core")),
-                "playwright-core is not installed: npm ci --prefix galleon-admin-ui/src/test/browser (.ci/run does)");
+        for (String pkg : List.of("playwright-core", "@axe-core/playwright")) {
+            assertTrue(Files.isDirectory(BROWSER_TESTS.resolve("node_modules").resolve(pkg)),
+                    pkg + " is not installed: npm ci --prefix galleon-admin-ui/src/test/browser (.ci/run does)");
+        }
         String nbd = "127.0.0.1:" + NodeProcess.freePort();
         node = new NodeProcess(dir.resolve("node"), List.of("--nbd-address", nbd)).start();
         Path shots = Path.of("target/dashboard-screenshots").toAbsolutePath();
@@ -80,7 +83,8 @@ class DashboardBrowserIT {
                 "ok create a QoS policy and assign it to a volume", "ok suspend and resume a policy, run it now and read its history",
                 "ok admin reads the audit log with its filters", "ok log out ends the session", "ok a viewer sees no destructive buttons and the API refuses a forged delete",
                 "ok a viewer sees backups, policies and QoS without any changing button, and no audit log",
-                "ok every page rendered without script errors, CSP violations or foreign requests")) {
+                "ok every page rendered without script errors, CSP violations or foreign requests",
+                "ok axe-core finds no serious or critical violation on any page")) {
             assertTrue(out.contains(step + "\n"), "missing '" + step + "' in:\n" + out);
         }
         assertTrue(out.contains(" passed, 0 failed"), out);

@@ -30,7 +30,7 @@ export async function policiesPage(main, _params, { can }) {
             h('button', { type: 'button', class: 'secondary', 'aria-label': `${suspended ? 'Resume' : 'Suspend'} policy ${name}`,
               onclick: () => act(() => api('POST', `/api/v1/policies/${enc(name)}/${suspended ? 'resume' : 'suspend'}`),
                 `Policy ${name} ${suspended ? 'resumed' : 'suspended'}.`) }, suspended ? 'Resume' : 'Suspend'),
-            h('button', { type: 'button', 'aria-label': `Run policy ${name} now`,
+            h('button', { type: 'button', 'aria-label': `Run now: policy ${name}`,
               onclick: () => act(() => api('POST', `/api/v1/policies/${enc(name)}/run-now`), `Policy ${name} will run now.`) }, 'Run now')] : ''));
     })), history);
 
