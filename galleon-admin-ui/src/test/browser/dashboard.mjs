@@ -3,7 +3,7 @@
 // Prints "ok <step>" per step and "dashboard: N passed, 0 failed" at the end; exits 1 with the reason on a failure.
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -102,12 +102,32 @@ try {
   page.on('response', (r) => {
     const provoked = [401, 403, 409].includes(r.status()) && r.url().startsWith(`${base}/api/`)
       || r.status() === 401 && r.url() === `${base}/ui/session`
-      || r.status() === 400 && r.url() === `${base}/api/v1/backup-targets`; // the too-short passphrase, provoked on purpose
+      || r.status() === 400 && r.url() === `${base}/api/v1/backup-targets` // the too-short passphrase, provoked on purpose
+      || r.status() === 400 && r.url() === `${base}/api/v1/policies`; // the bad cron, provoked on purpose
     if (r.status() >= 400 && !provoked) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('request', (r) => { if (!r.url().startsWith(nodeOrigin) && !r.url().startsWith('http://evil.test')) foreignRequests.push(r.url()); });
   const status = (await rest('GET', '/api/v1/cluster/status')).json;
+
+  await step('the first load of /ui transfers at most 300 KB', async () => {
+    // A fresh context has an empty cache: everything the login page needs (HTML, CSS, the ES modules, uPlot, icon)
+    // comes over the wire once. Sizes are what Chromium received: headers plus the (possibly compressed) body.
+    const responses = [];
+    const onResponse = (r) => responses.push(r);
+    page.on('response', onResponse);
+    await page.goto(`${base}/ui`, { waitUntil: 'networkidle' });
+    await page.getByLabel('API token').waitFor();
+    page.off('response', onResponse);
+    let bytes = 0;
+    for (const r of responses) {
+      const s = await r.request().sizes();
+      bytes += s.responseHeadersSize + s.responseBodySize;
+    }
+    console.log(`FIGURE ui-first-load bytes=${bytes} requests=${responses.length}`);
+    check(responses.length > 3 && bytes > 10_000, `measured ${responses.length} responses, ${bytes} bytes`);
+    check(bytes <= 300_000, `the first load transferred ${bytes} bytes (bar: 300 KB)`);
+  });
 
   await step('a wrong token shows the node\'s reason', async () => {
     await page.goto(`${base}/ui`);
@@ -290,6 +310,50 @@ try {
     check(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(pattern)), 'the restored volume holds what ui-keep held');
   });
 
+  await step('cancel a running backup from the backups page', async () => {
+    // A full backup of 256 MiB of random data (incompressible, nothing to deduplicate) runs for seconds, long enough
+    // for the click; the job table is refreshed each second and right after "Start backup".
+    const size = 256 << 20;
+    check((await rest('POST', '/api/v1/volumes', { name: 'ui-big', size: '256M', storage_class: 'fast-local-ssd' })).status === 201, 'created ui-big');
+    const file = join(tmpdir(), `galleon-dashboard-big-${process.pid}.bin`);
+    try {
+      const fill = spawnSync('sh', ['-c', `head -c ${size} /dev/urandom > '${file}'`]);
+      check(fill.status === 0, 'wrote random data');
+      if (nbdAddress && hasNbdcopy) {
+        const r = spawnSync('nbdcopy', [file, `nbd://${nbdAddress}/ui-big`], { encoding: 'utf8', timeout: 60_000 });
+        check(r.status === 0, `nbdcopy failed: ${r.stderr}`);
+      } else {
+        const data = readFileSync(file);
+        for (let off = 0; off < size; off += 8 << 20) {
+          const w = await rest('PUT', `/api/v1/volumes/ui-big/data?offset=${off}`, new Uint8Array(data.subarray(off, off + (8 << 20))));
+          check(w.status === 200, `write answered ${w.status}`);
+        }
+      }
+    } finally {
+      rmSync(file, { force: true });
+    }
+    // Already on the backups page: leave it so that coming back loads the volume list again (now with ui-big).
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await page.locator('#backup-volume').selectOption('ui-big');
+    await page.locator('#backup-target').selectOption('ui-dir');
+    await page.locator('#backup-strategy').selectOption('full');
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    const row = page.locator('tr[data-job][data-kind="backup"][data-volume="ui-big"]');
+    await row.getByRole('button', { name: /^Cancel backup job / }).click();
+    await page.locator('#flash').filter({ hasText: 'Cancelling job' }).waitFor();
+    await row.and(page.locator('[data-state="cancelled"]')).waitFor();
+    const id = await row.getAttribute('data-job');
+    const job = (await rest('GET', `/api/v1/jobs/${id}`)).json;
+    check(job.state === 'cancelled', `the API reports the job ${JSON.stringify(job)}`);
+    check(job.bytes_done < size, `the job stopped before the end: ${job.bytes_done} of ${size}`);
+    console.log(`cancelled backup job after ${job.bytes_done} of ${size} bytes`);
+    const backup = (await rest('GET', `/api/v1/backups/${job.backup_id}`)).json;
+    check(backup && !['running', 'completed'].includes(backup.status), `the cancelled backup is not kept as good: ${JSON.stringify(backup)}`);
+    await page.screenshot({ path: `${shots}/backups-cancelled.png`, fullPage: true });
+    check((await rest('DELETE', '/api/v1/volumes/ui-big')).status === 204, 'deleted ui-big');
+  });
+
   await step('create a QoS policy and assign it to a volume', async () => {
     await page.getByRole('link', { name: 'QoS' }).click();
     await page.getByLabel('Policy name').fill('ui-gold');
@@ -311,10 +375,35 @@ try {
     await axe(page, 'qos');
   });
 
+  await step('create a policy from pasted YAML, see the node\'s reason for a bad cron, then edit it', async () => {
+    await page.getByRole('link', { name: 'Policies' }).click();
+    const spec = page.getByLabel('The policy as JSON or YAML');
+    // The README's policy file format, as `galleonfs policy create FILE` reads it.
+    const yaml = (schedule) => `name: ui-nightly\nschedule: "${schedule}"\nkind: snapshot\nretention: {keep_last: 3}\nselector: {volumes: [ui-keep]}\n`;
+    await spec.fill(yaml('0 25 * * *'));
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    const error = page.locator('#policy-form .error');
+    await error.filter({ hasText: "schedule '0 25 * * *'" }).waitFor();
+    const text = await error.textContent();
+    check(/Bad Request \(400\)/.test(text) && !text.includes('{'), `a readable refusal: ${text}`);
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).status === 404, 'nothing was created');
+    await spec.fill(yaml('0 2 * * *'));
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.locator('tr[data-policy="ui-nightly"]').filter({ hasText: '0 2 * * *' }).waitFor();
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).json.spec.retention.keep_last === 3, 'created through the API');
+    await page.getByRole('button', { name: 'Edit policy ui-nightly' }).click();
+    await page.getByRole('heading', { name: 'Edit policy ui-nightly' }).waitFor();
+    const json = JSON.parse(await spec.inputValue());
+    check(json.schedule === '0 2 * * *', `the edit box holds the stored spec: ${JSON.stringify(json)}`);
+    json.schedule = '15 3 * * *';
+    await spec.fill(JSON.stringify(json, null, 2));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.locator('tr[data-policy="ui-nightly"]').filter({ hasText: '15 3 * * *' }).waitFor();
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).json.spec.schedule === '15 3 * * *', 'edited through the API');
+    await page.screenshot({ path: `${shots}/policies-form.png`, fullPage: true });
+  });
+
   await step('suspend and resume a policy, run it now and read its history', async () => {
-    const created = await rest('POST', '/api/v1/policies', { name: 'ui-nightly', schedule: '0 2 * * *', kind: 'snapshot',
-      retention: { keep_last: 3 }, selector: { volumes: ['ui-keep'] } });
-    check(created.status === 201 || created.status === 200, `creating the policy answered ${created.status}`);
     await page.getByRole('link', { name: 'Policies' }).click();
     const row = page.locator('tr[data-policy="ui-nightly"]');
     await row.filter({ hasText: 'active' }).waitFor();
@@ -349,7 +438,7 @@ try {
   });
 
   let viewerSecret;
-  await step('admin creates a viewer token on the tokens page', async () => {
+  await step('admin creates a viewer token on the tokens page and a storage class from pasted YAML', async () => {
     await page.getByRole('link', { name: 'Tokens' }).click();
     await page.getByLabel('Name', { exact: true }).fill('ui-viewer');
     await page.getByLabel('Role').selectOption('viewer');
@@ -358,6 +447,11 @@ try {
     check(/^gfs_[A-Za-z0-9_-]{43}$/.test(viewerSecret), 'the new secret is shown once');
     await page.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
     await axe(page, 'tokens');
+    await page.goto(`${base}/ui/#/classes`);
+    await page.getByLabel('The storage class as JSON or YAML').fill('name: ui-yaml\nprovisioner: galleonfs.io/local\nparameters:\n  replication: "1"\n');
+    await page.getByRole('button', { name: 'Create storage class' }).click();
+    await page.locator('#flash').filter({ hasText: 'Storage class ui-yaml created.' }).waitFor();
+    check((await rest('GET', '/api/v1/storage-classes/ui-yaml')).status === 200, 'the class pasted as YAML exists through the API');
     for (const hash of ['#/nodes', '#/classes']) {
       await page.goto(`${base}/ui/${hash}`);
       await page.locator('main h1').waitFor();
