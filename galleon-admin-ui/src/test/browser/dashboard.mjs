@@ -311,10 +311,10 @@ try {
   });
 
   await step('cancel a running backup from the backups page', async () => {
-    // A full backup of 256 MiB of random data (incompressible, nothing to deduplicate) runs for seconds, long enough
+    // A full backup of 128 MiB of random data (incompressible, nothing to deduplicate) runs for seconds, long enough
     // for the click; the job table is refreshed each second and right after "Start backup".
-    const size = 256 << 20;
-    check((await rest('POST', '/api/v1/volumes', { name: 'ui-big', size: '256M', storage_class: 'fast-local-ssd' })).status === 201, 'created ui-big');
+    const size = 128 << 20;
+    check((await rest('POST', '/api/v1/volumes', { name: 'ui-big', size: '128M', storage_class: 'fast-local-ssd' })).status === 201, 'created ui-big');
     const file = join(tmpdir(), `galleon-dashboard-big-${process.pid}.bin`);
     try {
       const fill = spawnSync('sh', ['-c', `head -c ${size} /dev/urandom > '${file}'`]);
