@@ -26,7 +26,7 @@ export function specForm({ id, what, example, save, done }) {
   const cancel = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Cancel edit');
   let editing = null;
   const form = h('form', { id: `${id}-form`, 'aria-labelledby': `${id}-title` }, title,
-    h('label', { for: `${id}-spec` }, `The ${what} as JSON or YAML (the same file \`galleonfs\` reads)`), text,
+    h('label', { for: `${id}-spec` }, `The ${what} as JSON or YAML (the file the galleonfs CLI reads)`), text,
     h('p', {}, h('label', { for: `${id}-file` }, 'or load a file '), file),
     error, h('p', { class: 'actions' }, submit, cancel));
   function reset() {
