@@ -77,7 +77,12 @@ public class RawPathGuard {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a problem record always serialises", e);
         }
-        // The body of a refused request is not read: close the connection rather than drain it.
-        ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Connection", "close").end(body);
+        // The body of a refused request is not read: close the connection rather than drain it. HTTP/2 forbids the
+        // Connection header (clients reject the whole response); there the unread stream is simply reset.
+        ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE);
+        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            ctx.response().putHeader("Connection", "close");
+        }
+        ctx.response().end(body);
     }
 }
