@@ -2,7 +2,8 @@
 //   GALLEON_URL=http://127.0.0.1:PORT GALLEON_ADMIN_TOKEN=gfs_... GALLEON_BACKUP_DIR=empty-dir SCREENSHOT_DIR=dir node dashboard.mjs
 // Prints "ok <step>" per step and "dashboard: N passed, 0 failed" at the end; exits 1 with the reason on a failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { AxeBuilder } from '@axe-core/playwright';
+import { mkdirSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,24 @@ async function rest(method, path, body) {
   return { status: res.status, json: text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : null };
 }
 
+/**
+ * axe-core on the page as it is now: prints one line per page (violations by impact) and keeps the serious and critical
+ * ones, which fail the last step. Collected rather than thrown so one run names every page's defects.
+ */
+const axeFailures = [];
+const axeChecked = [];
+async function axe(page, name) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const byImpact = { critical: 0, serious: 0, moderate: 0, minor: 0 };
+  for (const v of result.violations) byImpact[v.impact] = (byImpact[v.impact] || 0) + v.nodes.length;
+  const rules = result.violations.map((v) => `${v.id}:${v.impact}`).join(' ');
+  console.log(`axe ${name}: ${Object.entries(byImpact).map(([k, n]) => `${k}=${n}`).join(' ')}${rules ? ` (${rules})` : ''}`);
+  for (const v of result.violations.filter((x) => x.impact === 'serious' || x.impact === 'critical')) {
+    axeFailures.push(`${name}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join(' | ')}`);
+  }
+  axeChecked.push(name);
+}
+
 async function waitFor(what, predicate) {
   const until = Date.now() + TIMEOUT;
   for (;;) {
@@ -83,12 +102,32 @@ try {
   page.on('response', (r) => {
     const provoked = [401, 403, 409].includes(r.status()) && r.url().startsWith(`${base}/api/`)
       || r.status() === 401 && r.url() === `${base}/ui/session`
-      || r.status() === 400 && r.url() === `${base}/api/v1/backup-targets`; // the too-short passphrase, provoked on purpose
+      || r.status() === 400 && r.url() === `${base}/api/v1/backup-targets` // the too-short passphrase, provoked on purpose
+      || r.status() === 400 && r.url() === `${base}/api/v1/policies`; // the bad cron, provoked on purpose
     if (r.status() >= 400 && !provoked) problems.push(`${r.request().method()} ${r.url()} answered ${r.status()}`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('request', (r) => { if (!r.url().startsWith(nodeOrigin) && !r.url().startsWith('http://evil.test')) foreignRequests.push(r.url()); });
   const status = (await rest('GET', '/api/v1/cluster/status')).json;
+
+  await step('the first load of /ui transfers at most 300 KB', async () => {
+    // A fresh context has an empty cache: everything the login page needs (HTML, CSS, the ES modules, uPlot, icon)
+    // comes over the wire once. Sizes are what Chromium received: headers plus the (possibly compressed) body.
+    const responses = [];
+    const onResponse = (r) => responses.push(r);
+    page.on('response', onResponse);
+    await page.goto(`${base}/ui`, { waitUntil: 'networkidle' });
+    await page.getByLabel('API token').waitFor();
+    page.off('response', onResponse);
+    let bytes = 0;
+    for (const r of responses) {
+      const s = await r.request().sizes();
+      bytes += s.responseHeadersSize + s.responseBodySize;
+    }
+    console.log(`FIGURE ui-first-load bytes=${bytes} requests=${responses.length}`);
+    check(responses.length > 3 && bytes > 10_000, `measured ${responses.length} responses, ${bytes} bytes`);
+    check(bytes <= 300_000, `the first load transferred ${bytes} bytes (bar: 300 KB)`);
+  });
 
   await step('a wrong token shows the node\'s reason', async () => {
     await page.goto(`${base}/ui`);
@@ -99,6 +138,7 @@ try {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not a GalleonFS API token' }).waitFor();
     await page.screenshot({ path: `${shots}/login.png` });
+    await axe(page, 'login');
   });
 
   await step('admin logs in and sees the overview with the node', async () => {
@@ -117,6 +157,7 @@ try {
   await step('the overview chart receives live points', async () => {
     await waitFor('3 points on the overview chart', async () => Number(await page.locator('#chart-iops').getAttribute('data-points')) >= 3);
     await page.screenshot({ path: `${shots}/overview.png`, fullPage: true });
+    await axe(page, 'overview');
   });
 
   await step('create volumes from the volumes page', async () => {
@@ -140,6 +181,7 @@ try {
     await page.locator('#create-volume .error').filter({ hasText: 'ui-vol' }).waitFor();
     const text = await page.locator('#create-volume .error').textContent();
     check(/Conflict \(409\)/.test(text) && !text.includes('{'), `a readable conflict: ${text}`);
+    await axe(page, 'volumes');
   });
 
   await step(`the volume and overview charts move with real writes (${nbdAddress && hasNbdcopy ? 'NBD' : 'REST'})`, async () => {
@@ -170,6 +212,7 @@ try {
     try {
       await waitFor('write IOPS on the volume chart', moved('#chart-volume-iops', 6));
       await page.screenshot({ path: `${shots}/volume.png`, fullPage: true });
+      await axe(page, 'volume');
       await page.getByRole('link', { name: 'Overview' }).click();
       await waitFor('write IOPS on the overview chart', moved('#chart-iops', 6));
       await page.screenshot({ path: `${shots}/overview-io.png`, fullPage: true });
@@ -256,6 +299,7 @@ try {
     const id = await row.getAttribute('data-backup');
     check((await rest('GET', `/api/v1/backups/${id}`)).json.status === 'completed', `backup ${id} is complete through the API`);
     await page.screenshot({ path: `${shots}/backups.png`, fullPage: true });
+    await axe(page, 'backups');
     await page.getByRole('button', { name: `Restore backup ${id} of ui-keep` }).click();
     await page.getByLabel('New volume name').fill('ui-keep-restored');
     await page.getByRole('button', { name: 'Restore to new volume' }).click();
@@ -264,6 +308,50 @@ try {
       { headers: { Authorization: `Bearer ${adminToken}` } });
     check(res.status === 200, `reading the restored volume answered ${res.status}`);
     check(Buffer.from(await res.arrayBuffer()).equals(Buffer.from(pattern)), 'the restored volume holds what ui-keep held');
+  });
+
+  await step('cancel a running backup from the backups page', async () => {
+    // A full backup of 128 MiB of random data (incompressible, nothing to deduplicate) runs for seconds, long enough
+    // for the click; the job table is refreshed each second and right after "Start backup".
+    const size = 128 << 20;
+    check((await rest('POST', '/api/v1/volumes', { name: 'ui-big', size: '128M', storage_class: 'fast-local-ssd' })).status === 201, 'created ui-big');
+    const file = join(tmpdir(), `galleon-dashboard-big-${process.pid}.bin`);
+    try {
+      const fill = spawnSync('sh', ['-c', `head -c ${size} /dev/urandom > '${file}'`]);
+      check(fill.status === 0, 'wrote random data');
+      if (nbdAddress && hasNbdcopy) {
+        const r = spawnSync('nbdcopy', [file, `nbd://${nbdAddress}/ui-big`], { encoding: 'utf8', timeout: 60_000 });
+        check(r.status === 0, `nbdcopy failed: ${r.stderr}`);
+      } else {
+        const data = readFileSync(file);
+        for (let off = 0; off < size; off += 8 << 20) {
+          const w = await rest('PUT', `/api/v1/volumes/ui-big/data?offset=${off}`, new Uint8Array(data.subarray(off, off + (8 << 20))));
+          check(w.status === 200, `write answered ${w.status}`);
+        }
+      }
+    } finally {
+      rmSync(file, { force: true });
+    }
+    // Already on the backups page: leave it so that coming back loads the volume list again (now with ui-big).
+    await page.getByRole('link', { name: 'Overview' }).click();
+    await page.getByRole('link', { name: 'Backups' }).click();
+    await page.locator('#backup-volume').selectOption('ui-big');
+    await page.locator('#backup-target').selectOption('ui-dir');
+    await page.locator('#backup-strategy').selectOption('full');
+    await page.getByRole('button', { name: 'Start backup' }).click();
+    const row = page.locator('tr[data-job][data-kind="backup"][data-volume="ui-big"]');
+    await row.getByRole('button', { name: /^Cancel backup job / }).click();
+    await page.locator('#flash').filter({ hasText: 'Cancelling job' }).waitFor();
+    await row.and(page.locator('[data-state="cancelled"]')).waitFor();
+    const id = await row.getAttribute('data-job');
+    const job = (await rest('GET', `/api/v1/jobs/${id}`)).json;
+    check(job.state === 'cancelled', `the API reports the job ${JSON.stringify(job)}`);
+    check(job.bytes_done < size, `the job stopped before the end: ${job.bytes_done} of ${size}`);
+    console.log(`cancelled backup job after ${job.bytes_done} of ${size} bytes`);
+    const backup = (await rest('GET', `/api/v1/backups/${job.backup_id}`)).json;
+    check(backup && !['running', 'completed'].includes(backup.status), `the cancelled backup is not kept as good: ${JSON.stringify(backup)}`);
+    await page.screenshot({ path: `${shots}/backups-cancelled.png`, fullPage: true });
+    check((await rest('DELETE', '/api/v1/volumes/ui-big')).status === 204, 'deleted ui-big');
   });
 
   await step('create a QoS policy and assign it to a volume', async () => {
@@ -284,12 +372,38 @@ try {
     await page.getByRole('link', { name: 'QoS' }).click();
     await page.locator('tr[data-qos="ui-gold"]').filter({ hasText: 'ui-keep' }).waitFor();
     await page.screenshot({ path: `${shots}/qos.png`, fullPage: true });
+    await axe(page, 'qos');
+  });
+
+  await step('create a policy from pasted YAML, see the node\'s reason for a bad cron, then edit it', async () => {
+    await page.getByRole('link', { name: 'Policies' }).click();
+    const spec = page.getByLabel('The policy as JSON or YAML');
+    // The README's policy file format, as `galleonfs policy create FILE` reads it.
+    const yaml = (schedule) => `name: ui-nightly\nschedule: "${schedule}"\nkind: snapshot\nretention: {keep_last: 3}\nselector: {volumes: [ui-keep]}\n`;
+    await spec.fill(yaml('0 25 * * *'));
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    const error = page.locator('#policy-form .error');
+    await error.filter({ hasText: "schedule '0 25 * * *'" }).waitFor();
+    const text = await error.textContent();
+    check(/Bad Request \(400\)/.test(text) && !text.includes('{'), `a readable refusal: ${text}`);
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).status === 404, 'nothing was created');
+    await spec.fill(yaml('0 2 * * *'));
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.locator('tr[data-policy="ui-nightly"]').filter({ hasText: '0 2 * * *' }).waitFor();
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).json.spec.retention.keep_last === 3, 'created through the API');
+    await page.getByRole('button', { name: 'Edit policy ui-nightly' }).click();
+    await page.getByRole('heading', { name: 'Edit policy ui-nightly' }).waitFor();
+    const json = JSON.parse(await spec.inputValue());
+    check(json.schedule === '0 2 * * *', `the edit box holds the stored spec: ${JSON.stringify(json)}`);
+    json.schedule = '15 3 * * *';
+    await spec.fill(JSON.stringify(json, null, 2));
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await page.locator('tr[data-policy="ui-nightly"]').filter({ hasText: '15 3 * * *' }).waitFor();
+    check((await rest('GET', '/api/v1/policies/ui-nightly')).json.spec.schedule === '15 3 * * *', 'edited through the API');
+    await page.screenshot({ path: `${shots}/policies-form.png`, fullPage: true });
   });
 
   await step('suspend and resume a policy, run it now and read its history', async () => {
-    const created = await rest('POST', '/api/v1/policies', { name: 'ui-nightly', schedule: '0 2 * * *', kind: 'snapshot',
-      retention: { keep_last: 3 }, selector: { volumes: ['ui-keep'] } });
-    check(created.status === 201 || created.status === 200, `creating the policy answered ${created.status}`);
     await page.getByRole('link', { name: 'Policies' }).click();
     const row = page.locator('tr[data-policy="ui-nightly"]');
     await row.filter({ hasText: 'active' }).waitFor();
@@ -300,11 +414,12 @@ try {
     await page.getByRole('button', { name: 'Resume policy ui-nightly' }).click();
     await row.locator('.policy-status').filter({ hasText: 'active' }).waitFor();
     check((await rest('GET', '/api/v1/policies/ui-nightly')).json.status === 'active', 'resumed through the API');
-    await page.getByRole('button', { name: 'Run policy ui-nightly now' }).click();
+    await page.getByRole('button', { name: 'Run now: policy ui-nightly' }).click();
     await page.locator('#flash').filter({ hasText: 'will run now' }).waitFor();
     await page.getByRole('button', { name: 'History of policy ui-nightly' }).click();
     await page.locator('#policy-history tr[data-run]').first().waitFor();
     await page.screenshot({ path: `${shots}/policies.png`, fullPage: true });
+    await axe(page, 'policies');
   });
 
   await step('admin reads the audit log with its filters', async () => {
@@ -319,10 +434,11 @@ try {
       return rows.length > 0 && rows.every((r) => r.includes('qos-policy')) && rows.some((r) => r.includes('/volumes/ui-keep/qos-policy'));
     });
     await page.screenshot({ path: `${shots}/audit.png`, fullPage: true });
+    await axe(page, 'audit');
   });
 
   let viewerSecret;
-  await step('admin creates a viewer token on the tokens page', async () => {
+  await step('admin creates a viewer token on the tokens page and a storage class from pasted YAML', async () => {
     await page.getByRole('link', { name: 'Tokens' }).click();
     await page.getByLabel('Name', { exact: true }).fill('ui-viewer');
     await page.getByLabel('Role').selectOption('viewer');
@@ -330,10 +446,17 @@ try {
     viewerSecret = (await page.locator('#token-secret .secret').textContent()).trim();
     check(/^gfs_[A-Za-z0-9_-]{43}$/.test(viewerSecret), 'the new secret is shown once');
     await page.screenshot({ path: `${shots}/tokens.png`, fullPage: true });
+    await axe(page, 'tokens');
+    await page.goto(`${base}/ui/#/classes`);
+    await page.getByLabel('The storage class as JSON or YAML').fill('name: ui-yaml\nprovisioner: galleonfs.io/local\nparameters:\n  replication: "1"\n');
+    await page.getByRole('button', { name: 'Create storage class' }).click();
+    await page.locator('#flash').filter({ hasText: 'Storage class ui-yaml created.' }).waitFor();
+    check((await rest('GET', '/api/v1/storage-classes/ui-yaml')).status === 200, 'the class pasted as YAML exists through the API');
     for (const hash of ['#/nodes', '#/classes']) {
       await page.goto(`${base}/ui/${hash}`);
       await page.locator('main h1').waitFor();
       await page.screenshot({ path: `${shots}/${hash.slice(2)}.png`, fullPage: true });
+      await axe(page, hash.slice(2));
     }
   });
 
@@ -357,6 +480,7 @@ try {
     await page.getByRole('heading', { name: 'Volume ui-keep' }).waitFor();
     check(await page.getByRole('button').filter({ hasText: /Delete|Restore|Expand|Take snapshot/ }).count() === 0, 'no actions on the detail page');
     await page.screenshot({ path: `${shots}/viewer-volume.png`, fullPage: true });
+    await axe(page, 'viewer-volume');
     const r = await page.evaluate(async () => {
       const csrf = (await (await fetch('/ui/session')).json()).csrf;
       const res = await fetch('/api/v1/volumes/ui-keep', { method: 'DELETE', headers: { 'X-Galleon-CSRF': csrf } });
@@ -397,8 +521,13 @@ try {
       check(overflow <= 0, `${hash} is ${overflow}px wider than a phone screen`);
     }
     await page.screenshot({ path: `${shots}/phone-volume.png`, fullPage: true });
+    await axe(page, 'phone-volume');
     check(problems.length === 0, `problems in the page:\n${problems.join('\n')}`);
     check(foreignRequests.length === 0, `requests to other hosts: ${foreignRequests.join(', ')}`);
+  });
+  await step('axe-core finds no serious or critical violation on any page', async () => {
+    check(axeChecked.length >= 12, `axe ran on ${axeChecked.length} pages only: ${axeChecked.join(', ')}`);
+    check(axeFailures.length === 0, `accessibility violations:\n${axeFailures.join('\n')}`);
   });
   console.log(`dashboard: ${passed} passed, 0 failed`);
 } catch (e) {

@@ -16,14 +16,20 @@ export class ApiError extends Error {
   get readable() { return this.status ? `${this.title} (${this.status}): ${this.detail}` : this.detail; }
 }
 
+/** A body sent as written (e.g. a pasted YAML spec) instead of as JSON. */
+export class RawBody {
+  constructor(type, text) { this.type = type; this.text = text; }
+}
+
 export async function api(method, path, body, { quiet401 = false } = {}) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const raw = body instanceof RawBody;
+  if (body !== undefined) headers['Content-Type'] = raw ? body.type : 'application/json';
   if (method !== 'GET' && method !== 'HEAD') headers['X-Galleon-CSRF'] = csrf;
   let res;
   try {
     res = await fetch(path, { method, headers, credentials: 'same-origin', cache: 'no-store',
-      body: body === undefined ? undefined : JSON.stringify(body) });
+      body: body === undefined ? undefined : raw ? body.text : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, 'Network error', `the node did not answer (${e.message})`);
   }

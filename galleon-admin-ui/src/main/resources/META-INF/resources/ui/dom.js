@@ -21,9 +21,10 @@ function append(el, children) {
 }
 
 export function table(headers, rows, caption) {
-  return h('div', { class: 'table-wrap' },
+  // The wrapper scrolls sideways on a narrow screen, so it takes keyboard focus (arrow keys scroll it).
+  return h('div', { class: 'table-wrap', tabindex: 0 },
     h('table', {}, caption ? h('caption', { class: 'muted' }, caption) : null,
-      h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t || h('span', { class: 'sr-only' }, 'Actions'))))),
       h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: headers.length, class: 'muted' }, 'none')))));
 }
 

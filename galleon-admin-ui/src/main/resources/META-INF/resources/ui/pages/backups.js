@@ -131,7 +131,7 @@ export async function backupsPage(main, _params, { can }) {
       jobsTable.replaceChildren(table(['Job', 'Kind', 'State', 'Volume', 'Target', 'Progress', 'Rate', 'Message', ''],
         newest.map((j) => {
           const pct = j.bytes_total > 0 ? Math.min(100, Math.floor((100 * j.bytes_done) / j.bytes_total)) : (j.state === 'succeeded' ? 100 : 0);
-          return h('tr', { 'data-job': j.id, 'data-kind': j.kind, 'data-state': j.state },
+          return h('tr', { 'data-job': j.id, 'data-kind': j.kind, 'data-state': j.state, 'data-volume': j.volume || '' },
             h('td', {}, h('code', {}, j.id)), h('td', {}, j.kind), h('td', {}, stateBadge(j.state)), h('td', {}, j.volume || ''),
             h('td', {}, j.target || ''),
             h('td', {}, h('progress', { max: 100, value: pct, 'aria-label': `${j.kind} job ${j.id}` }),
@@ -142,8 +142,9 @@ export async function backupsPage(main, _params, { can }) {
               ? h('button', { type: 'button', class: 'danger', 'aria-label': `Cancel ${j.kind} job ${j.id}`, onclick: async () => {
                 clearError(jobError);
                 try {
+                  // The job stops at its next checkpoint; the row turns "cancelled" on a following refresh.
                   await api('POST', `/api/v1/jobs/${enc(j.id)}/cancel`);
-                  flash(`Job ${j.id} cancelled.`, 'info');
+                  flash(`Cancelling job ${j.id}.`, 'info');
                   await refresh();
                 } catch (err) { showError(jobError, err); }
               } }, 'Cancel') : ''));

@@ -1,5 +1,6 @@
 import { api, enc } from '../api.js';
 import { h, table, errorLine, showError, clearError, confirmTyped, flash } from '../dom.js';
+import { specForm } from '../specform.js';
 
 export async function classesPage(main, _params, { can }) {
   const classes = await api('GET', '/api/v1/storage-classes');
@@ -20,26 +21,9 @@ export async function classesPage(main, _params, { can }) {
           } catch (e) { showError(error, e); }
         } }, 'Delete') : '')))));
   if (!can('admin')) return;
-  const text = h('textarea', { id: 'class-json', spellcheck: 'false',
-    placeholder: '{"name": "fast-3", "provisioner": "galleonfs.io/ssd", "parameters": {"replication": "3"}}' });
-  const file = h('input', { id: 'class-file', type: 'file', accept: '.json,application/json' });
-  file.addEventListener('change', async () => { if (file.files[0]) text.value = await file.files[0].text(); });
-  const createError = errorLine();
-  const form = h('form', { id: 'create-class', 'aria-label': 'Create a storage class' },
-    h('h2', {}, 'Create a storage class'),
-    h('label', { for: 'class-json' }, 'Class as JSON (the seed\'s storage-class file format)'), text,
-    h('p', {}, h('label', { for: 'class-file' }, 'or load a JSON file '), file),
-    createError, h('button', { type: 'submit' }, 'Create class'));
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    clearError(createError);
-    let body;
-    try { body = JSON.parse(text.value); } catch (err) { showError(createError, `That is not valid JSON: ${err.message}`); return; }
-    try {
-      const c = await api('POST', '/api/v1/storage-classes', body);
-      reload();
-      flash(`Storage class ${c.name} created.`, 'info');
-    } catch (err) { showError(createError, err); }
-  });
-  main.append(form);
+  const editor = specForm({ id: 'class', what: 'storage class',
+    example: '{"name": "fast-3", "provisioner": "galleonfs.io/ssd", "parameters": {"replication": "3"}}\nor the same as YAML',
+    save: (body) => api('POST', '/api/v1/storage-classes', body),
+    done: (name) => { reload(); flash(`Storage class ${name} created.`, 'info'); } });
+  main.append(editor.form);
 }

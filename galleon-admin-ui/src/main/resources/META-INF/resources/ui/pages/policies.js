@@ -1,12 +1,21 @@
 import { api, enc } from '../api.js';
 import { h, table, stateBadge, errorLine, showError, clearError, flash } from '../dom.js';
+import { specForm } from '../specform.js';
 
-/** Snapshot and backup policies: status, last and next run, suspend/resume and run-now (operator), and each one's run history. */
+/**
+ * Snapshot and backup policies: status, last and next run, suspend/resume, run-now, create and edit from a pasted or
+ * uploaded JSON/YAML file (operator), and each one's run history.
+ */
 export async function policiesPage(main, _params, { can }) {
   const policies = await api('GET', '/api/v1/policies');
   const error = errorLine();
   const reload = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
   const history = h('section', { id: 'policy-history', 'aria-live': 'polite' });
+  // Same body as `galleonfs policy create FILE` (POST) and an edit of the same name (PUT keeps status and history).
+  const editor = specForm({ id: 'policy', what: 'policy',
+    example: 'name: nightly\nschedule: "0 2 * * *"\nkind: snapshot\nretention: {keep_last: 7}\nselector: {volumes: [db-data]}',
+    save: (body, editing) => (editing ? api('PUT', `/api/v1/policies/${enc(editing)}`, body) : api('POST', '/api/v1/policies', body)),
+    done: (name, edited) => { reload(); flash(`Policy ${name} ${edited ? 'saved' : 'created'}.`, 'info'); } });
   const what = (p) => {
     const s = p.spec.selector || {};
     const parts = [];
@@ -27,12 +36,13 @@ export async function policiesPage(main, _params, { can }) {
         h('td', { class: 'actions' },
           h('button', { type: 'button', class: 'secondary', 'aria-label': `History of policy ${name}`, onclick: () => showHistory(name) }, 'History'),
           can('operator') ? [
+            h('button', { type: 'button', class: 'secondary', 'aria-label': `Edit policy ${name}`, onclick: () => editor.edit(name, p.spec) }, 'Edit'),
             h('button', { type: 'button', class: 'secondary', 'aria-label': `${suspended ? 'Resume' : 'Suspend'} policy ${name}`,
               onclick: () => act(() => api('POST', `/api/v1/policies/${enc(name)}/${suspended ? 'resume' : 'suspend'}`),
                 `Policy ${name} ${suspended ? 'resumed' : 'suspended'}.`) }, suspended ? 'Resume' : 'Suspend'),
-            h('button', { type: 'button', 'aria-label': `Run policy ${name} now`,
+            h('button', { type: 'button', 'aria-label': `Run now: policy ${name}`,
               onclick: () => act(() => api('POST', `/api/v1/policies/${enc(name)}/run-now`), `Policy ${name} will run now.`) }, 'Run now')] : ''));
-    })), history);
+    })), can('operator') ? editor.form : null, history);
 
   async function showHistory(name) {
     clearError(error);

@@ -1,5 +1,6 @@
 import { api, enc } from '../api.js';
 import { h, table, errorLine, showError, clearError, confirmTyped, flash } from '../dom.js';
+import { specForm } from '../specform.js';
 
 /** One line of a QoS policy's numbers, e.g. "1000 IOPS, 50 MB/s, 10 ms". */
 export function qosSummary(part, withLatency = true) {
@@ -85,4 +86,10 @@ export async function qosPage(main, _params, { can }) {
     } catch (err) { showError(formError, err); }
   });
   main.append(h('h2', {}, 'Create or edit a policy'), form, formError);
+  // The seed's QoSPolicy file (burst and everything the small form has no field for), as `galleonfs qos create FILE` reads it.
+  const editor = specForm({ id: 'qos-file', what: 'QoS policy',
+    example: 'name: gold\nlimits: {iops: 5000, throughput_mbps: 200}\nburstable: {enabled: true, iops_multiplier: 2, duration_seconds: 60}',
+    save: (body) => api('POST', '/api/v1/qos-policies', body),
+    done: (n) => { reload(); flash(`QoS policy ${n} created.`, 'info'); } });
+  main.append(editor.form);
 }

@@ -47,6 +47,7 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = MetaCommand.CreateLabelledVolume.class, name = "create_labelled_volume"),
     @JsonSubTypes.Type(value = MetaCommand.SetVolumeLabels.class, name = "set_volume_labels"),
     @JsonSubTypes.Type(value = MetaCommand.RenamePolicy.class, name = "rename_policy"),
+    @JsonSubTypes.Type(value = MetaCommand.UpdatePolicy.class, name = "update_policy"),
     @JsonSubTypes.Type(value = MetaCommand.PutKeyedBackup.class, name = "put_keyed_backup"),
     @JsonSubTypes.Type(value = MetaCommand.PutQosPolicy.class, name = "put_qos_policy"),
     @JsonSubTypes.Type(value = MetaCommand.DeleteQosPolicy.class, name = "delete_qos_policy"),
@@ -210,6 +211,13 @@ public sealed interface MetaCommand {
      * still finds and prunes what it created under the old name (Longhorn's renamed recurring jobs leaked theirs).
      */
     record RenamePolicy(String name, String newName) implements MetaCommand {
+    }
+
+    /**
+     * Replaces a policy's spec (same name). The id, creation time, schedule watermark and suspended state stay those of
+     * the stored policy, so an edit neither replays past firings nor resumes a suspended policy; its history stays too.
+     */
+    record UpdatePolicy(PolicyRecord policy) implements MetaCommand {
     }
 
     /**

@@ -220,6 +220,7 @@ public final class MetadataState {
             }
             case MetaCommand.SetVolumeLabels l -> setVolumeLabels(l);
             case MetaCommand.RenamePolicy r -> policyTransitions.rename(r.name(), r.newName());
+            case MetaCommand.UpdatePolicy u -> policyTransitions.update(u.policy());
             case MetaCommand.PutKeyedBackup k -> putKeyedBackup(k);
         };
         if (result != null) {

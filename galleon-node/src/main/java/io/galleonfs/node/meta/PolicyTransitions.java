@@ -41,6 +41,18 @@ final class PolicyTransitions {
         return null;
     }
 
+    MetaResult update(PolicyRecord edited) {
+        PolicyRecord p = policies.get(edited.name());
+        if (p == null) {
+            return notFound(edited.name());
+        }
+        policies.put(p.name(), new PolicyRecord(p.id(), p.name(), edited.schedule(), edited.timezone(), edited.kind(), edited.target(),
+                edited.strategy(), edited.consistency(), edited.hourly(), edited.daily(), edited.weekly(), edited.monthly(), edited.yearly(),
+                edited.keepLast(), edited.volumes(), edited.labels(), edited.concurrency(), edited.startingDeadlineSeconds(), p.suspended(),
+                p.createdAtMillis(), p.lastScheduledForMillis(), edited.selectorNamespace(), edited.preHook(), edited.postHook()));
+        return null;
+    }
+
     MetaResult rename(String name, String newName) {
         PolicyRecord p = policies.get(name);
         if (p == null) {

@@ -61,6 +61,21 @@ public final class PolicyService {
         return info(record);
     }
 
+    /** Replaces the spec of policy {@code name} (the body's name, when given, must be the same: renaming is its own call). */
+    public PolicyInfo update(String name, PolicySpec spec) {
+        PolicyRecord current = record(name);
+        if (spec != null && spec.name() != null && !spec.name().equals(name)) {
+            throw GalleonException.badRequest("the body names policy '" + spec.name() + "' but the path names '" + name
+                    + "': rename with POST /api/v1/policies/" + name + "/rename");
+        }
+        PolicySpec named = spec == null || spec.name() != null ? spec : new PolicySpec(name, spec.schedule(), spec.retention(), spec.strategy(),
+                spec.consistency(), spec.timezone(), spec.kind(), spec.target(), spec.selector(), spec.concurrency(), spec.startingDeadline(),
+                spec.suspended(), spec.preHook(), spec.postHook());
+        PolicyRecord record = validate(named, current.id(), clock.millis());
+        commands.submit(new MetaCommand.UpdatePolicy(record));
+        return get(name);
+    }
+
     public List<PolicyInfo> list() {
         return store.state().policies().stream().map(this::info).toList();
     }

@@ -51,6 +51,7 @@ public class PolicyResource {
     Tenants tenants;
 
     @POST
+    @Consumes({MediaType.APPLICATION_JSON, YamlBody.TYPE})
     public Response create(PolicySpec spec) {
         if (PolicyService.hasCommandHook(spec) && caller.token().map(t -> t.role() != io.galleonfs.node.auth.Role.ADMIN).orElse(false)) {
             throw io.galleonfs.node.volume.GalleonException.forbidden("a policy with a command hook runs that command on nodes: only an"
@@ -77,6 +78,18 @@ public class PolicyResource {
     @Path("/{name}")
     public PolicyInfo get(@PathParam("name") String name) {
         return policies().get(name);
+    }
+
+    /** Replaces the policy's spec; its history, status and schedule watermark stay (see MetaCommand.UpdatePolicy). */
+    @PUT
+    @Path("/{name}")
+    @Consumes({MediaType.APPLICATION_JSON, YamlBody.TYPE})
+    public PolicyInfo update(@PathParam("name") String name, PolicySpec spec) {
+        if (PolicyService.hasCommandHook(spec) && caller.token().map(t -> t.role() != io.galleonfs.node.auth.Role.ADMIN).orElse(false)) {
+            throw io.galleonfs.node.volume.GalleonException.forbidden("a policy with a command hook runs that command on nodes: only an"
+                    + " admin token may create one");
+        }
+        return policies().update(name, spec);
     }
 
     @DELETE

@@ -42,6 +42,7 @@ public class QosPolicyResource {
     }
 
     @POST
+    @Consumes({MediaType.APPLICATION_JSON, YamlBody.TYPE})
     public Response create(QosPolicy policy) {
         QosPolicyInfo created = qos().createPolicy(policy);
         return Response.created(URI.create("/api/v1/qos-policies/" + created.policy().name())).entity(created).build();
@@ -60,6 +61,7 @@ public class QosPolicyResource {
 
     @PUT
     @Path("/{name}")
+    @Consumes({MediaType.APPLICATION_JSON, YamlBody.TYPE})
     public QosPolicyInfo update(@PathParam("name") String name, QosPolicy policy) {
         return qos().updatePolicy(name, policy);
     }

@@ -29,6 +29,19 @@ public class RawPathGuard {
         router.route().order(Integer.MIN_VALUE).handler(this::check);
     }
 
+    /**
+     * The host the client addressed. HTTP/2 (what browsers speak over TLS) has no Host header, only the
+     * {@code :authority} pseudo-header: without it every browser change over HTTPS was refused as cross-origin.
+     */
+    static String host(RoutingContext ctx) {
+        String host = ctx.request().getHeader("Host");
+        if (host != null) {
+            return host;
+        }
+        io.vertx.core.net.HostAndPort authority = ctx.request().authority();
+        return authority == null ? null : authority.port() >= 0 ? authority.host() + ":" + authority.port() : authority.host();
+    }
+
     private void check(RoutingContext ctx) {
         String problem = RawPaths.problem(ctx.request().path());
         if (problem != null) {
@@ -36,7 +49,7 @@ public class RawPathGuard {
             return;
         }
         String crossSite = CrossSiteRequests.problem(ctx.request().method().name(), ctx.request().getHeader("Origin"),
-                ctx.request().getHeader("Sec-Fetch-Site"), ctx.request().getHeader("Host"));
+                ctx.request().getHeader("Sec-Fetch-Site"), host(ctx));
         if (crossSite != null) {
             refuse(ctx, 403, "Forbidden", crossSite);
             return;
@@ -64,7 +77,12 @@ public class RawPathGuard {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a problem record always serialises", e);
         }
-        // The body of a refused request is not read: close the connection rather than drain it.
-        ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE).putHeader("Connection", "close").end(body);
+        // The body of a refused request is not read: close the connection rather than drain it. HTTP/2 forbids the
+        // Connection header (clients reject the whole response); there the unread stream is simply reset.
+        ctx.response().setStatusCode(status).putHeader("Content-Type", Problem.MEDIA_TYPE);
+        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            ctx.response().putHeader("Connection", "close");
+        }
+        ctx.response().end(body);
     }
 }

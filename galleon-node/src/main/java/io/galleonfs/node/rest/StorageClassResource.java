@@ -37,6 +37,7 @@ public class StorageClassResource {
     }
 
     @POST
+    @Consumes({MediaType.APPLICATION_JSON, YamlBody.TYPE})
     public Response create(StorageClassInfo info) {
         StorageClassInfo created = StorageClassService.toInfo(node.storageClasses().create(info));
         return Response.created(URI.create("/api/v1/storage-classes/" + created.name())).entity(created).build();

@@ -32,7 +32,10 @@ class PolicyTransitionsTest {
                 new MetaCommand.AcquirePolicyRun("nightly", R2, "s2", 22_100, 30_000),
                 new MetaCommand.RecordMissedRuns("nightly", R3, 30_000, 50_000, 3, 60_000),
                 new MetaCommand.MarkArtifactsPruned("nightly", List.of("nightly-1")),
-                new MetaCommand.SetPolicySuspended("nightly", true));
+                new MetaCommand.SetPolicySuspended("nightly", true),
+                // An edit (dashboard or PUT): another schedule and retention; id, suspended and watermark are the stored ones.
+                new MetaCommand.UpdatePolicy(new PolicyRecord(R3, "nightly", "30 4 * * *", "UTC", "snapshot", null, "full", "crash", 0, 9, 4, 3,
+                        0, 0, List.of("db"), Map.of(), "forbid", 300L, false, 99_000, 0)));
     }
 
     @Test
@@ -53,7 +56,14 @@ class PolicyTransitionsTest {
         }
         assertArrayEquals(one.snapshot(), two.snapshot());
         assertArrayEquals(one.snapshot(), MetadataState.restore(one.snapshot()).snapshot());
-        assertEquals(50_000, one.policy("nightly").orElseThrow().lastScheduledForMillis());
+        PolicyRecord edited = one.policy("nightly").orElseThrow();
+        assertEquals(50_000, edited.lastScheduledForMillis());
+        assertEquals("30 4 * * *", edited.schedule());
+        assertEquals(9, edited.daily());
+        assertEquals(true, edited.suspended(), "an edit does not resume a suspended policy");
+        assertEquals(policy("forbid").id(), edited.id());
+        assertEquals(1_000, edited.createdAtMillis());
+        assertEquals(3, one.policyRuns("nightly").size(), "the history stays");
         assertEquals(true, one.policyRuns("nightly").getFirst().artifacts().getFirst().pruned());
     }
 

@@ -104,6 +104,39 @@ class PathSafetyTest {
         given().header("Origin", "http://127.0.0.1:" + RestAssured.port).delete(VOLUMES + "/" + volume).then().statusCode(204);
     }
 
+    /**
+     * HTTP/2, which browsers speak over TLS, has no Host header (only {@code :authority}): the page's own changes must still
+     * pass the cross-origin check, and another origin's must still be refused. Sent as h2c with prior knowledge.
+     */
+    @Test
+    void overHttp2TheOriginIsComparedWithTheAuthority() throws Exception {
+        String volume = unique("h2");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try {
+            io.vertx.core.http.HttpClient client = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+                    .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+            java.util.function.Function<String, String> delete = origin -> {
+                try {
+                    return client.request(new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.DELETE)
+                                    .setHost("127.0.0.1").setPort(RestAssured.port).setURI(VOLUMES + "/" + volume).putHeader("Origin", origin)
+                                    .putHeader("Authorization", TestTokens.bearerAdmin()))
+                            .compose(req -> req.send().compose(resp -> resp.body().map(body -> resp.version() + " " + resp.statusCode() + " " + body)))
+                            .toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            String evil = delete.apply("http://evil.example");
+            assertTrue(evil.startsWith("HTTP_2 403") && evil.contains("cross-origin request refused"), evil);
+            given().get(VOLUMES + "/" + volume).then().statusCode(200);
+            String own = delete.apply("http://127.0.0.1:" + RestAssured.port);
+            assertTrue(own.startsWith("HTTP_2 204"), own);
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     @Test
     void healthAndPlainPathsStillWork() throws IOException {
         assertEquals(200, raw("GET", "/q/health/ready").status());

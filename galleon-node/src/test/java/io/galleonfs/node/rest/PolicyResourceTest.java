@@ -302,4 +302,56 @@ class PolicyResourceTest {
         post("/api/v1/volumes/" + volume + "/thaw", Map.of()).then().statusCode(200).body("was_frozen", equalTo(false));
         assertProblem(post("/api/v1/volumes/" + volume + "/freeze", Map.of("timeout_seconds", 0)), 400);
     }
+    @Test
+    void aPolicyFileInYamlIsAcceptedAsIsAndItsErrorsAreProblems() {
+        String name = unique("yaml");
+        // The README's policy file format, sent as it was written (the dashboard's paste box does this).
+        String yaml = """
+                name: %s
+                schedule: "0 3 * * *"
+                kind: snapshot
+                retention: {keep_last: 2}
+                selector: {volumes: [%s]}
+                """.formatted(name, volume);
+        given().contentType("application/yaml").accept(ContentType.JSON).body(yamlBytes(yaml)).post(POLICIES).then().statusCode(201)
+                .body("spec.name", equalTo(name)).body("spec.retention.keep_last", equalTo(2));
+        String bad = assertProblem(given().contentType("application/yaml").accept(ContentType.JSON)
+                .body(yamlBytes(yaml.replace(name, name + "x").replace("0 3 * * *", "0 25 * * *"))).post(POLICIES), 400);
+        assertTrue(bad.contains("schedule"), bad);
+        String unknown = assertProblem(given().contentType("application/yaml").accept(ContentType.JSON)
+                .body(yamlBytes(yaml.replace(name, name + "y") + "colour: blue\n")).post(POLICIES), 400);
+        assertTrue(unknown.contains("colour"), unknown);
+        String broken = assertProblem(given().contentType("application/yaml").accept(ContentType.JSON)
+                .body(yamlBytes("name: [unclosed")).post(POLICIES), 400);
+        assertTrue(!broken.contains("com.fasterxml"), broken);
+    }
+    @Test
+    void anEditReplacesTheSpecAndKeepsStatusAndHistory() {
+        String name = unique("edit");
+        post(POLICIES, snapshotPolicy(name, "forbid")).then().statusCode(201);
+        given().post(POLICIES + "/" + name + "/suspend").then().statusCode(200);
+        given().post(POLICIES + "/" + name + "/run-now").then().statusCode(202);
+        String id = given().get(POLICIES + "/" + name).then().statusCode(200).extract().path("id");
+        String yaml = """
+                schedule: "30 4 * * *"
+                kind: snapshot
+                retention: {keep_last: 5}
+                selector: {volumes: [%s]}
+                """.formatted(volume);
+        given().contentType("application/yaml").body(yamlBytes(yaml)).put(POLICIES + "/" + name).then().statusCode(200)
+                .body("spec.schedule", equalTo("30 4 * * *")).body("spec.retention.keep_last", equalTo(5))
+                .body("status", equalTo("suspended")).body("id", equalTo(id));
+        assertEquals(1, given().get(POLICIES + "/" + name + "/history").then().statusCode(200).extract().jsonPath().getList("$").size());
+        String bad = assertProblem(given().contentType("application/yaml").body(yamlBytes(yaml.replace("30 4", "30 99"))).put(POLICIES + "/" + name), 400);
+        assertTrue(bad.contains("99") || bad.contains("hour"), bad);
+        given().get(POLICIES + "/" + name).then().body("spec.schedule", equalTo("30 4 * * *"));
+        String renamed = assertProblem(given().contentType(ContentType.JSON).body(snapshotPolicy(name + "x", "forbid")).put(POLICIES + "/" + name), 400);
+        assertTrue(renamed.contains("rename"), renamed);
+        assertProblem(given().contentType(ContentType.JSON).body(snapshotPolicy("nope", "forbid")).put(POLICIES + "/nope"), 404);
+    }
+
+    /** RestAssured encodes only known text types from a String; YAML goes as its UTF-8 bytes. */
+    private static byte[] yamlBytes(String yaml) {
+        return yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
