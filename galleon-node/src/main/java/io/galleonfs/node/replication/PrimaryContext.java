@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /** What a {@link PrimaryVolume} needs from its node: the data plane, metadata and policy. */
 interface PrimaryContext {
-    DataClient client();
+    DataTransport client();
 
     Optional<HostPort> dataAddress(String nodeId);
 

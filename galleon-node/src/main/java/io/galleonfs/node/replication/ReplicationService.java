@@ -147,7 +147,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         return view;
     }
 
-    DataClient client() {
+    DataTransport client() {
         return client;
     }
 
@@ -479,7 +479,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
 
     private final PrimaryContext context = new PrimaryContext() {
         @Override
-        public DataClient client() {
+        public DataTransport client() {
             return client;
         }
 
