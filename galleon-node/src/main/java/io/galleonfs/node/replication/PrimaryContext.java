@@ -26,6 +26,11 @@ interface PrimaryContext {
 
     Duration replicaTimeout();
 
+    /** How long a replicated or distributed write waits for a reachable copy that is catching up. */
+    default Duration catchUpWait() {
+        return PrimaryVolume.CATCH_UP_WAIT;
+    }
+
     /** Copies (the primary included) that must be healthy for the volume to take writes. */
     int minHealthyCopies(VolumeRecord v);
 
