@@ -224,6 +224,48 @@ class PrimaryVolumeTest {
     }
 
     @Test
+    void aReplicaThatMissedASnapshotIsRebuiltFromAResetAndEndsIdentical() throws IOException {
+        for (int b = 0; b < 6; b++) {
+            write(Requested.REPLICATED, b * 3, 1, b);
+        }
+        transport.faults("n3").refuse();
+        ctx.up.remove("n3");
+        write(Requested.REPLICATED, 30, 1, 30);
+        primary.createSnapshot("s1");
+        write(Requested.REPLICATED, 31, 1, 31);
+        assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
+
+        transport.faults("n3").heal();
+        ctx.up.add("n3");
+        transport.clearDelivered("n3");
+        primary.syncReplicas(ctx.up::contains);
+
+        assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
+        assertTrue(transport.delivered("n3").stream().anyMatch(m -> m instanceof DataMessage.ReplicaReset),
+                "a replica that missed a structural operation starts over from a reset");
+        assertEquals(RoaringBitmap.bitmapOf(0, 3, 6, 9, 12, 15, 30, 31), blocksSent("n3"), "only allocated blocks are copied");
+        assertEquals(0, primary.resyncBytes("n3"));
+        write(Requested.DISTRIBUTED, 40, 1, 40);
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void scrubRewritesADivergentReplicaBlockFromThePrimary() throws IOException {
+        for (int b = 0; b < 4; b++) {
+            write(Requested.REPLICATED, b, 1, b);
+        }
+        byte[] junk = new byte[BS];
+        java.util.Arrays.fill(junk, (byte) 0x5a);
+        nodes.get("n2").copy().write(2L * BS, ByteBuffer.wrap(junk), io.galleonfs.engine.WriteConcern.DURABLE);
+
+        PrimaryVolume.ScrubReport report = primary.scrub();
+
+        assertEquals(4, report.checkedBlocks());
+        assertEquals(1, report.repairedBlocks());
+        assertCopiesIdentical();
+    }
+
+    @Test
     void aReplicaAtANewerEpochFencesThePrimary() throws Exception {
         write(Requested.REPLICATED, 0, 1, 1);
         // A new primary took over on n2: its takeover fence raises the epoch n2 accepts.
