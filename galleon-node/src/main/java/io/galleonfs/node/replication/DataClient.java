@@ -23,7 +23,7 @@ import org.jboss.logging.Logger;
  * A caller blocks while the connection's write queue is full (back-pressure) and gets an {@link IOException} on
  * timeout or connection loss.
  */
-public final class DataClient implements AutoCloseable {
+public final class DataClient implements DataTransport, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataClient.class);
     /** A peer whose connection stays full this long without any answer is treated as gone (the replica timeout). */
     static final Duration STALLED = Duration.ofSeconds(3);
@@ -55,14 +55,9 @@ public final class DataClient implements AutoCloseable {
         this.client = vertx.createNetClient(tls == null ? options : tls.clientOptions(options));
     }
 
-    /** Sends {@code request}; the future completes with the response or fails with an {@link IOException}. */
+    @Override
     public CompletableFuture<DataMessage> send(HostPort to, DataMessage request, Duration timeout) {
         return peers.computeIfAbsent(to, Peer::new).send(request, timeout);
-    }
-
-    /** Sends and waits; a {@link DataMessage.Failure} response becomes a {@link RemoteException}. */
-    public DataMessage call(HostPort to, DataMessage request, Duration timeout) throws IOException {
-        return await(send(to, request, timeout));
     }
 
     public static DataMessage await(CompletableFuture<DataMessage> f) throws IOException {
@@ -263,7 +258,7 @@ public final class DataClient implements AutoCloseable {
         }
     }
 
-    /** Drops the connection to a peer, failing what is pending on it (e.g. after a timeout, to start clean). */
+    @Override
     public void disconnect(HostPort to) {
         Peer p = peers.remove(to);
         if (p != null) {

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /** What a {@link PrimaryVolume} needs from its node: the data plane, metadata and policy. */
 interface PrimaryContext {
-    DataClient client();
+    DataTransport client();
 
     Optional<HostPort> dataAddress(String nodeId);
 
@@ -25,6 +25,11 @@ interface PrimaryContext {
     ReplicaApplier applier();
 
     Duration replicaTimeout();
+
+    /** How long a replicated or distributed write waits for a reachable copy that is catching up. */
+    default Duration catchUpWait() {
+        return PrimaryVolume.CATCH_UP_WAIT;
+    }
 
     /** Copies (the primary included) that must be healthy for the volume to take writes. */
     int minHealthyCopies(VolumeRecord v);

@@ -486,7 +486,7 @@ public final class PrimaryVolume implements VolumeIo {
     }
 
     /**
-     * A write that needs replica acknowledgements waits (bounded by {@link #CATCH_UP_WAIT}) while the copies it needs
+     * A write that needs replica acknowledgements waits (bounded by {@link PrimaryContext#catchUpWait}) while the copies it needs
      * are catching up on a reachable node instead of failing at once: right after a failover the surviving replica is
      * usually a few operations behind the promoted one and in sync again within a sync tick. A copy that is down does
      * not make the write wait.
@@ -500,7 +500,7 @@ public final class PrimaryVolume implements VolumeIo {
         if (needed == 0) {
             return;
         }
-        long deadline = System.nanoTime() + CATCH_UP_WAIT.toNanos();
+        long deadline = System.nanoTime() + ctx.catchUpWait().toNanos();
         order.lock();
         try {
             while (fencedReason == null) {

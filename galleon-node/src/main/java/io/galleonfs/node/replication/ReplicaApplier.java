@@ -97,6 +97,18 @@ final class ReplicaApplier {
         void call(CompletableFuture<DataMessage> reply) throws Exception;
     }
 
+    /** The replica side of the data plane: replica operations and reads of this node's copy, as the node's handler dispatches them. */
+    CompletionStage<DataMessage> serve(DataMessage request) {
+        return switch (request) {
+            case ReplicaOp op -> apply(op);
+            case StatusRequest s -> status(s);
+            case BlockRead r -> blockRead(r);
+            case ChecksumRequest c -> checksums(c);
+            default -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST,
+                    request.getClass().getSimpleName() + " is not a replica request"));
+        };
+    }
+
     CompletionStage<DataMessage> apply(ReplicaOp op) {
         return ordered(op.volume(), reply -> {
             long known = epochs.get(op.volume());

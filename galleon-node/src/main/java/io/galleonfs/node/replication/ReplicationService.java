@@ -147,7 +147,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         return view;
     }
 
-    DataClient client() {
+    DataTransport client() {
         return client;
     }
 
@@ -419,10 +419,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     @Override
     public CompletionStage<DataMessage> handle(String peer, DataMessage request) {
         return switch (request) {
-            case ReplicaOp op -> applier.apply(op);
-            case StatusRequest s -> applier.status(s);
-            case BlockRead r -> applier.blockRead(r);
-            case ChecksumRequest c -> applier.checksums(c);
+            case ReplicaOp _, StatusRequest _, BlockRead _, ChecksumRequest _ -> applier.serve(request);
             case ClientRead r -> serve(request);
             case ClientWrite w -> serve(request);
             case ClientFlush f -> serve(request);
@@ -479,7 +476,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
 
     private final PrimaryContext context = new PrimaryContext() {
         @Override
-        public DataClient client() {
+        public DataTransport client() {
             return client;
         }
 
