@@ -177,13 +177,12 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
      * volume. Without a scope in the call's context while auth is on, nothing is visible (fail closed).
      */
     private VolumeRecord visible(String ref) {
-        VolumeRecord v = node.volumes().get(ref);
         io.galleonfs.node.auth.NamespaceScope scope = GrpcAuthInterceptor.SCOPE.get();
-        boolean allowed = scope != null ? scope.allows(v.namespace()) : !node.authRequired();
-        if (!allowed) {
+        if (scope == null && node.authRequired()) {
             throw GalleonException.notFound("volume '" + ref + "' not found");
         }
-        return v;
+        // A name is looked up in the token's namespaces only (names are unique per namespace); ns/name picks one.
+        return node.volumes().resolve(ref, null, scope == null ? io.galleonfs.node.auth.NamespaceScope.ALL : scope);
     }
 
     static StatusRuntimeException status(RuntimeException e) {

@@ -194,9 +194,12 @@ public final class PolicyService {
         if (request == null || request.volume() == null || request.volume().isBlank()) {
             throw GalleonException.badRequest("volume is required: the volume the hook runs for");
         }
-        io.galleonfs.node.meta.VolumeRecord v = store.state().volumeByName(request.volume())
-                .or(() -> Names.looksLikeUuid(request.volume()) ? store.state().volume(UUID.fromString(request.volume())) : java.util.Optional.empty())
-                .orElseThrow(() -> GalleonException.notFound("volume '" + request.volume() + "' not found"));
+        io.galleonfs.node.meta.VolumeRecord v = switch (io.galleonfs.node.meta.VolumeLookup.resolve(store.state(), request.volume(), null,
+                io.galleonfs.node.auth.NamespaceScope.ALL)) {
+            case io.galleonfs.node.meta.VolumeLookup.Found f -> f.volume();
+            case io.galleonfs.node.meta.VolumeLookup.Missing m -> throw GalleonException.notFound("volume '" + request.volume() + "' not found");
+            case io.galleonfs.node.meta.VolumeLookup.Ambiguous a -> throw GalleonException.conflict(a.detail());
+        };
         List<String> mountedOn = v.mounts().stream().map(m -> m.node()).distinct().toList();
         String runsOn = mountedOn.isEmpty() ? v.node() : mountedOn.contains(nodeId) ? nodeId : mountedOn.getFirst();
         if (!runsOn.equals(nodeId)) {
@@ -289,7 +292,7 @@ public final class PolicyService {
             } catch (IllegalArgumentException e) {
                 throw GalleonException.badRequest(e.getMessage());
             }
-            if (store.state().volumeByName(v).isEmpty()) {
+            if (store.state().volumesNamed(v).stream().noneMatch(x -> namespace == null || x.namespace().equals(namespace))) {
                 throw GalleonException.badRequest("selector volume '" + v + "' does not exist");
             }
         }

@@ -67,19 +67,35 @@ public final class VolumeService {
         return store.state().volume(id).map(VolumeRecord::namespace);
     }
 
-    /** Finds a volume by UUID or by name. */
+    /** Finds a volume by UUID, name or {@code ns/name} among every namespace (see {@link #resolve}). */
     public VolumeRecord get(String ref) {
         return find(ref).orElseThrow(() -> GalleonException.notFound("volume '" + ref + "' not found"));
     }
 
+    /** Like {@link #get}, empty when missing; a bare name held by several namespaces is a conflict listing them. */
     public Optional<VolumeRecord> find(String ref) {
-        if (ref == null || ref.isBlank()) {
-            return Optional.empty();
-        }
-        if (Names.looksLikeUuid(ref)) {
-            return store.state().volume(UUID.fromString(ref));
-        }
-        return store.state().volumeByName(ref);
+        return switch (io.galleonfs.node.meta.VolumeLookup.resolve(store.state(), ref, null, io.galleonfs.node.auth.NamespaceScope.ALL)) {
+            case io.galleonfs.node.meta.VolumeLookup.Found f -> Optional.of(f.volume());
+            case io.galleonfs.node.meta.VolumeLookup.Missing m -> Optional.empty();
+            case io.galleonfs.node.meta.VolumeLookup.Ambiguous a -> throw GalleonException.conflict(a.detail());
+        };
+    }
+
+    /**
+     * The volume {@code ref} names for a caller who may see {@code scope}, in {@code namespace} when given: 404 when it
+     * is missing or outside the scope, 409 listing the visible namespaces when a bare name is ambiguous.
+     */
+    public VolumeRecord resolve(String ref, String namespace, io.galleonfs.node.auth.NamespaceScope scope) {
+        return switch (io.galleonfs.node.meta.VolumeLookup.resolve(store.state(), ref, namespace, scope)) {
+            case io.galleonfs.node.meta.VolumeLookup.Found f -> f.volume();
+            case io.galleonfs.node.meta.VolumeLookup.Missing m -> throw GalleonException.notFound("volume '" + ref + "' not found");
+            case io.galleonfs.node.meta.VolumeLookup.Ambiguous a -> throw GalleonException.conflict(a.detail());
+        };
+    }
+
+    /** The volume named {@code name} in {@code namespace}. */
+    public Optional<VolumeRecord> findIn(String namespace, String name) {
+        return store.state().volumeByName(namespace, name);
     }
 
     public VolumeRecord create(CreateVolumeRequest request) {
@@ -123,8 +139,8 @@ public final class VolumeService {
         if (sc.encrypted() && !node.encryptionAtRest()) {
             throw GalleonException.conflict("storage class '" + className + "' is encrypted but this node runs with encryption_at_rest = false");
         }
-        if (find(name).isPresent()) {
-            throw GalleonException.conflict("a volume named '" + name + "' already exists");
+        if (findIn(namespace, name).isPresent()) {
+            throw GalleonException.conflict("a volume named '" + name + "' already exists in namespace '" + namespace + "'");
         }
         List<String> placed = placeReplicas(name, replicas, sc);
         String primary = placed.getFirst();
