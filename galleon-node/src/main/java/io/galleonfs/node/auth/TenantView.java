@@ -37,6 +37,14 @@ public final class TenantView {
         return find(ref).filter(v -> scope.allows(v.namespace())).isPresent();
     }
 
+    /**
+     * What to hand the services for the volume {@code ref}: the UUID of the volume a restricted caller's name means
+     * within its namespaces (services resolve bare names among every namespace), empty when it sees none.
+     */
+    public Optional<String> volumeRef(String ref) {
+        return scope.unrestricted() ? Optional.ofNullable(ref) : find(ref).map(v -> v.id().toString());
+    }
+
     public boolean backup(BackupRecord b) {
         return scope.unrestricted() || (b.volumeId() != null && volume(b.volumeId()));
     }

@@ -31,8 +31,8 @@ public final class VolumeLookup {
     public record Ambiguous(String name, List<String> namespaces) implements Result {
         public String detail() {
             String ns = namespaces.getFirst();
-            return "volume name '" + name + "' exists in namespaces " + String.join(", ", namespaces) + "; name one with "
-                    + ns + NAMESPACE_SEPARATOR + name + " (CLI: --namespace " + ns + ", API: ?namespace=" + ns + ") or use its UUID";
+            return "volume name '" + name + "' exists in namespaces " + String.join(", ", namespaces) + "; name one as "
+                    + ns + NAMESPACE_SEPARATOR + name + " (API: ?namespace=" + ns + ") or by its UUID";
         }
     }
 
