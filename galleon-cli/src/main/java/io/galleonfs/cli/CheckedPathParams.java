@@ -20,6 +20,9 @@ final class CheckedPathParams {
     static <T> T wrap(Class<T> api, T client) {
         Path base = api.getAnnotation(Path.class);
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[] {api}, (self, method, args) -> {
+            if (client instanceof io.galleonfs.api.GalleonApi galleon) {
+                qualifiedVolumes(base == null ? "" : base.value(), method, args, galleon);
+            }
             check(base == null ? "" : base.value(), method, args);
             try {
                 return method.invoke(client, args);
@@ -28,6 +31,22 @@ final class CheckedPathParams {
             }
         });
         return api.cast(proxy);
+    }
+
+    /** Replaces a volume argument {@code ns/name} by the UUID it names ({@link NamespacedRefs}). */
+    static void qualifiedVolumes(String base, Method method, Object[] args, io.galleonfs.api.GalleonApi api) {
+        Path path = method.getAnnotation(Path.class);
+        if (path == null || args == null || !(base + path.value()).contains("/volumes/{ref}")) {
+            return;
+        }
+        Annotation[][] annotations = method.getParameterAnnotations();
+        for (int i = 0; i < args.length; i++) {
+            for (Annotation a : annotations[i]) {
+                if (a instanceof PathParam p && p.value().equals("ref") && args[i] instanceof String ref && NamespacedRefs.qualified(ref)) {
+                    args[i] = NamespacedRefs.resolve(api, ref);
+                }
+            }
+        }
     }
 
     static void check(String base, Method method, Object[] args) {

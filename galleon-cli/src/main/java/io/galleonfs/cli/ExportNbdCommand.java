@@ -39,7 +39,7 @@ class ExportNbdCommand implements Runnable {
                     + " serves no NBD: start it with --nbd-address HOST:PORT (or [daemon] nbd_address in its config file)");
         }
         VolumeInfo v = api.getVolume(volume);
-        if (snapshot != null && api.listSnapshots(v.name()).stream().noneMatch(s -> s.name().equals(snapshot))) {
+        if (snapshot != null && api.listSnapshots(v.id()).stream().noneMatch(s -> s.name().equals(snapshot))) {
             throw new ErrorHandler.CliException("snapshot '" + snapshot + "' of volume '" + v.name() + "' not found");
         }
         String nodeId = api.daemonStatus().nodeId();
@@ -48,7 +48,8 @@ class ExportNbdCommand implements Runnable {
             System.err.println("note: this node holds no copy of volume " + v.name() + " (its primary is " + primary
                     + "); ask that node's daemon for the URI");
         }
-        String export = snapshot == null ? v.name() : v.name() + "@" + snapshot;
+        // Outside the default namespace the export is ns/name: names are unique per namespace only.
+        String export = snapshot == null ? NamespacedRefs.of(v) : NamespacedRefs.of(v) + "@" + snapshot;
         String uri = "nbd://" + reachableAddress(config.nbdAddress()) + "/" + export;
         NbdExportInfo info = new NbdExportInfo(uri, export, v.name(), snapshot,
                 snapshot != null || v.accessMode() == AccessMode.READ_ONLY_MANY);

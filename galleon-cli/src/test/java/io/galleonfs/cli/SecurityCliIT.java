@@ -86,6 +86,43 @@ class SecurityCliIT {
     }
 
     @Test
+    void volumeNamesAreUniquePerNamespace() throws Exception {
+        node = new NodeProcess(dir.resolve("node"), List.of()).start();
+        CliRunner admin = new CliRunner(node.ipcAddress, () -> node.bearerToken().substring("Bearer ".length()));
+        String secretA = admin.run("token", "create", "--name", "team-a", "--role", "operator", "--namespace", "team-a").ok().stdout().strip();
+        String secretB = admin.run("token", "create", "--name", "team-b", "--role", "operator", "--namespace", "team-b").ok().stdout().strip();
+        CliRunner a = new CliRunner(node.ipcAddress, () -> secretA);
+        CliRunner b = new CliRunner(node.ipcAddress, () -> secretB);
+
+        // The seed README's form (no --namespace: the default namespace) is untouched by tenants using the same name.
+        admin.run("volume", "create", "--name", "web", "--size", "4M", "--storage-class", "fast-local-ssd").ok();
+        a.run("volume", "create", "--name", "db", "--size", "4M", "--storage-class", "fast-local-ssd", "--namespace", "team-a").ok();
+        b.run("volume", "create", "--name", "db", "--size", "8M", "--storage-class", "fast-local-ssd", "--namespace", "team-b").ok();
+        b.run("volume", "create", "--name", "web", "--size", "4M", "--storage-class", "fast-local-ssd", "--namespace", "team-b").ok();
+        assertOneLineError(a.run("volume", "create", "--name", "db", "--size", "4M", "--storage-class", "fast-local-ssd", "--namespace", "team-a"),
+                "already exists in namespace 'team-a'");
+
+        // Each tenant works with its own 'db' by name.
+        assertTrue(a.run("volume", "get", "db").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-a")));
+        assertTrue(b.run("volume", "get", "db").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-b")));
+        a.run("snapshot", "create", "db", "--name", "s1").ok();
+        assertFalse(b.run("snapshot", "list", "db").ok().stdout().contains("s1"));
+        assertOneLineError(a.run("volume", "get", "team-b/db"), "not found");
+
+        // Admin sees every namespace: a bare name in two is refused with the namespaces to choose from; ns/name picks one.
+        assertOneLineError(admin.run("volume", "get", "db"), "exists in namespaces team-a, team-b");
+        assertOneLineError(admin.run("volume", "delete", "db"), "team-a/db");
+        assertTrue(admin.run("volume", "get", "team-b/db").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-b")));
+        assertTrue(admin.run("snapshot", "list", "team-a/db").ok().stdout().contains("s1"));
+        assertTrue(admin.run("volume", "get", "default/web").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("default")));
+        String list = admin.run("volume", "list").ok().stdout();
+        assertEquals(2, list.lines().filter(l -> l.startsWith("db ")).count(), list);
+        admin.run("volume", "delete", "team-a/db").ok();
+        assertOneLineError(a.run("volume", "get", "db"), "not found");
+        assertTrue(admin.run("volume", "get", "db").ok().stdout().lines().anyMatch(l -> l.contains("Namespace") && l.contains("team-b")));
+    }
+
+    @Test
     void auditListShowsCallsAndVerifyFindsAnEditedRecord() throws Exception {
         node = new NodeProcess(dir.resolve("node"), List.of()).start();
         CliRunner admin = new CliRunner(node.ipcAddress, () -> node.bearerToken().substring("Bearer ".length()));

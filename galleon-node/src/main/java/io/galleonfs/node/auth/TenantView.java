@@ -5,7 +5,6 @@ import io.galleonfs.node.meta.JobRecord;
 import io.galleonfs.node.meta.MetadataState;
 import io.galleonfs.node.meta.VolumeRecord;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * What a token limited to some namespaces may see of the things that hang off volumes: a backup or a job belongs to
@@ -38,6 +37,14 @@ public final class TenantView {
         return find(ref).filter(v -> scope.allows(v.namespace())).isPresent();
     }
 
+    /**
+     * What to hand the services for the volume {@code ref}: the UUID of the volume a restricted caller's name means
+     * within its namespaces (services resolve bare names among every namespace), empty when it sees none.
+     */
+    public Optional<String> volumeRef(String ref) {
+        return scope.unrestricted() ? Optional.ofNullable(ref) : find(ref).map(v -> v.id().toString());
+    }
+
     public boolean backup(BackupRecord b) {
         return scope.unrestricted() || (b.volumeId() != null && volume(b.volumeId()));
     }
@@ -56,13 +63,8 @@ public final class TenantView {
     }
 
     private Optional<VolumeRecord> find(String ref) {
-        if (ref == null || ref.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return state.volume(UUID.fromString(ref)).or(() -> state.volumeByName(ref));
-        } catch (IllegalArgumentException notAnId) {
-            return state.volumeByName(ref);
-        }
+        // Within the token's scope: a name another tenant also uses is neither missing nor ambiguous here.
+        return io.galleonfs.node.meta.VolumeLookup.resolve(state, ref, null, scope) instanceof io.galleonfs.node.meta.VolumeLookup.Found f
+                ? Optional.of(f.volume()) : Optional.empty();
     }
 }

@@ -73,7 +73,7 @@ public final class MountService {
         this.ids = ids;
     }
 
-    /** Mounts a volume at {@code path} (or {@code <mount-point>/<volume name>}) on this node. */
+    /** Mounts a volume at {@code path} (or {@link #defaultPath}) on this node. */
     public synchronized View mount(String ref, String path, List<String> options) {
         Path root = mountPoint.orElseThrow(() -> GalleonException.conflict(
                 "this daemon was started without --mount-point; restart it with --mount-point DIR to mount volumes"));
@@ -114,10 +114,15 @@ public final class MountService {
         return view(v, record);
     }
 
+    /** {@code <mount-point>/<name>}, or {@code <mount-point>/<ns>/<name>} outside {@code default} (names are unique per namespace). */
+    static Path defaultPath(Path root, VolumeRecord v) {
+        return VolumeRecord.DEFAULT_NAMESPACE.equals(v.namespace()) ? root.resolve(v.name()) : root.resolve(v.namespace()).resolve(v.name());
+    }
+
     private Path resolvePath(Path root, VolumeRecord v, String path) {
         Path target;
         try {
-            target = path == null || path.isBlank() ? root.resolve(v.name()) : Path.of(path);
+            target = path == null || path.isBlank() ? defaultPath(root, v) : Path.of(path);
         } catch (InvalidPathException e) {
             throw GalleonException.badRequest("mount path '" + path + "' is not a valid path");
         }

@@ -48,7 +48,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                 throw GalleonException.badRequest("data of " + req.getData().size() + " bytes is larger than the block size " + v.blockSize());
             }
             long offset = Math.multiplyExact(req.getBlockId(), (long) v.blockSize());
-            VolumeDataService.Written w = node.data().write(req.getVolume(), offset, req.getData().toByteArray(), concern(req.getWriteConcern()));
+            VolumeDataService.Written w = node.data().write(v.id().toString(), offset, req.getData().toByteArray(), concern(req.getWriteConcern()));
             return WriteReply.newBuilder().setBytesWritten(w.bytes()).setWriteConcern(w.concern()).build();
         });
     }
@@ -58,7 +58,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
         unary(out, () -> {
             VolumeRecord v = visible(req.getVolume());
             long offset = Math.multiplyExact(req.getBlockId(), (long) v.blockSize());
-            byte[] data = node.data().read(req.getVolume(), offset, v.blockSize());
+            byte[] data = node.data().read(v.id().toString(), offset, v.blockSize());
             return DataChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)).build();
         });
     }
@@ -73,7 +73,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
             long end = pos + length;
             while (pos < end) {
                 int n = (int) Math.min(CHUNK, end - pos);
-                byte[] data = node.data().read(req.getVolume(), pos, n);
+                byte[] data = node.data().read(v.id().toString(), pos, n);
                 out.onNext(DataChunk.newBuilder().setOffset(pos).setData(ByteString.copyFrom(data)).build());
                 pos += n;
             }
@@ -96,8 +96,8 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                     return;
                 }
                 try {
-                    visible(c.getVolume());
-                    VolumeDataService.Written w = node.data().write(c.getVolume(), c.getOffset(), c.getData().toByteArray(),
+                    String id = visible(c.getVolume()).id().toString();
+                    VolumeDataService.Written w = node.data().write(id, c.getOffset(), c.getData().toByteArray(),
                             concern(c.getWriteConcern()));
                     written += w.bytes();
                     concern = w.concern();
@@ -126,7 +126,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     public void createSnapshot(CreateSnapshotRequest req, StreamObserver<SnapshotReply> out) {
         unary(out, () -> {
             VolumeRecord v = visible(req.getVolume());
-            SnapshotInfo s = node.data().createSnapshot(req.getVolume(), req.getName());
+            SnapshotInfo s = node.data().createSnapshot(v.id().toString(), req.getName());
             return SnapshotReply.newBuilder().setName(s.name()).setVolume(v.name()).setCreatedAtMillis(s.createdAtMillis()).build();
         });
     }
@@ -134,8 +134,8 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     @Override
     public void cloneVolume(CloneVolumeRequest req, StreamObserver<VolumeReply> out) {
         unary(out, () -> {
-            visible(req.getVolume());
-            VolumeRecord c = node.data().cloneVolume(req.getVolume(), req.getName(), req.getSnapshot().isEmpty() ? null : req.getSnapshot());
+            String id = visible(req.getVolume()).id().toString();
+            VolumeRecord c = node.data().cloneVolume(id, req.getName(), req.getSnapshot().isEmpty() ? null : req.getSnapshot());
             return VolumeReply.newBuilder().setId(c.id().toString()).setName(c.name()).setSizeBytes(c.sizeBytes()).build();
         });
     }
@@ -176,14 +176,14 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
      * The volume {@code ref} if the caller's token covers its namespace; otherwise the same NOT_FOUND as a missing
      * volume. Without a scope in the call's context while auth is on, nothing is visible (fail closed).
      */
+    // Services are handed the resolved volume's UUID: the raw ref may be a name only this caller's namespaces disambiguate.
     private VolumeRecord visible(String ref) {
-        VolumeRecord v = node.volumes().get(ref);
         io.galleonfs.node.auth.NamespaceScope scope = GrpcAuthInterceptor.SCOPE.get();
-        boolean allowed = scope != null ? scope.allows(v.namespace()) : !node.authRequired();
-        if (!allowed) {
+        if (scope == null && node.authRequired()) {
             throw GalleonException.notFound("volume '" + ref + "' not found");
         }
-        return v;
+        // A name is looked up in the token's namespaces only (names are unique per namespace); ns/name picks one.
+        return node.volumes().resolve(ref, null, scope == null ? io.galleonfs.node.auth.NamespaceScope.ALL : scope);
     }
 
     static StatusRuntimeException status(RuntimeException e) {

@@ -116,8 +116,15 @@ public final class MetadataState {
         return Optional.ofNullable(volumes.get(id));
     }
 
-    public Optional<VolumeRecord> volumeByName(String name) {
-        return volumes.values().stream().filter(v -> v.name().equals(name)).findFirst();
+    /** The volume named {@code name} in {@code namespace}: names are unique per namespace, not cluster-wide. */
+    public Optional<VolumeRecord> volumeByName(String namespace, String name) {
+        return volumes.values().stream().filter(v -> v.namespace().equals(namespace) && v.name().equals(name)).findFirst();
+    }
+
+    /** Every volume named {@code name}, at most one per namespace, by namespace (see {@link VolumeLookup}). */
+    public List<VolumeRecord> volumesNamed(String name) {
+        return volumes.values().stream().filter(v -> v.name().equals(name))
+                .sorted(java.util.Comparator.comparing(VolumeRecord::namespace)).toList();
     }
 
     public Optional<StorageClassRecord> storageClass(String name) {
@@ -243,8 +250,9 @@ public final class MetadataState {
         if (volumes.containsKey(v.id())) {
             return rejected(MetaResult.Reason.CONFLICT, "volume id " + v.id() + " already exists");
         }
-        if (volumeByName(v.name()).isPresent()) {
-            return rejected(MetaResult.Reason.CONFLICT, "a volume named '" + v.name() + "' already exists");
+        if (volumeByName(v.namespace(), v.name()).isPresent()) {
+            return rejected(MetaResult.Reason.CONFLICT, "a volume named '" + v.name() + "' already exists in namespace '"
+                    + v.namespace() + "'");
         }
         if (!classes.containsKey(v.storageClass())) {
             return rejected(MetaResult.Reason.NOT_FOUND, "storage class '" + v.storageClass() + "' not found");

@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
 /**
- * Exports the volumes whose data this node serves, by name or UUID, and their snapshots read-only as
- * {@code volume@snapshot}; other volumes are not visible here. The listing names every volume, then each of its
+ * Exports the volumes whose data this node serves, by name, {@code ns/name} or UUID, and their snapshots read-only as
+ * {@code volume@snapshot}; other volumes are not visible here. A bare name that several namespaces hold opens nothing
+ * (names are unique per namespace only) and is listed as {@code ns/name}. The listing names every volume, then each of its
  * snapshots.
  */
 final class VolumeExports implements NbdExports {
@@ -39,9 +40,11 @@ final class VolumeExports implements NbdExports {
             if (!runtime.data().canServe(v)) {
                 continue;
             }
-            names.add(v.name());
+            // A name another namespace also holds is listed as ns/name, so that every listed export opens.
+            String name = io.galleonfs.node.meta.VolumeLookup.qualifiedName(runtime.metadata().state(), v);
+            names.add(name);
             for (SnapshotInfo s : snapshots(v)) {
-                names.add(v.name() + SNAPSHOT_SEPARATOR + s.name());
+                names.add(name + SNAPSHOT_SEPARATOR + s.name());
             }
         }
         return names;
@@ -51,7 +54,14 @@ final class VolumeExports implements NbdExports {
     public Optional<NbdExport> open(String name) {
         int at = name.indexOf(SNAPSHOT_SEPARATOR);
         String ref = at < 0 ? name : name.substring(0, at);
-        Optional<VolumeRecord> found = runtime.volumes().find(ref).filter(v -> runtime.data().canServe(v));
+        Optional<VolumeRecord> found;
+        try {
+            found = runtime.volumes().find(ref).filter(v -> runtime.data().canServe(v));
+        } catch (GalleonException ambiguous) {
+            // a bare name held by several namespaces: the client must say ns/name
+            LOG.debugf("nbd export %s: %s", name, ambiguous.getMessage());
+            return Optional.empty();
+        }
         if (found.isEmpty()) {
             return Optional.empty();
         }

@@ -209,9 +209,12 @@ public final class PolicyService {
         if (request == null || request.volume() == null || request.volume().isBlank()) {
             throw GalleonException.badRequest("volume is required: the volume the hook runs for");
         }
-        io.galleonfs.node.meta.VolumeRecord v = store.state().volumeByName(request.volume())
-                .or(() -> Names.looksLikeUuid(request.volume()) ? store.state().volume(UUID.fromString(request.volume())) : java.util.Optional.empty())
-                .orElseThrow(() -> GalleonException.notFound("volume '" + request.volume() + "' not found"));
+        io.galleonfs.node.meta.VolumeRecord v = switch (io.galleonfs.node.meta.VolumeLookup.resolve(store.state(), request.volume(), null,
+                io.galleonfs.node.auth.NamespaceScope.ALL)) {
+            case io.galleonfs.node.meta.VolumeLookup.Found f -> f.volume();
+            case io.galleonfs.node.meta.VolumeLookup.Missing m -> throw GalleonException.notFound("volume '" + request.volume() + "' not found");
+            case io.galleonfs.node.meta.VolumeLookup.Ambiguous a -> throw GalleonException.conflict(a.detail());
+        };
         var covered = new io.galleonfs.policy.VolumeSelection(p.volumes(), p.labels(), p.selectorNamespace())
                 .covers(new io.galleonfs.policy.VolumeSelection.Candidate(v.name(), v.namespace(), store.state().volumeLabels(v.id())));
         if (!covered) {
@@ -311,7 +314,7 @@ public final class PolicyService {
             } catch (IllegalArgumentException e) {
                 throw GalleonException.badRequest(e.getMessage());
             }
-            if (store.state().volumeByName(v).isEmpty()) {
+            if (store.state().volumesNamed(v).stream().noneMatch(x -> namespace == null || x.namespace().equals(namespace))) {
                 throw GalleonException.badRequest("selector volume '" + v + "' does not exist");
             }
         }

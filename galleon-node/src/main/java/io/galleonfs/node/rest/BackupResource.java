@@ -39,18 +39,21 @@ public class BackupResource {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: volume, target and strategy");
         }
-        if (!tenants.view().volume(request.volume())) {
-            throw GalleonException.notFound("volume '" + request.volume() + "' not found");
-        }
+        String volume = tenants.view().volumeRef(request.volume())
+                .orElseThrow(() -> GalleonException.notFound("volume '" + request.volume() + "' not found"));
         String key = request.idempotencyKey() != null ? request.idempotencyKey() : keyHeader;
-        var job = services.backups().backup(request.volume(), request.target(), request.strategy(), key);
+        var job = services.backups().backup(volume, request.target(), request.strategy(), key);
         return JobResource.answer(services.backups(), job, wait || Boolean.TRUE.equals(request.waitForJob()));
     }
 
     @GET
     public List<BackupView> list(@QueryParam("volume") String volume) {
         var view = tenants.view();
-        return services.backups().list(volume).stream().filter(view::backup).map(BackupViews::backup).toList();
+        if (volume != null && !volume.isBlank() && view.volumeRef(volume).isEmpty()) {
+            return List.of(); // none of the caller's namespaces holds it
+        }
+        String ref = volume == null || volume.isBlank() ? volume : view.volumeRef(volume).orElseThrow();
+        return services.backups().list(ref).stream().filter(view::backup).map(BackupViews::backup).toList();
     }
 
     @GET

@@ -26,12 +26,15 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class MountResource {
+    @Inject
+    VolumeRefs refs;
 
     @Inject
     FuseMounts mounts;
 
     @POST
     public Response mount(@PathParam("ref") String ref, MountRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         MountRequest r = request == null ? new MountRequest(null, List.of()) : request;
         MountInfo created = info(mounts.service().mount(ref, r.path(), r.options()));
         return Response.created(URI.create("/api/v1/volumes/" + created.volumeId() + "/mounts/" + created.id())).entity(created).build();
@@ -39,12 +42,14 @@ public class MountResource {
 
     @GET
     public List<MountInfo> listOfVolume(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return mounts.service().list(ref).stream().map(MountResource::info).toList();
     }
 
     @DELETE
     @Path("/{id}")
     public Response unmount(@PathParam("ref") String ref, @PathParam("id") String id, @QueryParam("force") boolean force) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         mounts.service().unmount(ref, id, force);
         return Response.noContent().build();
     }
@@ -52,6 +57,7 @@ public class MountResource {
     @DELETE
     public List<MountInfo> unmountVolume(@PathParam("ref") String ref, @QueryParam("path") String path,
                                          @QueryParam("force") boolean force) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return mounts.service().unmountVolume(ref, path, force).stream().map(MountResource::info).toList();
     }
 

@@ -1,7 +1,7 @@
 package io.galleonfs.node.rest;
 
 import io.galleonfs.node.daemon.NodeRuntime;
-import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.meta.VolumeLookup;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ResourceInfo;
@@ -11,7 +11,9 @@ import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Hides volumes of other namespaces on every {@code /api/v1/volumes/{ref}...} route (data, snapshots, clones, mounts,
+ * Resolves the volume of every {@code /api/v1/volumes/{ref}...} route for the caller ({@link VolumeLookup}: a bare name
+ * is looked up in the caller's namespaces, {@code ?namespace=} picks one, an ambiguous name is 409 listing the caller's
+ * namespaces that hold it) and hides volumes of other namespaces (data, snapshots, clones, mounts,
  * metrics, and whatever is added under it later): a volume the caller's token does not cover answers exactly like a
  * volume that does not exist (also for a request with a malformed body), so a tenant cannot learn that another
  * tenant's volume is there. Runs after
@@ -26,22 +28,35 @@ public class NamespaceFilter {
     @Inject
     Caller caller;
 
+    @Inject
+    VolumeRefs refs;
+
     @ServerRequestFilter(priority = Priorities.USER + 10)
     public Optional<Response> hideForeignVolumes(UriInfo uri, ResourceInfo resource) {
-        if (caller.scope().unrestricted() || !PathParamFilter.template(resource).startsWith(VOLUME_ROUTES)) {
+        if (!PathParamFilter.template(resource).startsWith(VOLUME_ROUTES)) {
             return Optional.empty();
         }
-        if (node.volumes() == null) {
+        if (node.volumes() == null || node.metadata() == null) {
             return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
         }
         String ref = uri.getPathParameters(true).getFirst("ref");
-        Optional<VolumeRecord> v = node.volumes().find(ref);
+        String namespace = uri.getQueryParameters(true).getFirst(VolumeRefs.NAMESPACE_PARAM);
         // Missing volumes are answered here too, before the body is read: otherwise a malformed body would get 400 for a
         // missing volume but 404 for a foreign one, and that difference would tell them apart.
-        if (v.isEmpty() || !caller.scope().allows(v.get().namespace())) {
+        return switch (VolumeLookup.resolve(node.metadata().state(), ref, namespace, caller.scope())) {
+            case VolumeLookup.Found f -> {
+                refs.resolved(ref, namespace, f.volume());
+                yield Optional.empty();
+            }
             // The same words VolumeService uses for a missing volume.
-            return Optional.of(ProblemMappers.problem(404, "Not Found", "volume '" + ref + "' not found"));
-        }
-        return Optional.empty();
+            case VolumeLookup.Missing m -> Optional.of(ProblemMappers.problem(404, "Not Found", "volume '" + ref + "' not found"));
+            // Lists only namespaces the caller may see: ambiguity is decided within its scope.
+            case VolumeLookup.Ambiguous a -> Optional.of(Response.status(409).type(io.galleonfs.api.Problem.MEDIA_TYPE)
+                    .entity(new AmbiguousName("about:blank", "Conflict", 409, a.detail(), a.namespaces())).build());
+        };
+    }
+
+    /** A problem body that also lists the namespaces to choose from. */
+    public record AmbiguousName(String type, String title, int status, String detail, java.util.List<String> namespaces) {
     }
 }

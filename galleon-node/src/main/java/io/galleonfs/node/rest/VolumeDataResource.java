@@ -44,6 +44,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class VolumeDataResource {
+    @Inject
+    VolumeRefs refs;
 
     @Inject
     NodeRuntime node;
@@ -57,6 +59,7 @@ public class VolumeDataResource {
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     public WriteResult write(@PathParam("ref") String ref, @QueryParam("offset") long offset,
                              @QueryParam("write_concern") String writeConcern, InputStream body) throws IOException {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeDataService.Written w = node.data().write(ref, offset, BoundedBody.read(body, VolumeDataService.MAX_TRANSFER), writeConcern);
         return new WriteResult(w.offset(), w.bytes(), w.concern());
     }
@@ -66,6 +69,7 @@ public class VolumeDataResource {
     @Path("/data")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     public Response read(@PathParam("ref") String ref, @QueryParam("offset") long offset, @QueryParam("length") Long length) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = node.volumes().get(ref);
         long len = length == null ? v.sizeBytes() - Math.max(0, offset) : length;
         node.data().checkRange(v, offset, len);
@@ -80,6 +84,7 @@ public class VolumeDataResource {
     @Path("/flush")
     @Consumes(MediaType.WILDCARD)
     public Response flush(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         node.data().flush(ref);
         return Response.noContent().build();
     }
@@ -87,6 +92,7 @@ public class VolumeDataResource {
     @POST
     @Path("/trim")
     public VolumeInfo trim(@PathParam("ref") String ref, TrimRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         TrimRequest r = request == null ? new TrimRequest(null, null) : request;
         return volumes.toInfo(node.data().trim(ref, r.offset(), r.length()));
     }
@@ -94,6 +100,7 @@ public class VolumeDataResource {
     @GET
     @Path("/snapshots")
     public List<SnapshotView> snapshots(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = node.volumes().get(ref);
         return node.data().snapshots(ref).stream().map(s -> view(v, s)).toList();
     }
@@ -101,6 +108,7 @@ public class VolumeDataResource {
     @POST
     @Path("/snapshots")
     public Response createSnapshot(@PathParam("ref") String ref, NameRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"name\": \"<snapshot>\"}");
         }
@@ -112,6 +120,7 @@ public class VolumeDataResource {
     @DELETE
     @Path("/snapshots/{name}")
     public Response deleteSnapshot(@PathParam("ref") String ref, @PathParam("name") String name) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         node.data().deleteSnapshot(ref, name);
         return Response.noContent().build();
     }
@@ -119,6 +128,7 @@ public class VolumeDataResource {
     @POST
     @Path("/restore")
     public VolumeInfo restore(@PathParam("ref") String ref, RestoreRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"snapshot\": \"<name>\"}");
         }
@@ -128,6 +138,7 @@ public class VolumeDataResource {
     @POST
     @Path("/clone")
     public Response cloneVolume(@PathParam("ref") String ref, CloneRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"name\": \"<new volume>\", \"snapshot\": \"<optional>\"}");
         }
@@ -138,6 +149,7 @@ public class VolumeDataResource {
     @POST
     @Path("/expand")
     public VolumeInfo expand(@PathParam("ref") String ref, ExpandRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"size\": \"<new size>\"}");
         }
@@ -148,6 +160,7 @@ public class VolumeDataResource {
     @Path("/verify")
     @Consumes(MediaType.WILDCARD)
     public VerifyResult verify(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = node.volumes().get(ref);
         VerifyReport r = node.data().verify(ref);
         return new VerifyResult(v.name(), r.blocksChecked(), r.badBlocks(), r.healthy());
@@ -157,6 +170,7 @@ public class VolumeDataResource {
     @Path("/scrub")
     @Consumes(MediaType.WILDCARD)
     public io.galleonfs.api.ScrubResult scrub(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = node.volumes().get(ref);
         var r = node.data().scrub(ref);
         return new io.galleonfs.api.ScrubResult(v.name(), r.checkedBlocks(), r.repairedBlocks());
@@ -166,6 +180,7 @@ public class VolumeDataResource {
     @POST
     @Path("/bench")
     public BenchResult bench(@PathParam("ref") String ref, BenchRequest request, @Context HttpServerRequest http) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         AtomicBoolean gone = new AtomicBoolean();
         http.response().closeHandler(v -> gone.set(true));
         return node.bench().run(ref, request, gone::get);

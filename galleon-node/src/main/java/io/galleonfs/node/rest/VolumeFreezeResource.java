@@ -25,6 +25,9 @@ import java.util.List;
 @Consumes(MediaType.WILDCARD)
 public class VolumeFreezeResource {
     @Inject
+    VolumeRefs refs;
+
+    @Inject
     NodeRuntime node;
 
     @Inject
@@ -33,6 +36,7 @@ public class VolumeFreezeResource {
     @POST
     @Path("/freeze")
     public FreezeResult freeze(@PathParam("ref") String ref, FreezeRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = local(ref);
         int timeout = request == null || request.timeoutSeconds() == null ? 60 : request.timeoutSeconds();
         VolumeFreezer.Outcome o = beans.freezer().freeze(v, timeout);
@@ -42,6 +46,7 @@ public class VolumeFreezeResource {
     @POST
     @Path("/thaw")
     public FreezeResult thaw(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = local(ref);
         VolumeFreezer.Outcome o = beans.freezer().thaw(v);
         return new FreezeResult(v.name(), node.nodeId(), o.paths(), o.thawBy() == null ? null : o.thawBy().toString(), o.wasFrozen());

@@ -26,10 +26,14 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Produces(MediaType.APPLICATION_JSON)
 public class VolumeMetricsResource {
     @Inject
+    VolumeRefs refs;
+
+    @Inject
     NodeRuntime node;
 
     @GET
     public VolumeMetrics volume(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return report(node.volumes().get(ref));
     }
 
@@ -39,6 +43,7 @@ public class VolumeMetricsResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<VolumeMetrics> stream(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         UUID id = node.volumes().get(ref).id();
         // Ticks come from Mutiny's worker pool, not the event loop; a slow client loses ticks instead of queueing them.
         // (Mutiny needs a positive initial delay; 1 ms makes the first event practically immediate.)

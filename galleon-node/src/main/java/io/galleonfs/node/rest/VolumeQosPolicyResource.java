@@ -21,15 +21,20 @@ import jakarta.ws.rs.core.MediaType;
 @Consumes(MediaType.APPLICATION_JSON)
 public class VolumeQosPolicyResource {
     @Inject
+    VolumeRefs refs;
+
+    @Inject
     NodeRuntime node;
 
     @PUT
     public VolumeQosInfo set(@PathParam("ref") String ref, QosPolicyRef policy) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return node.qosService().setVolumePolicy(ref, policy);
     }
 
     @DELETE
     public VolumeQosInfo clear(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return node.qosService().clearVolumePolicy(ref);
     }
 }

@@ -22,20 +22,26 @@ import jakarta.ws.rs.core.MediaType;
 @Consumes(MediaType.APPLICATION_JSON)
 public class VolumeQosResource {
     @Inject
+    VolumeRefs refs;
+
+    @Inject
     NodeRuntime node;
 
     @GET
     public VolumeQosInfo get(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return node.qosService().get(ref);
     }
 
     @PUT
     public VolumeQosInfo set(@PathParam("ref") String ref, QosPolicy policy) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return node.qosService().set(ref, policy);
     }
 
     @DELETE
     public VolumeQosInfo clear(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return node.qosService().clear(ref);
     }
 }

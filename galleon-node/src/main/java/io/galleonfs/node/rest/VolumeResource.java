@@ -29,6 +29,8 @@ import java.util.List;
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class VolumeResource {
+    @Inject
+    VolumeRefs refs;
 
     @Inject
     NodeRuntime node;
@@ -59,12 +61,14 @@ public class VolumeResource {
     @GET
     @Path("/{ref}")
     public VolumeInfo get(@PathParam("ref") String ref) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         return toInfo(node.volumes().get(ref));
     }
 
     @DELETE
     @Path("/{ref}")
     public Response delete(@PathParam("ref") String ref, @QueryParam("force") boolean force) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         node.volumes().delete(ref, force);
         return Response.noContent().build();
     }
@@ -72,6 +76,7 @@ public class VolumeResource {
     @jakarta.ws.rs.PUT
     @Path("/{ref}/labels")
     public VolumeInfo setLabels(@PathParam("ref") String ref, io.galleonfs.api.VolumeLabelsRequest request) {
+        ref = refs.id(ref); // the caller's volume, as a UUID
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {set: {key: value}, remove: [key]}");
         }

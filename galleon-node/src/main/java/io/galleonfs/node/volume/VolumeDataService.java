@@ -241,8 +241,9 @@ public final class VolumeDataService {
     public VolumeRecord cloneVolume(String ref, String newName, String snapshot) {
         VolumeRecord src = volumes.get(ref);
         validName("volume", newName);
-        if (volumes.find(newName).isPresent()) {
-            throw GalleonException.conflict("a volume named '" + newName + "' already exists");
+        if (volumes.findIn(src.namespace(), newName).isPresent()) {
+            // A clone lands in its source's namespace, where names are unique.
+            throw GalleonException.conflict("a volume named '" + newName + "' already exists in namespace '" + src.namespace() + "'");
         }
         primary(src);
         UUID id = ids.get();

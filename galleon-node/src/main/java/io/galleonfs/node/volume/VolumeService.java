@@ -67,19 +67,35 @@ public final class VolumeService {
         return store.state().volume(id).map(VolumeRecord::namespace);
     }
 
-    /** Finds a volume by UUID or by name. */
+    /** Finds a volume by UUID, name or {@code ns/name} among every namespace (see {@link #resolve}). */
     public VolumeRecord get(String ref) {
         return find(ref).orElseThrow(() -> GalleonException.notFound("volume '" + ref + "' not found"));
     }
 
+    /** Like {@link #get}, empty when missing; a bare name held by several namespaces is a conflict listing them. */
     public Optional<VolumeRecord> find(String ref) {
-        if (ref == null || ref.isBlank()) {
-            return Optional.empty();
-        }
-        if (Names.looksLikeUuid(ref)) {
-            return store.state().volume(UUID.fromString(ref));
-        }
-        return store.state().volumeByName(ref);
+        return switch (io.galleonfs.node.meta.VolumeLookup.resolve(store.state(), ref, null, io.galleonfs.node.auth.NamespaceScope.ALL)) {
+            case io.galleonfs.node.meta.VolumeLookup.Found f -> Optional.of(f.volume());
+            case io.galleonfs.node.meta.VolumeLookup.Missing m -> Optional.empty();
+            case io.galleonfs.node.meta.VolumeLookup.Ambiguous a -> throw GalleonException.conflict(a.detail());
+        };
+    }
+
+    /**
+     * The volume {@code ref} names for a caller who may see {@code scope}, in {@code namespace} when given: 404 when it
+     * is missing or outside the scope, 409 listing the visible namespaces when a bare name is ambiguous.
+     */
+    public VolumeRecord resolve(String ref, String namespace, io.galleonfs.node.auth.NamespaceScope scope) {
+        return switch (io.galleonfs.node.meta.VolumeLookup.resolve(store.state(), ref, namespace, scope)) {
+            case io.galleonfs.node.meta.VolumeLookup.Found f -> f.volume();
+            case io.galleonfs.node.meta.VolumeLookup.Missing m -> throw GalleonException.notFound("volume '" + ref + "' not found");
+            case io.galleonfs.node.meta.VolumeLookup.Ambiguous a -> throw GalleonException.conflict(a.detail());
+        };
+    }
+
+    /** The volume named {@code name} in {@code namespace}. */
+    public Optional<VolumeRecord> findIn(String namespace, String name) {
+        return store.state().volumeByName(namespace, name);
     }
 
     public VolumeRecord create(CreateVolumeRequest request) {
@@ -123,10 +139,10 @@ public final class VolumeService {
         if (sc.encrypted() && !node.encryptionAtRest()) {
             throw GalleonException.conflict("storage class '" + className + "' is encrypted but this node runs with encryption_at_rest = false");
         }
-        if (find(name).isPresent()) {
-            throw GalleonException.conflict("a volume named '" + name + "' already exists");
+        if (findIn(namespace, name).isPresent()) {
+            throw GalleonException.conflict("a volume named '" + name + "' already exists in namespace '" + namespace + "'");
         }
-        List<String> placed = placeReplicas(name, replicas, sc);
+        List<String> placed = placeReplicas(placementKey(namespace, name), replicas, sc);
         String primary = placed.getFirst();
         // Every copy starts empty, so every copy starts in sync.
         VolumeRecord record = new VolumeRecord(id, name, type, size, blockSize, className, replicas, access, sc.encrypted(),
@@ -195,6 +211,15 @@ public final class VolumeService {
     }
 
     /**
+     * How placement names a volume: names are unique per namespace only, so volumes outside {@code default} are
+     * {@code ns/name} (otherwise another tenant's volume of the same name would count as this one's replicas, and its
+     * refusal would reveal it). Storage class (anti-)affinity lists name volumes this way too.
+     */
+    static String placementKey(String namespace, String name) {
+        return VolumeRecord.DEFAULT_NAMESPACE.equals(namespace) ? name : namespace + io.galleonfs.node.meta.VolumeLookup.NAMESPACE_SEPARATOR + name;
+    }
+
+    /**
      * Chooses the nodes that hold the volume's copies by the class's placement rules, primary first. When fewer nodes
      * qualify than replicas wanted, the volume is created with the copies that can be placed and shows as degraded.
      */
@@ -207,7 +232,7 @@ public final class VolumeService {
             throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + sc.name() + "': " + e.getMessage());
         }
         Map<String, Set<String>> replicasByVolume = new HashMap<>();
-        store.state().volumes().forEach(v -> replicasByVolume.put(v.name(), Set.copyOf(v.replicaNodes())));
+        store.state().volumes().forEach(v -> replicasByVolume.put(placementKey(v.namespace(), v.name()), Set.copyOf(v.replicaNodes())));
         List<String> nodes = switch (placement.place(request, node.members().get(), replicasByVolume)) {
             case PlacementResult.Placed p -> p.nodeIds();
             case PlacementResult.Partial p -> p.nodeIds();
@@ -235,13 +260,13 @@ public final class VolumeService {
         }
         PlacementRequest request;
         try {
-            request = PlacementRequest.of(v.name() + "-replacement", 1, 0, sc.parameters(), sc.allowedTopologies());
+            request = PlacementRequest.of(placementKey(v.namespace(), v.name()) + "-replacement", 1, 0, sc.parameters(), sc.allowedTopologies());
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
         var candidates = node.members().get().stream().filter(n -> !v.replicaNodes().contains(n.id())).toList();
         Map<String, Set<String>> replicasByVolume = new HashMap<>();
-        store.state().volumes().forEach(o -> replicasByVolume.put(o.name(), Set.copyOf(o.replicaNodes())));
+        store.state().volumes().forEach(o -> replicasByVolume.put(placementKey(o.namespace(), o.name()), Set.copyOf(o.replicaNodes())));
         return switch (placement.place(request, candidates, replicasByVolume)) {
             case PlacementResult.Placed p -> p.nodeIds().stream().findFirst();
             case PlacementResult.Partial p -> p.nodeIds().stream().findFirst();

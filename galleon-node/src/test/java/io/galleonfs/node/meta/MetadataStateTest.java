@@ -86,8 +86,8 @@ class MetadataStateTest {
         VolumeRecord v = volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 1 << 30);
         applied(state.apply(new MetaCommand.CreateVolume(v)));
         assertEquals(v, state.volume(ID_A).orElseThrow());
-        assertEquals(v, state.volumeByName("data").orElseThrow());
-        assertTrue(state.volumeByName("other").isEmpty());
+        assertEquals(v, state.volumeByName("default", "data").orElseThrow());
+        assertTrue(state.volumeByName("default", "other").isEmpty());
         assertTrue(state.volume(ID_B).isEmpty());
         assertEquals(List.of(v), List.copyOf(state.volumes()));
     }
@@ -107,7 +107,7 @@ class MetadataStateTest {
         MetaResult.Rejected r = rejected(new MetaCommand.CreateVolume(volume(ID_A, "other", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096)),
                 MetaResult.Reason.CONFLICT);
         assertTrue(r.detail().contains(ID_A.toString()), r.detail());
-        assertTrue(state.volumeByName("other").isEmpty());
+        assertTrue(state.volumeByName("default", "other").isEmpty());
     }
 
     @Test
