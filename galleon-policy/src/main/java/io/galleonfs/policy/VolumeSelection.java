@@ -16,7 +16,18 @@ public record VolumeSelection(List<String> names, Map<String, String> labels, St
         public Candidate {
             labels = labels == null ? Map.of() : labels;
         }
+
+        /**
+         * How the API is told which volume: {@code namespace/name} outside the default namespace (names are unique per
+         * namespace, so a bare name may be ambiguous there), the bare name in it (as before namespaces existed).
+         */
+        public String ref() {
+            return namespace == null || namespace.equals(DEFAULT_NAMESPACE) ? name : namespace + "/" + name;
+        }
     }
+
+    /** The namespace of volumes created without one. */
+    public static final String DEFAULT_NAMESPACE = "default";
 
     public VolumeSelection {
         names = names == null ? List.of() : List.copyOf(names);
@@ -29,7 +40,7 @@ public record VolumeSelection(List<String> names, Map<String, String> labels, St
     }
 
     public boolean covers(Candidate v) {
-        if (names.contains(v.name())) {
+        if (names.contains(v.name()) || names.contains(v.ref())) {
             return true;
         }
         if (labels.isEmpty() && namespace == null) {
@@ -41,8 +52,8 @@ public record VolumeSelection(List<String> names, Map<String, String> labels, St
         return labels.entrySet().stream().allMatch(e -> e.getValue().equals(v.labels().get(e.getKey())));
     }
 
-    /** The covered volumes' names, in the order given. */
+    /** The covered volumes' references ({@link Candidate#ref()}), in the order given. */
     public List<String> select(Collection<Candidate> volumes) {
-        return volumes.stream().filter(this::covers).map(Candidate::name).toList();
+        return volumes.stream().filter(this::covers).map(Candidate::ref).toList();
     }
 }

@@ -15,26 +15,29 @@ class VolumeSelectionTest {
 
     @Test
     void namesCoverOnlyThoseNamed() {
-        assertEquals(List.of("web"), new VolumeSelection(List.of("web"), null, null).select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/web"), new VolumeSelection(List.of("web"), null, null).select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/web"), new VolumeSelection(List.of("shop/web"), null, null).select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("logs"), new VolumeSelection(List.of("logs"), null, null).select(List.of(DB, WEB, LOGS)),
+                "the default namespace's volumes keep their bare names");
     }
 
     @Test
     void labelsMustAllMatchWithEqualValues() {
-        assertEquals(List.of("db", "logs"), new VolumeSelection(null, Map.of("tier", "gold"), null).select(List.of(DB, WEB, LOGS)));
-        assertEquals(List.of("db"), new VolumeSelection(null, Map.of("tier", "gold", "app", "pg"), null).select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/db", "logs"), new VolumeSelection(null, Map.of("tier", "gold"), null).select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/db"), new VolumeSelection(null, Map.of("tier", "gold", "app", "pg"), null).select(List.of(DB, WEB, LOGS)));
         assertFalse(new VolumeSelection(null, Map.of("app", "PG"), null).covers(DB));
         assertFalse(new VolumeSelection(null, Map.of("app", ""), null).covers(LOGS), "a missing label is not an empty one");
     }
 
     @Test
     void namespaceLimitsLabelsAndAloneCoversTheWholeNamespace() {
-        assertEquals(List.of("db"), new VolumeSelection(null, Map.of("tier", "gold"), "shop").select(List.of(DB, WEB, LOGS)));
-        assertEquals(List.of("db", "web"), new VolumeSelection(null, null, "shop").select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/db"), new VolumeSelection(null, Map.of("tier", "gold"), "shop").select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/db", "shop/web"), new VolumeSelection(null, null, "shop").select(List.of(DB, WEB, LOGS)));
     }
 
     @Test
     void namesAreAddedToWhatLabelsSelect() {
-        assertEquals(List.of("db", "web"), new VolumeSelection(List.of("web"), Map.of("app", "pg"), null).select(List.of(DB, WEB, LOGS)));
+        assertEquals(List.of("shop/db", "shop/web"), new VolumeSelection(List.of("web"), Map.of("app", "pg"), null).select(List.of(DB, WEB, LOGS)));
     }
 
     @Test

@@ -145,6 +145,18 @@ public final class HttpClusterClient implements ClusterClient {
         }
     }
 
+    /**
+     * A volume route for a reference as the selection gives it: {@code namespace/name} becomes the name in the path and
+     * {@code ?namespace=}, a bare name (default namespace) stays as it is.
+     */
+    static String volumePath(String ref, String rest) {
+        int slash = ref.indexOf('/');
+        if (slash < 0) {
+            return "/api/v1/volumes/" + seg(ref) + rest;
+        }
+        return "/api/v1/volumes/" + seg(ref.substring(slash + 1)) + rest + "?namespace=" + seg(ref.substring(0, slash));
+    }
+
     private static String seg(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
@@ -202,12 +214,12 @@ public final class HttpClusterClient implements ClusterClient {
 
     @Override
     public void createSnapshot(String volume, String name) {
-        ok(call("POST", "/api/v1/volumes/" + seg(volume) + "/snapshots", Map.of("name", name)), "snapshot " + volume + "/" + name);
+        ok(call("POST", volumePath(volume, "/snapshots"), Map.of("name", name)), "snapshot " + volume + "/" + name);
     }
 
     @Override
     public void deleteSnapshot(String volume, String name) {
-        Answer a = call("DELETE", "/api/v1/volumes/" + seg(volume) + "/snapshots/" + seg(name), null);
+        Answer a = call("DELETE", volumePath(volume, "/snapshots/" + seg(name)), null);
         if (a.status() != 404) {
             ok(a, "delete snapshot " + volume + "/" + name);
         }
@@ -295,14 +307,14 @@ public final class HttpClusterClient implements ClusterClient {
 
     @Override
     public List<String> freeze(String volume, int timeoutSeconds) {
-        io.galleonfs.api.FreezeResult r = read(ok(call("POST", "/api/v1/volumes/" + seg(volume) + "/freeze",
+        io.galleonfs.api.FreezeResult r = read(ok(call("POST", volumePath(volume, "/freeze"),
                 Map.of("timeout_seconds", timeoutSeconds)), "freeze " + volume), io.galleonfs.api.FreezeResult.class);
         return r.paths() == null ? List.of() : r.paths();
     }
 
     @Override
     public boolean thaw(String volume) {
-        io.galleonfs.api.FreezeResult r = read(ok(call("POST", "/api/v1/volumes/" + seg(volume) + "/thaw", Map.of()), "thaw " + volume),
+        io.galleonfs.api.FreezeResult r = read(ok(call("POST", volumePath(volume, "/thaw"), Map.of()), "thaw " + volume),
                 io.galleonfs.api.FreezeResult.class);
         return Boolean.TRUE.equals(r.wasFrozen());
     }
@@ -314,7 +326,7 @@ public final class HttpClusterClient implements ClusterClient {
         if (snapshot == null) {
             return false;
         }
-        JsonNode snapshots = read(ok(call("GET", "/api/v1/volumes/" + seg(volume) + "/snapshots", null), "snapshots of " + volume),
+        JsonNode snapshots = read(ok(call("GET", volumePath(volume, "/snapshots"), null), "snapshots of " + volume),
                 JsonNode.class);
         for (JsonNode n : snapshots) {
             if (snapshot.equals(text(n, "name"))) {

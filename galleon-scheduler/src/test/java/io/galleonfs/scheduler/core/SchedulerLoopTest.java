@@ -269,6 +269,7 @@ class SchedulerLoopTest {
         cluster.volumes.add(new io.galleonfs.policy.VolumeSelection.Candidate("logs", "ops", java.util.Map.of("tier", "gold")));
         clock.now = Instant.parse("2026-01-01T02:00:01Z");
         loop(cluster, "a").tick();
-        assertEquals(List.of("db/nightly-20260101020000", "logs/nightly-20260101020000"), List.copyOf(cluster.snapshots));
+        // Outside the default namespace the volume is addressed as ns/name (names are unique per namespace only).
+        assertEquals(List.of("db/nightly-20260101020000", "ops/logs/nightly-20260101020000"), List.copyOf(cluster.snapshots));
     }
 }
