@@ -65,6 +65,7 @@ public final class BackupRepository implements AutoCloseable {
         this.uploader = Executors.newSingleThreadExecutor(daemon("galleon-backup-upload"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("galleon-backup-lock"));
         this.locks = new RepositoryLocks(store, options.lockExpiry(), timer);
+        CryptoWarmup.start();
     }
 
     private static ThreadFactory daemon(String name) {
