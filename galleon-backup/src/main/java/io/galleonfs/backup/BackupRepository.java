@@ -153,6 +153,15 @@ public final class BackupRepository implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts compiling the JDK's AES-GCM and SHA-256 code on a low-priority background thread, once per process
+     * (see {@link CryptoWarmup}); a process that will run backups calls it at start so the first job runs at full
+     * speed. Opening a repository starts it too.
+     */
+    public static void warmUpCrypto() {
+        CryptoWarmup.start();
+    }
+
     /** True if {@code store} holds a repository (its config object exists). */
     public static boolean exists(ObjectStore store) {
         return store.exists(CONFIG);

@@ -12,7 +12,8 @@ import org.jboss.logging.Logger;
  * then GCM runs the Java GHASH at ~60 MB/s, which was most of a full backup's CPU profile. Thousands of small
  * seals/opens through the very same {@link RepositoryKeys} methods, plus a few chunk-sized ones (larger than the
  * JDK's 1 MiB split length, so the compiled code has seen that branch and does not deoptimize on the first real
- * chunk), cost about a second of one core once per process.
+ * chunk), cost about a second of one core once per process. The node starts it at boot
+ * ({@link BackupRepository#warmUpCrypto()}), so it is done before the first job; any repository handle also starts it.
  */
 final class CryptoWarmup {
     private static final Logger LOG = Logger.getLogger(CryptoWarmup.class);
@@ -45,6 +46,7 @@ final class CryptoWarmup {
                 // the large ones come while the callers are being profiled (after C1's ~200 calls), before C2
                 byte[] plain = i % 1000 == 500 && i < 4000 ? large : small;
                 keys.chunkId(plain, 0, plain.length);
+                Codecs.sha256Hex(plain); // names of packs and index objects: MiBs per call, same digest code
                 byte[] sealed = keys.seal(plain, AAD);
                 keys.open(sealed, AAD);
             }
