@@ -65,6 +65,7 @@ public final class BackupRepository implements AutoCloseable {
         this.uploader = Executors.newSingleThreadExecutor(daemon("galleon-backup-upload"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("galleon-backup-lock"));
         this.locks = new RepositoryLocks(store, options.lockExpiry(), timer);
+        CryptoWarmup.start();
     }
 
     private static ThreadFactory daemon(String name) {
@@ -150,6 +151,15 @@ public final class BackupRepository implements AutoCloseable {
             throw new WrongPassphraseException("the backup repository at " + store.describe()
                     + " is not wrapped by a " + what + "; open it with the recovery passphrase", e);
         }
+    }
+
+    /**
+     * Starts compiling the JDK's AES-GCM and SHA-256 code on a low-priority background thread, once per process
+     * (see {@link CryptoWarmup}); a process that will run backups calls it at start so the first job runs at full
+     * speed. Opening a repository starts it too.
+     */
+    public static void warmUpCrypto() {
+        CryptoWarmup.start();
     }
 
     /** True if {@code store} holds a repository (its config object exists). */

@@ -24,6 +24,8 @@ final class ChunkIndex {
     private int size;
     private int mask;
     private final List<String> packIds = new ArrayList<>();
+    /** Per pack number: blob bytes of entries that duplicate a chunk indexed at another location. */
+    private long[] shadowedBytes = new long[16];
     private final Map<String, Integer> packNumbers = new HashMap<>();
 
     ChunkIndex() {
@@ -108,6 +110,9 @@ final class ChunkIndex {
         int slot = hash(id, off) & mask;
         while (packs[slot] != -1) {
             if (Arrays.equals(ids, slot * ID, slot * ID + ID, id, off, off + ID)) {
+                if (packs[slot] != packNo || offsets[slot] != offset) {
+                    shadow(packNo, blobLength);
+                }
                 return false;
             }
             slot = (slot + 1) & mask;
@@ -119,6 +124,22 @@ final class ChunkIndex {
         plainLengths[slot] = plainLength;
         size++;
         return true;
+    }
+
+    private void shadow(int packNo, int blobLength) {
+        if (packNo >= shadowedBytes.length) {
+            shadowedBytes = Arrays.copyOf(shadowedBytes, Math.max(packNo + 1, shadowedBytes.length * 2));
+        }
+        shadowedBytes[packNo] += blobLength;
+    }
+
+    /**
+     * Bytes of pack {@code packNo} that no lookup reaches: second copies of chunks already indexed elsewhere (the
+     * packs of a prune or backup that crashed before its index was written or its old packs deleted). Dead weight
+     * for prune.
+     */
+    long shadowedBytes(int packNo) {
+        return packNo < shadowedBytes.length ? shadowedBytes[packNo] : 0;
     }
 
     /** Moves an entry to another pack (prune rewrite). */

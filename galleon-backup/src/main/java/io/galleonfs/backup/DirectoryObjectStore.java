@@ -194,7 +194,9 @@ public final class DirectoryObjectStore implements ObjectStore {
     private TargetUnavailableException failure(String what, IOException e) {
         String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         if (msg.contains("No space left")) {
-            return new TargetFullException("directory target " + describe() + " is full: " + what, e);
+            // the operator's fix is free space, not a retry loop: say so, in one line
+            return new TargetFullException("directory target " + describe() + " is full (no space left on device): "
+                    + what + "; free space on it, then run the job again", e);
         }
         return new TargetUnavailableException("directory target " + describe() + ": " + what + ": " + msg, e);
     }

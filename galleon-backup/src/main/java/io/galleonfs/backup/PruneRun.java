@@ -95,6 +95,27 @@ final class PruneRun {
             }
         }
 
+        // Second copies of chunks (left by a crashed prune or backup) count as dead, so the packs holding them are
+        // deleted or rewritten like any other; unless a live chunk's indexed copy is gone, when the other copy
+        // may be the only one left: then nothing is dropped for being a copy.
+        Set<String> stored = new HashSet<>();
+        for (ObjectInfo o : store.list("data/")) {
+            stored.add(PackWriter.idOfKey(o.key()));
+        }
+        boolean liveCopyMissing = false;
+        for (int s = live.nextSetBit(0); s >= 0 && !liveCopyMissing; s = live.nextSetBit(s + 1)) {
+            String packId = index.packId(index.pack(s));
+            liveCopyMissing = packId == null || !stored.contains(packId);
+        }
+        if (liveCopyMissing) {
+            LOG.warnf("some live chunk's pack is missing on %s; keeping every second copy of a chunk (verify reports"
+                    + " what is missing)", store.describe());
+        } else {
+            for (int p = 0; p < packs; p++) {
+                deadBytes[p] += index.shadowedBytes(p);
+            }
+        }
+
         Set<Integer> delete = new HashSet<>();
         List<Integer> rewrite = new ArrayList<>();
         for (int p = 0; p < packs; p++) {

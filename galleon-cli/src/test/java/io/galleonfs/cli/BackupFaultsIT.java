@@ -38,6 +38,7 @@ class BackupFaultsIT {
     private final List<NodeProcess> nodes = new ArrayList<>();
     private Process moto;
     private TcpProxy proxy;
+    private Path tmpfs;
 
     @BeforeEach
     void setUp() throws IOException {
@@ -56,8 +57,24 @@ class BackupFaultsIT {
             moto.destroyForcibly();
             moto.onExit().join();
         }
+        if (tmpfs != null) {
+            run("umount", tmpfs.toString());
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static void run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertEquals(0, p.waitFor(), String.join(" ", command) + ": " + out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
@@ -173,5 +190,69 @@ class BackupFaultsIT {
         try (Stream<Path> locks = Files.list(dir.resolve("repo/locks"))) {
             assertEquals(0, locks.count(), "prune removed the dead run's lock");
         }
+    }
+
+    /**
+     * A directory target on a 48 MiB tmpfs and a backup of 192 MiB of incompressible data: the job fails with one line
+     * naming the lack of space, leaves no temp file, no manifest and nothing that breaks the earlier backup; once the
+     * file system is grown the next backup succeeds and restores byte for byte.
+     */
+    @Test
+    void aFullDirectoryTargetFailsTheJobWithOneReasonAndTheNextBackupSucceedsOnceSpaceIsFreed() throws Exception {
+        Path mnt = Files.createDirectories(dir.resolve("tmpfs"));
+        run("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mnt.toString());
+        tmpfs = mnt;
+        NodeProcess n = node("127.0.0.54");
+        CliRunner cli = new CliRunner(n.ipcAddress);
+        cli.run("backup-target", "create", "small", "--url", mnt.resolve("repo").toUri().toString(), "--passphrase-file",
+                dir.resolve("passphrase").toString()).ok();
+        cli.run("volume", "create", "--name", "early", "--size", "16M", "--storage-class", "fast-local-ssd").ok();
+        byte[] early = new byte[8 << 20];
+        new Random(7).nextBytes(early);
+        Path in = dir.resolve("early.bin");
+        Files.write(in, early);
+        cli.run("volume", "import", "early", in.toString(), "--write-concern", "durable").ok();
+        JsonNode first = json(cli.run("backup", "create", "early", "--target", "small", "--strategy", "full", "--wait", "-o", "json"));
+        assertEquals("succeeded", first.get("state").asText(), first.toString());
+        String earlyId = first.get("backup_id").asText();
+
+        cli.run("volume", "create", "--name", "big", "--size", "192M", "--storage-class", "fast-local-ssd").ok();
+        fill(cli, "big", 3);
+        String jobId = json(cli.run("backup", "create", "big", "--target", "small", "--strategy", "full", "-o", "json")).get("id").asText();
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            String state = json(cli.run("job", "get", jobId, "-o", "json")).get("state").asText();
+            return state.equals("failed") || state.equals("succeeded");
+        });
+        JsonNode failed = json(cli.run("job", "get", jobId, "-o", "json"));
+        assertEquals("failed", failed.get("state").asText(), failed.toString());
+        String error = failed.get("error").asText();
+        assertTrue(error.contains("no space left") && !error.contains("\n") && !error.contains("\tat ") && !error.contains("Exception"),
+                "one readable reason naming the lack of space: " + error);
+        assertEquals(1, completedBackups(cli), "no backup is visible for the failed run");
+        try (Stream<Path> files = Files.walk(mnt)) {
+            List<Path> temps = files.filter(p -> p.getFileName().toString().startsWith(".tmp-")).toList();
+            assertTrue(temps.isEmpty(), "no temp file left on the full target: " + temps);
+        }
+        assertTrue(cli.run("backup", "verify", earlyId, "--wait").ok().stdout().contains("all good"));
+
+        run("mount", "-o", "remount,size=256m", mnt.toString());
+        JsonNode retry = json(cli.run("backup", "create", "big", "--target", "small", "--strategy", "full", "--wait", "-o", "json"));
+        assertEquals("succeeded", retry.get("state").asText(), retry.toString());
+        String bigId = retry.get("backup_id").asText();
+        assertTrue(cli.run("backup", "verify", bigId, "--wait").ok().stdout().contains("all good"));
+        assertTrue(cli.run("backup", "verify", earlyId, "--wait").ok().stdout().contains("all good"));
+        cli.run("backup", "restore", bigId, "--to-volume", "back", "--wait").ok();
+        Path out = dir.resolve("back.out");
+        cli.run("volume", "export", "back", out.toString()).ok();
+        assertEquals(192L << 20, Files.size(out));
+        try (java.io.InputStream restored = Files.newInputStream(out)) {
+            for (int i = 0; i < 3; i++) {
+                byte[] expected = new byte[64 << 20];
+                new Random(100 + i).nextBytes(expected);
+                assertTrue(java.util.Arrays.equals(expected, restored.readNBytes(64 << 20)), "restored bytes differ in 64 MiB piece " + i);
+            }
+        }
+        assertEquals(0, cli.run("backup", "prune", "--target", "small", "--wait").exitCode());
+        assertTrue(cli.run("backup", "verify", bigId, "--wait").ok().stdout().contains("all good"));
     }
 }

@@ -6,6 +6,7 @@ import io.galleonfs.api.Sizes;
 import io.galleonfs.backup.BackupException;
 import io.galleonfs.backup.BackupManifest;
 import io.galleonfs.backup.BackupNotFoundException;
+import io.galleonfs.backup.BackupRepository;
 import io.galleonfs.backup.BackupRequest;
 import io.galleonfs.backup.BackupStats;
 import io.galleonfs.backup.BackupStrategy;
@@ -78,6 +79,7 @@ public final class BackupService {
         this.jobs = jobs;
         this.clock = clock;
         this.bytes = bytes;
+        BackupRepository.warmUpCrypto();
     }
 
     public JobRunner jobs() {
