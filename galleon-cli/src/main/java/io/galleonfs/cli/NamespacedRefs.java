@@ -25,7 +25,15 @@ final class NamespacedRefs {
         int slash = ref.indexOf(SEPARATOR);
         String namespace = ref.substring(0, slash);
         String name = ref.substring(slash + 1);
-        List<VolumeInfo> found = api.listVolumes().stream()
+        try {
+            // Each part must be a name on its own (no dot segments, no further slash) before anything is asked.
+            io.galleonfs.api.PathParams.requireValid("/volumes/{ref}", "ref", namespace);
+            io.galleonfs.api.PathParams.requireValid("/volumes/{ref}", "ref", name);
+        } catch (IllegalArgumentException e) {
+            throw new ErrorHandler.CliException(e.getMessage());
+        }
+        List<VolumeInfo> all = api.listVolumes();
+        List<VolumeInfo> found = (all == null ? List.<VolumeInfo>of() : all).stream()
                 .filter(v -> name.equals(v.name()) && namespace.equals(v.namespace())).toList();
         if (found.isEmpty()) {
             throw new ErrorHandler.CliException("volume '" + ref + "' not found");

@@ -28,11 +28,20 @@ class CheckedPathParamsTest {
     @Test
     void everyKindOfPathParameterIsChecked() {
         assertThrows(ErrorHandler.CliException.class, () -> api.deleteVolume(".", true));
-        assertThrows(ErrorHandler.CliException.class, () -> api.getVolume("a/b"));
+        assertThrows(ErrorHandler.CliException.class, () -> api.getVolume("a/.."));
+        assertThrows(ErrorHandler.CliException.class, () -> api.getVolume("../b"));
+        assertThrows(ErrorHandler.CliException.class, () -> api.getVolume("a/b/c"));
         assertThrows(ErrorHandler.CliException.class, () -> api.deleteStorageClass("%2e%2e"));
         assertThrows(ErrorHandler.CliException.class, () -> api.unmount("web", "..", false));
         assertThrows(ErrorHandler.CliException.class, () -> api.listSnapshots(""));
         assertEquals(List.of(), sent);
+    }
+
+    @Test
+    void aNamespacedVolumeIsLookedUpInTheCallersListingAndAnUnknownOneIsOneLine() {
+        ErrorHandler.CliException e = assertThrows(ErrorHandler.CliException.class, () -> api.getVolume("team-a/db"));
+        assertEquals("volume 'team-a/db' not found", e.getMessage());
+        assertEquals(List.of("listVolumes null"), sent, "only the listing was asked, never the volume route");
     }
 
     @Test

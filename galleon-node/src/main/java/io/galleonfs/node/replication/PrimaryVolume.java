@@ -42,6 +42,7 @@ public final class PrimaryVolume implements VolumeIo {
     static final int FLUSH_EVERY_BATCHES = 64;
     /** How long a replicated or distributed write waits for a reachable copy that is catching up. */
     static final Duration CATCH_UP_WAIT = Duration.ofSeconds(10);
+    private static final long RECHECK_NANOS = 100_000_000L;
 
     private final PrimaryContext ctx;
     private final Volume local;
@@ -517,7 +518,9 @@ public final class PrimaryVolume implements VolumeIo {
                 if (inSync >= needed || inSync + catchingUp < needed || left <= 0) {
                     return;
                 }
-                linkInSync.awaitNanos(left);
+                // Woken when a link comes in sync; re-checked every 100 ms as well, so a copy whose node the view
+                // drops meanwhile (a replica that died) ends the wait within a tick instead of at the bound.
+                linkInSync.awaitNanos(Math.min(left, RECHECK_NANOS));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

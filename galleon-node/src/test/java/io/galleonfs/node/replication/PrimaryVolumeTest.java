@@ -361,6 +361,31 @@ class PrimaryVolumeTest {
     }
 
     @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aWaitingWriteFailsSoonAfterTheLaggingCopysNodeLeavesTheView() throws Exception {
+        makeBothReplicasStale();
+        ctx.up.add("n2");
+        // Far beyond the test's timeout: the write must end because the node went down, not at the bound.
+        ctx.catchUpWait = Duration.ofHours(1);
+        Thread[] writer = new Thread[1];
+        CompletableFuture<Void> writing = new CompletableFuture<>();
+        writer[0] = Thread.ofPlatform().daemon().start(() -> {
+            try {
+                write(Requested.REPLICATED, 9, 1, 9);
+                writing.complete(null);
+            } catch (Throwable t) {
+                writing.completeExceptionally(t);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).failFast("the write ended without waiting", writing::isDone)
+                .until(() -> writer[0].getState() == Thread.State.TIMED_WAITING);
+        ctx.up.remove("n2");
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> writing.get(10, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.UNAVAILABLE, ((DataClient.RemoteException) e.getCause()).code());
+    }
+
+    @Test
     void aReplicatedWriteGivesUpWhenTheCopyDoesNotCatchUpWithinTheBound() throws IOException {
         makeBothReplicasStale();
         ctx.up.add("n2");
