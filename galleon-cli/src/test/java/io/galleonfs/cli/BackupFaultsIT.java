@@ -174,9 +174,15 @@ class BackupFaultsIT {
         fill(cli, "big", 8);
         JsonNode started = json(cli.run("backup", "create", "big", "--target", "dir", "--strategy", "full", "-o", "json"));
         String jobId = started.get("id").asText();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            JsonNode j = json(cli.run("job", "get", jobId, "-o", "json"));
-            return j.get("state").asText().equals("running") && j.get("bytes_done").asLong() > (96L << 20);
+        // Polled over HTTP, not with the CLI (a JVM start per look): a full backup of 512 MiB takes only a few seconds,
+        // and the kill must land while it runs, after several 32 MiB packs are stored (the retry must re-use them).
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        String token = Files.readString(n.storage.resolve("auth").resolve("admin.token")).strip();
+        HttpRequest jobGet = HttpRequest.newBuilder(URI.create("http://" + n.ipcAddress + "/api/v1/jobs/" + jobId))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofSeconds(5)).build();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10)).until(() -> {
+            JsonNode j = JSON.readTree(http.send(jobGet, HttpResponse.BodyHandlers.ofString()).body());
+            return j.get("state").asText().equals("running") && j.get("bytes_done").asLong() > (200L << 20);
         });
         n.process().destroyForcibly();
         n.process().onExit().join();

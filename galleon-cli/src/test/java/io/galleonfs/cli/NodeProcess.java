@@ -22,19 +22,27 @@ final class NodeProcess implements AutoCloseable {
 
     final Path storage;
     final Path log;
-    final String ipcAddress;
-    final String bindAddress;
+    /** Not final: a daemon on ports picked here moves to fresh ones if another process took them first. */
+    String ipcAddress;
+    String bindAddress;
+    /** True when this object picked the ports (free a moment ago, which is no promise): start retries on a clash. */
+    private final boolean portsPickedHere;
     private final List<String> extraArgs;
     /** JVM options before {@code -jar} (tests set system properties such as shorter ingress timeouts). */
     private final List<String> jvmArgs = new ArrayList<>();
     private Process process;
 
     NodeProcess(Path storage, List<String> extraArgs) throws IOException {
-        this(storage, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), extraArgs);
+        this(storage, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), extraArgs, true);
     }
 
     /** A daemon on explicit addresses (cluster tests give each node its own loopback host). */
     NodeProcess(Path storage, String ipcAddress, String bindAddress, List<String> extraArgs) {
+        this(storage, ipcAddress, bindAddress, extraArgs, false);
+    }
+
+    private NodeProcess(Path storage, String ipcAddress, String bindAddress, List<String> extraArgs, boolean portsPickedHere) {
+        this.portsPickedHere = portsPickedHere;
         this.storage = storage;
         this.log = storage.resolveSibling(storage.getFileName() + ".log");
         this.ipcAddress = ipcAddress;
@@ -69,26 +77,53 @@ final class NodeProcess implements AutoCloseable {
     }
 
     NodeProcess start() throws IOException {
-        process = new ProcessBuilder(command()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        awaitReady();
-        return this;
+        for (int attempt = 1; ; attempt++) {
+            long logBefore = Files.exists(log) ? Files.size(log) : 0;
+            process = new ProcessBuilder(command()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            try {
+                awaitReady();
+                return this;
+            } catch (AssertionError e) {
+                // A port found free by freePort() can be taken by another process before the daemon binds it (the
+                // daemon also uses the bind port + 100 and + 200): pick fresh ports rather than fail the test.
+                if (!portsPickedHere || attempt == 3 || process.isAlive() || !logSince(logBefore).contains("Address already in use")) {
+                    throw e;
+                }
+                ipcAddress = "127.0.0.1:" + freePort();
+                bindAddress = "127.0.0.1:" + freePort();
+            }
+        }
+    }
+
+    private String logSince(long offset) throws IOException {
+        byte[] all = Files.readAllBytes(log);
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                java.nio.charset.StandardCharsets.UTF_8);
     }
 
     void awaitReady() {
         boolean tls = extraArgs.contains("--tls");
         HttpRequest ready = HttpRequest.newBuilder(URI.create((tls ? "https://" : "http://") + ipcAddress + "/q/health/ready")).build();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            if (process != null && !process.isAlive()) {
-                throw new AssertionError("daemon exited early:\n" + Files.readString(log));
+        try {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                    .failFast("daemon exited early", () -> process != null && !process.isAlive()).until(() -> {
+                // with TLS, trust only the node's own cluster CA (it exists once the daemon has written it)
+                HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+                if (tls) {
+                    b.sslContext(sslContextTrusting(caCert()));
+                }
+                return b.build().send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+            });
+        } catch (org.awaitility.core.TerminalFailureException e) {
+            String text;
+            try {
+                text = Files.readString(log);
+            } catch (IOException io) {
+                text = "(log unreadable: " + io + ")";
             }
-            // with TLS, trust only the node's own cluster CA (it exists once the daemon has written it)
-            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
-            if (tls) {
-                b.sslContext(sslContextTrusting(caCert()));
-            }
-            return b.build().send(ready, HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-        });
+            throw new AssertionError("daemon exited early:\n" + text, e);
+        }
     }
 
     /** The cluster CA certificate this node created ({@code --tls}). */
