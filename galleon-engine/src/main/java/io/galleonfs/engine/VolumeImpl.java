@@ -415,23 +415,15 @@ final class VolumeImpl implements Volume {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        Objects.requireNonNull(dst, "dst");
-        int length = dst.remaining();
-        checkRange(offset, length);
-        if (length == 0) {
-            return;
-        }
-        structure.readLock().lock();
-        try {
-            ensureOpen();
-            readPieces(offset, dst, (block, inBlock, out) -> readLiveLocked(block, inBlock, out, true));
-        } finally {
-            structure.readLock().unlock();
-        }
+        readLive(offset, dst, true);
     }
 
     @Override
     public void readVerified(long offset, ByteBuffer dst) throws IOException {
+        readLive(offset, dst, false);
+    }
+
+    private void readLive(long offset, ByteBuffer dst, boolean cached) throws IOException {
         Objects.requireNonNull(dst, "dst");
         int length = dst.remaining();
         checkRange(offset, length);
@@ -441,7 +433,7 @@ final class VolumeImpl implements Volume {
         structure.readLock().lock();
         try {
             ensureOpen();
-            readPieces(offset, dst, (block, inBlock, out) -> readLiveLocked(block, inBlock, out, false));
+            readPieces(offset, dst, (block, inBlock, out) -> readLiveLocked(block, inBlock, out, cached));
         } finally {
             structure.readLock().unlock();
         }
