@@ -45,6 +45,22 @@ class SloppyInputTest {
         given().delete(VOLUMES + "/" + volume).then().statusCode(204);
     }
 
+    /** CI seed 74545149024380: a duplicate key whose second value is null reached Jackson's record creator and was a 500:
+     * a wildcard Content-Type is now 415, a JSON one 400. */
+    @ParameterizedTest
+    @ValueSource(strings = {"application/json", "*/*"})
+    void aDuplicateKeyWithANullSecondValueIsRefused(String contentType) throws Exception {
+        String volume = unique("dupnull");
+        createVolume(Map.of("name", volume, "size", "1M"));
+        RawHttp.Reply reply = RawHttp.send(io.restassured.RestAssured.port, "POST", VOLUMES + "/" + volume + "/expand",
+                contentType, "{\"size\":\"2M\",\"size\":null}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(contentType.contains("*") ? 415 : 400, reply.status(), reply.text());
+        assertTrue(reply.contentType().startsWith(io.galleonfs.api.Problem.MEDIA_TYPE), reply.contentType());
+        assertTrue(reply.text().contains(contentType.contains("*") ? "pattern" : "size"), reply.text());
+        assertEquals(1 << 20, (int) given().get(VOLUMES + "/" + volume).then().extract().path("size_bytes"));
+        given().delete(VOLUMES + "/" + volume).then().statusCode(204);
+    }
+
     @Test
     void duplicateKeysOnCreateAre400() {
         int before = volumeCount();
