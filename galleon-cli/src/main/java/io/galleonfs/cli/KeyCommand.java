@@ -43,16 +43,41 @@ public class KeyCommand {
 
     @Command(name = "rotate", description = "Create a new master key and rewrap every data key on this node, online",
             mixinStandardHelpOptions = true)
-    static class Rotate implements Runnable {
+    static class Rotate implements java.util.concurrent.Callable<Integer> {
         @Option(names = "--destroy-old", description = "Destroy the previous key(s) once every volume is rewrapped")
         boolean destroyOld;
+        @Option(names = "--all-nodes", description = "Rotate on every member of the cluster, one node after the other")
+        boolean allNodes;
         @Mixin
         OutputOption out;
 
         @Override
-        public void run() {
-            MasterKeyRotationResult r = ApiClients.api().rotateKey(destroyOld);
-            Printer.print(System.out, out.format(), r, o -> printResult(o, r));
+        public Integer call() {
+            if (!allNodes) {
+                MasterKeyRotationResult r = ApiClients.api(600).rotateKey(destroyOld);
+                Printer.print(System.out, out.format(), r, o -> printResult(o, r));
+                return 0;
+            }
+            java.util.List<io.galleonfs.api.PeerInfo> peers = ApiClients.api().clusterPeers();
+            java.util.List<MasterKeyRotationResult> done = new java.util.ArrayList<>();
+            java.util.List<String> failed = new java.util.ArrayList<>();
+            for (io.galleonfs.api.PeerInfo p : peers) {
+                try {
+                    if (p.ipcAddress() == null) {
+                        throw new IllegalStateException("no API address known");
+                    }
+                    done.add(ApiClients.apiAt(p.ipcAddress(), 600).rotateKey(destroyOld));
+                } catch (RuntimeException e) {
+                    failed.add(p.id() + " (" + ErrorHandler.describe(e) + ")");
+                }
+            }
+            Printer.print(System.out, out.format(), done, o -> done.forEach(r -> printResult(o, r)));
+            if (!failed.isEmpty()) {
+                System.err.println("error: master key not rotated on node(s) " + String.join(", ", failed) + "; "
+                        + done.size() + " other node(s) rotated; run the command again for the rest");
+                return 1;
+            }
+            return 0;
         }
     }
 
