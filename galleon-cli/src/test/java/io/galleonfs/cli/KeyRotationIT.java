@@ -102,6 +102,9 @@ class KeyRotationIT {
         assertTrue(rotated.contains("still held: pkcs11:node-1"), rotated);
         String destroyed = admin.run("key", "destroy-old").ok().stdout();
         assertTrue(destroyed.contains("destroyed pkcs11:node-1 "), destroyed);
+        String everyNode = admin.run("key", "rotate", "--all-nodes", "--destroy-old").ok().stdout();
+        assertTrue(everyNode.contains("to pkcs11:node-1-v3, 1 volume(s) rewrapped"), everyNode);
+        assertTrue(everyNode.contains("destroyed: pkcs11:node-1-v2"), everyNode);
 
         node.close(); // SIGKILL: a crash, not a clean stop
         node.restart();
@@ -109,11 +112,11 @@ class KeyRotationIT {
         admin.run("volume", "export", "secret", out.toString(), "--offset", "65536", "--length", Integer.toString(data.length)).ok();
         assertArrayEquals(data, Files.readAllBytes(out), "the volume reads the same after rotation, destruction and restart");
         JsonNode after = json.readTree(admin.run("key", "status", "-o", "json").ok().stdout());
-        assertEquals("pkcs11:node-1-v2", after.get("current_key").asText());
+        assertEquals("pkcs11:node-1-v3", after.get("current_key").asText());
         assertEquals(1, after.get("held_keys").size(), after.toString());
 
         String log = Files.readString(node.log);
-        assertTrue(log.contains("master key provider pkcs11, current key pkcs11:node-1-v2"), "provider logged at start");
+        assertTrue(log.contains("master key provider pkcs11, current key pkcs11:node-1-v3"), "provider logged at start");
         assertFalse(log.contains(PIN), "the PIN is never logged");
     }
 }
