@@ -354,6 +354,21 @@ public interface GalleonApi {
     @Path("/audit/verify")
     AuditVerification verifyAudit();
 
+    /** The answering node's master keys and the volumes each wraps (admin). */
+    @GET
+    @Path("/keys")
+    MasterKeyInfo keyStatus();
+
+    /** Creates a new master key on the answering node and rewraps every data key there online (admin). */
+    @POST
+    @Path("/keys/rotate")
+    MasterKeyRotationResult rotateKey(@QueryParam("destroy_old") boolean destroyOld);
+
+    /** Destroys the answering node's retired master keys; refused while a volume still needs one (admin). */
+    @POST
+    @Path("/keys/destroy-old")
+    MasterKeyRotationResult destroyOldKeys();
+
     /** Creates a cluster join token (admin); from then on new nodes need one to join. */
     @POST
     @Path("/cluster/join-tokens")

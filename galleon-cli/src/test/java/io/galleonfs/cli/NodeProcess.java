@@ -50,6 +50,14 @@ final class NodeProcess implements AutoCloseable {
         this.extraArgs = extraArgs;
     }
 
+    /** Environment variables added for the next start (e.g. SOFTHSM2_CONF). */
+    private final java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+
+    NodeProcess withEnv(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Adds JVM options for the next start. */
     NodeProcess withJvmArgs(String... args) {
         jvmArgs.addAll(List.of(args));
@@ -79,8 +87,10 @@ final class NodeProcess implements AutoCloseable {
     NodeProcess start() throws IOException {
         for (int attempt = 1; ; attempt++) {
             long logBefore = Files.exists(log) ? Files.size(log) : 0;
-            process = new ProcessBuilder(command()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            pb.environment().putAll(env);
+            process = pb.start();
             try {
                 awaitReady();
                 return this;

@@ -47,6 +47,8 @@ public final class BlockEngine implements AutoCloseable {
     private final Map<UUID, VolumeImpl> volumes;
     private final JournalWriter writer;
     private final ReentrantLock lifecycle = new ReentrantLock();
+    /** Serializes rotations and key destruction; taken before {@link #lifecycle}. */
+    private final ReentrantLock keyLock = new ReentrantLock();
     private final long recoveredRecords;
     private final ReserveFile reserve;
     /**
@@ -131,6 +133,7 @@ public final class BlockEngine implements AutoCloseable {
                     core.maintenance.reclaim(v);
                 }
             }
+            engine.finishInterruptedRotation();
             LOG.infof("recovered %d journal records in %d ms", records, (System.nanoTime() - started) / 1_000_000);
             return engine;
         } catch (IOException | RuntimeException e) {
@@ -309,6 +312,151 @@ public final class BlockEngine implements AutoCloseable {
         }
         LOG.debugf("cloned volume %s (snapshot %s) into %s", source, snapshotNameOrNull, newId);
         return target;
+    }
+
+    /**
+     * Creates a new master key and rewraps every encrypted volume's data key with it, one descriptor at a time
+     * (written atomically with fsync), while volumes keep serving I/O: the data keys themselves do not change. The
+     * old keys stay held until {@link #destroyRetiredKeys()}, so a crash part way leaves every volume readable; the
+     * next {@link #open} finishes the rewrapping.
+     */
+    public MasterKeyRotation rotateMasterKey() throws IOException {
+        RotatableKeyProvider keys = rotatableKeys();
+        keyLock.lock();
+        try {
+            String previous = keys.id();
+            String fresh;
+            // Under the lifecycle lock no create is between wrapping its key and publishing its volume: every volume
+            // created from here on is wrapped by the new key, every earlier one is in the map rewrapKeys walks.
+            lifecycle.lock();
+            try {
+                ensureOpen();
+                fresh = rotateProvider(keys);
+            } finally {
+                lifecycle.unlock();
+            }
+            int rewrapped = rewrapKeys(keys);
+            List<String> retired = keys.keyIds().stream().filter(k -> !k.equals(fresh)).toList();
+            LOG.infof("master key rotated from %s to %s: %d volume(s) rewrapped, %d retired key(s) held", previous, fresh,
+                    rewrapped, retired.size());
+            return new MasterKeyRotation(previous, fresh, rewrapped, retired);
+        } finally {
+            keyLock.unlock();
+        }
+    }
+
+    /**
+     * A rotation cut short by a crash left some volumes wrapped by an older (still held) key: rewrap them now. A
+     * failure only warns: those volumes are readable as they are, and the next rotation retries.
+     */
+    private void finishInterruptedRotation() {
+        KeyProvider keys = core.config.keyProvider();
+        if (!(keys instanceof RotatableKeyProvider)) {
+            return;
+        }
+        try {
+            int n = rewrapKeys(keys);
+            if (n > 0) {
+                LOG.infof("finished an interrupted master key rotation: %d volume(s) rewrapped with %s", n, keys.id());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot finish rewrapping data keys with the current master key " + keys.id()
+                    + "; the volumes stay readable with their older key, rotate again later", e);
+        }
+    }
+
+    private static String rotateProvider(RotatableKeyProvider keys) throws IOException {
+        try {
+            return keys.rotate();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new EngineException("cannot create a new master key: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rewraps every volume not wrapped by the current master key; returns how many changed. */
+    int rewrapKeys(KeyProvider keys) throws IOException {
+        int changed = 0;
+        for (UUID id : volumeIds()) {
+            lifecycle.lock();
+            try {
+                ensureOpen();
+                VolumeImpl v = volumes.get(id);
+                // A volume deleted meanwhile is skipped: its descriptor is gone and must not be written again.
+                if (v != null && v.rewrapKey(keys)) {
+                    changed++;
+                }
+            } finally {
+                lifecycle.unlock();
+            }
+        }
+        return changed;
+    }
+
+    /**
+     * Destroys every master key but the current one, after checking that no volume is wrapped by another key (an
+     * interrupted rotation must finish first: rotate again or restart the node). Returns the destroyed key ids.
+     */
+    public List<String> destroyRetiredKeys() throws IOException {
+        RotatableKeyProvider keys = rotatableKeys();
+        keyLock.lock();
+        lifecycle.lock();
+        try {
+            ensureOpen();
+            String current = keys.id();
+            long stale = volumes.values().stream().filter(v -> v.masterKeyId() != null && !v.masterKeyId().equals(current)).count();
+            if (stale > 0) {
+                throw new EngineException(stale + " volume(s) are still wrapped by an older master key; rotate again (or"
+                        + " restart the node) to rewrap them before destroying old keys");
+            }
+            List<String> destroyed = new java.util.ArrayList<>();
+            for (String id : keys.keyIds()) {
+                if (!id.equals(current)) {
+                    try {
+                        keys.destroy(id);
+                    } catch (java.security.GeneralSecurityException e) {
+                        throw new EngineException("cannot destroy master key " + id + ": " + e.getMessage(), e);
+                    }
+                    destroyed.add(id);
+                }
+            }
+            if (!destroyed.isEmpty()) {
+                LOG.infof("destroyed %d retired master key(s): %s", destroyed.size(), String.join(", ", destroyed));
+            }
+            return destroyed;
+        } finally {
+            lifecycle.unlock();
+            keyLock.unlock();
+        }
+    }
+
+    /** The master keys and which volumes each wraps. */
+    public MasterKeyStatus keyStatus() {
+        KeyProvider keys = core.config.keyProvider();
+        if (keys == null) {
+            return new MasterKeyStatus(null, List.of(), Map.of(), false);
+        }
+        Map<String, Integer> byKey = new java.util.TreeMap<>();
+        for (VolumeImpl v : volumes.values()) {
+            String id = v.masterKeyId();
+            if (id != null) {
+                byKey.merge(id, 1, Integer::sum);
+            }
+        }
+        boolean rotatable = keys instanceof RotatableKeyProvider;
+        return new MasterKeyStatus(keys.id(), rotatable ? ((RotatableKeyProvider) keys).keyIds() : List.of(keys.id()), byKey,
+                rotatable);
+    }
+
+    private RotatableKeyProvider rotatableKeys() throws EngineException {
+        KeyProvider keys = core.config.keyProvider();
+        if (keys == null) {
+            throw new EngineException("no key provider is configured");
+        }
+        if (!(keys instanceof RotatableKeyProvider r)) {
+            throw new EngineException("the key provider " + keys.id() + " does not rotate master keys here"
+                    + " (rotate the key in the external key service)");
+        }
+        return r;
     }
 
     public EngineStats stats() {

@@ -3,7 +3,7 @@ package io.galleonfs.engine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,48 +13,93 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Master key kept in a local file (32 random bytes, mode 0600). Data keys are wrapped with
- * AES-256-GCM; a random 96-bit nonce is safe here because wrapping happens once per volume.
+ * Master keys kept in local files (32 random bytes, mode 0600). Data keys are wrapped with AES-256-GCM; a random
+ * 96-bit nonce is safe here because wrapping happens once per volume (and once per rotation).
+ *
+ * <p>Versions: the first key is the given file ({@code keys/master.key}); each {@link #rotate()} adds
+ * {@code master.key.v2}, {@code master.key.v3}, ... The highest version present is the current key, so publishing a
+ * new file (born complete and fsynced, then hard-linked) is the single atomic step of a rotation.
  */
-public final class FileKeyProvider implements KeyProvider {
+public final class FileKeyProvider implements RotatableKeyProvider {
     private static final int KEY_BYTES = 32;
-    private static final int NONCE_BYTES = 12;
-    private static final int TAG_BITS = 128;
-    private static final byte FORMAT_VERSION = 1;
-    private static final byte[] AAD = "galleonfs-data-key-v1".getBytes(StandardCharsets.US_ASCII);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final SecretKeySpec masterKey;
-    private final String id;
+    private final Path first;
+    private final Object lock = new Object();
+    /** version -> key; replaced as a whole on rotate/destroy. */
+    private volatile TreeMap<Integer, MasterKey> keys;
 
-    private FileKeyProvider(byte[] key) {
-        this.masterKey = new SecretKeySpec(key, "AES");
-        this.id = "file:" + fingerprint(key);
-        Arrays.fill(key, (byte) 0);
+    private record MasterKey(int version, Path file, String id, SecretKey key) {
     }
 
-    /** Reads the key file, or creates it with a fresh random key if it does not exist. */
+    private FileKeyProvider(Path first, TreeMap<Integer, MasterKey> keys) {
+        this.first = first;
+        this.keys = keys;
+    }
+
+    /** Reads the key files, or creates the first one with a fresh random key if none exists. */
     public static FileKeyProvider openOrCreate(Path keyFile) throws IOException {
         Path absolute = keyFile.toAbsolutePath();
-        if (!Files.exists(absolute)) {
+        TreeMap<Integer, MasterKey> found = load(absolute);
+        if (found.isEmpty()) {
             create(absolute);
+            found = load(absolute);
         }
-        byte[] key = Files.readAllBytes(absolute);
-        if (key.length != KEY_BYTES) {
-            throw new EngineException("master key file " + absolute + " must hold exactly " + KEY_BYTES
-                    + " bytes, found " + key.length);
-        }
-        return new FileKeyProvider(key);
+        return new FileKeyProvider(absolute, found);
     }
 
-    private static void create(Path keyFile) throws IOException {
+    private static TreeMap<Integer, MasterKey> load(Path first) throws IOException {
+        TreeMap<Integer, MasterKey> out = new TreeMap<>();
+        if (Files.exists(first)) {
+            out.put(1, read(1, first));
+        }
+        Path dir = first.getParent();
+        if (Files.isDirectory(dir)) {
+            String prefix = first.getFileName() + ".v";
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, first.getFileName() + ".v*")) {
+                for (Path f : files) {
+                    String suffix = f.getFileName().toString().substring(prefix.length());
+                    if (!suffix.isEmpty() && suffix.length() < 9 && suffix.chars().allMatch(Character::isDigit)) {
+                        int version = Integer.parseInt(suffix);
+                        if (version >= 2) {
+                            out.put(version, read(version, f));
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static MasterKey read(int version, Path file) throws IOException {
+        byte[] key = Files.readAllBytes(file);
+        try {
+            if (key.length != KEY_BYTES) {
+                throw new EngineException("master key file " + file + " must hold exactly " + KEY_BYTES
+                        + " bytes, found " + key.length);
+            }
+            return new MasterKey(version, file, "file:" + fingerprint(key), new SecretKeySpec(key, "AES"));
+        } finally {
+            Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    private Path fileOf(int version) {
+        return version == 1 ? first : first.resolveSibling(first.getFileName() + ".v" + version);
+    }
+
+    /** Creates {@code keyFile}; returns false if it existed already (another creator won). */
+    private static boolean create(Path keyFile) throws IOException {
         Path dir = keyFile.getParent();
         Files.createDirectories(dir);
         byte[] key = new byte[KEY_BYTES];
@@ -72,46 +117,108 @@ public final class FileKeyProvider implements KeyProvider {
         } finally {
             Arrays.fill(key, (byte) 0);
         }
+        boolean created = true;
         try {
             Files.createLink(keyFile, tmp);
         } catch (FileAlreadyExistsException lostRace) {
-            // Another process created the key first; its key is the one to use.
+            created = false; // another process created the key first; its key is the one to use
         } finally {
             Files.deleteIfExists(tmp);
         }
         AtomicFiles.fsyncDirectory(dir);
+        return created;
+    }
+
+    private MasterKey current() {
+        return keys.lastEntry().getValue();
     }
 
     @Override
     public String id() {
-        return id;
+        return current().id();
     }
 
     @Override
-    public byte[] wrap(byte[] dataKey) throws GeneralSecurityException {
-        byte[] nonce = new byte[NONCE_BYTES];
-        RANDOM.nextBytes(nonce);
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.ENCRYPT_MODE, masterKey, new GCMParameterSpec(TAG_BITS, nonce));
-        cipher.updateAAD(AAD);
-        byte[] sealed = cipher.doFinal(dataKey);
-        byte[] out = new byte[1 + NONCE_BYTES + sealed.length];
-        out[0] = FORMAT_VERSION;
-        System.arraycopy(nonce, 0, out, 1, NONCE_BYTES);
-        System.arraycopy(sealed, 0, out, 1 + NONCE_BYTES, sealed.length);
+    public String rotate() throws IOException {
+        synchronized (lock) {
+            int version = keys.lastKey() + 1;
+            while (!create(fileOf(version))) {
+                version++;
+            }
+            keys = load(first);
+            return current().id();
+        }
+    }
+
+    @Override
+    public List<String> keyIds() {
+        List<String> out = new ArrayList<>();
+        for (MasterKey k : keys.values()) {
+            out.add(k.id());
+        }
         return out;
     }
 
     @Override
-    public byte[] unwrap(byte[] wrapped) throws GeneralSecurityException {
-        if (wrapped.length < 1 + NONCE_BYTES + TAG_BITS / 8 || wrapped[0] != FORMAT_VERSION) {
-            throw new GeneralSecurityException("wrapped key has an unknown format");
+    public void destroy(String keyId) throws IOException {
+        synchronized (lock) {
+            MasterKey k = byId(keyId);
+            if (k == null) {
+                throw new EngineException("no master key " + keyId + " in " + first.getParent());
+            }
+            if (k == current()) {
+                throw new EngineException("master key " + keyId + " is the current key; rotate before destroying it");
+            }
+            // Overwrite first so the bytes do not linger in the file's blocks (best effort on copy-on-write or
+            // flash storage; see the README's recovery notes), then unlink.
+            try (FileChannel ch = FileChannel.open(k.file(), StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.allocate(KEY_BYTES), 0);
+                ch.force(true);
+            }
+            Files.delete(k.file());
+            AtomicFiles.fsyncDirectory(k.file().getParent());
+            TreeMap<Integer, MasterKey> next = new TreeMap<>(keys);
+            next.remove(k.version());
+            keys = next;
         }
-        Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-        cipher.init(Cipher.DECRYPT_MODE, masterKey,
-                new GCMParameterSpec(TAG_BITS, wrapped, 1, NONCE_BYTES));
-        cipher.updateAAD(AAD);
-        return cipher.doFinal(wrapped, 1 + NONCE_BYTES, wrapped.length - 1 - NONCE_BYTES);
+    }
+
+    private MasterKey byId(String keyId) {
+        for (MasterKey k : keys.values()) {
+            if (k.id().equals(keyId)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public byte[] wrap(byte[] dataKey) throws GeneralSecurityException {
+        return wrapCurrent(dataKey).bytes();
+    }
+
+    @Override
+    public WrappedKey wrapCurrent(byte[] dataKey) throws GeneralSecurityException {
+        MasterKey k = current();
+        return new WrappedKey(k.id(), GcmWrapping.wrap(k.key(), null, dataKey));
+    }
+
+    @Override
+    public byte[] unwrap(byte[] wrapped) throws GeneralSecurityException {
+        return GcmWrapping.unwrap(current().key(), null, wrapped);
+    }
+
+    @Override
+    public byte[] unwrap(String keyId, byte[] wrapped) throws GeneralSecurityException {
+        if (keyId == null) {
+            return unwrap(wrapped);
+        }
+        MasterKey k = byId(keyId);
+        if (k == null) {
+            throw new GeneralSecurityException("master key " + keyId + " is not in " + first.getParent()
+                    + " (held: " + String.join(", ", keyIds()) + ")");
+        }
+        return GcmWrapping.unwrap(k.key(), null, wrapped);
     }
 
     private static String fingerprint(byte[] key) {
@@ -121,5 +228,12 @@ public final class FileKeyProvider implements KeyProvider {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is mandatory in every JDK", e);
         }
+    }
+
+    /** For tests and status output: the key files by id. */
+    Map<String, Path> files() {
+        Map<String, Path> out = new java.util.LinkedHashMap<>();
+        keys.values().forEach(k -> out.put(k.id(), k.file()));
+        return out;
     }
 }

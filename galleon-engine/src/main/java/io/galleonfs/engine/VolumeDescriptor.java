@@ -34,6 +34,11 @@ record VolumeDescriptor(UUID id, long sizeBytes, int blockSize, boolean encrypte
                 nextLayerId, liveLayerId, layers);
     }
 
+    VolumeDescriptor withWrappedKey(String providerId, byte[] wrapped) {
+        return new VolumeDescriptor(id, sizeBytes, blockSize, encrypted, providerId, wrapped, seqReserved,
+                nextLayerId, liveLayerId, layers);
+    }
+
     VolumeDescriptor withSize(long value) {
         return new VolumeDescriptor(id, value, blockSize, encrypted, keyProviderId,
                 wrappedKey, seqReserved, nextLayerId, liveLayerId, layers);

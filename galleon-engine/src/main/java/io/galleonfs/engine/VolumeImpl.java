@@ -76,12 +76,12 @@ final class VolumeImpl implements Volume {
             throw new EngineException("cannot create encrypted volume " + id + ": no key provider configured");
         }
         byte[] dataKey = null;
-        byte[] wrapped = null;
+        KeyProvider.WrappedKey wrapped = null;
         if (encrypted) {
             dataKey = new byte[32];
             RANDOM.nextBytes(dataKey);
             try {
-                wrapped = keys.wrap(dataKey);
+                wrapped = keys.wrapCurrent(dataKey);
             } catch (GeneralSecurityException e) {
                 throw new EngineException("cannot wrap the data key of volume " + id + ": " + e.getMessage(), e);
             }
@@ -90,7 +90,7 @@ final class VolumeImpl implements Volume {
         Files.createDirectory(dir);
         try {
             VolumeDescriptor d = new VolumeDescriptor(id, sizeBytes, blockSize, encrypted,
-                    encrypted ? keys.id() : null, wrapped, 0, 2, 1,
+                    encrypted ? wrapped.keyId() : null, encrypted ? wrapped.bytes() : null, 0, 2, 1,
                     List.of(new LayerRecord(1, 0, System.currentTimeMillis(), null, false)));
             VolumeDescriptorCodec.write(dir.resolve(VolumeDescriptorCodec.FILE_NAME), d);
             AtomicFiles.fsyncDirectory(volumesDir);
@@ -123,7 +123,7 @@ final class VolumeImpl implements Volume {
             }
             byte[] dataKey;
             try {
-                dataKey = keys.unwrap(d.wrappedKey());
+                dataKey = keys.unwrap(d.keyProviderId(), d.wrappedKey());
             } catch (GeneralSecurityException e) {
                 throw new EngineException("cannot unwrap the data key of volume " + d.id() + " (wrapped by "
                         + d.keyProviderId() + ", provider is " + keys.id() + ")", e);
@@ -135,6 +135,46 @@ final class VolumeImpl implements Volume {
         v.removeStrayFiles();
         v.loadLayers();
         return v;
+    }
+
+    /**
+     * Rewraps this volume's data key with the provider's current master key, if another key wrapped it. The new
+     * wrapping is checked (unwrapped again) before the descriptor is replaced atomically; I/O goes on meanwhile, as
+     * the data key itself does not change. Returns whether the descriptor changed.
+     */
+    boolean rewrapKey(KeyProvider keys) throws IOException {
+        VolumeDescriptor d = metadata.current();
+        if (!d.encrypted() || keys.id().equals(d.keyProviderId())) {
+            return false;
+        }
+        byte[] dataKey = null;
+        byte[] check = null;
+        try {
+            dataKey = keys.unwrap(d.keyProviderId(), d.wrappedKey());
+            KeyProvider.WrappedKey w = keys.wrapCurrent(dataKey);
+            check = keys.unwrap(w.keyId(), w.bytes());
+            if (!java.security.MessageDigest.isEqual(dataKey, check)) {
+                throw new EngineException("volume " + id + ": the new wrapping of the data key does not unwrap to it");
+            }
+            metadata.update(x -> x.withWrappedKey(w.keyId(), w.bytes()));
+            return true;
+        } catch (GeneralSecurityException e) {
+            throw new EngineException("cannot rewrap the data key of volume " + id + " (wrapped by " + d.keyProviderId()
+                    + "): " + e.getMessage(), e);
+        } finally {
+            if (dataKey != null) {
+                Arrays.fill(dataKey, (byte) 0);
+            }
+            if (check != null) {
+                Arrays.fill(check, (byte) 0);
+            }
+        }
+    }
+
+    /** The id of the master key that wraps this volume's data key; null when the volume is not encrypted. */
+    String masterKeyId() {
+        VolumeDescriptor d = metadata.current();
+        return d.encrypted() ? d.keyProviderId() : null;
     }
 
     private void loadLayers() throws IOException {

@@ -22,6 +22,9 @@ public final class AccessRule {
         if (p.equals("/audit") || p.startsWith("/audit/")) {
             return Role.ADMIN; // the audit log names every tenant's subjects and volumes
         }
+        if (p.equals("/keys") || p.startsWith("/keys/")) {
+            return Role.ADMIN; // master keys: which keys exist and their rotation are the node owner's business
+        }
         if (m.equals("GET") || m.equals("HEAD") || m.equals("OPTIONS")) {
             return Role.VIEWER;
         }

@@ -43,7 +43,9 @@ public record NodeConfig(
         /** API tokens are required ({@code [security] auth_required}, default true). */
         boolean authRequired,
         /** The host peers reach this node at when it differs from the bind host ({@code advertise_address}). */
-        Optional<String> advertiseHost) {
+        Optional<String> advertiseHost,
+        /** The master key provider ({@code [keys]}). */
+        KeySettings keys) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -51,12 +53,12 @@ public record NodeConfig(
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
 
-    public static final List<String> KEYS = List.of(
+    public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address");
+            "reserved_space", "advertise_address"), KeySettings.KEYS.stream()).toList();
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -89,6 +91,7 @@ public record NodeConfig(
         d.put("reserved_space", "auto");
         // Empty: the bind host, or for a wildcard bind (0.0.0.0) the host's first non-loopback address.
         d.put("advertise_address", "");
+        d.putAll(KeySettings.defaults());
         return d;
     }
 
@@ -196,7 +199,8 @@ public record NodeConfig(
                 grace,
                 reserve,
                 authRequired,
-                advertise);
+                advertise,
+                KeySettings.parse(m));
     }
 
     private static Optional<String> parseAdvertise(String text) {
@@ -286,6 +290,7 @@ public record NodeConfig(
         m.put("reserved_space", reservedSpaceBytes == AUTO_RESERVE ? "auto" : Long.toString(reservedSpaceBytes));
         m.put("auth_required", Boolean.toString(authRequired));
         advertiseHost.ifPresent(h -> m.put("advertise_address", h));
+        m.putAll(keys.toKeyMap());
         return m;
     }
 

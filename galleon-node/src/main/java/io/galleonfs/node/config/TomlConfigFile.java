@@ -39,7 +39,15 @@ public final class TomlConfigFile {
             Map.entry("persistence.reserved_space", "reserved_space"),
             Map.entry("security.encryption_at_rest", "encryption_at_rest"),
             Map.entry("security.tls_enabled", "tls_enabled"),
-            Map.entry("security.auth_required", "auth_required"));
+            Map.entry("security.auth_required", "auth_required"),
+            Map.entry("keys.provider", "key_provider"),
+            Map.entry("keys.pkcs11_library", "key_pkcs11_library"),
+            Map.entry("keys.slot", "key_pkcs11_slot"),
+            Map.entry("keys.token_label", "key_pkcs11_token_label"),
+            Map.entry("keys.pin_file", "key_pkcs11_pin_file"),
+            Map.entry("keys.key_label", "key_label"),
+            Map.entry("keys.command", "key_command"),
+            Map.entry("keys.command_timeout", "key_command_timeout"));
 
     private static final TomlMapper TOML = new TomlMapper();
 

@@ -3,7 +3,6 @@ package io.galleonfs.node.daemon;
 import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.EngineConfig;
 import io.galleonfs.engine.OutOfSpaceException;
-import io.galleonfs.engine.FileKeyProvider;
 import io.galleonfs.node.auth.AdminTokenFile;
 import io.galleonfs.node.auth.Authenticator;
 import io.galleonfs.node.auth.LocalDiscovery;
@@ -102,10 +101,11 @@ public class NodeRuntime {
 
         long engineStart = System.nanoTime();
         long reserve = config.reservedSpaceBytes(Files.getFileStore(config.storagePath()).getTotalSpace());
+        io.galleonfs.engine.KeyProvider masterKeys = openKeyProvider();
         try {
             engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
                     Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
-                    FileKeyProvider.openOrCreate(config.storagePath().resolve("keys").resolve("master.key")))
+                    masterKeys)
                     .withReserve(reserve));
         } catch (IOException e) {
             if (!OutOfSpaceException.causedBy(e)) {
@@ -117,6 +117,7 @@ public class NodeRuntime {
             System.err.flush();
             Runtime.getRuntime().halt(1);
         }
+        keyService = new io.galleonfs.node.keys.KeyService(nodeId, config.keys().provider(), engine);
         LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free)", (System.nanoTime() - engineStart) / 1_000_000,
                 reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20);
 
@@ -168,6 +169,31 @@ public class NodeRuntime {
                 nodeId, Boolean.getBoolean(NodeConfig.PROPERTY_PREFIX + "tls_enabled") ? "https" : "http", config.ipcAddress(),
                 metadata.state().clusterId(), describeBind(), config.storagePath(),
                 metadata.state().volumes().size(), sinceJvmStart);
+    }
+
+    /**
+     * The master key provider of {@code [keys]}. A token that cannot be opened (missing library, wrong PIN, unknown
+     * label) ends the start with one line; the PIN is never part of it.
+     */
+    private io.galleonfs.engine.KeyProvider openKeyProvider() {
+        try {
+            io.galleonfs.engine.KeyProvider keys = io.galleonfs.node.keys.KeyProviders.open(config.keys(), config.storagePath());
+            LOG.infof("security: master key provider %s, current key %s", config.keys().provider(), keys.id());
+            return keys;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot open the " + config.keys().provider() + " master key provider: " + e.getMessage());
+            System.err.println("galleonfs: cannot start: the " + config.keys().provider() + " master key provider: " + e.getMessage());
+            System.err.flush();
+            Runtime.getRuntime().halt(1);
+            throw new IllegalStateException("unreachable");
+        }
+    }
+
+    private io.galleonfs.node.keys.KeyService keyService;
+
+    /** This node's master keys (status, rotation). */
+    public io.galleonfs.node.keys.KeyService keys() {
+        return keyService;
     }
 
     /** Backup jobs run on a pool of two threads with up to 64 queued; the supervisor ends jobs of dead processes. */

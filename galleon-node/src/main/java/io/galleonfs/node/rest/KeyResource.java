@@ -1,0 +1,42 @@
+package io.galleonfs.node.rest;
+
+import io.galleonfs.api.MasterKeyInfo;
+import io.galleonfs.api.MasterKeyRotationResult;
+import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+/**
+ * {@code /api/v1/keys}: this node's master keys (admin only, see AccessRule). Rotation blocks on fsyncs (and on the HSM
+ * or KMS), so these run on worker threads, never on the event loop.
+ */
+@Path("/api/v1/keys")
+@Produces(MediaType.APPLICATION_JSON)
+public class KeyResource {
+
+    @Inject
+    NodeRuntime node;
+
+    @GET
+    public MasterKeyInfo status() {
+        return node.keys().status();
+    }
+
+    @POST
+    @Path("/rotate")
+    public MasterKeyRotationResult rotate(@QueryParam("destroy_old") @DefaultValue("false") boolean destroyOld) {
+        return node.keys().rotate(destroyOld);
+    }
+
+    @POST
+    @Path("/destroy-old")
+    public MasterKeyRotationResult destroyOld() {
+        return node.keys().destroyRetired();
+    }
+}
