@@ -23,6 +23,7 @@ public final class TomlConfigFile {
             Map.entry("daemon.zone", "zone"),
             Map.entry("daemon.labels", "labels"),
             Map.entry("daemon.nbd_address", "nbd_address"),
+            Map.entry("daemon.nbd_tls", "nbd_tls"),
             Map.entry("daemon.advertise_address", "advertise_address"),
             Map.entry("cluster.peer_addresses", "peer_addresses"),
             Map.entry("cluster.auto_join", "auto_join"),
@@ -39,7 +40,9 @@ public final class TomlConfigFile {
             Map.entry("persistence.reserved_space", "reserved_space"),
             Map.entry("security.encryption_at_rest", "encryption_at_rest"),
             Map.entry("security.tls_enabled", "tls_enabled"),
-            Map.entry("security.auth_required", "auth_required"));
+            Map.entry("security.auth_required", "auth_required"),
+            Map.entry("security.audit_max_file_mb", "audit_max_file_mb"),
+            Map.entry("security.audit_keep_files", "audit_keep_files"));
 
     private static final TomlMapper TOML = new TomlMapper();
 
