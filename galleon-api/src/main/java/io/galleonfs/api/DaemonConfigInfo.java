@@ -28,5 +28,7 @@ public record DaemonConfigInfo(
         @JsonProperty("encryption_at_rest") boolean encryptionAtRest,
         @JsonProperty("nbd_address") String nbdAddress,
         /** Null when "auto" (5 % of the storage file system, 64 MiB to 1 GiB). */
-        @JsonProperty("reserved_space_bytes") Long reservedSpaceBytes) {
+        @JsonProperty("reserved_space_bytes") Long reservedSpaceBytes,
+        /** off, optional or require: whether NBD clients get TLS (NBD_OPT_STARTTLS). */
+        @JsonProperty("nbd_tls") String nbdTls) {
 }

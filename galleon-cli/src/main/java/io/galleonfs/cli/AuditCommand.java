@@ -45,7 +45,8 @@ public class AuditCommand {
             AuditVerification v = ApiClients.api().verifyAudit();
             Printer.print(System.out, out.format(), v, o -> {
                 if (v.intact()) {
-                    o.println("audit log intact: " + v.records() + " records, head " + v.headHash());
+                    o.println("audit log intact: " + v.records() + " records, head " + v.headHash()
+                            + (v.prunedBefore() == null ? "" : " (records before " + v.prunedBefore() + " were deleted by rotation)"));
                 }
             });
             if (!v.intact()) {

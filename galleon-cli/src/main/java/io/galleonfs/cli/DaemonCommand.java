@@ -75,6 +75,7 @@ public class DaemonCommand {
                     "health_check_interval", c.healthCheckIntervalSeconds() + "s",
                     "encryption_at_rest", c.encryptionAtRest(),
                     "nbd_address", c.nbdAddress() == null ? "None" : c.nbdAddress(),
+                    "nbd_tls", c.nbdTls() == null ? "off" : c.nbdTls(),
                     "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes())));
         }
     }

@@ -50,7 +50,9 @@ class ExportNbdCommand implements Runnable {
         }
         // Outside the default namespace the export is ns/name: names are unique per namespace only.
         String export = snapshot == null ? NamespacedRefs.of(v) : NamespacedRefs.of(v) + "@" + snapshot;
-        String uri = "nbd://" + reachableAddress(config.nbdAddress()) + "/" + export;
+        // Under --nbd-tls require a plain client is refused: the URI says TLS (libnbd and qemu then need the cluster CA).
+        String scheme = "require".equals(config.nbdTls()) ? "nbds://" : "nbd://";
+        String uri = scheme + reachableAddress(config.nbdAddress()) + "/" + export;
         NbdExportInfo info = new NbdExportInfo(uri, export, v.name(), snapshot,
                 snapshot != null || v.accessMode() == AccessMode.READ_ONLY_MANY);
         Printer.print(System.out, out.format(), info, o -> o.println(uri));

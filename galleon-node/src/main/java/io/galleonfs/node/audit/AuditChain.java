@@ -39,12 +39,19 @@ public final class AuditChain {
         }
     }
 
-    /** The first broken link: its 1-based line number and why. */
+    /** The first broken link: its 1-based line number in its file and why (the reason names the file). */
     public record Break(long line, String reason) {
     }
 
-    /** Result of a verification: records checked, the head hash (to compare with a copy kept elsewhere), first break. */
-    public record Verification(long records, String headHash, Optional<Break> firstBreak) {
+    /**
+     * Result of a verification: records checked, the head hash (to compare with a copy kept elsewhere), first break, and
+     * the first kept sequence number when rotation deleted the records before it (absent when the chain starts at 1).
+     */
+    public record Verification(long records, String headHash, Optional<Break> firstBreak, Optional<Long> prunedBefore) {
+        public Verification(long records, String headHash, Optional<Break> firstBreak) {
+            this(records, headHash, firstBreak, Optional.empty());
+        }
+
         public boolean intact() {
             return firstBreak.isEmpty();
         }
@@ -52,31 +59,82 @@ public final class AuditChain {
 
     /** Checks that every line is a record whose hash matches it and whose prev and seq follow the line before. */
     public static Verification verify(List<String> lines) {
-        String prev = AuditRecord.GENESIS;
-        long seq = 0;
+        Verifier v = new Verifier(null);
         long n = 0;
         for (String line : lines) {
-            n++;
+            if (!v.accept("audit.log", ++n, line)) {
+                break;
+            }
+        }
+        return v.result();
+    }
+
+    /** The last record rotation deleted: the first kept record must link to it. */
+    public record Pruned(long seq, String hash) {
+    }
+
+    /**
+     * Checks lines one at a time, across files, stopping at the first break. The chain starts at the genesis hash, or,
+     * when rotation deleted the oldest files, at the record {@code pruned} names; a start anywhere else is a break.
+     */
+    public static final class Verifier {
+        private final Pruned pruned;
+        private String prev = AuditRecord.GENESIS;
+        private long seq;
+        private long records;
+        private boolean started;
+        private Break broken;
+        private Long prunedBefore;
+
+        public Verifier(Pruned pruned) {
+            this.pruned = pruned;
+        }
+
+        /** False once the chain is broken (further lines are not looked at). */
+        public boolean accept(String file, long lineNo, String line) {
+            if (broken != null) {
+                return false;
+            }
+            String where = " (" + file + ", line " + lineNo + ")";
             AuditRecord r;
             try {
                 r = JSON.readValue(line, AuditRecord.class);
             } catch (JsonProcessingException e) {
-                return new Verification(n - 1, prev, Optional.of(new Break(n, "not an audit record (malformed JSON)")));
+                broken = new Break(lineNo, "not an audit record (malformed JSON)" + where);
+                return false;
             }
-            if (r.hash() == null || !r.hash().equals(sha256(json(r.withHash(null))))
-                    || !json(r).equals(line)) {
-                return new Verification(n - 1, prev, Optional.of(new Break(n, "record " + r.seq() + " was altered: its hash does not match its content")));
+            if (r.hash() == null || !r.hash().equals(sha256(json(r.withHash(null)))) || !json(r).equals(line)) {
+                broken = new Break(lineNo, "record " + r.seq() + " was altered: its hash does not match its content" + where);
+                return false;
             }
+            if (!started && r.seq() != 1 && pruned != null && pruned.seq() == r.seq() - 1 && pruned.hash().equals(r.prev())) {
+                // Rotation deleted the files before this one and noted their last record: the chain goes on from it.
+                prev = pruned.hash();
+                seq = pruned.seq();
+                prunedBefore = r.seq();
+            } else if (!started && r.seq() != 1) {
+                broken = new Break(lineNo, "the log starts at record " + r.seq() + ": the records before it are missing and rotation did"
+                        + " not delete them" + where);
+                return false;
+            }
+            started = true;
             if (!prev.equals(r.prev())) {
-                return new Verification(n - 1, prev, Optional.of(new Break(n, "record " + r.seq()
-                        + " does not follow the record before it (a record was removed, inserted or reordered)")));
+                broken = new Break(lineNo, "record " + r.seq() + " does not follow the record before it (a record was removed, inserted"
+                        + " or reordered)" + where);
+                return false;
             }
             if (r.seq() != seq + 1) {
-                return new Verification(n - 1, prev, Optional.of(new Break(n, "record " + r.seq() + " follows record " + seq)));
+                broken = new Break(lineNo, "record " + r.seq() + " follows record " + seq + where);
+                return false;
             }
             prev = r.hash();
             seq = r.seq();
+            records++;
+            return true;
         }
-        return new Verification(n, prev, Optional.empty());
+
+        public Verification result() {
+            return new Verification(records, prev, Optional.ofNullable(broken), Optional.ofNullable(prunedBefore));
+        }
     }
 }

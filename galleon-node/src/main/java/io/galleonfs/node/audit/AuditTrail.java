@@ -25,7 +25,7 @@ public class AuditTrail {
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
         try {
-            log = AuditLog.open(runtime.config().storagePath());
+            log = AuditLog.open(runtime.config().storagePath(), runtime.config().auditMaxFileBytes(), runtime.config().auditKeepFiles());
         } catch (IOException e) {
             // A node that cannot keep its audit log must not serve: calls would go unrecorded.
             throw new UncheckedIOException("cannot open the audit log under " + runtime.config().storagePath(), e);

@@ -45,7 +45,13 @@ public record NodeConfig(
         /** The host peers reach this node at when it differs from the bind host ({@code advertise_address}). */
         Optional<String> advertiseHost,
         /** The master key provider ({@code [keys]}). */
-        KeySettings keys) {
+        KeySettings keys,
+        /** NBD over TLS ({@code [daemon] nbd_tls}): off unless {@code tls_enabled}, where it defaults to optional. */
+        NbdTls nbdTls,
+        /** The audit log rotates when its file reaches this size ({@code [security] audit_max_file_mb}, default 64 MiB). */
+        long auditMaxFileBytes,
+        /** Rotated audit files kept ({@code [security] audit_keep_files}, default 8); older ones are deleted. */
+        int auditKeepFiles) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -58,7 +64,7 @@ public record NodeConfig(
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address"), KeySettings.KEYS.stream()).toList();
+            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files"), KeySettings.KEYS.stream()).toList();
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -92,6 +98,10 @@ public record NodeConfig(
         // Empty: the bind host, or for a wildcard bind (0.0.0.0) the host's first non-loopback address.
         d.put("advertise_address", "");
         d.putAll(KeySettings.defaults());
+        // Empty: optional when tls_enabled (the cluster certificates exist), off otherwise.
+        d.put("nbd_tls", "");
+        d.put("audit_max_file_mb", "64");
+        d.put("audit_keep_files", "8");
         return d;
     }
 
@@ -149,7 +159,14 @@ public record NodeConfig(
         long checkpoint = parsePositiveLong("checkpoint_interval", m.get("checkpoint_interval"));
         long health = parsePositiveLong("health_check_interval", m.get("health_check_interval"));
         long grace = parsePositiveLong("replica_grace_period", m.get("replica_grace_period"));
-        parseBool("tls_enabled", m.get("tls_enabled")); // validated here, applied by the launcher (see tlsEnabled)
+        boolean tls = parseBool("tls_enabled", m.get("tls_enabled")); // applied by the launcher (see tlsEnabled)
+        NbdTls nbdTls = NbdTls.parse(m.get("nbd_tls"), tls);
+        long auditMaxMb = parseInt("audit_max_file_mb", m.get("audit_max_file_mb"));
+        int auditKeep = parseInt("audit_keep_files", m.get("audit_keep_files"));
+        if (auditMaxMb < 1 || auditMaxMb > 1 << 20 || auditKeep < 1 || auditKeep > 100_000) {
+            throw new IllegalArgumentException("audit_max_file_mb " + auditMaxMb + " or audit_keep_files " + auditKeep
+                    + " is invalid: need 1..1048576 MiB per file and 1..100000 files kept");
+        }
         boolean authRequired = parseBool("auth_required", m.get("auth_required"));
         String zone = m.get("zone").trim();
         if (zone.isEmpty()) {
@@ -200,7 +217,10 @@ public record NodeConfig(
                 reserve,
                 authRequired,
                 advertise,
-                KeySettings.parse(m));
+                KeySettings.parse(m),
+                nbdTls,
+                auditMaxMb << 20,
+                auditKeep);
     }
 
     private static Optional<String> parseAdvertise(String text) {
@@ -291,6 +311,9 @@ public record NodeConfig(
         m.put("auth_required", Boolean.toString(authRequired));
         advertiseHost.ifPresent(h -> m.put("advertise_address", h));
         m.putAll(keys.toKeyMap());
+        m.put("nbd_tls", nbdTls.wire());
+        m.put("audit_max_file_mb", Long.toString(auditMaxFileBytes >> 20));
+        m.put("audit_keep_files", Integer.toString(auditKeepFiles));
         return m;
     }
 
@@ -300,7 +323,7 @@ public record NodeConfig(
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
                 encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null),
-                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes);
+                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire());
     }
 
     private static boolean isWildcard(String host) {

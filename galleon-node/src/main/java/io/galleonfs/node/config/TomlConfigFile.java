@@ -23,6 +23,7 @@ public final class TomlConfigFile {
             Map.entry("daemon.zone", "zone"),
             Map.entry("daemon.labels", "labels"),
             Map.entry("daemon.nbd_address", "nbd_address"),
+            Map.entry("daemon.nbd_tls", "nbd_tls"),
             Map.entry("daemon.advertise_address", "advertise_address"),
             Map.entry("cluster.peer_addresses", "peer_addresses"),
             Map.entry("cluster.auto_join", "auto_join"),
@@ -47,7 +48,9 @@ public final class TomlConfigFile {
             Map.entry("keys.pin_file", "key_pkcs11_pin_file"),
             Map.entry("keys.key_label", "key_label"),
             Map.entry("keys.command", "key_command"),
-            Map.entry("keys.command_timeout", "key_command_timeout"));
+            Map.entry("keys.command_timeout", "key_command_timeout"),
+            Map.entry("security.audit_max_file_mb", "audit_max_file_mb"),
+            Map.entry("security.audit_keep_files", "audit_keep_files"));
 
     private static final TomlMapper TOML = new TomlMapper();
 

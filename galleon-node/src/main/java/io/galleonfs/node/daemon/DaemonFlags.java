@@ -47,6 +47,10 @@ public final class DaemonFlags {
     @Option(names = "--nbd-address", paramLabel = "HOST:PORT", description = "Serve this node's volumes over NBD on this address (default off)")
     String nbdAddress;
 
+    @Option(names = "--nbd-tls", paramLabel = "MODE", description = "NBD over TLS (NBD_OPT_STARTTLS) with the cluster certificates: off, optional or require"
+            + " (default optional with --tls, else off; [daemon] nbd_tls)")
+    String nbdTls;
+
     @Option(names = "--reserved-space", paramLabel = "SIZE", description = "Free space kept for the node; client writes get 507 below it (default auto: 5% of the file system, 64M..1G; 0 = none)")
     String reservedSpace;
 
@@ -83,6 +87,7 @@ public final class DaemonFlags {
         put(m, "zone", zone);
         put(m, "labels", labels);
         put(m, "nbd_address", nbdAddress);
+        put(m, "nbd_tls", nbdTls);
         put(m, "reserved_space", reservedSpace);
         put(m, "advertise_address", advertiseAddress);
         if (tls != null) {

@@ -11,6 +11,7 @@ import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
 
 /**
  * The gRPC side of the REST {@code AuthFilter}: the {@code authorization: Bearer <token>} metadata is checked by the same
@@ -27,25 +28,41 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
     @Inject
     NodeRuntime node;
 
+    @Inject
+    io.galleonfs.node.audit.AuditTrail audit;
+
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        String method = call.getMethodDescriptor().getFullMethodName();
-        if (!node.authRequired() || method.startsWith("grpc.health.") || method.startsWith("grpc.reflection.")) {
-            return next.startCall(call, headers);
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> serverCall, Metadata headers, ServerCallHandler<Q, R> next) {
+        String method = serverCall.getMethodDescriptor().getFullMethodName();
+        if (method.startsWith("grpc.health.") || method.startsWith("grpc.reflection.")) {
+            return next.startCall(serverCall, headers);
         }
+        // Outermost, so refusals below are recorded too (see GrpcAudit).
+        GrpcAudit.Call<Q, R> call = new GrpcAudit.Call<>(serverCall, audit, node.nodeId(), method,
+                AccessRule.requiredGrpc(method) != io.galleonfs.node.auth.Role.VIEWER);
         Authenticator authenticator = node.authenticator();
+        if (!node.authRequired()) {
+            if (authenticator != null) {
+                call.token(authenticator.identify(headers.get(AUTHORIZATION)));
+            }
+            return call.listen(next.startCall(call, headers));
+        }
         io.galleonfs.node.auth.NamespaceScope[] scope = {null};
         Status refusal = authenticator == null ? Status.UNAVAILABLE.withDescription("the node is starting; try again shortly")
                 : switch (authenticator.decide(headers.get(AUTHORIZATION), AccessRule.requiredGrpc(method))) {
                     case Authenticator.Decision.Allowed a -> {
                         scope[0] = a.token().scope();
+                        call.token(Optional.of(a.token()));
                         yield null;
                     }
                     case Authenticator.Decision.Unauthenticated u -> Status.UNAUTHENTICATED.withDescription(u.detail());
                     case Authenticator.Decision.Forbidden f -> Status.PERMISSION_DENIED.withDescription(f.detail());
                 };
         if (refusal == null) {
-            return io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(SCOPE, scope[0]), call, headers, next);
+            return call.listen(io.grpc.Contexts.interceptCall(io.grpc.Context.current().withValue(SCOPE, scope[0]), call, headers, next));
+        }
+        if (authenticator != null) {
+            call.token(authenticator.identify(headers.get(AUTHORIZATION))); // a valid token without the role: who was refused
         }
         call.close(refusal, new Metadata());
         return new ServerCall.Listener<>() {

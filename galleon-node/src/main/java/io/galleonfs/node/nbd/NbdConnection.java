@@ -1,5 +1,6 @@
 package io.galleonfs.node.nbd;
 
+import io.galleonfs.node.config.NbdTls;
 import io.galleonfs.node.ingress.IngressBudget;
 import io.galleonfs.node.ingress.IngressLimits;
 import io.netty.buffer.ByteBuf;
@@ -58,21 +59,22 @@ final class NbdConnection implements NbdSession.Link {
     private final List<Runnable> outgoingWritten = new ArrayList<>();
     private final long writeStallNanos;
 
-    private NbdConnection(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits) {
+    private NbdConnection(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits, NbdTls tls) {
         this.socket = socket;
         this.context = vertx.getOrCreateContext();
         String peer = String.valueOf(socket.remoteAddress());
         long id = IDS.incrementAndGet();
         this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("nbd-" + id).factory());
         this.concurrentWorkers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nbd-" + id + "-", 0).factory());
-        this.session = new NbdSession(exports, this, peer, budget, limits.readTimeout(), limits.handshakeTimeout());
+        this.session = new NbdSession(exports, this, peer, budget, limits.readTimeout(), limits.handshakeTimeout(), tls);
         this.writeStallNanos = limits.readTimeout().toNanos();
     }
 
     /** Called on the event loop of a new connection; {@code onClose} runs once it closed. */
     @SuppressWarnings("deprecation") // getByteBuf: a view of the received bytes instead of a copy
-    static void attach(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits, Runnable onClose) {
-        NbdConnection c = new NbdConnection(vertx, socket, exports, budget, limits);
+    static void attach(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits, NbdTls tls,
+                       Runnable onClose) {
+        NbdConnection c = new NbdConnection(vertx, socket, exports, budget, limits, tls);
         long period = Math.clamp(limits.readTimeout().toMillis() / 5, 100, 1000);
         long timer = vertx.setPeriodic(period, period, id -> c.checkTimeouts());
         socket.handler(buffer -> c.session.feed(buffer.getByteBuf().nioBuffer()));
@@ -159,6 +161,31 @@ final class NbdConnection implements NbdSession.Link {
     public void close() {
         flushOutgoing(); // replies queued before the close still go out first
         socket.close();
+    }
+
+    @Override
+    public void startTls(Consumer<String> done) {
+        flushOutgoing(); // the ACK of NBD_OPT_STARTTLS leaves in the clear, before the TLS handler is in place
+        // Vert.x flushes what is queued, then puts netty's SslHandler first in the pipeline; the handshake runs on the
+        // event loop without blocking it, and its outcome comes back there.
+        socket.upgradeToSsl().onComplete(ar -> {
+            if (ar.succeeded()) {
+                LOG.debugf("nbd %s: TLS %s, %s, client certificate: %s", socket.remoteAddress(), socket.sslSession().getProtocol(),
+                        socket.sslSession().getCipherSuite(), clientSubject());
+                done.accept(null);
+            } else {
+                done.accept(String.valueOf(ar.cause().getMessage()));
+            }
+        });
+    }
+
+    private String clientSubject() {
+        try {
+            var certs = socket.peerCertificates();
+            return certs.isEmpty() ? "none" : ((java.security.cert.X509Certificate) certs.get(0)).getSubjectX500Principal().getName();
+        } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+            return "none";
+        }
     }
 
     @Override

@@ -1,10 +1,13 @@
 package io.galleonfs.node.nbd;
 
 import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.config.NbdTls;
 import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.ingress.ConnectionLimiter;
 import io.galleonfs.node.ingress.Ingress;
 import io.galleonfs.node.ingress.IngressLimits;
+import io.galleonfs.node.tls.ClusterCa;
+import io.galleonfs.node.tls.ClusterTls;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
@@ -39,8 +42,12 @@ public class NbdServer {
             return;
         }
         NbdExports exports = new VolumeExports(runtime);
-        NetServer s = vertx.createNetServer(new NetServerOptions().setHost(address.get().host()).setPort(address.get().port())
-                .setTcpNoDelay(true));
+        NbdTls tls = runtime.config().nbdTls();
+        NetServerOptions options = new NetServerOptions().setHost(address.get().host()).setPort(address.get().port()).setTcpNoDelay(true);
+        if (tls != NbdTls.OFF) {
+            options = ClusterTls.load(ClusterCa.of(runtime.config().storagePath())).nbdServerOptions(options);
+        }
+        NetServer s = vertx.createNetServer(options);
         IngressLimits limits = Ingress.limits();
         ConnectionLimiter limiter = new ConnectionLimiter("nbd", limits.maxConnections(), limits.maxConnectionsPerAddress());
         s.connectHandler(socket -> {
@@ -49,11 +56,12 @@ public class NbdServer {
                 socket.close();
                 return;
             }
-            NbdConnection.attach(vertx, socket, exports, Ingress.clients(), limits, () -> limiter.release(from));
+            NbdConnection.attach(vertx, socket, exports, Ingress.clients(), limits, tls, () -> limiter.release(from));
         });
         server = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        LOG.infof("NBD server listening on %s (exports: the volumes stored on this node; ingress budget %d MiB, at most %d connections,"
-                + " %d per address)", address.get(), Ingress.clients().capacity() >> 20, limits.maxConnections(), limits.maxConnectionsPerAddress());
+        LOG.infof("NBD server listening on %s (exports: the volumes stored on this node; TLS %s; ingress budget %d MiB, at most %d"
+                + " connections, %d per address)", address.get(), tls.wire(), Ingress.clients().capacity() >> 20, limits.maxConnections(),
+                limits.maxConnectionsPerAddress());
     }
 
     // Before NodeRuntime closes the engine, so no connection uses it afterwards.

@@ -4,6 +4,7 @@ import static io.galleonfs.node.nbd.NbdWire.*;
 
 import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.OutOfRangeException;
+import io.galleonfs.node.config.NbdTls;
 import io.galleonfs.node.ingress.IngressBudget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -68,6 +69,14 @@ final class NbdSession {
         default void execute(Supplier<byte[]> work, Consumer<byte[]> done) {
             execute(work, done, false);
         }
+
+        /**
+         * Sends what is queued, then turns the connection into a TLS server with the node's certificate; on the event
+         * loop, {@code done} gets null once the handshake succeeded, or the reason it failed.
+         */
+        default void startTls(Consumer<String> done) {
+            done.accept("this connection cannot do TLS");
+        }
     }
 
     /** REQUEST_BUDGET: a READ waits until the ingress budget can hold its reply. */
@@ -96,6 +105,11 @@ final class NbdSession {
     /** Queued in the budget while it is spent; hops to the event loop, where parsing goes on. */
     private final Runnable budgetWaiter;
     private final long startedAt = System.nanoTime();
+    private final NbdTls tls;
+    /** NBD_OPT_STARTTLS succeeded: every byte since is inside TLS. */
+    private boolean secure;
+    /** NBD_OPT_STARTTLS acknowledged, handshake not done: parsing waits, and any byte already received is refused. */
+    private boolean awaitingTls;
 
     private Phase phase = Phase.CLIENT_FLAGS;
     private byte[] target = new byte[4];
@@ -124,6 +138,12 @@ final class NbdSession {
     }
 
     NbdSession(NbdExports exports, Link link, String peer, IngressBudget budget, Duration readTimeout, Duration handshakeTimeout) {
+        this(exports, link, peer, budget, readTimeout, handshakeTimeout, NbdTls.OFF);
+    }
+
+    NbdSession(NbdExports exports, Link link, String peer, IngressBudget budget, Duration readTimeout, Duration handshakeTimeout,
+               NbdTls tls) {
+        this.tls = tls;
         this.exports = exports;
         this.link = link;
         this.peer = peer;
@@ -154,8 +174,24 @@ final class NbdSession {
         }
         consume(in);
         if (in.hasRemaining() && phase != Phase.CLOSED) {
+            if (plaintextAfterStartTls()) {
+                return;
+            }
             pending.add(in);
         }
+    }
+
+    /**
+     * Bytes that followed NBD_OPT_STARTTLS in the clear, before the handshake: a client waits for the ACK, so these
+     * were sent to be read as if they came over TLS (command injection, as in SMTP's STARTTLS flaw). They end the
+     * connection instead.
+     */
+    private boolean plaintextAfterStartTls() {
+        if (!awaitingTls) {
+            return false;
+        }
+        fail("bytes after NBD_OPT_STARTTLS before the TLS handshake");
+        return true;
     }
 
     /** The peer went away or the server is stopping. */
@@ -297,7 +333,18 @@ final class NbdSession {
     // ---- options
 
     private void handleOption(int opt, byte[] data) throws ProtocolException {
+        if (tls == NbdTls.REQUIRE && !secure && opt != OPT_STARTTLS && opt != OPT_ABORT) {
+            if (opt == OPT_EXPORT_NAME) {
+                // It has no error reply: the protocol document says to close.
+                throw new ProtocolException("NBD_OPT_EXPORT_NAME before NBD_OPT_STARTTLS; this server requires TLS (--nbd-tls require)");
+            }
+            LOG.debugf("nbd %s: option %d refused before TLS", peer, opt);
+            optionError(opt, REP_ERR_TLS_REQD, "this server requires TLS: send NBD_OPT_STARTTLS first (nbds:// URI)");
+            expect(Phase.OPTION_HEADER, new byte[16]);
+            return;
+        }
         switch (opt) {
+            case OPT_STARTTLS -> startTls(data);
             case OPT_EXPORT_NAME -> {
                 String name = new String(data, StandardCharsets.UTF_8);
                 offload(() -> exports.open(name), found -> {
@@ -336,6 +383,45 @@ final class NbdSession {
                 expect(Phase.OPTION_HEADER, new byte[16]);
             }
         }
+    }
+
+    /**
+     * NBD_OPT_STARTTLS: acknowledged, then the connection becomes TLS. Parsing stops until the handshake is done; the
+     * client may send nothing in between (it waits for the ACK, then for the handshake), so what arrives meanwhile is
+     * TLS records the handshake consumes below this session.
+     */
+    private void startTls(byte[] data) {
+        if (tls == NbdTls.OFF) {
+            optionError(OPT_STARTTLS, REP_ERR_UNSUP, "TLS is off on this server (--nbd-tls off)");
+            expect(Phase.OPTION_HEADER, new byte[16]);
+            return;
+        }
+        if (secure || data.length != 0) {
+            optionError(OPT_STARTTLS, REP_ERR_INVALID, secure ? "TLS is already on" : "NBD_OPT_STARTTLS takes no data");
+            expect(Phase.OPTION_HEADER, new byte[16]);
+            return;
+        }
+        optionReply(OPT_STARTTLS, REP_ACK, NONE);
+        expect(Phase.OPTION_HEADER, new byte[16]);
+        paused = true;
+        awaitingTls = true;
+        link.startTls(failure -> {
+            awaitingTls = false;
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (failure != null) {
+                fail("TLS handshake failed: " + failure);
+                return;
+            }
+            secure = true;
+            LOG.debugf("nbd %s: TLS on", peer);
+            resumeParsing();
+        });
+    }
+
+    boolean isSecure() {
+        return secure;
     }
 
     private void handleInfo(int opt, ByteBuffer d) throws ProtocolException {
@@ -538,6 +624,9 @@ final class NbdSession {
             consume(next);
             if (!next.hasRemaining()) {
                 pending.poll();
+            }
+            if (awaitingTls && !pending.isEmpty() && plaintextAfterStartTls()) {
+                return;
             }
         }
         if (!paused && phase != Phase.CLOSED) {

@@ -57,7 +57,7 @@ public class AuditResource {
         try {
             AuditChain.Verification v = audit.log().verify();
             return new AuditVerification(v.intact(), v.records(), v.headHash(), v.firstBreak().map(AuditChain.Break::line).orElse(null),
-                    v.firstBreak().map(AuditChain.Break::reason).orElse(null));
+                    v.firstBreak().map(AuditChain.Break::reason).orElse(null), v.prunedBefore().orElse(null));
         } catch (IOException e) {
             throw new UncheckedIOException("the audit log cannot be read", e);
         }

@@ -26,7 +26,9 @@ public final class ApiTls {
         }
         joinerNeedsTheClusterCa(cfg, files);
         try {
-            files = ClusterCa.ensure(cfg.storagePath(), ClusterCa.namesFor(List.of(host, cfg.bindAddress().host())));
+            List<String> hosts = new java.util.ArrayList<>(List.of(host, cfg.bindAddress().host()));
+            cfg.nbdAddress().ifPresent(a -> hosts.add(a.host())); // NBD clients (libnbd, qemu) check the name they connected to
+            files = ClusterCa.ensure(cfg.storagePath(), ClusterCa.namesFor(hosts));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot create the TLS certificates under " + files.dir() + ": " + e.getMessage(), e);
         }

@@ -89,6 +89,17 @@ public final class ClusterTls {
                 .setEnabledSecureTransportProtocols(java.util.Set.of(PROTOCOL));
     }
 
+    /**
+     * The NBD listener: plain TCP that {@code NBD_OPT_STARTTLS} upgrades to TLS with this node's certificate. NBD clients
+     * are not nodes: TLS 1.2 is allowed too (older gnutls/qemu clients), and a client certificate is optional, but one
+     * that is presented must chain to the cluster CA (a client trusting another CA, or presenting another CA's
+     * certificate, fails the handshake).
+     */
+    public NetServerOptions nbdServerOptions(NetServerOptions base) {
+        return base.setSsl(false).setKeyCertOptions(keyCert()).setTrustOptions(trust()).setClientAuth(ClientAuth.REQUEST)
+                .setEnabledSecureTransportProtocols(java.util.Set.of("TLSv1.2", PROTOCOL));
+    }
+
     /** The data-plane client: presents this node's certificate and trusts only the cluster CA. */
     public NetClientOptions clientOptions(NetClientOptions base) {
         return base.setSsl(true).setKeyCertOptions(keyCert()).setTrustOptions(trust()).setHostnameVerificationAlgorithm("")

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,5 +92,112 @@ class AuditLogTest {
         assertEquals(3, lines.size());
         assertTrue(AuditChain.verify(lines).intact());
         assertTrue(lines.get(2).contains("\"seq\":3"), lines.get(2));
+    }
+
+    // ---- rotation ---------------------------------------------------------------------------------------------
+
+    /** Writes {@code n} records one batch each into a log rotating at 1,000 bytes (about three records a file). */
+    private void writeRotating(int n, int keep) throws Exception {
+        try (AuditLog log = AuditLog.open(storage, 1000, keep)) {
+            for (int i = 0; i < n; i++) {
+                log.record(event(i));
+                assertTrue(log.awaitWritten(10_000));
+            }
+        }
+    }
+
+    private AuditChain.Verification verify(int keep) throws Exception {
+        try (AuditLog log = AuditLog.open(storage, 1000, keep)) {
+            return log.verify();
+        }
+    }
+
+    private List<Path> rotated() throws Exception {
+        return AuditLog.rotated(AuditLog.fileOf(storage).getParent());
+    }
+
+    @Test
+    void rotationKeepsOneChainAcrossFilesAndRestarts() throws Exception {
+        writeRotating(12, 100);
+        writeRotating(5, 100);
+        List<Path> files = rotated();
+        assertTrue(files.size() >= 3, files.toString());
+        assertEquals(AuditLog.rotatedName(1), files.getFirst().getFileName().toString());
+        for (Path f : files) {
+            assertTrue(Files.size(f) >= 1000, f + " was rotated at its size limit");
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        }
+        // The first record of each file carries the hash of the last record of the file before it.
+        List<Path> all = new ArrayList<>(files);
+        all.add(AuditLog.fileOf(storage));
+        for (int i = 1; i < all.size(); i++) {
+            List<String> before = Files.readAllLines(all.get(i - 1));
+            List<String> after = Files.readAllLines(all.get(i));
+            if (after.isEmpty()) {
+                continue;
+            }
+            AuditRecord last = AuditChain.JSON.readValue(before.getLast(), AuditRecord.class);
+            AuditRecord first = AuditChain.JSON.readValue(after.getFirst(), AuditRecord.class);
+            assertEquals(last.hash(), first.prev(), all.get(i) + " continues " + all.get(i - 1));
+            assertEquals(last.seq() + 1, first.seq());
+        }
+        AuditChain.Verification v = verify(100);
+        assertTrue(v.intact(), () -> v.firstBreak().toString());
+        assertEquals(17, v.records());
+        assertTrue(v.prunedBefore().isEmpty());
+        try (AuditLog log = AuditLog.open(storage, 1000, 100)) {
+            List<AuditRecord> listed = log.read(null, 100);
+            assertEquals(17, listed.size(), "listing reads every file");
+            for (int i = 0; i < listed.size(); i++) {
+                assertEquals(i + 1, listed.get(i).seq());
+            }
+            assertEquals(List.of(16L, 17L), log.read(null, 100).stream().map(AuditRecord::seq).filter(q -> q > 15).toList());
+            assertEquals(17, log.lines().size());
+        }
+    }
+
+    @Test
+    void anEditInARotatedFileIsFoundThere() throws Exception {
+        writeRotating(12, 100);
+        Path middle = rotated().get(1);
+        List<String> lines = new ArrayList<>(Files.readAllLines(middle));
+        lines.set(1, lines.get(1).replace("\"status\":201", "\"status\":200"));
+        Files.write(middle, lines);
+        AuditChain.Verification v = verify(100);
+        assertFalse(v.intact());
+        assertEquals(2, v.firstBreak().orElseThrow().line());
+        assertTrue(v.firstBreak().get().reason().contains("altered") && v.firstBreak().get().reason().contains(middle.getFileName().toString()),
+                v.firstBreak().get().reason());
+    }
+
+    @Test
+    void aRemovedRotatedFileBreaksTheChain() throws Exception {
+        writeRotating(12, 100);
+        Files.delete(rotated().get(1));
+        AuditChain.Verification v = verify(100);
+        assertFalse(v.intact());
+        assertTrue(v.firstBreak().orElseThrow().reason().contains("does not follow"), v.firstBreak().get().reason());
+    }
+
+    @Test
+    void pruningKeepsTheNewestFilesAndVerifyStartsAtTheOldestKeptRecord() throws Exception {
+        writeRotating(20, 2);
+        List<Path> kept = rotated();
+        assertEquals(2, kept.size(), kept.toString());
+        long firstKept = AuditChain.JSON.readValue(Files.readAllLines(kept.getFirst()).getFirst(), AuditRecord.class).seq();
+        assertTrue(firstKept > 1);
+        AuditChain.Verification v = verify(2);
+        assertTrue(v.intact(), () -> v.firstBreak().toString());
+        assertEquals(Optional.of(firstKept), v.prunedBefore());
+        assertEquals(20 - firstKept + 1, v.records());
+
+        // Records cut from the start by hand are not rotation's doing: the note of the last deleted record does not match.
+        Path oldest = kept.getFirst();
+        List<String> lines = new ArrayList<>(Files.readAllLines(oldest));
+        lines.removeFirst();
+        Files.write(oldest, lines);
+        AuditChain.Verification cut = verify(2);
+        assertFalse(cut.intact());
+        assertTrue(cut.firstBreak().orElseThrow().reason().contains("rotation did not delete them"), cut.firstBreak().get().reason());
     }
 }

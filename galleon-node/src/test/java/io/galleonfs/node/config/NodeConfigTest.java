@@ -340,4 +340,28 @@ class NodeConfigTest {
         assertEquals(c, NodeConfig.resolve(keys));
         assertEquals(keys, NodeConfig.resolve(keys).toKeyMap());
     }
+
+    // ---- NBD over TLS and audit rotation ------------------------------------------------------------------------
+
+    @Test
+    void nbdTlsDefaultsToOptionalWithTlsAndOffWithout() {
+        assertEquals(NbdTls.OFF, resolve().nbdTls());
+        assertEquals(NbdTls.OPTIONAL, resolve("tls_enabled", "true").nbdTls());
+        assertEquals(NbdTls.REQUIRE, resolve("tls_enabled", "true", "nbd_tls", "require").nbdTls());
+        assertEquals(NbdTls.OFF, resolve("tls_enabled", "true", "nbd_tls", "off").nbdTls());
+        assertTrue(rejected("nbd_tls", "require").contains("needs tls_enabled"));
+        assertTrue(rejected("tls_enabled", "true", "nbd_tls", "always").contains("expected off, optional or require"));
+    }
+
+    @Test
+    void auditRotationSettings() {
+        NodeConfig c = resolve();
+        assertEquals(64L << 20, c.auditMaxFileBytes());
+        assertEquals(8, c.auditKeepFiles());
+        NodeConfig small = resolve("audit_max_file_mb", "1", "audit_keep_files", "2");
+        assertEquals(1L << 20, small.auditMaxFileBytes());
+        assertEquals(small, NodeConfig.resolve(small.toKeyMap()));
+        assertTrue(rejected("audit_max_file_mb", "0").contains("audit_max_file_mb"));
+        assertTrue(rejected("audit_keep_files", "-1").contains("audit_keep_files"));
+    }
 }
