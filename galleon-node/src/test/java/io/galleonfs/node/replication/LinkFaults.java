@@ -57,7 +57,10 @@ final class LinkFaults {
 
     /** Holds every delivery (in order) until {@link #release}. */
     LinkFaults stall() {
-        stall = new CountDownLatch(1);
+        if (stall == null) {
+            // A second stall keeps the first: deliveries already waiting on it must be freed by the next release.
+            stall = new CountDownLatch(1);
+        }
         return this;
     }
 

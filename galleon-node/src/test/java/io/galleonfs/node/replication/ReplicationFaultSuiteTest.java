@@ -167,6 +167,8 @@ class ReplicationFaultSuiteTest {
         final AtomicReference<VolumeRecord> meta;
         final Map<String, Member> members = new LinkedHashMap<>();
         final List<Primary> primaries = new ArrayList<>();
+        /** Every primary's transport, including one whose primary is still starting. */
+        final List<InMemoryTransport> transports = new ArrayList<>();
         final Set<String> partitioned = new HashSet<>();
         final Stats stats = new Stats();
         /** Per block: the values it may hold (0 = zeros): the last acknowledged one and any unacknowledged since. */
@@ -200,6 +202,7 @@ class ReplicationFaultSuiteTest {
         Primary startPrimary(String node, long startSeq) {
             TestPrimaryContext ctx = new TestPrimaryContext(meta);
             InMemoryTransport t = new InMemoryTransport(node, ctx.incarnations::put, clock);
+            transports.add(t);
             for (String n : NODES) {
                 if (!n.equals(node)) {
                     Member m = members.get(n);
@@ -593,8 +596,8 @@ class ReplicationFaultSuiteTest {
         }
 
         private boolean allQuiet() {
-            for (Primary p : primaries) {
-                if (!p.transport().quiet()) {
+            for (InMemoryTransport t : transports) {
+                if (!t.quiet()) {
                     return false;
                 }
             }
