@@ -97,7 +97,7 @@ class ReplicationFaultSuiteTest {
             seeds.add(Long.parseLong(replay.trim()));
             count = 1;
         } else {
-            count = Integer.getInteger("galleon.repl.schedules", 500);
+            count = Integer.getInteger("galleon.repl.schedules", 1000);
             Random master = new Random(Long.getLong("galleon.repl.master-seed", System.nanoTime()));
             for (int i = 0; i < count; i++) {
                 seeds.add(master.nextLong());
