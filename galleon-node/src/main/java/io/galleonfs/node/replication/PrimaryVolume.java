@@ -94,11 +94,14 @@ public final class PrimaryVolume implements VolumeIo {
                     ctx.client().call(addr.get(), new Fence(v.id(), v.epoch(), seq), ctx.replicaTimeout());
                     // A volume nothing was ever written to: its copies are being created empty right now.
                     boolean fresh = v.epoch() == 1 && seq == 0 && st.appliedSeq() == 0 && local.allocatedBlocks().isEmpty();
-                    if ((st.present() || fresh) && st.appliedSeq() == seq) {
+                    // 0 from a replica process that restarted means unknown, not "applied nothing": it may hold a deposed
+                    // primary's writes beyond our sequence, which no delta would undo.
+                    boolean known = st.appliedSeq() > 0 || fresh;
+                    if ((st.present() || fresh) && known && st.appliedSeq() == seq) {
                         link.mode = ReplicaLink.Mode.IN_SYNC;
                         link.incarnation = st.incarnation();
                     } else {
-                        RoaringBitmap missed = st.present() && st.appliedSeq() < seq
+                        RoaringBitmap missed = st.present() && known && st.appliedSeq() < seq
                                 ? ctx.applier().recent(v.id()).blocksBetween(st.appliedSeq(), seq) : null;
                         if (missed != null) {
                             link.mode = ReplicaLink.Mode.STALE;
