@@ -96,7 +96,8 @@ class ReplicationFaultSuiteTest {
             seeds.add(Long.parseLong(replay.trim()));
         } else {
             int count = Integer.getInteger("galleon.repl.schedules", 1000);
-            Random master = new Random(Long.getLong("galleon.repl.master-seed", System.nanoTime()));
+            // A fixed set by default, so CI is repeatable; -Dgalleon.repl.master-seed=N explores another set.
+            Random master = new Random(Long.getLong("galleon.repl.master-seed", 2026L));
             for (int i = 0; i < count; i++) {
                 seeds.add(master.nextLong());
             }
