@@ -862,6 +862,11 @@ public final class PrimaryVolume implements VolumeIo {
         VolumeRecord v = record;
         RoaringBitmap blocks;
         Status st = (Status) ctx.client().call(addr, new StatusRequest(id()), ctx.replicaTimeout());
+        if (link.recordedHealthy) {
+            // A rebuild may reset (empty) the copy: metadata must stop calling it healthy first, or a failover could
+            // promote an empty copy. Throws, and nothing is touched, while that cannot be recorded.
+            commitState(link, ReplicaRecord.STALE, 0);
+        }
         long resumeAfter = -1;
         order.lock();
         try {

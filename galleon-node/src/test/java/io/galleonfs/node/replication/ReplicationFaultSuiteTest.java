@@ -107,12 +107,13 @@ class ReplicationFaultSuiteTest {
 
     /**
      * Schedules that found bugs, replayed on every run: a restarted replica's sequence number 0 taken for "behind" at a
-     * takeover, so a delta left a deposed primary's unacknowledged writes on it (-3144795374243351968). The other bugs
+     * takeover, so a delta left a deposed primary's unacknowledged writes on it (-3144795374243351968); a rebuild that
+     * reset (emptied) a copy metadata still called healthy, which a failover then promoted (2230939787683161497). The other bugs
      * the suite found have deterministic regressions in {@link ReplicationContract}.
      */
     @Test
     void schedulesThatFoundBugs() {
-        runSchedules(List.of(-3144795374243351968L));
+        runSchedules(List.of(-3144795374243351968L, 2230939787683161497L));
     }
 
     private void runSchedules(List<Long> seeds) {
