@@ -31,6 +31,16 @@ interface PrimaryContext {
         return PrimaryVolume.CATCH_UP_WAIT;
     }
 
+    /** The clock of the catch-up deadline; the system clock in a node, a manual one in tests. */
+    default Ticker ticker() {
+        return Ticker.SYSTEM;
+    }
+
+    /** Rebuild batches between flush checkpoints (64 MiB of 4 KiB blocks in a node; tests checkpoint more often). */
+    default int rebuildCheckpointBatches() {
+        return PrimaryVolume.FLUSH_EVERY_BATCHES;
+    }
+
     /** Copies (the primary included) that must be healthy for the volume to take writes. */
     int minHealthyCopies(VolumeRecord v);
 

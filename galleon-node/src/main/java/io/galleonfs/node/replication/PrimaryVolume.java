@@ -71,7 +71,7 @@ public final class PrimaryVolume implements VolumeIo {
      */
     void start() {
         VolumeRecord v = record;
-        List<MetaCommand> changes = new ArrayList<>();
+        List<MetaCommand.SetReplicaState> changes = new ArrayList<>();
         order.lock();
         try {
             for (String node : v.replicaNodes()) {
@@ -81,6 +81,7 @@ public final class PrimaryVolume implements VolumeIo {
                 ReplicaLink link = new ReplicaLink(node, ReplicaLink.Mode.NEEDS_REBUILD);
                 links.put(node, link);
                 ReplicaRecord meta = v.replicaState(node);
+                link.recordedHealthy = meta.healthy();
                 if (!meta.healthy()) {
                     continue;
                 }
@@ -93,11 +94,14 @@ public final class PrimaryVolume implements VolumeIo {
                     ctx.client().call(addr.get(), new Fence(v.id(), v.epoch(), seq), ctx.replicaTimeout());
                     // A volume nothing was ever written to: its copies are being created empty right now.
                     boolean fresh = v.epoch() == 1 && seq == 0 && st.appliedSeq() == 0 && local.allocatedBlocks().isEmpty();
-                    if ((st.present() || fresh) && st.appliedSeq() == seq) {
+                    // 0 from a replica process that restarted means unknown, not "applied nothing": it may hold a deposed
+                    // primary's writes beyond our sequence, which no delta would undo.
+                    boolean known = st.appliedSeq() > 0 || fresh;
+                    if ((st.present() || fresh) && known && st.appliedSeq() == seq) {
                         link.mode = ReplicaLink.Mode.IN_SYNC;
                         link.incarnation = st.incarnation();
                     } else {
-                        RoaringBitmap missed = st.present() && st.appliedSeq() < seq
+                        RoaringBitmap missed = st.present() && known && st.appliedSeq() < seq
                                 ? ctx.applier().recent(v.id()).blocksBetween(st.appliedSeq(), seq) : null;
                         if (missed != null) {
                             link.mode = ReplicaLink.Mode.STALE;
@@ -114,9 +118,10 @@ public final class PrimaryVolume implements VolumeIo {
         } finally {
             order.unlock();
         }
-        for (MetaCommand c : changes) {
+        for (MetaCommand.SetReplicaState c : changes) {
             try {
                 ctx.commit(c);
+                links.get(c.nodeId()).recordedHealthy = false;
             } catch (IOException e) {
                 fence("cannot record replica states at takeover: " + e.getMessage());
             }
@@ -312,8 +317,11 @@ public final class PrimaryVolume implements VolumeIo {
             for (ReplicaLink link : links.values()) {
                 if (link.receivesWrites()) {
                     waits.add(new Pending(link, send(link, op), new RoaringBitmap()));
-                } else if (link.mode == ReplicaLink.Mode.STALE) {
+                } else {
+                    // Missed a change of the content as a whole: only a rebuild from a reset brings it back.
                     link.mode = ReplicaLink.Mode.NEEDS_REBUILD;
+                    link.rebuildCursor = -1;
+                    link.resetNeeded = true;
                 }
             }
         } finally {
@@ -352,8 +360,8 @@ public final class PrimaryVolume implements VolumeIo {
                         waits.add(new Pending(link, send(link, op), blocks));
                     }
                     case STALE -> link.dirty.add(firstBlock, lastBlock + 1);
-                    case NEEDS_REBUILD -> {
-                    }
+                    // A rebuild that resumes after its cursor must resend these: they may lie before it.
+                    case NEEDS_REBUILD -> link.unflushed.add(firstBlock, lastBlock + 1);
                 }
             }
         } finally {
@@ -379,6 +387,7 @@ public final class PrimaryVolume implements VolumeIo {
                     }
                 });
             }
+            recordMisses();
             requireMinimum(v);
             return;
         }
@@ -441,31 +450,53 @@ public final class PrimaryVolume implements VolumeIo {
      */
     private void finish(List<Pending> waits, Requested level, VolumeRecord v) throws IOException {
         int durableAcks = 0;
-        int acks = 0;
+        // Every failed replica is marked stale even when marking an earlier one failed: one left in sync after missing
+        // this operation would never be sent it again.
+        IOException firstFailure = null;
         for (Pending p : waits) {
-            boolean wasInSync = p.link().mode == ReplicaLink.Mode.IN_SYNC;
             try {
-                DataMessage reply = DataClient.await(p.reply());
-                if (ctx.incarnation(p.link().nodeId) != p.link().incarnation && wasInSync) {
-                    throw new IOException("replica " + p.link().nodeId + " restarted");
-                }
-                if (wasInSync) {
-                    acks++;
+                if (awaitReply(p)) {
                     durableAcks++;
                 }
-            } catch (DataClient.RemoteException e) {
-                if (e.code() == ErrorCode.STALE_EPOCH) {
-                    fence(e.getMessage());
-                    requireServing();
-                }
-                replicaFailed(p, e);
             } catch (IOException e) {
-                replicaFailed(p, e);
+                firstFailure = firstFailure == null ? e : firstFailure;
             }
+        }
+        if (firstFailure != null) {
+            throw firstFailure;
         }
         if (v == null) {
             return;
         }
+        recordMisses();
+        checkLevel(level, v, durableAcks);
+    }
+
+    /**
+     * One replica's answer: true if it counts as an acknowledgement. A failure marks the replica stale (or fences this
+     * primary); throws only if that cannot be recorded (or this primary was deposed).
+     */
+    private boolean awaitReply(Pending p) throws IOException {
+        boolean wasInSync = p.link().mode == ReplicaLink.Mode.IN_SYNC;
+        try {
+            DataClient.await(p.reply());
+            if (ctx.incarnation(p.link().nodeId) != p.link().incarnation && wasInSync) {
+                throw new IOException("replica " + p.link().nodeId + " restarted");
+            }
+            return wasInSync;
+        } catch (DataClient.RemoteException e) {
+            if (e.code() == ErrorCode.STALE_EPOCH) {
+                fence(e.getMessage());
+                requireServing();
+            }
+            replicaFailed(p, e);
+        } catch (IOException e) {
+            replicaFailed(p, e);
+        }
+        return false;
+    }
+
+    private void checkLevel(Requested level, VolumeRecord v, int durableAcks) throws IOException {
         if (level == Requested.REPLICATED && v.replicas() > 1 && durableAcks == 0) {
             throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "write concern replicated needs a second copy of volume '"
                     + v.name() + "' but no replica acknowledged the write");
@@ -475,6 +506,24 @@ public final class PrimaryVolume implements VolumeIo {
                     + " copies of volume '" + v.name() + "' but " + (durableAcks + 1) + " have the write");
         }
         requireMinimum(v);
+    }
+
+    /**
+     * Before an acknowledgement: a copy this primary no longer ships to must not still be recorded healthy (its stale
+     * mark's commit failed, e.g. without a metadata majority), or a failover could promote it without this write.
+     * Holds the order lock so that a resync completing meanwhile records {@code healthy} after this mark, not before.
+     */
+    private void recordMisses() throws IOException {
+        order.lock();
+        try {
+            for (ReplicaLink l : links.values()) {
+                if ((l.mode == ReplicaLink.Mode.STALE || l.mode == ReplicaLink.Mode.NEEDS_REBUILD) && l.recordedHealthy) {
+                    commitState(l, ReplicaRecord.STALE, 0);
+                }
+            }
+        } finally {
+            order.unlock();
+        }
     }
 
     private void requireMinimum(VolumeRecord v) throws IOException {
@@ -501,7 +550,8 @@ public final class PrimaryVolume implements VolumeIo {
         if (needed == 0) {
             return;
         }
-        long deadline = System.nanoTime() + ctx.catchUpWait().toNanos();
+        Ticker clock = ctx.ticker();
+        long deadline = clock.nanoTime() + ctx.catchUpWait().toNanos();
         order.lock();
         try {
             while (fencedReason == null) {
@@ -514,7 +564,7 @@ public final class PrimaryVolume implements VolumeIo {
                         catchingUp++;
                     }
                 }
-                long left = deadline - System.nanoTime();
+                long left = deadline - clock.nanoTime();
                 if (inSync >= needed || inSync + catchingUp < needed || left <= 0) {
                     return;
                 }
@@ -575,6 +625,7 @@ public final class PrimaryVolume implements VolumeIo {
         VolumeRecord v = record;
         try {
             ctx.commit(new MetaCommand.SetReplicaState(v.id(), v.epoch(), link.nodeId, new ReplicaRecord(state, progress)));
+            link.recordedHealthy = ReplicaRecord.HEALTHY.equals(state);
         } catch (IOException e) {
             if (String.valueOf(e.getMessage()).contains("no longer its primary")) {
                 fence(e.getMessage());
@@ -765,6 +816,14 @@ public final class PrimaryVolume implements VolumeIo {
             return;
         }
         long before = link.resyncBytes;
+        order.lock();
+        try {
+            // Blocks an earlier, failed attempt sent and never saw flushed there may never have arrived: missed too.
+            link.dirty.or(link.unflushed);
+            link.unflushed = new RoaringBitmap();
+        } finally {
+            order.unlock();
+        }
         while (true) {
             List<CompletableFuture<DataMessage>> replies = new ArrayList<>();
             order.lock();
@@ -777,7 +836,7 @@ public final class PrimaryVolume implements VolumeIo {
                     DataClient.await(ctx.client().send(addr, new Fence(id(), v.epoch(), seq), ctx.replicaTimeout()));
                     link.mode = ReplicaLink.Mode.IN_SYNC;
                     link.incarnation = ctx.incarnation(link.nodeId);
-                    link.unflushed = new RoaringBitmap();
+                    // The resync's blocks stay unflushed there until the next flush: lost, and missed, if it crashes first.
                     linkInSync.signalAll();
                     break;
                 }
@@ -803,19 +862,28 @@ public final class PrimaryVolume implements VolumeIo {
         VolumeRecord v = record;
         RoaringBitmap blocks;
         Status st = (Status) ctx.client().call(addr, new StatusRequest(id()), ctx.replicaTimeout());
+        if (link.recordedHealthy) {
+            // A rebuild may reset (empty) the copy: metadata must stop calling it healthy first, or a failover could
+            // promote an empty copy. Throws, and nothing is touched, while that cannot be recorded.
+            commitState(link, ReplicaRecord.STALE, 0);
+        }
         long resumeAfter = -1;
         order.lock();
         try {
             RoaringBitmap again = new RoaringBitmap();
-            if (link.rebuildCursor >= 0 && st.present()) {
+            if (link.resetNeeded) {
+                resumeAfter = -1;
+            } else if (link.rebuildCursor >= 0 && st.present()) {
                 // Interrupted in this process: everything up to the cursor was flushed there; what was sent since is resent.
                 resumeAfter = link.rebuildCursor;
                 again = link.unflushed;
             } else {
                 long[] saved = ctx.rebuildCursor(id(), link.nodeId);
                 if (saved != null && st.present() && saved[1] == st.incarnation()) {
-                    // Interrupted by a clean restart of this node while the replica kept running.
+                    // Interrupted by a clean restart of this node while the replica kept running; resend what was
+                    // written since this process started.
                     resumeAfter = saved[0];
+                    again = link.unflushed;
                 }
             }
             if (resumeAfter < 0) {
@@ -831,6 +899,7 @@ public final class PrimaryVolume implements VolumeIo {
             }
             link.unflushed = new RoaringBitmap();
             link.rebuildCursor = Math.max(resumeAfter, -1);
+            link.resetNeeded = false;
             link.mode = ReplicaLink.Mode.REBUILDING;
             link.incarnation = st.incarnation();
             link.progress = 0;
@@ -877,7 +946,7 @@ public final class PrimaryVolume implements VolumeIo {
             inFlight.add(replies);
             done += batch.getCardinality();
             link.rebuildDoneBytes = done * blockSize();
-            if (++batches % FLUSH_EVERY_BATCHES == 0 || !it.hasNext()) {
+            if (++batches % ctx.rebuildCheckpointBatches() == 0 || !it.hasNext()) {
                 checkpointRebuild(link, addr, v, inFlight, batch.last());
             }
             link.progress = (int) (done * 100 / total);
@@ -1093,7 +1162,9 @@ public final class PrimaryVolume implements VolumeIo {
             links.keySet().removeIf(n -> !v.replicaNodes().contains(n));
             for (String n : v.replicaNodes()) {
                 if (!n.equals(self) && !links.containsKey(n)) {
-                    links.put(n, new ReplicaLink(n, ReplicaLink.Mode.NEEDS_REBUILD));
+                    ReplicaLink link = new ReplicaLink(n, ReplicaLink.Mode.NEEDS_REBUILD);
+                    link.recordedHealthy = v.replicaState(n).healthy();
+                    links.put(n, link);
                 }
             }
             linkSnapshot = List.copyOf(links.values());

@@ -19,7 +19,10 @@ final class ReplicaLink {
     Mode mode;
     /** Blocks a stale replica missed. */
     RoaringBitmap dirty = new RoaringBitmap();
-    /** Blocks sent since the replica's last flush: lost if it crashes, so they join {@code dirty} when it goes stale. */
+    /**
+     * Blocks sent since the replica's last flush: lost if it crashes, so they join {@code dirty} when it goes stale. For
+     * a copy waiting for a rebuild, also the blocks written meanwhile: a rebuild that resumes after its cursor resends them.
+     */
     RoaringBitmap unflushed = new RoaringBitmap();
     /** The replica's process incarnation while it is in sync; another one means it restarted. */
     long incarnation;
@@ -28,6 +31,13 @@ final class ReplicaLink {
     int progress;
     /** Last block a rebuild copied and saw flushed on the replica; -1 before the first checkpoint. */
     long rebuildCursor = -1;
+    /**
+     * Whether metadata last recorded this copy healthy (as far as this primary knows). While it is, a failover may
+     * promote it, so no write it misses may be acknowledged: a stale mark whose commit failed is retried first.
+     */
+    volatile boolean recordedHealthy;
+    /** The copy missed a structural operation (snapshot, restore, expand) since its rebuild's cursor: no resume. */
+    boolean resetNeeded;
     /** Set while a resync or rebuild task owns this link. */
     boolean syncing;
     /**

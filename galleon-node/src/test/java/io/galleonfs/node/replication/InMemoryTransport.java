@@ -10,44 +10,72 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One node's data-plane client without sockets: a request goes to the destination node's {@link DataRequestHandler}
  * in this process. Like {@link DataClient} over TCP, each destination has one connection that delivers requests in
- * send order (one delivery thread), the answer arrives on another thread, a new connection starts with a HELLO that
- * reports the peer's incarnation, and {@link #disconnect} fails what is pending. Per destination node, {@link Faults}
- * injects what a network and a sick peer do: refuse (IOException), drop (no answer, so the caller times out), delay,
- * stall until released, or answer with a {@link DataMessage.Failure} of any code (STALE_EPOCH, IO, ...).
+ * send order (one delivery thread; a request whose caller gave up is still delivered while the connection lives), the
+ * answer arrives on another thread, a new connection starts with a HELLO that reports the peer's incarnation, and
+ * {@link #disconnect} fails what is pending. Per destination node, {@link LinkFaults} injects what a network and a
+ * sick peer do: refuse (IOException), drop (no answer, so the caller times out), delay, stall until released, answer
+ * with a {@link DataMessage.Failure} of any code, and (beyond what TCP can do) reorder neighbours and duplicate.
+ * <p>
+ * With a {@link ManualClock}, request timeouts fire when the test advances the clock, and {@link #quiet()} tells
+ * whether anything is still moving without it: the fault suite advances time only then.
  */
 final class InMemoryTransport implements DataTransport, AutoCloseable {
 
     /** A node reachable through this transport. */
-    private record Endpoint(String nodeId, long incarnation, DataRequestHandler handler, Faults faults) {
+    private record Endpoint(String nodeId, long incarnation, DataRequestHandler handler) {
     }
 
     private final String self;
     private final DataClient.IncarnationListener listener;
+    private final ManualClock clock;
     private final Map<HostPort, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final Map<String, HostPort> addresses = new ConcurrentHashMap<>();
+    private final Map<String, LinkFaults> faults = new ConcurrentHashMap<>();
     private final Map<HostPort, Connection> connections = new ConcurrentHashMap<>();
     private final Map<String, List<DataMessage>> delivered = new ConcurrentHashMap<>();
     private final Set<ExecutorService> threads = ConcurrentHashMap.newKeySet();
+    /** Requests handed to a handler whose answer has not reached the caller yet. */
+    private final AtomicInteger inHandler = new AtomicInteger();
 
     InMemoryTransport(String self, DataClient.IncarnationListener listener) {
+        this(self, listener, null);
+    }
+
+    /** @param clock drives request timeouts; null for real time */
+    InMemoryTransport(String self, DataClient.IncarnationListener listener, ManualClock clock) {
         this.self = self;
         this.listener = listener;
+        this.clock = clock;
     }
 
     /** Makes {@code nodeId} reachable at {@code address}; its handler serves what is sent there. */
     void register(String nodeId, HostPort address, long incarnation, DataRequestHandler handler) {
-        endpoints.put(address, new Endpoint(nodeId, incarnation, handler, new Faults()));
+        endpoints.put(address, new Endpoint(nodeId, incarnation, handler));
         addresses.put(nodeId, address);
-        delivered.put(nodeId, new CopyOnWriteArrayList<>());
+        faults.computeIfAbsent(nodeId, n -> new LinkFaults());
+        delivered.computeIfAbsent(nodeId, n -> new CopyOnWriteArrayList<>());
+    }
+
+    /**
+     * The node's process restarted: its connections break (what was pending on them fails) and the next connection
+     * meets the new incarnation and handler. Faults and the delivery log stay.
+     */
+    void restart(String nodeId, long incarnation, DataRequestHandler handler) {
+        HostPort a = addresses.get(nodeId);
+        endpoints.put(a, new Endpoint(nodeId, incarnation, handler));
+        Connection c = connections.get(a);
+        if (c != null) {
+            c.close(new IOException("connection to " + nodeId + " reset (peer restarted)"));
+        }
     }
 
     HostPort address(String nodeId) {
@@ -55,8 +83,12 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
     }
 
     /** The fault hooks of everything sent to {@code nodeId}. */
-    Faults faults(String nodeId) {
-        return endpoint(nodeId).faults();
+    LinkFaults faults(String nodeId) {
+        LinkFaults f = faults.get(nodeId);
+        if (f == null) {
+            throw new IllegalArgumentException("unknown node " + nodeId);
+        }
+        return f;
     }
 
     /** Requests the handler of {@code nodeId} received, in delivery order (dropped and refused ones are not there). */
@@ -68,30 +100,53 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
         delivered.get(nodeId).clear();
     }
 
-    private Endpoint endpoint(String nodeId) {
-        HostPort a = addresses.get(nodeId);
-        if (a == null) {
-            throw new IllegalArgumentException("unknown node " + nodeId);
+    /**
+     * Nothing moves without the test: no request waits for a free delivery thread or for its handler, so every
+     * unanswered request is dropped, stalled or held back, and only a timeout (or a release) can end it.
+     */
+    boolean quiet() {
+        if (inHandler.get() > 0) {
+            return false;
         }
-        return endpoints.get(a);
+        for (Connection c : connections.values()) {
+            if (c.queued.get() > 0 && !c.stalledNow) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
     public CompletableFuture<DataMessage> send(HostPort to, DataMessage request, Duration timeout) {
         CompletableFuture<DataMessage> f = new CompletableFuture<>();
-        f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (clock == null) {
+            f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        sendOn(to, request, f);
+        if (clock != null) {
+            // Armed once the request is queued, so that quiet() never sees an armed request that is not accounted for.
+            clock.schedule(timeout, () -> !f.isDone(), () -> f.completeExceptionally(new TimeoutException("no answer in time")));
+        }
+        return f;
+    }
+
+    private void sendOn(HostPort to, DataMessage request, CompletableFuture<DataMessage> f) {
         Endpoint ep = endpoints.get(to);
         if (ep == null) {
             f.completeExceptionally(new IOException("cannot connect to the data plane of " + to + ": no such node"));
-            return f;
+            return;
         }
-        if (ep.faults().refusing) {
+        if (faults.get(ep.nodeId()).refusing()) {
             f.completeExceptionally(new IOException("cannot connect to the data plane of " + to + " (injected)"));
-            return f;
+            return;
         }
-        Connection c = connections.computeIfAbsent(to, a -> new Connection(ep));
-        c.send(request, f);
-        return f;
+        while (true) {
+            Connection c = connections.computeIfAbsent(to, a -> new Connection(endpoints.get(a)));
+            if (c.send(request, f)) {
+                return;
+            }
+            connections.remove(to, c);
+        }
     }
 
     @Override
@@ -105,7 +160,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
     @Override
     public void close() {
         connections.keySet().forEach(this::disconnect);
-        endpoints.values().forEach(e -> e.faults().release());
+        faults.values().forEach(LinkFaults::release);
         threads.forEach(ExecutorService::shutdownNow);
     }
 
@@ -115,157 +170,130 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
         return e;
     }
 
+    private record Held(DataMessage request, CompletableFuture<DataMessage> reply) {
+    }
+
     /** One connection: requests delivered in send order by one thread, answers completed by another. */
     private final class Connection {
         private final Endpoint to;
+        private final LinkFaults faults;
         private final ExecutorService delivery;
         private final ExecutorService answers;
         private final Set<CompletableFuture<DataMessage>> pending = ConcurrentHashMap.newKeySet();
+        final AtomicInteger queued = new AtomicInteger();
+        volatile boolean stalledNow;
+        /** A request held back by the reorder hook: delivered after the next one (delivery thread only). */
+        private Held held;
         private volatile boolean closed;
 
         Connection(Endpoint to) {
             this.to = to;
+            this.faults = InMemoryTransport.this.faults.get(to.nodeId());
             this.delivery = thread("inmem-" + self + "->" + to.nodeId());
             this.answers = thread("inmem-" + to.nodeId() + "->" + self);
             // The HELLO exchange: the caller learns which process incarnation answers on this connection.
             listener.seen(to.nodeId(), to.incarnation());
         }
 
-        void send(DataMessage request, CompletableFuture<DataMessage> f) {
+        /** False if the connection closed meanwhile (the caller opens a new one). */
+        synchronized boolean send(DataMessage request, CompletableFuture<DataMessage> f) {
+            if (closed) {
+                return false;
+            }
             pending.add(f);
             f.whenComplete((m, e) -> pending.remove(f));
-            delivery.execute(() -> deliver(request, f));
+            queued.incrementAndGet();
+            try {
+                delivery.execute(() -> {
+                    try {
+                        deliver(request, f);
+                    } finally {
+                        queued.decrementAndGet();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                queued.decrementAndGet();
+                f.completeExceptionally(new IOException("connection to " + to.nodeId() + " closed"));
+            }
+            return true;
         }
 
         private void deliver(DataMessage request, CompletableFuture<DataMessage> f) {
-            Faults faults = to.faults();
             try {
+                stalledNow = faults.stalled();
                 faults.beforeDelivery();
             } catch (InterruptedException e) {
                 return;
+            } finally {
+                stalledNow = false;
             }
-            if (closed || f.isDone()) {
+            if (closed) {
                 return;
             }
-            if (faults.refusing) {
+            if (faults.refusing()) {
                 close(new IOException("connection to " + to.nodeId() + " lost (injected)"));
                 return;
             }
-            if (faults.dropping.test(request)) {
+            if (held == null && faults.reorders(request)) {
+                held = new Held(request, f);
                 return;
             }
-            DataMessage.ErrorCode code = faults.answer(request);
+            handOver(request, f);
+            if (faults.duplicates(request)) {
+                handOver(request, new CompletableFuture<>());
+            }
+            Held h = held;
+            held = null;
+            if (h != null) {
+                handOver(h.request(), h.reply());
+            }
+        }
+
+        private void handOver(DataMessage request, CompletableFuture<DataMessage> f) {
+            if (faults.drops(request)) {
+                return;
+            }
+            DataMessage.ErrorCode code = faults.answerFor(request);
             delivered.get(to.nodeId()).add(request);
+            inHandler.incrementAndGet();
             if (code != null) {
                 answer(f, new DataMessage.Failure(code, "injected " + code + " from " + to.nodeId()));
                 return;
             }
-            to.handler().handle(self, request).whenComplete((m, e) -> answer(f,
-                    e != null ? ReplicaApplier.failure(e) : m));
+            try {
+                to.handler().handle(self, request).whenComplete((m, e) -> answer(f, e != null ? ReplicaApplier.failure(e) : m));
+            } catch (RuntimeException e) {
+                answer(f, ReplicaApplier.failure(e));
+            }
         }
 
         private void answer(CompletableFuture<DataMessage> f, DataMessage m) {
             try {
                 answers.execute(() -> {
-                    if (!closed) {
-                        f.complete(m);
+                    try {
+                        if (!closed) {
+                            f.complete(m);
+                        }
+                    } finally {
+                        inHandler.decrementAndGet();
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
+                inHandler.decrementAndGet();
                 f.completeExceptionally(new IOException("transport closed"));
             }
         }
 
         void close(IOException cause) {
-            closed = true;
+            synchronized (this) {
+                closed = true;
+            }
             connections.remove(addresses.get(to.nodeId()), this);
             for (CompletableFuture<DataMessage> f : new ArrayList<>(pending)) {
                 f.completeExceptionally(cause);
             }
             delivery.shutdown();
             answers.shutdown();
-        }
-    }
-
-    /**
-     * What happens to requests sent to one node. Faults apply at delivery time, in order, so requests already queued
-     * behind a stall see the faults in force when the stall is released.
-     */
-    static final class Faults {
-        private volatile boolean refusing;
-        private volatile Predicate<DataMessage> dropping = m -> false;
-        private volatile Duration delay = Duration.ZERO;
-        private volatile CountDownLatch stall;
-        private final List<Answer> answers = new CopyOnWriteArrayList<>();
-
-        private record Answer(Predicate<DataMessage> which, DataMessage.ErrorCode code) {
-        }
-
-        /** New sends fail at once and queued ones lose their connection, as when the node's process is gone. */
-        Faults refuse() {
-            refusing = true;
-            return this;
-        }
-
-        /** Matching requests vanish: no answer ever comes, so the caller's timeout fires. */
-        Faults drop(Predicate<DataMessage> which) {
-            dropping = which;
-            return this;
-        }
-
-        Faults delay(Duration d) {
-            delay = d;
-            return this;
-        }
-
-        /** Holds every delivery (in order) until {@link #release}. */
-        Faults stall() {
-            stall = new CountDownLatch(1);
-            return this;
-        }
-
-        Faults release() {
-            CountDownLatch s = stall;
-            stall = null;
-            if (s != null) {
-                s.countDown();
-            }
-            return this;
-        }
-
-        /** Matching requests are delivered but answered with a failure of {@code code} instead of being handled. */
-        Faults answer(Predicate<DataMessage> which, DataMessage.ErrorCode code) {
-            answers.add(new Answer(which, code));
-            return this;
-        }
-
-        /** Back to a healthy link. */
-        Faults heal() {
-            refusing = false;
-            dropping = m -> false;
-            delay = Duration.ZERO;
-            answers.clear();
-            return release();
-        }
-
-        private void beforeDelivery() throws InterruptedException {
-            CountDownLatch s = stall;
-            if (s != null) {
-                s.await();
-            }
-            Duration d = delay;
-            if (!d.isZero()) {
-                Thread.sleep(d);
-            }
-        }
-
-        private DataMessage.ErrorCode answer(DataMessage request) {
-            for (Answer a : answers) {
-                if (a.which().test(request)) {
-                    return a.code();
-                }
-            }
-            return null;
         }
     }
 }
