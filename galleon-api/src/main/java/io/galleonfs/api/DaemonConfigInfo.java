@@ -28,5 +28,7 @@ public record DaemonConfigInfo(
         @JsonProperty("encryption_at_rest") boolean encryptionAtRest,
         @JsonProperty("nbd_address") String nbdAddress,
         /** Null when "auto" (5 % of the storage file system, 64 MiB to 1 GiB). */
-        @JsonProperty("reserved_space_bytes") Long reservedSpaceBytes) {
+        @JsonProperty("reserved_space_bytes") Long reservedSpaceBytes,
+        /** MiB of the engine's cache of decrypted blocks; 0 = off; null from a node that predates the setting. */
+        @JsonProperty("read_cache_mb") Integer readCacheMb) {
 }

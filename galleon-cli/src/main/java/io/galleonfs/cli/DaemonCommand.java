@@ -75,7 +75,8 @@ public class DaemonCommand {
                     "health_check_interval", c.healthCheckIntervalSeconds() + "s",
                     "encryption_at_rest", c.encryptionAtRest(),
                     "nbd_address", c.nbdAddress() == null ? "None" : c.nbdAddress(),
-                    "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes())));
+                    "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes()),
+                    "read_cache_mb", c.readCacheMb() == null ? "-" : c.readCacheMb() == 0 ? "0 (off)" : c.readCacheMb()));
         }
     }
 

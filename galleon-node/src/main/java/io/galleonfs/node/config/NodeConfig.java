@@ -43,7 +43,9 @@ public record NodeConfig(
         /** API tokens are required ({@code [security] auth_required}, default true). */
         boolean authRequired,
         /** The host peers reach this node at when it differs from the bind host ({@code advertise_address}). */
-        Optional<String> advertiseHost) {
+        Optional<String> advertiseHost,
+        /** MiB of the engine's cache of decrypted blocks ({@code [storage] read_cache_mb}, default 32; 0 = off). */
+        int readCacheMb) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -51,12 +53,15 @@ public record NodeConfig(
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
 
+    /** Upper bound of {@code read_cache_mb}: the cache lives on the JVM heap. */
+    public static final int MAX_READ_CACHE_MB = 65_536;
+
     public static final List<String> KEYS = List.of(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address");
+            "reserved_space", "advertise_address", "read_cache_mb");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -89,6 +94,8 @@ public record NodeConfig(
         d.put("reserved_space", "auto");
         // Empty: the bind host, or for a wildcard bind (0.0.0.0) the host's first non-loopback address.
         d.put("advertise_address", "");
+        // Decrypted blocks of encrypted volumes kept for re-reads (EngineConfig.DEFAULT_READ_CACHE_BYTES).
+        d.put("read_cache_mb", "32");
         return d;
     }
 
@@ -169,6 +176,10 @@ public record NodeConfig(
         if (nbdAddress.isPresent() && (nbdAddress.get().port() == ipc.port() || nbdAddress.get().port() == bind.port())) {
             throw new IllegalArgumentException("nbd address " + nbdAddress.get() + " uses the port of the ipc or bind address; pick another port");
         }
+        int readCacheMb = parseInt("read_cache_mb", m.get("read_cache_mb"));
+        if (readCacheMb < 0 || readCacheMb > MAX_READ_CACHE_MB) {
+            throw new IllegalArgumentException("read_cache_mb " + readCacheMb + " is invalid: it must be from 0 (off) to " + MAX_READ_CACHE_MB);
+        }
         String mount = m.get("mount_point");
         String cfgFile = m.get("config_file");
         return new NodeConfig(
@@ -196,7 +207,8 @@ public record NodeConfig(
                 grace,
                 reserve,
                 authRequired,
-                advertise);
+                advertise,
+                readCacheMb);
     }
 
     private static Optional<String> parseAdvertise(String text) {
@@ -250,6 +262,11 @@ public record NodeConfig(
         return parseBool("tls_enabled", m.get("tls_enabled"));
     }
 
+    /** The engine's read cache in bytes (0 = off). */
+    public long readCacheBytes() {
+        return (long) readCacheMb << 20;
+    }
+
     /** The reserve in bytes for a file system of {@code capacityBytes}. */
     public long reservedSpaceBytes(long capacityBytes) {
         if (reservedSpaceBytes != AUTO_RESERVE) {
@@ -286,6 +303,7 @@ public record NodeConfig(
         m.put("reserved_space", reservedSpaceBytes == AUTO_RESERVE ? "auto" : Long.toString(reservedSpaceBytes));
         m.put("auth_required", Boolean.toString(authRequired));
         advertiseHost.ifPresent(h -> m.put("advertise_address", h));
+        m.put("read_cache_mb", Integer.toString(readCacheMb));
         return m;
     }
 
@@ -295,7 +313,7 @@ public record NodeConfig(
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
                 encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null),
-                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes);
+                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, readCacheMb);
     }
 
     private static boolean isWildcard(String host) {

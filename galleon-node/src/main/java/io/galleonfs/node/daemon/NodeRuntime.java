@@ -106,7 +106,7 @@ public class NodeRuntime {
             engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
                     Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
                     FileKeyProvider.openOrCreate(config.storagePath().resolve("keys").resolve("master.key")))
-                    .withReserve(reserve));
+                    .withReserve(reserve).withReadCache(config.readCacheBytes()));
         } catch (IOException e) {
             if (!OutOfSpaceException.causedBy(e)) {
                 throw e;
@@ -117,8 +117,13 @@ public class NodeRuntime {
             System.err.flush();
             Runtime.getRuntime().halt(1);
         }
-        LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free)", (System.nanoTime() - engineStart) / 1_000_000,
-                reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20);
+        LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free, read cache %d MiB)",
+                (System.nanoTime() - engineStart) / 1_000_000, reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20,
+                config.readCacheMb());
+        if (config.readCacheBytes() > Runtime.getRuntime().maxMemory() / 2) {
+            LOG.warnf("read_cache_mb = %d is more than half the JVM heap (%d MiB): the node may run out of memory under encrypted reads",
+                    config.readCacheMb(), Runtime.getRuntime().maxMemory() >> 20);
+        }
 
         metadata = new RaftMetadataStore(METADATA_TIMEOUT);
         tokens = new TokenService(metadata, Clock.systemUTC());
