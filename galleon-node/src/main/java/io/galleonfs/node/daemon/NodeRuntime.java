@@ -87,6 +87,7 @@ public class NodeRuntime {
     io.galleonfs.node.metrics.BackupMetrics backupMetrics;
     private io.galleonfs.node.volume.qos.VolumeQos qos;
     private io.galleonfs.node.volume.qos.QosService qosService;
+    private io.galleonfs.node.volume.qos.CapacityService capacityService;
     private Instant startedAt;
     private volatile boolean ready;
 
@@ -385,7 +386,7 @@ public class NodeRuntime {
         }
         LocalShare share = localShare();
         return new ControlMessage.Heartbeat(nodeId, capacity, free, share.replicas(), System.currentTimeMillis(),
-                engine.space().reservedBytes(), share.provisionedBytes());
+                engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable());
     }
 
     /** Sum of the sizes of the volumes with a copy on this node: what thin provisioning promised. */
@@ -575,9 +576,14 @@ public class NodeRuntime {
         if (capacity < 0 || maxWaitMs < 1) {
             throw new IllegalArgumentException("galleon.qos.node-iops must be >= 0 and galleon.qos.max-wait-ms >= 1");
         }
-        qos = io.galleonfs.node.volume.qos.VolumeQos.system(capacity, Duration.ofMillis(maxWaitMs),
+        // A configured capacity overrides the calibration stored under the storage path (galleonfs node calibrate).
+        var calibrationFile = new io.galleonfs.node.volume.qos.CalibrationFile(config.storagePath());
+        var nodeCapacity = io.galleonfs.node.volume.qos.CapacityService.load(capacity, calibrationFile);
+        qos = io.galleonfs.node.volume.qos.VolumeQos.system(nodeCapacity.schedulable(), Duration.ofMillis(maxWaitMs),
                 io.vertx.core.Context::isOnEventLoopThread);
-        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, capacity);
+        capacityService = new io.galleonfs.node.volume.qos.CapacityService(nodeId, nodeCapacity, calibrationFile,
+                io.galleonfs.node.volume.qos.CapacityCalibrator.system(engine), qos);
+        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf);
         // Off only to measure what enforcement costs (bench/qos): policies are then stored but not applied.
         if (!mpConfig.getOptionalValue("galleon.qos.enabled", Boolean.class).orElse(true)) {
             LOG.warn("galleon.qos.enabled = false: QoS policies are stored but not enforced on this node");
@@ -593,6 +599,19 @@ public class NodeRuntime {
 
     public io.galleonfs.node.volume.qos.QosService qosService() {
         return qosService;
+    }
+
+    public io.galleonfs.node.volume.qos.CapacityService capacity() {
+        return capacityService;
+    }
+
+    /** A node's IOPS capacity for admission control: this node's own, another's from its heartbeat (0: unknown). */
+    private double capacityIopsOf(String node) {
+        if (node.equals(nodeId)) {
+            return capacityService.schedulable();
+        }
+        return cluster == null ? 0 : cluster.members().stream().filter(m -> m.id().equals(node)).mapToLong(io.galleonfs.node.cluster.MemberView::capacityIops)
+                .findFirst().orElse(0);
     }
 
     public BenchRunner bench() {

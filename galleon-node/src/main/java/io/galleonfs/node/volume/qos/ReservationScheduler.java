@@ -18,12 +18,23 @@ final class ReservationScheduler {
     /** Unreserved I/O always keeps at least this share of the capacity, so it slows down but never stops. */
     static final double MIN_SHARED_FRACTION = 0.02;
 
-    private final double capacity;
+    private volatile double capacity;
     /** Null while no reserving volume is active: then nobody is charged. */
     private volatile TokenBucket shared;
 
     ReservationScheduler(double capacityIops) {
         this.capacity = capacityIops;
+    }
+
+    /** A new capacity (a calibration, or none); the shared rate follows at the next {@link #tick}. */
+    void setCapacity(double capacityIops) {
+        if (capacityIops < 0) {
+            throw new IllegalArgumentException("capacity must be >= 0");
+        }
+        this.capacity = capacityIops;
+        if (capacityIops == 0) {
+            shared = null;
+        }
     }
 
     boolean enabled() {
@@ -61,7 +72,9 @@ final class ReservationScheduler {
 
     /** Recomputes the shared rate from the reservations active now; called about once a second and on policy changes. */
     void tick(Collection<QosSlot> slots, long now) {
-        if (!enabled()) {
+        double capacity = this.capacity;
+        if (capacity <= 0) {
+            shared = null;
             return;
         }
         double reserved = 0;

@@ -70,6 +70,19 @@ public final class VolumeQos {
         return scheduler.capacity();
     }
 
+    /**
+     * Changes the capacity online (after a calibration): reservations of the slots are rebuilt for it (a capacity of 0
+     * drops them), limits and their burst credit are kept, and the shared rate is recomputed at once.
+     */
+    public void setCapacityIops(double capacityIops) {
+        scheduler.setCapacity(capacityIops);
+        long now = clock.getAsLong();
+        for (QosSlot s : slots.values()) {
+            s.reservation = reservation(s.policy, now);
+        }
+        scheduler.tick(slots.values(), now);
+    }
+
     /** The volume's I/O admitted by QoS. The slot is made here, with the policy metadata holds for the volume. */
     public VolumeIo wrap(VolumeIo io, MetadataState state) {
         return new QosVolumeIo(io, this, slot(io.id(), io.name(), state));
@@ -142,12 +155,16 @@ public final class VolumeQos {
     private void apply(QosSlot s, QosPolicy p) {
         long now = clock.getAsLong();
         s.limiter = p == null ? null : VolumeLimiter.of(p, now);
-        Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
-        s.reservation = reserved == null || !scheduler.enabled() ? null
-                : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
+        s.reservation = reservation(p, now);
         Long target = p == null || p.limits() == null ? null : p.limits().latencyMs();
         s.latencyTargetNanos = target == null ? 0 : target * 1_000_000L;
         s.policy = p;
+    }
+
+    private TokenBucket reservation(QosPolicy p, long now) {
+        Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
+        return reserved == null || !scheduler.enabled() ? null
+                : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
     }
 
     /** The clock before a request is served, or 0 when its volume has no latency target (then no clock is read). */
