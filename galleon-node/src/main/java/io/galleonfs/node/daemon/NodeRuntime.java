@@ -183,6 +183,7 @@ public class NodeRuntime {
         backupTargets = new io.galleonfs.node.backup.TargetService(metadata, Clock.systemUTC());
         backups = new io.galleonfs.node.backup.BackupService(metadata, volumes, data, engine, backupTargets, backupJobs,
                 Clock.systemUTC(), backupMetrics);
+        backups.gateBackground(qosEnforced ? qos.background() : null);
         jobSupervisor = new io.galleonfs.node.backup.JobSupervisor(clusterView(), incarnation, Clock.systemUTC(),
                 backups::cleanUpOrphanSnapshots);
         jobSupervisor.everyTick(backups::takeHandedJobs);
@@ -584,14 +585,28 @@ public class NodeRuntime {
         capacityService = new io.galleonfs.node.volume.qos.CapacityService(nodeId, nodeCapacity, calibrationFile,
                 io.galleonfs.node.volume.qos.CapacityCalibrator.system(engine), qos);
         qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf);
+        long backgroundMbps = mpConfig.getOptionalValue("galleon.qos.background-mbps", Long.class)
+                .orElse(io.galleonfs.node.volume.qos.BackgroundQos.DEFAULT_MBPS);
+        long backgroundIops = mpConfig.getOptionalValue("galleon.qos.background-iops", Long.class)
+                .orElse(io.galleonfs.node.volume.qos.BackgroundQos.DEFAULT_IOPS);
+        if (backgroundMbps < 0 || backgroundIops < 0) {
+            throw new IllegalArgumentException("galleon.qos.background-mbps and galleon.qos.background-iops must be >= 0 (0 = no limit)");
+        }
+        var background = qos.background(backgroundMbps, backgroundIops);
         // Off only to measure what enforcement costs (bench/qos): policies are then stored but not applied.
         if (!mpConfig.getOptionalValue("galleon.qos.enabled", Boolean.class).orElse(true)) {
             LOG.warn("galleon.qos.enabled = false: QoS policies are stored but not enforced on this node");
             return;
         }
         replication.gateClientIo(io -> qos.wrap(io, metadata.state()));
+        replication.gateBackground((work, ops, bytes) -> background.admit(
+                io.galleonfs.node.volume.qos.BackgroundQos.Work.of(work), ops, bytes));
+        qosEnforced = true;
         metadata.addListener(qos::onMetadata);
     }
+
+    /** Whether QoS is applied on this node's I/O paths ({@code galleon.qos.enabled}, default true). */
+    private boolean qosEnforced;
 
     public io.galleonfs.node.volume.qos.VolumeQos qos() {
         return qos;

@@ -70,6 +70,17 @@ final class ReservationScheduler {
         }
     }
 
+    /** The delay of {@code n} operations of unreserved work (the background class): the shared bucket's, while contended. */
+    long admitUnreserved(long n, long now) {
+        TokenBucket s = shared;
+        if (s == null) {
+            return 0;
+        }
+        synchronized (s) {
+            return s.take(n, now);
+        }
+    }
+
     /** Recomputes the shared rate from the reservations active now; called about once a second and on policy changes. */
     void tick(Collection<QosSlot> slots, long now) {
         double capacity = this.capacity;

@@ -46,6 +46,7 @@ public final class VolumeQos {
     private final BooleanSupplier onEventLoop;
     private final long maxWaitNanos;
     private final AtomicBoolean warnedEventLoop = new AtomicBoolean();
+    private volatile BackgroundQos background;
     private static final long BREACH_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     /**
@@ -58,6 +59,17 @@ public final class VolumeQos {
         this.clock = clock;
         this.waiter = waiter;
         this.onEventLoop = onEventLoop;
+        this.background = new BackgroundQos(BackgroundQos.DEFAULT_MBPS, BackgroundQos.DEFAULT_IOPS, scheduler, clock, waiter);
+    }
+
+    /** The background class (rebuild, scrub, backup reads) with its limits; 0 = no limit. Set once at start. */
+    public BackgroundQos background(long mbps, long iops) {
+        background = new BackgroundQos(mbps, iops, scheduler, clock, waiter);
+        return background;
+    }
+
+    public BackgroundQos background() {
+        return background;
     }
 
     /** A node's QoS on the system clock, parking the calling thread. */
