@@ -237,13 +237,31 @@ public final class VolumeQos {
         return scheduler.sharedRate();
     }
 
-    /** Admits one request: returns at once unless the volume has a policy or reservations are contended on this node. */
-    void admit(QosSlot s, long ops, long bytes) {
+    /**
+     * Admits one request: returns at once unless the volume has a policy or reservations are contended on this node.
+     * Returns whether the request is counted in flight for the reservation scheduler: then the caller must call
+     * {@link #done} when it completes, however it ends.
+     */
+    boolean admit(QosSlot s, long ops, long bytes) {
         VolumeLimiter limiter = s.limiter;
-        boolean scheduled = s.reservation != null || scheduler.contended();
+        boolean reserving = s.reservation != null;
+        boolean scheduled = reserving || scheduler.contended();
         if (limiter == null && !scheduled) {
-            return;
+            return false;
         }
+        if (reserving) {
+            s.inflight.incrementAndGet();
+        }
+        pause(s, ops, bytes, limiter, scheduled);
+        return reserving;
+    }
+
+    /** A request {@link #admit} counted in flight has completed. */
+    void done(QosSlot s) {
+        s.inflight.decrementAndGet();
+    }
+
+    private void pause(QosSlot s, long ops, long bytes, VolumeLimiter limiter, boolean scheduled) {
         long now = clock.getAsLong();
         long delay = limiter == null ? 0 : limiter.admit(ops, bytes, now);
         if (scheduled && ops > 0) {
