@@ -8,8 +8,12 @@ package io.galleonfs.node.volume.qos;
  * FUSE, HTTP) that takes part of the same CPU, so only {@link #USABLE_FRACTION} of it is promised.
  */
 public final class NodeCapacity {
-    /** Share of a calibrated capacity that reservations may use; a configured capacity is taken as given. */
-    public static final double USABLE_FRACTION = 0.5;
+    /**
+     * Share of a calibrated capacity that reservations may use; a configured capacity is taken as given. bench/qos
+     * (docs/BENCHMARKS.md): two NBD clients together got 0.26 of the engine-only figure on a quiet host (18,263 of 69,618
+     * IOPS) and 0.44 on a loaded one; the reservation scheduler adapts to what is left of the difference.
+     */
+    public static final double USABLE_FRACTION = 0.25;
 
     private final double configured;
     private volatile Calibration calibrated;
