@@ -30,5 +30,7 @@ public record DaemonConfigInfo(
         /** Null when "auto" (5 % of the storage file system, 64 MiB to 1 GiB). */
         @JsonProperty("reserved_space_bytes") Long reservedSpaceBytes,
         /** off, optional or require: whether NBD clients get TLS (NBD_OPT_STARTTLS). */
-        @JsonProperty("nbd_tls") String nbdTls) {
+        @JsonProperty("nbd_tls") String nbdTls,
+        /** MiB of the engine's cache of decrypted blocks; 0 = off; null from a node that predates the setting. */
+        @JsonProperty("read_cache_mb") Integer readCacheMb) {
 }

@@ -226,6 +226,16 @@ public interface GalleonApi {
     @Path("/daemon/stop")
     DaemonAction stopDaemon();
 
+    /** This node's IOPS capacity for QoS reservations. */
+    @GET
+    @Path("/daemon/capacity")
+    NodeCapacityInfo nodeCapacity();
+
+    /** Measures, stores and applies this node's IOPS capacity (admin only; takes about seconds + 1 s). */
+    @POST
+    @Path("/daemon/calibrate")
+    NodeCapacityInfo calibrateNode(@QueryParam("seconds") int seconds);
+
     @POST
     @Path("/daemon/restart")
     DaemonAction restartDaemon();

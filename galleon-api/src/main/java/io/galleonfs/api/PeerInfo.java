@@ -11,5 +11,7 @@ public record PeerInfo(String id, String state, boolean leader, boolean voter,
                        @JsonProperty("replica_count") int replicaCount,
                        @JsonProperty("reserved_bytes") long reservedBytes,
                        @JsonProperty("provisioned_bytes") long provisionedBytes,
-                       @JsonProperty("overcommit_ratio") double overcommitRatio) {
+                       @JsonProperty("overcommit_ratio") double overcommitRatio,
+                       /** IOPS that QoS reservations on the node may add up to (configured or calibrated); 0 unknown. */
+                       @JsonProperty("capacity_iops") long capacityIops) {
 }

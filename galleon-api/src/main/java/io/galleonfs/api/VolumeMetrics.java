@@ -18,7 +18,26 @@ public record VolumeMetrics(String volume, @JsonProperty("volume_id") String vol
                          @JsonProperty("read_mb_per_second") double readMbPerSecond,
                          @JsonProperty("write_mb_per_second") double writeMbPerSecond,
                          @JsonProperty("errors_per_second") double errorsPerSecond,
-                         @JsonProperty("read_latency") Latency readLatency, @JsonProperty("write_latency") Latency writeLatency) {
+                         @JsonProperty("read_latency") Latency readLatency, @JsonProperty("write_latency") Latency writeLatency,
+                         @JsonProperty("read_cache_hits_per_second") double readCacheHitsPerSecond,
+                         @JsonProperty("read_cache_misses_per_second") double readCacheMissesPerSecond,
+                         @JsonProperty("read_cache_hit_ratio") Double readCacheHitRatio) {
+
+        /** A window without read-cache figures (no block read of the window went through the decrypted-block cache). */
+        public Window(double seconds, double readIops, double writeIops, double trimIops, double flushIops, double readMbPerSecond,
+                      double writeMbPerSecond, double errorsPerSecond, Latency readLatency, Latency writeLatency) {
+            this(seconds, readIops, writeIops, trimIops, flushIops, readMbPerSecond, writeMbPerSecond, errorsPerSecond, readLatency,
+                    writeLatency, 0, 0, null);
+        }
+
+        /**
+         * Hits over all block reads of the window that went through the read cache, or null when none did (plain volumes,
+         * no reads): the ratio of a window is only meaningful with reads in it.
+         */
+        public static Double hitRatio(double hits, double misses) {
+            double all = hits + misses;
+            return all <= 0 ? null : Math.round(hits / all * 1000.0) / 1000.0;
+        }
 
         public double iops() {
             return readIops + writeIops + trimIops + flushIops;

@@ -55,6 +55,8 @@ public final class VolumeMetricsMerge {
         double rmb = 0;
         double wmb = 0;
         double err = 0;
+        double hits = 0;
+        double misses = 0;
         for (VolumeMetrics.Window x : ws) {
             seconds = Math.max(seconds, x.seconds());
             r += x.readIops();
@@ -64,10 +66,13 @@ public final class VolumeMetricsMerge {
             rmb += x.readMbPerSecond();
             wmb += x.writeMbPerSecond();
             err += x.errorsPerSecond();
+            hits += x.readCacheHitsPerSecond();
+            misses += x.readCacheMissesPerSecond();
         }
         return new VolumeMetrics.Window(seconds, r, w, t, f, rmb, wmb, err,
                 latency(ws.stream().map(VolumeMetrics.Window::readLatency).toList()),
-                latency(ws.stream().map(VolumeMetrics.Window::writeLatency).toList()));
+                latency(ws.stream().map(VolumeMetrics.Window::writeLatency).toList()), hits, misses,
+                VolumeMetrics.Window.hitRatio(hits, misses));
     }
 
     private static VolumeMetrics.Latency latency(List<VolumeMetrics.Latency> ls) {

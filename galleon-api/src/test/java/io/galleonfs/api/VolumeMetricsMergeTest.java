@@ -57,4 +57,19 @@ class VolumeMetricsMergeTest {
         assertEquals(200, v1.lastSecond().readIops(), 1e-9);
         assertEquals("a", all.stream().filter(m -> m.volumeId().equals("v2")).findFirst().orElseThrow().node());
     }
+
+    @Test
+    void readCacheRatesAddUpAndTheRatioIsRecomputedFromTheSums() {
+        VolumeMetrics.Latency l = new VolumeMetrics.Latency(0, 0, 0);
+        VolumeMetrics.Window cached = new VolumeMetrics.Window(1, 100, 0, 0, 0, 1, 0, 0, l, l, 90, 10, 0.9);
+        VolumeMetrics.Window plain = new VolumeMetrics.Window(1, 100, 0, 0, 0, 1, 0, 0, l, l);
+        VolumeMetrics.Window cold = new VolumeMetrics.Window(1, 100, 0, 0, 0, 1, 0, 0, l, l, 0, 100, 0.0);
+        VolumeMetrics.Totals t = new VolumeMetrics.Totals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        VolumeMetrics m = VolumeMetricsMerge.merge(List.of(new VolumeMetrics("db", "v1", "default", "a", 1, 0, cached, plain, t),
+                new VolumeMetrics("db", "v1", "default", "b", 1, 0, cold, plain, t)));
+        assertEquals(90, m.lastSecond().readCacheHitsPerSecond(), 1e-9);
+        assertEquals(110, m.lastSecond().readCacheMissesPerSecond(), 1e-9);
+        assertEquals(0.45, m.lastSecond().readCacheHitRatio(), 1e-9);
+        assertEquals(null, m.lastTenSeconds().readCacheHitRatio(), "no cached-path reads: no ratio");
+    }
 }

@@ -76,7 +76,8 @@ public class DaemonCommand {
                     "encryption_at_rest", c.encryptionAtRest(),
                     "nbd_address", c.nbdAddress() == null ? "None" : c.nbdAddress(),
                     "nbd_tls", c.nbdTls() == null ? "off" : c.nbdTls(),
-                    "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes())));
+                    "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes()),
+                    "read_cache_mb", c.readCacheMb() == null ? "-" : c.readCacheMb() == 0 ? "0 (off)" : c.readCacheMb()));
         }
     }
 

@@ -13,7 +13,8 @@ import picocli.CommandLine.ScopeType;
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
             BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, BackupTargetCommand.class, BackupCommand.class, JobCommand.class,
-            PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class, KeyCommand.class, CompletionCommand.class})
+            PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class, KeyCommand.class, CompletionCommand.class,
+            NodeCommand.class})
 public class GalleonCli implements Callable<Integer> {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";

@@ -68,14 +68,14 @@ class TopVolumesCommand implements Runnable {
         };
     }
 
-    private static void table(PrintStream o, List<VolumeMetrics> top) {
-        Printer.Table t = new Printer.Table("VOLUME", "R/S", "W/S", "RMB/S", "WMB/S", "R_P99MS", "W_P99MS", "INFLIGHT", "ERR/S", "NODE");
+    static void table(PrintStream o, List<VolumeMetrics> top) {
+        Printer.Table t = new Printer.Table("VOLUME", "R/S", "W/S", "RMB/S", "WMB/S", "R_P99MS", "W_P99MS", "INFLIGHT", "ERR/S", "RCACHE", "NODE");
         for (VolumeMetrics m : top) {
             VolumeMetrics.Window w = m.lastSecond();
             t.row(m.volume(), VolumeMetricsCommand.num(w.readIops()), VolumeMetricsCommand.num(w.writeIops()),
                     VolumeMetricsCommand.num(w.readMbPerSecond()), VolumeMetricsCommand.num(w.writeMbPerSecond()),
                     VolumeMetricsCommand.ms(w.readLatency().p99Ms()), VolumeMetricsCommand.ms(w.writeLatency().p99Ms()), m.inflight(),
-                    VolumeMetricsCommand.num(w.errorsPerSecond()), m.node());
+                    VolumeMetricsCommand.num(w.errorsPerSecond()), VolumeMetricsCommand.hitRatio(w.readCacheHitRatio()), m.node());
         }
         t.print(o);
     }

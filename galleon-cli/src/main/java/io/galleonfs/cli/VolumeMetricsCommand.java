@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true)
 class VolumeMetricsCommand implements Runnable {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss");
-    private static final String LINE = "%-8s %8s %8s %8s %8s %9s %9s %9s %9s %8s %7s%n";
+    private static final String LINE = "%-8s %8s %8s %8s %8s %9s %9s %9s %9s %8s %7s %7s%n";
 
     @Parameters(paramLabel = "VOLUME", description = "Volume name or UUID")
     String ref;
@@ -45,7 +45,7 @@ class VolumeMetricsCommand implements Runnable {
             return;
         }
         if (out.format() == OutputOption.Output.table) {
-            System.out.printf(LINE, "TIME", "r/s", "w/s", "rMB/s", "wMB/s", "r_p50ms", "r_p99ms", "w_p50ms", "w_p99ms", "inflight", "err/s");
+            System.out.printf(LINE, "TIME", "r/s", "w/s", "rMB/s", "wMB/s", "r_p50ms", "r_p99ms", "w_p50ms", "w_p99ms", "inflight", "err/s", "rcache");
         }
         for (int n = 0; count == null || n < count; n++) {
             if (n > 0) {
@@ -53,10 +53,7 @@ class VolumeMetricsCommand implements Runnable {
             }
             VolumeMetrics m = fetch.get();
             if (out.format() == OutputOption.Output.table) {
-                VolumeMetrics.Window w = m.lastSecond();
-                System.out.printf(LINE, LocalTime.now().format(TIME), num(w.readIops()), num(w.writeIops()), num(w.readMbPerSecond()),
-                        num(w.writeMbPerSecond()), ms(w.readLatency().p50Ms()), ms(w.readLatency().p99Ms()), ms(w.writeLatency().p50Ms()),
-                        ms(w.writeLatency().p99Ms()), m.inflight(), num(w.errorsPerSecond()));
+                System.out.print(watchLine(LocalTime.now().format(TIME), m));
             } else if (out.format() == OutputOption.Output.json) {
                 // One compact JSON document per line, so the output can be piped to jq.
                 System.out.println(compact(m));
@@ -67,6 +64,19 @@ class VolumeMetricsCommand implements Runnable {
         }
     }
 
+    /** One {@code --watch} table line: the last second's figures. */
+    static String watchLine(String time, VolumeMetrics m) {
+        VolumeMetrics.Window w = m.lastSecond();
+        return String.format(Locale.ROOT, LINE, time, num(w.readIops()), num(w.writeIops()), num(w.readMbPerSecond()),
+                num(w.writeMbPerSecond()), ms(w.readLatency().p50Ms()), ms(w.readLatency().p99Ms()), ms(w.writeLatency().p50Ms()),
+                ms(w.writeLatency().p99Ms()), m.inflight(), num(w.errorsPerSecond()), hitRatio(w.readCacheHitRatio()));
+    }
+
+    /** A read-cache hit ratio as a percentage, or "-" when no read of the window went through the cache (plain volumes). */
+    static String hitRatio(Double ratio) {
+        return ratio == null ? "-" : String.format(Locale.ROOT, "%.1f%%", ratio * 100);
+    }
+
     private static String compact(VolumeMetrics m) {
         try {
             return Printer.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
@@ -75,7 +85,7 @@ class VolumeMetricsCommand implements Runnable {
         }
     }
 
-    private static void snapshot(java.io.PrintStream o, VolumeMetrics m) {
+    static void snapshot(java.io.PrintStream o, VolumeMetrics m) {
         VolumeMetrics.Window s = m.lastSecond();
         VolumeMetrics.Window t = m.lastTenSeconds();
         VolumeMetrics.Totals tot = m.totals();
@@ -86,6 +96,7 @@ class VolumeMetricsCommand implements Runnable {
                 "MB/s read/write (10s)", num(t.readMbPerSecond()) + " / " + num(t.writeMbPerSecond()),
                 "Read latency p50/p99/p99.9 ms (10s)", latency(t.readLatency()),
                 "Write latency p50/p99/p99.9 ms (10s)", latency(t.writeLatency()),
+                "Read cache hit ratio (1s/10s)", hitRatio(s.readCacheHitRatio()) + " / " + hitRatio(t.readCacheHitRatio()),
                 "Totals reads/writes/trims/flushes", tot.reads() + " / " + tot.writes() + " / " + tot.trims() + " / " + tot.flushes(),
                 "Totals bytes read/written/trimmed", tot.readBytes() + " / " + tot.writeBytes() + " / " + tot.trimBytes(),
                 "Errors read/write/trim/flush", tot.readErrors() + " / " + tot.writeErrors() + " / " + tot.trimErrors() + " / " + tot.flushErrors());

@@ -187,7 +187,7 @@ public final class BackupService {
                 ctx.message(note);
             }
             RoaringBitmap blocks = local.changedBlocks(baseSnapshot, rec.snapshot());
-            VolumeIo io = data.io(v);
+            VolumeIo io = new SnapshotReads(local, v.name(), background);
             SnapshotSource source = new SnapshotSource(io, rec.snapshot(), local.sizeBytes(), local.blockSize(), blocks);
             BackupManifest manifest = repo.repository().backup(
                     new BackupRequest(v.id().toString(), v.name(), strategy, parentManifest, rec.snapshot(),
@@ -222,6 +222,13 @@ public final class BackupService {
                 r.sizeBytes(), r.bytesRead(), r.bytesNew(), r.bytesStored(), jobId, r.createdAtMillis(), r.finishedAtMillis(), r.error(),
                 r.manifestId());
     }
+
+    /** Backups read through the node's background QoS class (set once at start; null: not throttled). */
+    public void gateBackground(io.galleonfs.node.volume.qos.BackgroundQos background) {
+        this.background = background;
+    }
+
+    private volatile io.galleonfs.node.volume.qos.BackgroundQos background;
 
     private Optional<BackupRecord> lastCompleted(VolumeRecord v, String target, boolean fullOnly) {
         return store.state().backups().backups().stream()

@@ -31,9 +31,12 @@ public sealed interface ControlMessage {
     record LeaveRequest(String nodeId) implements ControlMessage {
     }
 
-    /** Periodic facts that change too often for the Raft log. */
+    /**
+     * Periodic facts that change too often for the Raft log. {@code capacityIops}: what QoS reservations on the node may
+     * add up to (configured or calibrated; 0 unknown, also from a node that predates it).
+     */
     record Heartbeat(String nodeId, long capacityBytes, long freeBytes, int replicaCount, long sentAtMillis,
-                     long reservedBytes, long provisionedBytes) implements ControlMessage {
+                     long reservedBytes, long provisionedBytes, long capacityIops) implements ControlMessage {
     }
 
     /**

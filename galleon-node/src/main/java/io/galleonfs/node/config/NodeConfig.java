@@ -51,7 +51,9 @@ public record NodeConfig(
         /** The audit log rotates when its file reaches this size ({@code [security] audit_max_file_mb}, default 64 MiB). */
         long auditMaxFileBytes,
         /** Rotated audit files kept ({@code [security] audit_keep_files}, default 8); older ones are deleted. */
-        int auditKeepFiles) {
+        int auditKeepFiles,
+        /** MiB of the engine's cache of decrypted blocks ({@code [storage] read_cache_mb}, default 32; 0 = off). */
+        int readCacheMb) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -59,12 +61,15 @@ public record NodeConfig(
     /** The system property prefix under which a resolved configuration is handed to the Quarkus application. */
     public static final String PROPERTY_PREFIX = "galleon.";
 
+    /** Upper bound of {@code read_cache_mb}: the cache lives on the JVM heap. */
+    public static final int MAX_READ_CACHE_MB = 65_536;
+
     public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(
             "storage_path", "block_size", "bind_address", "ipc_address", "peer_addresses", "replication_strategy",
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files"), KeySettings.KEYS.stream()).toList();
+            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files", "read_cache_mb"), KeySettings.KEYS.stream()).toList();
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -102,6 +107,8 @@ public record NodeConfig(
         d.put("nbd_tls", "");
         d.put("audit_max_file_mb", "64");
         d.put("audit_keep_files", "8");
+        // Decrypted blocks of encrypted volumes kept for re-reads (EngineConfig.DEFAULT_READ_CACHE_BYTES).
+        d.put("read_cache_mb", "32");
         return d;
     }
 
@@ -189,6 +196,10 @@ public record NodeConfig(
         if (nbdAddress.isPresent() && (nbdAddress.get().port() == ipc.port() || nbdAddress.get().port() == bind.port())) {
             throw new IllegalArgumentException("nbd address " + nbdAddress.get() + " uses the port of the ipc or bind address; pick another port");
         }
+        int readCacheMb = parseInt("read_cache_mb", m.get("read_cache_mb"));
+        if (readCacheMb < 0 || readCacheMb > MAX_READ_CACHE_MB) {
+            throw new IllegalArgumentException("read_cache_mb " + readCacheMb + " is invalid: it must be from 0 (off) to " + MAX_READ_CACHE_MB);
+        }
         String mount = m.get("mount_point");
         String cfgFile = m.get("config_file");
         return new NodeConfig(
@@ -220,7 +231,8 @@ public record NodeConfig(
                 KeySettings.parse(m),
                 nbdTls,
                 auditMaxMb << 20,
-                auditKeep);
+                auditKeep,
+                readCacheMb);
     }
 
     private static Optional<String> parseAdvertise(String text) {
@@ -274,6 +286,11 @@ public record NodeConfig(
         return parseBool("tls_enabled", m.get("tls_enabled"));
     }
 
+    /** The engine's read cache in bytes (0 = off). */
+    public long readCacheBytes() {
+        return (long) readCacheMb << 20;
+    }
+
     /** The reserve in bytes for a file system of {@code capacityBytes}. */
     public long reservedSpaceBytes(long capacityBytes) {
         if (reservedSpaceBytes != AUTO_RESERVE) {
@@ -314,6 +331,7 @@ public record NodeConfig(
         m.put("nbd_tls", nbdTls.wire());
         m.put("audit_max_file_mb", Long.toString(auditMaxFileBytes >> 20));
         m.put("audit_keep_files", Integer.toString(auditKeepFiles));
+        m.put("read_cache_mb", Integer.toString(readCacheMb));
         return m;
     }
 
@@ -323,7 +341,7 @@ public record NodeConfig(
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
                 encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null),
-                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire());
+                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire(), readCacheMb);
     }
 
     private static boolean isWildcard(String host) {

@@ -86,6 +86,7 @@ public class NodeRuntime {
     io.galleonfs.node.metrics.BackupMetrics backupMetrics;
     private io.galleonfs.node.volume.qos.VolumeQos qos;
     private io.galleonfs.node.volume.qos.QosService qosService;
+    private io.galleonfs.node.volume.qos.CapacityService capacityService;
     private Instant startedAt;
     private volatile boolean ready;
 
@@ -106,7 +107,7 @@ public class NodeRuntime {
             engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
                     Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
                     masterKeys)
-                    .withReserve(reserve));
+                    .withReserve(reserve).withReadCache(config.readCacheBytes()));
         } catch (IOException e) {
             if (!OutOfSpaceException.causedBy(e)) {
                 throw e;
@@ -118,8 +119,13 @@ public class NodeRuntime {
             Runtime.getRuntime().halt(1);
         }
         keyService = new io.galleonfs.node.keys.KeyService(nodeId, config.keys().provider(), engine);
-        LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free)", (System.nanoTime() - engineStart) / 1_000_000,
-                reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20);
+        LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free, read cache %d MiB)",
+                (System.nanoTime() - engineStart) / 1_000_000, reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20,
+                config.readCacheMb());
+        if (config.readCacheBytes() > Runtime.getRuntime().maxMemory() / 2) {
+            LOG.warnf("read_cache_mb = %d is more than half the JVM heap (%d MiB): the node may run out of memory under encrypted reads",
+                    config.readCacheMb(), Runtime.getRuntime().maxMemory() >> 20);
+        }
 
         metadata = new RaftMetadataStore(METADATA_TIMEOUT);
         tokens = new TokenService(metadata, Clock.systemUTC());
@@ -203,6 +209,7 @@ public class NodeRuntime {
         backupTargets = new io.galleonfs.node.backup.TargetService(metadata, Clock.systemUTC());
         backups = new io.galleonfs.node.backup.BackupService(metadata, volumes, data, engine, backupTargets, backupJobs,
                 Clock.systemUTC(), backupMetrics);
+        backups.gateBackground(qosEnforced ? qos.background() : null);
         jobSupervisor = new io.galleonfs.node.backup.JobSupervisor(clusterView(), incarnation, Clock.systemUTC(),
                 backups::cleanUpOrphanSnapshots);
         jobSupervisor.everyTick(backups::takeHandedJobs);
@@ -406,7 +413,7 @@ public class NodeRuntime {
         }
         LocalShare share = localShare();
         return new ControlMessage.Heartbeat(nodeId, capacity, free, share.replicas(), System.currentTimeMillis(),
-                engine.space().reservedBytes(), share.provisionedBytes());
+                engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable());
     }
 
     /** Sum of the sizes of the volumes with a copy on this node: what thin provisioning promised. */
@@ -596,17 +603,36 @@ public class NodeRuntime {
         if (capacity < 0 || maxWaitMs < 1) {
             throw new IllegalArgumentException("galleon.qos.node-iops must be >= 0 and galleon.qos.max-wait-ms >= 1");
         }
-        qos = io.galleonfs.node.volume.qos.VolumeQos.system(capacity, Duration.ofMillis(maxWaitMs),
+        // A configured capacity overrides the calibration stored under the storage path (galleonfs node calibrate).
+        var calibrationFile = new io.galleonfs.node.volume.qos.CalibrationFile(config.storagePath());
+        var nodeCapacity = io.galleonfs.node.volume.qos.CapacityService.load(capacity, calibrationFile);
+        qos = io.galleonfs.node.volume.qos.VolumeQos.system(nodeCapacity.schedulable(), Duration.ofMillis(maxWaitMs),
                 io.vertx.core.Context::isOnEventLoopThread);
-        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, capacity);
+        capacityService = new io.galleonfs.node.volume.qos.CapacityService(nodeId, nodeCapacity, calibrationFile,
+                io.galleonfs.node.volume.qos.CapacityCalibrator.system(engine), qos);
+        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf);
+        long backgroundMbps = mpConfig.getOptionalValue("galleon.qos.background-mbps", Long.class)
+                .orElse(io.galleonfs.node.volume.qos.BackgroundQos.DEFAULT_MBPS);
+        long backgroundIops = mpConfig.getOptionalValue("galleon.qos.background-iops", Long.class)
+                .orElse(io.galleonfs.node.volume.qos.BackgroundQos.DEFAULT_IOPS);
+        if (backgroundMbps < 0 || backgroundIops < 0) {
+            throw new IllegalArgumentException("galleon.qos.background-mbps and galleon.qos.background-iops must be >= 0 (0 = no limit)");
+        }
+        var background = qos.background(backgroundMbps, backgroundIops);
         // Off only to measure what enforcement costs (bench/qos): policies are then stored but not applied.
         if (!mpConfig.getOptionalValue("galleon.qos.enabled", Boolean.class).orElse(true)) {
             LOG.warn("galleon.qos.enabled = false: QoS policies are stored but not enforced on this node");
             return;
         }
         replication.gateClientIo(io -> qos.wrap(io, metadata.state()));
+        replication.gateBackground((work, ops, bytes) -> background.admit(
+                io.galleonfs.node.volume.qos.BackgroundQos.Work.of(work), ops, bytes));
+        qosEnforced = true;
         metadata.addListener(qos::onMetadata);
     }
+
+    /** Whether QoS is applied on this node's I/O paths ({@code galleon.qos.enabled}, default true). */
+    private boolean qosEnforced;
 
     public io.galleonfs.node.volume.qos.VolumeQos qos() {
         return qos;
@@ -614,6 +640,19 @@ public class NodeRuntime {
 
     public io.galleonfs.node.volume.qos.QosService qosService() {
         return qosService;
+    }
+
+    public io.galleonfs.node.volume.qos.CapacityService capacity() {
+        return capacityService;
+    }
+
+    /** A node's IOPS capacity for admission control: this node's own, another's from its heartbeat (0: unknown). */
+    private double capacityIopsOf(String node) {
+        if (node.equals(nodeId)) {
+            return capacityService.schedulable();
+        }
+        return cluster == null ? 0 : cluster.members().stream().filter(m -> m.id().equals(node)).mapToLong(io.galleonfs.node.cluster.MemberView::capacityIops)
+                .findFirst().orElse(0);
     }
 
     public BenchRunner bench() {

@@ -49,6 +49,10 @@ interface PrimaryContext {
     /** Blocks until the rebuild throttle grants {@code bytes}. */
     void throttleRebuild(long bytes) throws InterruptedException;
 
+    /** Blocks for the node's background QoS class before background {@code work} reads ({@code "scrub"}). */
+    default void throttleBackground(String work, long ops, long bytes) {
+    }
+
     ReplicationMetrics metrics();
 
     /** A rebuild checkpoint saved before a clean stop: {last block copied, replica incarnation}, or null. */

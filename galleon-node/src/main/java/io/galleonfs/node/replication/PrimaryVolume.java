@@ -701,6 +701,8 @@ public final class PrimaryVolume implements VolumeIo {
                 it.next();
                 count++;
             }
+            // Before the order lock: a scrub held back by its QoS class must not hold back client writes too.
+            ctx.throttleBackground("scrub", 1, (long) count * bs);
             order.lock();
             try {
                 int[] mine;

@@ -197,6 +197,13 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
 
     private volatile java.util.function.UnaryOperator<VolumeIo> clientGate = java.util.function.UnaryOperator.identity();
 
+    /** Rebuild and scrub reads pass through {@code gate} (the node's background QoS class) before they run. */
+    public void gateBackground(BackgroundGate gate) {
+        this.backgroundGate = gate;
+    }
+
+    private volatile BackgroundGate backgroundGate = BackgroundGate.NONE;
+
     private VolumeIo clientIo(UUID id) throws IOException {
         return clientGate.apply(primary(id));
     }
@@ -557,6 +564,12 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         @Override
         public void throttleRebuild(long bytes) throws InterruptedException {
             rebuildBucket.asBlocking().consume(Math.min(bytes, settings.rebuildBytesPerSecond()));
+            backgroundGate.admit("rebuild", 1, bytes);
+        }
+
+        @Override
+        public void throttleBackground(String work, long ops, long bytes) {
+            backgroundGate.admit(work, ops, bytes);
         }
 
         @Override

@@ -51,6 +51,24 @@ public class DaemonResource {
         return node.config().toInfo();
     }
 
+    /** This node's IOPS capacity for QoS reservations (configured, calibrated or none). */
+    @GET
+    @Path("/capacity")
+    public io.galleonfs.api.NodeCapacityInfo capacity() {
+        return node.capacity().info();
+    }
+
+    /**
+     * Measures this node's 4 KiB random IOPS with a short I/O test through the engine (a temporary volume, warm-up plus
+     * {@code seconds}), stores it and applies it to the reservation scheduler. Admin only (a {@code /daemon/} change).
+     * Blocking on a worker thread for the run's duration.
+     */
+    @POST
+    @Path("/calibrate")
+    public io.galleonfs.api.NodeCapacityInfo calibrate(@jakarta.ws.rs.QueryParam("seconds") @jakarta.ws.rs.DefaultValue("3") int seconds) {
+        return node.capacity().calibrate(seconds);
+    }
+
     @POST
     @Path("/stop")
     public DaemonAction stop(@Context HttpServerResponse response) {

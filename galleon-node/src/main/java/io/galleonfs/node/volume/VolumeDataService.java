@@ -51,6 +51,7 @@ public final class VolumeDataService {
         this.store = store;
         this.clock = clock;
         this.ids = ids;
+        meters.readCacheFrom(id -> engine.find(id).map(Volume::readCacheStats).orElse(io.galleonfs.engine.ReadCacheStats.NONE));
     }
 
     /** The running primary of a volume: administrative operations (snapshots, clone, expand, scrub) are ordered there. */

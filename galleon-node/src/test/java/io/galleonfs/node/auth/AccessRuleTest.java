@@ -39,6 +39,8 @@ class AccessRuleTest {
         "POST, /api/v1/cluster/leave, ADMIN",
         "POST, /api/v1/daemon/stop, ADMIN",
         "POST, /api/v1/daemon/restart, ADMIN",
+        "POST, /api/v1/daemon/calibrate, ADMIN",
+        "GET, /api/v1/daemon/capacity, VIEWER",
         "GET, /api/v1/tokens, ADMIN",
         "POST, /api/v1/tokens, ADMIN",
         "DELETE, /api/v1/tokens/{name}, ADMIN",

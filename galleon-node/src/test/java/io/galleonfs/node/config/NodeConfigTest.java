@@ -285,6 +285,19 @@ class NodeConfigTest {
     }
 
     @Test
+    void readCacheIsMebibytesFromZeroToTheBound() {
+        NodeConfig d = resolve();
+        assertEquals(32, d.readCacheMb());
+        assertEquals(32L << 20, d.readCacheBytes());
+        assertEquals(0, resolve("read_cache_mb", "0").readCacheBytes(), "0 turns the cache off");
+        assertEquals(256, resolve("read_cache_mb", " 256 ").toInfo().readCacheMb());
+        assertEquals("64", resolve("read_cache_mb", "64").toKeyMap().get("read_cache_mb"));
+        assertTrue(rejected("read_cache_mb", "-1").contains("from 0 (off) to 65536"));
+        assertTrue(rejected("read_cache_mb", "65537").contains("read_cache_mb 65537 is invalid"));
+        assertTrue(rejected("read_cache_mb", "32MB").contains("not a whole number"));
+    }
+
+    @Test
     void zoneLabelsAndStoragePathAreChecked() {
         assertTrue(rejected("zone", "  ").contains("zone is empty"));
         assertTrue(rejected("labels", "rack").contains("not KEY=VALUE"));

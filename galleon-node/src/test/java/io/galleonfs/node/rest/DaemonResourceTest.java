@@ -101,7 +101,8 @@ class DaemonResourceTest {
                 .body("checkpoint_interval_seconds", equalTo(300))
                 .body("health_check_interval_seconds", equalTo(30))
                 .body("encryption_at_rest", equalTo(true))
-                .body("nbd_address", equalTo(TempStorageResource.NBD_ADDRESS));
+                .body("nbd_address", equalTo(TempStorageResource.NBD_ADDRESS))
+                .body("read_cache_mb", equalTo(32));
     }
 
     @Test

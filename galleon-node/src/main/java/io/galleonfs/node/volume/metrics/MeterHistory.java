@@ -13,13 +13,13 @@ public final class MeterHistory {
     // One slot more than the windows read, so the slot being overwritten is never one a reader is about to use.
     private volatile int added;
 
-    void add(VolumeMeter meter, long nanos) {
+    void add(VolumeMeter meter, long nanos, long cacheHits, long cacheMisses) {
         MeterSample last = latest();
         MeterSample s;
         if (last != null && meter.inflight() == 0 && sameTotals(meter, last)) {
-            s = new MeterSample(nanos, last.ops(), last.bytes(), last.errors(), last.latency());
+            s = new MeterSample(nanos, last.ops(), last.bytes(), last.errors(), last.latency(), cacheHits, cacheMisses);
         } else {
-            s = meter.sample(nanos);
+            s = meter.sample(nanos, cacheHits, cacheMisses);
         }
         ring.set(added % ring.length(), s);
         added = added + 1;

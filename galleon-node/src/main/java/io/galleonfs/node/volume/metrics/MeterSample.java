@@ -2,9 +2,14 @@ package io.galleonfs.node.volume.metrics;
 
 /**
  * The cumulative counters of one volume at one instant (arrays indexed by {@link IoOp#ordinal()}). Immutable once taken:
- * windows are the difference of two samples.
+ * windows are the difference of two samples. {@code cacheHits} and {@code cacheMisses} are the engine's cumulative block
+ * reads of the volume's copy on this node through the cache of decrypted blocks (0 for plain volumes).
  */
-public record MeterSample(long nanos, long[] ops, long[] bytes, long[] errors, long[][] latency) {
+public record MeterSample(long nanos, long[] ops, long[] bytes, long[] errors, long[][] latency, long cacheHits, long cacheMisses) {
+
+    public MeterSample(long nanos, long[] ops, long[] bytes, long[] errors, long[][] latency) {
+        this(nanos, ops, bytes, errors, latency, 0, 0);
+    }
 
     public long totalOps() {
         long n = 0;

@@ -93,8 +93,8 @@ public final class VolumeMeter {
         return inflight.get();
     }
 
-    /** Copies the counters now. */
-    public MeterSample sample(long nanos) {
+    /** Copies the counters now, with the read cache's cumulative counts of the volume's copy on this node. */
+    public MeterSample sample(long nanos, long cacheHits, long cacheMisses) {
         long[] o = new long[IoOp.COUNT];
         long[] b = new long[IoOp.COUNT];
         long[] e = new long[IoOp.COUNT];
@@ -106,12 +106,17 @@ public final class VolumeMeter {
             l[i] = new long[LatencyHistogram.BUCKETS];
             latency[i].copyCounts(l[i]);
         }
-        return new MeterSample(nanos, o, b, e, l);
+        return new MeterSample(nanos, o, b, e, l, cacheHits, cacheMisses);
     }
 
     /** Takes this second's sample into the history (called once a second by one thread). */
     void tick(long nanos) {
-        history.add(this, nanos);
+        tick(nanos, 0, 0);
+    }
+
+    /** As {@link #tick(long)}, with the cumulative read-cache hits and misses of the volume's copy on this node now. */
+    void tick(long nanos, long cacheHits, long cacheMisses) {
+        history.add(this, nanos, cacheHits, cacheMisses);
     }
 
     public MeterHistory history() {

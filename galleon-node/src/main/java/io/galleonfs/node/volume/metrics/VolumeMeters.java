@@ -1,5 +1,6 @@
 package io.galleonfs.node.volume.metrics;
 
+import io.galleonfs.engine.ReadCacheStats;
 import io.galleonfs.node.meta.MetadataState;
 import io.galleonfs.node.meta.VolumeRecord;
 import java.util.Collection;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -26,6 +28,15 @@ public final class VolumeMeters {
 
     private final ConcurrentHashMap<UUID, VolumeMeter> meters = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Function<UUID, ReadCacheStats> readCache = id -> ReadCacheStats.NONE;
+
+    /**
+     * Where each tick reads a volume's cumulative read-cache counts (the engine's, for the copy on this node), so the
+     * windows carry a per-interval hit ratio. Must be cheap and never block: it runs once a second per meter.
+     */
+    public void readCacheFrom(Function<UUID, ReadCacheStats> source) {
+        this.readCache = source;
+    }
 
     public VolumeMeter meterFor(VolumeRecord v) {
         VolumeMeter existing = meters.get(v.id());
@@ -38,7 +49,8 @@ public final class VolumeMeters {
             VolumeMeter fresh = new VolumeMeter(id, v.name());
             // A zero sample at creation, so the first windows include the very I/O that created the meter. Taken before
             // the meter is visible, so the ticker is still the history's only writer afterwards.
-            fresh.tick(System.nanoTime());
+            ReadCacheStats c = readCache.apply(id);
+            fresh.tick(System.nanoTime(), c.hits(), c.misses());
             return fresh;
         });
         if (created[0]) {
@@ -80,6 +92,10 @@ public final class VolumeMeters {
 
     /** Takes each meter's per-second sample; called once a second by one thread. */
     public void tick(long nanos) {
-        meters.values().forEach(m -> m.tick(nanos));
+        Function<UUID, ReadCacheStats> cache = readCache;
+        for (VolumeMeter m : meters.values()) {
+            ReadCacheStats c = cache.apply(m.id());
+            m.tick(nanos, c.hits(), c.misses());
+        }
     }
 }

@@ -41,6 +41,9 @@ public final class VolumeMetricsReport {
             return EMPTY;
         }
         double seconds = (newer.nanos() - older.nanos()) / 1e9;
+        // Engine counters only grow while the engine runs; a copy re-created here (moved away and back) starts again at 0.
+        long hits = Math.max(0, newer.cacheHits() - older.cacheHits());
+        long misses = Math.max(0, newer.cacheMisses() - older.cacheMisses());
         return new VolumeMetrics.Window(round(seconds),
                 round(delta(older.ops(), newer.ops(), IoOp.READ) / seconds),
                 round(delta(older.ops(), newer.ops(), IoOp.WRITE) / seconds),
@@ -49,7 +52,8 @@ public final class VolumeMetricsReport {
                 round(delta(older.bytes(), newer.bytes(), IoOp.READ) / seconds / MB),
                 round(delta(older.bytes(), newer.bytes(), IoOp.WRITE) / seconds / MB),
                 round((newer.totalErrors() - older.totalErrors()) / seconds),
-                latency(older, newer, IoOp.READ), latency(older, newer, IoOp.WRITE));
+                latency(older, newer, IoOp.READ), latency(older, newer, IoOp.WRITE),
+                round(hits / seconds), round(misses / seconds), VolumeMetrics.Window.hitRatio(hits, misses));
     }
 
     private static long delta(long[] older, long[] newer, IoOp op) {

@@ -32,14 +32,22 @@ public final class QosService {
     private final VolumeService volumes;
     private final MetadataStore store;
     private final MetaCommands commands;
-    private final double capacityIops;
+    private final java.util.function.ToDoubleFunction<String> capacityOf;
 
-    /** @param capacityIops this node's IOPS capacity, for admission control of reservations (0: not checked) */
+    /** @param capacityIops the IOPS capacity of every node, for admission control of reservations (0: not checked) */
     public QosService(VolumeService volumes, MetadataStore store, double capacityIops) {
+        this(volumes, store, node -> capacityIops);
+    }
+
+    /**
+     * @param capacityOf a node's IOPS capacity by node id, for admission control of reservations: this node's own, the
+     *                   others' as their heartbeats advertise them (0: unknown, that node's reservations are not checked)
+     */
+    public QosService(VolumeService volumes, MetadataStore store, java.util.function.ToDoubleFunction<String> capacityOf) {
         this.volumes = volumes;
         this.store = store;
         this.commands = new MetaCommands(store);
-        this.capacityIops = capacityIops;
+        this.capacityOf = capacityOf;
     }
 
     public VolumeQosInfo get(String ref) {
@@ -67,8 +75,7 @@ public final class QosService {
 
     /**
      * Refuses a reservation that, with the reservations of the other volumes whose primary is on the same node, exceeds
-     * the node's IOPS capacity: such a guarantee could not be kept. The capacity is this node's setting; nodes of one
-     * cluster are expected to share it.
+     * the node's IOPS capacity: such a guarantee could not be kept. Each node is checked against its own capacity.
      */
     private void admit(MetadataState state, VolumeRecord v, QosPolicy p) {
         admitChange(state, o -> o.id().equals(v.id()), o -> o.id().equals(v.id()) ? Optional.of(p) : VolumeQos.effective(state, o),
@@ -82,9 +89,6 @@ public final class QosService {
      */
     private void admitChange(MetadataState state, Predicate<VolumeRecord> affected, Function<VolumeRecord, Optional<QosPolicy>> after,
                              String what) {
-        if (capacityIops <= 0) {
-            return;
-        }
         Map<String, long[]> byNode = new TreeMap<>(); // node -> {before, after}
         Set<String> touched = new java.util.HashSet<>();
         for (VolumeRecord o : state.volumes()) {
@@ -97,9 +101,11 @@ public final class QosService {
         }
         for (String node : touched) {
             long[] sums = byNode.get(node);
-            if (sums[1] > capacityIops && sums[1] > sums[0]) {
+            double capacityIops = capacityOf.applyAsDouble(node);
+            if (capacityIops > 0 && sums[1] > capacityIops && sums[1] > sums[0]) {
                 throw GalleonException.conflict(what + ": the IOPS reservations on node " + node + " would total " + sums[1]
-                        + ", above its capacity of " + (long) capacityIops + " IOPS (" + sums[0] + " reserved now)");
+                        + ", above its capacity of " + (long) capacityIops + " IOPS (" + sums[0] + " reserved now; see "
+                        + "galleonfs cluster peers, and galleonfs node calibrate to measure a node)");
             }
         }
     }

@@ -18,6 +18,14 @@ public final class QosSlot {
     volatile TokenBucket reservation;
     /** Last admission of a volume with a reservation (scheduler clock); only written when a reservation exists. */
     volatile long lastReservedIo = Long.MIN_VALUE;
+    /** Requests of this reserving volume between their arrival at QoS and their completion on this node. */
+    final java.util.concurrent.atomic.AtomicInteger inflight = new java.util.concurrent.atomic.AtomicInteger();
+    /** Arrivals of this reserving volume, and the sum of its own requests in flight each arrival found. */
+    final LongAdder reservedArrivals = new LongAdder();
+    final LongAdder reservedQueueSeen = new LongAdder();
+    /** The two sums at the scheduler's last adaptation (its thread only). */
+    long adaptedArrivals;
+    long adaptedQueueSeen;
     final LongAdder throttledNanos = new LongAdder();
     final LongAdder throttledOps = new LongAdder();
     final LongAdder overlongWaits = new LongAdder();

@@ -46,26 +46,44 @@ public final class QosVolumeIo implements VolumeIo {
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        qos.admit(slot, 1, dst.remaining());
-        long start = qos.serviceStart(slot);
-        delegate.read(offset, dst);
-        qos.serviceEnd(slot, start);
+        boolean counted = qos.admit(slot, 1, dst.remaining());
+        try {
+            long start = qos.serviceStart(slot);
+            delegate.read(offset, dst);
+            qos.serviceEnd(slot, start);
+        } finally {
+            if (counted) {
+                qos.done(slot);
+            }
+        }
     }
 
     @Override
     public void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
-        qos.admit(slot, 1, src.remaining());
-        long start = qos.serviceStart(slot);
-        delegate.write(offset, src, concern);
-        qos.serviceEnd(slot, start);
+        boolean counted = qos.admit(slot, 1, src.remaining());
+        try {
+            long start = qos.serviceStart(slot);
+            delegate.write(offset, src, concern);
+            qos.serviceEnd(slot, start);
+        } finally {
+            if (counted) {
+                qos.done(slot);
+            }
+        }
     }
 
     @Override
     public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
-        qos.admit(slot, 1, src.remaining());
-        long start = qos.serviceStart(slot);
-        delegate.write(offset, src, level);
-        qos.serviceEnd(slot, start);
+        boolean counted = qos.admit(slot, 1, src.remaining());
+        try {
+            long start = qos.serviceStart(slot);
+            delegate.write(offset, src, level);
+            qos.serviceEnd(slot, start);
+        } finally {
+            if (counted) {
+                qos.done(slot);
+            }
+        }
     }
 
     @Override
@@ -75,10 +93,16 @@ public final class QosVolumeIo implements VolumeIo {
 
     @Override
     public void trim(long offset, long length) throws IOException {
-        qos.admit(slot, 1, 0);
-        long start = qos.serviceStart(slot);
-        delegate.trim(offset, length);
-        qos.serviceEnd(slot, start);
+        boolean counted = qos.admit(slot, 1, 0);
+        try {
+            long start = qos.serviceStart(slot);
+            delegate.trim(offset, length);
+            qos.serviceEnd(slot, start);
+        } finally {
+            if (counted) {
+                qos.done(slot);
+            }
+        }
     }
 
     @Override
@@ -88,9 +112,15 @@ public final class QosVolumeIo implements VolumeIo {
 
     @Override
     public void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException {
-        qos.admit(slot, 1, dst.remaining());
-        long start = qos.serviceStart(slot);
-        delegate.readSnapshot(snapshot, offset, dst);
-        qos.serviceEnd(slot, start);
+        boolean counted = qos.admit(slot, 1, dst.remaining());
+        try {
+            long start = qos.serviceStart(slot);
+            delegate.readSnapshot(snapshot, offset, dst);
+            qos.serviceEnd(slot, start);
+        } finally {
+            if (counted) {
+                qos.done(slot);
+            }
+        }
     }
 }

@@ -46,6 +46,7 @@ public final class VolumeQos {
     private final BooleanSupplier onEventLoop;
     private final long maxWaitNanos;
     private final AtomicBoolean warnedEventLoop = new AtomicBoolean();
+    private volatile BackgroundQos background;
     private static final long BREACH_LOG_INTERVAL_NANOS = 60_000_000_000L;
 
     /**
@@ -58,6 +59,17 @@ public final class VolumeQos {
         this.clock = clock;
         this.waiter = waiter;
         this.onEventLoop = onEventLoop;
+        this.background = new BackgroundQos(BackgroundQos.DEFAULT_MBPS, BackgroundQos.DEFAULT_IOPS, scheduler, clock, waiter);
+    }
+
+    /** The background class (rebuild, scrub, backup reads) with its limits; 0 = no limit. Set once at start. */
+    public BackgroundQos background(long mbps, long iops) {
+        background = new BackgroundQos(mbps, iops, scheduler, clock, waiter);
+        return background;
+    }
+
+    public BackgroundQos background() {
+        return background;
     }
 
     /** A node's QoS on the system clock, parking the calling thread. */
@@ -68,6 +80,19 @@ public final class VolumeQos {
     /** The node's IOPS capacity for reservations (0: not configured, reservations are stored but not enforced). */
     public double capacityIops() {
         return scheduler.capacity();
+    }
+
+    /**
+     * Changes the capacity online (after a calibration): reservations of the slots are rebuilt for it (a capacity of 0
+     * drops them), limits and their burst credit are kept, and the shared rate is recomputed at once.
+     */
+    public void setCapacityIops(double capacityIops) {
+        scheduler.setCapacity(capacityIops);
+        long now = clock.getAsLong();
+        for (QosSlot s : slots.values()) {
+            s.reservation = reservation(s.policy, now);
+        }
+        scheduler.tick(slots.values(), now);
     }
 
     /** The volume's I/O admitted by QoS. The slot is made here, with the policy metadata holds for the volume. */
@@ -142,12 +167,16 @@ public final class VolumeQos {
     private void apply(QosSlot s, QosPolicy p) {
         long now = clock.getAsLong();
         s.limiter = p == null ? null : VolumeLimiter.of(p, now);
-        Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
-        s.reservation = reserved == null || !scheduler.enabled() ? null
-                : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
+        s.reservation = reservation(p, now);
         Long target = p == null || p.limits() == null ? null : p.limits().latencyMs();
         s.latencyTargetNanos = target == null ? 0 : target * 1_000_000L;
         s.policy = p;
+    }
+
+    private TokenBucket reservation(QosPolicy p, long now) {
+        Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
+        return reserved == null || !scheduler.enabled() ? null
+                : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
     }
 
     /** The clock before a request is served, or 0 when its volume has no latency target (then no clock is read). */
@@ -208,13 +237,31 @@ public final class VolumeQos {
         return scheduler.sharedRate();
     }
 
-    /** Admits one request: returns at once unless the volume has a policy or reservations are contended on this node. */
-    void admit(QosSlot s, long ops, long bytes) {
+    /**
+     * Admits one request: returns at once unless the volume has a policy or reservations are contended on this node.
+     * Returns whether the request is counted in flight for the reservation scheduler: then the caller must call
+     * {@link #done} when it completes, however it ends.
+     */
+    boolean admit(QosSlot s, long ops, long bytes) {
         VolumeLimiter limiter = s.limiter;
-        boolean scheduled = s.reservation != null || scheduler.contended();
+        boolean reserving = s.reservation != null;
+        boolean scheduled = reserving || scheduler.contended();
         if (limiter == null && !scheduled) {
-            return;
+            return false;
         }
+        if (reserving) {
+            s.inflight.incrementAndGet();
+        }
+        pause(s, ops, bytes, limiter, scheduled);
+        return reserving;
+    }
+
+    /** A request {@link #admit} counted in flight has completed. */
+    void done(QosSlot s) {
+        s.inflight.decrementAndGet();
+    }
+
+    private void pause(QosSlot s, long ops, long bytes, VolumeLimiter limiter, boolean scheduled) {
         long now = clock.getAsLong();
         long delay = limiter == null ? 0 : limiter.admit(ops, bytes, now);
         if (scheduled && ops > 0) {

@@ -71,4 +71,44 @@ class VolumeMetricsReportTest {
         assertEquals(0, VolumeMetricsReport.of(m, "n", 0).lastTenSeconds().readIops());
         assertEquals(10.0, VolumeMetricsReport.of(m, "n", 0).lastTenSeconds().seconds());
     }
+
+    @Test
+    void readCacheHitRatioIsPerWindowAndAbsentWithoutCachedReads() {
+        long[] cache = {0, 0};
+        VolumeMeters meters = new VolumeMeters();
+        meters.readCacheFrom(id -> new io.galleonfs.engine.ReadCacheStats(cache[0], cache[1]));
+        UUID id = UUID.randomUUID();
+        cache[0] = 500; // hits before the meter existed are not in any window
+        VolumeMeter m = meters.meterFor(new io.galleonfs.node.meta.VolumeRecord(id, "db",
+                io.galleonfs.api.VolumeType.PERSISTENT, 1L << 30, 4096, "fast-local-ssd", 1,
+                io.galleonfs.api.AccessMode.READ_WRITE_ONCE, false, 0, "node-1", java.util.List.of(),
+                java.util.List.of("node-1"), 1, java.util.Map.of(), "default"));
+        long t0 = System.nanoTime() + 1_000_000_000L;
+        meters.tick(t0);
+        // Second one: 30 hits, 10 misses.
+        m.succeeded(IoOp.READ, m.begin(), 4096);
+        cache[0] += 30;
+        cache[1] += 10;
+        meters.tick(t0 + 1_000_000_000L);
+        VolumeMetrics.Window first = VolumeMetricsReport.of(m, "n", 0).lastSecond();
+        assertEquals(30, first.readCacheHitsPerSecond());
+        assertEquals(10, first.readCacheMissesPerSecond());
+        assertEquals(0.75, first.readCacheHitRatio());
+        // Second two: no reads through the cache: no ratio for the second, the ten-second window keeps the first's.
+        meters.tick(t0 + 2_000_000_000L);
+        VolumeMetrics r = VolumeMetricsReport.of(m, "n", 0);
+        assertEquals(null, r.lastSecond().readCacheHitRatio());
+        assertEquals(0.75, r.lastTenSeconds().readCacheHitRatio());
+        // The ten-second window reaches back to the meter's creation: its 30 hits are spread over its seconds.
+        assertEquals(30, r.lastTenSeconds().readCacheHitsPerSecond() * r.lastTenSeconds().seconds(), 0.1);
+    }
+
+    @Test
+    void plainVolumesHaveNoRatio() {
+        VolumeMeter m = new VolumeMeter(UUID.randomUUID(), "db");
+        m.tick(0);
+        m.succeeded(IoOp.READ, m.begin(), 4096);
+        m.tick(1_000_000_000L);
+        assertEquals(null, VolumeMetricsReport.of(m, "n", 0).lastSecond().readCacheHitRatio());
+    }
 }
