@@ -1,14 +1,13 @@
 package io.galleonfs.cli;
 
-import io.quarkus.picocli.runtime.annotations.TopCommand;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /** {@code galleonfs <command>}: talks to a daemon's API. {@code galleonfs -d} is routed to the daemon by bin/galleonfs. */
-@TopCommand
 @Command(name = "galleonfs", mixinStandardHelpOptions = true, version = "galleonfs 0.1.0",
         description = "GalleonFS command-line client. Start a daemon with: galleonfs -d",
         subcommands = {VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class,
@@ -17,6 +16,25 @@ import picocli.CommandLine.ScopeType;
 public class GalleonCli implements Callable<Integer> {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";
+
+    /**
+     * Plain picocli with no application framework: a CLI call is one short-lived JVM, and every millisecond of start-up
+     * is wall time a user waits for (see ARCHITECTURE, "CLI start-up").
+     */
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with the error handlers every CLI call uses: one readable line, never a stack trace. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new GalleonCli());
+        cl.setExecutionExceptionHandler(new ErrorHandler());
+        cl.setParameterExceptionHandler((ex, args) -> {
+            ex.getCommandLine().getErr().println("error: " + ex.getMessage() + " (see --help)");
+            return 2;
+        });
+        return cl;
+    }
 
     /** The seed's legacy modes: --demo-mode [--setup-defaults], --test-replication. */
     @Mixin
