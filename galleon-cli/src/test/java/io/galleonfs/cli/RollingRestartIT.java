@@ -70,13 +70,13 @@ class RollingRestartIT {
                 new Random(i).nextBytes(data);
                 try {
                     int status = write(via, offset, data);
-                    byte[] expected = acked.get((i / 2 % 2048) * CHUNK);
                     if (status == 200) {
                         acked.put(offset, data);
                     } else {
                         failures.incrementAndGet();
                         lastFailure.set("write via " + via + ": HTTP " + status);
                     }
+                    byte[] expected = acked.get((i / 2 % 2048) * CHUNK); // one client: the last acknowledged bytes there
                     if (expected != null && i % 2 == 0) {
                         HttpResponse<byte[]> r = read(via, (i / 2 % 2048) * CHUNK);
                         if (r.statusCode() != 200) {
