@@ -43,7 +43,9 @@ public record NodeConfig(
         /** API tokens are required ({@code [security] auth_required}, default true). */
         boolean authRequired,
         /** The host peers reach this node at when it differs from the bind host ({@code advertise_address}). */
-        Optional<String> advertiseHost) {
+        Optional<String> advertiseHost,
+        /** Directories besides the mount point where volumes may be mounted ({@code allowed_mount_roots}; see MountRoots). */
+        List<Path> allowedMountRoots) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -56,7 +58,7 @@ public record NodeConfig(
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address");
+            "reserved_space", "advertise_address", "allowed_mount_roots");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -89,6 +91,8 @@ public record NodeConfig(
         d.put("reserved_space", "auto");
         // Empty: the bind host, or for a wildcard bind (0.0.0.0) the host's first non-loopback address.
         d.put("advertise_address", "");
+        // Empty: operators mount under mount_point only, admins anywhere (the seed mounts at /app/...).
+        d.put("allowed_mount_roots", "");
         return d;
     }
 
@@ -196,7 +200,25 @@ public record NodeConfig(
                 grace,
                 reserve,
                 authRequired,
-                advertise);
+                advertise,
+                parseMountRoots(m.get("allowed_mount_roots")));
+    }
+
+    private static List<Path> parseMountRoots(String text) {
+        List<Path> roots = new ArrayList<>();
+        for (String r : splitList(text)) {
+            Path p;
+            try {
+                p = Path.of(r);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException("allowed_mount_roots: '" + r + "' is not a valid path");
+            }
+            if (!p.isAbsolute() || p.normalize().getNameCount() == 0) {
+                throw new IllegalArgumentException("allowed_mount_roots: '" + r + "' must be an absolute directory other than /");
+            }
+            roots.add(p.normalize());
+        }
+        return List.copyOf(roots);
     }
 
     private static Optional<String> parseAdvertise(String text) {
@@ -286,6 +308,9 @@ public record NodeConfig(
         m.put("reserved_space", reservedSpaceBytes == AUTO_RESERVE ? "auto" : Long.toString(reservedSpaceBytes));
         m.put("auth_required", Boolean.toString(authRequired));
         advertiseHost.ifPresent(h -> m.put("advertise_address", h));
+        if (!allowedMountRoots.isEmpty()) {
+            m.put("allowed_mount_roots", String.join(",", allowedMountRoots.stream().map(Path::toString).toList()));
+        }
         return m;
     }
 
