@@ -96,14 +96,14 @@ class TomlConfigFileTest {
     @Test
     void everyKeyOfTheFileIsAcceptedByNodeConfig() throws IOException {
         // the seed's example plus [daemon] zone/labels/nbd_address, [cluster] discovery/dns_query and
-        // [replication] replica_grace_period, [persistence] reserved_space and [daemon] advertise_address uses every key
-        // the reader knows
-        assertEquals(25, TomlConfigFile.knownKeys().size());
+        // [replication] replica_grace_period, [persistence] reserved_space and [daemon] advertise_address and
+        // allowed_mount_roots uses every key the reader knows
+        assertEquals(26, TomlConfigFile.knownKeys().size());
         Map<String, String> keys = TomlConfigFile.read(write(seedDaemonConf().replace("[cluster]",
-                "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\nnbd_address = \"127.0.0.1:10809\"\nadvertise_address = \"10.0.1.10\"\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")
+                "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\nnbd_address = \"127.0.0.1:10809\"\nadvertise_address = \"10.0.1.10\"\nallowed_mount_roots = [\"/app\"]\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")
                 .replace("[replication]", "[replication]\nreplica_grace_period = 60")
                 .replace("[persistence]", "[persistence]\nreserved_space = \"128M\"")));
-        assertEquals(25, keys.size());
+        assertEquals(26, keys.size());
         assertEquals(128L << 20, NodeConfig.resolve(keys).reservedSpaceBytes());
         assertEquals(60, NodeConfig.resolve(keys).replicaGracePeriodSeconds());
         assertTrue(NodeConfig.KEYS.containsAll(keys.keySet()), keys.keySet().toString());
