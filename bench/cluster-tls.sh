@@ -16,7 +16,7 @@ WORK="${WORK:-$(mktemp -d /tmp/galleon-tls-bench.XXXXXX)}"
 JARS="$WORK/jars"
 mkdir -p "$JARS"
 cp -r "$ROOT/galleon-node/target/quarkus-app" "$JARS/node"
-cp -r "$ROOT/galleon-cli/target/quarkus-app" "$JARS/cli"
+cp -r "$ROOT/galleon-cli/target/cli-app" "$JARS/cli"
 export GALLEON_JAR_DIR="$JARS"
 PIDS=()
 HOSTS=(127.0.14.2 127.0.14.3 127.0.14.4)

@@ -1,9 +1,10 @@
 package io.galleonfs.cli;
 
 import io.galleonfs.api.GalleonApi;
-import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import java.net.URI;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /** Builds the typed REST client for the daemon named by {@code --daemon-address}. */
 final class ApiClients {
@@ -16,15 +17,8 @@ final class ApiClients {
 
     /** A client that waits up to {@code readTimeoutSeconds} for an answer (a bench waits for its whole run). */
     static GalleonApi api(long readTimeoutSeconds) {
-        java.util.Optional<java.nio.file.Path> ca = trustedCa();
-        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
-                .baseUri(baseUri())
-                .connectTimeout(3, TimeUnit.SECONDS)
-                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS);
-        Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress())
-                .ifPresent(found -> builder.register(new BearerTokenFilter(found.token())));
-        ca.ifPresent(file -> builder.trustStore(TrustedCa.keyStore(file)));
-        GalleonApi client = builder.build(GalleonApi.class);
+        GalleonApi client = RestProxy.create(GalleonApi.class, baseUri(), Duration.ofSeconds(3),
+                Duration.ofSeconds(readTimeoutSeconds), token(), trustedCa().map(TrustedCa::sslContext));
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
@@ -33,15 +27,10 @@ final class ApiClients {
      * the credentials and CA used for {@code --daemon-address} (tokens are cluster-wide).
      */
     static GalleonApi apiAt(String address, long readTimeoutSeconds) {
-        java.util.Optional<java.nio.file.Path> ca = trustedCa();
-        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
-                .baseUri(URI.create((ca.isPresent() ? "https://" : "http://") + address))
-                .connectTimeout(2, TimeUnit.SECONDS)
-                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS);
-        Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress())
-                .ifPresent(found -> builder.register(new BearerTokenFilter(found.token())));
-        ca.ifPresent(file -> builder.trustStore(TrustedCa.keyStore(file)));
-        return CheckedPathParams.wrap(GalleonApi.class, builder.build(GalleonApi.class));
+        Optional<SSLContext> tls = trustedCa().map(TrustedCa::sslContext);
+        GalleonApi client = RestProxy.create(GalleonApi.class, URI.create((tls.isPresent() ? "https://" : "http://") + address),
+                Duration.ofSeconds(2), Duration.ofSeconds(readTimeoutSeconds), token(), tls);
+        return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
     /**
@@ -49,12 +38,13 @@ final class ApiClients {
      * HTTP on loopback with that node's cluster admin token, whatever {@code --daemon-address} and the config say.
      */
     static GalleonApi forToken(String address, String token, long readTimeoutSeconds) {
-        QuarkusRestClientBuilder builder = QuarkusRestClientBuilder.newBuilder()
-                .baseUri(URI.create("http://" + address))
-                .connectTimeout(2, TimeUnit.SECONDS)
-                .readTimeout(readTimeoutSeconds, TimeUnit.SECONDS)
-                .register(new BearerTokenFilter(token));
-        return CheckedPathParams.wrap(GalleonApi.class, builder.build(GalleonApi.class));
+        GalleonApi client = RestProxy.create(GalleonApi.class, URI.create("http://" + address), Duration.ofSeconds(2),
+                Duration.ofSeconds(readTimeoutSeconds), Optional.of(token), Optional.empty());
+        return CheckedPathParams.wrap(GalleonApi.class, client);
+    }
+
+    private static Optional<String> token() {
+        return Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress()).map(found -> found.token());
     }
 
     static URI baseUri() {

@@ -1,8 +1,6 @@
 package io.galleonfs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import jakarta.ws.rs.ProcessingException;
-import jakarta.ws.rs.WebApplicationException;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
 import picocli.CommandLine;
@@ -23,8 +21,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         if (e instanceof CliException ce) {
             return ce.getMessage();
         }
-        if (e instanceof WebApplicationException wae) {
-            return problemDetail(wae);
+        if (e instanceof ApiException answered) {
+            return problemDetail(answered);
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConnectException || t instanceof UnresolvedAddressException
@@ -32,8 +30,8 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                 return "cannot reach the GalleonFS daemon at " + GalleonCli.daemonAddress()
                         + " (connection refused); is it running? start one with: galleonfs -d";
             }
-            if (t instanceof WebApplicationException wae) {
-                return problemDetail(wae);
+            if (t instanceof ApiException answered) {
+                return problemDetail(answered);
             }
             if (t instanceof javax.net.ssl.SSLException) {
                 return "the TLS connection to the daemon at " + GalleonCli.daemonAddress() + " failed (" + rootMessage(t)
@@ -41,11 +39,11 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                         + " or set GALLEONFS_CA_CERT";
             }
         }
-        if (e instanceof ProcessingException && plainHttp()) {
+        if (e instanceof ApiTransportException && plainHttp()) {
             return "talking to the daemon at " + GalleonCli.daemonAddress() + " over plain HTTP failed (" + rootMessage(e)
                     + "); if it serves HTTPS (--tls), pass its CA with --ca-cert FILE (<storage>/tls/ca.crt on a node) or set GALLEONFS_CA_CERT";
         }
-        if (e instanceof ProcessingException) {
+        if (e instanceof ApiTransportException) {
             return "talking to the daemon at " + GalleonCli.daemonAddress() + " failed: " + rootMessage(e);
         }
         return rootMessage(e);
@@ -59,15 +57,15 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         }
     }
 
-    private static String problemDetail(WebApplicationException e) {
-        int status = e.getResponse().getStatus();
+    private static String problemDetail(ApiException e) {
+        int status = e.status();
         if (status == 401) {
             // one line that says how to authenticate; the daemon's detail says what was wrong with what was sent
             return "the daemon at " + GalleonCli.daemonAddress() + " needs a valid API token (" + detailOf(e).orElse("HTTP 401")
                     + "); pass --token TOKEN or set GALLEONFS_TOKEN (an admin's is in <storage>/auth/admin.token on the founding node)";
         }
         try {
-            JsonNode body = Printer.JSON.readTree(e.getResponse().readEntity(String.class));
+            JsonNode body = Printer.JSON.readTree(e.bodyText());
             if (body.hasNonNull("detail")) {
                 return body.get("detail").asText() + " (HTTP " + status + ")";
             }
@@ -77,9 +75,9 @@ final class ErrorHandler implements IExecutionExceptionHandler {
         return "the daemon answered HTTP " + status;
     }
 
-    private static java.util.Optional<String> detailOf(WebApplicationException e) {
+    private static java.util.Optional<String> detailOf(ApiException e) {
         try {
-            JsonNode body = Printer.JSON.readTree(e.getResponse().readEntity(String.class));
+            JsonNode body = Printer.JSON.readTree(e.bodyText());
             return body.hasNonNull("detail") ? java.util.Optional.of(body.get("detail").asText()) : java.util.Optional.empty();
         } catch (Exception notAProblem) {
             return java.util.Optional.empty();

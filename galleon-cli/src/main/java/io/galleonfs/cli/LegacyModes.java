@@ -172,7 +172,7 @@ final class LegacyModes {
             if (t instanceof ErrorHandler.CliException) {
                 return t.getMessage();
             }
-            if (t instanceof jakarta.ws.rs.WebApplicationException) {
+            if (t instanceof ApiException) {
                 return ErrorHandler.describe(t);
             }
         }

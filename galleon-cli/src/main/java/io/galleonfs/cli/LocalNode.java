@@ -97,7 +97,7 @@ final class LocalNode {
                     }
                 });
         List<Path> candidates = new ArrayList<>();
-        // <root>/galleon-cli/target/quarkus-app/app/galleon-cli.jar (or quarkus-run.jar) -> <root>/galleon-node/target/...
+        // <root>/galleon-cli/target/cli-app/galleonfs-cli.jar -> <root>/galleon-node/target/...
         cliJar.ifPresent(jar -> {
             for (Path p = jar.getParent(); p != null; p = p.getParent()) {
                 candidates.add(p.resolve("galleon-node/target/quarkus-app/quarkus-run.jar"));

@@ -81,6 +81,20 @@ record TrustedCa(Map<String, String> env, Path configDir) {
     }
 
     /** A trust store holding only the CA certificate(s) in {@code file}. */
+    /** Trusts exactly the certificates in {@code file} (the cluster CA), nothing from the JDK's default store. */
+    static javax.net.ssl.SSLContext sslContext(Path file) {
+        try {
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(keyStore(file));
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ErrorHandler.CliException("cannot use the CA file " + file + ": " + e.getMessage());
+        }
+    }
+
     static KeyStore keyStore(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);

@@ -28,6 +28,16 @@ final class VolumeDataCommands {
     private VolumeDataCommands() {
     }
 
+    /** The size of a regular file to import, or 0 when unknown (standard input, a pipe, a device). */
+    static long fileSize(String file) {
+        try {
+            Path p = Path.of(file);
+            return !file.equals("-") && Files.isRegularFile(p) ? Files.size(p) : 0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     @Command(name = "import", description = "Write a file (or - for stdin) into a volume, like rbd import", mixinStandardHelpOptions = true)
     static class Import implements Runnable {
         @Parameters(index = "0", paramLabel = "VOL")
@@ -46,6 +56,7 @@ final class VolumeDataCommands {
             long start = pos;
             long t0 = System.nanoTime();
             String concern = writeConcern;
+            ProgressLine progress = ProgressLine.onTerminal("importing", fileSize(file));
             try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
                 byte[] buf = new byte[CHUNK];
                 int n;
@@ -54,12 +65,14 @@ final class VolumeDataCommands {
                     WriteResult r = api.writeData(volume, pos, concern, chunk);
                     concern = r.writeConcern();
                     pos += n;
+                    progress.update(pos - start);
                 }
             } catch (NoSuchFileException e) {
                 throw new ErrorHandler.CliException("file " + file + " does not exist");
             } catch (IOException e) {
                 throw new ErrorHandler.CliException("cannot read " + file + ": " + e.getMessage());
             }
+            progress.finish();
             double secs = (System.nanoTime() - t0) / 1e9;
             System.err.printf("Imported %s into %s at offset %d (%s, %.1f MB/s)%n", Sizes.format(pos - start), volume, start,
                     concern == null ? "nothing written" : concern, (pos - start) / 1e6 / Math.max(secs, 1e-9));
@@ -87,6 +100,8 @@ final class VolumeDataCommands {
                 throw new ErrorHandler.CliException("range is beyond the end of volume '" + v.name() + "' (" + v.sizeBytes() + " bytes)");
             }
             long total = end - pos;
+            long first = pos;
+            ProgressLine progress = ProgressLine.onTerminal("exporting", total);
             try (OutputStream out = file.equals("-") ? System.out : Files.newOutputStream(Path.of(file),
                     StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
                 while (pos < end) {
@@ -97,10 +112,12 @@ final class VolumeDataCommands {
                     }
                     out.write(chunk);
                     pos += n;
+                    progress.update(pos - first);
                 }
             } catch (IOException e) {
                 throw new ErrorHandler.CliException("cannot write " + file + ": " + e.getMessage());
             }
+            progress.finish();
             System.err.println("Exported " + Sizes.format(total) + " of " + v.name());
         }
     }

@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
 /** Runs the packaged CLI as a real process, as a user would. */
 final class CliRunner {
     /** {@code -Dgalleon.it.cli-jar} points the tests at another build of the CLI. */
-    static final Path CLI_JAR = Path.of(System.getProperty("galleon.it.cli-jar", "target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
+    static final Path CLI_JAR = Path.of(System.getProperty("galleon.it.cli-jar", "target/cli-app/galleonfs-cli.jar")).toAbsolutePath();
 
     private final String daemonAddress;
     private final java.util.function.Supplier<String> token;

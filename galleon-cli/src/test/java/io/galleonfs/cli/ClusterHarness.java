@@ -194,6 +194,16 @@ final class ClusterHarness implements AutoCloseable {
         node.paused = false;
     }
 
+    /** SIGTERM: a graceful stop, as an operator's restart or a supervisor does it; waits until the process has exited. */
+    void stop(Node node) {
+        signal(node, "TERM");
+        try {
+            node.process.process().onExit().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError(node + " did not exit within 60 s of SIGTERM", e);
+        }
+    }
+
     /** Kills a node and forgets it (its log is kept): {@link #heal()} no longer restarts it. */
     void discard(Node node) {
         if (node.alive()) {

@@ -39,7 +39,7 @@ class DeployArtifactsIT {
     @Test
     void systemdUnitVerifiesAndTheInstalledLauncherRunsADaemon() throws Exception {
         assumeTrue(Files.isRegularFile(ROOT.resolve("galleon-node/target/quarkus-app/quarkus-run.jar"))
-                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/quarkus-app/quarkus-run.jar"))
+                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/cli-app/galleonfs-cli.jar"))
                 && Files.isRegularFile(ROOT.resolve("galleon-scheduler/target/quarkus-app/quarkus-run.jar")), "jars not built in " + ROOT);
         Result r = run(180, ROOT.resolve("deploy/test-systemd").toString());
         assertEquals(0, r.exit, r.output);

@@ -47,7 +47,7 @@ class LauncherIT {
     void binGalleonfsStartsTheDaemonWithExitOnOutOfMemoryError() throws Exception {
         // The launcher builds when a jar is missing; here both come from this build, or the test does not apply.
         assumeTrue(Files.isRegularFile(ROOT.resolve("galleon-node/target/quarkus-app/quarkus-run.jar"))
-                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/quarkus-app/quarkus-run.jar")), "jars not built in " + ROOT);
+                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/cli-app/galleonfs-cli.jar")), "jars not built in " + ROOT);
         String ipc = "127.0.0.1:" + NodeProcess.freePort();
         ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/galleonfs").toString(), "-d", "--storage-path", dir.resolve("node").toString(),
                 "--ipc-address", ipc, "--bind-address", "127.0.0.1:" + NodeProcess.freePort())

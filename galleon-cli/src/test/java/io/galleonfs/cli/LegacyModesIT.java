@@ -41,7 +41,7 @@ class LegacyModesIT {
     void requireBuild() {
         // The launcher builds when a jar is missing; here both come from this build, or the test does not apply.
         assumeTrue(Files.isRegularFile(ROOT.resolve("galleon-node/target/quarkus-app/quarkus-run.jar"))
-                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/quarkus-app/quarkus-run.jar")), "jars not built in " + ROOT);
+                && Files.isRegularFile(ROOT.resolve("galleon-cli/target/cli-app/galleonfs-cli.jar")), "jars not built in " + ROOT);
     }
 
     @AfterEach

@@ -53,7 +53,9 @@ public record NodeConfig(
         /** Rotated audit files kept ({@code [security] audit_keep_files}, default 8); older ones are deleted. */
         int auditKeepFiles,
         /** MiB of the engine's cache of decrypted blocks ({@code [storage] read_cache_mb}, default 32; 0 = off). */
-        int readCacheMb) {
+        int readCacheMb,
+        /** Directories besides the mount point where volumes may be mounted ({@code allowed_mount_roots}; see MountRoots). */
+        List<Path> allowedMountRoots) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -69,7 +71,7 @@ public record NodeConfig(
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files", "read_cache_mb"), KeySettings.KEYS.stream()).toList();
+            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files", "read_cache_mb", "allowed_mount_roots"), KeySettings.KEYS.stream()).toList();
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -109,6 +111,8 @@ public record NodeConfig(
         d.put("audit_keep_files", "8");
         // Decrypted blocks of encrypted volumes kept for re-reads (EngineConfig.DEFAULT_READ_CACHE_BYTES).
         d.put("read_cache_mb", "32");
+        // Empty: operators mount under mount_point only, admins anywhere (the seed mounts at /app/...).
+        d.put("allowed_mount_roots", "");
         return d;
     }
 
@@ -232,7 +236,25 @@ public record NodeConfig(
                 nbdTls,
                 auditMaxMb << 20,
                 auditKeep,
-                readCacheMb);
+                readCacheMb,
+                parseMountRoots(m.get("allowed_mount_roots")));
+    }
+
+    private static List<Path> parseMountRoots(String text) {
+        List<Path> roots = new ArrayList<>();
+        for (String r : splitList(text)) {
+            Path p;
+            try {
+                p = Path.of(r);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw new IllegalArgumentException("allowed_mount_roots: '" + r + "' is not a valid path");
+            }
+            if (!p.isAbsolute() || p.normalize().getNameCount() == 0) {
+                throw new IllegalArgumentException("allowed_mount_roots: '" + r + "' must be an absolute directory other than /");
+            }
+            roots.add(p.normalize());
+        }
+        return List.copyOf(roots);
     }
 
     private static Optional<String> parseAdvertise(String text) {
@@ -332,6 +354,9 @@ public record NodeConfig(
         m.put("audit_max_file_mb", Long.toString(auditMaxFileBytes >> 20));
         m.put("audit_keep_files", Integer.toString(auditKeepFiles));
         m.put("read_cache_mb", Integer.toString(readCacheMb));
+        if (!allowedMountRoots.isEmpty()) {
+            m.put("allowed_mount_roots", String.join(",", allowedMountRoots.stream().map(Path::toString).toList()));
+        }
         return m;
     }
 

@@ -25,6 +25,7 @@ public final class TomlConfigFile {
             Map.entry("daemon.nbd_address", "nbd_address"),
             Map.entry("daemon.nbd_tls", "nbd_tls"),
             Map.entry("daemon.advertise_address", "advertise_address"),
+            Map.entry("daemon.allowed_mount_roots", "allowed_mount_roots"),
             Map.entry("cluster.peer_addresses", "peer_addresses"),
             Map.entry("cluster.auto_join", "auto_join"),
             Map.entry("cluster.health_check_interval", "health_check_interval"),

@@ -23,7 +23,8 @@ public class FuseMounts {
     // After NodeRuntime (default priority): mounts need its engine and metadata.
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 650) StartupEvent event) {
         MountService s = new MountService(runtime.nodeId(), runtime.config().mountPoint(), runtime.volumes(), runtime.data(),
-                runtime.metadata(), UUID::randomUUID);
+                runtime.metadata(), UUID::randomUUID,
+                new MountRoots(runtime.config().mountPoint(), runtime.config().allowedMountRoots()));
         if (runtime.metadata() instanceof RaftMetadataStore raft) {
             raft.addListener(s::onMetadataChange);
         }

@@ -54,6 +54,7 @@ public final class MountService {
     private final MetadataStore store;
     private final MetaCommands commands;
     private final Supplier<UUID> ids;
+    private final MountRoots roots;
     private final Map<String, Live> live = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     private final ExecutorService reconciler = Executors.newSingleThreadExecutor(r -> {
@@ -64,6 +65,12 @@ public final class MountService {
 
     public MountService(String nodeId, Optional<Path> mountPoint, VolumeService volumes, VolumeDataService data,
                         MetadataStore store, Supplier<UUID> ids) {
+        this(nodeId, mountPoint, volumes, data, store, ids, new MountRoots(mountPoint, List.of()));
+    }
+
+    public MountService(String nodeId, Optional<Path> mountPoint, VolumeService volumes, VolumeDataService data,
+                        MetadataStore store, Supplier<UUID> ids, MountRoots roots) {
+        this.roots = roots;
         this.nodeId = nodeId;
         this.mountPoint = mountPoint;
         this.volumes = volumes;
@@ -73,8 +80,16 @@ public final class MountService {
         this.ids = ids;
     }
 
-    /** Mounts a volume at {@code path} (or {@link #defaultPath}) on this node. */
-    public synchronized View mount(String ref, String path, List<String> options) {
+    /** Mounts a volume at {@code path} (or {@link #defaultPath}) on this node, for an admin caller. */
+    public View mount(String ref, String path, List<String> options) {
+        return mount(ref, path, options, true);
+    }
+
+    /**
+     * Mounts a volume at {@code path} (or {@link #defaultPath}) on this node; the path must be one {@link MountRoots}
+     * allows for the caller ({@code admin} false: an operator's token), else 403 and nothing changes.
+     */
+    public synchronized View mount(String ref, String path, List<String> options, boolean admin) {
         Path root = mountPoint.orElseThrow(() -> GalleonException.conflict(
                 "this daemon was started without --mount-point; restart it with --mount-point DIR to mount volumes"));
         VolumeRecord v = volumes.get(ref);
@@ -92,6 +107,9 @@ public final class MountService {
                     + v.storageClass() + ")");
         }
         Path target = resolvePath(root, v, path);
+        roots.refusal(target, admin).ifPresent(reason -> {
+            throw GalleonException.forbidden(reason);
+        });
         FuseSupport.require();
         opts.fsType().ifPresent(FileSystemMode::checkRequirements);
         checkTarget(target);

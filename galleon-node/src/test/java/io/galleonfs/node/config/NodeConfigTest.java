@@ -34,6 +34,18 @@ class NodeConfigTest {
         return msg;
     }
 
+    // ---- mount roots ---------------------------------------------------------------------------------------------
+
+    @Test
+    void allowedMountRootsAreAbsoluteDirectoriesAndRoundTrip() {
+        NodeConfig c = resolve("allowed_mount_roots", "/app, /srv/data/");
+        assertEquals(List.of(java.nio.file.Path.of("/app"), java.nio.file.Path.of("/srv/data")), c.allowedMountRoots());
+        assertEquals("/app,/srv/data", c.toKeyMap().get("allowed_mount_roots"));
+        assertEquals(List.of(), resolve().allowedMountRoots());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> resolve("allowed_mount_roots", "relative/dir"));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> resolve("allowed_mount_roots", "/"));
+    }
+
     // ---- advertised address ----------------------------------------------------------------------------------
 
     @Test

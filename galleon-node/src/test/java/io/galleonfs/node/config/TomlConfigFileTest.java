@@ -97,17 +97,17 @@ class TomlConfigFileTest {
     void everyKeyOfTheFileIsAcceptedByNodeConfig() throws IOException {
         // the seed's example plus [daemon] zone/labels/nbd_address, [cluster] discovery/dns_query and
         // [replication] replica_grace_period, [persistence] reserved_space, [daemon] advertise_address and [storage]
-        // read_cache_mb uses every key the reader knows
-        assertEquals(37, TomlConfigFile.knownKeys().size());
+        // read_cache_mb and [daemon] allowed_mount_roots use every key the reader knows
+        assertEquals(38, TomlConfigFile.knownKeys().size());
         Map<String, String> keys = TomlConfigFile.read(write(seedDaemonConf().replace("[cluster]",
-                "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\nnbd_address = \"127.0.0.1:10809\"\nadvertise_address = \"10.0.1.10\"\nnbd_tls = \"off\"\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")
+                "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\nnbd_address = \"127.0.0.1:10809\"\nadvertise_address = \"10.0.1.10\"\nnbd_tls = \"off\"\nallowed_mount_roots = [\"/app\"]\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")
                 .replace("[replication]", "[replication]\nreplica_grace_period = 60")
                 .replace("[persistence]", "[persistence]\nreserved_space = \"128M\"")
                 .replace("tls_enabled = false", "tls_enabled = false\naudit_max_file_mb = 32\naudit_keep_files = 4")
                 + "\n[keys]\nprovider = \"pkcs11\"\npkcs11_library = \"/usr/lib/softhsm/libsofthsm2.so\"\nslot = 7\n"
                 + "token_label = \"galleon\"\npin_file = \"/etc/galleonfs/pin\"\nkey_label = \"node-a\"\ncommand = \"\"\n"
                 + "command_timeout = 10\n" + "\n[storage]\nread_cache_mb = 0\n"));
-        assertEquals(37, keys.size());
+        assertEquals(38, keys.size());
         assertEquals("pkcs11", NodeConfig.resolve(keys).keys().provider());
         assertEquals(Optional.of(7L), NodeConfig.resolve(keys).keys().pkcs11Slot());
         assertEquals(32L << 20, NodeConfig.resolve(keys).auditMaxFileBytes());

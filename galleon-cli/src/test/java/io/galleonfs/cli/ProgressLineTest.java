@@ -1,0 +1,46 @@
+package io.galleonfs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class ProgressLineTest {
+
+    @Test
+    void aKnownTotalShowsPercentAndRate() {
+        ProgressLine p = new ProgressLine(System.err, true, "importing", 100L << 20);
+        String line = p.line(25L << 20, System.nanoTime());
+        assertTrue(line.startsWith("importing  25% 25.0 MiB of 100.0 MiB"), line);
+        assertTrue(line.endsWith("MB/s"), line);
+    }
+
+    @Test
+    void anUnknownTotalShowsBytesOnly() {
+        String line = new ProgressLine(System.err, true, "importing", 0).line(3L << 20, System.nanoTime());
+        assertTrue(line.startsWith("importing 3.0 MiB  "), line);
+    }
+
+    @Test
+    void offATerminalNothingIsPrinted() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressLine p = new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, "exporting", 10);
+        p.update(5);
+        p.finish();
+        assertEquals(0, out.size());
+    }
+
+    @Test
+    void onATerminalTheLineIsRedrawnInPlaceAndErased() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ProgressLine p = new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), true, "exporting", 10);
+        p.update(5);
+        p.finish();
+        String s = out.toString(StandardCharsets.UTF_8);
+        assertTrue(s.startsWith("\r\033[Kexporting  50%"), s);
+        assertTrue(s.endsWith("\r\033[K"), s);
+    }
+}
