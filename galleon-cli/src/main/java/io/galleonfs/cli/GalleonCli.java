@@ -36,7 +36,9 @@ public class GalleonCli implements Callable<Integer> {
      * is wall time a user waits for (see ARCHITECTURE, "CLI start-up").
      */
     public static void main(String[] args) {
-        System.exit(commandLine(args).execute(args));
+        int code = commandLine(args).execute(args);
+        RestProxy.closeAll();
+        System.exit(code);
     }
 
     /** Every top-level command, in the order help lists them. */

@@ -37,6 +37,12 @@ final class RestProxy implements InvocationHandler {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a newer daemon may add fields
             .build();
 
+    /**
+     * Every client this process made, closed by {@link #closeAll} before the CLI exits: a client's selector thread waits
+     * in epoll (native code), and the JVM's exit waits up to 300 ms for threads in native code to return.
+     */
+    private static final java.util.List<HttpClient> CLIENTS = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     private final HttpClient http;
     private final URI base;
     private final Duration readTimeout;
@@ -53,9 +59,19 @@ final class RestProxy implements InvocationHandler {
                         Optional<SSLContext> tls) {
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
         tls.ifPresent(b::sslContext);
+        HttpClient http = b.build();
+        CLIENTS.add(http);
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[]{api},
-                new RestProxy(b.build(), base, readTimeout, token));
+                new RestProxy(http, base, readTimeout, token));
         return api.cast(proxy);
+    }
+
+    /** Stops every client's threads at once (requests in flight fail); the CLI calls it right before it exits. */
+    static void closeAll() {
+        for (HttpClient c : CLIENTS) {
+            c.shutdownNow();
+        }
+        CLIENTS.clear();
     }
 
     @Override

@@ -135,4 +135,14 @@ class RestProxyTest {
         }
         assertTrue(connect, "cause chain should hold the ConnectException: " + e);
     }
+
+    @Test
+    void closeAllStopsEveryClientSoTheJvmNeedNotWaitForItsSelectorThread() {
+        GalleonApi api = api(Optional.empty());
+        answer = "[]".getBytes(StandardCharsets.UTF_8);
+        assertEquals(List.of(), api.listVolumes());
+        RestProxy.closeAll();
+        assertThrows(ApiTransportException.class, api::listVolumes, "a closed client sends nothing");
+        assertEquals(1, seen.size());
+    }
 }
