@@ -58,6 +58,14 @@ import org.jgroups.stack.Protocol;
  */
 public final class ClusterNode implements Receiver, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ClusterNode.class);
+    /**
+     * The second Raft member a joining node counts until the leader's answer names the real ones. Alone in its own
+     * JGroups view (its peers not reachable yet, e.g. their DNS names not resolving) a joiner whose only member is
+     * itself is a one-member majority: it elected itself leader of term 1 while the founder led term 1 too, and the
+     * founder then refused every AppendEntries ("changing leader illegally") for good. A member that never answers
+     * keeps the joiner's majority at two, so it cannot elect itself.
+     */
+    static final String JOINING_PLACEHOLDER = "(joining: waiting for the leader's member list)";
 
     private final ClusterSettings settings;
     private final RaftMetadataStore store;
@@ -106,7 +114,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         Files.createDirectories(settings.dir());
         boolean fresh = isNew();
         boolean joining = fresh && !settings.peers().isEmpty();
-        List<String> members = fresh ? List.of(settings.nodeId()) : readMembers();
+        List<String> members = !fresh ? readMembers() : joining ? List.of(settings.nodeId(), JOINING_PLACEHOLDER) : List.of(settings.nodeId());
         if (joining && tls != null) {
             refuseIfCertificatesDisagree();
         }

@@ -1,0 +1,94 @@
+package io.galleonfs.node.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.meta.MetaCommand;
+import io.galleonfs.node.meta.MetaResult;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two in-process members on real JGroups TCP over loopback: how a new node joins when its peer is not up yet (as in a
+ * compose start, where node2 may start before node1's name resolves).
+ */
+class ClusterJoinTest {
+    @TempDir
+    Path dir;
+    private ClusterNode founder;
+    private ClusterNode joiner;
+
+    @AfterEach
+    void closeNodes() {
+        if (joiner != null) {
+            joiner.close();
+        }
+        if (founder != null) {
+            founder.close();
+        }
+    }
+
+    @Test
+    void aJoinerAloneInItsViewNeverElectsItselfAndJoinsTheFounderOnceItIsUp() throws Exception {
+        HostPort a = new HostPort("127.0.0.1", freePort());
+        HostPort b = new HostPort("127.0.0.1", freePort());
+        String clusterName = "join-test-" + UUID.randomUUID();
+        RaftMetadataStore founderStore = new RaftMetadataStore(Duration.ofSeconds(5));
+        RaftMetadataStore joinerStore = new RaftMetadataStore(Duration.ofSeconds(5));
+        joiner = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), joinerStore, () -> heartbeat("node-b"), List::of);
+        CompletableFuture<Void> joined = CompletableFuture.runAsync(() -> {
+            try {
+                joiner.start();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        // the joiner is up, alone in its own view, and asks for a leader nobody can be yet
+        await().atMost(Duration.ofSeconds(20)).until(() -> joiner.reachable().contains("node-b"));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !joiner.isLeader() && joiner.leaderId() == null);
+
+        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> heartbeat("node-a"), List::of);
+        founder.start();
+        joined.get(60, TimeUnit.SECONDS);
+
+        assertEquals("node-a", joiner.leaderId());
+        assertFalse(joiner.isLeader());
+        assertEquals(List.of("node-a", "node-b"), founder.members().stream().filter(MemberView::raftVoter).map(MemberView::id).sorted().toList());
+        assertFalse(joiner.members().stream().anyMatch(m -> m.id().equals(ClusterNode.JOINING_PLACEHOLDER)),
+                "the placeholder member is gone once the leader has answered");
+        // the merged view may hold another election (a new view coordinator); whoever wins, both agree on it
+        await().atMost(Duration.ofSeconds(20)).until(() -> founder.leaderId() != null && founder.leaderId().equals(joiner.leaderId()));
+        // a change needs both members now, and reaches the joiner
+        assertInstanceOf(MetaResult.Applied.class, founderStore.submit(new MetaCommand.InitCluster("c-join", 1)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "c-join".equals(joinerStore.state().clusterId()));
+        assertEquals(founder.term(), joiner.term());
+    }
+
+    private ClusterSettings settings(String id, String clusterName, HostPort bind, List<HostPort> peers) {
+        return new ClusterSettings(id, clusterName, bind, peers, "tcpping", null, dir.resolve(id), Duration.ofSeconds(5),
+                Duration.ofSeconds(60), Duration.ofSeconds(1), bind);
+    }
+
+    private static ControlMessage.Heartbeat heartbeat(String id) {
+        return new ControlMessage.Heartbeat(id, 0, 0, 0, System.currentTimeMillis(), 0, 0, 0);
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
