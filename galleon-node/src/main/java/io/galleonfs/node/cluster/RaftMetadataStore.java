@@ -133,20 +133,29 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
      * Read-your-writes: the change was applied by the leader; wait until this node has applied it too. A follower has
      * usually logged the entry already but learns that it is committed only with the leader's next message, which
      * for a lone change is its periodic resend (hundreds of ms). So after a short grace (under load the next append
-     * brings the commit index anyway) it asks the leader for it, at most once per {@link #COMMIT_INDEX_REQUEST_GAP_NANOS}
-     * for the whole node: each ask makes the leader resend what this node has not acknowledged yet.
+     * brings the commit index anyway) it asks the leader for it, and asks again while it still waits, at most once
+     * per {@link #COMMIT_INDEX_REQUEST_GAP_NANOS} for the whole node: each ask makes the leader resend what this node
+     * has not acknowledged yet. (Asking only once, a change made right after another one found the ask used up and
+     * waited for the resend: 200 ms for every second change through a follower.)
      */
-    private void awaitLocallyApplied(long index, long deadlineNanos) {
-        if (waitApplied(index, Math.min(deadlineNanos, System.nanoTime() + COMMIT_INDEX_GRACE_NANOS))) {
-            return;
-        }
-        long now = System.nanoTime();
-        long last = lastCommitIndexRequest.get();
-        if (now - last >= COMMIT_INDEX_REQUEST_GAP_NANOS && lastCommitIndexRequest.compareAndSet(last, now)) {
-            requestCommitIndex.run(); // outside the monitor: a send may wait for flow-control credits
-        }
-        if (!waitApplied(index, deadlineNanos)) {
-            LOG.debugf("committed change %d not yet applied on this node", index);
+    void awaitLocallyApplied(long index, long deadlineNanos) {
+        long until = Math.min(deadlineNanos, System.nanoTime() + COMMIT_INDEX_GRACE_NANOS);
+        long appliedBefore = current.lastApplied();
+        while (!waitApplied(index, until)) {
+            long now = System.nanoTime();
+            if (now >= deadlineNanos) {
+                LOG.debugf("committed change %d not yet applied on this node", index);
+                return;
+            }
+            long applied = current.lastApplied();
+            long last = lastCommitIndexRequest.get();
+            // While changes keep arriving the leader's appends carry the commit index anyway; asking then would only
+            // make it resend entries in flight (under 32 concurrent clients, a storm of resends that stalled commits).
+            if (applied == appliedBefore && now - last >= COMMIT_INDEX_REQUEST_GAP_NANOS && lastCommitIndexRequest.compareAndSet(last, now)) {
+                requestCommitIndex.run(); // outside the monitor: a send may wait for flow-control credits
+            }
+            appliedBefore = applied;
+            until = Math.min(deadlineNanos, now + COMMIT_INDEX_REQUEST_GAP_NANOS);
         }
     }
 
@@ -168,8 +177,8 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         }
     }
 
-    private static final long COMMIT_INDEX_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-    private static final long COMMIT_INDEX_REQUEST_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long COMMIT_INDEX_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+    private static final long COMMIT_INDEX_REQUEST_GAP_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private final java.util.concurrent.atomic.AtomicLong lastCommitIndexRequest = new java.util.concurrent.atomic.AtomicLong(
             System.nanoTime() - COMMIT_INDEX_REQUEST_GAP_NANOS);
 

@@ -70,7 +70,9 @@ class ClusterJoinTest {
         assertFalse(joiner.members().stream().anyMatch(m -> m.id().equals(ClusterNode.JOINING_PLACEHOLDER)),
                 "the placeholder member is gone once the leader has answered");
         // the merged view may hold another election (a new view coordinator); whoever wins, both agree on it
-        await().atMost(Duration.ofSeconds(20)).until(() -> founder.leaderId() != null && founder.leaderId().equals(joiner.leaderId()));
+        // (and the views merge: until then a node refuses changes it cannot see a majority for)
+        await().atMost(Duration.ofSeconds(20)).until(() -> founder.leaderId() != null && founder.leaderId().equals(joiner.leaderId())
+                && founder.majorityReachable() && joiner.majorityReachable());
         // a change needs both members now, and reaches the joiner
         assertInstanceOf(MetaResult.Applied.class, founderStore.submit(new MetaCommand.InitCluster("c-join", 1)));
         await().atMost(Duration.ofSeconds(10)).until(() -> "c-join".equals(joinerStore.state().clusterId()));

@@ -64,6 +64,23 @@ class RaftMetadataStoreTest {
     }
 
     @Test
+    void aNodeWaitingToApplyItsOwnChangeKeepsAskingTheLeaderForTheCommitIndex() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(5));
+        java.util.concurrent.atomic.AtomicInteger asks = new java.util.concurrent.atomic.AtomicInteger();
+        store.attach(null, () -> true, asks::incrementAndGet);
+        java.util.concurrent.CompletableFuture<Void> waiting = java.util.concurrent.CompletableFuture.runAsync(
+                () -> store.awaitLocallyApplied(commands().size(), System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+        // one ask can be lost or answered before the entry arrived: the waiter asks again instead of sitting out the
+        // leader's periodic resend
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> asks.get() >= 3);
+        assertTrue(!waiting.isDone());
+        for (MetaCommand c : commands()) {
+            apply(store, c);
+        }
+        waiting.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @Test
     void committedEntriesAreAppliedInOrderAndPublished() throws Exception {
         RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
         List<MetadataState> seen = new ArrayList<>();
