@@ -158,11 +158,23 @@ public final class JoinEnrollment {
         int status = response.statusCode();
         String detail = detail(response.body());
         return switch (status) {
-            case 201 -> JSON.readValue(response.body(), NodeCertificateExchange.Response.class);
+            case 201 -> parse(response.body());
             case 401, 403 -> throw new Refused("the cluster refused the join token: " + detail);
             case 400, 413, 415 -> throw new Refused(api + " refused this node's certificate request: " + detail);
             default -> throw new Unavailable("HTTP " + status + (detail.isEmpty() ? "" : " " + detail));
         };
+    }
+
+    private static NodeCertificateExchange.Response parse(String body) throws Unavailable {
+        try {
+            NodeCertificateExchange.Response r = JSON.readValue(body, NodeCertificateExchange.Response.class);
+            if (r.certificate() == null || r.caCertificate() == null) {
+                throw new Unavailable("its answer has no certificate");
+            }
+            return r;
+        } catch (IOException e) {
+            throw new Unavailable("its answer is not the expected JSON");
+        }
     }
 
     /** The certificate must be for this node's key and id, signed by the pinned CA, and the CA sent must be that one. */
