@@ -85,8 +85,8 @@ public class ClusterResource {
     @Path("/join-tokens")
     @Consumes(MediaType.APPLICATION_JSON)
     public jakarta.ws.rs.core.Response createJoinToken(io.galleonfs.api.CreateJoinTokenRequest request) {
+        Optional<String> pin = caFingerprint(); // first: a token must not be created when its answer cannot be given
         var created = node.tokens().createJoinToken(request == null ? null : request.ttl());
-        Optional<String> pin = caFingerprint();
         return jakarta.ws.rs.core.Response.status(201).header("Cache-Control", "no-store")
                 .entity(new io.galleonfs.api.JoinTokenInfo(created.token().id(),
                         io.galleonfs.node.auth.JoinCredential.format(created.secret(), pin),

@@ -1,9 +1,9 @@
 package io.galleonfs.node.tls;
 
-import io.galleonfs.node.auth.LocalDiscovery;
-import io.galleonfs.node.config.NodeConfig;
 import io.galleonfs.node.auth.JoinCredential;
+import io.galleonfs.node.auth.LocalDiscovery;
 import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.config.NodeConfig;
 import io.galleonfs.node.daemon.NodeIdentity;
 import java.io.IOException;
 import java.nio.file.Files;
