@@ -32,5 +32,8 @@ public record DaemonConfigInfo(
         /** off, optional or require: whether NBD clients get TLS (NBD_OPT_STARTTLS). */
         @JsonProperty("nbd_tls") String nbdTls,
         /** MiB of the engine's cache of decrypted blocks; 0 = off; null from a node that predates the setting. */
-        @JsonProperty("read_cache_mb") Integer readCacheMb) {
+        @JsonProperty("read_cache_mb") Integer readCacheMb,
+        /** The master-key provider kind ({@code [keys] provider}: file, pkcs11 or command); only the kind, never a PIN,
+         *  library, label or command. Null from a node that predates the field. */
+        @JsonProperty("key_provider") String keyProvider) {
 }

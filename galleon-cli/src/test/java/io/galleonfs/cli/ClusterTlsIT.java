@@ -173,7 +173,7 @@ class ClusterTlsIT {
         // ... and one with no CA at all is told what to copy before anything starts
         NodeProcess n6 = node(6, "--tls", "--peer-addresses", allPeers);
         String noCa = startAndExpectExit(n6);
-        assertTrue(noCa.lines().anyMatch(l -> l.startsWith("galleonfs: --tls: this node joins a cluster but has no cluster CA; copy ca.crt and ca.key")),
+        assertTrue(noCa.lines().anyMatch(l -> l.startsWith("galleonfs: --tls: this node joins a cluster but has no cluster certificate; start it with --join-token")),
                 noCa);
         Map<String, String> states = ClusterHarness.memberStates(json(reader, "/api/v1/cluster/status"));
         assertEquals(3, states.size(), states.toString());

@@ -100,6 +100,9 @@ class DaemonCliIT {
         JsonNode config = JSON.readTree(cli.run("daemon", "config", "-o", "json").ok().stdout());
         assertEquals(node.storage.toString(), config.get("storage_path").asText());
         assertEquals(4096, config.get("block_size").asInt());
+        assertEquals("file", config.get("key_provider").asText());
+        assertTrue(cli.run("daemon", "config").ok().stdout().lines().anyMatch(l -> l.matches("key_provider\\s*:?\\s+file")),
+                "daemon config shows the key provider kind");
 
         // graceful stop: the CLI returns once the daemon has exited, and the process exits 0
         cli.run("daemon", "stop").ok();

@@ -25,6 +25,27 @@ public final class JoinAdmission {
         return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /**
+     * Whether a joining node may have its certificate signed with the bearer value {@code authorization}: like
+     * {@link #refusal}, except that a cluster without join tokens refuses too, because a certificate of the cluster CA
+     * is what lets a peer into the TLS channels at all. The bearer may carry the CA pin after the secret.
+     */
+    public static Optional<String> signingRefusal(Collection<JoinTokenRecord> tokens, String authorization, long nowMillis) {
+        if (tokens.isEmpty()) {
+            return Optional.of("this cluster has no join token; an admin creates one with 'galleonfs cluster join-token create'");
+        }
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return Optional.of("a join token is required: Authorization: Bearer <join token>");
+        }
+        String secret;
+        try {
+            secret = JoinCredential.parse(authorization.substring(7)).map(JoinCredential::secret).orElse(null);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(e.getMessage());
+        }
+        return refusal(tokens, secret, nowMillis);
+    }
+
     public static Optional<String> refusal(Collection<JoinTokenRecord> tokens, String presented, long nowMillis) {
         if (tokens.isEmpty()) {
             return Optional.empty();

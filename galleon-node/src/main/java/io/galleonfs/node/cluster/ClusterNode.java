@@ -144,7 +144,8 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             java.util.Optional<String> refusal = tls.refusalBy(peer, 2000);
             if (refusal.isPresent()) {
                 throw new JoinRefusedException("the cluster refused this node's TLS certificate: " + refusal.get()
-                        + "; copy ca.crt and ca.key from a member's <storage>/tls/ into this node's <storage>/tls/ (and remove its node.crt)");
+                        + "; empty this node's <storage>/tls/ and start it with a --join-token created on a member of this cluster"
+                        + " (or copy ca.crt and ca.key from a member's <storage>/tls/ into it)");
             }
         }
     }

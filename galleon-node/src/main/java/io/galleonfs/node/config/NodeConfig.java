@@ -366,7 +366,7 @@ public record NodeConfig(
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
                 encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null),
-                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire(), readCacheMb);
+                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire(), readCacheMb, keys.provider());
     }
 
     private static boolean isWildcard(String host) {

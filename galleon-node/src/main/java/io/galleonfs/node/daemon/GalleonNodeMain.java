@@ -51,7 +51,8 @@ public final class GalleonNodeMain {
             cfg.toKeyMap().forEach((k, v) -> System.setProperty(NodeConfig.PROPERTY_PREFIX + k, v));
             System.setProperty("quarkus.http.host", cfg.ipcAddress().host());
             System.setProperty("quarkus.http.port", Integer.toString(cfg.ipcAddress().port()));
-            io.galleonfs.node.tls.ApiTls.configure(cfg, tls);
+            String joinToken = flags.joinToken() != null ? flags.joinToken() : System.getenv("GALLEONFS_JOIN_TOKEN");
+            io.galleonfs.node.tls.ApiTls.configure(cfg, tls, io.galleonfs.node.auth.JoinCredential.parse(joinToken));
             if (flags.joinToken() != null) {
                 System.setProperty(NodeRuntime.JOIN_TOKEN_PROPERTY, flags.joinToken());
             }

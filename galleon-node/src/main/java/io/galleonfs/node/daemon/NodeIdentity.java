@@ -13,14 +13,28 @@ public final class NodeIdentity {
     }
 
     public static String loadOrCreate(Path storage) throws IOException {
-        Path file = storage.resolve("node.id");
-        if (Files.exists(file)) {
-            String id = Files.readString(file, StandardCharsets.UTF_8).trim();
-            UUID.fromString(id);
-            return id;
+        java.util.Optional<String> existing = existing(storage);
+        if (existing.isPresent()) {
+            return existing.get();
         }
         String id = UUID.randomUUID().toString();
-        AtomicFiles.write(file, java.nio.ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
+        write(storage, id);
         return id;
+    }
+
+    /** The id this node already has, if any; creates nothing (a refused join must leave the storage as it was). */
+    public static java.util.Optional<String> existing(Path storage) throws IOException {
+        Path file = storage.resolve("node.id");
+        if (!Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        String id = Files.readString(file, StandardCharsets.UTF_8).trim();
+        UUID.fromString(id);
+        return java.util.Optional.of(id);
+    }
+
+    /** Records the id chosen before the first start completed (a joiner's certificate names it). */
+    public static void write(Path storage, String id) throws IOException {
+        AtomicFiles.write(storage.resolve("node.id"), java.nio.ByteBuffer.wrap(id.getBytes(StandardCharsets.UTF_8)));
     }
 }

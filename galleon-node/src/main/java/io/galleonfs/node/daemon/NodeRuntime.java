@@ -222,7 +222,13 @@ public class NodeRuntime {
     /** The join token this node presents when it joins: --join-token (handed over as a property), else GALLEONFS_JOIN_TOKEN. */
     private static String joinToken() {
         String flag = System.getProperty(JOIN_TOKEN_PROPERTY);
-        return flag != null && !flag.isBlank() ? flag : System.getenv("GALLEONFS_JOIN_TOKEN");
+        String text = flag != null && !flag.isBlank() ? flag : System.getenv("GALLEONFS_JOIN_TOKEN");
+        try {
+            // only the secret goes to the leader; a CA fingerprint after it is for this node's own check (JoinEnrollment)
+            return io.galleonfs.node.auth.JoinCredential.parse(text).map(io.galleonfs.node.auth.JoinCredential::secret).orElse(null);
+        } catch (IllegalArgumentException e) {
+            return text; // the leader refuses it with the reason
+        }
     }
 
     public static final String JOIN_TOKEN_PROPERTY = "galleon.internal.join-token";

@@ -53,8 +53,9 @@ public class AuditFilter {
             return a == null ? Optional.empty() : a.identify(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         });
         String template = resource == null || resource.getResourceClass() == null ? path : PathParamFilter.template(resource);
-        audit.record(new AuditRecord.Event(Instant.now().toString(), node.nodeId(), token.map(TokenRecord::name).orElse("-"),
-                token.map(t -> t.role().wire()).orElse("-"), method + " " + template, path, status, remote()));
+        Optional<String> joiner = caller.joiner(); // a node asking for its certificate with a join token
+        audit.record(new AuditRecord.Event(Instant.now().toString(), node.nodeId(), joiner.orElseGet(() -> token.map(TokenRecord::name).orElse("-")),
+                joiner.isPresent() ? "join" : token.map(t -> t.role().wire()).orElse("-"), method + " " + template, path, status, remote()));
     }
 
     private String remote() {

@@ -29,7 +29,9 @@ public class AuthFilter {
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
-        if (!node.authRequired() || !request.getUriInfo().getPath().startsWith("/api/")) {
+        String path = request.getUriInfo().getPath();
+        if (!node.authRequired() || !path.startsWith("/api/") || path.equals(io.galleonfs.node.tls.NodeCertificateExchange.PATH)) {
+            // the node-certificate path is for nodes that hold only a join token, which NodeCertificateResource checks
             return Optional.empty();
         }
         Authenticator authenticator = node.authenticator();

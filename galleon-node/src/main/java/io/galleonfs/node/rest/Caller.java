@@ -12,9 +12,19 @@ import java.util.Optional;
 @RequestScoped
 public class Caller {
     private TokenRecord token;
+    private String joiner;
 
     void authenticated(TokenRecord token) {
         this.token = token;
+    }
+
+    /** A joining node authenticated (or not) by a join token; the audit log names it {@code join:<node id>}. */
+    void joining(String subject) {
+        this.joiner = subject;
+    }
+
+    public Optional<String> joiner() {
+        return Optional.ofNullable(joiner);
     }
 
     public Optional<TokenRecord> token() {

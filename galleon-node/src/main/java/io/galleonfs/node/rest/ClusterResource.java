@@ -85,10 +85,27 @@ public class ClusterResource {
     @Path("/join-tokens")
     @Consumes(MediaType.APPLICATION_JSON)
     public jakarta.ws.rs.core.Response createJoinToken(io.galleonfs.api.CreateJoinTokenRequest request) {
+        Optional<String> pin = caFingerprint(); // first: a token must not be created when its answer cannot be given
         var created = node.tokens().createJoinToken(request == null ? null : request.ttl());
         return jakarta.ws.rs.core.Response.status(201).header("Cache-Control", "no-store")
-                .entity(new io.galleonfs.api.JoinTokenInfo(created.token().id(), created.secret(),
-                        java.time.Instant.ofEpochMilli(created.token().expiresAtMillis()).toString())).build();
+                .entity(new io.galleonfs.api.JoinTokenInfo(created.token().id(),
+                        io.galleonfs.node.auth.JoinCredential.format(created.secret(), pin),
+                        java.time.Instant.ofEpochMilli(created.token().expiresAtMillis()).toString(), pin.orElse(null))).build();
+    }
+
+    /** With TLS on, the cluster CA's SHA-256: a joiner pins it to know it talks to this cluster (JoinEnrollment). */
+    private Optional<String> caFingerprint() {
+        var files = io.galleonfs.node.tls.ClusterCa.of(node.config().storagePath());
+        if (!Boolean.getBoolean(io.galleonfs.node.config.NodeConfig.PROPERTY_PREFIX + "tls_enabled")
+                || !java.nio.file.Files.isRegularFile(files.caCert())) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(io.galleonfs.node.tls.CaFingerprint.of(files));
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            throw new GalleonException(GalleonException.Kind.STORAGE, "cannot read the cluster CA certificate " + files.caCert() + ": "
+                    + e.getMessage());
+        }
     }
 
     @POST

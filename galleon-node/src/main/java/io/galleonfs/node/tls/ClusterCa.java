@@ -70,8 +70,11 @@ public final class ClusterCa {
         if (!Files.isDirectory(f.dir())) {
             Files.createDirectories(f.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         }
-        if (!Files.isRegularFile(f.caCert()) || !Files.isRegularFile(f.caKey())) {
+        if (!Files.isRegularFile(f.caCert())) {
             createCa(f);
+        } else if (!Files.isRegularFile(f.caKey())) {
+            // A node that joined with a join token has the CA's certificate only; making a new CA would cut it off.
+            throw new IllegalStateException(f.caCert() + " exists without ca.key: this node cannot issue certificates");
         }
         Set<String> names = new LinkedHashSet<>(hosts);
         if (!Files.isRegularFile(f.nodeCert()) || !Files.isRegularFile(f.nodeKey()) || !covers(Pem.readCertificate(f.nodeCert()), names)
@@ -111,25 +114,53 @@ public final class ClusterCa {
         for (String h : hosts) {
             sans.add(isIpLiteral(h) ? new GeneralName(GeneralName.iPAddress, h) : new GeneralName(GeneralName.dNSName, h));
         }
-        Instant now = Instant.now();
         String cn = hosts.isEmpty() ? "galleonfs-node" : hosts.iterator().next();
+        X509Certificate cert = issue(ca, caKey, kp.getPublic(), cn, sans);
+        Pem.write(f.nodeKey(), Pem.privateKey(kp.getPrivate()), "rw-------");
+        Pem.write(f.nodeCert(), Pem.certificate(cert) + Pem.certificate(ca), "rw-r--r--");
+        LOG.infof("issued this node's certificate for %s (%s)", String.join(", ", hosts), f.nodeCert());
+    }
+
+    /**
+     * A node certificate for {@code subjectKey}: client and server use (the same certificate serves JGroups, the data
+     * plane and the API), {@code sans} as its names, {@link #NODE_LIFETIME}. Used for this node's own certificate and
+     * for the ones {@link CertificateSigner} issues to joining nodes, so both kinds are alike.
+     */
+    static X509Certificate issue(X509Certificate ca, PrivateKey caKey, java.security.PublicKey subjectKey, String cn, List<GeneralName> sans)
+            throws GeneralSecurityException {
+        Instant now = Instant.now();
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(), Date.from(now.minus(Duration.ofMinutes(5))),
-                    Date.from(now.plus(NODE_LIFETIME)), new X500Name("CN=" + cn), kp.getPublic())
+                    Date.from(now.plus(NODE_LIFETIME)), new X500Name(new org.bouncycastle.asn1.x500.RDN[] {
+                            new org.bouncycastle.asn1.x500.RDN(org.bouncycastle.asn1.x500.style.BCStyle.CN,
+                                    new org.bouncycastle.asn1.DERUTF8String(cn))}), subjectKey)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
                     .addExtension(Extension.extendedKeyUsage, false,
                             new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}))
                     .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)))
-                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(kp.getPublic()))
+                    .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey))
                     .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
-            X509Certificate cert = sign(b, caKey);
-            Pem.write(f.nodeKey(), Pem.privateKey(kp.getPrivate()), "rw-------");
-            Pem.write(f.nodeCert(), Pem.certificate(cert) + Pem.certificate(ca), "rw-r--r--");
-            LOG.infof("issued this node's certificate for %s (%s)", String.join(", ", hosts), f.nodeCert());
-        } catch (OperatorCreationException e) {
+            return sign(b, caKey);
+        } catch (OperatorCreationException | IOException e) {
             throw new GeneralSecurityException("cannot sign the node certificate", e);
+        }
+    }
+
+    /**
+     * Whether this node's certificate can be used as it is: present with its key, signed by {@code ca.crt}, naming every
+     * host and not near its end. A node that joined with a join token holds no CA key, so it cannot renew its own.
+     */
+    public static boolean usable(TlsFiles f, Collection<String> hosts) {
+        try {
+            if (!Files.isRegularFile(f.caCert()) || !Files.isRegularFile(f.nodeCert()) || !Files.isRegularFile(f.nodeKey())) {
+                return false;
+            }
+            X509Certificate node = Pem.readCertificate(f.nodeCert());
+            return covers(node, new LinkedHashSet<>(hosts)) && signedBy(node, Pem.readCertificate(f.caCert()));
+        } catch (IOException | GeneralSecurityException e) {
+            return false;
         }
     }
 

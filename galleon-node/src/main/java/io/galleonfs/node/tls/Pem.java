@@ -28,9 +28,19 @@ final class Pem {
         return block("PRIVATE KEY", key.getEncoded());
     }
 
+    static String certificateRequest(byte[] der) {
+        return block("CERTIFICATE REQUEST", der);
+    }
+
     private static String block(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
+    }
+
+    /** Every certificate of PEM text, in order. */
+    static java.util.List<X509Certificate> parseCertificates(String pem) throws GeneralSecurityException {
+        return CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+                .stream().map(X509Certificate.class::cast).toList();
     }
 
     static X509Certificate readCertificate(Path file) throws IOException, GeneralSecurityException {

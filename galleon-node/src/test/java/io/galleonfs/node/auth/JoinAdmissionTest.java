@@ -35,4 +35,19 @@ class JoinAdmissionTest {
         String reason = JoinAdmission.refusal(tokens, JoinAdmission.newSecret(), 2000).orElseThrow();
         assertTrue(!reason.contains("gjt_"), "a refusal never repeats a secret: " + reason);
     }
+
+    @Test
+    void signingACertificateAlwaysNeedsAJoinTokenEvenWhereJoiningIsOpen() throws Exception {
+        String secret = JoinAdmission.newSecret();
+        assertTrue(JoinAdmission.signingRefusal(List.of(), "Bearer " + secret, 0).orElseThrow().startsWith("this cluster has no join token"));
+        var tokens = List.of(new JoinTokenRecord("j1", TokenSecrets.hash(secret), 1000, 5000));
+        assertEquals(Optional.empty(), JoinAdmission.signingRefusal(tokens, "Bearer " + secret, 2000));
+        assertEquals(Optional.empty(), JoinAdmission.signingRefusal(tokens, "bearer " + secret + "." + "a".repeat(64), 2000),
+                "the CA pin after the secret is ignored");
+        assertTrue(JoinAdmission.signingRefusal(tokens, null, 2000).orElseThrow().contains("join token is required"));
+        assertTrue(JoinAdmission.signingRefusal(tokens, "Basic " + secret, 2000).orElseThrow().contains("join token is required"));
+        assertTrue(JoinAdmission.signingRefusal(tokens, "Bearer " + secret + ".zz", 2000).orElseThrow().contains("64 hex digits"));
+        assertTrue(JoinAdmission.signingRefusal(tokens, "Bearer " + secret, 5000).orElseThrow().contains("expired"));
+        assertTrue(JoinAdmission.signingRefusal(tokens, "Bearer " + JoinAdmission.newSecret(), 2000).orElseThrow().contains("not valid"));
+    }
 }

@@ -128,6 +128,22 @@ class NodeConfigTest {
         assertEquals("enhanced", info.persistenceLevel());
         assertEquals(null, info.mountPoint());
         assertEquals(256L << 20, info.journalSizeBytes());
+        assertEquals("file", info.keyProvider());
+    }
+
+    @Test
+    void toInfoNamesTheKeyProviderKindAndNothingOfItsSettings() throws Exception {
+        DaemonConfigInfo info = resolve("key_provider", "PKCS11", "key_pkcs11_library", "/usr/lib/softhsm/libsofthsm2.so",
+                "key_pkcs11_token_label", "galleon-token-label", "key_pkcs11_pin_file", "/etc/galleonfs/secret-pin-file").toInfo();
+        assertEquals("pkcs11", info.keyProvider());
+        String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(info);
+        assertTrue(json.contains("\"key_provider\":\"pkcs11\""), json);
+        for (String hidden : List.of("libsofthsm2", "galleon-token-label", "secret-pin-file")) {
+            assertFalse(json.contains(hidden), hidden + " in " + json);
+        }
+        DaemonConfigInfo command = resolve("key_provider", "command", "key_command", "/opt/kms/wrap --secret-arg").toInfo();
+        assertEquals("command", command.keyProvider());
+        assertFalse(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(command).contains("secret-arg"));
     }
 
     // ---- block size -------------------------------------------------------------------------------------------

@@ -102,7 +102,8 @@ class DaemonResourceTest {
                 .body("health_check_interval_seconds", equalTo(30))
                 .body("encryption_at_rest", equalTo(true))
                 .body("nbd_address", equalTo(TempStorageResource.NBD_ADDRESS))
-                .body("read_cache_mb", equalTo(32));
+                .body("read_cache_mb", equalTo(32))
+                .body("key_provider", equalTo("file"));
     }
 
     @Test
