@@ -78,21 +78,20 @@ final class LogRecovery {
             }
             long from = id == startSegment ? startOffset : LogFormat.SEGMENT_HEADER;
             Scan scan = replay(segment, from, expectedSeq);
-            if (scan.end == from && scan.nextRecordSeq != 0 && id != startSegment) {
-                // A whole record that does not continue the sequence: records before it are missing.
-                ended = true;
-                LOG.errorf("segment %d starts at record %d but the log ends at %d; the log is cut here",
-                        id, scan.nextRecordSeq, expectedSeq);
-                setAside(segment, "it does not continue the log");
-                continue;
-            }
             replayed += scan.nextSeq - expectedSeq;
             expectedSeq = scan.nextSeq;
             segment.end(scan.end);
             long size = segment.channel.size();
-            if (size > scan.end) {
-                LOG.debugf("segment %d: log ends at offset %d of %d, cutting off the rest", id, scan.end, size);
+            if (size > scan.end && (scan.gap || id != files.lastKey() && !zeroFrom(segment, scan.end))) {
+                // Records missing before a whole one, or garbage before the tail of the log: a corruption in the
+                // middle, not a torn tail. Keep the bytes for inspection, cut the log there, set later segments aside.
+                ended = true;
+                Path kept = segment.path.resolveSibling(segment.path.getFileName() + ".cut-at-" + scan.end);
+                copyTail(segment, scan.end, kept);
+                LOG.errorf("segment %d: the log is cut at offset %d (record %d); the %d bytes after it are kept in %s",
+                        id, scan.end, expectedSeq, size - scan.end, kept);
             }
+            // The tail after the last whole record (torn, never synced or preallocated) is not part of the log.
             segment.trimToEnd();
             segments.put(id, segment);
         }
@@ -109,14 +108,15 @@ final class LogRecovery {
         return new Result(expectedSeq, lastId, replayed);
     }
 
-    private record Scan(long end, long nextSeq, long nextRecordSeq) {
+    /** Where a replay stopped; {@code gap}: at a whole record whose sequence number does not continue the log. */
+    private record Scan(long end, long nextSeq, boolean gap) {
     }
 
     /** Applies the whole records from {@code from} on; stops at the first invalid or out-of-sequence record. */
     private Scan replay(Segment segment, long from, long expectedSeq) throws IOException {
         long size = segment.channel.size();
         if (size <= from) {
-            return new Scan(from, expectedSeq, 0);
+            return new Scan(from, expectedSeq, false);
         }
         MappedByteBuffer map = segment.channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
         ByteBuffer buf = map.order(ByteOrder.LITTLE_ENDIAN);
@@ -128,7 +128,37 @@ final class LogRecovery {
             pos += rec.length();
             seq++;
         }
-        return new Scan(pos, seq, rec == null ? 0 : rec.seq());
+        return new Scan(pos, seq, rec != null);
+    }
+
+    /** Whether {@code segment} holds only zero bytes from {@code from} to its end (preallocated, never written). */
+    private static boolean zeroFrom(Segment segment, long from) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+        long pos = from;
+        long size = segment.channel.size();
+        while (pos < size) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), size - pos));
+            segment.readFully(chunk, pos);
+            for (int i = 0; i < chunk.limit(); i++) {
+                if (chunk.get(i) != 0) {
+                    return false;
+                }
+            }
+            pos += chunk.limit();
+        }
+        return true;
+    }
+
+    private static void copyTail(Segment segment, long from, Path target) throws IOException {
+        try (FileChannel out = FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = segment.channel.size();
+            long pos = from;
+            while (pos < size) {
+                pos += segment.channel.transferTo(pos, size - pos, out);
+            }
+            out.force(true);
+        }
     }
 
     private void apply(LogFormat.Record rec, long location) {

@@ -72,6 +72,8 @@ public final class LogStore implements AutoCloseable {
         FileLock lock;
         try {
             lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // held by another LogStore of this JVM
         } catch (IOException e) {
             lockChannel.close();
             throw e;
@@ -197,7 +199,7 @@ public final class LogStore implements AutoCloseable {
     }
 
     /**
-     * One synchronous cleaner pass: every sealed segment whose live bytes are below {@code maxLiveFraction} of its
+     * One synchronous cleaner pass: every sealed segment whose live bytes are at most {@code maxLiveFraction} of its
      * records has its live blocks appended again (as RELOCATE records that lose to any newer write or trim), then a
      * checkpoint deletes the segments that no longer hold a referenced block. Crash-safe at every step: a segment
      * is deleted only after a durable checkpoint that no longer references it.
@@ -212,7 +214,7 @@ public final class LogStore implements AutoCloseable {
             Set<Long> victims = new HashSet<>();
             for (Segment s : segments.values()) {
                 long records = s.end() - LogFormat.SEGMENT_HEADER;
-                if (s.id < head && live.getOrDefault(s.id, 0L) < maxLiveFraction * records) {
+                if (s.id < head && live.getOrDefault(s.id, 0L) <= maxLiveFraction * records) {
                     victims.add(s.id);
                 }
             }
