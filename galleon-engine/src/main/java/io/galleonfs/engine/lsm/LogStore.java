@@ -325,8 +325,8 @@ public final class LogStore implements AutoCloseable {
         IOException failure = null;
         try {
             writer.submit(new LogOp.Stop(checkpoint, done));
-            done.join();
             writer.join();
+            await(done);
         } catch (IOException e) {
             failure = e; // the writer already failed; close the files anyway
         } catch (InterruptedException e) {

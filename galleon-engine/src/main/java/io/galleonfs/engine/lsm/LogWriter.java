@@ -98,7 +98,7 @@ final class LogWriter implements Runnable {
             throw new EngineException("log store is closed");
         }
         IOException failed = failure;
-        if (failed != null) {
+        if (failed != null && !(op instanceof LogOp.Stop)) {
             throw new EngineException("log store failed: " + failed.getMessage(), failed);
         }
         try {
@@ -139,23 +139,35 @@ final class LogWriter implements Runnable {
     private LogOp.Stop process(List<LogOp> batch) {
         LogOp.Stop stop = null;
         for (LogOp op : batch) {
-            if (stop != null || failure != null) {
-                fail(op, stop != null ? new EngineException("log store is closed") : failure);
+            if (stop != null) {
+                fail(op, new EngineException("log store is closed"));
+                continue;
+            }
+            if (op instanceof LogOp.Stop s) {
+                stopped = true;
+                stop = s;
+                if (failure == null) {
+                    try {
+                        flush();
+                        syncAwaiting();
+                        if (s.checkpoint()) {
+                            checkpoint(new CompletableFuture<>()).join();
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        onFailure(e);
+                    }
+                }
+                continue;
+            }
+            if (failure != null) {
+                fail(op, failure);
                 continue;
             }
             try {
                 switch (op) {
                     case LogOp.Append append -> stage(append);
                     case LogOp.CheckpointRequest request -> checkpoint(request.done());
-                    case LogOp.Stop s -> {
-                        stopped = true;
-                        stop = s;
-                        flush();
-                        syncAwaiting();
-                        if (s.checkpoint()) {
-                            checkpoint(new CompletableFuture<>()).join();
-                        }
-                    }
+                    case LogOp.Stop s -> throw new IllegalStateException("handled above");
                 }
             } catch (IOException | RuntimeException e) {
                 fail(op, e);
@@ -312,7 +324,12 @@ final class LogWriter implements Runnable {
         }
         drained = true;
         failAll(new EngineException("log store is closed"));
-        stop.done().complete(null);
+        IOException failed = failure;
+        if (failed != null && stop.checkpoint()) {
+            stop.done().completeExceptionally(failed); // close reports that the store ended without a checkpoint
+        } else {
+            stop.done().complete(null);
+        }
     }
 
     private void onFailure(Exception e) {

@@ -4,6 +4,7 @@ import io.galleonfs.engine.NativeIo;
 import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,18 +14,31 @@ import java.nio.file.StandardOpenOption;
  * One segment file {@code segment-<id hex16>.log}: a header and records back to back. Only the writer thread
  * appends (to the newest segment); anyone reads with positional reads. {@link #end} is the offset after the last
  * whole record: the append position of the newest segment, the valid length of sealed ones.
+ *
+ * <p>Readers use their own channel: an interrupted reader closes the channel it reads from (FileChannel is
+ * interruptible), which must neither break the writer's channel nor fail other readers, so the read channel is
+ * reopened on demand until the segment is closed for good.
  */
 final class Segment implements AutoCloseable {
     final long id;
     final Path path;
+    /** The writer's (and recovery's) channel: appends, fdatasync, truncate, size. */
     final FileChannel channel;
+    private volatile FileChannel reader;
+    private volatile boolean retired;
     private volatile long end;
 
-    private Segment(long id, Path path, FileChannel channel, long end) {
+    private Segment(long id, Path path, FileChannel channel, long end) throws IOException {
         this.id = id;
         this.path = path;
         this.channel = channel;
         this.end = end;
+        try {
+            this.reader = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
     }
 
     static Path pathOf(Path dir, long id) {
@@ -91,14 +105,38 @@ final class Segment implements AutoCloseable {
         end = pos;
     }
 
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code position}.
+     *
+     * @throws java.nio.channels.ClosedByInterruptException this thread was interrupted
+     * @throws ClosedChannelException the segment was closed (deleted by a checkpoint, or the store closed)
+     */
     void readFully(ByteBuffer dst, long position) throws IOException {
-        long pos = position;
-        while (dst.hasRemaining()) {
-            int n = channel.read(dst, pos);
-            if (n < 0) {
-                throw new IOException("segment " + id + " ends at " + pos);
+        int start = dst.position();
+        while (true) {
+            FileChannel ch = reader;
+            try {
+                while (dst.hasRemaining()) {
+                    long pos = position + dst.position() - start;
+                    if (ch.read(dst, pos) < 0) {
+                        throw new IOException("segment " + id + " ends at " + pos);
+                    }
+                }
+                return;
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (ClosedChannelException e) {
+                if (retired) {
+                    throw e;
+                }
+                reopenReader(ch); // another reader was interrupted: its close hit us too
             }
-            pos += n;
+        }
+    }
+
+    private synchronized void reopenReader(FileChannel seen) throws IOException {
+        if (reader == seen && !retired) {
+            reader = FileChannel.open(path, StandardOpenOption.READ);
         }
     }
 
@@ -112,6 +150,13 @@ final class Segment implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        channel.close();
+        synchronized (this) {
+            retired = true;
+        }
+        try {
+            reader.close();
+        } finally {
+            channel.close();
+        }
     }
 }

@@ -363,6 +363,22 @@ class LogStoreTest {
     }
 
     @Test
+    void anInterruptedReaderFailsAloneAndTheStoreKeepsWorking() throws IOException {
+        try (LogStore store = LogStore.open(config(dir))) {
+            store.write(VOL, 1, content(VOL, 1, 1), WriteConcern.DURABLE);
+            Thread.currentThread().interrupt();
+            try {
+                assertThrows(java.io.InterruptedIOException.class, () -> read(store, VOL, 1));
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(content(VOL, 1, 1).array(), read(store, VOL, 1), "the read channel was reopened");
+            store.write(VOL, 2, content(VOL, 2, 1), WriteConcern.DURABLE);
+            assertArrayEquals(content(VOL, 2, 1).array(), read(store, VOL, 2), "the writer's channel is untouched");
+        }
+    }
+
+    @Test
     void aStoreWithAnotherBlockSizeIsRefused() throws IOException {
         try (LogStore store = LogStore.open(config(dir))) {
             store.write(VOL, 0, content(VOL, 0, 1), WriteConcern.DURABLE);
