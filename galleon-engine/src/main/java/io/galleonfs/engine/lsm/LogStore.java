@@ -50,6 +50,8 @@ public final class LogStore implements AutoCloseable {
     private final long replayedRecords;
     private final Object cleanLock = new Object();
     private volatile boolean closed;
+    /** Test seam: runs after a cleaner pass appended its relocations, before the checkpoint that deletes victims. */
+    private volatile Runnable beforeCleanCheckpoint = () -> { };
 
     private LogStore(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, LogWriter writer,
                      FileChannel lockChannel, FileLock lock, long replayedRecords) {
@@ -241,6 +243,7 @@ public final class LogStore implements AutoCloseable {
                     victimSizes.put(id, s.channel.size());
                 }
             }
+            beforeCleanCheckpoint.run();
             checkpoint();
             int deleted = 0;
             long freed = 0;
@@ -341,6 +344,10 @@ public final class LogStore implements AutoCloseable {
         if (failure != null) {
             throw failure;
         }
+    }
+
+    void beforeCleanCheckpoint(Runnable hook) {
+        this.beforeCleanCheckpoint = hook;
     }
 
     /** Where a block's record is (tests). */
