@@ -19,8 +19,9 @@ import org.jboss.logging.Logger;
 /**
  * Linux calls the JDK does not expose, made through the FFM linker: hole punching (fallocate) and
  * the allocated size of a file (statx stx_blocks). Both degrade gracefully where unavailable.
+ * Public only so that the log-structured store ({@code io.galleonfs.engine.lsm}) can preallocate segments.
  */
-final class NativeIo {
+public final class NativeIo {
     private static final Logger LOG = Logger.getLogger(NativeIo.class);
 
     private static final int O_WRONLY = 1;
@@ -122,7 +123,7 @@ final class NativeIo {
      * @return false when the platform or file system cannot (the caller writes zeros instead)
      * @throws IOException "No space left on device" when the file system is too full
      */
-    static boolean allocate(Path file, long length) throws IOException {
+    public static boolean allocate(Path file, long length) throws IOException {
         if (OPEN == null || CLOSE == null || FALLOCATE == null) {
             return false;
         }

@@ -1,0 +1,216 @@
+package io.galleonfs.engine.lsm;
+
+import io.galleonfs.engine.EngineException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import java.util.TreeMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Rebuilds the extent index at open: loads the checkpoint, then replays the log from the checkpoint's position,
+ * segment by segment, record by record, as long as records are whole (magic, length, CRC32C) and their sequence
+ * numbers continue without a gap. The first record that fails ends the log: the rest of that segment is cut off
+ * (a torn or never-synced tail), and a later segment that does not continue the sequence is set aside as
+ * {@code .orphaned} (never deleted: only a corruption in the middle of the log produces one).
+ */
+final class LogRecovery {
+    private static final Logger LOG = Logger.getLogger(LogRecovery.class);
+
+    /** What recovery produced: the index is filled, the segments opened; the writer continues at nextSeq. */
+    record Result(long nextSeq, long lastSegmentId, long replayedRecords) {
+    }
+
+    private final LogStoreConfig config;
+    private final ExtentIndex index;
+    private final Map<Long, Segment> segments;
+
+    LogRecovery(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments) {
+        this.config = config;
+        this.index = index;
+        this.segments = segments;
+    }
+
+    Result recover() throws IOException {
+        Path dir = config.root();
+        int blockSize = config.blockSize();
+        Checkpoint checkpoint = Checkpoint.read(dir, blockSize);
+        if (checkpoint != null) {
+            checkpoint.volumes().forEach(index::install);
+        }
+        TreeMap<Long, Path> files = listSegments(dir);
+        long startSegment = checkpoint != null ? checkpoint.segment() : (files.isEmpty() ? 1 : files.firstKey());
+        long startOffset = checkpoint != null ? checkpoint.offset() : LogFormat.SEGMENT_HEADER;
+        long expectedSeq = checkpoint != null ? checkpoint.nextSeq() : 1;
+        long lastId = checkpoint != null ? checkpoint.segment() : 0;
+        long replayed = 0;
+        boolean ended = false;
+        for (long id : files.keySet()) {
+            lastId = Math.max(lastId, id);
+            Segment segment = Segment.open(dir, id);
+            String bad = checkHeader(segment, blockSize);
+            if (bad != null) {
+                segment.close();
+                if (id == files.lastKey() && id >= startSegment) {
+                    // Created by a roll that crashed before its header was synced: it never held a record.
+                    LOG.warnf("segment %d: %s; it was being created at the crash, deleting it", id, bad);
+                    Files.delete(segment.path);
+                    continue;
+                }
+                throw new EngineException("segment " + segment.path + ": " + bad);
+            }
+            if (id < startSegment) {
+                // Sealed before the checkpoint: read only through the index, never replayed.
+                segment.end(segment.channel.size());
+                segments.put(id, segment);
+                continue;
+            }
+            if (ended) {
+                setAside(segment, "it follows the end of the log");
+                continue;
+            }
+            long from = id == startSegment ? startOffset : LogFormat.SEGMENT_HEADER;
+            Scan scan = replay(segment, from, expectedSeq);
+            replayed += scan.nextSeq - expectedSeq;
+            expectedSeq = scan.nextSeq;
+            segment.end(scan.end);
+            long size = segment.channel.size();
+            if (size > scan.end && (scan.gap || id != files.lastKey() && !zeroFrom(segment, scan.end))) {
+                // Records missing before a whole one, or garbage before the tail of the log: a corruption in the
+                // middle, not a torn tail. Keep the bytes for inspection, cut the log there, set later segments aside.
+                ended = true;
+                Path kept = segment.path.resolveSibling(segment.path.getFileName() + ".cut-at-" + scan.end);
+                copyTail(segment, scan.end, kept);
+                LOG.errorf("segment %d: the log is cut at offset %d (record %d); the %d bytes after it are kept in %s",
+                        id, scan.end, expectedSeq, size - scan.end, kept);
+            }
+            // The tail after the last whole record (torn, never synced or preallocated) is not part of the log.
+            segment.trimToEnd();
+            segments.put(id, segment);
+        }
+        for (long referenced : index.liveBytesBySegment().keySet()) {
+            if (!segments.containsKey(referenced)) {
+                throw new EngineException("the index references segment " + referenced + ", which is missing in "
+                        + dir);
+            }
+        }
+        deleteEmpty(dir);
+        if (replayed > 0) {
+            LOG.infof("log store %s: replayed %d records after the checkpoint", dir, replayed);
+        }
+        return new Result(expectedSeq, lastId, replayed);
+    }
+
+    /** Where a replay stopped; {@code gap}: at a whole record whose sequence number does not continue the log. */
+    private record Scan(long end, long nextSeq, boolean gap) {
+    }
+
+    /** Applies the whole records from {@code from} on; stops at the first invalid or out-of-sequence record. */
+    private Scan replay(Segment segment, long from, long expectedSeq) throws IOException {
+        long size = segment.channel.size();
+        if (size <= from) {
+            return new Scan(from, expectedSeq, false);
+        }
+        MappedByteBuffer map = segment.channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+        ByteBuffer buf = map.order(ByteOrder.LITTLE_ENDIAN);
+        int pos = (int) from;
+        long seq = expectedSeq;
+        LogFormat.Record rec;
+        while ((rec = LogFormat.parse(buf, pos, config.blockSize())) != null && rec.seq() == seq) {
+            apply(rec, LogFormat.location(segment.id, pos));
+            pos += rec.length();
+            seq++;
+        }
+        return new Scan(pos, seq, rec != null);
+    }
+
+    /** Whether {@code segment} holds only zero bytes from {@code from} to its end (preallocated, never written). */
+    private static boolean zeroFrom(Segment segment, long from) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(1 << 16);
+        long pos = from;
+        long size = segment.channel.size();
+        while (pos < size) {
+            chunk.clear().limit((int) Math.min(chunk.capacity(), size - pos));
+            segment.readFully(chunk, pos);
+            for (int i = 0; i < chunk.limit(); i++) {
+                if (chunk.get(i) != 0) {
+                    return false;
+                }
+            }
+            pos += chunk.limit();
+        }
+        return true;
+    }
+
+    private static void copyTail(Segment segment, long from, Path target) throws IOException {
+        try (FileChannel out = FileChannel.open(target, java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            long size = segment.channel.size();
+            long pos = from;
+            while (pos < size) {
+                pos += segment.channel.transferTo(pos, size - pos, out);
+            }
+            out.force(true);
+        }
+    }
+
+    private void apply(LogFormat.Record rec, long location) {
+        switch (rec.type()) {
+            case LogFormat.WRITE -> index.applyWrite(rec.volume(), (int) rec.block(), location, rec.dataCrc());
+            case LogFormat.RELOCATE ->
+                    index.applyRelocate(rec.volume(), (int) rec.block(), rec.arg(), location, rec.dataCrc());
+            case LogFormat.TRIM -> index.applyTrim(rec.volume(), rec.block(), rec.arg());
+            case LogFormat.DROP -> index.applyDrop(rec.volume());
+            default -> throw new IllegalStateException("parse accepted record type " + rec.type());
+        }
+    }
+
+    private static String checkHeader(Segment segment, int blockSize) throws IOException {
+        if (segment.channel.size() < LogFormat.SEGMENT_HEADER) {
+            return "shorter than its header";
+        }
+        ByteBuffer header = ByteBuffer.allocate(LogFormat.SEGMENT_HEADER);
+        segment.readFully(header, 0);
+        return LogFormat.checkSegmentHeader(header.flip(), segment.id, blockSize);
+    }
+
+    /** Renames a segment that is not part of the log out of the way, keeping its bytes for inspection. */
+    private static void setAside(Segment segment, String why) throws IOException {
+        segment.close();
+        Path target = segment.path.resolveSibling(segment.path.getFileName() + ".orphaned");
+        Files.move(segment.path, target, StandardCopyOption.REPLACE_EXISTING);
+        LOG.errorf("segment %d set aside as %s: %s", segment.id, target, why);
+    }
+
+    /** Segments without records and without referenced blocks hold nothing: delete them. */
+    private void deleteEmpty(Path dir) throws IOException {
+        Map<Long, Long> live = index.liveBytesBySegment();
+        for (Segment s : java.util.List.copyOf(segments.values())) {
+            if (s.end() <= LogFormat.SEGMENT_HEADER && !live.containsKey(s.id)) {
+                segments.remove(s.id);
+                s.close();
+                Files.delete(s.path);
+            }
+        }
+    }
+
+    static TreeMap<Long, Path> listSegments(Path dir) throws IOException {
+        TreeMap<Long, Path> files = new TreeMap<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir, "segment-*.log")) {
+            for (Path p : stream) {
+                long id = Segment.idOf(p.getFileName().toString());
+                if (id >= 0) {
+                    files.put(id, p);
+                }
+            }
+        }
+        return files;
+    }
+}

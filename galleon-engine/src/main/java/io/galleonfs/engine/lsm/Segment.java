@@ -1,0 +1,162 @@
+package io.galleonfs.engine.lsm;
+
+import io.galleonfs.engine.NativeIo;
+import io.galleonfs.engine.AtomicFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * One segment file {@code segment-<id hex16>.log}: a header and records back to back. Only the writer thread
+ * appends (to the newest segment); anyone reads with positional reads. {@link #end} is the offset after the last
+ * whole record: the append position of the newest segment, the valid length of sealed ones.
+ *
+ * <p>Readers use their own channel: an interrupted reader closes the channel it reads from (FileChannel is
+ * interruptible), which must neither break the writer's channel nor fail other readers, so the read channel is
+ * reopened on demand until the segment is closed for good.
+ */
+final class Segment implements AutoCloseable {
+    final long id;
+    final Path path;
+    /** The writer's (and recovery's) channel: appends, fdatasync, truncate, size. */
+    final FileChannel channel;
+    private volatile FileChannel reader;
+    private volatile boolean retired;
+    private volatile long end;
+
+    private Segment(long id, Path path, FileChannel channel, long end) throws IOException {
+        this.id = id;
+        this.path = path;
+        this.channel = channel;
+        this.end = end;
+        try {
+            this.reader = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    static Path pathOf(Path dir, long id) {
+        return dir.resolve(String.format("segment-%016x.log", id));
+    }
+
+    /** Parses the id of a segment file name, or -1 if {@code name} is not one. */
+    static long idOf(String name) {
+        if (!name.startsWith("segment-") || !name.endsWith(".log") || name.length() != 8 + 16 + 4) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(name.substring(8, 24), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Creates segment {@code id}: preallocates {@code size} bytes where the file system can (so appends do not
+     * allocate blocks and the unwritten tail reads as zeros), writes and fsyncs the header, fsyncs the directory.
+     */
+    static Segment create(Path dir, long id, int blockSize, long size) throws IOException {
+        Path path = pathOf(dir, id);
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            NativeIo.allocate(path, size);
+            ByteBuffer header = LogFormat.segmentHeader(id, blockSize);
+            while (header.hasRemaining()) {
+                ch.write(header, LogFormat.SEGMENT_HEADER - header.remaining());
+            }
+            ch.force(true);
+            AtomicFiles.fsyncDirectory(dir);
+            return new Segment(id, path, ch, LogFormat.SEGMENT_HEADER);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
+    /** Opens an existing segment; its end is set by recovery or the checkpoint. */
+    static Segment open(Path dir, long id) throws IOException {
+        Path path = pathOf(dir, id);
+        return new Segment(id, path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE),
+                LogFormat.SEGMENT_HEADER);
+    }
+
+    long end() {
+        return end;
+    }
+
+    void end(long end) {
+        this.end = end;
+    }
+
+    /** Appends {@code buf} at {@link #end} and advances it. */
+    void append(ByteBuffer buf) throws IOException {
+        long pos = end;
+        while (buf.hasRemaining()) {
+            pos += channel.write(buf, pos);
+        }
+        end = pos;
+    }
+
+    /**
+     * Reads {@code dst.remaining()} bytes at {@code position}.
+     *
+     * @throws java.nio.channels.ClosedByInterruptException this thread was interrupted
+     * @throws ClosedChannelException the segment was closed (deleted by a checkpoint, or the store closed)
+     */
+    void readFully(ByteBuffer dst, long position) throws IOException {
+        int start = dst.position();
+        while (true) {
+            FileChannel ch = reader;
+            try {
+                while (dst.hasRemaining()) {
+                    long pos = position + dst.position() - start;
+                    if (ch.read(dst, pos) < 0) {
+                        throw new IOException("segment " + id + " ends at " + pos);
+                    }
+                }
+                return;
+            } catch (java.nio.channels.ClosedByInterruptException e) {
+                throw e;
+            } catch (ClosedChannelException e) {
+                if (retired) {
+                    throw e;
+                }
+                reopenReader(ch); // another reader was interrupted: its close hit us too
+            }
+        }
+    }
+
+    private synchronized void reopenReader(FileChannel seen) throws IOException {
+        if (reader == seen && !retired) {
+            reader = FileChannel.open(path, StandardOpenOption.READ);
+        }
+    }
+
+    /** Gives back the preallocated tail of a sealed segment: its file becomes exactly {@link #end} bytes. */
+    void trimToEnd() throws IOException {
+        if (channel.size() > end) {
+            channel.truncate(end);
+            channel.force(true);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            retired = true;
+        }
+        try {
+            reader.close();
+        } finally {
+            channel.close();
+        }
+    }
+}

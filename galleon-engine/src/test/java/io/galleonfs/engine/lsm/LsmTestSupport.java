@@ -1,0 +1,36 @@
+package io.galleonfs.engine.lsm;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.UUID;
+
+/** Helpers of the log store tests: small segments so rolls, checkpoints and cleaning happen in small tests. */
+final class LsmTestSupport {
+    static final int BS = 4096;
+
+    private LsmTestSupport() {
+    }
+
+    static LogStoreConfig config(Path root) {
+        return new LogStoreConfig(root, BS, 1L << 20, 1L << 40);
+    }
+
+    /** Reproducible block contents for (volume, block, version). */
+    static ByteBuffer content(UUID volume, long block, long version) {
+        byte[] bytes = new byte[BS];
+        new SplittableRandom(volume.getLeastSignificantBits() ^ (block * 1_000_003L) ^ (version << 40)).nextBytes(bytes);
+        return ByteBuffer.wrap(bytes);
+    }
+
+    static byte[] read(LogStore store, UUID volume, long block) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(BS);
+        store.read(volume, block, buf);
+        return buf.array();
+    }
+
+    static byte[] zeros() {
+        return new byte[BS];
+    }
+}
