@@ -413,7 +413,8 @@ public class NodeRuntime {
         }
         LocalShare share = localShare();
         return new ControlMessage.Heartbeat(nodeId, capacity, free, share.replicas(), System.currentTimeMillis(),
-                engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable());
+                engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable(),
+                capacityService == null ? 0 : (long) capacityService.schedulableMbps());
     }
 
     /** Sum of the sizes of the volumes with a copy on this node: what thin provisioning promised. */
@@ -593,24 +594,26 @@ public class NodeRuntime {
 
     /**
      * QoS on the I/O path of the volumes this node serves as primary. {@code galleon.qos.node-iops} is the node's IOPS
-     * capacity for reservations (0, the default: reservations are stored but not enforced); {@code galleon.qos.max-wait-ms}
+     * capacity for reservations (0, the default: reservations are stored but not enforced), {@code galleon.qos.node-mbps}
+     * its throughput capacity (MB/s; likewise); {@code galleon.qos.max-wait-ms}
      * bounds the delay of one request (default 5000, well below client timeouts); {@code galleon.qos.enabled=false}
      * leaves the I/O path without QoS (for measuring its overhead).
      */
     private void startQos() {
         double capacity = mpConfig.getOptionalValue("galleon.qos.node-iops", Double.class).orElse(0.0);
+        double capacityMbps = mpConfig.getOptionalValue("galleon.qos.node-mbps", Double.class).orElse(0.0);
         long maxWaitMs = mpConfig.getOptionalValue("galleon.qos.max-wait-ms", Long.class).orElse(5000L);
-        if (capacity < 0 || maxWaitMs < 1) {
-            throw new IllegalArgumentException("galleon.qos.node-iops must be >= 0 and galleon.qos.max-wait-ms >= 1");
+        if (capacity < 0 || capacityMbps < 0 || maxWaitMs < 1) {
+            throw new IllegalArgumentException("galleon.qos.node-iops and galleon.qos.node-mbps must be >= 0 and galleon.qos.max-wait-ms >= 1");
         }
         // A configured capacity overrides the calibration stored under the storage path (galleonfs node calibrate).
         var calibrationFile = new io.galleonfs.node.volume.qos.CalibrationFile(config.storagePath());
-        var nodeCapacity = io.galleonfs.node.volume.qos.CapacityService.load(capacity, calibrationFile);
-        qos = io.galleonfs.node.volume.qos.VolumeQos.system(nodeCapacity.schedulable(), Duration.ofMillis(maxWaitMs),
+        var nodeCapacity = io.galleonfs.node.volume.qos.CapacityService.load(capacity, capacityMbps, calibrationFile);
+        qos = io.galleonfs.node.volume.qos.VolumeQos.system(nodeCapacity.schedulable(), nodeCapacity.schedulableMbps(), Duration.ofMillis(maxWaitMs),
                 io.vertx.core.Context::isOnEventLoopThread);
         capacityService = new io.galleonfs.node.volume.qos.CapacityService(nodeId, nodeCapacity, calibrationFile,
                 io.galleonfs.node.volume.qos.CapacityCalibrator.system(engine), qos);
-        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf);
+        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf, this::capacityMbpsOf);
         long backgroundMbps = mpConfig.getOptionalValue("galleon.qos.background-mbps", Long.class)
                 .orElse(io.galleonfs.node.volume.qos.BackgroundQos.DEFAULT_MBPS);
         long backgroundIops = mpConfig.getOptionalValue("galleon.qos.background-iops", Long.class)
@@ -652,6 +655,15 @@ public class NodeRuntime {
             return capacityService.schedulable();
         }
         return cluster == null ? 0 : cluster.members().stream().filter(m -> m.id().equals(node)).mapToLong(io.galleonfs.node.cluster.MemberView::capacityIops)
+                .findFirst().orElse(0);
+    }
+
+    /** A node's throughput capacity (MB/s) for admission control, like {@link #capacityIopsOf}. */
+    private double capacityMbpsOf(String node) {
+        if (node.equals(nodeId)) {
+            return capacityService.schedulableMbps();
+        }
+        return cluster == null ? 0 : cluster.members().stream().filter(m -> m.id().equals(node)).mapToLong(io.galleonfs.node.cluster.MemberView::capacityMbps)
                 .findFirst().orElse(0);
     }
 

@@ -83,7 +83,7 @@ public final class BackgroundQos {
             }
         }
         if (ops > 0) {
-            delay = Math.max(delay, scheduler.admitUnreserved(ops, now));
+            delay = Math.max(delay, scheduler.admitUnreserved(ops, byteCount, now));
         }
         int i = work.ordinal();
         operations[i].add(ops);
