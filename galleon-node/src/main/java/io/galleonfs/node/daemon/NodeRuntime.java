@@ -158,6 +158,7 @@ public class NodeRuntime {
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
         metadata.addListener(data.meters()::onMetadata);
+        startClusterIo();
         startQos();
         storageClasses = new StorageClassService(metadata);
         if (metadataCaughtUp()) {
@@ -590,6 +591,56 @@ public class NodeRuntime {
 
     public ReplicationService replication() {
         return replication;
+    }
+
+    // ------------------------------------------------------------------ cluster-wide I/O figures
+
+    /** How long a peer may take to answer for its I/O figures: well under the streams' one-second tick. */
+    private static final Duration PEER_METRICS_TIMEOUT = Duration.ofMillis(700);
+
+    private io.galleonfs.node.volume.metrics.ApplyRates applyRates;
+    private io.galleonfs.node.volume.metrics.ClusterIoCollector clusterIo;
+
+    /**
+     * This node answers its peers' requests for its I/O figures over the data plane, and assembles the cluster's from
+     * theirs ({@code GET /api/v1/metrics/cluster}). Parsing and the local report run on Mutiny's worker pool.
+     */
+    private void startClusterIo() {
+        applyRates = new io.galleonfs.node.volume.metrics.ApplyRates(replication::replicaAppliedTotals);
+        replication.answerMetricsWith(() -> localIoReport().toJson());
+        clusterIo = new io.galleonfs.node.volume.metrics.ClusterIoCollector(nodeId,
+                () -> cluster == null ? java.util.List.of() : cluster.members().stream()
+                        .map(m -> new io.galleonfs.node.volume.metrics.ClusterIoCollector.Member(m.id(), m.state())).toList(),
+                this::localIoReport, replication::askMetrics, io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool(),
+                PEER_METRICS_TIMEOUT, System::currentTimeMillis);
+    }
+
+    /** This node's I/O of the last second: its volume meters and the replica operations it applied. */
+    private io.galleonfs.node.volume.metrics.NodeIoReport localIoReport() {
+        long now = System.currentTimeMillis();
+        var state = metadata.state();
+        var volumesHere = data.meters().all().stream()
+                .map(m -> io.galleonfs.node.volume.metrics.VolumeMetricsReport.of(m, nodeId, now, volumes.namespaceOf(m.id())
+                        .orElse(io.galleonfs.node.volume.metrics.VolumeMetricsReport.NAMESPACE)))
+                .toList();
+        var applied = applyRates.rates().entrySet().stream().map(e -> {
+            var v = state.volume(e.getKey());
+            return new io.galleonfs.api.ClusterIoMetrics.ReplicaApply(v.map(io.galleonfs.node.meta.VolumeRecord::name).orElse(e.getKey().toString()),
+                    e.getKey().toString(), v.map(io.galleonfs.node.meta.VolumeRecord::namespace)
+                    .orElse(io.galleonfs.node.volume.metrics.VolumeMetricsReport.NAMESPACE), nodeId, e.getValue().opsPerSecond(),
+                    e.getValue().bytesPerSecond() / 1e6, e.getValue().opsTotal(), e.getValue().bytesTotal());
+        }).toList();
+        return new io.galleonfs.node.volume.metrics.NodeIoReport(nodeId, volumesHere, applied);
+    }
+
+    /** Replica apply rates of this node, sampled once a second with the volume meters. */
+    public io.galleonfs.node.volume.metrics.ApplyRates applyRates() {
+        return applyRates;
+    }
+
+    /** The cluster's I/O figures, assembled from every member's ({@code GET /api/v1/metrics/cluster}). */
+    public io.galleonfs.node.volume.metrics.ClusterIoCollector clusterIo() {
+        return clusterIo;
     }
 
     /**
