@@ -111,6 +111,21 @@ class VolumeMetricsResourceTest {
             assertEquals(vol, n.get("volume").asText());
             assertEquals(1, n.get("totals").get("writes").asInt());
         }
+        // The same volume summed over the cluster's nodes (one here), assembled like /api/v1/metrics/cluster.
+        HttpRequest clusterReq = HttpRequest.newBuilder(base.resolve("api/v1/volumes/" + vol + "/metrics/stream?cluster=true"))
+                .header("Accept", "text/event-stream").header("Authorization", TestTokens.bearerAdmin())
+                .timeout(Duration.ofSeconds(30)).build();
+        HttpResponse<Stream<String>> clusterResp = http.send(clusterReq, HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, clusterResp.statusCode());
+        try (Stream<String> lines = clusterResp.body()) {
+            events = lines.filter(l -> l.startsWith("data:")).limit(2).toList();
+        }
+        assertEquals(2, events.size());
+        for (String e : events) {
+            JsonNode n = json.readTree(e.substring("data:".length()));
+            assertEquals(vol, n.get("volume").asText(), e);
+            assertEquals(1, n.get("totals").get("writes").asInt(), e);
+        }
         deleteVolume(vol);
     }
 
