@@ -154,6 +154,14 @@ public interface GalleonApi {
     @Path("/metrics/volumes")
     List<VolumeMetrics> topVolumes(@QueryParam("sort") String sort, @QueryParam("limit") int limit);
 
+    /**
+     * The cluster's I/O over the last second: every member (answering or not), every volume's client I/O summed over the
+     * nodes it entered through, and replication apply per node, assembled by the answering node.
+     */
+    @GET
+    @Path("/metrics/cluster")
+    ClusterIoMetrics clusterMetrics();
+
     /** Mounts the volume on the answering node (FUSE; a real file system in file-system mode). */
     @POST
     @Path("/volumes/{ref}/mounts")

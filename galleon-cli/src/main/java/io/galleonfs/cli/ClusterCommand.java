@@ -92,13 +92,13 @@ public class ClusterCommand {
 
     static void printPeers(PrintStream o, List<PeerInfo> peers) {
         Printer.Table t = new Printer.Table("ID", "STATE", "ROLE", "BIND", "API", "ZONE", "FREE", "RESERVE", "OVERCOMMIT",
-                "REPLICAS", "IOPS");
+                "REPLICAS", "IOPS", "MB/S");
         for (PeerInfo p : peers) {
             t.row(p.id(), p.state(), p.leader() ? "leader" : p.voter() ? "follower" : "non-voter", p.bindAddress(), p.ipcAddress(),
                     p.zone(), p.freeBytes() == 0 ? "-" : Sizes.format(p.freeBytes()),
                     p.reservedBytes() == 0 ? "-" : Sizes.format(p.reservedBytes()),
                     p.capacityBytes() == 0 ? "-" : String.format(java.util.Locale.ROOT, "%.2fx", p.overcommitRatio()),
-                    p.replicaCount(), p.capacityIops() == 0 ? "-" : p.capacityIops());
+                    p.replicaCount(), p.capacityIops() == 0 ? "-" : p.capacityIops(), p.capacityMbps() == 0 ? "-" : p.capacityMbps());
         }
         t.print(o);
     }

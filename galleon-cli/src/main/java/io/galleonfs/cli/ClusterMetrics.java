@@ -54,9 +54,4 @@ final class ClusterMetrics {
     VolumeMetrics volume(String ref) {
         return VolumeMetricsMerge.merge(fromEveryNode(api -> api.volumeMetrics(ref)));
     }
-
-    /** Every volume with I/O anywhere, merged per volume (each node's list holds at most {@code perNodeLimit}). */
-    List<VolumeMetrics> volumes(String sort, int perNodeLimit) {
-        return VolumeMetricsMerge.mergeAll(fromEveryNode(api -> api.topVolumes(sort, perNodeLimit)));
-    }
 }

@@ -28,7 +28,7 @@ class NodeCommand {
         }
     }
 
-    @Command(name = "capacity", description = "Show the node's IOPS capacity for reservations and its last calibration",
+    @Command(name = "capacity", description = "Show the node's IOPS and MB/s capacity for reservations and its last calibration",
             mixinStandardHelpOptions = true)
     static class Capacity implements Runnable {
         @Mixin
@@ -49,6 +49,11 @@ class NodeCommand {
                 "Configured (galleon.qos.node-iops)", c.configuredIops() == 0 ? "-" : c.configuredIops() + " IOPS",
                 "Calibrated", c.calibratedIops() == null ? "never (galleonfs node calibrate)"
                         : String.format(Locale.ROOT, "%d IOPS at %s (4 KiB random writes, QD%d, %.0f s; %.0f %% usable)",
-                        c.calibratedIops(), c.calibratedAt(), c.queueDepth(), c.calibrationSeconds(), c.usableFraction() * 100));
+                        c.calibratedIops(), c.calibratedAt(), c.queueDepth(), c.calibrationSeconds(), c.usableFraction() * 100),
+                "Throughput for reservations", c.capacityMbps() == 0 ? "none (throughput reservations are not enforced)"
+                        : c.capacityMbps() + " MB/s (" + c.sourceMbps() + ")",
+                "Configured (galleon.qos.node-mbps)", c.configuredMbps() == 0 ? "-" : c.configuredMbps() + " MB/s",
+                "Calibrated throughput", c.calibratedMbps() == null ? "never (galleonfs node calibrate)"
+                        : c.calibratedMbps() + " MB/s (1 MiB writes)");
     }
 }

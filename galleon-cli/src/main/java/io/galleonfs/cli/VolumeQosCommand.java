@@ -26,7 +26,7 @@ class VolumeQosCommand {
         Long latencyMs;
         @Option(names = "--iops-reservation", paramLabel = "N", description = "Operations per second guaranteed under contention")
         Long iopsReservation;
-        @Option(names = "--mbps-reservation", paramLabel = "N", description = "MB per second guaranteed (stored with the policy)")
+        @Option(names = "--mbps-reservation", paramLabel = "N", description = "MB per second guaranteed under contention")
         Long mbpsReservation;
         @Option(names = "--burst-multiplier", paramLabel = "X", description = "Burst above the limits by this factor ...")
         Double burstMultiplier;

@@ -64,10 +64,13 @@ class VolumeMetricsCliIT {
         assertEquals("disk", JSON.readTree(jsonLines.get(1)).get("volume").asText());
 
         String top = cli.run("top", "--once").ok().stdout();
-        assertTrue(top.startsWith("VOLUME") && top.contains("\ndisk "), top);
+        assertTrue(top.startsWith("NODE") && top.contains("\nVOLUME") && top.contains("\ndisk "), top);
         assertTrue(!top.contains("\033["), "no terminal control codes when stdout is not a terminal");
         JsonNode topJson = JSON.readTree(cli.run("top", "--once", "--sort", "throughput", "-o", "json").ok().stdout());
-        assertEquals("disk", topJson.get(0).get("volume").asText());
+        assertEquals("disk", topJson.get("volumes").get(0).get("volume").asText());
+        assertEquals("ok", topJson.get("nodes").get(0).get("state").asText(), topJson.toString());
+        String local = cli.run("top", "--once", "--local").ok().stdout();
+        assertTrue(local.startsWith("VOLUME") && local.contains("\ndisk "), local);
 
         if (installed("nbdcopy")) {
             // Real NBD I/O from a separate process shows up as reads of the volume.

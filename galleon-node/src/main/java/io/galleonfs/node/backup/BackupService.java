@@ -223,7 +223,7 @@ public final class BackupService {
                 r.manifestId());
     }
 
-    /** Backups read through the node's background QoS class (set once at start; null: not throttled). */
+    /** Backups read and restores write through the node's background QoS class (set once at start; null: not throttled). */
     public void gateBackground(io.galleonfs.node.volume.qos.BackgroundQos background) {
         this.background = background;
     }
@@ -346,8 +346,9 @@ public final class BackupService {
     private JobRunner.Work restoreWork(BackupRecord b, BackupTargetRecord target, VolumeRecord dest, boolean created) {
         return ctx -> {
             try (OpenRepository repo = OpenRepository.open(target)) {
-                VolumeIo io = data.io(dest);
-                repo.repository().restore(b.manifestId(), new VolumeSink(io, created), progress(ctx), ctx::cancelled);
+                // Background work: admitted by the node's background class, not the volume's client QoS (SPEC 4).
+                VolumeIo io = data.backgroundIo(dest);
+                repo.repository().restore(b.manifestId(), new VolumeSink(io, created, background), progress(ctx), ctx::cancelled);
                 bytes.add("restore", b.sizeBytes());
                 return "restored backup " + b.id() + " into volume '" + dest.name() + "' (" + b.sizeBytes() + " bytes, verified)";
             } catch (Exception e) {

@@ -485,7 +485,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             out.add(new MemberView(id, state, id.equals(leader), raft.raft().members().contains(id),
                     h == null ? 0 : h.capacityBytes(), h == null ? 0 : h.freeBytes(), h == null ? 0 : h.replicaCount(),
                     h == null ? 0 : h.sentAtMillis(), h == null ? 0 : h.reservedBytes(), h == null ? 0 : h.provisionedBytes(),
-                    h == null ? 0 : h.capacityIops()));
+                    h == null ? 0 : h.capacityIops(), h == null ? 0 : h.capacityMbps()));
         }
         return out;
     }

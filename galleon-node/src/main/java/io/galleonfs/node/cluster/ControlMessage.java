@@ -33,10 +33,11 @@ public sealed interface ControlMessage {
 
     /**
      * Periodic facts that change too often for the Raft log. {@code capacityIops}: what QoS reservations on the node may
-     * add up to (configured or calibrated; 0 unknown, also from a node that predates it).
+     * add up to (configured or calibrated; 0 unknown, also from a node that predates it); {@code capacityMbps} the same
+     * for throughput reservations.
      */
     record Heartbeat(String nodeId, long capacityBytes, long freeBytes, int replicaCount, long sentAtMillis,
-                     long reservedBytes, long provisionedBytes, long capacityIops) implements ControlMessage {
+                     long reservedBytes, long provisionedBytes, long capacityIops, long capacityMbps) implements ControlMessage {
     }
 
     /**

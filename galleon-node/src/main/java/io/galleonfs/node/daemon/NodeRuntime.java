@@ -158,6 +158,7 @@ public class NodeRuntime {
         data = new VolumeDataService(volumes, metadata, engine, concerns, Clock.systemUTC(), UUID::randomUUID, replication);
         bench = new BenchRunner(volumes, data, concerns);
         metadata.addListener(data.meters()::onMetadata);
+        startClusterIo();
         startQos();
         storageClasses = new StorageClassService(metadata);
         if (metadataCaughtUp()) {
@@ -419,7 +420,8 @@ public class NodeRuntime {
         }
         LocalShare share = localShare();
         return new ControlMessage.Heartbeat(nodeId, capacity, free, share.replicas(), System.currentTimeMillis(),
-                engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable());
+                engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable(),
+                capacityService == null ? 0 : (long) capacityService.schedulableMbps());
     }
 
     /** Sum of the sizes of the volumes with a copy on this node: what thin provisioning promised. */
@@ -597,26 +599,78 @@ public class NodeRuntime {
         return replication;
     }
 
+    // ------------------------------------------------------------------ cluster-wide I/O figures
+
+    /** How long a peer may take to answer for its I/O figures: well under the streams' one-second tick. */
+    private static final Duration PEER_METRICS_TIMEOUT = Duration.ofMillis(700);
+
+    private io.galleonfs.node.volume.metrics.ApplyRates applyRates;
+    private io.galleonfs.node.volume.metrics.ClusterIoCollector clusterIo;
+
+    /**
+     * This node answers its peers' requests for its I/O figures over the data plane, and assembles the cluster's from
+     * theirs ({@code GET /api/v1/metrics/cluster}). Parsing and the local report run on Mutiny's worker pool.
+     */
+    private void startClusterIo() {
+        applyRates = new io.galleonfs.node.volume.metrics.ApplyRates(replication::replicaAppliedTotals);
+        replication.answerMetricsWith(() -> localIoReport().toJson());
+        clusterIo = new io.galleonfs.node.volume.metrics.ClusterIoCollector(nodeId,
+                () -> cluster == null ? java.util.List.of() : cluster.members().stream()
+                        .map(m -> new io.galleonfs.node.volume.metrics.ClusterIoCollector.Member(m.id(), m.state())).toList(),
+                this::localIoReport, replication::askMetrics, io.smallrye.mutiny.infrastructure.Infrastructure.getDefaultWorkerPool(),
+                PEER_METRICS_TIMEOUT, System::currentTimeMillis);
+    }
+
+    /** This node's I/O of the last second: its volume meters and the replica operations it applied. */
+    private io.galleonfs.node.volume.metrics.NodeIoReport localIoReport() {
+        long now = System.currentTimeMillis();
+        var state = metadata.state();
+        var volumesHere = data.meters().all().stream()
+                .map(m -> io.galleonfs.node.volume.metrics.VolumeMetricsReport.of(m, nodeId, now, volumes.namespaceOf(m.id())
+                        .orElse(io.galleonfs.node.volume.metrics.VolumeMetricsReport.NAMESPACE)))
+                .toList();
+        var applied = applyRates.rates().entrySet().stream().map(e -> {
+            var v = state.volume(e.getKey());
+            return new io.galleonfs.api.ClusterIoMetrics.ReplicaApply(v.map(io.galleonfs.node.meta.VolumeRecord::name).orElse(e.getKey().toString()),
+                    e.getKey().toString(), v.map(io.galleonfs.node.meta.VolumeRecord::namespace)
+                    .orElse(io.galleonfs.node.volume.metrics.VolumeMetricsReport.NAMESPACE), nodeId, e.getValue().opsPerSecond(),
+                    e.getValue().bytesPerSecond() / 1e6, e.getValue().opsTotal(), e.getValue().bytesTotal());
+        }).toList();
+        return new io.galleonfs.node.volume.metrics.NodeIoReport(nodeId, volumesHere, applied);
+    }
+
+    /** Replica apply rates of this node, sampled once a second with the volume meters. */
+    public io.galleonfs.node.volume.metrics.ApplyRates applyRates() {
+        return applyRates;
+    }
+
+    /** The cluster's I/O figures, assembled from every member's ({@code GET /api/v1/metrics/cluster}). */
+    public io.galleonfs.node.volume.metrics.ClusterIoCollector clusterIo() {
+        return clusterIo;
+    }
+
     /**
      * QoS on the I/O path of the volumes this node serves as primary. {@code galleon.qos.node-iops} is the node's IOPS
-     * capacity for reservations (0, the default: reservations are stored but not enforced); {@code galleon.qos.max-wait-ms}
+     * capacity for reservations (0, the default: reservations are stored but not enforced), {@code galleon.qos.node-mbps}
+     * its throughput capacity (MB/s; likewise); {@code galleon.qos.max-wait-ms}
      * bounds the delay of one request (default 5000, well below client timeouts); {@code galleon.qos.enabled=false}
      * leaves the I/O path without QoS (for measuring its overhead).
      */
     private void startQos() {
         double capacity = mpConfig.getOptionalValue("galleon.qos.node-iops", Double.class).orElse(0.0);
+        double capacityMbps = mpConfig.getOptionalValue("galleon.qos.node-mbps", Double.class).orElse(0.0);
         long maxWaitMs = mpConfig.getOptionalValue("galleon.qos.max-wait-ms", Long.class).orElse(5000L);
-        if (capacity < 0 || maxWaitMs < 1) {
-            throw new IllegalArgumentException("galleon.qos.node-iops must be >= 0 and galleon.qos.max-wait-ms >= 1");
+        if (capacity < 0 || capacityMbps < 0 || maxWaitMs < 1) {
+            throw new IllegalArgumentException("galleon.qos.node-iops and galleon.qos.node-mbps must be >= 0 and galleon.qos.max-wait-ms >= 1");
         }
         // A configured capacity overrides the calibration stored under the storage path (galleonfs node calibrate).
         var calibrationFile = new io.galleonfs.node.volume.qos.CalibrationFile(config.storagePath());
-        var nodeCapacity = io.galleonfs.node.volume.qos.CapacityService.load(capacity, calibrationFile);
-        qos = io.galleonfs.node.volume.qos.VolumeQos.system(nodeCapacity.schedulable(), Duration.ofMillis(maxWaitMs),
+        var nodeCapacity = io.galleonfs.node.volume.qos.CapacityService.load(capacity, capacityMbps, calibrationFile);
+        qos = io.galleonfs.node.volume.qos.VolumeQos.system(nodeCapacity.schedulable(), nodeCapacity.schedulableMbps(), Duration.ofMillis(maxWaitMs),
                 io.vertx.core.Context::isOnEventLoopThread);
         capacityService = new io.galleonfs.node.volume.qos.CapacityService(nodeId, nodeCapacity, calibrationFile,
                 io.galleonfs.node.volume.qos.CapacityCalibrator.system(engine), qos);
-        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf);
+        qosService = new io.galleonfs.node.volume.qos.QosService(volumes, metadata, this::capacityIopsOf, this::capacityMbpsOf);
         long backgroundMbps = mpConfig.getOptionalValue("galleon.qos.background-mbps", Long.class)
                 .orElse(io.galleonfs.node.volume.qos.BackgroundQos.DEFAULT_MBPS);
         long backgroundIops = mpConfig.getOptionalValue("galleon.qos.background-iops", Long.class)
@@ -658,6 +712,15 @@ public class NodeRuntime {
             return capacityService.schedulable();
         }
         return cluster == null ? 0 : cluster.members().stream().filter(m -> m.id().equals(node)).mapToLong(io.galleonfs.node.cluster.MemberView::capacityIops)
+                .findFirst().orElse(0);
+    }
+
+    /** A node's throughput capacity (MB/s) for admission control, like {@link #capacityIopsOf}. */
+    private double capacityMbpsOf(String node) {
+        if (node.equals(nodeId)) {
+            return capacityService.schedulableMbps();
+        }
+        return cluster == null ? 0 : cluster.members().stream().filter(m -> m.id().equals(node)).mapToLong(io.galleonfs.node.cluster.MemberView::capacityMbps)
                 .findFirst().orElse(0);
     }
 

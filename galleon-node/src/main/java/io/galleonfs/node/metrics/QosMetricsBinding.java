@@ -38,7 +38,7 @@ public class QosMetricsBinding {
             FunctionCounter.builder("galleon_qos_background_operations_total", node, n -> n.qos().background().operations(w))
                     .tag("work", w.label()).description("Background read requests admitted by the QoS class").register(registry);
             FunctionCounter.builder("galleon_qos_background_bytes_total", node, n -> n.qos().background().bytes(w))
-                    .tag("work", w.label()).description("Bytes read by background work through the QoS class").register(registry);
+                    .tag("work", w.label()).description("Bytes read (rebuild, scrub, backup) or written (restore) by background work through the QoS class").register(registry);
         }
         Gauge.builder("galleon_qos_background_limit_mbps", node, n -> n.qos().background().limitMbps())
                 .description("The background QoS class's MB/s limit (0: none)").register(registry);
@@ -46,6 +46,9 @@ public class QosMetricsBinding {
                 .description("The background QoS class's requests-a-second limit (0: none)").register(registry);
         Gauge.builder("galleon_qos_node_capacity_iops", node, n -> n.capacity() == null ? 0 : n.capacity().schedulable())
                 .description("IOPS that QoS reservations on this node may add up to (configured or calibrated; 0: unknown)")
+                .register(registry);
+        Gauge.builder("galleon_qos_node_capacity_mbps", node, n -> n.capacity() == null ? 0 : n.capacity().schedulableMbps())
+                .description("MB/s that QoS throughput reservations on this node may add up to (configured or calibrated; 0: unknown)")
                 .register(registry);
     }
 

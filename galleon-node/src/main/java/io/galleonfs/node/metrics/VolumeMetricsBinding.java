@@ -46,7 +46,11 @@ public class VolumeMetricsBinding {
     @Scheduled(every = "1s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void tick() {
         if (node.data() != null) {
-            node.data().meters().tick(System.nanoTime());
+            long now = System.nanoTime();
+            node.data().meters().tick(now);
+            if (node.applyRates() != null) {
+                node.applyRates().tick(now);
+            }
         }
     }
 

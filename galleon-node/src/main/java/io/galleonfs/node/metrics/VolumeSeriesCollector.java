@@ -46,6 +46,7 @@ public final class VolumeSeriesCollector extends Collector {
     public static final String LIMIT_IOPS = "galleon_volume_qos_limit_iops";
     public static final String LIMIT_MBPS = "galleon_volume_qos_limit_mbps";
     public static final String RESERVATION_IOPS = "galleon_volume_qos_reservation_iops";
+    public static final String RESERVATION_MBPS = "galleon_volume_qos_reservation_mbps";
     public static final String LAG_OPERATIONS = "galleon_volume_replication_lag_operations";
     public static final String LAG_BYTES = "galleon_volume_replication_lag_bytes";
     public static final String REBUILD_DONE = "galleon_volume_rebuild_done_bytes";
@@ -172,6 +173,7 @@ public final class VolumeSeriesCollector extends Collector {
         Family limitIops = new Family(LIMIT_IOPS, Type.GAUGE, "IOPS limit in force");
         Family limitMbps = new Family(LIMIT_MBPS, Type.GAUGE, "MB/s limit in force");
         Family reservation = new Family(RESERVATION_IOPS, Type.GAUGE, "IOPS reservation in force");
+        Family reservationMbps = new Family(RESERVATION_MBPS, Type.GAUGE, "MB/s reservation in force");
         for (QosSlot s : slots) {
             List<String> volume = List.of(namespaceOf.apply(s.id()), s.name());
             names.putIfAbsent(s.id(), s.name());
@@ -194,8 +196,11 @@ public final class VolumeSeriesCollector extends Collector {
             if (guarantees != null && guarantees.iops() != null) {
                 reservation.add(RESERVATION_IOPS, VOLUME, volume, guarantees.iops());
             }
+            if (guarantees != null && guarantees.throughputMbps() != null) {
+                reservationMbps.add(RESERVATION_MBPS, VOLUME, volume, guarantees.throughputMbps());
+            }
         }
-        for (Family f : List.of(seconds, throttled, overlong, breach, limitIops, limitMbps, reservation)) {
+        for (Family f : List.of(seconds, throttled, overlong, breach, limitIops, limitMbps, reservation, reservationMbps)) {
             out.add(f.samples());
         }
     }

@@ -146,6 +146,7 @@ public final class DataCodec {
                 p.appendLong(t.offset()).appendLong(t.length());
                 yield Type.CLIENT_TRIM;
             }
+            case MetricsRequest r -> Type.METRICS_REQUEST;
             case Ok o -> {
                 p.appendLong(o.value());
                 yield Type.OK;
@@ -207,6 +208,7 @@ public final class DataCodec {
             case CLIENT_WRITE -> new ClientWrite(r.uuid(), r.i64(), r.level(), r.bytes());
             case CLIENT_FLUSH -> new ClientFlush(r.uuid());
             case CLIENT_TRIM -> new ClientTrim(r.uuid(), r.i64(), r.i64());
+            case METRICS_REQUEST -> new MetricsRequest();
             case OK -> new Ok(r.i64());
             case DATA -> new Data(r.bytes());
             case FAILURE -> new Failure(ErrorCode.of(r.u16()), r.str());
@@ -359,6 +361,7 @@ public final class DataCodec {
         HELLO(1), REPLICA_WRITE(10), REPLICA_TRIM(11), REPLICA_FLUSH(12), REPLICA_SNAPSHOT(13), REPLICA_DELETE_SNAPSHOT(14),
         REPLICA_RESTORE(15), REPLICA_EXPAND(16), REPLICA_RESET(17), FENCE(18), STATUS_REQUEST(19), BLOCK_READ(20),
         CHECKSUM_REQUEST(21), CLIENT_READ(30), CLIENT_WRITE(31), CLIENT_FLUSH(32), CLIENT_TRIM(33),
+        METRICS_REQUEST(40),
         OK(100), DATA(101), FAILURE(102), STATUS(103), CHECKSUMS(104);
 
         final int code;

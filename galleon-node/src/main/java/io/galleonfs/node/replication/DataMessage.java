@@ -78,6 +78,13 @@ public sealed interface DataMessage {
     record ClientTrim(UUID volume, long offset, long length) implements DataMessage {
     }
 
+    /**
+     * Asks a node for its I/O figures of the last second (every volume's client I/O that entered there, and the replica
+     * operations it applied); answered with {@link Data} holding them as JSON (see {@code NodeIoReport}).
+     */
+    record MetricsRequest() implements DataMessage {
+    }
+
     // ---------------------------------------------------------------- responses
 
     record Ok(long value) implements DataMessage {

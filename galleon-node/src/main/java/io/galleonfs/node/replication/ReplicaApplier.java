@@ -49,6 +49,21 @@ final class ReplicaApplier {
         final ExecutorService ordered = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("galleon-replica").factory());
         final RecentOps recent = new RecentOps();
         volatile long appliedSeq;
+        /** Replica operations applied here for the primary, and the bytes they wrote (metrics; this thread writes). */
+        final java.util.concurrent.atomic.LongAdder appliedOps = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder appliedBytes = new java.util.concurrent.atomic.LongAdder();
+    }
+
+    /** Per volume with a copy applied here: {operations, bytes} applied for its primary since this process started. */
+    Map<UUID, long[]> appliedTotals() {
+        Map<UUID, long[]> out = new java.util.HashMap<>();
+        states.forEach((id, s) -> {
+            long ops = s.appliedOps.sum();
+            if (ops > 0) {
+                out.put(id, new long[] {ops, s.appliedBytes.sum()});
+            }
+        });
+        return out;
     }
 
     VolumeState state(UUID volume) {
@@ -183,6 +198,10 @@ final class ReplicaApplier {
             }
             if (seq != 0) {
                 st.appliedSeq = seq;
+            }
+            st.appliedOps.increment();
+            if (op instanceof ReplicaWrite w) {
+                st.appliedBytes.add(w.data().length);
             }
             if (flushAfter) {
                 flushers.execute(() -> {

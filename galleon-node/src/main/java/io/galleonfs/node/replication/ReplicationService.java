@@ -431,6 +431,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             case ClientWrite w -> serve(request);
             case ClientFlush f -> serve(request);
             case ClientTrim t -> serve(request);
+            case MetricsRequest m -> ioReport();
             default -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST,
                     request.getClass().getSimpleName() + " is not a request"));
         };
@@ -448,6 +449,53 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             }
         });
         return f;
+    }
+
+    // ------------------------------------------------------------------ I/O figures between nodes
+
+    /** What this node answers a peer's {@link MetricsRequest} with (its I/O report as JSON); set once at start. */
+    public void answerMetricsWith(java.util.function.Supplier<byte[]> report) {
+        this.metricsReport = report;
+    }
+
+    private volatile java.util.function.Supplier<byte[]> metricsReport;
+
+    /** Built off the event loop (the data server's handler runs on it): a report of many volumes takes a moment. */
+    private CompletionStage<DataMessage> ioReport() {
+        java.util.function.Supplier<byte[]> report = metricsReport;
+        if (report == null) {
+            return CompletableFuture.completedFuture(new Failure(ErrorCode.UNAVAILABLE, "node " + view.nodeId() + " has no I/O figures yet"));
+        }
+        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+        workers.execute(() -> {
+            try {
+                f.complete(new Data(report.get()));
+            } catch (Throwable t) {
+                f.complete(ReplicaApplier.failure(t));
+            }
+        });
+        return f;
+    }
+
+    /**
+     * Asks {@code nodeId} for its I/O report over the data plane (the path nodes already use between each other, with
+     * its mutual TLS); never blocks: the future fails when the node has no address, refuses, or does not answer in time.
+     */
+    public CompletableFuture<byte[]> askMetrics(String nodeId, Duration timeout) {
+        Optional<HostPort> to = dataAddress(nodeId);
+        if (to.isEmpty()) {
+            return CompletableFuture.failedFuture(new IOException("node " + nodeId + " has no data address in metadata"));
+        }
+        return client.send(to.get(), new MetricsRequest(), timeout).thenCompose(reply -> switch (reply) {
+            case Data d -> CompletableFuture.completedFuture(d.bytes());
+            case Failure fail -> CompletableFuture.failedFuture(new DataClient.RemoteException(fail.code(), fail.message()));
+            default -> CompletableFuture.failedFuture(new IOException("unexpected answer " + reply.getClass().getSimpleName()));
+        });
+    }
+
+    /** Per volume with a copy applied on this node: {operations, bytes} applied for its primary since the start. */
+    public Map<UUID, long[]> replicaAppliedTotals() {
+        return applier.appliedTotals();
     }
 
     /** Serves a client request on this node as the volume's primary. */

@@ -47,7 +47,7 @@ public class ClusterResource {
                     r.map(NodeRecord::ipcAddress).orElse(null), r.map(NodeRecord::zone).orElse(null),
                     r.map(NodeRecord::labels).orElse(Map.of()), m.capacityBytes(), m.freeBytes(), replicaCount(m),
                     m.reservedBytes(), m.provisionedBytes(),
-                    io.galleonfs.node.daemon.StorageSpace.overcommit(m.provisionedBytes(), m.capacityBytes()), m.capacityIops());
+                    io.galleonfs.node.daemon.StorageSpace.overcommit(m.provisionedBytes(), m.capacityBytes()), m.capacityIops(), m.capacityMbps());
         }).toList();
     }
 

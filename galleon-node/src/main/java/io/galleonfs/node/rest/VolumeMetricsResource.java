@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
@@ -37,14 +38,28 @@ public class VolumeMetricsResource {
         return report(node.volumes().get(ref));
     }
 
-    /** Server-sent events, one snapshot a second (the first at once); ends when the volume is deleted. */
+    /**
+     * Server-sent events, one snapshot a second (the first at once); ends when the volume is deleted. With
+     * {@code cluster=true} each snapshot is the volume's I/O summed over every node it entered through, assembled like
+     * {@code /api/v1/metrics/cluster} (its peers asked over the data plane).
+     */
     @GET
     @Path("/stream")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RestStreamElementType(MediaType.APPLICATION_JSON)
-    public Multi<VolumeMetrics> stream(@PathParam("ref") String ref) {
+    public Multi<VolumeMetrics> stream(@PathParam("ref") String ref, @QueryParam("cluster") boolean cluster) {
         ref = refs.id(ref); // the caller's volume, as a UUID
         UUID id = node.volumes().get(ref).id();
+        if (cluster) {
+            String wanted = id.toString();
+            return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofSeconds(1))
+                    .onOverflow().drop()
+                    .onItem().transformToUniAndConcatenate(tick -> io.smallrye.mutiny.Uni.createFrom()
+                            .completionStage(() -> node.clusterIo().collect(wanted::equals)))
+                    .onItem().transform(c -> new ClusterTick(c, node.metadata().state().volume(id)))
+                    .select().first(t -> t.volume().isPresent())
+                    .onItem().transform(t -> t.figures(wanted));
+        }
         // Ticks come from Mutiny's worker pool, not the event loop; a slow client loses ticks instead of queueing them.
         // (Mutiny needs a positive initial delay; 1 ms makes the first event practically immediate.)
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofSeconds(1))
@@ -52,6 +67,16 @@ public class VolumeMetricsResource {
                 .onItem().transform(tick -> node.metadata().state().volume(id))
                 .select().first(Optional::isPresent)
                 .onItem().transform(v -> report(v.get()));
+    }
+
+    /** One tick of the cluster stream: the cluster's figures for the volume, and the volume as metadata has it now. */
+    private record ClusterTick(io.galleonfs.api.ClusterIoMetrics cluster, Optional<VolumeRecord> volume) {
+        /** The volume's summed figures; idle, as the per-node stream gives, while no node has a meter for it. */
+        VolumeMetrics figures(String id) {
+            VolumeRecord v = volume.orElseThrow();
+            return cluster.volumes().stream().filter(m -> m.volumeId().equals(id)).findFirst()
+                    .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), cluster.answeredBy(), cluster.timestampMillis(), v.namespace()));
+        }
     }
 
     private VolumeMetrics report(VolumeRecord v) {

@@ -90,6 +90,15 @@ public final class VolumeDataService {
         }
     }
 
+    /**
+     * Block I/O of background work on a volume whose primary is this node (restores): the primary orders and replicates
+     * it, but it bypasses the client seam, so it is neither metered as the volume's client I/O nor charged to its client
+     * QoS; the caller admits it through the node's background class. UNAVAILABLE when this node is not the primary.
+     */
+    public VolumeIo backgroundIo(VolumeRecord v) {
+        return primary(v);
+    }
+
     /** I/O meters of the volumes served through this node. */
     public VolumeMeters meters() {
         return meters;

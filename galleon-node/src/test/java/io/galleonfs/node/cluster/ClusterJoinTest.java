@@ -85,7 +85,7 @@ class ClusterJoinTest {
     }
 
     private static ControlMessage.Heartbeat heartbeat(String id) {
-        return new ControlMessage.Heartbeat(id, 0, 0, 0, System.currentTimeMillis(), 0, 0, 0);
+        return new ControlMessage.Heartbeat(id, 0, 0, 0, System.currentTimeMillis(), 0, 0, 0, 0);
     }
 
     private static int freePort() throws java.io.IOException {

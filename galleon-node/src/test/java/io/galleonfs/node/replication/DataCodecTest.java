@@ -24,7 +24,7 @@ class DataCodecTest {
                 new ReplicaRestore(VOL, 3, 21, "s1"), new ReplicaExpand(VOL, 3, 22, 1L << 30), new ReplicaReset(VOL, 4, 1L << 30, true),
                 new Fence(VOL, 5, 22), new StatusRequest(VOL), new BlockRead(VOL, 4096, 4096), new ChecksumRequest(VOL, 10, 256),
                 new ClientRead(VOL, 0, 65536, "snap"), new ClientWrite(VOL, 4096, 2, data), new ClientFlush(VOL),
-                new ClientTrim(VOL, 0, 8192), new Ok(9), new Data(data), new Failure(ErrorCode.STALE_EPOCH, "deposed"),
+                new ClientTrim(VOL, 0, 8192), new MetricsRequest(), new Ok(9), new Data(data), new Failure(ErrorCode.STALE_EPOCH, "deposed"),
                 new Status(22, 5, 42, true), new Checksums(new int[] {1, 2, 3}));
     }
 

@@ -129,6 +129,36 @@ class BackupResourceTest {
                 .then().statusCode(200).body("state", equalTo("succeeded")).body("message", containsString("all good"));
     }
 
+    private static double backgroundBytes(String work) {
+        String line = given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(l -> l.startsWith("galleon_qos_background_bytes_total{") && l.contains("work=\"" + work + "\""))
+                .findFirst().orElseThrow(() -> new AssertionError("no galleon_qos_background_bytes_total for " + work));
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+    }
+
+    /** A restore's writes are background work: counted in the node's background class, not as the volume's client I/O. */
+    @Test
+    void aRestoreIsChargedToTheBackgroundClassNotToClientIo() {
+        String target = newTarget();
+        String vol = newVolume("4M");
+        write(vol, 0, random(2 << 20, 7));
+        Response full = backup(vol, target, "full");
+        full.then().statusCode(200).body("state", equalTo("succeeded"));
+        double before = backgroundBytes("restore");
+
+        String restored = unique("rb");
+        given().contentType(ContentType.JSON).body(Map.of("to_volume", restored)).queryParam("wait", true)
+                .post(BACKUPS + "/" + full.path("backup_id") + "/restore").then().statusCode(200).body("state", equalTo("succeeded"));
+
+        // The 2 MiB of data were written through the background class (zero ranges of a new volume are skipped, except
+        // inside a chunk that also holds data).
+        double restoredBytes = backgroundBytes("restore") - before;
+        assertTrue(restoredBytes >= 2 << 20 && restoredBytes <= 4 << 20, "restore bytes in the background class: " + restoredBytes);
+        // ... and none of it as the restored volume's client I/O (no meter yet: no client I/O on it at all).
+        given().get(VOLUMES + "/" + restored + "/metrics").then().statusCode(200)
+                .body("totals.writes", equalTo(0)).body("totals.write_bytes", equalTo(0));
+    }
+
     @Test
     void jobsAreListedAndStreamedAsServerSentEvents() {
         String target = newTarget();

@@ -161,6 +161,11 @@ class NamespaceIsolationTest {
         assertFalse(topA.contains(volB), topA::toString);
         List<String> topAdmin = admin().get("/api/v1/metrics/volumes?limit=1000").then().statusCode(200).extract().jsonPath().getList("volume");
         assertTrue(topAdmin.containsAll(List.of(volA, volB)), topAdmin::toString);
+        List<String> clusterA = as(tokenA).get("/api/v1/metrics/cluster").then().statusCode(200).extract().jsonPath().getList("volumes.volume");
+        assertTrue(clusterA.contains(volA), clusterA::toString);
+        assertFalse(clusterA.contains(volB), clusterA::toString);
+        List<String> clusterAdmin = admin().get("/api/v1/metrics/cluster").then().statusCode(200).extract().jsonPath().getList("volumes.volume");
+        assertTrue(clusterAdmin.containsAll(List.of(volA, volB)), clusterAdmin::toString);
 
         List<String> mountVolumes = as(tokenA).get("/api/v1/mounts").then().statusCode(200).extract().jsonPath().getList("volume_id");
         assertFalse(mountVolumes.contains(volBId), mountVolumes::toString);

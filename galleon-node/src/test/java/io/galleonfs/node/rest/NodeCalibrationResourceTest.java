@@ -55,6 +55,20 @@ class NodeCalibrationResourceTest {
         assertTrue(detail.contains("above its capacity of " + capacity + " IOPS"), detail);
         given().contentType(ContentType.JSON).body(Map.of("guarantees", Map.of("iops", capacity))).put("/api/v1/volumes/" + vol + "/qos")
                 .then().statusCode(200);
+
+        // The same calibration measured 1 MiB write throughput: throughput reservations are admitted against it.
+        long mbps = c.getLong("capacity_mbps");
+        assertEquals("calibrated", c.getString("source_mbps"));
+        assertEquals((long) Math.floor(c.getLong("calibrated_mbps") * NodeCapacity.USABLE_FRACTION), mbps);
+        assertTrue(mbps > 0, "capacity_mbps: " + mbps);
+        assertEquals(List.of((int) mbps), given().get("/api/v1/cluster/peers").then().statusCode(200).extract().jsonPath()
+                .getList("capacity_mbps"));
+        String tooMuch = assertProblem(given().contentType(ContentType.JSON)
+                .body(Map.of("guarantees", Map.of("iops", capacity, "throughput_mbps", mbps + 1))).put("/api/v1/volumes/" + vol + "/qos"), 409);
+        assertTrue(tooMuch.contains("the throughput reservations on node") && tooMuch.contains("above its capacity of " + mbps + " MB/s"),
+                tooMuch);
+        given().contentType(ContentType.JSON).body(Map.of("guarantees", Map.of("throughput_mbps", mbps)))
+                .put("/api/v1/volumes/" + vol + "/qos").then().statusCode(200);
         deleteVolume(vol);
     }
 }

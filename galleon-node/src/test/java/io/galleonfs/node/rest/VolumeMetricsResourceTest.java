@@ -111,6 +111,57 @@ class VolumeMetricsResourceTest {
             assertEquals(vol, n.get("volume").asText());
             assertEquals(1, n.get("totals").get("writes").asInt());
         }
+        // The same volume summed over the cluster's nodes (one here), assembled like /api/v1/metrics/cluster.
+        HttpRequest clusterReq = HttpRequest.newBuilder(base.resolve("api/v1/volumes/" + vol + "/metrics/stream?cluster=true"))
+                .header("Accept", "text/event-stream").header("Authorization", TestTokens.bearerAdmin())
+                .timeout(Duration.ofSeconds(30)).build();
+        HttpResponse<Stream<String>> clusterResp = http.send(clusterReq, HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, clusterResp.statusCode());
+        try (Stream<String> lines = clusterResp.body()) {
+            events = lines.filter(l -> l.startsWith("data:")).limit(2).toList();
+        }
+        assertEquals(2, events.size());
+        for (String e : events) {
+            JsonNode n = json.readTree(e.substring("data:".length()));
+            assertEquals(vol, n.get("volume").asText(), e);
+            assertEquals(1, n.get("totals").get("writes").asInt(), e);
+        }
+        deleteVolume(vol);
+    }
+
+    /** The cluster view of a one-node cluster: the node answered, the volume's I/O is there, as a snapshot and a stream. */
+    @Test
+    void theClusterViewListsTheNodeAndTheVolumeAndStreams() throws Exception {
+        String vol = unique("t-metrics-cluster");
+        createVolume(Map.of("name", vol, "size", "1M", "storage_class", "fast-local-ssd", "replicas", 1));
+        write(vol, 0, 4096);
+        var snapshot = given().get("/api/v1/metrics/cluster").then().statusCode(200)
+                .body("nodes.size()", equalTo(1)).body("nodes[0].state", equalTo("ok"))
+                .body("volumes.volume", org.hamcrest.Matchers.hasItem(vol)).extract().jsonPath();
+        assertEquals(snapshot.getString("answered_by"), snapshot.getString("nodes[0].node"));
+        // The write shows in the volume's last second once the node sampled it, and in the node's sum of that second.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            write(vol, 0, 4096);
+            var c = given().get("/api/v1/metrics/cluster").then().statusCode(200).extract().jsonPath();
+            assertTrue(c.getDouble("nodes[0].write_iops") > 0, c.prettify());
+        });
+
+        HttpRequest req = HttpRequest.newBuilder(base.resolve("api/v1/metrics/cluster/stream"))
+                .header("Accept", "text/event-stream").header("Authorization", TestTokens.bearerAdmin())
+                .timeout(Duration.ofSeconds(30)).build();
+        HttpResponse<Stream<String>> resp = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, resp.statusCode());
+        List<String> events;
+        try (Stream<String> lines = resp.body()) {
+            events = lines.filter(l -> l.startsWith("data:")).limit(2).toList();
+        }
+        ObjectMapper json = new ObjectMapper();
+        for (String e : events) {
+            JsonNode n = json.readTree(e.substring("data:".length()));
+            assertEquals("ok", n.get("nodes").get(0).get("state").asText(), e);
+            assertTrue(n.get("volumes").findValuesAsText("volume").contains(vol), e);
+        }
+        assertEquals(2, events.size());
         deleteVolume(vol);
     }
 

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The background QoS class of a node: rebuilds, scrubs and backups reading volumes. Its own limit (MB/s and requests a
+ * The background QoS class of a node: rebuilds, scrubs, backups reading volumes and restores writing them. Its own limit (MB/s and requests a
  * second, node-wide, shared by all background work; 0 = none) keeps a rebuild or a backup from taking the disk from
  * clients, and while reservations are contended on the node each background request also draws from the scheduler's
  * shared bucket like an unreserved volume, so background work can never eat into reserved capacity. Background I/O is
@@ -15,7 +15,7 @@ import java.util.function.LongSupplier;
 public final class BackgroundQos {
     /** Background work, each with its own series. */
     public enum Work {
-        REBUILD, SCRUB, BACKUP;
+        REBUILD, SCRUB, BACKUP, RESTORE;
 
         public String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -39,7 +39,7 @@ public final class BackgroundQos {
     private final TokenBucket requests;
     private final LongAdder[] throttledNanos = adders();
     private final LongAdder[] operations = adders();
-    private final LongAdder[] bytesRead = adders();
+    private final LongAdder[] bytesMoved = adders();
 
     BackgroundQos(long mbps, long iops, ReservationScheduler scheduler, LongSupplier clock, QosWaiter waiter) {
         if (mbps < 0 || iops < 0) {
@@ -68,7 +68,7 @@ public final class BackgroundQos {
         return a;
     }
 
-    /** Waits until {@code work} may do {@code ops} requests reading {@code byteCount} bytes. */
+    /** Waits until {@code work} may do {@code ops} requests moving (reading or, for a restore, writing) {@code byteCount} bytes. */
     public void admit(Work work, long ops, long byteCount) {
         long now = clock.getAsLong();
         long delay = 0;
@@ -83,11 +83,11 @@ public final class BackgroundQos {
             }
         }
         if (ops > 0) {
-            delay = Math.max(delay, scheduler.admitUnreserved(ops, now));
+            delay = Math.max(delay, scheduler.admitUnreserved(ops, byteCount, now));
         }
         int i = work.ordinal();
         operations[i].add(ops);
-        bytesRead[i].add(byteCount);
+        bytesMoved[i].add(byteCount);
         if (delay > 0) {
             throttledNanos[i].add(delay);
             waiter.pause(delay);
@@ -112,6 +112,6 @@ public final class BackgroundQos {
     }
 
     public long bytes(Work work) {
-        return bytesRead[work.ordinal()].sum();
+        return bytesMoved[work.ordinal()].sum();
     }
 }

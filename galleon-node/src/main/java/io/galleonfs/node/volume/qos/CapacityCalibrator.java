@@ -22,8 +22,9 @@ import org.jboss.logging.Logger;
  * Measures the node's 4 KiB random IOPS capacity with a short real I/O test through the engine: a temporary plain volume
  * (not in metadata, so a crash mid-run leaves an orphan the next start removes), {@link #QUEUE_DEPTH} threads of random
  * 4 KiB writes acknowledged like an NBD client's, a warm-up of {@link #WARM_UP} (JIT, allocation of the volume's blocks),
- * then the measured run; the volume is deleted afterwards whatever happens. Writes, not reads: a write costs the node
- * more (journal and apply), so the figure is the conservative one for a mixed load. One calibration at a time.
+ * then the measured run; then as long again of 1 MiB writes from {@link #THROUGHPUT_DEPTH} threads for the throughput
+ * (MB/s); the volume is deleted afterwards whatever happens. Writes, not reads: a write costs the node more (journal and
+ * apply), so the figures are the conservative ones for a mixed load. One calibration at a time.
  */
 public final class CapacityCalibrator {
     private static final Logger LOG = Logger.getLogger(CapacityCalibrator.class);
@@ -34,6 +35,9 @@ public final class CapacityCalibrator {
     /** Small enough to be overwritten many times within the warm-up, so the run measures steady overwrites. */
     static final long VOLUME_BYTES = 64L << 20;
     static final int IO_SIZE = 4096;
+    static final int THROUGHPUT_IO_SIZE = 1 << 20;
+    /** Eight 1 MiB writes in flight keep the journal busy without 32 MiB of buffers. */
+    static final int THROUGHPUT_DEPTH = 8;
 
     private final BlockEngine engine;
     private final LongSupplier clock;
@@ -79,10 +83,15 @@ public final class CapacityCalibrator {
             long start = clock.getAsLong();
             long measureFrom = start + WARM_UP.toNanos();
             long end = measureFrom + seconds * 1_000_000_000L;
-            long ops = run(v, measureFrom, end);
+            long ops = run(v, measureFrom, end, IO_SIZE, QUEUE_DEPTH);
             long iops = Math.max(1, Math.round(ops / (double) seconds));
-            Calibration c = new Calibration(iops, wallMillis.getAsLong(), seconds, QUEUE_DEPTH);
-            LOG.infof("calibration: %d IOPS (%d writes in %d s)", iops, ops, seconds);
+            // The IOPS run left the volume allocated and the code warm: the throughput run needs no warm-up of its own.
+            long bigFrom = clock.getAsLong();
+            long bigWrites = run(v, bigFrom, bigFrom + seconds * 1_000_000_000L, THROUGHPUT_IO_SIZE, THROUGHPUT_DEPTH);
+            long mbps = Math.max(1, Math.round(bigWrites * (double) THROUGHPUT_IO_SIZE / 1e6 / seconds));
+            Calibration c = new Calibration(iops, wallMillis.getAsLong(), seconds, QUEUE_DEPTH, mbps);
+            LOG.infof("calibration: %d IOPS (%d 4 KiB writes in %d s), %d MB/s (%d 1 MiB writes in %d s)", iops, ops, seconds, mbps,
+                    bigWrites, seconds);
             return c;
         } finally {
             try {
@@ -97,24 +106,24 @@ public final class CapacityCalibrator {
         }
     }
 
-    /** Writes from {@link #QUEUE_DEPTH} threads until {@code end}; returns the writes completed in [measureFrom, end). */
-    private long run(Volume v, long measureFrom, long end) throws IOException {
+    /** Writes of {@code size} from {@code depth} threads until {@code end}; returns the writes completed in [measureFrom, end). */
+    private long run(Volume v, long measureFrom, long end, int size, int depth) throws IOException {
         LongAdder counted = new LongAdder();
-        long blocks = VOLUME_BYTES / IO_SIZE;
-        try (ExecutorService pool = Executors.newFixedThreadPool(QUEUE_DEPTH,
+        long blocks = VOLUME_BYTES / size;
+        try (ExecutorService pool = Executors.newFixedThreadPool(depth,
                 Thread.ofPlatform().name("galleon-calibrate-", 0).daemon(true).factory())) {
             List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < QUEUE_DEPTH; t++) {
+            for (int t = 0; t < depth; t++) {
                 SplittableRandom random = new SplittableRandom(0x9E3779B97F4A7C15L * (t + 1));
                 futures.add(pool.submit(() -> {
-                    ByteBuffer buf = ByteBuffer.allocateDirect(IO_SIZE);
-                    byte[] data = new byte[IO_SIZE];
+                    ByteBuffer buf = ByteBuffer.allocateDirect(size);
+                    byte[] data = new byte[size];
                     random.nextBytes(data);
                     buf.put(data).flip();
                     long now;
                     while ((now = clock.getAsLong()) < end) {
                         buf.rewind();
-                        v.write(random.nextLong(blocks) * IO_SIZE, buf, WriteConcern.ACKNOWLEDGED);
+                        v.write(random.nextLong(blocks) * size, buf, WriteConcern.ACKNOWLEDGED);
                         if (now >= measureFrom) {
                             counted.increment();
                         }

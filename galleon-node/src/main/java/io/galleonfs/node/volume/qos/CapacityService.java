@@ -29,15 +29,20 @@ public final class CapacityService {
 
     /** The configured capacity and the calibration stored under the storage path (a broken file is logged and ignored). */
     public static NodeCapacity load(double configuredIops, CalibrationFile file) {
+        return load(configuredIops, 0, file);
+    }
+
+    /** The configured capacities (IOPS, MB/s) and the stored calibration (a broken file is logged and ignored). */
+    public static NodeCapacity load(double configuredIops, double configuredMbps, CalibrationFile file) {
         Calibration stored = null;
         try {
             stored = file.read().orElse(null);
         } catch (IOException e) {
             LOG.warnf("%s; the node has no calibrated capacity until then", e.getMessage());
         }
-        NodeCapacity c = new NodeCapacity(configuredIops, stored);
-        LOG.infof("QoS capacity for reservations: %s (%s)", c.schedulable() > 0 ? (long) c.schedulable() + " IOPS" : "none",
-                c.source());
+        NodeCapacity c = new NodeCapacity(configuredIops, configuredMbps, stored);
+        LOG.infof("QoS capacity for reservations: %s (%s), %s (%s)", c.schedulable() > 0 ? (long) c.schedulable() + " IOPS" : "no IOPS",
+                c.source(), c.schedulableMbps() > 0 ? (long) c.schedulableMbps() + " MB/s" : "no MB/s", c.sourceMbps());
         return c;
     }
 
@@ -46,12 +51,18 @@ public final class CapacityService {
         return capacity.schedulable();
     }
 
+    /** MB/s that throughput reservations on this node may add up to (0: unknown). */
+    public double schedulableMbps() {
+        return capacity.schedulableMbps();
+    }
+
     public NodeCapacityInfo info() {
         Calibration c = capacity.calibrated();
         return new NodeCapacityInfo(nodeId, (long) capacity.schedulable(), capacity.source(), (long) capacity.configured(),
                 c == null ? null : c.iops(), NodeCapacity.USABLE_FRACTION,
                 c == null ? null : Instant.ofEpochMilli(c.measuredAtMillis()).toString(), c == null ? null : c.seconds(),
-                c == null ? null : c.queueDepth());
+                c == null ? null : c.queueDepth(), (long) capacity.schedulableMbps(), capacity.sourceMbps(),
+                (long) capacity.configuredMbps(), c == null ? null : c.mbps());
     }
 
     /**
@@ -76,9 +87,9 @@ public final class CapacityService {
                     + " IOPS but could not be stored in " + file.path() + ": " + e.getMessage());
         }
         capacity.calibrated(c);
-        qos.setCapacityIops(capacity.schedulable());
-        LOG.infof("QoS capacity for reservations now %d IOPS (%s; calibrated %d IOPS)", (long) capacity.schedulable(),
-                capacity.source(), c.iops());
+        qos.setCapacity(capacity.schedulable(), capacity.schedulableMbps());
+        LOG.infof("QoS capacity for reservations now %d IOPS (%s; calibrated %d IOPS), %d MB/s (%s; calibrated %d MB/s)",
+                (long) capacity.schedulable(), capacity.source(), c.iops(), (long) capacity.schedulableMbps(), capacity.sourceMbps(), c.mbps());
         return info();
     }
 }

@@ -16,14 +16,39 @@ public final class NodeCapacity {
     public static final double USABLE_FRACTION = 0.25;
 
     private final double configured;
+    private final double configuredMbps;
     private volatile Calibration calibrated;
 
     public NodeCapacity(double configuredIops, Calibration calibrated) {
-        if (configuredIops < 0) {
+        this(configuredIops, 0, calibrated);
+    }
+
+    /** @param configuredMbps {@code galleon.qos.node-mbps} (0: take the calibration's) */
+    public NodeCapacity(double configuredIops, double configuredMbps, Calibration calibrated) {
+        if (configuredIops < 0 || configuredMbps < 0) {
             throw new IllegalArgumentException("configured capacity must be >= 0");
         }
         this.configured = configuredIops;
+        this.configuredMbps = configuredMbps;
         this.calibrated = calibrated;
+    }
+
+    /**
+     * MB/s that throughput reservations on this node may add up to (0: unknown, not enforced): the configured value, else
+     * the calibrated 1 MiB write throughput × {@link #USABLE_FRACTION}. The same fraction as for IOPS, without a
+     * measurement of its own: large requests cost the frontend less CPU per byte, so it is on the safe side, and the
+     * scheduler's adaptation lowers the shared rate further when the node delivers less.
+     */
+    public double schedulableMbps() {
+        if (configuredMbps > 0) {
+            return configuredMbps;
+        }
+        Calibration c = calibrated;
+        return c == null || c.mbps() == null ? 0 : Math.floor(c.mbps() * USABLE_FRACTION);
+    }
+
+    public double configuredMbps() {
+        return configuredMbps;
     }
 
     /** IOPS that reservations on this node may add up to (0: unknown, not enforced). */
@@ -38,6 +63,11 @@ public final class NodeCapacity {
     /** "configured", "calibrated" or "none": where {@link #schedulable()} comes from. */
     public String source() {
         return configured > 0 ? "configured" : calibrated != null ? "calibrated" : "none";
+    }
+
+    /** The same for {@link #schedulableMbps()}. */
+    public String sourceMbps() {
+        return configuredMbps > 0 ? "configured" : calibrated != null && calibrated.mbps() != null ? "calibrated" : "none";
     }
 
     public double configured() {

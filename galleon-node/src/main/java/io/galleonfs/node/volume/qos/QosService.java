@@ -33,6 +33,7 @@ public final class QosService {
     private final MetadataStore store;
     private final MetaCommands commands;
     private final java.util.function.ToDoubleFunction<String> capacityOf;
+    private final java.util.function.ToDoubleFunction<String> mbpsOf;
 
     /** @param capacityIops the IOPS capacity of every node, for admission control of reservations (0: not checked) */
     public QosService(VolumeService volumes, MetadataStore store, double capacityIops) {
@@ -44,10 +45,17 @@ public final class QosService {
      *                   others' as their heartbeats advertise them (0: unknown, that node's reservations are not checked)
      */
     public QosService(VolumeService volumes, MetadataStore store, java.util.function.ToDoubleFunction<String> capacityOf) {
+        this(volumes, store, capacityOf, node -> 0);
+    }
+
+    /** @param mbpsOf a node's throughput capacity (MB/s) by node id, for throughput reservations (0: not checked) */
+    public QosService(VolumeService volumes, MetadataStore store, java.util.function.ToDoubleFunction<String> capacityOf,
+                      java.util.function.ToDoubleFunction<String> mbpsOf) {
         this.volumes = volumes;
         this.store = store;
         this.commands = new MetaCommands(store);
         this.capacityOf = capacityOf;
+        this.mbpsOf = mbpsOf;
     }
 
     public VolumeQosInfo get(String ref) {
@@ -75,7 +83,7 @@ public final class QosService {
 
     /**
      * Refuses a reservation that, with the reservations of the other volumes whose primary is on the same node, exceeds
-     * the node's IOPS capacity: such a guarantee could not be kept. Each node is checked against its own capacity.
+     * the node's IOPS or MB/s capacity: such a guarantee could not be kept. Each node is checked against its own capacity.
      */
     private void admit(MetadataState state, VolumeRecord v, QosPolicy p) {
         admitChange(state, o -> o.id().equals(v.id()), o -> o.id().equals(v.id()) ? Optional.of(p) : VolumeQos.effective(state, o),
@@ -89,29 +97,38 @@ public final class QosService {
      */
     private void admitChange(MetadataState state, Predicate<VolumeRecord> affected, Function<VolumeRecord, Optional<QosPolicy>> after,
                              String what) {
-        Map<String, long[]> byNode = new TreeMap<>(); // node -> {before, after}
+        Map<String, long[]> byNode = new TreeMap<>(); // node -> {IOPS before, after, MB/s before, after}
         Set<String> touched = new java.util.HashSet<>();
         for (VolumeRecord o : state.volumes()) {
-            long[] sums = byNode.computeIfAbsent(o.node(), k -> new long[2]);
-            sums[0] += reservation(VolumeQos.effective(state, o));
-            sums[1] += reservation(after.apply(o));
+            long[] sums = byNode.computeIfAbsent(o.node(), k -> new long[4]);
+            Optional<QosPolicy> before = VolumeQos.effective(state, o);
+            Optional<QosPolicy> now = after.apply(o);
+            sums[0] += reservation(before, QosPolicy.Guarantees::iops);
+            sums[1] += reservation(now, QosPolicy.Guarantees::iops);
+            sums[2] += reservation(before, QosPolicy.Guarantees::throughputMbps);
+            sums[3] += reservation(now, QosPolicy.Guarantees::throughputMbps);
             if (affected.test(o)) {
                 touched.add(o.node());
             }
         }
         for (String node : touched) {
             long[] sums = byNode.get(node);
-            double capacityIops = capacityOf.applyAsDouble(node);
-            if (capacityIops > 0 && sums[1] > capacityIops && sums[1] > sums[0]) {
-                throw GalleonException.conflict(what + ": the IOPS reservations on node " + node + " would total " + sums[1]
-                        + ", above its capacity of " + (long) capacityIops + " IOPS (" + sums[0] + " reserved now; see "
-                        + "galleonfs cluster peers, and galleonfs node calibrate to measure a node)");
-            }
+            refuseAbove(what, node, sums[0], sums[1], capacityOf.applyAsDouble(node), "IOPS", "IOPS");
+            refuseAbove(what, node, sums[2], sums[3], mbpsOf.applyAsDouble(node), "throughput", "MB/s");
         }
     }
 
-    private static long reservation(Optional<QosPolicy> p) {
-        return p.map(QosPolicy::guarantees).map(QosPolicy.Guarantees::iops).orElse(0L);
+    /** Refuses a raise of a node's reservations ({@code before} → {@code after}) above its {@code capacity} (0: unknown). */
+    private static void refuseAbove(String what, String node, long before, long after, double capacity, String kind, String unit) {
+        if (capacity > 0 && after > capacity && after > before) {
+            throw GalleonException.conflict(what + ": the " + kind + " reservations on node " + node + " would total " + after + " "
+                    + unit + ", above its capacity of " + (long) capacity + " " + unit + " (" + before + " reserved now; see "
+                    + "galleonfs cluster peers, and galleonfs node calibrate to measure a node)");
+        }
+    }
+
+    private static long reservation(Optional<QosPolicy> p, Function<QosPolicy.Guarantees, Long> of) {
+        return p.map(QosPolicy::guarantees).map(of).orElse(0L);
     }
 
     // --- named policies ---

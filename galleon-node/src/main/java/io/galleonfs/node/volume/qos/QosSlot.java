@@ -16,6 +16,8 @@ public final class QosSlot {
     volatile QosPolicy policy;
     volatile VolumeLimiter limiter;
     volatile TokenBucket reservation;
+    /** Throughput reservation in bytes a second (null: none, or no byte capacity known on this node). */
+    volatile TokenBucket byteReservation;
     /** Last admission of a volume with a reservation (scheduler clock); only written when a reservation exists. */
     volatile long lastReservedIo = Long.MIN_VALUE;
     /** Requests of this reserving volume between their arrival at QoS and their completion on this node. */
@@ -23,8 +25,11 @@ public final class QosSlot {
     /** Arrivals of this reserving volume, and the sum of its own requests in flight each arrival found. */
     final LongAdder reservedArrivals = new LongAdder();
     final LongAdder reservedQueueSeen = new LongAdder();
+    /** Bytes of this reserving volume's arrivals. */
+    final LongAdder reservedBytesArrived = new LongAdder();
     /** The two sums at the scheduler's last adaptation (its thread only). */
     long adaptedArrivals;
+    long adaptedBytes;
     long adaptedQueueSeen;
     final LongAdder throttledNanos = new LongAdder();
     final LongAdder throttledOps = new LongAdder();

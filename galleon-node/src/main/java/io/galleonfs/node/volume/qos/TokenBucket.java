@@ -40,6 +40,16 @@ final class TokenBucket {
         return false;
     }
 
+    /** Takes {@code n} tokens, possibly into debt, only if the bucket is not in debt now. */
+    boolean tryLend(double n, long now) {
+        refill(now);
+        if (tokens > 0) {
+            tokens -= n;
+            return true;
+        }
+        return false;
+    }
+
     /** Changes the refill rate from now on; tokens (and debt) accrued so far are kept. */
     void setRate(double rate, double capacity, long now) {
         refill(now);

@@ -54,7 +54,13 @@ public final class VolumeQos {
      * @param onEventLoop  whether the calling thread must not block
      */
     public VolumeQos(double capacityIops, Duration maxWait, LongSupplier clock, QosWaiter waiter, BooleanSupplier onEventLoop) {
-        this.scheduler = new ReservationScheduler(capacityIops);
+        this(capacityIops, 0, maxWait, clock, waiter, onEventLoop);
+    }
+
+    /** @param capacityMbps the node's throughput capacity (MB/s, 10^6 bytes) for throughput reservations; 0 leaves them unenforced */
+    public VolumeQos(double capacityIops, double capacityMbps, Duration maxWait, LongSupplier clock, QosWaiter waiter,
+                     BooleanSupplier onEventLoop) {
+        this.scheduler = new ReservationScheduler(capacityIops, capacityMbps * 1e6, true);
         this.maxWaitNanos = maxWait.toNanos();
         this.clock = clock;
         this.waiter = waiter;
@@ -73,8 +79,8 @@ public final class VolumeQos {
     }
 
     /** A node's QoS on the system clock, parking the calling thread. */
-    public static VolumeQos system(double capacityIops, Duration maxWait, BooleanSupplier onEventLoop) {
-        return new VolumeQos(capacityIops, maxWait, System::nanoTime, QosWaiter.PARK, onEventLoop);
+    public static VolumeQos system(double capacityIops, double capacityMbps, Duration maxWait, BooleanSupplier onEventLoop) {
+        return new VolumeQos(capacityIops, capacityMbps, maxWait, System::nanoTime, QosWaiter.PARK, onEventLoop);
     }
 
     /** The node's IOPS capacity for reservations (0: not configured, reservations are stored but not enforced). */
@@ -87,10 +93,21 @@ public final class VolumeQos {
      * drops them), limits and their burst credit are kept, and the shared rate is recomputed at once.
      */
     public void setCapacityIops(double capacityIops) {
-        scheduler.setCapacity(capacityIops);
+        setCapacity(capacityIops, scheduler.capacityBytes() / 1e6);
+    }
+
+    /** The node's throughput capacity for reservations in MB/s (0: unknown, throughput reservations not enforced). */
+    public double capacityMbps() {
+        return scheduler.capacityBytes() / 1e6;
+    }
+
+    /** Both capacities at once (after a calibration); see {@link #setCapacityIops}. */
+    public void setCapacity(double capacityIops, double capacityMbps) {
+        scheduler.setCapacity(capacityIops, capacityMbps * 1e6);
         long now = clock.getAsLong();
         for (QosSlot s : slots.values()) {
             s.reservation = reservation(s.policy, now);
+            s.byteReservation = byteReservation(s.policy, now);
         }
         scheduler.tick(slots.values(), now);
     }
@@ -168,6 +185,7 @@ public final class VolumeQos {
         long now = clock.getAsLong();
         s.limiter = p == null ? null : VolumeLimiter.of(p, now);
         s.reservation = reservation(p, now);
+        s.byteReservation = byteReservation(p, now);
         Long target = p == null || p.limits() == null ? null : p.limits().latencyMs();
         s.latencyTargetNanos = target == null ? 0 : target * 1_000_000L;
         s.policy = p;
@@ -177,6 +195,15 @@ public final class VolumeQos {
         Long reserved = p == null || p.guarantees() == null ? null : p.guarantees().iops();
         return reserved == null || !scheduler.enabled() ? null
                 : new TokenBucket(reserved, Math.max(1, reserved * RateLimit.CATCH_UP_SECONDS), 0, now);
+    }
+
+    private TokenBucket byteReservation(QosPolicy p, long now) {
+        Long mbps = p == null || p.guarantees() == null ? null : p.guarantees().throughputMbps();
+        if (mbps == null || !scheduler.bytesEnabled()) {
+            return null;
+        }
+        double rate = mbps * 1e6;
+        return new TokenBucket(rate, Math.max(1, rate * RateLimit.CATCH_UP_SECONDS), 0, now);
     }
 
     /** The clock before a request is served, or 0 when its volume has no latency target (then no clock is read). */
@@ -237,6 +264,10 @@ public final class VolumeQos {
         return scheduler.sharedRate();
     }
 
+    double sharedBytesRate() {
+        return scheduler.sharedBytesRate();
+    }
+
     /**
      * Admits one request: returns at once unless the volume has a policy or reservations are contended on this node.
      * Returns whether the request is counted in flight for the reservation scheduler: then the caller must call
@@ -244,7 +275,7 @@ public final class VolumeQos {
      */
     boolean admit(QosSlot s, long ops, long bytes) {
         VolumeLimiter limiter = s.limiter;
-        boolean reserving = s.reservation != null;
+        boolean reserving = s.reservation != null || s.byteReservation != null;
         boolean scheduled = reserving || scheduler.contended();
         if (limiter == null && !scheduled) {
             return false;
@@ -265,7 +296,7 @@ public final class VolumeQos {
         long now = clock.getAsLong();
         long delay = limiter == null ? 0 : limiter.admit(ops, bytes, now);
         if (scheduled && ops > 0) {
-            delay = Math.max(delay, scheduler.admit(s, now));
+            delay = Math.max(delay, scheduler.admit(s, bytes, now));
         }
         if (delay <= 0) {
             return;

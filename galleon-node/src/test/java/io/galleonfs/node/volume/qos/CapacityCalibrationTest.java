@@ -38,6 +38,7 @@ class CapacityCalibrationTest {
             CapacityCalibrator calibrator = new CapacityCalibrator(engine, System::nanoTime, () -> 1234L);
             Calibration c = calibrator.measure(1);
             assertTrue(c.iops() > 0, c.toString());
+            assertTrue(c.mbps() != null && c.mbps() > 0, "1 MiB write throughput measured too: " + c);
             assertEquals(1234L, c.measuredAtMillis());
             assertEquals(CapacityCalibrator.QUEUE_DEPTH, c.queueDepth());
             assertTrue(engine.volumeIds().isEmpty(), "temporary volume removed: " + engine.volumeIds());
@@ -61,9 +62,12 @@ class CapacityCalibrationTest {
     void theFileRoundTripsAndABrokenOneIsAClearError() throws Exception {
         CalibrationFile file = new CalibrationFile(dir);
         assertTrue(file.read().isEmpty());
-        Calibration c = new Calibration(20_000, 1_700_000_000_000L, 3, 32);
+        Calibration c = new Calibration(20_000, 1_700_000_000_000L, 3, 32, 800L);
         file.write(c);
         assertEquals(c, file.read().orElseThrow());
+        // A calibration stored before throughput was measured still reads, without MB/s.
+        Files.writeString(file.path(), "{\"iops\": 20000, \"measured_at_millis\": 1, \"seconds\": 3, \"queue_depth\": 32}");
+        assertEquals(new Calibration(20_000, 1, 3, 32), file.read().orElseThrow());
         assertFalse(Files.exists(file.path().resolveSibling("capacity.json.tmp")));
         Files.writeString(file.path(), "{\"iops\": -5}");
         Exception e = assertThrows(java.io.IOException.class, file::read);
@@ -82,6 +86,14 @@ class CapacityCalibrationTest {
         NodeCapacity configured = new NodeCapacity(5_000, c);
         assertEquals(5_000, configured.schedulable());
         assertEquals("configured", configured.source());
+        assertEquals(0, calibrated.schedulableMbps(), "an IOPS-only calibration gives no MB/s capacity");
+        assertEquals("none", calibrated.sourceMbps());
+        Calibration both = new Calibration(20_000, 0, 3, 32, 800L);
+        assertEquals(Math.floor(800 * NodeCapacity.USABLE_FRACTION), new NodeCapacity(0, both).schedulableMbps());
+        NodeCapacity mbps = new NodeCapacity(0, 300, both);
+        assertEquals(300, mbps.schedulableMbps());
+        assertEquals("configured", mbps.sourceMbps());
+        assertEquals("calibrated", mbps.source());
     }
 
     @Test
@@ -107,6 +119,19 @@ class CapacityCalibrationTest {
 
         qos.setCapacityIops(0);
         assertFalse(qos.contended());
+
+        // A throughput reservation is turned on the same way by a byte capacity.
+        state.apply(new MetaCommand.SetVolumeQos(id, new QosPolicy(null, null, new QosPolicy.Guarantees(null, 10L), null)));
+        qos.onMetadata(state);
+        io.read(0, java.nio.ByteBuffer.allocate(4096));
+        qos.tick();
+        assertFalse(qos.contended());
+        qos.setCapacity(0, 100);
+        io.read(0, java.nio.ByteBuffer.allocate(4096));
+        qos.tick();
+        assertTrue(qos.contended());
+        assertEquals(90e6, qos.sharedBytesRate(), 1e-3);
+        assertEquals(0, qos.sharedRate(), "no IOPS capacity: only bytes are scheduled");
     }
 
     static MetaCommand storageClass() {

@@ -41,12 +41,13 @@ class QosAdmissionTest {
 
     private final MemoryStore store = new MemoryStore();
     private final Map<String, Double> capacities = new HashMap<>();
+    private final Map<String, Double> mbps = new HashMap<>();
     private QosService qos;
 
     @BeforeEach
     void setUp() {
         VolumeService volumes = new VolumeService(store, null, Clock.systemUTC(), UUID::randomUUID, null);
-        qos = new QosService(volumes, store, node -> capacities.getOrDefault(node, 0.0));
+        qos = new QosService(volumes, store, node -> capacities.getOrDefault(node, 0.0), node -> mbps.getOrDefault(node, 0.0));
         capacities.put("n1", 1_000.0);
         store.submit(CapacityCalibrationTest.storageClass());
         for (String[] v : new String[][] {{"a", "n1"}, {"b", "n1"}, {"c", "n2"}}) {
@@ -64,11 +65,30 @@ class QosAdmissionTest {
         qos.set("a", reserve(600));
         GalleonException e = assertThrows(GalleonException.class, () -> qos.set("b", reserve(500)));
         assertEquals(GalleonException.Kind.CONFLICT, e.kind());
-        assertTrue(e.getMessage().contains("on node n1 would total 1100, above its capacity of 1000 IOPS (600 reserved now"),
+        assertTrue(e.getMessage().contains("on node n1 would total 1100 IOPS, above its capacity of 1000 IOPS (600 reserved now"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("node calibrate"), e.getMessage());
         qos.set("b", reserve(400));
         assertEquals(400, qos.get("b").effective().guarantees().iops());
+    }
+
+    private static QosPolicy reserveMbps(long throughputMbps) {
+        return new QosPolicy(null, null, new QosPolicy.Guarantees(null, throughputMbps), null);
+    }
+
+    @Test
+    void throughputReservationsAreAdmittedAgainstTheNodesMbpsCapacity() {
+        qos.set("a", reserveMbps(500)); // no MB/s capacity known on n1 yet: not checked
+        mbps.put("n1", 600.0);
+        GalleonException e = assertThrows(GalleonException.class, () -> qos.set("b", reserveMbps(200)));
+        assertEquals(GalleonException.Kind.CONFLICT, e.kind());
+        assertTrue(e.getMessage().contains("volume 'b': the throughput reservations on node n1 would total 700 MB/s, above its "
+                + "capacity of 600 MB/s (500 reserved now"), e.getMessage());
+        qos.set("b", reserveMbps(100));
+        // The two dimensions are independent: IOPS room does not buy MB/s and the other way round.
+        qos.set("b", new QosPolicy(null, null, new QosPolicy.Guarantees(900L, 100L), null));
+        assertThrows(GalleonException.class, () -> qos.set("b", new QosPolicy(null, null, new QosPolicy.Guarantees(100L, 101L), null)));
+        assertEquals(100, qos.get("b").effective().guarantees().throughputMbps());
     }
 
     @Test
