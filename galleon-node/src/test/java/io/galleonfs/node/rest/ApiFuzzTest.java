@@ -47,9 +47,13 @@ class ApiFuzzTest {
     private static final Set<String> DISRUPTIVE = Set.of("POST /api/v1/daemon/stop", "POST /api/v1/daemon/restart",
             "POST /api/v1/cluster/leave", "POST /api/v1/cluster/join");
     /** Operations whose valid forms run long or mount file systems: fuzzed with broken input only. */
-    private static final Set<String> BROKEN_ONLY = Set.of("POST /api/v1/volumes/{ref}/bench", "POST /api/v1/volumes/{ref}/mounts");
+    private static final Set<String> BROKEN_ONLY = Set.of("POST /api/v1/volumes/{ref}/bench", "POST /api/v1/volumes/{ref}/mounts",
+            "POST /api/v1/daemon/calibrate");
     /** Operations whose valid answer never ends (server-sent event streams): tested by their own tests, not fuzzed. */
-    private static final Set<String> ENDLESS = Set.of("GET /api/v1/volumes/{ref}/metrics/stream", "GET /api/v1/metrics/stream");
+    private static final Set<String> ENDLESS = Set.of("GET /api/v1/volumes/{ref}/metrics/stream", "GET /api/v1/metrics/stream",
+            "GET /api/v1/metrics/cluster/stream");
+    /** Event streams that end by themselves (a job's events end with the job; an unknown job is a 404): fuzzed. */
+    private static final Set<String> FINITE_STREAMS = Set.of("GET /api/v1/jobs/{id}/events");
     private static final String CANARY = "fz-canary";
     private static final String TARGET = "fz-target";
 
@@ -112,7 +116,12 @@ class ApiFuzzTest {
             }
             String what = "seed " + seed + ", request " + i + ": " + method + " " + target + " [" + contentType + "] "
                     + (body == null ? "" : new String(body, 0, Math.min(body.length, 300), StandardCharsets.UTF_8));
-            RawHttp.Reply reply = RawHttp.send(RestAssured.port, method, target, contentType, body);
+            RawHttp.Reply reply;
+            try {
+                reply = RawHttp.send(RestAssured.port, method, target, contentType, body);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(what + " got no HTTP answer: " + e.getMessage(), e);
+            }
             statuses.merge(method + " " + op.path() + " " + reply.status(), 1, Integer::sum);
             check(what, reply);
             if (reply.status() >= 400) {
@@ -208,6 +217,14 @@ class ApiFuzzTest {
                 if (DISRUPTIVE.contains(method + " " + path.getKey()) || ENDLESS.contains(method + " " + path.getKey())
                         || !path.getKey().startsWith("/api/")) {
                     continue;
+                }
+                // A new event stream left unclassified made this test read one answer forever (CI hung 25 min).
+                boolean stream = false;
+                for (JsonNode response : m.getValue().path("responses")) {
+                    stream |= response.path("content").has("text/event-stream");
+                }
+                if (stream && !FINITE_STREAMS.contains(method + " " + path.getKey())) {
+                    fail(method + " " + path.getKey() + " answers with an event stream: add it to ENDLESS (never ends) or FINITE_STREAMS");
                 }
                 List<JsonNode> params = new ArrayList<>();
                 m.getValue().path("parameters").forEach(params::add);
