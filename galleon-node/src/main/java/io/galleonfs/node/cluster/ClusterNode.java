@@ -118,13 +118,9 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         if (joining && tls != null) {
             refuseIfCertificatesDisagree();
         }
-        channel = new JChannel(stack(members)).name(settings.nodeId());
-        raft = new RaftHandle(channel, store).raftId(settings.nodeId());
-        store.attach(raft, this::majorityReachable, this::requestCommitIndex);
-        channel.setReceiver(this);
         String name = readClusterName().orElse(settings.clusterName());
         writeIfChanged(settings.dir().resolve("cluster-name"), List.of(name));
-        channel.connect(name);
+        connect(name, members);
         if (joining) {
             join();
         }
@@ -224,6 +220,46 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(r);
         p.add(new REDIRECT());
         return p.toArray(Protocol[]::new);
+    }
+
+    /**
+     * Connects the channel. A node started again right after a crash is refused while the others still list its previous
+     * process (NO_DUPES); {@link RetryTolerantNoDupes} has that process checked at once, so asking again gets in within
+     * about VERIFY_SUSPECT's timeout. Any other refusal, or this one past the join timeout, is final.
+     */
+    private void connect(String clusterName, List<String> members) throws Exception {
+        long deadline = System.nanoTime() + settings.joinTimeout().toNanos();
+        boolean told = false;
+        while (true) {
+            // a fresh channel per attempt: a JChannel whose connect failed half-way is not reliably reusable
+            channel = new JChannel(stack(members)).name(settings.nodeId());
+            raft = new RaftHandle(channel, store).raftId(settings.nodeId());
+            store.attach(raft, this::majorityReachable, this::requestCommitIndex);
+            channel.setReceiver(this);
+            try {
+                channel.connect(clusterName);
+                return;
+            } catch (SecurityException e) {
+                channel.close();
+                if (!isDuplicateRefusal(e)) {
+                    throw e;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the cluster still has a live member with this node's id " + settings.nodeId()
+                            + " after " + settings.joinTimeout().toSeconds() + " s: is this node's storage in use by another daemon?", e);
+                }
+                if (!told) {
+                    LOG.infof("cluster: the members still list a previous process of node %s (stopped without leaving, e.g. killed);"
+                            + " asking again until it is found gone", settings.nodeId());
+                    told = true;
+                }
+                Thread.sleep(500); // the coordinator is checking the listed process (VERIFY_SUSPECT, 1 s)
+            }
+        }
+    }
+
+    static boolean isDuplicateRefusal(SecurityException e) {
+        return e.getMessage() != null && e.getMessage().contains("duplicate members");
     }
 
     private void join() throws Exception {
@@ -545,6 +581,18 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         handlers.shutdownNow();
         if (channel != null) {
             channel.close();
+        }
+    }
+
+    /**
+     * Stops like a killed process (tests only): no leave message, the transport's sockets just close, and the others find
+     * out through failure detection.
+     */
+    void crash() throws Exception {
+        ticker.shutdownNow();
+        handlers.shutdownNow();
+        if (channel != null) {
+            org.jgroups.util.Util.shutdown(channel);
         }
     }
 
