@@ -14,6 +14,13 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import io.galleonfs.node.config.HostPort;
+import io.galleonfs.node.meta.NodeRecord;
+import io.galleonfs.node.tls.CsrRelay;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -21,12 +28,14 @@ import org.jboss.logging.Logger;
  * {@code POST /api/v1/cluster/node-certificate}: signs a joining node's certificate request with the cluster CA. The
  * caller has no API token yet, only a join token, so {@link AuthFilter} lets this one path through and the join token
  * (as bearer) is checked here; unlike joining itself, signing always needs one, even in a cluster that never created
- * one, since a certificate of the cluster CA is what lets a peer in. Only a node holding {@code ca.key} signs (503
- * elsewhere, so the joiner asks the next peer). See {@link io.galleonfs.node.tls.JoinEnrollment} for the joiner's side.
+ * one, since a certificate of the cluster CA is what lets a peer in. Only a node holding {@code ca.key} signs; another
+ * member passes the request on to the others once ({@link CsrRelay}), and answers 503 (the joiner asks its next peer)
+ * only when none of them could sign. See {@link io.galleonfs.node.tls.JoinEnrollment} for the joiner's side.
  */
 @Path(NodeCertificateExchange.PATH)
 public class NodeCertificateResource {
     private static final Logger LOG = Logger.getLogger(NodeCertificateResource.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper RELAY_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @Inject
     NodeRuntime node;
@@ -37,7 +46,8 @@ public class NodeCertificateResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response sign(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization, NodeCertificateExchange.Request request) {
+    public Response sign(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+                         @HeaderParam(CsrRelay.RELAYED_HEADER) String relayed, NodeCertificateExchange.Request request) {
         String csr = request == null ? null : request.csr();
         caller.joining("join:" + CertificateSigner.subjectNodeId(csr == null ? "" : csr).orElse("-"));
         Optional<String> refusal = JoinAdmission.signingRefusal(node.metadata().state().joinTokens(), authorization,
@@ -46,10 +56,10 @@ public class NodeCertificateResource {
             return Response.fromResponse(ProblemMappers.problem(401, "Unauthorized", refusal.get()))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
         }
-        CertificateSigner signer = new CertificateSigner(ClusterCa.of(node.config().storagePath()));
+        ClusterCa.TlsFiles files = ClusterCa.of(node.config().storagePath());
+        CertificateSigner signer = new CertificateSigner(files);
         if (!signer.canSign()) {
-            return ProblemMappers.problem(503, "Service Unavailable", "node " + node.nodeId()
-                    + " does not hold the cluster CA key and cannot sign certificates; ask the founder (or a node holding ca.key)");
+            return relayed == null ? relay(files, authorization, request) : cannotSign("");
         }
         try {
             CertificateSigner.Signed signed = signer.sign(csr);
@@ -61,6 +71,49 @@ public class NodeCertificateResource {
         } catch (java.io.IOException | java.security.GeneralSecurityException e) {
             LOG.error("tls: cannot sign a joining node's certificate with the cluster CA", e);
             return ProblemMappers.problem(500, "Internal Server Error", "cannot sign with the cluster CA: " + e.getMessage());
+        }
+    }
+
+    /** Passes the request on to the other members (see {@link CsrRelay}): the first that signs or refuses answers. */
+    private Response relay(ClusterCa.TlsFiles files, String authorization, NodeCertificateExchange.Request request) {
+        List<HostPort> others = new ArrayList<>();
+        for (NodeRecord n : node.metadata().state().nodes()) {
+            if (!n.id().equals(node.nodeId())) {
+                apiAddress(n).ifPresent(others::add);
+            }
+        }
+        Map<HostPort, String> reasons = new LinkedHashMap<>();
+        try {
+            Optional<CsrRelay.Answer> answer = new CsrRelay(files).relay(others, authorization,
+                    RELAY_JSON.writeValueAsString(request), reasons);
+            if (answer.isPresent()) {
+                LOG.infof("tls: passed a joining node's certificate request on to a member holding the cluster CA key (HTTP %d)", answer.get().status());
+                return Response.status(answer.get().status()).header("Cache-Control", "no-store").type(answer.get().contentType())
+                        .entity(answer.get().body()).build();
+            }
+        } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+            LOG.error("tls: cannot pass a joining node's certificate request on", e);
+        }
+        List<String> lines = new ArrayList<>();
+        reasons.forEach((api, why) -> lines.add(api + ": " + why));
+        return cannotSign(lines.isEmpty() ? "" : " (no other member could either: " + String.join("; ", lines) + ")");
+    }
+
+    private Response cannotSign(String more) {
+        return ProblemMappers.problem(503, "Service Unavailable", "node " + node.nodeId()
+                + " does not hold the cluster CA key and cannot sign certificates" + more + "; a node holding ca.key (the founder) must be up");
+    }
+
+    /** A member's API: its recorded API address, with its cluster host when the API listens on every interface. */
+    static Optional<HostPort> apiAddress(NodeRecord n) {
+        try {
+            HostPort api = HostPort.parse("api address", n.ipcAddress());
+            if (api.host().equals("0.0.0.0") || api.host().equals("::") || api.host().equals("[::]")) {
+                api = new HostPort(HostPort.parse("bind address", n.bindAddress()).host(), api.port());
+            }
+            return Optional.of(api);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 }
