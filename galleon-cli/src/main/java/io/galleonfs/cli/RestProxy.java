@@ -57,10 +57,12 @@ final class RestProxy implements InvocationHandler {
 
     static <T> T create(Class<T> api, URI base, Duration connectTimeout, Duration readTimeout, Optional<String> token,
                         Optional<SSLContext> tls) {
+        StartupTrace.mark("client create");
         HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
         tls.ifPresent(b::sslContext);
         HttpClient http = b.build();
         CLIENTS.add(http);
+        StartupTrace.mark("client created");
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[]{api},
                 new RestProxy(http, base, readTimeout, token));
         return api.cast(proxy);
@@ -86,6 +88,7 @@ final class RestProxy implements InvocationHandler {
         }
         HttpRequest request = request(method, args == null ? new Object[0] : args);
         HttpResponse<byte[]> response;
+        StartupTrace.mark("request " + method.getName());
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
@@ -94,10 +97,13 @@ final class RestProxy implements InvocationHandler {
             Thread.currentThread().interrupt();
             throw new ApiTransportException("interrupted", e);
         }
+        StartupTrace.mark("answer " + response.statusCode());
         if (response.statusCode() >= 300) {
             throw new ApiException(response.statusCode(), response.body());
         }
-        return answer(method, response.body());
+        Object answer = answer(method, response.body());
+        StartupTrace.mark("answer decoded");
+        return answer;
     }
 
     private HttpRequest request(Method method, Object[] args) {
