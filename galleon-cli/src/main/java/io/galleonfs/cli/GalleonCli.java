@@ -25,7 +25,6 @@ public class GalleonCli implements Callable<Integer> {
         StartupTrace.mark("command line built");
         int code = cl.execute(args);
         StartupTrace.mark("command done");
-        RestProxy.closeAll();
         StartupTrace.print(System.err);
         System.exit(code);
     }
