@@ -44,6 +44,7 @@ public class GalleonCli implements Callable<Integer> {
      */
     static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new GalleonCli());
+        StartupTrace.mark("root command built");
         CommandTree.addSubcommands(cl, COMMANDS, args, 0);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, given) -> {
