@@ -17,8 +17,14 @@ final class ApiClients {
 
     /** A client that waits up to {@code readTimeoutSeconds} for an answer (a bench waits for its whole run). */
     static GalleonApi api(long readTimeoutSeconds) {
-        GalleonApi client = RestProxy.create(GalleonApi.class, baseUri(), Duration.ofSeconds(3),
-                Duration.ofSeconds(readTimeoutSeconds), token(), trustedCa().map(TrustedCa::sslContext));
+        StartupTrace.mark("client");
+        URI base = baseUri();
+        StartupTrace.mark("address resolved");
+        Optional<String> token = token();
+        StartupTrace.mark("token resolved");
+        GalleonApi client = RestProxy.create(GalleonApi.class, base, Duration.ofSeconds(3),
+                Duration.ofSeconds(readTimeoutSeconds), token, trustedCa().map(TrustedCa::sslContext));
+        StartupTrace.mark("client created");
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 

@@ -8,8 +8,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code galleonfs audit <command>}: the answering node's audit log (needs an admin token). */
-@Command(name = "audit", description = "Read and check the node's audit log (admin only)", mixinStandardHelpOptions = true,
-        subcommands = {AuditCommand.ListRecords.class, AuditCommand.Verify.class})
+@Subcommands({AuditCommand.ListRecords.class, AuditCommand.Verify.class})
+@Command(name = "audit", description = "Read and check the node's audit log (admin only)", mixinStandardHelpOptions = true)
 public class AuditCommand {
 
     @Command(name = "list", description = "List audit records, oldest first", mixinStandardHelpOptions = true)

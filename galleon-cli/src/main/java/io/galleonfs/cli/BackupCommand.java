@@ -13,9 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs backup <command>}: backups of volumes, and the jobs that make, restore, verify and copy them. */
-@Command(name = "backup", description = "Back up, restore, verify and copy volumes", mixinStandardHelpOptions = true,
-        subcommands = {BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Get.class, BackupCommand.Restore.class,
-            BackupCommand.Verify.class, BackupCommand.Copy.class, BackupCommand.Delete.class, BackupCommand.Prune.class})
+@Subcommands({BackupCommand.Create.class, BackupCommand.ListBackups.class, BackupCommand.Get.class,
+    BackupCommand.Restore.class, BackupCommand.Verify.class, BackupCommand.Copy.class, BackupCommand.Delete.class,
+    BackupCommand.Prune.class})
+@Command(name = "backup", description = "Back up, restore, verify and copy volumes", mixinStandardHelpOptions = true)
 public class BackupCommand {
 
     /** Shared by the job-starting commands: prints the started job, or follows it with --wait. */

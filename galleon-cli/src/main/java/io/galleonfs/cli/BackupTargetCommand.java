@@ -13,10 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs backup-target <command>}: where backups are stored (admin). */
+@Subcommands({BackupTargetCommand.Create.class, BackupTargetCommand.ListTargets.class, BackupTargetCommand.Get.class,
+    BackupTargetCommand.Delete.class})
 @Command(name = "backup-target", description = "Manage backup targets (directories and S3 buckets; admin only)",
-        mixinStandardHelpOptions = true,
-        subcommands = {BackupTargetCommand.Create.class, BackupTargetCommand.ListTargets.class, BackupTargetCommand.Get.class,
-            BackupTargetCommand.Delete.class})
+        mixinStandardHelpOptions = true)
 public class BackupTargetCommand {
     static final String PASSPHRASE_ENV = "GALLEONFS_BACKUP_PASSPHRASE";
 

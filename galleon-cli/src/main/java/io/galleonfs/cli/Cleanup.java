@@ -8,8 +8,8 @@ import java.util.List;
 /**
  * What a walkthrough must undo, undone in reverse order exactly once: at the end of a run, after a failure, or from a
  * JVM shutdown hook when the user presses Ctrl-C. Every action runs even when an earlier one fails; the failures are
- * returned, not thrown, so the caller decides how to report them. Actions must not need the REST clients (the CLI closes
- * them right before it exits, see {@link RestProxy#closeAll}): they signal processes, unmount and delete files.
+ * returned, not thrown, so the caller decides how to report them. Actions do not use the REST clients: they signal
+ * processes, unmount and delete files, which also works from a shutdown hook while the JVM exits.
  */
 final class Cleanup implements AutoCloseable {
 

@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs cluster <command>}. */
-@Command(name = "cluster", description = "Inspect and change cluster membership", mixinStandardHelpOptions = true,
-        subcommands = {ClusterCommand.Status.class, ClusterCommand.Peers.class, ClusterCommand.Join.class, ClusterCommand.Leave.class,
-            ClusterCommand.JoinToken.class})
+@Subcommands({ClusterCommand.Status.class, ClusterCommand.Peers.class, ClusterCommand.Join.class,
+    ClusterCommand.Leave.class, ClusterCommand.JoinToken.class})
+@Command(name = "cluster", description = "Inspect and change cluster membership", mixinStandardHelpOptions = true)
 public class ClusterCommand {
 
     @Command(name = "status", description = "Show cluster status and node information", mixinStandardHelpOptions = true)
@@ -103,8 +103,9 @@ public class ClusterCommand {
         t.print(o);
     }
 
+    @Subcommands({JoinToken.Create.class})
     @Command(name = "join-token", description = "Join tokens: once one exists, new nodes need one to join (admin only)",
-            mixinStandardHelpOptions = true, subcommands = {JoinToken.Create.class})
+            mixinStandardHelpOptions = true)
     static class JoinToken {
         @Command(name = "create", description = "Create a join token; it is printed once", mixinStandardHelpOptions = true)
         static class Create implements Runnable {

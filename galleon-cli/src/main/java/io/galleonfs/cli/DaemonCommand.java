@@ -15,8 +15,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code galleonfs daemon <command>}. */
-@Command(name = "daemon", description = "Inspect and control the daemon", mixinStandardHelpOptions = true,
-        subcommands = {DaemonCommand.Status.class, DaemonCommand.Config.class, DaemonCommand.Stop.class, DaemonCommand.Restart.class})
+@Subcommands({DaemonCommand.Status.class, DaemonCommand.Config.class, DaemonCommand.Stop.class, DaemonCommand.Restart.class})
+@Command(name = "daemon", description = "Inspect and control the daemon", mixinStandardHelpOptions = true)
 public class DaemonCommand {
 
     @Command(name = "status", description = "Show daemon runtime status", mixinStandardHelpOptions = true)

@@ -15,29 +15,17 @@ public class GalleonCli implements Callable<Integer> {
 
     static final String DEFAULT_ADDRESS = "127.0.0.1:8090";
 
-    /** The top-level command the first matching argument names, or null (none, help, completion): build them all. */
-    static Class<?> namedCommand(String[] args) {
-        for (String a : args) {
-            for (Class<?> c : COMMANDS) {
-                Command cmd = c.getAnnotation(Command.class);
-                if (cmd != null && cmd.name().equals(a)) {
-                    return cmd.name().equals("completion") ? null : c;
-                }
-            }
-            if (a.equals("help")) {
-                return null;
-            }
-        }
-        return null;
-    }
-
     /**
      * Plain picocli with no application framework: a CLI call is one short-lived JVM, and every millisecond of start-up
      * is wall time a user waits for (see ARCHITECTURE, "CLI start-up").
      */
     public static void main(String[] args) {
-        int code = commandLine(args).execute(args);
-        RestProxy.closeAll();
+        StartupTrace.mark("main");
+        CommandLine cl = commandLine(args);
+        StartupTrace.mark("command line built");
+        int code = cl.execute(args);
+        StartupTrace.mark("command done");
+        StartupTrace.print(System.err);
         System.exit(code);
     }
 
@@ -51,18 +39,13 @@ public class GalleonCli implements Callable<Integer> {
 
     /**
      * The command line for {@code args}, with the error handlers every CLI call uses (one readable line, never a stack
-     * trace). Picocli reads the annotations of every command class it is given, and doing so for the whole tree was
-     * most of a call's start-up (~0.4 s of ~0.5 s for {@code --version}); so when {@code args} name a top-level command
-     * (other than help or completion, which need the whole tree) only that command's subtree is built.
+     * trace). Only the commands {@code args} name are built ({@link CommandTree}): picocli's annotation scan of the
+     * whole tree was most of a call's start-up.
      */
     static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new GalleonCli());
-        Class<?> named = namedCommand(args);
-        for (Class<?> c : COMMANDS) {
-            if (named == null || c == named) {
-                cl.addSubcommand(new CommandLine(c));
-            }
-        }
+        StartupTrace.mark("root command built");
+        CommandTree.addSubcommands(cl, COMMANDS, args, 0);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, given) -> {
             ex.getCommandLine().getErr().println("error: " + ex.getMessage() + " (see --help)");

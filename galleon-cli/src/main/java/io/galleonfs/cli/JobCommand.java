@@ -8,8 +8,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs job <command>}: backup, restore, verify, copy and prune jobs. */
-@Command(name = "job", description = "List, show and cancel backup jobs", mixinStandardHelpOptions = true,
-        subcommands = {JobCommand.ListJobs.class, JobCommand.Get.class, JobCommand.Cancel.class})
+@Subcommands({JobCommand.ListJobs.class, JobCommand.Get.class, JobCommand.Cancel.class})
+@Command(name = "job", description = "List, show and cancel backup jobs", mixinStandardHelpOptions = true)
 public class JobCommand {
 
     @Command(name = "list", description = "List jobs, newest first", mixinStandardHelpOptions = true)

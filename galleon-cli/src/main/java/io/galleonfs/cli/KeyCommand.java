@@ -12,8 +12,9 @@ import picocli.CommandLine.Option;
  * {@code galleonfs key <command>}: the answering node's master keys (admin only). Master keys are per node (each node
  * wraps the data keys of its own copies), so rotate every node: {@code --daemon-address} picks the node.
  */
+@Subcommands({KeyCommand.Status.class, KeyCommand.Rotate.class, KeyCommand.DestroyOld.class})
 @Command(name = "key", description = "Show and rotate the node's master key (admin only; acts on the node it talks to)",
-        mixinStandardHelpOptions = true, subcommands = {KeyCommand.Status.class, KeyCommand.Rotate.class, KeyCommand.DestroyOld.class})
+        mixinStandardHelpOptions = true)
 public class KeyCommand {
 
     @Command(name = "status", description = "The provider, the current and retired master keys and the volumes each wraps",

@@ -8,8 +8,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code galleonfs node calibrate|capacity}: the answering node's IOPS capacity for QoS reservations. */
+@Subcommands({NodeCommand.Calibrate.class, NodeCommand.Capacity.class})
 @Command(name = "node", description = "The answering node's own settings: IOPS capacity for QoS reservations",
-        mixinStandardHelpOptions = true, subcommands = {NodeCommand.Calibrate.class, NodeCommand.Capacity.class})
+        mixinStandardHelpOptions = true)
 class NodeCommand {
 
     @Command(name = "calibrate", description = "Measure the node's 4 KiB random write IOPS through its engine (a temporary "

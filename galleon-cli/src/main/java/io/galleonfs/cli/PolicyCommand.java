@@ -14,9 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs policy <command>}: backup and snapshot policies, run by galleon-scheduler. */
-@Command(name = "policy", description = "Manage backup and snapshot policies (run by galleonfs-scheduler)", mixinStandardHelpOptions = true,
-        subcommands = {PolicyCommand.Create.class, PolicyCommand.ListPolicies.class, PolicyCommand.Get.class, PolicyCommand.Delete.class,
-            PolicyCommand.Rename.class, PolicyCommand.Suspend.class, PolicyCommand.Resume.class, PolicyCommand.RunNow.class, PolicyCommand.History.class})
+@Subcommands({PolicyCommand.Create.class, PolicyCommand.ListPolicies.class, PolicyCommand.Get.class,
+    PolicyCommand.Delete.class, PolicyCommand.Rename.class, PolicyCommand.Suspend.class, PolicyCommand.Resume.class,
+    PolicyCommand.RunNow.class, PolicyCommand.History.class})
+@Command(name = "policy", description = "Manage backup and snapshot policies (run by galleonfs-scheduler)", mixinStandardHelpOptions = true)
 public class PolicyCommand {
 
     @Command(name = "create", description = "Create a policy from a file (JSON or YAML; the seed's BackupPolicy fields)", mixinStandardHelpOptions = true)

@@ -5,22 +5,25 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A transfer's progress on a terminal: one line on stderr redrawn in place (bytes, percent when the total is known,
- * MB/s), at most every 200 ms, erased at the end. Off the terminal it prints nothing, so scripts' stderr stays clean.
+ * A transfer's progress on stderr (bytes, percent when the total is known, MB/s). On a terminal one line redrawn in
+ * place at most every 200 ms and erased at the end; off a terminal (piped, redirected, CI logs) a plain line every ten
+ * seconds, as {@link JobWatcher} does for jobs, so a short transfer adds nothing to a script's stderr and a long one
+ * still shows it is moving.
  */
 final class ProgressLine {
     private static final long REDRAW_NANOS = 200_000_000L;
+    private static final long PLAIN_NANOS = 10_000_000_000L;
 
     private final PrintStream err;
-    private final boolean enabled;
+    private final boolean terminal;
     private final String verb;
     private final long total;
     private final long t0 = System.nanoTime();
     private long lastDraw;
 
-    ProgressLine(PrintStream err, boolean enabled, String verb, long total) {
+    ProgressLine(PrintStream err, boolean terminal, String verb, long total) {
         this.err = err;
-        this.enabled = enabled;
+        this.terminal = terminal;
         this.verb = verb;
         this.total = total;
     }
@@ -30,17 +33,24 @@ final class ProgressLine {
     }
 
     void update(long done) {
-        long now = System.nanoTime();
-        if (!enabled || now - lastDraw < REDRAW_NANOS) {
-            return;
+        update(done, System.nanoTime());
+    }
+
+    void update(long done, long now) {
+        if (terminal) {
+            if (now - lastDraw >= REDRAW_NANOS) {
+                lastDraw = now;
+                err.print("\r\033[K" + line(done, now));
+                err.flush();
+            }
+        } else if (now - Math.max(lastDraw, t0) >= PLAIN_NANOS) {
+            lastDraw = now;
+            err.println(line(done, now));
         }
-        lastDraw = now;
-        err.print("\r\033[K" + line(done, now));
-        err.flush();
     }
 
     void finish() {
-        if (enabled && lastDraw != 0) {
+        if (terminal && lastDraw != 0) {
             err.print("\r\033[K");
             err.flush();
         }

@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs qos <command>}: named QoS policies (the seed's QoSPolicy) that volumes and storage classes follow. */
-@Command(name = "qos", description = "Manage named QoS policies (limits, guarantees, burst)", mixinStandardHelpOptions = true,
-        subcommands = {QosPolicyCommand.Create.class, QosPolicyCommand.Update.class, QosPolicyCommand.ListPolicies.class,
-            QosPolicyCommand.Get.class, QosPolicyCommand.Delete.class})
+@Subcommands({QosPolicyCommand.Create.class, QosPolicyCommand.Update.class, QosPolicyCommand.ListPolicies.class,
+    QosPolicyCommand.Get.class, QosPolicyCommand.Delete.class})
+@Command(name = "qos", description = "Manage named QoS policies (limits, guarantees, burst)", mixinStandardHelpOptions = true)
 public class QosPolicyCommand {
 
     @Command(name = "create", description = "Create a QoS policy from a file (JSON or YAML; the seed's QoSPolicy fields)",

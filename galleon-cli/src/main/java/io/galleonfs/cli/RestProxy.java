@@ -15,63 +15,54 @@ import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
 /**
- * Implements a JAX-RS-annotated interface ({@link io.galleonfs.api.GalleonApi}) over the JDK's {@link HttpClient} and
- * Jackson. The CLI used Quarkus' REST client for this; starting the Quarkus runtime (CDI, config, Vert.x) for one
+ * Implements a JAX-RS-annotated interface ({@link io.galleonfs.api.GalleonApi}) over the JDK's {@link HttpURLConnection}
+ * and Jackson. The CLI used Quarkus' REST client for this; starting the Quarkus runtime (CDI, config, Vert.x) for one
  * request cost most of a CLI call's wall time, and a call needs only the annotations' mapping: method, path with
  * {@code @PathParam}s, {@code @QueryParam}s, one JSON or {@code byte[]} body, and a JSON or {@code byte[]} answer.
  * Anything else an interface declares fails loudly on first use rather than being half-supported.
+ *
+ * <p>Not {@code java.net.http.HttpClient}: building one initialises the JDK's default TLS context (the cacerts trust
+ * store) even for plain HTTP and starts a selector thread, ~0.1 s of a ~0.4 s call on this machine (ARCHITECTURE, "CLI
+ * start-up"). HttpURLConnection connects lazily, touches TLS only for https, keeps idle connections for the next call
+ * (import/export send thousands), and has no thread the JVM's exit waits for. Its read timeout bounds each wait for
+ * data, not the whole exchange; no proxy is used (as with the HttpClient before); redirects are not followed.
  */
 final class RestProxy implements InvocationHandler {
     static final ObjectMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a newer daemon may add fields
             .build();
 
-    /**
-     * Every client this process made, closed by {@link #closeAll} before the CLI exits: a client's selector thread waits
-     * in epoll (native code), and the JVM's exit waits up to 300 ms for threads in native code to return.
-     */
-    private static final java.util.List<HttpClient> CLIENTS = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    private final HttpClient http;
     private final URI base;
-    private final Duration readTimeout;
+    private final int connectTimeoutMillis;
+    private final int readTimeoutMillis;
     private final Optional<String> token;
+    private final Optional<SSLContext> tls;
 
-    private RestProxy(HttpClient http, URI base, Duration readTimeout, Optional<String> token) {
-        this.http = http;
+    private RestProxy(URI base, Duration connectTimeout, Duration readTimeout, Optional<String> token, Optional<SSLContext> tls) {
         this.base = base;
-        this.readTimeout = readTimeout;
+        this.connectTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+        this.readTimeoutMillis = (int) Math.min(Integer.MAX_VALUE, readTimeout.toMillis());
         this.token = token;
+        this.tls = tls;
     }
 
     static <T> T create(Class<T> api, URI base, Duration connectTimeout, Duration readTimeout, Optional<String> token,
                         Optional<SSLContext> tls) {
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(connectTimeout);
-        tls.ifPresent(b::sslContext);
-        HttpClient http = b.build();
-        CLIENTS.add(http);
         Object proxy = Proxy.newProxyInstance(api.getClassLoader(), new Class<?>[]{api},
-                new RestProxy(http, base, readTimeout, token));
+                new RestProxy(base, connectTimeout, readTimeout, token, tls));
         return api.cast(proxy);
-    }
-
-    /** Stops every client's threads at once (requests in flight fail); the CLI calls it right before it exits. */
-    static void closeAll() {
-        for (HttpClient c : CLIENTS) {
-            c.shutdownNow();
-        }
-        CLIENTS.clear();
     }
 
     @Override
@@ -84,23 +75,31 @@ final class RestProxy implements InvocationHandler {
                 default -> throw new UnsupportedOperationException(method.getName());
             };
         }
-        HttpRequest request = request(method, args == null ? new Object[0] : args);
-        HttpResponse<byte[]> response;
+        Object[] arguments = args == null ? new Object[0] : args;
+        StartupTrace.mark("request " + method.getName());
+        int status;
+        byte[] body;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            HttpURLConnection c = send(method, arguments);
+            status = c.getResponseCode();
+            // an error answer's body (problem+json) is on the error stream; a 3xx's on the normal one
+            try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+                body = in == null ? new byte[0] : in.readAllBytes();
+            }
         } catch (IOException e) {
             throw new ApiTransportException(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiTransportException("interrupted", e);
         }
-        if (response.statusCode() >= 300) {
-            throw new ApiException(response.statusCode(), response.body());
+        StartupTrace.mark("answer " + status);
+        if (status >= 300) {
+            throw new ApiException(status, body);
         }
-        return answer(method, response.body());
+        Object answer = answer(method, body);
+        StartupTrace.mark("answer decoded");
+        return answer;
     }
 
-    private HttpRequest request(Method method, Object[] args) {
+    /** Opens the connection and sends the request; reading the status then waits for the answer. */
+    private HttpURLConnection send(Method method, Object[] args) throws IOException {
         String verb = httpMethod(method);
         StringBuilder path = new StringBuilder();
         Path typePath = method.getDeclaringClass().getAnnotation(Path.class);
@@ -131,20 +130,36 @@ final class RestProxy implements InvocationHandler {
                 throw new UnsupportedOperationException(method.getName() + ": parameter " + i + " has an annotation RestProxy does not map");
             }
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path + query.toString())).timeout(readTimeout);
+        HttpURLConnection c = (HttpURLConnection) base.resolve(path + query.toString()).toURL().openConnection(java.net.Proxy.NO_PROXY);
+        if (c instanceof HttpsURLConnection https && tls.isPresent()) {
+            https.setSSLSocketFactory(tls.get().getSocketFactory()); // hostname verification stays the default
+        }
+        c.setConnectTimeout(connectTimeoutMillis);
+        c.setReadTimeout(readTimeoutMillis);
+        c.setInstanceFollowRedirects(false);
+        c.setUseCaches(false);
+        c.setRequestMethod(verb);
         String accept = mediaType(method.getAnnotation(Produces.class), method.getDeclaringClass().getAnnotation(Produces.class));
         if (accept != null) {
-            b.header("Accept", accept);
+            c.setRequestProperty("Accept", accept);
         }
-        token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
-        HttpRequest.BodyPublisher publisher = HttpRequest.BodyPublishers.noBody();
+        token.ifPresent(t -> c.setRequestProperty("Authorization", "Bearer " + t));
+        byte[] bytes = null;
         if (hasBody && body != null) {
             String type = mediaType(method.getAnnotation(Consumes.class), method.getDeclaringClass().getAnnotation(Consumes.class));
-            byte[] bytes = body instanceof byte[] raw ? raw : json(body);
-            b.header("Content-Type", type != null ? type : "application/json");
-            publisher = HttpRequest.BodyPublishers.ofByteArray(bytes);
+            bytes = body instanceof byte[] raw ? raw : json(body);
+            c.setRequestProperty("Content-Type", type != null ? type : "application/json");
+        } else if (verb.equals("POST") || verb.equals("PUT")) {
+            bytes = new byte[0]; // Content-Length: 0, as the HttpClient sent
         }
-        return b.method(verb, publisher).build();
+        if (bytes != null) {
+            c.setDoOutput(true);
+            c.setFixedLengthStreamingMode(bytes.length); // streamed as is, not buffered again
+            try (OutputStream out = c.getOutputStream()) {
+                out.write(bytes);
+            }
+        }
+        return c;
     }
 
     private static Object answer(Method method, byte[] body) throws IOException {

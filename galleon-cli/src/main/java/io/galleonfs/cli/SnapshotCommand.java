@@ -11,9 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs volume snapshot <command>} and its top-level alias {@code galleonfs snapshot <command>}. */
-@Command(name = "snapshot", description = "Manage snapshots of a volume", mixinStandardHelpOptions = true,
-        subcommands = {SnapshotCommand.Create.class, SnapshotCommand.ListSnapshots.class, SnapshotCommand.Delete.class,
-            SnapshotCommand.Restore.class})
+@Subcommands({SnapshotCommand.Create.class, SnapshotCommand.ListSnapshots.class, SnapshotCommand.Delete.class,
+    SnapshotCommand.Restore.class})
+@Command(name = "snapshot", description = "Manage snapshots of a volume", mixinStandardHelpOptions = true)
 public class SnapshotCommand {
 
     @Command(name = "create", description = "Take a snapshot (copy-on-write, instant)", mixinStandardHelpOptions = true)

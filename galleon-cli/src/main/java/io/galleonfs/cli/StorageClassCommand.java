@@ -9,9 +9,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs storage-class <command>}. */
-@Command(name = "storage-class", description = "Manage storage classes", mixinStandardHelpOptions = true,
-        subcommands = {StorageClassCommand.ListClasses.class, StorageClassCommand.Get.class, StorageClassCommand.Create.class,
-            StorageClassCommand.Delete.class})
+@Subcommands({StorageClassCommand.ListClasses.class, StorageClassCommand.Get.class, StorageClassCommand.Create.class,
+    StorageClassCommand.Delete.class})
+@Command(name = "storage-class", description = "Manage storage classes", mixinStandardHelpOptions = true)
 public class StorageClassCommand {
 
     @Command(name = "list", description = "List all available storage classes", mixinStandardHelpOptions = true)

@@ -9,8 +9,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs token <command>}: API tokens (needs an admin token). */
-@Command(name = "token", description = "Manage API tokens (admin only)", mixinStandardHelpOptions = true,
-        subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
+@Subcommands({TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
+@Command(name = "token", description = "Manage API tokens (admin only)", mixinStandardHelpOptions = true)
 public class TokenCommand {
 
     @Command(name = "create", description = "Create a token; its secret is printed once and cannot be shown again",

@@ -12,14 +12,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs volume <command>}. */
-@Command(name = "volume", description = "Manage volumes", mixinStandardHelpOptions = true,
-        subcommands = {VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Get.class,
-            VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class, ExportNbdCommand.class,
-            SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
-            VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Scrub.class, VolumeDataCommands.Trim.class,
-            MountCommands.Mount.class, MountCommands.Unmount.class, MountCommands.ListMounts.class,
-            VolumeMetricsCommand.class, VolumeQosCommand.class, VolumeLabelCommand.class,
-            QosPolicyCommand.SetVolumePolicy.class})
+@Subcommands({VolumeCommand.Create.class, VolumeCommand.ListVolumes.class, VolumeCommand.Get.class,
+    VolumeCommand.Delete.class, VolumeDataCommands.Import.class, VolumeDataCommands.Export.class,
+    ExportNbdCommand.class, SnapshotCommand.class, VolumeDataCommands.Restore.class, VolumeDataCommands.Clone.class,
+    VolumeDataCommands.Expand.class, VolumeDataCommands.Verify.class, VolumeDataCommands.Scrub.class,
+    VolumeDataCommands.Trim.class, MountCommands.Mount.class, MountCommands.Unmount.class,
+    MountCommands.ListMounts.class, VolumeMetricsCommand.class, VolumeQosCommand.class, VolumeLabelCommand.class,
+    QosPolicyCommand.SetVolumePolicy.class})
+@Command(name = "volume", description = "Manage volumes", mixinStandardHelpOptions = true)
 public class VolumeCommand {
 
     @Command(name = "create", description = "Create a new volume", mixinStandardHelpOptions = true)

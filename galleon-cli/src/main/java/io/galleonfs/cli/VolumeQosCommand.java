@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code galleonfs volume qos set|get|clear VOL}: a volume's own QoS policy (overriding its storage class's). */
-@Command(name = "qos", description = "Show or change a volume's QoS policy (limits, reservation, burst)", mixinStandardHelpOptions = true,
-        subcommands = {VolumeQosCommand.Set.class, VolumeQosCommand.Get.class, VolumeQosCommand.Clear.class})
+@Subcommands({VolumeQosCommand.Set.class, VolumeQosCommand.Get.class, VolumeQosCommand.Clear.class})
+@Command(name = "qos", description = "Show or change a volume's QoS policy (limits, reservation, burst)", mixinStandardHelpOptions = true)
 class VolumeQosCommand {
 
     @Command(name = "set", description = "Set the volume's QoS policy, applied online by the node serving it", mixinStandardHelpOptions = true)

@@ -25,12 +25,21 @@ class ProgressLineTest {
     }
 
     @Test
-    void offATerminalNothingIsPrinted() {
+    void offATerminalAPlainLineEveryTenSecondsAndNothingForAShortTransfer() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ProgressLine p = new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, "exporting", 10);
-        p.update(5);
+        long start = System.nanoTime();
+        ProgressLine p = new ProgressLine(new PrintStream(out, true, StandardCharsets.UTF_8), false, "exporting", 100L << 20);
+        p.update(5L << 20, start + 9_000_000_000L);
+        assertEquals(0, out.size(), "a transfer shorter than ten seconds prints no progress");
+        p.update(10L << 20, start + 10_500_000_000L);
+        p.update(15L << 20, start + 15_000_000_000L);
+        p.update(30L << 20, start + 21_000_000_000L);
         p.finish();
-        assertEquals(0, out.size());
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertEquals(2, lines.length, out.toString(StandardCharsets.UTF_8));
+        assertTrue(lines[0].startsWith("exporting  10% 10.0 MiB of 100.0 MiB"), lines[0]);
+        assertTrue(lines[1].startsWith("exporting  30% 30.0 MiB of 100.0 MiB"), lines[1]);
+        assertTrue(!out.toString(StandardCharsets.UTF_8).contains("\r"), "no terminal control characters in a log");
     }
 
     @Test

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /** The CLI's REST client against a real HTTP server on loopback: what goes on the wire and what comes back. */
 class RestProxyTest {
-    record Seen(String method, String rawPathAndQuery, String contentType, String accept, String authorization, byte[] body) {
+    record Seen(String method, String rawPathAndQuery, String contentType, String accept, String authorization, byte[] body, int clientPort) {
     }
 
     private HttpServer server;
@@ -44,7 +44,7 @@ class RestProxyTest {
             seen.add(new Seen(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
                     + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()),
                     ex.getRequestHeaders().getFirst("Content-Type"), ex.getRequestHeaders().getFirst("Accept"),
-                    ex.getRequestHeaders().getFirst("Authorization"), body));
+                    ex.getRequestHeaders().getFirst("Authorization"), body, ex.getRemoteAddress().getPort()));
             ex.getResponseHeaders().add("Content-Type", answerType);
             if (answer.length == 0) {
                 ex.sendResponseHeaders(status == 200 ? 204 : status, -1);
@@ -137,12 +137,22 @@ class RestProxyTest {
     }
 
     @Test
-    void closeAllStopsEveryClientSoTheJvmNeedNotWaitForItsSelectorThread() {
+    void consecutiveCallsReuseOneConnection() {
         GalleonApi api = api(Optional.empty());
         answer = "[]".getBytes(StandardCharsets.UTF_8);
-        assertEquals(List.of(), api.listVolumes());
-        RestProxy.closeAll();
-        assertThrows(ApiTransportException.class, api::listVolumes, "a closed client sends nothing");
-        assertEquals(1, seen.size());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(List.of(), api.listVolumes());
+        }
+        assertEquals(3, seen.size());
+        assertEquals(1, seen.stream().map(Seen::clientPort).distinct().count(),
+                "import and export send one request per chunk: each must not pay a new connection");
+    }
+
+    @Test
+    void aPostWithoutBodySendsAnEmptyOne() {
+        answer = "{\"id\":\"j1\"}".getBytes(StandardCharsets.UTF_8);
+        api(Optional.empty()).cancelJob("j1");
+        assertEquals("POST", seen.getFirst().method());
+        assertEquals(0, seen.getFirst().body().length);
     }
 }

@@ -1,0 +1,28 @@
+package io.galleonfs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.galleonfs.api.VolumeInfo;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AotTrainingTest {
+
+    @Test
+    void theWorkloadsCallsAllEndAsExpected() throws Exception {
+        assertEquals(0, AotTraining.run(), "a failing call would leave its path out of the AOT cache");
+    }
+
+    @Test
+    void aSampleVolumeHasEveryComponentAndSurvivesTheJsonRoundTrip() throws Exception {
+        VolumeInfo v = (VolumeInfo) AotTraining.sample(VolumeInfo.class, 0);
+        assertEquals("sample", v.name());
+        assertEquals(1, v.replicas().size());
+        assertFalse(v.labels().isEmpty());
+        byte[] json = RestProxy.JSON.writeValueAsBytes(List.of(v));
+        List<VolumeInfo> back = RestProxy.JSON.readValue(json, RestProxy.JSON.getTypeFactory()
+                .constructCollectionType(List.class, VolumeInfo.class));
+        assertEquals(List.of(v), back);
+    }
+}
