@@ -1,7 +1,6 @@
 package io.galleonfs.backup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,8 +15,8 @@ import java.util.concurrent.Future;
  * Restores one manifest's extent map in volume order. Extents are grouped so that one ranged read fetches several
  * neighbouring blobs of a pack; groups are fetched and checked on the worker pool (a few in flight, each at most
  * {@link ChunkReader#GROUP_BYTES}) and written by the calling thread in order. A chunk fetched for one extent serves
- * the later extents that use other pieces of it while it is among the {@link #RECENT_CHUNKS} most recent. Gaps are
- * written as zeros.
+ * the later extents that use other pieces of it while it is among the {@link #RECENT_CHUNKS} most recent. Consecutive
+ * extents are joined into writes of up to 1 MiB ({@link RestoreWrites}). Gaps are written as zeros.
  */
 final class RestoreRun {
     private final BackupRepository repo;
@@ -25,6 +24,7 @@ final class RestoreRun {
     private final RestoreSink sink;
     private final Progress progress;
     private final Cancellation cancellation;
+    private final RestoreWrites writes;
 
     RestoreRun(BackupRepository repo, BackupManifest manifest, RestoreSink sink, Progress progress,
                Cancellation cancellation) {
@@ -33,6 +33,7 @@ final class RestoreRun {
         this.sink = sink;
         this.progress = progress;
         this.cancellation = cancellation;
+        this.writes = new RestoreWrites(sink);
     }
 
     /** Chunks decoded recently, kept for the extents after them that use another piece of the same chunk. */
@@ -90,6 +91,7 @@ final class RestoreRun {
                 inFlight -= slot.releaseBytes();
                 progress.update(Phase.RESTORING, cursor, total);
             }
+            writes.flush();
             if (cursor < info.sizeBytes()) {
                 sink.writeZeros(cursor, info.sizeBytes() - cursor);
             }
@@ -168,9 +170,10 @@ final class RestoreRun {
                     off, len, "the manifest refers to bytes beyond the chunk's end", null);
         }
         if (cursor < off) {
+            writes.flush();
             sink.writeZeros(cursor, off - cursor);
         }
-        sink.write(off, ByteBuffer.wrap(d.plain(), chunkOff, len));
+        writes.add(off, d.plain(), chunkOff, len);
         return off + len;
     }
 
