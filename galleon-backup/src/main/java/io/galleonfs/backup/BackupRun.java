@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.jboss.logging.Logger;
@@ -40,6 +41,8 @@ final class BackupRun {
     private final Object activity = new Object();
     private int active;
     private volatile boolean stopped;
+    /** Read buffers of finished batches, taken by the next ones: at most one per worker is ever allocated. */
+    private final ConcurrentLinkedQueue<byte[]> batchBuffers = new ConcurrentLinkedQueue<>();
     private long bytesRead;
     private long bytesZero;
     private long bytesNew;
@@ -243,16 +246,25 @@ final class BackupRun {
                 }
                 active++;
             }
+            byte[] buffer = batchBuffers.poll();
+            if (buffer == null) {
+                buffer = new byte[BATCH_BYTES];
+            }
             try {
                 List<Part> parts = new ArrayList<>(pieces.size() + 1);
+                int at = 0;
                 for (Piece piece : pieces) {
                     if (stopped) {
                         throw new BackupCancelledException("the backup stopped");
                     }
-                    process(piece, read(piece), blockSize, parts);
+                    read(piece, buffer, at);
+                    process(piece, buffer, at, blockSize, parts);
+                    at += piece.length();
                 }
                 return parts;
             } finally {
+                // the parts hold ids and sealed blobs only: the read buffer serves the next batch
+                batchBuffers.offer(buffer);
                 synchronized (activity) {
                     active--;
                     activity.notifyAll();
@@ -262,9 +274,8 @@ final class BackupRun {
     }
 
     /** Runs on a worker; a failure fails the batch, and {@link #consume} reports it as the backup's one reason. */
-    private byte[] read(Piece piece) {
-        byte[] data = new byte[piece.length()];
-        ByteBuffer dst = ByteBuffer.wrap(data);
+    private void read(Piece piece, byte[] buffer, int at) {
+        ByteBuffer dst = ByteBuffer.wrap(buffer, at, piece.length());
         try {
             source.read(piece.offset(), dst);
         } catch (IOException e) {
@@ -275,25 +286,26 @@ final class BackupRun {
             throw new BackupException("volume " + request.volumeId() + " returned a short read at offset "
                     + piece.offset());
         }
-        return data;
     }
 
     private static final byte[] ZEROS = new byte[CHUNK_MAX];
 
-    private void process(Piece piece, byte[] data, int blockSize, List<Part> parts) {
-        int pos = 0;
-        while (pos < data.length) {
-            int blockLen = Math.min(blockSize, data.length - pos);
+    /** Splits {@code data[base, base + piece length)} at zero blocks and seals the non-zero runs not stored yet. */
+    private void process(Piece piece, byte[] data, int base, int blockSize, List<Part> parts) {
+        int pos = base;
+        int limit = base + piece.length();
+        while (pos < limit) {
+            int blockLen = Math.min(blockSize, limit - pos);
             boolean zero = isZero(data, pos, blockLen);
             int end = pos + blockLen;
-            while (end < data.length) {
-                int next = Math.min(blockSize, data.length - end);
+            while (end < limit) {
+                int next = Math.min(blockSize, limit - end);
                 if (isZero(data, end, next) != zero) {
                     break;
                 }
                 end += next;
             }
-            long offset = piece.offset() + pos;
+            long offset = piece.offset() + (pos - base);
             int len = end - pos;
             if (zero) {
                 parts.add(new Part(offset, len, null, null));
@@ -304,8 +316,7 @@ final class BackupRun {
                 synchronized (index) {
                     known = index.find(id) >= 0;
                 }
-                byte[] blob = known ? null : repo.keys().seal(
-                        Codecs.encodeChunk(data, pos, len, repo.options().zstdLevel()), id);
+                byte[] blob = known ? null : Codecs.sealChunk(repo.keys(), data, pos, len, repo.options().zstdLevel(), id);
                 parts.add(new Part(offset, len, id, blob));
             }
             pos = end;

@@ -76,13 +76,12 @@ final class ChunkReader {
     }
 
     static Decoded decode(RepositoryKeys keys, Location l, byte[] data, int at) {
-        byte[] encoded;
+        byte[] plain;
         try {
-            encoded = keys.open(data, at, l.blobLength(), l.id());
+            plain = Codecs.openChunk(keys, data, at, l.blobLength(), l.id(), l.plainLength());
         } catch (AEADBadTagException e) {
             return new Decoded(l, null, "AES-GCM authentication tag mismatch");
         }
-        byte[] plain = Codecs.decodeChunk(encoded, l.plainLength());
         if (plain == null) {
             return new Decoded(l, null, "malformed chunk frame");
         }

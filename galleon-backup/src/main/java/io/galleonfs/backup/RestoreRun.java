@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
@@ -24,7 +26,8 @@ final class RestoreRun {
     private final RestoreSink sink;
     private final Progress progress;
     private final Cancellation cancellation;
-    private final RestoreWrites writes;
+    private ExecutorService writers;
+    private RestoreWrites writes;
 
     RestoreRun(BackupRepository repo, BackupManifest manifest, RestoreSink sink, Progress progress,
                Cancellation cancellation) {
@@ -33,8 +36,10 @@ final class RestoreRun {
         this.sink = sink;
         this.progress = progress;
         this.cancellation = cancellation;
-        this.writes = new RestoreWrites(sink);
     }
+
+    /** Volume writes in flight at once: one being applied while the next is ordered. */
+    static final int WRITERS = 2;
 
     /** Chunks decoded recently, kept for the extents after them that use another piece of the same chunk. */
     static final int RECENT_CHUNKS = 16;
@@ -56,6 +61,12 @@ final class RestoreRun {
         }
         ExtentMap map = manifest.extents();
         ChunkReader.Location[] where = repo.locate(map);
+        writers = Executors.newFixedThreadPool(WRITERS, r -> {
+            Thread t = new Thread(r, "galleon-backup-restore-write");
+            t.setDaemon(true);
+            return t;
+        });
+        writes = new RestoreWrites(sink, writers, WRITERS);
         long total = info.sizeBytes();
         long budget = (long) Math.max(2, repo.options().threads() * 2) * ChunkReader.GROUP_BYTES;
         // An incremental's map alternates between pieces of its parent's 1 MiB chunks and the small chunks of changed
@@ -92,6 +103,7 @@ final class RestoreRun {
                 progress.update(Phase.RESTORING, cursor, total);
             }
             writes.flush();
+            writes.drain();
             if (cursor < info.sizeBytes()) {
                 sink.writeZeros(cursor, info.sizeBytes() - cursor);
             }
@@ -103,6 +115,8 @@ final class RestoreRun {
             for (CompletableFuture<?> f : fetches) {
                 f.cancel(true);
             }
+            writes.drainQuietly();
+            writers.shutdown();
         }
     }
 
@@ -171,6 +185,7 @@ final class RestoreRun {
         }
         if (cursor < off) {
             writes.flush();
+            writes.drain();
             sink.writeZeros(cursor, off - cursor);
         }
         writes.add(off, d.plain(), chunkOff, len);

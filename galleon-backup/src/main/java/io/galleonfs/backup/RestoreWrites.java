@@ -2,6 +2,10 @@ package io.galleonfs.backup;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * Joins a restore's consecutive extents into sink writes of up to {@link #MAX_WRITE} bytes. An incremental's extent
@@ -9,6 +13,10 @@ import java.nio.ByteBuffer;
  * MiB for 5 % changed 4 KiB blocks); written one by one, each piece was a request of its own to the volume (and one
  * admission by the node's background QoS class). Joined, the volume sees about one write per MiB, as for a full backup.
  * A write never crosses a 1 MiB-aligned boundary of the volume, like the chunks themselves.
+ *
+ * <p>With a writer pool, up to {@code maxPending} writes run at once on it while the calling thread joins the next
+ * (a volume write waits for its journal and apply steps: one at a time, the restore waited for each in turn); the
+ * writes never overlap, and {@link #drain} waits for all of them. A failed write is reported by the next call.
  *
  * <p>Each joined write gets a buffer of its own: the sink may still hold the previous one (an asynchronously
  * replicated volume ships it after the write returned). An extent that is a whole write by itself is passed through
@@ -18,13 +26,24 @@ final class RestoreWrites {
     static final int MAX_WRITE = BackupRun.CHUNK_MAX;
 
     private final RestoreSink sink;
+    private final ExecutorService writers;
+    private final int maxPending;
+    private final ArrayDeque<Future<?>> pending = new ArrayDeque<>();
     private byte[] buf;
     private long start;
     private int length;
     private long writes;
 
+    /** Writes on the calling thread. */
     RestoreWrites(RestoreSink sink) {
+        this(sink, null, 0);
+    }
+
+    /** Writes on {@code writers}, at most {@code maxPending} at once. */
+    RestoreWrites(RestoreSink sink, ExecutorService writers, int maxPending) {
         this.sink = sink;
+        this.writers = writers;
+        this.maxPending = maxPending;
     }
 
     /** Adds {@code src[off, off+len)} for volume offset {@code volumeOffset}, at or after everything added before. */
@@ -70,7 +89,58 @@ final class RestoreWrites {
 
     private void write(long offset, ByteBuffer src) throws IOException {
         writes++;
-        sink.write(offset, src);
+        if (writers == null) {
+            sink.write(offset, src);
+            return;
+        }
+        while (pending.size() >= maxPending) {
+            await(pending.poll());
+        }
+        pending.add(writers.submit(() -> {
+            sink.write(offset, src);
+            return null;
+        }));
+    }
+
+    /** Waits for every write issued so far; throws the first failure. */
+    void drain() throws IOException {
+        while (!pending.isEmpty()) {
+            await(pending.poll());
+        }
+    }
+
+    /** After a failure elsewhere: waits for the writes still running (the caller may delete the volume next). */
+    void drainQuietly() {
+        boolean interrupted = false;
+        while (!pending.isEmpty()) {
+            try {
+                pending.peek().get();
+                pending.poll();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+                pending.poll(); // the failure that ended the restore is being reported already
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackupCancelledException("interrupted while writing the restore target");
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                default -> throw new BackupException("restore write failed: " + e.getCause(), e.getCause());
+            }
+        }
     }
 
     /** True if {@code [from, to)} lies within one 1 MiB-aligned window (to is exclusive). */

@@ -4,18 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class RestoreWritesTest {
     private static final int MIB = 1 << 20;
 
     /** Keeps every buffer it is handed, as an asynchronously replicated volume may. */
-    private static final class Recording implements RestoreSink {
+    private static class Recording implements RestoreSink {
         record Write(long offset, ByteBuffer src, byte[] array) {
         }
 
@@ -27,7 +37,7 @@ class RestoreWritesTest {
         }
 
         @Override
-        public void write(long offset, ByteBuffer src) {
+        public void write(long offset, ByteBuffer src) throws IOException {
             writes.add(new Write(offset, src, src.array()));
         }
 
@@ -121,5 +131,74 @@ class RestoreWritesTest {
         assertArrayEquals(a, sink.bytesAt(MIB, 4096));
         assertArrayEquals(b, sink.bytesAt(MIB + 4096, 4096));
         assertArrayEquals(c, sink.bytesAt(3L * MIB, 4096));
+    }
+
+    @Test
+    void atMostMaxPendingWritesRunAtOnceAndDrainWaitsForAll() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch release = new CountDownLatch(1);
+            AtomicInteger running = new AtomicInteger();
+            AtomicInteger most = new AtomicInteger();
+            AtomicInteger done = new AtomicInteger();
+            RestoreSink slow = new Recording() {
+                @Override
+                public void write(long offset, ByteBuffer src) {
+                    most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    try {
+                        release.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    running.decrementAndGet();
+                    done.incrementAndGet();
+                }
+            };
+            RestoreWrites writes = new RestoreWrites(slow, pool, 2);
+            AtomicInteger added = new AtomicInteger();
+            CompletableFuture<Void> adder = CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 4; i++) {
+                        writes.add((long) i * MIB, new byte[MIB], 0, MIB);
+                        added.incrementAndGet();
+                    }
+                    writes.drain();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> running.get() == 2);
+            // two writes run, the third add waits for a slot
+            assertEquals(2, added.get());
+            release.countDown();
+            adder.get(30, TimeUnit.SECONDS);
+            assertEquals(4, done.get(), "drain returned after every write");
+            assertEquals(2, most.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFailedWriteIsReportedByTheNextCall() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            RestoreSink failing = new Recording() {
+                @Override
+                public void write(long offset, ByteBuffer src) throws IOException {
+                    if (offset == MIB) {
+                        throw new IOException("volume went read-only");
+                    }
+                }
+            };
+            RestoreWrites writes = new RestoreWrites(failing, pool, 2);
+            writes.add(0, new byte[MIB], 0, MIB);
+            writes.add(MIB, new byte[MIB], 0, MIB);
+            IOException e = assertThrows(IOException.class, writes::drain);
+            assertEquals("volume went read-only", e.getMessage());
+            writes.drainQuietly();
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
