@@ -340,6 +340,8 @@ final class BackupRun {
             }
             throw new BackupException("backup worker failed: " + e.getCause(), e.getCause());
         }
+        // also here, not only when a batch is handed out: the last window's batches are taken without handing out more
+        cancellation.check();
         for (Part p : parts) {
             bytesRead += p.length();
             if (p.id() == null) {

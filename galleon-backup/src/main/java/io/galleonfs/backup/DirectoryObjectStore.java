@@ -127,8 +127,15 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     @Override
     public byte[] getRange(String key, long offset, int length) {
+        byte[] out = new byte[length];
+        getRange(key, offset, length, out);
+        return out;
+    }
+
+    @Override
+    public void getRange(String key, long offset, int length, byte[] dst) {
         try (FileChannel ch = FileChannel.open(path(key), StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(length);
+            ByteBuffer buf = ByteBuffer.wrap(dst, 0, length);
             while (buf.hasRemaining()) {
                 buf.limit(Math.min(length, buf.position() + IO_SLICE));
                 int n = ch.read(buf, offset + buf.position());
@@ -138,7 +145,6 @@ public final class DirectoryObjectStore implements ObjectStore {
                             + (offset + length) + " bytes");
                 }
             }
-            return buf.array();
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException("no object " + key + " in " + describe(), e);
         } catch (IOException e) {

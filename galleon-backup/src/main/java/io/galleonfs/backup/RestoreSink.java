@@ -13,7 +13,10 @@ public interface RestoreSink {
 
     long sizeBytes();
 
-    /** Writes {@code src} (position to limit) at {@code offset}. */
+    /**
+     * Writes {@code src} (position to limit) at {@code offset}. The buffer is the sink's only until this returns: the
+     * restore re-uses it for a later write, so a sink that finishes the write later must copy it first.
+     */
     void write(long offset, ByteBuffer src) throws IOException;
 
     /**

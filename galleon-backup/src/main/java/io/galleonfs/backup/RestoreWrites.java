@@ -3,6 +3,7 @@ package io.galleonfs.backup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -18,9 +19,9 @@ import java.util.concurrent.Future;
  * (a volume write waits for its journal and apply steps: one at a time, the restore waited for each in turn); the
  * writes never overlap, and {@link #drain} waits for all of them. A failed write is reported by the next call.
  *
- * <p>Each joined write gets a buffer of its own: the sink may still hold the previous one (an asynchronously
- * replicated volume ships it after the write returned). An extent that is a whole write by itself is passed through
- * without a copy.
+ * <p>Join buffers are re-used once their write returned (a sink keeps no reference to a buffer after {@code write}
+ * returns: {@link RestoreSink}); at most {@code maxPending + 1} exist. An extent that is a whole write by itself is
+ * passed through without a copy.
  */
 final class RestoreWrites {
     static final int MAX_WRITE = BackupRun.CHUNK_MAX;
@@ -29,6 +30,7 @@ final class RestoreWrites {
     private final ExecutorService writers;
     private final int maxPending;
     private final ArrayDeque<Future<?>> pending = new ArrayDeque<>();
+    private final ConcurrentLinkedQueue<byte[]> spare = new ConcurrentLinkedQueue<>();
     private byte[] buf;
     private long start;
     private int length;
@@ -54,11 +56,14 @@ final class RestoreWrites {
         boolean endsWindow = (volumeOffset + len) % MAX_WRITE == 0;
         if (length == 0 && (endsWindow || !sameWindow(volumeOffset, volumeOffset + len))) {
             // nothing to join it with: a whole 1 MiB chunk (the common case of a full backup) or a window's last piece
-            write(volumeOffset, ByteBuffer.wrap(src, off, len));
+            write(volumeOffset, ByteBuffer.wrap(src, off, len), null);
             return;
         }
         if (buf == null) {
-            buf = new byte[MAX_WRITE];
+            buf = spare.poll();
+            if (buf == null) {
+                buf = new byte[MAX_WRITE];
+            }
         }
         if (length == 0) {
             start = volumeOffset;
@@ -79,7 +84,7 @@ final class RestoreWrites {
         int n = length;
         buf = null;
         length = 0;
-        write(start, ByteBuffer.wrap(b, 0, n));
+        write(start, ByteBuffer.wrap(b, 0, n), b);
     }
 
     /** Writes issued to the sink so far. */
@@ -87,19 +92,34 @@ final class RestoreWrites {
         return writes;
     }
 
-    private void write(long offset, ByteBuffer src) throws IOException {
+    /** Writes {@code src}; {@code joinBuffer}, when not null, is this class's and returns to the pool afterwards. */
+    private void write(long offset, ByteBuffer src, byte[] joinBuffer) throws IOException {
         writes++;
         if (writers == null) {
-            sink.write(offset, src);
+            try {
+                sink.write(offset, src);
+            } finally {
+                release(joinBuffer);
+            }
             return;
         }
         while (pending.size() >= maxPending) {
             await(pending.poll());
         }
         pending.add(writers.submit(() -> {
-            sink.write(offset, src);
+            try {
+                sink.write(offset, src);
+            } finally {
+                release(joinBuffer);
+            }
             return null;
         }));
+    }
+
+    private void release(byte[] joinBuffer) {
+        if (joinBuffer != null) {
+            spare.offer(joinBuffer);
+        }
     }
 
     /** Waits for every write issued so far; throws the first failure. */
