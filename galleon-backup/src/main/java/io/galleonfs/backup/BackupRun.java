@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.jboss.logging.Logger;
@@ -17,11 +18,15 @@ import org.roaringbitmap.RoaringBitmap;
  * One backup: reads the runs of blocks the source names, cut at 1 MiB-aligned volume boundaries (so a full backup
  * of the same bytes yields the same chunks on any volume: dedup across clones), splits each piece at zero blocks
  * (holes are not stored), and stores every non-zero run as one chunk. An incremental that changed scattered 4 KiB
- * blocks therefore stores exactly those blocks, not the 1 MiB regions around them. Hashing, compression and
- * encryption run on the worker pool while the calling thread reads ahead; results are consumed in order.
+ * blocks therefore stores exactly those blocks, not the 1 MiB regions around them. Reading, hashing, compression and
+ * encryption run on the worker pool in bounded batches; the calling thread packs the results in volume order.
  */
 final class BackupRun {
     static final int CHUNK_MAX = 1 << 20;
+    /** Volume bytes one worker task reads and processes at most (one full chunk, or many small pieces). */
+    static final int BATCH_BYTES = CHUNK_MAX;
+    /** Pieces one worker task handles at most (an incremental's scattered blocks are one piece each). */
+    static final int BATCH_PIECES = 256;
     private static final Logger LOG = Logger.getLogger(BackupRun.class);
 
     private final BackupRepository repo;
@@ -32,6 +37,12 @@ final class BackupRun {
     private final RepositoryLocks.Held lock;
 
     private final ExtentMap.Builder delta = ExtentMap.builder();
+    /** Guards {@link #active} (worker batches running) and {@link #stopped} (no new batch may start). */
+    private final Object activity = new Object();
+    private int active;
+    private volatile boolean stopped;
+    /** Read buffers of finished batches, taken by the next ones: at most one per worker is ever allocated. */
+    private final ConcurrentLinkedQueue<byte[]> batchBuffers = new ConcurrentLinkedQueue<>();
     private long bytesRead;
     private long bytesZero;
     private long bytesNew;
@@ -133,13 +144,24 @@ final class BackupRun {
         }
     }
 
+    /**
+     * The pipeline: the calling thread cuts the blocks to read into pieces and hands them, a batch at a time, to the
+     * workers, which read the batch from the source and hash, compress and encrypt it; the calling thread takes the
+     * results in volume order and packs them; full packs are hashed and uploaded by the uploader thread while the next
+     * fills. At most {@code window} batches are in flight, each at most {@link #BATCH_BYTES} of volume bytes (plus their
+     * blobs), so the memory held is bounded whatever the volume's size. Reading on the workers (it used to be on the
+     * calling thread) lets two reads overlap each other and the packing; batching small pieces (an incremental's
+     * scattered 4 KiB blocks) spares a task hand-off per block.
+     */
     private void readAll(RoaringBitmap blocks, int blockSize, long size, long total, WriteSession session) {
-        int window = Math.max(2, repo.options().threads() * 2);
+        int window = window(repo.options());
         ArrayDeque<Future<List<Part>>> inFlight = new ArrayDeque<>();
         long windowBlocks = CHUNK_MAX / blockSize;
         IntIterator it = blocks.getIntIterator();
         long runStart = -1;
         long runEnd = -1;
+        List<Piece> batch = new ArrayList<>();
+        long batchBytes = 0;
         try {
             while (true) {
                 long b = it.hasNext() ? Integer.toUnsignedLong(it.next()) : -1;
@@ -154,13 +176,16 @@ final class BackupRun {
                 if (runStart >= 0) {
                     long off = runStart * blockSize;
                     int len = (int) Math.min((runEnd - runStart) * blockSize, size - off);
-                    cancellation.check();
-                    Piece piece = new Piece(off, len);
-                    byte[] data = read(piece);
-                    inFlight.add(repo.workers().submit(() -> process(piece, data, blockSize)));
-                    while (inFlight.size() >= window) {
-                        consume(inFlight.poll(), session, total);
+                    if (batchBytes + len > BATCH_BYTES || batch.size() == BATCH_PIECES) {
+                        submit(batch, blockSize, inFlight);
+                        batch = new ArrayList<>();
+                        batchBytes = 0;
+                        while (inFlight.size() >= window) {
+                            consume(inFlight.poll(), session, total);
+                        }
                     }
+                    batch.add(new Piece(off, len));
+                    batchBytes += len;
                 }
                 if (b < 0) {
                     break;
@@ -168,19 +193,89 @@ final class BackupRun {
                 runStart = b;
                 runEnd = b + 1;
             }
+            if (!batch.isEmpty()) {
+                submit(batch, blockSize, inFlight);
+            }
             while (!inFlight.isEmpty()) {
                 consume(inFlight.poll(), session, total);
             }
         } finally {
-            for (Future<List<Part>> f : inFlight) {
-                f.cancel(true);
+            if (!inFlight.isEmpty()) {
+                stopWorkers(inFlight);
             }
         }
     }
 
-    private byte[] read(Piece piece) {
-        byte[] data = new byte[piece.length()];
-        ByteBuffer dst = ByteBuffer.wrap(data);
+    /**
+     * After a failure or a cancel: batches not started are dropped, and the call returns only once no worker reads the
+     * source any more (the caller deletes the snapshot next). Workers are not interrupted: an interrupt during a read
+     * would close the engine's file channel under every other reader.
+     */
+    private void stopWorkers(ArrayDeque<Future<List<Part>>> inFlight) {
+        boolean interrupted = false;
+        synchronized (activity) {
+            stopped = true;
+            for (Future<List<Part>> f : inFlight) {
+                f.cancel(false);
+            }
+            while (active > 0) {
+                try {
+                    activity.wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Batches in flight: enough to keep every worker busy while the calling thread packs one. */
+    static int window(RepositoryOptions options) {
+        return Math.max(2, options.threads() * 2);
+    }
+
+    private void submit(List<Piece> batch, int blockSize, ArrayDeque<Future<List<Part>>> inFlight) {
+        cancellation.check();
+        List<Piece> pieces = List.copyOf(batch);
+        inFlight.add(repo.workers().submit(() -> {
+            synchronized (activity) {
+                if (stopped) {
+                    throw new BackupCancelledException("the backup stopped");
+                }
+                active++;
+            }
+            byte[] buffer = batchBuffers.poll();
+            if (buffer == null) {
+                buffer = new byte[BATCH_BYTES];
+            }
+            try {
+                List<Part> parts = new ArrayList<>(pieces.size() + 1);
+                int at = 0;
+                for (Piece piece : pieces) {
+                    if (stopped) {
+                        throw new BackupCancelledException("the backup stopped");
+                    }
+                    read(piece, buffer, at);
+                    process(piece, buffer, at, blockSize, parts);
+                    at += piece.length();
+                }
+                return parts;
+            } finally {
+                // the parts hold ids and sealed blobs only: the read buffer serves the next batch
+                batchBuffers.offer(buffer);
+                synchronized (activity) {
+                    active--;
+                    activity.notifyAll();
+                }
+            }
+        }));
+    }
+
+    /** Runs on a worker; a failure fails the batch, and {@link #consume} reports it as the backup's one reason. */
+    private void read(Piece piece, byte[] buffer, int at) {
+        ByteBuffer dst = ByteBuffer.wrap(buffer, at, piece.length());
         try {
             source.read(piece.offset(), dst);
         } catch (IOException e) {
@@ -191,27 +286,26 @@ final class BackupRun {
             throw new BackupException("volume " + request.volumeId() + " returned a short read at offset "
                     + piece.offset());
         }
-        bytesRead += piece.length();
-        return data;
     }
 
     private static final byte[] ZEROS = new byte[CHUNK_MAX];
 
-    private List<Part> process(Piece piece, byte[] data, int blockSize) {
-        List<Part> parts = new ArrayList<>(2);
-        int pos = 0;
-        while (pos < data.length) {
-            int blockLen = Math.min(blockSize, data.length - pos);
+    /** Splits {@code data[base, base + piece length)} at zero blocks and seals the non-zero runs not stored yet. */
+    private void process(Piece piece, byte[] data, int base, int blockSize, List<Part> parts) {
+        int pos = base;
+        int limit = base + piece.length();
+        while (pos < limit) {
+            int blockLen = Math.min(blockSize, limit - pos);
             boolean zero = isZero(data, pos, blockLen);
             int end = pos + blockLen;
-            while (end < data.length) {
-                int next = Math.min(blockSize, data.length - end);
+            while (end < limit) {
+                int next = Math.min(blockSize, limit - end);
                 if (isZero(data, end, next) != zero) {
                     break;
                 }
                 end += next;
             }
-            long offset = piece.offset() + pos;
+            long offset = piece.offset() + (pos - base);
             int len = end - pos;
             if (zero) {
                 parts.add(new Part(offset, len, null, null));
@@ -222,13 +316,11 @@ final class BackupRun {
                 synchronized (index) {
                     known = index.find(id) >= 0;
                 }
-                byte[] blob = known ? null : repo.keys().seal(
-                        Codecs.encodeChunk(data, pos, len, repo.options().zstdLevel()), id);
+                byte[] blob = known ? null : Codecs.sealChunk(repo.keys(), data, pos, len, repo.options().zstdLevel(), id);
                 parts.add(new Part(offset, len, id, blob));
             }
             pos = end;
         }
-        return parts;
     }
 
     private static boolean isZero(byte[] data, int off, int len) {
@@ -248,7 +340,10 @@ final class BackupRun {
             }
             throw new BackupException("backup worker failed: " + e.getCause(), e.getCause());
         }
+        // also here, not only when a batch is handed out: the last window's batches are taken without handing out more
+        cancellation.check();
         for (Part p : parts) {
+            bytesRead += p.length();
             if (p.id() == null) {
                 delta.addZero(p.offset(), p.length());
                 bytesZero += p.length();

@@ -55,9 +55,10 @@ final class ChunkReader {
         for (Location l : group) {
             end = Math.max(end, l.end());
         }
-        byte[] data;
+        int length = (int) (end - first.offset());
+        byte[] data = groupBuffer(length);
         try {
-            data = store.getRange(PackWriter.key(first.packId()), first.offset(), (int) (end - first.offset()));
+            store.getRange(PackWriter.key(first.packId()), first.offset(), length, data);
         } catch (ObjectNotFoundException e) {
             for (int i = 0; i < out.length; i++) {
                 out[i] = new Decoded(group.get(i), null, "pack missing or shorter than its index says");
@@ -75,14 +76,29 @@ final class ChunkReader {
         return out;
     }
 
+    /**
+     * The thread's buffer for one group's ranged read: decoding copies every chunk out of it, so it is free again when
+     * {@link #read} returns. A restore used to allocate one per group (4 MiB, a humongous object for G1 each time).
+     */
+    private static final ThreadLocal<byte[]> GROUP_BUFFER = new ThreadLocal<>();
+
+    private static byte[] groupBuffer(int atLeast) {
+        byte[] b = GROUP_BUFFER.get();
+        if (b == null || b.length < atLeast) {
+            // a group is at most GROUP_BYTES, or one blob when a single chunk is larger
+            b = new byte[Math.max(atLeast, GROUP_BYTES)];
+            GROUP_BUFFER.set(b);
+        }
+        return b;
+    }
+
     static Decoded decode(RepositoryKeys keys, Location l, byte[] data, int at) {
-        byte[] encoded;
+        byte[] plain;
         try {
-            encoded = keys.open(data, at, l.blobLength(), l.id());
+            plain = Codecs.openChunk(keys, data, at, l.blobLength(), l.id(), l.plainLength());
         } catch (AEADBadTagException e) {
             return new Decoded(l, null, "AES-GCM authentication tag mismatch");
         }
-        byte[] plain = Codecs.decodeChunk(encoded, l.plainLength());
         if (plain == null) {
             return new Decoded(l, null, "malformed chunk frame");
         }

@@ -136,8 +136,8 @@ final class CopyRun {
             synchronized (dest.index()) {
                 known = dest.index().find(destId) >= 0;
             }
-            byte[] blob = known ? null : dest.keys().seal(Codecs.encodeChunk(d.plain(), 0, d.plain().length,
-                    dest.options().zstdLevel()), destId);
+            byte[] blob = known ? null : Codecs.sealChunk(dest.keys(), d.plain(), 0, d.plain().length,
+                    dest.options().zstdLevel(), destId);
             out.add(new Reencoded(d, destId, blob));
         }
         return out;

@@ -41,6 +41,7 @@ final class CryptoWarmup {
         RepositoryKeys keys = new RepositoryKeys(RepositoryKeys.randomBytes(32));
         byte[] small = RepositoryKeys.randomBytes(SMALL);
         byte[] large = RepositoryKeys.randomBytes(BackupRun.CHUNK_MAX + 1);
+        byte[] opened = new byte[large.length + 1];
         try {
             for (int i = 0; i < ROUNDS; i++) {
                 // the large ones come while the callers are being profiled (after C1's ~200 calls), before C2
@@ -49,6 +50,9 @@ final class CryptoWarmup {
                 Codecs.sha256Hex(plain); // names of packs and index objects: MiBs per call, same digest code
                 byte[] sealed = keys.seal(plain, AAD);
                 keys.open(sealed, AAD);
+                // the chunk paths: codec byte then payload into one cipher call sequence, opened into a scratch buffer
+                byte[] chunk = keys.seal(Codecs.CODEC_RAW, plain, 0, plain.length, AAD);
+                keys.openInto(chunk, 0, chunk.length, AAD, opened);
             }
             LOG.debugf("AES-GCM and HMAC-SHA256 warmed up in %d ms", (System.nanoTime() - t0) / 1_000_000);
         } catch (AEADBadTagException | RuntimeException e) {

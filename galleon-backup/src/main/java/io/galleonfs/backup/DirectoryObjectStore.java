@@ -23,6 +23,12 @@ import java.util.stream.Stream;
  */
 public final class DirectoryObjectStore implements ObjectStore {
     static final String TEMP_PREFIX = ".tmp-";
+    /**
+     * Largest slice of a heap buffer handed to one read or write: the JDK copies a heap buffer through a temporary
+     * direct buffer of the same size and caches it on the thread, so a 32 MiB pack written in one call kept 32 MiB of
+     * native memory per uploading thread for the life of the process.
+     */
+    static final int IO_SLICE = 1 << 20;
     private final Path root;
 
     public DirectoryObjectStore(Path root) {
@@ -66,7 +72,9 @@ public final class DirectoryObjectStore implements ObjectStore {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ByteBuffer buf = ByteBuffer.wrap(data, off, len);
                 while (buf.hasRemaining()) {
+                    buf.limit(Math.min(off + len, buf.position() + IO_SLICE));
                     ch.write(buf);
+                    buf.limit(off + len);
                 }
                 ch.force(true);
             }
@@ -95,8 +103,21 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     @Override
     public byte[] get(String key) {
-        try {
-            return Files.readAllBytes(path(key));
+        try (FileChannel ch = FileChannel.open(path(key), StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size > Integer.MAX_VALUE - 8) {
+                throw failure("cannot read " + key, new IOException("object of " + size + " bytes is too large"));
+            }
+            ByteBuffer buf = ByteBuffer.allocate((int) size);
+            while (buf.hasRemaining()) {
+                buf.limit(Math.min((int) size, buf.position() + IO_SLICE));
+                int n = ch.read(buf, buf.position());
+                buf.limit((int) size);
+                if (n < 0) {
+                    throw failure("cannot read " + key, new IOException("object shrank while it was read"));
+                }
+            }
+            return buf.array();
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException("no object " + key + " in " + describe(), e);
         } catch (IOException e) {
@@ -106,16 +127,24 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     @Override
     public byte[] getRange(String key, long offset, int length) {
+        byte[] out = new byte[length];
+        getRange(key, offset, length, out);
+        return out;
+    }
+
+    @Override
+    public void getRange(String key, long offset, int length, byte[] dst) {
         try (FileChannel ch = FileChannel.open(path(key), StandardOpenOption.READ)) {
-            ByteBuffer buf = ByteBuffer.allocate(length);
+            ByteBuffer buf = ByteBuffer.wrap(dst, 0, length);
             while (buf.hasRemaining()) {
+                buf.limit(Math.min(length, buf.position() + IO_SLICE));
                 int n = ch.read(buf, offset + buf.position());
+                buf.limit(length);
                 if (n < 0) {
                     throw new ObjectNotFoundException("object " + key + " in " + describe() + " is shorter than "
                             + (offset + length) + " bytes");
                 }
             }
-            return buf.array();
         } catch (NoSuchFileException e) {
             throw new ObjectNotFoundException("no object " + key + " in " + describe(), e);
         } catch (IOException e) {

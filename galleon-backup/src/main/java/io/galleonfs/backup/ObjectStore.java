@@ -25,6 +25,14 @@ public interface ObjectStore extends AutoCloseable {
     /** Reads {@code length} bytes starting at {@code offset}; fails if the object is shorter. */
     byte[] getRange(String key, long offset, int length);
 
+    /**
+     * Like {@link #getRange} into {@code dst[0, length)}, without allocating where the store can (a restore reads
+     * megabytes per request into a buffer it re-uses).
+     */
+    default void getRange(String key, long offset, int length, byte[] dst) {
+        System.arraycopy(getRange(key, offset, length), 0, dst, 0, length);
+    }
+
     boolean exists(String key);
 
     /** Size in bytes, or -1 if there is no such object. */

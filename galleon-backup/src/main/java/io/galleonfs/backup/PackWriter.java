@@ -27,8 +27,13 @@ final class PackWriter {
     private final int packNo;
 
     PackWriter(int packNo, int initialCapacity) {
+        this(packNo, new byte[Math.max(1024, initialCapacity)]);
+    }
+
+    /** A pack filled into {@code buffer} (its old content is overwritten), e.g. the buffer of a pack already uploaded. */
+    PackWriter(int packNo, byte[] buffer) {
         this.packNo = packNo;
-        this.buf = new byte[Math.max(1024, initialCapacity)];
+        this.buf = buffer;
     }
 
     int packNo() {

@@ -1,7 +1,6 @@
 package io.galleonfs.backup;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,14 +9,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
  * Restores one manifest's extent map in volume order. Extents are grouped so that one ranged read fetches several
  * neighbouring blobs of a pack; groups are fetched and checked on the worker pool (a few in flight, each at most
  * {@link ChunkReader#GROUP_BYTES}) and written by the calling thread in order. A chunk fetched for one extent serves
- * the later extents that use other pieces of it while it is among the {@link #RECENT_CHUNKS} most recent. Gaps are
- * written as zeros.
+ * the later extents that use other pieces of it while it is among the {@link #RECENT_CHUNKS} most recent. Consecutive
+ * extents are joined into writes of up to 1 MiB ({@link RestoreWrites}). Gaps are written as zeros.
  */
 final class RestoreRun {
     private final BackupRepository repo;
@@ -25,6 +26,8 @@ final class RestoreRun {
     private final RestoreSink sink;
     private final Progress progress;
     private final Cancellation cancellation;
+    private ExecutorService writers;
+    private RestoreWrites writes;
 
     RestoreRun(BackupRepository repo, BackupManifest manifest, RestoreSink sink, Progress progress,
                Cancellation cancellation) {
@@ -34,6 +37,9 @@ final class RestoreRun {
         this.progress = progress;
         this.cancellation = cancellation;
     }
+
+    /** Volume writes in flight at once: one being applied while the next is ordered. */
+    static final int WRITERS = 2;
 
     /** Chunks decoded recently, kept for the extents after them that use another piece of the same chunk. */
     static final int RECENT_CHUNKS = 16;
@@ -55,6 +61,12 @@ final class RestoreRun {
         }
         ExtentMap map = manifest.extents();
         ChunkReader.Location[] where = repo.locate(map);
+        writers = Executors.newFixedThreadPool(WRITERS, r -> {
+            Thread t = new Thread(r, "galleon-backup-restore-write");
+            t.setDaemon(true);
+            return t;
+        });
+        writes = new RestoreWrites(sink, writers, WRITERS);
         long total = info.sizeBytes();
         long budget = (long) Math.max(2, repo.options().threads() * 2) * ChunkReader.GROUP_BYTES;
         // An incremental's map alternates between pieces of its parent's 1 MiB chunks and the small chunks of changed
@@ -90,6 +102,8 @@ final class RestoreRun {
                 inFlight -= slot.releaseBytes();
                 progress.update(Phase.RESTORING, cursor, total);
             }
+            writes.flush();
+            writes.drain();
             if (cursor < info.sizeBytes()) {
                 sink.writeZeros(cursor, info.sizeBytes() - cursor);
             }
@@ -101,6 +115,8 @@ final class RestoreRun {
             for (CompletableFuture<?> f : fetches) {
                 f.cancel(true);
             }
+            writes.drainQuietly();
+            writers.shutdown();
         }
     }
 
@@ -168,9 +184,11 @@ final class RestoreRun {
                     off, len, "the manifest refers to bytes beyond the chunk's end", null);
         }
         if (cursor < off) {
+            writes.flush();
+            writes.drain();
             sink.writeZeros(cursor, off - cursor);
         }
-        sink.write(off, ByteBuffer.wrap(d.plain(), chunkOff, len));
+        writes.add(off, d.plain(), chunkOff, len);
         return off + len;
     }
 

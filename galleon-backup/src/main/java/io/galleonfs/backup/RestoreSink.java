@@ -4,14 +4,19 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * Where a restore writes. Writes arrive in increasing offset order, block aligned, each at most 1 MiB; ranges that
- * the backup holds as zero are passed to {@link #writeZeros}, so an in-place restore overwrites old data.
+ * Where a restore writes. Writes are block aligned, each at most 1 MiB and never overlapping; up to two run at once
+ * (from different threads), issued in increasing offset order. Ranges that the backup holds as zero are passed to
+ * {@link #writeZeros} once the writes before them completed, so an in-place restore overwrites old data. Every write
+ * has completed when {@link #flush} is called.
  */
 public interface RestoreSink {
 
     long sizeBytes();
 
-    /** Writes {@code src} (position to limit) at {@code offset}. */
+    /**
+     * Writes {@code src} (position to limit) at {@code offset}. The buffer is the sink's only until this returns: the
+     * restore re-uses it for a later write, so a sink that finishes the write later must copy it first.
+     */
     void write(long offset, ByteBuffer src) throws IOException;
 
     /**

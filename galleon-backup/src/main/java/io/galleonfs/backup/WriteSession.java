@@ -18,6 +18,11 @@ final class WriteSession {
     private final ByteArrayOutputStream addedIds = new ByteArrayOutputStream();
     private PackWriter pack;
     private Future<?> upload;
+    /**
+     * The buffer of the last pack uploaded, re-used by the next pack: a session holds two pack buffers (one filling,
+     * one uploading) instead of allocating one per pack (each a humongous object for the garbage collector).
+     */
+    private volatile byte[] spare;
     private long bytesStored;
     private volatile long trailerBytes;
     private int packsWritten;
@@ -61,10 +66,19 @@ final class WriteSession {
 
     private PackWriter currentPack(ChunkIndex index) {
         if (pack == null) {
-            // a pack is closed once it reaches the target, so target + one maximal blob never needs to grow
-            pack = new PackWriter(index.newPendingPack(), repo.options().packTargetBytes() + (2 << 20));
+            byte[] buffer = spare;
+            spare = null;
+            if (buffer == null || buffer.length != packCapacity()) {
+                buffer = new byte[packCapacity()];
+            }
+            pack = new PackWriter(index.newPendingPack(), buffer);
         }
         return pack;
+    }
+
+    /** A pack is closed once it reaches the target, so target + one maximal blob never needs to grow. */
+    private int packCapacity() {
+        return repo.options().packTargetBytes() + (2 << 20);
     }
 
     boolean isEmpty() {
@@ -106,6 +120,8 @@ final class WriteSession {
             }
             trailerBytes += sealed.length() - p.length();
             repo.store().put(PackWriter.key(packId), sealed.bytes(), 0, sealed.length());
+            // put returned: the store holds no reference to the bytes any more, so the next pack fills this buffer
+            spare = sealed.bytes();
         });
     }
 

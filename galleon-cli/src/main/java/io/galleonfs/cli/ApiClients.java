@@ -49,7 +49,7 @@ final class ApiClients {
         return CheckedPathParams.wrap(GalleonApi.class, client);
     }
 
-    private static Optional<String> token() {
+    static Optional<String> token() {
         return Credentials.fromEnvironment().resolve(GalleonCli.token(), GalleonCli.daemonAddress()).map(found -> found.token());
     }
 

@@ -8,7 +8,9 @@ import java.util.Locale;
 
 /**
  * Follows a job until it ends: on a terminal one progress line redrawn in place (bytes, MB/s, ETA), otherwise a plain
- * line whenever the phase changes or every ten seconds. A job that did not succeed ends the command with its reason.
+ * line whenever the phase changes or every ten seconds. The job's event stream ({@link JobEvents}) carries the progress
+ * and the end, the moment the job ends; when it cannot be followed to the end the job is polled. A job that did not
+ * succeed ends the command with its reason.
  */
 final class JobWatcher {
     private static final long POLL_MILLIS = 500;
@@ -17,11 +19,42 @@ final class JobWatcher {
     }
 
     static JobInfo await(GalleonApi api, JobInfo job, PrintStream err) {
-        boolean terminal = System.console() != null && System.console().isTerminal();
-        String lastPhase = null;
-        long lastPlain = 0;
+        Display display = new Display(err, System.console() != null && System.console().isTerminal());
         JobInfo j = job;
-        while (!finished(j)) {
+        try {
+            if (!finished(j)) {
+                display.show(j);
+                j = JobEvents.follow(job.id(), display::show).orElse(j);
+            }
+            while (!finished(j)) {
+                display.show(j);
+                Thread.sleep(POLL_MILLIS);
+                j = api.getJob(job.id());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ErrorHandler.CliException("interrupted while waiting for job " + job.id() + " (it keeps running)");
+        }
+        display.end();
+        return j;
+    }
+
+    /** Where progress goes: redrawn in place on a terminal, else a line per phase change or every ten seconds. */
+    private static final class Display {
+        private final PrintStream err;
+        private final boolean terminal;
+        private String lastPhase;
+        private long lastPlain;
+
+        Display(PrintStream err, boolean terminal) {
+            this.err = err;
+            this.terminal = terminal;
+        }
+
+        void show(JobInfo j) {
+            if (finished(j)) {
+                return;
+            }
             long now = System.currentTimeMillis();
             if (terminal) {
                 err.print("\r\033[K" + line(j));
@@ -31,19 +64,14 @@ final class JobWatcher {
                 lastPhase = String.valueOf(j.phase());
                 lastPlain = now;
             }
-            try {
-                Thread.sleep(POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ErrorHandler.CliException("interrupted while waiting for job " + job.id() + " (it keeps running)");
+        }
+
+        void end() {
+            if (terminal) {
+                err.print("\r\033[K");
+                err.flush();
             }
-            j = api.getJob(job.id());
         }
-        if (terminal) {
-            err.print("\r\033[K");
-            err.flush();
-        }
-        return j;
     }
 
     static boolean finished(JobInfo j) {

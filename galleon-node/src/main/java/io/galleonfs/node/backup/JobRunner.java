@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -192,6 +193,15 @@ public final class JobRunner implements AutoCloseable {
         return job(id).orElse(job);
     }
 
+    /**
+     * Completes with the job's last view when it ends, if it runs (or is queued) on this node; empty for a job of
+     * another node or one that already ended. Lets an event stream send the end at once instead of at its next tick.
+     */
+    public Optional<CompletableFuture<JobRecord>> ending(String id) {
+        Running r = running.get(id);
+        return r == null ? Optional.empty() : Optional.of(r.end);
+    }
+
     /** Blocks until the job finished, or the wait ends; returns its latest view. */
     public JobRecord await(String id, long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
@@ -248,6 +258,7 @@ public final class JobRunner implements AutoCloseable {
             r.notifyAll();
         }
         running.remove(last.id());
+        r.end.complete(last);
     }
 
     private final class Running implements Runnable, Context {
@@ -255,6 +266,7 @@ public final class JobRunner implements AutoCloseable {
         private volatile JobRecord current;
         private volatile boolean cancelRequested;
         private boolean done;
+        private final CompletableFuture<JobRecord> end = new CompletableFuture<>();
         private final AtomicLong lastCommit = new AtomicLong();
 
         Running(JobRecord queued, Work work) {

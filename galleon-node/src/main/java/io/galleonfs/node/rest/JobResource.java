@@ -5,6 +5,7 @@ import io.galleonfs.node.backup.BackupService;
 import io.galleonfs.node.meta.JobRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -50,7 +51,11 @@ public class JobResource {
         return BackupViews.job(services.backups().jobs().cancel(id));
     }
 
-    /** One event per half second while the job runs, then its final state, then the stream ends. */
+    /**
+     * One event per half second while the job runs, then its final state, then the stream ends. A job running on this
+     * node also wakes the stream the moment it ends, so a client following it (the CLI's {@code --wait}) learns the end
+     * without waiting for the next tick.
+     */
     @GET
     @Path("/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -58,9 +63,14 @@ public class JobResource {
     public Multi<JobInfo> events(@PathParam("id") String id) {
         find(id);
         var jobs = services.backups().jobs();
-        // Ticks come from Mutiny's worker pool, not the event loop; reading a job is an in-memory lookup.
-        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofMillis(500))
-                .onOverflow().drop()
+        // Ticks come from Mutiny's worker pool, not the event loop; reading a job is an in-memory lookup. The end is
+        // moved off the job's own thread, which completes it.
+        Multi<Long> ticks = Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofMillis(500))
+                .onOverflow().drop();
+        Multi<Long> end = jobs.ending(id)
+                .map(f -> Multi.createFrom().completionStage(f).map(j -> -1L).emitOn(Infrastructure.getDefaultWorkerPool()))
+                .orElseGet(() -> Multi.createFrom().empty());
+        return Multi.createBy().merging().streams(ticks, end)
                 .map(t -> jobs.job(id).orElse(null))
                 .select().where(j -> j != null)
                 .select().first(j -> !j.finished())
