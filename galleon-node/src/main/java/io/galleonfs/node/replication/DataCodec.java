@@ -67,10 +67,11 @@ public final class DataCodec {
 
     /** The frame of {@code p} for one request id; a large payload is shared with the payload's other frames, not copied. */
     static Buffer frame(long requestId, Payload p) {
-        Buffer header = Buffer.buffer(HEADER);
+        boolean copy = p.bytes().length() < SHARED_PAYLOAD;
+        Buffer header = Buffer.buffer(copy ? HEADER + p.bytes().length() : HEADER);
         header.appendInt(MAGIC).appendUnsignedByte((short) VERSION).appendUnsignedByte((short) p.type().code).appendUnsignedShort(0)
                 .appendLong(requestId).appendUnsignedInt(p.bytes().length()).appendInt(p.crc());
-        if (p.bytes().length() < SHARED_PAYLOAD) {
+        if (copy) {
             return header.appendBuffer(p.bytes());
         }
         return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(header.getByteBuf(), p.bytes().getByteBuf()));
