@@ -60,6 +60,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
     /**
      * The last message encoded, by identity: a primary sends one operation object to each replica in a row, and its
      * payload (a copy of the data and a CRC32C over it) is made once. Messages are immutable; a race only re-encodes.
+     * Keeps the last payload alive until the next send (at most one frame's worth, 8 MiB).
      */
     private volatile DataCodec.Payload lastPayload;
 
