@@ -23,7 +23,14 @@ ROWS = [
     ("galleon-nbd-enc", "GalleonFS 1 node, NBD, encrypted", "galleon"),
     ("galleon-fuse", "GalleonFS 1 node, FUSE data", "galleon"),
     ("galleon-3n-nbd", "GalleonFS 3 nodes, 3 replicas, NBD", "galleon"),
+    ("galleon-3n-direct", "GalleonFS 3 nodes, 1 copy, NBD at its primary", "galleon"),
+    ("galleon-3n-fwd", "GalleonFS 3 nodes, 1 copy, NBD forwarded", "galleon"),
 ]
+# Rows compared with another GalleonFS row of the same run (issue 19's bars): key, baseline row, label.
+RELATIVE = {
+    "galleon-3n-nbd": ("to_single_node", "galleon-nbd", "  ÷ 1 node"),
+    "galleon-3n-fwd": ("to_direct", "galleon-3n-direct", "  ÷ at the primary"),
+}
 JOBS = [
     ("randread-4k-qd32", "4K randread QD32", "IOPS"),
     ("randread-4k-qd1", "4K randread QD1", "IOPS"),
@@ -123,6 +130,12 @@ def value(row, jid):
     return row["jobs"].get(jid, {}).get("value")
 
 
+def p99(row, jid):
+    if row is None or row.get("status") not in ("ok", "errors"):
+        return None
+    return row["jobs"].get(jid, {}).get("clat_p99_us")
+
+
 def fmt(v, unit):
     if v is None:
         return "ERR"
@@ -204,6 +217,11 @@ def main():
             entry = {"to_raw": ratio(v, value(by_id.get("raw"), jid)), "to_best_peer": ratio(v, best[0]), "best_peer": best[1]}
             if r["id"] == "galleon-fuse":
                 entry["to_bindfs"] = ratio(v, value(by_id.get("bindfs"), jid))
+            if r["id"] in RELATIVE:
+                key, base, _ = RELATIVE[r["id"]]
+                entry[key] = ratio(v, value(by_id.get(base), jid))
+                # Latency: p99 of the completion latency over the baseline's (lower is better).
+                entry[key + "_p99"] = ratio(p99(r, jid), p99(by_id.get(base), jid))
             r["ratios"][jid] = entry
 
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -218,6 +236,8 @@ def main():
                 "file_ioengine": args.ioengine, "jobs": selected},
         "seconds": {"fio_part": int(args.fio_seconds), "total": int(args.total_seconds)},
         "rows": rows,
+        # Load average (1, 5, 15 min) when the fio rows started and ended: other work on a shared machine shows here.
+        "loadavg": {"start": read(os.path.join(res, "loadavg-start")), "end": read(os.path.join(res, "loadavg-end"))},
     }
     if args.mode == "full":
         doc["jmh"] = jmh(res)
@@ -244,7 +264,10 @@ def header(doc):
             "fio %s, %s per target, each job %s after a %s ramp"
             % (doc["mode"], doc["date"], doc["commit"] or "?", m["cpus"], m["cpu"], m.get("memory_gib"), m["kernel"],
                doc["scratch"]["path"], doc["scratch"].get("type", "?"), doc["fio"]["version"], doc["fio"]["size"],
-               doc["fio"]["runtime"], doc["fio"]["ramp"]))
+               doc["fio"]["runtime"], doc["fio"]["ramp"])
+            + "; load average %s at the start, %s at the end" % (
+                " ".join((doc.get("loadavg", {}).get("start") or "?").split()[:3]),
+                " ".join((doc.get("loadavg", {}).get("end") or "?").split()[:3])))
 
 
 def cells(r):
@@ -254,8 +277,12 @@ def cells(r):
         out.append((r["label"], ["%s: %s" % (r["status"], r["reason"])], True))
         return out
     out.append((r["label"], ["-" if j not in r["jobs"] else fmt(value(r, j), u) for j, _, u in JOBS], False))
-    for key, name in (("to_raw", "  ÷ raw"), ("to_best_peer", "  ÷ best peer"), ("to_bindfs", "  ÷ bindfs")):
-        if "ratios" in r and any(key in e for e in r["ratios"].values()):
+    keys = [("to_raw", "  ÷ raw"), ("to_best_peer", "  ÷ best peer"), ("to_bindfs", "  ÷ bindfs")]
+    if r["id"] in RELATIVE:
+        key, _, name = RELATIVE[r["id"]]
+        keys += [(key, name), (key + "_p99", name + ", p99 latency")]
+    for key, name in keys:
+        if "ratios" in r and any(e.get(key) is not None for e in r["ratios"].values()):
             out.append((name, ["%.2f" % e[key] if e.get(key) is not None else "-" for e in (r["ratios"][j] for j, _, _ in JOBS)],
                         False))
     return out

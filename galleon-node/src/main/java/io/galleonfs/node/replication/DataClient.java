@@ -27,6 +27,8 @@ public final class DataClient implements DataTransport, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DataClient.class);
     /** A peer whose connection stays full this long without any answer is treated as gone (the replica timeout). */
     static final Duration STALLED = Duration.ofSeconds(3);
+    /** Bytes a connection's outbox may hold beyond the socket's own write queue before senders wait. */
+    static final long MAX_QUEUED = 8L << 20;
 
     /** Learns each peer's process incarnation: a change means the peer restarted and may have lost unflushed writes. */
     public interface IncarnationListener {
@@ -53,6 +55,22 @@ public final class DataClient implements DataTransport, AutoCloseable {
         this.listener = listener;
         NetClientOptions options = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(2000).setTcpKeepAlive(true);
         this.client = vertx.createNetClient(tls == null ? options : tls.clientOptions(options));
+    }
+
+    /**
+     * The last message encoded, by identity: a primary sends one operation object to each replica in a row, and its
+     * payload (a copy of the data and a CRC32C over it) is made once. Messages are immutable; a race only re-encodes.
+     * Keeps the last payload alive until the next send (at most one frame's worth, 8 MiB).
+     */
+    private volatile DataCodec.Payload lastPayload;
+
+    private DataCodec.Payload payloadOf(DataMessage request) {
+        DataCodec.Payload p = lastPayload;
+        if (p == null || p.message() != request) {
+            p = DataCodec.payload(request);
+            lastPayload = p;
+        }
+        return p;
     }
 
     @Override
@@ -102,6 +120,8 @@ public final class DataClient implements DataTransport, AutoCloseable {
         /** Frames written before the connection (and its HELLO) is up, in order. */
         private final List<Buffer> queued = new ArrayList<>();
         private volatile NetSocket socket;
+        /** The frames of {@link #socket}, written in bursts; replaced with it. */
+        private FrameOutbox outbox;
         private boolean connecting;
         /** When the peer last answered anything (System.nanoTime()). */
         private volatile long lastAnswer = System.nanoTime();
@@ -115,8 +135,9 @@ public final class DataClient implements DataTransport, AutoCloseable {
             CompletableFuture<DataMessage> f = new CompletableFuture<>();
             pending.put(id, f);
             f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((m, e) -> pending.remove(id));
-            Buffer frame = DataCodec.encode(id, request);
+            Buffer frame = DataCodec.frame(id, payloadOf(request));
             NetSocket s;
+            FrameOutbox out;
             synchronized (this) {
                 s = socket;
                 if (s == null) {
@@ -126,9 +147,12 @@ public final class DataClient implements DataTransport, AutoCloseable {
                     }
                     return f;
                 }
-                s.write(frame);
+                // Queued in call order (the caller's order lock orders a volume's frames); frames sent together leave
+                // in one write.
+                out = outbox;
+                out.add(frame, null);
             }
-            awaitDrain(s);
+            awaitDrain(s, out);
             return f;
         }
 
@@ -140,13 +164,13 @@ public final class DataClient implements DataTransport, AutoCloseable {
          * connection: callers often wait here holding a volume's order lock, and each later send waiting its own
          * full bound kept that lock, and with it the volume and its metadata updates, for ~90 s in CI once.
          */
-        private void awaitDrain(NetSocket s) {
+        private void awaitDrain(NetSocket s, FrameOutbox out) {
             if (io.vertx.core.Context.isOnEventLoopThread()) {
                 return;
             }
             long start = System.nanoTime();
             long deadline = start + TimeUnit.SECONDS.toNanos(10);
-            while (s.writeQueueFull() && socket == s) {
+            while ((s.writeQueueFull() || out.queuedBytes() > MAX_QUEUED) && socket == s) {
                 long now = System.nanoTime();
                 if (now >= deadline) {
                     return;
@@ -176,6 +200,8 @@ public final class DataClient implements DataTransport, AutoCloseable {
                     return;
                 }
                 NetSocket s = ar.result();
+                // This handler runs on the socket's event loop: its context is the one to write from.
+                io.vertx.core.Context context = vertx.getOrCreateContext();
                 FrameReader reader = new FrameReader(this);
                 s.handler(reader::feed);
                 s.exceptionHandler(e -> LOG.debugf("data plane %s: %s", address, e.toString()));
@@ -193,10 +219,12 @@ public final class DataClient implements DataTransport, AutoCloseable {
                     }
                     listener.seen(h.nodeId(), h.incarnation());
                     synchronized (this) {
+                        FrameOutbox out = new FrameOutbox(s, context, null);
                         for (Buffer b : queued) {
-                            s.write(b);
+                            out.add(b, null);
                         }
                         queued.clear();
+                        outbox = out;
                         socket = s;
                         connecting = false;
                     }

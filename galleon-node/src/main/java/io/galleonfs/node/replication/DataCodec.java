@@ -54,7 +54,30 @@ public final class DataCodec {
         return new Header(type, b.getLong(8), (int) length, b.getInt(20));
     }
 
+    /** A message's payload, encoded and checksummed once: a primary sends the same operation to each replica. */
+    record Payload(DataMessage message, Type type, Buffer bytes, int crc) {
+    }
+
+    /** Payloads from this size on are not copied into their frames but referenced (a 1 MiB write went 2 x per replica). */
+    static final int SHARED_PAYLOAD = 16 << 10;
+
     public static Buffer encode(long requestId, DataMessage m) {
+        return frame(requestId, payload(m));
+    }
+
+    /** The frame of {@code p} for one request id; a large payload is shared with the payload's other frames, not copied. */
+    static Buffer frame(long requestId, Payload p) {
+        boolean copy = p.bytes().length() < SHARED_PAYLOAD;
+        Buffer header = Buffer.buffer(copy ? HEADER + p.bytes().length() : HEADER);
+        header.appendInt(MAGIC).appendUnsignedByte((short) VERSION).appendUnsignedByte((short) p.type().code).appendUnsignedShort(0)
+                .appendLong(requestId).appendUnsignedInt(p.bytes().length()).appendInt(p.crc());
+        if (copy) {
+            return header.appendBuffer(p.bytes());
+        }
+        return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(header.getByteBuf(), p.bytes().getByteBuf()));
+    }
+
+    static Payload payload(DataMessage m) {
         Buffer p = Buffer.buffer(m instanceof ReplicaWrite w ? w.data().length + 64
                 : m instanceof ClientWrite c ? c.data().length + 64 : m instanceof Data d ? d.bytes().length + 8 : 64);
         Type type = switch (m) {
@@ -175,11 +198,7 @@ public final class DataCodec {
         if (p.length() > MAX_PAYLOAD) {
             throw new IllegalArgumentException("message payload of " + p.length() + " bytes exceeds " + MAX_PAYLOAD);
         }
-        Buffer frame = Buffer.buffer(HEADER + p.length());
-        frame.appendInt(MAGIC).appendUnsignedByte((short) VERSION).appendUnsignedByte((short) type.code).appendUnsignedShort(0)
-                .appendLong(requestId).appendUnsignedInt(p.length()).appendInt(crc(p));
-        frame.appendBuffer(p);
-        return frame;
+        return new Payload(m, type, p, crc(p));
     }
 
     public static DataMessage decode(Header h, Buffer p) throws ProtocolException {

@@ -87,6 +87,7 @@ public final class DataServer implements AutoCloseable {
         private final Context context = vertx.getOrCreateContext();
         private final AtomicInteger inFlight = new AtomicInteger();
         private final FrameReader reader = new FrameReader(this, budget, this);
+        private final FrameOutbox outbox;
         private final long opened = System.nanoTime();
         private volatile String peer = "?";
         private volatile boolean greeted;
@@ -101,6 +102,7 @@ public final class DataServer implements AutoCloseable {
         ServerConnection(NetSocket socket, String from) {
             this.socket = socket;
             this.from = from;
+            this.outbox = new FrameOutbox(socket, context, this::afterResponses);
         }
 
         void start() {
@@ -176,14 +178,15 @@ public final class DataServer implements AutoCloseable {
                 // The request's bytes are done with; the response's count until they have left.
                 budget.forceAcquire(encoded.length());
                 budget.release(held);
-                context.runOnContext(v -> respond(encoded));
+                inFlight.decrementAndGet();
+                // Answers finishing together leave in one write (FrameOutbox), not one write and wake-up each.
+                outbox.add(encoded, () -> budget.release(encoded.length()));
             });
         }
 
-        /** On the event loop. */
-        private void respond(Buffer encoded) {
-            socket.write(encoded).onComplete(ar -> budget.release(encoded.length()));
-            if (inFlight.decrementAndGet() < MAX_IN_FLIGHT / 2 && inFlightPaused) {
+        /** On the event loop, after a burst of answers went to the socket. */
+        private void afterResponses() {
+            if (inFlight.get() < MAX_IN_FLIGHT / 2 && inFlightPaused) {
                 inFlightPaused = false;
             }
             if (!drainPaused && socket.writeQueueFull()) {

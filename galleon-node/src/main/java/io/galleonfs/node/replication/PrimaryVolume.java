@@ -219,15 +219,32 @@ public final class PrimaryVolume implements VolumeIo {
 
     @Override
     public void write(long offset, ByteBuffer src, Requested level) throws IOException {
-        byte[] data = new byte[src.remaining()];
-        src.get(data);
+        ByteBuffer view = src.slice();
+        int length = view.remaining();
         long first = offset / blockSize();
-        long last = data.length == 0 ? first : (offset + data.length - 1) / blockSize();
+        long last = length == 0 ? first : (offset + length - 1) / blockSize();
         boolean replicaDurable = level == Requested.REPLICATED || level == Requested.DISTRIBUTED;
         ordered(level, first, last, s -> {
-            local.write(offset, ByteBuffer.wrap(data), WriteConcern.ACKNOWLEDGED);
+            local.write(offset, view.duplicate(), WriteConcern.ACKNOWLEDGED);
+            if (!shipsWrites()) {
+                // No copy receives writes (one copy, or all stale): the replica message, a copy of the data, is not needed.
+                return null;
+            }
+            byte[] data = new byte[length];
+            view.duplicate().get(data);
             return new ReplicaWrite(id(), record.epoch(), s, offset, replicaDurable, data);
         });
+        src.position(src.limit());
+    }
+
+    /** Whether any replica is sent ordered operations now (under the order lock). */
+    private boolean shipsWrites() {
+        for (ReplicaLink link : links.values()) {
+            if (link.receivesWrites()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -298,6 +315,7 @@ public final class PrimaryVolume implements VolumeIo {
 
     @FunctionalInterface
     private interface LocalStep {
+        /** Applies the operation here; returns what replicas receiving writes get (null only when none does). */
         ReplicaOp apply(long seq) throws IOException;
     }
 

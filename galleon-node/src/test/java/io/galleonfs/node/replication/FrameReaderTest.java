@@ -98,4 +98,26 @@ class FrameReaderTest {
         assertEquals(1, frames.size());
         assertEquals(List.of(0L), held);
     }
+
+    @Test
+    void framesInOneBufferAndFramesAcrossBuffersDecodeTheSame() {
+        byte[] big = new byte[DataCodec.SHARED_PAYLOAD * 3 + 5];
+        new java.util.Random(3).nextBytes(big);
+        List<DataMessage> sent = List.of(new DataMessage.Ok(1), new ReplicaWrite(VOL, 1, 2, 4096, true, big), new DataMessage.Ok(3),
+                new ReplicaWrite(VOL, 1, 4, 0, false, new byte[] {9}));
+        Buffer all = Buffer.buffer();
+        sent.forEach(m -> all.appendBuffer(DataCodec.encode(1, m))); // the large one is a shared-payload (composite) frame
+        for (int chunk : new int[] {all.length(), 1, 23, 24, 25, 4096, 65536}) {
+            frames.clear();
+            FrameReader r = reader(null);
+            for (int pos = 0; pos < all.length(); pos += chunk) {
+                r.feed(all.getBuffer(pos, Math.min(all.length(), pos + chunk)));
+            }
+            assertEquals(sent.size(), frames.size(), "chunks of " + chunk);
+            ReplicaWrite w = (ReplicaWrite) frames.get(1);
+            assertTrue(java.util.Arrays.equals(big, w.data()), "chunks of " + chunk);
+            assertEquals(3L, ((DataMessage.Ok) frames.get(2)).value());
+            assertEquals(9, ((ReplicaWrite) frames.get(3)).data()[0]);
+        }
+    }
 }
