@@ -20,6 +20,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -378,19 +380,28 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         try {
             // One status probe per peer and tick: it reconnects to a restarted peer, which reveals its new incarnation.
             java.util.Set<String> peers = new java.util.HashSet<>();
-            primaries.values().forEach(p -> peers.addAll(p.replicaNodes()));
-            for (String peer : peers) {
-                if (up(peer)) {
-                    dataAddress(peer).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
-                }
-            }
+            List<PrimaryVolume> replicated = new ArrayList<>();
             long now = System.nanoTime();
             for (PrimaryVolume p : primaries.values()) {
+                java.util.Set<String> copies = p.replicaNodes();
+                if (!copies.isEmpty()) {
+                    peers.addAll(copies);
+                    replicated.add(p);
+                }
                 Long last = lastScrub.putIfAbsent(p.id(), now);
                 if (last != null && now - last > SCRUB_INTERVAL.toNanos() && scrubbing.add(p.id())) {
                     lastScrub.put(p.id(), now);
                     workers.execute(() -> periodicScrub(p));
                 }
+            }
+            for (String peer : peers) {
+                if (up(peer)) {
+                    dataAddress(peer).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
+                }
+            }
+            // Only volumes with copies elsewhere have links to check, flush or sync: with thousands of single-copy
+            // volumes a task each per tick was most of an idle node's CPU.
+            for (PrimaryVolume p : replicated) {
                 workers.execute(() -> {
                     p.checkLinks(this::inView);
                     p.flushReplicas();
