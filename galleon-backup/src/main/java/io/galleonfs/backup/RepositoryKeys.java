@@ -164,16 +164,9 @@ final class RepositoryKeys {
         if (len < OVERHEAD) {
             throw new AEADBadTagException("sealed object too short: " + len + " bytes");
         }
-        try {
-            Cipher c = ciphers.get();
-            c.init(Cipher.DECRYPT_MODE, encKey, new GCMParameterSpec(TAG_BYTES * 8, sealed, off, NONCE_BYTES));
-            c.updateAAD(aad);
-            return c.doFinal(sealed, off + NONCE_BYTES, len - NONCE_BYTES);
-        } catch (AEADBadTagException e) {
-            throw e;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("AES-GCM decryption failed", e);
-        }
+        byte[] out = new byte[len - OVERHEAD];
+        openInto(sealed, off, len, aad, out);
+        return out;
     }
 
     byte[] open(byte[] sealed, byte[] aad) throws AEADBadTagException {

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,12 +41,12 @@ class ClusterJoinTest {
 
     @Test
     void aJoinerAloneInItsViewNeverElectsItselfAndJoinsTheFounderOnceItIsUp() throws Exception {
-        HostPort a = new HostPort("127.0.0.1", freePort());
-        HostPort b = new HostPort("127.0.0.1", freePort());
+        HostPort a = LoopbackMembers.freeAddress();
+        HostPort b = LoopbackMembers.freeAddress();
         String clusterName = "join-test-" + UUID.randomUUID();
         RaftMetadataStore founderStore = new RaftMetadataStore(Duration.ofSeconds(5));
         RaftMetadataStore joinerStore = new RaftMetadataStore(Duration.ofSeconds(5));
-        joiner = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), joinerStore, () -> heartbeat("node-b"), List::of);
+        joiner = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), joinerStore, () -> LoopbackMembers.heartbeat("node-b"), List::of);
         CompletableFuture<Void> joined = CompletableFuture.runAsync(() -> {
             try {
                 joiner.start();
@@ -60,7 +58,7 @@ class ClusterJoinTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> joiner.reachable().contains("node-b"));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !joiner.isLeader() && joiner.leaderId() == null);
 
-        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> heartbeat("node-a"), List::of);
+        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> LoopbackMembers.heartbeat("node-a"), List::of);
         founder.start();
         joined.get(60, TimeUnit.SECONDS);
 
@@ -80,17 +78,6 @@ class ClusterJoinTest {
     }
 
     private ClusterSettings settings(String id, String clusterName, HostPort bind, List<HostPort> peers) {
-        return new ClusterSettings(id, clusterName, bind, peers, "tcpping", null, dir.resolve(id), Duration.ofSeconds(5),
-                Duration.ofSeconds(60), Duration.ofSeconds(1), bind);
-    }
-
-    private static ControlMessage.Heartbeat heartbeat(String id) {
-        return new ControlMessage.Heartbeat(id, 0, 0, 0, System.currentTimeMillis(), 0, 0, 0, 0);
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return LoopbackMembers.settings(dir.resolve(id), id, clusterName, bind, peers, Duration.ofSeconds(60));
     }
 }

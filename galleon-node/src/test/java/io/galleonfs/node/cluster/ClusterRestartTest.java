@@ -9,8 +9,6 @@ import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
 import io.galleonfs.node.tls.ClusterCa;
 import io.galleonfs.node.tls.ClusterTls;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,8 +42,8 @@ class ClusterRestartTest {
 
     @Test
     void aCrashedTlsMemberStartedAgainAtOnceRejoinsWithItsIdentityAndLog() throws Exception {
-        HostPort a = new HostPort("127.0.0.1", freePort());
-        HostPort b = new HostPort("127.0.0.1", freePort());
+        HostPort a = LoopbackMembers.freeAddress();
+        HostPort b = LoopbackMembers.freeAddress();
         String clusterName = "restart-test-" + UUID.randomUUID();
         ClusterCa.TlsFiles caFiles = ClusterCa.ensure(dir.resolve("node-a"), List.of("127.0.0.1"));
         Path bTls = ClusterCa.of(dir.resolve("node-b")).dir();
@@ -55,12 +53,12 @@ class ClusterRestartTest {
         ClusterCa.TlsFiles bFiles = ClusterCa.ensure(dir.resolve("node-b"), List.of("127.0.0.1"));
 
         RaftMetadataStore founderStore = new RaftMetadataStore(Duration.ofSeconds(5));
-        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> heartbeat("node-a"), List::of,
+        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> LoopbackMembers.heartbeat("node-a"), List::of,
                 ClusterTls.load(caFiles));
         founder.start();
         await().atMost(Duration.ofSeconds(20)).until(founder::isLeader);
         member = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), new RaftMetadataStore(Duration.ofSeconds(5)),
-                () -> heartbeat("node-b"), List::of, ClusterTls.load(bFiles));
+                () -> LoopbackMembers.heartbeat("node-b"), List::of, ClusterTls.load(bFiles));
         member.start();
         await().atMost(Duration.ofSeconds(20)).until(() -> founder.reachable().contains("node-b"));
 
@@ -69,7 +67,7 @@ class ClusterRestartTest {
         // gives up after 4 s, so it only gets in if the founder checks the listed process when the new one asks.
         RaftMetadataStore restartedStore = new RaftMetadataStore(Duration.ofSeconds(5));
         member = new ClusterNode(settings("node-b", clusterName, b, List.of(a), Duration.ofSeconds(4)), restartedStore,
-                () -> heartbeat("node-b"), List::of, ClusterTls.load(bFiles));
+                () -> LoopbackMembers.heartbeat("node-b"), List::of, ClusterTls.load(bFiles));
         member.start();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> founder.majorityReachable() && member.majorityReachable());
@@ -83,17 +81,6 @@ class ClusterRestartTest {
     }
 
     private ClusterSettings settings(String id, String clusterName, HostPort bind, List<HostPort> peers, Duration joinTimeout) {
-        return new ClusterSettings(id, clusterName, bind, peers, "tcpping", null, dir.resolve(id).resolve("cluster"), Duration.ofSeconds(5),
-                joinTimeout, Duration.ofSeconds(1), bind);
-    }
-
-    private static ControlMessage.Heartbeat heartbeat(String id) {
-        return new ControlMessage.Heartbeat(id, 0, 0, 0, System.currentTimeMillis(), 0, 0, 0, 0);
-    }
-
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return LoopbackMembers.settings(dir.resolve(id).resolve("cluster"), id, clusterName, bind, peers, joinTimeout);
     }
 }
