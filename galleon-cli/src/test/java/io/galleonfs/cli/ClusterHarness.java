@@ -51,8 +51,18 @@ final class ClusterHarness implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::killAll, "cluster-harness-cleanup");
     /** The admin token of the cluster node 1 founded; members that joined it hold no token file of their own. */
     private volatile String clusterToken;
+    /** Where node i listens and what its command starts with: loopback hosts by default, network namespaces in PartitionIT. */
+    private final java.util.function.IntFunction<String> hostOf;
+    private final java.util.function.IntFunction<List<String>> launchPrefixOf;
 
     ClusterHarness() throws IOException {
+        this(ClusterHarness::host, i -> List.of());
+    }
+
+    /** Nodes on the given hosts, each daemon started under its launch prefix (e.g. {@code ip netns exec NS}). */
+    ClusterHarness(java.util.function.IntFunction<String> hostOf, java.util.function.IntFunction<List<String>> launchPrefixOf) throws IOException {
+        this.hostOf = hostOf;
+        this.launchPrefixOf = launchPrefixOf;
         root = Files.createTempDirectory("galleon-cluster");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
@@ -103,7 +113,7 @@ final class ClusterHarness implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "node" + index + "(" + host(index) + (id == null ? "" : ", " + id.substring(0, 8)) + ")";
+            return "node" + index + "(" + hostOf.apply(index) + (id == null ? "" : ", " + id.substring(0, 8)) + ")";
         }
     }
 
@@ -139,8 +149,9 @@ final class ClusterHarness implements AutoCloseable {
         if (nodes.containsKey(index)) {
             throw new IllegalStateException("node " + index + " exists already");
         }
-        String host = host(index);
-        NodeProcess p = new NodeProcess(root.resolve("node" + index), host + ":" + IPC_PORT, host + ":" + BIND_PORT, extraArgs);
+        String host = hostOf.apply(index);
+        NodeProcess p = new NodeProcess(root.resolve("node" + index), host + ":" + IPC_PORT, host + ":" + BIND_PORT, extraArgs)
+                .withLaunchPrefix(launchPrefixOf.apply(index));
         Node node = new Node(index, p);
         nodes.put(index, node);
         return node;

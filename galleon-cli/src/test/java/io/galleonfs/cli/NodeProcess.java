@@ -30,6 +30,8 @@ final class NodeProcess implements AutoCloseable {
     private final List<String> extraArgs;
     /** JVM options before {@code -jar} (tests set system properties such as shorter ingress timeouts). */
     private final List<String> jvmArgs = new ArrayList<>();
+    /** Words before the java command, e.g. {@code ip netns exec NAME} to run the daemon in a network namespace. */
+    private final List<String> launchPrefix = new ArrayList<>();
     private Process process;
 
     NodeProcess(Path storage, List<String> extraArgs) throws IOException {
@@ -64,6 +66,12 @@ final class NodeProcess implements AutoCloseable {
         return this;
     }
 
+    /** Runs the daemon under the given command words (which must exec it, so the process is the daemon itself). */
+    NodeProcess withLaunchPrefix(List<String> prefix) {
+        launchPrefix.addAll(prefix);
+        return this;
+    }
+
     static String java() {
         return ProcessHandle.current().info().command().orElse("java");
     }
@@ -76,7 +84,8 @@ final class NodeProcess implements AutoCloseable {
 
     List<String> command() {
         // The same JVM options as bin/galleonfs: a daemon out of heap ends instead of lingering half-alive.
-        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError"));
+        List<String> cmd = new ArrayList<>(launchPrefix);
+        cmd.addAll(List.of(java(), "--enable-native-access=ALL-UNNAMED", "-XX:+ExitOnOutOfMemoryError"));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", NODE_JAR.toString(), "-d",
                 "--storage-path", storage.toString(), "--ipc-address", ipcAddress, "--bind-address", bindAddress));

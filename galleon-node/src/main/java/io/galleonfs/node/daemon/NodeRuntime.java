@@ -367,6 +367,11 @@ public class NodeRuntime {
             }
 
             @Override
+            public boolean majorityReachable() {
+                return cluster.majorityReachable();
+            }
+
+            @Override
             public Map<String, String> memberStates() {
                 Map<String, String> m = new LinkedHashMap<>();
                 cluster.members().forEach(v -> m.put(v.id(), v.state()));

@@ -21,6 +21,14 @@ public interface ClusterView {
     /** True on the Raft leader, which alone runs failover decisions. */
     boolean isLeader();
 
+    /**
+     * True while this node's group view holds a majority of the Raft members, so a leader it can reach may exist or be
+     * elected. False on the minority side of a partition: no metadata change can commit there until it heals.
+     */
+    default boolean majorityReachable() {
+        return true;
+    }
+
     /** Member id to "up", "suspect" or "down". */
     Map<String, String> memberStates();
 

@@ -98,6 +98,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     /** Volumes this node was primary of when it started: only those may need a hand-off after a crash. */
     private final java.util.Set<UUID> primaryAtStart = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final MetadataCommitter committer;
 
     private final java.util.function.Function<VolumeRecord, Optional<String>> replacements;
 
@@ -113,6 +114,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
                               io.galleonfs.node.tls.ClusterTls tls) throws IOException {
         this.replacements = replacements;
         this.view = view;
+        this.committer = new MetadataCommitter(view, Ticker.SYSTEM, d -> Thread.sleep(d), java.time.Duration.ofSeconds(20), () -> closed);
         this.engine = engine;
         this.dir = dir;
         this.settings = settings;
@@ -561,33 +563,9 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             return incarnations.getOrDefault(nodeId, 0L);
         }
 
-        /**
-         * Replica-state changes are idempotent, so an unconfirmed one (the Raft leader died mid-commit) is simply sent
-         * again until a new leader commits it: the write waiting on it pauses instead of failing.
-         */
         @Override
         public void commit(MetaCommand command) throws IOException {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (true) {
-                try {
-                    MetaResult r = view.submit(command);
-                    if (r instanceof MetaResult.Rejected rej) {
-                        throw new IOException(rej.detail());
-                    }
-                    return;
-                } catch (MetadataUnavailableException e) {
-                    if (closed || System.nanoTime() > deadline || !(command instanceof MetaCommand.SetReplicaState)) {
-                        throw e;
-                    }
-                    LOG.debugf("replica state change not committed yet (%s); retrying", e.getMessage());
-                    try {
-                        Thread.sleep(250);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        throw e;
-                    }
-                }
-            }
+            committer.commit(command);
         }
 
         @Override
