@@ -4,7 +4,8 @@ import io.galleonfs.node.meta.ReplicaRecord;
 import org.roaringbitmap.RoaringBitmap;
 
 /**
- * The primary's view of one replica. Guarded by the owning {@link PrimaryVolume}'s order lock.
+ * The primary's view of one replica, and the only place its mode changes. Guarded by the owning primary's order lock
+ * ({@link PrimaryState#order}).
  * <ul>
  * <li>{@code IN_SYNC}: gets every ordered operation and is waited for;
  * <li>{@code STALE}: gets nothing; {@code dirty} holds every block it missed (delta resync when it returns);
@@ -52,6 +53,79 @@ final class ReplicaLink {
     ReplicaLink(String nodeId, Mode mode) {
         this.nodeId = nodeId;
         this.mode = mode;
+    }
+
+    /**
+     * An ordered operation on blocks [first, last] is being sent: a link that receives writes gets it (true; the blocks
+     * stay unflushed there unless the operation is durable on the replica); any other remembers the blocks as missed.
+     */
+    boolean ordered(long first, long last, boolean durableThere) {
+        return switch (mode) {
+            case IN_SYNC, REBUILDING -> {
+                if (!durableThere) {
+                    unflushed.add(first, last + 1);
+                }
+                yield true;
+            }
+            case STALE -> {
+                dirty.add(first, last + 1);
+                yield false;
+            }
+            // A rebuild that resumes after its cursor must resend these: they may lie before it.
+            case NEEDS_REBUILD -> {
+                unflushed.add(first, last + 1);
+                yield false;
+            }
+        };
+    }
+
+    /** Missed a change of the content as a whole (snapshot, restore, expand): only a rebuild from a reset brings it back. */
+    void missedStructuralChange() {
+        mode = Mode.NEEDS_REBUILD;
+        rebuildCursor = -1;
+        resetNeeded = true;
+    }
+
+    /**
+     * The replica failed an operation on {@code blocks}: an in-sync copy goes stale with everything it may not have (the
+     * operation and what it had not flushed), a rebuilding one needs a rebuild. Returns whether it received writes.
+     */
+    boolean failed(RoaringBitmap blocks) {
+        boolean wasReceiving = receivesWrites();
+        switch (mode) {
+            case IN_SYNC -> {
+                lostWhileInSync();
+                dirty.or(blocks);
+            }
+            case REBUILDING -> {
+                mode = Mode.NEEDS_REBUILD;
+                unflushed.or(blocks);
+            }
+            case STALE -> dirty.or(blocks);
+            case NEEDS_REBUILD -> {
+            }
+        }
+        return wasReceiving;
+    }
+
+    /** Away or restarted while in sync: stale, keeping the blocks it may not have made durable as the delta to send. */
+    void lostWhileInSync() {
+        mode = Mode.STALE;
+        dirty.or(unflushed);
+        unflushed = new RoaringBitmap();
+    }
+
+    /** Caught up (delta resync or rebuild done): receives every ordered operation from now on. */
+    void inSync(long incarnation) {
+        mode = Mode.IN_SYNC;
+        this.incarnation = incarnation;
+    }
+
+    /** Hands the blocks sent since the last flush to a flush now in flight; new ones collect afresh. */
+    RoaringBitmap takeUnflushed() {
+        RoaringBitmap flushing = unflushed;
+        unflushed = new RoaringBitmap();
+        return flushing;
     }
 
     boolean receivesWrites() {
