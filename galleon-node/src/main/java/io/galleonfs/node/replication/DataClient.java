@@ -74,13 +74,13 @@ public final class DataClient implements DataTransport, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<DataMessage> send(HostPort to, DataMessage request, Duration timeout) {
+    public CompletableFuture<DataMessage.Response> send(HostPort to, DataMessage.Request request, Duration timeout) {
         return peers.computeIfAbsent(to, Peer::new).send(request, timeout);
     }
 
-    public static DataMessage await(CompletableFuture<DataMessage> f) throws IOException {
+    public static DataMessage.Response await(CompletableFuture<DataMessage.Response> f) throws IOException {
         try {
-            DataMessage m = f.get();
+            DataMessage.Response m = f.get();
             if (m instanceof DataMessage.Failure fail) {
                 throw new RemoteException(fail.code(), fail.message());
             }
@@ -116,7 +116,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
 
     private final class Peer implements FrameReader.FrameHandler {
         private final HostPort address;
-        private final Map<Long, CompletableFuture<DataMessage>> pending = new ConcurrentHashMap<>();
+        private final Map<Long, CompletableFuture<DataMessage.Response>> pending = new ConcurrentHashMap<>();
         /** Frames written before the connection (and its HELLO) is up, in order. */
         private final List<Buffer> queued = new ArrayList<>();
         private volatile NetSocket socket;
@@ -130,9 +130,9 @@ public final class DataClient implements DataTransport, AutoCloseable {
             this.address = address;
         }
 
-        CompletableFuture<DataMessage> send(DataMessage request, Duration timeout) {
+        CompletableFuture<DataMessage.Response> send(DataMessage.Request request, Duration timeout) {
             long id = ids.incrementAndGet();
-            CompletableFuture<DataMessage> f = new CompletableFuture<>();
+            CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
             pending.put(id, f);
             f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((m, e) -> pending.remove(id));
             Buffer frame = DataCodec.frame(id, payloadOf(request));
@@ -207,7 +207,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
                 s.exceptionHandler(e -> LOG.debugf("data plane %s: %s", address, e.toString()));
                 s.closeHandler(v -> closed(s));
                 long helloId = ids.incrementAndGet();
-                CompletableFuture<DataMessage> hello = new CompletableFuture<>();
+                CompletableFuture<DataMessage.Response> hello = new CompletableFuture<>();
                 pending.put(helloId, hello);
                 s.write(DataCodec.encode(helloId, new DataMessage.Hello(nodeId, incarnation)));
                 hello.orTimeout(3, TimeUnit.SECONDS).whenComplete((m, e) -> {
@@ -255,9 +255,13 @@ public final class DataClient implements DataTransport, AutoCloseable {
         @Override
         public void frame(long requestId, DataMessage message) {
             lastAnswer = System.nanoTime();
-            CompletableFuture<DataMessage> f = pending.remove(requestId);
+            if (!(message instanceof DataMessage.Response response)) {
+                malformed(new ProtocolException("a request frame where an answer was expected"));
+                return;
+            }
+            CompletableFuture<DataMessage.Response> f = pending.remove(requestId);
             if (f != null) {
-                f.complete(message);
+                f.complete(response);
             }
         }
 

@@ -8,15 +8,26 @@ import java.util.UUID;
  */
 public sealed interface DataMessage {
 
+    /** What a node sends to another; every request gets exactly one {@link Response}. */
+    sealed interface Request extends DataMessage {
+    }
+
+    /** The answer to one {@link Request}. */
+    sealed interface Response extends DataMessage {
+    }
+
     /** Messages a replica applies in arrival order, per volume. */
-    sealed interface ReplicaOp extends DataMessage {
+    sealed interface ReplicaOp extends Request {
         UUID volume();
 
         long epoch();
     }
 
-    /** Introduces a connection: who is calling, and which process incarnation answers (changes at every start). */
-    record Hello(String nodeId, long incarnation) implements DataMessage {
+    /**
+     * Introduces a connection: who is calling, and which process incarnation answers (changes at every start). The
+     * one message that is both: the caller's first request and the answer to it.
+     */
+    record Hello(String nodeId, long incarnation) implements Request, Response {
     }
 
     record ReplicaWrite(UUID volume, long epoch, long seq, long offset, boolean durable, byte[] data) implements ReplicaOp {
@@ -53,54 +64,54 @@ public sealed interface DataMessage {
     }
 
     /** Asks a replica how far it is: answered with {@link Status}. */
-    record StatusRequest(UUID volume) implements DataMessage {
+    record StatusRequest(UUID volume) implements Request {
     }
 
     /** Reads a replica's own copy (repair and scrub); answered with {@link Data}. */
-    record BlockRead(UUID volume, long offset, int length) implements DataMessage {
+    record BlockRead(UUID volume, long offset, int length) implements Request {
     }
 
     /** CRC32C of each block's content in [firstBlock, firstBlock + count); answered with {@link Checksums}. */
-    record ChecksumRequest(UUID volume, long firstBlock, int count) implements DataMessage {
+    record ChecksumRequest(UUID volume, long firstBlock, int count) implements Request {
     }
 
     /** Client I/O forwarded by a node that is not the primary. {@code snapshot} is empty for the live volume. */
-    record ClientRead(UUID volume, long offset, int length, String snapshot) implements DataMessage {
+    record ClientRead(UUID volume, long offset, int length, String snapshot) implements Request {
     }
 
     /** {@code level}: the ordinal of the caller's {@code WriteConcernPolicy.Requested}. */
-    record ClientWrite(UUID volume, long offset, int level, byte[] data) implements DataMessage {
+    record ClientWrite(UUID volume, long offset, int level, byte[] data) implements Request {
     }
 
-    record ClientFlush(UUID volume) implements DataMessage {
+    record ClientFlush(UUID volume) implements Request {
     }
 
-    record ClientTrim(UUID volume, long offset, long length) implements DataMessage {
+    record ClientTrim(UUID volume, long offset, long length) implements Request {
     }
 
     /**
      * Asks a node for its I/O figures of the last second (every volume's client I/O that entered there, and the replica
      * operations it applied); answered with {@link Data} holding them as JSON (see {@code NodeIoReport}).
      */
-    record MetricsRequest() implements DataMessage {
+    record MetricsRequest() implements Request {
     }
 
     // ---------------------------------------------------------------- responses
 
-    record Ok(long value) implements DataMessage {
+    record Ok(long value) implements Response {
     }
 
-    record Data(byte[] bytes) implements DataMessage {
+    record Data(byte[] bytes) implements Response {
     }
 
-    record Failure(ErrorCode code, String message) implements DataMessage {
+    record Failure(ErrorCode code, String message) implements Response {
     }
 
     /** {@code appliedSeq}: the last replica operation applied; {@code epoch}: the highest epoch seen. */
-    record Status(long appliedSeq, long epoch, long incarnation, boolean present) implements DataMessage {
+    record Status(long appliedSeq, long epoch, long incarnation, boolean present) implements Response {
     }
 
-    record Checksums(int[] crcs) implements DataMessage {
+    record Checksums(int[] crcs) implements Response {
     }
 
     enum ErrorCode {

@@ -4,5 +4,5 @@ import java.util.concurrent.CompletionStage;
 
 /** Serves data-plane requests; called on an event loop, so blocking work must be handed off. */
 public interface DataRequestHandler {
-    CompletionStage<DataMessage> handle(String peerNodeId, DataMessage request);
+    CompletionStage<DataMessage.Response> handle(String peerNodeId, DataMessage.Request request);
 }

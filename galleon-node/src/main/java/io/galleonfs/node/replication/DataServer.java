@@ -155,8 +155,7 @@ public final class DataServer implements AutoCloseable {
                 socket.write(DataCodec.encode(requestId, new DataMessage.Hello(nodeId, incarnation)));
                 return;
             }
-            if (message instanceof DataMessage.Ok || message instanceof DataMessage.Data || message instanceof DataMessage.Failure
-                    || message instanceof DataMessage.Status || message instanceof DataMessage.Checksums) {
+            if (!(message instanceof DataMessage.Request request)) {
                 budget.release(held);
                 malformed(new ProtocolException("a response frame is not a request"));
                 return;
@@ -165,9 +164,9 @@ public final class DataServer implements AutoCloseable {
                 inFlightPaused = true;
                 updatePause();
             }
-            CompletionStage<DataMessage> reply;
+            CompletionStage<DataMessage.Response> reply;
             try {
-                reply = handler.handle(peer, message);
+                reply = handler.handle(peer, request);
             } catch (RuntimeException e) {
                 reply = CompletableFuture.completedFuture(new DataMessage.Failure(DataMessage.ErrorCode.IO, String.valueOf(e.getMessage())));
             }

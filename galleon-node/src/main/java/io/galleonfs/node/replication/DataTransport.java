@@ -11,10 +11,10 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface DataTransport {
     /** Sends {@code request}; the future completes with the response or fails with an {@link IOException}. */
-    CompletableFuture<DataMessage> send(HostPort to, DataMessage request, Duration timeout);
+    CompletableFuture<DataMessage.Response> send(HostPort to, DataMessage.Request request, Duration timeout);
 
     /** Sends and waits; a {@link DataMessage.Failure} response becomes a {@link DataClient.RemoteException}. */
-    default DataMessage call(HostPort to, DataMessage request, Duration timeout) throws IOException {
+    default DataMessage.Response call(HostPort to, DataMessage.Request request, Duration timeout) throws IOException {
         return DataClient.await(send(to, request, timeout));
     }
 

@@ -89,7 +89,7 @@ final class ForwardedVolumeIo implements VolumeIo {
         call(new ClientTrim(id, offset, length));
     }
 
-    private DataMessage call(DataMessage request) throws IOException {
+    private DataMessage.Response call(DataMessage.Request request) throws IOException {
         long deadline = System.nanoTime() + RETRY_FOR.toNanos();
         IOException last = null;
         long backoff = 50;

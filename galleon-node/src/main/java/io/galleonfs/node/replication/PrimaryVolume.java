@@ -257,7 +257,7 @@ public final class PrimaryVolume implements VolumeIo {
         ReplicaOp apply(long seq) throws IOException;
     }
 
-    private record Pending(ReplicaLink link, CompletableFuture<DataMessage> reply, RoaringBitmap blocks) {
+    private record Pending(ReplicaLink link, CompletableFuture<DataMessage.Response> reply, RoaringBitmap blocks) {
     }
 
     /** An operation that changes the content as a whole: replicas that are not in sync can only be rebuilt after it. */
@@ -339,7 +339,7 @@ public final class PrimaryVolume implements VolumeIo {
         finish(waits, level, v);
     }
 
-    private CompletableFuture<DataMessage> send(ReplicaLink link, ReplicaOp op) {
+    private CompletableFuture<DataMessage.Response> send(ReplicaLink link, ReplicaOp op) {
         Optional<HostPort> addr = ctx.dataAddress(link.nodeId);
         if (addr.isEmpty()) {
             return CompletableFuture.failedFuture(new IOException("no data address known for node " + link.nodeId));
@@ -347,7 +347,7 @@ public final class PrimaryVolume implements VolumeIo {
         long bytes = op instanceof ReplicaWrite w ? w.data().length : 0;
         link.lagOps.incrementAndGet();
         link.lagBytes.addAndGet(bytes);
-        CompletableFuture<DataMessage> reply = ctx.client().send(addr.get(), op, ctx.replicaTimeout());
+        CompletableFuture<DataMessage.Response> reply = ctx.client().send(addr.get(), op, ctx.replicaTimeout());
         reply.whenComplete((m, e) -> {
             link.lagOps.decrementAndGet();
             link.lagBytes.addAndGet(-bytes);

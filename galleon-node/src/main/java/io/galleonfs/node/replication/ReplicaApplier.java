@@ -91,8 +91,8 @@ final class ReplicaApplier {
     }
 
     /** Runs {@code op} after every operation that arrived before it; the future completes with the reply. */
-    CompletionStage<DataMessage> ordered(UUID volume, Callable op) {
-        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+    CompletionStage<DataMessage.Response> ordered(UUID volume, Callable op) {
+        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
         try {
             state(volume).ordered.execute(() -> {
                 try {
@@ -109,11 +109,11 @@ final class ReplicaApplier {
 
     @FunctionalInterface
     interface Callable {
-        void call(CompletableFuture<DataMessage> reply) throws Exception;
+        void call(CompletableFuture<DataMessage.Response> reply) throws Exception;
     }
 
     /** The replica side of the data plane: replica operations and reads of this node's copy, as the node's handler dispatches them. */
-    CompletionStage<DataMessage> serve(DataMessage request) {
+    CompletionStage<DataMessage.Response> serve(DataMessage.Request request) {
         return switch (request) {
             case ReplicaOp op -> apply(op);
             case StatusRequest s -> status(s);
@@ -124,7 +124,7 @@ final class ReplicaApplier {
         };
     }
 
-    CompletionStage<DataMessage> apply(ReplicaOp op) {
+    CompletionStage<DataMessage.Response> apply(ReplicaOp op) {
         return ordered(op.volume(), reply -> {
             long known = epochs.get(op.volume());
             if (op.epoch() < known) {
@@ -265,13 +265,13 @@ final class ReplicaApplier {
         }
     }
 
-    CompletionStage<DataMessage> status(StatusRequest r) {
+    CompletionStage<DataMessage.Response> status(StatusRequest r) {
         return ordered(r.volume(), reply -> reply.complete(new Status(appliedSeq(r.volume()), epochs.get(r.volume()), incarnation,
                 engine.find(r.volume()).isPresent())));
     }
 
     /** Reads this copy, after every operation that arrived before the request. */
-    CompletionStage<DataMessage> blockRead(BlockRead r) {
+    CompletionStage<DataMessage.Response> blockRead(BlockRead r) {
         return ordered(r.volume(), reply -> {
             Volume vol = engine.find(r.volume()).orElseThrow(() -> new NoSuchVolume("volume " + r.volume() + " has no copy here"));
             ByteBuffer dst = ByteBuffer.allocate(r.length());
@@ -280,7 +280,7 @@ final class ReplicaApplier {
         });
     }
 
-    CompletionStage<DataMessage> checksums(ChecksumRequest r) {
+    CompletionStage<DataMessage.Response> checksums(ChecksumRequest r) {
         return ordered(r.volume(), reply -> {
             Volume vol = engine.find(r.volume()).orElseThrow(() -> new NoSuchVolume("volume " + r.volume() + " has no copy here"));
             reply.complete(new Checksums(blockChecksums(vol, r.firstBlock(), r.count())));
@@ -334,7 +334,7 @@ final class ReplicaApplier {
         }
     }
 
-    static DataMessage failure(Throwable t) {
+    static DataMessage.Response failure(Throwable t) {
         return switch (t) {
             case NoSuchVolume n -> new Failure(ErrorCode.NOT_FOUND, n.getMessage());
             case io.galleonfs.engine.OutOfRangeException o -> new Failure(ErrorCode.BAD_REQUEST, o.getMessage());

@@ -143,7 +143,7 @@ final class ReplicaCatchUp {
             s.order.unlock();
         }
         while (true) {
-            List<CompletableFuture<DataMessage>> replies = new ArrayList<>();
+            List<CompletableFuture<DataMessage.Response>> replies = new ArrayList<>();
             s.order.lock();
             try {
                 if (link.mode != ReplicaLink.Mode.STALE) {
@@ -163,7 +163,7 @@ final class ReplicaCatchUp {
             } finally {
                 s.order.unlock();
             }
-            for (CompletableFuture<DataMessage> r : replies) {
+            for (CompletableFuture<DataMessage.Response> r : replies) {
                 DataClient.await(r);
             }
         }
@@ -235,10 +235,10 @@ final class ReplicaCatchUp {
         long startNanos = System.nanoTime();
         PeekableIntIterator it = blocks.getIntIterator();
         // Up to REBUILD_WINDOW batches in flight: the copy is bound by bandwidth, not by one round trip per batch.
-        ArrayDeque<List<CompletableFuture<DataMessage>>> inFlight = new ArrayDeque<>();
+        ArrayDeque<List<CompletableFuture<DataMessage.Response>>> inFlight = new ArrayDeque<>();
         while (it.hasNext() || !inFlight.isEmpty()) {
             if (!it.hasNext() || inFlight.size() >= REBUILD_WINDOW) {
-                for (CompletableFuture<DataMessage> r : inFlight.poll()) {
+                for (CompletableFuture<DataMessage.Response> r : inFlight.poll()) {
                     DataClient.await(r);
                 }
                 if (it.hasNext() || !inFlight.isEmpty()) {
@@ -251,7 +251,7 @@ final class ReplicaCatchUp {
                 batch.add(it.next());
             }
             s.ctx.throttleRebuild((long) batch.getCardinality() * bs);
-            List<CompletableFuture<DataMessage>> replies = new ArrayList<>();
+            List<CompletableFuture<DataMessage.Response>> replies = new ArrayList<>();
             s.order.lock();
             try {
                 if (link.mode != ReplicaLink.Mode.REBUILDING) {
@@ -299,9 +299,9 @@ final class ReplicaCatchUp {
      * (in memory and on disk), so an interrupted rebuild resumes after it instead of starting over.
      */
     private void checkpointRebuild(ReplicaLink link, HostPort addr, VolumeRecord v,
-                                   ArrayDeque<List<CompletableFuture<DataMessage>>> inFlight, int lastBlock) throws IOException {
+                                   ArrayDeque<List<CompletableFuture<DataMessage.Response>>> inFlight, int lastBlock) throws IOException {
         RoaringBitmap flushing;
-        CompletableFuture<DataMessage> flushed;
+        CompletableFuture<DataMessage.Response> flushed;
         s.order.lock();
         try {
             flushing = link.takeUnflushed();
@@ -311,7 +311,7 @@ final class ReplicaCatchUp {
         }
         try {
             while (!inFlight.isEmpty()) {
-                for (CompletableFuture<DataMessage> r : inFlight.poll()) {
+                for (CompletableFuture<DataMessage.Response> r : inFlight.poll()) {
                     DataClient.await(r);
                 }
             }
@@ -336,7 +336,7 @@ final class ReplicaCatchUp {
     }
 
     /** Sends the current content of {@code batch} (called under the order lock): runs of blocks as writes, zero blocks as trims. */
-    private long sendBlocks(HostPort addr, RoaringBitmap batch, List<CompletableFuture<DataMessage>> replies, long epoch) throws IOException {
+    private long sendBlocks(HostPort addr, RoaringBitmap batch, List<CompletableFuture<DataMessage.Response>> replies, long epoch) throws IOException {
         int bs = s.blockSize();
         long sent = 0;
         PeekableIntIterator it = batch.getIntIterator();

@@ -437,7 +437,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     // ------------------------------------------------------------------ data-plane requests
 
     @Override
-    public CompletionStage<DataMessage> handle(String peer, DataMessage request) {
+    public CompletionStage<DataMessage.Response> handle(String peer, DataMessage.Request request) {
         return switch (request) {
             case ReplicaOp _, StatusRequest _, BlockRead _, ChecksumRequest _ -> applier.serve(request);
             case ClientRead r -> serve(request);
@@ -445,13 +445,13 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             case ClientFlush f -> serve(request);
             case ClientTrim t -> serve(request);
             case MetricsRequest m -> ioReport();
-            default -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST,
-                    request.getClass().getSimpleName() + " is not a request"));
+            // A connection's greeting is answered by the data server itself, never handed here.
+            case Hello h -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST, "Hello is not a data request"));
         };
     }
 
-    private CompletionStage<DataMessage> serve(DataMessage request) {
-        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+    private CompletionStage<DataMessage.Response> serve(DataMessage.Request request) {
+        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
         workers.execute(() -> {
             try {
                 f.complete(serveLocally(request));
@@ -474,12 +474,12 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     private volatile java.util.function.Supplier<byte[]> metricsReport;
 
     /** Built off the event loop (the data server's handler runs on it): a report of many volumes takes a moment. */
-    private CompletionStage<DataMessage> ioReport() {
+    private CompletionStage<DataMessage.Response> ioReport() {
         java.util.function.Supplier<byte[]> report = metricsReport;
         if (report == null) {
             return CompletableFuture.completedFuture(new Failure(ErrorCode.UNAVAILABLE, "node " + view.nodeId() + " has no I/O figures yet"));
         }
-        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
         workers.execute(() -> {
             try {
                 f.complete(new Data(report.get()));
@@ -512,7 +512,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     }
 
     /** Serves a client request on this node as the volume's primary. */
-    DataMessage serveLocally(DataMessage request) throws IOException {
+    DataMessage.Response serveLocally(DataMessage.Request request) throws IOException {
         return switch (request) {
             case ClientRead r -> {
                 VolumeIo p = clientIo(r.volume());

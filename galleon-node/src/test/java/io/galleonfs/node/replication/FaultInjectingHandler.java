@@ -28,8 +28,8 @@ final class FaultInjectingHandler implements DataRequestHandler, AutoCloseable {
     }
 
     @Override
-    public CompletionStage<DataMessage> handle(String peerNodeId, DataMessage request) {
-        CompletableFuture<DataMessage> reply = new CompletableFuture<>();
+    public CompletionStage<DataMessage.Response> handle(String peerNodeId, DataMessage.Request request) {
+        CompletableFuture<DataMessage.Response> reply = new CompletableFuture<>();
         delivery.execute(() -> {
             try {
                 faults.beforeDelivery();

@@ -117,8 +117,8 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
     }
 
     @Override
-    public CompletableFuture<DataMessage> send(HostPort to, DataMessage request, Duration timeout) {
-        CompletableFuture<DataMessage> f = new CompletableFuture<>();
+    public CompletableFuture<DataMessage.Response> send(HostPort to, DataMessage.Request request, Duration timeout) {
+        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
         if (clock == null) {
             f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -130,7 +130,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
         return f;
     }
 
-    private void sendOn(HostPort to, DataMessage request, CompletableFuture<DataMessage> f) {
+    private void sendOn(HostPort to, DataMessage.Request request, CompletableFuture<DataMessage.Response> f) {
         Endpoint ep = endpoints.get(to);
         if (ep == null) {
             f.completeExceptionally(new IOException("cannot connect to the data plane of " + to + ": no such node"));
@@ -170,7 +170,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
         return e;
     }
 
-    private record Held(DataMessage request, CompletableFuture<DataMessage> reply) {
+    private record Held(DataMessage.Request request, CompletableFuture<DataMessage.Response> reply) {
     }
 
     /** One connection: requests delivered in send order by one thread, answers completed by another. */
@@ -179,7 +179,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
         private final LinkFaults faults;
         private final ExecutorService delivery;
         private final ExecutorService answers;
-        private final Set<CompletableFuture<DataMessage>> pending = ConcurrentHashMap.newKeySet();
+        private final Set<CompletableFuture<DataMessage.Response>> pending = ConcurrentHashMap.newKeySet();
         final AtomicInteger queued = new AtomicInteger();
         volatile boolean stalledNow;
         /** A request held back by the reorder hook: delivered after the next one (delivery thread only). */
@@ -196,7 +196,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
         }
 
         /** False if the connection closed meanwhile (the caller opens a new one). */
-        synchronized boolean send(DataMessage request, CompletableFuture<DataMessage> f) {
+        synchronized boolean send(DataMessage.Request request, CompletableFuture<DataMessage.Response> f) {
             if (closed) {
                 return false;
             }
@@ -218,7 +218,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
             return true;
         }
 
-        private void deliver(DataMessage request, CompletableFuture<DataMessage> f) {
+        private void deliver(DataMessage.Request request, CompletableFuture<DataMessage.Response> f) {
             try {
                 stalledNow = faults.stalled();
                 faults.beforeDelivery();
@@ -249,7 +249,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
             }
         }
 
-        private void handOver(DataMessage request, CompletableFuture<DataMessage> f) {
+        private void handOver(DataMessage.Request request, CompletableFuture<DataMessage.Response> f) {
             if (faults.drops(request)) {
                 return;
             }
@@ -267,7 +267,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
             }
         }
 
-        private void answer(CompletableFuture<DataMessage> f, DataMessage m) {
+        private void answer(CompletableFuture<DataMessage.Response> f, DataMessage.Response m) {
             try {
                 answers.execute(() -> {
                     try {
@@ -289,7 +289,7 @@ final class InMemoryTransport implements DataTransport, AutoCloseable {
                 closed = true;
             }
             connections.remove(addresses.get(to.nodeId()), this);
-            for (CompletableFuture<DataMessage> f : new ArrayList<>(pending)) {
+            for (CompletableFuture<DataMessage.Response> f : new ArrayList<>(pending)) {
                 f.completeExceptionally(cause);
             }
             delivery.shutdown();

@@ -57,7 +57,7 @@ class StalledPeerTest {
         // (frames sent while it connects are queued without back-pressure).
         client.call(peer, new DataMessage.StatusRequest(UUID.randomUUID()), Duration.ofSeconds(10));
         byte[] block = new byte[1 << 20];
-        List<CompletableFuture<DataMessage>> sent = new ArrayList<>();
+        List<CompletableFuture<DataMessage.Response>> sent = new ArrayList<>();
 
         // Forty 1 MiB frames fill the socket buffers many times over. Waiting the 10 s bound on each full queue, as
         // the client once did, takes minutes; dropping the connection of a peer that neither reads nor answers
@@ -69,7 +69,7 @@ class StalledPeerTest {
             }
         });
         int failedFast = 0;
-        for (CompletableFuture<DataMessage> f : sent) {
+        for (CompletableFuture<DataMessage.Response> f : sent) {
             try {
                 f.get();
             } catch (ExecutionException e) {
