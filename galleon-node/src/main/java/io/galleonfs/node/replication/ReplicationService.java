@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,7 +37,7 @@ import org.jboss.logging.Logger;
  * Replication on one node: the data-plane server and client, the primaries this node runs, the replica applier, the
  * periodic catch-up of stale replicas and, on the Raft leader, failover of volumes whose primary node is down.
  */
-public final class ReplicationService implements DataRequestHandler, AutoCloseable {
+public final class ReplicationService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReplicationService.class);
     /** Offset of the data-plane port from the bind (JGroups) port; FD_SOCK2 uses +100. */
     public static final int DATA_PORT_OFFSET = 200;
@@ -93,6 +92,8 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     private final FailoverCoordinator failover;
     private final DataClient client;
     private final DataServer server;
+    private final DataPlaneHandler dataPlane;
+    private final RebuildCursors rebuildCursors;
     private final Map<UUID, Long> savedSeqs;
     private final boolean crashedLastTime;
     /** Volumes this node was primary of when it started: only those may need a hand-off after a crash. */
@@ -124,11 +125,13 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         this.applier = new ReplicaApplier(view.nodeId(), engine, new EpochStore(dir.resolve("epochs")), incarnation,
                 id -> view.state().volume(id));
         this.client = new DataClient(vertx, view.nodeId(), incarnation, incarnations::put, tls);
-        this.server = new DataServer(vertx, view.nodeId(), incarnation, this, Ingress.peers(), Ingress.limits(), tls);
+        this.dataPlane = new DataPlaneHandler(view.nodeId(), applier, this::clientIo, workers);
+        this.server = new DataServer(vertx, view.nodeId(), incarnation, dataPlane, Ingress.peers(), Ingress.limits(), tls);
         this.failover = new FailoverCoordinator(this);
         ShutdownMarker marker = new ShutdownMarker(dir);
         this.savedSeqs = marker.readAndClear();
         this.crashedLastTime = savedSeqs == null;
+        this.rebuildCursors = new RebuildCursors(dir, crashedLastTime);
     }
 
     public void start(HostPort dataAddress) throws Exception {
@@ -434,60 +437,11 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
         }
     }
 
-    // ------------------------------------------------------------------ data-plane requests
-
-    @Override
-    public CompletionStage<DataMessage.Response> handle(String peer, DataMessage.Request request) {
-        return switch (request) {
-            case ReplicaOp _, StatusRequest _, BlockRead _, ChecksumRequest _ -> applier.serve(request);
-            case ClientRead r -> serve(request);
-            case ClientWrite w -> serve(request);
-            case ClientFlush f -> serve(request);
-            case ClientTrim t -> serve(request);
-            case MetricsRequest m -> ioReport();
-            // A connection's greeting is answered by the data server itself, never handed here.
-            case Hello h -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST, "Hello is not a data request"));
-        };
-    }
-
-    private CompletionStage<DataMessage.Response> serve(DataMessage.Request request) {
-        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
-        workers.execute(() -> {
-            try {
-                f.complete(serveLocally(request));
-            } catch (DataClient.RemoteException e) {
-                f.complete(new Failure(e.code(), e.getMessage()));
-            } catch (Throwable t) {
-                f.complete(ReplicaApplier.failure(t));
-            }
-        });
-        return f;
-    }
-
     // ------------------------------------------------------------------ I/O figures between nodes
 
     /** What this node answers a peer's {@link MetricsRequest} with (its I/O report as JSON); set once at start. */
     public void answerMetricsWith(java.util.function.Supplier<byte[]> report) {
-        this.metricsReport = report;
-    }
-
-    private volatile java.util.function.Supplier<byte[]> metricsReport;
-
-    /** Built off the event loop (the data server's handler runs on it): a report of many volumes takes a moment. */
-    private CompletionStage<DataMessage.Response> ioReport() {
-        java.util.function.Supplier<byte[]> report = metricsReport;
-        if (report == null) {
-            return CompletableFuture.completedFuture(new Failure(ErrorCode.UNAVAILABLE, "node " + view.nodeId() + " has no I/O figures yet"));
-        }
-        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
-        workers.execute(() -> {
-            try {
-                f.complete(new Data(report.get()));
-            } catch (Throwable t) {
-                f.complete(ReplicaApplier.failure(t));
-            }
-        });
-        return f;
+        dataPlane.answerMetricsWith(report);
     }
 
     /**
@@ -513,31 +467,7 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
 
     /** Serves a client request on this node as the volume's primary. */
     DataMessage.Response serveLocally(DataMessage.Request request) throws IOException {
-        return switch (request) {
-            case ClientRead r -> {
-                VolumeIo p = clientIo(r.volume());
-                ByteBuffer dst = ByteBuffer.allocate(r.length());
-                if (r.snapshot().isEmpty()) {
-                    p.read(r.offset(), dst);
-                } else {
-                    p.readSnapshot(r.snapshot(), r.offset(), dst);
-                }
-                yield new Data(dst.array());
-            }
-            case ClientWrite w -> {
-                clientIo(w.volume()).write(w.offset(), ByteBuffer.wrap(w.data()), Requested.values()[w.level()]);
-                yield new Ok(w.data().length);
-            }
-            case ClientFlush fl -> {
-                clientIo(fl.volume()).flush();
-                yield new Ok(0);
-            }
-            case ClientTrim t -> {
-                clientIo(t.volume()).trim(t.offset(), t.length());
-                yield new Ok(0);
-            }
-            default -> throw new IllegalArgumentException("not a client request: " + request);
-        };
+        return dataPlane.serveLocally(request);
     }
 
     // ------------------------------------------------------------------ context for primaries
@@ -614,44 +544,19 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
             return metrics;
         }
 
-        private Path cursorFile(UUID volume, String node) {
-            return dir.resolve("rebuild-" + volume + "-" + node);
-        }
-
-        /** Only trusted after a clean stop: after a crash this node's copy may lack writes the replica has. */
         @Override
         public long[] rebuildCursor(UUID volume, String node) {
-            Path f = cursorFile(volume, node);
-            if (crashedLastTime || !Files.exists(f)) {
-                return null;
-            }
-            try {
-                String[] parts = Files.readString(f).trim().split(" ");
-                return new long[] {Long.parseLong(parts[0]), Long.parseLong(parts[1])};
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
+            return rebuildCursors.get(volume, node);
         }
 
         @Override
         public void saveRebuildCursor(UUID volume, String node, long lastBlock, long incarnation) {
-            try {
-                Path tmp = dir.resolve("rebuild.tmp-" + volume + "-" + node);
-                Files.writeString(tmp, lastBlock + " " + incarnation);
-                Files.move(tmp, cursorFile(volume, node), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            } catch (IOException e) {
-                LOG.debugf("cannot save the rebuild checkpoint of %s on %s: %s", volume, node, e.getMessage());
-            }
+            rebuildCursors.save(volume, node, lastBlock, incarnation);
         }
 
         @Override
         public void forgetRebuildCursor(UUID volume, String node) {
-            try {
-                Files.deleteIfExists(cursorFile(volume, node));
-            } catch (IOException e) {
-                LOG.debugf("cannot remove the rebuild checkpoint of %s on %s: %s", volume, node, e.getMessage());
-            }
+            rebuildCursors.forget(volume, node);
         }
     };
 
@@ -679,108 +584,11 @@ public final class ReplicationService implements DataRequestHandler, AutoCloseab
     }
 
     /**
-     * Moves every copy on this node elsewhere before it leaves: a primary role goes to a healthy replica first, then
-     * each copy is re-placed and this waits (bounded) until the new copies are healthy. Returns the volumes whose copy
-     * could not be moved (no eligible node, or not healthy in time).
+     * Moves every copy on this node elsewhere before it leaves (see {@link LeaveEvacuation}); returns the volumes whose
+     * copy could not be moved (no eligible node, or not healthy in time).
      */
     public java.util.List<String> evacuate(Duration atMost) throws IOException {
-        String self = view.nodeId();
-        long deadline = System.nanoTime() + atMost.toNanos();
-        java.util.List<String> stuck = new java.util.ArrayList<>();
-        for (VolumeRecord v : view.state().volumes()) {
-            if (!v.replicaNodes().contains(self)) {
-                continue;
-            }
-            VolumeRecord cur = v;
-            if (cur.node().equals(self)) {
-                Optional<String> heir = v.replicaNodes().stream().filter(n -> !n.equals(self))
-                        .filter(n -> v.replicaState(n).healthy() && up(n)).findFirst();
-                if (heir.isEmpty() && cur.replicaNodes().size() == 1) {
-                    heir = copySoleCopyElsewhere(cur, deadline);
-                }
-                if (heir.isEmpty()) {
-                    stuck.add(cur.name());
-                    continue;
-                }
-                view.submit(new MetaCommand.PromotePrimary(cur.id(), cur.epoch(), heir.get()));
-                cur = view.state().volume(v.id()).orElse(cur);
-                if (cur.node().equals(self)) {
-                    stuck.add(cur.name());
-                    continue;
-                }
-            }
-            if (cur.replicaNodes().size() > cur.replicas()) {
-                // The copy here is surplus (it was the sole copy and a full one now exists elsewhere): drop, not move.
-                if (view.submit(new MetaCommand.DropReplica(cur.id(), cur.epoch(), self)) instanceof MetaResult.Applied) {
-                    LOG.infof("volume %s: its only copy moved from this node to %s", cur.name(), cur.node());
-                } else {
-                    stuck.add(cur.name());
-                }
-                continue;
-            }
-            Optional<String> target = replacementFor(cur);
-            if (target.isEmpty() || !(view.submit(new MetaCommand.MoveReplica(cur.id(), cur.epoch(), self, target.get()))
-                    instanceof MetaResult.Applied)) {
-                stuck.add(cur.name());
-                continue;
-            }
-            String to = target.get();
-            if (awaitHealthy(v.id(), to, deadline) || view.state().volume(v.id()).isEmpty()) {
-                LOG.infof("volume %s: copy moved from this node to %s", cur.name(), to);
-            } else {
-                stuck.add(cur.name());
-            }
-        }
-        return stuck;
-    }
-
-    /**
-     * The primary's copy cannot move while it serves, so a volume with one copy first gains a second one elsewhere,
-     * rebuilt from this node; returns that node once its copy is healthy, or empty (no eligible node, or not in time).
-     */
-    private Optional<String> copySoleCopyElsewhere(VolumeRecord v, long deadline) throws IOException {
-        if (System.nanoTime() >= deadline) {
-            // --force does not wait: a copy that nobody fills once this node is gone would only hide the loss.
-            LOG.warnf("volume %s: its only copy is on this node, which leaves without waiting; the volume stays here", v.name());
-            return Optional.empty();
-        }
-        Optional<String> target = replacementFor(v);
-        if (target.isEmpty()) {
-            LOG.warnf("volume %s: its only copy is on this leaving node and no other node may hold it", v.name());
-            return Optional.empty();
-        }
-        MetaResult added = view.submit(new MetaCommand.AddReplica(v.id(), v.epoch(), target.get()));
-        if (!(added instanceof MetaResult.Applied)) {
-            LOG.warnf("volume %s: cannot add a copy on %s: %s", v.name(), target.get(), added);
-            return Optional.empty();
-        }
-        LOG.infof("volume %s: its only copy is on this leaving node; rebuilding a copy on %s", v.name(), target.get());
-        if (!awaitHealthy(v.id(), target.get(), deadline)) {
-            LOG.warnf("volume %s: the copy on %s is not healthy in time; it stays (surplus) and keeps rebuilding", v.name(), target.get());
-            return Optional.empty();
-        }
-        return target;
-    }
-
-    private boolean awaitHealthy(UUID volume, String node, long deadline) {
-        while (true) {
-            VolumeRecord now = view.state().volume(volume).orElse(null);
-            if (now == null) {
-                return false;
-            }
-            if (now.replicaNodes().contains(node) && now.replicaState(node).healthy()) {
-                return true;
-            }
-            if (System.nanoTime() >= deadline) {
-                return false;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
+        return new LeaveEvacuation(view, this::up, replacements).evacuate(atMost);
     }
 
     MetaResult submit(MetaCommand c) throws IOException {
