@@ -111,6 +111,72 @@ class RaftMetadataStoreTest {
                 encode(new MetaCommand.DeleteVolume(UUID.randomUUID())).length, false), "no response when none is asked");
     }
 
+    private static MetaCommand createVolume(UUID id, String name) {
+        return new MetaCommand.CreateVolume(new VolumeRecord(id, name, VolumeType.PERSISTENT, 4096, 4096,
+                BuiltInStorageClasses.FAST_LOCAL_SSD, 1, AccessMode.READ_WRITE_ONCE, false, 1, "node-1", List.of()));
+    }
+
+    @Test
+    void aBatchEntryGivesEachCommandItsOwnResultAndPublishesOnce() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand c : commands()) {
+            apply(store, c);
+        }
+        MetadataState before = store.state();
+        List<MetadataState> seen = new ArrayList<>();
+        store.addListener(seen::add);
+        UUID b = UUID.randomUUID();
+        UUID c = UUID.randomUUID();
+        List<MetaCommand> batch = List.of(createVolume(b, "beta"), createVolume(UUID.randomUUID(), "alpha"), createVolume(c, "gamma"),
+                new MetaCommand.ResizeVolume(b, 2048));
+        byte[] entry = RaftEntry.entry(batch.stream().map(RaftMetadataStoreTest::encodeUnchecked).toList());
+        List<MetaResult> results = RaftEntry.results(store.apply(entry, 0, entry.length, true), batch.size());
+
+        assertEquals(new MetaResult.Applied(before.lastApplied() + 1), results.get(0));
+        assertEquals(MetaResult.Reason.CONFLICT, assertInstanceOf(MetaResult.Rejected.class, results.get(1)).reason());
+        assertEquals(new MetaResult.Applied(before.lastApplied() + 2), results.get(2));
+        assertEquals(MetaResult.Reason.INVALID, assertInstanceOf(MetaResult.Rejected.class, results.get(3)).reason(),
+                "volumes only grow");
+        assertEquals(1, seen.size(), "one publication for the whole entry");
+        assertSame(store.state(), seen.getFirst());
+        assertEquals(List.of("alpha", "beta", "gamma"), store.state().volumes().stream().map(VolumeRecord::name).sorted().toList());
+        assertEquals(4096, store.state().volume(b).orElseThrow().sizeBytes());
+
+        // the same commands as entries of their own leave a byte-identical state
+        RaftMetadataStore oneByOne = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand cmd : commands()) {
+            apply(oneByOne, cmd);
+        }
+        for (MetaCommand cmd : batch) {
+            apply(oneByOne, cmd);
+        }
+        assertArrayEquals(oneByOne.state().snapshot(), store.state().snapshot());
+    }
+
+    @Test
+    void aBatchOfOnlyRejectedCommandsChangesNothingAndNotifiesNoOne() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
+        for (MetaCommand c : commands()) {
+            apply(store, c);
+        }
+        MetadataState before = store.state();
+        List<MetadataState> seen = new ArrayList<>();
+        store.addListener(seen::add);
+        byte[] entry = RaftEntry.entry(List.of(encode(new MetaCommand.InitCluster("c-2", 2)), encode(createVolume(UUID.randomUUID(), "alpha"))));
+        List<MetaResult> results = RaftEntry.results(store.apply(entry, 0, entry.length, true), 2);
+        assertTrue(results.stream().allMatch(r -> r instanceof MetaResult.Rejected), results.toString());
+        assertSame(before, store.state());
+        assertTrue(seen.isEmpty());
+    }
+
+    private static byte[] encodeUnchecked(MetaCommand c) {
+        try {
+            return encode(c);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Test
     void snapshotsRoundTripToAnEqualState() throws Exception {
         RaftMetadataStore leader = new RaftMetadataStore(Duration.ofSeconds(1));
