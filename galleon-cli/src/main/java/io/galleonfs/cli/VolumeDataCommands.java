@@ -144,14 +144,43 @@ final class VolumeDataCommands {
         String name;
         @Option(names = "--snapshot", description = "Snapshot to clone (default: the live volume)")
         String snapshot;
+        @Option(names = "--wait", description = "Wait until every copy of the clone is healthy (the copies besides the "
+                + "primary's are filled in the background), with progress on a terminal; Ctrl-C stops waiting, not the copying")
+        boolean await;
         @Mixin
         OutputOption out;
 
         @Override
         public void run() {
-            VolumeInfo v = ApiClients.api().cloneVolume(volume, new CloneRequest(name, snapshot));
+            GalleonApi api = ApiClients.api();
+            VolumeInfo cloned = api.cloneVolume(volume, new CloneRequest(name, snapshot));
+            VolumeInfo v = await ? awaitCopies(api, cloned) : cloned;
             Printer.print(System.out, out.format(), v, o -> o.println("Cloned " + volume + (snapshot == null ? "" : "@" + snapshot)
-                    + " into volume " + v.name() + " (" + v.id() + ")"));
+                    + " into volume " + v.name() + " (" + v.id() + ")"
+                    + (await ? "; all " + v.replicas().size() + " copies healthy" : "")));
+        }
+
+        /** Polls the clone's record twice a second until its copies are healthy; a vanished clone ends the wait with an error. */
+        private static VolumeInfo awaitCopies(GalleonApi api, VolumeInfo v) {
+            ProgressLine progress = ProgressLine.onTerminal("copying", CopiesProgress.of(v).totalBytes());
+            try {
+                while (true) {
+                    CopiesProgress p = CopiesProgress.of(v);
+                    if (p.complete()) {
+                        return v;
+                    }
+                    progress.update(p.doneBytes());
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted while waiting for the copies of " + v.name());
+                    }
+                    v = api.getVolume(v.id());
+                }
+            } finally {
+                progress.finish();
+            }
         }
     }
 

@@ -577,6 +577,13 @@ class ReplicationIT {
         assertEquals(2, copies(via, "r13-copy").size());
         assertEquals(0, scrub(primaryOf(via, "r13-copy"), "r13-copy").get("blocks_repaired").asLong(), "the clone's copies agree");
         assertArrayEquals(a, read(replica, "r13-copy", 0, a.length));
+
+        // The CLI with --wait returns once the clone's other copy is filled: healthy everywhere the moment it exits.
+        CliRunner.Result waited = primary.cli().run("volume", "clone", "r13", "--name", "r13-waited", "--wait").ok();
+        assertTrue(waited.stdout().contains("into volume r13-waited") && waited.stdout().contains("all 2 copies healthy"), waited.stdout());
+        JsonNode w = volume(primary, "r13-waited");
+        assertEquals(2, w.get("replicas").size(), w.toString());
+        w.get("replicas").forEach(r -> assertEquals("healthy", r.get("state").asText(), w.toString()));
     }
 
     private static byte[] readLayer(Node node, String volumeId, long position, int length) throws Exception {
