@@ -63,6 +63,8 @@ final class RestoreRun {
     static final int RECENT_CHUNKS = 16;
     /** Bounds the slots one plan adds when its extents all reuse recent chunks (no fetch to bound them). */
     static final int MAX_EXTENTS_PER_PLAN = 1024;
+    /** Bounds the extents planned ahead when windows fetch nothing (a volume of a few repeated chunks). */
+    static final int MAX_SLOTS = 8 * MAX_EXTENTS_PER_PLAN;
 
     /**
      * A chunk being fetched or fetched: its decoded content and how many still need it (extents planned and not yet
@@ -129,7 +131,7 @@ final class RestoreRun {
         int i = 0;
         try {
             while (i < n || !slots.isEmpty()) {
-                while (i < n && inFlight < budget) {
+                while (i < n && inFlight < budget && slots.size() < MAX_SLOTS) {
                     cancellation.check();
                     i = plan(map, where, i, recent, slots, fetches);
                     inFlight += slots.peekLast().releaseBytes();
