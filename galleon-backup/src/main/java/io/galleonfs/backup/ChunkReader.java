@@ -22,7 +22,10 @@ final class ChunkReader {
         }
     }
 
-    /** Plaintext of a chunk, or why it could not be had. */
+    /**
+     * Plaintext of a chunk, or why it could not be had. The chunk is {@code plain[0, location.plainLength())}: a restore
+     * decodes into re-used buffers that may be longer ({@link PlainBuffers}).
+     */
     record Decoded(Location location, byte[] plain, String error) {
         boolean ok() {
             return error == null;
@@ -74,6 +77,98 @@ final class ChunkReader {
             out[i] = decode(keys, l, data, l.offset() - first.offset());
         }
         return out;
+    }
+
+    /** Largest pack span one streamed read covers: a whole pack (target 32 MiB plus its trailer) and some. */
+    static final long SPAN_BYTES = 64L << 20;
+    /** Largest hole between two blobs of a span that is read through (and dropped) rather than split into two reads. */
+    static final long SPAN_GAP = 8L << 20;
+
+    /** True if {@code next} (same pack, at or after {@code last}) may join a span that starts at {@code first}. */
+    static boolean spans(Location first, Location last, Location next) {
+        return next.offset() >= last.end() && next.offset() - last.end() <= SPAN_GAP
+                && next.end() - first.offset() <= SPAN_BYTES;
+    }
+
+    /**
+     * Reads a span of one pack (distinct chunks, ascending offsets, as {@link #spans} joins them) with one streamed
+     * request and hands each chunk to {@code out} as soon as it is decoded and checked, into a buffer of {@code pool}.
+     * Only one blob is held at a time (a per-thread buffer), whatever the span's size: a restore fetches whole packs
+     * without holding them. A pack that is missing or ends early gives its remaining chunks an error; a target that
+     * fails mid-read is a {@link TargetUnavailableException}. Once {@code stop} is true the chunks not read yet are
+     * reported as not read.
+     */
+    static void stream(ObjectStore store, RepositoryKeys keys, List<Location> span, PlainBuffers pool,
+                       java.util.function.BooleanSupplier stop, java.util.function.Consumer<Decoded> out) {
+        Location first = span.getFirst();
+        if (first.packId() == null) {
+            for (Location l : span) {
+                out.accept(new Decoded(l, null, "no index names this chunk"));
+            }
+            return;
+        }
+        String key = PackWriter.key(first.packId());
+        long end = span.getLast().end();
+        int done = 0;
+        String missing = "pack missing or shorter than its index says";
+        try (java.io.InputStream in = store.openRange(key, first.offset(), end - first.offset())) {
+            long pos = first.offset();
+            for (Location l : span) {
+                if (stop.getAsBoolean()) {
+                    missing = "the restore stopped before this chunk was read";
+                    break;
+                }
+                in.skipNBytes(l.offset() - pos);
+                byte[] blob = blobBuffer(l.blobLength());
+                if (in.readNBytes(blob, 0, l.blobLength()) < l.blobLength()) {
+                    break; // the pack is shorter than its index says
+                }
+                pos = l.end();
+                out.accept(decodeInto(keys, l, blob, pool));
+                done++;
+            }
+        } catch (ObjectNotFoundException | java.io.EOFException e) {
+            // the remaining chunks are reported below
+        } catch (java.io.IOException e) {
+            throw new TargetUnavailableException("cannot read pack " + first.packId() + " from " + store.describe()
+                    + ": " + e.getMessage(), e);
+        }
+        for (int i = done; i < span.size(); i++) {
+            out.accept(new Decoded(span.get(i), null, missing));
+        }
+    }
+
+    /** One blob of a streamed span; decoding copies the chunk out of it, so it is free again once decoded. */
+    private static final ThreadLocal<byte[]> BLOB_BUFFER = new ThreadLocal<>();
+
+    private static byte[] blobBuffer(int atLeast) {
+        byte[] b = BLOB_BUFFER.get();
+        if (b == null || b.length < atLeast) {
+            // a full chunk's blob (codec byte, nonce and tag around 1 MiB) fits the first one
+            b = new byte[Math.max(atLeast, BackupRun.CHUNK_MAX + 4096)];
+            BLOB_BUFFER.set(b);
+        }
+        return b;
+    }
+
+    /** Like {@link #decode}, into a buffer of {@code pool} that goes back to it when the chunk fails its checks. */
+    static Decoded decodeInto(RepositoryKeys keys, Location l, byte[] blob, PlainBuffers pool) {
+        byte[] plain = pool.take(l.plainLength());
+        String error = null;
+        try {
+            if (!Codecs.openChunkInto(keys, blob, 0, l.blobLength(), l.id(), l.plainLength(), plain)) {
+                error = "malformed chunk frame";
+            } else if (!MessageDigest.isEqual(keys.chunkId(plain, 0, l.plainLength()), l.id())) {
+                error = "keyed id (HMAC-SHA256) mismatch";
+            }
+        } catch (AEADBadTagException e) {
+            error = "AES-GCM authentication tag mismatch";
+        }
+        if (error != null) {
+            pool.give(plain);
+            return new Decoded(l, null, error);
+        }
+        return new Decoded(l, plain, null);
     }
 
     /**

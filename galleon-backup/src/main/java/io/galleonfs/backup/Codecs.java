@@ -98,23 +98,34 @@ final class Codecs {
      */
     static byte[] openChunk(RepositoryKeys keys, byte[] sealed, int off, int len, byte[] id, int plainLength)
             throws AEADBadTagException {
+        byte[] plain = new byte[plainLength];
+        return openChunkInto(keys, sealed, off, len, id, plainLength, plain) ? plain : null;
+    }
+
+    /**
+     * Like {@link #openChunk} into {@code dst[0, plainLength)} (a restore re-uses its plaintext buffers: a fresh 1 MiB
+     * array per chunk is a humongous object for G1, and those were most of what a restore allocated); false if the
+     * frame is malformed or of another length.
+     */
+    static boolean openChunkInto(RepositoryKeys keys, byte[] sealed, int off, int len, byte[] id, int plainLength,
+                                 byte[] dst) throws AEADBadTagException {
         if (len < RepositoryKeys.OVERHEAD + 1) {
             throw new AEADBadTagException("sealed chunk too short: " + len + " bytes");
         }
         byte[] framed = scratch(len - RepositoryKeys.OVERHEAD);
         int n = keys.openInto(sealed, off, len, id, framed);
         if (framed[0] == CODEC_RAW) {
-            return n - 1 == plainLength ? java.util.Arrays.copyOfRange(framed, 1, n) : null;
+            if (n - 1 != plainLength) {
+                return false;
+            }
+            System.arraycopy(framed, 1, dst, 0, plainLength);
+            return true;
         }
         if (framed[0] != CODEC_ZSTD) {
-            return null;
+            return false;
         }
-        byte[] plain = new byte[plainLength];
-        long m = Zstd.decompressByteArray(plain, 0, plainLength, framed, 1, n - 1);
-        if (Zstd.isError(m) || m != plainLength) {
-            return null;
-        }
-        return plain;
+        long m = Zstd.decompressByteArray(dst, 0, plainLength, framed, 1, n - 1);
+        return !Zstd.isError(m) && m == plainLength;
     }
 
     /** Per-thread work buffer (zstd output, opened blobs): grows to the largest chunk once, then is re-used. */

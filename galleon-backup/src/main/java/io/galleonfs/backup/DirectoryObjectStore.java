@@ -152,6 +152,57 @@ public final class DirectoryObjectStore implements ObjectStore {
         }
     }
 
+    /** Positional reads of at most {@link #IO_SLICE} per call, in the caller's buffer; the file stays open until close. */
+    @Override
+    public java.io.InputStream openRange(String key, long offset, long length) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path(key), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new ObjectNotFoundException("no object " + key + " in " + describe(), e);
+        } catch (IOException e) {
+            throw failure("cannot read " + key, e);
+        }
+        return new java.io.InputStream() {
+            private long pos = offset;
+            private final long end = offset + length;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (len == 0) {
+                    return 0;
+                }
+                int n = (int) Math.min(Math.min(len, IO_SLICE), end - pos);
+                if (n <= 0) {
+                    return -1;
+                }
+                int got = ch.read(ByteBuffer.wrap(b, off, n), pos);
+                if (got > 0) {
+                    pos += got;
+                }
+                return got;
+            }
+
+            @Override
+            public long skip(long n) {
+                long k = Math.max(0, Math.min(n, end - pos));
+                pos += k;
+                return k;
+            }
+
+            @Override
+            public void close() throws IOException {
+                ch.close();
+            }
+        };
+    }
+
     @Override
     public boolean exists(String key) {
         return Files.isRegularFile(path(key));

@@ -33,6 +33,19 @@ public interface ObjectStore extends AutoCloseable {
         System.arraycopy(getRange(key, offset, length), 0, dst, 0, length);
     }
 
+    /**
+     * Opens {@code [offset, offset+length)} for reading in order, as one request: a restore fetches a whole pack span
+     * this way and decodes it blob by blob, instead of one ranged GET per few MiB (moto_server, and any S3 server that
+     * reads the whole object per request, paid a pack's size per GET). The stream ends early if the object is shorter;
+     * a missing object is {@link ObjectNotFoundException}. The default reads the range in one {@link #getRange}.
+     */
+    default java.io.InputStream openRange(String key, long offset, long length) {
+        if (length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("range of " + length + " bytes is too large for one read");
+        }
+        return new java.io.ByteArrayInputStream(getRange(key, offset, (int) length));
+    }
+
     boolean exists(String key);
 
     /** Size in bytes, or -1 if there is no such object. */

@@ -3,7 +3,9 @@ package io.galleonfs.backup;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,14 +13,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Restores one manifest's extent map in volume order. Extents are grouped so that one ranged read fetches several
- * neighbouring blobs of a pack; groups are fetched and checked on the worker pool (a few in flight, each at most
- * {@link ChunkReader#GROUP_BYTES}) and written by the calling thread in order. A chunk fetched for one extent serves
- * the later extents that use other pieces of it while it is among the {@link #RECENT_CHUNKS} most recent. Consecutive
- * extents are joined into writes of up to 1 MiB ({@link RestoreWrites}). Gaps are written as zeros.
+ * Restores one manifest's extent map in volume order, fetching by pack. The extents are planned in windows of at most
+ * {@link #WINDOW_BYTES} of chunks to fetch; a window's chunks are grouped by pack and each pack's are read as one
+ * streamed span ({@link ChunkReader#stream}: one request for the blobs a window needs from a pack, usually most of
+ * it, like restic's restorer, which reads each pack once from its first needed blob to its last), decoded on the
+ * worker pool and handed over chunk by chunk; the calling thread writes in volume order. Grouping per window rather
+ * than per run of neighbouring extents matters for an incremental: its map alternates between the parent's 1 MiB
+ * chunks and the changed blocks' small chunks in another pack, which used to end a group at every change, so an S3
+ * restore made one ranged GET per 1 MiB (and moto_server reads the whole pack object for each).
+ *
+ * <p>A chunk that later extents use again (the rest of an incremental's parent chunk, or a chunk repeated across the
+ * volume) stays decoded while it is among the {@link #RECENT_CHUNKS} most recent and until its last use. Chunk
+ * plaintexts live in re-used buffers ({@link PlainBuffers}) that go back once the last extent using them is written.
+ * Consecutive extents are joined into writes of up to 1 MiB ({@link RestoreWrites}). Gaps are written as zeros.
  */
 final class RestoreRun {
     private final BackupRepository repo;
@@ -26,8 +36,12 @@ final class RestoreRun {
     private final RestoreSink sink;
     private final Progress progress;
     private final Cancellation cancellation;
+    private final PlainBuffers pool = new PlainBuffers();
+    private volatile boolean stopped;
     private ExecutorService writers;
     private RestoreWrites writes;
+    private int[] lastUse;
+    private long requests;
 
     RestoreRun(BackupRepository repo, BackupManifest manifest, RestoreSink sink, Progress progress,
                Cancellation cancellation) {
@@ -41,16 +55,41 @@ final class RestoreRun {
     /** Volume writes in flight at once: one being applied while the next is ordered. */
     static final int WRITERS = 2;
 
+    /** Chunk bytes one window fetches (its first chunk always, whatever its size). */
+    static final int WINDOW_BYTES = 16 << 20;
+    /** Windows fetched or waiting to be written at once: one being written while the next is fetched. */
+    static final int WINDOWS = 2;
     /** Chunks decoded recently, kept for the extents after them that use another piece of the same chunk. */
     static final int RECENT_CHUNKS = 16;
     /** Bounds the slots one plan adds when its extents all reuse recent chunks (no fetch to bound them). */
     static final int MAX_EXTENTS_PER_PLAN = 1024;
+    /** Bounds the extents planned ahead when windows fetch nothing (a volume of a few repeated chunks). */
+    static final int MAX_SLOTS = 8 * MAX_EXTENTS_PER_PLAN;
 
     /**
-     * One extent to write: its chunk's decoded content (shared by every extent of that chunk fetched together or
-     * recently) and the fetched bytes that are released from the in-flight budget once it is written.
+     * A chunk being fetched or fetched: its decoded content and how many still need it (extents planned and not yet
+     * written, plus one while it is among the recent chunks). The last one gives its buffer back to the pool.
      */
-    private record Slot(int extent, CompletableFuture<ChunkReader.Decoded> decoded, long releaseBytes) {
+    private final class Hold {
+        final CompletableFuture<ChunkReader.Decoded> decoded = new CompletableFuture<>();
+        private final AtomicInteger refs = new AtomicInteger();
+
+        void retain() {
+            refs.incrementAndGet();
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0 && decoded.isDone() && !decoded.isCompletedExceptionally()) {
+                ChunkReader.Decoded d = decoded.join();
+                if (d.ok()) {
+                    pool.give(d.plain());
+                }
+            }
+        }
+    }
+
+    /** One extent to write, and the window's bytes released from the in-flight budget once it is written. */
+    private record Slot(int extent, Hold hold, long releaseBytes) {
     }
 
     void run() {
@@ -61,6 +100,11 @@ final class RestoreRun {
         }
         ExtentMap map = manifest.extents();
         ChunkReader.Location[] where = repo.locate(map);
+        int n = map.extentCount();
+        lastUse = new int[map.chunkCount()];
+        for (int e = 0; e < n; e++) {
+            lastUse[map.chunkRef(e)] = e;
+        }
         writers = Executors.newFixedThreadPool(WRITERS, r -> {
             Thread t = new Thread(r, "galleon-backup-restore-write");
             t.setDaemon(true);
@@ -68,37 +112,37 @@ final class RestoreRun {
         });
         writes = new RestoreWrites(sink, writers, WRITERS);
         long total = info.sizeBytes();
-        long budget = (long) Math.max(2, repo.options().threads() * 2) * ChunkReader.GROUP_BYTES;
-        // An incremental's map alternates between pieces of its parent's 1 MiB chunks and the small chunks of changed
-        // blocks, which sit in other packs: without this, every piece would fetch and decode its chunk again.
-        Map<Integer, CompletableFuture<ChunkReader.Decoded>> recent = new LinkedHashMap<>(32, 0.75f, true) {
+        long budget = (long) WINDOWS * WINDOW_BYTES;
+        Map<Integer, Hold> recent = new LinkedHashMap<>(32, 0.75f, true) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<Integer, CompletableFuture<ChunkReader.Decoded>> eldest) {
-                return size() > RECENT_CHUNKS;
+            protected boolean removeEldestEntry(Map.Entry<Integer, Hold> eldest) {
+                if (size() > RECENT_CHUNKS) {
+                    eldest.getValue().release();
+                    return true;
+                }
+                return false;
             }
         };
         ArrayDeque<Slot> slots = new ArrayDeque<>();
-        // Only fetches that may still run (to cancel them): a finished one must not be held, it holds its plaintext.
+        // Only fetches that may still run: a finished one is dropped at once.
         ArrayDeque<CompletableFuture<?>> fetches = new ArrayDeque<>();
         long inFlight = 0;
         long cursor = 0;
         int i = 0;
-        int n = map.extentCount();
         try {
             while (i < n || !slots.isEmpty()) {
-                while (i < n && inFlight < budget) {
+                while (i < n && inFlight < budget && slots.size() < MAX_SLOTS) {
                     cancellation.check();
-                    int from = i;
-                    i = plan(map, where, from, recent, slots, fetches);
+                    i = plan(map, where, i, recent, slots, fetches);
                     inFlight += slots.peekLast().releaseBytes();
                 }
                 while (!fetches.isEmpty() && fetches.peekFirst().isDone()) {
                     fetches.pollFirst();
                 }
                 Slot slot = slots.poll();
-                ChunkReader.Decoded decoded = await(slot.decoded());
+                ChunkReader.Decoded decoded = await(slot.hold().decoded);
                 cancellation.check();
-                cursor = write(map, slot.extent(), decoded, cursor);
+                cursor = write(map, slot, decoded, cursor);
                 inFlight -= slot.releaseBytes();
                 progress.update(Phase.RESTORING, cursor, total);
             }
@@ -112,66 +156,123 @@ final class RestoreRun {
         } catch (IOException e) {
             throw new BackupException("cannot write the restore target: " + e.getMessage(), e);
         } finally {
-            for (CompletableFuture<?> f : fetches) {
-                f.cancel(true);
-            }
+            stopped = true; // spans still streaming stop at their next chunk
             writes.drainQuietly();
             writers.shutdown();
         }
     }
 
+    /** Streamed requests made so far (one per pack span). */
+    long requests() {
+        return requests;
+    }
+
+    /** Pooled chunk buffers this restore allocated. */
+    int pooledBuffers() {
+        return pool.allocated();
+    }
+
     /**
-     * Plans the extents from {@code from} on: those whose chunk was fetched recently (or earlier in this group) reuse
-     * it; the others form one ranged read of neighbouring blobs in one pack, submitted to the workers. Returns the
-     * first extent not planned; the last slot added carries the group's fetched bytes.
+     * Plans the extents from {@code from} on, up to one window of chunks to fetch: those whose chunk is decoded
+     * already (recent, or earlier in this window) reuse it; the others are grouped by pack and each pack's read as
+     * spans, submitted to the workers. Returns the first extent not planned; the last slot added carries the window's
+     * bytes.
      */
-    private int plan(ExtentMap map, ChunkReader.Location[] where, int from,
-                     Map<Integer, CompletableFuture<ChunkReader.Decoded>> recent, ArrayDeque<Slot> slots,
-                     ArrayDeque<CompletableFuture<?>> fetches) {
-        List<ChunkReader.Location> locs = new ArrayList<>();
-        Map<Integer, CompletableFuture<ChunkReader.Decoded>> planned = new HashMap<>();
-        CompletableFuture<ChunkReader.Decoded[]> group = new CompletableFuture<>();
-        List<CompletableFuture<ChunkReader.Decoded>> sources = new ArrayList<>(); // per extent from {@code from} on
+    private int plan(ExtentMap map, ChunkReader.Location[] where, int from, Map<Integer, Hold> recent,
+                     ArrayDeque<Slot> slots, ArrayDeque<CompletableFuture<?>> fetches) {
+        Map<Integer, Hold> planned = new HashMap<>();
+        Map<String, List<ChunkReader.Location>> byPack = new LinkedHashMap<>();
+        List<Hold> sources = new ArrayList<>(); // per extent from {@code from} on
+        long bytes = 0;
         int to = from;
         while (to < map.extentCount() && sources.size() < MAX_EXTENTS_PER_PLAN) {
             int ref = map.chunkRef(to);
-            CompletableFuture<ChunkReader.Decoded> source = planned.containsKey(ref) ? planned.get(ref) : recent.get(ref);
-            if (source == null) {
-                ChunkReader.Location next = where[ref];
-                if (!locs.isEmpty() && !ChunkReader.joins(locs.getFirst(), locs.getLast(), next)) {
+            Hold hold = planned.get(ref);
+            if (hold == null) {
+                hold = recent.get(ref);
+            }
+            if (hold == null) {
+                ChunkReader.Location l = where[ref];
+                if (!planned.isEmpty() && bytes + l.plainLength() > WINDOW_BYTES) {
                     break;
                 }
-                int k = locs.size();
-                locs.add(next);
-                source = group.thenApply(all -> all[k]);
-                planned.put(ref, source);
+                hold = new Hold();
+                planned.put(ref, hold);
+                byPack.computeIfAbsent(l.packId() == null ? "" : l.packId(), k -> new ArrayList<>()).add(l);
+                bytes += l.plainLength();
             }
-            sources.add(source);
+            hold.retain();
+            sources.add(hold);
             to++;
         }
-        long bytes = 0;
-        if (!locs.isEmpty()) {
-            List<ChunkReader.Location> fetch = List.copyOf(locs);
-            for (ChunkReader.Location l : fetch) {
-                bytes += l.blobLength() + (long) l.plainLength();
+        for (List<ChunkReader.Location> inPack : byPack.values()) {
+            inPack.sort(Comparator.comparingInt(ChunkReader.Location::offset));
+            for (List<ChunkReader.Location> span : spans(inPack)) {
+                submit(span, planned, fetches);
             }
-            CompletableFuture<?> running = CompletableFuture.runAsync(() -> {
-                try {
-                    group.complete(ChunkReader.read(repo.store(), repo.keys(), fetch));
-                } catch (RuntimeException e) {
-                    group.completeExceptionally(e);
-                }
-            }, repo.workers());
-            fetches.add(running);
         }
-        recent.putAll(planned);
+        // Chunks not used after this window need not stay decoded; those used later do (bounded by RECENT_CHUNKS).
+        for (Iterator<Map.Entry<Integer, Hold>> it = recent.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Integer, Hold> e = it.next();
+            if (lastUse[e.getKey()] < to) {
+                it.remove();
+                e.getValue().release();
+            }
+        }
+        for (Map.Entry<Integer, Hold> e : planned.entrySet()) {
+            if (lastUse[e.getKey()] >= to) {
+                e.getValue().retain();
+                Hold old = recent.put(e.getKey(), e.getValue());
+                if (old != null) {
+                    old.release();
+                }
+            }
+        }
         for (int k = 0; k < sources.size(); k++) {
             slots.add(new Slot(from + k, sources.get(k), k == sources.size() - 1 ? bytes : 0));
         }
         return to;
     }
 
-    private long write(ExtentMap map, int e, ChunkReader.Decoded d, long cursor) throws IOException {
+    /** Splits one pack's chunks (ascending offsets) into spans that one streamed request each reads. */
+    static List<List<ChunkReader.Location>> spans(List<ChunkReader.Location> inPack) {
+        List<List<ChunkReader.Location>> out = new ArrayList<>();
+        List<ChunkReader.Location> span = new ArrayList<>();
+        for (ChunkReader.Location l : inPack) {
+            if (!span.isEmpty() && (l.packId() == null || !ChunkReader.spans(span.getFirst(), span.getLast(), l))) {
+                out.add(span);
+                span = new ArrayList<>();
+            }
+            span.add(l);
+        }
+        if (!span.isEmpty()) {
+            out.add(span);
+        }
+        return out;
+    }
+
+    private void submit(List<ChunkReader.Location> span, Map<Integer, Hold> planned,
+                        ArrayDeque<CompletableFuture<?>> fetches) {
+        Hold[] holds = new Hold[span.size()];
+        for (int k = 0; k < holds.length; k++) {
+            holds[k] = planned.get(span.get(k).ref());
+        }
+        requests++;
+        fetches.add(CompletableFuture.runAsync(() -> {
+            int[] next = {0};
+            try {
+                ChunkReader.stream(repo.store(), repo.keys(), span, pool, () -> stopped,
+                        d -> holds[next[0]++].decoded.complete(d));
+            } catch (RuntimeException e) {
+                for (Hold h : holds) {
+                    h.decoded.completeExceptionally(e);
+                }
+            }
+        }, repo.workers()));
+    }
+
+    private long write(ExtentMap map, Slot slot, ChunkReader.Decoded d, long cursor) throws IOException {
+        int e = slot.extent();
         long off = map.volumeOffset(e);
         int len = map.length(e);
         if (!d.ok()) {
@@ -179,7 +280,7 @@ final class RestoreRun {
                     off, len, d.error(), null);
         }
         int chunkOff = map.chunkOffset(e);
-        if ((long) chunkOff + len > d.plain().length) {
+        if ((long) chunkOff + len > d.location().plainLength()) {
             throw new ChunkCorruptedException(Codecs.HEX.formatHex(d.location().id()), d.location().packId(),
                     off, len, "the manifest refers to bytes beyond the chunk's end", null);
         }
@@ -188,11 +289,11 @@ final class RestoreRun {
             writes.drain();
             sink.writeZeros(cursor, off - cursor);
         }
-        writes.add(off, d.plain(), chunkOff, len);
+        writes.add(off, d.plain(), chunkOff, len, slot.hold()::release);
         return off + len;
     }
 
-    private static ChunkReader.Decoded await(Future<ChunkReader.Decoded> f) {
+    private static ChunkReader.Decoded await(CompletableFuture<ChunkReader.Decoded> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

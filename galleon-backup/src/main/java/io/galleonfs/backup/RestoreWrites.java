@@ -50,13 +50,22 @@ final class RestoreWrites {
 
     /** Adds {@code src[off, off+len)} for volume offset {@code volumeOffset}, at or after everything added before. */
     void add(long volumeOffset, byte[] src, int off, int len) throws IOException {
+        add(volumeOffset, src, off, len, null);
+    }
+
+    /**
+     * Like {@link #add(long, byte[], int, int)}; {@code done} (if not null) runs once {@code src} is no longer read:
+     * at once when the bytes were copied into a join buffer, after the sink's write when passed through (on the
+     * writer thread). The restore then re-uses the chunk's buffer. It does not run when the write fails.
+     */
+    void add(long volumeOffset, byte[] src, int off, int len, Runnable done) throws IOException {
         if (length > 0 && (volumeOffset != start + length || !sameWindow(start, volumeOffset + len))) {
             flush();
         }
         boolean endsWindow = (volumeOffset + len) % MAX_WRITE == 0;
         if (length == 0 && (endsWindow || !sameWindow(volumeOffset, volumeOffset + len))) {
             // nothing to join it with: a whole 1 MiB chunk (the common case of a full backup) or a window's last piece
-            write(volumeOffset, ByteBuffer.wrap(src, off, len), null);
+            write(volumeOffset, ByteBuffer.wrap(src, off, len), null, done);
             return;
         }
         if (buf == null) {
@@ -70,6 +79,9 @@ final class RestoreWrites {
         }
         System.arraycopy(src, off, buf, length, len);
         length += len;
+        if (done != null) {
+            done.run();
+        }
         if ((start + length) % MAX_WRITE == 0) {
             flush();
         }
@@ -84,7 +96,7 @@ final class RestoreWrites {
         int n = length;
         buf = null;
         length = 0;
-        write(start, ByteBuffer.wrap(b, 0, n), b);
+        write(start, ByteBuffer.wrap(b, 0, n), b, null);
     }
 
     /** Writes issued to the sink so far. */
@@ -92,14 +104,20 @@ final class RestoreWrites {
         return writes;
     }
 
-    /** Writes {@code src}; {@code joinBuffer}, when not null, is this class's and returns to the pool afterwards. */
-    private void write(long offset, ByteBuffer src, byte[] joinBuffer) throws IOException {
+    /**
+     * Writes {@code src}; {@code joinBuffer}, when not null, is this class's and returns to the pool afterwards;
+     * {@code done}, when not null, runs after a successful write.
+     */
+    private void write(long offset, ByteBuffer src, byte[] joinBuffer, Runnable done) throws IOException {
         writes++;
         if (writers == null) {
             try {
                 sink.write(offset, src);
             } finally {
                 release(joinBuffer);
+            }
+            if (done != null) {
+                done.run();
             }
             return;
         }
@@ -111,6 +129,9 @@ final class RestoreWrites {
                 sink.write(offset, src);
             } finally {
                 release(joinBuffer);
+            }
+            if (done != null) {
+                done.run();
             }
             return null;
         }));

@@ -196,6 +196,28 @@ public final class S3ObjectStore implements ObjectStore {
         }
     }
 
+    /** One ranged GET whose body is read as it arrives (the SDK's stream over the HTTP connection). */
+    @Override
+    public java.io.InputStream openRange(String key, long offset, long length) {
+        if (length == 0) {
+            return java.io.InputStream.nullInputStream();
+        }
+        try {
+            return s3.getObject(b -> b.bucket(bucket).key(key(key))
+                    .range("bytes=" + offset + "-" + (offset + length - 1)));
+        } catch (NoSuchKeyException e) {
+            throw new ObjectNotFoundException("no object " + key + " in " + url, e);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 416) {
+                throw new ObjectNotFoundException("object " + key + " in " + url + " is shorter than "
+                        + (offset + length) + " bytes", e);
+            }
+            throw failure("cannot read " + key, e);
+        } catch (SdkException e) {
+            throw failure("cannot read " + key, e);
+        }
+    }
+
     @Override
     public boolean exists(String key) {
         return size(key) >= 0;

@@ -37,6 +37,35 @@ final class FaultyStore implements ObjectStore {
         return data;
     }
 
+    /** Ranges opened by streamed reads: key, offset, length (a restore fetches pack spans through them). */
+    record Range(String key, long offset, long length) {
+    }
+
+    final java.util.Queue<Range> ranges = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    @Override
+    public java.io.InputStream openRange(String key, long offset, long length) {
+        ranges.add(new Range(key, offset, length));
+        java.io.InputStream in = inner.openRange(key, offset, length);
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws java.io.IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) {
+                    rangeBytes.addAndGet(n);
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws java.io.IOException {
+                long k = super.skip(n);
+                rangeBytes.addAndGet(k); // a skipped hole is transferred too
+                return k;
+            }
+        };
+    }
+
     @Override
     public boolean exists(String key) {
         return inner.exists(key);

@@ -201,4 +201,44 @@ class RestoreWritesTest {
             pool.shutdownNow();
         }
     }
+
+    /** The restore gives a chunk's buffer back when {@code done} runs: never while a write may still read it. */
+    @Test
+    void doneRunsOnceTheSourceIsNoLongerRead() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger writing = new AtomicInteger();
+        RestoreSink slow = new Recording() {
+            @Override
+            public void write(long offset, ByteBuffer src) throws IOException {
+                writing.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                synchronized (this) { // two writes may run at once here
+                    super.write(offset, src);
+                }
+            }
+        };
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            RestoreWrites w = new RestoreWrites(slow, pool, 2);
+            AtomicInteger whole = new AtomicInteger();
+            AtomicInteger piece = new AtomicInteger();
+            w.add(0, new byte[MIB], 0, MIB, whole::incrementAndGet);        // passed through: read by the sink
+            w.add(MIB, new byte[4096], 0, 4096, piece::incrementAndGet);    // copied into a join buffer at once
+            assertEquals(1, piece.get(), "a joined piece is free as soon as it was copied");
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> writing.get() == 1);
+            assertEquals(0, whole.get(), "a passed-through chunk is not free while its write runs");
+            release.countDown();
+            w.flush();
+            w.drain();
+            assertEquals(1, whole.get());
+            assertEquals(1, piece.get());
+        } finally {
+            release.countDown();
+            pool.shutdownNow();
+        }
+    }
 }
