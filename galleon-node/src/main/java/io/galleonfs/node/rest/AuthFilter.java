@@ -39,7 +39,7 @@ public class AuthFilter {
             return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
         }
         var required = Routes.of(resource).required(request.getMethod());
-        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
+        String authorization = RequestParams.of(request).header(HttpHeaders.AUTHORIZATION);
         // The dashboard authenticates with its session cookie (and a CSRF header on changes); a bearer token wins, so
         // the cookies are parsed only for a request without one.
         Authenticator.Decision decision;

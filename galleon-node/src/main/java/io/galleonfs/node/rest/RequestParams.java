@@ -5,7 +5,7 @@ import org.jboss.resteasy.reactive.server.core.ResteasyReactiveRequestContext;
 import org.jboss.resteasy.reactive.server.spi.ResteasyReactiveContainerRequestContext;
 
 /**
- * One path or query parameter of the current request, decoded. {@code UriInfo.getPathParameters}/{@code
+ * One path or query parameter or header of the current request, decoded. {@code UriInfo.getPathParameters}/{@code
  * getQueryParameters} build a new map of every parameter on each call (the query string parsed again), which showed in
  * the profile of small REST reads; RESTEasy Reactive's request context answers one name from what it has parsed
  * already. Falls back to {@code UriInfo} for any other implementation.
@@ -34,6 +34,18 @@ final class RequestParams {
 
     String path(String name) {
         return direct != null ? direct.getPathParameter(name, false) : request.getUriInfo().getPathParameters(true).getFirst(name);
+    }
+
+    /**
+     * The values of header {@code name} joined with commas as {@code getHeaderString} does, or null. The first call to
+     * {@code getHeaderString} copies every header into a new map, which the authentication filter paid on each request.
+     */
+    String header(String name) {
+        if (direct == null) {
+            return request.getHeaderString(name);
+        }
+        java.util.List<String> all = direct.serverRequest().getAllRequestHeaders(name);
+        return all == null || all.isEmpty() ? null : all.size() == 1 ? all.getFirst() : String.join(",", all);
     }
 
     /** The first value of query parameter {@code name}, or null. */

@@ -60,6 +60,9 @@ class AuthResourceTest {
         assertUnauthorized(as(null).contentType(ContentType.JSON).body(Map.of("name", unique("x"), "size", "1M")).post(VOLUMES));
         // an unauthenticated caller learns nothing about names either: 401 comes before the path parameter check
         assertUnauthorized(as(null).get(VOLUMES + "/Not_A_Name"));
+        // two Authorization headers are read as one comma-joined value, which is no token (not the first one alone)
+        assertUnauthorized(as(null).header("Authorization", TestTokens.bearerAdmin()).header("Authorization", TestTokens.bearerAdmin())
+                .get(VOLUMES));
         String detail = assertProblem(as("Bearer gfs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").get(VOLUMES), 401);
         assertFalse(detail.contains("gfs_"), "the detail never repeats the credential: " + detail);
     }
