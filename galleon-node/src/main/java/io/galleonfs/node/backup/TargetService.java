@@ -14,6 +14,7 @@ import io.galleonfs.node.meta.BackupRecord;
 import io.galleonfs.node.meta.BackupTargetRecord;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.tls.ClusterSecrets;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.MetaCommands;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +30,10 @@ import org.jboss.logging.Logger;
 /**
  * Backup targets: validates, reaches the target, initialises its repository (or adopts an existing one with the recovery
  * passphrase, importing its backups into the catalog) and records it. The passphrase is used once and never stored;
- * the target keeps a random per-target cluster key that also unwraps the repository key.
+ * the target keeps a random per-target cluster key that also unwraps the repository key. That key and an S3 secret key
+ * go into metadata sealed ({@link ClusterSecrets}: AES-GCM under a key derived from the cluster CA key) when this node
+ * holds the CA key, and are opened by {@link #get} for the services that use them; plain values (older records, or a
+ * cluster without TLS) are read as they are.
  */
 public final class TargetService {
     private static final Logger LOG = Logger.getLogger(TargetService.class);
@@ -39,20 +43,52 @@ public final class TargetService {
     private final MetaCommands commands;
     private final Clock clock;
     private final SecureRandom random = new SecureRandom();
+    private final ClusterSecrets secrets;
 
+    /** Without sealing: secrets are stored and read plain (tests of other parts, nodes without TLS files). */
     public TargetService(MetadataStore store, Clock clock) {
+        this(store, clock, ClusterSecrets.none());
+    }
+
+    public TargetService(MetadataStore store, Clock clock, ClusterSecrets secrets) {
         this.store = store;
         this.commands = new MetaCommands(store);
         this.clock = clock;
+        this.secrets = secrets;
     }
 
     public List<BackupTargetRecord> list() {
         return List.copyOf(store.state().backups().targets());
     }
 
+    /**
+     * The target with its secrets opened, for the services that reach its repository ({@link OpenRepository}). A node
+     * that cannot open them (it holds no CA key) gets them sealed; {@link OpenRepository} then refuses with the reason.
+     */
     public BackupTargetRecord get(String name) {
-        return store.state().backups().target(name)
+        BackupTargetRecord t = store.state().backups().target(name)
                 .orElseThrow(() -> GalleonException.notFound("backup target '" + name + "' not found"));
+        if (!ClusterSecrets.sealed(t.secretAccessKey()) && !ClusterSecrets.sealed(t.clusterKey()) || !secrets.available()) {
+            return t;
+        }
+        try {
+            return new BackupTargetRecord(t.name(), t.url(), t.endpoint(), t.region(), t.pathStyle(), t.accessKeyId(),
+                    secrets.open(context(name, "secret_access_key"), t.secretAccessKey()),
+                    secrets.open(context(name, "cluster_key"), t.clusterKey()), t.repositoryId(), t.createdAtMillis());
+        } catch (ClusterSecrets.Unopenable e) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "backup target '" + name + "': " + e.getMessage());
+        }
+    }
+
+    private String openedClusterKey(String target) {
+        BackupTargetRecord t = get(target);
+        OpenRepository.spec(t); // refuses, with the reason, when this node could not open it
+        return t.clusterKey();
+    }
+
+    /** The associated data of a sealed field: binds it to its target and field. */
+    static String context(String target, String field) {
+        return "backup-target/" + target + "/" + field;
     }
 
     public BackupTargetInfo info(BackupTargetRecord t) {
@@ -91,7 +127,7 @@ public final class TargetService {
         // the first one's key, or adopting the repository again would lock the first target out.
         byte[] clusterKey = store.state().backups().targets().stream()
                 .filter(t -> t.url().equals(r.url()) && java.util.Objects.equals(t.endpoint(), blankToNull(r.endpoint())))
-                .findFirst().map(t -> Base64.getDecoder().decode(t.clusterKey())).orElseGet(() -> {
+                .findFirst().map(t -> Base64.getDecoder().decode(openedClusterKey(t.name()))).orElseGet(() -> {
                     byte[] k = new byte[32];
                     random.nextBytes(k);
                     return k;
@@ -120,9 +156,19 @@ public final class TargetService {
         } finally {
             Arrays.fill(passphrase, '\0');
         }
+        String encodedKey = Base64.getEncoder().encodeToString(clusterKey);
         BackupTargetRecord record = new BackupTargetRecord(name, r.url(), spec.endpoint(), spec.region(), spec.pathStyle(),
-                spec.accessKeyId(), spec.secretAccessKey(), Base64.getEncoder().encodeToString(clusterKey), repositoryId, clock.millis());
-        commands.submit(new MetaCommand.CreateBackupTarget(record));
+                spec.accessKeyId(), spec.secretAccessKey(), encodedKey, repositoryId, clock.millis());
+        if (secrets.available()) {
+            // Only ciphertext goes into the Raft log; the caller still gets the plain record it just made.
+            commands.submit(new MetaCommand.CreateBackupTarget(new BackupTargetRecord(name, r.url(), spec.endpoint(), spec.region(),
+                    spec.pathStyle(), spec.accessKeyId(), secrets.seal(context(name, "secret_access_key"), spec.secretAccessKey()),
+                    secrets.seal(context(name, "cluster_key"), encodedKey), repositoryId, record.createdAtMillis())));
+        } else {
+            LOG.warnf("backup target %s: its cluster key%s are stored in metadata unsealed: this node holds no cluster CA key"
+                    + " (TLS is off), see docs/ARCHITECTURE.md \"Secrets\"", name, spec.secretAccessKey() == null ? "" : " and S3 secret key");
+            commands.submit(new MetaCommand.CreateBackupTarget(record));
+        }
         for (BackupInfo b : existing) {
             commands.submit(new MetaCommand.PutBackup(imported(name, b)));
         }

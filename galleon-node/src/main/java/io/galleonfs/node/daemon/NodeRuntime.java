@@ -207,7 +207,8 @@ public class NodeRuntime {
     private void startBackups() {
         String incarnation = UUID.randomUUID().toString();
         backupJobs = new io.galleonfs.node.backup.JobRunner(metadata, nodeId, incarnation, Clock.systemUTC(), 2, 64, backupMetrics);
-        backupTargets = new io.galleonfs.node.backup.TargetService(metadata, Clock.systemUTC());
+        backupTargets = new io.galleonfs.node.backup.TargetService(metadata, Clock.systemUTC(),
+                io.galleonfs.node.tls.ClusterSecrets.of(config.storagePath())); // seals target secrets when this node holds ca.key
         backups = new io.galleonfs.node.backup.BackupService(metadata, volumes, data, engine, backupTargets, backupJobs,
                 Clock.systemUTC(), backupMetrics);
         backups.gateBackground(qosEnforced ? qos.background() : null);

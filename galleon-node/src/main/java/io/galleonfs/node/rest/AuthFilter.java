@@ -1,6 +1,5 @@
 package io.galleonfs.node.rest;
 
-import io.galleonfs.node.auth.AccessRule;
 import io.galleonfs.node.auth.Authenticator;
 import io.galleonfs.node.daemon.NodeRuntime;
 import jakarta.inject.Inject;
@@ -14,7 +13,8 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * Checks the bearer token of every {@code /api/} request before anything else about it (so an unauthenticated caller
- * learns nothing, not even whether a name is valid) and refuses a role below what {@link AccessRule} asks. The
+ * learns nothing, not even whether a name is valid) and refuses a role below what
+ * {@link io.galleonfs.node.auth.AccessRule} asks (remembered per route, {@link Routes}). The
  * platform endpoints under {@code /q/} (health, OpenAPI, metrics) are not resources and stay open.
  */
 public class AuthFilter {
@@ -38,14 +38,20 @@ public class AuthFilter {
         if (authenticator == null) {
             return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
         }
-        var required = AccessRule.required(request.getMethod(), PathParamFilter.template(resource));
-        String authorization = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        jakarta.ws.rs.core.Cookie uiSession = request.getCookies().get(UiSessionResource.COOKIE);
-        // The dashboard authenticates with its session cookie (and a CSRF header on changes); a bearer token wins.
-        Authenticator.Decision decision = authorization == null && uiSession != null
-                ? dashboardSessions.decide(uiSession.getValue(), request.getMethod(),
-                        request.getHeaderString(UiSessionResource.CSRF_HEADER), required, authenticator)
-                : authenticator.decide(authorization, required);
+        var required = Routes.of(resource).required(request.getMethod());
+        String authorization = RequestParams.of(request).header(HttpHeaders.AUTHORIZATION);
+        // The dashboard authenticates with its session cookie (and a CSRF header on changes); a bearer token wins, so
+        // the cookies are parsed only for a request without one.
+        Authenticator.Decision decision;
+        if (authorization != null) {
+            decision = authenticator.decide(authorization, required);
+        } else {
+            jakarta.ws.rs.core.Cookie uiSession = request.getCookies().get(UiSessionResource.COOKIE);
+            decision = uiSession != null
+                    ? dashboardSessions.decide(uiSession.getValue(), request.getMethod(),
+                            request.getHeaderString(UiSessionResource.CSRF_HEADER), required, authenticator)
+                    : authenticator.decide(null, required);
+        }
         return switch (decision) {
             case Authenticator.Decision.Allowed a -> {
                 caller.authenticated(a.token());

@@ -4,9 +4,9 @@ import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeLookup;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -32,15 +32,16 @@ public class NamespaceFilter {
     VolumeRefs refs;
 
     @ServerRequestFilter(priority = Priorities.USER + 10)
-    public Optional<Response> hideForeignVolumes(UriInfo uri, ResourceInfo resource) {
-        if (!PathParamFilter.template(resource).startsWith(VOLUME_ROUTES)) {
-            return Optional.empty();
+    public Optional<Response> hideForeignVolumes(ContainerRequestContext request, ResourceInfo resource) {
+        if (!Routes.of(resource).volumeRoute()) {
+            return Optional.empty(); // decided once per route: requests that name no volume cost nothing here
         }
         if (node.volumes() == null || node.metadata() == null) {
             return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
         }
-        String ref = uri.getPathParameters(true).getFirst("ref");
-        String namespace = uri.getQueryParameters(true).getFirst(VolumeRefs.NAMESPACE_PARAM);
+        RequestParams params = RequestParams.of(request);
+        String ref = params.path("ref");
+        String namespace = params.query(VolumeRefs.NAMESPACE_PARAM);
         // Missing volumes are answered here too, before the body is read: otherwise a malformed body would get 400 for a
         // missing volume but 404 for a foreign one, and that difference would tell them apart.
         return switch (VolumeLookup.resolve(node.metadata().state(), ref, namespace, caller.scope())) {

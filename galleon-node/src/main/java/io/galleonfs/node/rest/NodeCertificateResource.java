@@ -11,6 +11,8 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -28,9 +30,12 @@ import org.jboss.logging.Logger;
  * {@code POST /api/v1/cluster/node-certificate}: signs a joining node's certificate request with the cluster CA. The
  * caller has no API token yet, only a join token, so {@link AuthFilter} lets this one path through and the join token
  * (as bearer) is checked here; unlike joining itself, signing always needs one, even in a cluster that never created
- * one, since a certificate of the cluster CA is what lets a peer in. Only a node holding {@code ca.key} signs; another
- * member passes the request on to the others once ({@link CsrRelay}), and answers 503 (the joiner asks its next peer)
- * only when none of them could sign. See {@link io.galleonfs.node.tls.JoinEnrollment} for the joiner's side.
+ * one, since a certificate of the cluster CA is what lets a peer in. A node holding {@code ca.key} signs and, when the
+ * request came over TLS, hands the CA key on with the certificate, so the joiner can sign for later joiners and losing
+ * the founder does not close the cluster; a member without the key (one enrolled by an older version) passes the
+ * request on to the others once ({@link CsrRelay}), and answers 503 (the joiner asks its next peer) only when none of
+ * them could sign. See {@link io.galleonfs.node.tls.JoinEnrollment} for the joiner's side and docs/ARCHITECTURE.md
+ * ("Who signs") for why the key travels.
  */
 @Path(NodeCertificateExchange.PATH)
 public class NodeCertificateResource {
@@ -47,7 +52,8 @@ public class NodeCertificateResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     public Response sign(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                         @HeaderParam(CsrRelay.RELAYED_HEADER) String relayed, NodeCertificateExchange.Request request) {
+                         @HeaderParam(CsrRelay.RELAYED_HEADER) String relayed, @Context HttpServerRequest http,
+                         NodeCertificateExchange.Request request) {
         String csr = request == null ? null : request.csr();
         caller.joining("join:" + CertificateSigner.subjectNodeId(csr == null ? "" : csr).orElse("-"));
         Optional<String> refusal = JoinAdmission.signingRefusal(node.metadata().state().joinTokens(), authorization,
@@ -59,13 +65,23 @@ public class NodeCertificateResource {
         ClusterCa.TlsFiles files = ClusterCa.of(node.config().storagePath());
         CertificateSigner signer = new CertificateSigner(files);
         if (!signer.canSign()) {
-            return relayed == null ? relay(files, authorization, request) : cannotSign("");
+            if (relayed != null) {
+                return cannotSign("");
+            }
+            // A signer's answer carries the CA key: pass it on only to a joiner that reached this node over TLS.
+            return http != null && http.isSSL() ? relay(files, authorization, request)
+                    : cannotSign(" (and passes requests on to members that can only over TLS)");
         }
         try {
             CertificateSigner.Signed signed = signer.sign(csr);
-            LOG.infof("tls: signed the node certificate of joining node %s", signed.nodeId());
+            // The CA key goes only where the join secret came from over TLS: the joiner pinned this CA, so nobody else
+            // reads the answer. Over plain HTTP (a node whose API has TLS off) only the certificate is sent.
+            boolean withKey = http != null && http.isSSL();
+            LOG.infof("tls: signed the node certificate of joining node %s%s", signed.nodeId(),
+                    withKey ? " and handed it the cluster CA key" : " (plain HTTP: without the CA key)");
             return Response.status(201).header("Cache-Control", "no-store").type(MediaType.APPLICATION_JSON)
-                    .entity(new NodeCertificateExchange.Response(signed.nodeId(), signed.certificatePem(), signed.caCertificatePem())).build();
+                    .entity(new NodeCertificateExchange.Response(signed.nodeId(), signed.certificatePem(), signed.caCertificatePem(),
+                            withKey ? signed.caKeyPem() : null)).build();
         } catch (CertificateSigner.RejectedRequest e) {
             return ProblemMappers.problem(400, "Bad Request", e.getMessage());
         } catch (java.io.IOException | java.security.GeneralSecurityException e) {
@@ -101,7 +117,8 @@ public class NodeCertificateResource {
 
     private Response cannotSign(String more) {
         return ProblemMappers.problem(503, "Service Unavailable", "node " + node.nodeId()
-                + " does not hold the cluster CA key and cannot sign certificates" + more + "; a node holding ca.key (the founder) must be up");
+                + " does not hold the cluster CA key and cannot sign certificates" + more
+                + "; a member holding ca.key (the founder or any member that joined with a token) must be up");
     }
 
     /** A member's API: its recorded API address, with its cluster host when the API listens on every interface. */

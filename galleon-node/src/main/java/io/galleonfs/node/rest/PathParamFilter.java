@@ -1,10 +1,9 @@
 package io.galleonfs.node.rest;
 
 import io.galleonfs.api.PathParams;
-import jakarta.ws.rs.Path;
+import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,28 +16,43 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class PathParamFilter {
 
     @ServerRequestFilter
-    public Optional<Response> validate(UriInfo uri, ResourceInfo resource) {
-        Map<String, List<String>> params = uri.getPathParameters(true);
-        if (params.isEmpty()) {
+    public Optional<Response> validate(ContainerRequestContext request, ResourceInfo resource) {
+        Routes.Route route = Routes.of(resource);
+        RequestParams params = RequestParams.of(request);
+        if (params.direct()) {
+            // The names come from the matched template: no map of every parameter is built per request.
+            for (String name : route.parameters()) {
+                String value = params.path(name);
+                if (value != null) {
+                    Optional<Response> bad = check(route.template(), name, value);
+                    if (bad.isPresent()) {
+                        return bad;
+                    }
+                }
+            }
             return Optional.empty();
         }
-        String template = template(resource);
-        for (Map.Entry<String, List<String>> p : params.entrySet()) {
+        for (Map.Entry<String, List<String>> p : request.getUriInfo().getPathParameters(true).entrySet()) {
             for (String value : p.getValue()) {
-                try {
-                    PathParams.requireValid(template, p.getKey(), value);
-                } catch (IllegalArgumentException e) {
-                    return Optional.of(ProblemMappers.problem(400, "Bad Request", e.getMessage()));
+                Optional<Response> bad = check(route.template(), p.getKey(), value);
+                if (bad.isPresent()) {
+                    return bad;
                 }
             }
         }
         return Optional.empty();
     }
 
+    private static Optional<Response> check(String template, String name, String value) {
+        try {
+            PathParams.requireValid(template, name, value);
+            return Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.of(ProblemMappers.problem(400, "Bad Request", e.getMessage()));
+        }
+    }
+
     static String template(ResourceInfo resource) {
-        Path type = resource.getResourceClass() == null ? null : resource.getResourceClass().getAnnotation(Path.class);
-        Path method = resource.getResourceMethod() == null ? null : resource.getResourceMethod().getAnnotation(Path.class);
-        String t = (type == null ? "" : type.value()) + (method == null ? "" : "/" + method.value());
-        return t.replace("//", "/");
+        return Routes.of(resource).template();
     }
 }

@@ -35,7 +35,7 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
  * signature), names the node by its id (the subject CN, a UUID) and lists the host names and addresses it is reached
  * by (a subjectAltName extension request). Everything else in it is ignored: the certificate is built exactly like a
  * member's own ({@link ClusterCa#issue}), so a joiner cannot ask for a CA certificate or other key usages. Only a node
- * holding {@code ca.key} signs; the joiner never receives that key.
+ * holding {@code ca.key} signs; it hands that key on with the certificate (see {@link Signed#caKeyPem}).
  */
 public final class CertificateSigner {
     /** More names than any node has; bounds the certificate a request can make this node sign. */
@@ -52,15 +52,25 @@ public final class CertificateSigner {
         }
     }
 
-    /** The signed leaf and the CA certificate that signed it, both PEM. */
-    public record Signed(String nodeId, String certificatePem, String caCertificatePem) {
+    /**
+     * The signed leaf and the CA certificate that signed it, both PEM, and the CA's key (PKCS#8 PEM) for a joiner that
+     * is to sign later joiners itself; the caller decides whether the key may travel (only over TLS).
+     */
+    public record Signed(String nodeId, String certificatePem, String caCertificatePem, String caKeyPem) {
+        @Override
+        public String toString() {
+            return "Signed[" + nodeId + "]"; // never the key
+        }
     }
 
     public CertificateSigner(ClusterCa.TlsFiles files) {
         this.files = files;
     }
 
-    /** True when this node holds the CA's key and can sign; members that joined with a join token cannot. */
+    /**
+     * True when this node holds the CA's key and can sign: the founder, every member that joined with a join token
+     * over TLS since the key travels with the certificate, or one the operator gave the CA by hand.
+     */
     public boolean canSign() {
         return Files.isRegularFile(files.caCert()) && Files.isRegularFile(files.caKey());
     }
@@ -70,7 +80,7 @@ public final class CertificateSigner {
         X509Certificate ca = Pem.readCertificate(files.caCert());
         PrivateKey caKey = Pem.readEcKey(files.caKey());
         X509Certificate cert = ClusterCa.issue(ca, caKey, r.key(), r.nodeId(), r.names());
-        return new Signed(r.nodeId(), Pem.certificate(cert), Pem.certificate(ca));
+        return new Signed(r.nodeId(), Pem.certificate(cert), Pem.certificate(ca), Pem.privateKey(caKey));
     }
 
     /** What a valid request asks for. */

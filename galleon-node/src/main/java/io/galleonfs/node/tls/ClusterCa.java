@@ -73,7 +73,8 @@ public final class ClusterCa {
         if (!Files.isRegularFile(f.caCert())) {
             createCa(f);
         } else if (!Files.isRegularFile(f.caKey())) {
-            // A node that joined with a join token has the CA's certificate only; making a new CA would cut it off.
+            // A node enrolled by a member of an older version (or over plain HTTP) has the CA's certificate only; making a
+            // new CA would cut it off.
             throw new IllegalStateException(f.caCert() + " exists without ca.key: this node cannot issue certificates");
         }
         Set<String> names = new LinkedHashSet<>(hosts);

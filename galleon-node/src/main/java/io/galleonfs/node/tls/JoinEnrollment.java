@@ -15,7 +15,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
@@ -23,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -40,9 +43,11 @@ import org.jboss.logging.Logger;
  * A node joining a TLS cluster with only a join token gets its node certificate here, before its JGroups channel
  * (which needs the certificate) exists: it makes a key pair, sends a certificate request to a member's API over HTTPS
  * with the join secret as bearer token, and trusts the answer only if the member's TLS certificate and the returned
- * certificates chain to the CA the token pins. Its key never leaves it, and it never receives the CA's key. Nothing is
- * written unless every check passed; then {@code ca.crt}, {@code node.key} (0600) and {@code node.crt} are each written
- * atomically, {@code node.crt} last, so a node with a {@code node.crt} has all three.
+ * certificates chain to the CA the token pins. Its key never leaves it. The answer also carries the CA's private key
+ * (members since the key travels; see docs/ARCHITECTURE.md "Who signs"), which must belong to the pinned CA, so that
+ * this node can sign later joiners' certificates itself. Nothing is written unless every check passed; then
+ * {@code ca.crt}, {@code ca.key} (0600, when sent), {@code node.key} (0600) and {@code node.crt} are each written
+ * atomically, {@code node.crt} last, so a node with a {@code node.crt} has the others.
  *
  * <p>A member's API address is derived from its cluster address with this node's own offset: API port = peer's cluster
  * port + (this node's API port - its cluster port), same host. The defaults (8080/8090), compose and the ITs all keep
@@ -98,9 +103,12 @@ public final class JoinEnrollment {
                 try {
                     NodeCertificateExchange.Response signed = ask(api, csr);
                     X509Certificate[] chain = accept(signed, key);
-                    write(key, chain);
-                    LOG.infof("tls: %s signed this node's certificate for %s with the cluster CA %s", api, String.join(", ", names),
-                            credential.caFingerprint().orElseThrow());
+                    Optional<PrivateKey> caKey = acceptCaKey(signed, chain[1]);
+                    write(key, chain, caKey);
+                    LOG.infof("tls: %s signed this node's certificate for %s with the cluster CA %s%s", api, String.join(", ", names),
+                            credential.caFingerprint().orElseThrow(), caKey.isPresent()
+                                    ? "; this node now holds the CA key and signs for later joiners itself"
+                                    : "; no CA key came with it (a member of an older version): joiners that ask this node are passed on");
                     return;
                 } catch (Unavailable e) {
                     reasons.put(api, e.getMessage());
@@ -110,7 +118,8 @@ public final class JoinEnrollment {
                 List<String> lines = new ArrayList<>();
                 reasons.forEach((api, why) -> lines.add(api + ": " + why));
                 throw new Refused("no member could sign this node's certificate (" + String.join("; ", lines)
-                        + "); list a node holding the cluster CA key (the founder) in --peer-addresses");
+                        + "); list a member holding the cluster CA key (the founder or any member that joined with a token)"
+                        + " in --peer-addresses");
             }
             try {
                 Thread.sleep(1000); // members still starting: ask again shortly
@@ -203,11 +212,43 @@ public final class JoinEnrollment {
         }
     }
 
-    private void write(KeyPair key, X509Certificate[] chain) throws IOException, GeneralSecurityException {
+    /**
+     * The CA key sent with the certificate, if any: it must be the private key of the pinned CA certificate (a signature
+     * made with it verifies under the CA's public key), or nothing is written.
+     */
+    private static Optional<PrivateKey> acceptCaKey(NodeCertificateExchange.Response r, X509Certificate ca) throws Unavailable {
+        if (r.caKey() == null) {
+            return Optional.empty();
+        }
+        try {
+            PrivateKey caKey = Pem.parseEcKey(r.caKey());
+            byte[] challenge = new byte[32];
+            new SecureRandom().nextBytes(challenge);
+            Signature s = Signature.getInstance("SHA256withECDSA");
+            s.initSign(caKey);
+            s.update(challenge);
+            byte[] signature = s.sign();
+            Signature v = Signature.getInstance("SHA256withECDSA");
+            v.initVerify(ca.getPublicKey());
+            v.update(challenge);
+            if (!v.verify(signature)) {
+                throw new Unavailable("the member sent a CA key that does not belong to the pinned CA");
+            }
+            return Optional.of(caKey);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new Unavailable("the member sent a CA key that is not an EC key of the pinned CA (" + e.getClass().getSimpleName() + ")");
+        }
+    }
+
+    private void write(KeyPair key, X509Certificate[] chain, Optional<PrivateKey> caKey) throws IOException, GeneralSecurityException {
         if (!Files.isDirectory(files.dir())) {
             Files.createDirectories(files.dir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         }
         Pem.write(files.caCert(), Pem.certificate(chain[1]), "rw-r--r--");
+        if (caKey.isPresent()) {
+            // before node.crt: a crash in between leaves a node that holds the CA and issues its own certificate at start
+            Pem.write(files.caKey(), Pem.privateKey(caKey.get()), "rw-------");
+        }
         Pem.write(files.nodeKey(), Pem.privateKey(key.getPrivate()), "rw-------");
         Pem.write(files.nodeCert(), Pem.certificate(chain[0]) + Pem.certificate(chain[1]), "rw-r--r--");
     }

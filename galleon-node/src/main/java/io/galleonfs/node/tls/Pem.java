@@ -54,9 +54,17 @@ final class Pem {
     }
 
     static PrivateKey readEcKey(Path file) throws IOException, GeneralSecurityException {
-        String text = Files.readString(file, StandardCharsets.US_ASCII)
-                .replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
-        return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(text)));
+        return parseEcKey(Files.readString(file, StandardCharsets.US_ASCII));
+    }
+
+    /** An EC private key from PKCS#8 PEM text. */
+    static PrivateKey parseEcKey(String pem) throws GeneralSecurityException {
+        String text = pem.replace("-----BEGIN PRIVATE KEY-----", "").replace("-----END PRIVATE KEY-----", "").replaceAll("\\s", "");
+        try {
+            return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getDecoder().decode(text)));
+        } catch (IllegalArgumentException e) {
+            throw new java.security.spec.InvalidKeySpecException("not base64 PKCS#8", e);
+        }
     }
 
     /** Writes atomically with the given mode (the temp file has it from creation, so the content is never wider readable). */

@@ -11,7 +11,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -38,7 +37,8 @@ class DashboardSessionsTest {
 
     private final Manual clock = new Manual();
     private final String secret = TokenSecrets.newSecret();
-    private final List<TokenRecord> tokens = new ArrayList<>(List.of(record("ops", Role.OPERATOR, 0)));
+    /** Replaced, never changed in place, like the tokens of a published metadata state. */
+    private volatile List<TokenRecord> tokens = List.of(record("ops", Role.OPERATOR, 0));
     private final Authenticator authenticator = new Authenticator(() -> tokens, clock);
     private final DashboardSessions sessions = new DashboardSessions(clock);
 
@@ -80,7 +80,7 @@ class DashboardSessionsTest {
         assertEquals(clock.millis + Duration.ofMinutes(5).toMillis(), sessions.open(shortLived).session().expiresAtMillis());
 
         DashboardSessions.Opened live = sessions.open(tokens.get(0));
-        tokens.clear(); // revoked
+        tokens = List.of(); // revoked
         assertInstanceOf(Authenticator.Decision.Unauthenticated.class, sessions.decide(live.id(), "GET", null, Role.VIEWER, authenticator));
         assertTrue(sessions.find(live.id()).isEmpty(), "a session of a revoked token is forgotten");
     }
