@@ -150,10 +150,13 @@ final class VolumeInspector {
         try {
             volume.ensureOpen();
             if (snapshotOrNull == null) {
-                tree.resolved.forEach((block, entry) -> blocks.add((int) block));
+                // Pending first: the applier records a block in the layer (and the resolved map) before it drops the
+                // pending entry, so a block applied meanwhile is still found in one of the two. The other order can
+                // miss it, and a rebuild or clone would then skip an acknowledged block.
                 for (Long block : tree.live().dirty.keySet()) {
                     blocks.add(block.intValue());
                 }
+                tree.resolved.forEach((block, entry) -> blocks.add((int) block));
             } else {
                 for (Layer l = tree.requireSnapshot(snapshotOrNull, volume.id()); l != null; l = l.parent) {
                     l.delta.forEachPresent((block, state) -> {
@@ -222,10 +225,11 @@ final class VolumeInspector {
         return data;
     }
 
+    /** Pending entries before the layer's map, for the reason given in {@link #candidateBlocks}. */
     private static void addPresent(Layer layer, RoaringBitmap into) throws IOException {
-        layer.delta.forEachPresent((block, state) -> into.add((int) block));
         for (Long block : layer.dirty.keySet()) {
             into.add(block.intValue());
         }
+        layer.delta.forEachPresent((block, state) -> into.add((int) block));
     }
 }
