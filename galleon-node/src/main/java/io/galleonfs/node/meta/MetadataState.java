@@ -118,13 +118,42 @@ public final class MetadataState {
 
     /** The volume named {@code name} in {@code namespace}: names are unique per namespace, not cluster-wide. */
     public Optional<VolumeRecord> volumeByName(String namespace, String name) {
-        return volumes.values().stream().filter(v -> v.namespace().equals(namespace) && v.name().equals(name)).findFirst();
+        for (VolumeRecord v : named(name)) {
+            if (v.namespace().equals(namespace)) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Every volume named {@code name}, at most one per namespace, by namespace (see {@link VolumeLookup}). */
     public List<VolumeRecord> volumesNamed(String name) {
-        return volumes.values().stream().filter(v -> v.name().equals(name))
-                .sorted(java.util.Comparator.comparing(VolumeRecord::namespace)).toList();
+        return named(name).stream().sorted(java.util.Comparator.comparing(VolumeRecord::namespace)).toList();
+    }
+
+    /**
+     * Volume ids by name, built on the first name lookup of a state. A published state is never changed again (each
+     * change applies to a {@link #copy()}), so its index stays right; while a command is applied the index is dropped
+     * whenever a volume comes or goes. Saves a scan of every volume per name lookup, which the REST layer does on
+     * every request naming a volume.
+     */
+    private volatile Map<String, List<UUID>> idsByName;
+
+    private List<VolumeRecord> named(String name) {
+        Map<String, List<UUID>> index = idsByName;
+        if (index == null) {
+            Map<String, List<UUID>> built = new java.util.HashMap<>();
+            volumes.values().forEach(v -> built.computeIfAbsent(v.name(), n -> new ArrayList<>(1)).add(v.id()));
+            idsByName = index = built;
+        }
+        List<VolumeRecord> out = new ArrayList<>(1);
+        for (UUID id : index.getOrDefault(name, List.of())) {
+            VolumeRecord v = volumes.get(id);
+            if (v != null && v.name().equals(name)) {
+                out.add(v);
+            }
+        }
+        return out;
     }
 
     public Optional<StorageClassRecord> storageClass(String name) {
@@ -171,10 +200,10 @@ public final class MetadataState {
     }
 
     public MetaResult apply(MetaCommand command) {
+        idsByName = null;
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
-            case MetaCommand.DeleteVolume d -> volumes.remove(d.id()) == null
-                    ? rejected(MetaResult.Reason.NOT_FOUND, "volume " + d.id() + " not found") : null;
+            case MetaCommand.DeleteVolume d -> deleteVolume(d.id());
             case MetaCommand.ResizeVolume r -> resize(r);
             case MetaCommand.CreateStorageClass c -> createClass(c.storageClass());
             case MetaCommand.DeleteStorageClass d -> deleteClass(d.name());
@@ -258,6 +287,15 @@ public final class MetadataState {
             return rejected(MetaResult.Reason.NOT_FOUND, "storage class '" + v.storageClass() + "' not found");
         }
         volumes.put(v.id(), v);
+        idsByName = null;
+        return null;
+    }
+
+    private MetaResult deleteVolume(UUID id) {
+        if (volumes.remove(id) == null) {
+            return rejected(MetaResult.Reason.NOT_FOUND, "volume " + id + " not found");
+        }
+        idsByName = null;
         return null;
     }
 

@@ -63,6 +63,28 @@ class MetadataStateTest {
     }
 
     @Test
+    void nameLookupsFollowCreatesDeletesAndNamespacesAcrossCopies() {
+        VolumeRecord a = volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        VolumeRecord b = volume(ID_B, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096).inNamespace("team-b");
+        applied(state.apply(new MetaCommand.CreateVolume(b)));
+        assertEquals(List.of(b), state.volumesNamed("data"), "looked up before the second one exists (builds the index)");
+        assertTrue(state.volumeByName("default", "data").isEmpty());
+        applied(state.apply(new MetaCommand.CreateVolume(a)));
+        assertEquals(List.of(a, b), state.volumesNamed("data"), "by namespace, the new one included");
+        MetadataState published = state.copy();
+        assertEquals(a, published.volumeByName("default", "data").orElseThrow());
+        applied(state.apply(new MetaCommand.DeleteVolume(ID_A)));
+        assertTrue(state.volumeByName("default", "data").isEmpty(), "a deleted volume is gone from the lookups");
+        assertEquals(List.of(b), state.volumesNamed("data"));
+        assertEquals(a, published.volumeByName("default", "data").orElseThrow(), "an earlier state keeps its own answer");
+        MetaResult.Rejected again = rejected(new MetaCommand.CreateVolume(volume(ID_C, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096)
+                .inNamespace("team-b")), MetaResult.Reason.CONFLICT);
+        assertTrue(again.detail().contains("team-b"), again.detail());
+        applied(state.apply(new MetaCommand.CreateVolume(volume(ID_C, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
+        assertEquals(ID_C, state.volumeByName("default", "data").orElseThrow().id(), "the name is free again in default");
+    }
+
+    @Test
     void freshStateIsEmpty() {
         MetadataState s = new MetadataState();
         assertEquals(0, s.lastApplied());
