@@ -111,30 +111,27 @@ final class RestoreWrites {
     private void write(long offset, ByteBuffer src, byte[] joinBuffer, Runnable done) throws IOException {
         writes++;
         if (writers == null) {
-            try {
-                sink.write(offset, src);
-            } finally {
-                release(joinBuffer);
-            }
-            if (done != null) {
-                done.run();
-            }
+            writeNow(offset, src, joinBuffer, done);
             return;
         }
         while (pending.size() >= maxPending) {
             await(pending.poll());
         }
         pending.add(writers.submit(() -> {
-            try {
-                sink.write(offset, src);
-            } finally {
-                release(joinBuffer);
-            }
-            if (done != null) {
-                done.run();
-            }
+            writeNow(offset, src, joinBuffer, done);
             return null;
         }));
+    }
+
+    private void writeNow(long offset, ByteBuffer src, byte[] joinBuffer, Runnable done) throws IOException {
+        try {
+            sink.write(offset, src);
+        } finally {
+            release(joinBuffer);
+        }
+        if (done != null) {
+            done.run();
+        }
     }
 
     private void release(byte[] joinBuffer) {

@@ -183,16 +183,8 @@ public final class S3ObjectStore implements ObjectStore {
                         + (offset + length) + " bytes");
             }
             return data;
-        } catch (NoSuchKeyException e) {
-            throw new ObjectNotFoundException("no object " + key + " in " + url, e);
-        } catch (S3Exception e) {
-            if (e.statusCode() == 416) {
-                throw new ObjectNotFoundException("object " + key + " in " + url + " is shorter than "
-                        + (offset + length) + " bytes", e);
-            }
-            throw failure("cannot read " + key, e);
         } catch (SdkException e) {
-            throw failure("cannot read " + key, e);
+            throw rangeFailure(key, offset, length, e);
         }
     }
 
@@ -205,17 +197,20 @@ public final class S3ObjectStore implements ObjectStore {
         try {
             return s3.getObject(b -> b.bucket(bucket).key(key(key))
                     .range("bytes=" + offset + "-" + (offset + length - 1)));
-        } catch (NoSuchKeyException e) {
-            throw new ObjectNotFoundException("no object " + key + " in " + url, e);
-        } catch (S3Exception e) {
-            if (e.statusCode() == 416) {
-                throw new ObjectNotFoundException("object " + key + " in " + url + " is shorter than "
-                        + (offset + length) + " bytes", e);
-            }
-            throw failure("cannot read " + key, e);
         } catch (SdkException e) {
-            throw failure("cannot read " + key, e);
+            throw rangeFailure(key, offset, length, e);
         }
+    }
+
+    /** A failed ranged read: a missing object or a range past its end is "not found", anything else a store failure. */
+    private RuntimeException rangeFailure(String key, long offset, long length, SdkException e) {
+        if (e instanceof NoSuchKeyException) {
+            return new ObjectNotFoundException("no object " + key + " in " + url, e);
+        }
+        if (e instanceof S3Exception s3e && s3e.statusCode() == 416) {
+            return new ObjectNotFoundException("object " + key + " in " + url + " is shorter than " + (offset + length) + " bytes", e);
+        }
+        return failure("cannot read " + key, e);
     }
 
     @Override
