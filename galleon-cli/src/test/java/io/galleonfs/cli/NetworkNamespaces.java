@@ -41,6 +41,14 @@ final class NetworkNamespaces implements AutoCloseable {
                     return Optional.of("'" + tool + "' is not installed (bin/test-deps installs iproute2 and nftables)");
                 }
             }
+            // Root in a container without CAP_NET_ADMIN cannot make namespaces: say so instead of failing the set-up.
+            String probe = "galleon-probe-" + ProcessHandle.current().pid();
+            try {
+                run("ip", "netns", "add", probe);
+            } catch (IOException e) {
+                return Optional.of("cannot create network namespaces here: " + e.getMessage());
+            }
+            run("ip", "netns", "del", probe);
             return Optional.empty();
         } catch (IOException e) {
             return Optional.of("cannot check for network namespaces: " + e);
