@@ -1,23 +1,24 @@
-package io.galleonfs.node.fuse;
+package io.galleonfs.node.volume;
 
 import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.volume.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** A volume in memory that records flushes, trims and write concerns, for layout tests. */
-final class MemoryVolumeIo implements VolumeIo {
-    final byte[] bytes;
-    final List<String> calls = new ArrayList<>();
+/** A volume in memory that records flushes, trims and write concerns, for tests of the layers above volumes. */
+public final class MemoryVolumeIo implements VolumeIo {
+    public final byte[] bytes;
+    public final List<String> calls = new ArrayList<>();
     private final UUID id = UUID.randomUUID();
-    volatile boolean failing;
+    public volatile boolean failing;
     /** When set, writes fail with it. */
-    volatile IOException failWrites;
+    public volatile IOException failWrites;
+    /** The four-value concern of the last write that came with one (forwarded and REST writes do). */
+    public volatile WriteConcernPolicy.Requested lastRequested;
 
-    MemoryVolumeIo(int size) {
+    public MemoryVolumeIo(int size) {
         bytes = new byte[size];
     }
 
@@ -57,6 +58,12 @@ final class MemoryVolumeIo implements VolumeIo {
         }
         calls.add("write " + offset + "+" + src.remaining() + " " + concern);
         src.get(bytes, (int) offset, src.remaining());
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
+        lastRequested = level;
+        VolumeIo.super.write(offset, src, level);
     }
 
     @Override
