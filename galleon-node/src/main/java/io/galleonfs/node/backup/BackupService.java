@@ -27,7 +27,7 @@ import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.MetaCommands;
 import io.galleonfs.node.volume.VolumeDataService;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.blockio.VolumeIo;
 import io.galleonfs.node.volume.VolumeService;
 import java.time.Clock;
 import java.util.Comparator;

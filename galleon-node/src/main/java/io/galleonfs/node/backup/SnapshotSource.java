@@ -1,7 +1,7 @@
 package io.galleonfs.node.backup;
 
 import io.galleonfs.backup.BackupSource;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.blockio.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicLong;

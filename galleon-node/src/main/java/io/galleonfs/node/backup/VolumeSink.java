@@ -1,8 +1,8 @@
 package io.galleonfs.node.backup;
 
 import io.galleonfs.backup.RestoreSink;
-import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
+import io.galleonfs.node.blockio.VolumeIo;
 import io.galleonfs.node.volume.qos.BackgroundQos;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,11 @@
 package io.galleonfs.node.fuse;
 
 import io.galleonfs.node.cluster.RaftMetadataStore;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.config.NodeConfig;
+import io.galleonfs.node.daemon.NodeServices;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
 import io.galleonfs.node.volume.GalleonException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -16,16 +20,28 @@ import java.util.UUID;
 @ApplicationScoped
 public class FuseMounts {
     @Inject
-    NodeRuntime runtime;
+    NodeConfig config;
+
+    @Inject
+    NodeServices.Self identity;
+
+    @Inject
+    VolumeService volumes;
+
+    @Inject
+    VolumeDataService data;
+
+    @Inject
+    MetadataStore metadata;
 
     private volatile MountService service;
 
     // After NodeRuntime (default priority): mounts need its engine and metadata.
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 650) StartupEvent event) {
-        MountService s = new MountService(runtime.nodeId(), runtime.config().mountPoint(), runtime.volumes(), runtime.data(),
-                runtime.metadata(), UUID::randomUUID,
-                new MountRoots(runtime.config().mountPoint(), runtime.config().allowedMountRoots()));
-        if (runtime.metadata() instanceof RaftMetadataStore raft) {
+        MountService s = new MountService(identity.nodeId(), config.mountPoint(), volumes, data,
+                metadata, UUID::randomUUID,
+                new MountRoots(config.mountPoint(), config.allowedMountRoots()));
+        if (metadata instanceof RaftMetadataStore raft) {
             raft.addListener(s::onMetadataChange);
         }
         s.restore();

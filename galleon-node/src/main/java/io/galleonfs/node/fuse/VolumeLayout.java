@@ -1,7 +1,7 @@
 package io.galleonfs.node.fuse;
 
-import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
+import io.galleonfs.node.blockio.VolumeIo;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;

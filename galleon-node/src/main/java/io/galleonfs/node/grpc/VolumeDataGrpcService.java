@@ -17,16 +17,18 @@ import io.galleonfs.grpc.WriteBlockRequest;
 import io.galleonfs.grpc.WriteChunk;
 import io.galleonfs.grpc.WriteConcern;
 import io.galleonfs.grpc.WriteReply;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.daemon.NodeServices;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -37,8 +39,15 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     private static final Logger LOG = Logger.getLogger(VolumeDataGrpcService.class);
     private static final int CHUNK = 1 << 20;
 
+    // Providers: gRPC services are created with the server, possibly before the node has built its services.
     @Inject
-    NodeRuntime node;
+    Provider<VolumeDataService> dataService;
+
+    @Inject
+    Provider<VolumeService> volumeService;
+
+    @Inject
+    Provider<NodeServices.Self> identity;
 
     @Override
     public void writeBlock(WriteBlockRequest req, StreamObserver<WriteReply> out) {
@@ -48,7 +57,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                 throw GalleonException.badRequest("data of " + req.getData().size() + " bytes is larger than the block size " + v.blockSize());
             }
             long offset = Math.multiplyExact(req.getBlockId(), (long) v.blockSize());
-            VolumeDataService.Written w = node.data().write(v.id().toString(), offset, req.getData().toByteArray(), concern(req.getWriteConcern()));
+            VolumeDataService.Written w = dataService.get().write(v.id().toString(), offset, req.getData().toByteArray(), concern(req.getWriteConcern()));
             return WriteReply.newBuilder().setBytesWritten(w.bytes()).setWriteConcern(w.concern()).build();
         });
     }
@@ -58,7 +67,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
         unary(out, () -> {
             VolumeRecord v = visible(req.getVolume());
             long offset = Math.multiplyExact(req.getBlockId(), (long) v.blockSize());
-            byte[] data = node.data().read(v.id().toString(), offset, v.blockSize());
+            byte[] data = dataService.get().read(v.id().toString(), offset, v.blockSize());
             return DataChunk.newBuilder().setOffset(offset).setData(ByteString.copyFrom(data)).build();
         });
     }
@@ -68,12 +77,12 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
         try {
             VolumeRecord v = visible(req.getVolume());
             long length = req.getLength() == 0 ? v.sizeBytes() - req.getOffset() : req.getLength();
-            node.data().checkRange(v, req.getOffset(), length);
+            dataService.get().checkRange(v, req.getOffset(), length);
             long pos = req.getOffset();
             long end = pos + length;
             while (pos < end) {
                 int n = (int) Math.min(CHUNK, end - pos);
-                byte[] data = node.data().read(v.id().toString(), pos, n);
+                byte[] data = dataService.get().read(v.id().toString(), pos, n);
                 out.onNext(DataChunk.newBuilder().setOffset(pos).setData(ByteString.copyFrom(data)).build());
                 pos += n;
             }
@@ -97,7 +106,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
                 }
                 try {
                     String id = visible(c.getVolume()).id().toString();
-                    VolumeDataService.Written w = node.data().write(id, c.getOffset(), c.getData().toByteArray(),
+                    VolumeDataService.Written w = dataService.get().write(id, c.getOffset(), c.getData().toByteArray(),
                             concern(c.getWriteConcern()));
                     written += w.bytes();
                     concern = w.concern();
@@ -126,7 +135,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     public void createSnapshot(CreateSnapshotRequest req, StreamObserver<SnapshotReply> out) {
         unary(out, () -> {
             VolumeRecord v = visible(req.getVolume());
-            SnapshotInfo s = node.data().createSnapshot(v.id().toString(), req.getName());
+            SnapshotInfo s = dataService.get().createSnapshot(v.id().toString(), req.getName());
             return SnapshotReply.newBuilder().setName(s.name()).setVolume(v.name()).setCreatedAtMillis(s.createdAtMillis()).build();
         });
     }
@@ -135,7 +144,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     public void cloneVolume(CloneVolumeRequest req, StreamObserver<VolumeReply> out) {
         unary(out, () -> {
             String id = visible(req.getVolume()).id().toString();
-            VolumeRecord c = node.data().cloneVolume(id, req.getName(), req.getSnapshot().isEmpty() ? null : req.getSnapshot());
+            VolumeRecord c = dataService.get().cloneVolume(id, req.getName(), req.getSnapshot().isEmpty() ? null : req.getSnapshot());
             return VolumeReply.newBuilder().setId(c.id().toString()).setName(c.name()).setSizeBytes(c.sizeBytes()).build();
         });
     }
@@ -144,7 +153,7 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     public void getVolumeUsage(VolumeRef req, StreamObserver<VolumeUsageReply> out) {
         unary(out, () -> {
             VolumeRecord v = visible(req.getVolume());
-            VolumeUsage u = node.data().usage(v);
+            VolumeUsage u = dataService.get().usage(v);
             return VolumeUsageReply.newBuilder().setVolume(v.name()).setSizeBytes(v.sizeBytes()).setAllocatedBytes(u.allocatedBytes())
                     .setTotalStoredBytes(u.totalStoredBytes()).setSnapshotCount(u.snapshotCount()).build();
         });
@@ -179,11 +188,11 @@ public class VolumeDataGrpcService extends VolumeDataGrpc.VolumeDataImplBase {
     // Services are handed the resolved volume's UUID: the raw ref may be a name only this caller's namespaces disambiguate.
     private VolumeRecord visible(String ref) {
         io.galleonfs.node.auth.NamespaceScope scope = GrpcAuthInterceptor.SCOPE.get();
-        if (scope == null && node.authRequired()) {
+        if (scope == null && identity.get().authRequired()) {
             throw GalleonException.notFound("volume '" + ref + "' not found");
         }
         // A name is looked up in the token's namespaces only (names are unique per namespace); ns/name picks one.
-        return node.volumes().resolve(ref, null, scope == null ? io.galleonfs.node.auth.NamespaceScope.ALL : scope);
+        return volumeService.get().resolve(ref, null, scope == null ? io.galleonfs.node.auth.NamespaceScope.ALL : scope);
     }
 
     static StatusRuntimeException status(RuntimeException e) {

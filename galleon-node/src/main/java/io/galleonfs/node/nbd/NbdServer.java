@@ -2,7 +2,10 @@ package io.galleonfs.node.nbd;
 
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.config.NbdTls;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.config.NodeConfig;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
 import io.galleonfs.node.ingress.ConnectionLimiter;
 import io.galleonfs.node.ingress.Ingress;
 import io.galleonfs.node.ingress.IngressLimits;
@@ -31,21 +34,30 @@ public class NbdServer {
     Vertx vertx;
 
     @Inject
-    NodeRuntime runtime;
+    NodeConfig config;
+
+    @Inject
+    VolumeService volumes;
+
+    @Inject
+    VolumeDataService data;
+
+    @Inject
+    MetadataStore metadata;
 
     private NetServer server;
 
     // After NodeRuntime (default priority): the exports need its engine and metadata.
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) throws Exception {
-        Optional<HostPort> address = runtime.config().nbdAddress();
+        Optional<HostPort> address = config.nbdAddress();
         if (address.isEmpty()) {
             return;
         }
-        NbdExports exports = new VolumeExports(runtime);
-        NbdTls tls = runtime.config().nbdTls();
+        NbdExports exports = new VolumeExports(volumes, data, metadata);
+        NbdTls tls = config.nbdTls();
         NetServerOptions options = new NetServerOptions().setHost(address.get().host()).setPort(address.get().port()).setTcpNoDelay(true);
         if (tls != NbdTls.OFF) {
-            options = ClusterTls.load(ClusterCa.of(runtime.config().storagePath())).nbdServerOptions(options);
+            options = ClusterTls.load(ClusterCa.of(config.storagePath())).nbdServerOptions(options);
         }
         NetServer s = vertx.createNetServer(options);
         IngressLimits limits = Ingress.limits();

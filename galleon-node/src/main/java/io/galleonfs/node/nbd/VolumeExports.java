@@ -2,12 +2,14 @@ package io.galleonfs.node.nbd;
 
 import io.galleonfs.api.AccessMode;
 import io.galleonfs.engine.SnapshotInfo;
-import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.blockio.WriteConcern;
+import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.VolumeClients;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
+import io.galleonfs.node.blockio.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -27,21 +29,25 @@ final class VolumeExports implements NbdExports {
     /** Separates volume and snapshot in an export name; neither volume names, UUIDs nor snapshot names contain it. */
     static final char SNAPSHOT_SEPARATOR = '@';
 
-    private final NodeRuntime runtime;
+    private final VolumeService volumes;
+    private final VolumeDataService data;
+    private final MetadataStore metadata;
 
-    VolumeExports(NodeRuntime runtime) {
-        this.runtime = runtime;
+    VolumeExports(VolumeService volumes, VolumeDataService data, MetadataStore metadata) {
+        this.volumes = volumes;
+        this.data = data;
+        this.metadata = metadata;
     }
 
     @Override
     public List<String> names() {
         List<String> names = new ArrayList<>();
-        for (VolumeRecord v : runtime.volumes().list()) {
-            if (!runtime.data().canServe(v)) {
+        for (VolumeRecord v : volumes.list()) {
+            if (!data.canServe(v)) {
                 continue;
             }
             // A name another namespace also holds is listed as ns/name, so that every listed export opens.
-            String name = io.galleonfs.node.meta.VolumeLookup.qualifiedName(runtime.metadata().state(), v);
+            String name = io.galleonfs.node.meta.VolumeLookup.qualifiedName(metadata.state(), v);
             names.add(name);
             for (SnapshotInfo s : snapshots(v)) {
                 names.add(name + SNAPSHOT_SEPARATOR + s.name());
@@ -56,7 +62,7 @@ final class VolumeExports implements NbdExports {
         String ref = at < 0 ? name : name.substring(0, at);
         Optional<VolumeRecord> found;
         try {
-            found = runtime.volumes().find(ref).filter(v -> runtime.data().canServe(v));
+            found = volumes.find(ref).filter(v -> data.canServe(v));
         } catch (GalleonException ambiguous) {
             // a bare name held by several namespaces: the client must say ns/name
             LOG.debugf("nbd export %s: %s", name, ambiguous.getMessage());
@@ -68,15 +74,15 @@ final class VolumeExports implements NbdExports {
         VolumeRecord v = found.get();
         try {
             if (at < 0) {
-                return Optional.of(new VolumeExport(v.name(), runtime.data().io(v), v.accessMode() == AccessMode.READ_ONLY_MANY,
-                        runtime.volumes().clients()));
+                return Optional.of(new VolumeExport(v.name(), data.io(v), v.accessMode() == AccessMode.READ_ONLY_MANY,
+                        volumes.clients()));
             }
             String snapshot = name.substring(at + 1);
             if (snapshots(v).stream().noneMatch(s -> s.name().equals(snapshot))) {
                 return Optional.empty();
             }
-            return Optional.of(new SnapshotExport(v.name() + SNAPSHOT_SEPARATOR + snapshot, runtime.data().io(v), snapshot,
-                    runtime.volumes().clients()));
+            return Optional.of(new SnapshotExport(v.name() + SNAPSHOT_SEPARATOR + snapshot, data.io(v), snapshot,
+                    volumes.clients()));
         } catch (GalleonException e) {
             // deleted, or moved away from this node, since the lookup above
             LOG.debugf("nbd export %s cannot be opened: %s", name, e.getMessage());
@@ -86,7 +92,7 @@ final class VolumeExports implements NbdExports {
 
     private List<SnapshotInfo> snapshots(VolumeRecord v) {
         try {
-            return runtime.data().snapshots(v.id().toString());
+            return data.snapshots(v.id().toString());
         } catch (GalleonException e) {
             return List.of();
         }

@@ -79,7 +79,7 @@ public sealed interface DataMessage {
     record ClientRead(UUID volume, long offset, int length, String snapshot) implements Request {
     }
 
-    /** {@code level}: the ordinal of the caller's {@code WriteConcernPolicy.Requested}. */
+    /** {@code level}: the ordinal of the caller's {@code WriteConcern}. */
     record ClientWrite(UUID volume, long offset, int level, byte[] data) implements Request {
     }
 

@@ -14,8 +14,8 @@ import io.galleonfs.node.replication.DataMessage.MetricsRequest;
 import io.galleonfs.node.replication.DataMessage.Ok;
 import io.galleonfs.node.replication.DataMessage.ReplicaOp;
 import io.galleonfs.node.replication.DataMessage.StatusRequest;
-import io.galleonfs.node.volume.VolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
@@ -78,7 +78,7 @@ final class DataPlaneHandler implements DataRequestHandler {
                 yield new Data(dst.array());
             }
             case ClientWrite w -> {
-                primaryIo.of(w.volume()).write(w.offset(), ByteBuffer.wrap(w.data()), Requested.values()[w.level()]);
+                primaryIo.of(w.volume()).write(w.offset(), ByteBuffer.wrap(w.data()), WriteConcern.values()[w.level()]);
                 yield new Ok(w.data().length);
             }
             case ClientFlush fl -> {

@@ -1,11 +1,10 @@
 package io.galleonfs.node.replication;
 
-import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.replication.DataMessage.*;
-import io.galleonfs.node.volume.VolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -68,12 +67,7 @@ final class ForwardedVolumeIo implements VolumeIo {
     }
 
     @Override
-    public void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
-        write(offset, src, concern == WriteConcern.DURABLE ? Requested.DURABLE : Requested.ACKNOWLEDGED);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, Requested level) throws IOException {
+    public void write(long offset, ByteBuffer src, WriteConcern level) throws IOException {
         byte[] data = new byte[src.remaining()];
         src.get(data);
         call(new ClientWrite(id, offset, level.ordinal(), data));

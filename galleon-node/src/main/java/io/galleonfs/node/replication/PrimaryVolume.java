@@ -3,13 +3,12 @@ package io.galleonfs.node.replication;
 import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.SnapshotInfo;
 import io.galleonfs.engine.Volume;
-import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.ReplicaRecord;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.replication.DataMessage.*;
-import io.galleonfs.node.volume.VolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -153,19 +152,14 @@ public final class PrimaryVolume implements VolumeIo {
     }
 
     @Override
-    public void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
-        write(offset, src, concern == WriteConcern.DURABLE ? Requested.DURABLE : Requested.ACKNOWLEDGED);
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, Requested level) throws IOException {
+    public void write(long offset, ByteBuffer src, WriteConcern level) throws IOException {
         ByteBuffer view = src.slice();
         int length = view.remaining();
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
-        boolean replicaDurable = level == Requested.REPLICATED || level == Requested.DISTRIBUTED;
+        boolean replicaDurable = level.needsDurableReplicas();
         ordered(level, first, last, seqNo -> {
-            local.write(offset, view.duplicate(), WriteConcern.ACKNOWLEDGED);
+            local.write(offset, view.duplicate(), WriteConcern.ACKNOWLEDGED.engine());
             if (!shipsWrites()) {
                 // No copy receives writes (one copy, or all stale): the replica message, a copy of the data, is not needed.
                 return null;
@@ -202,14 +196,14 @@ public final class PrimaryVolume implements VolumeIo {
             s.order.unlock();
         }
         local.flush();
-        finish(waits, Requested.DURABLE, null);
+        finish(waits, WriteConcern.DURABLE, null);
     }
 
     @Override
     public void trim(long offset, long length) throws IOException {
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
-        ordered(Requested.DURABLE, first, last, seqNo -> {
+        ordered(WriteConcern.DURABLE, first, last, seqNo -> {
             local.trim(offset, length);
             return new ReplicaTrim(id(), s.record().epoch(), seqNo, offset, length);
         });
@@ -280,14 +274,14 @@ public final class PrimaryVolume implements VolumeIo {
         } finally {
             s.order.unlock();
         }
-        finish(waits, Requested.ACKNOWLEDGED, null);
+        finish(waits, WriteConcern.ACKNOWLEDGED, null);
     }
 
-    private void ordered(Requested level, long firstBlock, long lastBlock, LocalStep step) throws IOException {
+    private void ordered(WriteConcern level, long firstBlock, long lastBlock, LocalStep step) throws IOException {
         s.requireServing();
         VolumeRecord v = s.record();
         awaitCopiesCatchingUp(level, v);
-        if (level == Requested.DISTRIBUTED) {
+        if (level == WriteConcern.DISTRIBUTED) {
             long inSync = inSyncCount();
             if (inSync + 1 < v.replicas()) {
                 throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "write concern distributed needs all " + v.replicas()
@@ -312,10 +306,10 @@ public final class PrimaryVolume implements VolumeIo {
         } finally {
             s.order.unlock();
         }
-        if (level != Requested.ACKNOWLEDGED) {
+        if (level != WriteConcern.ACKNOWLEDGED) {
             local.flush();
         }
-        if (ctx.asynchronous(v) && (level == Requested.ACKNOWLEDGED || level == Requested.DURABLE)) {
+        if (ctx.asynchronous(v) && (level == WriteConcern.ACKNOWLEDGED || level == WriteConcern.DURABLE)) {
             // Asynchronous strategy: shipped in order behind the acknowledgement; failures still mark replicas stale.
             ctx.metrics().lagOps.addAndGet(waits.size());
             for (Pending p : waits) {
@@ -324,7 +318,7 @@ public final class PrimaryVolume implements VolumeIo {
                     if (e != null || m instanceof Failure) {
                         Thread.ofVirtual().start(() -> {
                             try {
-                                finish(List.of(p), Requested.ACKNOWLEDGED, null);
+                                finish(List.of(p), WriteConcern.ACKNOWLEDGED, null);
                             } catch (IOException ignored) {
                                 // recorded by finish (stale mark or fencing)
                             }
@@ -393,7 +387,7 @@ public final class PrimaryVolume implements VolumeIo {
      * Waits for the replicas' answers. A replica that failed goes stale (committed before returning); a STALE_EPOCH
      * answer fences this primary. Then checks that {@code level} is met and that enough healthy copies remain.
      */
-    private void finish(List<Pending> waits, Requested level, VolumeRecord v) throws IOException {
+    private void finish(List<Pending> waits, WriteConcern level, VolumeRecord v) throws IOException {
         int durableAcks = 0;
         // Every failed replica is marked stale even when marking an earlier one failed: one left in sync after missing
         // this operation would never be sent it again.
@@ -441,12 +435,12 @@ public final class PrimaryVolume implements VolumeIo {
         return false;
     }
 
-    private void checkLevel(Requested level, VolumeRecord v, int durableAcks) throws IOException {
-        if (level == Requested.REPLICATED && v.replicas() > 1 && durableAcks == 0) {
+    private void checkLevel(WriteConcern level, VolumeRecord v, int durableAcks) throws IOException {
+        if (level == WriteConcern.REPLICATED && v.replicas() > 1 && durableAcks == 0) {
             throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "write concern replicated needs a second copy of volume '"
                     + v.name() + "' but no replica acknowledged the write");
         }
-        if (level == Requested.DISTRIBUTED && durableAcks + 1 < v.replicas()) {
+        if (level == WriteConcern.DISTRIBUTED && durableAcks + 1 < v.replicas()) {
             throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "write concern distributed needs all " + v.replicas()
                     + " copies of volume '" + v.name() + "' but " + (durableAcks + 1) + " have the write");
         }
@@ -486,7 +480,7 @@ public final class PrimaryVolume implements VolumeIo {
      * usually a few operations behind the promoted one and in sync again within a sync tick. A copy that is down does
      * not make the write wait.
      */
-    private void awaitCopiesCatchingUp(Requested level, VolumeRecord v) throws IOException {
+    private void awaitCopiesCatchingUp(WriteConcern level, VolumeRecord v) throws IOException {
         long needed = switch (level) {
             case REPLICATED -> v.replicas() > 1 ? 1 : 0;
             case DISTRIBUTED -> v.replicas() - 1L;

@@ -10,8 +10,8 @@ import io.galleonfs.node.meta.MetadataState;
 import io.galleonfs.node.meta.MetadataUnavailableException;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.replication.DataMessage.*;
-import io.galleonfs.node.volume.VolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import io.github.bucket4j.Bucket;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -216,7 +216,7 @@ public final class ReplicationService implements AutoCloseable {
     }
 
     /** Writes with one of the seed's four concerns, wherever the primary is. */
-    public void write(VolumeRecord v, long offset, ByteBuffer src, Requested level) throws IOException {
+    public void write(VolumeRecord v, long offset, ByteBuffer src, WriteConcern level) throws IOException {
         io(v).write(offset, src, level);
     }
 

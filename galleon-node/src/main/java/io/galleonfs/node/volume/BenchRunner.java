@@ -1,5 +1,7 @@
 package io.galleonfs.node.volume;
 
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.api.BenchRequest;
 import io.galleonfs.api.BenchResult;
 import io.galleonfs.api.Sizes;
@@ -84,7 +86,7 @@ public final class BenchRunner {
         if (maxSeconds < 1 || maxSeconds > MAX_SECONDS) {
             throw GalleonException.badRequest("max_seconds must be between 1 and " + MAX_SECONDS + ", got " + maxSeconds);
         }
-        WriteConcernPolicy.Requested requested = concerns.parse(r.writeConcern() == null ? "acknowledged" : r.writeConcern());
+        WriteConcern requested = concerns.parse(r.writeConcern() == null ? "acknowledged" : r.writeConcern());
         VolumeIo vol = data.io(v);
         long ops = total / ioSize;
         long slots = v.sizeBytes() / ioSize;
@@ -150,7 +152,7 @@ public final class BenchRunner {
     }
 
     private static long[] worker(VolumeIo vol, boolean write, boolean random, int ioSize, long ops, long slots, AtomicLong next,
-                                 AtomicLong done, WriteConcernPolicy.Requested concern, long seed, int samples, Stop stop)
+                                 AtomicLong done, WriteConcern concern, long seed, int samples, Stop stop)
             throws IOException {
         SplittableRandom rnd = new SplittableRandom(seed);
         ByteBuffer buf = ByteBuffer.allocate(ioSize);

@@ -1,5 +1,7 @@
 package io.galleonfs.node.volume;
 
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.api.Names;
 import io.galleonfs.api.Sizes;
 import io.galleonfs.engine.BlockEngine;
@@ -7,7 +9,6 @@ import io.galleonfs.engine.SnapshotInfo;
 import io.galleonfs.engine.VerifyReport;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.VolumeUsage;
-import io.galleonfs.engine.WriteConcern;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetadataStore;
 import io.galleonfs.node.meta.VolumeRecord;
@@ -118,7 +119,7 @@ public final class VolumeDataService {
 
     public Written write(String ref, long offset, byte[] data, String writeConcern) {
         VolumeRecord v = volumes.get(ref);
-        WriteConcernPolicy.Requested requested = concerns.parse(writeConcern);
+        WriteConcern requested = concerns.parse(writeConcern);
         if (data == null || data.length == 0) {
             throw GalleonException.badRequest("request body is empty: send the bytes to write as application/octet-stream");
         }

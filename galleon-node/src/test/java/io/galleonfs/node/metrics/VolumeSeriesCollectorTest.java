@@ -166,13 +166,13 @@ class VolumeSeriesCollectorTest {
     }
 
     /** A VolumeIo that does nothing, so the measured time is the metering's own. */
-    private static final class NoIo implements io.galleonfs.node.volume.VolumeIo {
+    private static final class NoIo implements io.galleonfs.node.blockio.VolumeIo {
         public UUID id() { return null; }
         public String name() { return "x"; }
         public long sizeBytes() { return 0; }
         public int blockSize() { return 4096; }
         public void read(long offset, java.nio.ByteBuffer dst) { }
-        public void write(long offset, java.nio.ByteBuffer src, io.galleonfs.engine.WriteConcern c) { }
+        public void write(long offset, java.nio.ByteBuffer src, io.galleonfs.node.blockio.WriteConcern c) { }
         public void flush() { }
         public void trim(long offset, long length) { }
         public void readSnapshot(String s, long offset, java.nio.ByteBuffer dst) { }
@@ -180,9 +180,9 @@ class VolumeSeriesCollectorTest {
 
     @Test
     void meteringCostFigure() throws Exception {
-        io.galleonfs.node.volume.VolumeIo bare = new NoIo();
+        io.galleonfs.node.blockio.VolumeIo bare = new NoIo();
         VolumeMeter meter = meters.meterFor(volume("bench", "default"));
-        io.galleonfs.node.volume.VolumeIo metered = new io.galleonfs.node.volume.metrics.MeteredVolumeIo(bare, meter);
+        io.galleonfs.node.blockio.VolumeIo metered = new io.galleonfs.node.volume.metrics.MeteredVolumeIo(bare, meter);
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(4096);
         int ops = 2_000_000;
         double bareNs = 0;
@@ -196,7 +196,7 @@ class VolumeSeriesCollectorTest {
         assertEquals(3L * ops, meter.operations(IoOp.READ));
     }
 
-    private static double time(io.galleonfs.node.volume.VolumeIo io, java.nio.ByteBuffer buf, int ops) throws Exception {
+    private static double time(io.galleonfs.node.blockio.VolumeIo io, java.nio.ByteBuffer buf, int ops) throws Exception {
         long start = System.nanoTime();
         for (int i = 0; i < ops; i++) {
             buf.clear();

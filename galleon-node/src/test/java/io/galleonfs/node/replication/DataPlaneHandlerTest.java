@@ -13,7 +13,7 @@ import io.galleonfs.node.replication.DataMessage.Hello;
 import io.galleonfs.node.replication.DataMessage.MetricsRequest;
 import io.galleonfs.node.replication.DataMessage.Ok;
 import io.galleonfs.node.volume.MemoryVolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
@@ -45,8 +45,8 @@ class DataPlaneHandlerTest {
     void forwardedClientIoIsServedByThePrimarysVolumeWithTheCallersConcern() {
         DataPlaneHandler h = handler(id -> volume);
         byte[] data = "forwarded".getBytes(StandardCharsets.UTF_8);
-        assertEquals(new Ok(data.length), answer(h, new ClientWrite(volume.id(), 4096, Requested.DISTRIBUTED.ordinal(), data)));
-        assertEquals(Requested.DISTRIBUTED, volume.lastRequested);
+        assertEquals(new Ok(data.length), answer(h, new ClientWrite(volume.id(), 4096, WriteConcern.DISTRIBUTED.ordinal(), data)));
+        assertEquals(WriteConcern.DISTRIBUTED, volume.lastRequested);
         Data read = (Data) answer(h, new ClientRead(volume.id(), 4096, data.length, ""));
         assertArrayEquals(data, read.bytes());
     }

@@ -22,7 +22,7 @@ import io.galleonfs.node.replication.DataMessage.Fence;
 import io.galleonfs.node.replication.DataMessage.ReplicaOp;
 import io.galleonfs.node.replication.DataMessage.ReplicaTrim;
 import io.galleonfs.node.replication.DataMessage.ReplicaWrite;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -117,7 +117,7 @@ abstract class ReplicationContract {
     @Test
     void everyWriteConcernReachesBothReplicasInOrderWithTheSameBytes() throws IOException {
         int writes = 0;
-        for (Requested level : Requested.values()) {
+        for (WriteConcern level : WriteConcern.values()) {
             for (int i = 0; i < 4; i++) {
                 int block = level.ordinal() * 8 + i * 2;
                 write(level, block, i == 3 ? 2 : 1, level.ordinal() * 10 + i);
@@ -153,7 +153,7 @@ abstract class ReplicationContract {
             writers.add(CompletableFuture.runAsync(() -> {
                 for (int i = 0; i < 10; i++) {
                     try {
-                        write(Requested.values()[i % 4], writer * 10 + i, 1, writer * 100 + i);
+                        write(WriteConcern.values()[i % 4], writer * 10 + i, 1, writer * 100 + i);
                     } catch (IOException e) {
                         throw new RuntimeException(e);
                     }
@@ -169,17 +169,17 @@ abstract class ReplicationContract {
 
     @Test
     void aFailingReplicaGoesStaleReplicatedStillSucceedsAndDistributedIsRefused() throws IOException {
-        write(Requested.REPLICATED, 0, 1, 1);
+        write(WriteConcern.REPLICATED, 0, 1, 1);
         net.faults("n3").refuse();
         ctx.up.remove("n3");
 
-        write(Requested.REPLICATED, 1, 1, 2);
+        write(WriteConcern.REPLICATED, 1, 1, 2);
 
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
         assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n2").state());
         assertEquals(ReplicaRecord.STALE, ctx.record.get().replicaState("n3").state(), "stale mark committed before the ack");
         DataClient.RemoteException refused = assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.DISTRIBUTED, 2, 1, 3));
+                () -> write(WriteConcern.DISTRIBUTED, 2, 1, 3));
         assertEquals(ErrorCode.UNAVAILABLE, refused.code());
         assertTrue(refused.getMessage().contains("distributed"), refused.getMessage());
         assertArrayEquals(content("n1"), content("n2"));
@@ -191,7 +191,7 @@ abstract class ReplicationContract {
         ctx.replicaTimeout = Duration.ofMillis(300);
         net.faults("n3").drop(m -> m instanceof ReplicaWrite);
 
-        write(Requested.REPLICATED, 7, 1, 7);
+        write(WriteConcern.REPLICATED, 7, 1, 7);
 
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
         assertEquals(0, nodes.get("n3").applier().appliedSeq(id), "the dropped write never reached n3");
@@ -200,15 +200,15 @@ abstract class ReplicationContract {
     @Test
     void deltaResyncSendsOnlyTheMissedBlocksAndTheCopiesEndIdentical() throws IOException {
         for (int b = 0; b < 10; b++) {
-            write(Requested.REPLICATED, b, 1, b);
+            write(WriteConcern.REPLICATED, b, 1, b);
         }
         primary.flush();
         net.faults("n3").refuse();
         ctx.up.remove("n3");
-        write(Requested.REPLICATED, 20, 1, 20);
-        write(Requested.REPLICATED, 21, 2, 21);
-        write(Requested.REPLICATED, 20, 1, 22);
-        write(Requested.REPLICATED, 40, 1, 40);
+        write(WriteConcern.REPLICATED, 20, 1, 20);
+        write(WriteConcern.REPLICATED, 21, 2, 21);
+        write(WriteConcern.REPLICATED, 20, 1, 22);
+        write(WriteConcern.REPLICATED, 40, 1, 40);
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
 
         net.faults("n3").heal();
@@ -223,7 +223,7 @@ abstract class ReplicationContract {
         assertCopiesIdentical();
 
         // Back in the ordered stream: the next write reaches it with the next sequence number.
-        write(Requested.DISTRIBUTED, 50, 1, 50);
+        write(WriteConcern.DISTRIBUTED, 50, 1, 50);
         assertEquals(primary.seq(), nodes.get("n3").applier().appliedSeq(id));
         assertCopiesIdentical();
     }
@@ -231,13 +231,13 @@ abstract class ReplicationContract {
     @Test
     void aReplicaThatMissedASnapshotIsRebuiltFromAResetAndEndsIdentical() throws IOException {
         for (int b = 0; b < 6; b++) {
-            write(Requested.REPLICATED, b * 3, 1, b);
+            write(WriteConcern.REPLICATED, b * 3, 1, b);
         }
         net.faults("n3").refuse();
         ctx.up.remove("n3");
-        write(Requested.REPLICATED, 30, 1, 30);
+        write(WriteConcern.REPLICATED, 30, 1, 30);
         primary.createSnapshot("s1");
-        write(Requested.REPLICATED, 31, 1, 31);
+        write(WriteConcern.REPLICATED, 31, 1, 31);
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
 
         net.faults("n3").heal();
@@ -250,14 +250,14 @@ abstract class ReplicationContract {
                 "a replica that missed a structural operation starts over from a reset");
         assertEquals(RoaringBitmap.bitmapOf(0, 3, 6, 9, 12, 15, 30, 31), blocksSent("n3"), "only allocated blocks are copied");
         assertEquals(0, primary.resyncBytes("n3"));
-        write(Requested.DISTRIBUTED, 40, 1, 40);
+        write(WriteConcern.DISTRIBUTED, 40, 1, 40);
         assertCopiesIdentical();
     }
 
     @Test
     void scrubRewritesADivergentReplicaBlockFromThePrimary() throws IOException {
         for (int b = 0; b < 4; b++) {
-            write(Requested.REPLICATED, b, 1, b);
+            write(WriteConcern.REPLICATED, b, 1, b);
         }
         byte[] junk = new byte[BS];
         java.util.Arrays.fill(junk, (byte) 0x5a);
@@ -272,18 +272,18 @@ abstract class ReplicationContract {
 
     @Test
     void aReplicaAtANewerEpochFencesThePrimary() throws Exception {
-        write(Requested.REPLICATED, 0, 1, 1);
+        write(WriteConcern.REPLICATED, 0, 1, 1);
         // A new primary took over on n2: its takeover fence raises the epoch n2 accepts.
         nodes.get("n2").applier().apply(new Fence(id, 2, 1)).toCompletableFuture().get(5, TimeUnit.SECONDS);
 
         DataClient.RemoteException deposed = assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.ACKNOWLEDGED, 1, 1, 2));
+                () -> write(WriteConcern.ACKNOWLEDGED, 1, 1, 2));
         assertEquals(ErrorCode.NOT_PRIMARY, deposed.code());
         assertTrue(primary.fenced());
 
         int sent = net.delivered("n2").size() + net.delivered("n3").size();
         DataClient.RemoteException later = assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.ACKNOWLEDGED, 2, 1, 3));
+                () -> write(WriteConcern.ACKNOWLEDGED, 2, 1, 3));
         assertEquals(ErrorCode.NOT_PRIMARY, later.code());
         assertEquals(ErrorCode.NOT_PRIMARY, assertThrows(DataClient.RemoteException.class,
                 () -> primary.read(0, ByteBuffer.allocate(BS))).code());
@@ -296,9 +296,9 @@ abstract class ReplicationContract {
         net.faults("n3").answer(m -> m instanceof ReplicaWrite, ErrorCode.STALE_EPOCH);
 
         assertEquals(ErrorCode.NOT_PRIMARY, assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.REPLICATED, 0, 1, 1)).code());
+                () -> write(WriteConcern.REPLICATED, 0, 1, 1)).code());
         assertEquals(ErrorCode.NOT_PRIMARY, assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.ACKNOWLEDGED, 1, 1, 2)).code());
+                () -> write(WriteConcern.ACKNOWLEDGED, 1, 1, 2)).code());
         assertTrue(primary.fenced());
     }
 
@@ -307,8 +307,8 @@ abstract class ReplicationContract {
         net.faults("n3").stall();
         CompletableFuture<Void> writing = CompletableFuture.runAsync(() -> {
             try {
-                write(Requested.REPLICATED, 0, 1, 1);
-                write(Requested.REPLICATED, 1, 1, 2);
+                write(WriteConcern.REPLICATED, 0, 1, 1);
+                write(WriteConcern.REPLICATED, 1, 1, 2);
             } catch (IOException e) {
                 throw new RuntimeException(e);
             }
@@ -332,7 +332,7 @@ abstract class ReplicationContract {
         CompletableFuture<Void> writing = new CompletableFuture<>();
         writer[0] = Thread.ofPlatform().daemon().start(() -> {
             try {
-                write(Requested.REPLICATED, 9, 1, 9);
+                write(WriteConcern.REPLICATED, 9, 1, 9);
                 writing.complete(null);
             } catch (Throwable t) {
                 writing.completeExceptionally(t);
@@ -360,7 +360,7 @@ abstract class ReplicationContract {
         ctx.catchUpWait = Duration.ofHours(1);
 
         DataClient.RemoteException refused = assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.REPLICATED, 9, 1, 9));
+                () -> write(WriteConcern.REPLICATED, 9, 1, 9));
         assertEquals(ErrorCode.UNAVAILABLE, refused.code());
         assertTrue(refused.getMessage().contains("replicated"), refused.getMessage());
     }
@@ -376,7 +376,7 @@ abstract class ReplicationContract {
         CompletableFuture<Void> writing = new CompletableFuture<>();
         writer[0] = Thread.ofPlatform().daemon().start(() -> {
             try {
-                write(Requested.REPLICATED, 9, 1, 9);
+                write(WriteConcern.REPLICATED, 9, 1, 9);
                 writing.complete(null);
             } catch (Throwable t) {
                 writing.completeExceptionally(t);
@@ -397,17 +397,17 @@ abstract class ReplicationContract {
         ctx.catchUpWait = Duration.ofMillis(200);
 
         assertEquals(ErrorCode.UNAVAILABLE, assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.REPLICATED, 9, 1, 9)).code());
+                () -> write(WriteConcern.REPLICATED, 9, 1, 9)).code());
     }
 
     @Test
     void anInterruptedRebuildResumesAfterItsLastCheckpointWithoutAReset() throws IOException {
         for (int b = 0; b < 600; b += 100) {
-            write(Requested.ACKNOWLEDGED, b, 100, b);
+            write(WriteConcern.ACKNOWLEDGED, b, 100, b);
         }
         net.faults("n3").refuse();
         ctx.up.remove("n3");
-        write(Requested.REPLICATED, 700, 1, 700);
+        write(WriteConcern.REPLICATED, 700, 1, 700);
         primary.createSnapshot("s1"); // missed by n3: it needs a full rebuild
         net.faults("n3").heal();
         ctx.up.add("n3");
@@ -419,7 +419,7 @@ abstract class ReplicationContract {
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state(), "the rebuild was interrupted");
         net.faults("n3").heal();
         // Written while the copy waits for the rebuild to resume, before its cursor: resent too.
-        write(Requested.ACKNOWLEDGED, 5, 1, 5000);
+        write(WriteConcern.ACKNOWLEDGED, 5, 1, 5000);
 
         net.clearDelivered("n3");
         ctx.replicaTimeout = Duration.ofSeconds(5);
@@ -437,7 +437,7 @@ abstract class ReplicationContract {
 
     @Test
     void aBlockFailingItsChecksumOnThePrimaryIsRepairedFromAReplicaOnRead() throws Exception {
-        write(Requested.REPLICATED, 0, 4, 1);
+        write(WriteConcern.REPLICATED, 0, 4, 1);
         primary.flush();
         byte[] expected = content("n1");
         long seq = primary.seq();
@@ -468,10 +468,10 @@ abstract class ReplicationContract {
 
     @Test
     void aDeltaResyncThatLosesABatchSendsItAgainNextTime() throws IOException {
-        write(Requested.REPLICATED, 0, 1, 1);
+        write(WriteConcern.REPLICATED, 0, 1, 1);
         net.faults("n3").refuse();
         ctx.up.remove("n3");
-        write(Requested.REPLICATED, 20, 2, 20);
+        write(WriteConcern.REPLICATED, 20, 2, 20);
         net.faults("n3").heal();
         ctx.up.add("n3");
         ctx.replicaTimeout = Duration.ofMillis(300);
@@ -490,20 +490,20 @@ abstract class ReplicationContract {
 
     @Test
     void aStaleMarkThatCouldNotBeRecordedIsRecordedBeforeTheNextAcknowledgement() throws IOException {
-        write(Requested.REPLICATED, 0, 1, 1);
+        write(WriteConcern.REPLICATED, 0, 1, 1);
         net.faults("n3").refuse();
         ctx.up.remove("n3");
         ctx.metadataReachable = false;
         assertEquals(ErrorCode.UNAVAILABLE, assertThrows(DataClient.RemoteException.class,
-                () -> write(Requested.ACKNOWLEDGED, 1, 1, 2)).code(), "n3 missed it and cannot be marked stale");
+                () -> write(WriteConcern.ACKNOWLEDGED, 1, 1, 2)).code(), "n3 missed it and cannot be marked stale");
         // The primary already counts n3 out, but metadata still calls it healthy: a failover could promote it, so
         // nothing it misses may be acknowledged until that changes.
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
         assertEquals(ReplicaRecord.HEALTHY, ctx.record.get().replicaState("n3").state());
-        assertThrows(DataClient.RemoteException.class, () -> write(Requested.ACKNOWLEDGED, 2, 1, 3));
+        assertThrows(DataClient.RemoteException.class, () -> write(WriteConcern.ACKNOWLEDGED, 2, 1, 3));
 
         ctx.metadataReachable = true;
-        write(Requested.ACKNOWLEDGED, 3, 1, 4);
+        write(WriteConcern.ACKNOWLEDGED, 3, 1, 4);
         assertEquals(ReplicaRecord.STALE, ctx.record.get().replicaState("n3").state(), "recorded before the acknowledgement");
     }
 
@@ -513,7 +513,7 @@ abstract class ReplicationContract {
         net.faults("n3").refuse();
         ctx.metadataReachable = false;
 
-        assertThrows(DataClient.RemoteException.class, () -> write(Requested.ACKNOWLEDGED, 1, 1, 2));
+        assertThrows(DataClient.RemoteException.class, () -> write(WriteConcern.ACKNOWLEDGED, 1, 1, 2));
 
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n2").state());
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state(), "not left in sync after missing the write");
@@ -521,17 +521,17 @@ abstract class ReplicationContract {
 
     @Test
     void aReplicaMarkedAwayByTheLinkCheckIsRecordedBeforeAWriteItMissesIsAcknowledged() throws IOException {
-        write(Requested.REPLICATED, 0, 1, 1);
+        write(WriteConcern.REPLICATED, 0, 1, 1);
         net.faults("n3").refuse();
         ctx.up.remove("n3");
         ctx.metadataReachable = false;
         primary.checkLinks(ctx.up::contains);
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
 
-        assertThrows(DataClient.RemoteException.class, () -> write(Requested.REPLICATED, 1, 1, 2),
+        assertThrows(DataClient.RemoteException.class, () -> write(WriteConcern.REPLICATED, 1, 1, 2),
                 "the stale mark is not in metadata yet: n3 could be promoted without this write");
         ctx.metadataReachable = true;
-        write(Requested.REPLICATED, 2, 1, 3);
+        write(WriteConcern.REPLICATED, 2, 1, 3);
         assertEquals(ReplicaRecord.STALE, ctx.record.get().replicaState("n3").state());
     }
 
@@ -539,16 +539,16 @@ abstract class ReplicationContract {
 
     /** Both replicas miss a write and go stale; both nodes count as down. */
     private void makeBothReplicasStale() throws IOException {
-        write(Requested.REPLICATED, 0, 1, 1);
+        write(WriteConcern.REPLICATED, 0, 1, 1);
         net.faults("n2").refuse();
         net.faults("n3").refuse();
         ctx.up.clear();
-        write(Requested.ACKNOWLEDGED, 1, 1, 2);
+        write(WriteConcern.ACKNOWLEDGED, 1, 1, 2);
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n2").state());
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
     }
 
-    private void write(Requested level, long block, int blocks, int seed) throws IOException {
+    private void write(WriteConcern level, long block, int blocks, int seed) throws IOException {
         byte[] data = new byte[blocks * BS];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (seed * 31 + i * 7 + 1);

@@ -11,7 +11,7 @@ import io.galleonfs.engine.Volume;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.ReplicaRecord;
 import io.galleonfs.node.meta.VolumeRecord;
-import io.galleonfs.node.volume.WriteConcernPolicy.Requested;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -334,7 +334,7 @@ class ReplicationFaultSuiteTest {
         }
 
         private void write(Primary p, boolean zombie) {
-            Requested level = Requested.values()[rnd.nextInt(4)];
+            WriteConcern level = WriteConcern.values()[rnd.nextInt(4)];
             int first = rnd.nextInt(BLOCKS);
             int count = Math.min(BLOCKS - first, 1 + rnd.nextInt(2));
             long value = values.incrementAndGet();

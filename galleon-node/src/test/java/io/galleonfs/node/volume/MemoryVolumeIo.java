@@ -1,6 +1,7 @@
 package io.galleonfs.node.volume;
 
-import io.galleonfs.engine.WriteConcern;
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ public final class MemoryVolumeIo implements VolumeIo {
     /** When set, writes fail with it. */
     public volatile IOException failWrites;
     /** The four-value concern of the last write that came with one (forwarded and REST writes do). */
-    public volatile WriteConcernPolicy.Requested lastRequested;
+    public volatile WriteConcern lastRequested;
 
     public MemoryVolumeIo(int size) {
         bytes = new byte[size];
@@ -56,14 +57,9 @@ public final class MemoryVolumeIo implements VolumeIo {
         if (failWrites != null) {
             throw failWrites;
         }
+        lastRequested = concern;
         calls.add("write " + offset + "+" + src.remaining() + " " + concern);
         src.get(bytes, (int) offset, src.remaining());
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
-        lastRequested = level;
-        VolumeIo.super.write(offset, src, level);
     }
 
     @Override

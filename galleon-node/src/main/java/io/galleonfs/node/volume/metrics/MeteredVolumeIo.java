@@ -1,8 +1,7 @@
 package io.galleonfs.node.volume.metrics;
 
-import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.volume.VolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy;
+import io.galleonfs.node.blockio.WriteConcern;
+import io.galleonfs.node.blockio.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
@@ -61,20 +60,6 @@ public final class MeteredVolumeIo implements VolumeIo {
         boolean ok = false;
         try {
             delegate.write(offset, src, concern);
-            ok = true;
-        } finally {
-            end(IoOp.WRITE, start, n, ok);
-        }
-    }
-
-    // Overridden so the delegate's own mapping of the four concerns is kept (and the write is measured once).
-    @Override
-    public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
-        int n = src.remaining();
-        long start = meter.begin();
-        boolean ok = false;
-        try {
-            delegate.write(offset, src, level);
             ok = true;
         } finally {
             end(IoOp.WRITE, start, n, ok);

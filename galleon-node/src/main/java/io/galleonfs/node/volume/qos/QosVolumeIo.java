@@ -1,8 +1,7 @@
 package io.galleonfs.node.volume.qos;
 
-import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.volume.VolumeIo;
-import io.galleonfs.node.volume.WriteConcernPolicy;
+import io.galleonfs.node.blockio.WriteConcern;
+import io.galleonfs.node.blockio.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
@@ -64,20 +63,6 @@ public final class QosVolumeIo implements VolumeIo {
         try {
             long start = qos.serviceStart(slot);
             delegate.write(offset, src, concern);
-            qos.serviceEnd(slot, start);
-        } finally {
-            if (counted) {
-                qos.done(slot);
-            }
-        }
-    }
-
-    @Override
-    public void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
-        boolean counted = qos.admit(slot, 1, src.remaining());
-        try {
-            long start = qos.serviceStart(slot);
-            delegate.write(offset, src, level);
             qos.serviceEnd(slot, start);
         } finally {
             if (counted) {

@@ -3,7 +3,7 @@ package io.galleonfs.node.volume.qos;
 import io.galleonfs.api.QosPolicy;
 import io.galleonfs.node.meta.MetadataState;
 import io.galleonfs.node.meta.VolumeRecord;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.blockio.VolumeIo;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.galleonfs.node.volume.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.galleonfs.engine.WriteConcern;
-import io.galleonfs.node.volume.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
+import io.galleonfs.node.blockio.VolumeIo;
 import io.galleonfs.node.volume.WriteConcernPolicy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -91,7 +91,7 @@ class MeteredVolumeIoTest {
         io.read(0, ByteBuffer.allocate(4096));
         io.readSnapshot("s1", 0, ByteBuffer.allocate(512));
         io.write(0, ByteBuffer.allocate(8192), WriteConcern.DURABLE);
-        io.write(0, ByteBuffer.allocate(100), WriteConcernPolicy.Requested.ACKNOWLEDGED);
+        io.write(0, ByteBuffer.allocate(100), WriteConcern.ACKNOWLEDGED);
         io.trim(0, 65536);
         io.flush();
         assertEquals(2, meter.operations(IoOp.READ));

@@ -141,7 +141,7 @@ class CapacityCalibrationTest {
     }
 
     /** A volume that serves every request at once. */
-    private record NullIo(UUID id) implements io.galleonfs.node.volume.VolumeIo {
+    private record NullIo(UUID id) implements io.galleonfs.node.blockio.VolumeIo {
         @Override
         public String name() {
             return "b";
@@ -163,7 +163,7 @@ class CapacityCalibrationTest {
         }
 
         @Override
-        public void write(long offset, java.nio.ByteBuffer src, io.galleonfs.engine.WriteConcern concern) {
+        public void write(long offset, java.nio.ByteBuffer src, io.galleonfs.node.blockio.WriteConcern concern) {
             src.position(src.limit());
         }
 

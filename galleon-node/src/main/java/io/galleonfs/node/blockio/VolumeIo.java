@@ -1,6 +1,5 @@
-package io.galleonfs.node.volume;
+package io.galleonfs.node.blockio;
 
-import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.UUID;
@@ -23,18 +22,12 @@ public interface VolumeIo {
     void read(long offset, ByteBuffer dst) throws IOException;
 
     /**
-     * Writes {@code src.remaining()} bytes at {@code offset}. {@link WriteConcern#ACKNOWLEDGED} returns once readers see
-     * the data; {@link WriteConcern#DURABLE} once it is durable as the volume's write concern demands (on the replicas too).
+     * Writes {@code src.remaining()} bytes at {@code offset} and returns once {@code concern} is met (see
+     * {@link WriteConcern}: {@code acknowledged} once readers see the data, {@code durable} once it is durable as the
+     * volume's own concern demands, {@code replicated} once at least one replica has it durably too,
+     * {@code distributed} once every copy has).
      */
     void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException;
-
-    /**
-     * Writes with one of the seed's four concerns: {@code replicated} returns once the data is durable here and on at
-     * least one replica, {@code distributed} once it is durable on every copy.
-     */
-    default void write(long offset, ByteBuffer src, WriteConcernPolicy.Requested level) throws IOException {
-        write(offset, src, level == WriteConcernPolicy.Requested.ACKNOWLEDGED ? WriteConcern.ACKNOWLEDGED : WriteConcern.DURABLE);
-    }
 
     /** Makes every write acknowledged before the call durable as the volume's write concern demands. */
     void flush() throws IOException;

@@ -1,0 +1,64 @@
+package io.galleonfs.node.daemon;
+
+import io.galleonfs.node.config.NodeConfig;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.volume.GalleonException;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Dependent;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+
+/**
+ * Hands the services the node builds at start to the adapters (NBD, FUSE, gRPC), so that an adapter names what it
+ * uses instead of reaching into {@link NodeRuntime}. The services exist only once the node has started: adapters that
+ * can be created earlier (gRPC) inject a {@code Provider} and resolve it per call; one asked too early answers 503.
+ */
+@ApplicationScoped
+public class NodeServices {
+
+    @Inject
+    NodeRuntime node;
+
+    @Produces
+    @Dependent
+    NodeConfig config() {
+        return started(node.config());
+    }
+
+    @Produces
+    @Dependent
+    MetadataStore metadata() {
+        return started(node.metadata());
+    }
+
+    @Produces
+    @Dependent
+    VolumeService volumes() {
+        return started(node.volumes());
+    }
+
+    @Produces
+    @Dependent
+    VolumeDataService data() {
+        return started(node.data());
+    }
+
+    @Produces
+    @Dependent
+    Self self() {
+        return new Self(started(node.nodeId()), node.authRequired());
+    }
+
+    private static <T> T started(T service) {
+        if (service == null) {
+            throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "the node is still starting");
+        }
+        return service;
+    }
+
+    /** Who this node is and whether its API demands a token: facts fixed at start. */
+    public record Self(String nodeId, boolean authRequired) {
+    }
+}
