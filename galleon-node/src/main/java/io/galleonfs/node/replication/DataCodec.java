@@ -134,6 +134,16 @@ public final class DataCodec {
                 p.appendLong(f.seq());
                 yield Type.FENCE;
             }
+            case RebuildMark k -> {
+                op(p, k.volume(), k.epoch());
+                p.appendLong(k.mark());
+                yield Type.REBUILD_MARK;
+            }
+            case RebuildStateRequest q -> {
+                uuid(p, q.volume());
+                p.appendLong(q.resetEpoch()).appendLong(q.mark());
+                yield Type.REBUILD_STATE_REQUEST;
+            }
             case StatusRequest s -> {
                 uuid(p, s.volume());
                 yield Type.STATUS_REQUEST;
@@ -220,6 +230,8 @@ public final class DataCodec {
             case REPLICA_EXPAND -> new ReplicaExpand(r.uuid(), r.i64(), r.i64(), r.i64());
             case REPLICA_RESET -> new ReplicaReset(r.uuid(), r.i64(), r.i64(), r.bool());
             case FENCE -> new Fence(r.uuid(), r.i64(), r.i64());
+            case REBUILD_MARK -> new RebuildMark(r.uuid(), r.i64(), r.i64());
+            case REBUILD_STATE_REQUEST -> new RebuildStateRequest(r.uuid(), r.i64(), r.i64());
             case STATUS_REQUEST -> new StatusRequest(r.uuid());
             case BLOCK_READ -> new BlockRead(r.uuid(), r.i64(), r.length());
             case CHECKSUM_REQUEST -> new ChecksumRequest(r.uuid(), r.i64(), r.count());
@@ -379,7 +391,7 @@ public final class DataCodec {
     enum Type {
         HELLO(1), REPLICA_WRITE(10), REPLICA_TRIM(11), REPLICA_FLUSH(12), REPLICA_SNAPSHOT(13), REPLICA_DELETE_SNAPSHOT(14),
         REPLICA_RESTORE(15), REPLICA_EXPAND(16), REPLICA_RESET(17), FENCE(18), STATUS_REQUEST(19), BLOCK_READ(20),
-        CHECKSUM_REQUEST(21), CLIENT_READ(30), CLIENT_WRITE(31), CLIENT_FLUSH(32), CLIENT_TRIM(33),
+        CHECKSUM_REQUEST(21), REBUILD_MARK(22), REBUILD_STATE_REQUEST(23), CLIENT_READ(30), CLIENT_WRITE(31), CLIENT_FLUSH(32), CLIENT_TRIM(33),
         METRICS_REQUEST(40),
         OK(100), DATA(101), FAILURE(102), STATUS(103), CHECKSUMS(104);
 

@@ -63,8 +63,24 @@ public sealed interface DataMessage {
     record Fence(UUID volume, long epoch, long seq) implements ReplicaOp {
     }
 
+    /**
+     * A rebuild checkpoint in the write stream (after its replica flush): the replica records the blocks written from
+     * here on under {@code mark}, so that a primary that crashes later can resume from this checkpoint (see
+     * {@code RebuildMarks}).
+     */
+    record RebuildMark(UUID volume, long epoch, long mark) implements ReplicaOp {
+    }
+
     /** Asks a replica how far it is: answered with {@link Status}. */
     record StatusRequest(UUID volume) implements Request {
+    }
+
+    /**
+     * Asks a rebuilding replica for the blocks written since {@code mark} of the rebuild whose reset had epoch
+     * {@code resetEpoch}: answered with {@link Data} holding a serialized RoaringBitmap, or NOT_FOUND when the replica
+     * cannot say (the rebuild must start over).
+     */
+    record RebuildStateRequest(UUID volume, long resetEpoch, long mark) implements Request {
     }
 
     /** Reads a replica's own copy (repair and scrub); answered with {@link Data}. */

@@ -56,7 +56,7 @@ final class DataPlaneHandler implements DataRequestHandler {
     @Override
     public CompletionStage<DataMessage.Response> handle(String peer, DataMessage.Request request) {
         return switch (request) {
-            case ReplicaOp _, StatusRequest _, BlockRead _, ChecksumRequest _ -> applier.serve(request);
+            case ReplicaOp _, StatusRequest _, DataMessage.RebuildStateRequest _, BlockRead _, ChecksumRequest _ -> applier.serve(request);
             case ClientRead _, ClientWrite _, ClientFlush _, ClientTrim _ -> onWorker(() -> serveLocally(request));
             case MetricsRequest _ -> ioReport();
             // A connection's greeting is answered by the data server itself, never handed here.

@@ -55,10 +55,10 @@ interface PrimaryContext {
 
     ReplicationMetrics metrics();
 
-    /** A rebuild checkpoint saved before a clean stop: {last block copied, replica incarnation}, or null. */
-    long[] rebuildCursor(java.util.UUID volume, String node);
+    /** The last rebuild checkpoint saved for this copy, or null. */
+    RebuildCursors.Cursor rebuildCursor(java.util.UUID volume, String node);
 
-    void saveRebuildCursor(java.util.UUID volume, String node, long lastBlock, long incarnation);
+    void saveRebuildCursor(java.util.UUID volume, String node, RebuildCursors.Cursor cursor);
 
     void forgetRebuildCursor(java.util.UUID volume, String node);
 }

@@ -269,6 +269,8 @@ public final class PrimaryVolume implements VolumeIo {
                     waits.add(new Pending(link, send(link, op), new RoaringBitmap()));
                 } else {
                     link.missedStructuralChange();
+                    // A saved checkpoint would let a restarted primary resume into a copy that lacks this change.
+                    ctx.forgetRebuildCursor(id(), link.nodeId);
                 }
             }
         } finally {

@@ -52,6 +52,8 @@ final class ReplicaApplier {
         /** Replica operations applied here for the primary, and the bytes they wrote (metrics; this thread writes). */
         final java.util.concurrent.atomic.LongAdder appliedOps = new java.util.concurrent.atomic.LongAdder();
         final java.util.concurrent.atomic.LongAdder appliedBytes = new java.util.concurrent.atomic.LongAdder();
+        /** What a primary resuming a rebuild after its crash must resend (this thread only). */
+        final RebuildMarks marks = new RebuildMarks();
     }
 
     /** Per volume with a copy applied here: {operations, bytes} applied for its primary since this process started. */
@@ -117,6 +119,18 @@ final class ReplicaApplier {
         return switch (request) {
             case ReplicaOp op -> apply(op);
             case StatusRequest s -> status(s);
+            case DataMessage.RebuildStateRequest q -> ordered(q.volume(), reply -> {
+                org.roaringbitmap.RoaringBitmap since = state(q.volume()).marks.writtenSince(q.resetEpoch(), q.mark());
+                if (since == null) {
+                    reply.complete(new Failure(ErrorCode.NOT_FOUND, "volume " + q.volume() + ": this copy does not know"
+                            + " checkpoint " + q.mark() + " of the rebuild reset at epoch " + q.resetEpoch()));
+                    return;
+                }
+                since.runOptimize();
+                ByteBuffer out = ByteBuffer.allocate(since.serializedSizeInBytes());
+                since.serialize(out);
+                reply.complete(new Data(out.array()));
+            });
             case BlockRead r -> blockRead(r);
             case ChecksumRequest c -> checksums(c);
             default -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST,
@@ -147,11 +161,17 @@ final class ReplicaApplier {
                 reply.complete(new Ok(f.seq()));
                 return;
             }
+            if (op instanceof DataMessage.RebuildMark k) {
+                st.marks.mark(k.mark());
+                reply.complete(new Ok(0));
+                return;
+            }
             if (op instanceof ReplicaReset r) {
                 if (engine.find(r.volume()).isPresent()) {
                     engine.delete(r.volume());
                 }
                 engine.create(r.volume(), r.sizeBytes(), r.encrypted());
+                st.marks.reset(r.epoch());
                 LOG.infof("volume %s: copy reset for a full rebuild (epoch %d)", r.volume(), r.epoch());
                 reply.complete(new Ok(0));
                 return;
@@ -167,11 +187,13 @@ final class ReplicaApplier {
             switch (op) {
                 case ReplicaWrite w -> {
                     vol.write(w.offset(), ByteBuffer.wrap(w.data()), WriteConcern.ACKNOWLEDGED);
+                    written(st, w.offset(), w.data().length, vol.blockSize());
                     flushAfter = w.durable();
                     record(st, seq, w.offset(), w.data().length, vol.blockSize());
                 }
                 case ReplicaTrim t -> {
                     vol.trim(t.offset(), t.length());
+                    written(st, t.offset(), t.length(), vol.blockSize());
                     record(st, seq, t.offset(), t.length(), vol.blockSize());
                 }
                 case ReplicaFlush f -> flushAfter = true;
@@ -194,6 +216,7 @@ final class ReplicaApplier {
                     st.recent.record(seq, 0, -1);
                 }
                 case Fence f -> throw new IllegalStateException("handled above");
+                case DataMessage.RebuildMark k -> throw new IllegalStateException("handled above");
                 case ReplicaReset r -> throw new IllegalStateException("handled above");
             }
             if (seq != 0) {
@@ -218,6 +241,12 @@ final class ReplicaApplier {
         });
     }
 
+    private static void written(VolumeState st, long offset, long length, int blockSize) {
+        if (length > 0) {
+            st.marks.written(offset / blockSize, (offset + length - 1) / blockSize);
+        }
+    }
+
     private static void record(VolumeState st, long seq, long offset, long length, int blockSize) {
         if (seq == 0 || length == 0) {
             return;
@@ -237,6 +266,7 @@ final class ReplicaApplier {
             case ReplicaExpand e -> e.seq();
             case ReplicaFlush f -> 0;
             case Fence f -> 0;
+            case DataMessage.RebuildMark k -> 0;
             case ReplicaReset r -> 0;
         };
     }

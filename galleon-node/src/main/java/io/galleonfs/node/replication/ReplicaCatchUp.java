@@ -3,7 +3,10 @@ package io.galleonfs.node.replication;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.ReplicaRecord;
 import io.galleonfs.node.meta.VolumeRecord;
+import io.galleonfs.node.replication.DataMessage.Data;
 import io.galleonfs.node.replication.DataMessage.Fence;
+import io.galleonfs.node.replication.DataMessage.RebuildMark;
+import io.galleonfs.node.replication.DataMessage.RebuildStateRequest;
 import io.galleonfs.node.replication.DataMessage.ReplicaFlush;
 import io.galleonfs.node.replication.DataMessage.ReplicaReset;
 import io.galleonfs.node.replication.DataMessage.ReplicaTrim;
@@ -195,17 +198,22 @@ final class ReplicaCatchUp {
                 resumeAfter = link.rebuildCursor;
                 again = link.unflushed;
             } else {
-                long[] saved = s.ctx.rebuildCursor(s.id(), link.nodeId);
-                if (saved != null && st.present() && saved[1] == st.incarnation()) {
-                    // Interrupted by a clean restart of this node while the replica kept running; resend what was
-                    // written since this process started.
-                    resumeAfter = saved[0];
+                RebuildCursors.Cursor saved = s.ctx.rebuildCursor(s.id(), link.nodeId);
+                RoaringBitmap writtenThere = resumable(saved, st, v, addr, link.nodeId);
+                if (writtenThere != null) {
+                    // Interrupted by a restart or a crash of this node while the replica kept running: resend what was
+                    // written since this process started and, as this copy may have lost writes it never flushed, the
+                    // replica's blocks written since the checkpoint.
+                    resumeAfter = saved.lastBlock();
                     again = link.unflushed;
+                    again.or(writtenThere);
+                    link.rebuildResetEpoch = saved.resetEpoch();
                 }
             }
             if (resumeAfter < 0) {
                 DataClient.await(s.ctx.client().send(addr, new ReplicaReset(s.id(), v.epoch(), s.local.sizeBytes(), s.local.encrypted()),
                         s.ctx.replicaTimeout()));
+                link.rebuildResetEpoch = v.epoch();
             }
             DataClient.await(s.ctx.client().send(addr, new Fence(s.id(), v.epoch(), s.seq), s.ctx.replicaTimeout()));
             blocks = s.local.allocatedBlocks();
@@ -295,6 +303,30 @@ final class ReplicaCatchUp {
     }
 
     /**
+     * The replica's blocks written since {@code saved}'s checkpoint when the rebuild may resume from it, else null: the
+     * volume is still at the epoch of the rebuild's reset (no other primary since), the replica process is the one the
+     * blocks were copied to, and it still knows the checkpoint's mark. Called under the order lock.
+     */
+    private RoaringBitmap resumable(RebuildCursors.Cursor saved, Status st, VolumeRecord v, HostPort addr, String node) throws IOException {
+        if (saved == null || !st.present() || saved.incarnation() != st.incarnation() || saved.resetEpoch() != v.epoch()) {
+            return null;
+        }
+        try {
+            DataMessage.Response r = s.ctx.client().call(addr, new RebuildStateRequest(s.id(), saved.resetEpoch(), saved.lastBlock()),
+                    s.ctx.replicaTimeout());
+            if (!(r instanceof Data d)) {
+                return null;
+            }
+            RoaringBitmap blocks = new RoaringBitmap();
+            blocks.deserialize(ByteBuffer.wrap(d.bytes()));
+            return blocks;
+        } catch (DataClient.RemoteException e) {
+            LOG.infof("volume %s: the rebuild of the replica on %s starts over: %s", v.name(), node, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
      * Makes the replica flush everything sent so far and, once it has, records {@code lastBlock} as copied for good
      * (in memory and on disk), so an interrupted rebuild resumes after it instead of starting over.
      */
@@ -302,10 +334,13 @@ final class ReplicaCatchUp {
                                    ArrayDeque<List<CompletableFuture<DataMessage.Response>>> inFlight, int lastBlock) throws IOException {
         RoaringBitmap flushing;
         CompletableFuture<DataMessage.Response> flushed;
+        CompletableFuture<DataMessage.Response> marked;
         s.order.lock();
         try {
             flushing = link.takeUnflushed();
             flushed = s.ctx.client().send(addr, new ReplicaFlush(s.id(), v.epoch()), s.ctx.replicaTimeout());
+            marked = s.ctx.client().send(addr, new RebuildMark(s.id(), v.epoch(), Integer.toUnsignedLong(lastBlock)),
+                    s.ctx.replicaTimeout());
         } finally {
             s.order.unlock();
         }
@@ -316,6 +351,10 @@ final class ReplicaCatchUp {
                 }
             }
             DataClient.await(flushed);
+            DataClient.await(marked);
+            // This copy's own writes before the mark must be durable before the cursor claims them: after a crash of this
+            // node the replica only knows what was written since the mark.
+            s.local.flush();
         } catch (IOException e) {
             s.order.lock();
             try {
@@ -332,7 +371,7 @@ final class ReplicaCatchUp {
         } finally {
             s.order.unlock();
         }
-        s.ctx.saveRebuildCursor(s.id(), link.nodeId, cursor, link.incarnation);
+        s.ctx.saveRebuildCursor(s.id(), link.nodeId, new RebuildCursors.Cursor(cursor, link.incarnation, link.rebuildResetEpoch));
     }
 
     /** Sends the current content of {@code batch} (called under the order lock): runs of blocks as writes, zero blocks as trims. */

@@ -32,6 +32,8 @@ final class ReplicaLink {
     int progress;
     /** Last block a rebuild copied and saw flushed on the replica; -1 before the first checkpoint. */
     long rebuildCursor = -1;
+    /** The epoch of the reset that started this copy's current rebuild (its mark namespace there); 0 before one. */
+    long rebuildResetEpoch;
     /**
      * Whether metadata last recorded this copy healthy (as far as this primary knows). While it is, a failover may
      * promote it, so no write it misses may be acknowledged: a stale mark whose commit failed is retried first.

@@ -131,7 +131,7 @@ public final class ReplicationService implements AutoCloseable {
         ShutdownMarker marker = new ShutdownMarker(dir);
         this.savedSeqs = marker.readAndClear();
         this.crashedLastTime = savedSeqs == null;
-        this.rebuildCursors = new RebuildCursors(dir, crashedLastTime);
+        this.rebuildCursors = new RebuildCursors(dir);
     }
 
     public void start(HostPort dataAddress) throws Exception {
@@ -545,13 +545,13 @@ public final class ReplicationService implements AutoCloseable {
         }
 
         @Override
-        public long[] rebuildCursor(UUID volume, String node) {
+        public RebuildCursors.Cursor rebuildCursor(UUID volume, String node) {
             return rebuildCursors.get(volume, node);
         }
 
         @Override
-        public void saveRebuildCursor(UUID volume, String node, long lastBlock, long incarnation) {
-            rebuildCursors.save(volume, node, lastBlock, incarnation);
+        public void saveRebuildCursor(UUID volume, String node, RebuildCursors.Cursor cursor) {
+            rebuildCursors.save(volume, node, cursor);
         }
 
         @Override

@@ -22,7 +22,7 @@ class DataCodecTest {
         return List.of(new Hello("node-a", 42), new ReplicaWrite(VOL, 3, 17, 8192, true, data), new ReplicaTrim(VOL, 3, 18, 0, 1 << 20),
                 new ReplicaFlush(VOL, 3), new ReplicaSnapshot(VOL, 3, 19, "s1"), new ReplicaDeleteSnapshot(VOL, 3, 20, "s1"),
                 new ReplicaRestore(VOL, 3, 21, "s1"), new ReplicaExpand(VOL, 3, 22, 1L << 30), new ReplicaReset(VOL, 4, 1L << 30, true),
-                new Fence(VOL, 5, 22), new StatusRequest(VOL), new BlockRead(VOL, 4096, 4096), new ChecksumRequest(VOL, 10, 256),
+                new Fence(VOL, 5, 22), new RebuildMark(VOL, 5, 4095), new RebuildStateRequest(VOL, 5, 4095), new StatusRequest(VOL), new BlockRead(VOL, 4096, 4096), new ChecksumRequest(VOL, 10, 256),
                 new ClientRead(VOL, 0, 65536, "snap"), new ClientWrite(VOL, 4096, 2, data), new ClientFlush(VOL),
                 new ClientTrim(VOL, 0, 8192), new MetricsRequest(), new Ok(9), new Data(data), new Failure(ErrorCode.STALE_EPOCH, "deposed"),
                 new Status(22, 5, 42, true), new Checksums(new int[] {1, 2, 3}));

@@ -436,6 +436,77 @@ abstract class ReplicationContract {
     }
 
     @Test
+    void aRebuildInterruptedByACrashOfThePrimaryResumesAndResendsWhatThePrimaryMayHaveLost() throws Exception {
+        interruptARebuildOfN3AfterItsFirstCheckpoint();
+        // The crash: n3 holds a write to block 5 (under its first checkpoint's cursor) that the primary acknowledged but
+        // never made durable, so its copy came back with the old bytes there.
+        long epoch = ctx.record.get().epoch();
+        byte[] lost = new byte[BS];
+        java.util.Arrays.fill(lost, (byte) 0x5A);
+        nodes.get("n3").applier().apply(new ReplicaWrite(id, epoch, 0, 5L * BS, false, lost)).toCompletableFuture()
+                .get(5, TimeUnit.SECONDS);
+        restartPrimaryAfterACrash();
+
+        primary.syncReplicas(ctx.up::contains);
+
+        assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
+        assertFalse(net.delivered("n3").stream().anyMatch(m -> m instanceof DataMessage.ReplicaReset), "resumed, not restarted");
+        RoaringBitmap resent = blocksSent("n3");
+        assertEquals(1, resent.rangeCardinality(0, 256), "under the cursor only the block written there since: " + resent);
+        assertTrue(resent.contains(5), resent.toString());
+        assertTrue(resent.contains(256L, 600L) && resent.contains(700), resent.toString());
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aRebuildIsNotResumedAfterAnotherPrimaryHeldTheVolume() throws Exception {
+        interruptARebuildOfN3AfterItsFirstCheckpoint();
+        VolumeRecord v = ctx.record.get();
+        // Another node was promoted meanwhile and this one later took the volume back: the epoch moved, so the copy
+        // may have changed under the cursor in ways n3 never saw.
+        ctx.record.set(new VolumeRecord(v.id(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
+                v.replicas(), v.accessMode(), v.encrypted(), v.createdAtMillis(), v.node(), v.mounts(), v.replicaNodes(),
+                v.epoch() + 2, v.replicaStates()));
+        restartPrimaryAfterACrash();
+
+        primary.syncReplicas(ctx.up::contains);
+
+        assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
+        assertTrue(net.delivered("n3").stream().anyMatch(m -> m instanceof DataMessage.ReplicaReset), "started over");
+        assertCopiesIdentical();
+    }
+
+    /** n3 misses a snapshot, and its rebuild stops after the first checkpoint (blocks 0-255 copied, flushed, saved). */
+    private void interruptARebuildOfN3AfterItsFirstCheckpoint() throws IOException {
+        for (int b = 0; b < 600; b += 100) {
+            write(WriteConcern.ACKNOWLEDGED, b, 100, b);
+        }
+        net.faults("n3").refuse();
+        ctx.up.remove("n3");
+        write(WriteConcern.REPLICATED, 700, 1, 700);
+        primary.createSnapshot("s1");
+        net.faults("n3").heal();
+        ctx.up.add("n3");
+        ctx.checkpointBatches = 1;
+        ctx.replicaTimeout = Duration.ofMillis(300);
+        net.faults("n3").drop(m -> m instanceof ReplicaWrite w && w.seq() == 0 && w.offset() + w.data().length > 300L * BS);
+        primary.syncReplicas(ctx.up::contains);
+        assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state(), "the rebuild was interrupted");
+        assertEquals(255, ctx.cursors.get("n3").lastBlock(), "the first checkpoint was saved");
+        net.faults("n3").heal();
+        net.clearDelivered("n3");
+        ctx.replicaTimeout = Duration.ofSeconds(5);
+    }
+
+    /** A new primary process on n1's copy: the in-memory links are gone, the saved cursors (files) and metadata stay. */
+    private void restartPrimaryAfterACrash() {
+        long seq = primary.seq();
+        primary.fence("crashed");
+        primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), ctx.record.get(), "n1", seq);
+        primary.start();
+    }
+
+    @Test
     void aBlockFailingItsChecksumOnThePrimaryIsRepairedFromAReplicaOnRead() throws Exception {
         write(WriteConcern.REPLICATED, 0, 4, 1);
         primary.flush();

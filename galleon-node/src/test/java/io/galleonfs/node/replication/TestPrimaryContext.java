@@ -26,7 +26,7 @@ final class TestPrimaryContext implements PrimaryContext {
     final Set<String> up = ConcurrentHashMap.newKeySet();
     final List<MetaCommand> commits = new CopyOnWriteArrayList<>();
     final ReplicationMetrics metrics = new ReplicationMetrics();
-    final Map<String, long[]> cursors = new ConcurrentHashMap<>();
+    final Map<String, RebuildCursors.Cursor> cursors = new ConcurrentHashMap<>();
     volatile DataTransport transport;
     volatile Function<String, HostPort> addresses;
     volatile ReplicaApplier applier;
@@ -129,13 +129,13 @@ final class TestPrimaryContext implements PrimaryContext {
     }
 
     @Override
-    public long[] rebuildCursor(UUID volume, String node) {
+    public RebuildCursors.Cursor rebuildCursor(UUID volume, String node) {
         return cursors.get(node);
     }
 
     @Override
-    public void saveRebuildCursor(UUID volume, String node, long lastBlock, long incarnation) {
-        cursors.put(node, new long[] {lastBlock, incarnation});
+    public void saveRebuildCursor(UUID volume, String node, RebuildCursors.Cursor cursor) {
+        cursors.put(node, cursor);
     }
 
     @Override
