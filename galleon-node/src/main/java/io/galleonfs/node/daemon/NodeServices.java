@@ -11,9 +11,10 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 
 /**
- * Hands the services the node builds at start to the adapters (NBD, FUSE, gRPC), so that an adapter names what it
+ * Hands the services the node builds at start to the adapters (REST, NBD, FUSE, gRPC), so that an adapter names what it
  * uses instead of reaching into {@link NodeRuntime}. The services exist only once the node has started: adapters that
- * can be created earlier (gRPC) inject a {@code Provider} and resolve it per call; one asked too early answers 503.
+ * can be created earlier (REST resources, gRPC) inject a {@code Provider} and resolve it per call; one asked too early
+ * answers 503.
  */
 @ApplicationScoped
 public class NodeServices {
@@ -43,6 +44,42 @@ public class NodeServices {
     @Dependent
     VolumeDataService data() {
         return started(node.data());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.volume.BenchRunner bench() {
+        return started(node.bench());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.volume.StorageClassService storageClasses() {
+        return started(node.storageClasses());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.volume.qos.QosService qosService() {
+        return started(node.qosService());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.volume.TokenService tokens() {
+        return started(node.tokens());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.keys.KeyService keys() {
+        return started(node.keys());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.volume.metrics.ClusterIoCollector clusterIo() {
+        return started(node.clusterIo());
     }
 
     @Produces

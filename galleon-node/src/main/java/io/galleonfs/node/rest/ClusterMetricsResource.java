@@ -1,8 +1,10 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.volume.VolumeService;
+import io.galleonfs.node.volume.metrics.ClusterIoCollector;
+import jakarta.inject.Provider;
 import io.galleonfs.api.ClusterIoMetrics;
 import io.galleonfs.node.auth.NamespaceScope;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Inject;
@@ -26,7 +28,10 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Produces(MediaType.APPLICATION_JSON)
 public class ClusterMetricsResource {
     @Inject
-    NodeRuntime node;
+    Provider<ClusterIoCollector> clusterIo;
+
+    @Inject
+    Provider<VolumeService> volumeService;
 
     @Inject
     Caller caller;
@@ -34,7 +39,7 @@ public class ClusterMetricsResource {
     @GET
     public Uni<ClusterIoMetrics> snapshot() {
         Predicate<String> visible = visible(caller.scope());
-        return Uni.createFrom().completionStage(() -> node.clusterIo().collect(visible));
+        return Uni.createFrom().completionStage(() -> clusterIo.get().collect(visible));
     }
 
     /** One event a second (the first at once); a slow client loses ticks, and a tick waits at most for the peers' time-out. */
@@ -47,7 +52,7 @@ public class ClusterMetricsResource {
         Predicate<String> visible = visible(caller.scope());
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofSeconds(1))
                 .onOverflow().drop()
-                .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().completionStage(() -> node.clusterIo().collect(visible)));
+                .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom().completionStage(() -> clusterIo.get().collect(visible)));
     }
 
     /** A volume is visible when the caller may see all, or its namespace (from metadata: gone volumes are not) is the caller's. */
@@ -57,7 +62,7 @@ public class ClusterMetricsResource {
         }
         return id -> {
             try {
-                return node.volumes().namespaceOf(UUID.fromString(id)).filter(scope::allows).isPresent();
+                return volumeService.get().namespaceOf(UUID.fromString(id)).filter(scope::allows).isPresent();
             } catch (IllegalArgumentException e) {
                 return false;
             }

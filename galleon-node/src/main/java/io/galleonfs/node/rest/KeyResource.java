@@ -1,8 +1,9 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.keys.KeyService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.MasterKeyInfo;
 import io.galleonfs.api.MasterKeyRotationResult;
-import io.galleonfs.node.daemon.NodeRuntime;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -21,22 +22,22 @@ import jakarta.ws.rs.core.MediaType;
 public class KeyResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<KeyService> keyService;
 
     @GET
     public MasterKeyInfo status() {
-        return node.keys().status();
+        return keyService.get().status();
     }
 
     @POST
     @Path("/rotate")
     public MasterKeyRotationResult rotate(@QueryParam("destroy_old") @DefaultValue("false") boolean destroyOld) {
-        return node.keys().rotate(destroyOld);
+        return keyService.get().rotate(destroyOld);
     }
 
     @POST
     @Path("/destroy-old")
     public MasterKeyRotationResult destroyOld() {
-        return node.keys().destroyRetired();
+        return keyService.get().destroyRetired();
     }
 }

@@ -21,7 +21,7 @@ public class MountsResource {
     FuseMounts mounts;
 
     @Inject
-    io.galleonfs.node.daemon.NodeRuntime node;
+    jakarta.inject.Provider<io.galleonfs.node.volume.VolumeService> volumeService;
 
     @Inject
     Caller caller;
@@ -30,7 +30,7 @@ public class MountsResource {
     public List<MountInfo> list() {
         var scope = caller.scope();
         return mounts.service().list(null).stream()
-                .filter(v -> scope.unrestricted() || node.volumes().namespaceOf(v.volumeId()).filter(scope::allows).isPresent())
+                .filter(v -> scope.unrestricted() || volumeService.get().namespaceOf(v.volumeId()).filter(scope::allows).isPresent())
                 .map(MountResource::info).toList();
     }
 

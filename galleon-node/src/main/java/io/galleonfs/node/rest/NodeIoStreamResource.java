@@ -1,8 +1,10 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.daemon.NodeServices;
+import io.galleonfs.node.volume.VolumeDataService;
+import jakarta.inject.Provider;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.galleonfs.api.VolumeMetrics;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.volume.metrics.VolumeMetricsReport;
 import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
@@ -21,7 +23,10 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
 @Path("/api/v1/metrics/stream")
 public class NodeIoStreamResource {
     @Inject
-    NodeRuntime node;
+    Provider<VolumeDataService> dataService;
+
+    @Inject
+    Provider<NodeServices.Self> self;
 
     public record NodeIo(String node, @JsonProperty("timestamp_millis") long timestampMillis, int volumes,
                          @JsonProperty("read_iops") double readIops, @JsonProperty("write_iops") double writeIops,
@@ -43,14 +48,14 @@ public class NodeIoStreamResource {
         long now = System.currentTimeMillis();
         double ri = 0, wi = 0, rmb = 0, wmb = 0;
         int n = 0;
-        for (var meter : node.data().meters().all()) {
-            VolumeMetrics.Window w = VolumeMetricsReport.of(meter, node.nodeId(), now).lastSecond();
+        for (var meter : dataService.get().meters().all()) {
+            VolumeMetrics.Window w = VolumeMetricsReport.of(meter, self.get().nodeId(), now).lastSecond();
             ri += w.readIops();
             wi += w.writeIops();
             rmb += w.readMbPerSecond();
             wmb += w.writeMbPerSecond();
             n++;
         }
-        return new NodeIo(node.nodeId(), now, n, ri, wi, rmb, wmb);
+        return new NodeIo(self.get().nodeId(), now, n, ri, wi, rmb, wmb);
     }
 }

@@ -1,5 +1,8 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.daemon.NodeServices;
+import io.galleonfs.node.meta.MetadataStore;
+import jakarta.inject.Provider;
 import io.galleonfs.api.MissedRunsRequest;
 import io.galleonfs.api.PolicyInfo;
 import io.galleonfs.api.PolicyRunInfo;
@@ -7,7 +10,6 @@ import io.galleonfs.api.PolicySpec;
 import io.galleonfs.api.PrunedRequest;
 import io.galleonfs.api.RunClaimRequest;
 import io.galleonfs.api.RunUpdateRequest;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.policy.PolicyService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -35,10 +37,13 @@ import java.util.List;
 public class PolicyResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<MetadataStore> metadataStore;
+
+    @Inject
+    Provider<NodeServices.Self> self;
 
     private PolicyService policies() {
-        return new PolicyService(node.metadata(), Clock.systemUTC());
+        return new PolicyService(metadataStore.get(), Clock.systemUTC());
     }
 
     @Inject
@@ -65,7 +70,7 @@ public class PolicyResource {
     @GET
     public Response list(@jakarta.ws.rs.HeaderParam("If-None-Match") String ifNoneMatch) {
         PolicyService service = policies();
-        io.galleonfs.node.policy.PolicyListing.Listing l = beans.listing().current(node.metadata().state(), java.time.Instant.now(),
+        io.galleonfs.node.policy.PolicyListing.Listing l = beans.listing().current(metadataStore.get().state(), java.time.Instant.now(),
                 state -> service.list());
         jakarta.ws.rs.core.EntityTag tag = new jakarta.ws.rs.core.EntityTag(l.etag().substring(1, l.etag().length() - 1));
         if (l.etag().equals(ifNoneMatch)) {
@@ -112,7 +117,7 @@ public class PolicyResource {
         if (request != null && request.volume() != null && !request.volume().isBlank() && !tenants.view().volume(request.volume())) {
             throw io.galleonfs.node.volume.GalleonException.notFound("volume '" + request.volume() + "' not found");
         }
-        return policies().runHook(name, phase, request, node.nodeId(), beans.hooks());
+        return policies().runHook(name, phase, request, self.get().nodeId(), beans.hooks());
     }
 
     /** Renames the policy ({"name": NEW}); its history, and so what its retention prunes, moves with it. */

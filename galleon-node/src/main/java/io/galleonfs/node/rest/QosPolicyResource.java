@@ -1,8 +1,8 @@
 package io.galleonfs.node.rest;
 
+import jakarta.inject.Provider;
 import io.galleonfs.api.QosPolicy;
 import io.galleonfs.api.QosPolicyInfo;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.qos.QosService;
 import jakarta.inject.Inject;
@@ -31,10 +31,10 @@ import java.util.List;
 public class QosPolicyResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<QosService> qosService;
 
     private QosService qos() {
-        QosService s = node.qosService();
+        QosService s = qosService.get();
         if (s == null) {
             throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "the node is still starting");
         }

@@ -1,7 +1,7 @@
 package io.galleonfs.node.rest;
 
+import jakarta.inject.Provider;
 import io.galleonfs.api.StorageClassInfo;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.volume.StorageClassService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -23,30 +23,30 @@ import java.util.List;
 public class StorageClassResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<StorageClassService> storageClassService;
 
     @GET
     public List<StorageClassInfo> list() {
-        return node.storageClasses().list().stream().map(StorageClassService::toInfo).toList();
+        return storageClassService.get().list().stream().map(StorageClassService::toInfo).toList();
     }
 
     @GET
     @Path("/{name}")
     public StorageClassInfo get(@PathParam("name") String name) {
-        return StorageClassService.toInfo(node.storageClasses().get(name));
+        return StorageClassService.toInfo(storageClassService.get().get(name));
     }
 
     @POST
     @Consumes({MediaType.APPLICATION_JSON, YamlBody.TYPE})
     public Response create(StorageClassInfo info) {
-        StorageClassInfo created = StorageClassService.toInfo(node.storageClasses().create(info));
+        StorageClassInfo created = StorageClassService.toInfo(storageClassService.get().create(info));
         return Response.created(URI.create("/api/v1/storage-classes/" + created.name())).entity(created).build();
     }
 
     @DELETE
     @Path("/{name}")
     public Response delete(@PathParam("name") String name) {
-        node.storageClasses().delete(name);
+        storageClassService.get().delete(name);
         return Response.noContent().build();
     }
 }

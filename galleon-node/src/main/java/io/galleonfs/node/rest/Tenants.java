@@ -1,7 +1,8 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.meta.MetadataStore;
+import jakarta.inject.Provider;
 import io.galleonfs.node.auth.TenantView;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.volume.GalleonException;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -13,15 +14,15 @@ public class Tenants {
     Caller caller;
 
     @Inject
-    NodeRuntime node;
+    Provider<MetadataStore> metadataStore;
 
     TenantView view() {
         if (caller.scope().unrestricted()) {
             return new TenantView(caller.scope(), null);
         }
-        if (node.metadata() == null) {
+        if (metadataStore.get() == null) {
             throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "the node is starting; try again shortly");
         }
-        return new TenantView(caller.scope(), node.metadata().state());
+        return new TenantView(caller.scope(), metadataStore.get().state());
     }
 }

@@ -1,8 +1,8 @@
 package io.galleonfs.node.rest;
 
+import jakarta.inject.Provider;
 import io.galleonfs.api.CreateTokenRequest;
 import io.galleonfs.api.TokenInfo;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.volume.TokenService;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -24,11 +24,11 @@ import java.util.List;
 public class TokenResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<TokenService> tokenService;
 
     @POST
     public Response create(CreateTokenRequest request) {
-        TokenService.Created created = node.tokens().create(request);
+        TokenService.Created created = tokenService.get().create(request);
         return Response.created(URI.create("/api/v1/tokens/" + created.token().name()))
                 .header("Cache-Control", "no-store")
                 .entity(TokenService.toInfo(created.token(), created.secret())).build();
@@ -36,13 +36,13 @@ public class TokenResource {
 
     @GET
     public List<TokenInfo> list() {
-        return node.tokens().list().stream().map(t -> TokenService.toInfo(t, null)).toList();
+        return tokenService.get().list().stream().map(t -> TokenService.toInfo(t, null)).toList();
     }
 
     @DELETE
     @Path("/{name}")
     public Response revoke(@PathParam("name") String name) {
-        node.tokens().revoke(name);
+        tokenService.get().revoke(name);
         return Response.noContent().build();
     }
 }

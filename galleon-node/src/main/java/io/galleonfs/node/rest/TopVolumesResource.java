@@ -1,7 +1,10 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.daemon.NodeServices;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.VolumeMetrics;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.metrics.VolumeMetricsReport;
 import jakarta.inject.Inject;
@@ -21,7 +24,13 @@ public class TopVolumesResource {
     static final int MAX_LIMIT = 1000;
 
     @Inject
-    NodeRuntime node;
+    Provider<VolumeDataService> dataService;
+
+    @Inject
+    Provider<VolumeService> volumeService;
+
+    @Inject
+    Provider<NodeServices.Self> self;
 
     @Inject
     Caller caller;
@@ -38,10 +47,10 @@ public class TopVolumesResource {
         long now = System.currentTimeMillis();
         var scope = caller.scope();
         // A meter whose volume is gone has no namespace any more: only unrestricted callers still see its figures.
-        return node.data().meters().all().stream()
-                .filter(m -> scope.unrestricted() || node.volumes().namespaceOf(m.id()).filter(scope::allows).isPresent())
-                .map(m -> VolumeMetricsReport.of(m, node.nodeId(), now,
-                        node.volumes().namespaceOf(m.id()).orElse(VolumeMetricsReport.NAMESPACE)))
+        return dataService.get().meters().all().stream()
+                .filter(m -> scope.unrestricted() || volumeService.get().namespaceOf(m.id()).filter(scope::allows).isPresent())
+                .map(m -> VolumeMetricsReport.of(m, self.get().nodeId(), now,
+                        volumeService.get().namespaceOf(m.id()).orElse(VolumeMetricsReport.NAMESPACE)))
                 .sorted(order.thenComparing(VolumeMetrics::volume))
                 .limit(limit).toList();
     }

@@ -1,5 +1,8 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.volume.BenchRunner;
+import io.galleonfs.node.volume.VolumeService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.BenchRequest;
 import io.galleonfs.api.BenchResult;
 import io.galleonfs.api.CloneRequest;
@@ -13,7 +16,6 @@ import io.galleonfs.api.VolumeInfo;
 import io.galleonfs.api.WriteResult;
 import io.galleonfs.engine.SnapshotInfo;
 import io.galleonfs.engine.VerifyReport;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.VolumeDataService;
@@ -48,7 +50,13 @@ public class VolumeDataResource {
     VolumeRefs refs;
 
     @Inject
-    NodeRuntime node;
+    Provider<BenchRunner> benchRunner;
+
+    @Inject
+    Provider<VolumeDataService> dataService;
+
+    @Inject
+    Provider<VolumeService> volumeService;
 
     @Inject
     VolumeResource volumes;
@@ -60,7 +68,7 @@ public class VolumeDataResource {
     public WriteResult write(@PathParam("ref") String ref, @QueryParam("offset") long offset,
                              @QueryParam("write_concern") String writeConcern, InputStream body) throws IOException {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        VolumeDataService.Written w = node.data().write(ref, offset, BoundedBody.read(body, VolumeDataService.MAX_TRANSFER), writeConcern);
+        VolumeDataService.Written w = dataService.get().write(ref, offset, BoundedBody.read(body, VolumeDataService.MAX_TRANSFER), writeConcern);
         return new WriteResult(w.offset(), w.bytes(), w.concern());
     }
 
@@ -70,13 +78,13 @@ public class VolumeDataResource {
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     public Response read(@PathParam("ref") String ref, @QueryParam("offset") long offset, @QueryParam("length") Long length) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        VolumeRecord v = node.volumes().get(ref);
+        VolumeRecord v = volumeService.get().get(ref);
         long len = length == null ? v.sizeBytes() - Math.max(0, offset) : length;
-        node.data().checkRange(v, offset, len);
+        dataService.get().checkRange(v, offset, len);
         if (len <= VolumeDataService.MAX_TRANSFER) {
-            return Response.ok(node.data().read(ref, offset, len)).build();
+            return Response.ok(dataService.get().read(ref, offset, len)).build();
         }
-        StreamingOutput stream = out -> node.data().readTo(v, offset, len, out);
+        StreamingOutput stream = out -> dataService.get().readTo(v, offset, len, out);
         return Response.ok(stream).header("Content-Length", len).build();
     }
 
@@ -85,7 +93,7 @@ public class VolumeDataResource {
     @Consumes(MediaType.WILDCARD)
     public Response flush(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        node.data().flush(ref);
+        dataService.get().flush(ref);
         return Response.noContent().build();
     }
 
@@ -94,15 +102,15 @@ public class VolumeDataResource {
     public VolumeInfo trim(@PathParam("ref") String ref, TrimRequest request) {
         ref = refs.id(ref); // the caller's volume, as a UUID
         TrimRequest r = request == null ? new TrimRequest(null, null) : request;
-        return volumes.toInfo(node.data().trim(ref, r.offset(), r.length()));
+        return volumes.toInfo(dataService.get().trim(ref, r.offset(), r.length()));
     }
 
     @GET
     @Path("/snapshots")
     public List<SnapshotView> snapshots(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        VolumeRecord v = node.volumes().get(ref);
-        return node.data().snapshots(ref).stream().map(s -> view(v, s)).toList();
+        VolumeRecord v = volumeService.get().get(ref);
+        return dataService.get().snapshots(ref).stream().map(s -> view(v, s)).toList();
     }
 
     @POST
@@ -112,8 +120,8 @@ public class VolumeDataResource {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"name\": \"<snapshot>\"}");
         }
-        VolumeRecord v = node.volumes().get(ref);
-        SnapshotView s = view(v, node.data().createSnapshot(ref, request.name()));
+        VolumeRecord v = volumeService.get().get(ref);
+        SnapshotView s = view(v, dataService.get().createSnapshot(ref, request.name()));
         return Response.created(URI.create("/api/v1/volumes/" + v.id() + "/snapshots/" + s.name())).entity(s).build();
     }
 
@@ -121,7 +129,7 @@ public class VolumeDataResource {
     @Path("/snapshots/{name}")
     public Response deleteSnapshot(@PathParam("ref") String ref, @PathParam("name") String name) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        node.data().deleteSnapshot(ref, name);
+        dataService.get().deleteSnapshot(ref, name);
         return Response.noContent().build();
     }
 
@@ -132,7 +140,7 @@ public class VolumeDataResource {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"snapshot\": \"<name>\"}");
         }
-        return volumes.toInfo(node.data().restore(ref, request.snapshot()));
+        return volumes.toInfo(dataService.get().restore(ref, request.snapshot()));
     }
 
     @POST
@@ -142,7 +150,7 @@ public class VolumeDataResource {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"name\": \"<new volume>\", \"snapshot\": \"<optional>\"}");
         }
-        VolumeInfo created = volumes.toInfo(node.data().cloneVolume(ref, request.name(), request.snapshot()));
+        VolumeInfo created = volumes.toInfo(dataService.get().cloneVolume(ref, request.name(), request.snapshot()));
         return Response.created(URI.create("/api/v1/volumes/" + created.id())).entity(created).build();
     }
 
@@ -153,7 +161,7 @@ public class VolumeDataResource {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {\"size\": \"<new size>\"}");
         }
-        return volumes.toInfo(node.data().expand(ref, request.size()));
+        return volumes.toInfo(dataService.get().expand(ref, request.size()));
     }
 
     @POST
@@ -161,8 +169,8 @@ public class VolumeDataResource {
     @Consumes(MediaType.WILDCARD)
     public VerifyResult verify(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        VolumeRecord v = node.volumes().get(ref);
-        VerifyReport r = node.data().verify(ref);
+        VolumeRecord v = volumeService.get().get(ref);
+        VerifyReport r = dataService.get().verify(ref);
         return new VerifyResult(v.name(), r.blocksChecked(), r.badBlocks(), r.healthy());
     }
 
@@ -171,8 +179,8 @@ public class VolumeDataResource {
     @Consumes(MediaType.WILDCARD)
     public io.galleonfs.api.ScrubResult scrub(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        VolumeRecord v = node.volumes().get(ref);
-        var r = node.data().scrub(ref);
+        VolumeRecord v = volumeService.get().get(ref);
+        var r = dataService.get().scrub(ref);
         return new io.galleonfs.api.ScrubResult(v.name(), r.checkedBlocks(), r.repairedBlocks());
     }
 
@@ -183,7 +191,7 @@ public class VolumeDataResource {
         ref = refs.id(ref); // the caller's volume, as a UUID
         AtomicBoolean gone = new AtomicBoolean();
         http.response().closeHandler(v -> gone.set(true));
-        return node.bench().run(ref, request, gone::get);
+        return benchRunner.get().run(ref, request, gone::get);
     }
 
     private static SnapshotView view(VolumeRecord v, SnapshotInfo s) {

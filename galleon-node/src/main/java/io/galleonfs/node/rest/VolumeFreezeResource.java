@@ -1,8 +1,11 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.daemon.NodeServices;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.volume.VolumeService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.FreezeRequest;
 import io.galleonfs.api.FreezeResult;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.policy.VolumeFreezer;
 import io.galleonfs.node.volume.GalleonException;
@@ -28,7 +31,13 @@ public class VolumeFreezeResource {
     VolumeRefs refs;
 
     @Inject
-    NodeRuntime node;
+    Provider<MetadataStore> metadataStore;
+
+    @Inject
+    Provider<VolumeService> volumeService;
+
+    @Inject
+    Provider<NodeServices.Self> self;
 
     @Inject
     PolicyBeans beans;
@@ -40,7 +49,7 @@ public class VolumeFreezeResource {
         VolumeRecord v = local(ref);
         int timeout = request == null || request.timeoutSeconds() == null ? 60 : request.timeoutSeconds();
         VolumeFreezer.Outcome o = beans.freezer().freeze(v, timeout);
-        return new FreezeResult(v.name(), node.nodeId(), o.paths(), o.thawBy().toString(), null);
+        return new FreezeResult(v.name(), self.get().nodeId(), o.paths(), o.thawBy().toString(), null);
     }
 
     @POST
@@ -49,16 +58,16 @@ public class VolumeFreezeResource {
         ref = refs.id(ref); // the caller's volume, as a UUID
         VolumeRecord v = local(ref);
         VolumeFreezer.Outcome o = beans.freezer().thaw(v);
-        return new FreezeResult(v.name(), node.nodeId(), o.paths(), o.thawBy() == null ? null : o.thawBy().toString(), o.wasFrozen());
+        return new FreezeResult(v.name(), self.get().nodeId(), o.paths(), o.thawBy() == null ? null : o.thawBy().toString(), o.wasFrozen());
     }
 
     /** The volume, if its mounts are on this node (or it has none); otherwise 503 naming the node that has them. */
     private VolumeRecord local(String ref) {
-        VolumeRecord v = node.volumes().get(ref);
+        VolumeRecord v = volumeService.get().get(ref);
         List<String> on = v.mounts().stream().map(m -> m.node()).distinct().toList();
-        if (!on.isEmpty() && !on.contains(node.nodeId())) {
+        if (!on.isEmpty() && !on.contains(self.get().nodeId())) {
             throw new GalleonException(GalleonException.Kind.UNAVAILABLE, "volume '" + v.name() + "' is mounted on node " + on.getFirst()
-                    + node.metadata().state().node(on.getFirst()).map(n -> " (api " + n.ipcAddress() + ")").orElse("")
+                    + metadataStore.get().state().node(on.getFirst()).map(n -> " (api " + n.ipcAddress() + ")").orElse("")
                     + ": freeze it there");
         }
         return v;

@@ -1,7 +1,12 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.daemon.NodeServices;
+import io.galleonfs.node.meta.MetadataStore;
+import io.galleonfs.node.volume.VolumeDataService;
+import io.galleonfs.node.volume.VolumeService;
+import io.galleonfs.node.volume.metrics.ClusterIoCollector;
+import jakarta.inject.Provider;
 import io.galleonfs.api.VolumeMetrics;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.metrics.VolumeMeter;
 import io.galleonfs.node.volume.metrics.VolumeMetricsReport;
@@ -30,12 +35,24 @@ public class VolumeMetricsResource {
     VolumeRefs refs;
 
     @Inject
-    NodeRuntime node;
+    Provider<ClusterIoCollector> clusterIo;
+
+    @Inject
+    Provider<VolumeDataService> dataService;
+
+    @Inject
+    Provider<MetadataStore> metadataStore;
+
+    @Inject
+    Provider<VolumeService> volumeService;
+
+    @Inject
+    Provider<NodeServices.Self> self;
 
     @GET
     public VolumeMetrics volume(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return report(node.volumes().get(ref));
+        return report(volumeService.get().get(ref));
     }
 
     /**
@@ -49,14 +66,14 @@ public class VolumeMetricsResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<VolumeMetrics> stream(@PathParam("ref") String ref, @QueryParam("cluster") boolean cluster) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        UUID id = node.volumes().get(ref).id();
+        UUID id = volumeService.get().get(ref).id();
         if (cluster) {
             String wanted = id.toString();
             return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofSeconds(1))
                     .onOverflow().drop()
                     .onItem().transformToUniAndConcatenate(tick -> io.smallrye.mutiny.Uni.createFrom()
-                            .completionStage(() -> node.clusterIo().collect(wanted::equals)))
-                    .onItem().transform(c -> new ClusterTick(c, node.metadata().state().volume(id)))
+                            .completionStage(() -> clusterIo.get().collect(wanted::equals)))
+                    .onItem().transform(c -> new ClusterTick(c, metadataStore.get().state().volume(id)))
                     .select().first(t -> t.volume().isPresent())
                     .onItem().transform(t -> t.figures(wanted));
         }
@@ -64,7 +81,7 @@ public class VolumeMetricsResource {
         // (Mutiny needs a positive initial delay; 1 ms makes the first event practically immediate.)
         return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofSeconds(1))
                 .onOverflow().drop()
-                .onItem().transform(tick -> node.metadata().state().volume(id))
+                .onItem().transform(tick -> metadataStore.get().state().volume(id))
                 .select().first(Optional::isPresent)
                 .onItem().transform(v -> report(v.get()));
     }
@@ -81,8 +98,8 @@ public class VolumeMetricsResource {
 
     private VolumeMetrics report(VolumeRecord v) {
         long now = System.currentTimeMillis();
-        Optional<VolumeMeter> meter = node.data().meters().find(v.id());
-        return meter.map(m -> VolumeMetricsReport.of(m, node.nodeId(), now, v.namespace()))
-                .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), node.nodeId(), now, v.namespace()));
+        Optional<VolumeMeter> meter = dataService.get().meters().find(v.id());
+        return meter.map(m -> VolumeMetricsReport.of(m, self.get().nodeId(), now, v.namespace()))
+                .orElseGet(() -> VolumeMetricsReport.idle(v.id(), v.name(), self.get().nodeId(), now, v.namespace()));
     }
 }

@@ -1,8 +1,9 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.volume.qos.QosService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.QosPolicyRef;
 import io.galleonfs.api.VolumeQosInfo;
-import io.galleonfs.node.daemon.NodeRuntime;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -24,17 +25,17 @@ public class VolumeQosPolicyResource {
     VolumeRefs refs;
 
     @Inject
-    NodeRuntime node;
+    Provider<QosService> qosService;
 
     @PUT
     public VolumeQosInfo set(@PathParam("ref") String ref, QosPolicyRef policy) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return node.qosService().setVolumePolicy(ref, policy);
+        return qosService.get().setVolumePolicy(ref, policy);
     }
 
     @DELETE
     public VolumeQosInfo clear(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return node.qosService().clearVolumePolicy(ref);
+        return qosService.get().clearVolumePolicy(ref);
     }
 }

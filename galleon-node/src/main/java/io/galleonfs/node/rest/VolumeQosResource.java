@@ -1,8 +1,9 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.volume.qos.QosService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.QosPolicy;
 import io.galleonfs.api.VolumeQosInfo;
-import io.galleonfs.node.daemon.NodeRuntime;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -25,23 +26,23 @@ public class VolumeQosResource {
     VolumeRefs refs;
 
     @Inject
-    NodeRuntime node;
+    Provider<QosService> qosService;
 
     @GET
     public VolumeQosInfo get(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return node.qosService().get(ref);
+        return qosService.get().get(ref);
     }
 
     @PUT
     public VolumeQosInfo set(@PathParam("ref") String ref, QosPolicy policy) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return node.qosService().set(ref, policy);
+        return qosService.get().set(ref, policy);
     }
 
     @DELETE
     public VolumeQosInfo clear(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return node.qosService().clear(ref);
+        return qosService.get().clear(ref);
     }
 }

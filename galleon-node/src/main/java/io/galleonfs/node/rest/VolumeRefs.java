@@ -1,6 +1,7 @@
 package io.galleonfs.node.rest;
 
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.volume.VolumeService;
+import jakarta.inject.Provider;
 import io.galleonfs.node.meta.VolumeRecord;
 import jakarta.enterprise.context.RequestScoped;
 import jakarta.inject.Inject;
@@ -16,7 +17,7 @@ public class VolumeRefs {
     public static final String NAMESPACE_PARAM = "namespace";
 
     @Inject
-    NodeRuntime node;
+    Provider<VolumeService> volumeService;
 
     @Inject
     Caller caller;
@@ -36,6 +37,6 @@ public class VolumeRefs {
         if (resolved != null && ref.equals(this.ref)) {
             return resolved.id().toString();
         }
-        return node.volumes().resolve(ref, namespace, caller.scope()).id().toString();
+        return volumeService.get().resolve(ref, namespace, caller.scope()).id().toString();
     }
 }

@@ -1,11 +1,12 @@
 package io.galleonfs.node.rest;
 
+import io.galleonfs.node.volume.VolumeDataService;
+import jakarta.inject.Provider;
 import io.galleonfs.api.CreateVolumeRequest;
 import io.galleonfs.api.MountInfo;
 import io.galleonfs.api.ReplicaInfo;
 import io.galleonfs.api.VolumeInfo;
 import io.galleonfs.engine.VolumeUsage;
-import io.galleonfs.node.daemon.NodeRuntime;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import io.galleonfs.node.volume.VolumeService;
@@ -33,7 +34,10 @@ public class VolumeResource {
     VolumeRefs refs;
 
     @Inject
-    NodeRuntime node;
+    Provider<VolumeDataService> dataService;
+
+    @Inject
+    Provider<VolumeService> volumeService;
 
     @Inject
     io.galleonfs.node.fuse.FuseMounts fuse;
@@ -43,7 +47,7 @@ public class VolumeResource {
 
     @GET
     public List<VolumeInfo> list() {
-        return node.volumes().list(caller.scope()).stream().map(this::toInfo).toList();
+        return volumeService.get().list(caller.scope()).stream().map(this::toInfo).toList();
     }
 
     @POST
@@ -54,7 +58,7 @@ public class VolumeResource {
             throw GalleonException.forbidden("the token '" + caller.token().map(t -> t.name()).orElse("?")
                     + "' may not use namespace '" + namespace + "'; it covers " + caller.scope());
         }
-        VolumeInfo created = toInfo(node.volumes().create(request));
+        VolumeInfo created = toInfo(volumeService.get().create(request));
         return Response.created(URI.create("/api/v1/volumes/" + created.id())).entity(created).build();
     }
 
@@ -62,14 +66,14 @@ public class VolumeResource {
     @Path("/{ref}")
     public VolumeInfo get(@PathParam("ref") String ref) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        return toInfo(node.volumes().get(ref));
+        return toInfo(volumeService.get().get(ref));
     }
 
     @DELETE
     @Path("/{ref}")
     public Response delete(@PathParam("ref") String ref, @QueryParam("force") boolean force) {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        node.volumes().delete(ref, force);
+        volumeService.get().delete(ref, force);
         return Response.noContent().build();
     }
 
@@ -80,14 +84,14 @@ public class VolumeResource {
         if (request == null) {
             throw GalleonException.badRequest("request body is required: {set: {key: value}, remove: [key]}");
         }
-        return toInfo(node.volumes().setLabels(ref, request.set(), request.remove()));
+        return toInfo(volumeService.get().setLabels(ref, request.set(), request.remove()));
     }
 
     VolumeInfo toInfo(VolumeRecord v) {
-        VolumeService.VolumeHealth health = node.volumes().health(v);
-        var live = node.data().liveReplicaStates(v);
+        VolumeService.VolumeHealth health = volumeService.get().health(v);
+        var live = dataService.get().liveReplicaStates(v);
         List<ReplicaInfo> replicas = v.replicaNodes().stream().map(n -> {
-            String state = node.volumes().replicaState(v, n);
+            String state = volumeService.get().replicaState(v, n);
             int progress = state.equals("healthy") ? 100 : 0;
             if (live.containsKey(n) && !state.equals("stale")) {
                 state = live.get(n).state();
@@ -96,10 +100,10 @@ public class VolumeResource {
             return new ReplicaInfo(n, state, progress, n.equals(v.node()));
         }).toList();
         List<MountInfo> mounts = v.mounts().stream().map(m -> MountResource.info(fuse.service().view(v, m))).toList();
-        VolumeUsage usage = node.data().usage(v);
+        VolumeUsage usage = dataService.get().usage(v);
         return new VolumeInfo(v.id().toString(), v.name(), v.volumeType(), v.sizeBytes(), v.blockSize(), v.storageClass(),
                 v.replicas(), v.accessMode(), v.encrypted(), health.state(), health.reason(),
                 Instant.ofEpochMilli(v.createdAtMillis()).toString(), usage.allocatedBytes(), usage.snapshotCount(), replicas, mounts,
-                node.volumes().clients().of(v.id()), v.namespace(), node.volumes().labels(v));
+                volumeService.get().clients().of(v.id()), v.namespace(), volumeService.get().labels(v));
     }
 }
