@@ -115,6 +115,11 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /** Everything this node's processes logged so far (the log is appended across restarts). */
+    String logText() throws IOException {
+        return logSince(0);
+    }
+
     private String logSince(long offset) throws IOException {
         byte[] all = Files.readAllBytes(log);
         return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),

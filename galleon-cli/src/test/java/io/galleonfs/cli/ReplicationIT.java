@@ -460,6 +460,52 @@ class ReplicationIT {
     }
 
     @Test
+    @Order(8)
+    void aRebuildInterruptedByACrashOfThePrimaryResumesFromItsLastCheckpoint() throws Exception {
+        cluster.heal();
+        Node via = cluster.node(1);
+        // Two copies: with the other one rebuilding, no healthy copy can take over, so the crashed primary comes back as
+        // the primary and has to finish the rebuild itself.
+        JsonNode v = create(via, "r13", "1G", 2);
+        Node primary = primaryOf(via, "r13");
+        int chunks = 64;
+        for (int i = 0; i < chunks; i++) {
+            assertEquals(200, write(primary, "r13", (long) i * (8 << 20), random(500 + i, 8 << 20), "acknowledged"));
+        }
+        awaitHealthy(via, "r13");
+        long allocated = (long) chunks << 23;
+        List<String> copies = copies(via, "r13");
+        Node replica = cluster.nodes().stream().filter(n -> n != primary && copies.contains(n.id)).findFirst().orElseThrow();
+        cluster.kill(replica);
+        deleteTree(replica.process.storage.resolve("engine").resolve("volumes").resolve(v.get("id").asText()));
+        cluster.restart(replica);
+        // Past the first checkpoint (one every 64 MiB of 512), far from the end.
+        await("rebuild past 20 %").atMost(HEAL).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .until(() -> {
+                    for (JsonNode r : volume(via, "r13").get("replicas")) {
+                        if (r.get("node").asText().equals(replica.id) && r.get("state").asText().equals("rebuilding")
+                                && r.get("progress").asInt() >= 20) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        // Written during the rebuild, below its cursor: the replica has them; the primary is killed before its next flush.
+        byte[] late = random(599, 1 << 20);
+        assertEquals(200, write(primary, "r13", 0, late, "acknowledged"));
+        cluster.kill(primary);
+        cluster.restart(primary);
+        awaitHealthy(via, "r13");
+        double resumed = metric(primary, "galleon_replication_rebuild_bytes_total");
+        System.out.printf("FIGURE rebuild-resume-after-primary-crash bytes_after_crash=%.0f of %d allocated%n", resumed, allocated);
+        assertTrue(resumed > 0 && resumed < 0.8 * allocated, "the resumed rebuild copied " + resumed + " of " + allocated + " bytes");
+        assertTrue(primary.process.logText().contains("volume r13: rebuild of the replica on " + replica.id + " resumes after block"),
+                "the rebuild resumed rather than starting over");
+        assertEquals(0, scrub(primary, "r13").get("blocks_repaired").asLong(), "copies identical after the resumed rebuild");
+        assertEquals(204, cluster.send(via, "DELETE", "/api/v1/volumes/r13", null).statusCode());
+    }
+
+    @Test
     @Order(9)
     void copiesOfANodeDownPastTheGracePeriodMoveElsewhere() throws Exception {
         cluster.heal();
