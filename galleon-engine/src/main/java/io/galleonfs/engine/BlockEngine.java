@@ -90,11 +90,14 @@ public final class BlockEngine implements AutoCloseable {
         Path root = cfg.root().toAbsolutePath();
         Path journalDir = root.resolve(JOURNAL_DIR);
         Path volumesDir = root.resolve(VOLUMES_DIR);
-        Files.createDirectories(journalDir);
-        Files.createDirectories(volumesDir);
+        Files.createDirectories(root);
         RootLock rootLock = RootLock.acquire(root);
         Map<UUID, VolumeImpl> volumes = new ConcurrentHashMap<>();
         try {
+            // Before anything is created or read: a root in another format is refused untouched.
+            StorageFormat.checkOrRecord(root);
+            Files.createDirectories(journalDir);
+            Files.createDirectories(volumesDir);
             EngineCore core = new EngineCore(cfg);
             ReserveFile reserve = new ReserveFile(root, reserveFileBytes(cfg.reservedBytes()));
             // Replay and the checkpoint after it may need new blocks: give them the reserve on a full device.

@@ -21,12 +21,21 @@ public final class Preflight {
     /** @throws IllegalArgumentException with one readable line */
     public static void check(NodeConfig cfg) {
         requireWritableDirectory("storage path", cfg.storagePath());
+        requireReadableEngineFormat(cfg.storagePath().resolve("engine"));
         cfg.mountPoint().ifPresent(p -> requireWritableDirectory("mount point", p));
         requireFreePort("ipc address", cfg.ipcAddress());
         requireFreePort("bind address", cfg.bindAddress());
         cfg.nbdAddress().ifPresent(a -> requireFreePort("nbd address", a));
         requireFreePort("data-plane address (bind port + " + io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET + ")",
                 io.galleonfs.node.replication.ReplicationService.dataAddressFor(cfg.bindAddress()));
+    }
+
+    static void requireReadableEngineFormat(Path engineRoot) {
+        try {
+            io.galleonfs.engine.StorageFormat.requireSupported(engineRoot);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     static void requireWritableDirectory(String what, Path dir) {
