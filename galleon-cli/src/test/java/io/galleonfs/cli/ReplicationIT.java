@@ -145,6 +145,20 @@ class ReplicationIT {
         throw new AssertionError("metric " + name + " not found on " + node);
     }
 
+    /** Waits until {@code replica}'s copy of {@code vol} is being rebuilt and at least {@code percent} done. */
+    private void awaitRebuildProgress(Node via, String vol, Node replica, int percent) {
+        await("rebuild of " + vol + " past " + percent + " %").atMost(HEAL).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
+                .until(() -> {
+                    for (JsonNode r : volume(via, vol).get("replicas")) {
+                        if (r.get("node").asText().equals(replica.id) && r.get("state").asText().equals("rebuilding")
+                                && r.get("progress").asInt() >= percent) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+    }
+
     private JsonNode scrub(Node via, String vol) throws Exception {
         HttpResponse<String> r = cluster.send(via, "POST", "/api/v1/volumes/" + vol + "/scrub", null);
         assertEquals(200, r.statusCode(), r.body());
@@ -438,16 +452,7 @@ class ReplicationIT {
         deleteTree(replica.process.storage.resolve("engine").resolve("volumes").resolve(v.get("id").asText()));
         cluster.restart(replica);
         // Interrupt the rebuild once it is past a checkpoint (one every 64 MiB), then let it finish.
-        await("rebuild past 40 %").atMost(HEAL).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                .until(() -> {
-                    for (JsonNode r : volume(via, "r12").get("replicas")) {
-                        if (r.get("node").asText().equals(replica.id) && r.get("state").asText().equals("rebuilding")
-                                && r.get("progress").asInt() >= 40) {
-                            return true;
-                        }
-                    }
-                    return false;
-                });
+        awaitRebuildProgress(via, "r12", replica, 40);
         cluster.kill(replica);
         double before = metric(primary, "galleon_replication_rebuild_bytes_total");
         cluster.restart(replica);
@@ -480,16 +485,7 @@ class ReplicationIT {
         deleteTree(replica.process.storage.resolve("engine").resolve("volumes").resolve(v.get("id").asText()));
         cluster.restart(replica);
         // Past the first checkpoint (one every 64 MiB of 512), far from the end.
-        await("rebuild past 20 %").atMost(HEAL).pollInterval(Duration.ofMillis(20)).ignoreExceptions()
-                .until(() -> {
-                    for (JsonNode r : volume(via, "r13").get("replicas")) {
-                        if (r.get("node").asText().equals(replica.id) && r.get("state").asText().equals("rebuilding")
-                                && r.get("progress").asInt() >= 20) {
-                            return true;
-                        }
-                    }
-                    return false;
-                });
+        awaitRebuildProgress(via, "r13", replica, 20);
         // Written during the rebuild, below its cursor: the replica has them; the primary is killed before its next flush.
         byte[] late = random(599, 1 << 20);
         assertEquals(200, write(primary, "r13", 0, late, "acknowledged"));

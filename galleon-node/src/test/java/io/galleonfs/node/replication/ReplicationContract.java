@@ -402,27 +402,10 @@ abstract class ReplicationContract {
 
     @Test
     void anInterruptedRebuildResumesAfterItsLastCheckpointWithoutAReset() throws IOException {
-        for (int b = 0; b < 600; b += 100) {
-            write(WriteConcern.ACKNOWLEDGED, b, 100, b);
-        }
-        net.faults("n3").refuse();
-        ctx.up.remove("n3");
-        write(WriteConcern.REPLICATED, 700, 1, 700);
-        primary.createSnapshot("s1"); // missed by n3: it needs a full rebuild
-        net.faults("n3").heal();
-        ctx.up.add("n3");
-        // A checkpoint after every batch of 256 blocks; the second batch (blocks 256-511) never arrives whole.
-        ctx.checkpointBatches = 1;
-        ctx.replicaTimeout = Duration.ofMillis(300);
-        net.faults("n3").drop(m -> m instanceof ReplicaWrite w && w.seq() == 0 && w.offset() + w.data().length > 300L * BS);
-        primary.syncReplicas(ctx.up::contains);
-        assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state(), "the rebuild was interrupted");
-        net.faults("n3").heal();
+        interruptARebuildOfN3AfterItsFirstCheckpoint();
         // Written while the copy waits for the rebuild to resume, before its cursor: resent too.
         write(WriteConcern.ACKNOWLEDGED, 5, 1, 5000);
 
-        net.clearDelivered("n3");
-        ctx.replicaTimeout = Duration.ofSeconds(5);
         primary.syncReplicas(ctx.up::contains);
 
         assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
