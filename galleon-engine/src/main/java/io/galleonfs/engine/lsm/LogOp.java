@@ -12,7 +12,8 @@ sealed interface LogOp {
      * {@code durable}, after the segment was fdatasynced.
      *
      * @param arg     TRIM: block count; RELOCATE: the location the block is moved from; else 0
-     * @param payload WRITE/RELOCATE: the stored block (read, never modified, by the writer thread); else null
+     * @param payload WRITE/RELOCATE: the stored block (read, never modified, by the writer thread); version
+     *                operations: their payload (name, clone source); else null
      */
     record Append(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, boolean durable,
                   CompletableFuture<Boolean> done) implements LogOp {
@@ -20,6 +21,10 @@ sealed interface LogOp {
 
     /** Flush, fsync, snapshot the index and persist it; completes once the checkpoint file is durable. */
     record CheckpointRequest(CompletableFuture<Void> done) implements LogOp {
+    }
+
+    /** Completes once everything appended before it is fdatasynced. */
+    record Sync(CompletableFuture<Boolean> done) implements LogOp {
     }
 
     /** Ends the writer after everything queued before it; with {@code checkpoint} false, like a crash. */
