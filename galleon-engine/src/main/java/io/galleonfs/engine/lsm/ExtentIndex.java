@@ -600,6 +600,19 @@ final class ExtentIndex {
         return n;
     }
 
+    /** Volumes holding blocks or snapshots. */
+    Set<UUID> volumeIds() {
+        Set<UUID> out = new HashSet<>();
+        volumes.forEach((v, vv) -> {
+            synchronized (vv) {
+                if (!vv.isEmpty()) {
+                    out.add(v);
+                }
+            }
+        });
+        return out;
+    }
+
     int volumeCount() {
         return volumes.size();
     }

@@ -355,6 +355,11 @@ public final class LogStore implements AutoCloseable {
         return index.changedBlocks(volume, from, to);
     }
 
+    /** Volumes holding blocks or snapshots. */
+    public Set<UUID> volumeIds() {
+        return index.volumeIds();
+    }
+
     /** Whether the volume holds any block or snapshot. */
     public boolean hasVolume(UUID volume) {
         return index.hasVolume(volume);
