@@ -51,6 +51,11 @@ record Checkpoint(long segment, long offset, long nextSeq, long nextFileId, Map<
     void write(Path dir, int blockSize) throws IOException {
         for (ExtentIndex.VolumeCut v : volumes.values()) {
             for (ExtentIndex.VersionCut version : v.versions()) {
+                if (version.map() == null && !Files.exists(versionFile(dir, version.fileId()))) {
+                    // An earlier checkpoint that was to write it failed after this cut was taken: never name a
+                    // missing file (the writer rewrites every map at the next cut).
+                    throw new EngineException("version file " + versionFile(dir, version.fileId()) + " is missing");
+                }
                 if (version.map() != null) {
                     AtomicFiles.write(versionFile(dir, version.fileId()), out -> {
                         try {

@@ -50,11 +50,8 @@ final class ExtentIndex {
     private final ConcurrentHashMap<UUID, VolumeVersions> volumes = new ConcurrentHashMap<>();
     /** Bytes of distinct referenced records per segment. */
     private final Map<Long, Long> liveBytes = new HashMap<>();
-    /**
-     * References beyond the first, per record that has them (records shared by a clone or by live after a restore).
-     * Boxed: sharing is the exception, and this keeps "live bytes" exact; a primitive map would cost less per entry.
-     */
-    private final Map<Long, Integer> extraRefs = new HashMap<>();
+    /** References beyond the first, per record that has them (records shared by a clone or by live after a restore). */
+    private final LongCounts extraRefs = new LongCounts();
     private final int recordLength;
     /** Next version file id a checkpoint cut assigns (writer thread only). */
     private long nextFileId = 1;
@@ -470,7 +467,7 @@ final class ExtentIndex {
             return;
         }
         if (shared) {
-            extraRefs.merge(location, 1, Integer::sum);
+            extraRefs.add(location, 1);
         } else {
             liveBytes.merge(LogFormat.segmentOf(location), (long) recordLength, Long::sum);
         }
@@ -481,13 +478,8 @@ final class ExtentIndex {
         if (location < 0) {
             return;
         }
-        Integer extra = extraRefs.get(location);
-        if (extra != null) {
-            if (extra == 1) {
-                extraRefs.remove(location);
-            } else {
-                extraRefs.put(location, extra - 1);
-            }
+        if (extraRefs.get(location) > 0) {
+            extraRefs.add(location, -1);
             return;
         }
         liveBytes.merge(LogFormat.segmentOf(location), (long) -recordLength, (x, y) -> x + y == 0 ? null : x + y);
@@ -497,9 +489,9 @@ final class ExtentIndex {
     private synchronized void relocateRefs(long from, long to) {
         liveBytes.merge(LogFormat.segmentOf(from), (long) -recordLength, (x, y) -> x + y == 0 ? null : x + y);
         liveBytes.merge(LogFormat.segmentOf(to), (long) recordLength, Long::sum);
-        Integer extra = extraRefs.remove(from);
-        if (extra != null) {
-            extraRefs.put(to, extra);
+        int extra = extraRefs.remove(from);
+        if (extra > 0) {
+            extraRefs.add(to, extra);
         }
     }
 
@@ -580,6 +572,17 @@ final class ExtentIndex {
         return copy;
     }
 
+    /** Makes the next cut write every snapshot map to a new file (after a failed checkpoint). */
+    void dirtyAllVersions() {
+        volumes.forEach((v, vv) -> {
+            synchronized (vv) {
+                for (VolumeVersions.Version version : vv.versions) {
+                    version.fileId = 0;
+                }
+            }
+        });
+    }
+
     long mappedBlocks() {
         long n = 0;
         for (VolumeVersions vv : volumes.values()) {
@@ -591,7 +594,10 @@ final class ExtentIndex {
     }
 
     long heapBytes() {
-        long n = 0;
+        long n;
+        synchronized (this) {
+            n = extraRefs.heapBytes();
+        }
         for (VolumeVersions vv : volumes.values()) {
             synchronized (vv) {
                 n += vv.heapBytes();

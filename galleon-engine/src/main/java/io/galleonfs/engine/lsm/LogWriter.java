@@ -53,6 +53,8 @@ final class LogWriter implements Runnable {
     private final List<Waiter> awaitingSync = new ArrayList<>();
     private final ExecutorService checkpointer;
     private final AtomicBoolean checkpointInFlight = new AtomicBoolean();
+    /** Set when a checkpoint failed: the next cut writes every snapshot map anew instead of naming old files. */
+    private final AtomicBoolean versionFilesSuspect = new AtomicBoolean();
     private final int recordLength;
     private final Thread thread;
 
@@ -269,6 +271,9 @@ final class LogWriter implements Runnable {
         flush();
         syncAwaiting();
         current.channel.force(false);
+        if (versionFilesSuspect.getAndSet(false)) {
+            index.dirtyAllVersions(); // a failed checkpoint may have left files of the last cut unwritten
+        }
         Map<java.util.UUID, ExtentIndex.VolumeCut> volumes = index.cut();
         Checkpoint cut = new Checkpoint(current.id, current.end(), nextSeq, index.nextFileId(), volumes);
         Map<Long, Long> live = index.liveBytesBySegment();
@@ -281,6 +286,7 @@ final class LogWriter implements Runnable {
                 Checkpoint.deleteUnreferencedVersionFiles(dir, cut);
                 done.complete(null);
             } catch (IOException | RuntimeException e) {
+                versionFilesSuspect.set(true);
                 LOG.error("checkpoint failed; the log since the previous one stays and is replayed", e);
                 done.completeExceptionally(e);
             }
