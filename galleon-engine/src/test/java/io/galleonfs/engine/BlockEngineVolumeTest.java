@@ -6,13 +6,14 @@ import java.util.UUID;
 
 /** {@link VolumeBehaviourSuite} on the layer engine. */
 class BlockEngineVolumeTest extends VolumeBehaviourSuite {
+
     @Override
     protected Engine open(Path root) throws IOException {
         BlockEngine engine = BlockEngine.open(TestSupport.config(root));
         return new Engine() {
             @Override
             public Volume create(UUID id, long sizeBytes) throws IOException {
-                return engine.create(id, sizeBytes, false);
+                return engine.create(id, sizeBytes, encrypted());
             }
 
             @Override

@@ -2,7 +2,6 @@ package io.galleonfs.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +27,7 @@ import org.roaringbitmap.RoaringBitmap;
 /**
  * What every {@link Volume} implementation must do, through the {@code Volume} API alone (plus creating, cloning and
  * reopening volumes through {@link Engine}). One subclass per implementation: {@code BlockEngineVolumeTest} (the layer
- * engine) and {@code LogVolumeTest} (the log-structured store). Plain volumes, 4 KiB blocks.
+ * engine) and {@code LogVolumeTest} (the log-structured store), each also with encrypted volumes. 4 KiB blocks.
  */
 public abstract class VolumeBehaviourSuite {
     protected static final int BS = 4096;
@@ -51,6 +50,11 @@ public abstract class VolumeBehaviourSuite {
     }
 
     protected abstract Engine open(Path root) throws IOException;
+
+    /** Whether {@link Engine#create} makes encrypted volumes. */
+    protected boolean encrypted() {
+        return false;
+    }
 
     @TempDir
     protected Path tmp;
@@ -116,7 +120,7 @@ public abstract class VolumeBehaviourSuite {
             Volume v = engine.create(UUID.randomUUID(), 64L * BS);
             assertEquals(64L * BS, v.sizeBytes());
             assertEquals(BS, v.blockSize());
-            assertFalse(v.encrypted());
+            assertEquals(encrypted(), v.encrypted());
             byte[] aligned = pattern(1, 3 * BS);
             v.write(2L * BS, ByteBuffer.wrap(aligned), WriteConcern.DURABLE);
             assertArrayEquals(aligned, read(v, 2L * BS, aligned.length));

@@ -2,6 +2,10 @@ package io.galleonfs.engine.lsm;
 
 import io.galleonfs.engine.AtomicFiles;
 import io.galleonfs.engine.EngineException;
+import io.galleonfs.engine.KeyProvider;
+import io.galleonfs.engine.VolumeCipher;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import io.galleonfs.engine.NoSuchVolumeException;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.VolumeExistsException;
@@ -34,17 +38,26 @@ public final class LogEngine implements AutoCloseable {
     /** Serialises create, delete and clone (their descriptor and store steps). */
     private final Object registry = new Object();
 
-    private LogEngine(LogStore store, Path volumesDir) {
+    private final KeyProvider keys;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private LogEngine(LogStore store, Path volumesDir, KeyProvider keys) {
         this.store = store;
         this.volumesDir = volumesDir;
+        this.keys = keys;
     }
 
-    /** Opens (creating if needed) the engine at {@code root} with the store settings of {@code config} below it. */
-    public static LogEngine open(Path root, int blockSize, long segmentBytes, long checkpointBytes) throws IOException {
+    /**
+     * Opens (creating if needed) the engine at {@code root} with these store settings.
+     *
+     * @param keys wraps the data keys of encrypted volumes (as the layer engine's); null: only plain volumes
+     */
+    public static LogEngine open(Path root, int blockSize, long segmentBytes, long checkpointBytes, KeyProvider keys)
+            throws IOException {
         Path volumesDir = root.resolve("volumes");
         Files.createDirectories(volumesDir);
         LogStore store = LogStore.open(new LogStoreConfig(root.resolve("store"), blockSize, segmentBytes, checkpointBytes));
-        LogEngine engine = new LogEngine(store, volumesDir);
+        LogEngine engine = new LogEngine(store, volumesDir, keys);
         try {
             engine.load();
         } catch (IOException | RuntimeException e) {
@@ -55,8 +68,8 @@ public final class LogEngine implements AutoCloseable {
     }
 
     /** Default store settings (64 MiB segments, a checkpoint per GiB of log). */
-    public static LogEngine open(Path root, int blockSize) throws IOException {
-        return open(root, blockSize, LogStoreConfig.DEFAULT_SEGMENT_BYTES, LogStoreConfig.DEFAULT_CHECKPOINT_BYTES);
+    public static LogEngine open(Path root, int blockSize, KeyProvider keys) throws IOException {
+        return open(root, blockSize, LogStoreConfig.DEFAULT_SEGMENT_BYTES, LogStoreConfig.DEFAULT_CHECKPOINT_BYTES, keys);
     }
 
     private void load() throws IOException {
@@ -75,7 +88,7 @@ public final class LogEngine implements AutoCloseable {
                     throw new EngineException("volume " + d.id() + " has block size " + d.blockSize() + ", the store "
                             + store.blockSize());
                 }
-                volumes.put(d.id(), new LogVolume(this, store, d.id(), d.sizeBytes()));
+                volumes.put(d.id(), new LogVolume(this, store, d, cipherOf(d)));
             }
         }
         for (UUID orphan : store.volumeIds()) {
@@ -91,14 +104,28 @@ public final class LogEngine implements AutoCloseable {
         return store.blockSize();
     }
 
+    /** The cipher of an encrypted volume's descriptor (its data key unwrapped), null for a plain one. */
+    private VolumeCipher cipherOf(VolumeDescriptorFile d) throws IOException {
+        if (!d.encrypted()) {
+            return null;
+        }
+        if (keys == null) {
+            throw new EngineException("volume " + d.id() + " is encrypted and the engine has no key provider");
+        }
+        try {
+            return new VolumeCipher(keys.unwrap(d.keyId(), d.wrappedKey()), d.aadVolume());
+        } catch (GeneralSecurityException | RuntimeException e) {
+            throw new EngineException("cannot unwrap the data key of volume " + d.id() + " (wrapped by master key '"
+                    + d.keyId() + "')", e);
+        }
+    }
+
     /**
-     * Creates an empty thin volume.
-     *
-     * @throws UnsupportedOperationException for encrypted volumes (not on the log store yet)
+     * Creates an empty thin volume; an encrypted one gets a new random AES-256 data key, wrapped by the key provider.
      */
     public Volume create(UUID id, long sizeBytes, boolean encrypted) throws IOException {
-        if (encrypted) {
-            throw new UnsupportedOperationException("encrypted volumes are not on the log store yet (issue 18)");
+        if (encrypted && keys == null) {
+            throw new EngineException("encrypted volumes need a key provider");
         }
         checkSize(sizeBytes);
         synchronized (registry) {
@@ -108,8 +135,20 @@ public final class LogEngine implements AutoCloseable {
             if (store.hasVolume(id)) {
                 store.dropVolume(id, WriteConcern.DURABLE); // leftovers of an earlier incarnation
             }
-            new VolumeDescriptorFile(id, sizeBytes, store.blockSize()).write(volumesDir);
-            LogVolume v = new LogVolume(this, store, id, sizeBytes);
+            VolumeDescriptorFile d = new VolumeDescriptorFile(id, sizeBytes, store.blockSize(), null, null, null);
+            if (encrypted) {
+                byte[] dataKey = new byte[32];
+                RANDOM.nextBytes(dataKey);
+                KeyProvider.WrappedKey wrapped;
+                try {
+                    wrapped = keys.wrapCurrent(dataKey);
+                } catch (GeneralSecurityException e) {
+                    throw new EngineException("cannot wrap the data key of volume " + id, e);
+                }
+                d = new VolumeDescriptorFile(id, sizeBytes, store.blockSize(), id, wrapped.keyId(), wrapped.bytes());
+            }
+            d.write(volumesDir);
+            LogVolume v = new LogVolume(this, store, d, cipherOf(d));
             volumes.put(id, v);
             return v;
         }
@@ -140,7 +179,8 @@ public final class LogEngine implements AutoCloseable {
 
     /**
      * Creates volume {@code newId} with the content of {@code source}'s snapshot (null: its live view). The index entries
-     * are copied, the records shared: no data is copied.
+     * are copied, the records shared: no data is copied. A clone of an encrypted volume shares its records and so its
+     * data key and AAD volume id (the layer engine re-encrypts a clone under a new key; here that would be a copy).
      */
     public Volume cloneVolume(UUID source, String snapshotNameOrNull, UUID newId) throws IOException {
         synchronized (registry) {
@@ -155,16 +195,19 @@ public final class LogEngine implements AutoCloseable {
                 store.dropVolume(newId, WriteConcern.DURABLE);
             }
             long size = src.cloneInto(snapshotNameOrNull, newId);
-            new VolumeDescriptorFile(newId, size, store.blockSize()).write(volumesDir);
-            LogVolume v = new LogVolume(this, store, newId, size);
+            VolumeDescriptorFile s = src.descriptor();
+            VolumeDescriptorFile d = new VolumeDescriptorFile(newId, size, store.blockSize(), s.aadVolume(), s.keyId(),
+                    s.wrappedKey());
+            d.write(volumesDir);
+            LogVolume v = new LogVolume(this, store, d, cipherOf(d));
             volumes.put(newId, v);
             return v;
         }
     }
 
-    /** Persists a volume's new size (expand). */
-    void writeDescriptor(UUID id, long sizeBytes) throws IOException {
-        new VolumeDescriptorFile(id, sizeBytes, store.blockSize()).write(volumesDir);
+    /** Persists a volume's descriptor (expand). */
+    void writeDescriptor(VolumeDescriptorFile d) throws IOException {
+        d.write(volumesDir);
     }
 
     /** The store below (tests, benchmarks, the cleaner's caller). */

@@ -60,13 +60,21 @@ final class LogFormat {
         return RECORD_HEADER + blockSize + RECORD_TRAILER;
     }
 
+    /** Before the ciphertext of a sealed (encrypted) block: nonce u64 + GCM tag. */
+    static final int SEALED_PREFIX = 8 + 16;
+
+    /** A WRITE or RELOCATE of an encrypted volume: nonce, tag, ciphertext; its CRC covers the ciphertext. */
+    static int sealedRecordLength(int blockSize) {
+        return RECORD_HEADER + SEALED_PREFIX + blockSize + RECORD_TRAILER;
+    }
+
     static boolean isVersionOp(byte type) {
         return type >= SNAPSHOT && type <= CLONE;
     }
 
     /** Length of the longest record a store of this block size writes (the writer keeps that much buffer room). */
     static int maxRecordLength(int blockSize) {
-        return Math.max(dataRecordLength(blockSize), SMALL_RECORD + MAX_VERSION_PAYLOAD);
+        return Math.max(sealedRecordLength(blockSize), SMALL_RECORD + MAX_VERSION_PAYLOAD);
     }
 
     static ByteBuffer segmentHeader(long segmentId, int blockSize) {
@@ -130,7 +138,7 @@ final class LogFormat {
         int length = buf.getInt(at + 4);
         byte type = buf.get(at + 8);
         int expected = switch (type) {
-            case WRITE, RELOCATE -> dataRecordLength(blockSize);
+            case WRITE, RELOCATE -> length == sealedRecordLength(blockSize) ? length : dataRecordLength(blockSize);
             case TRIM, DROP -> SMALL_RECORD;
             case SNAPSHOT, DELETE_SNAPSHOT, RESTORE, CLONE ->
                     length > SMALL_RECORD && length <= SMALL_RECORD + MAX_VERSION_PAYLOAD ? length : -1;

@@ -19,6 +19,14 @@ sealed interface LogOp {
                   CompletableFuture<Boolean> done) implements LogOp {
     }
 
+    /**
+     * A block of an encrypted volume: the writer seals it with its record's seq as the nonce, then appends and applies it
+     * like an {@link Append} of type WRITE. Completes like one.
+     */
+    record SealedWrite(UUID volume, long block, ByteBuffer plain, BlockSealer sealer, boolean durable,
+                       CompletableFuture<Boolean> done) implements LogOp {
+    }
+
     /** Flush, fsync, snapshot the index and persist it; completes once the checkpoint file is durable. */
     record CheckpointRequest(CompletableFuture<Void> done) implements LogOp {
     }

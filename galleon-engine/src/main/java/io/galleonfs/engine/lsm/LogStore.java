@@ -93,12 +93,14 @@ public final class LogStore implements AutoCloseable {
         Map<Long, Segment> segments = new ConcurrentHashMap<>();
         try {
             Files.deleteIfExists(root.resolve(Checkpoint.FILE + ".tmp"));
+            Files.deleteIfExists(root.resolve(Epoch.FILE + ".tmp"));
             ExtentIndex index = new ExtentIndex(config.blockSize());
             LogRecovery.Result recovered = new LogRecovery(config, index, segments).recover();
             Segment head = Segment.create(root, recovered.lastSegmentId() + 1, config.blockSize(),
                     config.segmentBytes());
             segments.put(head.id, head);
-            LogWriter writer = new LogWriter(config, index, segments, head, recovered.nextSeq());
+            long epoch = Epoch.next(root);
+            LogWriter writer = new LogWriter(config, index, segments, head, recovered.nextSeq(), epoch);
             writer.start();
             return new LogStore(config, index, segments, writer, lockChannel, lock, recovered.replayedRecords());
         } catch (IOException | RuntimeException e) {
@@ -157,7 +159,23 @@ public final class LogStore implements AutoCloseable {
      */
     public void read(UUID volume, long block, ByteBuffer dst) throws IOException {
         checkBlock(block);
-        readResolved(volume, block, dst, () -> index.lookup(volume, (int) block));
+        readResolved(volume, block, dst, false, () -> index.lookup(volume, (int) block));
+    }
+
+    /**
+     * Reads the sealed payload of one block of an encrypted volume (snapshot {@code name}, or live when null) into
+     * {@code dst}: {@link #sealedBytes()} bytes (nonce, GCM tag, ciphertext), the ciphertext checked against its CRC32C.
+     * A block that reads as zeros leaves zeros (nonce 0: the caller returns zeros without decrypting).
+     */
+    public void readSealed(UUID volume, String name, long block, ByteBuffer dst) throws IOException {
+        checkBlock(block);
+        readResolved(volume, block, dst, true,
+                name == null ? () -> index.lookup(volume, (int) block) : () -> index.lookup(volume, name, (int) block));
+    }
+
+    /** Bytes of a sealed payload: nonce, tag, ciphertext. */
+    public int sealedBytes() {
+        return LogFormat.SEALED_PREFIX + blockSize;
     }
 
     /**
@@ -167,7 +185,7 @@ public final class LogStore implements AutoCloseable {
      */
     public void readSnapshot(UUID volume, String name, long block, ByteBuffer dst) throws IOException {
         checkBlock(block);
-        readResolved(volume, block, dst, () -> index.lookup(volume, name, (int) block));
+        readResolved(volume, block, dst, false, () -> index.lookup(volume, name, (int) block));
     }
 
     @FunctionalInterface
@@ -175,22 +193,25 @@ public final class LogStore implements AutoCloseable {
         ExtentIndex.Extent get() throws IOException;
     }
 
-    private void readResolved(UUID volume, long block, ByteBuffer dst, Lookup lookup) throws IOException {
-        if (dst.remaining() < blockSize) {
-            throw new IllegalArgumentException("a read needs room for one block of " + blockSize + " bytes");
+    private void readResolved(UUID volume, long block, ByteBuffer dst, boolean sealed, Lookup lookup)
+            throws IOException {
+        int length = sealed ? LogFormat.SEALED_PREFIX + blockSize : blockSize;
+        int crcFrom = sealed ? LogFormat.SEALED_PREFIX : 0;
+        if (dst.remaining() < length) {
+            throw new IllegalArgumentException("a read needs room for " + length + " bytes");
         }
         ensureOpen();
         int start = dst.position();
         while (true) {
             ExtentIndex.Extent extent = lookup.get();
             if (extent == null) {
-                for (int i = 0; i < blockSize; i++) {
+                for (int i = 0; i < length; i++) {
                     dst.put(start + i, (byte) 0);
                 }
-                dst.position(start + blockSize);
+                dst.position(start + length);
                 return;
             }
-            ByteBuffer view = dst.duplicate().limit(start + blockSize).position(start);
+            ByteBuffer view = dst.duplicate().limit(start + length).position(start);
             Segment segment = segments.get(LogFormat.segmentOf(extent.location()));
             try {
                 if (segment == null) {
@@ -207,13 +228,13 @@ public final class LogStore implements AutoCloseable {
                 }
                 continue;
             }
-            if (LogFormat.crc(dst, start, blockSize) != extent.crc()) {
+            if (LogFormat.crc(dst, start + crcFrom, blockSize) != extent.crc()) {
                 if (extent.equals(lookup.get())) {
                     throw new ChecksumMismatchException(volume, block);
                 }
                 continue; // rewritten or relocated while we read: look up again
             }
-            dst.position(start + blockSize);
+            dst.position(start + length);
             return;
         }
     }
@@ -223,6 +244,15 @@ public final class LogStore implements AutoCloseable {
      * consumed): one record per block, queued together so they share group commits. Returns like {@link #write}.
      */
     public void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern) throws IOException {
+        writeBlocks(volume, firstBlock, data, concern, null);
+    }
+
+    /**
+     * Like {@link #writeBlocks(UUID, long, ByteBuffer, WriteConcern)}, sealing each block with {@code sealer} (null:
+     * plain) on the writer thread, where its nonce is known.
+     */
+    public void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern, BlockSealer sealer)
+            throws IOException {
         if (data.remaining() % blockSize != 0) {
             throw new IllegalArgumentException("a write is whole blocks of " + blockSize + " bytes, got "
                     + data.remaining());
@@ -239,15 +269,18 @@ public final class LogStore implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             ByteBuffer block = data.duplicate();
             block.position(data.position() + i * blockSize).limit(data.position() + (i + 1) * blockSize);
-            LogOp.Append op = new LogOp.Append(LogFormat.WRITE, volume, firstBlock + i, 0, LogFormat.crc(block), block,
-                    concern == WriteConcern.DURABLE, new CompletableFuture<>());
+            boolean durable = concern == WriteConcern.DURABLE;
+            CompletableFuture<Boolean> done = new CompletableFuture<>();
+            LogOp op = sealer == null
+                    ? new LogOp.Append(LogFormat.WRITE, volume, firstBlock + i, 0, LogFormat.crc(block), block, durable, done)
+                    : new LogOp.SealedWrite(volume, firstBlock + i, block, sealer, durable, done);
             try {
                 writer.submit(op);
             } catch (IOException e) {
                 failure = e;
                 break;
             }
-            pending.add(op.done());
+            pending.add(done);
         }
         // Wait for every queued record before returning, even after a failure: the writer reads the caller's buffer.
         for (CompletableFuture<Boolean> f : pending) {
@@ -378,26 +411,23 @@ public final class LogStore implements AutoCloseable {
         ensureOpen();
         java.util.TreeSet<Long> bad = new java.util.TreeSet<>();
         long checked = 0;
-        ByteBuffer buf = ByteBuffer.allocate(blockSize);
         for (ExtentIndex.Entry e : index.entriesOf(volume)) {
-            Segment segment = segments.get(LogFormat.segmentOf(e.location()));
-            if (segment == null) {
+            ByteBuffer payload = readStored(e);
+            if (payload == null) {
                 continue; // relocated and its segment deleted since the listing: the new copy was listed or is newer
             }
-            buf.clear();
-            try {
-                segment.readFully(buf, LogFormat.offsetOf(e.location()) + LogFormat.RECORD_HEADER);
-            } catch (ClosedByInterruptException ex) {
-                throw new InterruptedIOException("verify interrupted");
-            } catch (ClosedChannelException ex) {
-                continue;
-            }
             checked++;
-            if (LogFormat.crc(buf.flip()) != e.crc()) {
+            if (!storedCrcMatches(payload, e.crc())) {
                 bad.add((long) e.block());
             }
         }
         return new VerifyReport(checked, new ArrayList<>(bad));
+    }
+
+    /** A stored payload (plain block, or sealed: nonce, tag, ciphertext) against its recorded CRC32C. */
+    private boolean storedCrcMatches(ByteBuffer payload, int crc) {
+        int from = payload.remaining() == blockSize ? 0 : LogFormat.SEALED_PREFIX;
+        return LogFormat.crc(payload, payload.position() + from, blockSize) == crc;
     }
 
     private static byte[] checkName(String name) {
@@ -452,6 +482,10 @@ public final class LogStore implements AutoCloseable {
                 if (data == null) {
                     continue; // overwritten and its segment deleted meanwhile: nothing to move
                 }
+                if (!storedCrcMatches(data, e.crc())) {
+                    LOG.warnf("cleaner: a block %d of volume family %s fails its checksum; moving it as it is",
+                            e.block(), e.family());
+                }
                 CompletableFuture<Boolean> done = new CompletableFuture<>();
                 writer.submit(new LogOp.Append(LogFormat.RELOCATE, e.family(), e.block(), e.location(), e.crc(), data,
                         false, done));
@@ -482,26 +516,31 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
-    /** The stored bytes of a block the cleaner moves, verbatim (a corrupt block stays detectably corrupt). */
+    /**
+     * The stored payload of a record, verbatim (a plain block, or a sealed one with its nonce and tag): what the cleaner
+     * moves and verify checks. The record's header says how long it is. Null when its segment is gone (deleted by a
+     * checkpoint after the record was relocated or overwritten).
+     */
     private ByteBuffer readStored(ExtentIndex.Entry e) throws IOException {
         Segment segment = segments.get(LogFormat.segmentOf(e.location()));
-        ByteBuffer data = ByteBuffer.allocate(blockSize);
+        if (segment == null) {
+            return null;
+        }
         try {
-            if (segment == null) {
-                return null;
+            ByteBuffer header = ByteBuffer.allocate(LogFormat.RECORD_HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            segment.readFully(header, LogFormat.offsetOf(e.location()));
+            int length = header.getInt(4);
+            if (length != LogFormat.dataRecordLength(blockSize) && length != LogFormat.sealedRecordLength(blockSize)) {
+                length = LogFormat.dataRecordLength(blockSize); // a corrupt header: move the block bytes as they are
             }
+            ByteBuffer data = ByteBuffer.allocate(length - LogFormat.RECORD_HEADER - LogFormat.RECORD_TRAILER);
             segment.readFully(data, LogFormat.offsetOf(e.location()) + LogFormat.RECORD_HEADER);
+            return data.flip();
         } catch (ClosedByInterruptException ex) {
-            throw new InterruptedIOException("cleaner interrupted");
+            throw new InterruptedIOException("interrupted while reading a stored record");
         } catch (ClosedChannelException ex) {
             return null;
         }
-        data.flip();
-        if (LogFormat.crc(data) != e.crc()) {
-            LOG.warnf("cleaner: a block %d of volume family %s fails its checksum; moving it as it is", e.block(),
-                    e.family());
-        }
-        return data;
     }
 
     private static long awaitMoves(List<CompletableFuture<Boolean>> window) throws IOException {

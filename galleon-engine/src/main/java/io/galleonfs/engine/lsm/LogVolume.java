@@ -9,7 +9,9 @@ import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.VolumeUsage;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
+import io.galleonfs.engine.VolumeCipher;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -21,7 +23,9 @@ import org.roaringbitmap.RoaringBitmap;
  * A {@link Volume} on the {@link LogStore} (issue 18, phase 2). Whole blocks go to the store as they are; the edge
  * blocks of an unaligned write or trim are read, modified and written under the block's stripe lock, and whole-block
  * writes take the same locks, so concurrent writers of one block compose and none is lost. Snapshots, restore and
- * clones are the store's index versions: O(1) or O(changed blocks), no data copied.
+ * clones are the store's index versions: O(1) or O(changed blocks), no data copied. An encrypted volume's blocks are
+ * sealed with {@link VolumeCipher} on the log writer thread (the nonce comes from the log, see {@link BlockSealer}) and
+ * opened on the reader's thread after the ciphertext passed its CRC32C.
  *
  * <p>Locks: a structure lock per volume, shared by writes and trims, exclusive for snapshot, restore, expand and the
  * clone of the live view (so those see no half-done read-modify-write); then stripe locks in ascending stripe order.
@@ -38,15 +42,20 @@ final class LogVolume implements Volume {
     private final int blockSize;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
     private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
-    private volatile long sizeBytes;
+    /** Null for a plain volume. */
+    private final VolumeCipher cipher;
+    private final BlockSealer sealer;
+    private volatile VolumeDescriptorFile descriptor;
     private volatile boolean retired;
 
-    LogVolume(LogEngine engine, LogStore store, UUID id, long sizeBytes) {
+    LogVolume(LogEngine engine, LogStore store, VolumeDescriptorFile descriptor, VolumeCipher cipher) {
         this.engine = engine;
         this.store = store;
-        this.id = id;
+        this.id = descriptor.id();
         this.blockSize = store.blockSize();
-        this.sizeBytes = sizeBytes;
+        this.descriptor = descriptor;
+        this.cipher = cipher;
+        this.sealer = cipher == null ? null : this::seal;
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new ReentrantLock();
         }
@@ -59,7 +68,11 @@ final class LogVolume implements Volume {
 
     @Override
     public long sizeBytes() {
-        return sizeBytes;
+        return descriptor.sizeBytes();
+    }
+
+    VolumeDescriptorFile descriptor() {
+        return descriptor;
     }
 
     @Override
@@ -69,7 +82,18 @@ final class LogVolume implements Volume {
 
     @Override
     public boolean encrypted() {
-        return false;
+        return cipher != null;
+    }
+
+    /**
+     * AES-256-GCM of one block with {@link VolumeCipher} (AAD: the AAD volume id + block): on the writer thread, which
+     * knows the nonce. Payload: nonce (u64 LE), tag, ciphertext.
+     */
+    private ByteBuffer seal(long block, long nonce, ByteBuffer plain) {
+        byte[] tag = new byte[VolumeCipher.TAG_BYTES];
+        ByteBuffer ciphertext = cipher.encrypt(block, nonce, plain, tag);
+        ByteBuffer out = ByteBuffer.allocate(LogFormat.SEALED_PREFIX + blockSize).order(ByteOrder.LITTLE_ENDIAN);
+        return out.putLong(nonce).put(tag).put(ciphertext).flip();
     }
 
     void retire() {
@@ -83,7 +107,7 @@ final class LogVolume implements Volume {
     }
 
     private void checkRange(long offset, long length) throws OutOfRangeException {
-        long size = sizeBytes;
+        long size = descriptor.sizeBytes();
         if (offset < 0 || length < 0 || offset > size - length) {
             throw new OutOfRangeException("range [" + offset + ", " + (offset + length) + ") is outside volume " + id
                     + " of " + size + " bytes");
@@ -129,7 +153,7 @@ final class LogVolume implements Volume {
     private void writeWhole(long first, int count, ByteBuffer data, WriteConcern concern) throws IOException {
         int[] locked = lockStripes(first, count);
         try {
-            store.writeBlocks(id, first, data, concern);
+            store.writeBlocks(id, first, data, concern, sealer);
         } finally {
             unlock(locked);
         }
@@ -141,10 +165,10 @@ final class LogVolume implements Volume {
         lock.lock();
         try {
             ByteBuffer buf = ByteBuffer.allocate(blockSize);
-            store.read(id, block, buf);
+            readBlock(null, block, buf);
             buf.clear().position(inBlock);
             buf.put(part);
-            store.write(id, block, buf.clear(), concern);
+            store.writeBlocks(id, block, buf.clear(), concern, sealer);
         } finally {
             lock.unlock();
         }
@@ -191,7 +215,7 @@ final class LogVolume implements Volume {
         readFrom(name, offset, dst);
     }
 
-    /** Every block read comes from the store with its CRC checked; there is no cache to bypass. */
+    /** Every block read comes from the store with its CRC (and GCM tag) checked; there is no cache to bypass. */
     @Override
     public void readVerified(long offset, ByteBuffer dst) throws IOException {
         read(offset, dst);
@@ -220,6 +244,21 @@ final class LogVolume implements Volume {
     }
 
     private void readBlock(String snapshot, long block, ByteBuffer dst) throws IOException {
+        if (cipher != null) {
+            ByteBuffer sealed = ByteBuffer.allocate(store.sealedBytes()).order(ByteOrder.LITTLE_ENDIAN);
+            store.readSealed(id, snapshot, block, sealed);
+            long nonce = sealed.getLong(0);
+            if (nonce == 0) { // never written or trimmed: zeros (a real nonce has a non-zero epoch)
+                for (int i = 0; i < blockSize; i++) {
+                    dst.put((byte) 0);
+                }
+                return;
+            }
+            byte[] tag = new byte[VolumeCipher.TAG_BYTES];
+            sealed.get(8, tag);
+            cipher.decrypt(block, nonce, sealed.slice(LogFormat.SEALED_PREFIX, blockSize), tag, dst);
+            return;
+        }
         if (snapshot == null) {
             store.read(id, block, dst);
         } else {
@@ -282,7 +321,7 @@ final class LogVolume implements Volume {
         }
         structure.writeLock().lock();
         try {
-            long current = sizeBytes;
+            long current = descriptor.sizeBytes();
             if (newSizeBytes < current) {
                 throw new EngineException("volume " + id + " can only grow: " + newSizeBytes + " < " + current);
             }
@@ -290,8 +329,9 @@ final class LogVolume implements Volume {
                 return;
             }
             engine.checkSize(newSizeBytes);
-            engine.writeDescriptor(id, newSizeBytes);
-            sizeBytes = newSizeBytes;
+            VolumeDescriptorFile grown = descriptor.withSize(newSizeBytes);
+            engine.writeDescriptor(grown);
+            descriptor = grown;
         } finally {
             structure.writeLock().unlock();
         }
@@ -347,7 +387,7 @@ final class LogVolume implements Volume {
         structure.writeLock().lock();
         try {
             store.cloneVolume(id, snapshotOrNull, target);
-            return sizeBytes;
+            return descriptor.sizeBytes();
         } finally {
             structure.writeLock().unlock();
         }
@@ -365,7 +405,7 @@ final class LogVolume implements Volume {
     /** {@code totalStoredBytes}: distinct records the live view and the snapshots reference. */
     @Override
     public VolumeUsage usage() {
-        return new VolumeUsage(sizeBytes, (long) store.allocatedBlocks(id).getCardinality() * blockSize,
+        return new VolumeUsage(descriptor.sizeBytes(), (long) store.allocatedBlocks(id).getCardinality() * blockSize,
                 store.storedBlocks(id) * blockSize, store.snapshots(id).size());
     }
 
@@ -384,6 +424,6 @@ final class LogVolume implements Volume {
 
     @Override
     public String toString() {
-        return "LogVolume[" + id + ", " + sizeBytes + " bytes]";
+        return "LogVolume[" + id + ", " + descriptor.sizeBytes() + " bytes" + (cipher != null ? ", encrypted" : "") + "]";
     }
 }

@@ -64,6 +64,8 @@ final class LogWriter implements Runnable {
     /** Set before the final drain of the queue: a submitter that queued later drains it itself. */
     private volatile boolean drained;
     private long nextSeq;
+    /** Opens of this store, persisted before the writer starts: the high bits of every nonce it hands out. */
+    private final long epoch;
     private long bytesSinceCheckpoint;
 
     final AtomicLong records = new AtomicLong();
@@ -72,7 +74,9 @@ final class LogWriter implements Runnable {
     final AtomicLong fsyncs = new AtomicLong();
     final AtomicLong checkpoints = new AtomicLong();
 
-    LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment current, long nextSeq) {
+    LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment current, long nextSeq,
+              long epoch) {
+        this.epoch = epoch;
         this.config = config;
         this.dir = config.root();
         this.index = index;
@@ -172,6 +176,7 @@ final class LogWriter implements Runnable {
             try {
                 switch (op) {
                     case LogOp.Append append -> stage(append);
+                    case LogOp.SealedWrite sealed -> stage(seal(sealed));
                     case LogOp.CheckpointRequest request -> checkpoint(request.done());
                     case LogOp.Sync sync -> {
                         flush();
@@ -213,6 +218,22 @@ final class LogWriter implements Runnable {
         if (buffer.remaining() < recordLength) {
             flush();
         }
+    }
+
+    /**
+     * Encrypts with the nonce {@code epoch << 40 | seq}, seq being the one the record is about to get (stage takes
+     * nextSeq next). The seq alone is not enough: a power loss drops the unsynced tail of the log, and the next run
+     * reuses those seqs, while the dropped ciphertext may have reached the disk. The epoch (+1 and fsynced at every
+     * open, before any write) makes every run's nonces new.
+     */
+    private LogOp.Append seal(LogOp.SealedWrite w) throws IOException {
+        if (nextSeq >= 1L << 40) {
+            throw new EngineException("log sequence numbers exhausted the nonce space of encrypted blocks");
+        }
+        ByteBuffer payload = w.sealer().seal(w.block(), epoch << 40 | nextSeq, w.plain().duplicate());
+        int crc = LogFormat.crc(payload, payload.position() + LogFormat.SEALED_PREFIX,
+                payload.remaining() - LogFormat.SEALED_PREFIX);
+        return new LogOp.Append(LogFormat.WRITE, w.volume(), w.block(), 0, crc, payload, w.durable(), w.done());
     }
 
     /** Writes the buffer with one system call, then makes its records visible in log order. */
@@ -359,6 +380,7 @@ final class LogWriter implements Runnable {
     private static void fail(LogOp op, Throwable e) {
         switch (op) {
             case LogOp.Append a -> a.done().completeExceptionally(e);
+            case LogOp.SealedWrite a -> a.done().completeExceptionally(e);
             case LogOp.CheckpointRequest r -> r.done().completeExceptionally(e);
             case LogOp.Sync r -> r.done().completeExceptionally(e);
             case LogOp.Stop s -> s.done().complete(null);

@@ -34,7 +34,7 @@ class LogEngineTest {
     Path root;
 
     private LogEngine open() throws IOException {
-        return LogEngine.open(root, BS, 1L << 20, 1L << 40);
+        return LogEngine.open(root, BS, 1L << 20, 1L << 40, null);
     }
 
     private static byte[] pattern(long seed, int length) {
@@ -59,9 +59,8 @@ class LogEngineTest {
             assertThrows(VolumeExistsException.class, () -> engine.create(id, BS, false));
             assertThrows(IllegalArgumentException.class, () -> engine.create(UUID.randomUUID(), BS + 1, false));
             assertThrows(IllegalArgumentException.class, () -> engine.create(UUID.randomUUID(), 0, false));
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-                    () -> engine.create(UUID.randomUUID(), BS, true));
-            assertTrue(e.getMessage().contains("issue 18"), e.getMessage());
+            EngineException e = assertThrows(EngineException.class, () -> engine.create(UUID.randomUUID(), BS, true));
+            assertTrue(e.getMessage().contains("key provider"), e.getMessage());
             engine.delete(id);
             assertThrows(EngineException.class, () -> read(v, 0, 1));
             assertThrows(NoSuchVolumeException.class, () -> engine.delete(id));

@@ -1,5 +1,6 @@
 package io.galleonfs.engine.lsm;
 
+import io.galleonfs.engine.FileKeyProvider;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.VolumeBehaviourSuite;
 import java.io.IOException;
@@ -8,13 +9,15 @@ import java.util.UUID;
 
 /** {@link VolumeBehaviourSuite} on the log-structured store (1 MiB segments, so rolls happen in small tests). */
 class LogVolumeTest extends VolumeBehaviourSuite {
+
     @Override
     protected Engine open(Path root) throws IOException {
-        LogEngine engine = LogEngine.open(root, BS, 1L << 20, 1L << 40);
+        LogEngine engine = LogEngine.open(root, BS, 1L << 20, 1L << 40,
+                FileKeyProvider.openOrCreate(root.resolveSibling(root.getFileName() + ".key")));
         return new Engine() {
             @Override
             public Volume create(UUID id, long sizeBytes) throws IOException {
-                return engine.create(id, sizeBytes, false);
+                return engine.create(id, sizeBytes, encrypted());
             }
 
             @Override
