@@ -295,6 +295,68 @@ class LogStoreVersionsTest {
         assertTrue(store.verify(VOL).healthy());
     }
 
+    /**
+     * Snapshot and clone reads while writers overwrite the live view, the cleaner relocates the snapshot's records
+     * and its checkpoints delete their segments: every read returns the frozen bytes (a read whose record moved looks
+     * the block up again).
+     */
+    @Test
+    void snapshotReadsRacingWritersAndTheCleanerSeeTheFrozenBytes() throws Exception {
+        int n = 512;
+        java.util.concurrent.atomic.AtomicLong moved = new java.util.concurrent.atomic.AtomicLong();
+        try (LogStore store = LogStore.open(config(dir))) {
+            for (long b = 0; b < n; b++) {
+                write(store, VOL, b, 0); // dies at once: the snapshot's records sit in half-dead segments
+                write(store, VOL, b, 1);
+            }
+            store.createSnapshot(VOL, "s");
+            store.cloneVolume(VOL, "s", CLONE);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            try {
+                List<java.util.concurrent.Future<?>> tasks = new java.util.ArrayList<>();
+                java.util.concurrent.Future<?> writer = pool.submit(() -> {
+                    for (long version = 2; version < 14 && !stop.get(); version++) { // 12 passes: ~24 MiB of log
+                        for (long b = 0; b < n; b++) {
+                            write(store, VOL, b, version);
+                        }
+                    }
+                    return null;
+                });
+                tasks.add(writer);
+                tasks.add(pool.submit(() -> {
+                    while (!stop.get()) {
+                        moved.addAndGet(store.clean(0.9).blocksMoved());
+                    }
+                    return null;
+                }));
+                for (UUID reader : List.of(VOL, CLONE)) {
+                    tasks.add(pool.submit(() -> {
+                        java.util.SplittableRandom random = new java.util.SplittableRandom(reader.hashCode());
+                        while (!stop.get()) {
+                            long b = random.nextInt(n);
+                            byte[] got = reader.equals(VOL) ? readSnapshot(store, VOL, "s", b) : read(store, CLONE, b);
+                            assertArrayEquals(content(VOL, b, 1).array(), got, reader + " block " + b);
+                        }
+                        return null;
+                    }));
+                }
+                try {
+                    writer.get(120, java.util.concurrent.TimeUnit.SECONDS); // the race lasts as long as the writes
+                } finally {
+                    stop.set(true);
+                }
+                for (java.util.concurrent.Future<?> f : tasks) {
+                    f.get(60, java.util.concurrent.TimeUnit.SECONDS); // rethrows a failed read
+                }
+            } finally {
+                stop.set(true);
+                pool.shutdownNow();
+            }
+            assertTrue(moved.get() >= n / 2, "the cleaner moved the snapshot's records meanwhile: " + moved.get());
+        }
+    }
+
     @Test
     void snapshotMapsArePersistedOnceAndReferencedAfterwards() throws IOException {
         try (LogStore store = LogStore.open(config(dir))) {
