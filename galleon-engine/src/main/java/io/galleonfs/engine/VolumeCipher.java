@@ -13,9 +13,12 @@ import javax.crypto.spec.SecretKeySpec;
  * never reuses under one data key (sequence ranges are persisted before use). AAD = volume uuid + block
  * index, so a block cannot be moved to another place or volume undetected. The 16-byte tag is kept in
  * the layer metadata, so ciphertext has the block's size and stays block aligned in the data file.
+ *
+ * <p>Public (and nothing else changed) so the log-structured store's volumes ({@code io.galleonfs.engine.lsm}) seal
+ * blocks with exactly this cipher, nonce and AAD layout instead of a copy of it.
  */
-final class VolumeCipher {
-    static final int TAG_BYTES = 16;
+public final class VolumeCipher {
+    public static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 12;
     private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(() -> {
         try {
@@ -30,7 +33,7 @@ final class VolumeCipher {
     private final UUID volume;
     private final byte[] volumeBytes;
 
-    VolumeCipher(byte[] dataKey, UUID volume) {
+    public VolumeCipher(byte[] dataKey, UUID volume) {
         if (dataKey.length != 32) {
             throw new IllegalArgumentException("data key must be 256 bits");
         }
@@ -45,7 +48,7 @@ final class VolumeCipher {
      *
      * @return the ciphertext; its GCM tag is written into {@code tagOut}
      */
-    ByteBuffer encrypt(long block, long seq, ByteBuffer plain, byte[] tagOut) {
+    public ByteBuffer encrypt(long block, long seq, ByteBuffer plain, byte[] tagOut) {
         int size = plain.remaining();
         ByteBuffer out = ByteBuffer.allocate(size + TAG_BYTES);
         try {
@@ -59,7 +62,7 @@ final class VolumeCipher {
     }
 
     /** Decrypts one block into {@code plainOut} (advancing it); a bad tag is a checksum mismatch. */
-    void decrypt(long block, long seq, ByteBuffer stored, byte[] tag, ByteBuffer plainOut)
+    public void decrypt(long block, long seq, ByteBuffer stored, byte[] tag, ByteBuffer plainOut)
             throws ChecksumMismatchException {
         int size = stored.remaining();
         ByteBuffer in = scratch(size + TAG_BYTES);

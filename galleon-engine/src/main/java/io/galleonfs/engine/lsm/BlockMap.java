@@ -13,6 +13,11 @@ final class BlockMap {
     static final int EMPTY = -1;
     /** Returned by lookups of unmapped blocks; never a real location (segment ids are below 2^31). */
     static final long ABSENT = -1L;
+    /**
+     * Stored in a snapshot's map (see {@link VolumeVersions}): the block read as zeros in that version. Never a record
+     * location, so it holds no space and the cleaner never sees it.
+     */
+    static final long HOLE = -2L;
     private static final int MIN_CAPACITY = 16;
 
     private int[] keys;
@@ -187,6 +192,36 @@ final class BlockMap {
         }
         for (int i = 0; i < n; i++) {
             removed.accept(remove(victims[i]));
+        }
+    }
+
+    /** The mapped blocks in [first, first + count), walking whichever of range and map is smaller. */
+    int[] blocksIn(long first, long count) {
+        long end = Math.min(first + count, Integer.MAX_VALUE);
+        int[] out = new int[(int) Math.min(size, Math.max(0, end - Math.max(first, 0)))];
+        int n = 0;
+        if (count <= size) {
+            for (long b = Math.max(first, 0); b < end; b++) {
+                if (find((int) b) >= 0) {
+                    out[n++] = (int) b;
+                }
+            }
+        } else {
+            for (int k : keys) {
+                if (k != EMPTY && k >= first && k < end) {
+                    out[n++] = k;
+                }
+            }
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    /** Adds every mapped block to {@code bitmap}. */
+    void addKeysTo(org.roaringbitmap.RoaringBitmap bitmap) {
+        for (int k : keys) {
+            if (k != EMPTY) {
+                bitmap.add(k);
+            }
         }
     }
 

@@ -12,7 +12,8 @@ import java.util.zip.CRC32C;
  * <p>Segment header (32 bytes): magic "GLSG", version, segment id (u64), block size, two reserved u32 (0),
  * CRC32C of bytes [0, 28).
  *
- * <p>Record: a 56-byte header, the payload (a whole block for WRITE and RELOCATE, nothing otherwise) and a
+ * <p>Record: a 56-byte header, the payload (a whole block for WRITE and RELOCATE, a name and for CLONE the source
+ * volume for the version operations, nothing otherwise) and a
  * CRC32C of header + payload. A record is accepted only if magic, type, length and CRC all match, so a scan
  * stops exactly at the first torn or never-written record.
  */
@@ -30,6 +31,14 @@ final class LogFormat {
     static final byte TRIM = 2;
     static final byte RELOCATE = 3;
     static final byte DROP = 4;
+    /** Version operations: a small record followed by a payload of at most {@link #MAX_VERSION_PAYLOAD} bytes. */
+    static final byte SNAPSHOT = 5;
+    static final byte DELETE_SNAPSHOT = 6;
+    static final byte RESTORE = 7;
+    static final byte CLONE = 8;
+    /** Snapshot names are at most 255 UTF-8 bytes; a clone adds the 16-byte source volume id. */
+    static final int MAX_NAME_BYTES = 255;
+    static final int MAX_VERSION_PAYLOAD = 16 + MAX_NAME_BYTES;
 
     private LogFormat() {
     }
@@ -49,6 +58,23 @@ final class LogFormat {
 
     static int dataRecordLength(int blockSize) {
         return RECORD_HEADER + blockSize + RECORD_TRAILER;
+    }
+
+    /** Before the ciphertext of a sealed (encrypted) block: nonce u64 + GCM tag. */
+    static final int SEALED_PREFIX = 8 + 16;
+
+    /** A WRITE or RELOCATE of an encrypted volume: nonce, tag, ciphertext; its CRC covers the ciphertext. */
+    static int sealedRecordLength(int blockSize) {
+        return RECORD_HEADER + SEALED_PREFIX + blockSize + RECORD_TRAILER;
+    }
+
+    static boolean isVersionOp(byte type) {
+        return type >= SNAPSHOT && type <= CLONE;
+    }
+
+    /** Length of the longest record a store of this block size writes (the writer keeps that much buffer room). */
+    static int maxRecordLength(int blockSize) {
+        return Math.max(sealedRecordLength(blockSize), SMALL_RECORD + MAX_VERSION_PAYLOAD);
     }
 
     static ByteBuffer segmentHeader(long segmentId, int blockSize) {
@@ -96,6 +122,9 @@ final class LogFormat {
 
     /** A record decoded by {@link #parse}; {@code payloadOffset} is relative to the parsed buffer. */
     record Record(byte type, int length, int dataCrc, long seq, UUID volume, long block, long arg, int payloadOffset) {
+        int payloadLength() {
+            return length - RECORD_HEADER - RECORD_TRAILER;
+        }
     }
 
     /**
@@ -109,8 +138,10 @@ final class LogFormat {
         int length = buf.getInt(at + 4);
         byte type = buf.get(at + 8);
         int expected = switch (type) {
-            case WRITE, RELOCATE -> dataRecordLength(blockSize);
+            case WRITE, RELOCATE -> length == sealedRecordLength(blockSize) ? length : dataRecordLength(blockSize);
             case TRIM, DROP -> SMALL_RECORD;
+            case SNAPSHOT, DELETE_SNAPSHOT, RESTORE, CLONE ->
+                    length > SMALL_RECORD && length <= SMALL_RECORD + MAX_VERSION_PAYLOAD ? length : -1;
             default -> -1;
         };
         if (length != expected || buf.limit() - at < length) {

@@ -12,14 +12,27 @@ sealed interface LogOp {
      * {@code durable}, after the segment was fdatasynced.
      *
      * @param arg     TRIM: block count; RELOCATE: the location the block is moved from; else 0
-     * @param payload WRITE/RELOCATE: the stored block (read, never modified, by the writer thread); else null
+     * @param payload WRITE/RELOCATE: the stored block (read, never modified, by the writer thread); version
+     *                operations: their payload (name, clone source); else null
      */
     record Append(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, boolean durable,
                   CompletableFuture<Boolean> done) implements LogOp {
     }
 
+    /**
+     * A block of an encrypted volume: the writer seals it with its record's seq as the nonce, then appends and applies it
+     * like an {@link Append} of type WRITE. Completes like one.
+     */
+    record SealedWrite(UUID volume, long block, ByteBuffer plain, BlockSealer sealer, boolean durable,
+                       CompletableFuture<Boolean> done) implements LogOp {
+    }
+
     /** Flush, fsync, snapshot the index and persist it; completes once the checkpoint file is durable. */
     record CheckpointRequest(CompletableFuture<Void> done) implements LogOp {
+    }
+
+    /** Completes once everything appended before it is fdatasynced. */
+    record Sync(CompletableFuture<Boolean> done) implements LogOp {
     }
 
     /** Ends the writer after everything queued before it; with {@code checkpoint} false, like a crash. */

@@ -43,8 +43,19 @@ final class LogRecovery {
         int blockSize = config.blockSize();
         Checkpoint checkpoint = Checkpoint.read(dir, blockSize);
         if (checkpoint != null) {
-            checkpoint.volumes().forEach(index::install);
+            Map<java.util.UUID, VolumeVersions> loaded = new java.util.HashMap<>();
+            checkpoint.volumes().forEach((volume, cut) -> {
+                VolumeVersions vv = new VolumeVersions(cut.family(), cut.live());
+                for (ExtentIndex.VersionCut v : cut.versions()) {
+                    vv.versions.add(new VolumeVersions.Version(v.name(), v.id(), v.createdAtMillis(), v.map(),
+                            v.fileId()));
+                }
+                loaded.put(volume, vv);
+            });
+            index.installAll(loaded);
+            index.nextFileId(checkpoint.nextFileId());
         }
+        Checkpoint.deleteUnreferencedVersionFiles(dir, checkpoint, Long.MAX_VALUE);
         TreeMap<Long, Path> files = listSegments(dir);
         long startSegment = checkpoint != null ? checkpoint.segment() : (files.isEmpty() ? 1 : files.firstKey());
         long startOffset = checkpoint != null ? checkpoint.offset() : LogFormat.SEGMENT_HEADER;
@@ -124,7 +135,7 @@ final class LogRecovery {
         long seq = expectedSeq;
         LogFormat.Record rec;
         while ((rec = LogFormat.parse(buf, pos, config.blockSize())) != null && rec.seq() == seq) {
-            apply(rec, LogFormat.location(segment.id, pos));
+            apply(buf, rec, LogFormat.location(segment.id, pos));
             pos += rec.length();
             seq++;
         }
@@ -161,15 +172,11 @@ final class LogRecovery {
         }
     }
 
-    private void apply(LogFormat.Record rec, long location) {
-        switch (rec.type()) {
-            case LogFormat.WRITE -> index.applyWrite(rec.volume(), (int) rec.block(), location, rec.dataCrc());
-            case LogFormat.RELOCATE ->
-                    index.applyRelocate(rec.volume(), (int) rec.block(), rec.arg(), location, rec.dataCrc());
-            case LogFormat.TRIM -> index.applyTrim(rec.volume(), rec.block(), rec.arg());
-            case LogFormat.DROP -> index.applyDrop(rec.volume());
-            default -> throw new IllegalStateException("parse accepted record type " + rec.type());
-        }
+    private void apply(ByteBuffer buf, LogFormat.Record rec, long location) {
+        ByteBuffer payload = LogFormat.isVersionOp(rec.type())
+                ? buf.duplicate().limit(rec.payloadOffset() + rec.payloadLength()).position(rec.payloadOffset())
+                : null;
+        index.apply(rec.type(), rec.seq(), rec.volume(), rec.block(), rec.arg(), rec.dataCrc(), payload, location);
     }
 
     private static String checkHeader(Segment segment, int blockSize) throws IOException {

@@ -23,16 +23,22 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import io.galleonfs.engine.NoSuchSnapshotException;
+import io.galleonfs.engine.SnapshotExistsException;
+import io.galleonfs.engine.VerifyReport;
+import java.nio.charset.StandardCharsets;
 import org.jboss.logging.Logger;
+import org.roaringbitmap.RoaringBitmap;
 
 /**
- * Log-structured block store (issue 18, phase 1; not yet the node's engine): every block write is appended once,
- * to a segment file that is the journal, and found again through the in-memory {@link ExtentIndex}. Thread-safe:
+ * Log-structured block store (issue 18; not yet the node's engine): every block write is appended once, to a
+ * segment file that is the journal, and found again through the in-memory {@link ExtentIndex}. Snapshots, restores
+ * and clones are index versions ({@link VolumeVersions}): log records too, so recovery replays them. Thread-safe:
  * any number of threads write, trim and read; one writer thread appends (group commit), one checkpoint thread
  * persists the index. See docs/ARCHITECTURE.md, "Log-structured store".
  *
  * <p>Blocks are addressed by (volume id, block number); a block number is below 2^31 - 1. The store keeps no volume
- * metadata (sizes, names): the caller does, as BlockEngine does for today's layers.
+ * metadata (sizes): the caller does ({@code LogEngine}).
  */
 public final class LogStore implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(LogStore.class);
@@ -87,12 +93,14 @@ public final class LogStore implements AutoCloseable {
         Map<Long, Segment> segments = new ConcurrentHashMap<>();
         try {
             Files.deleteIfExists(root.resolve(Checkpoint.FILE + ".tmp"));
+            Files.deleteIfExists(root.resolve(Epoch.FILE + ".tmp"));
             ExtentIndex index = new ExtentIndex(config.blockSize());
             LogRecovery.Result recovered = new LogRecovery(config, index, segments).recover();
             Segment head = Segment.create(root, recovered.lastSegmentId() + 1, config.blockSize(),
                     config.segmentBytes());
             segments.put(head.id, head);
-            LogWriter writer = new LogWriter(config, index, segments, head, recovered.nextSeq());
+            long epoch = Epoch.next(root);
+            LogWriter writer = new LogWriter(config, index, segments, head, recovered.nextSeq(), epoch);
             writer.start();
             return new LogStore(config, index, segments, writer, lockChannel, lock, recovered.replayedRecords());
         } catch (IOException | RuntimeException e) {
@@ -151,21 +159,59 @@ public final class LogStore implements AutoCloseable {
      */
     public void read(UUID volume, long block, ByteBuffer dst) throws IOException {
         checkBlock(block);
-        if (dst.remaining() < blockSize) {
-            throw new IllegalArgumentException("a read needs room for one block of " + blockSize + " bytes");
+        readResolved(volume, block, dst, false, () -> index.lookup(volume, (int) block));
+    }
+
+    /**
+     * Reads the sealed payload of one block of an encrypted volume (snapshot {@code name}, or live when null) into
+     * {@code dst}: {@link #sealedBytes()} bytes (nonce, GCM tag, ciphertext), the ciphertext checked against its CRC32C.
+     * A block that reads as zeros leaves zeros (nonce 0: the caller returns zeros without decrypting).
+     */
+    public void readSealed(UUID volume, String name, long block, ByteBuffer dst) throws IOException {
+        checkBlock(block);
+        readResolved(volume, block, dst, true,
+                name == null ? () -> index.lookup(volume, (int) block) : () -> index.lookup(volume, name, (int) block));
+    }
+
+    /** Bytes of a sealed payload: nonce, tag, ciphertext. */
+    public int sealedBytes() {
+        return LogFormat.SEALED_PREFIX + blockSize;
+    }
+
+    /**
+     * Reads one block of snapshot {@code name} of {@code volume}, like {@link #read}.
+     *
+     * @throws io.galleonfs.engine.NoSuchSnapshotException the volume has no such snapshot
+     */
+    public void readSnapshot(UUID volume, String name, long block, ByteBuffer dst) throws IOException {
+        checkBlock(block);
+        readResolved(volume, block, dst, false, () -> index.lookup(volume, name, (int) block));
+    }
+
+    @FunctionalInterface
+    private interface Lookup {
+        ExtentIndex.Extent get() throws IOException;
+    }
+
+    private void readResolved(UUID volume, long block, ByteBuffer dst, boolean sealed, Lookup lookup)
+            throws IOException {
+        int length = sealed ? LogFormat.SEALED_PREFIX + blockSize : blockSize;
+        int crcFrom = sealed ? LogFormat.SEALED_PREFIX : 0;
+        if (dst.remaining() < length) {
+            throw new IllegalArgumentException("a read needs room for " + length + " bytes");
         }
         ensureOpen();
         int start = dst.position();
         while (true) {
-            ExtentIndex.Extent extent = index.lookup(volume, (int) block);
+            ExtentIndex.Extent extent = lookup.get();
             if (extent == null) {
-                for (int i = 0; i < blockSize; i++) {
+                for (int i = 0; i < length; i++) {
                     dst.put(start + i, (byte) 0);
                 }
-                dst.position(start + blockSize);
+                dst.position(start + length);
                 return;
             }
-            ByteBuffer view = dst.duplicate().limit(start + blockSize).position(start);
+            ByteBuffer view = dst.duplicate().limit(start + length).position(start);
             Segment segment = segments.get(LogFormat.segmentOf(extent.location()));
             try {
                 if (segment == null) {
@@ -176,21 +222,230 @@ public final class LogStore implements AutoCloseable {
                 throw new InterruptedIOException("interrupted while reading block " + block);
             } catch (ClosedChannelException e) {
                 // The cleaner moved the block and a checkpoint deleted its old segment after our lookup.
-                if (extent.equals(index.lookup(volume, (int) block))) {
+                if (extent.equals(lookup.get())) {
                     ensureOpen();
                     throw new EngineException("segment of volume " + volume + " block " + block + " is gone", e);
                 }
                 continue;
             }
-            if (LogFormat.crc(dst, start, blockSize) != extent.crc()) {
-                if (extent.equals(index.lookup(volume, (int) block))) {
+            if (LogFormat.crc(dst, start + crcFrom, blockSize) != extent.crc()) {
+                if (extent.equals(lookup.get())) {
                     throw new ChecksumMismatchException(volume, block);
                 }
                 continue; // rewritten or relocated while we read: look up again
             }
-            dst.position(start + blockSize);
+            dst.position(start + length);
             return;
         }
+    }
+
+    /**
+     * Stores consecutive blocks from {@code firstBlock} ({@code data.remaining()} a multiple of the block size, not
+     * consumed): one record per block, queued together so they share group commits. Returns like {@link #write}.
+     */
+    public void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern) throws IOException {
+        writeBlocks(volume, firstBlock, data, concern, null);
+    }
+
+    /**
+     * Like {@link #writeBlocks(UUID, long, ByteBuffer, WriteConcern)}, sealing each block with {@code sealer} (null:
+     * plain) on the writer thread, where its nonce is known.
+     */
+    public void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern, BlockSealer sealer)
+            throws IOException {
+        if (data.remaining() % blockSize != 0) {
+            throw new IllegalArgumentException("a write is whole blocks of " + blockSize + " bytes, got "
+                    + data.remaining());
+        }
+        int count = data.remaining() / blockSize;
+        if (count == 0) {
+            return;
+        }
+        checkBlock(firstBlock);
+        checkBlock(firstBlock + count - 1);
+        ensureOpen();
+        List<CompletableFuture<Boolean>> pending = new ArrayList<>(count);
+        IOException failure = null;
+        for (int i = 0; i < count; i++) {
+            ByteBuffer block = data.duplicate();
+            block.position(data.position() + i * blockSize).limit(data.position() + (i + 1) * blockSize);
+            boolean durable = concern == WriteConcern.DURABLE;
+            CompletableFuture<Boolean> done = new CompletableFuture<>();
+            LogOp op = sealer == null
+                    ? new LogOp.Append(LogFormat.WRITE, volume, firstBlock + i, 0, LogFormat.crc(block), block, durable, done)
+                    : new LogOp.SealedWrite(volume, firstBlock + i, block, sealer, durable, done);
+            try {
+                writer.submit(op);
+            } catch (IOException e) {
+                failure = e;
+                break;
+            }
+            pending.add(done);
+        }
+        // Wait for every queued record before returning, even after a failure: the writer reads the caller's buffer.
+        for (CompletableFuture<Boolean> f : pending) {
+            try {
+                await(f);
+            } catch (IOException e) {
+                failure = failure == null ? e : failure;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Makes everything appended before the call durable (one fdatasync, shared with concurrent callers). */
+    public void sync() throws IOException {
+        ensureOpen();
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        writer.submit(new LogOp.Sync(done));
+        await(done);
+    }
+
+    // ------------------------------------------------------------------------------------------ versions
+
+    /**
+     * Freezes the volume's current content as snapshot {@code name}: O(1), durable when it returns.
+     *
+     * @throws SnapshotExistsException the volume already has a snapshot of that name
+     */
+    public LogSnapshot createSnapshot(UUID volume, String name) throws IOException {
+        byte[] bytes = checkName(name);
+        if (!versionOp(LogFormat.SNAPSHOT, volume, System.currentTimeMillis(), ByteBuffer.wrap(bytes))) {
+            throw new SnapshotExistsException("snapshot '" + name + "' already exists in volume " + volume);
+        }
+        for (ExtentIndex.VersionInfo v : index.versions(volume)) {
+            if (v.name().equals(name)) {
+                return new LogSnapshot(v.name(), v.id(), v.createdAtMillis(), v.blocks());
+            }
+        }
+        throw new NoSuchSnapshotException("snapshot '" + name + "' of volume " + volume + " was deleted meanwhile");
+    }
+
+    /**
+     * Deletes a snapshot: its entries move into the next older snapshot where that one has none, the rest are dropped
+     * (their records become garbage for the cleaner unless another version maps them). Durable when it returns.
+     */
+    public void deleteSnapshot(UUID volume, String name) throws IOException {
+        if (!versionOp(LogFormat.DELETE_SNAPSHOT, volume, 0, ByteBuffer.wrap(checkName(name)))) {
+            throw new NoSuchSnapshotException("no snapshot '" + name + "' in volume " + volume);
+        }
+    }
+
+    /** Makes the volume's live content equal to the snapshot's; every snapshot stays. Durable when it returns. */
+    public void restore(UUID volume, String name) throws IOException {
+        if (!versionOp(LogFormat.RESTORE, volume, 0, ByteBuffer.wrap(checkName(name)))) {
+            throw new NoSuchSnapshotException("no snapshot '" + name + "' in volume " + volume);
+        }
+    }
+
+    /**
+     * Creates volume {@code target} with the content of {@code source}'s snapshot (null: its live content). Records are
+     * shared, not copied; writes to either side afterwards do not show on the other. Durable when it returns.
+     *
+     * @throws NoSuchSnapshotException the source has no such snapshot
+     * @throws EngineException         the target already holds blocks or snapshots
+     */
+    public void cloneVolume(UUID source, String snapshotOrNull, UUID target) throws IOException {
+        if (source.equals(target)) {
+            throw new IllegalArgumentException("a volume cannot be cloned onto itself: " + source);
+        }
+        byte[] name = snapshotOrNull == null ? new byte[0] : checkName(snapshotOrNull);
+        if (index.hasVolume(target)) {
+            throw new EngineException("clone target " + target + " already holds data");
+        }
+        ByteBuffer payload = ByteBuffer.allocate(16 + name.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        payload.putLong(source.getMostSignificantBits()).putLong(source.getLeastSignificantBits()).put(name).flip();
+        if (!versionOp(LogFormat.CLONE, target, snapshotOrNull == null ? 0 : 1, payload)) {
+            if (index.hasVolume(target)) {
+                throw new EngineException("clone target " + target + " already holds data");
+            }
+            throw new NoSuchSnapshotException("no snapshot '" + snapshotOrNull + "' in volume " + source);
+        }
+    }
+
+    /** Snapshots of a volume, oldest first. */
+    public List<LogSnapshot> snapshots(UUID volume) {
+        List<LogSnapshot> out = new ArrayList<>();
+        for (ExtentIndex.VersionInfo v : index.versions(volume)) {
+            out.add(new LogSnapshot(v.name(), v.id(), v.createdAtMillis(), v.blocks()));
+        }
+        return out;
+    }
+
+    /** Blocks holding data in the volume's live view, from the index alone. */
+    public RoaringBitmap allocatedBlocks(UUID volume) {
+        return index.allocatedBlocks(volume);
+    }
+
+    /**
+     * Blocks whose content may differ between snapshot {@code from} and {@code to} (null {@code to}: the live view), from
+     * the maps alone: a superset of the truly changed blocks. With {@code from} null: the blocks holding data in
+     * {@code to}.
+     */
+    public RoaringBitmap changedBlocks(UUID volume, String from, String to) throws NoSuchSnapshotException {
+        return index.changedBlocks(volume, from, to);
+    }
+
+    /** Volumes holding blocks or snapshots. */
+    public Set<UUID> volumeIds() {
+        return index.volumeIds();
+    }
+
+    /** Whether the volume holds any block or snapshot. */
+    public boolean hasVolume(UUID volume) {
+        return index.hasVolume(volume);
+    }
+
+    /** Distinct records the volume's live view and snapshots reference. */
+    public long storedBlocks(UUID volume) {
+        return index.entriesOf(volume).size();
+    }
+
+    /**
+     * Reads every record the volume's versions reference and checks it against its CRC32C (scrub). Bad blocks are
+     * reported by block number, ascending, once each.
+     */
+    public VerifyReport verify(UUID volume) throws IOException {
+        ensureOpen();
+        java.util.TreeSet<Long> bad = new java.util.TreeSet<>();
+        long checked = 0;
+        for (ExtentIndex.Entry e : index.entriesOf(volume)) {
+            ByteBuffer payload = readStored(e);
+            if (payload == null) {
+                continue; // relocated and its segment deleted since the listing: the new copy was listed or is newer
+            }
+            checked++;
+            if (!storedCrcMatches(payload, e.crc())) {
+                bad.add((long) e.block());
+            }
+        }
+        return new VerifyReport(checked, new ArrayList<>(bad));
+    }
+
+    /** A stored payload (plain block, or sealed: nonce, tag, ciphertext) against its recorded CRC32C. */
+    private boolean storedCrcMatches(ByteBuffer payload, int crc) {
+        int from = payload.remaining() == blockSize ? 0 : LogFormat.SEALED_PREFIX;
+        return LogFormat.crc(payload, payload.position() + from, blockSize) == crc;
+    }
+
+    private static byte[] checkName(String name) {
+        java.util.Objects.requireNonNull(name, "name");
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        if (name.isBlank() || bytes.length > LogFormat.MAX_NAME_BYTES) {
+            throw new IllegalArgumentException("snapshot name must be non-blank and at most " + LogFormat.MAX_NAME_BYTES
+                    + " UTF-8 bytes: '" + name + "'");
+        }
+        return bytes;
+    }
+
+    /** Appends a version record durably; returns whether it applied. */
+    private boolean versionOp(byte type, UUID volume, long arg, ByteBuffer payload) throws IOException {
+        ensureOpen();
+        LogOp.Append op = new LogOp.Append(type, volume, 0, arg, 0, payload, true, new CompletableFuture<>());
+        writer.submit(op);
+        return await(op.done());
     }
 
     /** Persists the index now; returns once the checkpoint file is durable and unneeded segments are deleted. */
@@ -227,8 +482,12 @@ public final class LogStore implements AutoCloseable {
                 if (data == null) {
                     continue; // overwritten and its segment deleted meanwhile: nothing to move
                 }
+                if (!storedCrcMatches(data, e.crc())) {
+                    LOG.warnf("cleaner: a block %d of volume family %s fails its checksum; moving it as it is",
+                            e.block(), e.family());
+                }
                 CompletableFuture<Boolean> done = new CompletableFuture<>();
-                writer.submit(new LogOp.Append(LogFormat.RELOCATE, e.volume(), e.block(), e.location(), e.crc(), data,
+                writer.submit(new LogOp.Append(LogFormat.RELOCATE, e.family(), e.block(), e.location(), e.crc(), data,
                         false, done));
                 window.add(done);
                 if (window.size() == CLEAN_WINDOW) {
@@ -257,25 +516,31 @@ public final class LogStore implements AutoCloseable {
         }
     }
 
-    /** The stored bytes of a block the cleaner moves, verbatim (a corrupt block stays detectably corrupt). */
+    /**
+     * The stored payload of a record, verbatim (a plain block, or a sealed one with its nonce and tag): what the cleaner
+     * moves and verify checks. The record's header says how long it is. Null when its segment is gone (deleted by a
+     * checkpoint after the record was relocated or overwritten).
+     */
     private ByteBuffer readStored(ExtentIndex.Entry e) throws IOException {
         Segment segment = segments.get(LogFormat.segmentOf(e.location()));
-        ByteBuffer data = ByteBuffer.allocate(blockSize);
+        if (segment == null) {
+            return null;
+        }
         try {
-            if (segment == null) {
-                return null;
+            ByteBuffer header = ByteBuffer.allocate(LogFormat.RECORD_HEADER).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            segment.readFully(header, LogFormat.offsetOf(e.location()));
+            int length = header.getInt(4);
+            if (length != LogFormat.dataRecordLength(blockSize) && length != LogFormat.sealedRecordLength(blockSize)) {
+                length = LogFormat.dataRecordLength(blockSize); // a corrupt header: move the block bytes as they are
             }
+            ByteBuffer data = ByteBuffer.allocate(length - LogFormat.RECORD_HEADER - LogFormat.RECORD_TRAILER);
             segment.readFully(data, LogFormat.offsetOf(e.location()) + LogFormat.RECORD_HEADER);
+            return data.flip();
         } catch (ClosedByInterruptException ex) {
-            throw new InterruptedIOException("cleaner interrupted");
+            throw new InterruptedIOException("interrupted while reading a stored record");
         } catch (ClosedChannelException ex) {
             return null;
         }
-        data.flip();
-        if (LogFormat.crc(data) != e.crc()) {
-            LOG.warnf("cleaner: volume %s block %d fails its checksum; moving it as it is", e.volume(), e.block());
-        }
-        return data;
     }
 
     private static long awaitMoves(List<CompletableFuture<Boolean>> window) throws IOException {

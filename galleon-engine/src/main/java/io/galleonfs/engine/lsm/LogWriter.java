@@ -36,7 +36,7 @@ final class LogWriter implements Runnable {
     private static final int MAX_BATCH = 1024;
     private static final int BUFFER_BYTES = 1 << 20;
 
-    private record Staged(LogOp.Append op, long location) {
+    private record Staged(LogOp.Append op, long seq, long location) {
     }
 
     private final LogStoreConfig config;
@@ -46,9 +46,15 @@ final class LogWriter implements Runnable {
     private final BlockingQueue<LogOp> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final ByteBuffer buffer;
     private final List<Staged> staged = new ArrayList<>();
-    private final List<LogOp.Append> awaitingSync = new ArrayList<>();
+    /** Callers waiting for the next fdatasync (durable appends, sync requests) and what each is told then. */
+    private record Waiter(CompletableFuture<Boolean> done, boolean result) {
+    }
+
+    private final List<Waiter> awaitingSync = new ArrayList<>();
     private final ExecutorService checkpointer;
     private final AtomicBoolean checkpointInFlight = new AtomicBoolean();
+    /** Set when a checkpoint failed: the next cut writes every snapshot map anew instead of naming old files. */
+    private final AtomicBoolean versionFilesSuspect = new AtomicBoolean();
     private final int recordLength;
     private final Thread thread;
 
@@ -58,6 +64,8 @@ final class LogWriter implements Runnable {
     /** Set before the final drain of the queue: a submitter that queued later drains it itself. */
     private volatile boolean drained;
     private long nextSeq;
+    /** Opens of this store, persisted before the writer starts: the high bits of every nonce it hands out. */
+    private final long epoch;
     private long bytesSinceCheckpoint;
 
     final AtomicLong records = new AtomicLong();
@@ -66,14 +74,16 @@ final class LogWriter implements Runnable {
     final AtomicLong fsyncs = new AtomicLong();
     final AtomicLong checkpoints = new AtomicLong();
 
-    LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment current, long nextSeq) {
+    LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment current, long nextSeq,
+              long epoch) {
+        this.epoch = epoch;
         this.config = config;
         this.dir = config.root();
         this.index = index;
         this.segments = segments;
         this.current = current;
         this.nextSeq = nextSeq;
-        this.recordLength = LogFormat.dataRecordLength(config.blockSize());
+        this.recordLength = LogFormat.maxRecordLength(config.blockSize());
         this.buffer = ByteBuffer.allocateDirect(Math.max(BUFFER_BYTES, 2 * recordLength)).order(ByteOrder.LITTLE_ENDIAN);
         this.checkpointer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "galleon-lsm-checkpoint");
@@ -166,7 +176,12 @@ final class LogWriter implements Runnable {
             try {
                 switch (op) {
                     case LogOp.Append append -> stage(append);
+                    case LogOp.SealedWrite sealed -> stage(seal(sealed));
                     case LogOp.CheckpointRequest request -> checkpoint(request.done());
+                    case LogOp.Sync sync -> {
+                        flush();
+                        awaitingSync.add(new Waiter(sync.done(), true));
+                    }
                     case LogOp.Stop s -> throw new IllegalStateException("handled above");
                 }
             } catch (IOException | RuntimeException e) {
@@ -189,18 +204,36 @@ final class LogWriter implements Runnable {
     }
 
     private void stage(LogOp.Append op) throws IOException {
-        int length = op.payload() == null ? LogFormat.SMALL_RECORD : recordLength;
+        int length = op.payload() == null ? LogFormat.SMALL_RECORD
+                : LogFormat.RECORD_HEADER + op.payload().remaining() + LogFormat.RECORD_TRAILER;
         if (current.end() + buffer.position() + length > config.segmentBytes()) {
             flush();
             roll();
         }
         long location = LogFormat.location(current.id, current.end() + buffer.position());
-        LogFormat.putRecord(buffer, op.type(), nextSeq++, op.volume(), op.block(), op.arg(), op.dataCrc(), op.payload());
-        staged.add(new Staged(op, location));
+        long seq = nextSeq++;
+        LogFormat.putRecord(buffer, op.type(), seq, op.volume(), op.block(), op.arg(), op.dataCrc(), op.payload());
+        staged.add(new Staged(op, seq, location));
         bytesSinceCheckpoint += length;
         if (buffer.remaining() < recordLength) {
             flush();
         }
+    }
+
+    /**
+     * Encrypts with the nonce {@code epoch << 40 | seq}, seq being the one the record is about to get (stage takes
+     * nextSeq next). The seq alone is not enough: a power loss drops the unsynced tail of the log, and the next run
+     * reuses those seqs, while the dropped ciphertext may have reached the disk. The epoch (+1 and fsynced at every
+     * open, before any write) makes every run's nonces new.
+     */
+    private LogOp.Append seal(LogOp.SealedWrite w) throws IOException {
+        if (nextSeq >= 1L << 40) {
+            throw new EngineException("log sequence numbers exhausted the nonce space of encrypted blocks");
+        }
+        ByteBuffer payload = w.sealer().seal(w.block(), epoch << 40 | nextSeq, w.plain().duplicate());
+        int crc = LogFormat.crc(payload, payload.position() + LogFormat.SEALED_PREFIX,
+                payload.remaining() - LogFormat.SEALED_PREFIX);
+        return new LogOp.Append(LogFormat.WRITE, w.volume(), w.block(), 0, crc, payload, w.durable(), w.done());
     }
 
     /** Writes the buffer with one system call, then makes its records visible in log order. */
@@ -214,36 +247,17 @@ final class LogWriter implements Runnable {
         batches.incrementAndGet();
         for (Staged s : staged) {
             LogOp.Append op = s.op();
-            boolean changed = apply(op, s.location());
+            boolean changed = index.apply(op.type(), s.seq(), op.volume(), op.block(), op.arg(), op.dataCrc(),
+                    op.payload(), s.location());
             records.incrementAndGet();
             if (op.durable()) {
                 durableRecords.incrementAndGet();
-                awaitingSync.add(op);
+                awaitingSync.add(new Waiter(op.done(), changed));
             } else {
                 op.done().complete(changed);
             }
         }
         staged.clear();
-    }
-
-    private boolean apply(LogOp.Append op, long location) {
-        int block = (int) op.block();
-        return switch (op.type()) {
-            case LogFormat.WRITE -> {
-                index.applyWrite(op.volume(), block, location, op.dataCrc());
-                yield true;
-            }
-            case LogFormat.RELOCATE -> index.applyRelocate(op.volume(), block, op.arg(), location, op.dataCrc());
-            case LogFormat.TRIM -> {
-                index.applyTrim(op.volume(), op.block(), op.arg());
-                yield true;
-            }
-            case LogFormat.DROP -> {
-                index.applyDrop(op.volume());
-                yield true;
-            }
-            default -> throw new IllegalStateException("unknown record type " + op.type());
-        };
     }
 
     private void syncAwaiting() throws IOException {
@@ -252,8 +266,8 @@ final class LogWriter implements Runnable {
         }
         current.channel.force(false);
         fsyncs.incrementAndGet();
-        for (LogOp.Append op : awaitingSync) {
-            op.done().complete(Boolean.TRUE);
+        for (Waiter w : awaitingSync) {
+            w.done().complete(w.result());
         }
         awaitingSync.clear();
     }
@@ -263,8 +277,8 @@ final class LogWriter implements Runnable {
         Segment sealed = current;
         sealed.channel.force(false);
         fsyncs.incrementAndGet();
-        for (LogOp.Append op : awaitingSync) {
-            op.done().complete(Boolean.TRUE);
+        for (Waiter w : awaitingSync) {
+            w.done().complete(w.result());
         }
         awaitingSync.clear();
         sealed.trimToEnd();
@@ -278,7 +292,11 @@ final class LogWriter implements Runnable {
         flush();
         syncAwaiting();
         current.channel.force(false);
-        Checkpoint cut = new Checkpoint(current.id, current.end(), nextSeq, index.copy());
+        if (versionFilesSuspect.getAndSet(false)) {
+            index.dirtyAllVersions(); // a failed checkpoint may have left files of the last cut unwritten
+        }
+        Map<java.util.UUID, ExtentIndex.VolumeCut> volumes = index.cut();
+        Checkpoint cut = new Checkpoint(current.id, current.end(), nextSeq, index.nextFileId(), volumes);
         Map<Long, Long> live = index.liveBytesBySegment();
         bytesSinceCheckpoint = 0;
         checkpointer.execute(() -> {
@@ -286,8 +304,10 @@ final class LogWriter implements Runnable {
                 cut.write(dir, config.blockSize());
                 checkpoints.incrementAndGet();
                 deleteUnneeded(cut.segment(), live);
+                Checkpoint.deleteUnreferencedVersionFiles(dir, cut);
                 done.complete(null);
             } catch (IOException | RuntimeException e) {
+                versionFilesSuspect.set(true);
                 LOG.error("checkpoint failed; the log since the previous one stays and is replayed", e);
                 done.completeExceptionally(e);
             }
@@ -342,8 +362,8 @@ final class LogWriter implements Runnable {
             s.op().done().completeExceptionally(io);
         }
         staged.clear();
-        for (LogOp.Append op : awaitingSync) {
-            op.done().completeExceptionally(io);
+        for (Waiter w : awaitingSync) {
+            w.done().completeExceptionally(io);
         }
         awaitingSync.clear();
         buffer.clear();
@@ -360,7 +380,9 @@ final class LogWriter implements Runnable {
     private static void fail(LogOp op, Throwable e) {
         switch (op) {
             case LogOp.Append a -> a.done().completeExceptionally(e);
+            case LogOp.SealedWrite a -> a.done().completeExceptionally(e);
             case LogOp.CheckpointRequest r -> r.done().completeExceptionally(e);
+            case LogOp.Sync r -> r.done().completeExceptionally(e);
             case LogOp.Stop s -> s.done().complete(null);
         }
     }

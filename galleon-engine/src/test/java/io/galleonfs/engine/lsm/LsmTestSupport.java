@@ -30,6 +30,12 @@ final class LsmTestSupport {
         return buf.array();
     }
 
+    static byte[] readSnapshot(LogStore store, UUID volume, String name, long block) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(BS);
+        store.readSnapshot(volume, name, block, buf);
+        return buf.array();
+    }
+
     static byte[] zeros() {
         return new byte[BS];
     }

@@ -1,0 +1,429 @@
+package io.galleonfs.engine.lsm;
+
+import io.galleonfs.engine.EngineException;
+import io.galleonfs.engine.NoSuchSnapshotException;
+import io.galleonfs.engine.OutOfRangeException;
+import io.galleonfs.engine.SnapshotInfo;
+import io.galleonfs.engine.VerifyReport;
+import io.galleonfs.engine.Volume;
+import io.galleonfs.engine.VolumeUsage;
+import io.galleonfs.engine.WriteConcern;
+import java.io.IOException;
+import io.galleonfs.engine.VolumeCipher;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.roaringbitmap.RoaringBitmap;
+
+/**
+ * A {@link Volume} on the {@link LogStore} (issue 18, phase 2). Whole blocks go to the store as they are; the edge
+ * blocks of an unaligned write or trim are read, modified and written under the block's stripe lock, and whole-block
+ * writes take the same locks, so concurrent writers of one block compose and none is lost. Snapshots, restore and
+ * clones are the store's index versions: O(1) or O(changed blocks), no data copied. An encrypted volume's blocks are
+ * sealed with {@link VolumeCipher} on the log writer thread (the nonce comes from the log, see {@link BlockSealer}) and
+ * opened on the reader's thread after the ciphertext passed its CRC32C.
+ *
+ * <p>Locks: a structure lock per volume, shared by writes and trims, exclusive for snapshot, restore, expand and the
+ * clone of the live view (so those see no half-done read-modify-write); then stripe locks in ascending stripe order.
+ * Reads take no lock: every block read is one index lookup and one CRC-checked pread.
+ */
+final class LogVolume implements Volume {
+    private static final int STRIPES = 1024;
+    /** Blocks per store call of a large write: bounds the stripe locks held and the records queued at once. */
+    private static final int PIECE_BLOCKS = 256;
+
+    private final LogEngine engine;
+    private final LogStore store;
+    private final UUID id;
+    private final int blockSize;
+    private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
+    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    /** Null for a plain volume. */
+    private final VolumeCipher cipher;
+    private final BlockSealer sealer;
+    private volatile VolumeDescriptorFile descriptor;
+    private volatile boolean retired;
+
+    LogVolume(LogEngine engine, LogStore store, VolumeDescriptorFile descriptor, VolumeCipher cipher) {
+        this.engine = engine;
+        this.store = store;
+        this.id = descriptor.id();
+        this.blockSize = store.blockSize();
+        this.descriptor = descriptor;
+        this.cipher = cipher;
+        this.sealer = cipher == null ? null : this::seal;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new ReentrantLock();
+        }
+    }
+
+    @Override
+    public UUID id() {
+        return id;
+    }
+
+    @Override
+    public long sizeBytes() {
+        return descriptor.sizeBytes();
+    }
+
+    VolumeDescriptorFile descriptor() {
+        return descriptor;
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public boolean encrypted() {
+        return cipher != null;
+    }
+
+    /**
+     * AES-256-GCM of one block with {@link VolumeCipher} (AAD: the AAD volume id + block): on the writer thread, which
+     * knows the nonce. Payload: nonce (u64 LE), tag, ciphertext.
+     */
+    private ByteBuffer seal(long block, long nonce, ByteBuffer plain) {
+        byte[] tag = new byte[VolumeCipher.TAG_BYTES];
+        ByteBuffer ciphertext = cipher.encrypt(block, nonce, plain, tag);
+        ByteBuffer out = ByteBuffer.allocate(LogFormat.SEALED_PREFIX + blockSize).order(ByteOrder.LITTLE_ENDIAN);
+        return out.putLong(nonce).put(tag).put(ciphertext).flip();
+    }
+
+    void retire() {
+        retired = true;
+    }
+
+    private void ensureLive() throws EngineException {
+        if (retired) {
+            throw new EngineException("volume " + id + " was deleted or its engine closed");
+        }
+    }
+
+    private void checkRange(long offset, long length) throws OutOfRangeException {
+        long size = descriptor.sizeBytes();
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new OutOfRangeException("range [" + offset + ", " + (offset + length) + ") is outside volume " + id
+                    + " of " + size + " bytes");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ data
+
+    @Override
+    public void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        int length = src.remaining();
+        checkRange(offset, length);
+        ensureLive();
+        if (length == 0) {
+            return;
+        }
+        structure.readLock().lock();
+        try {
+            long pos = offset;
+            while (src.hasRemaining()) {
+                long block = pos / blockSize;
+                int inBlock = (int) (pos % blockSize);
+                if (inBlock != 0 || src.remaining() < blockSize) {
+                    int n = Math.min(blockSize - inBlock, src.remaining());
+                    ByteBuffer part = src.slice(src.position(), n);
+                    modifyBlock(block, inBlock, part, concern);
+                    src.position(src.position() + n);
+                    pos += n;
+                    continue;
+                }
+                int blocks = Math.min(PIECE_BLOCKS, src.remaining() / blockSize);
+                ByteBuffer piece = src.slice(src.position(), blocks * blockSize);
+                writeWhole(block, blocks, piece, concern);
+                src.position(src.position() + blocks * blockSize);
+                pos += (long) blocks * blockSize;
+            }
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
+    /** Whole blocks under their stripe locks (so a concurrent read-modify-write of one of them cannot undo them). */
+    private void writeWhole(long first, int count, ByteBuffer data, WriteConcern concern) throws IOException {
+        int[] locked = lockStripes(first, count);
+        try {
+            store.writeBlocks(id, first, data, concern, sealer);
+        } finally {
+            unlock(locked);
+        }
+    }
+
+    /** Read-modify-write of one block: {@code part} lands at {@code inBlock}; {@code part} null = zeros. */
+    private void modifyBlock(long block, int inBlock, ByteBuffer part, WriteConcern concern) throws IOException {
+        ReentrantLock lock = stripes[stripeOf(block)];
+        lock.lock();
+        try {
+            ByteBuffer buf = ByteBuffer.allocate(blockSize);
+            readBlock(null, block, buf);
+            buf.clear().position(inBlock);
+            buf.put(part);
+            store.writeBlocks(id, block, buf.clear(), concern, sealer);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private int stripeOf(long block) {
+        long h = (block ^ id.getLeastSignificantBits()) * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> 54); // top 10 bits: 1024 stripes
+    }
+
+    /** Locks the stripes of blocks [first, first + count) in ascending stripe order (no deadlock between writers). */
+    private int[] lockStripes(long first, int count) {
+        java.util.BitSet set = new java.util.BitSet(STRIPES);
+        for (int i = 0; i < count; i++) {
+            set.set(stripeOf(first + i));
+        }
+        int[] order = set.stream().toArray();
+        for (int s : order) {
+            stripes[s].lock();
+        }
+        return order;
+    }
+
+    private void unlock(int[] locked) {
+        for (int i = locked.length - 1; i >= 0; i--) {
+            stripes[locked[i]].unlock();
+        }
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        ensureLive();
+        readFrom(null, offset, dst);
+    }
+
+    @Override
+    public void readSnapshot(String name, long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        ensureLive();
+        if (!dst.hasRemaining() && store.snapshots(id).stream().noneMatch(s -> s.name().equals(name))) {
+            throw new NoSuchSnapshotException("no snapshot '" + name + "' in volume " + id);
+        }
+        readFrom(name, offset, dst);
+    }
+
+    /** Every block read comes from the store with its CRC (and GCM tag) checked; there is no cache to bypass. */
+    @Override
+    public void readVerified(long offset, ByteBuffer dst) throws IOException {
+        read(offset, dst);
+    }
+
+    private void readFrom(String snapshot, long offset, ByteBuffer dst) throws IOException {
+        ByteBuffer scratch = null;
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            long block = pos / blockSize;
+            int inBlock = (int) (pos % blockSize);
+            if (inBlock == 0 && dst.remaining() >= blockSize) {
+                readBlock(snapshot, block, dst); // straight into the caller's buffer
+                pos += blockSize;
+                continue;
+            }
+            if (scratch == null) {
+                scratch = ByteBuffer.allocate(blockSize);
+            }
+            scratch.clear();
+            readBlock(snapshot, block, scratch);
+            int n = Math.min(blockSize - inBlock, dst.remaining());
+            dst.put(scratch.slice(inBlock, n));
+            pos += n;
+        }
+    }
+
+    private void readBlock(String snapshot, long block, ByteBuffer dst) throws IOException {
+        if (cipher != null) {
+            ByteBuffer sealed = ByteBuffer.allocate(store.sealedBytes()).order(ByteOrder.LITTLE_ENDIAN);
+            store.readSealed(id, snapshot, block, sealed);
+            long nonce = sealed.getLong(0);
+            if (nonce == 0) { // never written or trimmed: zeros (a real nonce has a non-zero epoch)
+                for (int i = 0; i < blockSize; i++) {
+                    dst.put((byte) 0);
+                }
+                return;
+            }
+            byte[] tag = new byte[VolumeCipher.TAG_BYTES];
+            sealed.get(8, tag);
+            cipher.decrypt(block, nonce, sealed.slice(LogFormat.SEALED_PREFIX, blockSize), tag, dst);
+            return;
+        }
+        if (snapshot == null) {
+            store.read(id, block, dst);
+        } else {
+            store.readSnapshot(id, snapshot, block, dst);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        ensureLive();
+        store.sync();
+    }
+
+    /**
+     * Whole blocks inside the range are unmapped (their records become garbage for the cleaner unless a snapshot or
+     * clone still maps them); the partial edge blocks are zero-filled by read-modify-write. Exclusive with writes of
+     * this volume, so no read-modify-write in flight brings a trimmed block back. Durable when it returns.
+     */
+    @Override
+    public void trim(long offset, long length) throws IOException {
+        checkRange(offset, length);
+        ensureLive();
+        if (length == 0) {
+            return;
+        }
+        structure.writeLock().lock();
+        try {
+            long end = offset + length;
+            long firstWhole = (offset + blockSize - 1) / blockSize;
+            long endWhole = end / blockSize;
+            if (firstWhole >= endWhole) { // inside one block, or across one block boundary without a whole block
+                zeroRange(offset, end);
+                store.sync();
+                return;
+            }
+            zeroRange(offset, firstWhole * blockSize);
+            zeroRange(endWhole * blockSize, end);
+            store.trim(id, firstWhole, endWhole - firstWhole, WriteConcern.DURABLE);
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    private void zeroRange(long from, long to) throws IOException {
+        long pos = from;
+        while (pos < to) {
+            long block = pos / blockSize;
+            int inBlock = (int) (pos % blockSize);
+            int n = (int) Math.min(blockSize - inBlock, to - pos);
+            modifyBlock(block, inBlock, ByteBuffer.allocate(n), WriteConcern.ACKNOWLEDGED);
+            pos += n;
+        }
+    }
+
+    @Override
+    public void expand(long newSizeBytes) throws IOException {
+        ensureLive();
+        if (newSizeBytes % blockSize != 0) {
+            throw new IllegalArgumentException("new size must be a multiple of " + blockSize + ": " + newSizeBytes);
+        }
+        structure.writeLock().lock();
+        try {
+            long current = descriptor.sizeBytes();
+            if (newSizeBytes < current) {
+                throw new EngineException("volume " + id + " can only grow: " + newSizeBytes + " < " + current);
+            }
+            if (newSizeBytes == current) {
+                return;
+            }
+            engine.checkSize(newSizeBytes);
+            VolumeDescriptorFile grown = descriptor.withSize(newSizeBytes);
+            engine.writeDescriptor(grown);
+            descriptor = grown;
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ versions
+
+    @Override
+    public SnapshotInfo createSnapshot(String name) throws IOException {
+        ensureLive();
+        structure.writeLock().lock();
+        try {
+            return info(store.createSnapshot(id, name));
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    private SnapshotInfo info(LogSnapshot s) {
+        return new SnapshotInfo(s.name(), s.createdAtMillis(), s.id(), s.blocks() * blockSize);
+    }
+
+    @Override
+    public List<SnapshotInfo> snapshots() {
+        List<SnapshotInfo> out = new ArrayList<>();
+        for (LogSnapshot s : store.snapshots(id)) {
+            out.add(info(s));
+        }
+        return out;
+    }
+
+    /** Merges the snapshot's map into the next older snapshot before it returns; nothing stays hidden. */
+    @Override
+    public void deleteSnapshot(String name) throws IOException {
+        ensureLive();
+        store.deleteSnapshot(id, name);
+    }
+
+    @Override
+    public void restore(String snapshotName) throws IOException {
+        ensureLive();
+        structure.writeLock().lock();
+        try {
+            store.restore(id, snapshotName);
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    /** Clones this volume's snapshot (null: its live view, quiesced) into {@code target}; returns the size to give it. */
+    long cloneInto(String snapshotOrNull, UUID target) throws IOException {
+        ensureLive();
+        structure.writeLock().lock();
+        try {
+            store.cloneVolume(id, snapshotOrNull, target);
+            return descriptor.sizeBytes();
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ inspection
+
+    /** Reads every record the live view and the snapshots reference and checks its CRC32C. */
+    @Override
+    public VerifyReport verify() throws IOException {
+        ensureLive();
+        return store.verify(id);
+    }
+
+    /** {@code totalStoredBytes}: distinct records the live view and the snapshots reference. */
+    @Override
+    public VolumeUsage usage() {
+        return new VolumeUsage(descriptor.sizeBytes(), (long) store.allocatedBlocks(id).getCardinality() * blockSize,
+                store.storedBlocks(id) * blockSize, store.snapshots(id).size());
+    }
+
+    @Override
+    public RoaringBitmap allocatedBlocks() throws IOException {
+        ensureLive();
+        return store.allocatedBlocks(id);
+    }
+
+    @Override
+    public RoaringBitmap changedBlocks(String fromSnapshotOrNull, String toSnapshot) throws IOException {
+        ensureLive();
+        java.util.Objects.requireNonNull(toSnapshot, "toSnapshot");
+        return store.changedBlocks(id, fromSnapshotOrNull, toSnapshot);
+    }
+
+    @Override
+    public String toString() {
+        return "LogVolume[" + id + ", " + descriptor.sizeBytes() + " bytes" + (cipher != null ? ", encrypted" : "") + "]";
+    }
+}
