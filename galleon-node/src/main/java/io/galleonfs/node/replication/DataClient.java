@@ -52,6 +52,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
      */
     private final io.vertx.core.Context loop;
     private volatile long sweepTimer = -1;
+    private volatile boolean closed;
 
     public DataClient(Vertx vertx, String nodeId, long incarnation, IncarnationListener listener) {
         this(vertx, nodeId, incarnation, listener, null);
@@ -69,7 +70,13 @@ public final class DataClient implements DataTransport, AutoCloseable {
         // Deadlines are checked by one timer on the loop, not by a timer task per request: CompletableFuture.orTimeout
         // schedules (and on completion cancels) a task on a shared delay-scheduler thread for every request, two thread
         // wake-ups per replicated write on the primary (its park events outnumbered the writes in a JFR profile).
-        loop.runOnContext(v -> sweepTimer = vertx.setPeriodic(DEADLINE_SWEEP_MS, id -> sweepDeadlines()));
+        loop.runOnContext(v -> sweepTimer = vertx.setPeriodic(DEADLINE_SWEEP_MS, id -> {
+            if (closed) {
+                vertx.cancelTimer(id); // closed before the timer was set: close() could not cancel it
+                return;
+            }
+            sweepDeadlines();
+        }));
     }
 
     private void sweepDeadlines() {
@@ -339,6 +346,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         long timer = sweepTimer;
         if (timer >= 0) {
             vertx.cancelTimer(timer);
