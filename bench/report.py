@@ -200,6 +200,7 @@ def main():
     ap = argparse.ArgumentParser()
     for a in ("results", "out", "mode", "runtime", "ramp", "size", "ioengine", "scratch", "fio-seconds", "total-seconds", "jobs"):
         ap.add_argument("--" + a, required=True)
+    ap.add_argument("--warmup", default="none")
     args = ap.parse_args()
     res = args.results
 
@@ -232,7 +233,7 @@ def main():
         "commit": read(os.path.join(res, "commit")),
         "machine": machine(),
         "scratch": {"path": args.scratch, **filesystem(args.scratch)},
-        "fio": {"version": fio_version, "runtime": args.runtime, "ramp": args.ramp, "size": args.size,
+        "fio": {"version": fio_version, "runtime": args.runtime, "ramp": args.ramp, "warmup": args.warmup, "size": args.size,
                 "file_ioengine": args.ioengine, "jobs": selected},
         "seconds": {"fio_part": int(args.fio_seconds), "total": int(args.total_seconds)},
         "rows": rows,
@@ -265,6 +266,7 @@ def header(doc):
             % (doc["mode"], doc["date"], doc["commit"] or "?", m["cpus"], m["cpu"], m.get("memory_gib"), m["kernel"],
                doc["scratch"]["path"], doc["scratch"].get("type", "?"), doc["fio"]["version"], doc["fio"]["size"],
                doc["fio"]["runtime"], doc["fio"]["ramp"])
+            + ("" if doc["fio"].get("warmup", "none") == "none" else ", after a discarded %s warm-up of 4K random writes" % doc["fio"]["warmup"])
             + "; load average %s at the start, %s at the end" % (
                 " ".join((doc.get("loadavg", {}).get("start") or "?").split()[:3]),
                 " ".join((doc.get("loadavg", {}).get("end") or "?").split()[:3])))

@@ -29,6 +29,8 @@ public final class DataClient implements DataTransport, AutoCloseable {
     static final Duration STALLED = Duration.ofSeconds(3);
     /** Bytes a connection's outbox may hold beyond the socket's own write queue before senders wait. */
     static final long MAX_QUEUED = 8L << 20;
+    /** How often the requests past their deadline are failed: a timeout fires up to this much late. */
+    static final long DEADLINE_SWEEP_MS = 50;
 
     /** Learns each peer's process incarnation: a change means the peer restarted and may have lost unflushed writes. */
     public interface IncarnationListener {
@@ -42,6 +44,15 @@ public final class DataClient implements DataTransport, AutoCloseable {
     private final IncarnationListener listener;
     private final Map<HostPort, Peer> peers = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
+    /**
+     * The one event loop of every connection this client opens. A primary sends each operation to all its replicas at
+     * once: with the connections on one loop the frames of one operation leave in one wake-up of one thread, and the
+     * answers come back to it, instead of waking a loop per replica (issue 19: at queue depth 1 the write path was a
+     * chain of thread wake-ups, each costing a context switch and often an idle vCPU's wake-up).
+     */
+    private final io.vertx.core.Context loop;
+    private volatile long sweepTimer = -1;
+    private volatile boolean closed;
 
     public DataClient(Vertx vertx, String nodeId, long incarnation, IncarnationListener listener) {
         this(vertx, nodeId, incarnation, listener, null);
@@ -55,6 +66,24 @@ public final class DataClient implements DataTransport, AutoCloseable {
         this.listener = listener;
         NetClientOptions options = new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(2000).setTcpKeepAlive(true);
         this.client = vertx.createNetClient(tls == null ? options : tls.clientOptions(options));
+        this.loop = ((io.vertx.core.impl.VertxInternal) vertx).createEventLoopContext();
+        // Deadlines are checked by one timer on the loop, not by a timer task per request: CompletableFuture.orTimeout
+        // schedules (and on completion cancels) a task on a shared delay-scheduler thread for every request, two thread
+        // wake-ups per replicated write on the primary (its park events outnumbered the writes in a JFR profile).
+        loop.runOnContext(v -> sweepTimer = vertx.setPeriodic(DEADLINE_SWEEP_MS, id -> {
+            if (closed) {
+                vertx.cancelTimer(id); // closed before the timer was set: close() could not cancel it
+                return;
+            }
+            sweepDeadlines();
+        }));
+    }
+
+    private void sweepDeadlines() {
+        long now = System.nanoTime();
+        for (Peer p : peers.values()) {
+            p.failExpired(now);
+        }
     }
 
     /**
@@ -114,9 +143,13 @@ public final class DataClient implements DataTransport, AutoCloseable {
         }
     }
 
+    /** An unanswered request: its future and when it times out (System.nanoTime()). */
+    private record Waiting(CompletableFuture<DataMessage.Response> reply, long deadline) {
+    }
+
     private final class Peer implements FrameReader.FrameHandler {
         private final HostPort address;
-        private final Map<Long, CompletableFuture<DataMessage.Response>> pending = new ConcurrentHashMap<>();
+        private final Map<Long, Waiting> pending = new ConcurrentHashMap<>();
         /** Frames written before the connection (and its HELLO) is up, in order. */
         private final List<Buffer> queued = new ArrayList<>();
         private volatile NetSocket socket;
@@ -133,8 +166,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
         CompletableFuture<DataMessage.Response> send(DataMessage.Request request, Duration timeout) {
             long id = ids.incrementAndGet();
             CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
-            pending.put(id, f);
-            f.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((m, e) -> pending.remove(id));
+            pending.put(id, new Waiting(f, System.nanoTime() + timeout.toNanos()));
             Buffer frame = DataCodec.frame(id, payloadOf(request));
             NetSocket s;
             FrameOutbox out;
@@ -191,26 +223,36 @@ public final class DataClient implements DataTransport, AutoCloseable {
             }
         }
 
+        /** Fails the requests whose deadline passed (on the loop, from the sweep timer). */
+        void failExpired(long now) {
+            for (var e : pending.entrySet()) {
+                if (now - e.getValue().deadline() >= 0 && pending.remove(e.getKey(), e.getValue())) {
+                    e.getValue().reply().completeExceptionally(new java.util.concurrent.TimeoutException());
+                }
+            }
+        }
+
         /** Called with the monitor held. */
         private void connect() {
             connecting = true;
-            client.connect(address.port(), address.host()).onComplete(ar -> {
+            // Connected from the client's loop, so the socket (and its outbox and answers) lives on that loop.
+            loop.runOnContext(go -> client.connect(address.port(), address.host()).onComplete(ar -> {
                 if (ar.failed()) {
                     failAll(new IOException("cannot connect to the data plane of " + address + ": " + ar.cause().getMessage()));
                     return;
                 }
                 NetSocket s = ar.result();
-                // This handler runs on the socket's event loop: its context is the one to write from.
-                io.vertx.core.Context context = vertx.getOrCreateContext();
+                // This handler runs on the client's loop, the socket's: the context to write from.
+                io.vertx.core.Context context = loop;
                 FrameReader reader = new FrameReader(this);
                 s.handler(reader::feed);
                 s.exceptionHandler(e -> LOG.debugf("data plane %s: %s", address, e.toString()));
                 s.closeHandler(v -> closed(s));
                 long helloId = ids.incrementAndGet();
                 CompletableFuture<DataMessage.Response> hello = new CompletableFuture<>();
-                pending.put(helloId, hello);
+                pending.put(helloId, new Waiting(hello, System.nanoTime() + TimeUnit.SECONDS.toNanos(3)));
                 s.write(DataCodec.encode(helloId, new DataMessage.Hello(nodeId, incarnation)));
-                hello.orTimeout(3, TimeUnit.SECONDS).whenComplete((m, e) -> {
+                hello.whenComplete((m, e) -> {
                     pending.remove(helloId);
                     if (e != null || !(m instanceof DataMessage.Hello h)) {
                         s.close();
@@ -229,7 +271,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
                         connecting = false;
                     }
                 });
-            });
+            }));
         }
 
         private void failAll(IOException e) {
@@ -238,8 +280,11 @@ public final class DataClient implements DataTransport, AutoCloseable {
                 queued.clear();
                 socket = null;
             }
-            for (var f : List.copyOf(pending.values())) {
-                f.completeExceptionally(e);
+            for (var id : List.copyOf(pending.keySet())) {
+                Waiting w = pending.remove(id);
+                if (w != null) {
+                    w.reply().completeExceptionally(e);
+                }
             }
         }
 
@@ -259,9 +304,9 @@ public final class DataClient implements DataTransport, AutoCloseable {
                 malformed(new ProtocolException("a request frame where an answer was expected"));
                 return;
             }
-            CompletableFuture<DataMessage.Response> f = pending.remove(requestId);
-            if (f != null) {
-                f.complete(response);
+            Waiting w = pending.remove(requestId);
+            if (w != null) {
+                w.reply().complete(response);
             }
         }
 
@@ -301,6 +346,11 @@ public final class DataClient implements DataTransport, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
+        long timer = sweepTimer;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
         peers.values().forEach(Peer::close);
         client.close();
     }
