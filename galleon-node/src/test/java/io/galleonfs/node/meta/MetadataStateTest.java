@@ -84,6 +84,36 @@ class MetadataStateTest {
         assertEquals(ID_C, state.volumeByName("default", "data").orElseThrow().id(), "the name is free again in default");
     }
 
+    /**
+     * A copy takes over the original's name index and keeps it up to date itself (no rebuild per applied command); the
+     * original, which readers still hold, must not see the copy's creates and deletes, and the copy must answer like a
+     * state restored from its own snapshot (whose index is built from scratch).
+     */
+    @Test
+    void aCopyKeepsItsOwnNameIndexWithoutChangingTheOriginals() throws IOException {
+        VolumeRecord a = volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        VolumeRecord b = volume(ID_B, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096).inNamespace("team-b");
+        applied(state.apply(new MetaCommand.CreateVolume(a)));
+        applied(state.apply(new MetaCommand.CreateVolume(b)));
+        assertEquals(List.of(a, b), state.volumesNamed("data"), "builds the original's index");
+        MetadataState copy = state.copy();
+        applied(copy.apply(new MetaCommand.DeleteVolume(ID_A)));
+        VolumeRecord c = volume(ID_C, "other", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        applied(copy.apply(new MetaCommand.CreateVolume(c)));
+        assertEquals(List.of(a, b), state.volumesNamed("data"), "the original keeps both");
+        assertTrue(state.volumesNamed("other").isEmpty(), "the original does not see the copy's create");
+        assertEquals(List.of(b), copy.volumesNamed("data"));
+        assertEquals(List.of(c), copy.volumesNamed("other"));
+        MetadataState restored = MetadataState.restore(copy.snapshot());
+        for (String name : List.of("data", "other", "none")) {
+            assertEquals(restored.volumesNamed(name), copy.volumesNamed(name), name);
+        }
+        MetadataState copyOfCopy = copy.copy();
+        applied(copyOfCopy.apply(new MetaCommand.CreateVolume(volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
+        assertEquals(List.of(b), copy.volumesNamed("data"), "a shared list is replaced, never changed in place");
+        assertEquals(2, copyOfCopy.volumesNamed("data").size());
+    }
+
     @Test
     void freshStateIsEmpty() {
         MetadataState s = new MetadataState();
