@@ -33,7 +33,8 @@ public final class MetadataState {
     private String clusterId;
     private long clusterCreatedAtMillis;
     private final Map<String, NodeRecord> nodes = new TreeMap<>();
-    private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
+    /** An {@link OverlayMap}: a {@link #copy()} shares the volumes of the state it copies instead of re-inserting them all. */
+    private final OverlayMap<UUID, VolumeRecord> volumes = new OverlayMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
     private final BackupCatalog backups = new BackupCatalog();
@@ -140,14 +141,14 @@ public final class MetadataState {
      * never changed once in the map (replaced instead), so a copy shares them; a published state is never changed
      * again, so readers may build a missing index concurrently (the same one, idempotently).
      */
-    private volatile Map<String, List<UUID>> idsByName;
+    private volatile OverlayMap<String, List<UUID>> idsByName;
 
     private Map<String, List<UUID>> nameIndex() {
-        Map<String, List<UUID>> index = idsByName;
+        OverlayMap<String, List<UUID>> index = idsByName;
         if (index == null) {
-            Map<String, List<UUID>> built = new java.util.HashMap<>(Math.max(16, volumes.size() * 4 / 3 + 1));
+            LinkedHashMap<String, List<UUID>> built = new LinkedHashMap<>(Math.max(16, volumes.size() * 4 / 3 + 1));
             volumes.values().forEach(v -> built.merge(v.name(), List.of(v.id()), MetadataState::plus));
-            idsByName = index = built;
+            idsByName = index = new OverlayMap<>(built);
         }
         return index;
     }
@@ -463,16 +464,24 @@ public final class MetadataState {
      * of the whole state per command.
      */
     public MetadataState copy() {
-        MetadataState copy = fromImage(image());
-        Map<String, List<UUID>> index = idsByName;
+        MetadataState copy = fromImage(image(false));
+        copy.volumes.copyFrom(volumes);
+        OverlayMap<String, List<UUID>> index = idsByName;
         if (index != null) {
-            copy.idsByName = new java.util.HashMap<>(index);
+            OverlayMap<String, List<UUID>> copied = new OverlayMap<>();
+            copied.copyFrom(index);
+            copy.idsByName = copied;
         }
         return copy;
     }
 
     private Image image() {
-        return new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
+        return image(true);
+    }
+
+    /** @param withVolumes false for {@link #copy()}, which takes the volumes over from the map itself */
+    private Image image(boolean withVolumes) {
+        return new Image(lastApplied, withVolumes ? new ArrayList<>(volumes.values()) : List.of(), new ArrayList<>(classes.values()),
                 clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                 backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
                 liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys),
