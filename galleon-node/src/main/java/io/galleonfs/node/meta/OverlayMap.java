@@ -31,6 +31,8 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
     private HashMap<K, V> replaced = new HashMap<>();
     private HashSet<K> gone = new HashSet<>();
     private LinkedHashMap<K, V> appended = new LinkedHashMap<>();
+    /** Keys put or removed since this map was made or last copied from another: what changed against that one. */
+    private HashSet<K> touched = new HashSet<>();
 
     OverlayMap() {
         this.base = new LinkedHashMap<>();
@@ -56,6 +58,7 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
      * read, so it may be a map that other threads read at the same time.
      */
     void copyFrom(OverlayMap<K, V> other) {
+        touched = new HashSet<>();
         if (other.changes() > foldAbove(other.base.size())) {
             LinkedHashMap<K, V> folded = new LinkedHashMap<>(Math.max(16, other.size() * 4 / 3 + 1));
             for (Map.Entry<K, V> e : other.entrySet()) {
@@ -96,9 +99,15 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
         return base.size() - gone.size() + appended.size();
     }
 
+    /** Keys put or removed since {@link #copyFrom} (or since this map was made): a superset of those that differ. */
+    Set<K> touched() {
+        return java.util.Collections.unmodifiableSet(touched);
+    }
+
     @Override
     public V put(K key, V value) {
         Objects.requireNonNull(value, "value");
+        touched.add(key);
         if (appended.containsKey(key)) {
             return appended.put(key, value);
         }
@@ -112,6 +121,11 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
 
     @Override
     public V remove(Object key) {
+        if (containsKey(key)) {
+            @SuppressWarnings("unchecked")
+            K k = (K) key;
+            touched.add(k);
+        }
         V v = appended.remove(key);
         if (v != null) {
             return v;
@@ -132,6 +146,7 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
 
     @Override
     public void clear() {
+        touched.addAll(keySet());
         base = new LinkedHashMap<>();
         replaced = new HashMap<>();
         gone = new HashSet<>();
@@ -174,8 +189,8 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
                     break;
                 }
                 Map.Entry<K, V> e = inBase.next();
-                if (!gone.contains(e.getKey())) {
-                    V v = replaced.get(e.getKey());
+                if (gone.isEmpty() || !gone.contains(e.getKey())) {
+                    V v = replaced.isEmpty() ? null : replaced.get(e.getKey());
                     pendingFromBase = new AbstractMap.SimpleImmutableEntry<>(e.getKey(), v != null ? v : e.getValue());
                 }
             }
@@ -206,6 +221,7 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
             if (last == null) {
                 throw new IllegalStateException();
             }
+            touched.add(last);
             if (lastFromBase) {
                 gone.add(last);
                 replaced.remove(last);

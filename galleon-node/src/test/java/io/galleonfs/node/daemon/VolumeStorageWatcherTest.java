@@ -31,6 +31,7 @@ class VolumeStorageWatcherTest {
     /**
      * Storage follows the states the watcher is shown: created for a volume with a copy here that appears, removed when
      * it goes or its copy moves away, left alone for volumes of other nodes; a state with nothing new changes nothing.
+     * States copied from the last one seen are compared by the volumes they changed, others in full.
      */
     @Test
     void createsAndRemovesStorageForThisNodesCopiesOnly(@TempDir Path dir) throws Exception {
@@ -58,6 +59,15 @@ class VolumeStorageWatcherTest {
                 assertInstanceOf(MetaResult.Applied.class, moved, String.valueOf(moved));
                 watcher.onChange(after);
                 await().atMost(Duration.ofSeconds(10)).until(() -> engine.find(mine).isEmpty() && engine.find(moving).isEmpty());
+
+                // A state that is not a copy of the last one seen (a snapshot installed): compared in full.
+                MetadataState restored = MetadataState.restore(after.snapshot());
+                UUID late = UUID.randomUUID();
+                restored.apply(new MetaCommand.CreateVolume(volume(late, "late", List.of("n1"))));
+                restored.apply(new MetaCommand.DeleteVolume(elsewhere));
+                watcher.onChange(restored);
+                await().atMost(Duration.ofSeconds(10)).until(() -> engine.find(late).isPresent());
+                assertTrue(engine.find(mine).isEmpty() && engine.find(moving).isEmpty() && engine.find(elsewhere).isEmpty());
             } finally {
                 watcher.close();
             }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -112,6 +113,26 @@ class MetadataStateTest {
         applied(copyOfCopy.apply(new MetaCommand.CreateVolume(volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
         assertEquals(List.of(b), copy.volumesNamed("data"), "a shared list is replaced, never changed in place");
         assertEquals(2, copyOfCopy.volumesNamed("data").size());
+    }
+
+    @Test
+    void aCopyTellsWhichVolumesItsCommandsChanged() throws IOException {
+        VolumeRecord a = volume(ID_A, "a", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        VolumeRecord b = volume(ID_B, "b", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        applied(state.apply(new MetaCommand.CreateVolume(a)));
+        applied(state.apply(new MetaCommand.CreateVolume(b)));
+        MetadataState next = state.copy();
+        assertEquals(Optional.of(java.util.Set.of()), next.volumesChangedSince(state), "nothing applied yet");
+        applied(next.apply(new MetaCommand.ResizeVolume(ID_A, 8192)));
+        applied(next.apply(new MetaCommand.CreateVolume(volume(ID_C, "c", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
+        applied(next.apply(new MetaCommand.CreateStorageClass(storageClass("other"))));
+        assertEquals(Optional.of(java.util.Set.of(ID_A, ID_C)), next.volumesChangedSince(state));
+        MetadataState after = next.copy();
+        applied(after.apply(new MetaCommand.DeleteVolume(ID_B)));
+        assertEquals(Optional.of(java.util.Set.of(ID_B)), after.volumesChangedSince(next));
+        assertTrue(after.volumesChangedSince(state).isEmpty(), "not copied from that one: unknown");
+        assertTrue(MetadataState.restore(after.snapshot()).volumesChangedSince(after).isEmpty(), "a restored state: unknown");
+        assertEquals(Optional.of(java.util.Set.of(ID_A, ID_C)), next.volumesChangedSince(state), "a copy's changes stay its own");
     }
 
     @Test
