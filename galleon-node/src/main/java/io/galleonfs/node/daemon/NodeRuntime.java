@@ -439,24 +439,13 @@ public class NodeRuntime {
      * This node's copies, counted once per metadata state: the member list (and so every volume's health in a volume
      * list) asks for this node's heartbeat, and recounting all volumes each time made a list quadratic.
      */
-    private record LocalShare(io.galleonfs.node.meta.MetadataState state, int replicas, long provisionedBytes) {
-    }
-
     private volatile LocalShare localShare;
 
     private LocalShare localShare() {
         io.galleonfs.node.meta.MetadataState state = metadata.state();
         LocalShare share = localShare;
         if (share == null || share.state() != state) {
-            int replicas = 0;
-            long provisioned = 0;
-            for (io.galleonfs.node.meta.VolumeRecord v : state.volumes()) {
-                if (v.replicaNodes().contains(nodeId)) {
-                    replicas++;
-                    provisioned += v.sizeBytes();
-                }
-            }
-            share = new LocalShare(state, replicas, provisioned);
+            share = LocalShare.of(share, state, nodeId);
             localShare = share;
         }
         return share;

@@ -33,7 +33,8 @@ public final class MetadataState {
     private String clusterId;
     private long clusterCreatedAtMillis;
     private final Map<String, NodeRecord> nodes = new TreeMap<>();
-    private final Map<UUID, VolumeRecord> volumes = new LinkedHashMap<>();
+    /** An {@link OverlayMap}: a {@link #copy()} shares the volumes of the state it copies instead of re-inserting them all. */
+    private final OverlayMap<UUID, VolumeRecord> volumes = new OverlayMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
     private final BackupCatalog backups = new BackupCatalog();
@@ -112,6 +113,21 @@ public final class MetadataState {
         return List.copyOf(policyRuns.getOrDefault(name, List.of()));
     }
 
+    /** Stands for this state in a copy's {@link #copiedFrom}: a copy must not keep its source (and all before it) alive. */
+    private final Object identity = new Object();
+    /** The {@link #identity} of the state this one was copied from; null for a restored or new state. */
+    private Object copiedFrom;
+
+    /**
+     * Ids of the volumes that may differ between {@code earlier} and this state (created, deleted or changed), when this
+     * state was copied from {@code earlier} and then changed by {@link #apply}; empty when it was not (then only a
+     * comparison of all volumes tells). Lets a metadata listener, which runs for every applied Raft entry on every node,
+     * look at the few volumes an entry changed instead of all of them.
+     */
+    public Optional<java.util.Set<UUID>> volumesChangedSince(MetadataState earlier) {
+        return earlier != null && copiedFrom == earlier.identity ? Optional.of(volumes.touched()) : Optional.empty();
+    }
+
     public Optional<VolumeRecord> volume(UUID id) {
         return Optional.ofNullable(volumes.get(id));
     }
@@ -132,22 +148,57 @@ public final class MetadataState {
     }
 
     /**
-     * Volume ids by name, built on the first name lookup of a state. A published state is never changed again (each
-     * change applies to a {@link #copy()}), so its index stays right; while a command is applied the index is dropped
-     * whenever a volume comes or goes. Saves a scan of every volume per name lookup, which the REST layer does on
-     * every request naming a volume.
+     * Volume ids by name, so that a name lookup (the REST layer does one on every request naming a volume, placement
+     * and {@code CreateVolume} one per create) is not a scan of every volume. Built on the first lookup of a state that
+     * has none (after a restore); a {@link #copy()} takes it over and {@code createVolume}/{@code deleteVolume} keep it
+     * up to date, so a state applied from the previous one never rebuilds it (rebuilding it on every applied command
+     * was, with placement's own walk, most of a create's CPU on a node holding thousands of volumes). The lists are
+     * never changed once in the map (replaced instead), so a copy shares them; a published state is never changed
+     * again, so readers may build a missing index concurrently (the same one, idempotently).
      */
-    private volatile Map<String, List<UUID>> idsByName;
+    private volatile OverlayMap<String, List<UUID>> idsByName;
 
-    private List<VolumeRecord> named(String name) {
+    private Map<String, List<UUID>> nameIndex() {
+        OverlayMap<String, List<UUID>> index = idsByName;
+        if (index == null) {
+            LinkedHashMap<String, List<UUID>> built = new LinkedHashMap<>(Math.max(16, volumes.size() * 4 / 3 + 1));
+            volumes.values().forEach(v -> built.merge(v.name(), List.of(v.id()), MetadataState::plus));
+            idsByName = index = new OverlayMap<>(built);
+        }
+        return index;
+    }
+
+    private static List<UUID> plus(List<UUID> ids, List<UUID> more) {
+        List<UUID> out = new ArrayList<>(ids.size() + more.size());
+        out.addAll(ids);
+        out.addAll(more);
+        return List.copyOf(out);
+    }
+
+    /** Keeps an existing index in step with a volume that came ({@code added}) or went; no index stays none. */
+    private void indexName(VolumeRecord v, boolean added) {
         Map<String, List<UUID>> index = idsByName;
         if (index == null) {
-            Map<String, List<UUID>> built = new java.util.HashMap<>();
-            volumes.values().forEach(v -> built.computeIfAbsent(v.name(), n -> new ArrayList<>(1)).add(v.id()));
-            idsByName = index = built;
+            return;
         }
+        if (added) {
+            index.merge(v.name(), List.of(v.id()), MetadataState::plus);
+            return;
+        }
+        List<UUID> ids = index.get(v.name());
+        if (ids != null) {
+            List<UUID> rest = ids.stream().filter(id -> !id.equals(v.id())).toList();
+            if (rest.isEmpty()) {
+                index.remove(v.name());
+            } else {
+                index.put(v.name(), rest);
+            }
+        }
+    }
+
+    private List<VolumeRecord> named(String name) {
         List<VolumeRecord> out = new ArrayList<>(1);
-        for (UUID id : index.getOrDefault(name, List.of())) {
+        for (UUID id : nameIndex().getOrDefault(name, List.of())) {
             VolumeRecord v = volumes.get(id);
             if (v != null && v.name().equals(name)) {
                 out.add(v);
@@ -200,7 +251,6 @@ public final class MetadataState {
     }
 
     public MetaResult apply(MetaCommand command) {
-        idsByName = null;
         MetaResult result = switch (command) {
             case MetaCommand.CreateVolume c -> createVolume(c.volume());
             case MetaCommand.DeleteVolume d -> deleteVolume(d.id());
@@ -287,15 +337,16 @@ public final class MetadataState {
             return rejected(MetaResult.Reason.NOT_FOUND, "storage class '" + v.storageClass() + "' not found");
         }
         volumes.put(v.id(), v);
-        idsByName = null;
+        indexName(v, true);
         return null;
     }
 
     private MetaResult deleteVolume(UUID id) {
-        if (volumes.remove(id) == null) {
+        VolumeRecord gone = volumes.remove(id);
+        if (gone == null) {
             return rejected(MetaResult.Reason.NOT_FOUND, "volume " + id + " not found");
         }
-        idsByName = null;
+        indexName(gone, false);
         return null;
     }
 
@@ -428,11 +479,25 @@ public final class MetadataState {
      * of the whole state per command.
      */
     public MetadataState copy() {
-        return fromImage(image());
+        MetadataState copy = fromImage(image(false));
+        copy.volumes.copyFrom(volumes);
+        copy.copiedFrom = identity;
+        OverlayMap<String, List<UUID>> index = idsByName;
+        if (index != null) {
+            OverlayMap<String, List<UUID>> copied = new OverlayMap<>();
+            copied.copyFrom(index);
+            copy.idsByName = copied;
+        }
+        return copy;
     }
 
     private Image image() {
-        return new Image(lastApplied, new ArrayList<>(volumes.values()), new ArrayList<>(classes.values()),
+        return image(true);
+    }
+
+    /** @param withVolumes false for {@link #copy()}, which takes the volumes over from the map itself */
+    private Image image(boolean withVolumes) {
+        return new Image(lastApplied, withVolumes ? new ArrayList<>(volumes.values()) : List.of(), new ArrayList<>(classes.values()),
                 clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                 backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
                 liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys),

@@ -220,6 +220,19 @@ public final class VolumeService {
     }
 
     /**
+     * The copies of the volume a placement key names, looked up in the state's name index: placement asks about the
+     * volume itself and its class's volume (anti-)affinities only, so no map of every volume is built per create.
+     */
+    static io.galleonfs.node.placement.PlacementEngine.ReplicaHolders replicaHolders(io.galleonfs.node.meta.MetadataState state) {
+        return key -> {
+            int slash = key.indexOf(io.galleonfs.node.meta.VolumeLookup.NAMESPACE_SEPARATOR);
+            String namespace = slash < 0 ? VolumeRecord.DEFAULT_NAMESPACE : key.substring(0, slash);
+            String name = slash < 0 ? key : key.substring(slash + 1);
+            return state.volumeByName(namespace, name).<Set<String>>map(v -> Set.copyOf(v.replicaNodes())).orElse(Set.of());
+        };
+    }
+
+    /**
      * Chooses the nodes that hold the volume's copies by the class's placement rules, primary first. When fewer nodes
      * qualify than replicas wanted, the volume is created with the copies that can be placed and shows as degraded.
      */
@@ -231,9 +244,7 @@ public final class VolumeService {
         } catch (IllegalArgumentException e) {
             throw new GalleonException(GalleonException.Kind.UNPROCESSABLE, "storage class '" + sc.name() + "': " + e.getMessage());
         }
-        Map<String, Set<String>> replicasByVolume = new HashMap<>();
-        store.state().volumes().forEach(v -> replicasByVolume.put(placementKey(v.namespace(), v.name()), Set.copyOf(v.replicaNodes())));
-        List<String> nodes = switch (placement.place(request, node.members().get(), replicasByVolume)) {
+        List<String> nodes = switch (placement.placeUsing(request, node.members().get(), replicaHolders(store.state()))) {
             case PlacementResult.Placed p -> p.nodeIds();
             case PlacementResult.Partial p -> p.nodeIds();
             case PlacementResult.Impossible i -> throw new GalleonException(GalleonException.Kind.UNPROCESSABLE,
@@ -265,9 +276,7 @@ public final class VolumeService {
             return Optional.empty();
         }
         var candidates = node.members().get().stream().filter(n -> !v.replicaNodes().contains(n.id())).toList();
-        Map<String, Set<String>> replicasByVolume = new HashMap<>();
-        store.state().volumes().forEach(o -> replicasByVolume.put(placementKey(o.namespace(), o.name()), Set.copyOf(o.replicaNodes())));
-        return switch (placement.place(request, candidates, replicasByVolume)) {
+        return switch (placement.placeUsing(request, candidates, replicaHolders(store.state()))) {
             case PlacementResult.Placed p -> p.nodeIds().stream().findFirst();
             case PlacementResult.Partial p -> p.nodeIds().stream().findFirst();
             case PlacementResult.Impossible i -> Optional.empty();

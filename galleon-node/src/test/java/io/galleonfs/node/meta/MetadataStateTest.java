@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,56 @@ class MetadataStateTest {
         assertTrue(again.detail().contains("team-b"), again.detail());
         applied(state.apply(new MetaCommand.CreateVolume(volume(ID_C, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
         assertEquals(ID_C, state.volumeByName("default", "data").orElseThrow().id(), "the name is free again in default");
+    }
+
+    /**
+     * A copy takes over the original's name index and keeps it up to date itself (no rebuild per applied command); the
+     * original, which readers still hold, must not see the copy's creates and deletes, and the copy must answer like a
+     * state restored from its own snapshot (whose index is built from scratch).
+     */
+    @Test
+    void aCopyKeepsItsOwnNameIndexWithoutChangingTheOriginals() throws IOException {
+        VolumeRecord a = volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        VolumeRecord b = volume(ID_B, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096).inNamespace("team-b");
+        applied(state.apply(new MetaCommand.CreateVolume(a)));
+        applied(state.apply(new MetaCommand.CreateVolume(b)));
+        assertEquals(List.of(a, b), state.volumesNamed("data"), "builds the original's index");
+        MetadataState copy = state.copy();
+        applied(copy.apply(new MetaCommand.DeleteVolume(ID_A)));
+        VolumeRecord c = volume(ID_C, "other", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        applied(copy.apply(new MetaCommand.CreateVolume(c)));
+        assertEquals(List.of(a, b), state.volumesNamed("data"), "the original keeps both");
+        assertTrue(state.volumesNamed("other").isEmpty(), "the original does not see the copy's create");
+        assertEquals(List.of(b), copy.volumesNamed("data"));
+        assertEquals(List.of(c), copy.volumesNamed("other"));
+        MetadataState restored = MetadataState.restore(copy.snapshot());
+        for (String name : List.of("data", "other", "none")) {
+            assertEquals(restored.volumesNamed(name), copy.volumesNamed(name), name);
+        }
+        MetadataState copyOfCopy = copy.copy();
+        applied(copyOfCopy.apply(new MetaCommand.CreateVolume(volume(ID_A, "data", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
+        assertEquals(List.of(b), copy.volumesNamed("data"), "a shared list is replaced, never changed in place");
+        assertEquals(2, copyOfCopy.volumesNamed("data").size());
+    }
+
+    @Test
+    void aCopyTellsWhichVolumesItsCommandsChanged() throws IOException {
+        VolumeRecord a = volume(ID_A, "a", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        VolumeRecord b = volume(ID_B, "b", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096);
+        applied(state.apply(new MetaCommand.CreateVolume(a)));
+        applied(state.apply(new MetaCommand.CreateVolume(b)));
+        MetadataState next = state.copy();
+        assertEquals(Optional.of(java.util.Set.of()), next.volumesChangedSince(state), "nothing applied yet");
+        applied(next.apply(new MetaCommand.ResizeVolume(ID_A, 8192)));
+        applied(next.apply(new MetaCommand.CreateVolume(volume(ID_C, "c", BuiltInStorageClasses.FAST_LOCAL_SSD, 4096))));
+        applied(next.apply(new MetaCommand.CreateStorageClass(storageClass("other"))));
+        assertEquals(Optional.of(java.util.Set.of(ID_A, ID_C)), next.volumesChangedSince(state));
+        MetadataState after = next.copy();
+        applied(after.apply(new MetaCommand.DeleteVolume(ID_B)));
+        assertEquals(Optional.of(java.util.Set.of(ID_B)), after.volumesChangedSince(next));
+        assertTrue(after.volumesChangedSince(state).isEmpty(), "not copied from that one: unknown");
+        assertTrue(MetadataState.restore(after.snapshot()).volumesChangedSince(after).isEmpty(), "a restored state: unknown");
+        assertEquals(Optional.of(java.util.Set.of(ID_A, ID_C)), next.volumesChangedSince(state), "a copy's changes stay its own");
     }
 
     @Test

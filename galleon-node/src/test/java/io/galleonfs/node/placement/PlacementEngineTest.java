@@ -523,4 +523,28 @@ class PlacementEngineTest {
             assertEquals(Math.min(ids.size(), eligibleZones), usedZones, "spread maximises zones: " + ctx);
         }
     }
+    /**
+     * Callers answer "who holds volume X" from an index instead of a map of every volume: placement must ask only about
+     * the volume itself and the request's affinity and anti-affinity volumes, and decide exactly as with the full map.
+     */
+    @Test
+    void replicaHoldersAreAskedOnlyAboutTheNamesTheRequestUses() {
+        Map<String, Set<String>> all = new HashMap<>();
+        all.put("db-a", Set.of("a1", "c1"));
+        all.put("db-b", Set.of("b1"));
+        all.put("vol", Set.of("a2"));
+        for (int i = 0; i < 1000; i++) {
+            all.put("other-" + i, Set.of("a1", "b2"));
+        }
+        PlacementRequest app = PlacementRequest.of("vol", 3, GIB,
+                Map.of("placement", "balanced", "volume_affinity", "db-a", "volume_anti_affinity", "db-b"), List.of());
+        Set<String> asked = new TreeSet<>();
+        PlacementResult viaHolders = engine.placeUsing(app, sixNodesThreeZones(), volume -> {
+            asked.add(volume);
+            return all.getOrDefault(volume, Set.of());
+        });
+        assertEquals(Set.of("vol", "db-a", "db-b"), asked);
+        assertEquals(engine.place(app, sixNodesThreeZones(), all), viaHolders);
+        assertEquals(List.of("c1", "a1", "b2"), placed(viaHolders), "affinity first (more free space first), never a2 (holds vol) nor b1 (holds db-b)");
+    }
 }

@@ -1,0 +1,101 @@
+package io.galleonfs.node.meta;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class OverlayMapTest {
+
+    /**
+     * Random puts, replacements, removals, re-adds of removed keys, iterator removals and copies (some sharing the base,
+     * some folding it) against a LinkedHashMap: same entries in the same order, same answers; and every copy left
+     * behind keeps exactly the contents it had (a published state must never see later changes).
+     */
+    @Test
+    void behavesAsALinkedHashMapAcrossCopies() {
+        Random random = new Random(20261205);
+        for (int round = 0; round < 20; round++) {
+            OverlayMap<Integer, String> map = new OverlayMap<>();
+            LinkedHashMap<Integer, String> model = new LinkedHashMap<>();
+            List<OverlayMap<Integer, String>> published = new ArrayList<>();
+            List<List<Map.Entry<Integer, String>>> publishedContents = new ArrayList<>();
+            for (int step = 0; step < 3000; step++) {
+                int key = random.nextInt(400);
+                int op = random.nextInt(100);
+                if (op < 45) {
+                    String value = "v" + step;
+                    assertEquals(model.put(key, value), map.put(key, value), "put " + key);
+                } else if (op < 75) {
+                    assertEquals(model.remove(key), map.remove(key), "remove " + key);
+                } else if (op < 80) {
+                    removeByIterator(map, model, key);
+                } else if (op < 97) {
+                    assertEquals(model.get(key), map.get(key), "get " + key);
+                    assertEquals(model.containsKey(key), map.containsKey(key), "containsKey " + key);
+                } else {
+                    published.add(map);
+                    publishedContents.add(List.copyOf(map.entrySet()));
+                    OverlayMap<Integer, String> copy = new OverlayMap<>();
+                    copy.copyFrom(map);
+                    map = copy;
+                }
+                assertEquals(model.size(), map.size());
+            }
+            assertEquals(List.copyOf(model.entrySet()), List.copyOf(map.entrySet()), "same entries, same order");
+            assertEquals(model, map);
+            for (int i = 0; i < published.size(); i++) {
+                assertEquals(publishedContents.get(i), List.copyOf(published.get(i).entrySet()), "copy " + i + " unchanged");
+            }
+        }
+    }
+
+    @Test
+    void aRemovedKeyThatComesBackGoesToTheEndAsInALinkedHashMap() {
+        OverlayMap<String, Integer> map = new OverlayMap<>(new LinkedHashMap<>(Map.of("a", 1)));
+        map.put("b", 2);
+        map.put("c", 3);
+        OverlayMap<String, Integer> copy = new OverlayMap<>();
+        copy.copyFrom(map);
+        copy.put("a", 10);
+        assertEquals(List.of("a", "b", "c"), List.copyOf(copy.keySet()), "a replaced value keeps its place");
+        copy.remove("a");
+        assertNull(copy.get("a"));
+        copy.put("a", 11);
+        assertEquals(List.of("b", "c", "a"), List.copyOf(copy.keySet()));
+        assertEquals(List.of(1, 2, 3), List.copyOf(map.values()), "the original is untouched");
+    }
+
+    @Test
+    void copiesFoldTheirChangesIntoANewBaseOnceTheyGrow() {
+        OverlayMap<Integer, Integer> map = new OverlayMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            map.put(i, i);
+            OverlayMap<Integer, Integer> copy = new OverlayMap<>();
+            copy.copyFrom(map);
+            map = copy;
+            assertTrue(map.changes() <= 64 + map.size() / 16 + 1, "changes held apart stay bounded: " + map.changes());
+        }
+        assertEquals(10_000, map.size());
+        assertEquals(4_999, map.get(4_999));
+    }
+
+    private static void removeByIterator(OverlayMap<Integer, String> map, LinkedHashMap<Integer, String> model, int key) {
+        Iterator<Map.Entry<Integer, String>> it = map.entrySet().iterator();
+        while (it.hasNext()) {
+            if (it.next().getKey() == key) {
+                it.hasNext(); // a look-ahead between next() and remove() must not change what remove() removes
+                it.remove();
+                break;
+            }
+        }
+        model.remove(key);
+    }
+}
