@@ -29,39 +29,6 @@ class ReadWriteTest {
     Path tmp;
 
     @Test
-    void alignedUnalignedAndCrossBlockIo() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
-            Volume v = engine.create(UUID.randomUUID(), 64L * BS, false);
-            assertEquals(64L * BS, v.sizeBytes());
-            assertEquals(BS, v.blockSize());
-            assertFalse(v.encrypted());
-
-            byte[] aligned = pattern(1, 3 * BS);
-            writeDurable(v, 2L * BS, aligned);
-            assertContent(aligned, v, 2L * BS);
-
-            byte[] unaligned = pattern(2, BS + 1000);
-            write(v, 10L * BS + 123, unaligned);
-            assertContent(unaligned, v, 10L * BS + 123);
-            // Bytes around the unaligned write keep their zeros.
-            assertArrayEquals(new byte[123], read(v, 10L * BS, 123));
-            assertArrayEquals(new byte[BS - 1123 + BS], read(v, 10L * BS + 123 + unaligned.length, BS - 1123 + BS));
-
-            byte[] tiny = {7, 8, 9};
-            write(v, 3L * BS - 1, tiny);
-            byte[] expected = aligned.clone();
-            System.arraycopy(tiny, 0, expected, BS - 1, 3);
-            assertContent(expected, v, 2L * BS);
-
-            // A read spanning written and unwritten blocks.
-            byte[] whole = read(v, 0, 64 * BS);
-            assertArrayEquals(new byte[2 * BS], java.util.Arrays.copyOfRange(whole, 0, 2 * BS));
-            assertArrayEquals(expected, java.util.Arrays.copyOfRange(whole, 2 * BS, 5 * BS));
-            v.flush();
-        }
-    }
-
-    @Test
     void contentSurvivesCleanReopen() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();

@@ -256,24 +256,4 @@ class SnapshotTest {
             model.verify(engine.find(id).orElseThrow());
         }
     }
-
-    @Test
-    void snapshotNamesAreValidated() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
-            Volume v = engine.create(UUID.randomUUID(), 8L * BS, false);
-            SnapshotInfo info = v.createSnapshot("x");
-            assertEquals("x", info.name());
-            assertTrue(info.createdAtMillis() > 0);
-            assertThrows(SnapshotExistsException.class, () -> v.createSnapshot("x"));
-            assertThrows(IllegalArgumentException.class, () -> v.createSnapshot(" "));
-            assertThrows(IllegalArgumentException.class, () -> v.createSnapshot("n".repeat(256)));
-            assertThrows(NoSuchSnapshotException.class, () -> v.readSnapshot("nope", 0, ByteBuffer.allocate(1)));
-            v.deleteSnapshot("x");
-            assertFalse(v.snapshots().stream().anyMatch(s -> s.name().equals("x")));
-            v.createSnapshot("x");
-            List<String> names = new ArrayList<>();
-            v.snapshots().forEach(s -> names.add(s.name()));
-            assertEquals(List.of("x"), names);
-        }
-    }
 }

@@ -103,31 +103,4 @@ class TrimExpandTest {
             assertEquals(0, TestSupport.usage(v).totalStoredBytes());
         }
     }
-
-    @Test
-    void expandGrowsOnlineAndPersists() throws Exception {
-        Path root = tmp.resolve("root");
-        UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
-            Volume v = engine.create(id, 8L * BS, false);
-            write(v, 7L * BS, pattern(1, BS));
-            assertThrows(OutOfRangeException.class, () -> write(v, 8L * BS, new byte[1]));
-            v.expand(1L << 30);
-            assertEquals(1L << 30, v.sizeBytes());
-            assertArrayEquals(new byte[BS], read(v, 8L * BS, BS));
-            write(v, (1L << 30) - 10, pattern(2, 10));
-            assertArrayEquals(pattern(1, BS), read(v, 7L * BS, BS));
-            v.createSnapshot("big");
-            assertThrows(EngineException.class, () -> v.expand(8L * BS));
-            assertThrows(IllegalArgumentException.class, () -> v.expand((1L << 30) + 1));
-            v.expand(1L << 30);
-            v.write(0, ByteBuffer.wrap(pattern(3, 5)), WriteConcern.DURABLE);
-        }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
-            Volume v = engine.find(id).orElseThrow();
-            assertEquals(1L << 30, v.sizeBytes());
-            assertArrayEquals(pattern(2, 10), read(v, (1L << 30) - 10, 10));
-            assertArrayEquals(pattern(2, 10), readSnapshot(v, "big", (1L << 30) - 10, 10));
-        }
-    }
 }

@@ -128,6 +128,8 @@ public abstract class VolumeBehaviourSuite {
             write(v, 10L * BS + 123, unaligned);
             assertArrayEquals(unaligned, read(v, 10L * BS + 123, unaligned.length));
             assertArrayEquals(new byte[123], read(v, 10L * BS, 123), "bytes before an unaligned write stay zero");
+            assertArrayEquals(new byte[BS - 1123 + BS], read(v, 10L * BS + 123 + unaligned.length, BS - 1123 + BS),
+                    "bytes after an unaligned write stay zero");
             byte[] tiny = {7, 8, 9};
             write(v, 3L * BS - 1, tiny);
             byte[] expected = aligned.clone();
