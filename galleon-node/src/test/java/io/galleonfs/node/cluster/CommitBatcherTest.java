@@ -126,7 +126,9 @@ class CommitBatcherTest {
 
     @Test
     void aFailedEntryFailsExactlyTheCallersItCarried() throws Exception {
+        // one at a time, so that entry 1 is b's: two concurrent submits reach Raft in either order
         Future<MetaResult> a = submitAsync("a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 1);
         Future<MetaResult> b = submitAsync("b");
         await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 2);
         List<Future<MetaResult>> later = List.of(submitAsync("c"), submitAsync("d"), submitAsync("e"));
