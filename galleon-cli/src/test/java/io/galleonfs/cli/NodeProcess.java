@@ -35,7 +35,25 @@ final class NodeProcess implements AutoCloseable {
     private Process process;
 
     NodeProcess(Path storage, List<String> extraArgs) throws IOException {
-        this(storage, "127.0.0.1:" + freePort(), "127.0.0.1:" + freePort(), extraArgs, true);
+        this(storage, extraArgs, freePorts());
+    }
+
+    private NodeProcess(Path storage, List<String> extraArgs, int[] ports) {
+        this(storage, "127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1], extraArgs, true);
+    }
+
+    /**
+     * An API port and a bind port that do not collide inside one daemon: it also listens on the bind port + 200
+     * (replication), and two free ports can be exactly that far apart.
+     */
+    static int[] freePorts() throws IOException {
+        while (true) {
+            int api = freePort();
+            int bind = freePort();
+            if (api != bind && api != bind + 200) {
+                return new int[] {api, bind};
+            }
+        }
     }
 
     /** A daemon on explicit addresses (cluster tests give each node its own loopback host). */
@@ -105,12 +123,13 @@ final class NodeProcess implements AutoCloseable {
                 return this;
             } catch (AssertionError e) {
                 // A port found free by freePort() can be taken by another process before the daemon binds it (the
-                // daemon also uses the bind port + 100 and + 200): pick fresh ports rather than fail the test.
+                // daemon also uses the bind port + 200): pick fresh ports rather than fail the test.
                 if (!portsPickedHere || attempt == 3 || process.isAlive() || !logSince(logBefore).contains("Address already in use")) {
                     throw e;
                 }
-                ipcAddress = "127.0.0.1:" + freePort();
-                bindAddress = "127.0.0.1:" + freePort();
+                int[] ports = freePorts();
+                ipcAddress = "127.0.0.1:" + ports[0];
+                bindAddress = "127.0.0.1:" + ports[1];
             }
         }
     }

@@ -200,6 +200,19 @@ public record NodeConfig(
         if (nbdAddress.isPresent() && (nbdAddress.get().port() == ipc.port() || nbdAddress.get().port() == bind.port())) {
             throw new IllegalArgumentException("nbd address " + nbdAddress.get() + " uses the port of the ipc or bind address; pick another port");
         }
+        // The data plane listens at the bind port + 200; a clash found here is one line instead of "Address already in
+        // use" halfway through start-up.
+        int dataPort = bind.port() + io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET;
+        if (dataPort > 65535) {
+            throw new IllegalArgumentException("bind address " + bind + " leaves no room for the data plane at its port + "
+                    + io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET + "; pick a port up to "
+                    + (65535 - io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET));
+        }
+        if (dataPort == ipc.port() || nbdAddress.map(a -> a.port() == dataPort).orElse(false)) {
+            throw new IllegalArgumentException("port " + dataPort + " is the data plane's (bind port + "
+                    + io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET + "), so the "
+                    + (dataPort == ipc.port() ? "ipc" : "nbd") + " address cannot use it; pick another port");
+        }
         int readCacheMb = parseInt("read_cache_mb", m.get("read_cache_mb"));
         if (readCacheMb < 0 || readCacheMb > MAX_READ_CACHE_MB) {
             throw new IllegalArgumentException("read_cache_mb " + readCacheMb + " is invalid: it must be from 0 (off) to " + MAX_READ_CACHE_MB);

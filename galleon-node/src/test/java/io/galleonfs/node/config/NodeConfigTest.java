@@ -209,6 +209,17 @@ class NodeConfigTest {
     }
 
     @Test
+    void theDataPlanePortBindPlus200IsKeptFreeOfTheOtherListeners() {
+        String ipc = rejected("bind_address", "127.0.0.1:9000", "ipc_address", "127.0.0.1:9200");
+        assertTrue(ipc.startsWith("port 9200 is the data plane's (bind port + 200), so the ipc address"), ipc);
+        String nbd = rejected("bind_address", "127.0.0.1:9000", "nbd_address", "127.0.0.1:9200");
+        assertTrue(nbd.contains("so the nbd address cannot use it"), nbd);
+        String high = rejected("bind_address", "127.0.0.1:65400");
+        assertTrue(high.contains("leaves no room for the data plane"), high);
+        assertEquals(65335, resolve("bind_address", "127.0.0.1:65335").bindAddress().port());
+    }
+
+    @Test
     void badPeerAddressIsRejected() {
         String msg = rejected("peer_addresses", "10.0.0.1:8080,10.0.0.2");
         assertTrue(msg.startsWith("peer address"), msg);
