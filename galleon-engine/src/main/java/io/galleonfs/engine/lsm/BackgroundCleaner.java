@@ -1,0 +1,197 @@
+package io.galleonfs.engine.lsm;
+
+import io.galleonfs.engine.EngineException;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jboss.logging.Logger;
+
+/**
+ * Decides when the log store's cleaner runs and how much it moves, on a thread of its own.
+ *
+ * <p>A pass costs client I/O what it moves (every live block of a victim segment is appended again), so the policy
+ * starts with the segments that are mostly dead, where a moved byte frees the most space, and raises the live-fraction
+ * threshold only while the store still uses more than {@link Policy#targetAmplification} times its live data. Nothing
+ * runs while the store is within {@link Policy#triggerAmplification} of its live data or its garbage is below
+ * {@link Policy#minGarbageBytes}: a store being filled, or one with a little garbage, is left alone.
+ */
+public final class BackgroundCleaner implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(BackgroundCleaner.class);
+    /** Live fractions tried in turn within one round: cheap victims first. */
+    private static final double[] THRESHOLDS = {0.25, 0.5, 0.75, 0.9};
+
+    /**
+     * When and how far to clean.
+     *
+     * @param triggerAmplification a round starts when segment bytes exceed this multiple of the live bytes
+     * @param targetAmplification  a round stops raising the threshold once segment bytes are at most this multiple
+     * @param minGarbageBytes      a round starts only when segment bytes minus live bytes exceed this
+     * @param interval             time between checks when nobody nudges the cleaner
+     */
+    public record Policy(double triggerAmplification, double targetAmplification, long minGarbageBytes, Duration interval) {
+        public Policy {
+            if (!(targetAmplification >= 1.0) || !(triggerAmplification >= targetAmplification)) {
+                throw new IllegalArgumentException("need 1 <= target <= trigger amplification: " + targetAmplification
+                        + ", " + triggerAmplification);
+            }
+            if (minGarbageBytes < 0 || interval == null || interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("garbage floor must be >= 0 and the interval positive");
+            }
+        }
+
+        /**
+         * Clean from 1.3 × live down to 1.15 ×, once at least four segments' worth is garbage, checking every 5 s: the
+         * issue's space bar is 1.3 × live after random overwrites.
+         */
+        public static Policy defaults(long segmentBytes) {
+            return new Policy(1.3, 1.15, 4 * segmentBytes, Duration.ofSeconds(5));
+        }
+    }
+
+    /** What the cleaner did since it started (for stats and metrics). */
+    public record Counters(long rounds, long passes, long blocksMoved, long segmentsDeleted, long bytesFreed, long failures) {
+    }
+
+    private final LogStore store;
+    private final Policy policy;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final AtomicLong rounds = new AtomicLong();
+    private final AtomicLong passes = new AtomicLong();
+    private final AtomicLong moved = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong freed = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private boolean nudged;
+    private volatile boolean stopped;
+    private Thread thread;
+
+    public BackgroundCleaner(LogStore store, Policy policy) {
+        this.store = store;
+        this.policy = policy;
+    }
+
+    /** Starts the cleaner thread; a store that is closed ends it. */
+    public synchronized BackgroundCleaner start() {
+        if (thread != null) {
+            throw new IllegalStateException("the cleaner is already started");
+        }
+        thread = Thread.ofPlatform().daemon().name("galleon-lsm-cleaner").start(this::loop);
+        return this;
+    }
+
+    /** Asks for a check now (e.g. after a volume was deleted) instead of at the next interval. */
+    public void nudge() {
+        lock.lock();
+        try {
+            nudged = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public Counters counters() {
+        return new Counters(rounds.get(), passes.get(), moved.get(), deleted.get(), freed.get(), failures.get());
+    }
+
+    private void loop() {
+        long backoffNanos = 0;
+        while (!stopped) {
+            if (!awaitTurn(backoffNanos > 0 ? backoffNanos : policy.interval().toNanos())) {
+                return;
+            }
+            try {
+                runRound();
+                backoffNanos = 0;
+            } catch (EngineException e) {
+                if (stopped) {
+                    return;
+                }
+                // A closed store ends the cleaner quietly; anything else is reported and retried later.
+                failures.incrementAndGet();
+                LOG.warnf(e, "log store cleaner: a pass failed; retrying later");
+                backoffNanos = Math.min(Math.max(2 * backoffNanos, policy.interval().toNanos()), TimeUnit.MINUTES.toNanos(5));
+            } catch (IOException | RuntimeException e) {
+                failures.incrementAndGet();
+                LOG.warnf(e, "log store cleaner: a pass failed; retrying later");
+                backoffNanos = Math.min(Math.max(2 * backoffNanos, policy.interval().toNanos()), TimeUnit.MINUTES.toNanos(5));
+            }
+        }
+    }
+
+    /** Waits for a nudge or the timeout; false once stopped. */
+    private boolean awaitTurn(long nanos) {
+        lock.lock();
+        try {
+            long left = nanos;
+            while (!nudged && !stopped && left > 0) {
+                left = wake.awaitNanos(left);
+            }
+            nudged = false;
+            return !stopped;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * One round: passes with rising thresholds until the store is within the target or the last threshold ran. Returns
+     * the number of passes (0 when the store did not need cleaning).
+     */
+    public int runRound() throws IOException {
+        LogStoreStats stats = store.stats();
+        if (!needsCleaning(stats, policy.triggerAmplification())) {
+            return 0;
+        }
+        rounds.incrementAndGet();
+        int n = 0;
+        for (double threshold : THRESHOLDS) {
+            if (stopped) {
+                break;
+            }
+            CleanResult r = store.clean(threshold);
+            n++;
+            passes.incrementAndGet();
+            moved.addAndGet(r.blocksMoved());
+            deleted.addAndGet(r.segmentsDeleted());
+            freed.addAndGet(r.bytesFreed());
+            LogStoreStats after = store.stats();
+            LOG.debugf("log store cleaner: pass at live <= %.2f: %s; %d segment bytes for %d live", threshold, r,
+                    after.segmentBytes(), after.liveBytes());
+            if (!needsCleaning(after, policy.targetAmplification())) {
+                break;
+            }
+        }
+        return n;
+    }
+
+    private boolean needsCleaning(LogStoreStats s, double amplification) {
+        long garbage = s.segmentBytes() - s.liveBytes();
+        return garbage > policy.minGarbageBytes() && s.segmentBytes() > amplification * s.liveBytes();
+    }
+
+    /** Stops the thread; a pass in progress finishes its current step (the store's own close interrupts the rest). */
+    @Override
+    public void close() {
+        stopped = true;
+        nudge();
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null && t != Thread.currentThread()) {
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
