@@ -171,8 +171,21 @@ public final class ReplicationService implements AutoCloseable {
     }
 
     Optional<HostPort> dataAddress(String nodeId) {
-        return view.state().node(nodeId).map(n -> dataAddressFor(HostPort.parse("bind address", n.bindAddress())));
+        return view.state().node(nodeId).map(n -> {
+            // Asked on every forwarded or replicated write: parse a node's bind address once per address it registers.
+            ParsedAddress known = dataAddresses.get(nodeId);
+            if (known == null || !known.bind().equals(n.bindAddress())) {
+                known = new ParsedAddress(n.bindAddress(), dataAddressFor(HostPort.parse("bind address", n.bindAddress())));
+                dataAddresses.put(nodeId, known);
+            }
+            return known.data();
+        });
     }
+
+    private record ParsedAddress(String bind, HostPort data) {
+    }
+
+    private final Map<String, ParsedAddress> dataAddresses = new java.util.concurrent.ConcurrentHashMap<>();
 
     boolean up(String nodeId) {
         return "up".equals(view.memberStates().get(nodeId));
