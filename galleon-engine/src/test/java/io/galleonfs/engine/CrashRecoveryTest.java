@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kill -9 at random moments while several threads do durable writes (and snapshots are created and
- * merged), then verify that every acknowledged cell survived byte for byte and no block fails its checksum.
+ * merged; on the log store the cleaner runs without pause and checkpoints come every 256 KiB of log), then verify
+ * that every acknowledged cell survived byte for byte and no block fails its checksum. Runs on both engines.
  * Cycles: {@code -Dgalleon.crash.cycles=100} (default 20); seed: {@code -Dgalleon.crash.seed}.
  */
 class CrashRecoveryTest {
@@ -39,6 +40,8 @@ class CrashRecoveryTest {
         private final Condition changed = lock.newCondition();
         private final long[][] acked;
         private long acks;
+        /** Cleaner passes that freed segments (log store), as the child reported them. */
+        private long maintenancePasses;
         private boolean started;
         private boolean opened;
         private boolean eof;
@@ -59,6 +62,8 @@ class CrashRecoveryTest {
                             started = true;
                         } else if (line.equals("OPEN")) {
                             opened = true;
+                        } else if (line.startsWith("M ")) {
+                            maintenancePasses++;
                         } else if (line.startsWith("A ")) {
                             String[] f = line.split(" ");
                             if (f.length == 4) {
@@ -108,8 +113,9 @@ class CrashRecoveryTest {
         }
     }
 
-    @Test
-    void acknowledgedWritesSurviveKillMinus9() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} engine")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"layers", "log"})
+    void acknowledgedWritesSurviveKillMinus9(String kind) throws Exception {
         int cycles = Integer.getInteger("galleon.crash.cycles", 20);
         long seed = Long.getLong("galleon.crash.seed", 20_260_101L);
         Random random = new Random(seed);
@@ -117,12 +123,13 @@ class CrashRecoveryTest {
         Path stderr = tmp.resolve("child-stderr.log");
         long[][] expected = new long[CrashCells.VOLUMES.length][CrashCells.CELLS];
         long totalAcks = 0;
+        long maintenancePasses = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
             long[][] acked = new long[expected.length][];
             for (int v = 0; v < expected.length; v++) {
                 acked[v] = expected[v].clone();
             }
-            Process child = startChild(root, seed * 1000 + cycle, stderr);
+            Process child = startChild(root, seed * 1000 + cycle, stderr, kind);
             AckCollector collector = new AckCollector(child, acked);
             Thread reader = Thread.ofPlatform().daemon().start(collector);
             int mode = random.nextInt(10);
@@ -141,15 +148,20 @@ class CrashRecoveryTest {
             assertTrue(child.waitFor(60, TimeUnit.SECONDS), "killed child did not exit");
             reader.join(TimeUnit.SECONDS.toMillis(60));
             totalAcks += collector.acks;
-            verify(root, acked, expected, cycle);
+            maintenancePasses += collector.maintenancePasses;
+            verify(kind, root, acked, expected, cycle);
         }
-        LOG.infof("crash test: %d cycles, %d acknowledged cell writes verified", cycles, totalAcks);
+        LOG.infof("crash test (%s engine): %d cycles, %d acknowledged cell writes verified, %d cleaner passes that freed"
+                + " segments", kind, cycles, totalAcks, maintenancePasses);
         assertTrue(totalAcks > cycles, "children acknowledged too little to be meaningful: " + totalAcks);
+        if (kind.equals("log")) {
+            assertTrue(maintenancePasses > 0, "the cleaner never freed a segment, so no kill could land in it");
+        }
     }
 
     /** Every cell holds its last acknowledged generation or the one in flight after it; nothing is corrupt. */
-    private static void verify(Path root, long[][] acked, long[][] expected, int cycle) throws Exception {
-        try (BlockEngine engine = BlockEngine.open(CrashCells.config(root))) {
+    private static void verify(String kind, Path root, long[][] acked, long[][] expected, int cycle) throws Exception {
+        try (CrashCells.Engine engine = CrashCells.open(kind, root)) {
             for (int v = 0; v < CrashCells.VOLUMES.length; v++) {
                 var found = engine.find(CrashCells.VOLUMES[v]);
                 if (found.isEmpty()) {
@@ -179,14 +191,14 @@ class CrashRecoveryTest {
         }
     }
 
-    private static Process startChild(Path root, long seed, Path stderr) throws IOException {
+    private static Process startChild(Path root, long seed, Path stderr, String kind) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java,
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xmx128m",
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
-                CrashWriter.class.getName(), root.toString(), Long.toString(seed)));
+                CrashWriter.class.getName(), root.toString(), Long.toString(seed), kind));
         return new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                 .start();

@@ -19,10 +19,11 @@ public final class CrashWriter {
     public static void main(String[] args) throws Exception {
         Path root = Path.of(args[0]);
         long seed = Long.parseLong(args[1]);
+        String kind = args.length > 2 ? args[2] : "layers";
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
         out.println("START");
         out.flush();
-        BlockEngine engine = BlockEngine.open(CrashCells.config(root));
+        CrashCells.Engine engine = CrashCells.open(kind, root);
         Volume[] volumes = new Volume[CrashCells.VOLUMES.length];
         long[][] gens = new long[volumes.length][CrashCells.CELLS];
         for (int v = 0; v < volumes.length; v++) {
@@ -47,6 +48,7 @@ public final class CrashWriter {
             threads.add(Thread.ofPlatform().start(() -> writeLoop(volumes, gens, thread, new SplittableRandom(seed * 31 + thread), out)));
         }
         threads.add(Thread.ofPlatform().start(() -> churn(volumes[1], new SplittableRandom(seed))));
+        threads.add(Thread.ofPlatform().start(() -> maintain(engine, out)));
         for (Thread t : threads) {
             t.join();
         }
@@ -83,6 +85,27 @@ public final class CrashWriter {
         } catch (Exception e) {
             e.printStackTrace();
             System.exit(3);
+        }
+    }
+
+    /** Keeps the engine's background maintenance (the log store's cleaner) running, so kills land inside it too. */
+    private static void maintain(CrashCells.Engine engine, PrintStream out) {
+        try {
+            while (true) {
+                int freed = engine.churnMaintenance();
+                if (freed < 0) {
+                    return;
+                }
+                if (freed > 0) {
+                    synchronized (out) {
+                        out.println("M " + freed);
+                        out.flush();
+                    }
+                }
+            }
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(5);
         }
     }
 
