@@ -14,7 +14,9 @@ import org.jboss.logging.Logger;
  *
  * <p>A pass costs client I/O what it moves (every live block of a victim segment is appended again), so the policy
  * starts with the segments that are mostly dead, where a moved byte frees the most space, and raises the live-fraction
- * threshold only while the store still uses more than {@link Policy#targetAmplification} times its live data. Nothing
+ * threshold only when a pass at the current one freed nothing, while the store still uses more than
+ * {@link Policy#targetAmplification} times its live data. A round is a series of passes with pauses between them, so
+ * client writes are never queued behind one long pass. Nothing
  * runs while the store is within {@link Policy#triggerAmplification} of its live data or its garbage is below
  * {@link Policy#minGarbageBytes}: a store being filled, or one with a little garbage, is left alone.
  */
@@ -30,24 +32,27 @@ public final class BackgroundCleaner implements AutoCloseable {
      * @param targetAmplification  a round stops raising the threshold once segment bytes are at most this multiple
      * @param minGarbageBytes      a round starts only when segment bytes minus live bytes exceed this
      * @param interval             time between checks when nobody nudges the cleaner
+     * @param pause                time between two passes of one round, when client writes get the writer to themselves
      */
-    public record Policy(double triggerAmplification, double targetAmplification, long minGarbageBytes, Duration interval) {
+    public record Policy(double triggerAmplification, double targetAmplification, long minGarbageBytes, Duration interval,
+                         Duration pause) {
         public Policy {
             if (!(targetAmplification >= 1.0) || !(triggerAmplification >= targetAmplification)) {
                 throw new IllegalArgumentException("need 1 <= target <= trigger amplification: " + targetAmplification
                         + ", " + triggerAmplification);
             }
-            if (minGarbageBytes < 0 || interval == null || interval.isNegative() || interval.isZero()) {
-                throw new IllegalArgumentException("garbage floor must be >= 0 and the interval positive");
+            if (minGarbageBytes < 0 || interval == null || interval.isNegative() || interval.isZero() || pause == null
+                    || pause.isNegative()) {
+                throw new IllegalArgumentException("garbage floor must be >= 0, the interval positive and the pause >= 0");
             }
         }
 
         /**
-         * Clean from 1.3 × live down to 1.15 ×, once at least four segments' worth is garbage, checking every 5 s: the
-         * issue's space bar is 1.3 × live after random overwrites.
+         * Clean from 1.3 × live down to 1.15 ×, once at least four segments' worth is garbage, checking every 5 s and
+         * pausing 20 ms between the passes of a round: the issue's space bar is 1.3 × live after random overwrites.
          */
         public static Policy defaults(long segmentBytes) {
-            return new Policy(1.3, 1.15, 4 * segmentBytes, Duration.ofSeconds(5));
+            return new Policy(1.3, 1.15, 4 * segmentBytes, Duration.ofSeconds(5), Duration.ofMillis(20));
         }
     }
 
@@ -67,6 +72,10 @@ public final class BackgroundCleaner implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private boolean nudged;
     private volatile boolean stopped;
+    /** In an episode: the store went above the trigger and is not yet within the target. */
+    private volatile boolean cleaning;
+    /** Index into {@link #THRESHOLDS} of the next pass in this episode. */
+    private int level;
     private Thread thread;
 
     public BackgroundCleaner(LogStore store, Policy policy) {
@@ -101,26 +110,29 @@ public final class BackgroundCleaner implements AutoCloseable {
     private void loop() {
         long backoffNanos = 0;
         while (!stopped) {
-            if (!awaitTurn(backoffNanos > 0 ? backoffNanos : policy.interval().toNanos())) {
+            long wait = backoffNanos > 0 ? backoffNanos : cleaning ? policy.pause().toNanos() : policy.interval().toNanos();
+            if (!awaitTurn(wait)) {
                 return;
             }
             try {
-                runRound();
+                step();
                 backoffNanos = 0;
             } catch (EngineException e) {
                 if (stopped) {
-                    return;
+                    return; // a closed store ends the cleaner quietly
                 }
-                // A closed store ends the cleaner quietly; anything else is reported and retried later.
-                failures.incrementAndGet();
-                LOG.warnf(e, "log store cleaner: a pass failed; retrying later");
-                backoffNanos = Math.min(Math.max(2 * backoffNanos, policy.interval().toNanos()), TimeUnit.MINUTES.toNanos(5));
+                backoffNanos = failed(e, backoffNanos);
             } catch (IOException | RuntimeException e) {
-                failures.incrementAndGet();
-                LOG.warnf(e, "log store cleaner: a pass failed; retrying later");
-                backoffNanos = Math.min(Math.max(2 * backoffNanos, policy.interval().toNanos()), TimeUnit.MINUTES.toNanos(5));
+                backoffNanos = failed(e, backoffNanos);
             }
         }
+    }
+
+    private long failed(Exception e, long backoffNanos) {
+        failures.incrementAndGet();
+        cleaning = false;
+        LOG.warnf(e, "log store cleaner: a pass failed; retrying later");
+        return Math.min(Math.max(2 * backoffNanos, policy.interval().toNanos()), TimeUnit.MINUTES.toNanos(5));
     }
 
     /** Waits for a nudge or the timeout; false once stopped. */
@@ -142,30 +154,47 @@ public final class BackgroundCleaner implements AutoCloseable {
     }
 
     /**
-     * One round: passes with rising thresholds until the store is within the target or the last threshold ran. Returns
-     * the number of passes (0 when the store did not need cleaning).
+     * One step of the cleaner: starts an episode when the store is above the trigger, ends it once the store is within
+     * the target, and in between runs one pass at the current threshold. A pass that frees nothing raises the threshold
+     * for the next step; one that frees segments keeps it, so the cheapest victims are used up first. Between steps the
+     * thread pauses ({@link Policy#pause}), which lets client writes through: a round is many small passes, not one
+     * long one. Returns the passes run (0 or 1).
      */
-    public int runRound() throws IOException {
+    public synchronized int step() throws IOException {
         LogStoreStats stats = store.stats();
-        if (!needsCleaning(stats, policy.triggerAmplification())) {
+        if (!cleaning && needsCleaning(stats, policy.triggerAmplification())) {
+            cleaning = true;
+            level = 0;
+            rounds.incrementAndGet();
+        }
+        if (cleaning && !needsCleaning(stats, policy.targetAmplification())) {
+            cleaning = false;
+        }
+        if (!cleaning) {
             return 0;
         }
-        rounds.incrementAndGet();
-        int n = 0;
-        for (double threshold : THRESHOLDS) {
-            if (stopped) {
-                break;
+        CleanResult r = store.clean(THRESHOLDS[level]);
+        passes.incrementAndGet();
+        moved.addAndGet(r.blocksMoved());
+        deleted.addAndGet(r.segmentsDeleted());
+        freed.addAndGet(r.bytesFreed());
+        LOG.debugf("log store cleaner: pass at live <= %.2f: %s", THRESHOLDS[level], r);
+        if (r.segmentsDeleted() == 0) {
+            if (level == THRESHOLDS.length - 1) {
+                cleaning = false; // nothing left that is worth moving: wait for the next trigger
+            } else {
+                level++;
             }
-            CleanResult r = store.clean(threshold);
+        }
+        return 1;
+    }
+
+    /** Steps until the episode ends (tests, and a caller that wants the space back now); returns the passes run. */
+    public int runRound() throws IOException {
+        int n = 0;
+        while (step() == 1) {
             n++;
-            passes.incrementAndGet();
-            moved.addAndGet(r.blocksMoved());
-            deleted.addAndGet(r.segmentsDeleted());
-            freed.addAndGet(r.bytesFreed());
-            LogStoreStats after = store.stats();
-            LOG.debugf("log store cleaner: pass at live <= %.2f: %s; %d segment bytes for %d live", threshold, r,
-                    after.segmentBytes(), after.liveBytes());
-            if (!needsCleaning(after, policy.targetAmplification())) {
+            if (!cleaning || stopped) {
                 break;
             }
         }

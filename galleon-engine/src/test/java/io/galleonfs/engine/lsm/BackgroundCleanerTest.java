@@ -30,7 +30,7 @@ class BackgroundCleanerTest {
 
     /** A policy that checks often, so the tests wait on conditions, not on the interval. */
     private static BackgroundCleaner.Policy quick() {
-        return new BackgroundCleaner.Policy(1.3, 1.15, 2L << 20, Duration.ofMillis(20));
+        return new BackgroundCleaner.Policy(1.3, 1.15, 2L << 20, Duration.ofMillis(20), Duration.ZERO);
     }
 
     private static Map<Long, Long> overwriteThreeTimes(LogStore store, SplittableRandom random) throws IOException {
@@ -117,6 +117,33 @@ class BackgroundCleanerTest {
     }
 
     @Test
+    void aPassThatFreesNothingRaisesTheThresholdForTheNextStep() throws Exception {
+        try (LogStore store = LogStore.open(config(dir))) {
+            for (long b = 0; b < BLOCKS; b++) {
+                store.write(VOL, b, content(VOL, b, 1), WriteConcern.ACKNOWLEDGED);
+            }
+            // two blocks of every three written again: the first segments end a third live, none a quarter or less
+            for (long b = 0; b < BLOCKS; b++) {
+                if (b % 3 != 0) {
+                    store.write(VOL, b, content(VOL, b, 2), WriteConcern.ACKNOWLEDGED);
+                }
+            }
+            BackgroundCleaner cleaner = new BackgroundCleaner(store, quick());
+            assertEquals(1, cleaner.step(), "1.67 x live: above the trigger");
+            assertEquals(0, cleaner.counters().segmentsDeleted(), "no segment is a quarter live or less");
+            assertEquals(1, cleaner.step());
+            assertTrue(cleaner.counters().segmentsDeleted() > 0, "the next threshold (half live) freed the old segments");
+            cleaner.runRound();
+            LogStoreStats after = store.stats();
+            assertTrue(after.segmentBytes() <= 1.3 * after.liveBytes(), after.toString());
+            assertEquals(1, cleaner.counters().rounds(), "one episode from the trigger to the target");
+            for (long b = 0; b < BLOCKS; b++) {
+                assertArrayEquals(content(VOL, b, b % 3 == 0 ? 1 : 2).array(), read(store, VOL, b), "block " + b);
+            }
+        }
+    }
+
+    @Test
     void closingTheStoreUnderARunningCleanerEndsItWithoutAFailure() throws Exception {
         LogStore store = LogStore.open(config(dir));
         BackgroundCleaner cleaner = new BackgroundCleaner(store, quick()).start();
@@ -134,8 +161,9 @@ class BackgroundCleanerTest {
 
     @Test
     void policiesOutsideTheirRangeAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.1, 1.2, 0, Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.3, 0.9, 0, Duration.ofSeconds(1)));
-        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.3, 1.1, 0, Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.1, 1.2, 0, Duration.ofSeconds(1), Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.3, 0.9, 0, Duration.ofSeconds(1), Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.3, 1.1, 0, Duration.ZERO, Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> new BackgroundCleaner.Policy(1.3, 1.1, 0, Duration.ofSeconds(1), Duration.ofMillis(-1)));
     }
 }
