@@ -36,6 +36,8 @@ JOBS = [
     ("randread-4k-qd1", "4K randread QD1", "IOPS"),
     ("randwrite-4k-qd32", "4K randwrite QD32", "IOPS"),
     ("randwrite-4k-qd1", "4K randwrite QD1", "IOPS"),
+    # after the two random-write jobs scattered the volume's blocks (a log-structured store's worst case for reads)
+    ("randread-4k-qd32-after-randwrite", "4K randread QD32 after random writes", "IOPS"),
     ("read-1m-qd8", "1M read QD8", "MB/s"),
     ("write-1m-qd8", "1M write QD8", "MB/s"),
 ]
@@ -201,6 +203,7 @@ def main():
     for a in ("results", "out", "mode", "runtime", "ramp", "size", "ioengine", "scratch", "fio-seconds", "total-seconds", "jobs"):
         ap.add_argument("--" + a, required=True)
     ap.add_argument("--warmup", default="none")
+    ap.add_argument("--engine-format", default="default")
     args = ap.parse_args()
     res = args.results
 
@@ -234,6 +237,7 @@ def main():
         "machine": machine(),
         "scratch": {"path": args.scratch, **filesystem(args.scratch)},
         "fio": {"version": fio_version, "runtime": args.runtime, "ramp": args.ramp, "warmup": args.warmup, "size": args.size,
+                "engine_format": args.engine_format,
                 "file_ioengine": args.ioengine, "jobs": selected},
         "seconds": {"fio_part": int(args.fio_seconds), "total": int(args.total_seconds)},
         "rows": rows,
@@ -244,8 +248,8 @@ def main():
         doc["jmh"] = jmh(res)
         crash = read(os.path.join(res, "crash.status"))
         log = read(os.path.join(res, "crash.log"), "")
-        m = re.search(r"crash test: .*", log)
-        doc["crash_loop"] = {"status": crash, "summary": m.group(0) if m else None,
+        found = re.findall(r"crash test \(\w+ engine\): .*", log)
+        doc["crash_loop"] = {"status": crash, "summary": "; ".join(found) if found else None,
                              "tests": (re.findall(r"Tests run: .*", log) or [None])[-1]}
         if crash != "ok":
             doc["crash_loop"]["log_tail"] = log.splitlines()[-30:]
