@@ -271,6 +271,7 @@ def header(doc):
                doc["scratch"]["path"], doc["scratch"].get("type", "?"), doc["fio"]["version"], doc["fio"]["size"],
                doc["fio"]["runtime"], doc["fio"]["ramp"])
             + ("" if doc["fio"].get("warmup", "none") == "none" else ", after a discarded %s warm-up of 4K random writes" % doc["fio"]["warmup"])
+            + ("" if doc["fio"].get("engine_format", "default") == "default" else "; GalleonFS engine format %s" % doc["fio"]["engine_format"])
             + "; load average %s at the start, %s at the end" % (
                 " ".join((doc.get("loadavg", {}).get("start") or "?").split()[:3]),
                 " ".join((doc.get("loadavg", {}).get("end") or "?").split()[:3])))
