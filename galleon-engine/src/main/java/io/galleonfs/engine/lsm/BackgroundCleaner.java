@@ -1,6 +1,5 @@
 package io.galleonfs.engine.lsm;
 
-import io.galleonfs.engine.EngineException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -74,6 +73,10 @@ public final class BackgroundCleaner implements AutoCloseable {
     private volatile boolean stopped;
     /** In an episode: the store went above the trigger and is not yet within the target. */
     private volatile boolean cleaning;
+    /** Free space is short: clean whatever garbage there is (set by {@link #spaceShort}, cleared by a step). */
+    private volatile boolean pressure;
+    /** The episode was started by {@link #spaceShort}, not by the amplification trigger. */
+    private boolean forSpace;
     /** Index into {@link #THRESHOLDS} of the next pass in this episode. */
     private int level;
     private Thread thread;
@@ -103,6 +106,17 @@ public final class BackgroundCleaner implements AutoCloseable {
         }
     }
 
+    /**
+     * Free space is short (see {@link LogSpaceGuard}): the next step starts an episode if the store holds any garbage,
+     * whatever its amplification. Cheap when already signalled, so a write path may call it on every write.
+     */
+    public void spaceShort() {
+        if (!pressure) {
+            pressure = true;
+            nudge();
+        }
+    }
+
     public Counters counters() {
         return new Counters(rounds.get(), passes.get(), moved.get(), deleted.get(), freed.get(), failures.get());
     }
@@ -117,12 +131,10 @@ public final class BackgroundCleaner implements AutoCloseable {
             try {
                 step();
                 backoffNanos = 0;
-            } catch (EngineException e) {
-                if (stopped) {
+            } catch (IOException | RuntimeException e) {
+                if (stopped || !store.isOpen()) {
                     return; // a closed store ends the cleaner quietly
                 }
-                backoffNanos = failed(e, backoffNanos);
-            } catch (IOException | RuntimeException e) {
                 backoffNanos = failed(e, backoffNanos);
             }
         }
@@ -162,12 +174,20 @@ public final class BackgroundCleaner implements AutoCloseable {
      */
     public synchronized int step() throws IOException {
         LogStoreStats stats = store.stats();
-        if (!cleaning && needsCleaning(stats, policy.triggerAmplification())) {
+        if (!cleaning && pressure && stats.segmentBytes() > stats.liveBytes()) {
+            // space is short: one pass that frees something, at the lowest threshold that does
             cleaning = true;
+            forSpace = true;
+            level = 0;
+            rounds.incrementAndGet();
+        } else if (!cleaning && needsCleaning(stats, policy.triggerAmplification())) {
+            cleaning = true;
+            forSpace = false;
             level = 0;
             rounds.incrementAndGet();
         }
-        if (cleaning && !needsCleaning(stats, policy.targetAmplification())) {
+        pressure = false;
+        if (cleaning && !forSpace && !needsCleaning(stats, policy.targetAmplification())) {
             cleaning = false;
         }
         if (!cleaning) {
@@ -179,7 +199,9 @@ public final class BackgroundCleaner implements AutoCloseable {
         deleted.addAndGet(r.segmentsDeleted());
         freed.addAndGet(r.bytesFreed());
         LOG.debugf("log store cleaner: pass at live <= %.2f: %s", THRESHOLDS[level], r);
-        if (r.segmentsDeleted() == 0) {
+        if (forSpace && r.segmentsDeleted() > 0) {
+            cleaning = false; // freed some: the space guard asks again if that was not enough
+        } else if (r.segmentsDeleted() == 0) {
             if (level == THRESHOLDS.length - 1) {
                 cleaning = false; // nothing left that is worth moving: wait for the next trigger
             } else {

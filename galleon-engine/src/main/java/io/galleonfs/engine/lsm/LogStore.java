@@ -554,6 +554,11 @@ public final class LogStore implements AutoCloseable {
         return moved;
     }
 
+    /** False once {@link #close} began (a background task uses it to end quietly instead of reporting a failure). */
+    public boolean isOpen() {
+        return !closed;
+    }
+
     public LogStoreStats stats() throws IOException {
         long segmentBytes = 0;
         int count = 0;

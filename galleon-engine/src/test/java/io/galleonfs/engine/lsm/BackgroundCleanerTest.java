@@ -144,6 +144,30 @@ class BackgroundCleanerTest {
     }
 
     @Test
+    void whenSpaceIsShortItCleansBelowItsTriggerUntilAPassFreesSomething() throws Exception {
+        try (LogStore store = LogStore.open(config(dir))) {
+            for (long b = 0; b < BLOCKS; b++) {
+                store.write(VOL, b, content(VOL, b, 1), WriteConcern.ACKNOWLEDGED);
+            }
+            for (long b = 0; b < BLOCKS / 4; b++) {
+                store.write(VOL, b, content(VOL, b, 2), WriteConcern.ACKNOWLEDGED);
+            }
+            // a garbage floor the store never reaches: only a space signal can start a pass
+            BackgroundCleaner cleaner = new BackgroundCleaner(store,
+                    new BackgroundCleaner.Policy(1.3, 1.15, 1L << 30, Duration.ofMillis(20), Duration.ZERO));
+            assertEquals(0, cleaner.runRound(), "under the garbage floor: nothing to do");
+            long before = store.stats().segmentBytes();
+            cleaner.spaceShort();
+            assertEquals(1, cleaner.runRound(), "the dead quarter's segments go in the first pass");
+            assertTrue(store.stats().segmentBytes() < before, "space came back");
+            assertEquals(0, cleaner.runRound(), "one freeing pass per signal");
+            for (long b = 0; b < BLOCKS; b++) {
+                assertArrayEquals(content(VOL, b, b < BLOCKS / 4 ? 2 : 1).array(), read(store, VOL, b), "block " + b);
+            }
+        }
+    }
+
+    @Test
     void closingTheStoreUnderARunningCleanerEndsItWithoutAFailure() throws Exception {
         LogStore store = LogStore.open(config(dir));
         BackgroundCleaner cleaner = new BackgroundCleaner(store, quick()).start();
