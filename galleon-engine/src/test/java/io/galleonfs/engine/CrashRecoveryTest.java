@@ -149,7 +149,7 @@ class CrashRecoveryTest {
 
     /** Every cell holds its last acknowledged generation or the one in flight after it; nothing is corrupt. */
     private static void verify(Path root, long[][] acked, long[][] expected, int cycle) throws Exception {
-        try (BlockEngine engine = BlockEngine.open(CrashCells.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(CrashCells.config(root))) {
             for (int v = 0; v < CrashCells.VOLUMES.length; v++) {
                 var found = engine.find(CrashCells.VOLUMES[v]);
                 if (found.isEmpty()) {

@@ -22,7 +22,7 @@ public final class CrashWriter {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
         out.println("START");
         out.flush();
-        BlockEngine engine = BlockEngine.open(CrashCells.config(root));
+        LayerEngine engine = LayerEngine.open(CrashCells.config(root));
         Volume[] volumes = new Volume[CrashCells.VOLUMES.length];
         long[][] gens = new long[volumes.length][CrashCells.CELLS];
         for (int v = 0; v < volumes.length; v++) {

@@ -107,7 +107,7 @@ public class NodeRuntime {
             engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
                     Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
                     masterKeys)
-                    .withReserve(reserve).withReadCache(config.readCacheBytes()));
+                    .withReserve(reserve).withReadCache(config.readCacheBytes()).withFormat(config.storageFormat()));
         } catch (IOException e) {
             if (!OutOfSpaceException.causedBy(e)) {
                 throw e;
@@ -119,7 +119,7 @@ public class NodeRuntime {
             Runtime.getRuntime().halt(1);
         }
         keyService = new io.galleonfs.node.keys.KeyService(nodeId, config.keys().provider(), engine);
-        LOG.infof("storage engine open in %d ms (reserve %d MiB, %d MiB free, read cache %d MiB)",
+        LOG.infof("storage engine (format %s) open in %d ms (reserve %d MiB, %d MiB free, read cache %d MiB)", engine.format(),
                 (System.nanoTime() - engineStart) / 1_000_000, reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20,
                 config.readCacheMb());
         if (config.readCacheBytes() > Runtime.getRuntime().maxMemory() / 2) {

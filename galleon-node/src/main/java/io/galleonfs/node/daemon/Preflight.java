@@ -21,7 +21,7 @@ public final class Preflight {
     /** @throws IllegalArgumentException with one readable line */
     public static void check(NodeConfig cfg) {
         requireWritableDirectory("storage path", cfg.storagePath());
-        requireReadableEngineFormat(cfg.storagePath().resolve("engine"));
+        requireReadableEngineFormat(cfg.storagePath().resolve("engine"), cfg.storageFormat());
         cfg.mountPoint().ifPresent(p -> requireWritableDirectory("mount point", p));
         requireFreePort("ipc address", cfg.ipcAddress());
         requireFreePort("bind address", cfg.bindAddress());
@@ -30,9 +30,10 @@ public final class Preflight {
                 io.galleonfs.node.replication.ReplicationService.dataAddressFor(cfg.bindAddress()));
     }
 
-    static void requireReadableEngineFormat(Path engineRoot) {
+    /** The engine root is in a format this build reads and in the configured one (else: how to convert, one line). */
+    static void requireReadableEngineFormat(Path engineRoot, String wanted) {
         try {
-            io.galleonfs.engine.StorageFormat.requireSupported(engineRoot);
+            io.galleonfs.engine.StorageFormat.check(engineRoot, wanted);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage());
         }
