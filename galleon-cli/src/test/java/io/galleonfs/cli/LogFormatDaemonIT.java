@@ -22,7 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A real daemon whose storage path is new and whose configuration says {@code engine_format = "log"}: volumes (plain and
  * encrypted) on the log-structured store through the CLI, a snapshot, kill -9, restart, everything read back; a start with
- * the other format is refused with one line naming {@code galleonfs storage convert}.
+ * the other format is refused with one line naming {@code galleonfs storage convert}; {@code storage convert} refuses with
+ * one line (daemon running, wrong path, already in the format, bad format), then converts the stopped node to layers, which
+ * starts and reads everything back.
  */
 class LogFormatDaemonIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -98,9 +100,10 @@ class LogFormatDaemonIT {
         assertArrayEquals(plain, export(cli2, "plain", plain.length), "restore brings back the snapshot");
         assertTrue(cli2.run("volume", "verify", "secret").ok().stdout().contains("all good"));
         assertFalse(Files.exists(storage.resolve("engine").resolve("journal")), "no layer engine files");
+        assertOneLineError(cli2.run("storage", "convert", "--storage-path", storage.toString(), "--to", "layers"),
+                "is in use by a running GalleonFS daemon");
 
-        again.close();
-        again.process().waitFor(60, TimeUnit.SECONDS);
+        again.close(); // kill -9
         NodeProcess layers = new NodeProcess(storage, List.of("--config", config("layers").toString()));
         Process refused = new ProcessBuilder(layers.command()).redirectErrorStream(true).start();
         String out = new String(refused.getInputStream().readAllBytes());
@@ -108,6 +111,40 @@ class LogFormatDaemonIT {
         assertEquals(2, refused.exitValue(), out);
         assertEquals(1, out.strip().lines().count(), out);
         assertTrue(out.contains("is in format log-v1") && out.contains("galleonfs storage convert"), out);
+
+        // storage convert, offline: one-line refusals, then log -> layers with progress, and the node starts on layers.
+        assertOneLineError(cli2.run("storage", "convert", "--storage-path", dir.resolve("nope").toString(), "--to", "layers"),
+                "does not exist");
+        assertOneLineError(cli2.run("storage", "convert", "--storage-path", storage.toString(), "--to", "log"),
+                "already in format log-v1");
+        assertOneLineError(cli2.run("storage", "convert", "--storage-path", storage.toString(), "--to", "btree"),
+                "--to must be layers or log");
+        CliRunner.Result converted = cli2.run("storage", "convert", "--storage-path", storage.toString(), "--to", "layers",
+                "--config", config("layers").toString()).ok();
+        String progress = converted.stdout();
+        assertTrue(progress.contains("converting " + storage.resolve("engine") + " from log-v1 to layers-v1"), progress);
+        assertTrue(progress.lines().filter(l -> l.startsWith("volume ") && l.endsWith("MB/s)")).count() == 3, progress);
+        assertTrue(progress.contains("verified 3 volume(s) and 1 snapshot(s)") && progress.contains("done: 3 volume(s)"), progress);
+        assertEquals("", converted.stderr().strip(), "no log noise on stderr");
+        assertEquals("galleonfs-engine layers-v1", Files.readString(storage.resolve("engine").resolve("format")).strip());
+
+        NodeProcess onLayers = start(storage, "layers");
+        CliRunner cli3 = new CliRunner(onLayers.ipcAddress);
+        assertArrayEquals(plain, export(cli3, "plain", plain.length), "the restored live content, converted");
+        assertArrayEquals(plain, export(cli3, "plain-s1", plain.length), "the clone, now an independent copy");
+        secretBack = export(cli3, "secret", 8192 + secret.length);
+        assertArrayEquals(secret, java.util.Arrays.copyOfRange(secretBack, 8192, secretBack.length), "encrypted volume");
+        assertTrue(cli3.run("snapshot", "list", "plain").ok().stdout().contains("s1"));
+        assertTrue(cli3.run("volume", "verify", "plain").ok().stdout().contains("all good"));
+        assertTrue(Files.isDirectory(storage.resolve("engine").resolve("journal")), "the layer engine's files");
+        assertFalse(Files.exists(storage.resolve("engine.converting")), "the old store is removed");
+    }
+
+    private static void assertOneLineError(CliRunner.Result r, String expected) {
+        assertEquals(1, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stderr().contains(expected), r.stderr());
+        assertFalse(r.stderr().contains("Exception") || r.stderr().contains("\tat "), r.stderr());
+        assertEquals(1, r.stderr().strip().lines().count(), r.stderr());
     }
 
     private byte[] export(CliRunner cli, String volume, int length) throws Exception {

@@ -118,6 +118,11 @@ public class NodeRuntime {
             System.err.flush();
             Runtime.getRuntime().halt(1);
         }
+        if (Files.isDirectory(config.storagePath().resolve("engine.converting"))) {
+            // Never opened by the node; only the next conversion knows whether it is an unfinished copy or the old store.
+            LOG.warnf("%s is left over from a 'galleonfs storage convert' that was cut short; it takes space until the next"
+                    + " conversion run (which removes or keeps it aside) or until you remove it", config.storagePath().resolve("engine.converting"));
+        }
         keyService = new io.galleonfs.node.keys.KeyService(nodeId, config.keys().provider(), engine);
         LOG.infof("storage engine (format %s) open in %d ms (reserve %d MiB, %d MiB free, read cache %d MiB)", engine.format(),
                 (System.nanoTime() - engineStart) / 1_000_000, reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20,
