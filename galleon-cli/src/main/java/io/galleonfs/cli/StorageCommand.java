@@ -39,7 +39,8 @@ public class StorageCommand {
         String to;
 
         @Option(names = "--block-size", paramLabel = "BYTES",
-                description = "The node's block_size (the log store's block size); default: the config file's, else 4096")
+                description = "The node's block_size (the log store's block size); default: the config file's, else a log"
+                        + " store's own, else 4096")
         Integer blockSize;
 
         @Option(names = "--config", paramLabel = "FILE",
@@ -59,9 +60,11 @@ public class StorageCommand {
             // The engines log through JBoss Logging, here java.util.logging: progress goes to stdout, warnings to stderr.
             ENGINE_LOG.setLevel(Level.WARNING);
             JsonNode toml = readConfig();
-            int bs = blockSize != null ? blockSize : toml.path("daemon").path("block_size").asInt(4096);
             Path storage = storagePath.toAbsolutePath().normalize();
             try {
+                int bs = blockSize != null ? blockSize : toml.path("daemon").hasNonNull("block_size")
+                        ? toml.path("daemon").get("block_size").asInt()
+                        : io.galleonfs.engine.lsm.LogEngine.recordedBlockSize(storage.resolve("engine")).orElse(4096);
                 KeyProvider keys = keyProvider(toml.path("keys"), storage);
                 new StorageConverter(storage, target, bs, keys, keepOld, line -> {
                     System.out.println(line);

@@ -122,6 +122,24 @@ public final class LogEngine implements BlockEngine {
         return engine;
     }
 
+    /**
+     * The block size of the log store under engine root {@code root}, from its volume descriptors (changing nothing), or
+     * empty when it holds no volume. The store has one block size, so a node configured with another cannot open it: the
+     * daemon's preflight says so in one line, and {@code storage convert} takes it as its default.
+     */
+    public static java.util.OptionalInt recordedBlockSize(Path root) throws IOException {
+        Path dir = root.resolve(VOLUMES_DIR);
+        if (!Files.isDirectory(dir)) {
+            return java.util.OptionalInt.empty();
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + VolumeDescriptorFile.SUFFIX)) {
+            for (Path f : files) {
+                return java.util.OptionalInt.of(VolumeDescriptorFile.read(f).blockSize());
+            }
+        }
+        return java.util.OptionalInt.empty();
+    }
+
     /** Default store settings (64 MiB segments, a checkpoint per GiB of log). */
     public static LogEngine open(Path root, int blockSize, KeyProvider keys) throws IOException {
         return open(root, blockSize, LogStoreConfig.DEFAULT_SEGMENT_BYTES, LogStoreConfig.DEFAULT_CHECKPOINT_BYTES, keys);

@@ -49,4 +49,20 @@ class PreflightTest {
         Files.writeString(engine.resolve("format"), "galleonfs-engine layers-v1\n");
         assertDoesNotThrow(() -> Preflight.requireReadableEngineFormat(engine, StorageFormat.LAYERS_V1));
     }
+
+    @Test
+    void aLogStorageRootRefusesAnotherBlockSizeWithOneLine(@TempDir Path storage) throws Exception {
+        Path engine = storage.resolve("engine");
+        assertDoesNotThrow(() -> Preflight.requireLogStoreBlockSize(engine, 8192), "a new storage path takes any");
+        try (io.galleonfs.engine.BlockEngine e = io.galleonfs.engine.BlockEngine.open(
+                io.galleonfs.engine.EngineConfig.defaults(engine, 4096, null).withFormat(StorageFormat.LOG_V1))) {
+            e.create(java.util.UUID.randomUUID(), 1 << 20, false);
+        }
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Preflight.requireLogStoreBlockSize(engine, 8192));
+
+        assertTrue(e.getMessage().contains("holds volumes of block size 4096 but block_size = 8192")
+                && e.getMessage().endsWith("set block_size = 4096") && !e.getMessage().contains("\n"), e.getMessage());
+        assertDoesNotThrow(() -> Preflight.requireLogStoreBlockSize(engine, 4096));
+    }
 }
