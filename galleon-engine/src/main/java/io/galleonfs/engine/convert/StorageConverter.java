@@ -143,7 +143,13 @@ public final class StorageConverter {
                         + oneLine(e), e);
             }
             hooks.after(Step.STAGED);
-            DirectorySwap.exchange(root, staging);
+            try {
+                DirectorySwap.exchange(root, staging);
+            } catch (IOException e) {
+                deleteTree(staging); // the exchange did not happen: the old store is still the root
+                throw new EngineException("conversion failed, nothing was changed (the storage stays in format " + from + "): "
+                        + oneLine(e), e);
+            }
             AtomicFiles.fsyncDirectory(storage);
             hooks.after(Step.SWAPPED);
             progress.accept("switched " + root + " to format " + target);

@@ -41,8 +41,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The volumes of one {@link LogStore}: creates, finds, deletes and clones {@link LogVolume}s; the node's engine for roots
- * in format {@link StorageFormat#LOG_V1} (issue 18). Layout: {@code <root>/store/} is the log store, {@code <root>/volumes/<uuid>.vol} each volume's
- * size ({@link VolumeDescriptorFile}). A descriptor's existence is the volume's: written after a clone's record,
+ * in format {@link StorageFormat#LOG_V1} (issue 18). Layout: {@code <root>/store/} is the log store,
+ * {@code <root>/volumes/<uuid>.vol} each volume's size and key ({@link VolumeDescriptorFile}). A descriptor's existence is the volume's: written after a clone's record,
  * deleted before a delete's DROP; at open, blocks of volumes without a descriptor (a crash between the two steps) are
  * dropped.
  */
@@ -90,15 +90,24 @@ public final class LogEngine implements BlockEngine {
             StorageFormat.checkOrRecord(root, StorageFormat.LOG_V1);
             LogEngine engine = open(root, cfg.blockSize(), LogStoreConfig.DEFAULT_SEGMENT_BYTES,
                     LogStoreConfig.DEFAULT_CHECKPOINT_BYTES, cfg.keyProvider());
-            engine.rootLock = lock;
-            engine.reservedBytes = cfg.reservedBytes();
-            engine.freeSpace = cfg.freeSpace() != null ? cfg.freeSpace() : FreeSpace.of(root);
-            LOG.infof("log engine at %s open: %d volume(s), %d log records replayed in %d ms", root, engine.volumes.size(),
-                    engine.store.stats().replayedRecords(), (System.nanoTime() - started) / 1_000_000);
-            engine.finishInterruptedRotation();
-            return engine;
+            engine.rootLock = lock; // from here on, close() releases it
+            try {
+                engine.reservedBytes = cfg.reservedBytes();
+                engine.freeSpace = cfg.freeSpace() != null ? cfg.freeSpace() : FreeSpace.of(root);
+                LOG.infof("log engine at %s open: %d volume(s), %d log records replayed in %d ms", root, engine.volumes.size(),
+                        engine.store.stats().replayedRecords(), (System.nanoTime() - started) / 1_000_000);
+                engine.finishInterruptedRotation();
+                return engine;
+            } catch (IOException | RuntimeException e) {
+                try {
+                    engine.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
-            lock.release();
+            lock.release(); // idempotent: a no-op when close() released it
             throw e;
         }
     }
