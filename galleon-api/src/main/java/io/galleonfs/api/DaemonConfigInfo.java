@@ -35,5 +35,8 @@ public record DaemonConfigInfo(
         @JsonProperty("read_cache_mb") Integer readCacheMb,
         /** The master-key provider kind ({@code [keys] provider}: file, pkcs11 or command); only the kind, never a PIN,
          *  library, label or command. Null from a node that predates the field. */
-        @JsonProperty("key_provider") String keyProvider) {
+        @JsonProperty("key_provider") String keyProvider,
+        /** The engine format a new storage path gets ({@code [storage] engine_format}: layers or log); null from a node
+         *  that predates the setting. */
+        @JsonProperty("engine_format") String engineFormat) {
 }

@@ -78,7 +78,8 @@ public class DaemonCommand {
                     "nbd_tls", c.nbdTls() == null ? "off" : c.nbdTls(),
                     "reserved_space", c.reservedSpaceBytes() == null ? "auto" : Sizes.format(c.reservedSpaceBytes()),
                     "read_cache_mb", c.readCacheMb() == null ? "-" : c.readCacheMb() == 0 ? "0 (off)" : c.readCacheMb(),
-                    "key_provider", c.keyProvider() == null ? "-" : c.keyProvider()));
+                    "key_provider", c.keyProvider() == null ? "-" : c.keyProvider(),
+                    "engine_format", c.engineFormat() == null ? "-" : c.engineFormat()));
         }
     }
 

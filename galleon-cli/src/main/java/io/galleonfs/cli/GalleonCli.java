@@ -30,7 +30,7 @@ public class GalleonCli implements Callable<Integer> {
     }
 
     /** Every top-level command, in the order help lists them. */
-    static final List<Class<?>> COMMANDS = List.of(VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class, BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, BackupTargetCommand.class, BackupCommand.class, JobCommand.class, PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class, KeyCommand.class, NodeCommand.class, CompletionCommand.class);
+    static final List<Class<?>> COMMANDS = List.of(VolumeCommand.class, SnapshotCommand.class, StorageClassCommand.class, ClusterCommand.class, DaemonCommand.class, BenchCommand.class, TokenCommand.class, TopVolumesCommand.class, BackupTargetCommand.class, BackupCommand.class, JobCommand.class, PolicyCommand.class, AuditCommand.class, QosPolicyCommand.class, KeyCommand.class, NodeCommand.class, StorageCommand.class, CompletionCommand.class);
 
     /** The whole command tree (help, completion, tests). */
     static CommandLine commandLine() {

@@ -20,9 +20,12 @@ import java.util.Objects;
  * @param freeSpace              how free space is measured; {@code null} = the file system of {@code root}
  * @param readCacheBytes         bound of the cache of decrypted blocks shared by the encrypted volumes (0 = none);
  *                               plain volumes are served by the kernel's page cache and do not use it
+ * @param format                 the {@link StorageFormat} a new root gets ({@link StorageFormat#LAYERS_V1} by default); an
+ *                               existing root keeps its own and is refused by {@link BlockEngine#open} when it differs
  */
 public record EngineConfig(Path root, int blockSize, long journalCheckpointBytes, long maxDirtyBytes,
-                           KeyProvider keyProvider, long reservedBytes, FreeSpace freeSpace, long readCacheBytes) {
+                           KeyProvider keyProvider, long reservedBytes, FreeSpace freeSpace, long readCacheBytes,
+                           String format) {
 
     public static final int MIN_BLOCK_SIZE = 512;
     public static final int MAX_BLOCK_SIZE = 1 << 20;
@@ -49,6 +52,15 @@ public record EngineConfig(Path root, int blockSize, long journalCheckpointBytes
         if (readCacheBytes < 0) {
             throw new IllegalArgumentException("readCacheBytes must not be negative: " + readCacheBytes);
         }
+        if (!StorageFormat.known(format)) {
+            throw new IllegalArgumentException("unknown engine format: " + format);
+        }
+    }
+
+    public EngineConfig(Path root, int blockSize, long journalCheckpointBytes, long maxDirtyBytes,
+                        KeyProvider keyProvider, long reservedBytes, FreeSpace freeSpace, long readCacheBytes) {
+        this(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, freeSpace, readCacheBytes,
+                StorageFormat.LAYERS_V1);
     }
 
     public EngineConfig(Path root, int blockSize, long journalCheckpointBytes, long maxDirtyBytes,
@@ -63,15 +75,26 @@ public record EngineConfig(Path root, int blockSize, long journalCheckpointBytes
     }
 
     public EngineConfig withReserve(long bytes) {
-        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, bytes, freeSpace, readCacheBytes);
+        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, bytes, freeSpace, readCacheBytes, format);
     }
 
     public EngineConfig withReadCache(long bytes) {
-        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, freeSpace, bytes);
+        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, freeSpace, bytes, format);
     }
 
     public EngineConfig withFreeSpace(FreeSpace probe) {
-        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, probe, readCacheBytes);
+        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, probe, readCacheBytes, format);
+    }
+
+    /** The same settings for a new root in {@code storageFormat} ({@link StorageFormat#LAYERS_V1} or {@link StorageFormat#LOG_V1}). */
+    public EngineConfig withFormat(String storageFormat) {
+        return new EngineConfig(root, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, freeSpace,
+                readCacheBytes, storageFormat);
+    }
+
+    public EngineConfig withRoot(Path newRoot) {
+        return new EngineConfig(newRoot, blockSize, journalCheckpointBytes, maxDirtyBytes, keyProvider, reservedBytes, freeSpace,
+                readCacheBytes, format);
     }
 
     public static EngineConfig defaults(Path root, int blockSize, KeyProvider keyProvider) {

@@ -3,7 +3,7 @@ package io.galleonfs.engine;
 import java.io.IOException;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** Engine-wide machinery shared by all volumes of one {@link BlockEngine}. */
+/** Engine-wide machinery shared by all volumes of one {@link LayerEngine}. */
 final class EngineCore {
     final EngineConfig config;
     final StripedLocks locks = new StripedLocks();

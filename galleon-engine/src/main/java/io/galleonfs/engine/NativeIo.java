@@ -155,7 +155,7 @@ public final class NativeIo {
     }
 
     /** Bytes the file system allocated for {@code file}; its logical size when statx is unavailable. */
-    static long allocatedBytes(Path file) throws IOException {
+    public static long allocatedBytes(Path file) throws IOException {
         if (STATX != null) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment state = arena.allocate(CAPTURE);

@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
  * corrupt each other. The operating system drops the lock when the process dies, so kill -9 never leaves
  * a stale lock behind.
  */
-final class RootLock {
+public final class RootLock {
     static final String FILE_NAME = "engine.lock";
 
     private final FileChannel channel;
@@ -23,7 +23,7 @@ final class RootLock {
         this.lock = lock;
     }
 
-    static RootLock acquire(Path root) throws IOException {
+    public static RootLock acquire(Path root) throws IOException {
         FileChannel ch = FileChannel.open(root.resolve(FILE_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             FileLock lock = ch.tryLock();
@@ -40,7 +40,7 @@ final class RootLock {
         }
     }
 
-    void release() throws IOException {
+    public void release() throws IOException {
         if (channel.isOpen()) {
             lock.release();
             channel.close();

@@ -23,7 +23,7 @@ class AllocatedBlocksRaceTest {
 
     @Test
     void everyAcknowledgedBlockIsListedWhileTheApplierRuns() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), 4096L * BS, false);
             RoaringBitmap written = new RoaringBitmap();
             for (int round = 0; round < 400; round++) {

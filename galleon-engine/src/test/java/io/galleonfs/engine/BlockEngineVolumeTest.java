@@ -9,7 +9,7 @@ class BlockEngineVolumeTest extends VolumeBehaviourSuite {
 
     @Override
     protected Engine open(Path root) throws IOException {
-        BlockEngine engine = BlockEngine.open(TestSupport.config(root));
+        LayerEngine engine = LayerEngine.open(TestSupport.config(root));
         return new Engine() {
             @Override
             public Volume create(UUID id, long sizeBytes) throws IOException {

@@ -26,7 +26,7 @@ class ChangedBlocksTest {
 
     @Test
     void exactlyTheWrittenAndTrimmedBlocksBetweenTwoSnapshots() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), (long) BLOCKS * BS, false);
             write(v, 0, pattern(1, 10 * BS));
             v.createSnapshot("a");
@@ -49,7 +49,7 @@ class ChangedBlocksTest {
     @Test
     void staysASupersetOfTrulyChangedBlocksThroughDeletesMergesAndRestores() throws Exception {
         Random random = new Random(42);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), (long) BLOCKS * BS, true);
             List<String> live = new ArrayList<>();
             for (int step = 0; step < 60; step++) {

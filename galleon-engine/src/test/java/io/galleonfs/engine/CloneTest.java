@@ -25,7 +25,7 @@ class CloneTest {
     @Test
     void cloneOfLiveVolumeIsIndependent() throws Exception {
         Path root = tmp.resolve("root");
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume source = engine.create(UUID.randomUUID(), (long) BLOCKS * BS, false);
             byte[] original = new byte[BLOCKS * BS];
             byte[] data = pattern(1, 10 * BS + 77);
@@ -59,7 +59,7 @@ class CloneTest {
         UUID sourceId = UUID.randomUUID();
         UUID cloneId = UUID.randomUUID();
         byte[] atSnapshot = pattern(4, BLOCKS * BS);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume source = engine.create(sourceId, (long) BLOCKS * BS, true);
             write(source, 0, atSnapshot);
             source.createSnapshot("snap");
@@ -78,7 +78,7 @@ class CloneTest {
         VolumeDescriptor s = VolumeDescriptorCodec.read(root.resolve("volumes").resolve(sourceId.toString()).resolve("volume.meta"));
         VolumeDescriptor c = VolumeDescriptorCodec.read(root.resolve("volumes").resolve(cloneId.toString()).resolve("volume.meta"));
         assertFalse(Arrays.equals(s.wrappedKey(), c.wrappedKey()));
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertArrayEquals(atSnapshot, read(engine.find(cloneId).orElseThrow(), 0, atSnapshot.length));
             assertArrayEquals(pattern(5, BLOCKS * BS), read(engine.find(sourceId).orElseThrow(), 0, BLOCKS * BS));
         }

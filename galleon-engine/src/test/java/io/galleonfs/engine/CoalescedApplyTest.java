@@ -40,7 +40,7 @@ class CoalescedApplyTest {
         UUID id = UUID.randomUUID();
         byte[][] models = new byte[THREADS][REGION_BLOCKS * BS];
         byte[] snapshotModel;
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, BS, 4L << 20))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, BS, 4L << 20))) {
             Volume v = engine.create(id, (long) THREADS * REGION_BLOCKS * BS, false);
             runWriters(v, models, 1);
             v.createSnapshot("mid");
@@ -48,7 +48,7 @@ class CoalescedApplyTest {
             runWriters(v, models, 2);
             assertArrayEquals(concat(models), TestSupport.read(v, 0, THREADS * REGION_BLOCKS * BS), "live read");
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, BS, 4L << 20))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, BS, 4L << 20))) {
             Volume v = engine.find(id).orElseThrow();
             assertArrayEquals(concat(models), TestSupport.read(v, 0, THREADS * REGION_BLOCKS * BS), "after a clean reopen");
             assertArrayEquals(snapshotModel, TestSupport.readSnapshot(v, "mid", 0, THREADS * REGION_BLOCKS * BS));
@@ -56,7 +56,7 @@ class CoalescedApplyTest {
             v.flush();
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, BS, 4L << 20))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, BS, 4L << 20))) {
             Volume v = engine.find(id).orElseThrow();
             assertArrayEquals(concat(models), TestSupport.read(v, 0, THREADS * REGION_BLOCKS * BS), "after a crash");
             assertArrayEquals(snapshotModel, TestSupport.readSnapshot(v, "mid", 0, THREADS * REGION_BLOCKS * BS));

@@ -49,11 +49,11 @@ class CommandKeyProviderTest {
         CommandKeyProvider keys = CommandKeyProvider.of(command(), Duration.ofSeconds(20), "kms");
         Path root = tmp.resolve("engine");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, keys))) {
+        try (LayerEngine engine = LayerEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, keys))) {
             TestSupport.writeDurable(engine.create(id, 8L * TestSupport.BS, true), 0, TestSupport.pattern(4, TestSupport.BS));
             assertEquals(java.util.Map.of("command:kms", 1), engine.keyStatus().volumesByKeyId());
         }
-        try (BlockEngine engine = BlockEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, keys))) {
+        try (LayerEngine engine = LayerEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, keys))) {
             assertArrayEquals(TestSupport.pattern(4, TestSupport.BS), TestSupport.read(engine.find(id).orElseThrow(), 0, TestSupport.BS));
         }
     }

@@ -39,11 +39,11 @@ class CorruptionTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] data = pattern(1, 16 * BS);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             write(engine.create(id, 32L * BS, encrypted), 0, data);
         }
         flipByte(root.resolve("volumes").resolve(id.toString()).resolve("layer-1.data"), 5L * BS + 100);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.find(id).orElseThrow();
             assertArrayEquals(java.util.Arrays.copyOfRange(data, 4 * BS, 5 * BS), read(v, 4L * BS, BS));
             ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class, () -> read(v, 5L * BS, BS));
@@ -73,11 +73,11 @@ class CorruptionTest {
     void corruptLayerIndexFailsTheOpenLoudly() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             write(engine.create(id, 32L * BS, false), 0, pattern(1, 4 * BS));
         }
         flipByte(root.resolve("volumes").resolve(id.toString()).resolve("layer-1.idx"), 30);
-        EngineException e = assertThrows(EngineException.class, () -> BlockEngine.open(TestSupport.config(root)).close());
+        EngineException e = assertThrows(EngineException.class, () -> LayerEngine.open(TestSupport.config(root)).close());
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     }
 
@@ -85,11 +85,11 @@ class CorruptionTest {
     void corruptDescriptorFailsTheOpenLoudly() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             engine.create(id, 32L * BS, false);
         }
         flipByte(root.resolve("volumes").resolve(id.toString()).resolve("volume.meta"), 20);
-        EngineException e = assertThrows(EngineException.class, () -> BlockEngine.open(TestSupport.config(root)).close());
+        EngineException e = assertThrows(EngineException.class, () -> LayerEngine.open(TestSupport.config(root)).close());
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     }
 
@@ -97,14 +97,14 @@ class CorruptionTest {
     void corruptSnapshotBlockIsReportedForSnapshotReads() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 32L * BS, false);
             write(v, 0, pattern(1, 4 * BS));
             v.createSnapshot("s");
             write(v, 0, pattern(2, 4 * BS));
         }
         flipByte(root.resolve("volumes").resolve(id.toString()).resolve("layer-1.data"), 2L * BS);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.find(id).orElseThrow();
             assertArrayEquals(pattern(2, 4 * BS), read(v, 0, 4 * BS));
             assertThrows(ChecksumMismatchException.class, () -> TestSupport.readSnapshot(v, "s", 2L * BS, 1));

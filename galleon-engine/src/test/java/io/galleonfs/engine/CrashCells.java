@@ -51,7 +51,7 @@ final class CrashCells {
     static Engine open(String kind, java.nio.file.Path root) throws java.io.IOException {
         return switch (kind) {
             case "layers" -> {
-                BlockEngine e = BlockEngine.open(config(root));
+                LayerEngine e = LayerEngine.open(config(root));
                 yield new Engine() {
                     public java.util.Optional<Volume> find(UUID id) {
                         return e.find(id);

@@ -27,7 +27,7 @@ class DecryptedBlockCacheTest {
 
     @Test
     void repeatedReadsHitAndEveryVersionChangeReadsTheNewContent() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), 64L * BS, true);
             byte[] first = pattern(1, 8 * BS);
             write(v, 0, first);
@@ -57,7 +57,7 @@ class DecryptedBlockCacheTest {
     void aCachedBlockThatRotsOnDiskIsStillFoundByTheVerifiedRead() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 32L * BS, true);
             byte[] data = pattern(3, 4 * BS);
             write(v, 0, data);
@@ -80,14 +80,14 @@ class DecryptedBlockCacheTest {
 
     @Test
     void plainVolumesAndAZeroBoundDoNotCache() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("plain")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("plain")))) {
             Volume v = engine.create(UUID.randomUUID(), 16L * BS, false);
             write(v, 0, pattern(4, BS));
             read(v, 0, BS);
             read(v, 0, BS);
             assertEquals(ReadCacheStats.NONE, v.readCacheStats());
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("off")).withReadCache(0))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("off")).withReadCache(0))) {
             Volume v = engine.create(UUID.randomUUID(), 16L * BS, true);
             write(v, 0, pattern(5, BS));
             ((VolumeImpl) v).awaitApplied();

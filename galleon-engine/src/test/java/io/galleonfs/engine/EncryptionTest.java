@@ -66,7 +66,7 @@ class EncryptionTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] data = markerData(40 * BS + 333);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 128L * BS, true);
             write(v, 0, data);
             write(v, 60L * BS + 7, data);
@@ -82,7 +82,7 @@ class EncryptionTest {
             engine.abandonForTest();
         }
         assertEquals(List.of(), filesWithMarker(root));
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.find(id).orElseThrow();
             assertArrayEquals(data, TestSupport.readSnapshot(v, "s", 60L * BS + 7, data.length));
         }
@@ -92,7 +92,7 @@ class EncryptionTest {
     @Test
     void markerScanFindsPlaintextOfUnencryptedVolumes() throws Exception {
         Path root = tmp.resolve("plain");
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(UUID.randomUUID(), 16L * BS, false);
             write(v, 0, markerData(2 * BS));
         }
@@ -102,12 +102,12 @@ class EncryptionTest {
     @Test
     void wrongMasterKeyCannotOpenEncryptedVolume() throws Exception {
         Path root = tmp.resolve("root");
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             write(engine.create(UUID.randomUUID(), 16L * BS, true), 0, markerData(BS));
         }
         KeyProvider other = FileKeyProvider.openOrCreate(tmp.resolve("other.key"));
         EngineException e = assertThrows(EngineException.class,
-                () -> BlockEngine.open(EngineConfig.defaults(root, BS, other)).close());
+                () -> LayerEngine.open(EngineConfig.defaults(root, BS, other)).close());
         assertTrue(e.getMessage().contains("unwrap"), e.getMessage());
     }
 

@@ -29,7 +29,7 @@ class GroupCommitTest {
     void concurrentDurableWritersShareFsyncs() throws Exception {
         int threads = 32;
         int writesPerThread = 40;
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), (long) threads * writesPerThread * BS, false);
             EngineStats before = engine.stats();
             CyclicBarrier start = new CyclicBarrier(threads);

@@ -35,12 +35,12 @@ class MasterKeyRotationTest {
         return tmp.resolve("keys").resolve("master.key");
     }
 
-    private BlockEngine open(KeyProvider keys) throws IOException {
-        return BlockEngine.open(new EngineConfig(root(), BS, 8L << 20, 16L << 20, keys));
+    private LayerEngine open(KeyProvider keys) throws IOException {
+        return LayerEngine.open(new EngineConfig(root(), BS, 8L << 20, 16L << 20, keys));
     }
 
     /** Volumes 0..n-1 encrypted, one plain; block i of volume v holds pattern(v * 100 + i). */
-    private List<UUID> createVolumes(BlockEngine engine, int n) throws IOException {
+    private List<UUID> createVolumes(LayerEngine engine, int n) throws IOException {
         List<UUID> ids = new ArrayList<>();
         for (int v = 0; v <= n; v++) {
             UUID id = UUID.randomUUID();
@@ -54,7 +54,7 @@ class MasterKeyRotationTest {
         return ids;
     }
 
-    private static void assertContent(BlockEngine engine, List<UUID> ids) throws IOException {
+    private static void assertContent(LayerEngine engine, List<UUID> ids) throws IOException {
         for (int v = 0; v < ids.size(); v++) {
             Volume vol = engine.find(ids.get(v)).orElseThrow();
             for (int i = 0; i < 4; i++) {
@@ -68,7 +68,7 @@ class MasterKeyRotationTest {
         List<UUID> ids;
         String oldKey;
         String newKey;
-        try (BlockEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
+        try (LayerEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
             ids = createVolumes(engine, 3);
             oldKey = engine.keyStatus().currentKeyId();
             MasterKeyRotation r = engine.rotateMasterKey();
@@ -91,7 +91,7 @@ class MasterKeyRotationTest {
             assertContent(engine, ids);
         }
         assertFalse(Files.exists(keyFile()), "the first key file is destroyed");
-        try (BlockEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
+        try (LayerEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
             assertEquals(newKey, engine.keyStatus().currentKeyId());
             assertContent(engine, ids);
             assertArrayEquals(pattern(9, BS), read(engine.find(ids.getFirst()).orElseThrow(), 8L * BS, BS));
@@ -104,7 +104,7 @@ class MasterKeyRotationTest {
         String oldKey;
         String newKey;
         FailingAfter keys = new FailingAfter(FileKeyProvider.openOrCreate(keyFile()));
-        try (BlockEngine engine = open(keys)) {
+        try (LayerEngine engine = open(keys)) {
             ids = createVolumes(engine, 4);
             oldKey = engine.keyStatus().currentKeyId();
             keys.failWrapsAfter(2); // the third rewrap "crashes"
@@ -119,12 +119,12 @@ class MasterKeyRotationTest {
             assertEquals(2, FileKeyProvider.openOrCreate(keyFile()).keyIds().size(), "no key destroyed");
         }
         // Restart with both keys on disk: every volume opens (old or new wrapping) and the rewrap completes.
-        try (BlockEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
+        try (LayerEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
             assertContent(engine, ids);
             assertEquals(Map.of(newKey, 4), engine.keyStatus().volumesByKeyId());
             assertEquals(List.of(oldKey), engine.destroyRetiredKeys());
         }
-        try (BlockEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
+        try (LayerEngine engine = open(FileKeyProvider.openOrCreate(keyFile()))) {
             assertContent(engine, ids);
             assertEquals(List.of(newKey), engine.keyStatus().heldKeyIds());
         }
@@ -149,7 +149,7 @@ class MasterKeyRotationTest {
                 return file.unwrap(wrapped);
             }
         };
-        try (BlockEngine engine = open(fixed)) {
+        try (LayerEngine engine = open(fixed)) {
             EngineException e = assertThrows(EngineException.class, engine::rotateMasterKey);
             assertTrue(e.getMessage().contains("does not rotate"), e.getMessage());
             assertFalse(engine.keyStatus().rotatable());

@@ -59,7 +59,7 @@ class MetadataMemoryTest {
     @ValueSource(booleans = {false, true})
     void scatteredWritesOverATebibyteCostTheSparseBound(boolean encrypted) throws Exception {
         int writes = 16_384;
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             VolumeImpl v = (VolumeImpl) engine.create(UUID.randomUUID(), TIB, encrypted);
             long empty = v.estimatedHeapBytes();
             Random rnd = new Random(16_384);
@@ -83,7 +83,7 @@ class MetadataMemoryTest {
     void sequentialWritesCostTheDenseBound(boolean encrypted) throws Exception {
         int chunk = 1 << 20;
         long total = 64L << 20;
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             VolumeImpl v = (VolumeImpl) engine.create(UUID.randomUUID(), TIB, encrypted);
             long empty = v.estimatedHeapBytes();
             for (long off = 0; off < total; off += chunk) {
@@ -126,7 +126,7 @@ class MetadataMemoryTest {
         }
         Collections.shuffle(offsets, new Random(3));
         List<Long> written = offsets.subList(0, 700);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             VolumeImpl v = (VolumeImpl) engine.create(id, SMALL, encrypted);
             long sparseBytes = 0;
             for (int i = 0; i < written.size(); i++) {
@@ -147,7 +147,7 @@ class MetadataMemoryTest {
             assertEquals(0, v.verify().badBlocks().size());
             assertArrayEquals(new byte[BS], read(v, offsets.get(800) * BS, BS));
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.find(id).orElseThrow();
             for (long b : written) {
                 assertContent(pattern(b, BS), v, b * BS);
@@ -159,7 +159,7 @@ class MetadataMemoryTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void trimToEmptyFreesTheChunks(boolean encrypted) throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             VolumeImpl v = (VolumeImpl) engine.create(UUID.randomUUID(), SMALL, encrypted);
             long empty = v.estimatedHeapBytes();
             Random rnd = new Random(5);
@@ -188,7 +188,7 @@ class MetadataMemoryTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void trimOverSnapshotsStoresZeroEntriesInSparseChunks(boolean encrypted) throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             VolumeImpl v = (VolumeImpl) engine.create(UUID.randomUUID(), SMALL, encrypted);
             Random rnd = new Random(6);
             Map<Long, byte[]> before = new HashMap<>();
@@ -221,7 +221,7 @@ class MetadataMemoryTest {
         Random rnd = new Random(7);
         Map<Long, byte[]> live = new HashMap<>();
         Map<Long, byte[]> s2 = new HashMap<>();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             VolumeImpl v = (VolumeImpl) engine.create(id, SMALL, encrypted);
             List<Long> chunkZero = new ArrayList<>();
             for (long b = 0; b < CHUNK; b++) {
@@ -257,7 +257,7 @@ class MetadataMemoryTest {
             check(v, live, s2);
             assertEquals(0, v.verify().badBlocks().size());
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             check(engine.find(id).orElseThrow(), live, s2);
         }
     }
@@ -281,7 +281,7 @@ class MetadataMemoryTest {
     @ParameterizedTest
     @ValueSource(booleans = {false, true})
     void readsOfSettledBlocksNeverSeeAChunkChange(boolean encrypted) throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             VolumeImpl v = (VolumeImpl) engine.create(UUID.randomUUID(), SMALL, encrypted);
             int chunks = 4;
             List<Long> settled = new ArrayList<>();

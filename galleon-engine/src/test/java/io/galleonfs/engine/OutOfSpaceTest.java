@@ -54,7 +54,7 @@ class OutOfSpaceTest {
 
     @Test
     void writesAreRefusedBeforeTheReserveAndResumeWhenSpaceReturns() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(config(tmp.resolve("root")))) {
             Volume a = engine.create(UUID.randomUUID(), 64 * BS, false);
             Volume b = engine.create(UUID.randomUUID(), 64 * BS, false);
             byte[] first = pattern(1, 4 * BS);
@@ -92,7 +92,7 @@ class OutOfSpaceTest {
         AtomicInteger failures = new AtomicInteger();
         byte[] acked = pattern(10, 8 * BS);
         byte[] after = pattern(12, 8 * BS);
-        try (BlockEngine engine = BlockEngine.open(config(root))) {
+        try (LayerEngine engine = LayerEngine.open(config(root))) {
             Volume v = engine.create(id, 64 * BS, false);
             Volume other = engine.create(otherId, 64 * BS, false);
             engine.injectFaults(fullJournal(full, failures));
@@ -117,7 +117,7 @@ class OutOfSpaceTest {
             assertContent(failed, v, 16 * BS);
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(config(root))) {
+        try (LayerEngine engine = LayerEngine.open(config(root))) {
             Volume v = engine.find(id).orElseThrow();
             assertContent(acked, v, 0);
             assertContent(after, v, 32 * BS);
@@ -133,7 +133,7 @@ class OutOfSpaceTest {
         AtomicBoolean full = new AtomicBoolean();
         AtomicInteger failures = new AtomicInteger();
         byte[] later = pattern(21, 4 * BS);
-        try (BlockEngine engine = BlockEngine.open(config(root))) {
+        try (LayerEngine engine = LayerEngine.open(config(root))) {
             Volume v = engine.create(id, 64 * BS, false);
             engine.injectFaults(new DiskFaults() {
                 @Override
@@ -153,7 +153,7 @@ class OutOfSpaceTest {
             assertEquals(1, failures.get());
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(config(root))) {
+        try (LayerEngine engine = LayerEngine.open(config(root))) {
             // Without the rewind, replay would stop at the torn bytes and lose this durable write.
             assertContent(later, engine.find(id).orElseThrow(), 8 * BS);
         }
@@ -162,7 +162,7 @@ class OutOfSpaceTest {
     @Test
     void applyThreadOutOfSpaceStallsAndRetries() throws Exception {
         AtomicInteger failuresLeft = new AtomicInteger(3);
-        try (BlockEngine engine = BlockEngine.open(config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), 64 * BS, false);
             engine.injectFaults(new DiskFaults() {
                 @Override
@@ -190,7 +190,7 @@ class OutOfSpaceTest {
     void deletingAVolumeWhileStalledFreesItsFilesAtOnceAndUnblocksTheJournal() throws Exception {
         Path root = tmp.resolve("root");
         AtomicBoolean full = new AtomicBoolean();
-        try (BlockEngine engine = BlockEngine.open(config(root))) {
+        try (LayerEngine engine = LayerEngine.open(config(root))) {
             UUID bigId = UUID.randomUUID();
             Volume big = engine.create(bigId, 64 * BS, false);
             Volume keep = engine.create(UUID.randomUUID(), 64 * BS, false);
@@ -227,7 +227,7 @@ class OutOfSpaceTest {
         Path file = root.resolve(ReserveFile.NAME);
         EngineConfig cfg = TestSupport.config(root).withReserve(4L << 20).withFreeSpace(free::get);
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(cfg)) {
+        try (LayerEngine engine = LayerEngine.open(cfg)) {
             assertEquals(2L << 20, Files.size(file));
             assertTrue(NativeIo.allocatedBytes(file) >= 2L << 20, "really allocated, not sparse");
             assertEquals(2L << 20, engine.space().reserveFileBytes());
@@ -236,7 +236,7 @@ class OutOfSpaceTest {
             engine.abandonForTest();
         }
         free.set(1L << 20); // tighter than the reserve: replay gets the file's space
-        try (BlockEngine engine = BlockEngine.open(cfg)) {
+        try (LayerEngine engine = LayerEngine.open(cfg)) {
             assertFalse(Files.exists(file), "released for replay, not remade while the device is tight");
             assertEquals(0, engine.space().reserveFileBytes());
             assertContent(pattern(50, 4 * BS), engine.find(id).orElseThrow(), 0);

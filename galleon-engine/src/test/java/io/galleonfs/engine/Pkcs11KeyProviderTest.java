@@ -87,7 +87,7 @@ class Pkcs11KeyProviderTest {
         UUID id = UUID.randomUUID();
         String first;
         String second;
-        try (BlockEngine engine = BlockEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, open("node-rot")))) {
+        try (LayerEngine engine = LayerEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, open("node-rot")))) {
             TestSupport.writeDurable(engine.create(id, 8L * TestSupport.BS, true), 0, TestSupport.pattern(6, TestSupport.BS));
             first = engine.keyStatus().currentKeyId();
             MasterKeyRotation r = engine.rotateMasterKey();
@@ -98,7 +98,7 @@ class Pkcs11KeyProviderTest {
         }
         Pkcs11KeyProvider after = open("node-rot");
         assertEquals(List.of(second), after.keyIds(), "the old token key is destroyed");
-        try (BlockEngine engine = BlockEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, after))) {
+        try (LayerEngine engine = LayerEngine.open(new EngineConfig(root, TestSupport.BS, 8L << 20, 16L << 20, after))) {
             assertEquals(Map.of(second, 1), engine.keyStatus().volumesByKeyId());
             assertArrayEquals(TestSupport.pattern(6, TestSupport.BS), TestSupport.read(engine.find(id).orElseThrow(), 0, TestSupport.BS));
         }

@@ -33,10 +33,10 @@ class ReadWriteTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] data = pattern(3, 5 * BS + 17);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             write(engine.create(id, 128L * BS, false), 7L * BS + 5, data);
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertEquals(0, engine.recoveredRecords());
             Volume v = engine.find(id).orElseThrow();
             assertContent(data, v, 7L * BS + 5);
@@ -46,7 +46,7 @@ class ReadWriteTest {
 
     @Test
     void outOfRangeAndInvalidArguments() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), 4L * BS, false);
             assertThrows(OutOfRangeException.class, () -> v.write(4L * BS - 1, ByteBuffer.allocate(2), WriteConcern.ACKNOWLEDGED));
             assertThrows(OutOfRangeException.class, () -> v.read(-1, ByteBuffer.allocate(1)));
@@ -66,7 +66,7 @@ class ReadWriteTest {
     void deleteRemovesVolumeAndItsFiles() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 16L * BS, true);
             write(v, 0, pattern(4, 4 * BS));
             v.createSnapshot("s");
@@ -79,14 +79,14 @@ class ReadWriteTest {
             assertArrayEquals(new byte[4 * BS], read(again, 0, 4 * BS));
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertArrayEquals(new byte[4 * BS], read(engine.find(id).orElseThrow(), 0, 4 * BS));
         }
     }
 
     @Test
     void concurrentPartialWritesToOneBlockCompose() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), 4L * BS, true);
             int threads = 8;
             int slice = BS / threads;
@@ -126,14 +126,14 @@ class ReadWriteTest {
             Path root = tmp.resolve("bs" + bs);
             UUID id = UUID.randomUUID();
             byte[] data = pattern(bs, 2 * bs + 3);
-            try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, bs, 64L << 20))) {
+            try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, bs, 64L << 20))) {
                 Volume v = engine.create(id, 8L * bs, bs == 512);
                 write(v, bs / 2, data);
                 assertContent(data, v, bs / 2);
                 v.flush();
                 engine.abandonForTest();
             }
-            try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, bs, 64L << 20))) {
+            try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, bs, 64L << 20))) {
                 assertContent(data, engine.find(id).orElseThrow(), bs / 2);
             }
         }
@@ -145,7 +145,7 @@ class ReadWriteTest {
         // Small dirty limit: a 12 MiB write must pass back-pressure in pieces instead of queueing at once.
         EngineConfig cfg = new EngineConfig(root, BS, 64L << 20, 1 << 20, null);
         byte[] data = pattern(42, (12 << 20) + 3);
-        try (BlockEngine engine = BlockEngine.open(cfg)) {
+        try (LayerEngine engine = LayerEngine.open(cfg)) {
             Volume v = engine.create(UUID.randomUUID(), 16L << 20, false);
             v.write(1001, ByteBuffer.wrap(data), WriteConcern.DURABLE);
             assertContent(data, v, 1001);
@@ -155,16 +155,16 @@ class ReadWriteTest {
     @Test
     void secondEngineOnTheSameRootIsRefused() throws Exception {
         Path root = tmp.resolve("root");
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
-            EngineException e = assertThrows(EngineException.class, () -> BlockEngine.open(TestSupport.config(root)));
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
+            EngineException e = assertThrows(EngineException.class, () -> LayerEngine.open(TestSupport.config(root)));
             assertTrue(e.getMessage().contains("already open"), e.getMessage());
         }
-        BlockEngine.open(TestSupport.config(root)).close();
+        LayerEngine.open(TestSupport.config(root)).close();
     }
 
     @Test
     void interruptedReaderDoesNotBreakOtherUsersOfTheLayerFile() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Volume v = engine.create(UUID.randomUUID(), 16L * BS, false);
             byte[] data = pattern(9, 4 * BS);
             write(v, 0, data);
@@ -193,7 +193,7 @@ class ReadWriteTest {
 
     @Test
     void idleVolumesOwnNoThreads() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             for (int i = 0; i < 50; i++) {
                 write(engine.create(UUID.randomUUID(), 16L * BS, i % 2 == 0), 0, pattern(i, BS));
             }
@@ -218,7 +218,7 @@ class ReadWriteTest {
 
     @Test
     void encryptedVolumeNeedsKeyProvider() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(EngineConfig.defaults(tmp.resolve("root"), BS, null))) {
+        try (LayerEngine engine = LayerEngine.open(EngineConfig.defaults(tmp.resolve("root"), BS, null))) {
             assertThrows(EngineException.class, () -> engine.create(UUID.randomUUID(), BS, true));
             assertTrue(engine.volumeIds().isEmpty());
         }

@@ -32,7 +32,7 @@ class RecoveryTest {
         UUID plain = UUID.randomUUID();
         UUID secret = UUID.randomUUID();
         byte[] model = new byte[256 * BS];
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume p = engine.create(plain, model.length, false);
             Volume s = engine.create(secret, model.length, true);
             for (int i = 0; i < 100; i++) {
@@ -44,14 +44,14 @@ class RecoveryTest {
             }
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertTrue(engine.recoveredRecords() >= 200, "recovered " + engine.recoveredRecords());
             assertArrayEquals(model, TestSupport.read(engine.find(plain).orElseThrow(), 0, model.length));
             assertArrayEquals(model, TestSupport.read(engine.find(secret).orElseThrow(), 0, model.length));
             assertTrue(engine.find(plain).orElseThrow().verify().healthy());
         }
         // Recovery checkpointed: the next open has nothing to replay.
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertEquals(0, engine.recoveredRecords());
             assertArrayEquals(model, TestSupport.read(engine.find(secret).orElseThrow(), 0, model.length));
         }
@@ -62,7 +62,7 @@ class RecoveryTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] data = pattern(7, 8 * BS);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 64L * BS, false);
             writeDurable(v, 0, data);
             engine.abandonForTest();
@@ -81,7 +81,7 @@ class RecoveryTest {
             ch.write(ByteBuffer.wrap(pattern(9, 5000)));
         }
         assertTrue(Files.size(journal) > validSize);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertEquals(8, engine.recoveredRecords());
             Volume v = engine.find(id).orElseThrow();
             assertContent(data, v, 0);
@@ -93,7 +93,7 @@ class RecoveryTest {
     void corruptedRecordInTheMiddleEndsReplay() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 64L * BS, false);
             for (int i = 0; i < 4; i++) {
                 writeDurable(v, (long) i * BS, pattern(i, BS));
@@ -109,7 +109,7 @@ class RecoveryTest {
         try (FileChannel ch = FileChannel.open(journal, StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.wrap(new byte[]{(byte) 0xFF}), thirdRecordPayload);
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertEquals(2, engine.recoveredRecords());
             Volume v = engine.find(id).orElseThrow();
             assertContent(pattern(1, BS), v, BS);
@@ -121,7 +121,7 @@ class RecoveryTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] model = new byte[512 * BS];
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, BS, 256 << 10))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, BS, 256 << 10))) {
             Volume v = engine.create(id, model.length, true);
             for (int i = 0; i < 600; i++) {
                 long offset = (long) (i * 101 % 500) * BS + (i % 2) * 333;
@@ -140,7 +140,7 @@ class RecoveryTest {
                     .until(() -> journalFiles(root) == 1);
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root, BS, 256 << 10))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root, BS, 256 << 10))) {
             assertTrue(engine.recoveredRecords() < 600, "replayed " + engine.recoveredRecords());
             assertArrayEquals(model, TestSupport.read(engine.find(id).orElseThrow(), 0, model.length));
         }
@@ -151,13 +151,13 @@ class RecoveryTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] data = pattern(11, 20 * BS + 5);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 64L * BS, false);
             write(v, 3, data);
             v.flush();
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertContent(data, engine.find(id).orElseThrow(), 3);
         }
     }
@@ -169,7 +169,7 @@ class RecoveryTest {
         byte[] a = pattern(21, 4 * BS);
         byte[] b = pattern(22, 4 * BS);
         byte[] c = pattern(23, 2 * BS);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 32L * BS, true);
             writeDurable(v, 0, a);
             v.createSnapshot("a");
@@ -182,7 +182,7 @@ class RecoveryTest {
             v.trim(2L * BS, 2L * BS);
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.find(id).orElseThrow();
             assertEquals(64L * BS, v.sizeBytes());
             assertEquals(List.of("a", "b"), v.snapshots().stream().map(SnapshotInfo::name).toList());
@@ -203,14 +203,14 @@ class RecoveryTest {
         UUID id = UUID.randomUUID();
         Path meta = root.resolve("volumes").resolve(id.toString()).resolve(VolumeDescriptorCodec.FILE_NAME);
         long first;
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 16L * BS, true);
             writeDurable(v, 0, pattern(1, BS));
             first = VolumeDescriptorCodec.read(meta).seqReserved();
             assertTrue(first >= 1);
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             writeDurable(engine.find(id).orElseThrow(), BS, pattern(2, BS));
             long second = VolumeDescriptorCodec.read(meta).seqReserved();
             assertTrue(second >= first + VolumeMetadata.SEQ_RESERVATION, first + " -> " + second);
@@ -219,7 +219,7 @@ class RecoveryTest {
 
     @Test
     void operationsAfterCloseFail() throws Exception {
-        BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")));
+        LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")));
         Volume v = engine.create(UUID.randomUUID(), 16L * BS, false);
         engine.close();
         engine.close();

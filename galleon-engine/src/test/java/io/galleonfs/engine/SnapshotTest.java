@@ -59,7 +59,7 @@ class SnapshotTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         Model model = new Model();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, (long) BLOCKS * BS, true);
             for (int gen = 0; gen < 120; gen++) {
                 model.write(v, (long) (gen * 7 % BLOCKS) * BS, pattern(gen, BS));
@@ -74,7 +74,7 @@ class SnapshotTest {
             assertEquals("s119", infos.getLast().name());
             assertTrue(infos.get(3).allocatedBytes() >= BS);
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             model.verify(engine.find(id).orElseThrow());
         }
     }
@@ -84,7 +84,7 @@ class SnapshotTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         Model model = new Model();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, (long) BLOCKS * BS, false);
             for (int gen = 0; gen < 10; gen++) {
                 model.write(v, (long) gen * 4 * BS, pattern(gen, 4 * BS));
@@ -119,7 +119,7 @@ class SnapshotTest {
                 assertEquals(1, files.filter(f -> f.toString().endsWith(".data")).count());
             }
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             model.verify(engine.find(id).orElseThrow());
         }
     }
@@ -127,7 +127,7 @@ class SnapshotTest {
     @Test
     void deleteOfOldestSnapshotCopiesUnoverriddenBlocksIntoChild() throws Exception {
         Path root = tmp.resolve("root");
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Model model = new Model();
             Volume v = engine.create(UUID.randomUUID(), (long) BLOCKS * BS, true);
             model.write(v, 0, pattern(1, 20 * BS));
@@ -147,7 +147,7 @@ class SnapshotTest {
 
     @Test
     void mergeRunsWhileTheLiveLayerIsWritten() throws Exception {
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(tmp.resolve("root")))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(tmp.resolve("root")))) {
             Model model = new Model();
             Volume v = engine.create(UUID.randomUUID(), (long) BLOCKS * BS, false);
             model.write(v, 0, pattern(1, BLOCKS * BS));
@@ -182,7 +182,7 @@ class SnapshotTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         Model model = new Model();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, (long) BLOCKS * BS, true);
             model.write(v, 0, pattern(1, 10 * BS));
             model.snapshot(v, "a");
@@ -215,7 +215,7 @@ class SnapshotTest {
             model.verify(v);
             assertThrows(NoSuchSnapshotException.class, () -> v.restore("a"));
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             model.verify(engine.find(id).orElseThrow());
         }
     }
@@ -225,7 +225,7 @@ class SnapshotTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         Model model = new Model();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, (long) BLOCKS * BS, true);
             model.write(v, 0, pattern(1, BLOCKS * BS));
             model.snapshot(v, "a");
@@ -243,7 +243,7 @@ class SnapshotTest {
             model.live = model.snapshots.get("b").clone();
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             engine.awaitMaintenance();
             Volume v = engine.find(id).orElseThrow();
             model.verify(v);
@@ -252,7 +252,7 @@ class SnapshotTest {
             assertEquals((long) BLOCKS * BS, v.snapshots().getFirst().allocatedBytes());
             assertTrue(v.verify().healthy());
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             model.verify(engine.find(id).orElseThrow());
         }
     }

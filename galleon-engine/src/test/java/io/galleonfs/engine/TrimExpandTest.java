@@ -25,7 +25,7 @@ class TrimExpandTest {
     void thinVolumeAllocatesOnlyWrittenBlocks() throws Exception {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, 1L << 30, false);
             assertTrue(engine.stats().bytesOnDisk() < 64 << 10, "empty 1 GiB volume takes " + engine.stats().bytesOnDisk());
             for (int i = 0; i < 16; i++) {
@@ -34,7 +34,7 @@ class TrimExpandTest {
             v.flush();
             assertEquals(16L * BS, TestSupport.usage(v).allocatedBytes());
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             EngineStats stats = engine.stats();
             assertTrue(stats.bytesOnDisk() < 1 << 20, "16 sparse blocks take " + stats.bytesOnDisk());
             assertEquals(1, stats.volumes());
@@ -48,7 +48,7 @@ class TrimExpandTest {
         Path root = tmp.resolve("root");
         UUID id = UUID.randomUUID();
         byte[] model = pattern(1, 256 * BS);
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             Volume v = engine.create(id, model.length, false);
             write(v, 0, model);
             long diskBefore = TestSupport.volumeBytesOnDisk(root, v);
@@ -74,7 +74,7 @@ class TrimExpandTest {
             v.flush();
             engine.abandonForTest();
         }
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             assertTrue(engine.recoveredRecords() > 0);
             assertArrayEquals(model, read(engine.find(id).orElseThrow(), 0, model.length));
         }
@@ -83,7 +83,7 @@ class TrimExpandTest {
     @Test
     void trimInLiveLayerHidesSnapshotDataWithoutTouchingTheSnapshot() throws Exception {
         Path root = tmp.resolve("root");
-        try (BlockEngine engine = BlockEngine.open(TestSupport.config(root))) {
+        try (LayerEngine engine = LayerEngine.open(TestSupport.config(root))) {
             byte[] data = pattern(3, 32 * BS);
             Volume v = engine.create(UUID.randomUUID(), data.length, true);
             write(v, 0, data);

@@ -1,8 +1,25 @@
 package io.galleonfs.engine.lsm;
 
 import io.galleonfs.engine.AtomicFiles;
+import io.galleonfs.engine.BlockEngine;
+import io.galleonfs.engine.EngineConfig;
 import io.galleonfs.engine.EngineException;
+import io.galleonfs.engine.EngineStats;
+import io.galleonfs.engine.FreeSpace;
 import io.galleonfs.engine.KeyProvider;
+import io.galleonfs.engine.MasterKeyRotation;
+import io.galleonfs.engine.MasterKeyStatus;
+import io.galleonfs.engine.NativeIo;
+import io.galleonfs.engine.RootLock;
+import io.galleonfs.engine.RotatableKeyProvider;
+import io.galleonfs.engine.SpaceStats;
+import io.galleonfs.engine.StorageFormat;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import io.galleonfs.engine.VolumeCipher;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -23,28 +40,76 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * The volumes of one {@link LogStore}: creates, finds, deletes and clones {@link LogVolume}s (issue 18, phase 2; not yet
- * the node's engine). Layout: {@code <root>/store/} is the log store, {@code <root>/volumes/<uuid>.vol} each volume's
- * size ({@link VolumeDescriptorFile}). A descriptor's existence is the volume's: written after a clone's record,
+ * The volumes of one {@link LogStore}: creates, finds, deletes and clones {@link LogVolume}s; the node's engine for roots
+ * in format {@link StorageFormat#LOG_V1} (issue 18). Layout: {@code <root>/store/} is the log store,
+ * {@code <root>/volumes/<uuid>.vol} each volume's size and key ({@link VolumeDescriptorFile}). A descriptor's existence is the volume's: written after a clone's record,
  * deleted before a delete's DROP; at open, blocks of volumes without a descriptor (a crash between the two steps) are
  * dropped.
  */
-public final class LogEngine implements AutoCloseable {
+public final class LogEngine implements BlockEngine {
     private static final Logger LOG = Logger.getLogger(LogEngine.class);
+    static final String STORE_DIR = "store";
+    static final String VOLUMES_DIR = "volumes";
 
     private final LogStore store;
+    private final Path root;
     private final Path volumesDir;
     private final Map<UUID, LogVolume> volumes = new ConcurrentHashMap<>();
-    /** Serialises create, delete and clone (their descriptor and store steps). */
+    /** Serialises create, delete, clone and key rewrapping (their descriptor and store steps). */
     private final Object registry = new Object();
+    /** Serialises rotations and key destruction; taken before {@link #registry}. */
+    private final Object keyLock = new Object();
 
     private final KeyProvider keys;
+    /** The engine root's lock when opened as the node's engine ({@link #open(EngineConfig)}), else null. */
+    private volatile RootLock rootLock;
+    private volatile long reservedBytes;
+    private volatile FreeSpace freeSpace;
+    private volatile boolean closed;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private LogEngine(LogStore store, Path volumesDir, KeyProvider keys) {
+    private LogEngine(LogStore store, Path root, KeyProvider keys) {
         this.store = store;
-        this.volumesDir = volumesDir;
+        this.root = root;
+        this.volumesDir = root.resolve(VOLUMES_DIR);
         this.keys = keys;
+    }
+
+    /**
+     * Opens the engine root {@code cfg.root()} in format {@link StorageFormat#LOG_V1} as the node's engine (through
+     * {@link BlockEngine#open}): takes the root's lock, checks or records the format file, then opens the store in
+     * {@code <root>/store} and the volumes in {@code <root>/volumes}. Layer engine settings without a meaning here
+     * (journal checkpoint size, dirty bytes, read cache) are ignored; the reserve is reported, not enforced.
+     */
+    public static LogEngine open(EngineConfig cfg) throws IOException {
+        Path root = cfg.root().toAbsolutePath();
+        Files.createDirectories(root);
+        RootLock lock = RootLock.acquire(root);
+        try {
+            long started = System.nanoTime();
+            StorageFormat.checkOrRecord(root, StorageFormat.LOG_V1);
+            LogEngine engine = open(root, cfg.blockSize(), LogStoreConfig.DEFAULT_SEGMENT_BYTES,
+                    LogStoreConfig.DEFAULT_CHECKPOINT_BYTES, cfg.keyProvider());
+            engine.rootLock = lock; // from here on, close() releases it
+            try {
+                engine.reservedBytes = cfg.reservedBytes();
+                engine.freeSpace = cfg.freeSpace() != null ? cfg.freeSpace() : FreeSpace.of(root);
+                LOG.infof("log engine at %s open: %d volume(s), %d log records replayed in %d ms", root, engine.volumes.size(),
+                        engine.store.stats().replayedRecords(), (System.nanoTime() - started) / 1_000_000);
+                engine.finishInterruptedRotation();
+                return engine;
+            } catch (IOException | RuntimeException e) {
+                try {
+                    engine.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            lock.release(); // idempotent: a no-op when close() released it
+            throw e;
+        }
     }
 
     /**
@@ -54,10 +119,9 @@ public final class LogEngine implements AutoCloseable {
      */
     public static LogEngine open(Path root, int blockSize, long segmentBytes, long checkpointBytes, KeyProvider keys)
             throws IOException {
-        Path volumesDir = root.resolve("volumes");
-        Files.createDirectories(volumesDir);
-        LogStore store = LogStore.open(new LogStoreConfig(root.resolve("store"), blockSize, segmentBytes, checkpointBytes));
-        LogEngine engine = new LogEngine(store, volumesDir, keys);
+        Files.createDirectories(root.resolve(VOLUMES_DIR));
+        LogStore store = LogStore.open(new LogStoreConfig(root.resolve(STORE_DIR), blockSize, segmentBytes, checkpointBytes));
+        LogEngine engine = new LogEngine(store, root, keys);
         try {
             engine.load();
         } catch (IOException | RuntimeException e) {
@@ -65,6 +129,24 @@ public final class LogEngine implements AutoCloseable {
             throw e;
         }
         return engine;
+    }
+
+    /**
+     * The block size of the log store under engine root {@code root}, from its volume descriptors (changing nothing), or
+     * empty when it holds no volume. The store has one block size, so a node configured with another cannot open it: the
+     * daemon's preflight says so in one line, and {@code storage convert} takes it as its default.
+     */
+    public static java.util.OptionalInt recordedBlockSize(Path root) throws IOException {
+        Path dir = root.resolve(VOLUMES_DIR);
+        if (!Files.isDirectory(dir)) {
+            return java.util.OptionalInt.empty();
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + VolumeDescriptorFile.SUFFIX)) {
+            for (Path f : files) {
+                return java.util.OptionalInt.of(VolumeDescriptorFile.read(f).blockSize());
+            }
+        }
+        return java.util.OptionalInt.empty();
     }
 
     /** Default store settings (64 MiB segments, a checkpoint per GiB of log). */
@@ -104,6 +186,11 @@ public final class LogEngine implements AutoCloseable {
         return store.blockSize();
     }
 
+    @Override
+    public String format() {
+        return StorageFormat.LOG_V1;
+    }
+
     /** The cipher of an encrypted volume's descriptor (its data key unwrapped), null for a plain one. */
     private VolumeCipher cipherOf(VolumeDescriptorFile d) throws IOException {
         if (!d.encrypted()) {
@@ -123,12 +210,14 @@ public final class LogEngine implements AutoCloseable {
     /**
      * Creates an empty thin volume; an encrypted one gets a new random AES-256 data key, wrapped by the key provider.
      */
+    @Override
     public Volume create(UUID id, long sizeBytes, boolean encrypted) throws IOException {
         if (encrypted && keys == null) {
             throw new EngineException("encrypted volumes need a key provider");
         }
         checkSize(sizeBytes);
         synchronized (registry) {
+            ensureOpen();
             if (volumes.containsKey(id)) {
                 throw new VolumeExistsException("volume " + id + " already exists");
             }
@@ -154,17 +243,21 @@ public final class LogEngine implements AutoCloseable {
         }
     }
 
+    @Override
     public Optional<Volume> find(UUID id) {
         return Optional.ofNullable(volumes.get(id));
     }
 
+    @Override
     public Set<UUID> volumeIds() {
         return new HashSet<>(volumes.keySet());
     }
 
     /** Deletes a volume, its snapshots and (once the cleaner ran) its space. */
+    @Override
     public void delete(UUID id) throws IOException {
         synchronized (registry) {
+            ensureOpen();
             LogVolume v = volumes.get(id);
             if (v == null) {
                 throw new NoSuchVolumeException("no volume " + id);
@@ -182,8 +275,10 @@ public final class LogEngine implements AutoCloseable {
      * are copied, the records shared: no data is copied. A clone of an encrypted volume shares its records and so its
      * data key and AAD volume id (the layer engine re-encrypts a clone under a new key; here that would be a copy).
      */
+    @Override
     public Volume cloneVolume(UUID source, String snapshotNameOrNull, UUID newId) throws IOException {
         synchronized (registry) {
+            ensureOpen();
             LogVolume src = volumes.get(source);
             if (src == null) {
                 throw new NoSuchVolumeException("no volume " + source);
@@ -223,11 +318,209 @@ public final class LogEngine implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------------------------------ master keys
+
+    /**
+     * Creates a new master key and rewraps every encrypted volume's data key with it, one descriptor at a time (replaced
+     * atomically), while volumes keep serving I/O: the data keys do not change. A clone has its own descriptor (with the
+     * source's data key), rewrapped like any volume. The old keys stay held until {@link #destroyRetiredKeys()}; a crash
+     * part way leaves every descriptor wrapped by a held key, and the next {@link #open(EngineConfig)} finishes.
+     */
+    @Override
+    public MasterKeyRotation rotateMasterKey() throws IOException {
+        RotatableKeyProvider rotatable = rotatableKeys();
+        synchronized (keyLock) {
+            String previous = rotatable.id();
+            String fresh;
+            // Under the registry lock no create is between wrapping its key and publishing its volume.
+            synchronized (registry) {
+                ensureOpen();
+                try {
+                    fresh = rotatable.rotate();
+                } catch (GeneralSecurityException e) {
+                    throw new EngineException("cannot create a new master key: " + e.getMessage(), e);
+                }
+            }
+            int rewrapped = rewrapKeys();
+            List<String> retired = rotatable.keyIds().stream().filter(k -> !k.equals(fresh)).toList();
+            LOG.infof("master key rotated from %s to %s: %d log volume(s) rewrapped, %d retired key(s) held", previous, fresh,
+                    rewrapped, retired.size());
+            return new MasterKeyRotation(previous, fresh, rewrapped, retired);
+        }
+    }
+
+    /** Rewraps every volume whose descriptor names another key than the current one; returns how many changed. */
+    private int rewrapKeys() throws IOException {
+        int changed = 0;
+        for (UUID id : volumeIds()) {
+            synchronized (registry) {
+                ensureOpen();
+                LogVolume v = volumes.get(id);
+                // A volume deleted meanwhile is skipped: its descriptor is gone and must not be written again.
+                if (v != null && v.rewrapKey(keys)) {
+                    changed++;
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** A rotation cut short by a crash: rewrap what is left. A failure only warns (the old keys are still held). */
+    private void finishInterruptedRotation() {
+        if (!(keys instanceof RotatableKeyProvider)) {
+            return;
+        }
+        try {
+            int n = rewrapKeys();
+            if (n > 0) {
+                LOG.infof("finished an interrupted master key rotation: %d log volume(s) rewrapped with %s", n, keys.id());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot finish rewrapping data keys with the current master key " + keys.id()
+                    + "; the volumes stay readable with their older key, rotate again later", e);
+        }
+    }
+
+    @Override
+    public List<String> destroyRetiredKeys() throws IOException {
+        RotatableKeyProvider rotatable = rotatableKeys();
+        synchronized (keyLock) {
+            synchronized (registry) {
+                ensureOpen();
+                String current = rotatable.id();
+                long stale = volumes.values().stream().filter(v -> v.masterKeyId() != null && !v.masterKeyId().equals(current))
+                        .count();
+                if (stale > 0) {
+                    throw new EngineException(stale + " volume(s) are still wrapped by an older master key; rotate again (or"
+                            + " restart the node) to rewrap them before destroying old keys");
+                }
+                List<String> destroyed = new ArrayList<>();
+                for (String keyId : rotatable.keyIds()) {
+                    if (!keyId.equals(current)) {
+                        try {
+                            rotatable.destroy(keyId);
+                        } catch (GeneralSecurityException e) {
+                            throw new EngineException("cannot destroy master key " + keyId + ": " + e.getMessage(), e);
+                        }
+                        destroyed.add(keyId);
+                    }
+                }
+                if (!destroyed.isEmpty()) {
+                    LOG.infof("destroyed %d retired master key(s): %s", destroyed.size(), String.join(", ", destroyed));
+                }
+                return destroyed;
+            }
+        }
+    }
+
+    @Override
+    public MasterKeyStatus keyStatus() {
+        if (keys == null) {
+            return new MasterKeyStatus(null, List.of(), Map.of(), false);
+        }
+        Map<String, Integer> byKey = new TreeMap<>();
+        for (LogVolume v : volumes.values()) {
+            if (v.masterKeyId() != null) {
+                byKey.merge(v.masterKeyId(), 1, Integer::sum);
+            }
+        }
+        boolean rotatable = keys instanceof RotatableKeyProvider;
+        return new MasterKeyStatus(keys.id(), rotatable ? ((RotatableKeyProvider) keys).keyIds() : List.of(keys.id()), byKey,
+                rotatable);
+    }
+
+    private RotatableKeyProvider rotatableKeys() throws EngineException {
+        if (keys == null) {
+            throw new EngineException("no key provider is configured");
+        }
+        if (!(keys instanceof RotatableKeyProvider r)) {
+            throw new EngineException("the key provider " + keys.id() + " does not rotate master keys here"
+                    + " (rotate the key in the external key service)");
+        }
+        return r;
+    }
+
+    // ------------------------------------------------------------------------------------------ figures
+
+    /**
+     * {@code bytesOnDisk}: what the file system allocated under the root; {@code journalBytes}: the log's segment files
+     * (the log is the journal); {@code durableWrites}: records appended for a durable caller.
+     */
+    @Override
+    public EngineStats stats() {
+        long[] onDisk = {0};
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        try {
+                            onDisk[0] += NativeIo.allocatedBytes(file);
+                        } catch (IOException vanished) {
+                            // removed while walking (a checkpoint deleted a segment or version file)
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            LOG.warnf("could not measure disk usage under %s: %s", root, e.toString());
+        }
+        try {
+            LogStoreStats s = store.stats();
+            return new EngineStats(onDisk[0], s.segmentBytes(), volumes.size(), s.durableRecords(), s.fsyncs());
+        } catch (IOException e) {
+            LOG.warnf("could not read the log store's counters under %s: %s", root, e.toString());
+            return new EngineStats(onDisk[0], 0, volumes.size(), 0, 0);
+        }
+    }
+
+    /**
+     * Free space and the configured reserve. The log store does not refuse writes for lack of space yet (no admission
+     * against the reserve, no reserve file): {@code writesRefused} is always false.
+     */
+    @Override
+    public SpaceStats space() {
+        long available = -1;
+        FreeSpace probe = freeSpace;
+        try {
+            available = (probe != null ? probe : FreeSpace.of(root)).availableBytes();
+        } catch (IOException e) {
+            LOG.debugf("free space of %s unknown: %s", root, e);
+        }
+        return new SpaceStats(available, reservedBytes, 0, false);
+    }
+
+    private void ensureOpen() throws EngineException {
+        if (closed) {
+            throw new EngineException("storage engine at " + root + " is closed");
+        }
+    }
+
+    /** Checkpoints and closes the store, then releases the root. Idempotent. */
     @Override
     public void close() throws IOException {
-        for (LogVolume v : volumes.values()) {
-            v.retire();
+        synchronized (registry) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (LogVolume v : volumes.values()) {
+                v.retire();
+            }
+            try {
+                store.close();
+            } finally {
+                RootLock lock = rootLock;
+                if (lock != null) {
+                    lock.release();
+                }
+            }
         }
-        store.close();
     }
 }

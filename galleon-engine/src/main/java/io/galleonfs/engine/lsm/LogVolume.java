@@ -100,6 +100,52 @@ final class LogVolume implements Volume {
         retired = true;
     }
 
+    /** The id of the master key wrapping this volume's data key; null for a plain volume. */
+    String masterKeyId() {
+        return descriptor.keyId();
+    }
+
+    /**
+     * Rewraps the data key with the provider's current master key when the descriptor names another, checking that the
+     * new wrapping unwraps to the same key before the descriptor is replaced (atomically). The cipher does not change.
+     * Exclusive with expand (the other descriptor writer). Returns whether the descriptor changed.
+     */
+    boolean rewrapKey(io.galleonfs.engine.KeyProvider keys) throws IOException {
+        structure.writeLock().lock();
+        try {
+            VolumeDescriptorFile d = descriptor;
+            if (!d.encrypted() || keys.id().equals(d.keyId())) {
+                return false;
+            }
+            byte[] dataKey = null;
+            byte[] check = null;
+            try {
+                dataKey = keys.unwrap(d.keyId(), d.wrappedKey());
+                io.galleonfs.engine.KeyProvider.WrappedKey w = keys.wrapCurrent(dataKey);
+                check = keys.unwrap(w.keyId(), w.bytes());
+                if (!java.security.MessageDigest.isEqual(dataKey, check)) {
+                    throw new EngineException("volume " + id + ": the new wrapping of the data key does not unwrap to it");
+                }
+                VolumeDescriptorFile rewrapped = d.withKey(w.keyId(), w.bytes());
+                engine.writeDescriptor(rewrapped);
+                descriptor = rewrapped;
+                return true;
+            } catch (java.security.GeneralSecurityException e) {
+                throw new EngineException("cannot rewrap the data key of volume " + id + " (wrapped by " + d.keyId() + "): "
+                        + e.getMessage(), e);
+            } finally {
+                if (dataKey != null) {
+                    java.util.Arrays.fill(dataKey, (byte) 0);
+                }
+                if (check != null) {
+                    java.util.Arrays.fill(check, (byte) 0);
+                }
+            }
+        } finally {
+            structure.writeLock().unlock();
+        }
+    }
+
     private void ensureLive() throws EngineException {
         if (retired) {
             throw new EngineException("volume " + id + " was deleted or its engine closed");

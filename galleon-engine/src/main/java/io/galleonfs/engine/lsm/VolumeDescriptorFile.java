@@ -38,6 +38,11 @@ record VolumeDescriptorFile(UUID id, long sizeBytes, int blockSize, UUID aadVolu
         return new VolumeDescriptorFile(id, newSize, blockSize, aadVolume, keyId, wrappedKey);
     }
 
+    /** The same volume with its data key wrapped by master key {@code newKeyId} (a rotation). */
+    VolumeDescriptorFile withKey(String newKeyId, byte[] newWrappedKey) {
+        return new VolumeDescriptorFile(id, sizeBytes, blockSize, aadVolume, newKeyId, newWrappedKey);
+    }
+
     void write(Path dir) throws IOException {
         byte[] key = encrypted() ? keyId.getBytes(StandardCharsets.UTF_8) : new byte[0];
         int length = 4 + 4 + 16 + 8 + 4 + 4 + (encrypted() ? 16 + 2 + key.length + 4 + wrappedKey.length : 0) + 4;

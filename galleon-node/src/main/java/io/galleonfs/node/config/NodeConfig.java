@@ -55,7 +55,9 @@ public record NodeConfig(
         /** MiB of the engine's cache of decrypted blocks ({@code [storage] read_cache_mb}, default 32; 0 = off). */
         int readCacheMb,
         /** Directories besides the mount point where volumes may be mounted ({@code allowed_mount_roots}; see MountRoots). */
-        List<Path> allowedMountRoots) {
+        List<Path> allowedMountRoots,
+        /** On-disk format of a new storage path's engine ({@code [storage] engine_format}: layers or log; see ENGINE_FORMATS). */
+        String engineFormat) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
     public static final long AUTO_RESERVE = -1;
@@ -71,7 +73,11 @@ public record NodeConfig(
             "persistence_level", "mount_point", "config_file", "zone", "labels", "min_replicas", "max_replicas",
             "journal_size", "checkpoint_interval", "health_check_interval", "auto_join", "encryption_at_rest",
             "tls_enabled", "auth_required", "discovery", "dns_query", "nbd_address", "replica_grace_period",
-            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files", "read_cache_mb", "allowed_mount_roots"), KeySettings.KEYS.stream()).toList();
+            "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files", "read_cache_mb", "allowed_mount_roots",
+            "engine_format"), KeySettings.KEYS.stream()).toList();
+
+    /** {@code engine_format} values: the layer engine (journal + layer files) and the log-structured store (issue 18). */
+    public static final List<String> ENGINE_FORMATS = List.of("layers", "log");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -113,6 +119,8 @@ public record NodeConfig(
         d.put("read_cache_mb", "32");
         // Empty: operators mount under mount_point only, admins anywhere (the seed mounts at /app/...).
         d.put("allowed_mount_roots", "");
+        // Only a new storage path gets it; an existing one keeps its format (storage convert changes it offline).
+        d.put("engine_format", "layers");
         return d;
     }
 
@@ -217,6 +225,10 @@ public record NodeConfig(
         if (readCacheMb < 0 || readCacheMb > MAX_READ_CACHE_MB) {
             throw new IllegalArgumentException("read_cache_mb " + readCacheMb + " is invalid: it must be from 0 (off) to " + MAX_READ_CACHE_MB);
         }
+        String engineFormat = m.get("engine_format").trim();
+        if (!ENGINE_FORMATS.contains(engineFormat)) {
+            throw new IllegalArgumentException("engine_format '" + engineFormat + "' is invalid: it must be layers or log");
+        }
         String mount = m.get("mount_point");
         String cfgFile = m.get("config_file");
         return new NodeConfig(
@@ -250,7 +262,8 @@ public record NodeConfig(
                 auditMaxMb << 20,
                 auditKeep,
                 readCacheMb,
-                parseMountRoots(m.get("allowed_mount_roots")));
+                parseMountRoots(m.get("allowed_mount_roots")),
+                engineFormat);
     }
 
     private static List<Path> parseMountRoots(String text) {
@@ -322,6 +335,11 @@ public record NodeConfig(
     }
 
     /** The engine's read cache in bytes (0 = off). */
+    /** The engine's {@code StorageFormat} for {@link #engineFormat}. */
+    public String storageFormat() {
+        return engineFormat.equals("log") ? io.galleonfs.engine.StorageFormat.LOG_V1 : io.galleonfs.engine.StorageFormat.LAYERS_V1;
+    }
+
     public long readCacheBytes() {
         return (long) readCacheMb << 20;
     }
@@ -370,6 +388,7 @@ public record NodeConfig(
         if (!allowedMountRoots.isEmpty()) {
             m.put("allowed_mount_roots", String.join(",", allowedMountRoots.stream().map(Path::toString).toList()));
         }
+        m.put("engine_format", engineFormat);
         return m;
     }
 
@@ -379,7 +398,8 @@ public record NodeConfig(
                 mountPoint.map(Path::toString).orElse(null), configFile.map(Path::toString).orElse(null), zone, labels,
                 minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds, healthCheckIntervalSeconds,
                 encryptionAtRest, nbdAddress.map(HostPort::toString).orElse(null),
-                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire(), readCacheMb, keys.provider());
+                reservedSpaceBytes == AUTO_RESERVE ? null : reservedSpaceBytes, nbdTls.wire(), readCacheMb, keys.provider(),
+                engineFormat);
     }
 
     private static boolean isWildcard(String host) {

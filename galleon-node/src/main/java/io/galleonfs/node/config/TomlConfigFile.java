@@ -40,6 +40,7 @@ public final class TomlConfigFile {
             Map.entry("persistence.checkpoint_interval", "checkpoint_interval"),
             Map.entry("persistence.reserved_space", "reserved_space"),
             Map.entry("storage.read_cache_mb", "read_cache_mb"),
+            Map.entry("storage.engine_format", "engine_format"),
             Map.entry("security.encryption_at_rest", "encryption_at_rest"),
             Map.entry("security.tls_enabled", "tls_enabled"),
             Map.entry("security.auth_required", "auth_required"),

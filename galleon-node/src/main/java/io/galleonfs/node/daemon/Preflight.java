@@ -21,7 +21,8 @@ public final class Preflight {
     /** @throws IllegalArgumentException with one readable line */
     public static void check(NodeConfig cfg) {
         requireWritableDirectory("storage path", cfg.storagePath());
-        requireReadableEngineFormat(cfg.storagePath().resolve("engine"));
+        requireReadableEngineFormat(cfg.storagePath().resolve("engine"), cfg.storageFormat());
+        requireLogStoreBlockSize(cfg.storagePath().resolve("engine"), cfg.blockSize());
         cfg.mountPoint().ifPresent(p -> requireWritableDirectory("mount point", p));
         requireFreePort("ipc address", cfg.ipcAddress());
         requireFreePort("bind address", cfg.bindAddress());
@@ -30,11 +31,32 @@ public final class Preflight {
                 io.galleonfs.node.replication.ReplicationService.dataAddressFor(cfg.bindAddress()));
     }
 
-    static void requireReadableEngineFormat(Path engineRoot) {
+    /** The engine root is in a format this build reads and in the configured one (else: how to convert, one line). */
+    static void requireReadableEngineFormat(Path engineRoot, String wanted) {
         try {
-            io.galleonfs.engine.StorageFormat.requireSupported(engineRoot);
+            io.galleonfs.engine.StorageFormat.check(engineRoot, wanted);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    /**
+     * A log-format engine root has one block size for all its volumes (the layer engine keeps one per volume, so there a
+     * new block_size only applies to new volumes): another configured block size is one line, not a failed open.
+     */
+    static void requireLogStoreBlockSize(Path engineRoot, int blockSize) {
+        try {
+            if (!io.galleonfs.engine.StorageFormat.LOG_V1.equals(io.galleonfs.engine.StorageFormat.of(engineRoot))) {
+                return;
+            }
+            java.util.OptionalInt recorded = io.galleonfs.engine.lsm.LogEngine.recordedBlockSize(engineRoot);
+            if (recorded.isPresent() && recorded.getAsInt() != blockSize) {
+                throw new IllegalArgumentException("engine storage " + engineRoot + " (format log-v1) holds volumes of block size "
+                        + recorded.getAsInt() + " but block_size = " + blockSize + " is configured: a log-format storage path has"
+                        + " one block size; set block_size = " + recorded.getAsInt());
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("engine storage " + engineRoot + " cannot be read: " + e.getMessage());
         }
     }
 

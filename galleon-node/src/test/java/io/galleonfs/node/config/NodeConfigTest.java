@@ -337,6 +337,19 @@ class NodeConfigTest {
     }
 
     @Test
+    void engineFormatIsLayersOrLogAndDefaultsToLayers() {
+        NodeConfig d = resolve();
+        assertEquals("layers", d.engineFormat());
+        assertEquals(io.galleonfs.engine.StorageFormat.LAYERS_V1, d.storageFormat());
+        NodeConfig log = resolve("engine_format", "log");
+        assertEquals(io.galleonfs.engine.StorageFormat.LOG_V1, log.storageFormat());
+        assertEquals("log", log.toKeyMap().get("engine_format"));
+        assertEquals("log", log.toInfo().engineFormat());
+        assertEquals("layers", d.toInfo().engineFormat());
+        assertEquals("engine_format 'btree' is invalid: it must be layers or log", rejected("engine_format", "btree"));
+    }
+
+    @Test
     void zoneLabelsAndStoragePathAreChecked() {
         assertTrue(rejected("zone", "  ").contains("zone is empty"));
         assertTrue(rejected("labels", "rack").contains("not KEY=VALUE"));

@@ -97,8 +97,8 @@ class TomlConfigFileTest {
     void everyKeyOfTheFileIsAcceptedByNodeConfig() throws IOException {
         // the seed's example plus [daemon] zone/labels/nbd_address, [cluster] discovery/dns_query and
         // [replication] replica_grace_period, [persistence] reserved_space, [daemon] advertise_address and [storage]
-        // read_cache_mb and [daemon] allowed_mount_roots use every key the reader knows
-        assertEquals(38, TomlConfigFile.knownKeys().size());
+        // read_cache_mb, engine_format and [daemon] allowed_mount_roots use every key the reader knows
+        assertEquals(39, TomlConfigFile.knownKeys().size());
         Map<String, String> keys = TomlConfigFile.read(write(seedDaemonConf().replace("[cluster]",
                 "zone = \"zone-a\"\nlabels = { rack = \"r1\" }\nnbd_address = \"127.0.0.1:10809\"\nadvertise_address = \"10.0.1.10\"\nnbd_tls = \"off\"\nallowed_mount_roots = [\"/app\"]\n\n[cluster]\ndiscovery = \"tcpping\"\ndns_query = \"\"")
                 .replace("[replication]", "[replication]\nreplica_grace_period = 60")
@@ -106,13 +106,14 @@ class TomlConfigFileTest {
                 .replace("tls_enabled = false", "tls_enabled = false\naudit_max_file_mb = 32\naudit_keep_files = 4")
                 + "\n[keys]\nprovider = \"pkcs11\"\npkcs11_library = \"/usr/lib/softhsm/libsofthsm2.so\"\nslot = 7\n"
                 + "token_label = \"galleon\"\npin_file = \"/etc/galleonfs/pin\"\nkey_label = \"node-a\"\ncommand = \"\"\n"
-                + "command_timeout = 10\n" + "\n[storage]\nread_cache_mb = 0\n"));
-        assertEquals(38, keys.size());
+                + "command_timeout = 10\n" + "\n[storage]\nread_cache_mb = 0\nengine_format = \"log\"\n"));
+        assertEquals(39, keys.size());
         assertEquals("pkcs11", NodeConfig.resolve(keys).keys().provider());
         assertEquals(Optional.of(7L), NodeConfig.resolve(keys).keys().pkcs11Slot());
         assertEquals(32L << 20, NodeConfig.resolve(keys).auditMaxFileBytes());
         assertEquals(4, NodeConfig.resolve(keys).auditKeepFiles());
         assertEquals(0, NodeConfig.resolve(keys).readCacheMb());
+        assertEquals("log", NodeConfig.resolve(keys).engineFormat());
         assertEquals(128L << 20, NodeConfig.resolve(keys).reservedSpaceBytes());
         assertEquals(60, NodeConfig.resolve(keys).replicaGracePeriodSeconds());
         assertTrue(NodeConfig.KEYS.containsAll(keys.keySet()), keys.keySet().toString());

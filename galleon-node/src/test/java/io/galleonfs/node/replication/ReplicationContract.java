@@ -12,6 +12,7 @@ import io.galleonfs.api.VolumeType;
 import io.galleonfs.engine.BlockEngine;
 import io.galleonfs.engine.EngineConfig;
 import io.galleonfs.engine.FileKeyProvider;
+import io.galleonfs.engine.StorageFormat;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.MetaCommand;
@@ -69,6 +70,65 @@ abstract class ReplicationContract {
     /** The data plane this binding runs on; {@code incarnations} learns what each connection's HELLO reports. */
     abstract ContractNetwork network(DataClient.IncarnationListener incarnations) throws Exception;
 
+    /** The engine format the nodes' storage is created in. */
+    String engineFormat() {
+        return StorageFormat.LAYERS_V1;
+    }
+
+    /**
+     * Flips one bit of block {@code block}'s stored bytes in a closed engine root: in the layer file of the layer engine,
+     * or in the log segment holding the block's WRITE record (found by its header: volume uuid and block number, see
+     * ARCHITECTURE "Log-structured store", the record table; the block's bytes start 56 bytes into the record).
+     */
+    private void flipAByteOfStoredBlock(Path engineRoot, long block) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (engineFormat().equals(StorageFormat.LAYERS_V1)) {
+            files.add(engineRoot.resolve("volumes").resolve(id.toString()).resolve("layer-1.data"));
+        } else {
+            try (java.util.stream.Stream<Path> segments = java.nio.file.Files.list(engineRoot.resolve("store"))) {
+                segments.filter(p -> p.getFileName().toString().endsWith(".log")).forEach(files::add);
+            }
+        }
+        ByteBuffer key = ByteBuffer.allocate(24).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        key.putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).putLong(block);
+        int flipped = 0;
+        for (Path f : files) {
+            long at;
+            if (engineFormat().equals(StorageFormat.LAYERS_V1)) {
+                at = block * BS + 17;
+            } else {
+                byte[] bytes = java.nio.file.Files.readAllBytes(f);
+                int header = indexOf(bytes, key.array());
+                if (header < 0 || bytes[header - 24 + 8] != 1) { // type WRITE
+                    continue;
+                }
+                at = header - 24 + 56 + 17;
+            }
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f, java.nio.file.StandardOpenOption.READ,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ByteBuffer one = ByteBuffer.allocate(1);
+                ch.read(one, at);
+                one.flip().put(0, (byte) (one.get(0) ^ 0x40));
+                ch.write(one, at);
+            }
+            flipped++;
+        }
+        assertEquals(1, flipped, "the block's stored bytes were found exactly once");
+    }
+
+    private static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i <= hay.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     /** One node's engine and replica side. */
     private record Node(String id, BlockEngine engine, ReplicaApplier applier, UUID volume) {
         Volume copy() {
@@ -88,7 +148,7 @@ abstract class ReplicationContract {
         for (String n : List.of("n1", "n2", "n3")) {
             Path root = dir.resolve(n);
             BlockEngine engine = BlockEngine.open(new EngineConfig(root.resolve("engine"), BS, 8L << 20, 16L << 20,
-                    FileKeyProvider.openOrCreate(root.resolve("key"))));
+                    FileKeyProvider.openOrCreate(root.resolve("key"))).withFormat(engineFormat()));
             engine.create(id, SIZE, false);
             ReplicaApplier applier = new ReplicaApplier(n, engine, new EpochStore(root.resolve("epochs")), ++incarnation,
                     v -> Optional.of(ctx.record.get()));
@@ -497,16 +557,9 @@ abstract class ReplicationContract {
         long seq = primary.seq();
         Node n1 = nodes.get("n1");
         n1.engine().close();
-        Path layer = dir.resolve("n1").resolve("engine").resolve("volumes").resolve(id.toString()).resolve("layer-1.data");
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(layer, java.nio.file.StandardOpenOption.READ,
-                java.nio.file.StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, 2L * BS + 17);
-            one.flip().put(0, (byte) (one.get(0) ^ 0x40));
-            ch.write(one, 2L * BS + 17);
-        }
+        flipAByteOfStoredBlock(dir.resolve("n1").resolve("engine"), 2);
         BlockEngine reopened = BlockEngine.open(new EngineConfig(dir.resolve("n1").resolve("engine"), BS, 8L << 20, 16L << 20,
-                FileKeyProvider.openOrCreate(dir.resolve("n1").resolve("key"))));
+                FileKeyProvider.openOrCreate(dir.resolve("n1").resolve("key"))).withFormat(engineFormat()));
         nodes.put("n1", new Node("n1", reopened, n1.applier(), id));
         assertEquals(List.of(2L), nodes.get("n1").copy().verify().badBlocks(), "the flipped byte is in block 2");
         primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), ctx.record.get(), "n1", seq);

@@ -103,7 +103,8 @@ class DaemonResourceTest {
                 .body("encryption_at_rest", equalTo(true))
                 .body("nbd_address", equalTo(TempStorageResource.NBD_ADDRESS))
                 .body("read_cache_mb", equalTo(32))
-                .body("key_provider", equalTo("file"));
+                .body("key_provider", equalTo("file"))
+                .body("engine_format", equalTo("layers"));
     }
 
     @Test
