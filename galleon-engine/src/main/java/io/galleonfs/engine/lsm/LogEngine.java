@@ -65,6 +65,9 @@ public final class LogEngine implements BlockEngine {
     private volatile RootLock rootLock;
     private volatile long reservedBytes;
     private volatile FreeSpace freeSpace;
+    /** Background cleaning and space admission: set only on an engine opened as the node's ({@link #open(EngineConfig)}). */
+    private volatile BackgroundCleaner cleaner;
+    private volatile LogSpaceGuard spaceGuard;
     private volatile boolean closed;
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -79,7 +82,7 @@ public final class LogEngine implements BlockEngine {
      * Opens the engine root {@code cfg.root()} in format {@link StorageFormat#LOG_V1} as the node's engine (through
      * {@link BlockEngine#open}): takes the root's lock, checks or records the format file, then opens the store in
      * {@code <root>/store} and the volumes in {@code <root>/volumes}. Layer engine settings without a meaning here
-     * (journal checkpoint size, dirty bytes, read cache) are ignored; the reserve is reported, not enforced.
+     * (journal checkpoint size, dirty bytes, read cache) are ignored. Starts the background cleaner and the space guard.
      */
     public static LogEngine open(EngineConfig cfg) throws IOException {
         Path root = cfg.root().toAbsolutePath();
@@ -94,6 +97,7 @@ public final class LogEngine implements BlockEngine {
             try {
                 engine.reservedBytes = cfg.reservedBytes();
                 engine.freeSpace = cfg.freeSpace() != null ? cfg.freeSpace() : FreeSpace.of(root);
+                engine.startMaintenance(LogStoreConfig.DEFAULT_SEGMENT_BYTES);
                 LOG.infof("log engine at %s open: %d volume(s), %d log records replayed in %d ms", root, engine.volumes.size(),
                         engine.store.stats().replayedRecords(), (System.nanoTime() - started) / 1_000_000);
                 engine.finishInterruptedRotation();
@@ -267,6 +271,10 @@ public final class LogEngine implements BlockEngine {
             AtomicFiles.fsyncDirectory(volumesDir);
             volumes.remove(id);
             store.dropVolume(id, WriteConcern.DURABLE);
+        }
+        BackgroundCleaner c = cleaner;
+        if (c != null) {
+            c.nudge(); // the volume's blocks are garbage now: a check now, not at the next interval
         }
     }
 
@@ -481,8 +489,8 @@ public final class LogEngine implements BlockEngine {
     }
 
     /**
-     * Free space and the configured reserve. The log store does not refuse writes for lack of space yet (no admission
-     * against the reserve, no reserve file): {@code writesRefused} is always false.
+     * Free space and the configured reserve; {@code writesRefused} while the space guard refuses client writes (no
+     * reserve file on this format: the reserve is kept free by refusing writes, see {@link LogSpaceGuard}).
      */
     @Override
     public SpaceStats space() {
@@ -493,7 +501,32 @@ public final class LogEngine implements BlockEngine {
         } catch (IOException e) {
             LOG.debugf("free space of %s unknown: %s", root, e);
         }
-        return new SpaceStats(available, reservedBytes, 0, false);
+        LogSpaceGuard g = spaceGuard;
+        return new SpaceStats(available, reservedBytes, 0, g != null && g.refusing());
+    }
+
+    /**
+     * The node's engine cleans in the background and refuses client writes near a full disk; an engine opened by a test
+     * or a tool (the converter) on its own does neither, so nothing moves under it.
+     */
+    private void startMaintenance(long segmentBytes) {
+        BackgroundCleaner c = new BackgroundCleaner(store, BackgroundCleaner.Policy.defaults(segmentBytes));
+        spaceGuard = new LogSpaceGuard(freeSpace, reservedBytes, segmentBytes, c::spaceShort);
+        cleaner = c.start();
+    }
+
+    /** Refuses a client write of {@code bytes} when the disk is nearly full (node engines only). */
+    void admit(long bytes) throws io.galleonfs.engine.OutOfSpaceException {
+        LogSpaceGuard g = spaceGuard;
+        if (g != null) {
+            g.admit(bytes);
+        }
+    }
+
+    /** What the background cleaner did since open; empty for an engine without one. */
+    public Optional<BackgroundCleaner.Counters> cleanerCounters() {
+        BackgroundCleaner c = cleaner;
+        return c == null ? Optional.empty() : Optional.of(c.counters());
     }
 
     private void ensureOpen() throws EngineException {
@@ -512,6 +545,10 @@ public final class LogEngine implements BlockEngine {
             closed = true;
             for (LogVolume v : volumes.values()) {
                 v.retire();
+            }
+            BackgroundCleaner c = cleaner;
+            if (c != null) {
+                c.close(); // before the store: a pass in progress ends at its current step
             }
             try {
                 store.close();

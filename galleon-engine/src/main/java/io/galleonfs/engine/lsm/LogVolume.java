@@ -170,6 +170,7 @@ final class LogVolume implements Volume {
         if (length == 0) {
             return;
         }
+        engine.admit(length);
         structure.readLock().lock();
         try {
             long pos = offset;

@@ -1,5 +1,6 @@
 package io.galleonfs.engine.lsm;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -137,5 +139,41 @@ class LogEngineSeamTest {
             assertFalse(space.writesRefused());
         }
         assertTrue(Files.exists(tmp.resolve("engine").resolve("store")));
+    }
+
+    /** Writes pattern 2 at {@code offset}; true if the engine refused it for lack of space. */
+    private static boolean refused(Volume v, long offset) throws IOException {
+        try {
+            v.write(offset, ByteBuffer.wrap(pattern(2)), WriteConcern.DURABLE);
+            return false;
+        } catch (io.galleonfs.engine.OutOfSpaceException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void nearAFullDiskClientWritesAreRefusedAndAdmittedAgainOnceSpaceReturns() throws Exception {
+        java.util.concurrent.atomic.AtomicLong free = new java.util.concurrent.atomic.AtomicLong(1L << 40);
+        long reserve = 64L << 20;
+        try (BlockEngine engine = BlockEngine.open(new EngineConfig(tmp.resolve("engine"), BS, 8L << 20, 16L << 20, null,
+                reserve, free::get).withFormat(StorageFormat.LOG_V1))) {
+            Volume v = engine.create(UUID.randomUUID(), 256L * BS, false);
+            v.write(0, ByteBuffer.wrap(pattern(1)), WriteConcern.DURABLE);
+            // the reserve plus less than one 64 MiB segment left: client writes are refused (the guard samples free
+            // space at most every 2 ms, so the first refusal may take a few writes)
+            free.set(reserve + (32L << 20));
+            await().atMost(Duration.ofSeconds(5)).until(() -> refused(v, 2L * BS));
+            io.galleonfs.engine.OutOfSpaceException e = assertThrows(io.galleonfs.engine.OutOfSpaceException.class,
+                    () -> v.write(BS, ByteBuffer.wrap(pattern(2)), WriteConcern.DURABLE));
+            assertTrue(e.getMessage().startsWith("no space left for writes"), e.getMessage());
+            assertTrue(engine.space().writesRefused());
+            assertArrayEquals(new byte[BS], read(v, BS), "the refused write left nothing behind");
+            assertArrayEquals(pattern(1), read(v, 0), "reads go on");
+            free.set(1L << 40);
+            await().atMost(Duration.ofSeconds(5)).until(() -> !refused(v, BS));
+            assertFalse(engine.space().writesRefused());
+            assertArrayEquals(pattern(2), read(v, BS));
+            assertTrue(((LogEngine) engine).cleanerCounters().isPresent(), "the node's log engine runs a cleaner");
+        }
     }
 }
