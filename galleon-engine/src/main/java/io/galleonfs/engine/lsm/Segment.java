@@ -3,7 +3,11 @@ package io.galleonfs.engine.lsm;
 import io.galleonfs.engine.NativeIo;
 import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -18,6 +22,10 @@ import java.nio.file.StandardOpenOption;
  * <p>Readers use their own channel: an interrupted reader closes the channel it reads from (FileChannel is
  * interruptible), which must neither break the writer's channel nor fail other readers, so the read channel is
  * reopened on demand until the segment is closed for good.
+ *
+ * <p>The head segment (and the next one, prepared ahead) is also mapped read-write: writers copy their records into
+ * the mapping in parallel, at places they reserved ({@link LogWriter}). The mapping is closed when the segment is
+ * sealed (all its records applied and fdatasynced), before its unused tail is truncated away.
  */
 final class Segment implements AutoCloseable {
     final long id;
@@ -27,6 +35,12 @@ final class Segment implements AutoCloseable {
     private volatile FileChannel reader;
     private volatile boolean retired;
     private volatile long end;
+    /** Seq of the first record appended to this segment in this run (head and prepared segments only). */
+    volatile long firstSeq = Long.MAX_VALUE;
+    /** Set once every record of the segment is applied and fdatasynced and its tail truncated; always for old ones. */
+    volatile boolean sealed;
+    private Arena arena;
+    private MemorySegment map;
 
     private Segment(long id, Path path, FileChannel channel, long end) throws IOException {
         this.id = id;
@@ -66,7 +80,17 @@ final class Segment implements AutoCloseable {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            NativeIo.allocate(path, size);
+            if (!NativeIo.allocate(path, size)) {
+                // No fallocate: write the zeros, so the mapped appends never need a block the disk may not have
+                // (a write fault on a full disk would be a SIGBUS, not an IOException).
+                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+                for (long pos = 0; pos < size; pos += zeros.capacity()) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
+                    while (zeros.hasRemaining()) {
+                        ch.write(zeros, pos + zeros.position());
+                    }
+                }
+            }
             ByteBuffer header = LogFormat.segmentHeader(id, blockSize);
             while (header.hasRemaining()) {
                 ch.write(header, LogFormat.SEGMENT_HEADER - header.remaining());
@@ -81,11 +105,54 @@ final class Segment implements AutoCloseable {
         }
     }
 
-    /** Opens an existing segment; its end is set by recovery or the checkpoint. */
+    /** Opens an existing segment; its end is set by recovery or the checkpoint. It is never appended to again. */
     static Segment open(Path dir, long id) throws IOException {
         Path path = pathOf(dir, id);
-        return new Segment(id, path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE),
+        Segment s = new Segment(id, path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE),
                 LogFormat.SEGMENT_HEADER);
+        s.sealed = true;
+        return s;
+    }
+
+    /**
+     * Maps the segment's first {@code size} bytes read-write for appends. {@code prefault}: touch every page now (on the
+     * thread preparing the segment), so the writers' copies do not take the page-cache allocation faults.
+     */
+    void mapForAppend(long size, Prefault prefault) throws IOException {
+        Arena a = Arena.ofShared();
+        try {
+            map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, a);
+        } catch (IOException | RuntimeException e) {
+            a.close();
+            throw e;
+        }
+        arena = a;
+        switch (prefault) {
+            case NONE -> { }
+            case READ -> map.load();
+            case WRITE -> {
+                for (long p = LogFormat.SEGMENT_HEADER; p < size; p += 4096) {
+                    map.set(ValueLayout.JAVA_BYTE, p, (byte) 0); // past the header: the rest reads as zeros anyway
+                }
+            }
+        }
+    }
+
+    /** How a prepared segment's pages are touched before writers copy into them. */
+    enum Prefault { NONE, READ, WRITE }
+
+    /** A little-endian view of [offset, offset + length) of the append mapping. */
+    ByteBuffer appendView(long offset, int length) {
+        return map.asSlice(offset, length).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Closes the append mapping (no writer copies into it any more). */
+    synchronized void unmap() {
+        if (arena != null) {
+            arena.close();
+            arena = null;
+            map = null;
+        }
     }
 
     long end() {
@@ -94,15 +161,6 @@ final class Segment implements AutoCloseable {
 
     void end(long end) {
         this.end = end;
-    }
-
-    /** Appends {@code buf} at {@link #end} and advances it. */
-    void append(ByteBuffer buf) throws IOException {
-        long pos = end;
-        while (buf.hasRemaining()) {
-            pos += channel.write(buf, pos);
-        }
-        end = pos;
     }
 
     /**
@@ -153,6 +211,7 @@ final class Segment implements AutoCloseable {
         synchronized (this) {
             retired = true;
         }
+        unmap();
         try {
             reader.close();
         } finally {
