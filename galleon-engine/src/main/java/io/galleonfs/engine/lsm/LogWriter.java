@@ -3,6 +3,7 @@ package io.galleonfs.engine.lsm;
 import io.galleonfs.engine.EngineException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
@@ -28,20 +29,20 @@ import org.jboss.logging.Logger;
 
 /**
  * The log's append path. Callers append on their own threads: a caller reserves its record's place (seq and offset in
- * the head segment, one short lock), copies header and block into the segment's shared mapping and publishes the
- * record in a ring indexed by seq. Records are applied to the index strictly in seq order by whichever caller holds
- * the apply lock at the time (combining: whoever finds the next records complete applies them all), so readers never
+ * the head segment, one short lock), assembles the record (CRC32C, sealing for encrypted volumes), pwrites it at that
+ * offset and publishes it in a ring indexed by seq. Records are applied to the index strictly in seq order by
+ * whichever caller holds the apply lock at the time (combining: whoever finds the next records complete applies them all), so readers never
  * see a record before it is completely in the segment and the index passes through exactly the states a replay does.
  * An ACKNOWLEDGED caller returns once its record is applied; a DURABLE one then waits for an fdatasync covering it (the
- * first waiter forces every unsealed segment up to the last applied record, oldest first, and releases every caller
- * that sync covered: group commit without a thread hand-off).
+ * sync thread forces every unsealed segment up to the last applied record, oldest first, and releases every caller that
+ * sync covered: group commit).
  *
- * <p>A second thread, {@code galleon-lsm-writer}, appends the records that are not plain client writes (trim, drop,
- * relocation, version records) through the same path and takes checkpoints: it cuts the index under the apply lock at
- * the applied prefix, and {@code galleon-lsm-checkpoint} makes that prefix durable, writes the file and deletes the
- * segments the cut no longer needs. {@code galleon-lsm-segments} prepares the next segment ahead (created,
- * preallocated, header fsynced, mapped, optionally prefaulted) and seals full ones (fdatasync once all their records
- * are applied, unmap, truncate the unused tail). An I/O error fails every later operation: reopening recovers.
+ * <p>{@code galleon-lsm-writer} appends the records the cleaner queues (relocations) through the same path and takes
+ * checkpoints: it cuts the index under the apply lock at the applied prefix, and {@code galleon-lsm-checkpoint} makes
+ * that prefix durable, writes the file and deletes the segments the cut no longer needs. {@code galleon-lsm-segments}
+ * prepares the next segment ahead (created, preallocated, header fsynced, opened for appends), so a roll only swaps a
+ * pointer, and seals full ones (fdatasync once all their records are applied, truncate the unused tail). An I/O error
+ * fails every later operation: reopening recovers.
  *
  * <p>Crash rule (see ARCHITECTURE.md): a caller that died between reserving and publishing leaves a hole (zeros or a
  * torn record). No record after a hole was ever applied, so none was acknowledged, and no fdatasync covered it as a
@@ -54,8 +55,12 @@ final class LogWriter implements Runnable {
     /** Records reserved but not yet applied, at most (a reserver waits beyond). */
     private static final int RING = 1 << 14;
     private static final int MASK = RING - 1;
-    private static final Segment.Prefault PREFAULT =
-            Segment.Prefault.valueOf(System.getProperty("galleon.lsm.prefault", "NONE"));
+    /** Waiting for a predecessor's copy: spin, then yield (it may be preempted: 2 cores, many writers), then park. */
+    private static final int SPINS = 32;
+    private static final int YIELDS = 16;
+    private static final long PARK_NANOS = 20_000;
+    /** Per appender thread: where a record is assembled (a plain direct buffer: no memory session to acquire). */
+    private final ThreadLocal<ByteBuffer> scratch;
 
     /** A record's reserved place in the log; filled by its appender, then applied (result in {@code changed}). */
     static final class Pending {
@@ -114,8 +119,12 @@ final class LogWriter implements Runnable {
     private long appliedEnd;
     private long bytesSinceCheckpoint;
 
-    // Durability (syncLock): segments holding records not yet fdatasynced, oldest first.
-    private final ReentrantLock syncLock = new ReentrantLock();
+    // Durability (the sync thread): segments holding records not yet fdatasynced, oldest first.
+    /** Callers waiting for an fdatasync; the sync thread unparks those each one covered. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<SyncWaiter> syncWaiters =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Thread syncThread;
+    private volatile boolean syncStopped;
     private final ConcurrentLinkedDeque<Segment> unsealed = new ConcurrentLinkedDeque<>();
     private final AtomicLong durable;
 
@@ -145,12 +154,17 @@ final class LogWriter implements Runnable {
         this.appliedSegment = head.id;
         this.appliedEnd = LogFormat.SEGMENT_HEADER;
         head.firstSeq = nextSeq;
-        head.mapForAppend(config.segmentBytes(), Segment.Prefault.NONE);
+        int maxRecord = LogFormat.maxRecordLength(config.blockSize());
+        this.scratch = ThreadLocal.withInitial(
+                () -> ByteBuffer.allocateDirect(maxRecord).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        head.openForAppend();
         unsealed.add(head);
         this.checkpointer = Executors.newSingleThreadExecutor(daemon("galleon-lsm-checkpoint"));
         this.segmentThread = Executors.newSingleThreadExecutor(daemon("galleon-lsm-segments"));
         this.thread = new Thread(this, "galleon-lsm-writer");
         this.thread.setDaemon(true);
+        this.syncThread = new Thread(this::syncLoop, "galleon-lsm-sync");
+        this.syncThread.setDaemon(true);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -163,6 +177,7 @@ final class LogWriter implements Runnable {
 
     void start() {
         prepared = prepareAsync(head.id + 1);
+        syncThread.start();
         thread.start();
     }
 
@@ -207,8 +222,9 @@ final class LogWriter implements Runnable {
                 crc = LogFormat.crc(stored, stored.position() + LogFormat.SEALED_PREFIX,
                         stored.remaining() - LogFormat.SEALED_PREFIX);
             }
-            LogFormat.putRecord(p.segment.appendView(p.offset, p.length), type, p.seq, volume, block, arg, crc,
-                    stored);
+            ByteBuffer record = scratch.get().clear();
+            LogFormat.putRecord(record, type, p.seq, volume, block, arg, crc, stored);
+            p.segment.put(p.offset, MemorySegment.ofBuffer(record.flip()));
             p.type = type;
             p.volume = volume;
             p.block = block;
@@ -217,8 +233,10 @@ final class LogWriter implements Runnable {
             p.payload = LogFormat.isVersionOp(type) ? payload : null;
         } catch (IOException | RuntimeException | Error e) {
             try {
-                LogFormat.putPad(p.segment.appendView(p.offset, p.length), p.seq, p.length); // keep the log contiguous
-            } catch (RuntimeException | Error padFailed) {
+                ByteBuffer pad = scratch.get().clear();
+                LogFormat.putPad(pad, p.seq, p.length);
+                p.segment.put(p.offset, MemorySegment.ofBuffer(pad.flip())); // keep the log contiguous
+            } catch (IOException | RuntimeException | Error padFailed) {
                 e.addSuppressed(padFailed);
                 onFailure(new IOException("cannot fill reserved record " + p.seq, e)); // waiters must not hang
             }
@@ -242,7 +260,7 @@ final class LogWriter implements Runnable {
     }
 
     private Pending reserve(int length) throws IOException {
-        appendLock.lock();
+        lockAppend();
         try {
             long seq = checkOpen();
             while (seq - applied.get() >= RING) {
@@ -265,6 +283,17 @@ final class LogWriter implements Runnable {
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /** The reservation lock is held for a few instructions: spin briefly before parking (a parked convoy is slow). */
+    private void lockAppend() {
+        for (int i = 0; i < 64; i++) {
+            if (appendLock.tryLock()) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        appendLock.lock();
     }
 
     private long checkOpen() throws IOException {
@@ -301,12 +330,12 @@ final class LogWriter implements Runnable {
                     return;
                 }
                 // The next record is still being copied by its appender: let it run (2 cores, many writers).
-                if (spins < 32) {
+                if (spins < SPINS) {
                     Thread.onSpinWait();
-                } else if (spins < 512) {
+                } else if (spins < SPINS + YIELDS) {
                     Thread.yield();
                 } else {
-                    LockSupport.parkNanos(50_000);
+                    LockSupport.parkNanos(PARK_NANOS);
                 }
             }
         } finally {
@@ -377,45 +406,82 @@ final class LogWriter implements Runnable {
     }
 
     /**
-     * Returns once every record up to {@code seq} (applied) is fdatasynced. The first caller in forces every unsealed
-     * segment up to the newest applied record, oldest first, so a durable record never survives a power loss that an
-     * earlier record did not; the callers queued behind it find themselves covered.
+     * Returns once every record up to {@code seq} (applied) is fdatasynced. The fdatasync runs on
+     * {@code galleon-lsm-sync}, never on a caller: a caller that synced would come back with its next record before
+     * the callers it released were even scheduled, and sync again for that one record (2 cores, 32 writers).
      */
     void syncTo(long seq) throws IOException {
         if (durable.get() >= seq) {
             return;
         }
-        syncLock.lock();
-        try {
-            if (durable.get() >= seq) {
-                return;
-            }
+        syncWaiters.add(new SyncWaiter(seq, Thread.currentThread()));
+        LockSupport.unpark(syncThread);
+        while (durable.get() < seq) {
             IOException failed = failure;
             if (failed != null) {
                 throw new EngineException("log store failed: " + failed.getMessage(), failed);
             }
-            long target = applied.get();
+            LockSupport.parkNanos(this, 10_000_000);
+        }
+    }
+
+    private record SyncWaiter(long seq, Thread thread) {
+    }
+
+    /** The sync thread: while anyone waits, fdatasync what is applied and release the waiters it covered. */
+    private void syncLoop() {
+        List<SyncWaiter> waiting = new ArrayList<>();
+        while (true) {
+            for (SyncWaiter w; (w = syncWaiters.poll()) != null; ) {
+                waiting.add(w);
+            }
+            if (waiting.isEmpty()) {
+                if (syncStopped) {
+                    return;
+                }
+                LockSupport.park(this);
+                continue;
+            }
             try {
-                for (Segment s : unsealed) {
-                    if (s.firstSeq > target) {
-                        break;
-                    }
-                    try {
-                        s.channel.force(false);
-                    } catch (ClosedChannelException e) {
-                        if (!s.sealed) {
-                            throw e; // a sealed one was synced before it was closed
-                        }
+                if (failure == null) {
+                    forceApplied();
+                }
+            } catch (IOException | RuntimeException e) {
+                // forceApplied recorded the failure: every waiter sees it
+            }
+            long done = durable.get();
+            boolean failed = failure != null;
+            waiting.removeIf(w -> {
+                if (failed || w.seq() <= done) {
+                    LockSupport.unpark(w.thread());
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    /** The leader's fdatasync: every unsealed segment holding an applied record, oldest first. */
+    private void forceApplied() throws IOException {
+        try {
+            long target = applied.get();
+            for (Segment s : unsealed) {
+                if (s.firstSeq > target) {
+                    break;
+                }
+                try {
+                    s.channel.force(false);
+                } catch (ClosedChannelException e) {
+                    if (!s.sealed) {
+                        throw e; // a sealed one was synced before it was closed
                     }
                 }
-            } catch (IOException e) {
-                onFailure(e);
-                throw e;
             }
             fsyncs.incrementAndGet();
             durable.set(target);
-        } finally {
-            syncLock.unlock();
+        } catch (IOException | RuntimeException e) {
+            onFailure(e);
+            throw e;
         }
     }
 
@@ -458,7 +524,7 @@ final class LogWriter implements Runnable {
             try {
                 Segment s = Segment.create(dir, id, config.blockSize(), config.segmentBytes());
                 try {
-                    s.mapForAppend(config.segmentBytes(), PREFAULT);
+                    s.openForAppend();
                 } catch (IOException | RuntimeException e) {
                     s.close();
                     Files.deleteIfExists(s.path);
@@ -472,13 +538,13 @@ final class LogWriter implements Runnable {
         return f;
     }
 
-    /** Once every record of {@code s} up to {@code lastSeq} is applied: fdatasync, unmap, truncate the unused tail. */
+    /** Once every record of {@code s} up to {@code lastSeq} is applied: fdatasync, close the append descriptor, truncate. */
     private void seal(Segment s, long lastSeq) {
         try {
             awaitApplied(lastSeq);
             s.channel.force(false);
             fsyncs.incrementAndGet();
-            s.unmap();
+            s.closeForAppend();
             s.trimToEnd();
             s.sealed = true;
             unsealed.remove(s);
@@ -691,7 +757,14 @@ final class LogWriter implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        head.unmap();
+        syncStopped = true;
+        LockSupport.unpark(syncThread);
+        try {
+            syncThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        head.closeForAppend();
         Segment next = prepared.getNow(null);
         if (next != null && !segments.containsKey(next.id)) {
             try {

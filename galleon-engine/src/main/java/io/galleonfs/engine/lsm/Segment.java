@@ -3,11 +3,8 @@ package io.galleonfs.engine.lsm;
 import io.galleonfs.engine.NativeIo;
 import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -23,9 +20,9 @@ import java.nio.file.StandardOpenOption;
  * interruptible), which must neither break the writer's channel nor fail other readers, so the read channel is
  * reopened on demand until the segment is closed for good.
  *
- * <p>The head segment (and the next one, prepared ahead) is also mapped read-write: writers copy their records into
- * the mapping in parallel, at places they reserved ({@link LogWriter}). The mapping is closed when the segment is
- * sealed (all its records applied and fdatasynced), before its unused tail is truncated away.
+ * <p>The head segment (and the next one, prepared ahead) also has a native descriptor: appenders pwrite their records
+ * in parallel, at places they reserved ({@link LogWriter}). It is closed when the segment is sealed (all its records
+ * applied and fdatasynced).
  */
 final class Segment implements AutoCloseable {
     final long id;
@@ -39,8 +36,8 @@ final class Segment implements AutoCloseable {
     volatile long firstSeq = Long.MAX_VALUE;
     /** Set once every record of the segment is applied and fdatasynced and its tail truncated; always for old ones. */
     volatile boolean sealed;
-    private Arena arena;
-    private MemorySegment map;
+    /** Native descriptor for appenders' pwrites (mode PWRITE), -1 when none. */
+    private int fd = -1;
 
     private Segment(long id, Path path, FileChannel channel, long end) throws IOException {
         this.id = id;
@@ -114,44 +111,21 @@ final class Segment implements AutoCloseable {
         return s;
     }
 
-    /**
-     * Maps the segment's first {@code size} bytes read-write for appends. {@code prefault}: touch every page now (on the
-     * thread preparing the segment), so the writers' copies do not take the page-cache allocation faults.
-     */
-    void mapForAppend(long size, Prefault prefault) throws IOException {
-        Arena a = Arena.ofShared();
-        try {
-            map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size, a);
-        } catch (IOException | RuntimeException e) {
-            a.close();
-            throw e;
-        }
-        arena = a;
-        switch (prefault) {
-            case NONE -> { }
-            case READ -> map.load();
-            case WRITE -> {
-                for (long p = LogFormat.SEGMENT_HEADER; p < size; p += 4096) {
-                    map.set(ValueLayout.JAVA_BYTE, p, (byte) 0); // past the header: the rest reads as zeros anyway
-                }
-            }
-        }
+    /** Opens the native descriptor appenders pwrite their records through (head and prepared segments). */
+    void openForAppend() throws IOException {
+        fd = Pwrite.open(path);
     }
 
-    /** How a prepared segment's pages are touched before writers copy into them. */
-    enum Prefault { NONE, READ, WRITE }
-
-    /** A little-endian view of [offset, offset + length) of the append mapping. */
-    ByteBuffer appendView(long offset, int length) {
-        return map.asSlice(offset, length).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    /** Writes a whole record (native memory) at {@code offset} of the head segment: one pwrite. */
+    void put(long offset, MemorySegment record) throws IOException {
+        Pwrite.writeFully(fd, record, offset);
     }
 
-    /** Closes the append mapping (no writer copies into it any more). */
-    synchronized void unmap() {
-        if (arena != null) {
-            arena.close();
-            arena = null;
-            map = null;
+    /** Closes the appenders' descriptor (no record goes to this segment any more). */
+    synchronized void closeForAppend() {
+        if (fd >= 0) {
+            Pwrite.close(fd);
+            fd = -1;
         }
     }
 
@@ -211,7 +185,7 @@ final class Segment implements AutoCloseable {
         synchronized (this) {
             retired = true;
         }
-        unmap();
+        closeForAppend();
         try {
             reader.close();
         } finally {
