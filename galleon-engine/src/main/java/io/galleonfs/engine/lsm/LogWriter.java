@@ -421,6 +421,10 @@ final class LogWriter implements Runnable {
             if (failed != null) {
                 throw new EngineException("log store failed: " + failed.getMessage(), failed);
             }
+            if (syncStopped && !syncThread.isAlive() && durable.get() < seq) {
+                // Stopped without a final sync (crash()): nobody will fdatasync this record any more.
+                throw new EngineException("log store is closed");
+            }
             LockSupport.parkNanos(this, 10_000_000);
         }
     }
