@@ -34,7 +34,8 @@ import org.roaringbitmap.RoaringBitmap;
  * Log-structured block store (issue 18; not yet the node's engine): every block write is appended once, to a
  * segment file that is the journal, and found again through the in-memory {@link ExtentIndex}. Snapshots, restores
  * and clones are index versions ({@link VolumeVersions}): log records too, so recovery replays them. Thread-safe:
- * any number of threads write, trim and read; one writer thread appends (group commit), one checkpoint thread
+ * any number of threads write, trim and read; writers append their records on their own threads ({@link LogWriter}:
+ * in-order apply, group fdatasync on a sync thread), one checkpoint thread
  * persists the index. See docs/ARCHITECTURE.md, "Log-structured store".
  *
  * <p>Blocks are addressed by (volume id, block number); a block number is below 2^31 - 1. The store keeps no volume
