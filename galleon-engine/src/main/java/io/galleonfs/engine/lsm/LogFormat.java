@@ -13,14 +13,16 @@ import java.util.zip.CRC32C;
  * CRC32C of bytes [0, 28).
  *
  * <p>Record: a 56-byte header, the payload (a whole block for WRITE and RELOCATE, a name and for CLONE the source
- * volume for the version operations, nothing otherwise) and a
- * CRC32C of header + payload. A record is accepted only if magic, type, length and CRC all match, so a scan
- * stops exactly at the first torn or never-written record.
+ * volume for the version operations, zeros for PAD, nothing otherwise) and a CRC32C trailer. Version 2: the trailer
+ * covers the header and every payload byte except the block itself (a sealed block's nonce and tag are covered), and
+ * the block is covered by the header's data CRC, which a scan checks too; so a writer computes one CRC over the block,
+ * not two. A record is accepted only if magic, type, length and both CRCs match, so a scan stops exactly at the first
+ * torn or never-written record.
  */
 final class LogFormat {
     static final int SEGMENT_MAGIC = 0x47534c47; // "GLSG"
     static final int RECORD_MAGIC = 0x52534c47; // "GLSR"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final int SEGMENT_HEADER = 32;
     static final int RECORD_HEADER = 56;
     static final int RECORD_TRAILER = 4;
@@ -36,6 +38,11 @@ final class LogFormat {
     static final byte DELETE_SNAPSHOT = 6;
     static final byte RESTORE = 7;
     static final byte CLONE = 8;
+    /**
+     * Filler a writer appends in a place it reserved but could not fill (its seal failed): it keeps the log contiguous
+     * and applies to nothing.
+     */
+    static final byte PAD = 9;
     /** Snapshot names are at most 255 UTF-8 bytes; a clone adds the 16-byte source volume id. */
     static final int MAX_NAME_BYTES = 255;
     static final int MAX_VERSION_PAYLOAD = 16 + MAX_NAME_BYTES;
@@ -117,7 +124,33 @@ final class LogFormat {
         if (payload != null) {
             out.put(payload.duplicate());
         }
-        out.putInt(crc(out, start, length - RECORD_TRAILER));
+        out.putInt(recordCrc(out, start, type, length));
+    }
+
+    /** A PAD record of {@code length} bytes at {@code out}'s position: a header, zeros, the trailer. */
+    static void putPad(ByteBuffer out, long seq, int length) {
+        int start = out.position();
+        out.putInt(RECORD_MAGIC).putInt(length).put(PAD).put((byte) 0).putShort((short) 0).putInt(0).putLong(seq)
+                .putLong(0).putLong(0).putLong(0).putLong(0);
+        for (int i = RECORD_HEADER; i < length - RECORD_TRAILER; i++) {
+            out.put((byte) 0);
+        }
+        out.putInt(recordCrc(out, start, PAD, length));
+    }
+
+    private static boolean carriesBlock(byte type) {
+        return type == WRITE || type == RELOCATE;
+    }
+
+    /**
+     * The trailer of the record at {@code start}: CRC32C of the header and of the payload bytes that are not the block
+     * (the block has its own CRC in the header: for WRITE/RELOCATE only a sealed block's nonce and tag are covered here).
+     */
+    private static int recordCrc(ByteBuffer buf, int start, byte type, int length) {
+        // Block sizes are multiples of 512 and the sealed prefix is 24 bytes: payload % 512 is the prefix (0 or 24).
+        int covered = carriesBlock(type) ? RECORD_HEADER + (length - RECORD_HEADER - RECORD_TRAILER) % 512
+                : length - RECORD_TRAILER;
+        return crc(buf, start, covered);
     }
 
     /** A record decoded by {@link #parse}; {@code payloadOffset} is relative to the parsed buffer. */
@@ -140,6 +173,7 @@ final class LogFormat {
         int expected = switch (type) {
             case WRITE, RELOCATE -> length == sealedRecordLength(blockSize) ? length : dataRecordLength(blockSize);
             case TRIM, DROP -> SMALL_RECORD;
+            case PAD -> length >= SMALL_RECORD && length <= maxRecordLength(blockSize) ? length : -1;
             case SNAPSHOT, DELETE_SNAPSHOT, RESTORE, CLONE ->
                     length > SMALL_RECORD && length <= SMALL_RECORD + MAX_VERSION_PAYLOAD ? length : -1;
             default -> -1;
@@ -147,8 +181,11 @@ final class LogFormat {
         if (length != expected || buf.limit() - at < length) {
             return null;
         }
-        if (buf.getInt(at + length - RECORD_TRAILER) != crc(buf, at, length - RECORD_TRAILER)) {
+        if (buf.getInt(at + length - RECORD_TRAILER) != recordCrc(buf, at, type, length)) {
             return null;
+        }
+        if (carriesBlock(type) && buf.getInt(at + 12) != crc(buf, at + length - RECORD_TRAILER - blockSize, blockSize)) {
+            return null; // a torn or lost block under a whole header
         }
         UUID volume = new UUID(buf.getLong(at + 24), buf.getLong(at + 32));
         return new Record(type, length, buf.getInt(at + 12), buf.getLong(at + 16), volume, buf.getLong(at + 40),

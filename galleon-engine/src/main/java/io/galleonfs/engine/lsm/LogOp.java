@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
-/** What callers hand to the {@link LogWriter} thread. */
+/** What callers hand to the {@link LogWriter} thread (plain client writes append on their own threads). */
 sealed interface LogOp {
     /**
      * One record to append and apply to the index. Completes with whether the index changed (false only for a
@@ -19,20 +19,8 @@ sealed interface LogOp {
                   CompletableFuture<Boolean> done) implements LogOp {
     }
 
-    /**
-     * A block of an encrypted volume: the writer seals it with its record's seq as the nonce, then appends and applies it
-     * like an {@link Append} of type WRITE. Completes like one.
-     */
-    record SealedWrite(UUID volume, long block, ByteBuffer plain, BlockSealer sealer, boolean durable,
-                       CompletableFuture<Boolean> done) implements LogOp {
-    }
-
     /** Flush, fsync, snapshot the index and persist it; completes once the checkpoint file is durable. */
     record CheckpointRequest(CompletableFuture<Void> done) implements LogOp {
-    }
-
-    /** Completes once everything appended before it is fdatasynced. */
-    record Sync(CompletableFuture<Boolean> done) implements LogOp {
     }
 
     /** Ends the writer after everything queued before it; with {@code checkpoint} false, like a crash. */

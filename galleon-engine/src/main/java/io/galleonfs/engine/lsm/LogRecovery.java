@@ -84,7 +84,11 @@ final class LogRecovery {
                 continue;
             }
             if (ended) {
-                setAside(segment, "it follows the end of the log");
+                if (zeroFrom(segment, LogFormat.SEGMENT_HEADER)) {
+                    segments.put(id, segment); // prepared ahead and never written: deleted below as empty
+                } else {
+                    setAside(segment, "it follows the end of the log");
+                }
                 continue;
             }
             long from = id == startSegment ? startOffset : LogFormat.SEGMENT_HEADER;
@@ -93,17 +97,33 @@ final class LogRecovery {
             expectedSeq = scan.nextSeq;
             segment.end(scan.end);
             long size = segment.channel.size();
-            if (size > scan.end && (scan.gap || id != files.lastKey() && !zeroFrom(segment, scan.end))) {
-                // Records missing before a whole one, or garbage before the tail of the log: a corruption in the
-                // middle, not a torn tail. Keep the bytes for inspection, cut the log there, set later segments aside.
-                ended = true;
-                Path kept = segment.path.resolveSibling(segment.path.getFileName() + ".cut-at-" + scan.end);
-                copyTail(segment, scan.end, kept);
-                LOG.errorf("segment %d: the log is cut at offset %d (record %d); the %d bytes after it are kept in %s",
-                        id, scan.end, expectedSeq, size - scan.end, kept);
+            if (size > scan.end && !zeroFrom(segment, scan.end)) {
+                // Bytes after the last whole record: a torn record, records an appender wrote after a hole (a place
+                // reserved by a writer that died before filling it), or corruption. Records are applied, hence
+                // acknowledged and covered by a durable acknowledgement's fdatasync, strictly in seq order, so nothing
+                // after the first missing record was ever acknowledged: the log ends here either way. When later
+                // segments hold records too, keep the bytes after the cut for inspection and set those segments aside.
+                if (scan.gap || laterSegmentHoldsData(files, id)) {
+                    ended = true;
+                    Path kept = segment.path.resolveSibling(segment.path.getFileName() + ".cut-at-" + scan.end);
+                    copyTail(segment, scan.end, kept);
+                    String what = "segment %d: the log ends at offset %d (record %d): %s; the %d bytes after it are"
+                            + " kept in %s";
+                    if (scan.gap && scan.end > LogFormat.SEGMENT_HEADER) {
+                        // A whole record right after whole records whose seq does not continue: no crash does that.
+                        LOG.errorf(what, id, scan.end, expectedSeq, "a record out of sequence (corruption)",
+                                size - scan.end, kept);
+                    } else {
+                        LOG.warnf(what, id, scan.end, expectedSeq,
+                                "later records were never acknowledged (a hole, torn record or corruption precedes them)",
+                                size - scan.end, kept);
+                    }
+                }
             }
             // The tail after the last whole record (torn, never synced or preallocated) is not part of the log.
             segment.trimToEnd();
+            // What this run appends must never outlive what it replayed: make the replayed records durable first.
+            segment.channel.force(false);
             segments.put(id, segment);
         }
         for (long referenced : index.liveBytesBySegment().keySet()) {
@@ -172,7 +192,22 @@ final class LogRecovery {
         }
     }
 
+    /** Whether a segment after {@code id} holds any non-zero byte after its header (a record or part of one). */
+    private static boolean laterSegmentHoldsData(TreeMap<Long, Path> files, long id) throws IOException {
+        for (long later : files.tailMap(id, false).keySet()) {
+            try (Segment s = Segment.open(files.get(later).getParent(), later)) {
+                if (s.channel.size() > LogFormat.SEGMENT_HEADER && !zeroFrom(s, LogFormat.SEGMENT_HEADER)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     private void apply(ByteBuffer buf, LogFormat.Record rec, long location) {
+        if (rec.type() == LogFormat.PAD) {
+            return; // a place its writer could not fill: applies to nothing
+        }
         ByteBuffer payload = LogFormat.isVersionOp(rec.type())
                 ? buf.duplicate().limit(rec.payloadOffset() + rec.payloadLength()).position(rec.payloadOffset())
                 : null;

@@ -34,7 +34,8 @@ import org.roaringbitmap.RoaringBitmap;
  * Log-structured block store (issue 18; not yet the node's engine): every block write is appended once, to a
  * segment file that is the journal, and found again through the in-memory {@link ExtentIndex}. Snapshots, restores
  * and clones are index versions ({@link VolumeVersions}): log records too, so recovery replays them. Thread-safe:
- * any number of threads write, trim and read; one writer thread appends (group commit), one checkpoint thread
+ * any number of threads write, trim and read; writers append their records on their own threads ({@link LogWriter}:
+ * in-order apply, group fdatasync on a sync thread), one checkpoint thread
  * persists the index. See docs/ARCHITECTURE.md, "Log-structured store".
  *
  * <p>Blocks are addressed by (volume id, block number); a block number is below 2^31 - 1. The store keeps no volume
@@ -127,11 +128,10 @@ public final class LogStore implements AutoCloseable {
             throw new IllegalArgumentException("a write is one block of " + blockSize + " bytes, got "
                     + data.remaining());
         }
-        // CRC on the caller's thread: the writer thread only copies. The writer reads the caller's buffer, which
-        // stays untouched because this method waits (uninterruptibly) until the record was appended.
-        int crc = LogFormat.crc(data);
-        append(new LogOp.Append(LogFormat.WRITE, volume, block, 0, crc, data.duplicate(),
-                concern == WriteConcern.DURABLE, new CompletableFuture<>()));
+        // CRC, copy into the segment and (usually) the index update all run on the caller's thread.
+        ensureOpen();
+        writer.append(LogFormat.WRITE, volume, block, 0, LogFormat.crc(data), data.duplicate(),
+                concern == WriteConcern.DURABLE);
     }
 
     /** Makes blocks [first, first + count) read as zeros and frees their space (once the cleaner ran). */
@@ -141,14 +141,12 @@ public final class LogStore implements AutoCloseable {
         }
         checkBlock(first);
         checkBlock(first + count - 1);
-        append(new LogOp.Append(LogFormat.TRIM, volume, first, count, 0, null, concern == WriteConcern.DURABLE,
-                new CompletableFuture<>()));
+        append(LogFormat.TRIM, volume, first, count, null, concern);
     }
 
     /** Forgets every block of a volume. */
     public void dropVolume(UUID volume, WriteConcern concern) throws IOException {
-        append(new LogOp.Append(LogFormat.DROP, volume, 0, 0, 0, null, concern == WriteConcern.DURABLE,
-                new CompletableFuture<>()));
+        append(LogFormat.DROP, volume, 0, 0, null, concern);
     }
 
     /**
@@ -264,30 +262,28 @@ public final class LogStore implements AutoCloseable {
         checkBlock(firstBlock);
         checkBlock(firstBlock + count - 1);
         ensureOpen();
-        List<CompletableFuture<Boolean>> pending = new ArrayList<>(count);
+        // Every block is reserved, sealed if need be, copied and published on this thread; one wait for the last.
+        LogWriter.Pending last = null;
         IOException failure = null;
         for (int i = 0; i < count; i++) {
             ByteBuffer block = data.duplicate();
             block.position(data.position() + i * blockSize).limit(data.position() + (i + 1) * blockSize);
-            boolean durable = concern == WriteConcern.DURABLE;
-            CompletableFuture<Boolean> done = new CompletableFuture<>();
-            LogOp op = sealer == null
-                    ? new LogOp.Append(LogFormat.WRITE, volume, firstBlock + i, 0, LogFormat.crc(block), block, durable, done)
-                    : new LogOp.SealedWrite(volume, firstBlock + i, block, sealer, durable, done);
             try {
-                writer.submit(op);
+                last = writer.issue(LogFormat.WRITE, volume, firstBlock + i, 0,
+                        sealer == null ? LogFormat.crc(block) : 0, block, sealer);
             } catch (IOException e) {
                 failure = e;
                 break;
+            } catch (RuntimeException e) {
+                failure = new EngineException("write of block " + (firstBlock + i) + " failed: " + e, e);
+                break;
             }
-            pending.add(done);
         }
-        // Wait for every queued record before returning, even after a failure: the writer reads the caller's buffer.
-        for (CompletableFuture<Boolean> f : pending) {
-            try {
-                await(f);
-            } catch (IOException e) {
-                failure = failure == null ? e : failure;
+        if (last != null) {
+            writer.awaitApplied(last.seq);
+            if (failure == null && concern == WriteConcern.DURABLE) {
+                writer.syncTo(last.seq);
+                writer.durableRecords.addAndGet(count);
             }
         }
         if (failure != null) {
@@ -298,9 +294,7 @@ public final class LogStore implements AutoCloseable {
     /** Makes everything appended before the call durable (one fdatasync, shared with concurrent callers). */
     public void sync() throws IOException {
         ensureOpen();
-        CompletableFuture<Boolean> done = new CompletableFuture<>();
-        writer.submit(new LogOp.Sync(done));
-        await(done);
+        writer.sync();
     }
 
     // ------------------------------------------------------------------------------------------ versions
@@ -442,10 +436,7 @@ public final class LogStore implements AutoCloseable {
 
     /** Appends a version record durably; returns whether it applied. */
     private boolean versionOp(byte type, UUID volume, long arg, ByteBuffer payload) throws IOException {
-        ensureOpen();
-        LogOp.Append op = new LogOp.Append(type, volume, 0, arg, 0, payload, true, new CompletableFuture<>());
-        writer.submit(op);
-        return await(op.done());
+        return append(type, volume, 0, arg, payload, WriteConcern.DURABLE);
     }
 
     /** Persists the index now; returns once the checkpoint file is durable and unneeded segments are deleted. */
@@ -630,10 +621,10 @@ public final class LogStore implements AutoCloseable {
         return Segment.pathOf(config.root(), segmentId);
     }
 
-    private void append(LogOp.Append op) throws IOException {
+    private boolean append(byte type, UUID volume, long block, long arg, ByteBuffer payload, WriteConcern concern)
+            throws IOException {
         ensureOpen();
-        writer.submit(op);
-        await(op.done());
+        return writer.append(type, volume, block, arg, 0, payload, concern == WriteConcern.DURABLE);
     }
 
     private void ensureOpen() throws EngineException {

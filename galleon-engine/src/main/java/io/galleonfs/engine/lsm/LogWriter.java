@@ -2,41 +2,92 @@ package io.galleonfs.engine.lsm;
 
 import io.galleonfs.engine.EngineException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jboss.logging.Logger;
 
 /**
- * The single thread that appends to the log (group commit). It takes everything queued, encodes it into one
- * buffer, appends it with one write, applies the records to the index in log order (now readers see them), and
- * fdatasyncs once per batch if any caller asked for durability, completing the durable callers after the sync.
+ * The log's append path. Callers append on their own threads: a caller reserves its record's place (seq and offset in
+ * the head segment, one short lock), assembles the record (CRC32C, sealing for encrypted volumes), pwrites it at that
+ * offset and publishes it in a ring indexed by seq. Records are applied to the index strictly in seq order by
+ * whichever caller holds the apply lock at the time (combining: whoever finds the next records complete applies them all), so readers never
+ * see a record before it is completely in the segment and the index passes through exactly the states a replay does.
+ * An ACKNOWLEDGED caller returns once its record is applied; a DURABLE one then waits for an fdatasync covering it (the
+ * sync thread forces every unsealed segment up to the last applied record, oldest first, and releases every caller that
+ * sync covered: group commit).
  *
- * <p>Segments roll when the next record does not fit; the full segment is fdatasynced before the first record
- * goes to the next one, so after a crash only the newest segment can end in a torn record.
+ * <p>{@code galleon-lsm-writer} appends the records the cleaner queues (relocations) through the same path and takes
+ * checkpoints: it cuts the index under the apply lock at the applied prefix, and {@code galleon-lsm-checkpoint} makes
+ * that prefix durable, writes the file and deletes the segments the cut no longer needs. {@code galleon-lsm-segments}
+ * prepares the next segment ahead (created, preallocated, header fsynced, opened for appends), so a roll only swaps a
+ * pointer, and seals full ones (fdatasync once all their records are applied, truncate the unused tail). An I/O error
+ * fails every later operation: reopening recovers.
  *
- * <p>Checkpoints: the writer thread flushes, fsyncs and copies the index (a consistent cut at a log position),
- * then a second thread writes the file and deletes the segments that cut no longer needs. An I/O error makes the
- * writer fail every later operation: the log position is then unknown, reopening recovers.
+ * <p>Crash rule (see ARCHITECTURE.md): a caller that died between reserving and publishing leaves a hole (zeros or a
+ * torn record). No record after a hole was ever applied, so none was acknowledged, and no fdatasync covered it as a
+ * durable acknowledgement; recovery ends the log at the first hole.
  */
 final class LogWriter implements Runnable {
     private static final Logger LOG = Logger.getLogger(LogWriter.class);
     private static final int QUEUE_CAPACITY = 4096;
     private static final int MAX_BATCH = 1024;
-    private static final int BUFFER_BYTES = 1 << 20;
+    /** Records reserved but not yet applied, at most (a reserver waits beyond). */
+    private static final int RING = 1 << 14;
+    private static final int MASK = RING - 1;
+    /** Waiting for a predecessor's copy: spin, then yield (it may be preempted: 2 cores, many writers), then park. */
+    private static final int SPINS = 32;
+    private static final int YIELDS = 16;
+    private static final long PARK_NANOS = 20_000;
+    /** Per appender thread: where a record is assembled (a plain direct buffer: no memory session to acquire). */
+    private final ThreadLocal<ByteBuffer> scratch;
 
-    private record Staged(LogOp.Append op, long seq, long location) {
+    /** A record's reserved place in the log; filled by its appender, then applied (result in {@code changed}). */
+    static final class Pending {
+        final long seq;
+        final Segment segment;
+        final int offset;
+        final int length;
+        byte type = LogFormat.PAD;
+        UUID volume;
+        long block;
+        long arg;
+        int dataCrc;
+        /** Version records only: their payload, which apply reads. */
+        ByteBuffer payload;
+        /** Written by the applier before it publishes {@link #applied}. */
+        boolean changed;
+
+        Pending(long seq, Segment segment, int offset, int length) {
+            this.seq = seq;
+            this.segment = segment;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        long location() {
+            return LogFormat.location(segment.id, offset);
+        }
     }
 
     private final LogStoreConfig config;
@@ -44,29 +95,43 @@ final class LogWriter implements Runnable {
     private final ExtentIndex index;
     private final Map<Long, Segment> segments;
     private final BlockingQueue<LogOp> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
-    private final ByteBuffer buffer;
-    private final List<Staged> staged = new ArrayList<>();
-    /** Callers waiting for the next fdatasync (durable appends, sync requests) and what each is told then. */
-    private record Waiter(CompletableFuture<Boolean> done, boolean result) {
-    }
-
-    private final List<Waiter> awaitingSync = new ArrayList<>();
     private final ExecutorService checkpointer;
+    private final ExecutorService segmentThread;
     private final AtomicBoolean checkpointInFlight = new AtomicBoolean();
     /** Set when a checkpoint failed: the next cut writes every snapshot map anew instead of naming old files. */
     private final AtomicBoolean versionFilesSuspect = new AtomicBoolean();
-    private final int recordLength;
     private final Thread thread;
+    /** Opens of this store, persisted before the writer starts: the high bits of every nonce it hands out. */
+    private final long epoch;
 
-    private volatile Segment current;
+    // Reservation (appendLock): the next seq and where the next record goes.
+    private final ReentrantLock appendLock = new ReentrantLock();
+    private long nextSeq;
+    private volatile Segment head;
+    private long headEnd;
+    private CompletableFuture<Segment> prepared;
+
+    // Apply (applyLock): the ring of published records and the applied prefix.
+    private final AtomicReferenceArray<Pending> ring = new AtomicReferenceArray<>(RING);
+    private final ReentrantLock applyLock = new ReentrantLock();
+    private final AtomicLong applied;
+    private long appliedSegment;
+    private long appliedEnd;
+    private long bytesSinceCheckpoint;
+
+    // Durability (the sync thread): segments holding records not yet fdatasynced, oldest first.
+    /** Callers waiting for an fdatasync; the sync thread unparks those each one covered. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<SyncWaiter> syncWaiters =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Thread syncThread;
+    private volatile boolean syncStopped;
+    private final ConcurrentLinkedDeque<Segment> unsealed = new ConcurrentLinkedDeque<>();
+    private final AtomicLong durable;
+
     private volatile IOException failure;
     private volatile boolean stopped;
     /** Set before the final drain of the queue: a submitter that queued later drains it itself. */
     private volatile boolean drained;
-    private long nextSeq;
-    /** Opens of this store, persisted before the writer starts: the high bits of every nonce it hands out. */
-    private final long epoch;
-    private long bytesSinceCheckpoint;
 
     final AtomicLong records = new AtomicLong();
     final AtomicLong durableRecords = new AtomicLong();
@@ -74,35 +139,429 @@ final class LogWriter implements Runnable {
     final AtomicLong fsyncs = new AtomicLong();
     final AtomicLong checkpoints = new AtomicLong();
 
-    LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment current, long nextSeq,
-              long epoch) {
+    LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment head, long nextSeq,
+              long epoch) throws IOException {
         this.epoch = epoch;
         this.config = config;
         this.dir = config.root();
         this.index = index;
         this.segments = segments;
-        this.current = current;
+        this.head = head;
+        this.headEnd = LogFormat.SEGMENT_HEADER;
         this.nextSeq = nextSeq;
-        this.recordLength = LogFormat.maxRecordLength(config.blockSize());
-        this.buffer = ByteBuffer.allocateDirect(Math.max(BUFFER_BYTES, 2 * recordLength)).order(ByteOrder.LITTLE_ENDIAN);
-        this.checkpointer = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "galleon-lsm-checkpoint");
-            t.setDaemon(true);
-            return t;
-        });
+        this.applied = new AtomicLong(nextSeq - 1);
+        this.durable = new AtomicLong(nextSeq - 1);
+        this.appliedSegment = head.id;
+        this.appliedEnd = LogFormat.SEGMENT_HEADER;
+        head.firstSeq = nextSeq;
+        int maxRecord = LogFormat.maxRecordLength(config.blockSize());
+        this.scratch = ThreadLocal.withInitial(
+                () -> ByteBuffer.allocateDirect(maxRecord).order(java.nio.ByteOrder.LITTLE_ENDIAN));
+        head.openForAppend();
+        unsealed.add(head);
+        this.checkpointer = Executors.newSingleThreadExecutor(daemon("galleon-lsm-checkpoint"));
+        this.segmentThread = Executors.newSingleThreadExecutor(daemon("galleon-lsm-segments"));
         this.thread = new Thread(this, "galleon-lsm-writer");
         this.thread.setDaemon(true);
+        this.syncThread = new Thread(this::syncLoop, "galleon-lsm-sync");
+        this.syncThread.setDaemon(true);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     void start() {
+        prepared = prepareAsync(head.id + 1);
+        syncThread.start();
         thread.start();
     }
 
     long currentSegmentId() {
-        return current.id;
+        return head.id;
     }
 
-    /** Queues {@code op}; blocks while the queue is full (back-pressure on writers). */
+    // ------------------------------------------------------------------------------------------ caller path
+
+    /**
+     * Appends one record on the caller's thread and returns once it is applied (readers see it) and, when
+     * {@code durable}, fdatasynced. Returns whether the index changed.
+     *
+     * @param payload a block (WRITE), a version record's payload, or null; read, never modified, before this returns
+     */
+    boolean append(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, boolean durable)
+            throws IOException {
+        Pending p = issue(type, volume, block, arg, dataCrc, payload, null);
+        awaitApplied(p.seq);
+        if (durable) {
+            syncTo(p.seq);
+            durableRecords.incrementAndGet();
+        }
+        return p.changed;
+    }
+
+    /**
+     * Reserves, fills and publishes one record without waiting for it; {@code sealer} non-null: {@code payload} is a
+     * plain block sealed here with the nonce {@code epoch << 40 | seq} of the reserved record.
+     */
+    Pending issue(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, BlockSealer sealer)
+            throws IOException {
+        int length = sealer != null ? LogFormat.sealedRecordLength(config.blockSize())
+                : payload == null ? LogFormat.SMALL_RECORD
+                : LogFormat.RECORD_HEADER + payload.remaining() + LogFormat.RECORD_TRAILER;
+        Pending p = reserve(length);
+        try {
+            ByteBuffer stored = payload;
+            int crc = dataCrc;
+            if (sealer != null) {
+                stored = seal(sealer, block, p.seq, payload);
+                crc = LogFormat.crc(stored, stored.position() + LogFormat.SEALED_PREFIX,
+                        stored.remaining() - LogFormat.SEALED_PREFIX);
+            }
+            ByteBuffer record = scratch.get().clear();
+            LogFormat.putRecord(record, type, p.seq, volume, block, arg, crc, stored);
+            p.segment.put(p.offset, MemorySegment.ofBuffer(record.flip()));
+            p.type = type;
+            p.volume = volume;
+            p.block = block;
+            p.arg = arg;
+            p.dataCrc = crc;
+            p.payload = LogFormat.isVersionOp(type) ? payload : null;
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                ByteBuffer pad = scratch.get().clear();
+                LogFormat.putPad(pad, p.seq, p.length);
+                p.segment.put(p.offset, MemorySegment.ofBuffer(pad.flip())); // keep the log contiguous
+            } catch (IOException | RuntimeException | Error padFailed) {
+                e.addSuppressed(padFailed);
+                onFailure(new IOException("cannot fill reserved record " + p.seq, e)); // waiters must not hang
+            }
+            publish(p);
+            throw e;
+        }
+        publish(p);
+        return p;
+    }
+
+    /**
+     * Encrypts with the nonce {@code epoch << 40 | seq}, seq being the reserved record's. The seq alone is not enough: a
+     * power loss drops the unsynced tail of the log, and the next run reuses those seqs, while the dropped ciphertext
+     * may have reached the disk. The epoch (+1 and fsynced at every open, before any write) makes every run's nonces new.
+     */
+    private ByteBuffer seal(BlockSealer sealer, long block, long seq, ByteBuffer plain) throws EngineException {
+        if (seq >= 1L << 40) {
+            throw new EngineException("log sequence numbers exhausted the nonce space of encrypted blocks");
+        }
+        return sealer.seal(block, epoch << 40 | seq, plain.duplicate());
+    }
+
+    private Pending reserve(int length) throws IOException {
+        lockAppend();
+        try {
+            long seq = checkOpen();
+            while (seq - applied.get() >= RING) {
+                // The ring is full: wait (without the lock, helping to apply) for the oldest record to be applied.
+                appendLock.unlock();
+                try {
+                    awaitApplied(seq - RING + 1);
+                } finally {
+                    appendLock.lock();
+                }
+                seq = checkOpen();
+            }
+            if (headEnd + length > config.segmentBytes()) {
+                roll(seq);
+            }
+            Pending p = new Pending(seq, head, (int) headEnd, length);
+            nextSeq = seq + 1;
+            headEnd += length;
+            return p;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** The reservation lock is held for a few instructions: spin briefly before parking (a parked convoy is slow). */
+    private void lockAppend() {
+        for (int i = 0; i < 64; i++) {
+            if (appendLock.tryLock()) {
+                return;
+            }
+            Thread.onSpinWait();
+        }
+        appendLock.lock();
+    }
+
+    private long checkOpen() throws IOException {
+        if (stopped) {
+            throw new EngineException("log store is closed");
+        }
+        IOException failed = failure;
+        if (failed != null) {
+            throw new EngineException("log store failed: " + failed.getMessage(), failed);
+        }
+        return nextSeq;
+    }
+
+    /** Makes {@code p} (filled) visible to the applier and applies whatever is ready. */
+    private void publish(Pending p) {
+        ring.set((int) (p.seq & MASK), p);
+        drain();
+    }
+
+    /** Waits until every record up to {@code seq} is applied, applying the ready ones itself when it can. */
+    void awaitApplied(long seq) throws IOException {
+        if (applied.get() >= seq) {
+            return;
+        }
+        boolean interrupted = Thread.interrupted();
+        try {
+            for (int spins = 0; applied.get() < seq; spins++) {
+                IOException failed = failure;
+                if (failed != null) {
+                    throw new EngineException("log store failed: " + failed.getMessage(), failed);
+                }
+                drain();
+                if (applied.get() >= seq) {
+                    return;
+                }
+                // The next record is still being copied by its appender: let it run (2 cores, many writers).
+                if (spins < SPINS) {
+                    Thread.onSpinWait();
+                } else if (spins < SPINS + YIELDS) {
+                    Thread.yield();
+                } else {
+                    LockSupport.parkNanos(PARK_NANOS);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Applies the published records that continue the applied prefix, unless another thread is doing it. */
+    private void drain() {
+        while (applyLock.tryLock()) {
+            try {
+                applyReady();
+            } finally {
+                applyLock.unlock();
+            }
+            // A record published after applyReady looked but before the unlock found the lock taken: pick it up.
+            long next = applied.get() + 1;
+            Pending p = ring.get((int) (next & MASK));
+            if (p == null || p.seq != next || failure != null) {
+                return;
+            }
+        }
+    }
+
+    /** Holding applyLock: applies every consecutive published record. */
+    private void applyReady() {
+        if (failure != null) {
+            return;
+        }
+        long a = applied.get();
+        int n = 0;
+        while (true) {
+            int slot = (int) ((a + 1) & MASK);
+            Pending p = ring.get(slot);
+            if (p == null || p.seq != a + 1) {
+                break;
+            }
+            try {
+                if (p.type != LogFormat.PAD) {
+                    p.changed = index.apply(p.type, p.seq, p.volume, p.block, p.arg, p.dataCrc, p.payload,
+                            p.location());
+                }
+            } catch (RuntimeException e) {
+                onFailure(e);
+                break;
+            }
+            ring.set(slot, null);
+            appliedSegment = p.segment.id;
+            appliedEnd = p.offset + p.length;
+            bytesSinceCheckpoint += p.length;
+            a++;
+            n++;
+            applied.set(a);
+        }
+        if (n > 0) {
+            records.addAndGet(n);
+            batches.incrementAndGet();
+            if (bytesSinceCheckpoint >= config.checkpointBytes() && checkpointInFlight.compareAndSet(false, true)) {
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                done.whenComplete((v, e) -> checkpointInFlight.set(false));
+                if (!queue.offer(new LogOp.CheckpointRequest(done))) {
+                    checkpointInFlight.set(false); // the queue is full: try again after the next records
+                }
+            }
+        }
+    }
+
+    /**
+     * Returns once every record up to {@code seq} (applied) is fdatasynced. The fdatasync runs on
+     * {@code galleon-lsm-sync}, never on a caller: a caller that synced would come back with its next record before
+     * the callers it released were even scheduled, and sync again for that one record (2 cores, 32 writers).
+     */
+    void syncTo(long seq) throws IOException {
+        if (durable.get() >= seq) {
+            return;
+        }
+        syncWaiters.add(new SyncWaiter(seq, Thread.currentThread()));
+        LockSupport.unpark(syncThread);
+        while (durable.get() < seq) {
+            IOException failed = failure;
+            if (failed != null) {
+                throw new EngineException("log store failed: " + failed.getMessage(), failed);
+            }
+            if (syncStopped && !syncThread.isAlive() && durable.get() < seq) {
+                // Stopped without a final sync (crash()): nobody will fdatasync this record any more.
+                throw new EngineException("log store is closed");
+            }
+            LockSupport.parkNanos(this, 10_000_000);
+        }
+    }
+
+    private record SyncWaiter(long seq, Thread thread) {
+    }
+
+    /** The sync thread: while anyone waits, fdatasync what is applied and release the waiters it covered. */
+    private void syncLoop() {
+        List<SyncWaiter> waiting = new ArrayList<>();
+        while (true) {
+            for (SyncWaiter w; (w = syncWaiters.poll()) != null; ) {
+                waiting.add(w);
+            }
+            if (waiting.isEmpty()) {
+                if (syncStopped) {
+                    return;
+                }
+                LockSupport.park(this);
+                continue;
+            }
+            try {
+                if (failure == null) {
+                    forceApplied();
+                }
+            } catch (IOException | RuntimeException e) {
+                // forceApplied recorded the failure: every waiter sees it
+            }
+            long done = durable.get();
+            boolean failed = failure != null;
+            waiting.removeIf(w -> {
+                if (failed || w.seq() <= done) {
+                    LockSupport.unpark(w.thread());
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    /** The leader's fdatasync: every unsealed segment holding an applied record, oldest first. */
+    private void forceApplied() throws IOException {
+        try {
+            long target = applied.get();
+            for (Segment s : unsealed) {
+                if (s.firstSeq > target) {
+                    break;
+                }
+                try {
+                    s.channel.force(false);
+                } catch (ClosedChannelException e) {
+                    if (!s.sealed) {
+                        throw e; // a sealed one was synced before it was closed
+                    }
+                }
+            }
+            fsyncs.incrementAndGet();
+            durable.set(target);
+        } catch (IOException | RuntimeException e) {
+            onFailure(e);
+            throw e;
+        }
+    }
+
+    /** Makes every record applied so far durable. */
+    void sync() throws IOException {
+        syncTo(applied.get());
+    }
+
+    // ------------------------------------------------------------------------------------------ segments
+
+    /**
+     * Holding appendLock: record {@code seq} does not fit into the head. The prepared segment becomes the head; the old
+     * one is sealed in the background once its records are applied. The old head's unused tail stays zeros, which
+     * recovery reads as the end of that segment's records.
+     */
+    private void roll(long seq) throws IOException {
+        Segment old = head;
+        old.end(headEnd);
+        Segment next;
+        try {
+            next = prepared.join();
+        } catch (CompletionException e) {
+            IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+            onFailure(io);
+            throw io;
+        }
+        next.firstSeq = seq;
+        segments.put(next.id, next);
+        unsealed.add(next);
+        head = next;
+        headEnd = LogFormat.SEGMENT_HEADER;
+        prepared = prepareAsync(next.id + 1);
+        long lastSeq = seq - 1;
+        segmentThread.execute(() -> seal(old, lastSeq));
+    }
+
+    private CompletableFuture<Segment> prepareAsync(long id) {
+        CompletableFuture<Segment> f = new CompletableFuture<>();
+        segmentThread.execute(() -> {
+            try {
+                Segment s = Segment.create(dir, id, config.blockSize(), config.segmentBytes());
+                try {
+                    s.openForAppend();
+                } catch (IOException | RuntimeException e) {
+                    s.close();
+                    Files.deleteIfExists(s.path);
+                    throw e;
+                }
+                f.complete(s);
+            } catch (IOException | RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    /** Once every record of {@code s} up to {@code lastSeq} is applied: fdatasync, close the append descriptor, truncate. */
+    private void seal(Segment s, long lastSeq) {
+        try {
+            awaitApplied(lastSeq);
+            s.channel.force(false);
+            fsyncs.incrementAndGet();
+            s.closeForAppend();
+            s.trimToEnd();
+            s.sealed = true;
+            unsealed.remove(s);
+        } catch (IOException | RuntimeException e) {
+            if (!stopped) {
+                onFailure(e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ writer thread
+
+    /** Queues {@code op} for the writer thread; blocks while the queue is full (back-pressure). */
     void submit(LogOp op) throws IOException {
         if (stopped) {
             throw new EngineException("log store is closed");
@@ -115,7 +574,7 @@ final class LogWriter implements Runnable {
             queue.put(op);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while queueing a log record");
+            throw new InterruptedIOException("interrupted while queueing a log record");
         }
         if (drained) {
             failAll(new EngineException("log store is closed"));
@@ -145,162 +604,119 @@ final class LogWriter implements Runnable {
         }
     }
 
-    /** Appends a batch; returns the Stop op when the batch contains one (later ops in it fail as closed). */
+    private record Issued(LogOp.Append op, Pending pending) {
+    }
+
+    /** Appends a batch of queued ops; returns the Stop op when the batch contains one (later ops in it fail as closed). */
     private LogOp.Stop process(List<LogOp> batch) {
         LogOp.Stop stop = null;
+        List<Issued> issued = new ArrayList<>();
         for (LogOp op : batch) {
             if (stop != null) {
                 fail(op, new EngineException("log store is closed"));
                 continue;
             }
-            if (op instanceof LogOp.Stop s) {
-                stopped = true;
-                stop = s;
-                if (failure == null) {
-                    try {
-                        flush();
-                        syncAwaiting();
-                        if (s.checkpoint()) {
-                            checkpoint(new CompletableFuture<>()).join();
-                        }
-                    } catch (IOException | RuntimeException e) {
-                        onFailure(e);
-                    }
-                }
-                continue;
-            }
-            if (failure != null) {
-                fail(op, failure);
-                continue;
-            }
             try {
                 switch (op) {
-                    case LogOp.Append append -> stage(append);
-                    case LogOp.SealedWrite sealed -> stage(seal(sealed));
-                    case LogOp.CheckpointRequest request -> checkpoint(request.done());
-                    case LogOp.Sync sync -> {
-                        flush();
-                        awaitingSync.add(new Waiter(sync.done(), true));
+                    case LogOp.Append a -> issued.add(new Issued(a, issue(a.type(), a.volume(), a.block(), a.arg(),
+                            a.dataCrc(), a.payload(), null)));
+                    case LogOp.CheckpointRequest r -> {
+                        complete(issued);
+                        checkpoint(r.done());
                     }
-                    case LogOp.Stop s -> throw new IllegalStateException("handled above");
+                    case LogOp.Stop s -> {
+                        complete(issued);
+                        stop = s;
+                        try {
+                            stopAppends(s.checkpoint());
+                            if (failure == null && s.checkpoint()) {
+                                checkpoint(new CompletableFuture<>()).join();
+                            }
+                        } catch (IOException | RuntimeException e) {
+                            onFailure(e); // close reports it
+                        }
+                    }
                 }
             } catch (IOException | RuntimeException e) {
                 fail(op, e);
-                onFailure(e);
             }
         }
-        if (failure == null) {
-            try {
-                flush();
-                syncAwaiting();
-                if (bytesSinceCheckpoint >= config.checkpointBytes() && checkpointInFlight.compareAndSet(false, true)) {
-                    checkpoint(new CompletableFuture<>()).whenComplete((v, e) -> checkpointInFlight.set(false));
-                }
-            } catch (IOException | RuntimeException e) {
-                onFailure(e);
-            }
-        }
+        complete(issued);
         return stop;
     }
 
-    private void stage(LogOp.Append op) throws IOException {
-        int length = op.payload() == null ? LogFormat.SMALL_RECORD
-                : LogFormat.RECORD_HEADER + op.payload().remaining() + LogFormat.RECORD_TRAILER;
-        if (current.end() + buffer.position() + length > config.segmentBytes()) {
-            flush();
-            roll();
+    /** Waits for the issued records, fdatasyncs once if any of them asks for it, completes them. */
+    private void complete(List<Issued> issued) {
+        if (issued.isEmpty()) {
+            return;
         }
-        long location = LogFormat.location(current.id, current.end() + buffer.position());
-        long seq = nextSeq++;
-        LogFormat.putRecord(buffer, op.type(), seq, op.volume(), op.block(), op.arg(), op.dataCrc(), op.payload());
-        staged.add(new Staged(op, seq, location));
-        bytesSinceCheckpoint += length;
-        if (buffer.remaining() < recordLength) {
-            flush();
+        try {
+            long last = issued.getLast().pending().seq;
+            awaitApplied(last);
+            if (issued.stream().anyMatch(i -> i.op().durable())) {
+                syncTo(last);
+            }
+            for (Issued i : issued) {
+                if (i.op().durable()) {
+                    durableRecords.incrementAndGet();
+                }
+                i.op().done().complete(i.pending().changed);
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Issued i : issued) {
+                i.op().done().completeExceptionally(e);
+            }
         }
+        issued.clear();
     }
 
     /**
-     * Encrypts with the nonce {@code epoch << 40 | seq}, seq being the one the record is about to get (stage takes
-     * nextSeq next). The seq alone is not enough: a power loss drops the unsynced tail of the log, and the next run
-     * reuses those seqs, while the dropped ciphertext may have reached the disk. The epoch (+1 and fsynced at every
-     * open, before any write) makes every run's nonces new.
+     * Refuses new reservations and waits until every reserved record is applied (appenders finish their copies); on a
+     * clean stop also makes them durable (a crash stop leaves them unsynced, like kill -9).
      */
-    private LogOp.Append seal(LogOp.SealedWrite w) throws IOException {
-        if (nextSeq >= 1L << 40) {
-            throw new EngineException("log sequence numbers exhausted the nonce space of encrypted blocks");
+    private void stopAppends(boolean clean) throws IOException {
+        long last;
+        appendLock.lock();
+        try {
+            stopped = true;
+            last = nextSeq - 1;
+        } finally {
+            appendLock.unlock();
         }
-        ByteBuffer payload = w.sealer().seal(w.block(), epoch << 40 | nextSeq, w.plain().duplicate());
-        int crc = LogFormat.crc(payload, payload.position() + LogFormat.SEALED_PREFIX,
-                payload.remaining() - LogFormat.SEALED_PREFIX);
-        return new LogOp.Append(LogFormat.WRITE, w.volume(), w.block(), 0, crc, payload, w.durable(), w.done());
-    }
-
-    /** Writes the buffer with one system call, then makes its records visible in log order. */
-    private void flush() throws IOException {
-        if (buffer.position() == 0) {
-            return;
-        }
-        buffer.flip();
-        current.append(buffer);
-        buffer.clear();
-        batches.incrementAndGet();
-        for (Staged s : staged) {
-            LogOp.Append op = s.op();
-            boolean changed = index.apply(op.type(), s.seq(), op.volume(), op.block(), op.arg(), op.dataCrc(),
-                    op.payload(), s.location());
-            records.incrementAndGet();
-            if (op.durable()) {
-                durableRecords.incrementAndGet();
-                awaitingSync.add(new Waiter(op.done(), changed));
-            } else {
-                op.done().complete(changed);
+        if (failure == null) {
+            awaitApplied(last);
+            if (clean) {
+                sync();
             }
         }
-        staged.clear();
     }
 
-    private void syncAwaiting() throws IOException {
-        if (awaitingSync.isEmpty()) {
-            return;
-        }
-        current.channel.force(false);
-        fsyncs.incrementAndGet();
-        for (Waiter w : awaitingSync) {
-            w.done().complete(w.result());
-        }
-        awaitingSync.clear();
-    }
-
-    /** Seals the current segment (fdatasync, give back its unused tail) and starts the next one. */
-    private void roll() throws IOException {
-        Segment sealed = current;
-        sealed.channel.force(false);
-        fsyncs.incrementAndGet();
-        for (Waiter w : awaitingSync) {
-            w.done().complete(w.result());
-        }
-        awaitingSync.clear();
-        sealed.trimToEnd();
-        Segment next = Segment.create(dir, sealed.id + 1, config.blockSize(), config.segmentBytes());
-        segments.put(next.id, next);
-        current = next;
-    }
-
-    /** Takes a consistent cut now (writer thread) and persists it on the checkpoint thread. */
+    /** Takes a consistent cut at the applied prefix now and persists it on the checkpoint thread. */
     private CompletableFuture<Void> checkpoint(CompletableFuture<Void> done) throws IOException {
-        flush();
-        syncAwaiting();
-        current.channel.force(false);
         if (versionFilesSuspect.getAndSet(false)) {
             index.dirtyAllVersions(); // a failed checkpoint may have left files of the last cut unwritten
         }
-        Map<java.util.UUID, ExtentIndex.VolumeCut> volumes = index.cut();
-        Checkpoint cut = new Checkpoint(current.id, current.end(), nextSeq, index.nextFileId(), volumes);
-        Map<Long, Long> live = index.liveBytesBySegment();
-        bytesSinceCheckpoint = 0;
+        Checkpoint cut;
+        Map<Long, Long> live;
+        long cutSeq;
+        applyLock.lock();
+        try {
+            applyReady();
+            IOException failed = failure;
+            if (failed != null) {
+                throw failed;
+            }
+            cutSeq = applied.get();
+            Map<UUID, ExtentIndex.VolumeCut> volumes = index.cut(); // gives dirty maps new file ids: before nextFileId
+            cut = new Checkpoint(appliedSegment, appliedEnd, cutSeq + 1, index.nextFileId(), volumes);
+            live = index.liveBytesBySegment();
+            bytesSinceCheckpoint = 0;
+        } finally {
+            applyLock.unlock();
+        }
         checkpointer.execute(() -> {
             try {
+                syncTo(cutSeq); // the checkpoint never names a position whose records could still be lost
                 cut.write(dir, config.blockSize());
                 checkpoints.incrementAndGet();
                 deleteUnneeded(cut.segment(), live);
@@ -316,13 +732,14 @@ final class LogWriter implements Runnable {
     }
 
     /**
-     * Deletes the segments the checkpoint no longer needs: older than its position (never replayed) and without a
-     * block the checkpointed index references. A segment dead in the cut stays dead: new data only goes to the head.
+     * Deletes the segments the checkpoint no longer needs: older than its position (never replayed), sealed, and
+     * without a block the checkpointed index references. A segment dead in the cut stays dead: new data only goes to
+     * the head.
      */
     private void deleteUnneeded(long position, Map<Long, Long> live) throws IOException {
         boolean deleted = false;
         for (Segment s : List.copyOf(segments.values())) {
-            if (s.id < position && !live.containsKey(s.id)) {
+            if (s.id < position && s.sealed && !live.containsKey(s.id)) {
                 segments.remove(s.id);
                 s.close();
                 Files.deleteIfExists(s.path);
@@ -336,11 +753,29 @@ final class LogWriter implements Runnable {
 
     private void finish(LogOp.Stop stop) {
         checkpointer.shutdown();
+        segmentThread.shutdown();
         try {
-            // Wait for a checkpoint still being written before the segment channels close.
-            checkpointer.awaitTermination(Long.MAX_VALUE, java.util.concurrent.TimeUnit.NANOSECONDS);
+            // Wait for a checkpoint still being written, a segment being prepared or sealed, before the files close.
+            checkpointer.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+            segmentThread.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        syncStopped = true;
+        LockSupport.unpark(syncThread);
+        try {
+            syncThread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        head.closeForAppend();
+        Segment next = prepared.getNow(null);
+        if (next != null && !segments.containsKey(next.id)) {
+            try {
+                next.close(); // never used: recovery deletes it as empty
+            } catch (IOException e) {
+                LOG.warnf(e, "closing prepared segment %d", next.id);
+            }
         }
         drained = true;
         failAll(new EngineException("log store is closed"));
@@ -358,15 +793,6 @@ final class LogWriter implements Runnable {
             LOG.error("log append failed; the store refuses further operations until reopened", io);
             failure = io;
         }
-        for (Staged s : staged) {
-            s.op().done().completeExceptionally(io);
-        }
-        staged.clear();
-        for (Waiter w : awaitingSync) {
-            w.done().completeExceptionally(io);
-        }
-        awaitingSync.clear();
-        buffer.clear();
     }
 
     private void failAll(IOException e) {
@@ -380,9 +806,7 @@ final class LogWriter implements Runnable {
     private static void fail(LogOp op, Throwable e) {
         switch (op) {
             case LogOp.Append a -> a.done().completeExceptionally(e);
-            case LogOp.SealedWrite a -> a.done().completeExceptionally(e);
             case LogOp.CheckpointRequest r -> r.done().completeExceptionally(e);
-            case LogOp.Sync r -> r.done().completeExceptionally(e);
             case LogOp.Stop s -> s.done().complete(null);
         }
     }

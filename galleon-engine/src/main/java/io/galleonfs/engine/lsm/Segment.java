@@ -3,6 +3,7 @@ package io.galleonfs.engine.lsm;
 import io.galleonfs.engine.NativeIo;
 import io.galleonfs.engine.AtomicFiles;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -18,6 +19,10 @@ import java.nio.file.StandardOpenOption;
  * <p>Readers use their own channel: an interrupted reader closes the channel it reads from (FileChannel is
  * interruptible), which must neither break the writer's channel nor fail other readers, so the read channel is
  * reopened on demand until the segment is closed for good.
+ *
+ * <p>The head segment (and the next one, prepared ahead) also has a native descriptor: appenders pwrite their records
+ * in parallel, at places they reserved ({@link LogWriter}). It is closed when the segment is sealed (all its records
+ * applied and fdatasynced).
  */
 final class Segment implements AutoCloseable {
     final long id;
@@ -27,6 +32,12 @@ final class Segment implements AutoCloseable {
     private volatile FileChannel reader;
     private volatile boolean retired;
     private volatile long end;
+    /** Seq of the first record appended to this segment in this run (head and prepared segments only). */
+    volatile long firstSeq = Long.MAX_VALUE;
+    /** Set once every record of the segment is applied and fdatasynced and its tail truncated; always for old ones. */
+    volatile boolean sealed;
+    /** Native descriptor for appenders' pwrites (mode PWRITE), -1 when none. */
+    private int fd = -1;
 
     private Segment(long id, Path path, FileChannel channel, long end) throws IOException {
         this.id = id;
@@ -66,7 +77,17 @@ final class Segment implements AutoCloseable {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            NativeIo.allocate(path, size);
+            if (!NativeIo.allocate(path, size)) {
+                // No fallocate: write the zeros, so the mapped appends never need a block the disk may not have
+                // (a write fault on a full disk would be a SIGBUS, not an IOException).
+                ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+                for (long pos = 0; pos < size; pos += zeros.capacity()) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
+                    while (zeros.hasRemaining()) {
+                        ch.write(zeros, pos + zeros.position());
+                    }
+                }
+            }
             ByteBuffer header = LogFormat.segmentHeader(id, blockSize);
             while (header.hasRemaining()) {
                 ch.write(header, LogFormat.SEGMENT_HEADER - header.remaining());
@@ -81,11 +102,31 @@ final class Segment implements AutoCloseable {
         }
     }
 
-    /** Opens an existing segment; its end is set by recovery or the checkpoint. */
+    /** Opens an existing segment; its end is set by recovery or the checkpoint. It is never appended to again. */
     static Segment open(Path dir, long id) throws IOException {
         Path path = pathOf(dir, id);
-        return new Segment(id, path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE),
+        Segment s = new Segment(id, path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE),
                 LogFormat.SEGMENT_HEADER);
+        s.sealed = true;
+        return s;
+    }
+
+    /** Opens the native descriptor appenders pwrite their records through (head and prepared segments). */
+    void openForAppend() throws IOException {
+        fd = Pwrite.open(path);
+    }
+
+    /** Writes a whole record (native memory) at {@code offset} of the head segment: one pwrite. */
+    void put(long offset, MemorySegment record) throws IOException {
+        Pwrite.writeFully(fd, record, offset);
+    }
+
+    /** Closes the appenders' descriptor (no record goes to this segment any more). */
+    synchronized void closeForAppend() {
+        if (fd >= 0) {
+            Pwrite.close(fd);
+            fd = -1;
+        }
     }
 
     long end() {
@@ -94,15 +135,6 @@ final class Segment implements AutoCloseable {
 
     void end(long end) {
         this.end = end;
-    }
-
-    /** Appends {@code buf} at {@link #end} and advances it. */
-    void append(ByteBuffer buf) throws IOException {
-        long pos = end;
-        while (buf.hasRemaining()) {
-            pos += channel.write(buf, pos);
-        }
-        end = pos;
     }
 
     /**
@@ -153,6 +185,7 @@ final class Segment implements AutoCloseable {
         synchronized (this) {
             retired = true;
         }
+        closeForAppend();
         try {
             reader.close();
         } finally {
