@@ -5,7 +5,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
-import java.util.function.LongConsumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -19,8 +18,8 @@ import org.jboss.logging.Logger;
  * last one they saw in full ({@link MetadataState#volumesChangedSince} is empty for it), which costs one walk instead
  * of a queue that would grow without bound behind a slow listener.
  *
- * <p>After each state's listeners have run, {@code delivered} gets its {@link MetadataState#lastApplied()}: a change's
- * submitter waits for that, not only for the apply, so everything the listeners do for a change has happened on this
+ * <p>After each state's listeners have run, {@code delivered} gets that state: a change's submitter waits for it, not
+ * only for the apply, so everything the listeners do for a change has happened on this
  * node when its submit returns (see ARCHITECTURE, Metadata, "Listeners").
  */
 final class ListenerDispatcher implements AutoCloseable {
@@ -36,7 +35,7 @@ final class ListenerDispatcher implements AutoCloseable {
 
     private final List<Registration> listeners = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Published> queue = new ArrayDeque<>();
-    private final LongConsumer delivered;
+    private final Consumer<MetadataState> delivered;
     private final String name;
     /** The thread that hands states over; started on demand, it ends after {@link #IDLE_NANOS} without work. */
     private Thread thread;
@@ -47,10 +46,10 @@ final class ListenerDispatcher implements AutoCloseable {
     private boolean closed;
 
     /**
-     * @param delivered told, on the dispatcher thread and under this dispatcher's lock, the applied index of each state
-     *                  once its listeners have run (so it must not call back into this dispatcher)
+     * @param delivered given, on the dispatcher thread and under this dispatcher's lock, each state once its listeners
+     *                  have run (so it must not call back into this dispatcher)
      */
-    ListenerDispatcher(String name, LongConsumer delivered) {
+    ListenerDispatcher(String name, Consumer<MetadataState> delivered) {
         this.name = name;
         this.delivered = delivered;
     }
@@ -136,7 +135,7 @@ final class ListenerDispatcher implements AutoCloseable {
         // Under this lock, so a reset either drops this state's index or comes after it (and lowers it again).
         synchronized (this) {
             if (p.generation() == generation) {
-                delivered.accept(p.state().lastApplied());
+                delivered.accept(p.state());
             }
         }
     }

@@ -37,10 +37,11 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     private final Duration timeout;
     private volatile MetadataState current = new MetadataState();
     /**
-     * The applied index of the newest state whose listeners have run ({@link ListenerDispatcher}); what a submitter and
-     * {@link #awaitState} wait for. Written under {@link #appliedMonitor}.
+     * The newest state whose listeners have run ({@link ListenerDispatcher}): what a submitter waits to reach and what
+     * {@link #awaitState} tests (not {@link #current}, which under a stream of changes is always a step ahead of it).
+     * Written under {@link #appliedMonitor}.
      */
-    private volatile long delivered;
+    private volatile MetadataState settled = current;
     private final ListenerDispatcher listeners = new ListenerDispatcher("galleon-meta-listeners", this::onDelivered);
     private volatile RaftHandle raft;
     private volatile BooleanSupplier majorityReachable = () -> true;
@@ -69,10 +70,10 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     /** Forgets all state, before this node starts over in another cluster whose log will rebuild it. */
     public void reset() {
         raft = null;
-        listeners.reset(); // first: a state of the old log handed over after this line could raise delivered again
+        listeners.reset(); // first: a state of the old log must not become the settled one after the lines below
         synchronized (appliedMonitor) {
             current = new MetadataState();
-            delivered = 0;
+            settled = current;
         }
     }
 
@@ -93,12 +94,12 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
 
     /** The applied index of the newest state whose listeners have run. */
     long deliveredIndex() {
-        return delivered;
+        return settled.lastApplied();
     }
 
-    private void onDelivered(long appliedIndex) {
+    private void onDelivered(MetadataState state) {
         synchronized (appliedMonitor) {
-            delivered = appliedIndex;
+            settled = state;
             appliedMonitor.notifyAll();
         }
     }
@@ -156,9 +157,9 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     public Optional<MetadataState> awaitState(Predicate<MetadataState> condition, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
         synchronized (appliedMonitor) {
-            // The condition is asked of the newest state whose listeners have run (or that is being handed to them):
-            // whoever waits for a change sees what the node did about it, as a submitter does.
-            while (!settled(current) || !condition.test(current)) {
+            // The condition is asked of the newest state whose listeners have run: whoever waits for a change sees
+            // what the node did about it, as a submitter does.
+            while (!condition.test(settled)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return Optional.empty();
@@ -170,7 +171,7 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
                     return Optional.empty();
                 }
             }
-            return Optional.of(current);
+            return Optional.of(settled);
         }
     }
 
@@ -210,14 +211,9 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         }
     }
 
-    /** Whether {@code state}'s listeners have run; called under {@link #appliedMonitor}. */
-    private boolean settled(MetadataState state) {
-        return delivered >= state.lastApplied();
-    }
-
     private boolean waitApplied(long index, long untilNanos) {
         synchronized (appliedMonitor) {
-            while (delivered < index) {
+            while (settled.lastApplied() < index) {
                 long left = untilNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 class ListenerDispatcherTest {
     private final AtomicLong delivered = new AtomicLong(-1);
     private final List<Long> deliveredIndexes = new CopyOnWriteArrayList<>();
-    private final ListenerDispatcher dispatcher = new ListenerDispatcher("test-meta-listeners", i -> {
-        deliveredIndexes.add(i);
-        delivered.set(i);
+    private final ListenerDispatcher dispatcher = new ListenerDispatcher("test-meta-listeners", s -> {
+        deliveredIndexes.add(s.lastApplied());
+        delivered.set(s.lastApplied());
     });
 
     @AfterEach
