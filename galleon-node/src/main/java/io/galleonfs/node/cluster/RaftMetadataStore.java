@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.Optional;
@@ -28,15 +27,22 @@ import org.jgroups.raft.StateMachine;
  * The metadata state machine replicated by jgroups-raft. Commands are JSON-encoded {@link MetaCommand}s in the Raft
  * log; every member applies committed entries in log order through {@link MetadataState#apply}, which is
  * deterministic, so all members hold the same state. A change is acknowledged only once a majority has logged it
- * and this node has applied it (so a client reads its own writes on any node).
+ * and this node has applied it and run its listeners on it (so a client reads its own writes on any node, and
+ * everything the node does in reaction to the change, such as starting a volume's primary, has happened).
  */
 public final class RaftMetadataStore implements MetadataStore, StateMachine {
     private static final Logger LOG = Logger.getLogger(RaftMetadataStore.class);
     static final ObjectMapper JSON = JsonMapper.builder().build();
 
     private final Duration timeout;
-    private final List<Consumer<MetadataState>> listeners = new CopyOnWriteArrayList<>();
     private volatile MetadataState current = new MetadataState();
+    /**
+     * The newest state whose listeners have run ({@link ListenerDispatcher}): what a submitter waits to reach and what
+     * {@link #awaitState} tests (not {@link #current}, which under a stream of changes is always a step ahead of it).
+     * Written under {@link #appliedMonitor}.
+     */
+    private volatile MetadataState settled = current;
+    private final ListenerDispatcher listeners = new ListenerDispatcher("galleon-meta-listeners", this::onDelivered);
     private volatile RaftHandle raft;
     private volatile BooleanSupplier majorityReachable = () -> true;
     private volatile Runnable requestCommitIndex = () -> { };
@@ -64,7 +70,11 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     /** Forgets all state, before this node starts over in another cluster whose log will rebuild it. */
     public void reset() {
         raft = null;
-        current = new MetadataState();
+        listeners.reset(); // first: a state of the old log must not become the settled one after the lines below
+        synchronized (appliedMonitor) {
+            current = new MetadataState();
+            settled = current;
+        }
     }
 
     void attach(RaftHandle handle, BooleanSupplier majorityReachable, Runnable requestCommitIndex) {
@@ -73,9 +83,25 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         this.requestCommitIndex = requestCommitIndex;
     }
 
-    /** Called after every applied change, on the Raft apply thread; listeners must not block. */
+    /**
+     * Called after every applied change, in log order, on this node's one listener thread (never on the Raft apply
+     * thread); listeners must not block. A listener sees only states published after it was added. A change's submit
+     * returns after its state's listeners have run.
+     */
     public void addListener(Consumer<MetadataState> listener) {
         listeners.add(listener);
+    }
+
+    /** The applied index of the newest state whose listeners have run. */
+    long deliveredIndex() {
+        return settled.lastApplied();
+    }
+
+    private void onDelivered(MetadataState state) {
+        synchronized (appliedMonitor) {
+            settled = state;
+            appliedMonitor.notifyAll();
+        }
     }
 
     @Override
@@ -131,7 +157,9 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
     public Optional<MetadataState> awaitState(Predicate<MetadataState> condition, Duration max) {
         long deadline = System.nanoTime() + max.toNanos();
         synchronized (appliedMonitor) {
-            while (!condition.test(current)) {
+            // The condition is asked of the newest state whose listeners have run: whoever waits for a change sees
+            // what the node did about it, as a submitter does.
+            while (!condition.test(settled)) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return Optional.empty();
@@ -143,12 +171,13 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
                     return Optional.empty();
                 }
             }
-            return Optional.of(current);
+            return Optional.of(settled);
         }
     }
 
     /**
-     * Read-your-writes: the change was applied by the leader; wait until this node has applied it too. A follower has
+     * Read-your-writes: the change was applied by the leader; wait until this node has applied it too, and its
+     * listeners have run on the state holding it (an applied change whose listeners still run needs no ask). A follower has
      * usually logged the entry already but learns that it is committed only with the leader's next message, which
      * for a lone change is its periodic resend (hundreds of ms). So after a short grace (under load the next append
      * brings the commit index anyway) it asks the leader for it, and asks again while it still waits, at most once
@@ -166,6 +195,11 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
                 return;
             }
             long applied = current.lastApplied();
+            if (applied >= index) {
+                // applied, its listeners are still running: nothing to ask the leader for
+                until = deadlineNanos;
+                continue;
+            }
             long last = lastCommitIndexRequest.get();
             // While changes keep arriving the leader's appends carry the commit index anyway; asking then would only
             // make it resend entries in flight (under 32 concurrent clients, a storm of resends that stalled commits).
@@ -179,7 +213,7 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
 
     private boolean waitApplied(long index, long untilNanos) {
         synchronized (appliedMonitor) {
-            while (current.lastApplied() < index) {
+            while (settled.lastApplied() < index) {
                 long left = untilNanos - System.nanoTime();
                 if (left <= 0) {
                     return false;
@@ -240,18 +274,7 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
             results.add(result);
         }
         if (!applied.isEmpty()) {
-            synchronized (appliedMonitor) {
-                current = next;
-                appliedMonitor.notifyAll();
-            }
-            for (Consumer<MetadataState> l : listeners) {
-                try {
-                    l.accept(next);
-                } catch (RuntimeException e) {
-                    LOG.warnf(e, "metadata listener failed after %s", batch ? commands.size() + " commands"
-                            : commands.getFirst().getClass().getSimpleName());
-                }
-            }
+            publish(next);
         }
         return serializeResponse ? RaftEntry.reply(batch, results) : null;
     }
@@ -261,8 +284,17 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         int len = in.readInt();
         byte[] image = new byte[len];
         in.readFully(image);
-        current = MetadataState.restore(image);
-        listeners.forEach(l -> l.accept(current));
+        publish(MetadataState.restore(image));
+    }
+
+    /**
+     * Makes {@code next} the state readers see and hands it to the listeners, without waiting for them: the apply
+     * thread goes on with the next entry (listeners on this thread delayed every later commit and acknowledgement).
+     * Waiters are woken when the listeners are done ({@link #onDelivered}), not here.
+     */
+    private void publish(MetadataState next) {
+        current = next;
+        listeners.publish(next); // only the apply thread publishes, so states reach the dispatcher in order
     }
 
     @Override

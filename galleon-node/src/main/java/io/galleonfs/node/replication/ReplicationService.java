@@ -280,45 +280,80 @@ public final class ReplicationService implements AutoCloseable {
 
     // ------------------------------------------------------------------ metadata changes
 
-    /** Called after every metadata change (on the Raft apply thread): must not block. */
-    public void onMetadata(MetadataState state) {
+    /** The state {@link #onMetadata} looked at last: the next one names what changed since (guarded by this). */
+    private MetadataState lastSeen;
+
+    /**
+     * Called after every metadata change (on the node's metadata listener thread, and once at start): must not block.
+     * A state applied right after the one seen last is looked at only for the volumes its entry changed (walking every
+     * volume per entry was 39 % of a follower's apply work with 5,000 volumes); any other state (the first, a snapshot,
+     * states skipped while listeners were behind) is compared in full.
+     */
+    public synchronized void onMetadata(MetadataState state) {
         if (closed) {
             return;
         }
-        for (VolumeRecord v : state.volumes()) {
-            PrimaryVolume p = primaries.get(v.id());
-            if (v.node().equals(view.nodeId())) {
-                if (p == null) {
-                    if (!starting.containsKey(v.id())) {
-                        ensurePrimary(v);
-                    }
-                } else if (p.record().epoch() != v.epoch()) {
-                    p.fence("metadata moved to epoch " + v.epoch());
-                    primaries.remove(v.id(), p);
-                    ensurePrimary(v);
+        Optional<java.util.Set<UUID>> changed = state.volumesChangedSince(lastSeen);
+        lastSeen = state;
+        if (changed.isPresent()) {
+            boolean anyGone = false;
+            for (UUID id : changed.get()) {
+                Optional<VolumeRecord> v = state.volume(id);
+                if (v.isPresent()) {
+                    reconcile(v.get());
                 } else {
-                    VolumeRecord before = p.record();
-                    p.updateRecord(v);
-                    if (!before.replicaNodes().equals(v.replicaNodes())) {
-                        // Reconciling takes the volume's order lock, which a send to a frozen replica can hold for
-                        // seconds: never on the Raft apply thread. It reads the newest record, so order does not matter.
-                        workers.execute(p::reconcileLinks);
-                    }
+                    anyGone = true;
+                    dropDeleted(id);
                 }
-            } else if (p != null) {
-                p.fence("node " + v.node() + " is the primary now (epoch " + v.epoch() + ")");
-                primaries.remove(v.id(), p);
             }
+            if (anyGone) {
+                applier.forgetAllBut(id -> state.volume(id).isPresent());
+            }
+            return;
+        }
+        for (VolumeRecord v : state.volumes()) {
+            reconcile(v);
         }
         applier.forgetAllBut(id -> state.volume(id).isPresent());
         for (UUID id : primaries.keySet()) {
             if (state.volume(id).isEmpty()) {
-                PrimaryVolume p = primaries.remove(id);
-                if (p != null) {
-                    p.fence("volume deleted");
-                }
-                applier.forget(id);
+                dropDeleted(id);
             }
+        }
+    }
+
+    /** Starts, updates or fences this node's primary of {@code v} to match its record. */
+    private void reconcile(VolumeRecord v) {
+        PrimaryVolume p = primaries.get(v.id());
+        if (v.node().equals(view.nodeId())) {
+            if (p == null) {
+                if (!starting.containsKey(v.id())) {
+                    ensurePrimary(v);
+                }
+            } else if (p.record().epoch() != v.epoch()) {
+                p.fence("metadata moved to epoch " + v.epoch());
+                primaries.remove(v.id(), p);
+                ensurePrimary(v);
+            } else {
+                VolumeRecord before = p.record();
+                p.updateRecord(v);
+                if (!before.replicaNodes().equals(v.replicaNodes())) {
+                    // Reconciling takes the volume's order lock, which a send to a frozen replica can hold for
+                    // seconds: never on the metadata listener thread. It reads the newest record, so order does not matter.
+                    workers.execute(p::reconcileLinks);
+                }
+            }
+        } else if (p != null) {
+            p.fence("node " + v.node() + " is the primary now (epoch " + v.epoch() + ")");
+            primaries.remove(v.id(), p);
+        }
+    }
+
+    private void dropDeleted(UUID id) {
+        PrimaryVolume p = primaries.remove(id);
+        if (p != null) {
+            p.fence("volume deleted");
+            applier.forget(id);
         }
     }
 

@@ -21,7 +21,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -83,13 +82,14 @@ class RaftMetadataStoreTest {
     @Test
     void committedEntriesAreAppliedInOrderAndPublished() throws Exception {
         RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(1));
-        List<MetadataState> seen = new ArrayList<>();
+        List<MetadataState> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         store.addListener(seen::add);
         for (MetaCommand c : commands()) {
             assertInstanceOf(MetaResult.Applied.class, apply(store, c));
         }
         assertEquals("c-1", store.state().clusterId());
         assertEquals(8192, store.state().volume(ID_A).orElseThrow().sizeBytes());
+        awaitListeners(store);
         assertEquals(4, seen.size());
         assertSame(store.state(), seen.getLast());
     }
@@ -101,7 +101,7 @@ class RaftMetadataStoreTest {
             apply(store, c);
         }
         MetadataState before = store.state();
-        List<MetadataState> seen = new ArrayList<>();
+        List<MetadataState> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         store.addListener(seen::add);
         MetaResult r = apply(store, new MetaCommand.InitCluster("c-2", 2));
         assertInstanceOf(MetaResult.Rejected.class, r);
@@ -109,6 +109,43 @@ class RaftMetadataStoreTest {
         assertTrue(seen.isEmpty());
         assertNull(store.apply(encode(new MetaCommand.DeleteVolume(UUID.randomUUID())), 0,
                 encode(new MetaCommand.DeleteVolume(UUID.randomUUID())).length, false), "no response when none is asked");
+    }
+
+    private static void awaitListeners(RaftMetadataStore store) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> store.deliveredIndex() == store.state().lastApplied());
+    }
+
+    @Test
+    void applyNeverWaitsForListenersButReadersOfTheirEffectsDo() throws Exception {
+        RaftMetadataStore store = new RaftMetadataStore(Duration.ofSeconds(5));
+        store.attach(null, () -> true, () -> { });
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.Set<UUID> started = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        store.addListener(s -> {
+            try {
+                assertTrue(release.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            s.volumes().forEach(v -> started.add(v.id())); // what a listener does about a change (a primary started)
+        });
+        java.util.concurrent.CompletableFuture<Void> submitter = java.util.concurrent.CompletableFuture.runAsync(
+                () -> store.awaitLocallyApplied(3, System.nanoTime() + Duration.ofSeconds(30).toNanos()));
+        java.util.concurrent.CompletableFuture<java.util.Optional<MetadataState>> reader = java.util.concurrent.CompletableFuture
+                .supplyAsync(() -> store.awaitState(s -> s.volume(ID_A).isPresent(), Duration.ofSeconds(30)));
+        for (MetaCommand c : commands()) {
+            apply(store, c); // returns while the listener is still held: the Raft thread goes on
+        }
+        assertEquals(8192, store.state().volume(ID_A).orElseThrow().sizeBytes(), "the state is published at once");
+        assertTrue(store.awaitState(s -> s.volume(ID_A).isPresent(), Duration.ofMillis(100)).isEmpty(),
+                "nobody waiting for a change sees it before the node's listeners have acted on it");
+        assertTrue(!submitter.isDone() && !reader.isDone());
+        release.countDown();
+        submitter.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(started.contains(ID_A), "the submitter returns after the listeners acted on its change");
+        assertTrue(reader.get(30, java.util.concurrent.TimeUnit.SECONDS).isPresent());
+        assertTrue(started.contains(ID_A));
     }
 
     private static MetaCommand createVolume(UUID id, String name) {
@@ -123,7 +160,7 @@ class RaftMetadataStoreTest {
             apply(store, c);
         }
         MetadataState before = store.state();
-        List<MetadataState> seen = new ArrayList<>();
+        List<MetadataState> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         store.addListener(seen::add);
         UUID b = UUID.randomUUID();
         UUID c = UUID.randomUUID();
@@ -137,6 +174,7 @@ class RaftMetadataStoreTest {
         assertEquals(new MetaResult.Applied(before.lastApplied() + 2), results.get(2));
         assertEquals(MetaResult.Reason.INVALID, assertInstanceOf(MetaResult.Rejected.class, results.get(3)).reason(),
                 "volumes only grow");
+        awaitListeners(store);
         assertEquals(1, seen.size(), "one publication for the whole entry");
         assertSame(store.state(), seen.getFirst());
         assertEquals(List.of("alpha", "beta", "gamma"), store.state().volumes().stream().map(VolumeRecord::name).sorted().toList());
@@ -160,7 +198,7 @@ class RaftMetadataStoreTest {
             apply(store, c);
         }
         MetadataState before = store.state();
-        List<MetadataState> seen = new ArrayList<>();
+        List<MetadataState> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
         store.addListener(seen::add);
         byte[] entry = RaftEntry.entry(List.of(encode(new MetaCommand.InitCluster("c-2", 2)), encode(createVolume(UUID.randomUUID(), "alpha"))));
         List<MetaResult> results = RaftEntry.results(store.apply(entry, 0, entry.length, true), 2);
