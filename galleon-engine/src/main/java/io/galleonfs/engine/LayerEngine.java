@@ -3,11 +3,8 @@ package io.galleonfs.engine;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -471,24 +468,7 @@ public final class LayerEngine implements BlockEngine {
     public EngineStats stats() {
         long[] onDisk = {0};
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        try {
-                            onDisk[0] += NativeIo.allocatedBytes(file);
-                        } catch (IOException vanished) {
-                            // Removed while walking (checkpoint rotation, layer drop): no longer on disk.
-                        }
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            onDisk[0] = NativeIo.allocatedBytesUnder(root);
         } catch (IOException e) {
             LOG.warnf("could not measure disk usage under %s: %s", root, e.toString());
         }

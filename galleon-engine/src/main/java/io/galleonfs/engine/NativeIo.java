@@ -155,6 +155,33 @@ public final class NativeIo {
     }
 
     /** Bytes the file system allocated for {@code file}; its logical size when statx is unavailable. */
+    /**
+     * Bytes the file system allocated to every regular file under {@code root}; files that vanish during the walk (a
+     * checkpoint deleted a segment, a merge dropped a layer) are no longer on disk and count nothing.
+     */
+    public static long allocatedBytesUnder(Path root) throws IOException {
+        long[] total = {0};
+        Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    try {
+                        total[0] += allocatedBytes(file);
+                    } catch (IOException vanished) {
+                        // deleted while walking
+                    }
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException exc) {
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return total[0];
+    }
+
     public static long allocatedBytes(Path file) throws IOException {
         if (STATX != null) {
             try (Arena arena = Arena.ofConfined()) {

@@ -20,19 +20,14 @@ import org.jboss.logging.Logger;
  */
 final class SpaceGuard {
     private static final Logger LOG = Logger.getLogger(SpaceGuard.class);
-    /** Free space is sampled at most this often on the write path; statvfs is cheap, but not free. */
-    private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     private static final long RETRY_MILLIS = 250;
 
-    private final FreeSpace probe;
+    private final SampledFreeSpace free;
     private final long reserved;
     private final BackPressure backPressure;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     private volatile long heldBytes;
-    private volatile long sample;
-    private volatile long sampledAt;
-    private volatile boolean sampled;
     /** Set while the journal thread (index 0) or the apply thread (index 1) waits for space to retry. */
     private final OutOfSpaceException[] stalls = new OutOfSpaceException[2];
     private volatile OutOfSpaceException stall;
@@ -51,7 +46,7 @@ final class SpaceGuard {
     }
 
     SpaceGuard(FreeSpace probe, long reserved, BackPressure backPressure) {
-        this.probe = probe;
+        this.free = new SampledFreeSpace(probe);
         this.reserved = reserved;
         this.backPressure = backPressure;
     }
@@ -63,7 +58,7 @@ final class SpaceGuard {
             throw new OutOfSpaceException("no space left on the storage device; writes resume when space is freed",
                     stalled);
         }
-        long available = sampledAvailable();
+        long available = free.recent();
         if (available < 0 || fits(available, bytes)) {
             return; // unmeasurable: the journal's own ENOSPC handling still protects us
         }
@@ -91,23 +86,7 @@ final class SpaceGuard {
 
     /** Free bytes now (statvfs), or -1 when they cannot be measured. */
     long available() {
-        try {
-            long v = probe.availableBytes();
-            sample = v;
-            sampledAt = System.nanoTime();
-            sampled = true;
-            return v;
-        } catch (IOException e) {
-            LOG.debugf("cannot measure free space: %s", e.toString());
-            return -1;
-        }
-    }
-
-    private long sampledAvailable() {
-        if (sampled && System.nanoTime() - sampledAt < SAMPLE_NANOS) {
-            return sample;
-        }
-        return available();
+        return free.now();
     }
 
     long reserved() {
@@ -160,7 +139,7 @@ final class SpaceGuard {
 
     /** Space was freed (a volume, snapshot or the reserve file was deleted): stalled threads retry now. */
     void wake() {
-        sampled = false;
+        free.forget();
         lock.lock();
         try {
             freed.signalAll();

@@ -14,9 +14,6 @@ import io.galleonfs.engine.RootLock;
 import io.galleonfs.engine.RotatableKeyProvider;
 import io.galleonfs.engine.SpaceStats;
 import io.galleonfs.engine.StorageFormat;
-import java.nio.file.FileVisitResult;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
@@ -458,24 +455,7 @@ public final class LogEngine implements BlockEngine {
     public EngineStats stats() {
         long[] onDisk = {0};
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        try {
-                            onDisk[0] += NativeIo.allocatedBytes(file);
-                        } catch (IOException vanished) {
-                            // removed while walking (a checkpoint deleted a segment or version file)
-                        }
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException exc) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            onDisk[0] = NativeIo.allocatedBytesUnder(root);
         } catch (IOException e) {
             LOG.warnf("could not measure disk usage under %s: %s", root, e.toString());
         }

@@ -2,8 +2,7 @@ package io.galleonfs.engine.lsm;
 
 import io.galleonfs.engine.FreeSpace;
 import io.galleonfs.engine.OutOfSpaceException;
-import java.io.IOException;
-import java.util.concurrent.TimeUnit;
+import io.galleonfs.engine.SampledFreeSpace;
 import org.jboss.logging.Logger;
 
 /**
@@ -18,18 +17,13 @@ import org.jboss.logging.Logger;
  */
 public final class LogSpaceGuard {
     private static final Logger LOG = Logger.getLogger(LogSpaceGuard.class);
-    /** Free space is sampled at most this often on the write path: statvfs is cheap, but not free. */
-    private static final long SAMPLE_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     /** Segments of headroom under which the cleaner is told that space is short. */
     private static final int PRESSURE_SEGMENTS = 4;
 
-    private final FreeSpace probe;
+    private final SampledFreeSpace free;
     private final long reserved;
     private final long segmentBytes;
     private final Runnable spaceShort;
-    private volatile long sample;
-    private volatile long sampledAt;
-    private volatile boolean sampled;
     private volatile boolean refusing;
 
     /**
@@ -41,7 +35,7 @@ public final class LogSpaceGuard {
         if (reserved < 0 || segmentBytes <= 0) {
             throw new IllegalArgumentException("reserve must be >= 0 and segments > 0");
         }
-        this.probe = probe;
+        this.free = new SampledFreeSpace(probe);
         this.reserved = reserved;
         this.segmentBytes = segmentBytes;
         this.spaceShort = spaceShort;
@@ -49,7 +43,7 @@ public final class LogSpaceGuard {
 
     /** Refuses a client write of {@code bytes} when it would leave less than the reserve plus one segment free. */
     public void admit(long bytes) throws OutOfSpaceException {
-        long available = sampledAvailable();
+        long available = free.recent();
         if (available < 0) {
             return; // not measurable: the store's own ENOSPC handling is what is left
         }
@@ -82,22 +76,6 @@ public final class LogSpaceGuard {
 
     /** Free bytes now (statvfs), or -1 when they cannot be measured. */
     public long available() {
-        try {
-            long v = probe.availableBytes();
-            sample = v;
-            sampledAt = System.nanoTime();
-            sampled = true;
-            return v;
-        } catch (IOException e) {
-            LOG.debugf("cannot measure free space: %s", e.toString());
-            return -1;
-        }
-    }
-
-    private long sampledAvailable() {
-        if (sampled && System.nanoTime() - sampledAt < SAMPLE_NANOS) {
-            return sample;
-        }
-        return available();
+        return free.now();
     }
 }
