@@ -26,7 +26,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
-import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * Issue 18's cleaner bar: client 4 KiB random acknowledged writes (32 threads) on a log store whose 256 MiB volume was
@@ -99,20 +98,9 @@ public class CleanerBench {
         }
     }
 
-    @State(Scope.Thread)
-    public static class Writer {
-        ByteBuffer block;
-        SplittableRandom random;
-
-        @Setup(Level.Trial)
-        public void setup(ThreadParams thread) {
-            block = BenchSupport.randomDirect(BenchSupport.BLOCK, 0x5EED_0000L + thread.getThreadIndex());
-            random = new SplittableRandom(0xC1EAL * 31 + thread.getThreadIndex());
-        }
-    }
-
     @Benchmark
-    public void clientWrites(OverwrittenStore s, Writer w) throws IOException {
-        s.store.write(s.volume, w.random.nextLong(BLOCKS), w.block.clear(), WriteConcern.ACKNOWLEDGED);
+    public void clientWrites(OverwrittenStore s, RandomWriteBench.Writer w) throws IOException {
+        // RandomWriteBench's writers, folded onto this smaller volume (its 1 GiB is a multiple: still uniform)
+        s.store.write(s.volume, w.nextOffset() / BenchSupport.BLOCK % BLOCKS, w.data(), WriteConcern.ACKNOWLEDGED);
     }
 }
