@@ -79,7 +79,7 @@ public final class BackgroundCleaner implements AutoCloseable {
     private boolean forSpace;
     /** Index into {@link #THRESHOLDS} of the next pass in this episode. */
     private int level;
-    private Thread thread;
+    private volatile Thread thread;
 
     public BackgroundCleaner(LogStore store, Policy policy) {
         this.store = store;
@@ -228,18 +228,19 @@ public final class BackgroundCleaner implements AutoCloseable {
         return garbage > policy.minGarbageBytes() && s.segmentBytes() > amplification * s.liveBytes();
     }
 
-    /** Stops the thread; a pass in progress finishes its current step (the store's own close interrupts the rest). */
+    /**
+     * Stops the thread. Waits up to 10 s for a pass in progress; a longer one is ended by the store's close, which its
+     * owner calls next (the pass then fails as closed and the thread ends quietly). Never waits on {@link #step}'s
+     * monitor, so a long pass cannot hold up a shutdown.
+     */
     @Override
     public void close() {
         stopped = true;
         nudge();
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
+        Thread t = thread;
         if (t != null && t != Thread.currentThread()) {
             try {
-                t.join(TimeUnit.SECONDS.toMillis(60));
+                t.join(TimeUnit.SECONDS.toMillis(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
