@@ -135,6 +135,10 @@ class PartitionIT {
             assertTrue(majority.stream().allMatch(Attempt::acked),
                     () -> "every write through the majority is acknowledged once it has a primary: " + failed(majority));
 
+            // Node 1's clients go on until each has sent writes after the cut (a failover faster than node 1's failing of
+            // the writes in flight at the cut would otherwise stop them before they sent any).
+            await("writes sent to node 1 after the cut").atMost(FAIL_BOUND.multipliedBy(2)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> attempts.stream().filter(t -> t.start() > cutAt).count() >= 4);
             stopMinority.set(true);
             for (Future<?> f : running) {
                 f.get(2 * FAIL_BOUND.toSeconds(), TimeUnit.SECONDS);
