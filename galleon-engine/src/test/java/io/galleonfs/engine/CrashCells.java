@@ -30,67 +30,24 @@ final class CrashCells {
                 FileKeyProvider.openOrCreate(root.resolveSibling("crash.key")));
     }
 
-    /** The engine under test: {@code layers} (the node's today) or {@code log} (issue 18's log store). */
-    interface Engine extends AutoCloseable {
-        java.util.Optional<Volume> find(UUID id);
-
-        Volume create(UUID id, long sizeBytes, boolean encrypted) throws java.io.IOException;
-
-        /**
-         * One round of the engine's background maintenance (the log store's cleaner); returns the segments it freed.
-         * The layer engine has none here (its merges run in the churn thread's snapshot deletes).
-         */
-        default int churnMaintenance() throws java.io.IOException {
-            return -1;
-        }
-
-        @Override
-        void close() throws java.io.IOException;
-    }
-
-    static Engine open(String kind, java.nio.file.Path root) throws java.io.IOException {
+    /** The engine under test, behind the node's seam: {@code layers} or {@code log} (issue 18's log store). */
+    static BlockEngine open(String kind, java.nio.file.Path root) throws java.io.IOException {
         return switch (kind) {
-            case "layers" -> {
-                LayerEngine e = LayerEngine.open(config(root));
-                yield new Engine() {
-                    public java.util.Optional<Volume> find(UUID id) {
-                        return e.find(id);
-                    }
-
-                    public Volume create(UUID id, long size, boolean encrypted) throws java.io.IOException {
-                        return e.create(id, size, encrypted);
-                    }
-
-                    public void close() throws java.io.IOException {
-                        e.close();
-                    }
-                };
-            }
-            case "log" -> {
-                // 1 MiB segments (the live data is 1 MiB) and a checkpoint every 256 KiB of log: kills land in
-                // segment rolls, checkpoints and cleaner passes, not only in appends
-                io.galleonfs.engine.lsm.LogEngine e = io.galleonfs.engine.lsm.LogEngine.open(root, BLOCK_SIZE, 1L << 20,
-                        256L << 10, FileKeyProvider.openOrCreate(root.resolveSibling("crash.key")));
-                yield new Engine() {
-                    public java.util.Optional<Volume> find(UUID id) {
-                        return e.find(id);
-                    }
-
-                    public Volume create(UUID id, long size, boolean encrypted) throws java.io.IOException {
-                        return e.create(id, size, encrypted);
-                    }
-
-                    public int churnMaintenance() throws java.io.IOException {
-                        return e.store().clean(0.9).segmentsDeleted();
-                    }
-
-                    public void close() throws java.io.IOException {
-                        e.close();
-                    }
-                };
-            }
+            case "layers" -> LayerEngine.open(config(root));
+            // 1 MiB segments (the live data is 1 MiB) and a checkpoint every 256 KiB of log: kills land in segment rolls,
+            // checkpoints and cleaner passes, not only in appends
+            case "log" -> io.galleonfs.engine.lsm.LogEngine.open(root, BLOCK_SIZE, 1L << 20, 256L << 10,
+                    FileKeyProvider.openOrCreate(root.resolveSibling("crash.key")));
             default -> throw new IllegalArgumentException("engine kind " + kind);
         };
+    }
+
+    /**
+     * One cleaner pass of a log store; returns the segments it freed, or -1 for the layer engine (its merges run in
+     * the churn thread's snapshot deletes).
+     */
+    static int churnMaintenance(BlockEngine engine) throws java.io.IOException {
+        return engine instanceof io.galleonfs.engine.lsm.LogEngine log ? log.store().clean(0.9).segmentsDeleted() : -1;
     }
 
     static void fill(ByteBuffer out, int volume, int cell, long gen) {

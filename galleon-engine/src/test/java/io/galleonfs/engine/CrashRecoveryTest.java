@@ -161,7 +161,7 @@ class CrashRecoveryTest {
 
     /** Every cell holds its last acknowledged generation or the one in flight after it; nothing is corrupt. */
     private static void verify(String kind, Path root, long[][] acked, long[][] expected, int cycle) throws Exception {
-        try (CrashCells.Engine engine = CrashCells.open(kind, root)) {
+        try (BlockEngine engine = CrashCells.open(kind, root)) {
             for (int v = 0; v < CrashCells.VOLUMES.length; v++) {
                 var found = engine.find(CrashCells.VOLUMES[v]);
                 if (found.isEmpty()) {

@@ -23,7 +23,7 @@ public final class CrashWriter {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
         out.println("START");
         out.flush();
-        CrashCells.Engine engine = CrashCells.open(kind, root);
+        BlockEngine engine = CrashCells.open(kind, root);
         Volume[] volumes = new Volume[CrashCells.VOLUMES.length];
         long[][] gens = new long[volumes.length][CrashCells.CELLS];
         for (int v = 0; v < volumes.length; v++) {
@@ -89,10 +89,10 @@ public final class CrashWriter {
     }
 
     /** Keeps the engine's background maintenance (the log store's cleaner) running, so kills land inside it too. */
-    private static void maintain(CrashCells.Engine engine, PrintStream out) {
+    private static void maintain(BlockEngine engine, PrintStream out) {
         try {
             while (true) {
-                int freed = engine.churnMaintenance();
+                int freed = CrashCells.churnMaintenance(engine);
                 if (freed < 0) {
                     return;
                 }
