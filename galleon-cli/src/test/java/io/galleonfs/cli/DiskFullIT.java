@@ -30,7 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A real daemon on a real, small ext4 file system (a loop device) filled with durable writes: writes get 507 with a
+ * A real daemon on the layer engine ({@code engine_format = "layers"}) on a real, small ext4 file system (a loop device) filled with durable writes: writes get 507 with a
  * readable problem body, reads go on, deleting a volume frees space at once, and the node restarts on the full disk
  * with every acknowledged write intact. Needs root and losetup; skipped otherwise.
  */
@@ -64,7 +64,10 @@ class DiskFullIT {
 
     @Test
     void fullDiskRefusesWritesRecoversOnDeleteAndRestarts() throws Exception {
-        node = new NodeProcess(fs.mnt.resolve("node"), List.of("--reserved-space", RESERVE));
+        // The layer engine's story (its journal and layer files); LogFormatDiskFullIT tells the log store's.
+        Path config = fs.dir.resolve("layers.toml");
+        Files.writeString(config, "[storage]\nengine_format = \"layers\"\n");
+        node = new NodeProcess(fs.mnt.resolve("node"), List.of("--reserved-space", RESERVE, "--config", config.toString()));
         node.start();
         DurableChunks chunks = new DurableChunks(node);
         CliRunner cli = new CliRunner(node.ipcAddress);

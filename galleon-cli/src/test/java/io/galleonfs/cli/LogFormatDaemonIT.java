@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * encrypted) on the log-structured store through the CLI, a snapshot, kill -9, restart, everything read back; a start with
  * the other format is refused with one line naming {@code galleonfs storage convert}; {@code storage convert} refuses with
  * one line (daemon running, wrong path, already in the format, bad format), then converts the stopped node to layers, which
- * starts and reads everything back.
+ * starts on the default configuration ({@code auto}: the format the path records) and reads everything back.
  */
 class LogFormatDaemonIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -128,8 +128,12 @@ class LogFormatDaemonIT {
         assertEquals("", converted.stderr().strip(), "no log noise on stderr");
         assertEquals("galleonfs-engine layers-v1", Files.readString(storage.resolve("engine").resolve("format")).strip());
 
-        NodeProcess onLayers = start(storage, "layers");
+        // No engine_format (the default, auto): an existing path opens in the format it records.
+        NodeProcess onLayers = new NodeProcess(storage, List.of());
+        nodes.add(onLayers);
+        onLayers.start();
         CliRunner cli3 = new CliRunner(onLayers.ipcAddress);
+        assertEquals("layers", JSON.readTree(cli3.run("daemon", "config", "-o", "json").ok().stdout()).get("engine_format").asText());
         assertArrayEquals(plain, export(cli3, "plain", plain.length), "the restored live content, converted");
         assertArrayEquals(plain, export(cli3, "plain-s1", plain.length), "the clone, now an independent copy");
         secretBack = export(cli3, "secret", 8192 + secret.length);

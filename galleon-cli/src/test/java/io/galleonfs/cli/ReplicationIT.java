@@ -54,7 +54,9 @@ class ReplicationIT {
         cluster = new ClusterHarness();
         // A short grace period so re-placement is testable; every other test restores a node well within it.
         config = java.nio.file.Files.createTempFile("galleon-replication-it", ".toml");
-        java.nio.file.Files.writeString(config, "[replication]\nreplica_grace_period = 20\n");
+        // The layer engine: several tests lose or corrupt a copy by editing its volume's layer files on disk. The
+        // same behaviours run on the log store in LogFormatReplicationContractTest.
+        java.nio.file.Files.writeString(config, "[storage]\nengine_format = \"layers\"\n\n[replication]\nreplica_grace_period = 20\n");
         cluster.startCluster(3, "--config", config.toString());
     }
 

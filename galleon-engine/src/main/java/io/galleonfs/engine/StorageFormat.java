@@ -65,6 +65,16 @@ public final class StorageFormat {
     }
 
     /**
+     * The format a configuration that leaves the choice to the root ({@code engine_format = "auto"}) opens {@code root}
+     * in: the recorded one (a legacy root: {@link #LAYERS_V1}), or {@code forNewRoot} for a new root. An unknown recorded
+     * format is returned as is, so that {@link #check} refuses it with its one line.
+     */
+    public static String recordedOr(Path root, String forNewRoot) throws IOException {
+        String recorded = recorded(root);
+        return recorded != null ? recorded : forNewRoot;
+    }
+
+    /**
      * What {@code root} holds: its format file's format, {@link #LAYERS_V1} for a root with layer engine files from before
      * the format file, null for a new (empty or missing) root.
      *

@@ -56,7 +56,7 @@ public record NodeConfig(
         int readCacheMb,
         /** Directories besides the mount point where volumes may be mounted ({@code allowed_mount_roots}; see MountRoots). */
         List<Path> allowedMountRoots,
-        /** On-disk format of a new storage path's engine ({@code [storage] engine_format}: layers or log; see ENGINE_FORMATS). */
+        /** On-disk format of the storage path's engine ({@code [storage] engine_format}: auto, layers or log; see ENGINE_FORMATS). */
         String engineFormat) {
 
     /** {@code reserved_space = "auto"}: sized from the storage file system's capacity at start. */
@@ -76,8 +76,11 @@ public record NodeConfig(
             "reserved_space", "advertise_address", "nbd_tls", "audit_max_file_mb", "audit_keep_files", "read_cache_mb", "allowed_mount_roots",
             "engine_format"), KeySettings.KEYS.stream()).toList();
 
-    /** {@code engine_format} values: the layer engine (journal + layer files) and the log-structured store (issue 18). */
-    public static final List<String> ENGINE_FORMATS = List.of("layers", "log");
+    /**
+     * {@code engine_format} values: {@code auto} (an existing storage path keeps its recorded format, a new one gets the
+     * log-structured store), the layer engine (journal + layer files) and the log-structured store (issue 18).
+     */
+    public static final List<String> ENGINE_FORMATS = List.of("auto", "layers", "log");
 
     /** The seed's defaults, plus documented ones for keys the seed only shows in its TOML example. */
     public static Map<String, String> defaults() {
@@ -119,8 +122,8 @@ public record NodeConfig(
         d.put("read_cache_mb", "32");
         // Empty: operators mount under mount_point only, admins anywhere (the seed mounts at /app/...).
         d.put("allowed_mount_roots", "");
-        // Only a new storage path gets it; an existing one keeps its format (storage convert changes it offline).
-        d.put("engine_format", "layers");
+        // An existing storage path keeps its format, so an upgrade never refuses to start; a new one gets the log store.
+        d.put("engine_format", "auto");
         return d;
     }
 
@@ -227,7 +230,7 @@ public record NodeConfig(
         }
         String engineFormat = m.get("engine_format").trim();
         if (!ENGINE_FORMATS.contains(engineFormat)) {
-            throw new IllegalArgumentException("engine_format '" + engineFormat + "' is invalid: it must be layers or log");
+            throw new IllegalArgumentException("engine_format '" + engineFormat + "' is invalid: it must be auto, layers or log");
         }
         String mount = m.get("mount_point");
         String cfgFile = m.get("config_file");
@@ -335,9 +338,28 @@ public record NodeConfig(
     }
 
     /** The engine's read cache in bytes (0 = off). */
-    /** The engine's {@code StorageFormat} for {@link #engineFormat}. */
-    public String storageFormat() {
-        return engineFormat.equals("log") ? io.galleonfs.engine.StorageFormat.LOG_V1 : io.galleonfs.engine.StorageFormat.LAYERS_V1;
+    /**
+     * The engine {@code StorageFormat} this configuration opens {@code engineRoot} in: the configured one, or with
+     * {@code auto} the root's recorded format ({@code LOG_V1} for a new root).
+     */
+    public String storageFormat(Path engineRoot) throws java.io.IOException {
+        return switch (engineFormat) {
+            case "log" -> io.galleonfs.engine.StorageFormat.LOG_V1;
+            case "layers" -> io.galleonfs.engine.StorageFormat.LAYERS_V1;
+            default -> io.galleonfs.engine.StorageFormat.recordedOr(engineRoot, io.galleonfs.engine.StorageFormat.LOG_V1);
+        };
+    }
+
+    /** This configuration with {@code engine_format} resolved to the format the engine opened in (layers or log). */
+    public NodeConfig withEngineFormat(String format) {
+        if (!ENGINE_FORMATS.contains(format)) {
+            throw new IllegalArgumentException("engine_format '" + format + "' is invalid: it must be auto, layers or log");
+        }
+        return new NodeConfig(storagePath, blockSize, bindAddress, ipcAddress, peerAddresses, replicationStrategy, persistenceLevel,
+                mountPoint, configFile, zone, labels, minReplicas, maxReplicas, journalSizeBytes, checkpointIntervalSeconds,
+                healthCheckIntervalSeconds, autoJoin, encryptionAtRest, discovery, dnsQuery, nbdAddress, replicaGracePeriodSeconds,
+                reservedSpaceBytes, authRequired, advertiseHost, keys, nbdTls, auditMaxFileBytes, auditKeepFiles, readCacheMb,
+                allowedMountRoots, format);
     }
 
     public long readCacheBytes() {

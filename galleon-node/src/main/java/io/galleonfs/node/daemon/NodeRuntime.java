@@ -107,7 +107,7 @@ public class NodeRuntime {
             engine = BlockEngine.open(new EngineConfig(config.storagePath().resolve("engine"), config.blockSize(),
                     Math.min(config.journalSizeBytes(), EngineConfig.DEFAULT_CHECKPOINT_BYTES * 4), EngineConfig.DEFAULT_MAX_DIRTY_BYTES,
                     masterKeys)
-                    .withReserve(reserve).withReadCache(config.readCacheBytes()).withFormat(config.storageFormat()));
+                    .withReserve(reserve).withReadCache(config.readCacheBytes()).withFormat(config.storageFormat(config.storagePath().resolve("engine"))));
         } catch (IOException e) {
             if (!OutOfSpaceException.causedBy(e)) {
                 throw e;
@@ -123,6 +123,8 @@ public class NodeRuntime {
             LOG.warnf("%s is left over from a 'galleonfs storage convert' that was cut short; it takes space until the next"
                     + " conversion run (which removes or keeps it aside) or until you remove it", config.storagePath().resolve("engine.converting"));
         }
+        // "auto" is settled by the open: the daemon's configuration reports the format the engine runs in.
+        config = config.withEngineFormat(io.galleonfs.engine.StorageFormat.word(engine.format()));
         keyService = new io.galleonfs.node.keys.KeyService(nodeId, config.keys().provider(), engine);
         LOG.infof("storage engine (format %s) open in %d ms (reserve %d MiB, %d MiB free, read cache %d MiB)", engine.format(),
                 (System.nanoTime() - engineStart) / 1_000_000, reserve >> 20, Math.max(0, engine.space().availableBytes()) >> 20,

@@ -21,7 +21,7 @@ public final class Preflight {
     /** @throws IllegalArgumentException with one readable line */
     public static void check(NodeConfig cfg) {
         requireWritableDirectory("storage path", cfg.storagePath());
-        requireReadableEngineFormat(cfg.storagePath().resolve("engine"), cfg.storageFormat());
+        requireReadableEngineFormat(cfg.storagePath().resolve("engine"), storageFormat(cfg));
         requireLogStoreBlockSize(cfg.storagePath().resolve("engine"), cfg.blockSize());
         cfg.mountPoint().ifPresent(p -> requireWritableDirectory("mount point", p));
         requireFreePort("ipc address", cfg.ipcAddress());
@@ -29,6 +29,16 @@ public final class Preflight {
         cfg.nbdAddress().ifPresent(a -> requireFreePort("nbd address", a));
         requireFreePort("data-plane address (bind port + " + io.galleonfs.node.replication.ReplicationService.DATA_PORT_OFFSET + ")",
                 io.galleonfs.node.replication.ReplicationService.dataAddressFor(cfg.bindAddress()));
+    }
+
+    /** The format the node will open its engine root in ({@code auto}: the recorded one, log for a new root). */
+    static String storageFormat(NodeConfig cfg) {
+        Path engineRoot = cfg.storagePath().resolve("engine");
+        try {
+            return cfg.storageFormat(engineRoot);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
     }
 
     /** The engine root is in a format this build reads and in the configured one (else: how to convert, one line). */

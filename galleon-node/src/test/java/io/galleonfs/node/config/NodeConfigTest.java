@@ -337,16 +337,27 @@ class NodeConfigTest {
     }
 
     @Test
-    void engineFormatIsLayersOrLogAndDefaultsToLayers() {
+    void engineFormatIsAutoLayersOrLogAndAutoKeepsAnExistingRootsFormat(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         NodeConfig d = resolve();
-        assertEquals("layers", d.engineFormat());
-        assertEquals(io.galleonfs.engine.StorageFormat.LAYERS_V1, d.storageFormat());
+        assertEquals("auto", d.engineFormat());
+        Path fresh = dir.resolve("fresh");
+        assertEquals(io.galleonfs.engine.StorageFormat.LOG_V1, d.storageFormat(fresh), "a new storage path gets the log store");
+        Path layers = dir.resolve("layers");
+        io.galleonfs.engine.StorageFormat.record(layers, io.galleonfs.engine.StorageFormat.LAYERS_V1);
+        assertEquals(io.galleonfs.engine.StorageFormat.LAYERS_V1, d.storageFormat(layers), "an existing path keeps its format");
+        java.nio.file.Files.createDirectories(dir.resolve("legacy").resolve("journal"));
+        assertEquals(io.galleonfs.engine.StorageFormat.LAYERS_V1, d.storageFormat(dir.resolve("legacy")),
+                "a layer engine root from before the format file is layers");
         NodeConfig log = resolve("engine_format", "log");
-        assertEquals(io.galleonfs.engine.StorageFormat.LOG_V1, log.storageFormat());
+        assertEquals(io.galleonfs.engine.StorageFormat.LOG_V1, log.storageFormat(layers), "an explicit format is not guessed");
         assertEquals("log", log.toKeyMap().get("engine_format"));
         assertEquals("log", log.toInfo().engineFormat());
-        assertEquals("layers", d.toInfo().engineFormat());
-        assertEquals("engine_format 'btree' is invalid: it must be layers or log", rejected("engine_format", "btree"));
+        NodeConfig explicitLayers = resolve("engine_format", "layers");
+        assertEquals(io.galleonfs.engine.StorageFormat.LAYERS_V1, explicitLayers.storageFormat(fresh));
+        assertEquals("auto", d.toInfo().engineFormat());
+        assertEquals("layers", d.withEngineFormat("layers").toInfo().engineFormat());
+        assertEquals(d.withEngineFormat("log").toKeyMap().keySet(), d.toKeyMap().keySet());
+        assertEquals("engine_format 'btree' is invalid: it must be auto, layers or log", rejected("engine_format", "btree"));
     }
 
     @Test

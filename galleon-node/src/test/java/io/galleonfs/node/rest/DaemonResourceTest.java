@@ -104,7 +104,7 @@ class DaemonResourceTest {
                 .body("nbd_address", equalTo(TempStorageResource.NBD_ADDRESS))
                 .body("read_cache_mb", equalTo(32))
                 .body("key_provider", equalTo("file"))
-                .body("engine_format", equalTo("layers"));
+                .body("engine_format", equalTo("log"));
     }
 
     @Test

@@ -6,10 +6,10 @@ import io.quarkus.test.junit.TestProfile;
 
 /**
  * Every test of {@link KeyResourceTest} (online master key rotation, destroying the old key)
- * on a node whose storage path is in the log format (the same application as {@link LogFormatVolumeDataResourceTest}).
+ * on a node configured with {@code engine_format = "layers"} (the same application as {@link LayerFormatVolumeDataResourceTest}).
  */
 @QuarkusTest
-@TestProfile(LogFormatVolumeDataResourceTest.LogFormat.class)
+@TestProfile(LayerFormatVolumeDataResourceTest.LayerFormat.class)
 @WithTestResource(TempStorageResource.class)
-class LogFormatKeyResourceTest extends KeyResourceTest {
+class LayerFormatKeyResourceTest extends KeyResourceTest {
 }
