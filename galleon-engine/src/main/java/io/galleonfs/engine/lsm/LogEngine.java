@@ -66,7 +66,19 @@ public final class LogEngine implements BlockEngine {
     private volatile BackgroundCleaner cleaner;
     private volatile LogSpaceGuard spaceGuard;
     private volatile boolean closed;
+    /** Decrypted blocks of the encrypted volumes, shared by them ({@code EngineConfig.readCacheBytes}); null: none. */
+    private volatile io.galleonfs.engine.DecryptedBlockCache decrypted;
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Gives the encrypted volumes a cache of decrypted blocks of at most {@code bytes} (0: none). */
+    void useReadCache(long bytes) {
+        decrypted = io.galleonfs.engine.DecryptedBlockCache.ofBytes(bytes);
+    }
+
+    /** The cache of decrypted blocks, or null when this engine has none. */
+    io.galleonfs.engine.DecryptedBlockCache decryptedBlocks() {
+        return decrypted;
+    }
 
     private LogEngine(LogStore store, Path root, KeyProvider keys) {
         this.store = store;
@@ -78,8 +90,9 @@ public final class LogEngine implements BlockEngine {
     /**
      * Opens the engine root {@code cfg.root()} in format {@link StorageFormat#LOG_V1} as the node's engine (through
      * {@link BlockEngine#open}): takes the root's lock, checks or records the format file, then opens the store in
-     * {@code <root>/store} and the volumes in {@code <root>/volumes}. Layer engine settings without a meaning here
-     * (journal checkpoint size, dirty bytes, read cache) are ignored. Starts the background cleaner and the space guard.
+     * {@code <root>/store} and the volumes in {@code <root>/volumes}, with a cache of decrypted blocks of
+     * {@code cfg.readCacheBytes()}. Layer engine settings without a meaning here (journal checkpoint size, dirty bytes)
+     * are ignored. Starts the background cleaner and the space guard.
      */
     public static LogEngine open(EngineConfig cfg) throws IOException {
         Path root = cfg.root().toAbsolutePath();
@@ -92,6 +105,7 @@ public final class LogEngine implements BlockEngine {
                     LogStoreConfig.DEFAULT_CHECKPOINT_BYTES, cfg.keyProvider());
             engine.rootLock = lock; // from here on, close() releases it
             try {
+                engine.useReadCache(cfg.readCacheBytes());
                 engine.reservedBytes = cfg.reservedBytes();
                 engine.freeSpace = cfg.freeSpace() != null ? cfg.freeSpace() : FreeSpace.of(root);
                 engine.startMaintenance(LogStoreConfig.DEFAULT_SEGMENT_BYTES);

@@ -166,10 +166,19 @@ public final class LogStore implements AutoCloseable {
      * A block that reads as zeros leaves zeros (nonce 0: the caller returns zeros without decrypting).
      */
     public void readSealed(UUID volume, String name, long block, ByteBuffer dst) throws IOException {
+        readSealedVersion(volume, name, block, dst);
+    }
+
+    /**
+     * Like {@link #readSealed}, returning the location of the record it read ({@link BlockMap#ABSENT} for zeros): the
+     * version a cache of decrypted blocks keys the plaintext by, since a location is never rewritten or reused.
+     */
+    long readSealedVersion(UUID volume, String name, long block, ByteBuffer dst) throws IOException {
         checkBlock(block);
-        readResolved(volume, block, dst, true,
+        return readResolved(volume, block, dst, true,
                 name == null ? () -> index.lookup(volume, (int) block) : () -> index.lookup(volume, name, (int) block));
     }
+
 
     /** Bytes of a sealed payload: nonce, tag, ciphertext. */
     public int sealedBytes() {
@@ -191,7 +200,8 @@ public final class LogStore implements AutoCloseable {
         ExtentIndex.Extent get() throws IOException;
     }
 
-    private void readResolved(UUID volume, long block, ByteBuffer dst, boolean sealed, Lookup lookup)
+    /** Returns the location of the record read, or {@link BlockMap#ABSENT} when the block reads as zeros. */
+    private long readResolved(UUID volume, long block, ByteBuffer dst, boolean sealed, Lookup lookup)
             throws IOException {
         int length = sealed ? LogFormat.SEALED_PREFIX + blockSize : blockSize;
         int crcFrom = sealed ? LogFormat.SEALED_PREFIX : 0;
@@ -207,7 +217,7 @@ public final class LogStore implements AutoCloseable {
                     dst.put(start + i, (byte) 0);
                 }
                 dst.position(start + length);
-                return;
+                return BlockMap.ABSENT;
             }
             ByteBuffer view = dst.duplicate().limit(start + length).position(start);
             Segment segment = segments.get(LogFormat.segmentOf(extent.location()));
@@ -233,7 +243,7 @@ public final class LogStore implements AutoCloseable {
                 continue; // rewritten or relocated while we read: look up again
             }
             dst.position(start + length);
-            return;
+            return extent.location();
         }
     }
 
@@ -611,7 +621,10 @@ public final class LogStore implements AutoCloseable {
         this.beforeCleanCheckpoint = hook;
     }
 
-    /** Where a block's record is (tests). */
+    /**
+     * Where the live view of {@code volume} maps {@code block} ({@link BlockMap#ABSENT}: nowhere). Also the version the
+     * cache of decrypted blocks keys a block by (see {@link #readSealedVersion}).
+     */
     long locationOf(UUID volume, long block) {
         ExtentIndex.Extent e = index.lookup(volume, (int) block);
         return e == null ? BlockMap.ABSENT : e.location();

@@ -47,6 +47,8 @@ final class LogVolume implements Volume {
     private final BlockSealer sealer;
     private volatile VolumeDescriptorFile descriptor;
     private volatile boolean retired;
+    private final java.util.concurrent.atomic.LongAdder cacheHits = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder cacheMisses = new java.util.concurrent.atomic.LongAdder();
 
     LogVolume(LogEngine engine, LogStore store, VolumeDescriptorFile descriptor, VolumeCipher cipher) {
         this.engine = engine;
@@ -212,7 +214,7 @@ final class LogVolume implements Volume {
         lock.lock();
         try {
             ByteBuffer buf = ByteBuffer.allocate(blockSize);
-            readBlock(null, block, buf);
+            readBlock(null, block, buf, true);
             buf.clear().position(inBlock);
             buf.put(part);
             store.writeBlocks(id, block, buf.clear(), concern, sealer);
@@ -262,20 +264,33 @@ final class LogVolume implements Volume {
         readFrom(name, offset, dst);
     }
 
-    /** Every block read comes from the store with its CRC (and GCM tag) checked; there is no cache to bypass. */
+    /** Every block from the store with its CRC (and GCM tag) checked, never from the cache of decrypted blocks. */
     @Override
     public void readVerified(long offset, ByteBuffer dst) throws IOException {
-        read(offset, dst);
+        checkRange(offset, dst.remaining());
+        ensureLive();
+        readFrom(null, offset, dst, false);
+    }
+
+    @Override
+    public io.galleonfs.engine.ReadCacheStats readCacheStats() {
+        return new io.galleonfs.engine.ReadCacheStats(cacheHits.sum(), cacheMisses.sum());
     }
 
     private void readFrom(String snapshot, long offset, ByteBuffer dst) throws IOException {
+        // Like the layer engine, only live reads use the cache: snapshot reads are mostly backup and export scans,
+        // which would push the blocks clients re-read out of it.
+        readFrom(snapshot, offset, dst, snapshot == null);
+    }
+
+    private void readFrom(String snapshot, long offset, ByteBuffer dst, boolean cached) throws IOException {
         ByteBuffer scratch = null;
         long pos = offset;
         while (dst.hasRemaining()) {
             long block = pos / blockSize;
             int inBlock = (int) (pos % blockSize);
             if (inBlock == 0 && dst.remaining() >= blockSize) {
-                readBlock(snapshot, block, dst); // straight into the caller's buffer
+                readBlock(snapshot, block, dst, cached); // straight into the caller's buffer
                 pos += blockSize;
                 continue;
             }
@@ -283,17 +298,27 @@ final class LogVolume implements Volume {
                 scratch = ByteBuffer.allocate(blockSize);
             }
             scratch.clear();
-            readBlock(snapshot, block, scratch);
+            readBlock(snapshot, block, scratch, cached);
             int n = Math.min(blockSize - inBlock, dst.remaining());
             dst.put(scratch.slice(inBlock, n));
             pos += n;
         }
     }
 
-    private void readBlock(String snapshot, long block, ByteBuffer dst) throws IOException {
+    private void readBlock(String snapshot, long block, ByteBuffer dst, boolean cached) throws IOException {
         if (cipher != null) {
+            io.galleonfs.engine.DecryptedBlockCache cache = cached ? engine.decryptedBlocks() : null;
+            if (cache != null) {
+                long version = store.locationOf(id, block);
+                if (version != BlockMap.ABSENT && cache.copyInto(id, block, version, 0, dst.duplicate().limit(dst.position() + blockSize))) {
+                    dst.position(dst.position() + blockSize);
+                    cacheHits.increment();
+                    return;
+                }
+                cacheMisses.increment();
+            }
             ByteBuffer sealed = ByteBuffer.allocate(store.sealedBytes()).order(ByteOrder.LITTLE_ENDIAN);
-            store.readSealed(id, snapshot, block, sealed);
+            long version = store.readSealedVersion(id, snapshot, block, sealed);
             long nonce = sealed.getLong(0);
             if (nonce == 0) { // never written or trimmed: zeros (a real nonce has a non-zero epoch)
                 for (int i = 0; i < blockSize; i++) {
@@ -303,7 +328,12 @@ final class LogVolume implements Volume {
             }
             byte[] tag = new byte[VolumeCipher.TAG_BYTES];
             sealed.get(8, tag);
+            int start = dst.position();
             cipher.decrypt(block, nonce, sealed.slice(LogFormat.SEALED_PREFIX, blockSize), tag, dst);
+            if (cache != null && version != BlockMap.ABSENT) {
+                // Keyed by the record actually read: a rewrite after the lookup above cannot be cached under it.
+                cache.put(id, block, version, dst.duplicate().position(start).limit(start + blockSize).slice());
+            }
             return;
         }
         if (snapshot == null) {
