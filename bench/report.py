@@ -119,11 +119,34 @@ def collect_row(res, rid, selected):
     row["status"] = "ok" if not errors else "errors"
     if errors:
         row["errors"] = errors
+    cpu = cpu_figures(read(os.path.join(res, rid + ".cpu")), row["jobs"])
+    if cpu:
+        row["cpu"] = cpu
     for extra in ("state", "state-after"):
         v = read(os.path.join(res, rid + "." + extra))
         if v:
             row[extra.replace("-", "_")] = v
     return row
+
+
+def cpu_figures(text, jobs):
+    """Busy CPUs over the measured fio call (two /proc/stat 'cpu' lines) and, for a single-job run, CPU µs per I/O."""
+    lines = (text or "").splitlines()
+    if len(lines) != 2:
+        return None
+    a, b = ([int(x) for x in l.split()[1:]] for l in lines)
+    d = [y - x for x, y in zip(a, b)]
+    total = sum(d[:8])  # user nice system idle iowait irq softirq steal
+    if total <= 0:
+        return None
+    idle = d[3] + d[4]
+    busy_cpus = (total - idle) / total * (os.cpu_count() or 1)
+    out = {"busy_cpus": round(busy_cpus, 2)}
+    done = [j for j in jobs.values() if j.get("iops")]
+    if len(jobs) == 1 and len(done) == 1:
+        # Ramp and start-up are in the window too: CPU per I/O assumes the load was steady over all of it.
+        out["cpu_us_per_io"] = round(busy_cpus * 1e6 / done[0]["iops"], 1)
+    return out
 
 
 def value(row, jid):
@@ -321,6 +344,14 @@ def table(doc, rows):
             lines.append("  ".join([label.ljust(w0)] + [v.rjust(w) for v, w in zip(vals, widths)]))
     lines.append("")
     lines.extend("- " + x for x in notes(rows))
+    cpu = [r for r in rows if r.get("cpu")]
+    if cpu:
+        lines.append("")
+        lines.append("CPU over the measured fio call, whole machine (fio + daemons + kernel); per I/O only for single-job runs:")
+        for r in cpu:
+            c = r["cpu"]
+            lines.append("- %s: %.2f CPUs busy%s" % (r["label"], c["busy_cpus"],
+                         "" if "cpu_us_per_io" not in c else ", %.1f CPU µs per I/O" % c["cpu_us_per_io"]))
     if "jmh" in doc:
         lines.append("")
         lines.extend(jmh_lines(doc))
@@ -359,6 +390,14 @@ def markdown(doc, rows):
                                                " | ".join(vals)))
     lines.append("")
     lines.extend("- " + x for x in notes(rows))
+    cpu = [r for r in rows if r.get("cpu")]
+    if cpu:
+        lines.append("")
+        lines.append("CPU over the measured fio call, whole machine (fio + daemons + kernel); per I/O only for single-job runs:")
+        for r in cpu:
+            c = r["cpu"]
+            lines.append("- %s: %.2f CPUs busy%s" % (r["label"], c["busy_cpus"],
+                         "" if "cpu_us_per_io" not in c else ", %.1f CPU µs per I/O" % c["cpu_us_per_io"]))
     if "jmh" in doc:
         lines.append("")
         lines.extend(jmh_lines(doc))
