@@ -270,7 +270,7 @@ public final class LogStore implements AutoCloseable {
             block.position(data.position() + i * blockSize).limit(data.position() + (i + 1) * blockSize);
             try {
                 last = writer.issue(LogFormat.WRITE, volume, firstBlock + i, 0,
-                        sealer == null ? LogFormat.crc(block) : 0, block, sealer);
+                        sealer == null ? LogFormat.crc(block) : 0, block, sealer, i == count - 1);
             } catch (IOException e) {
                 failure = e;
                 break;
@@ -280,7 +280,7 @@ public final class LogStore implements AutoCloseable {
             }
         }
         if (last != null) {
-            writer.awaitApplied(last.seq);
+            writer.awaitApplied(last);
             if (failure == null && concern == WriteConcern.DURABLE) {
                 writer.syncTo(last.seq);
                 writer.durableRecords.addAndGet(count);

@@ -77,6 +77,8 @@ final class LogWriter implements Runnable {
         ByteBuffer payload;
         /** Written by the applier before it publishes {@link #applied}. */
         boolean changed;
+        /** The appender waiting for this record to be applied (parked), or null: the applier unparks it. */
+        volatile Thread waiter;
 
         Pending(long seq, Segment segment, int offset, int length) {
             this.seq = seq;
@@ -91,6 +93,8 @@ final class LogWriter implements Runnable {
     }
 
     private final LogStoreConfig config;
+    /** Size of each head segment's append buffer. */
+    private final int bufferBytes;
     private final Path dir;
     private final ExtentIndex index;
     private final Map<Long, Segment> segments;
@@ -107,6 +111,8 @@ final class LogWriter implements Runnable {
     // Reservation (appendLock): the next seq and where the next record goes.
     private final ReentrantLock appendLock = new ReentrantLock();
     private long nextSeq;
+    /** nextSeq - 1, readable without the lock: the last reserved record. */
+    private volatile long reserved;
     private volatile Segment head;
     private long headEnd;
     private CompletableFuture<Segment> prepared;
@@ -149,6 +155,7 @@ final class LogWriter implements Runnable {
         this.head = head;
         this.headEnd = LogFormat.SEGMENT_HEADER;
         this.nextSeq = nextSeq;
+        this.reserved = nextSeq - 1;
         this.applied = new AtomicLong(nextSeq - 1);
         this.durable = new AtomicLong(nextSeq - 1);
         this.appliedSegment = head.id;
@@ -157,7 +164,8 @@ final class LogWriter implements Runnable {
         int maxRecord = LogFormat.maxRecordLength(config.blockSize());
         this.scratch = ThreadLocal.withInitial(
                 () -> ByteBuffer.allocateDirect(maxRecord).order(java.nio.ByteOrder.LITTLE_ENDIAN));
-        head.openForAppend();
+        this.bufferBytes = AppendBuffer.capacityFor(config.segmentBytes(), maxRecord);
+        head.openForAppend(config.blockSize(), bufferBytes);
         unsealed.add(head);
         this.checkpointer = Executors.newSingleThreadExecutor(daemon("galleon-lsm-checkpoint"));
         this.segmentThread = Executors.newSingleThreadExecutor(daemon("galleon-lsm-segments"));
@@ -195,8 +203,8 @@ final class LogWriter implements Runnable {
      */
     boolean append(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, boolean durable)
             throws IOException {
-        Pending p = issue(type, volume, block, arg, dataCrc, payload, null);
-        awaitApplied(p.seq);
+        Pending p = issue(type, volume, block, arg, dataCrc, payload, null, true);
+        awaitApplied(p);
         if (durable) {
             syncTo(p.seq);
             durableRecords.incrementAndGet();
@@ -206,10 +214,12 @@ final class LogWriter implements Runnable {
 
     /**
      * Reserves, fills and publishes one record without waiting for it; {@code sealer} non-null: {@code payload} is a
-     * plain block sealed here with the nonce {@code epoch << 40 | seq} of the reserved record.
+     * plain block sealed here with the nonce {@code epoch << 40 | seq} of the reserved record. {@code drain}: write and
+     * apply the published records now if no other thread is doing it; false for all but the last record of a
+     * multi-block write, whose records then go to the file in one write instead of one each.
      */
-    Pending issue(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, BlockSealer sealer)
-            throws IOException {
+    Pending issue(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, BlockSealer sealer,
+                  boolean drain) throws IOException {
         int length = sealer != null ? LogFormat.sealedRecordLength(config.blockSize())
                 : payload == null ? LogFormat.SMALL_RECORD
                 : LogFormat.RECORD_HEADER + payload.remaining() + LogFormat.RECORD_TRAILER;
@@ -236,14 +246,14 @@ final class LogWriter implements Runnable {
                 ByteBuffer pad = scratch.get().clear();
                 LogFormat.putPad(pad, p.seq, p.length);
                 p.segment.put(p.offset, MemorySegment.ofBuffer(pad.flip())); // keep the log contiguous
-            } catch (IOException | RuntimeException | Error padFailed) {
+            } catch (RuntimeException | Error padFailed) {
                 e.addSuppressed(padFailed);
                 onFailure(new IOException("cannot fill reserved record " + p.seq, e)); // waiters must not hang
             }
-            publish(p);
+            publish(p, true);
             throw e;
         }
-        publish(p);
+        publish(p, drain);
         return p;
     }
 
@@ -262,22 +272,31 @@ final class LogWriter implements Runnable {
     private Pending reserve(int length) throws IOException {
         lockAppend();
         try {
-            long seq = checkOpen();
-            while (seq - applied.get() >= RING) {
-                // The ring is full: wait (without the lock, helping to apply) for the oldest record to be applied.
-                appendLock.unlock();
+            long seq;
+            while (true) {
+                seq = checkOpen();
+                long waitFor;
+                if (seq - applied.get() >= RING) {
+                    waitFor = seq - RING + 1; // the ring is full: wait for the oldest record to be applied
+                } else {
+                    if (headEnd + length > config.segmentBytes()) {
+                        roll(seq);
+                    }
+                    if (head.fits(headEnd + length)) {
+                        break;
+                    }
+                    waitFor = seq - 1; // the append buffer is full: wait until what precedes is written
+                }
+                appendLock.unlock(); // wait without the lock, helping to write and apply
                 try {
-                    awaitApplied(seq - RING + 1);
+                    awaitApplied(waitFor);
                 } finally {
                     appendLock.lock();
                 }
-                seq = checkOpen();
-            }
-            if (headEnd + length > config.segmentBytes()) {
-                roll(seq);
             }
             Pending p = new Pending(seq, head, (int) headEnd, length);
             nextSeq = seq + 1;
+            reserved = seq;
             headEnd += length;
             return p;
         } finally {
@@ -307,10 +326,36 @@ final class LogWriter implements Runnable {
         return nextSeq;
     }
 
-    /** Makes {@code p} (filled) visible to the applier and applies whatever is ready. */
-    private void publish(Pending p) {
+    /** Makes {@code p} (filled) visible to the applier and, when {@code drain}, writes and applies whatever is ready. */
+    private void publish(Pending p, boolean drain) {
         ring.set((int) (p.seq & MASK), p);
+        if (drain) {
+            drain();
+        }
+    }
+
+    /**
+     * Waits until {@code p} (issued by this thread) is applied. The applier unparks the record's waiter, so a caller
+     * waiting while another thread writes a batch (tens to hundreds of µs with O_DIRECT) does not poll; the timed park
+     * only guards against a failure nobody announces.
+     */
+    void awaitApplied(Pending p) throws IOException {
         drain();
+        for (int spins = 0; spins < SPINS && applied.get() < p.seq; spins++) {
+            Thread.onSpinWait();
+        }
+        if (applied.get() >= p.seq) {
+            return;
+        }
+        p.waiter = Thread.currentThread();
+        while (applied.get() < p.seq) {
+            IOException failed = failure;
+            if (failed != null) {
+                throw new EngineException("log store failed: " + failed.getMessage(), failed);
+            }
+            LockSupport.parkNanos(this, 1_000_000);
+            drain(); // a record published after the last applier looked, and no one else to write it
+        }
     }
 
     /** Waits until every record up to {@code seq} is applied, applying the ready ones itself when it can. */
@@ -362,19 +407,45 @@ final class LogWriter implements Runnable {
         }
     }
 
-    /** Holding applyLock: applies every consecutive published record. */
+    /**
+     * Holding applyLock: writes every consecutive published record to its segment file (one aligned write per segment
+     * touched), then applies them in seq order and wakes their waiters. A record is applied only after its bytes are
+     * in the file, so readers (and recovery after a kill -9) find every record the index points at.
+     */
     private void applyReady() {
         if (failure != null) {
             return;
         }
         long a = applied.get();
+        int ready = 0;
+        try {
+            Segment flushing = null;
+            long flushEnd = 0;
+            for (long seq = a + 1; ; seq++) {
+                Pending p = ring.get((int) (seq & MASK));
+                if (p == null || p.seq != seq) {
+                    break;
+                }
+                if (p.segment != flushing) {
+                    if (flushing != null) {
+                        flushing.flush(flushEnd, false); // the records of a segment that rolled in this batch
+                    }
+                    flushing = p.segment;
+                }
+                flushEnd = p.offset + p.length;
+                ready++;
+            }
+            if (flushing != null) {
+                flushing.flush(flushEnd, a + ready == reserved); // lone: nothing reserved after the batch
+            }
+        } catch (IOException | RuntimeException e) {
+            onFailure(e); // nothing of this batch is applied: the index never points at bytes not in the file
+            return;
+        }
         int n = 0;
-        while (true) {
+        while (n < ready) {
             int slot = (int) ((a + 1) & MASK);
             Pending p = ring.get(slot);
-            if (p == null || p.seq != a + 1) {
-                break;
-            }
             try {
                 if (p.type != LogFormat.PAD) {
                     p.changed = index.apply(p.type, p.seq, p.volume, p.block, p.arg, p.dataCrc, p.payload,
@@ -391,6 +462,10 @@ final class LogWriter implements Runnable {
             a++;
             n++;
             applied.set(a);
+            Thread waiter = p.waiter;
+            if (waiter != null) {
+                LockSupport.unpark(waiter);
+            }
         }
         if (n > 0) {
             records.addAndGet(n);
@@ -528,7 +603,7 @@ final class LogWriter implements Runnable {
             try {
                 Segment s = Segment.create(dir, id, config.blockSize(), config.segmentBytes());
                 try {
-                    s.openForAppend();
+                    s.openForAppend(config.blockSize(), bufferBytes);
                 } catch (IOException | RuntimeException e) {
                     s.close();
                     Files.deleteIfExists(s.path);
@@ -619,7 +694,7 @@ final class LogWriter implements Runnable {
             try {
                 switch (op) {
                     case LogOp.Append a -> issued.add(new Issued(a, issue(a.type(), a.volume(), a.block(), a.arg(),
-                            a.dataCrc(), a.payload(), null)));
+                            a.dataCrc(), a.payload(), null, false)));
                     case LogOp.CheckpointRequest r -> {
                         complete(issued);
                         checkpoint(r.done());

@@ -20,9 +20,9 @@ import java.nio.file.StandardOpenOption;
  * interruptible), which must neither break the writer's channel nor fail other readers, so the read channel is
  * reopened on demand until the segment is closed for good.
  *
- * <p>The head segment (and the next one, prepared ahead) also has a native descriptor: appenders pwrite their records
- * in parallel, at places they reserved ({@link LogWriter}). It is closed when the segment is sealed (all its records
- * applied and fdatasynced).
+ * <p>The head segment (and the next one, prepared ahead) also has an {@link AppendBuffer}: appenders copy their records
+ * into it in parallel, at places they reserved ({@link LogWriter}), and the applier writes them to the file with
+ * O_DIRECT. It is closed when the segment is sealed (all its records applied and fdatasynced).
  */
 final class Segment implements AutoCloseable {
     final long id;
@@ -36,8 +36,8 @@ final class Segment implements AutoCloseable {
     volatile long firstSeq = Long.MAX_VALUE;
     /** Set once every record of the segment is applied and fdatasynced and its tail truncated; always for old ones. */
     volatile boolean sealed;
-    /** Native descriptor for appenders' pwrites (mode PWRITE), -1 when none. */
-    private int fd = -1;
+    /** Where appenders put their records until the applier writes them (head and prepared segments), else null. */
+    private AppendBuffer tail;
 
     private Segment(long id, Path path, FileChannel channel, long end) throws IOException {
         this.id = id;
@@ -111,21 +111,37 @@ final class Segment implements AutoCloseable {
         return s;
     }
 
-    /** Opens the native descriptor appenders pwrite their records through (head and prepared segments). */
-    void openForAppend() throws IOException {
-        fd = Pwrite.open(path);
+    /** Opens the append buffer and its O_DIRECT descriptor (head and prepared segments). */
+    void openForAppend(int blockSize, int bufferBytes) throws IOException {
+        tail = new AppendBuffer(path, bufferBytes, LogFormat.segmentHeader(id, blockSize));
     }
 
-    /** Writes a whole record (native memory) at {@code offset} of the head segment: one pwrite. */
-    void put(long offset, MemorySegment record) throws IOException {
-        Pwrite.writeFully(fd, record, offset);
+    /** Copies a whole record (native memory) to {@code offset} of the head segment's append buffer. */
+    void put(long offset, MemorySegment record) {
+        tail.put(offset, record);
     }
 
-    /** Closes the appenders' descriptor (no record goes to this segment any more). */
+    /** Whether a record ending at {@code end} has room in the append buffer (else wait until it is flushed). */
+    boolean fits(long end) {
+        return tail.fits(end);
+    }
+
+    /** Writes the records up to {@code end} (all completely copied) to the file: see {@link AppendBuffer#flush}. */
+    void flush(long end, boolean lone) throws IOException {
+        tail.flush(end, lone);
+    }
+
+    /** Whether appends go to the file with O_DIRECT (false where the file system refuses it, e.g. tmpfs). */
+    boolean direct() {
+        AppendBuffer t = tail;
+        return t != null && t.direct();
+    }
+
+    /** Closes the append buffer (no record goes to this segment any more). */
     synchronized void closeForAppend() {
-        if (fd >= 0) {
-            Pwrite.close(fd);
-            fd = -1;
+        if (tail != null) {
+            tail.close();
+            tail = null;
         }
     }
 

@@ -165,4 +165,42 @@ class LogAppendTest {
             assertArrayEquals(zeros(), read(store, VOL, 1), "the failed block was never written");
         }
     }
+    /**
+     * Records reach the file in whole 4 KiB blocks (O_DIRECT): the block after the last acknowledged record can hold the
+     * first bytes of a record whose appender was still copying it (the next seq, a whole header, the block torn). After a
+     * kill -9 there, recovery cuts the log at that record, every acknowledged block reads back, and the log continues.
+     */
+    @Test
+    void aTornRecordInTheLastWrittenBlockEndsTheLogAfterEveryAcknowledgedRecord() throws IOException {
+        int total = 7;
+        long[] locations = new long[total];
+        try (LogStore store = LogStore.open(config(dir))) {
+            for (int b = 0; b < total; b++) {
+                store.write(VOL, b, content(VOL, b, 1), b % 2 == 0 ? WriteConcern.DURABLE : WriteConcern.ACKNOWLEDGED);
+                locations[b] = store.locationOf(VOL, b);
+            }
+            store.crash();
+        }
+        Path segment = Segment.pathOf(dir, LogFormat.segmentOf(locations[0]));
+        long end = LogFormat.offsetOf(locations[total - 1]) + LogFormat.dataRecordLength(BS);
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer last = ByteBuffer.allocate(LogFormat.dataRecordLength(BS)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(last, LogFormat.offsetOf(locations[total - 1]));
+            last.putLong(16, last.getLong(16) + 1); // the next seq: the record an appender was still copying
+            int torn = (int) (AppendBuffer.alignUp(end) - end); // what of it fitted into the block the flush wrote
+            ch.write(last.flip().limit(torn), end);
+        }
+        try (LogStore store = LogStore.open(config(dir))) {
+            assertEquals(total, store.stats().replayedRecords(), "every record before the torn one");
+            for (int b = 0; b < total; b++) {
+                assertArrayEquals(content(VOL, b, 1).array(), read(store, VOL, b), "block " + b);
+            }
+            assertEquals(end, Files.size(segment), "cut after the last whole record");
+            store.write(VOL, total, content(VOL, total, 1), WriteConcern.DURABLE);
+            store.crash();
+        }
+        try (LogStore store = LogStore.open(config(dir))) {
+            assertArrayEquals(content(VOL, total, 1).array(), read(store, VOL, total), "the log continued");
+        }
+    }
 }
