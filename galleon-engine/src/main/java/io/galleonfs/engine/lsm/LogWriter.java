@@ -61,6 +61,10 @@ final class LogWriter implements Runnable {
     private static final long PARK_NANOS = 20_000;
     /** Per appender thread: where a record is assembled (a plain direct buffer: no memory session to acquire). */
     private final ThreadLocal<ByteBuffer> scratch;
+    /** Most records of one run ({@link #issueRun}); a node's multi-block write comes in pieces of at most 256 blocks. */
+    static final int MAX_RUN = 256;
+    /** Where runs are assembled for their O_DIRECT write. */
+    private final RunBuffers runBuffers;
 
     /** A record's reserved place in the log; filled by its appender, then applied (result in {@code changed}). */
     static final class Pending {
@@ -77,8 +81,6 @@ final class LogWriter implements Runnable {
         ByteBuffer payload;
         /** Written by the applier before it publishes {@link #applied}. */
         boolean changed;
-        /** The appender waiting for this record to be applied (parked), or null: the applier unparks it. */
-        volatile Thread waiter;
 
         Pending(long seq, Segment segment, int offset, int length) {
             this.seq = seq;
@@ -93,8 +95,6 @@ final class LogWriter implements Runnable {
     }
 
     private final LogStoreConfig config;
-    /** Size of each head segment's append buffer. */
-    private final int bufferBytes;
     private final Path dir;
     private final ExtentIndex index;
     private final Map<Long, Segment> segments;
@@ -111,8 +111,6 @@ final class LogWriter implements Runnable {
     // Reservation (appendLock): the next seq and where the next record goes.
     private final ReentrantLock appendLock = new ReentrantLock();
     private long nextSeq;
-    /** nextSeq - 1, readable without the lock: the last reserved record. */
-    private volatile long reserved;
     private volatile Segment head;
     private long headEnd;
     private CompletableFuture<Segment> prepared;
@@ -155,7 +153,6 @@ final class LogWriter implements Runnable {
         this.head = head;
         this.headEnd = LogFormat.SEGMENT_HEADER;
         this.nextSeq = nextSeq;
-        this.reserved = nextSeq - 1;
         this.applied = new AtomicLong(nextSeq - 1);
         this.durable = new AtomicLong(nextSeq - 1);
         this.appliedSegment = head.id;
@@ -164,8 +161,9 @@ final class LogWriter implements Runnable {
         int maxRecord = LogFormat.maxRecordLength(config.blockSize());
         this.scratch = ThreadLocal.withInitial(
                 () -> ByteBuffer.allocateDirect(maxRecord).order(java.nio.ByteOrder.LITTLE_ENDIAN));
-        this.bufferBytes = AppendBuffer.capacityFor(config.segmentBytes(), maxRecord);
-        head.openForAppend(config.blockSize(), bufferBytes);
+        // A run's bytes from the start of its first block: up to one block of skew, then the records.
+        this.runBuffers = new RunBuffers(Segment.ALIGN + (long) MAX_RUN * maxRecord, 8);
+        head.openForAppend();
         unsealed.add(head);
         this.checkpointer = Executors.newSingleThreadExecutor(daemon("galleon-lsm-checkpoint"));
         this.segmentThread = Executors.newSingleThreadExecutor(daemon("galleon-lsm-segments"));
@@ -203,8 +201,8 @@ final class LogWriter implements Runnable {
      */
     boolean append(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, boolean durable)
             throws IOException {
-        Pending p = issue(type, volume, block, arg, dataCrc, payload, null, true);
-        awaitApplied(p);
+        Pending p = issue(type, volume, block, arg, dataCrc, payload, null);
+        awaitApplied(p.seq);
         if (durable) {
             syncTo(p.seq);
             durableRecords.incrementAndGet();
@@ -214,12 +212,10 @@ final class LogWriter implements Runnable {
 
     /**
      * Reserves, fills and publishes one record without waiting for it; {@code sealer} non-null: {@code payload} is a
-     * plain block sealed here with the nonce {@code epoch << 40 | seq} of the reserved record. {@code drain}: write and
-     * apply the published records now if no other thread is doing it; false for all but the last record of a
-     * multi-block write, whose records then go to the file in one write instead of one each.
+     * plain block sealed here with the nonce {@code epoch << 40 | seq} of the reserved record.
      */
-    Pending issue(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, BlockSealer sealer,
-                  boolean drain) throws IOException {
+    Pending issue(byte type, UUID volume, long block, long arg, int dataCrc, ByteBuffer payload, BlockSealer sealer)
+            throws IOException {
         int length = sealer != null ? LogFormat.sealedRecordLength(config.blockSize())
                 : payload == null ? LogFormat.SMALL_RECORD
                 : LogFormat.RECORD_HEADER + payload.remaining() + LogFormat.RECORD_TRAILER;
@@ -246,14 +242,14 @@ final class LogWriter implements Runnable {
                 ByteBuffer pad = scratch.get().clear();
                 LogFormat.putPad(pad, p.seq, p.length);
                 p.segment.put(p.offset, MemorySegment.ofBuffer(pad.flip())); // keep the log contiguous
-            } catch (RuntimeException | Error padFailed) {
+            } catch (IOException | RuntimeException | Error padFailed) {
                 e.addSuppressed(padFailed);
                 onFailure(new IOException("cannot fill reserved record " + p.seq, e)); // waiters must not hang
             }
-            publish(p, true);
+            publish(p);
             throw e;
         }
-        publish(p, drain);
+        publish(p);
         return p;
     }
 
@@ -269,34 +265,140 @@ final class LogWriter implements Runnable {
         return sealer.seal(block, epoch << 40 | seq, plain.duplicate());
     }
 
-    private Pending reserve(int length) throws IOException {
+    /**
+     * Appends whole blocks {@code firstBlock, firstBlock + 1, ...} of one volume ({@code data.remaining()} is
+     * {@code count} blocks) as consecutive records, without waiting for them; returns the last one. The records of a run
+     * are reserved together (consecutive seqs and offsets, as many as the head segment holds; the rest in the next
+     * one), assembled in one aligned buffer (sealed there when {@code sealer} is non-null, with each record's own nonce)
+     * and written with one O_DIRECT write for the whole blocks only they occupy ({@link Segment#putRun}), then published
+     * together. Why: a 1 MiB write as 256 buffered pwrites spent 60 % of the node's CPU samples in the kernel appending
+     * into fresh page-cache pages (BENCHMARKS.md, "Issue 18"). The crash rule is unchanged: nothing of a run is applied
+     * before all of it is in the file, and a run cut short by a crash is a hole.
+     */
+    Pending issueRun(UUID volume, long firstBlock, ByteBuffer data, int count, BlockSealer sealer) throws IOException {
+        int blockSize = config.blockSize();
+        int length = sealer != null ? LogFormat.sealedRecordLength(blockSize) : LogFormat.dataRecordLength(blockSize);
+        Pending last = null;
+        for (int done = 0; done < count; ) {
+            Pending[] run = reserveRun(Math.min(count - done, MAX_RUN), length);
+            ByteBuffer buffer = runBuffers.take();
+            try {
+                fillRun(run, buffer, volume, firstBlock + done, data, done, sealer);
+            } finally {
+                runBuffers.give(buffer);
+            }
+            for (Pending p : run) {
+                ring.set((int) (p.seq & MASK), p);
+            }
+            drain();
+            last = run[run.length - 1];
+            done += run.length;
+        }
+        return last;
+    }
+
+    /** Assembles and writes the reserved records of one run; on failure PADs their places and rethrows. */
+    private void fillRun(Pending[] run, ByteBuffer out, UUID volume, long firstBlock, ByteBuffer data, int index,
+                         BlockSealer sealer) throws IOException {
+        int blockSize = config.blockSize();
+        long offset = run[0].offset;
+        long skew = offset & (Segment.ALIGN - 1);
+        try {
+            out.position((int) skew);
+            for (int i = 0; i < run.length; i++) {
+                Pending p = run[i];
+                long block = firstBlock + i;
+                ByteBuffer plain = data.duplicate();
+                plain.position(data.position() + (index + i) * blockSize).limit(plain.position() + blockSize);
+                ByteBuffer stored = plain;
+                int crc;
+                if (sealer != null) {
+                    stored = seal(sealer, block, p.seq, plain);
+                    crc = LogFormat.crc(stored, stored.position() + LogFormat.SEALED_PREFIX,
+                            stored.remaining() - LogFormat.SEALED_PREFIX);
+                } else {
+                    crc = LogFormat.crc(plain);
+                }
+                LogFormat.putRecord(out, LogFormat.WRITE, p.seq, volume, block, 0, crc, stored);
+                p.volume = volume;
+                p.block = block;
+                p.dataCrc = crc;
+            }
+            run[0].segment.putRun(offset, MemorySegment.ofBuffer(out.clear()), (long) run.length * run[0].length);
+            for (Pending p : run) {
+                p.type = LogFormat.WRITE;
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            // Whatever reached the file is not trusted: a PAD in every place keeps the log contiguous.
+            try {
+                ByteBuffer pad = scratch.get().clear();
+                for (Pending p : run) {
+                    p.type = LogFormat.PAD;
+                    LogFormat.putPad(pad.clear(), p.seq, p.length);
+                    p.segment.put(p.offset, MemorySegment.ofBuffer(pad.flip()));
+                }
+            } catch (IOException | RuntimeException | Error padFailed) {
+                e.addSuppressed(padFailed);
+                onFailure(new IOException("cannot fill reserved records " + run[0].seq + ".."
+                        + run[run.length - 1].seq, e)); // waiters must not hang
+            }
+            for (Pending p : run) {
+                ring.set((int) (p.seq & MASK), p);
+            }
+            drain();
+            throw e;
+        }
+    }
+
+    /** Reserves up to {@code max} consecutive records of {@code length} bytes in one segment (at least one). */
+    private Pending[] reserveRun(int max, int length) throws IOException {
         lockAppend();
         try {
-            long seq;
-            while (true) {
-                seq = checkOpen();
-                long waitFor;
-                if (seq - applied.get() >= RING) {
-                    waitFor = seq - RING + 1; // the ring is full: wait for the oldest record to be applied
-                } else {
-                    if (headEnd + length > config.segmentBytes()) {
-                        roll(seq);
-                    }
-                    if (head.fits(headEnd + length)) {
-                        break;
-                    }
-                    waitFor = seq - 1; // the append buffer is full: wait until what precedes is written
-                }
-                appendLock.unlock(); // wait without the lock, helping to write and apply
+            long seq = checkOpen();
+            while (seq + max - 1 - applied.get() >= RING) {
+                appendLock.unlock();
                 try {
-                    awaitApplied(waitFor);
+                    awaitApplied(seq + max - RING);
                 } finally {
                     appendLock.lock();
                 }
+                seq = checkOpen();
+            }
+            if (headEnd + length > config.segmentBytes()) {
+                roll(seq);
+            }
+            int n = (int) Math.max(1, Math.min(max, (config.segmentBytes() - headEnd) / length));
+            Pending[] run = new Pending[n];
+            for (int i = 0; i < n; i++) {
+                run[i] = new Pending(seq + i, head, (int) headEnd, length);
+                headEnd += length;
+            }
+            nextSeq = seq + n;
+            return run;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    private Pending reserve(int length) throws IOException {
+        lockAppend();
+        try {
+            long seq = checkOpen();
+            while (seq - applied.get() >= RING) {
+                // The ring is full: wait (without the lock, helping to apply) for the oldest record to be applied.
+                appendLock.unlock();
+                try {
+                    awaitApplied(seq - RING + 1);
+                } finally {
+                    appendLock.lock();
+                }
+                seq = checkOpen();
+            }
+            if (headEnd + length > config.segmentBytes()) {
+                roll(seq);
             }
             Pending p = new Pending(seq, head, (int) headEnd, length);
             nextSeq = seq + 1;
-            reserved = seq;
             headEnd += length;
             return p;
         } finally {
@@ -326,36 +428,10 @@ final class LogWriter implements Runnable {
         return nextSeq;
     }
 
-    /** Makes {@code p} (filled) visible to the applier and, when {@code drain}, writes and applies whatever is ready. */
-    private void publish(Pending p, boolean drain) {
+    /** Makes {@code p} (filled) visible to the applier and applies whatever is ready. */
+    private void publish(Pending p) {
         ring.set((int) (p.seq & MASK), p);
-        if (drain) {
-            drain();
-        }
-    }
-
-    /**
-     * Waits until {@code p} (issued by this thread) is applied. The applier unparks the record's waiter, so a caller
-     * waiting while another thread writes a batch (tens to hundreds of µs with O_DIRECT) does not poll; the timed park
-     * only guards against a failure nobody announces.
-     */
-    void awaitApplied(Pending p) throws IOException {
         drain();
-        for (int spins = 0; spins < SPINS && applied.get() < p.seq; spins++) {
-            Thread.onSpinWait();
-        }
-        if (applied.get() >= p.seq) {
-            return;
-        }
-        p.waiter = Thread.currentThread();
-        while (applied.get() < p.seq) {
-            IOException failed = failure;
-            if (failed != null) {
-                throw new EngineException("log store failed: " + failed.getMessage(), failed);
-            }
-            LockSupport.parkNanos(this, 1_000_000);
-            drain(); // a record published after the last applier looked, and no one else to write it
-        }
     }
 
     /** Waits until every record up to {@code seq} is applied, applying the ready ones itself when it can. */
@@ -407,45 +483,19 @@ final class LogWriter implements Runnable {
         }
     }
 
-    /**
-     * Holding applyLock: writes every consecutive published record to its segment file (one aligned write per segment
-     * touched), then applies them in seq order and wakes their waiters. A record is applied only after its bytes are
-     * in the file, so readers (and recovery after a kill -9) find every record the index points at.
-     */
+    /** Holding applyLock: applies every consecutive published record. */
     private void applyReady() {
         if (failure != null) {
             return;
         }
         long a = applied.get();
-        int ready = 0;
-        try {
-            Segment flushing = null;
-            long flushEnd = 0;
-            for (long seq = a + 1; ; seq++) {
-                Pending p = ring.get((int) (seq & MASK));
-                if (p == null || p.seq != seq) {
-                    break;
-                }
-                if (p.segment != flushing) {
-                    if (flushing != null) {
-                        flushing.flush(flushEnd, false); // the records of a segment that rolled in this batch
-                    }
-                    flushing = p.segment;
-                }
-                flushEnd = p.offset + p.length;
-                ready++;
-            }
-            if (flushing != null) {
-                flushing.flush(flushEnd, a + ready == reserved); // lone: nothing reserved after the batch
-            }
-        } catch (IOException | RuntimeException e) {
-            onFailure(e); // nothing of this batch is applied: the index never points at bytes not in the file
-            return;
-        }
         int n = 0;
-        while (n < ready) {
+        while (true) {
             int slot = (int) ((a + 1) & MASK);
             Pending p = ring.get(slot);
+            if (p == null || p.seq != a + 1) {
+                break;
+            }
             try {
                 if (p.type != LogFormat.PAD) {
                     p.changed = index.apply(p.type, p.seq, p.volume, p.block, p.arg, p.dataCrc, p.payload,
@@ -462,10 +512,6 @@ final class LogWriter implements Runnable {
             a++;
             n++;
             applied.set(a);
-            Thread waiter = p.waiter;
-            if (waiter != null) {
-                LockSupport.unpark(waiter);
-            }
         }
         if (n > 0) {
             records.addAndGet(n);
@@ -603,7 +649,7 @@ final class LogWriter implements Runnable {
             try {
                 Segment s = Segment.create(dir, id, config.blockSize(), config.segmentBytes());
                 try {
-                    s.openForAppend(config.blockSize(), bufferBytes);
+                    s.openForAppend();
                 } catch (IOException | RuntimeException e) {
                     s.close();
                     Files.deleteIfExists(s.path);
@@ -694,7 +740,7 @@ final class LogWriter implements Runnable {
             try {
                 switch (op) {
                     case LogOp.Append a -> issued.add(new Issued(a, issue(a.type(), a.volume(), a.block(), a.arg(),
-                            a.dataCrc(), a.payload(), null, false)));
+                            a.dataCrc(), a.payload(), null)));
                     case LogOp.CheckpointRequest r -> {
                         complete(issued);
                         checkpoint(r.done());
