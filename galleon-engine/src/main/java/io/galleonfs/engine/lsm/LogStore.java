@@ -255,11 +255,12 @@ public final class LogStore implements AutoCloseable {
     }
 
     /**
-     * From this many blocks on, a multi-block write goes out as runs of records whose whole 4 KiB blocks are written
-     * with O_DIRECT ({@code LogWriter.issueRun}); shorter ones as one buffered pwrite per record, which costs less than a
-     * device round trip for a few blocks (BENCHMARKS.md, "Issue 18").
+     * From this many blocks on (128 KiB of 4 KiB blocks), a multi-block write goes out as runs of records whose whole
+     * 4 KiB blocks are written with O_DIRECT ({@code LogWriter.issueRun}); shorter ones as one buffered pwrite per
+     * record: one O_DIRECT stream beats buffered appends on this disk only from ~128 KiB per write (BENCHMARKS.md,
+     * "Issue 18").
      */
-    static final int RUN_MIN_BLOCKS = 16;
+    static final int RUN_MIN_BLOCKS = 32;
 
     /** {@link #writeBlocks(UUID, long, ByteBuffer, WriteConcern, BlockSealer)} with the run threshold given (tests). */
     void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern, BlockSealer sealer,
