@@ -261,6 +261,20 @@ public final class LogStore implements AutoCloseable {
      */
     public void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern, BlockSealer sealer)
             throws IOException {
+        writeBlocks(volume, firstBlock, data, concern, sealer, RUN_MIN_BLOCKS);
+    }
+
+    /**
+     * From this many blocks on (128 KiB of 4 KiB blocks), a multi-block write goes out as runs of records whose whole
+     * 4 KiB blocks are written with O_DIRECT ({@code LogWriter.issueRun}); shorter ones as one buffered pwrite per
+     * record: one O_DIRECT stream beats buffered appends on this disk only from ~128 KiB per write (BENCHMARKS.md,
+     * "Issue 18").
+     */
+    static final int RUN_MIN_BLOCKS = 32;
+
+    /** {@link #writeBlocks(UUID, long, ByteBuffer, WriteConcern, BlockSealer)} with the run threshold given (tests). */
+    void writeBlocks(UUID volume, long firstBlock, ByteBuffer data, WriteConcern concern, BlockSealer sealer,
+                     int runMinBlocks) throws IOException {
         if (data.remaining() % blockSize != 0) {
             throw new IllegalArgumentException("a write is whole blocks of " + blockSize + " bytes, got "
                     + data.remaining());
@@ -275,6 +289,19 @@ public final class LogStore implements AutoCloseable {
         // Every block is reserved, sealed if need be, copied and published on this thread; one wait for the last.
         LogWriter.Pending last = null;
         IOException failure = null;
+        int blocks = count;
+        if (count >= runMinBlocks) {
+            // Runs of records, their whole blocks written with O_DIRECT (see LogWriter.issueRun).
+            try {
+                last = writer.issueRun(volume, firstBlock, data, count, sealer);
+            } catch (IOException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = new EngineException("write of blocks " + firstBlock + ".." + (firstBlock + count - 1)
+                        + " failed: " + e, e);
+            }
+            count = 0; // the per-block loop below has nothing left
+        }
         for (int i = 0; i < count; i++) {
             ByteBuffer block = data.duplicate();
             block.position(data.position() + i * blockSize).limit(data.position() + (i + 1) * blockSize);
@@ -293,7 +320,7 @@ public final class LogStore implements AutoCloseable {
             writer.awaitApplied(last.seq);
             if (failure == null && concern == WriteConcern.DURABLE) {
                 writer.syncTo(last.seq);
-                writer.durableRecords.addAndGet(count);
+                writer.durableRecords.addAndGet(blocks);
             }
         }
         if (failure != null) {

@@ -20,7 +20,10 @@ import java.nio.file.Path;
 final class Pwrite {
     private static final int O_WRONLY = 1;
     private static final int O_CLOEXEC = 0x80000;
+    /** O_DIRECT differs between architectures (asm-generic: 0x4000; arm64: 0x10000). */
+    private static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
     private static final int EINTR = 4;
+    private static final int EINVAL = 22;
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final MethodHandle OPEN;
@@ -46,15 +49,37 @@ final class Pwrite {
     private Pwrite() {
     }
 
-    static int open(Path file) throws IOException {
+    /** A write descriptor; {@code direct}: opened with O_DIRECT. */
+    record Descriptor(int fd, boolean direct) {
+    }
+
+    /**
+     * Opens {@code file} for writing with O_DIRECT, or buffered where the file system refuses O_DIRECT (tmpfs: EINVAL).
+     */
+    static Descriptor openDirect(Path file) throws IOException {
+        return open(file, true);
+    }
+
+    /** Opens {@code file} for buffered writes. */
+    static Descriptor open(Path file) throws IOException {
+        return open(file, false);
+    }
+
+    private static Descriptor open(Path file, boolean direct) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = STATE.get();
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(file.toAbsolutePath().toString()),
-                    O_WRONLY | O_CLOEXEC, 0);
+            MemorySegment name = arena.allocateFrom(file.toAbsolutePath().toString());
+            int fd = (int) OPEN.invokeExact(state, name, O_WRONLY | O_CLOEXEC | (direct ? O_DIRECT : 0), 0);
+            if (fd < 0 && direct && (int) ERRNO.get(state, 0L) == EINVAL) {
+                fd = (int) OPEN.invokeExact(state, name, O_WRONLY | O_CLOEXEC, 0);
+                if (fd >= 0) {
+                    return new Descriptor(fd, false);
+                }
+            }
             if (fd < 0) {
                 throw new IOException("open(" + file + ") failed, errno " + (int) ERRNO.get(state, 0L));
             }
-            return fd;
+            return new Descriptor(fd, direct);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -165,4 +165,41 @@ class LogAppendTest {
             assertArrayEquals(zeros(), read(store, VOL, 1), "the failed block was never written");
         }
     }
+    /**
+     * A kill -9 while an appender's pwrite of the next record was half done: its header is whole (the next seq) and its
+     * block torn. Recovery cuts the log at that record, every acknowledged block reads back, and the log continues.
+     */
+    @Test
+    void aTornNextRecordEndsTheLogAfterEveryAcknowledgedRecord() throws IOException {
+        int total = 7;
+        long[] locations = new long[total];
+        try (LogStore store = LogStore.open(config(dir))) {
+            for (int b = 0; b < total; b++) {
+                store.write(VOL, b, content(VOL, b, 1), b % 2 == 0 ? WriteConcern.DURABLE : WriteConcern.ACKNOWLEDGED);
+                locations[b] = store.locationOf(VOL, b);
+            }
+            store.crash();
+        }
+        Path segment = Segment.pathOf(dir, LogFormat.segmentOf(locations[0]));
+        long end = LogFormat.offsetOf(locations[total - 1]) + LogFormat.dataRecordLength(BS);
+        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer last = ByteBuffer.allocate(LogFormat.dataRecordLength(BS)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(last, LogFormat.offsetOf(locations[total - 1]));
+            last.putLong(16, last.getLong(16) + 1); // the next seq: the record an appender was still copying
+            int torn = 2000; // the header and part of the block
+            ch.write(last.flip().limit(torn), end);
+        }
+        try (LogStore store = LogStore.open(config(dir))) {
+            assertEquals(total, store.stats().replayedRecords(), "every record before the torn one");
+            for (int b = 0; b < total; b++) {
+                assertArrayEquals(content(VOL, b, 1).array(), read(store, VOL, b), "block " + b);
+            }
+            assertEquals(end, Files.size(segment), "cut after the last whole record");
+            store.write(VOL, total, content(VOL, total, 1), WriteConcern.DURABLE);
+            store.crash();
+        }
+        try (LogStore store = LogStore.open(config(dir))) {
+            assertArrayEquals(content(VOL, total, 1).array(), read(store, VOL, total), "the log continued");
+        }
+    }
 }
