@@ -83,8 +83,8 @@ final class Segment implements AutoCloseable {
                 StandardOpenOption.WRITE);
         try {
             if (!NativeIo.allocate(path, size)) {
-                // No fallocate: write the zeros, so the mapped appends never need a block the disk may not have
-                // (a write fault on a full disk would be a SIGBUS, not an IOException).
+                // No fallocate: write the zeros, so appends never need a block the disk may not have (an ENOSPC in
+                // the middle of the log would leave a hole there); it also flushes before a run's O_DIRECT write.
                 ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
                 for (long pos = 0; pos < size; pos += zeros.capacity()) {
                     zeros.clear().limit((int) Math.min(zeros.capacity(), size - pos));
