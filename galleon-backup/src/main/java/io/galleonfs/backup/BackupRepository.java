@@ -62,7 +62,7 @@ public final class BackupRepository implements AutoCloseable {
         this.options = options;
         this.repositoryId = repositoryId;
         this.workers = Executors.newFixedThreadPool(Math.max(1, options.threads()), daemon("galleon-backup-worker"));
-        this.uploader = Executors.newSingleThreadExecutor(daemon("galleon-backup-upload"));
+        this.uploader = Executors.newFixedThreadPool(options.uploads(), daemon("galleon-backup-upload"));
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("galleon-backup-lock"));
         this.locks = new RepositoryLocks(store, options.lockExpiry(), timer);
         CryptoWarmup.start();

@@ -168,7 +168,7 @@ final class PruneRun {
             }
         }
         session.flushPack();
-        session.awaitUpload();
+        session.awaitUploads();
         bytesFreed -= session.bytesStored();
 
         // Every surviving entry (live, or dead but in a pack that stays) goes into fresh index objects.

@@ -11,27 +11,43 @@ import java.time.Duration;
  * @param threads           workers for hashing/compressing/encrypting and for decrypting on restore
  * @param lockExpiry        a lock not refreshed for this long is stale (a crashed process) and ignored
  * @param repackUnusedRatio prune rewrites a pack when at least this share of its bytes is unreferenced (0 = any)
+ * @param uploads           pack uploads in flight at once while the next pack fills (default 2: one S3 PUT waits on
+ *                          the server, most of a pack's time there, so a second one keeps the target busy; each costs
+ *                          one pack buffer, target + 2 MiB)
  */
 public record RepositoryOptions(int packTargetBytes, int zstdLevel, int threads, Duration lockExpiry,
-                                double repackUnusedRatio) {
+                                double repackUnusedRatio, int uploads) {
+    /** Pack uploads in flight by default. */
+    public static final int DEFAULT_UPLOADS = 2;
+
+    public RepositoryOptions {
+        if (uploads < 1) {
+            throw new IllegalArgumentException("uploads must be at least 1, not " + uploads);
+        }
+    }
+
     public static RepositoryOptions defaults() {
         return new RepositoryOptions(32 << 20, 3, Math.max(2, Runtime.getRuntime().availableProcessors()),
-                Duration.ofMinutes(30), 0.1);
+                Duration.ofMinutes(30), 0.1, DEFAULT_UPLOADS);
     }
 
     public RepositoryOptions withPackTargetBytes(int bytes) {
-        return new RepositoryOptions(bytes, zstdLevel, threads, lockExpiry, repackUnusedRatio);
+        return new RepositoryOptions(bytes, zstdLevel, threads, lockExpiry, repackUnusedRatio, uploads);
     }
 
     public RepositoryOptions withRepackUnusedRatio(double ratio) {
-        return new RepositoryOptions(packTargetBytes, zstdLevel, threads, lockExpiry, ratio);
+        return new RepositoryOptions(packTargetBytes, zstdLevel, threads, lockExpiry, ratio, uploads);
     }
 
     public RepositoryOptions withLockExpiry(Duration expiry) {
-        return new RepositoryOptions(packTargetBytes, zstdLevel, threads, expiry, repackUnusedRatio);
+        return new RepositoryOptions(packTargetBytes, zstdLevel, threads, expiry, repackUnusedRatio, uploads);
     }
 
     public RepositoryOptions withThreads(int n) {
-        return new RepositoryOptions(packTargetBytes, zstdLevel, n, lockExpiry, repackUnusedRatio);
+        return new RepositoryOptions(packTargetBytes, zstdLevel, n, lockExpiry, repackUnusedRatio, uploads);
+    }
+
+    public RepositoryOptions withUploads(int n) {
+        return new RepositoryOptions(packTargetBytes, zstdLevel, threads, lockExpiry, repackUnusedRatio, n);
     }
 }

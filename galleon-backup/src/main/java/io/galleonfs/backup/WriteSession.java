@@ -1,14 +1,18 @@
 package io.galleonfs.backup;
 
 import java.io.ByteArrayOutputStream;
+import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Packs blobs written by one operation (backup, copy, prune rewrite) and makes them durable in the right order:
- * packs uploaded (one upload in flight while the next pack fills), then one or more index objects naming every chunk
+ * packs uploaded (up to {@link RepositoryOptions#uploads()} uploads in flight while the next pack fills, in any order),
+ * then one or more index objects naming every chunk
  * this session added plus any packs found without an index. Whoever commits a manifest does so only after
  * {@link #commit()} returned.
  */
@@ -17,19 +21,23 @@ final class WriteSession {
     private final ExecutorService uploader;
     private final ByteArrayOutputStream addedIds = new ByteArrayOutputStream();
     private PackWriter pack;
-    private Future<?> upload;
+    private final int maxUploads;
+    private final ArrayDeque<Future<?>> uploads = new ArrayDeque<>();
     /**
-     * The buffer of the last pack uploaded, re-used by the next pack: a session holds two pack buffers (one filling,
-     * one uploading) instead of allocating one per pack (each a humongous object for the garbage collector).
+     * The buffers of packs uploaded, re-used by the next packs: a session holds at most {@code uploads + 1} pack
+     * buffers (one filling, the others uploading) instead of allocating one per pack (each a humongous object for the
+     * garbage collector).
      */
-    private volatile byte[] spare;
+    private final ConcurrentLinkedQueue<byte[]> spares = new ConcurrentLinkedQueue<>();
     private long bytesStored;
-    private volatile long trailerBytes;
+    /** Added by the upload threads, several at once. */
+    private final AtomicLong trailerBytes = new AtomicLong();
     private int packsWritten;
 
     WriteSession(BackupRepository repo, ExecutorService uploader) {
         this.repo = repo;
         this.uploader = uploader;
+        this.maxUploads = repo.options().uploads();
     }
 
     /**
@@ -66,8 +74,7 @@ final class WriteSession {
 
     private PackWriter currentPack(ChunkIndex index) {
         if (pack == null) {
-            byte[] buffer = spare;
-            spare = null;
+            byte[] buffer = spares.poll();
             if (buffer == null || buffer.length != packCapacity()) {
                 buffer = new byte[packCapacity()];
             }
@@ -87,7 +94,7 @@ final class WriteSession {
 
     /** Blob bytes added plus the trailers of packs already uploaded. */
     long bytesStored() {
-        return bytesStored + trailerBytes;
+        return bytesStored + trailerBytes.get();
     }
 
     int packsWritten() {
@@ -101,8 +108,9 @@ final class WriteSession {
     }
 
     /**
-     * Hands the current pack to the uploader after the previous upload finished; sealing, hashing (the pack's name)
-     * and the put run there, overlapping with the next pack's filling.
+     * Hands the current pack to the uploader once fewer than {@code uploads} are in flight (waiting for the oldest);
+     * sealing, hashing (the pack's name) and the put run there, overlapping with each other and with the next pack's
+     * filling. Packs may land in any order: nothing names them until {@link #commit} wrote the index after all of them.
      */
     void flushPack() {
         if (pack == null || pack.count() == 0) {
@@ -110,27 +118,31 @@ final class WriteSession {
         }
         PackWriter p = pack;
         pack = null;
-        awaitUpload();
+        while (uploads.size() >= maxUploads) {
+            await(uploads.poll());
+        }
         packsWritten++;
-        upload = uploader.submit(() -> {
+        uploads.add(uploader.submit(() -> {
             PackWriter.Sealed sealed = p.finish(repo.keys());
             String packId = Codecs.sha256Hex(sealed.bytes(), 0, sealed.length());
             synchronized (repo.index()) {
                 repo.index().namePack(p.packNo(), packId);
             }
-            trailerBytes += sealed.length() - p.length();
+            trailerBytes.addAndGet(sealed.length() - p.length());
             repo.store().put(PackWriter.key(packId), sealed.bytes(), 0, sealed.length());
             // put returned: the store holds no reference to the bytes any more, so the next pack fills this buffer
-            spare = sealed.bytes();
-        });
+            spares.offer(sealed.bytes());
+        }));
     }
 
-    void awaitUpload() {
-        if (upload == null) {
-            return;
+    /** Waits for every upload in flight; throws the first failure. */
+    void awaitUploads() {
+        while (!uploads.isEmpty()) {
+            await(uploads.poll());
         }
-        Future<?> f = upload;
-        upload = null;
+    }
+
+    private static void await(Future<?> f) {
         try {
             f.get();
         } catch (InterruptedException e) {
@@ -150,7 +162,7 @@ final class WriteSession {
      */
     List<String> commit() {
         flushPack();
-        awaitUpload();
+        awaitUploads();
         byte[] ids = addedIds.toByteArray();
         return repo.writeIndexFor(ids);
     }
@@ -158,15 +170,19 @@ final class WriteSession {
     /** Drops the pack being filled (after a failure); uploads already started are awaited and ignored. */
     void abandon() {
         pack = null;
-        if (upload != null) {
+        boolean interrupted = false;
+        while (!uploads.isEmpty()) {
             try {
-                upload.get();
+                uploads.peek().get();
+                uploads.poll();
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                interrupted = true;
             } catch (ExecutionException ignored) {
-                // the failure that made us abandon is being reported already
+                uploads.poll(); // the failure that made us abandon is being reported already
             }
-            upload = null;
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -175,4 +175,46 @@ class BackupPipelineTest {
         assertEquals(vol.toRead.getCardinality() * 4096L, incr.info().stats().bytesRead());
         assertFalse(reads.get() > vol.toRead.getCardinality(), "one read per run of changed blocks at most");
     }
+
+    @Test
+    void packUploadsOverlapUpToTheLimitAndAFailedOneFailsTheBackup() {
+        FaultyStore store = new FaultyStore(ObjectStores.open(TargetSpec.directory(dir.resolve("uploads"))));
+        repo = BackupRepository.init(store, "pipeline-passphrase".toCharArray(), null,
+                RepositoryOptions.defaults().withPackTargetBytes(MIB).withThreads(2).withUploads(2));
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        CountDownLatch two = new CountDownLatch(2);
+        store.beforePut = key -> {
+            if (!key.startsWith("data/")) {
+                return;
+            }
+            most.accumulateAndGet(running.incrementAndGet(), Math::max);
+            two.countDown();
+            try {
+                // the first two uploads wait for each other: they only meet if both are in flight at once
+                assertTrue(two.await(30, TimeUnit.SECONDS), "a second upload started while the first was in flight");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                running.decrementAndGet();
+            }
+        };
+        MemoryVolume vol = MemoryVolume.mixed(16 * MIB, 4096, 8);
+        BackupManifest m = repo.backup(full(), vol, Progress.NONE, Cancellation.NONE);
+        assertEquals(2, most.get(), "uploads in flight at most");
+        assertTrue(m.info().stats().packsWritten() >= 4, "packs: " + m.info().stats().packsWritten());
+        assertArrayEquals(vol.data, restore(repo, m.info().id(), vol.data.length));
+
+        // one failed pack upload fails the backup with its reason; no manifest, and the retry stores what is missing
+        store.beforePut = key -> { };
+        AtomicInteger packPuts = new AtomicInteger();
+        store.failPut = key -> key.startsWith("data/") && packPuts.incrementAndGet() == 3;
+        MemoryVolume other = MemoryVolume.mixed(16 * MIB, 4096, 9);
+        BackupException e = assertThrows(BackupException.class, () -> repo.backup(full(), other, Progress.NONE, Cancellation.NONE));
+        assertTrue(e.getMessage().contains("injected failure writing data/"), e.getMessage());
+        assertEquals(1, repo.list().size(), "no manifest for the failed backup");
+        store.failPut = key -> false;
+        BackupManifest retry = repo.backup(full(), other, Progress.NONE, Cancellation.NONE);
+        assertArrayEquals(other.data, restore(repo, retry.info().id(), other.data.length));
+    }
 }

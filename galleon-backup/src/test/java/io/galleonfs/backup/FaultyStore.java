@@ -10,6 +10,8 @@ import java.util.function.Predicate;
 final class FaultyStore implements ObjectStore {
     private final ObjectStore inner;
     volatile Predicate<String> failPut = k -> false;
+    /** Runs before every put (on the putting thread), e.g. to hold uploads and count how many run at once. */
+    volatile java.util.function.Consumer<String> beforePut = k -> { };
     /** Bytes returned by ranged reads (restore and verify fetch through them). */
     final java.util.concurrent.atomic.AtomicLong rangeBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -19,6 +21,7 @@ final class FaultyStore implements ObjectStore {
 
     @Override
     public void put(String key, byte[] data) {
+        beforePut.accept(key);
         if (failPut.test(key)) {
             throw new TargetUnavailableException("injected failure writing " + key);
         }

@@ -348,7 +348,10 @@ public final class BackupService {
             try (OpenRepository repo = OpenRepository.open(target)) {
                 // Background work: admitted by the node's background class, not the volume's client QoS (SPEC 4).
                 VolumeIo io = data.backgroundIo(dest);
-                repo.repository().restore(b.manifestId(), new VolumeSink(io, created, background), progress(ctx), ctx::cancelled);
+                // closed (a background flush awaited) before a failed restore deletes the volume below
+                try (VolumeSink sink = new VolumeSink(io, created, background)) {
+                    repo.repository().restore(b.manifestId(), sink, progress(ctx), ctx::cancelled);
+                }
                 bytes.add("restore", b.sizeBytes());
                 return "restored backup " + b.id() + " into volume '" + dest.name() + "' (" + b.sizeBytes() + " bytes, verified)";
             } catch (Exception e) {
