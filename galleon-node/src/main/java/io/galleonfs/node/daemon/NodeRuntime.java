@@ -420,17 +420,9 @@ public class NodeRuntime {
     }
 
     ControlMessage.Heartbeat heartbeat() {
-        long capacity = 0;
-        long free = 0;
-        try {
-            FileStore store = storageFileStore();
-            capacity = store.getTotalSpace();
-            free = store.getUsableSpace();
-        } catch (IOException e) {
-            LOG.debugf("cannot read free space: %s", e.getMessage());
-        }
+        FileStoreSpace space = fileStoreSpace();
         LocalShare share = localShare();
-        return new ControlMessage.Heartbeat(nodeId, capacity, free, share.replicas(), System.currentTimeMillis(),
+        return new ControlMessage.Heartbeat(nodeId, space.capacity(), space.free(), share.replicas(), System.currentTimeMillis(),
                 engine.space().reservedBytes(), share.provisionedBytes(), capacityService == null ? 0 : (long) capacityService.schedulable(),
                 capacityService == null ? 0 : (long) capacityService.schedulableMbps());
     }
@@ -454,6 +446,39 @@ public class NodeRuntime {
             localShare = share;
         }
         return share;
+    }
+
+    /** The storage file system's size and usable space, read at {@code readAtNanos}. */
+    private record FileStoreSpace(long capacity, long free, long readAtNanos) {
+    }
+
+    private volatile FileStoreSpace fileStoreSpace;
+    /**
+     * How long a reading of the file system's space is reused. This node's own member entry is built from a fresh
+     * heartbeat on every {@code members()} call, which a volume create makes twice (placement, the answer's health) and a
+     * volume list twice per volume: two {@code statvfs} calls each were a sixth of a create's CPU on the REST thread.
+     * Placement ranks by free space that peers report once a second anyway, so 100 ms old figures change nothing.
+     */
+    private static final long SPACE_MAX_AGE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
+
+    private FileStoreSpace fileStoreSpace() {
+        FileStoreSpace s = fileStoreSpace;
+        long now = System.nanoTime();
+        if (s != null && now - s.readAtNanos() < SPACE_MAX_AGE_NANOS) {
+            return s;
+        }
+        long capacity = 0;
+        long free = 0;
+        try {
+            FileStore store = storageFileStore();
+            capacity = store.getTotalSpace();
+            free = store.getUsableSpace();
+        } catch (IOException e) {
+            LOG.debugf("cannot read free space: %s", e.getMessage());
+        }
+        s = new FileStoreSpace(capacity, free, now);
+        fileStoreSpace = s;
+        return s;
     }
 
     private volatile FileStore storageFileStore;
