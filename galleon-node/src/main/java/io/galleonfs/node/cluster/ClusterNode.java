@@ -151,6 +151,11 @@ public final class ClusterNode implements Receiver, AutoCloseable {
      * entry a majority had "logged" could vanish in a power loss on that majority after the change was acknowledged
      * (a volume, a primary promotion).
      */
+    /** This node's RAFT protocol, once started (tests). */
+    RAFT raftProtocol() {
+        return raft.raft();
+    }
+
     static RAFT raftProtocol(List<String> members, ClusterSettings settings) {
         return new SelfRemovingRaft().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
                 .resendInterval(200).logUseFsync(true);

@@ -98,7 +98,7 @@ final class CommitBatcher {
         synchronized (lock) {
             queue.add(p);
         }
-        dispatch();
+        dispatch(); // sends it at once when the window has room; else the answer that frees a slot sends it
         try {
             return p.result.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -147,19 +147,28 @@ final class CommitBatcher {
             NotSentException refused = new NotSentException(e instanceof org.jgroups.protocols.raft.RaftLeaderException
                     ? "there is no leader" : String.valueOf(e.getMessage()));
             batch.forEach(p -> p.result.completeExceptionally(refused));
-            dispatcher.execute(this::dispatch);
+            if (finished()) {
+                dispatcher.execute(this::dispatch);
+            }
             return;
         }
         reply.whenComplete((bytes, error) -> {
-            finished();
+            boolean more = finished();
             complete(batch, bytes, error);
-            dispatcher.execute(this::dispatch);
+            if (more) {
+                dispatcher.execute(this::dispatch);
+            }
         });
     }
 
-    private void finished() {
+    /**
+     * Frees the entry's slot in the window; true when changes wait for it. A sequential client's change finds nothing
+     * waiting behind it, and then no thread is started to look (one per create otherwise, on a Raft thread's answer).
+     */
+    private boolean finished() {
         synchronized (lock) {
             inFlight--;
+            return !queue.isEmpty();
         }
     }
 

@@ -62,7 +62,10 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
      */
     static final int MAX_ENTRIES_IN_FLIGHT = 2;
     static final int MAX_BATCH_COMMANDS = 256;
-    /** Well below jgroups-raft's max_log_size (1 MiB here), which triggers a snapshot once the log exceeds it. */
+    /**
+     * Well below jgroups-raft's max_log_size (1 MiB here, or more with a large state: {@link SelfRemovingRaft}), which
+     * triggers a snapshot once the log exceeds it.
+     */
     static final int MAX_BATCH_BYTES = 256 << 10;
     private static final java.util.concurrent.Executor DISPATCHER = java.util.concurrent.Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("galleon-meta-batch-", 0).factory());
@@ -297,10 +300,18 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
         listeners.publish(next); // only the apply thread publishes, so states reach the dispatcher in order
     }
 
+    /** Size of the last snapshot image written ({@link SelfRemovingRaft} sizes the log between snapshots by it). */
+    private volatile long lastImageBytes;
+
+    long lastImageBytes() {
+        return lastImageBytes;
+    }
+
     @Override
     public void writeContentTo(DataOutput out) throws Exception {
         byte[] image = current.snapshot();
         out.writeInt(image.length);
         out.write(image);
+        lastImageBytes = image.length;
     }
 }

@@ -41,16 +41,20 @@ public final class MetadataState {
     private final Map<String, PolicyRecord> policies = new TreeMap<>();
     private final Map<String, List<PolicyRunRecord>> policyRuns = new TreeMap<>();
     private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
-    /** Volumes' own QoS policies (overriding their class's); entries of deleted volumes are ignored and not snapshotted. */
-    private final Map<UUID, io.galleonfs.api.QosPolicy> volumeQos = new TreeMap<>();
+    /**
+     * Volumes' own QoS policies (overriding their class's). This and the other per-volume maps ({@link #volumeLabels},
+     * {@link #volumeQosPolicy}) can hold an entry for every volume, so they are {@link OverlayMap}s a copy shares as it
+     * shares {@link #volumes}; a volume's entries go with it ({@link #deleteVolume}).
+     */
+    private final OverlayMap<UUID, io.galleonfs.api.QosPolicy> volumeQos = new OverlayMap<>();
     private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
-    /** Volumes' labels; entries of deleted volumes are ignored and not snapshotted. */
-    private final Map<UUID, Map<String, String>> volumeLabels = new TreeMap<>();
+    /** Volumes' labels (each map never changed once in here: replaced instead). */
+    private final OverlayMap<UUID, Map<String, String>> volumeLabels = new OverlayMap<>();
     /** Idempotency keys of backup requests → the backup each started (see {@link MetaCommand.PutKeyedBackup}). */
     private final Map<String, String> backupKeys = new TreeMap<>();
     /** Named QoS policies, and the volumes following one (references of deleted volumes are ignored and not snapshotted). */
     private final Map<String, io.galleonfs.api.QosPolicy> qosPolicies = new TreeMap<>();
-    private final Map<UUID, String> volumeQosPolicy = new TreeMap<>();
+    private final OverlayMap<UUID, String> volumeQosPolicy = new OverlayMap<>();
     private final QosPolicyTransitions qosTransitions = new QosPolicyTransitions(qosPolicies, volumeQosPolicy, volumeQos, volumes, classes);
 
     public long lastApplied() {
@@ -300,7 +304,7 @@ public final class MetadataState {
             case MetaCommand.CreateLabelledVolume c -> {
                 MetaResult r = createVolume(c.volume());
                 if (r == null && c.labels() != null && !c.labels().isEmpty()) {
-                    volumeLabels.put(c.volume().id(), new TreeMap<>(c.labels()));
+                    volumeLabels.put(c.volume().id(), java.util.Collections.unmodifiableMap(new TreeMap<>(c.labels())));
                 }
                 yield r;
             }
@@ -347,6 +351,9 @@ public final class MetadataState {
             return rejected(MetaResult.Reason.NOT_FOUND, "volume " + id + " not found");
         }
         indexName(gone, false);
+        volumeQos.remove(id);
+        volumeLabels.remove(id);
+        volumeQosPolicy.remove(id);
         return null;
     }
 
@@ -398,7 +405,7 @@ public final class MetadataState {
         if (l.labels() == null || l.labels().isEmpty()) {
             volumeLabels.remove(l.volumeId());
         } else {
-            volumeLabels.put(l.volumeId(), new TreeMap<>(l.labels()));
+            volumeLabels.put(l.volumeId(), java.util.Collections.unmodifiableMap(new TreeMap<>(l.labels())));
         }
         return null;
     }
@@ -481,6 +488,9 @@ public final class MetadataState {
     public MetadataState copy() {
         MetadataState copy = fromImage(image(false));
         copy.volumes.copyFrom(volumes);
+        copy.volumeQos.copyFrom(volumeQos);
+        copy.volumeLabels.copyFrom(volumeLabels);
+        copy.volumeQosPolicy.copyFrom(volumeQosPolicy);
         copy.copiedFrom = identity;
         OverlayMap<String, List<UUID>> index = idsByName;
         if (index != null) {
@@ -495,13 +505,17 @@ public final class MetadataState {
         return image(true);
     }
 
-    /** @param withVolumes false for {@link #copy()}, which takes the volumes over from the map itself */
+    /**
+     * @param withVolumes false for {@link #copy()}, which takes the volumes and the per-volume maps over from the maps
+     *                    themselves ({@link OverlayMap#copyFrom}: shared, not copied)
+     */
     private Image image(boolean withVolumes) {
         return new Image(lastApplied, withVolumes ? new ArrayList<>(volumes.values()) : List.of(), new ArrayList<>(classes.values()),
                 clusterId, clusterCreatedAtMillis, new ArrayList<>(nodes.values()), new ArrayList<>(tokens.values()),
                 backups.image(), new ArrayList<>(policies.values()), new TreeMap<>(policyRuns),
-                liveVolumeQos(), new ArrayList<>(joinTokens.values()), liveVolumeLabels(), new TreeMap<>(backupKeys),
-                new ArrayList<>(qosPolicies.values()), liveVolumeQosPolicy());
+                withVolumes ? liveVolumeQos() : Map.of(), new ArrayList<>(joinTokens.values()),
+                withVolumes ? liveVolumeLabels() : Map.of(), new TreeMap<>(backupKeys),
+                new ArrayList<>(qosPolicies.values()), withVolumes ? liveVolumeQosPolicy() : Map.of());
     }
 
     private static MetadataState fromImage(Image img) {
@@ -518,7 +532,7 @@ public final class MetadataState {
         img.policyRuns().forEach((name, list) -> s.policyRuns.put(name, new ArrayList<>(list)));
         s.volumeQos.putAll(img.volumeQos());
         img.joinTokens().forEach(t -> s.joinTokens.put(t.id(), t));
-        img.volumeLabels().forEach((id, labels) -> s.volumeLabels.put(id, new TreeMap<>(labels)));
+        img.volumeLabels().forEach((id, labels) -> s.volumeLabels.put(id, java.util.Collections.unmodifiableMap(new TreeMap<>(labels))));
         s.backupKeys.putAll(img.backupKeys());
         img.qosPolicies().forEach(p -> s.qosPolicies.put(p.name(), p));
         s.volumeQosPolicy.putAll(img.volumeQosPolicy());

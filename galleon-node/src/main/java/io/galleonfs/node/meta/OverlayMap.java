@@ -13,21 +13,27 @@ import java.util.Set;
 
 /**
  * A map that iterates in insertion order exactly as a {@link LinkedHashMap} does, whose {@link #copyFrom copy} costs the
- * changes made since its base, not its size. Every applied Raft entry changes a copy of {@link MetadataState}; with a
- * plain map that copy rebuilt the map of every volume (and its name index) per entry, which with thousands of volumes
- * was half of the Raft apply thread's CPU on every node and grew with the volume count.
+ * few changes made since the previous copy, not its size. Every applied Raft entry changes a copy of
+ * {@link MetadataState}; with a plain map that copy rebuilt the map of every volume (and its name index) per entry, which
+ * with thousands of volumes was half of the Raft apply thread's CPU on every node and grew with the volume count.
  *
- * <p>The contents are an immutable {@code base} shared between copies plus this map's own changes to it: base keys with
- * a new value (they keep their position), base keys removed, and keys added after the base (in insertion order; a
- * removed base key that comes back is one of these, at the end, as in a {@code LinkedHashMap}). A copy shares the base
- * and copies the changes; once the changes grow past a fraction of the base, the copy folds them into a new base
- * instead (one full copy per that many changes). The base is never changed after it is made, so a map that is no longer
- * changed (a published state) can be read, and copied, by any number of threads.
+ * <p>The contents are three layers: a <em>root</em> {@code LinkedHashMap}, a <em>middle</em> layer (changes to the root,
+ * itself a frozen {@code OverlayMap} over it) and this map's <em>own</em> changes to what is below: keys below with a new
+ * value (they keep their position), keys below removed, and keys added (in insertion order; a removed key that comes
+ * back is one of these, at the end, as in a {@code LinkedHashMap}). Root and middle are never changed once made, so
+ * copies share them; a copy copies only the own changes, at most {@link #OWN_MAX} of them. When there are more, the
+ * copy folds them into a new middle layer (a copy of the middle's changes, every {@code OWN_MAX} or so copies), and
+ * once the middle outgrows a fraction of the root, into a new root (a full copy, every {@code root/16} or so changes).
+ * With one change per copy and {@code n} entries a copy then costs about {@code OWN_MAX/2 + n/(16*OWN_MAX) + 16} map
+ * entries on average, against up to {@code 64 + n/16} when every copy copied all changes to the root (a quarter to a
+ * sixth of it at 5,000-10,000 volumes). A map that is no longer changed (a published state) can be read, and copied,
+ * by any number of threads.
  *
  * <p>Values must not be null. Not thread-safe while it is being changed.
  */
 final class OverlayMap<K, V> extends AbstractMap<K, V> {
-    private LinkedHashMap<K, V> base;
+    /** What this map's own changes apply to: the root ({@code LinkedHashMap}) or a middle layer over it; never changed. */
+    private Map<K, V> base;
     private HashMap<K, V> replaced = new HashMap<>();
     private HashSet<K> gone = new HashSet<>();
     private LinkedHashMap<K, V> appended = new LinkedHashMap<>();
@@ -43,37 +49,73 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
         this.base = Objects.requireNonNull(base);
     }
 
-    /** Changes held apart from the shared base; what a copy costs. */
+    /** Own changes a copy takes over as they are; with more, it folds them into the layers below first. */
+    static final int OWN_MAX = 32;
+
+    /** This map's own changes (those above the shared layers): what a copy of it costs. */
     int changes() {
         return replaced.size() + gone.size() + appended.size();
     }
 
-    /** Folding threshold: a copy may cost up to this many entries before it makes a new base. */
-    private static int foldAbove(int baseSize) {
-        return 64 + baseSize / 16;
+    /** Changes held apart from the root, own and middle together (bounded by the folding rule). */
+    int changesAboveRoot() {
+        return changes() + (base instanceof OverlayMap<K, V> middle ? middle.changes() : 0);
+    }
+
+    /** Folding threshold of the middle layer: it may hold up to this many changes to a root of {@code rootSize}. */
+    private static int foldAbove(int rootSize) {
+        return 64 + rootSize / 16;
+    }
+
+    private Map<K, V> root() {
+        return base instanceof OverlayMap<K, V> middle ? middle.base : base;
     }
 
     /**
-     * Makes this map's contents (and iteration order) equal to {@code other}'s, sharing its base. {@code other} is only
-     * read, so it may be a map that other threads read at the same time.
+     * Makes this map's contents (and iteration order) equal to {@code other}'s, sharing its root and middle layer.
+     * {@code other} is only read, so it may be a map that other threads read at the same time.
      */
     void copyFrom(OverlayMap<K, V> other) {
         touched = new HashSet<>();
-        if (other.changes() > foldAbove(other.base.size())) {
+        if (other.changes() <= OWN_MAX) {
+            base = other.base;
+            replaced = new HashMap<>(other.replaced);
+            gone = new HashSet<>(other.gone);
+            appended = new LinkedHashMap<>(other.appended);
+            return;
+        }
+        Map<K, V> root = other.root();
+        if (other.changesAboveRoot() > foldAbove(root.size())) {
             LinkedHashMap<K, V> folded = new LinkedHashMap<>(Math.max(16, other.size() * 4 / 3 + 1));
             for (Map.Entry<K, V> e : other.entrySet()) {
                 folded.put(e.getKey(), e.getValue());
             }
             base = folded;
-            replaced = new HashMap<>();
-            gone = new HashSet<>();
-            appended = new LinkedHashMap<>();
         } else {
-            base = other.base;
-            replaced = new HashMap<>(other.replaced);
-            gone = new HashSet<>(other.gone);
-            appended = new LinkedHashMap<>(other.appended);
+            base = middleOf(other, root);
         }
+        replaced = new HashMap<>();
+        gone = new HashSet<>();
+        appended = new LinkedHashMap<>();
+    }
+
+    /**
+     * A new middle layer over {@code root} with {@code other}'s contents: {@code other}'s middle layer's changes, then its
+     * own replayed on them (removals first: a key removed and added again goes to the end, as it did in {@code other}).
+     */
+    private static <K, V> OverlayMap<K, V> middleOf(OverlayMap<K, V> other, Map<K, V> root) {
+        OverlayMap<K, V> middle = new OverlayMap<>();
+        middle.base = root;
+        if (other.base instanceof OverlayMap<K, V> below) {
+            middle.replaced = new HashMap<>(below.replaced);
+            middle.gone = new HashSet<>(below.gone);
+            middle.appended = new LinkedHashMap<>(below.appended);
+        }
+        other.gone.forEach(middle::remove);
+        other.replaced.forEach(middle::put);
+        other.appended.forEach(middle::put);
+        middle.touched = new HashSet<>();
+        return middle;
     }
 
     @Override

@@ -88,10 +88,11 @@ public class VolumeResource {
     }
 
     VolumeInfo toInfo(VolumeRecord v) {
-        VolumeService.VolumeHealth health = volumeService.get().health(v);
+        var states = volumeService.get().nodeStates(); // once: building it reads this node's heartbeat
+        VolumeService.VolumeHealth health = volumeService.get().health(v, states);
         var live = dataService.get().liveReplicaStates(v);
         List<ReplicaInfo> replicas = v.replicaNodes().stream().map(n -> {
-            String state = volumeService.get().replicaState(v, n);
+            String state = VolumeService.replicaState(v, n, states);
             int progress = state.equals("healthy") ? 100 : 0;
             if (live.containsKey(n) && !state.equals("stale")) {
                 state = live.get(n).state();

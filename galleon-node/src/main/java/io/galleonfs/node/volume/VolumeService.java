@@ -285,8 +285,11 @@ public final class VolumeService {
 
     /** Health of a volume from its copies' states and the state of their nodes. */
     public VolumeHealth health(VolumeRecord v) {
-        Map<String, NodeState> states = new HashMap<>();
-        node.members().get().forEach(n -> states.put(n.id(), n.state()));
+        return health(v, nodeStates());
+    }
+
+    /** {@link #health(VolumeRecord)} with the members' states already looked up ({@link #nodeStates()}). */
+    public VolumeHealth health(VolumeRecord v, Map<String, NodeState> states) {
         NodeState primaryState = states.getOrDefault(v.node(), NodeState.DOWN);
         if (primaryState != NodeState.UP && primaryState != NodeState.SUSPECT) {
             return new VolumeHealth("faulted", "the primary node " + v.node() + " is " + primaryState.name().toLowerCase()
@@ -294,7 +297,7 @@ public final class VolumeService {
         }
         List<String> problems = new java.util.ArrayList<>();
         for (String n : v.replicaNodes()) {
-            String state = replicaState(v, n);
+            String state = replicaState(v, n, states);
             if (!state.equals("healthy")) {
                 problems.add("replica on " + n + " is " + state);
             }
@@ -310,8 +313,25 @@ public final class VolumeService {
 
     /** State of the copy on a node: its recorded state, and stale while its node is away (it misses writes). */
     public String replicaState(VolumeRecord v, String nodeId) {
+        return replicaState(v, nodeId, nodeStates());
+    }
+
+    /**
+     * Each member's state, to look up once per answer and pass to {@link #health(VolumeRecord, Map)} and
+     * {@link #replicaState(VolumeRecord, String, Map)}: building the member list reads this node's heartbeat, and a volume
+     * create's answer asked for it once per copy and once more for the health.
+     */
+    public Map<String, NodeState> nodeStates() {
+        Map<String, NodeState> states = new HashMap<>();
+        node.members().get().forEach(n -> states.put(n.id(), n.state()));
+        return states;
+    }
+
+    /** {@link #replicaState(VolumeRecord, String)} with the members' states already looked up ({@link #nodeStates()}). */
+    public static String replicaState(VolumeRecord v, String nodeId, Map<String, NodeState> states) {
         String recorded = v.replicaState(nodeId).state();
-        boolean up = node.members().get().stream().anyMatch(n -> n.id().equals(nodeId) && n.state() != NodeState.DOWN);
+        NodeState state = states.get(nodeId);
+        boolean up = state != null && state != NodeState.DOWN;
         if (!up) {
             return nodeId.equals(v.node()) ? "failed" : "stale";
         }

@@ -300,6 +300,35 @@ class MetadataStateTest {
         assertEquals(Map.of("app", "db"), state.volumeLabels(ID_A));
     }
 
+    /**
+     * The per-volume maps (labels, QoS) are shared between copies, not rebuilt per copy: a deleted volume's entries go
+     * with it, later copies see none of them, and the copies that readers still hold keep theirs.
+     */
+    @Test
+    void aDeletedVolumesLabelsAndQosGoWithItAcrossSharedCopies() throws IOException {
+        applied(state.apply(new MetaCommand.CreateStorageClass(storageClass("custom"))));
+        applied(state.apply(new MetaCommand.PutQosPolicy(new io.galleonfs.api.QosPolicy("gold",
+                new io.galleonfs.api.QosPolicy.Limits(1000L, null, null), null, null), true)));
+        applied(state.apply(new MetaCommand.CreateLabelledVolume(volume(ID_A, "alpha", "custom", 4096), Map.of("app", "db"))));
+        applied(state.apply(new MetaCommand.SetVolumeQosPolicy(ID_A, "gold")));
+        applied(state.apply(new MetaCommand.CreateLabelledVolume(volume(ID_B, "bravo", "custom", 4096), Map.of("app", "web"))));
+        applied(state.apply(new MetaCommand.SetVolumeQos(ID_B, new io.galleonfs.api.QosPolicy("inline",
+                new io.galleonfs.api.QosPolicy.Limits(500L, null, null), null, null))));
+        MetadataState held = state.copy();
+        MetadataState next = held.copy();
+        applied(next.apply(new MetaCommand.DeleteVolume(ID_A)));
+        applied(next.apply(new MetaCommand.DeleteVolume(ID_B)));
+        MetadataState after = next.copy();
+
+        assertEquals(List.of(), after.volumesUsingQosPolicy("gold"));
+        assertEquals(Map.of(), after.volumeLabels(ID_A));
+        assertTrue(after.volumeQos(ID_B).isEmpty());
+        assertArrayEquals(MetadataState.restore(after.snapshot()).snapshot(), after.snapshot());
+        assertEquals(List.of("alpha"), held.volumesUsingQosPolicy("gold"), "a held copy keeps its entries");
+        assertEquals(Map.of("app", "web"), held.volumeLabels(ID_B));
+        assertEquals(500L, held.volumeQos(ID_B).orElseThrow().limits().iops());
+    }
+
     @Test
     void restoreOfAnEmptyImageIsAnEmptyState() throws IOException {
         MetadataState empty = MetadataState.restore("{}".getBytes());

@@ -21,6 +21,16 @@ class OverlayMapTest {
      */
     @Test
     void behavesAsALinkedHashMapAcrossCopies() {
+        behavesAsALinkedHashMapAcrossCopies(3, 400);
+    }
+
+    /** Copies after most changes: own changes stay few and are taken over, middle layers are shared between copies. */
+    @Test
+    void behavesAsALinkedHashMapAcrossFrequentCopiesThroughEveryLayer() {
+        behavesAsALinkedHashMapAcrossCopies(40, 2000);
+    }
+
+    private static void behavesAsALinkedHashMapAcrossCopies(int copyPercent, int keys) {
         Random random = new Random(20261205);
         for (int round = 0; round < 20; round++) {
             OverlayMap<Integer, String> map = new OverlayMap<>();
@@ -28,8 +38,8 @@ class OverlayMapTest {
             List<OverlayMap<Integer, String>> published = new ArrayList<>();
             List<List<Map.Entry<Integer, String>>> publishedContents = new ArrayList<>();
             for (int step = 0; step < 3000; step++) {
-                int key = random.nextInt(400);
-                int op = random.nextInt(100);
+                int key = random.nextInt(keys);
+                int op = random.nextInt(100 + copyPercent);
                 if (op < 45) {
                     String value = "v" + step;
                     assertEquals(model.put(key, value), map.put(key, value), "put " + key);
@@ -37,7 +47,7 @@ class OverlayMapTest {
                     assertEquals(model.remove(key), map.remove(key), "remove " + key);
                 } else if (op < 80) {
                     removeByIterator(map, model, key);
-                } else if (op < 97) {
+                } else if (op < 100) {
                     assertEquals(model.get(key), map.get(key), "get " + key);
                     assertEquals(model.containsKey(key), map.containsKey(key), "containsKey " + key);
                 } else {
@@ -81,7 +91,9 @@ class OverlayMapTest {
             OverlayMap<Integer, Integer> copy = new OverlayMap<>();
             copy.copyFrom(map);
             map = copy;
-            assertTrue(map.changes() <= 64 + map.size() / 16 + 1, "changes held apart stay bounded: " + map.changes());
+            assertTrue(map.changes() <= OverlayMap.OWN_MAX + 1, "a copy's own changes stay few: " + map.changes());
+            assertTrue(map.changesAboveRoot() <= 64 + map.size() / 16 + OverlayMap.OWN_MAX + 2,
+                    "changes held apart from the root stay bounded: " + map.changesAboveRoot());
         }
         assertEquals(10_000, map.size());
         assertEquals(4_999, map.get(4_999));

@@ -11,7 +11,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * The meters of the volumes whose I/O entered this node. A meter is created at a volume's first I/O here (so a node
@@ -78,7 +77,12 @@ public final class VolumeMeters {
         if (meters.isEmpty()) {
             return;
         }
-        retain(state.volumes().stream().map(VolumeRecord::id).collect(Collectors.toSet()));
+        // Per applied entry: look up the few metered volumes instead of building a set of every volume id.
+        for (VolumeMeter m : meters.values()) {
+            if (state.volume(m.id()).isEmpty() && meters.remove(m.id(), m)) {
+                listeners.forEach(l -> l.removed(m));
+            }
+        }
     }
 
     /** Drops the meters of volumes not in {@code live}. */
