@@ -146,16 +146,16 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         }
     }
 
-    /**
-     * The RAFT protocol of this node's stack. logUseFsync: jgroups-raft's FileBasedLog does not fsync by default, so an
-     * entry a majority had "logged" could vanish in a power loss on that majority after the change was acknowledged
-     * (a volume, a primary promotion).
-     */
     /** This node's RAFT protocol, once started (tests). */
     RAFT raftProtocol() {
         return raft.raft();
     }
 
+    /**
+     * The RAFT protocol of this node's stack. logUseFsync: jgroups-raft's FileBasedLog does not fsync by default, so an
+     * entry a majority had "logged" could vanish in a power loss on that majority after the change was acknowledged
+     * (a volume, a primary promotion).
+     */
     static RAFT raftProtocol(List<String> members, ClusterSettings settings) {
         return new SelfRemovingRaft().members(members).raftId(settings.nodeId()).logDir(settings.dir().toString()).maxLogSize(1 << 20)
                 .resendInterval(200).logUseFsync(true);
