@@ -149,6 +149,19 @@ def cpu_figures(text, jobs):
     return out
 
 
+def cpu_lines(rows):
+    """The CPU figures of the rows that have them, as lines after the table (none when no row has them)."""
+    cpu = [r for r in rows if r.get("cpu")]
+    if not cpu:
+        return []
+    lines = ["", "CPU over the measured fio call, whole machine (fio + daemons + kernel); per I/O only for single-job runs:"]
+    for r in cpu:
+        c = r["cpu"]
+        lines.append("- %s: %.2f CPUs busy%s" % (r["label"], c["busy_cpus"],
+                     "" if "cpu_us_per_io" not in c else ", %.1f CPU µs per I/O" % c["cpu_us_per_io"]))
+    return lines
+
+
 def value(row, jid):
     if row is None or row.get("status") not in ("ok", "errors"):
         return None
@@ -344,14 +357,7 @@ def table(doc, rows):
             lines.append("  ".join([label.ljust(w0)] + [v.rjust(w) for v, w in zip(vals, widths)]))
     lines.append("")
     lines.extend("- " + x for x in notes(rows))
-    cpu = [r for r in rows if r.get("cpu")]
-    if cpu:
-        lines.append("")
-        lines.append("CPU over the measured fio call, whole machine (fio + daemons + kernel); per I/O only for single-job runs:")
-        for r in cpu:
-            c = r["cpu"]
-            lines.append("- %s: %.2f CPUs busy%s" % (r["label"], c["busy_cpus"],
-                         "" if "cpu_us_per_io" not in c else ", %.1f CPU µs per I/O" % c["cpu_us_per_io"]))
+    lines.extend(cpu_lines(rows))
     if "jmh" in doc:
         lines.append("")
         lines.extend(jmh_lines(doc))
@@ -390,14 +396,7 @@ def markdown(doc, rows):
                                                " | ".join(vals)))
     lines.append("")
     lines.extend("- " + x for x in notes(rows))
-    cpu = [r for r in rows if r.get("cpu")]
-    if cpu:
-        lines.append("")
-        lines.append("CPU over the measured fio call, whole machine (fio + daemons + kernel); per I/O only for single-job runs:")
-        for r in cpu:
-            c = r["cpu"]
-            lines.append("- %s: %.2f CPUs busy%s" % (r["label"], c["busy_cpus"],
-                         "" if "cpu_us_per_io" not in c else ", %.1f CPU µs per I/O" % c["cpu_us_per_io"]))
+    lines.extend(cpu_lines(rows))
     if "jmh" in doc:
         lines.append("")
         lines.extend(jmh_lines(doc))

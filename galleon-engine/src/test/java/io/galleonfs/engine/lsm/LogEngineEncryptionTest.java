@@ -1,5 +1,7 @@
 package io.galleonfs.engine.lsm;
 
+import static io.galleonfs.engine.lsm.LsmTestSupport.pattern;
+import static io.galleonfs.engine.lsm.LsmTestSupport.read;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -46,18 +47,6 @@ class LogEngineEncryptionTest {
             System.arraycopy(MARKER, 0, data, i, MARKER.length);
         }
         return data;
-    }
-
-    private static byte[] read(Volume v, long offset, int length) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(length);
-        v.read(offset, buf);
-        return buf.array();
-    }
-
-    private static byte[] pattern(long seed, int length) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
     }
 
     /** The sealed payload (nonce, tag, ciphertext) of a live block. */

@@ -1,5 +1,7 @@
 package io.galleonfs.engine.lsm;
 
+import static io.galleonfs.engine.lsm.LsmTestSupport.pattern;
+import static io.galleonfs.engine.lsm.LsmTestSupport.read;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -35,18 +36,6 @@ class LogEngineTest {
 
     private LogEngine open() throws IOException {
         return LogEngine.open(root, BS, 1L << 20, 1L << 40, null);
-    }
-
-    private static byte[] pattern(long seed, int length) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] read(Volume v, long offset, int length) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(length);
-        v.read(offset, buf);
-        return buf.array();
     }
 
     @Test

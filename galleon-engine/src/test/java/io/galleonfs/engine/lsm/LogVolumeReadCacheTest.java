@@ -1,5 +1,7 @@
 package io.galleonfs.engine.lsm;
 
+import static io.galleonfs.engine.lsm.LsmTestSupport.pattern;
+import static io.galleonfs.engine.lsm.LsmTestSupport.read;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -20,7 +22,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,18 +40,6 @@ class LogVolumeReadCacheTest {
     private LogEngine open(String root, long cacheBytes) throws IOException {
         return (LogEngine) BlockEngine.open(EngineConfig.defaults(tmp.resolve(root), BS, FileKeyProvider.openOrCreate(tmp.resolve("key")))
                 .withFormat(StorageFormat.LOG_V1).withReadCache(cacheBytes));
-    }
-
-    private static byte[] pattern(long seed, int length) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    private static byte[] read(Volume v, long offset, int length) throws IOException {
-        ByteBuffer buf = ByteBuffer.allocate(length);
-        v.read(offset, buf);
-        return buf.array();
     }
 
     private static void write(Volume v, long offset, byte[] data) throws IOException {

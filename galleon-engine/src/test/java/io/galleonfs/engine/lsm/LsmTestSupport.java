@@ -36,6 +36,20 @@ final class LsmTestSupport {
         return buf.array();
     }
 
+    /** Reproducible bytes for a seed. */
+    static byte[] pattern(long seed, int length) {
+        byte[] b = new byte[length];
+        new java.util.Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** {@code length} bytes of a volume from {@code offset}. */
+    static byte[] read(io.galleonfs.engine.Volume v, long offset, int length) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        v.read(offset, buf);
+        return buf.array();
+    }
+
     static byte[] zeros() {
         return new byte[BS];
     }

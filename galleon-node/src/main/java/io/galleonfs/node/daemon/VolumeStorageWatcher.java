@@ -107,6 +107,9 @@ final class VolumeStorageWatcher {
         try {
             engine.delete(v.id());
             LOG.infof("volume %s deleted: storage removed", v.name());
+        } catch (io.galleonfs.engine.NoSuchVolumeException e) {
+            // The node that took the delete is this one, and its own release removed the storage first: done.
+            LOG.debugf("volume %s deleted: storage already removed", v.name());
         } catch (IOException e) {
             LOG.warnf(e, "volume %s deleted but its storage could not be removed; it is removed at the next start", v.name());
         }

@@ -32,6 +32,9 @@ public final class EngineProvisioner implements VolumeProvisioner {
         }
         try {
             engine.delete(id);
+        } catch (io.galleonfs.engine.NoSuchVolumeException e) {
+            // This node's storage watcher saw the same delete in the metadata and removed the storage first: done.
+            LOG.debugf("volume %s: storage already removed", id);
         } catch (IOException e) {
             LOG.warnf(e, "could not remove the data of deleted volume %s; it is removed at the next start", id);
         }
