@@ -308,9 +308,10 @@ final class LogVolume implements Volume {
     private void readBlock(String snapshot, long block, ByteBuffer dst, boolean cached) throws IOException {
         if (cipher != null) {
             io.galleonfs.engine.DecryptedBlockCache cache = cached ? engine.decryptedBlocks() : null;
-            if (cache != null) {
-                long version = store.locationOf(id, block);
-                if (version != BlockMap.ABSENT && cache.copyInto(id, block, version, 0, dst.duplicate().limit(dst.position() + blockSize))) {
+            long mapped = cache == null ? BlockMap.ABSENT : store.locationOf(id, block);
+            // A block never written (or trimmed) reads as zeros without decrypting: neither a hit nor a miss.
+            if (mapped != BlockMap.ABSENT) {
+                if (cache.copyInto(id, block, mapped, 0, dst.duplicate().limit(dst.position() + blockSize))) {
                     dst.position(dst.position() + blockSize);
                     cacheHits.increment();
                     return;

@@ -54,6 +54,8 @@ class LogVolumeReadCacheTest {
             write(v, 0, first);
             assertArrayEquals(first, read(v, 0, 8 * BS));
             assertEquals(new ReadCacheStats(0, 8), v.readCacheStats(), "first read decrypts each block");
+            assertArrayEquals(new byte[BS], read(v, 20L * BS, BS));
+            assertEquals(new ReadCacheStats(0, 8), v.readCacheStats(), "a never-written block is neither a hit nor a miss");
             assertArrayEquals(first, read(v, 0, 8 * BS));
             assertArrayEquals(Arrays.copyOfRange(first, BS + 10, BS + 30), read(v, BS + 10, 20));
             assertEquals(new ReadCacheStats(9, 8), v.readCacheStats(), "later reads, partial ones too, are hits");
