@@ -63,6 +63,7 @@ public class ClusterCommand {
 
     @Command(name = "leave", description = "Leave the current cluster", mixinStandardHelpOptions = true)
     static class Leave implements Runnable {
+        static final long LEAVE_ANSWER_SECONDS = 12 * 60;
         @Option(names = {"-f", "--force"}, description = "Leave even though this node holds replicas (they become unavailable)")
         boolean force;
         @Mixin
@@ -70,7 +71,8 @@ public class ClusterCommand {
 
         @Override
         public void run() {
-            ClusterStatus s = ApiClients.api().leaveCluster(force);
+            // A graceful leave waits up to 10 minutes for its copies to be rebuilt elsewhere, then for its removal.
+            ClusterStatus s = ApiClients.api(LEAVE_ANSWER_SECONDS).leaveCluster(force);
             Printer.print(System.out, out.format(), s, o -> o.println("Left the cluster; this node now forms cluster " + s.clusterId()));
         }
     }

@@ -54,6 +54,10 @@ final class ClusterHarness implements AutoCloseable {
     /** Where node i listens and what its command starts with: loopback hosts by default, network namespaces in PartitionIT. */
     private final java.util.function.IntFunction<String> hostOf;
     private final java.util.function.IntFunction<List<String>> launchPrefixOf;
+    /** The test class using this harness: its nodes' logs are kept as {@code <class>-node<i>.log} (CI prints a failed one's). */
+    private final String owner = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+            .walk(frames -> frames.map(StackWalker.StackFrame::getDeclaringClass).filter(c -> c != ClusterHarness.class)
+                    .findFirst().map(Class::getSimpleName).orElse("cluster"));
 
     ClusterHarness() throws IOException {
         this(ClusterHarness::host, i -> List.of());
@@ -520,7 +524,7 @@ final class ClusterHarness implements AutoCloseable {
         try (Stream<Path> files = Files.list(root)) {
             Files.createDirectories(LOG_DIR);
             for (Path log : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
-                Files.copy(log, LOG_DIR.resolve(log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(log, LOG_DIR.resolve(owner + "-" + log.getFileName()), StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
             System.err.println("cluster harness: could not keep the node logs: " + e);

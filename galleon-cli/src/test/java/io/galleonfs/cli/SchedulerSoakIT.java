@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class SchedulerSoakIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** {@code -Dgalleon.it.soak-seconds} lengthens the soak (the "a few minutes"); CI runs the default. */
-    private static final int SOAK_SECONDS = Integer.getInteger("galleon.it.soak-seconds", 90);
+    private static final int SOAK_SECONDS = Integer.getInteger("galleon.it.soak-seconds", 50);
 
     private Path dir;
     private NodeProcess node;

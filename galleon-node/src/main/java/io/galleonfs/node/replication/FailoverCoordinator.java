@@ -4,36 +4,64 @@ import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
 import io.galleonfs.node.meta.VolumeRecord;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.jboss.logging.Logger;
 
 /**
  * Runs on the Raft leader: a volume whose primary node has left the cluster view gets the healthy replica that
  * applied the most operations as its new primary, with the next epoch. Only healthy replicas qualify (a stale one may
  * miss acknowledged writes), and the promotion is a Raft command checked against the epoch it was decided on.
+ *
+ * <p>A primary that is still in the view but whose heartbeats stopped (frozen, partitioned from the leader) is
+ * replaced too, once it has been suspect for {@link #SUSPECT_FAILOVER_NANOS}; but only if it also does not answer a
+ * status request on the data plane. Heartbeats ride the group channel, which stalls on a loaded machine and while
+ * partitions merge; a primary that answers on the data plane is serving, and replacing it would only cost its clients
+ * a failover.
  */
 final class FailoverCoordinator {
     private static final Logger LOG = Logger.getLogger(FailoverCoordinator.class);
+    /** How long a primary may stay suspect (no heartbeat for 3 s already) before it is replaced. */
+    static final long SUSPECT_FAILOVER_NANOS = 3_000_000_000L;
 
-    private final ReplicationService service;
+    /** What failover needs from the replication service; narrow so the decisions are unit-testable. */
+    interface Cluster {
+        ClusterView view();
+
+        /** Status of {@code v} on each of {@code nodes} that answered on the data plane within its timeout. */
+        Map<String, DataMessage.Status> statuses(VolumeRecord v, Iterable<String> nodes);
+
+        MetaResult submit(MetaCommand command) throws IOException;
+
+        Duration replicaGrace();
+
+        Optional<String> replacementFor(VolumeRecord v);
+
+        void countFailover();
+    }
+
+    private final Cluster cluster;
+    private final LongSupplier nanoTime;
     private final Set<String> reportedFaulted = new HashSet<>();
     /** When each node was first seen down by this leader. */
-    private final Map<String, Long> downSince = new java.util.HashMap<>();
-    private final Map<String, Long> suspectSince = new java.util.HashMap<>();
-    /** How long a primary may stay suspect (no heartbeat for 3 s already) before it is replaced. */
-    private static final long SUSPECT_FAILOVER_NANOS = 3_000_000_000L;
+    private final Map<String, Long> downSince = new HashMap<>();
+    private final Map<String, Long> suspectSince = new HashMap<>();
 
-    FailoverCoordinator(ReplicationService service) {
-        this.service = service;
+    FailoverCoordinator(Cluster cluster, LongSupplier nanoTime) {
+        this.cluster = cluster;
+        this.nanoTime = nanoTime;
     }
 
     void check() {
-        Map<String, String> members = service.view().memberStates();
-        long now = System.nanoTime();
+        Map<String, String> members = cluster.view().memberStates();
+        long now = nanoTime.getAsLong();
         members.forEach((id, state) -> {
             if ("down".equals(state)) {
                 downSince.putIfAbsent(id, now);
@@ -51,18 +79,34 @@ final class FailoverCoordinator {
         if (!downSince.isEmpty()) {
             replaceLongDownReplicas(now);
         }
-        for (VolumeRecord v : service.view().state().volumes()) {
-            // A primary whose heartbeats stopped (frozen, partitioned) is replaced without waiting for the view to drop
-            // it: the epoch fences it if it comes back.
+        // Per check, whether each long-suspect primary answered its first probe: one probe per node, not per volume.
+        Map<String, Boolean> suspectAnswers = null;
+        for (VolumeRecord v : cluster.view().state().volumes()) {
             String primaryState = members.get(v.node());
             Long suspected = suspectSince.isEmpty() ? null : suspectSince.get(v.node());
-            boolean gone = primaryState == null || "down".equals(primaryState)
-                    || suspected != null && now - suspected > SUSPECT_FAILOVER_NANOS;
-            if (v.replicaNodes().size() < 2 || !gone) {
+            boolean down = primaryState == null || "down".equals(primaryState);
+            boolean longSuspect = !down && suspected != null && now - suspected > SUSPECT_FAILOVER_NANOS;
+            if (v.replicaNodes().size() < 2 || !(down || longSuspect)) {
                 if (!reportedFaulted.isEmpty()) {
                     reportedFaulted.remove(v.id() + "");
                 }
                 continue;
+            }
+            if (longSuspect) {
+                if (suspectAnswers == null) {
+                    suspectAnswers = new HashMap<>();
+                }
+                Boolean answers = suspectAnswers.get(v.node());
+                if (answers == null) {
+                    answers = cluster.statuses(v, List.of(v.node())).containsKey(v.node());
+                    suspectAnswers.put(v.node(), answers);
+                    if (answers) {
+                        LOG.debugf("node %s sends no heartbeats but answers on the data plane; its volumes keep it as primary", v.node());
+                    }
+                }
+                if (answers) {
+                    continue;
+                }
             }
             List<String> candidates = v.replicaNodes().stream().filter(n -> !n.equals(v.node()))
                     .filter(n -> v.replicaState(n).healthy() && "up".equals(members.get(n))).toList();
@@ -73,28 +117,27 @@ final class FailoverCoordinator {
                 }
                 continue;
             }
-            var statuses = service.statuses(v, candidates);
-            failOver(v, statuses);
+            failOver(v, cluster.statuses(v, candidates));
         }
     }
 
     /** Copies on a node that stayed down past the grace period move to other nodes (and are rebuilt there). */
     private void replaceLongDownReplicas(long now) {
-        long grace = service.replicaGrace().toNanos();
-        for (VolumeRecord v : service.view().state().volumes()) {
+        long grace = cluster.replicaGrace().toNanos();
+        for (VolumeRecord v : cluster.view().state().volumes()) {
             for (String n : v.replicaNodes()) {
                 Long since = downSince.get(n);
                 if (since == null || now - since < grace || n.equals(v.node())) {
                     continue;
                 }
-                java.util.Optional<String> target = service.replacementFor(v);
+                Optional<String> target = cluster.replacementFor(v);
                 if (target.isEmpty()) {
                     continue;
                 }
                 try {
-                    if (service.submit(new MetaCommand.MoveReplica(v.id(), v.epoch(), n, target.get())) instanceof MetaResult.Applied) {
+                    if (cluster.submit(new MetaCommand.MoveReplica(v.id(), v.epoch(), n, target.get())) instanceof MetaResult.Applied) {
                         LOG.warnf("volume %s: node %s has been down longer than %d s; its copy moves to %s", v.name(), n,
-                                service.replicaGrace().toSeconds(), target.get());
+                                cluster.replicaGrace().toSeconds(), target.get());
                     }
                 } catch (IOException e) {
                     LOG.warnf("volume %s: re-placement not committed: %s", v.name(), e.getMessage());
@@ -106,20 +149,20 @@ final class FailoverCoordinator {
 
     private void failOver(VolumeRecord v, Map<String, DataMessage.Status> statuses) {
         String best = statuses.entrySet().stream().filter(e -> e.getValue().present())
-                    .max(Comparator.comparingLong((Map.Entry<String, DataMessage.Status> e) -> e.getValue().appliedSeq()))
-                    .map(Map.Entry::getKey).orElse(null);
-            if (best == null) {
-                return;
+                .max(Comparator.comparingLong((Map.Entry<String, DataMessage.Status> e) -> e.getValue().appliedSeq()))
+                .map(Map.Entry::getKey).orElse(null);
+        if (best == null) {
+            return;
+        }
+        try {
+            MetaResult r = cluster.submit(new MetaCommand.PromotePrimary(v.id(), v.epoch(), best));
+            if (r instanceof MetaResult.Applied) {
+                cluster.countFailover();
+                LOG.warnf("volume %s: primary %s is down; promoted %s (applied seq %d) at epoch %d", v.name(), v.node(), best,
+                        statuses.get(best).appliedSeq(), v.epoch() + 1);
             }
-            try {
-                MetaResult r = service.submit(new MetaCommand.PromotePrimary(v.id(), v.epoch(), best));
-                if (r instanceof MetaResult.Applied) {
-                    service.metrics().failovers.increment();
-                    LOG.warnf("volume %s: primary %s is down; promoted %s (applied seq %d) at epoch %d", v.name(), v.node(), best,
-                            statuses.get(best).appliedSeq(), v.epoch() + 1);
-                }
-            } catch (IOException e) {
-                LOG.warnf("volume %s: failover not committed: %s", v.name(), e.getMessage());
-            }
+        } catch (IOException e) {
+            LOG.warnf("volume %s: failover not committed: %s", v.name(), e.getMessage());
+        }
     }
 }

@@ -127,7 +127,37 @@ public final class ReplicationService implements AutoCloseable {
         this.client = new DataClient(vertx, view.nodeId(), incarnation, incarnations::put, tls);
         this.dataPlane = new DataPlaneHandler(view.nodeId(), applier, this::clientIo, workers);
         this.server = new DataServer(vertx, view.nodeId(), incarnation, dataPlane, Ingress.peers(), Ingress.limits(), tls);
-        this.failover = new FailoverCoordinator(this);
+        this.failover = new FailoverCoordinator(new FailoverCoordinator.Cluster() {
+            @Override
+            public ClusterView view() {
+                return view;
+            }
+
+            @Override
+            public Map<String, Status> statuses(VolumeRecord v, Iterable<String> nodes) {
+                return ReplicationService.this.statuses(v, nodes);
+            }
+
+            @Override
+            public MetaResult submit(MetaCommand command) throws IOException {
+                return ReplicationService.this.submit(command);
+            }
+
+            @Override
+            public Duration replicaGrace() {
+                return settings.replicaGrace();
+            }
+
+            @Override
+            public Optional<String> replacementFor(VolumeRecord v) {
+                return replacements.apply(v);
+            }
+
+            @Override
+            public void countFailover() {
+                metrics.failovers.increment();
+            }
+        }, System::nanoTime);
         ShutdownMarker marker = new ShutdownMarker(dir);
         this.savedSeqs = marker.readAndClear();
         this.crashedLastTime = savedSeqs == null;
