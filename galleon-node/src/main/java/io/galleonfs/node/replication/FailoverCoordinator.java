@@ -59,6 +59,18 @@ final class FailoverCoordinator {
         this.nanoTime = nanoTime;
     }
 
+    /**
+     * Called on each tick while this node is not the leader: what it saw down or suspect when it last led is stale, and
+     * kept it would make a node that is down or suspect for a moment after this one leads again look so for long.
+     */
+    void notLeading() {
+        if (!downSince.isEmpty() || !suspectSince.isEmpty() || !reportedFaulted.isEmpty()) {
+            downSince.clear();
+            suspectSince.clear();
+            reportedFaulted.clear();
+        }
+    }
+
     void check() {
         Map<String, String> members = cluster.view().memberStates();
         long now = nanoTime.getAsLong();

@@ -493,6 +493,8 @@ public final class ReplicationService implements AutoCloseable {
             }
             if (view.isLeader()) {
                 failover.check();
+            } else {
+                failover.notLeading();
             }
         } catch (Exception e) {
             LOG.debugf("replication tick: %s", e.toString());

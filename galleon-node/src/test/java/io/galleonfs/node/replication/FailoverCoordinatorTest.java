@@ -190,6 +190,24 @@ class FailoverCoordinatorTest {
         assertEquals("n3", c.primary(v));
     }
 
+    /** A leader that lost and regained leadership starts counting afresh: a suspicion from its last term is stale. */
+    @Test
+    void suspicionsFromAnEarlierLeadershipDoNotCount() {
+        ScriptedCluster c = new ScriptedCluster();
+        FailoverCoordinator f = coordinator(c);
+        UUID v = c.volume("v");
+        c.answering.remove("n1");
+        c.members.put("n1", "suspect");
+        f.check();
+        now += 60 * SECOND; // another node led meanwhile; n1 came back, and now misses heartbeats again
+        f.notLeading();
+        f.check();
+        assertEquals("n1", c.primary(v), "suspect for a moment, not for a minute");
+        now += FailoverCoordinator.SUSPECT_FAILOVER_NANOS + SECOND;
+        f.check();
+        assertEquals("n3", c.primary(v));
+    }
+
     @Test
     void withoutAHealthyUpReplicaNothingIsPromoted() throws IOException {
         ScriptedCluster c = new ScriptedCluster();
