@@ -525,6 +525,9 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             String state;
             if (!inView.contains(id)) {
                 state = "down";
+            } else if (id.equals(settings.nodeId())) {
+                // The node answering is alive whatever its own ticker's delay (a loaded machine can hold it off for seconds).
+                state = "up";
             } else if (h == null || now - h.sentAtMillis() > stale) {
                 state = "suspect";
             } else {
