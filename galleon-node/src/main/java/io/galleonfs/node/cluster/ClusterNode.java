@@ -289,8 +289,9 @@ public final class ClusterNode implements Receiver, AutoCloseable {
 
     private void tick() {
         try {
-            persistMembers();
+            // The heartbeat first: persisting a changed member list fsyncs, which a busy disk can hold for seconds.
             send(null, heartbeat.get());
+            persistMembers();
         } catch (Exception e) {
             LOG.debugf("cluster tick failed: %s", e.getMessage());
         }
