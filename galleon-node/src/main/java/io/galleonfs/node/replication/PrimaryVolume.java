@@ -162,7 +162,7 @@ public final class PrimaryVolume implements VolumeIo {
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
         boolean replicaDurable = level.needsDurableReplicas();
-        ordered(level, first, last, seqNo -> {
+        ordered(level, first, last, !aligned(offset, length), seqNo -> {
             if (!shipsWrites()) {
                 // No copy receives writes (one copy, or all stale): the replica message, a copy of the data, is not needed.
                 return null;
@@ -184,6 +184,10 @@ public final class PrimaryVolume implements VolumeIo {
             throw new OutOfRangeException("range [" + offset + ", " + (offset + length) + ") is outside volume " + id() + " of "
                     + size + " bytes");
         }
+    }
+
+    private boolean aligned(long offset, long length) {
+        return offset % blockSize() == 0 && length % blockSize() == 0;
     }
 
     /** Whether any replica is sent ordered operations now (under the order lock). */
@@ -221,7 +225,7 @@ public final class PrimaryVolume implements VolumeIo {
         checkRange(offset, length);
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
-        ordered(WriteConcern.DURABLE, first, last, seqNo -> new ReplicaTrim(id(), s.record().epoch(), seqNo, offset, length),
+        ordered(WriteConcern.DURABLE, first, last, !aligned(offset, length), seqNo -> new ReplicaTrim(id(), s.record().epoch(), seqNo, offset, length),
                 () -> local.trim(offset, length));
     }
 
@@ -315,7 +319,8 @@ public final class PrimaryVolume implements VolumeIo {
      * once the earlier operations on overlapping blocks applied here (see {@link LocalWrites}), so a volume's writes to
      * disjoint blocks reach the engine side by side. Acknowledged only after the change applied here.
      */
-    private void ordered(WriteConcern level, long firstBlock, long lastBlock, ReplicaStep ship, LocalChange change) throws IOException {
+    private void ordered(WriteConcern level, long firstBlock, long lastBlock, boolean hereFirst, ReplicaStep ship, LocalChange change)
+            throws IOException {
         s.requireServing();
         VolumeRecord v = s.record();
         awaitCopiesCatchingUp(level, v);
@@ -330,12 +335,24 @@ public final class PrimaryVolume implements VolumeIo {
         LocalWrites.Turn turn;
         s.order.lock();
         try {
+            turn = s.localWrites.take(firstBlock, lastBlock);
+            if (hereFirst) {
+                // Part of a block: the engine reads the rest of it, which can fail (a checksum) where the replicas would
+                // succeed, and a copy the primary cannot read back could not be resynced. So applied here before anything
+                // is ordered or sent, as every write was before (waiting for a turn under the order lock is safe: a
+                // turn never needs it).
+                try {
+                    turn.awaitTurn();
+                    change.apply();
+                } finally {
+                    turn.release();
+                }
+            }
             long next = s.seq + 1;
             ReplicaOp op = ship.op(next);
             s.seq = next;
             int count = (int) (lastBlock - firstBlock + 1);
             ctx.applier().recordOwn(id(), next, firstBlock, count);
-            turn = s.localWrites.take(firstBlock, lastBlock);
             // A replica flushes a durable write before answering: only the others can be lost in its crash.
             boolean durableThere = op instanceof ReplicaWrite w && w.durable();
             for (ReplicaLink link : s.links.values()) {
@@ -346,7 +363,9 @@ public final class PrimaryVolume implements VolumeIo {
         } finally {
             s.order.unlock();
         }
-        applyHere(turn, change, waits);
+        if (!hereFirst) {
+            applyHere(turn, change, waits);
+        }
         if (level != WriteConcern.ACKNOWLEDGED) {
             local.flush();
         }

@@ -748,6 +748,26 @@ abstract class ReplicationContract {
     }
 
     @Test
+    void aWriteOfPartOfABlockThatFailsHereReachesNoReplica() throws Exception {
+        write(WriteConcern.REPLICATED, 62, 1, 1);
+        long before = primary.seq();
+        held.onWrite(offset -> {
+            if (offset == 62L * BS + 100) {
+                throw new IOException("injected: the rest of the block could not be read here");
+            }
+        });
+        assertThrows(IOException.class, () -> primary.write(62L * BS + 100, ByteBuffer.wrap(new byte[10]), WriteConcern.REPLICATED));
+        held.onWrite(offset -> {
+        });
+
+        assertEquals(before, primary.seq(), "nothing was ordered");
+        assertEquals(before, nodes.get("n2").applier().appliedSeq(id));
+        assertEquals(Map.of("n2", ReplicaRecord.HEALTHY_COPY, "n3", ReplicaRecord.HEALTHY_COPY), primary.linkStates(),
+                "a copy the primary may not be able to read back is not made to depend on a resync of it");
+        assertCopiesIdentical();
+    }
+
+    @Test
     void concurrentOverlappingWritersEndWithIdenticalCopies() throws Exception {
         List<CompletableFuture<Void>> writers = new ArrayList<>();
         for (int t = 0; t < 8; t++) {
@@ -759,6 +779,10 @@ abstract class ReplicationContract {
                         int block = 70 + r.nextInt(12);
                         if (i % 9 == 8) {
                             primary.trim((long) block * BS, 2L * BS);
+                        } else if (i % 13 == 12) {
+                            // Parts of two blocks: applied here before it is sent (the engine reads the rest of them).
+                            primary.write((long) block * BS + 7, ByteBuffer.wrap(pattern(writer * 1000 + i, 5000)),
+                                    WriteConcern.values()[i % 4]);
                         } else {
                             write(WriteConcern.values()[i % 4], block, 1 + r.nextInt(3), writer * 1000 + i);
                         }
