@@ -22,12 +22,12 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Binds one {@link NbdSession} to a Vert.x socket. Storage calls run off the event loop in one of two ways. On one
- * virtual thread per connection, in request order, when the export's calls are local engine calls (microseconds each;
- * running them side by side only adds contention: 4 KiB random writes at queue depth 32 ran ~15 % slower that way).
- * Or each on its own virtual thread, answered in completion order as NBD allows (replies carry the request's cookie),
- * when every call waits for other nodes (a replicated or forwarded volume): one at a time, a connection could do no
- * more writes per second than network round trips.
+ * Binds one {@link NbdSession} to a Vert.x socket. Storage calls run off the event loop in one of two ways. Each on its
+ * own virtual thread, answered in completion order as NBD allows (replies carry the request's cookie), for volume
+ * exports: a replicated or forwarded volume's calls wait for other nodes (one at a time, a connection could do no more
+ * writes per second than network round trips), and a local volume's writes to disjoint blocks reach the engine side by
+ * side. Or on one virtual thread per connection, in request order: export lookups during the handshake, and the calls of
+ * exports that ask for it (snapshots).
  * <p>
  * Completed calls are handed back to the event loop in batches: the worker queues each completion and wakes the event
  * loop only when no drain is pending, and every reply sent during one drain leaves in one socket write. At queue depth

@@ -31,6 +31,11 @@ final class PrimaryState {
     final Condition linkInSync = order.newCondition();
     /** Sequence number of the last ordered operation (under {@code order}). */
     long seq;
+    /**
+     * This copy's writes and trims ordered but not applied yet (they apply outside {@code order}); whatever reads or
+     * changes the copy as a whole under {@code order} drains them first.
+     */
+    final LocalWrites localWrites = new LocalWrites();
     final Map<String, ReplicaLink> links = new LinkedHashMap<>();
     private volatile VolumeRecord record;
     /** The links as a list metrics may read without the order lock (replaced whenever the link set changes). */

@@ -1,6 +1,7 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.engine.ChecksumMismatchException;
+import io.galleonfs.engine.OutOfRangeException;
 import io.galleonfs.engine.SnapshotInfo;
 import io.galleonfs.engine.Volume;
 import io.galleonfs.node.config.HostPort;
@@ -66,9 +67,11 @@ public final class PrimaryVolume implements VolumeIo {
         return s.record();
     }
 
+    /** The last sequence number, once this copy applied every operation up to it (a clean stop saves it). */
     long seq() {
         s.order.lock();
         try {
+            s.localWrites.drain();
             return s.seq;
         } finally {
             s.order.unlock();
@@ -155,11 +158,11 @@ public final class PrimaryVolume implements VolumeIo {
     public void write(long offset, ByteBuffer src, WriteConcern level) throws IOException {
         ByteBuffer view = src.slice();
         int length = view.remaining();
+        checkRange(offset, length);
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
         boolean replicaDurable = level.needsDurableReplicas();
-        ordered(level, first, last, seqNo -> {
-            local.write(offset, view.duplicate(), WriteConcern.ACKNOWLEDGED.engine());
+        ordered(level, first, last, !aligned(offset, length), seqNo -> {
             if (!shipsWrites()) {
                 // No copy receives writes (one copy, or all stale): the replica message, a copy of the data, is not needed.
                 return null;
@@ -167,8 +170,24 @@ public final class PrimaryVolume implements VolumeIo {
             byte[] data = new byte[length];
             view.duplicate().get(data);
             return new ReplicaWrite(id(), s.record().epoch(), seqNo, offset, replicaDurable, data);
-        });
+        }, () -> local.write(offset, view.duplicate(), WriteConcern.ACKNOWLEDGED.engine()));
         src.position(src.limit());
+    }
+
+    /**
+     * The engine's range check, before the operation is ordered: this copy applies it only after the replicas were sent
+     * it, and a range it refuses must not reach them. A volume only grows, so a range inside it stays inside.
+     */
+    private void checkRange(long offset, long length) throws OutOfRangeException {
+        long size = local.sizeBytes();
+        if (offset < 0 || length < 0 || offset > size - length) {
+            throw new OutOfRangeException("range [" + offset + ", " + (offset + length) + ") is outside volume " + id() + " of "
+                    + size + " bytes");
+        }
+    }
+
+    private boolean aligned(long offset, long length) {
+        return offset % blockSize() == 0 && length % blockSize() == 0;
     }
 
     /** Whether any replica is sent ordered operations now (under the order lock). */
@@ -187,6 +206,8 @@ public final class PrimaryVolume implements VolumeIo {
         List<Pending> waits = new ArrayList<>();
         s.order.lock();
         try {
+            // The local flush below then covers every write ordered before this flush, as each replica's does.
+            s.localWrites.drain();
             for (ReplicaLink link : s.links.values()) {
                 if (link.mode == ReplicaLink.Mode.IN_SYNC) {
                     waits.add(new Pending(link, send(link, new ReplicaFlush(id(), s.record().epoch())), link.takeUnflushed()));
@@ -201,12 +222,11 @@ public final class PrimaryVolume implements VolumeIo {
 
     @Override
     public void trim(long offset, long length) throws IOException {
+        checkRange(offset, length);
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
-        ordered(WriteConcern.DURABLE, first, last, seqNo -> {
-            local.trim(offset, length);
-            return new ReplicaTrim(id(), s.record().epoch(), seqNo, offset, length);
-        });
+        ordered(WriteConcern.DURABLE, first, last, !aligned(offset, length), seqNo -> new ReplicaTrim(id(), s.record().epoch(), seqNo, offset, length),
+                () -> local.trim(offset, length));
     }
 
     public SnapshotInfo createSnapshot(String name) throws IOException {
@@ -251,6 +271,18 @@ public final class PrimaryVolume implements VolumeIo {
         ReplicaOp apply(long seq) throws IOException;
     }
 
+    /** What a write or trim ships: built under the order lock, null only when no replica receives writes. */
+    @FunctionalInterface
+    private interface ReplicaStep {
+        ReplicaOp op(long seq);
+    }
+
+    /** A write or trim of this copy, run outside the order lock in its {@link LocalWrites} turn. */
+    @FunctionalInterface
+    private interface LocalChange {
+        void apply() throws IOException;
+    }
+
     private record Pending(ReplicaLink link, CompletableFuture<DataMessage.Response> reply, RoaringBitmap blocks) {
     }
 
@@ -260,6 +292,8 @@ public final class PrimaryVolume implements VolumeIo {
         List<Pending> waits = new ArrayList<>();
         s.order.lock();
         try {
+            // A snapshot holds, and a restore or expand follows, every write ordered before it, here as on the replicas.
+            s.localWrites.drain();
             long next = s.seq + 1;
             ReplicaOp op = step.apply(next);
             s.seq = next;
@@ -279,7 +313,14 @@ public final class PrimaryVolume implements VolumeIo {
         finish(waits, WriteConcern.ACKNOWLEDGED, null);
     }
 
-    private void ordered(WriteConcern level, long firstBlock, long lastBlock, LocalStep step) throws IOException {
+    /**
+     * A write or trim: under the order lock its sequence number, its frames to the replicas (so every replica gets the
+     * operations in sequence order) and its turn on its blocks here; then, outside the lock, the change of this copy
+     * once the earlier operations on overlapping blocks applied here (see {@link LocalWrites}), so a volume's writes to
+     * disjoint blocks reach the engine side by side. Acknowledged only after the change applied here.
+     */
+    private void ordered(WriteConcern level, long firstBlock, long lastBlock, boolean hereFirst, ReplicaStep ship, LocalChange change)
+            throws IOException {
         s.requireServing();
         VolumeRecord v = s.record();
         awaitCopiesCatchingUp(level, v);
@@ -291,10 +332,24 @@ public final class PrimaryVolume implements VolumeIo {
             }
         }
         List<Pending> waits = new ArrayList<>();
+        LocalWrites.Turn turn;
         s.order.lock();
         try {
+            turn = s.localWrites.take(firstBlock, lastBlock);
+            if (hereFirst) {
+                // Part of a block: the engine reads the rest of it, which can fail (a checksum) where the replicas would
+                // succeed, and a copy the primary cannot read back could not be resynced. So applied here before anything
+                // is ordered or sent, as every write was before (waiting for a turn under the order lock is safe: a
+                // turn never needs it).
+                try {
+                    turn.awaitTurn();
+                    change.apply();
+                } finally {
+                    turn.release();
+                }
+            }
             long next = s.seq + 1;
-            ReplicaOp op = step.apply(next);
+            ReplicaOp op = ship.op(next);
             s.seq = next;
             int count = (int) (lastBlock - firstBlock + 1);
             ctx.applier().recordOwn(id(), next, firstBlock, count);
@@ -307,6 +362,9 @@ public final class PrimaryVolume implements VolumeIo {
             }
         } finally {
             s.order.unlock();
+        }
+        if (!hereFirst) {
+            applyHere(turn, change, waits);
         }
         if (level != WriteConcern.ACKNOWLEDGED) {
             local.flush();
@@ -333,6 +391,41 @@ public final class PrimaryVolume implements VolumeIo {
             return;
         }
         finish(waits, level, v);
+    }
+
+    /**
+     * Applies a write or trim to this copy in its turn. The replicas were already sent it: if it fails here, every copy
+     * that was sent it goes stale with those blocks missed (recorded before this returns), so the catch-up sends them
+     * this copy's bytes and the copies converge on the primary's content; the client gets the error (nothing was
+     * acknowledged). The turn is over before that handling, which takes the order lock (see {@link LocalWrites}).
+     */
+    private void applyHere(LocalWrites.Turn turn, LocalChange change, List<Pending> waits) throws IOException {
+        Exception failure = null;
+        try {
+            turn.awaitTurn();
+            change.apply();
+        } catch (IOException | RuntimeException e) {
+            failure = e;
+        } finally {
+            turn.release();
+        }
+        if (failure == null) {
+            return;
+        }
+        LOG.warnf("volume %s: this copy's own write failed (%s); the replicas sent it go stale and get this copy's blocks back",
+                s.record().name(), failure.getMessage());
+        IOException missed = new IOException("the primary's own write failed: " + failure.getMessage(), failure);
+        for (Pending p : waits) {
+            try {
+                replicaFailed(p, missed);
+            } catch (IOException commit) {
+                failure.addSuppressed(commit);
+            }
+        }
+        if (failure instanceof IOException io) {
+            throw io;
+        }
+        throw (RuntimeException) failure;
     }
 
     private CompletableFuture<DataMessage.Response> send(ReplicaLink link, ReplicaOp op) {

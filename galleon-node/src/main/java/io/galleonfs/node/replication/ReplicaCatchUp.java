@@ -190,6 +190,9 @@ final class ReplicaCatchUp {
         long resumeAfter = -1;
         s.order.lock();
         try {
+            // The allocated blocks below must include every write ordered so far: the writes this copy was not sent
+            // (the unflushed blocks) are forgotten here.
+            s.localWrites.drain();
             RoaringBitmap again = new RoaringBitmap();
             if (link.resetNeeded) {
                 resumeAfter = -1;
@@ -337,6 +340,9 @@ final class ReplicaCatchUp {
         CompletableFuture<DataMessage.Response> marked;
         s.order.lock();
         try {
+            // The local flush after the mark must cover every write ordered before it: the replica only remembers the
+            // blocks written after the mark.
+            s.localWrites.drain();
             flushing = link.takeUnflushed();
             flushed = s.ctx.client().send(addr, new ReplicaFlush(s.id(), v.epoch()), s.ctx.replicaTimeout());
             marked = s.ctx.client().send(addr, new RebuildMark(s.id(), v.epoch(), Integer.toUnsignedLong(lastBlock)),
@@ -376,6 +382,8 @@ final class ReplicaCatchUp {
 
     /** Sends the current content of {@code batch} (called under the order lock): runs of blocks as writes, zero blocks as trims. */
     private long sendBlocks(HostPort addr, RoaringBitmap batch, List<CompletableFuture<DataMessage.Response>> replies, long epoch) throws IOException {
+        // The bytes sent must include every write ordered before them: a write this copy was not sent is only in them.
+        s.localWrites.drain();
         int bs = s.blockSize();
         long sent = 0;
         PeekableIntIterator it = batch.getIntIterator();

@@ -49,6 +49,8 @@ final class VolumeIntegrity {
         int bs = s.blockSize();
         s.order.lock();
         try {
+            // No write ordered before the replica's copy of the block may land here after it.
+            s.localWrites.drain();
             for (ReplicaLink link : s.links.values()) {
                 if (link.mode != ReplicaLink.Mode.IN_SYNC) {
                     continue;
@@ -98,6 +100,8 @@ final class VolumeIntegrity {
             s.ctx.throttleBackground("scrub", 1, (long) count * bs);
             s.order.lock();
             try {
+                // Compared with the replicas' content at this point of the stream: every write ordered so far applied here.
+                s.localWrites.drain();
                 int[] mine = ReplicaApplier.blockChecksums(s.local, firstBlock, count);
                 for (int i = 0; i < mine.length; i++) {
                     if (mine[i] == 0) {
@@ -107,6 +111,7 @@ final class VolumeIntegrity {
                         } finally {
                             s.order.lock();
                         }
+                        s.localWrites.drain();
                         repaired++;
                         mine[i] = ReplicaApplier.blockChecksums(s.local, firstBlock + i, 1)[0];
                     }

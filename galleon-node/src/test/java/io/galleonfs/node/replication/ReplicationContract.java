@@ -66,6 +66,8 @@ abstract class ReplicationContract {
     private TestPrimaryContext ctx;
     private ContractNetwork net;
     private PrimaryVolume primary;
+    /** Hooks on the first primary's local copy (see {@link HeldLocalCopy}). */
+    private final HeldLocalCopy held = new HeldLocalCopy();
 
     /** The data plane this binding runs on; {@code incarnations} learns what each connection's HELLO reports. */
     abstract ContractNetwork network(DataClient.IncarnationListener incarnations) throws Exception;
@@ -159,7 +161,7 @@ abstract class ReplicationContract {
             }
         }
         ctx.applier = nodes.get("n1").applier();
-        primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), record, "n1", 0);
+        primary = new PrimaryVolume(ctx, held.wrap(nodes.get("n1").copy()), record, "n1", 0);
         primary.start();
     }
 
@@ -640,6 +642,226 @@ abstract class ReplicationContract {
         ctx.metadataReachable = true;
         write(WriteConcern.REPLICATED, 2, 1, 3);
         assertEquals(ReplicaRecord.STALE, ctx.record.get().replicaState("n3").state());
+    }
+
+
+    // ------------------------------------------------------------------ the ordering rule (ARCHITECTURE, Replication: Ordering)
+    //
+    // Each case holds the primary's own write of one operation back (HeldLocalCopy) while an operation ordered after it
+    // runs on another thread, and releases it once that later operation finished or after a bound, whichever comes
+    // first. A primary that let the later operation overtake the held write on its own copy (the replicas apply both in
+    // sequence order) ends with other bytes than its replicas, or a snapshot without the earlier write: these cases
+    // fail then. A primary that is right either runs the later operation only after the held write (the bound expires)
+    // or makes it wait for it.
+
+    @Test
+    void aLaterOverlappingWriteNeverOvertakesAnEarlierOneOnThePrimary() throws Exception {
+        whileTheWriteIsHeldHere(10, 2, () -> write(WriteConcern.ACKNOWLEDGED, 11, 1, 2));
+
+        assertArrayEquals(pattern(2, BS), block("n1", 11), "the write ordered last wins here too");
+        assertCopiesIdentical();
+        assertEquals(Map.of("n2", ReplicaRecord.HEALTHY_COPY, "n3", ReplicaRecord.HEALTHY_COPY), primary.linkStates());
+    }
+
+    @Test
+    void aLaterOverlappingTrimNeverOvertakesAnEarlierWriteOnThePrimary() throws Exception {
+        whileTheWriteIsHeldHere(10, 2, () -> primary.trim(11L * BS, BS));
+
+        assertArrayEquals(new byte[BS], block("n1", 11), "the trim ordered last wins here too");
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aSnapshotHoldsEveryWriteOrderedBeforeItOnEveryCopy() throws Exception {
+        whileTheWriteIsHeldHere(20, 1, () -> primary.createSnapshot("after-20"));
+        write(WriteConcern.ACKNOWLEDGED, 20, 1, 99);
+
+        byte[] expected = pattern(1, BS);
+        for (String n : List.of("n1", "n2", "n3")) {
+            ByteBuffer got = ByteBuffer.allocate(BS);
+            nodes.get(n).copy().readSnapshot("after-20", 20L * BS, got);
+            assertArrayEquals(expected, got.array(), "the snapshot on " + n + " holds the write ordered before it");
+        }
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aRestoreIsNotUndoneByAWriteOrderedBeforeIt() throws Exception {
+        primary.createSnapshot("empty");
+        whileTheWriteIsHeldHere(30, 1, () -> primary.restore("empty"));
+
+        assertArrayEquals(new byte[BS], block("n1", 30), "the restore ordered last wins here too");
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aDeltaResyncSendsTheBytesOfAWriteOrderedBeforeIt() throws Exception {
+        write(WriteConcern.REPLICATED, 0, 1, 1);
+        net.faults("n3").refuse();
+        ctx.up.remove("n3");
+        write(WriteConcern.REPLICATED, 1, 1, 2);
+        net.faults("n3").heal();
+        ctx.up.add("n3");
+
+        whileTheWriteIsHeldHere(40, 1, () -> primary.syncReplicas(ctx.up::contains));
+        primary.syncReplicas(ctx.up::contains);
+
+        assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aRebuildCopiesABlockFirstWrittenByAWriteOrderedBeforeIt() throws Exception {
+        write(WriteConcern.REPLICATED, 0, 1, 1);
+        net.faults("n3").refuse();
+        ctx.up.remove("n3");
+        primary.createSnapshot("s1");
+        net.faults("n3").heal();
+        ctx.up.add("n3");
+
+        whileTheWriteIsHeldHere(50, 1, () -> primary.syncReplicas(ctx.up::contains));
+        primary.syncReplicas(ctx.up::contains);
+
+        assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aWriteThatFailsHereAfterTheReplicasMayHaveItConvergesOnThePrimarysBytes() throws Exception {
+        write(WriteConcern.REPLICATED, 60, 1, 1);
+        held.onWrite(offset -> {
+            if (offset == 60L * BS) {
+                throw new IOException("injected: the primary's own write failed");
+            }
+        });
+        assertThrows(IOException.class, () -> write(WriteConcern.REPLICATED, 60, 1, 2));
+        held.onWrite(offset -> {
+        });
+
+        primary.syncReplicas(ctx.up::contains);
+
+        assertArrayEquals(pattern(1, BS), block("n1", 60), "the failed write is not here");
+        assertEquals(Map.of("n2", ReplicaRecord.HEALTHY_COPY, "n3", ReplicaRecord.HEALTHY_COPY), primary.linkStates());
+        assertCopiesIdentical();
+        write(WriteConcern.DISTRIBUTED, 61, 1, 3);
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void aWriteOfPartOfABlockThatFailsHereReachesNoReplica() throws Exception {
+        write(WriteConcern.REPLICATED, 62, 1, 1);
+        long before = primary.seq();
+        held.onWrite(offset -> {
+            if (offset == 62L * BS + 100) {
+                throw new IOException("injected: the rest of the block could not be read here");
+            }
+        });
+        assertThrows(IOException.class, () -> primary.write(62L * BS + 100, ByteBuffer.wrap(new byte[10]), WriteConcern.REPLICATED));
+        held.onWrite(offset -> {
+        });
+
+        assertEquals(before, primary.seq(), "nothing was ordered");
+        assertEquals(before, nodes.get("n2").applier().appliedSeq(id));
+        assertEquals(Map.of("n2", ReplicaRecord.HEALTHY_COPY, "n3", ReplicaRecord.HEALTHY_COPY), primary.linkStates(),
+                "a copy the primary may not be able to read back is not made to depend on a resync of it");
+        assertCopiesIdentical();
+    }
+
+    @Test
+    void concurrentOverlappingWritersEndWithIdenticalCopies() throws Exception {
+        List<CompletableFuture<Void>> writers = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int writer = t;
+            writers.add(CompletableFuture.runAsync(() -> {
+                java.util.Random r = new java.util.Random(writer);
+                for (int i = 0; i < 40; i++) {
+                    try {
+                        int block = 70 + r.nextInt(12);
+                        if (i % 9 == 8) {
+                            primary.trim((long) block * BS, 2L * BS);
+                        } else if (i % 13 == 12) {
+                            // Parts of two blocks: applied here before it is sent (the engine reads the rest of them).
+                            primary.write((long) block * BS + 7, ByteBuffer.wrap(pattern(writer * 1000 + i, 5000)),
+                                    WriteConcern.values()[i % 4]);
+                        } else {
+                            write(WriteConcern.values()[i % 4], block, 1 + r.nextInt(3), writer * 1000 + i);
+                        }
+                    } catch (IOException e) {
+                        throw new RuntimeException(e);
+                    }
+                }
+            }, r -> Thread.ofVirtual().start(r)));
+        }
+        CompletableFuture.allOf(writers.toArray(CompletableFuture[]::new)).get(50, TimeUnit.SECONDS);
+
+        assertEquals(Map.of("n2", ReplicaRecord.HEALTHY_COPY, "n3", ReplicaRecord.HEALTHY_COPY), primary.linkStates());
+        assertEquals(LongStream.rangeClosed(1, 320).boxed().toList(), ordered("n2").stream().map(ReplicationContract::seq).toList());
+        assertCopiesIdentical();
+    }
+
+    @FunctionalInterface
+    private interface Operation {
+        void run() throws IOException;
+    }
+
+    /**
+     * Writes {@code blocks} blocks from {@code block} (pattern 1, acknowledged) with the primary's own write of them
+     * held back, runs {@code later} on another thread once that write is held, and releases it when
+     * {@code later} finished or after a second; returns once both finished.
+     */
+    private void whileTheWriteIsHeldHere(long block, int blocks, Operation later) throws Exception {
+        CompletableFuture<Void> laterDone = new CompletableFuture<>();
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
+        held.onWrite(offset -> {
+            if (offset == block * BS && once.compareAndSet(false, true)) {
+                holding.countDown();
+                try {
+                    laterDone.get(1, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    // the later operation waits for this write (as it should) or failed: release it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try {
+            CompletableFuture<Void> first = CompletableFuture.runAsync(() -> {
+                try {
+                    write(WriteConcern.ACKNOWLEDGED, block, blocks, 1);
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofVirtual().start(r));
+            assertTrue(holding.await(20, TimeUnit.SECONDS), "the first write reached the primary's copy");
+            CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+                try {
+                    later.run();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }, r -> Thread.ofVirtual().start(r));
+            second.whenComplete((v, e) -> laterDone.complete(null));
+            first.get(30, TimeUnit.SECONDS);
+            second.get(30, TimeUnit.SECONDS);
+        } finally {
+            held.onWrite(offset -> {
+            });
+        }
+    }
+
+    private static byte[] pattern(int seed, int length) {
+        byte[] data = new byte[length];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (seed * 31 + i * 7 + 1);
+        }
+        return data;
+    }
+
+    private byte[] block(String node, long block) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(BS);
+        nodes.get(node).copy().read(block * BS, buf);
+        return buf.array();
     }
 
     // ------------------------------------------------------------------ helpers
