@@ -332,7 +332,8 @@ public final class PrimaryVolume implements VolumeIo {
             }
         }
         List<Pending> waits = new ArrayList<>();
-        LocalWrites.Turn turn;
+        LocalWrites.Turn turn = null;
+        boolean sent = false;
         s.order.lock();
         try {
             turn = s.localWrites.take(firstBlock, lastBlock);
@@ -360,8 +361,14 @@ public final class PrimaryVolume implements VolumeIo {
                     waits.add(new Pending(link, send(link, op), RoaringBitmap.bitmapOfRange(firstBlock, lastBlock + 1)));
                 }
             }
+            sent = true;
         } finally {
             s.order.unlock();
+            if (!sent && !hereFirst && turn != null) {
+                // Ordering failed unexpectedly (the error goes to the caller): a turn left open would hold every later
+                // overlapping write and every drain (snapshot, flush) forever.
+                turn.release();
+            }
         }
         if (!hereFirst) {
             applyHere(turn, change, waits);
