@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
  * Where a restore writes. Writes are block aligned, each at most 1 MiB and never overlapping; up to two run at once
  * (from different threads), issued in increasing offset order. Ranges that the backup holds as zero are passed to
  * {@link #writeZeros} once the writes before them completed, so an in-place restore overwrites old data; a sink that
- * {@link #startsZeroed starts zeroed} gets no zero ranges at all. Every write has completed when {@link #flush} is called.
+ * {@link #startsZeroed starts zeroed} gets no zero ranges at all. Every write has completed when {@link #flush} is
+ * called.
  */
 public interface RestoreSink {
 
