@@ -28,7 +28,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>A chunk that later extents use again (the rest of an incremental's parent chunk, or a chunk repeated across the
  * volume) stays decoded while it is among the {@link #RECENT_CHUNKS} most recent and until its last use. Chunk
  * plaintexts live in re-used buffers ({@link PlainBuffers}) that go back once the last extent using them is written.
- * Consecutive extents are joined into writes of up to 1 MiB ({@link RestoreWrites}). Gaps are written as zeros.
+ * Consecutive extents are joined into writes of up to 1 MiB ({@link RestoreWrites}). Gaps are written as zeros once the
+ * writes before them completed, unless the sink {@link RestoreSink#startsZeroed starts zeroed}: then they are skipped
+ * and the writes go on.
  */
 final class RestoreRun {
     private final BackupRepository repo;
@@ -148,7 +150,7 @@ final class RestoreRun {
             }
             writes.flush();
             writes.drain();
-            if (cursor < info.sizeBytes()) {
+            if (cursor < info.sizeBytes() && !sink.startsZeroed()) {
                 sink.writeZeros(cursor, info.sizeBytes() - cursor);
             }
             sink.flush();
@@ -284,7 +286,7 @@ final class RestoreRun {
             throw new ChunkCorruptedException(Codecs.HEX.formatHex(d.location().id()), d.location().packId(),
                     off, len, "the manifest refers to bytes beyond the chunk's end", null);
         }
-        if (cursor < off) {
+        if (cursor < off && !sink.startsZeroed()) {
             writes.flush();
             writes.drain();
             sink.writeZeros(cursor, off - cursor);

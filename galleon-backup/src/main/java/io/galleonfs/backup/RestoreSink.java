@@ -6,8 +6,9 @@ import java.nio.ByteBuffer;
 /**
  * Where a restore writes. Writes are block aligned, each at most 1 MiB and never overlapping; up to two run at once
  * (from different threads), issued in increasing offset order. Ranges that the backup holds as zero are passed to
- * {@link #writeZeros} once the writes before them completed, so an in-place restore overwrites old data. Every write
- * has completed when {@link #flush} is called.
+ * {@link #writeZeros} once the writes before them completed, so an in-place restore overwrites old data; a sink that
+ * {@link #startsZeroed starts zeroed} gets no zero ranges at all. Every write has completed when {@link #flush} is
+ * called.
  */
 public interface RestoreSink {
 
@@ -32,6 +33,16 @@ public interface RestoreSink {
             write(offset + done, zeros);
             done += n;
         }
+    }
+
+    /**
+     * True when every byte of the sink reads as zero before the restore (a new volume): the restore then skips the
+     * backup's zero ranges instead of passing them to {@link #writeZeros}, and does not wait for the writes before each
+     * of them (an incremental of a mostly zero region is thousands of small writes between zero ranges, which that
+     * wait made one at a time).
+     */
+    default boolean startsZeroed() {
+        return false;
     }
 
     /** Makes everything written durable; called once at the end of a successful restore. */

@@ -189,4 +189,70 @@ class RestoreFetchTest {
         assertEquals(m.extents().volumeOffset(m.extents().firstExtentOf(third.ref())), e.volumeOffset());
         assertTrue(e.getMessage().contains("shorter"), e.getMessage());
     }
+
+    /**
+     * A new volume reads as zeros: the restore skips the backup's zero ranges and keeps its writes going across them.
+     * The first write here returns only once a write after the zero MiB has started, which a restore that waits for the
+     * writes before each zero range never issues (that write would then time out and the test fail).
+     */
+    @Test
+    void aSinkThatStartsZeroedGetsNoZeroRangesAndItsWritesGoOnAcrossThem() throws Exception {
+        BackupRepository repo = init(store());
+        int mib = 1 << 20;
+        int size = 4 * mib;
+        MemoryVolume vol = new MemoryVolume(size, 4096);
+        java.util.Random rnd = new java.util.Random(13);
+        for (int m : new int[] {0, 2}) {
+            byte[] b = new byte[mib];
+            rnd.nextBytes(b);
+            System.arraycopy(b, 0, vol.data, m * mib, mib);
+        }
+        vol.toRead = vol.allocated();
+        BackupManifest backup = repo.backup(RepositoryContractTest.full("v"), vol, Progress.NONE, Cancellation.NONE);
+
+        java.util.concurrent.CountDownLatch afterTheGap = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean overlapped = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger zeroCalls = new java.util.concurrent.atomic.AtomicInteger();
+        MemoryVolume out = new MemoryVolume(size, 4096);
+        RestoreSink sink = new RestoreSink() {
+            @Override
+            public long sizeBytes() {
+                return out.sizeBytes();
+            }
+
+            @Override
+            public boolean startsZeroed() {
+                return true;
+            }
+
+            @Override
+            public void write(long offset, java.nio.ByteBuffer src) {
+                if (offset >= 2L * mib) {
+                    afterTheGap.countDown();
+                } else {
+                    try {
+                        overlapped.set(afterTheGap.await(60, java.util.concurrent.TimeUnit.SECONDS));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                out.write(offset, src);
+            }
+
+            @Override
+            public void writeZeros(long offset, long length) {
+                zeroCalls.incrementAndGet();
+            }
+
+            @Override
+            public void flush() {
+                out.flush();
+            }
+        };
+        repo.restore(backup.info().id(), sink, Progress.NONE, Cancellation.NONE);
+        assertArrayEquals(vol.data, out.data);
+        assertEquals(0, zeroCalls.get(), "zero ranges of a sink that starts zeroed are skipped");
+        assertTrue(overlapped.get(), "the write after the zero MiB started while the one before it was running");
+        assertTrue(out.flushed);
+    }
 }

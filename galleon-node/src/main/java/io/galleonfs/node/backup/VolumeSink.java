@@ -97,6 +97,11 @@ final class VolumeSink implements RestoreSink, AutoCloseable {
     }
 
     @Override
+    public boolean startsZeroed() {
+        return startsEmpty;
+    }
+
+    @Override
     public void writeZeros(long offset, long length) throws IOException {
         if (!startsEmpty && length > 0) {
             // A trim moves no data: one request, no bytes.

@@ -171,6 +171,8 @@ class VolumeSinkTest {
     @Test
     void zerosAreSkippedOnANewVolumeAndTrimmedInPlace() throws IOException {
         volume.mem.write(0, mib(7), WriteConcern.ACKNOWLEDGED);
+        assertTrue(new VolumeSink(volume, true, null).startsZeroed(), "the restore skips zero ranges of a new volume");
+        assertFalse(new VolumeSink(volume, false, null).startsZeroed(), "in place they are trimmed");
         new VolumeSink(volume, true, null).writeZeros(0, MIB);
         byte[] got = new byte[MIB];
         volume.mem.read(0, ByteBuffer.wrap(got));
