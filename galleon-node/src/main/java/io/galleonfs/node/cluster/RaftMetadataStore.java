@@ -206,7 +206,7 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
             long last = lastCommitIndexRequest.get();
             // While changes keep arriving the leader's appends carry the commit index anyway; asking then would only
             // make it resend entries in flight (under 32 concurrent clients, a storm of resends that stalled commits).
-            if (applied == appliedBefore && now - last >= COMMIT_INDEX_REQUEST_GAP_NANOS && lastCommitIndexRequest.compareAndSet(last, now)) {
+            if (askLeader && applied == appliedBefore && now - last >= COMMIT_INDEX_REQUEST_GAP_NANOS && lastCommitIndexRequest.compareAndSet(last, now)) {
                 requestCommitIndex.run(); // outside the monitor: a send may wait for flow-control credits
             }
             appliedBefore = applied;
@@ -230,6 +230,13 @@ public final class RaftMetadataStore implements MetadataStore, StateMachine {
             }
             return true;
         }
+    }
+
+    /** Tests turn the asking off to see what the leader's pushes alone bring. */
+    private volatile boolean askLeader = true;
+
+    void askLeaderForCommitIndex(boolean on) {
+        askLeader = on;
     }
 
     private static final long COMMIT_INDEX_GRACE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);

@@ -10,6 +10,7 @@ import org.jgroups.protocols.raft.AppendEntriesRequest;
 import org.jgroups.protocols.raft.AppendEntriesResponse;
 import org.jgroups.protocols.raft.RaftHeader;
 import org.jgroups.protocols.raft.RAFT;
+import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.raft.util.CommitTable;
 
 /**
@@ -89,7 +90,7 @@ final class SelfRemovingRaft extends RAFT {
         if (follower == null) {
             return;
         }
-        long safe = Math.min(commitIndex(), follower.matchIndex());
+        long safe = Math.min(committed(), follower.matchIndex());
         if (safe <= follower.commitIndex()) {
             return; // nothing it does not know yet; entries still in flight bring the rest
         }
@@ -114,25 +115,109 @@ final class SelfRemovingRaft extends RAFT {
     public void handleUpRequest(Message msg, RaftHeader hdr) {
         super.handleUpRequest(msg, hdr);
         Address follower = msg.getSrc();
-        if (hdr instanceof AppendEntriesResponse && follower != null && isLeader() && lastAppended() <= commitIndex()) {
-            // Once per commit index and follower: the follower answers this message too, and a follower whose own
-            // commit index cannot reach it (a joiner's) would otherwise be told again on every answer, forever.
-            long safe = safeCommitIndexFor(follower);
-            Long before = pushed.get(follower);
-            if (safe > 0 && (before == null || safe > before)) {
-                pushed.put(follower, safe);
-                sendCommitIndexTo(follower);
+        if (hdr instanceof AppendEntriesResponse && follower != null && isLeader()) {
+            Long owedIndex = owed.get(follower);
+            if ((pushWhenIdle && lastAppended() <= commitIndex()) || owedIndex != null) {
+                long safe = pushCommitIndex(follower);
+                if (owedIndex != null && safe >= owedIndex) {
+                    owed.remove(follower, owedIndex);
+                }
             }
         }
     }
 
-    /** The commit index last pushed to each follower (only the runner thread changes it). */
+    /**
+     * Sends {@code follower} the commit index it may apply up to, once per index and follower (the follower answers
+     * the message too, and a follower whose own commit index cannot reach it, a joiner's, would otherwise be told again
+     * on every answer, forever). Returns that capped index.
+     */
+    private long pushCommitIndex(Address follower) {
+        long safe = safeCommitIndexFor(follower);
+        Long before = pushed.get(follower);
+        if (safe > 0 && (before == null || safe > before)) {
+            pushed.put(follower, safe);
+            sendCommitIndexTo(follower);
+        }
+        return safe;
+    }
+
+    /** The commit index last pushed to each follower. */
     private final java.util.Map<Address, Long> pushed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Followers answered a forwarded change whose commit index could not be told with the answer (their acknowledgement
+     * of the entry had not arrived yet: the majority was the leader and another follower): the commit index the answer
+     * covered. Their next acknowledgement gets the push, in flight or not.
+     */
+    private final java.util.Map<Address, Long> owed = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static final short REDIRECT_ID = redirectId();
+
+    /** REDIRECT registers its id in its static initializer, which naming its class does not run. */
+    private static short redirectId() {
+        try {
+            Class.forName(REDIRECT.class.getName(), true, REDIRECT.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+        return ClassConfigurator.getProtocolId(REDIRECT.class);
+    }
+
+    /**
+     * A follower's change is forwarded to the leader (REDIRECT) and answered once the leader has applied it; the
+     * follower's caller then still waits until the follower has applied it too (read-your-writes), which needs the
+     * commit index. Under concurrent changes through a follower entries are always in flight, so neither the push on an
+     * idle acknowledgement nor the follower's own ask (which waits while its applied index moves) brought it: the
+     * follower's callers waited for a later entry's append, ~10 ms per create with 32 clients (docs/BENCHMARKS.md,
+     * metaops5). So the leader sends the follower the commit index (capped as in {@link #sendCommitIndexTo}) just ahead
+     * of every answer: both go to the same member in order (UNICAST3), so the follower's runner can apply the entry
+     * while the answer travels. A REDIRECT message going down on a leader is an answer to a forwarded change or
+     * membership request (a leader forwards nothing); the commit message is harmless to any member.
+     */
+    @Override
+    public Object down(Message msg) {
+        Address to = msg.getDest();
+        if (to != null && msg.getHeader(REDIRECT_ID) != null && isLeader() && !to.equals(getAddress())) {
+            long safe = pushCommitIndex(to);
+            long commit = committed();
+            if (safe < commit) {
+                owed.merge(to, commit, Math::max);
+            }
+        }
+        return super.down(msg);
+    }
+
+    /**
+     * The index this leader is committing: jgroups-raft applies the entries (and answers their callers) before it
+     * raises its commit index, so while an answer goes out {@link #commitIndex()} still names the previous one.
+     */
+    private volatile long committing;
+
+    @Override
+    protected RAFT commitLogTo(long index, boolean apply) {
+        if (isLeader()) {
+            // (on a follower the index comes from the leader, which may cap it; only a leader's majority counts here)
+            committing = Math.min(index, lastAppended());
+        }
+        return super.commitLogTo(index, apply);
+    }
+
+    /** Entries up to here are committed (a majority has them), whether or not they are applied yet. */
+    private long committed() {
+        return Math.max(commitIndex(), committing);
+    }
+
+    /** Tests turn it off to see the pushes with answers alone. */
+    private volatile boolean pushWhenIdle = true;
+
+    void pushWhenIdle(boolean on) {
+        pushWhenIdle = on;
+    }
 
     private long safeCommitIndexFor(Address member) {
         CommitTable table = commitTable();
         CommitTable.Entry e = table == null ? null : table.get(member);
-        return e == null ? -1 : Math.min(commitIndex(), e.matchIndex());
+        return e == null ? -1 : Math.min(committed(), e.matchIndex());
     }
 
     /** True once this leader has applied its own removal and is only waiting for its followers to learn of it. */

@@ -264,6 +264,20 @@ class MetadataStateTest {
         assertArrayEquals(state.snapshot(), copy.snapshot());
     }
 
+    /** Images are compact JSON now; a snapshot an earlier version wrote (indented) still restores to the same state. */
+    @Test
+    void anIndentedImageOfAnEarlierVersionRestoresToTheSameState() throws IOException {
+        applied(state.apply(new MetaCommand.CreateStorageClass(storageClass("custom"))));
+        applied(state.apply(new MetaCommand.CreateVolume(volume(ID_B, "bravo", "custom", 8192))));
+        byte[] compact = state.snapshot();
+        assertTrue(new String(compact, java.nio.charset.StandardCharsets.UTF_8).indexOf('\n') < 0, "no indentation in an image");
+
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        byte[] indented = json.writerWithDefaultPrettyPrinter().writeValueAsBytes(json.readTree(compact));
+        assertTrue(indented.length > compact.length);
+        assertArrayEquals(compact, MetadataState.restore(indented).snapshot());
+    }
+
     /**
      * The Raft apply path changes a {@link MetadataState#copy()} while readers keep the original: the copy must equal
      * what a snapshot/restore round trip gives (every kind of entry), and changing it must leave the original alone.
