@@ -52,6 +52,8 @@ public final class LogEngine implements BlockEngine {
     private final Path root;
     private final Path volumesDir;
     private final Map<UUID, LogVolume> volumes = new ConcurrentHashMap<>();
+    /** Block locks for read-modify-writes, shared by all volumes (see {@link BlockStripes}). */
+    private final BlockStripes blockStripes = new BlockStripes();
     /** Serialises create, delete, clone and key rewrapping (their descriptor and store steps). */
     private final Object registry = new Object();
     /** Serialises rotations and key destruction; taken before {@link #registry}. */
@@ -521,6 +523,10 @@ public final class LogEngine implements BlockEngine {
     public Optional<BackgroundCleaner.Counters> cleanerCounters() {
         BackgroundCleaner c = cleaner;
         return c == null ? Optional.empty() : Optional.of(c.counters());
+    }
+
+    BlockStripes blockStripes() {
+        return blockStripes;
     }
 
     private void ensureOpen() throws EngineException {

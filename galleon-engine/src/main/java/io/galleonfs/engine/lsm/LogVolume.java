@@ -32,7 +32,6 @@ import org.roaringbitmap.RoaringBitmap;
  * Reads take no lock: every block read is one index lookup and one CRC-checked pread.
  */
 final class LogVolume implements Volume {
-    private static final int STRIPES = 1024;
     /** Blocks per store call of a large write: bounds the stripe locks held and the records queued at once. */
     private static final int PIECE_BLOCKS = 256;
 
@@ -41,7 +40,7 @@ final class LogVolume implements Volume {
     private final UUID id;
     private final int blockSize;
     private final ReentrantReadWriteLock structure = new ReentrantReadWriteLock();
-    private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
+    private final BlockStripes stripes;
     /** Null for a plain volume. */
     private final VolumeCipher cipher;
     private final BlockSealer sealer;
@@ -58,9 +57,7 @@ final class LogVolume implements Volume {
         this.descriptor = descriptor;
         this.cipher = cipher;
         this.sealer = cipher == null ? null : this::seal;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new ReentrantLock();
-        }
+        this.stripes = engine.blockStripes();
     }
 
     @Override
@@ -200,17 +197,17 @@ final class LogVolume implements Volume {
 
     /** Whole blocks under their stripe locks (so a concurrent read-modify-write of one of them cannot undo them). */
     private void writeWhole(long first, int count, ByteBuffer data, WriteConcern concern) throws IOException {
-        int[] locked = lockStripes(first, count);
+        int[] locked = stripes.lock(id, first, count);
         try {
             store.writeBlocks(id, first, data, concern, sealer);
         } finally {
-            unlock(locked);
+            stripes.unlock(locked);
         }
     }
 
     /** Read-modify-write of one block: {@code part} lands at {@code inBlock}; {@code part} null = zeros. */
     private void modifyBlock(long block, int inBlock, ByteBuffer part, WriteConcern concern) throws IOException {
-        ReentrantLock lock = stripes[stripeOf(block)];
+        ReentrantLock lock = stripes.lockOf(id, block);
         lock.lock();
         try {
             ByteBuffer buf = ByteBuffer.allocate(blockSize);
@@ -220,30 +217,6 @@ final class LogVolume implements Volume {
             store.writeBlocks(id, block, buf.clear(), concern, sealer);
         } finally {
             lock.unlock();
-        }
-    }
-
-    private int stripeOf(long block) {
-        long h = (block ^ id.getLeastSignificantBits()) * 0x9E3779B97F4A7C15L;
-        return (int) (h >>> 54); // top 10 bits: 1024 stripes
-    }
-
-    /** Locks the stripes of blocks [first, first + count) in ascending stripe order (no deadlock between writers). */
-    private int[] lockStripes(long first, int count) {
-        java.util.BitSet set = new java.util.BitSet(STRIPES);
-        for (int i = 0; i < count; i++) {
-            set.set(stripeOf(first + i));
-        }
-        int[] order = set.stream().toArray();
-        for (int s : order) {
-            stripes[s].lock();
-        }
-        return order;
-    }
-
-    private void unlock(int[] locked) {
-        for (int i = locked.length - 1; i >= 0; i--) {
-            stripes[locked[i]].unlock();
         }
     }
 

@@ -1,0 +1,61 @@
+package io.galleonfs.engine.lsm;
+
+import java.util.BitSet;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The locks that keep a read-modify-write of a block from undoing a concurrent write of it: one table for all the
+ * volumes of an engine, a (volume, block) pair hashed onto one of its stripes. A table per volume held 1,024 locks
+ * (~53 KB) for every volume, idle or not: 530 MB of heap for 10,000 volumes. Shared, two volumes' blocks sometimes
+ * meet on one stripe; with 4,096 stripes and a handful of writes in flight that is rare and only costs a short wait.
+ * <p>
+ * A caller locks the stripes of one range in ascending stripe order and never holds stripes while it locks more, so
+ * no two callers can deadlock, whatever volumes they write.
+ */
+final class BlockStripes {
+    private static final int BITS = 12;
+    private static final int STRIPES = 1 << BITS;
+
+    private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+
+    BlockStripes() {
+        for (int i = 0; i < STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    int stripeOf(UUID volume, long block) {
+        long h = (block ^ volume.getLeastSignificantBits() ^ Long.rotateLeft(volume.getMostSignificantBits(), 29))
+                * 0x9E3779B97F4A7C15L;
+        return (int) (h >>> (64 - BITS));
+    }
+
+    ReentrantLock lockOf(UUID volume, long block) {
+        return locks[stripeOf(volume, block)];
+    }
+
+    /** Locks the stripes of blocks [first, first + count) of {@code volume} in ascending order; returns them for {@link #unlock}. */
+    int[] lock(UUID volume, long first, int count) {
+        if (count == 1) {
+            int s = stripeOf(volume, first);
+            locks[s].lock();
+            return new int[] {s};
+        }
+        BitSet set = new BitSet(STRIPES);
+        for (int i = 0; i < count; i++) {
+            set.set(stripeOf(volume, first + i));
+        }
+        int[] order = set.stream().toArray();
+        for (int s : order) {
+            locks[s].lock();
+        }
+        return order;
+    }
+
+    void unlock(int[] locked) {
+        for (int i = locked.length - 1; i >= 0; i--) {
+            locks[locked[i]].unlock();
+        }
+    }
+}
