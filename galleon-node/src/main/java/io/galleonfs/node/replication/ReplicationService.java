@@ -655,14 +655,6 @@ public final class ReplicationService implements AutoCloseable {
         return out;
     }
 
-    Optional<String> replacementFor(VolumeRecord v) {
-        return replacements.apply(v);
-    }
-
-    Duration replicaGrace() {
-        return settings.replicaGrace();
-    }
-
     /**
      * Moves every copy on this node elsewhere before it leaves (see {@link LeaveEvacuation}); returns the volumes whose
      * copy could not be moved (no eligible node, or not healthy in time).
