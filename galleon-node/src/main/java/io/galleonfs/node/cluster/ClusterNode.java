@@ -44,7 +44,6 @@ import org.jgroups.protocols.dns.DNS_PING;
 import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.protocols.pbcast.NAKACK2;
 import org.jgroups.protocols.pbcast.STABLE;
-import org.jgroups.protocols.raft.ELECTION;
 import org.jgroups.protocols.raft.RAFT;
 import org.jgroups.protocols.raft.REDIRECT;
 import org.jgroups.raft.RaftHandle;
@@ -217,7 +216,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(new UFC());
         p.add(new MFC());
         p.add(new FRAG4());
-        p.add(new ELECTION());
+        p.add(new JoinerNeverLeadsElection());
         // The leader's resend task also carries the commit index to followers; a short interval makes a change made
         // through a follower visible there (read-your-writes) within ~200 ms instead of the 1 s default.
         // (send_commits_immediately would be faster, but stalled commits for a freshly added member in our tests.)
@@ -284,7 +283,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
             }
         }
         throw new IllegalStateException("could not join the cluster through " + settings.peers() + ": no leader answered within "
-                + settings.joinTimeout().toSeconds() + " s");
+                + settings.joinTimeout().toSeconds() + " s (this node's view: " + channel.getView() + ", leader: " + leaderId() + ")");
     }
 
     private void tick() {
