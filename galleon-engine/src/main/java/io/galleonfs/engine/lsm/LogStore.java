@@ -60,6 +60,11 @@ public final class LogStore implements AutoCloseable {
     /** Test seam: runs after a cleaner pass appended its relocations, before the checkpoint that deletes victims. */
     private volatile Runnable beforeCleanCheckpoint = () -> { };
 
+    /** Test seam: how the writer creates its next segments (a full disk). */
+    void segmentFactory(LogWriter.SegmentFactory factory) {
+        writer.segmentFactory(factory);
+    }
+
     private LogStore(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, LogWriter writer,
                      FileChannel lockChannel, FileLock lock, long replayedRecords) {
         this.config = config;

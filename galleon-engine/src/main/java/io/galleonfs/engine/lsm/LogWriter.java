@@ -1,6 +1,7 @@
 package io.galleonfs.engine.lsm;
 
 import io.galleonfs.engine.EngineException;
+import io.galleonfs.engine.OutOfSpaceException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
@@ -142,6 +143,7 @@ final class LogWriter implements Runnable {
     final AtomicLong batches = new AtomicLong();
     final AtomicLong fsyncs = new AtomicLong();
     final AtomicLong checkpoints = new AtomicLong();
+    private volatile SegmentFactory segmentFactory = Segment::create;
 
     LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment head, long nextSeq,
               long epoch) throws IOException {
@@ -623,16 +625,9 @@ final class LogWriter implements Runnable {
      * recovery reads as the end of that segment's records.
      */
     private void roll(long seq) throws IOException {
+        Segment next = nextSegment();
         Segment old = head;
         old.end(headEnd);
-        Segment next;
-        try {
-            next = prepared.join();
-        } catch (CompletionException e) {
-            IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
-            onFailure(io);
-            throw io;
-        }
         next.firstSeq = seq;
         segments.put(next.id, next);
         unsealed.add(next);
@@ -643,24 +638,70 @@ final class LogWriter implements Runnable {
         segmentThread.execute(() -> seal(old, lastSeq));
     }
 
+    /**
+     * Holding appendLock: the segment prepared to follow the head. A disk that was full when it was prepared (another
+     * program filled it past the node's reserve) is no failure of the log: nothing of it changed, so this append is
+     * refused as out of space and the store goes on; the segment is created again now, and at the next roll while the
+     * disk stays full, so appends resume by themselves once space is back. Any other error ends the store.
+     */
+    private Segment nextSegment() throws IOException {
+        try {
+            return prepared.join();
+        } catch (CompletionException e) {
+            IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+            if (!OutOfSpaceException.causedBy(io)) {
+                onFailure(io);
+                throw io;
+            }
+        }
+        long id = head.id + 1;
+        try {
+            Segment s = createSegment(id);
+            prepared = CompletableFuture.completedFuture(s);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            prepared = CompletableFuture.failedFuture(e);
+            if (OutOfSpaceException.causedBy(e)) {
+                throw new OutOfSpaceException("no space left on the storage device for log segment " + id, e);
+            }
+            onFailure(e);
+            throw e;
+        }
+    }
+
     private CompletableFuture<Segment> prepareAsync(long id) {
         CompletableFuture<Segment> f = new CompletableFuture<>();
         segmentThread.execute(() -> {
             try {
-                Segment s = Segment.create(dir, id, config.blockSize(), config.segmentBytes());
-                try {
-                    s.openForAppend();
-                } catch (IOException | RuntimeException e) {
-                    s.close();
-                    Files.deleteIfExists(s.path);
-                    throw e;
-                }
-                f.complete(s);
+                f.complete(createSegment(id));
             } catch (IOException | RuntimeException e) {
                 f.completeExceptionally(e);
             }
         });
         return f;
+    }
+
+    private Segment createSegment(long id) throws IOException {
+        Segment s = segmentFactory.create(dir, id, config.blockSize(), config.segmentBytes());
+        try {
+            s.openForAppend();
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            Files.deleteIfExists(s.path);
+            throw e;
+        }
+        return s;
+    }
+
+    /** How a new segment file comes to be; a seam for tests that need a full disk. */
+    @FunctionalInterface
+    interface SegmentFactory {
+        Segment create(Path dir, long id, int blockSize, long size) throws IOException;
+    }
+
+    /** Test seam: the next segments are created by {@code factory}. */
+    void segmentFactory(SegmentFactory factory) {
+        this.segmentFactory = factory;
     }
 
     /** Once every record of {@code s} up to {@code lastSeq} is applied: fdatasync, close the append descriptor, truncate. */
@@ -890,7 +931,7 @@ final class LogWriter implements Runnable {
             Thread.currentThread().interrupt();
         }
         head.closeForAppend();
-        Segment next = prepared.getNow(null);
+        Segment next = prepared.isCompletedExceptionally() ? null : prepared.getNow(null); // failed: a full disk
         if (next != null && !segments.containsKey(next.id)) {
             try {
                 next.close(); // never used: recovery deletes it as empty
