@@ -63,9 +63,22 @@ final class BackupRun {
     private record Piece(long offset, int length) {
     }
 
-    /** A sub-range of a piece: zero (id null), already stored (blob null) or new. */
-    private record Part(long offset, int length, byte[] id, byte[] blob) {
+    /**
+     * A sub-range of a piece: zero (id null), already stored (blob null) or new ({@code blob[0, blobLength)}, in a
+     * buffer of {@link #blobBuffers} when {@code pooled}).
+     */
+    private record Part(long offset, int length, byte[] id, byte[] blob, int blobLength, boolean pooled) {
     }
+
+    /** Chunks from this length on are sealed into a re-used buffer (a fresh array would be humongous for G1). */
+    static final int POOLED_BLOB_MIN = PlainBuffers.POOLED_MIN;
+    static final int BLOB_BUFFER_BYTES = CHUNK_MAX + RepositoryKeys.OVERHEAD + 1;
+    /**
+     * Buffers of sealed large chunks, given back once packed: the sealed 1 MiB chunks were a humongous array each
+     * (1 MiB + 29 bytes: two G1 regions, zeroed on allocation), about 1,000 per GiB of new data. Bounded by the blobs
+     * of the batches in flight ({@link #window}), like the read buffers.
+     */
+    private final ConcurrentLinkedQueue<byte[]> blobBuffers = new ConcurrentLinkedQueue<>();
 
     BackupManifest run() {
         long started = System.currentTimeMillis();
@@ -308,7 +321,7 @@ final class BackupRun {
             long offset = piece.offset() + (pos - base);
             int len = end - pos;
             if (zero) {
-                parts.add(new Part(offset, len, null, null));
+                parts.add(new Part(offset, len, null, null, 0, false));
             } else {
                 byte[] id = repo.keys().chunkId(data, pos, len);
                 boolean known;
@@ -316,8 +329,19 @@ final class BackupRun {
                 synchronized (index) {
                     known = index.find(id) >= 0;
                 }
-                byte[] blob = known ? null : Codecs.sealChunk(repo.keys(), data, pos, len, repo.options().zstdLevel(), id);
-                parts.add(new Part(offset, len, id, blob));
+                if (known) {
+                    parts.add(new Part(offset, len, id, null, 0, false));
+                } else if (len >= POOLED_BLOB_MIN) {
+                    byte[] blob = blobBuffers.poll();
+                    if (blob == null) {
+                        blob = new byte[BLOB_BUFFER_BYTES];
+                    }
+                    int n = Codecs.sealChunkInto(repo.keys(), data, pos, len, repo.options().zstdLevel(), id, blob);
+                    parts.add(new Part(offset, len, id, blob, n, true));
+                } else {
+                    byte[] blob = Codecs.sealChunk(repo.keys(), data, pos, len, repo.options().zstdLevel(), id);
+                    parts.add(new Part(offset, len, id, blob, blob.length, false));
+                }
             }
             pos = end;
         }
@@ -349,7 +373,10 @@ final class BackupRun {
                 bytesZero += p.length();
                 continue;
             }
-            boolean added = p.blob() != null && session.addIfAbsent(p.id(), p.blob(), p.length());
+            boolean added = p.blob() != null && session.addIfAbsent(p.id(), p.blob(), p.blobLength(), p.length());
+            if (p.pooled()) {
+                blobBuffers.offer(p.blob()); // copied into the pack: the next chunk may be sealed into it
+            }
             if (added) {
                 chunksNew++;
                 bytesNew += p.length();

@@ -79,7 +79,10 @@ final class ChunkReader {
         return out;
     }
 
-    /** Largest pack span one streamed read covers: a whole pack (target 32 MiB plus its trailer) and some. */
+    /**
+     * Largest pack span one streamed read covers: a whole pack (target 16 MiB; 32 MiB in packs written before the
+     * default changed) plus its trailer, and some.
+     */
     static final long SPAN_BYTES = 64L << 20;
     /** Largest hole between two blobs of a span that is read through (and dropped) rather than split into two reads. */
     static final long SPAN_GAP = 8L << 20;

@@ -75,21 +75,44 @@ final class Codecs {
      * (raw copy, sealed copy, read buffer), which is what grew the node's heap during a backup.
      */
     static byte[] sealChunk(RepositoryKeys keys, byte[] data, int off, int len, int level, byte[] id) {
-        if (level > 0 && len > 2 * SAMPLE && !compresses(data, off, SAMPLE, level)) {
-            level = 0;
-        }
-        if (level > 0) {
-            int bound = (int) Zstd.compressBound(len);
-            byte[] out = scratch(bound);
-            long n = Zstd.compressByteArray(out, 0, bound, data, off, len, level);
-            if (Zstd.isError(n)) {
-                throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
-            }
-            if (n < len - len / 32) {
-                return keys.seal(CODEC_ZSTD, out, 0, (int) n, id);
-            }
+        int n = compressForSeal(data, off, len, level);
+        if (n >= 0) {
+            return keys.seal(CODEC_ZSTD, scratch(0), 0, n, id);
         }
         return keys.seal(CODEC_RAW, data, off, len, id);
+    }
+
+    /**
+     * {@link #sealChunk} into {@code out} (at least {@code len + RepositoryKeys.OVERHEAD + 1} bytes, re-used by the
+     * caller): the same blob bytes without allocating them; returns the blob's length.
+     */
+    static int sealChunkInto(RepositoryKeys keys, byte[] data, int off, int len, int level, byte[] id, byte[] out) {
+        int n = compressForSeal(data, off, len, level);
+        if (n >= 0) {
+            return keys.sealInto(CODEC_ZSTD, scratch(0), 0, n, id, out);
+        }
+        return keys.sealInto(CODEC_RAW, data, off, len, id, out);
+    }
+
+    /**
+     * Compresses {@code data[off, off+len)} into this thread's scratch buffer if zstd saves at least 3 % (a 64 KiB
+     * sample is tried first on large chunks: random data is not compressed in vain); returns the compressed length, or
+     * -1 when the chunk is to be stored raw.
+     */
+    private static int compressForSeal(byte[] data, int off, int len, int level) {
+        if (level > 0 && len > 2 * SAMPLE && !compresses(data, off, SAMPLE, level)) {
+            return -1;
+        }
+        if (level <= 0) {
+            return -1;
+        }
+        int bound = (int) Zstd.compressBound(len);
+        byte[] out = scratch(bound);
+        long n = Zstd.compressByteArray(out, 0, bound, data, off, len, level);
+        if (Zstd.isError(n)) {
+            throw new IllegalStateException("zstd: " + Zstd.getErrorName(n));
+        }
+        return n < len - len / 32 ? (int) n : -1;
     }
 
     /**

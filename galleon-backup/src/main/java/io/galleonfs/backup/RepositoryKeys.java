@@ -119,6 +119,19 @@ final class RepositoryKeys {
      */
     byte[] seal(byte prefix, byte[] plain, int off, int len, byte[] aad) {
         byte[] out = new byte[NONCE_BYTES + 1 + len + TAG_BYTES];
+        sealInto(prefix, plain, off, len, aad, out);
+        return out;
+    }
+
+    /**
+     * Like {@link #seal(byte, byte[], int, int, byte[])} into {@code out[0, OVERHEAD + 1 + len)}, which the caller
+     * re-uses (a backup's pool of blob buffers); returns the sealed length.
+     */
+    int sealInto(byte prefix, byte[] plain, int off, int len, byte[] aad, byte[] out) {
+        int total = NONCE_BYTES + 1 + len + TAG_BYTES;
+        if (out.length < total) {
+            throw new IllegalArgumentException("a sealed blob of " + total + " bytes does not fit " + out.length);
+        }
         nextNonce(out, 0);
         try {
             Cipher c = ciphers.get();
@@ -129,7 +142,7 @@ final class RepositoryKeys {
             if (n != 1 + len + TAG_BYTES) {
                 throw new IllegalStateException("unexpected GCM output length " + n);
             }
-            return out;
+            return total;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM encryption failed", e);
         }

@@ -45,17 +45,22 @@ final class WriteSession {
      * stored), false if it was a duplicate.
      */
     boolean addIfAbsent(byte[] id, byte[] blob, int plainLength) {
+        return addIfAbsent(id, blob, blob.length, plainLength);
+    }
+
+    /** Like {@link #addIfAbsent(byte[], byte[], int)} for the blob {@code blob[0, blobLength)} (a re-used buffer). */
+    boolean addIfAbsent(byte[] id, byte[] blob, int blobLength, int plainLength) {
         ChunkIndex index = repo.index();
         synchronized (index) {
             if (index.find(id) >= 0) {
                 return false;
             }
             PackWriter p = currentPack(index);
-            int offset = p.add(id, blob, plainLength);
-            index.add(id, 0, p.packNo(), offset, blob.length, plainLength);
+            int offset = p.add(id, blob, 0, blobLength, plainLength);
+            index.add(id, 0, p.packNo(), offset, blobLength, plainLength);
         }
         addedIds.writeBytes(id);
-        bytesStored += blob.length;
+        bytesStored += blobLength;
         rotateIfFull();
         return true;
     }

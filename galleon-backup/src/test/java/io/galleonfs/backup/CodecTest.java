@@ -199,6 +199,38 @@ class CodecTest {
         assertThrows(InvalidTargetException.class, () -> KeyWrapping.wrapWithPassphrase(master, "short".toCharArray()));
     }
 
+    /** The backup's pooled path: a chunk sealed into a re-used, larger, dirty buffer opens to the same plaintext. */
+    @Test
+    void aChunkSealedIntoAReusedBufferOpensLikeAFreshOne() throws AEADBadTagException {
+        byte[] buffer = new byte[BackupRun.BLOB_BUFFER_BYTES];
+        java.util.Arrays.fill(buffer, (byte) 0x5a); // left over from an earlier chunk
+        Random r = new Random(14);
+        byte[] random = new byte[BackupRun.CHUNK_MAX];
+        r.nextBytes(random);
+        byte[] repeated = new byte[BackupRun.CHUNK_MAX];
+        for (int i = 0; i < repeated.length; i++) {
+            repeated[i] = (byte) (i % 251);
+        }
+        for (byte[] plain : List.of(random, repeated)) {
+            byte[] id = KEYS.chunkId(plain, 0, plain.length);
+            int n = Codecs.sealChunkInto(KEYS, plain, 0, plain.length, 3, id, buffer);
+            byte[] fresh = Codecs.sealChunk(KEYS, plain, 0, plain.length, 3, id);
+            assertEquals(fresh.length, n, "same frame, same length");
+            assertArrayEquals(plain, Codecs.openChunk(KEYS, buffer, 0, n, id, plain.length));
+            assertArrayEquals(plain, Codecs.openChunk(KEYS, fresh, 0, fresh.length, id, plain.length));
+            if (plain == repeated) {
+                assertTrue(n < plain.length / 2, "compressible chunk stored compressed: " + n);
+            } else {
+                assertEquals(plain.length + RepositoryKeys.OVERHEAD + 1, n, "random chunk stored raw");
+            }
+            buffer[n / 2] ^= 1;
+            byte[] tampered = buffer;
+            assertThrows(AEADBadTagException.class,
+                    () -> Codecs.openChunk(KEYS, tampered, 0, n, id, plain.length));
+            buffer[n / 2] ^= 1;
+        }
+    }
+
     @Test
     void secretsStayOutOfToString() {
         TargetSpec spec = new TargetSpec("s3://b/p", null, null, false, "AKID", "super-secret");

@@ -200,6 +200,106 @@ public final class LogStore implements AutoCloseable {
         readResolved(volume, block, dst, false, () -> index.lookup(volume, name, (int) block));
     }
 
+    /** Bytes one {@link #readSnapshotBlocks} pread covers at most (records back to back: ~63 blocks of 4 KiB). */
+    static final int RUN_READ_BYTES = 256 << 10;
+    /** Per reader thread: the records of one run, read with one pread, then checked and copied out block by block. */
+    private static final ThreadLocal<ByteBuffer> RUN_BUFFERS = new ThreadLocal<>();
+
+    /**
+     * Reads {@code count} plain blocks of snapshot {@code name} from {@code firstBlock} into {@code dst} (at least
+     * {@code count} blocks remaining; advanced by them), like {@code count} calls of {@link #readSnapshot}, but blocks
+     * whose records lie back to back in one segment (a volume written sequentially, e.g. imported) are read with one
+     * pread per run of up to {@link #RUN_READ_BYTES}. A full backup read a 2 GiB volume with 524,288 preads of 4 KiB;
+     * the syscalls, not the bytes, were most of the backup workers' kernel time. Every block is still checked against
+     * its CRC32C; a run that cannot be used as read (CRC mismatch: the block was rewritten or relocated since the
+     * lookup; its segment retired) is read again block by block through {@link #readSnapshot}, which looks up again.
+     * Not for encrypted volumes (their records are longer; they read through {@link #readSealed}).
+     */
+    public void readSnapshotBlocks(UUID volume, String name, long firstBlock, int count, ByteBuffer dst)
+            throws IOException {
+        if (count <= 0) {
+            return;
+        }
+        checkBlock(firstBlock);
+        checkBlock(firstBlock + count - 1);
+        if (dst.remaining() < (long) count * blockSize) {
+            throw new IllegalArgumentException("a read of " + count + " blocks needs room for " + count * blockSize
+                    + " bytes");
+        }
+        ensureOpen();
+        int recordLength = LogFormat.dataRecordLength(blockSize);
+        int maxRun = Math.max(1, RUN_READ_BYTES / recordLength);
+        long[] locations = new long[Math.min(count, maxRun)];
+        int[] crcs = new int[locations.length];
+        int done = 0;
+        while (done < count) {
+            // One run: blocks from `done` whose records follow each other in one segment (or a single absent block).
+            int n = 0;
+            ExtentIndex.Extent first = index.lookup(volume, name, (int) (firstBlock + done));
+            if (first == null) {
+                int start = dst.position();
+                for (int i = 0; i < blockSize; i++) {
+                    dst.put(start + i, (byte) 0);
+                }
+                dst.position(start + blockSize);
+                done++;
+                continue;
+            }
+            locations[0] = first.location();
+            crcs[0] = first.crc();
+            n = 1;
+            while (n < locations.length && done + n < count) {
+                ExtentIndex.Extent next = index.lookup(volume, name, (int) (firstBlock + done + n));
+                if (next == null || next.location() != locations[n - 1] + recordLength
+                        || LogFormat.segmentOf(next.location()) != LogFormat.segmentOf(locations[0])) {
+                    break;
+                }
+                locations[n] = next.location();
+                crcs[n] = next.crc();
+                n++;
+            }
+            if (n == 1 || !readRun(locations, crcs, n, recordLength, dst)) {
+                for (int i = 0; i < n; i++) {
+                    readSnapshot(volume, name, firstBlock + done + i, dst);
+                }
+            }
+            done += n;
+        }
+    }
+
+    /** One pread of {@code n} back-to-back records into {@code dst}; false (dst untouched) if any block fails its CRC. */
+    private boolean readRun(long[] locations, int[] crcs, int n, int recordLength, ByteBuffer dst) throws IOException {
+        Segment segment = segments.get(LogFormat.segmentOf(locations[0]));
+        if (segment == null) {
+            return false;
+        }
+        ByteBuffer run = RUN_BUFFERS.get();
+        if (run == null || run.capacity() < n * recordLength) {
+            run = ByteBuffer.allocateDirect(Math.max(RUN_READ_BYTES, n * recordLength));
+            RUN_BUFFERS.set(run);
+        }
+        run.clear().limit(n * recordLength);
+        try {
+            segment.readFully(run, LogFormat.offsetOf(locations[0]));
+        } catch (ClosedByInterruptException e) {
+            throw new InterruptedIOException("interrupted while reading a run of " + n + " blocks");
+        } catch (ClosedChannelException e) {
+            return false; // retired after the lookups: the block-by-block path looks up again
+        } catch (IOException e) {
+            return false; // e.g. a short segment: the block-by-block path reports it for the block concerned
+        }
+        for (int i = 0; i < n; i++) {
+            if (LogFormat.crc(run, i * recordLength + LogFormat.RECORD_HEADER, blockSize) != crcs[i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            int from = i * recordLength + LogFormat.RECORD_HEADER;
+            dst.put(run.slice(from, blockSize));
+        }
+        return true;
+    }
+
     @FunctionalInterface
     private interface Lookup {
         ExtentIndex.Extent get() throws IOException;

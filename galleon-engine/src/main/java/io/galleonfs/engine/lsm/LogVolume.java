@@ -262,6 +262,13 @@ final class LogVolume implements Volume {
         while (dst.hasRemaining()) {
             long block = pos / blockSize;
             int inBlock = (int) (pos % blockSize);
+            if (inBlock == 0 && snapshot != null && cipher == null && dst.remaining() >= 2 * blockSize) {
+                // a backup's or an export's scan: whole blocks, records read in runs (one pread per run)
+                int n = dst.remaining() / blockSize;
+                store.readSnapshotBlocks(id, snapshot, block, n, dst);
+                pos += (long) n * blockSize;
+                continue;
+            }
             if (inBlock == 0 && dst.remaining() >= blockSize) {
                 readBlock(snapshot, block, dst, cached); // straight into the caller's buffer
                 pos += blockSize;
