@@ -11,8 +11,9 @@ import java.util.concurrent.locks.LockSupport;
  * The virtual threads that run one connection's storage calls side by side: reused, not started per call. A call goes
  * to the thread that became idle last, and a new thread starts only when none is idle, so at queue depth 1 every call
  * runs on one thread and at depth N on about N. There is no bound here: the session bounds the calls in flight
- * ({@link NbdSession#MAX_IN_FLIGHT}; a thread whose reply was sent is idle a moment later, so at most one more thread).
- * Idle threads stay until the connection closes ({@link #shutdown}).
+ * ({@link NbdSession#MAX_IN_FLIGHT}), so a connection has about as many threads as it ever had calls in flight (a few
+ * more: a thread is idle again only a moment after it queued its reply, and a call arriving meanwhile starts another).
+ * Idle threads stay, parked, until the connection closes ({@link #shutdown}).
  * <p>
  * Why not a thread per call: the engine keeps per-thread scratch on its write path (the log store's record buffer, a
  * direct buffer of one record; the errno capture of its {@code pwrite}; an encrypted volume's cipher), and a thread that
