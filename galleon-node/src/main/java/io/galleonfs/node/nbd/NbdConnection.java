@@ -12,7 +12,6 @@ import io.vertx.core.net.NetSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,12 +22,12 @@ import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
- * Binds one {@link NbdSession} to a Vert.x socket. Storage calls run off the event loop in one of two ways. Side by side
- * on the connection's virtual threads, which are reused ({@link RequestThreads}), answered in completion order as NBD
- * allows (replies carry the request's cookie), for volume exports: a replicated or forwarded volume's calls wait for
- * other nodes (one at a time, a connection could do no more writes per second than network round trips), and a local
- * volume's writes to disjoint blocks reach the engine side by side. Or on one virtual thread per connection, in request
- * order: export lookups during the handshake, and the calls of exports that ask for it (snapshots).
+ * Binds one {@link NbdSession} to a Vert.x socket. Storage calls run off the event loop in one of two ways. Each on its
+ * own virtual thread, answered in completion order as NBD allows (replies carry the request's cookie), for volume
+ * exports: a replicated or forwarded volume's calls wait for other nodes (one at a time, a connection could do no more
+ * writes per second than network round trips), and a local volume's writes to disjoint blocks reach the engine side by
+ * side. Or on one virtual thread per connection, in request order: export lookups during the handshake, and the calls of
+ * exports that ask for it (snapshots).
  * <p>
  * Completed calls are handed back to the event loop in batches: the worker queues each completion and wakes the event
  * loop only when no drain is pending, and every reply sent during one drain leaves in one socket write. At queue depth
@@ -46,7 +45,7 @@ final class NbdConnection implements NbdSession.Link {
     private final NetSocket socket;
     private final Context context;
     private final ExecutorService worker;
-    private final RequestThreads concurrentWorkers;
+    private final ExecutorService concurrentWorkers;
     private final NbdSession session;
     private final ConcurrentLinkedQueue<Runnable> completions = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -66,7 +65,7 @@ final class NbdConnection implements NbdSession.Link {
         String peer = String.valueOf(socket.remoteAddress());
         long id = IDS.incrementAndGet();
         this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("nbd-" + id).factory());
-        this.concurrentWorkers = new RequestThreads("nbd-" + id + "-");
+        this.concurrentWorkers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nbd-" + id + "-", 0).factory());
         this.session = new NbdSession(exports, this, peer, budget, limits.readTimeout(), limits.handshakeTimeout(), tls);
         this.writeStallNanos = limits.readTimeout().toNanos();
     }
@@ -206,7 +205,7 @@ final class NbdConnection implements NbdSession.Link {
     @Override
     public void execute(Supplier<byte[]> work, Consumer<byte[]> done, boolean concurrent) {
         try {
-            (concurrent ? (Executor) concurrentWorkers : worker).execute(() -> {
+            (concurrent ? concurrentWorkers : worker).execute(() -> {
                 byte[] reply;
                 try {
                     reply = work.get();
