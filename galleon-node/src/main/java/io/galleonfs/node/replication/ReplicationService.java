@@ -414,8 +414,34 @@ public final class ReplicationService implements AutoCloseable {
             } finally {
                 starting.remove(v.id(), f);
             }
+            catchUpWithChangesDuringStart(v.id());
         });
         return f;
+    }
+
+    /**
+     * Metadata changes that landed while the primary took over were skipped by {@link #reconcile} (nothing was running
+     * to update yet); the takeover asks its replicas over the network, so a leave's move of a copy can land in that
+     * window, and the primary would then serve the old replica set: a link to a node that holds no copy any more and
+     * none to the node that should be rebuilt. Looks at the newest record once the primary runs.
+     */
+    private synchronized void catchUpWithChangesDuringStart(UUID id) {
+        PrimaryVolume p = primaries.get(id);
+        if (closed || p == null || p.fenced()) {
+            // A fenced start is restarted by the next request or metadata change, not here: a takeover that cannot
+            // record its replicas' states (a minority partition) would otherwise be retried in a tight loop.
+            return;
+        }
+        if (view.state().volume(id).isEmpty()) {
+            dropDeleted(id);
+            return;
+        }
+        // The state the listener looked at last, not the newest one: changes after it still reach onMetadata in order,
+        // and reconciling ahead of the listener could meet an older record afterwards.
+        Optional<VolumeRecord> seen = lastSeen == null ? Optional.empty() : lastSeen.volume(id);
+        if (seen.isPresent() && seen.get().epoch() >= p.record().epoch()) {
+            reconcile(seen.get());
+        }
     }
 
     /**
