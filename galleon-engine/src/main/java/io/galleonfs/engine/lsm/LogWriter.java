@@ -61,7 +61,8 @@ final class LogWriter implements Runnable {
     private static final int YIELDS = 16;
     private static final long PARK_NANOS = 20_000;
     /** Per appender thread: where a record is assembled (a plain direct buffer: no memory session to acquire). */
-    private final ThreadLocal<ByteBuffer> scratch;
+    /** Record assembly buffers (direct: the record is written from native memory), shared by the callers' threads. */
+    private final SlotPool<ByteBuffer> scratch;
     /** Most records of one run ({@link #issueRun}); a node's multi-block write comes in pieces of at most 256 blocks. */
     static final int MAX_RUN = 256;
     /** Where runs are assembled for their O_DIRECT write. */
@@ -161,7 +162,7 @@ final class LogWriter implements Runnable {
         this.appliedEnd = LogFormat.SEGMENT_HEADER;
         head.firstSeq = nextSeq;
         int maxRecord = LogFormat.maxRecordLength(config.blockSize());
-        this.scratch = ThreadLocal.withInitial(
+        this.scratch = new SlotPool<>(64,
                 () -> ByteBuffer.allocateDirect(maxRecord).order(java.nio.ByteOrder.LITTLE_ENDIAN));
         // A run's bytes from the start of its first block: up to one block of skew, then the records.
         this.runBuffers = new RunBuffers(Segment.ALIGN + (long) MAX_RUN * maxRecord, 8);
@@ -222,6 +223,7 @@ final class LogWriter implements Runnable {
                 : payload == null ? LogFormat.SMALL_RECORD
                 : LogFormat.RECORD_HEADER + payload.remaining() + LogFormat.RECORD_TRAILER;
         Pending p = reserve(length);
+        ByteBuffer record = scratch.take();
         try {
             ByteBuffer stored = payload;
             int crc = dataCrc;
@@ -230,7 +232,7 @@ final class LogWriter implements Runnable {
                 crc = LogFormat.crc(stored, stored.position() + LogFormat.SEALED_PREFIX,
                         stored.remaining() - LogFormat.SEALED_PREFIX);
             }
-            ByteBuffer record = scratch.get().clear();
+            record.clear();
             LogFormat.putRecord(record, type, p.seq, volume, block, arg, crc, stored);
             p.segment.put(p.offset, MemorySegment.ofBuffer(record.flip()));
             p.type = type;
@@ -241,7 +243,7 @@ final class LogWriter implements Runnable {
             p.payload = LogFormat.isVersionOp(type) ? payload : null;
         } catch (IOException | RuntimeException | Error e) {
             try {
-                ByteBuffer pad = scratch.get().clear();
+                ByteBuffer pad = record.clear();
                 LogFormat.putPad(pad, p.seq, p.length);
                 p.segment.put(p.offset, MemorySegment.ofBuffer(pad.flip())); // keep the log contiguous
             } catch (IOException | RuntimeException | Error padFailed) {
@@ -250,6 +252,8 @@ final class LogWriter implements Runnable {
             }
             publish(p);
             throw e;
+        } finally {
+            scratch.give(record);
         }
         publish(p);
         return p;
@@ -332,8 +336,8 @@ final class LogWriter implements Runnable {
             }
         } catch (IOException | RuntimeException | Error e) {
             // Whatever reached the file is not trusted: a PAD in every place keeps the log contiguous.
+            ByteBuffer pad = scratch.take();
             try {
-                ByteBuffer pad = scratch.get().clear();
                 for (Pending p : run) {
                     p.type = LogFormat.PAD;
                     LogFormat.putPad(pad.clear(), p.seq, p.length);
@@ -343,6 +347,8 @@ final class LogWriter implements Runnable {
                 e.addSuppressed(padFailed);
                 onFailure(new IOException("cannot fill reserved records " + run[0].seq + ".."
                         + run[run.length - 1].seq, e)); // waiters must not hang
+            } finally {
+                scratch.give(pad);
             }
             for (Pending p : run) {
                 ring.set((int) (p.seq & MASK), p);

@@ -29,8 +29,8 @@ final class Pwrite {
     private static final MethodHandle OPEN;
     private static final MethodHandle PWRITE;
     private static final MethodHandle CLOSE;
-    /** Per thread: where errno is captured. */
-    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+    /** Where errno is captured: one segment per call in flight (callers are often one-request virtual threads). */
+    private static final SlotPool<MemorySegment> STATES = new SlotPool<>(64, () -> Arena.ofAuto().allocate(CAPTURE));
 
     static {
         Linker linker = Linker.nativeLinker();
@@ -66,8 +66,8 @@ final class Pwrite {
     }
 
     private static Descriptor open(Path file, boolean direct) throws IOException {
+        MemorySegment state = STATES.take();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = STATE.get();
             MemorySegment name = arena.allocateFrom(file.toAbsolutePath().toString());
             int fd = (int) OPEN.invokeExact(state, name, O_WRONLY | O_CLOEXEC | (direct ? O_DIRECT : 0), 0);
             if (fd < 0 && direct && (int) ERRNO.get(state, 0L) == EINVAL) {
@@ -84,12 +84,14 @@ final class Pwrite {
             throw e;
         } catch (Throwable t) {
             throw new IOException("open(" + file + ") failed", t);
+        } finally {
+            STATES.give(state);
         }
     }
 
     /** Writes all of {@code src} (native memory) at {@code offset}. */
     static void writeFully(int fd, MemorySegment src, long offset) throws IOException {
-        MemorySegment state = STATE.get();
+        MemorySegment state = STATES.take();
         long done = 0;
         long size = src.byteSize();
         try {
@@ -108,6 +110,8 @@ final class Pwrite {
             throw e;
         } catch (Throwable t) {
             throw new IOException("pwrite failed", t);
+        } finally {
+            STATES.give(state);
         }
     }
 

@@ -1,0 +1,53 @@
+package io.galleonfs.engine.lsm;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Supplier;
+
+/**
+ * A few reusable scratch objects (direct buffers, errno capture segments) shared by all threads. The engine's callers
+ * are often virtual threads that live for one request (NBD, REST): a thread-local scratch was allocated again for
+ * every request there, a direct buffer with its cleaner each time. Taking from a slot is one atomic swap and
+ * allocates nothing; when every slot is empty (more concurrent users than slots) a new object is made, and one given
+ * back to full slots is dropped.
+ */
+final class SlotPool<T> {
+    private final AtomicReferenceArray<T> slots;
+    private final int mask;
+    private final Supplier<T> make;
+
+    /** @param slots a power of two */
+    SlotPool(int slots, Supplier<T> make) {
+        if (Integer.bitCount(slots) != 1) {
+            throw new IllegalArgumentException("slots must be a power of two: " + slots);
+        }
+        this.slots = new AtomicReferenceArray<>(slots);
+        this.mask = slots - 1;
+        this.make = make;
+    }
+
+    T take() {
+        int start = start();
+        for (int i = 0; i <= mask; i++) {
+            T t = slots.getAndSet((start + i) & mask, null);
+            if (t != null) {
+                return t;
+            }
+        }
+        return make.get();
+    }
+
+    void give(T t) {
+        int start = start();
+        for (int i = 0; i <= mask; i++) {
+            if (slots.compareAndSet((start + i) & mask, null, t)) {
+                return;
+            }
+        }
+    }
+
+    /** Threads start probing at different slots, so concurrent callers rarely meet on one. */
+    private static int start() {
+        long id = Thread.currentThread().threadId();
+        return (int) (id ^ (id >>> 16)) * 0x9E3779B9;
+    }
+}
