@@ -57,8 +57,15 @@ final class RestoreRun {
     /** Volume writes in flight at once: one being applied while the next is ordered. */
     static final int WRITERS = 2;
 
-    /** Chunk bytes one window fetches (its first chunk always, whatever its size). */
+    /**
+     * Chunk bytes one window fetches (its first chunk always, whatever its size); past it a window still takes the
+     * chunks of packs it already reads, up to {@link #WINDOW_CAP_BYTES}, so it ends where a pack ends rather than one
+     * chunk into the next pack (which the next window would then request again: an S3 server such as moto_server reads
+     * the whole object for every ranged GET).
+     */
     static final int WINDOW_BYTES = 16 << 20;
+    /** Hard limit of one window's chunk bytes (a pack of compressible chunks holds more plaintext than its size). */
+    static final int WINDOW_CAP_BYTES = 2 * WINDOW_BYTES;
     /** Windows fetched or waiting to be written at once: one being written while the next is fetched. */
     static final int WINDOWS = 2;
     /** Chunks decoded recently, kept for the extents after them that use another piece of the same chunk. */
@@ -195,12 +202,14 @@ final class RestoreRun {
             }
             if (hold == null) {
                 ChunkReader.Location l = where[ref];
-                if (!planned.isEmpty() && bytes + l.plainLength() > WINDOW_BYTES) {
+                long after = bytes + l.plainLength();
+                if (!planned.isEmpty() && after > WINDOW_BYTES
+                        && (after > WINDOW_CAP_BYTES || !byPack.containsKey(packKey(l)))) {
                     break;
                 }
                 hold = new Hold();
                 planned.put(ref, hold);
-                byPack.computeIfAbsent(l.packId() == null ? "" : l.packId(), k -> new ArrayList<>()).add(l);
+                byPack.computeIfAbsent(packKey(l), k -> new ArrayList<>()).add(l);
                 bytes += l.plainLength();
             }
             hold.retain();
@@ -234,6 +243,10 @@ final class RestoreRun {
             slots.add(new Slot(from + k, sources.get(k), k == sources.size() - 1 ? bytes : 0));
         }
         return to;
+    }
+
+    private static String packKey(ChunkReader.Location l) {
+        return l.packId() == null ? "" : l.packId();
     }
 
     /** Splits one pack's chunks (ascending offsets) into spans that one streamed request each reads. */
