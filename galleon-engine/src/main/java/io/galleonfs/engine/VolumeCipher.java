@@ -20,14 +20,17 @@ import javax.crypto.spec.SecretKeySpec;
 public final class VolumeCipher {
     public static final int TAG_BYTES = 16;
     private static final int NONCE_BYTES = 12;
-    private static final ThreadLocal<Cipher> CIPHERS = ThreadLocal.withInitial(() -> {
+    /**
+     * Ciphers shared by all threads, not one per thread: the NBD server runs each request on a new virtual thread, and
+     * {@code Cipher.getInstance} per request was a provider lookup and a new cipher object for every block.
+     */
+    private static final SlotPool<Cipher> CIPHERS = new SlotPool<>(64, () -> {
         try {
             return Cipher.getInstance("AES/GCM/NoPadding");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/GCM/NoPadding is mandatory in every JDK", e);
         }
     });
-    private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
     private final SecretKeySpec key;
     private final UUID volume;
@@ -51,11 +54,14 @@ public final class VolumeCipher {
     public ByteBuffer encrypt(long block, long seq, ByteBuffer plain, byte[] tagOut) {
         int size = plain.remaining();
         ByteBuffer out = ByteBuffer.allocate(size + TAG_BYTES);
+        Cipher c = CIPHERS.take();
         try {
-            Cipher c = init(Cipher.ENCRYPT_MODE, block, seq);
+            init(c, Cipher.ENCRYPT_MODE, block, seq);
             c.doFinal(plain, out);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM encryption failed", e);
+        } finally {
+            CIPHERS.give(c);
         }
         out.get(size, tagOut, 0, TAG_BYTES);
         return out.position(0).limit(size).slice();
@@ -65,34 +71,26 @@ public final class VolumeCipher {
     public void decrypt(long block, long seq, ByteBuffer stored, byte[] tag, ByteBuffer plainOut)
             throws ChecksumMismatchException {
         int size = stored.remaining();
-        ByteBuffer in = scratch(size + TAG_BYTES);
+        ByteBuffer in = ByteBuffer.allocate(size + TAG_BYTES);
         in.put(stored.duplicate()).put(tag).flip();
+        Cipher c = CIPHERS.take();
         try {
-            Cipher c = init(Cipher.DECRYPT_MODE, block, seq);
+            init(c, Cipher.DECRYPT_MODE, block, seq);
             c.doFinal(in, plainOut);
         } catch (AEADBadTagException e) {
             throw new ChecksumMismatchException(volume, block);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM decryption failed", e);
+        } finally {
+            CIPHERS.give(c);
         }
     }
 
-    private Cipher init(int mode, long block, long seq) throws GeneralSecurityException {
+    private void init(Cipher c, int mode, long block, long seq) throws GeneralSecurityException {
         byte[] nonce = new byte[NONCE_BYTES];
         ByteBuffer.wrap(nonce).putInt(0).putLong(seq);
-        Cipher c = CIPHERS.get();
         c.init(mode, key, new GCMParameterSpec(TAG_BYTES * 8, nonce));
         c.updateAAD(volumeBytes);
         c.updateAAD(ByteBuffer.allocate(8).putLong(block).array());
-        return c;
-    }
-
-    private static ByteBuffer scratch(int size) {
-        ByteBuffer b = SCRATCH.get();
-        if (b == null || b.capacity() < size) {
-            b = ByteBuffer.allocate(size);
-            SCRATCH.set(b);
-        }
-        return b.clear();
     }
 }

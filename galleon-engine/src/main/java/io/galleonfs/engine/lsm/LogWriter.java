@@ -2,6 +2,7 @@ package io.galleonfs.engine.lsm;
 
 import io.galleonfs.engine.EngineException;
 import io.galleonfs.engine.OutOfSpaceException;
+import io.galleonfs.engine.SlotPool;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;

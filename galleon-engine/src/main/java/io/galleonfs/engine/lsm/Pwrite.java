@@ -1,5 +1,6 @@
 package io.galleonfs.engine.lsm;
 
+import io.galleonfs.engine.SlotPool;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;

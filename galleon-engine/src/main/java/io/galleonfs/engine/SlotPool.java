@@ -1,22 +1,22 @@
-package io.galleonfs.engine.lsm;
+package io.galleonfs.engine;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Supplier;
 
 /**
- * A few reusable scratch objects (direct buffers, errno capture segments) shared by all threads. The engine's callers
+ * A few reusable scratch objects (direct buffers, errno capture segments, ciphers) shared by all threads. The engine's callers
  * are often virtual threads that live for one request (NBD, REST): a thread-local scratch was allocated again for
  * every request there, a direct buffer with its cleaner each time. Taking from a slot is one atomic swap and
  * allocates nothing; when every slot is empty (more concurrent users than slots) a new object is made, and one given
  * back to full slots is dropped.
  */
-final class SlotPool<T> {
+public final class SlotPool<T> {
     private final AtomicReferenceArray<T> slots;
     private final int mask;
     private final Supplier<T> make;
 
     /** @param slots a power of two */
-    SlotPool(int slots, Supplier<T> make) {
+    public SlotPool(int slots, Supplier<T> make) {
         if (Integer.bitCount(slots) != 1) {
             throw new IllegalArgumentException("slots must be a power of two: " + slots);
         }
@@ -25,7 +25,7 @@ final class SlotPool<T> {
         this.make = make;
     }
 
-    T take() {
+    public T take() {
         int start = start();
         for (int i = 0; i <= mask; i++) {
             T t = slots.getAndSet((start + i) & mask, null);
@@ -36,7 +36,7 @@ final class SlotPool<T> {
         return make.get();
     }
 
-    void give(T t) {
+    public void give(T t) {
         int start = start();
         for (int i = 0; i <= mask; i++) {
             if (slots.compareAndSet((start + i) & mask, null, t)) {

@@ -1,4 +1,4 @@
-package io.galleonfs.engine.lsm;
+package io.galleonfs.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
