@@ -423,7 +423,7 @@ public final class ReplicationService implements AutoCloseable {
      * Metadata changes that landed while the primary took over were skipped by {@link #reconcile} (nothing was running
      * to update yet); the takeover asks its replicas over the network, so a leave's move of a copy can land in that
      * window, and the primary would then serve the old replica set: a link to a node that holds no copy any more and
-     * none to the node that should be rebuilt. Looks at the newest record once the primary runs.
+     * none to the node that should be rebuilt. Reconciles once the primary runs, with the record the listener saw last.
      */
     private synchronized void catchUpWithChangesDuringStart(UUID id) {
         PrimaryVolume p = primaries.get(id);
