@@ -223,8 +223,15 @@ final class LogWriter implements Runnable {
         int length = sealer != null ? LogFormat.sealedRecordLength(config.blockSize())
                 : payload == null ? LogFormat.SMALL_RECORD
                 : LogFormat.RECORD_HEADER + payload.remaining() + LogFormat.RECORD_TRAILER;
-        Pending p = reserve(length);
+        // Taken before the reservation: a record reserved and then never filled or padded would stall every later one.
         ByteBuffer record = scratch.take();
+        Pending p;
+        try {
+            p = reserve(length);
+        } catch (IOException | RuntimeException | Error e) {
+            scratch.give(record);
+            throw e;
+        }
         try {
             ByteBuffer stored = payload;
             int crc = dataCrc;
@@ -337,8 +344,9 @@ final class LogWriter implements Runnable {
             }
         } catch (IOException | RuntimeException | Error e) {
             // Whatever reached the file is not trusted: a PAD in every place keeps the log contiguous.
-            ByteBuffer pad = scratch.take();
+            ByteBuffer pad = null;
             try {
+                pad = scratch.take(); // inside: a failed allocation still reaches onFailure below
                 for (Pending p : run) {
                     p.type = LogFormat.PAD;
                     LogFormat.putPad(pad.clear(), p.seq, p.length);
@@ -349,7 +357,9 @@ final class LogWriter implements Runnable {
                 onFailure(new IOException("cannot fill reserved records " + run[0].seq + ".."
                         + run[run.length - 1].seq, e)); // waiters must not hang
             } finally {
-                scratch.give(pad);
+                if (pad != null) {
+                    scratch.give(pad);
+                }
             }
             for (Pending p : run) {
                 ring.set((int) (p.seq & MASK), p);
