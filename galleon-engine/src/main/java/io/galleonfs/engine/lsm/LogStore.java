@@ -464,14 +464,14 @@ public final class LogStore implements AutoCloseable {
      * (their records become garbage for the cleaner unless another version maps them). Durable when it returns.
      */
     public void deleteSnapshot(UUID volume, String name) throws IOException {
-        if (!versionOp(LogFormat.DELETE_SNAPSHOT, volume, 0, ByteBuffer.wrap(checkName(name)))) {
+        if (!versionOp(LogFormat.DELETE_SNAPSHOT, volume, 0, ByteBuffer.wrap(existingName(volume, name)))) {
             throw new NoSuchSnapshotException("no snapshot '" + name + "' in volume " + volume);
         }
     }
 
     /** Makes the volume's live content equal to the snapshot's; every snapshot stays. Durable when it returns. */
     public void restore(UUID volume, String name) throws IOException {
-        if (!versionOp(LogFormat.RESTORE, volume, 0, ByteBuffer.wrap(checkName(name)))) {
+        if (!versionOp(LogFormat.RESTORE, volume, 0, ByteBuffer.wrap(existingName(volume, name)))) {
             throw new NoSuchSnapshotException("no snapshot '" + name + "' in volume " + volume);
         }
     }
@@ -487,7 +487,7 @@ public final class LogStore implements AutoCloseable {
         if (source.equals(target)) {
             throw new IllegalArgumentException("a volume cannot be cloned onto itself: " + source);
         }
-        byte[] name = snapshotOrNull == null ? new byte[0] : checkName(snapshotOrNull);
+        byte[] name = snapshotOrNull == null ? new byte[0] : existingName(source, snapshotOrNull);
         if (index.hasVolume(target)) {
             throw new EngineException("clone target " + target + " already holds data");
         }
@@ -564,6 +564,20 @@ public final class LogStore implements AutoCloseable {
     private boolean storedCrcMatches(ByteBuffer payload, int crc) {
         int from = payload.remaining() == blockSize ? 0 : LogFormat.SEALED_PREFIX;
         return LogFormat.crc(payload, payload.position() + from, blockSize) == crc;
+    }
+
+    /**
+     * The bytes of a name that refers to an existing snapshot. A name no snapshot can have (blank, too long) names no
+     * snapshot: the same "no such snapshot" as any other unknown name, not an invalid argument (HTTP 404, not 500).
+     */
+    private static byte[] existingName(UUID volume, String name) throws NoSuchSnapshotException {
+        java.util.Objects.requireNonNull(name, "name");
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        if (name.isBlank() || bytes.length > LogFormat.MAX_NAME_BYTES) {
+            String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
+            throw new NoSuchSnapshotException("no snapshot '" + shown + "' in volume " + volume);
+        }
+        return bytes;
     }
 
     private static byte[] checkName(String name) {

@@ -49,6 +49,24 @@ class LogStoreVersionsTest {
     }
 
     @Test
+    void aNameNoSnapshotCanHaveIsNoSuchSnapshotForLookupsAndInvalidForCreate() throws IOException {
+        try (LogStore store = LogStore.open(config(dir))) {
+            write(store, VOL, 0, 1);
+            String tooLong = "z".repeat(4000);
+            for (String name : new String[] {tooLong, " "}) {
+                // ApiFuzzTest found a restore of a 4,000-byte name answered 500 (IllegalArgumentException)
+                assertThrows(NoSuchSnapshotException.class, () -> store.restore(VOL, name));
+                assertThrows(NoSuchSnapshotException.class, () -> store.deleteSnapshot(VOL, name));
+                assertThrows(NoSuchSnapshotException.class, () -> store.cloneVolume(VOL, name, CLONE));
+                assertThrows(IllegalArgumentException.class, () -> store.createSnapshot(VOL, name));
+            }
+            NoSuchSnapshotException e = assertThrows(NoSuchSnapshotException.class, () -> store.restore(VOL, tooLong));
+            assertTrue(e.getMessage().length() < 200, "the message shows a prefix of the name: " + e.getMessage().length());
+            assertBlock(content(VOL, 0, 1).array(), read(store, VOL, 0), "nothing changed");
+        }
+    }
+
+    @Test
     void snapshotReadRestoreAndDeleteRoundTrip() throws IOException {
         try (LogStore store = LogStore.open(config(dir))) {
             for (long b = 0; b < 10; b++) {
