@@ -17,11 +17,13 @@ import org.jboss.logging.Logger;
  * before each write or trim, never charged to the volume's client limit nor counted as its client I/O. A new volume
  * starts as zeros, so zero ranges are skipped; in place they are trimmed.
  *
- * <p><b>Flush ahead.</b> The writes are acknowledged ones (in the page cache), and the restore's one {@link #flush} at
- * the end used to write back everything at once: on the bench's 512 MiB restore about a sixth of the job, with the
- * decoding done and the disk the only thing working. So every {@link #FLUSH_AHEAD_BYTES} written, a flush of the volume
- * starts on a thread of its own (at most one at a time; the writes go on meanwhile), and the kernel writes back while the
- * restore decodes the next chunks; the final flush then covers only the tail. A failed flush ahead fails the next write
+ * <p><b>Flush ahead.</b> The writes are acknowledged ones (on the {@code journal} format in the page cache; on the
+ * {@code log} format the 1 MiB pieces go to the device with O_DIRECT, but sit in the device's volatile write cache until
+ * a flush), and the restore's one {@link #flush} at the end used to write back everything at once: on the bench's
+ * 512 MiB restore about a sixth of the job, with the decoding done and the disk the only thing working. So every
+ * {@link #FLUSH_AHEAD_BYTES} written, a flush of the volume starts on a thread of its own (at most one at a time; the
+ * writes go on meanwhile), and the write-back overlaps the decoding of the next chunks; the final flush then covers only
+ * the tail. A failed flush ahead fails the next write
  * or the final flush. {@link #close} waits for a flush still running, so a failed restore deletes its volume only after.
  */
 final class VolumeSink implements RestoreSink, AutoCloseable {
