@@ -77,7 +77,7 @@ class LauncherIT {
 
     /**
      * The CLI's AOT cache is retrained when a jar of lib/ is newer than it (galleon-engine or galleon-api rebuilt without
-     * the CLI module): the JVM ignores a cache whose jars changed, silently, and every call ran ~0.15 s slower until
+     * the CLI module): the JVM ignores a cache whose jars changed, silently, and every call ran ~0.2 s slower until
      * the next full build. A fresh cache is not retrained.
      */
     @Test
