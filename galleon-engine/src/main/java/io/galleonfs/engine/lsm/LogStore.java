@@ -571,23 +571,29 @@ public final class LogStore implements AutoCloseable {
      * snapshot: the same "no such snapshot" as any other unknown name, not an invalid argument (HTTP 404, not 500).
      */
     private static byte[] existingName(UUID volume, String name) throws NoSuchSnapshotException {
-        java.util.Objects.requireNonNull(name, "name");
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        if (name.isBlank() || bytes.length > LogFormat.MAX_NAME_BYTES) {
+        byte[] bytes = nameBytes(name);
+        if (bytes == null) {
             String shown = name.length() > 64 ? name.substring(0, 64) + "..." : name;
             throw new NoSuchSnapshotException("no snapshot '" + shown + "' in volume " + volume);
         }
         return bytes;
     }
 
+    /** The bytes of a name a new snapshot may take; IllegalArgumentException otherwise. */
     private static byte[] checkName(String name) {
-        java.util.Objects.requireNonNull(name, "name");
-        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
-        if (name.isBlank() || bytes.length > LogFormat.MAX_NAME_BYTES) {
+        byte[] bytes = nameBytes(name);
+        if (bytes == null) {
             throw new IllegalArgumentException("snapshot name must be non-blank and at most " + LogFormat.MAX_NAME_BYTES
                     + " UTF-8 bytes: '" + name + "'");
         }
         return bytes;
+    }
+
+    /** A snapshot name's UTF-8 bytes, or null when no snapshot can have it (blank, over 255 bytes). */
+    private static byte[] nameBytes(String name) {
+        java.util.Objects.requireNonNull(name, "name");
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+        return name.isBlank() || bytes.length > LogFormat.MAX_NAME_BYTES ? null : bytes;
     }
 
     /** Appends a version record durably; returns whether it applied. */

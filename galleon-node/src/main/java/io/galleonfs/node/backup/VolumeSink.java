@@ -23,8 +23,8 @@ import org.jboss.logging.Logger;
  * 512 MiB restore about a sixth of the job, with the decoding done and the disk the only thing working. So every
  * {@link #FLUSH_AHEAD_BYTES} written, a flush of the volume starts on a thread of its own (at most one at a time; the
  * writes go on meanwhile), and the write-back overlaps the decoding of the next chunks; the final flush then covers only
- * the tail. A failed flush ahead fails the next write
- * or the final flush. {@link #close} waits for a flush still running, so a failed restore deletes its volume only after.
+ * the tail. A failed flush ahead fails the next write or the final flush. {@link #close} waits for a flush still
+ * running, so a failed restore deletes its volume only after.
  */
 final class VolumeSink implements RestoreSink, AutoCloseable {
     private static final Logger LOG = Logger.getLogger(VolumeSink.class);
