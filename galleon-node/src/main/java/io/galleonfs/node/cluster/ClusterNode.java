@@ -216,7 +216,7 @@ public final class ClusterNode implements Receiver, AutoCloseable {
         p.add(new UFC());
         p.add(new MFC());
         p.add(new FRAG4());
-        p.add(new JoinerNeverLeadsElection());
+        p.add(new RaftMemberElection());
         // The leader's resend task also carries the commit index to followers; a short interval makes a change made
         // through a follower visible there (read-your-writes) within ~200 ms instead of the 1 s default.
         // (send_commits_immediately would be faster, but stalled commits for a freshly added member in our tests.)

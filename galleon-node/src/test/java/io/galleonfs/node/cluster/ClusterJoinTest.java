@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.MetaCommand;
 import io.galleonfs.node.meta.MetaResult;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -75,6 +76,40 @@ class ClusterJoinTest {
         assertInstanceOf(MetaResult.Applied.class, founderStore.submit(new MetaCommand.InitCluster("c-join", 1)));
         await().atMost(Duration.ofSeconds(10)).until(() -> "c-join".equals(joinerStore.state().clusterId()));
         assertEquals(founder.term(), joiner.term());
+    }
+
+    @Test
+    void aFounderThatJoinsTheJoinersViewAsItsSecondMemberStillLeads() throws Exception {
+        // The CI failure: the founder's discovery found the waiting joiner (whose requests had reached it first), so it
+        // joined the joiner's view instead of forming its own. The joiner coordinated a view in which it counted no
+        // majority (its second Raft member is the placeholder), the founder was a one-member group that is not the
+        // view's coordinator, and nobody ran a vote for 60 s. A peer list left in the founder's directory makes its
+        // discovery find the joiner every time.
+        HostPort a = LoopbackMembers.freeAddress();
+        HostPort b = LoopbackMembers.freeAddress();
+        String clusterName = "join-test-" + UUID.randomUUID();
+        RaftMetadataStore founderStore = new RaftMetadataStore(Duration.ofSeconds(5));
+        joiner = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), new RaftMetadataStore(Duration.ofSeconds(5)),
+                () -> LoopbackMembers.heartbeat("node-b"), List::of);
+        CompletableFuture<Void> joined = CompletableFuture.runAsync(() -> {
+            try {
+                joiner.start();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> joiner.reachable().contains("node-b"));
+        Files.createDirectories(dir.resolve("node-a"));
+        Files.writeString(dir.resolve("node-a").resolve("peers"), b + "\n");
+
+        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> LoopbackMembers.heartbeat("node-a"), List::of);
+        founder.start();
+        joined.get(30, TimeUnit.SECONDS);
+
+        assertEquals("node-a", joiner.leaderId());
+        assertEquals(List.of("node-a", "node-b"), founder.members().stream().filter(MemberView::raftVoter).map(MemberView::id).sorted().toList());
+        await().atMost(Duration.ofSeconds(20)).until(() -> founder.majorityReachable() && joiner.majorityReachable());
+        assertInstanceOf(MetaResult.Applied.class, founderStore.submit(new MetaCommand.InitCluster("c-join", 1)));
     }
 
     private ClusterSettings settings(String id, String clusterName, HostPort bind, List<HostPort> peers) {
