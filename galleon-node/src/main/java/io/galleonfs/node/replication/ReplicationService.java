@@ -47,28 +47,29 @@ public final class ReplicationService implements AutoCloseable {
     private static final Duration CATCH_UP = Duration.ofSeconds(3);
 
     /** Tunables; {@link #defaults()} documents the defaults. */
+    /** @param storageWait how long a primary waits for its copy's storage before another copy takes over */
     public record Settings(Duration replicaTimeout, Duration clientTimeout, int defaultMinCopies, boolean asynchronousDefault,
-                           long rebuildBytesPerSecond, Duration syncInterval, Duration replicaGrace) {
+                           long rebuildBytesPerSecond, Duration syncInterval, Duration replicaGrace, Duration storageWait) {
         /**
          * Replica answer timeout 3 s, forwarded-call timeout 30 s, minimum healthy copies 1 (the class parameter
          * {@code min_replicas} overrides it), synchronous, rebuild throttle 200 MiB/s, catch-up check every 500 ms,
-         * copies of a node down for 10 minutes re-placed.
+         * copies of a node down for 10 minutes re-placed, a primary's storage awaited 10 s.
          */
         public static Settings defaults() {
             return new Settings(Duration.ofSeconds(3), Duration.ofSeconds(30), 1, false, 200L << 20, Duration.ofMillis(500),
-                    Duration.ofMinutes(10));
+                    Duration.ofMinutes(10), Duration.ofSeconds(10));
         }
 
         public Settings withMinCopies(int min) {
-            return new Settings(replicaTimeout, clientTimeout, min, asynchronousDefault, rebuildBytesPerSecond, syncInterval, replicaGrace);
+            return new Settings(replicaTimeout, clientTimeout, min, asynchronousDefault, rebuildBytesPerSecond, syncInterval, replicaGrace, storageWait);
         }
 
         public Settings withAsynchronous(boolean async) {
-            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, async, rebuildBytesPerSecond, syncInterval, replicaGrace);
+            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, async, rebuildBytesPerSecond, syncInterval, replicaGrace, storageWait);
         }
 
         public Settings withReplicaGrace(Duration grace) {
-            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, asynchronousDefault, rebuildBytesPerSecond, syncInterval, grace);
+            return new Settings(replicaTimeout, clientTimeout, defaultMinCopies, asynchronousDefault, rebuildBytesPerSecond, syncInterval, grace, storageWait);
         }
     }
 
@@ -396,9 +397,22 @@ public final class ReplicationService implements AutoCloseable {
         starting.put(v.id(), f);
         workers.execute(() -> {
             try {
-                Volume local = awaitLocal(v);
+                Optional<Volume> found = awaitLocal(v);
+                if (found.isEmpty()) {
+                    // Its storage never came (creating it failed) or is gone (a lost disk, an emptied storage path):
+                    // serving would mean zeros for data its replicas hold, so a healthy replica serves instead.
+                    VolumeRecord now = view.state().volume(v.id()).orElse(v);
+                    if (now.node().equals(view.nodeId()) && handOff(now, "its storage is missing on this node")) {
+                        f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY,
+                                "volume '" + v.name() + "' is moving to another primary: its storage is missing on this node"));
+                        return;
+                    }
+                    throw new IOException("volume '" + v.name() + "' has no storage on this node, its primary, and no healthy"
+                            + " replica is up to take over (see this node's log for why its storage is missing)");
+                }
+                Volume local = found.get();
                 long startSeq = Math.max(applier.appliedSeq(v.id()), savedSeqs == null ? 0 : savedSeqs.getOrDefault(v.id(), 0L));
-                if (crashedLastTime && primaryAtStart.remove(v.id()) && handOffAfterCrash(v)) {
+                if (crashedLastTime && primaryAtStart.remove(v.id()) && handOff(v, "this node crashed while primary")) {
                     f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY,
                             "volume '" + v.name() + "' is moving to another primary after this node's crash"));
                     return;
@@ -445,10 +459,11 @@ public final class ReplicationService implements AutoCloseable {
     }
 
     /**
-     * After a crash this node's copy may lack writes it acknowledged without making them durable, while its replicas
-     * have them: a healthy replica takes over instead, and this copy is rebuilt from it.
+     * A healthy replica takes over as primary and this copy is rebuilt from it: after a crash (this copy may lack writes
+     * it acknowledged without making them durable, while its replicas have them) or when this copy's storage is missing.
+     * True when another node is the primary now.
      */
-    private boolean handOffAfterCrash(VolumeRecord v) {
+    private boolean handOff(VolumeRecord v, String why) {
         Optional<String> heir = v.replicaNodes().stream().filter(n -> !n.equals(view.nodeId()))
                 .filter(n -> v.replicaState(n).healthy() && up(n)).findFirst();
         if (heir.isEmpty()) {
@@ -457,26 +472,27 @@ public final class ReplicationService implements AutoCloseable {
         try {
             MetaResult r = view.submit(new MetaCommand.PromotePrimary(v.id(), v.epoch(), heir.get()));
             if (r instanceof MetaResult.Applied) {
-                LOG.warnf("volume %s: this node crashed while primary; node %s takes over and this copy will be rebuilt", v.name(), heir.get());
+                LOG.warnf("volume %s: %s; node %s takes over and this copy will be rebuilt", v.name(), why, heir.get());
                 return true;
             }
             // Refused because the epoch moved: another node took over while this one was down.
             return !view.state().volume(v.id()).map(VolumeRecord::node).orElse("").equals(view.nodeId());
         } catch (IOException e) {
-            LOG.warnf("volume %s: hand-off after crash not possible (%s); staying primary", v.name(), e.getMessage());
+            LOG.warnf("volume %s: %s, but handing it to another node is not possible (%s); staying primary", v.name(), why, e.getMessage());
         }
         return false;
     }
 
-    private Volume awaitLocal(VolumeRecord v) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    /**
+     * This node's copy of {@code v}, waiting up to {@link Settings#storageWait} for it: a volume created through another
+     * node gets its storage from this node's watcher right after the create is applied. Empty if it did not come.
+     */
+    private Optional<Volume> awaitLocal(VolumeRecord v) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.storageWait().toNanos();
         while (true) {
             Optional<Volume> local = engine.find(v.id());
-            if (local.isPresent()) {
-                return local.get();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("volume '" + v.name() + "' has no storage on this node");
+            if (local.isPresent() || System.nanoTime() > deadline) {
+                return local;
             }
             Thread.sleep(50);
         }

@@ -50,7 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Three real {@link ReplicationService}s on loopback TCP sharing one in-process metadata state, delivered to each in
  * order on a listener thread as the node's Raft listener does. A proxy in front of one node's data plane holds the new
  * primary's takeover mid-way, so a metadata change provably lands while the primary is starting (the race a graceful
- * leave hit in CI: the primary kept serving the replica set it started with).
+ * leave hit in CI: the primary kept serving the replica set it started with). And a primary whose storage is missing.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class PrimaryStartRaceTest {
@@ -121,6 +121,38 @@ class PrimaryStartRaceTest {
         assertArrayEquals(data, onC.array(), "c holds the acknowledged write");
     }
 
+    @Test
+    void aPrimaryWhoseStorageIsMissingHandsTheVolumeToAHealthyReplicaAndItsCopyIsRebuilt() throws Exception {
+        BuiltInStorageClasses.all().forEach(sc -> meta.submit(new MetaCommand.CreateStorageClass(sc)));
+        Node a = node("a", freePort());
+        Node b = node("b", freePort());
+        register(a, a.dataPort);
+        register(b, b.dataPort);
+        UUID id = UUID.randomUUID();
+        // Only b holds the volume's bytes: a's copy is gone (a lost disk) or was never created (its creation failed).
+        byte[] data = new byte[8 * BS];
+        new java.util.Random(11).nextBytes(data);
+        b.engine.create(id, SIZE, false);
+        b.engine.find(id).orElseThrow().write(3 * BS, ByteBuffer.wrap(data), io.galleonfs.engine.WriteConcern.DURABLE);
+        for (Node n : List.of(a, b)) {
+            n.service.start(new HostPort("127.0.0.1", n.dataPort));
+        }
+
+        meta.submit(new MetaCommand.CreateVolume(new VolumeRecord(id, "v", VolumeType.PERSISTENT, SIZE, BS,
+                BuiltInStorageClasses.FAST_LOCAL_SSD, 2, AccessMode.READ_WRITE_ONCE, false, 1_700_000_000_000L, "a", List.of(),
+                List.of("a", "b"))));
+
+        await("b takes over as primary").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> meta.state().volume(id).map(VolumeRecord::node).orElse("").equals("b"));
+        assertEquals(2, meta.state().volume(id).orElseThrow().epoch());
+        await("a's copy is rebuilt from b and recorded healthy").atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(50))
+                .until(() -> meta.state().volume(id).map(v -> v.replicaState("a").healthy()).orElse(false));
+        ByteBuffer onA = ByteBuffer.allocate(data.length);
+        a.engine.find(id).orElseThrow().read(3 * BS, onA);
+        assertArrayEquals(data, onA.array(), "a holds b's bytes again");
+        assertTrue(a.service.liveStates(id).isEmpty(), "a does not serve the volume any more");
+    }
+
     // ------------------------------------------------------------------ harness
 
     private record Node(String id, int dataPort, BlockEngine engine, ReplicationService service) {
@@ -132,7 +164,7 @@ class PrimaryStartRaceTest {
                 FileKeyProvider.openOrCreate(root.resolve("key"))));
         closeLast.add(engine);
         ReplicationService.Settings settings = new ReplicationService.Settings(Duration.ofSeconds(20), Duration.ofSeconds(30), 1,
-                false, 200L << 20, Duration.ofMillis(100), Duration.ofMinutes(10));
+                false, 200L << 20, Duration.ofMillis(100), Duration.ofMinutes(10), Duration.ofSeconds(1));
         ReplicationService service = new ReplicationService(vertx, meta.view(id), engine, root.resolve("replication"), settings,
                 v -> Optional.empty());
         closeFirst.add(service);
