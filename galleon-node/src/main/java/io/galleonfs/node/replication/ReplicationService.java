@@ -46,8 +46,11 @@ public final class ReplicationService implements AutoCloseable {
     /** How long a request for a volume this node has not applied yet waits for its metadata to catch up. */
     private static final Duration CATCH_UP = Duration.ofSeconds(3);
 
-    /** Tunables; {@link #defaults()} documents the defaults. */
-    /** @param storageWait how long a primary waits for its copy's storage before another copy takes over */
+    /**
+     * Tunables; {@link #defaults()} documents the defaults.
+     *
+     * @param storageWait how long a primary waits for its copy's storage before a healthy replica takes over
+     */
     public record Settings(Duration replicaTimeout, Duration clientTimeout, int defaultMinCopies, boolean asynchronousDefault,
                            long rebuildBytesPerSecond, Duration syncInterval, Duration replicaGrace, Duration storageWait) {
         /**
