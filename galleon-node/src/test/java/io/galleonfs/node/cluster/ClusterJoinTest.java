@@ -47,20 +47,12 @@ class ClusterJoinTest {
         String clusterName = "join-test-" + UUID.randomUUID();
         RaftMetadataStore founderStore = new RaftMetadataStore(Duration.ofSeconds(5));
         RaftMetadataStore joinerStore = new RaftMetadataStore(Duration.ofSeconds(5));
-        joiner = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), joinerStore, () -> LoopbackMembers.heartbeat("node-b"), List::of);
-        CompletableFuture<Void> joined = CompletableFuture.runAsync(() -> {
-            try {
-                joiner.start();
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        });
+        CompletableFuture<Void> joined = startJoiner(clusterName, b, a, joinerStore);
         // the joiner is up, alone in its own view, and asks for a leader nobody can be yet
         await().atMost(Duration.ofSeconds(20)).until(() -> joiner.reachable().contains("node-b"));
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> !joiner.isLeader() && joiner.leaderId() == null);
 
-        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> LoopbackMembers.heartbeat("node-a"), List::of);
-        founder.start();
+        startFounder(clusterName, a, founderStore);
         joined.get(60, TimeUnit.SECONDS);
 
         assertEquals("node-a", joiner.leaderId());
@@ -89,27 +81,37 @@ class ClusterJoinTest {
         HostPort b = LoopbackMembers.freeAddress();
         String clusterName = "join-test-" + UUID.randomUUID();
         RaftMetadataStore founderStore = new RaftMetadataStore(Duration.ofSeconds(5));
-        joiner = new ClusterNode(settings("node-b", clusterName, b, List.of(a)), new RaftMetadataStore(Duration.ofSeconds(5)),
-                () -> LoopbackMembers.heartbeat("node-b"), List::of);
-        CompletableFuture<Void> joined = CompletableFuture.runAsync(() -> {
-            try {
-                joiner.start();
-            } catch (Exception e) {
-                throw new CompletionException(e);
-            }
-        });
+        CompletableFuture<Void> joined = startJoiner(clusterName, b, a, new RaftMetadataStore(Duration.ofSeconds(5)));
         await().atMost(Duration.ofSeconds(20)).until(() -> joiner.reachable().contains("node-b"));
         Files.createDirectories(dir.resolve("node-a"));
         Files.writeString(dir.resolve("node-a").resolve("peers"), b + "\n");
 
-        founder = new ClusterNode(settings("node-a", clusterName, a, List.of()), founderStore, () -> LoopbackMembers.heartbeat("node-a"), List::of);
-        founder.start();
+        startFounder(clusterName, a, founderStore);
         joined.get(30, TimeUnit.SECONDS);
 
         assertEquals("node-a", joiner.leaderId());
         assertEquals(List.of("node-a", "node-b"), founder.members().stream().filter(MemberView::raftVoter).map(MemberView::id).sorted().toList());
         await().atMost(Duration.ofSeconds(20)).until(() -> founder.majorityReachable() && joiner.majorityReachable());
         assertInstanceOf(MetaResult.Applied.class, founderStore.submit(new MetaCommand.InitCluster("c-join", 1)));
+    }
+
+    /** Starts the joiner node-b with the founder's address as its peer; its start returns once it has joined. */
+    private CompletableFuture<Void> startJoiner(String clusterName, HostPort bind, HostPort founderAddress, RaftMetadataStore store) {
+        joiner = new ClusterNode(settings("node-b", clusterName, bind, List.of(founderAddress)), store,
+                () -> LoopbackMembers.heartbeat("node-b"), List::of);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                joiner.start();
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        });
+    }
+
+    /** Starts the founder node-a, which has no peers: it founds the cluster. */
+    private void startFounder(String clusterName, HostPort bind, RaftMetadataStore store) throws Exception {
+        founder = new ClusterNode(settings("node-a", clusterName, bind, List.of()), store, () -> LoopbackMembers.heartbeat("node-a"), List::of);
+        founder.start();
     }
 
     private ClusterSettings settings(String id, String clusterName, HostPort bind, List<HostPort> peers) {
