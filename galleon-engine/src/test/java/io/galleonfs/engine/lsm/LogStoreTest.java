@@ -189,7 +189,9 @@ class LogStoreTest {
         }
         try (LogStore store = LogStore.open(config(dir))) {
             assertArrayEquals(content(VOL, torn, 2).array(), read(store, VOL, torn));
-            assertArrayEquals(torn > 0 ? content(VOL, torn - 1, 1).array() : zeros(), read(store, VOL, Math.max(0, torn - 1)));
+            if (torn > 0) { // (with torn 0, block torn - 1 was block 0 itself: the record rewritten just above)
+                assertArrayEquals(content(VOL, torn - 1, 1).array(), read(store, VOL, torn - 1));
+            }
         }
     }
 
