@@ -50,8 +50,8 @@ public final class PrimaryVolume implements VolumeIo {
         this.s = new PrimaryState(ctx, local, record, self, startSeq);
         this.ctx = ctx;
         this.local = local;
-        this.catchUp = new ReplicaCatchUp(s);
         this.integrity = new VolumeIntegrity(s);
+        this.catchUp = new ReplicaCatchUp(s, integrity);
     }
 
     /** Takes over the replica set (see {@link PrimaryTakeover}). */

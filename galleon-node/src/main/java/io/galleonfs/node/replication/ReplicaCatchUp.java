@@ -1,5 +1,6 @@
 package io.galleonfs.node.replication;
 
+import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.ReplicaRecord;
 import io.galleonfs.node.meta.VolumeRecord;
@@ -38,9 +39,11 @@ final class ReplicaCatchUp {
     static final int REBUILD_WINDOW = 8;
 
     private final PrimaryState s;
+    private final VolumeIntegrity integrity;
 
-    ReplicaCatchUp(PrimaryState state) {
+    ReplicaCatchUp(PrimaryState state, VolumeIntegrity integrity) {
         this.s = state;
+        this.integrity = integrity;
     }
 
     /** One round of catching up replicas that are reachable again; called periodically by the service. */
@@ -394,9 +397,7 @@ final class ReplicaCatchUp {
                 it.next();
                 count++;
             }
-            ByteBuffer buf = ByteBuffer.allocate(count * bs);
-            s.local.read(first * bs, buf);
-            byte[] data = buf.array();
+            byte[] data = readRepairing(first, count);
             if (allZero(data)) {
                 replies.add(s.ctx.client().send(addr, new ReplicaTrim(s.id(), epoch, 0, first * bs, (long) count * bs), s.ctx.replicaTimeout()));
                 sent += 32;
@@ -406,6 +407,24 @@ final class ReplicaCatchUp {
             }
         }
         return sent;
+    }
+
+    /**
+     * This copy's blocks {@code [first, first + count)}. A block failing its checksum here is first repaired from an
+     * in-sync replica (never from the copy being caught up, which is not in sync): before, one bad block on the primary
+     * failed every catch-up of a stale replica for good, even with a third copy holding it intact. When no in-sync copy
+     * can supply it, the catch-up fails naming the block (retried later) rather than send what this copy cannot vouch for.
+     */
+    private byte[] readRepairing(long first, int count) throws IOException {
+        int bs = s.blockSize();
+        ByteBuffer buf = ByteBuffer.allocate(count * bs);
+        try {
+            s.local.read(first * bs, buf);
+        } catch (ChecksumMismatchException e) {
+            integrity.repairRange(first * bs, count * bs);
+            s.local.read(first * bs, buf.clear());
+        }
+        return buf.array();
     }
 
     private static boolean allZero(byte[] data) {

@@ -3,6 +3,7 @@ package io.galleonfs.node.replication;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -572,6 +573,50 @@ abstract class ReplicationContract {
 
         assertArrayEquals(java.util.Arrays.copyOf(expected, 4 * BS), got.array());
         assertEquals(1, ctx.metrics.repairedBlocks.sum());
+        assertCopiesIdentical();
+    }
+
+    /**
+     * A stale replica is caught up while the primary's own copy of a block it missed fails its checksum: the block is
+     * repaired from the other, in-sync replica first, and the stale one gets the good bytes (it used to fail every
+     * catch-up for good). Without an in-sync copy to repair from, the catch-up fails and the replica is not healthy.
+     */
+    @Test
+    void aStaleReplicaIsCaughtUpPastABlockThatFailsItsChecksumOnThePrimary() throws Exception {
+        write(WriteConcern.REPLICATED, 0, 2, 1);
+        net.faults("n3").refuse();
+        ctx.up.remove("n3");
+        write(WriteConcern.REPLICATED, 2, 1, 2); // n3 misses block 2; n2 holds it
+        assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
+        primary.flush();
+        long seq = primary.seq();
+        Node n1 = nodes.get("n1");
+        n1.engine().close();
+        flipAByteOfStoredBlock(dir.resolve("n1").resolve("engine"), 2);
+        BlockEngine reopened = BlockEngine.open(new EngineConfig(dir.resolve("n1").resolve("engine"), BS, 8L << 20, 16L << 20,
+                FileKeyProvider.openOrCreate(dir.resolve("n1").resolve("key"))).withFormat(engineFormat()));
+        nodes.put("n1", new Node("n1", reopened, n1.applier(), id));
+        assertEquals(List.of(2L), nodes.get("n1").copy().verify().badBlocks(), "the flipped byte is in block 2");
+        primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), ctx.record.get(), "n1", seq);
+        primary.start();
+
+        // With n2 away too, nothing can vouch for block 2: the catch-up fails and n3 stays stale.
+        net.faults("n2").refuse();
+        ctx.up.remove("n2");
+        net.faults("n3").heal();
+        ctx.up.add("n3");
+        primary.syncReplicas(ctx.up::contains);
+        assertNotEquals(ReplicaRecord.HEALTHY, ctx.record.get().replicaState("n3").state(), "no good copy of block 2 to send");
+        assertEquals(0, ctx.metrics.repairedBlocks.sum());
+
+        net.faults("n2").heal();
+        ctx.up.add("n2");
+        primary.syncReplicas(ctx.up::contains);
+
+        assertEquals(ReplicaRecord.HEALTHY, primary.linkStates().get("n3").state());
+        assertEquals(ReplicaRecord.HEALTHY, ctx.record.get().replicaState("n3").state());
+        assertEquals(1, ctx.metrics.repairedBlocks.sum(), "block 2 repaired on the primary from n2");
+        assertEquals(List.of(), nodes.get("n1").copy().verify().badBlocks());
         assertCopiesIdentical();
     }
 
