@@ -57,15 +57,37 @@ final class VolumeDataCommands {
             long t0 = System.nanoTime();
             String concern = writeConcern;
             ProgressLine progress = ProgressLine.onTerminal("importing", fileSize(file));
-            try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file))) {
-                byte[] buf = new byte[CHUNK];
-                int n;
-                while ((n = in.readNBytes(buf, 0, CHUNK)) > 0) {
-                    byte[] chunk = n == CHUNK ? buf : java.util.Arrays.copyOf(buf, n);
-                    WriteResult r = api.writeData(volume, pos, concern, chunk);
-                    concern = r.writeConcern();
-                    pos += n;
+            // The first write alone: its answer names the concern the node chose, which every later write then asks for.
+            try (InputStream in = file.equals("-") ? System.in : Files.newInputStream(Path.of(file));
+                 InFlight<Integer> writes = new InFlight<>(InFlight.TRANSFER_DEPTH)) {
+                byte[] first = in.readNBytes(CHUNK);
+                if (first.length > 0) {
+                    concern = api.writeData(volume, pos, concern, first).writeConcern();
+                    pos += first.length;
                     progress.update(pos - start);
+                }
+                String chosen = concern;
+                long done = pos;
+                byte[] buf;
+                while (first.length == CHUNK && (buf = in.readNBytes(CHUNK)).length > 0) {
+                    if (writes.full()) {
+                        done += writes.takeOldest();
+                        progress.update(done - start);
+                    }
+                    long at = pos;
+                    byte[] chunk = buf;
+                    writes.submit(() -> {
+                        api.writeData(volume, at, chosen, chunk);
+                        return chunk.length;
+                    });
+                    pos += chunk.length;
+                    if (chunk.length < CHUNK) {
+                        break;
+                    }
+                }
+                while (!writes.isEmpty()) {
+                    done += writes.takeOldest();
+                    progress.update(done - start);
                 }
             } catch (NoSuchFileException e) {
                 throw new ErrorHandler.CliException("file " + file + " does not exist");
@@ -104,15 +126,28 @@ final class VolumeDataCommands {
             ProgressLine progress = ProgressLine.onTerminal("exporting", total);
             try (OutputStream out = file.equals("-") ? System.out : Files.newOutputStream(Path.of(file),
                     StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-                while (pos < end) {
-                    int n = (int) Math.min(CHUNK, end - pos);
-                    byte[] chunk = api.readData(volume, pos, n);
-                    if (chunk.length != n) {
-                        throw new ErrorHandler.CliException("the daemon returned " + chunk.length + " bytes where " + n + " were asked");
+                // Reads of the next chunks run while this one is written out; chunks are written in volume order.
+                try (InFlight<byte[]> reads = new InFlight<>(InFlight.TRANSFER_DEPTH)) {
+                    long next = pos;
+                    while (pos < end) {
+                        while (next < end && !reads.full()) {
+                            long at = next;
+                            int n = (int) Math.min(CHUNK, end - at);
+                            reads.submit(() -> {
+                                byte[] chunk = api.readData(volume, at, n);
+                                if (chunk.length != n) {
+                                    throw new ErrorHandler.CliException("the daemon returned " + chunk.length + " bytes where "
+                                            + n + " were asked");
+                                }
+                                return chunk;
+                            });
+                            next += n;
+                        }
+                        byte[] chunk = reads.takeOldest();
+                        out.write(chunk);
+                        pos += chunk.length;
+                        progress.update(pos - first);
                     }
-                    out.write(chunk);
-                    pos += n;
-                    progress.update(pos - first);
                 }
             } catch (IOException e) {
                 throw new ErrorHandler.CliException("cannot write " + file + ": " + e.getMessage());

@@ -140,7 +140,7 @@ class DaemonCliIT {
         NodeProcess node = node("node-data").start();
         CliRunner cli = new CliRunner(node.ipcAddress);
         cli.run("volume", "create", "--name", "db", "--size", "64M", "--storage-class", "encrypted-storage", "--replicas", "1").ok();
-        byte[] payload = new byte[9 << 20];
+        byte[] payload = new byte[(13 << 20) + 4096]; // 4 transfers of at most 4 MiB: three in flight after the first
         new java.util.Random(42).nextBytes(payload);
         Path in = dir.resolve("in.bin");
         Files.write(in, payload);
