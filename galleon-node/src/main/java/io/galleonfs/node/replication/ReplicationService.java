@@ -401,11 +401,18 @@ public final class ReplicationService implements AutoCloseable {
         workers.execute(() -> {
             try {
                 Optional<Volume> found = awaitLocal(v);
+                VolumeRecord now = view.state().volume(v.id()).orElse(v);
+                if (!now.node().equals(view.nodeId())) {
+                    // Another node took the volume over during the wait (a failover, a move; its catch-up may even have
+                    // created this copy meanwhile): this node must not start serving it, the client goes there.
+                    f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY, "node " + view.nodeId()
+                            + " is not the primary of volume '" + v.name() + "' (node " + now.node() + " is)"));
+                    return;
+                }
                 if (found.isEmpty()) {
                     // Its storage never came (creating it failed) or is gone (a lost disk, an emptied storage path):
                     // serving would mean zeros for data its replicas hold, so a healthy replica serves instead.
-                    VolumeRecord now = view.state().volume(v.id()).orElse(v);
-                    if (now.node().equals(view.nodeId()) && handOff(now, "its storage is missing on this node")) {
+                    if (handOff(now, "its storage is missing on this node")) {
                         f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY,
                                 "volume '" + v.name() + "' is moving to another primary: its storage is missing on this node"));
                         return;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.api.AccessMode;
@@ -153,18 +154,58 @@ class PrimaryStartRaceTest {
         assertTrue(a.service.liveStates(id).isEmpty(), "a does not serve the volume any more");
     }
 
+    /**
+     * The volume moves to another node while its primary still waits for its missing storage: the answer is NOT_PRIMARY
+     * naming the new primary (it used to be "no storage ... no healthy replica is up", with the new primary serving).
+     */
+    @Test
+    void aPrimaryWaitingForItsStorageWhileTheVolumeMovesAnswersNotPrimaryNamingTheNewOne() throws Exception {
+        BuiltInStorageClasses.all().forEach(sc -> meta.submit(new MetaCommand.CreateStorageClass(sc)));
+        Node a = node("a", freePort(), Duration.ofSeconds(5));
+        Node b = node("b", freePort());
+        register(a, a.dataPort);
+        register(b, b.dataPort);
+        UUID id = UUID.randomUUID();
+        b.engine.create(id, SIZE, false);
+        for (Node n : List.of(a, b)) {
+            n.service.start(new HostPort("127.0.0.1", n.dataPort));
+        }
+        meta.submit(new MetaCommand.CreateVolume(new VolumeRecord(id, "v", VolumeType.PERSISTENT, SIZE, BS,
+                BuiltInStorageClasses.FAST_LOCAL_SSD, 2, AccessMode.READ_WRITE_ONCE, false, 1_700_000_000_000L, "a", List.of(),
+                List.of("a", "b"))));
+        // a is waiting up to 5 s for its storage; meanwhile b takes the volume over (an operator's move, a failover).
+        java.util.concurrent.CompletableFuture<PrimaryVolume> answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return a.service.primary(id);
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        meta.submit(new MetaCommand.PromotePrimary(id, 1, "b"));
+
+        Throwable failure = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> answer.get(30, java.util.concurrent.TimeUnit.SECONDS)).getCause();
+        DataClient.RemoteException notPrimary = assertInstanceOf(DataClient.RemoteException.class, failure, String.valueOf(failure));
+        assertEquals(DataMessage.ErrorCode.NOT_PRIMARY, notPrimary.code(), notPrimary.getMessage());
+        assertTrue(notPrimary.getMessage().contains("node b is"), notPrimary.getMessage());
+    }
+
     // ------------------------------------------------------------------ harness
 
     private record Node(String id, int dataPort, BlockEngine engine, ReplicationService service) {
     }
 
     private Node node(String id, int dataPort) throws Exception {
+        return node(id, dataPort, Duration.ofSeconds(1));
+    }
+
+    private Node node(String id, int dataPort, Duration storageWait) throws Exception {
         Path root = dir.resolve(id);
         BlockEngine engine = BlockEngine.open(new EngineConfig(root.resolve("engine"), BS, 8L << 20, 16L << 20,
                 FileKeyProvider.openOrCreate(root.resolve("key"))));
         closeLast.add(engine);
         ReplicationService.Settings settings = new ReplicationService.Settings(Duration.ofSeconds(20), Duration.ofSeconds(30), 1,
-                false, 200L << 20, Duration.ofMillis(100), Duration.ofMinutes(10), Duration.ofSeconds(1));
+                false, 200L << 20, Duration.ofMillis(100), Duration.ofMinutes(10), storageWait);
         ReplicationService service = new ReplicationService(vertx, meta.view(id), engine, root.resolve("replication"), settings,
                 v -> Optional.empty());
         closeFirst.add(service);
