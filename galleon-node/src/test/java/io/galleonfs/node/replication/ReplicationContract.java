@@ -544,6 +544,20 @@ abstract class ReplicationContract {
         ctx.replicaTimeout = Duration.ofSeconds(5);
     }
 
+    /** Stops the primary, flips a bit of block 2's stored bytes in its engine, and starts it again at the same seq. */
+    private void restartPrimaryWithABitFlippedInBlock2() throws IOException {
+        long seq = primary.seq();
+        Node n1 = nodes.get("n1");
+        n1.engine().close();
+        flipAByteOfStoredBlock(dir.resolve("n1").resolve("engine"), 2);
+        BlockEngine reopened = BlockEngine.open(new EngineConfig(dir.resolve("n1").resolve("engine"), BS, 8L << 20, 16L << 20,
+                FileKeyProvider.openOrCreate(dir.resolve("n1").resolve("key"))).withFormat(engineFormat()));
+        nodes.put("n1", new Node("n1", reopened, n1.applier(), id));
+        assertEquals(List.of(2L), nodes.get("n1").copy().verify().badBlocks(), "the flipped byte is in block 2");
+        primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), ctx.record.get(), "n1", seq);
+        primary.start();
+    }
+
     /** A new primary process on n1's copy: the in-memory links are gone, the saved cursors (files) and metadata stay. */
     private void restartPrimaryAfterACrash() {
         long seq = primary.seq();
@@ -557,16 +571,7 @@ abstract class ReplicationContract {
         write(WriteConcern.REPLICATED, 0, 4, 1);
         primary.flush();
         byte[] expected = content("n1");
-        long seq = primary.seq();
-        Node n1 = nodes.get("n1");
-        n1.engine().close();
-        flipAByteOfStoredBlock(dir.resolve("n1").resolve("engine"), 2);
-        BlockEngine reopened = BlockEngine.open(new EngineConfig(dir.resolve("n1").resolve("engine"), BS, 8L << 20, 16L << 20,
-                FileKeyProvider.openOrCreate(dir.resolve("n1").resolve("key"))).withFormat(engineFormat()));
-        nodes.put("n1", new Node("n1", reopened, n1.applier(), id));
-        assertEquals(List.of(2L), nodes.get("n1").copy().verify().badBlocks(), "the flipped byte is in block 2");
-        primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), ctx.record.get(), "n1", seq);
-        primary.start();
+        restartPrimaryWithABitFlippedInBlock2();
 
         ByteBuffer got = ByteBuffer.allocate(4 * BS);
         primary.read(0, got);
@@ -589,18 +594,9 @@ abstract class ReplicationContract {
         write(WriteConcern.REPLICATED, 2, 1, 2); // n3 misses block 2; n2 holds it
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
         primary.flush();
-        long seq = primary.seq();
-        Node n1 = nodes.get("n1");
-        n1.engine().close();
-        flipAByteOfStoredBlock(dir.resolve("n1").resolve("engine"), 2);
-        BlockEngine reopened = BlockEngine.open(new EngineConfig(dir.resolve("n1").resolve("engine"), BS, 8L << 20, 16L << 20,
-                FileKeyProvider.openOrCreate(dir.resolve("n1").resolve("key"))).withFormat(engineFormat()));
-        nodes.put("n1", new Node("n1", reopened, n1.applier(), id));
-        assertEquals(List.of(2L), nodes.get("n1").copy().verify().badBlocks(), "the flipped byte is in block 2");
-        primary = new PrimaryVolume(ctx, nodes.get("n1").copy(), ctx.record.get(), "n1", seq);
-        primary.start();
+        restartPrimaryWithABitFlippedInBlock2();
 
-        // With n2 away too, nothing can vouch for block 2: the catch-up fails and n3 stays stale.
+        // With n2 away too, nothing can vouch for block 2: the catch-up fails and n3 is not healthy.
         net.faults("n2").refuse();
         ctx.up.remove("n2");
         net.faults("n3").heal();
