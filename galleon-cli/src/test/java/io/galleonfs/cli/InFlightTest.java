@@ -37,27 +37,29 @@ class InFlightTest {
     }
 
     @Test
-    void atMostDepthRequestsRunAtOnce() {
+    void atMostDepthRequestsRunAtOnce() throws Exception {
         AtomicInteger running = new AtomicInteger();
-        AtomicInteger most = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
         try (InFlight<Integer> requests = new InFlight<>(4)) {
-            for (int i = 0; i < 40; i++) {
-                if (requests.full()) {
-                    requests.takeOldest();
-                }
+            for (int i = 0; i < 4; i++) {
                 assertFalse(requests.full());
                 requests.submit(() -> {
-                    most.accumulateAndGet(running.incrementAndGet(), Math::max);
-                    Thread.sleep(2);
-                    running.decrementAndGet();
+                    running.incrementAndGet();
+                    assertTrue(release.await(10, TimeUnit.SECONDS));
                     return 0;
                 });
             }
+            assertTrue(requests.full(), "four outstanding: the caller takes the oldest before a fifth");
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> running.get() == 4);
+            release.countDown();
+            requests.takeOldest();
+            assertFalse(requests.full());
+            requests.submit(() -> running.incrementAndGet());
             while (!requests.isEmpty()) {
                 requests.takeOldest();
             }
         }
-        assertTrue(most.get() <= 4 && most.get() >= 1, "at most 4 at once, saw " + most.get());
+        assertEquals(5, running.get());
     }
 
     @Test
