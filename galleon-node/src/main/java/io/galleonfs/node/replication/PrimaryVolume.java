@@ -1,6 +1,5 @@
 package io.galleonfs.node.replication;
 
-import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.OutOfRangeException;
 import io.galleonfs.engine.SnapshotInfo;
 import io.galleonfs.engine.Volume;
@@ -138,14 +137,7 @@ public final class PrimaryVolume implements VolumeIo {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         s.requireServing();
-        int start = dst.position();
-        try {
-            local.read(offset, dst);
-        } catch (ChecksumMismatchException e) {
-            dst.position(start);
-            integrity.repairRange(offset, dst.remaining());
-            local.read(offset, dst);
-        }
+        integrity.readRepairing(offset, dst);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.galleonfs.node.replication;
 
-import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.ReplicaRecord;
 import io.galleonfs.node.meta.VolumeRecord;
@@ -397,7 +396,12 @@ final class ReplicaCatchUp {
                 it.next();
                 count++;
             }
-            byte[] data = readRepairing(first, count);
+            // A block failing its checksum here is repaired from an in-sync replica first (never from the copy being
+            // caught up): one bad block used to fail every catch-up of a stale replica for good, even with a third copy
+            // holding it intact. With no in-sync copy to supply it, the catch-up fails naming the block (retried later).
+            ByteBuffer buf = ByteBuffer.allocate(count * bs);
+            integrity.readRepairing(first * bs, buf);
+            byte[] data = buf.array();
             if (allZero(data)) {
                 replies.add(s.ctx.client().send(addr, new ReplicaTrim(s.id(), epoch, 0, first * bs, (long) count * bs), s.ctx.replicaTimeout()));
                 sent += 32;
@@ -407,24 +411,6 @@ final class ReplicaCatchUp {
             }
         }
         return sent;
-    }
-
-    /**
-     * This copy's blocks {@code [first, first + count)}. A block failing its checksum here is first repaired from an
-     * in-sync replica (never from the copy being caught up, which is not in sync): before, one bad block on the primary
-     * failed every catch-up of a stale replica for good, even with a third copy holding it intact. When no in-sync copy
-     * can supply it, the catch-up fails naming the block (retried later) rather than send what this copy cannot vouch for.
-     */
-    private byte[] readRepairing(long first, int count) throws IOException {
-        int bs = s.blockSize();
-        ByteBuffer buf = ByteBuffer.allocate(count * bs);
-        try {
-            s.local.read(first * bs, buf);
-        } catch (ChecksumMismatchException e) {
-            integrity.repairRange(first * bs, count * bs);
-            s.local.read(first * bs, buf.clear());
-        }
-        return buf.array();
     }
 
     private static boolean allZero(byte[] data) {

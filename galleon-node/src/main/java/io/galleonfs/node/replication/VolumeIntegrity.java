@@ -29,6 +29,22 @@ final class VolumeIntegrity {
         this.s = state;
     }
 
+    /**
+     * Reads this copy's bytes at {@code offset} into {@code dst}; a block failing its checksum here is first repaired from
+     * an in-sync replica (never from a copy that is not in sync), then the range is read again. Throws the checksum
+     * error when no in-sync copy could supply a good block. Client reads and catch-ups both read through this.
+     */
+    void readRepairing(long offset, ByteBuffer dst) throws IOException {
+        int start = dst.position();
+        try {
+            s.local.read(offset, dst);
+        } catch (ChecksumMismatchException e) {
+            dst.position(start);
+            repairRange(offset, dst.remaining());
+            s.local.read(offset, dst);
+        }
+    }
+
     /** Rewrites every block of the range that fails its checksum here with a healthy replica's copy. */
     void repairRange(long offset, int length) throws IOException {
         int bs = s.blockSize();
