@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The workload bin/galleonfs records the CLI's AOT cache with ({@code java -XX:AOTCacheOutput=... -cp galleonfs-cli.jar
- * io.galleonfs.cli.AotTraining}): real CLI calls, through the same picocli, RestProxy, Jackson and table code as a
+ * io.galleonfs.cli.AotTraining}): real CLI calls, through the same picocli, RestProxy, RecordJson and table code as a
  * user's, against an HTTP server in this process on loopback, so that no daemon is needed and the answer path is
  * recorded too. Training on a call that never got an answer (the earlier way) left ~180 Jackson and HTTP-response
  * classes out of the cache, and decoding a volume list then cost ~0.1 s more (ARCHITECTURE, "CLI start-up").
@@ -36,7 +36,7 @@ public final class AotTraining {
 
     /** Runs the workload; returns how many calls did not end as expected. */
     static int run() throws IOException {
-        byte[] volumes = RestProxy.JSON.writeValueAsBytes(List.of(sample(VolumeInfo.class, 0), sample(VolumeInfo.class, 0)));
+        byte[] volumes = RestProxy.json().writeValueAsBytes(List.of(sample(VolumeInfo.class, 0), sample(VolumeInfo.class, 0)));
         byte[] notFound = "{\"type\":\"about:blank\",\"title\":\"Not Found\",\"status\":404,\"detail\":\"no such object\"}"
                 .getBytes(StandardCharsets.UTF_8);
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

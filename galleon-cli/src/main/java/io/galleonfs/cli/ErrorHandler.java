@@ -65,7 +65,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
                     + "); pass --token TOKEN or set GALLEONFS_TOKEN (an admin's is in <storage>/auth/admin.token on the founding node)";
         }
         try {
-            JsonNode body = Printer.JSON.readTree(e.bodyText());
+            JsonNode body = Printer.json().readTree(e.bodyText());
             if (body.hasNonNull("detail")) {
                 return body.get("detail").asText() + " (HTTP " + status + ")";
             }
@@ -77,7 +77,7 @@ final class ErrorHandler implements IExecutionExceptionHandler {
 
     private static java.util.Optional<String> detailOf(ApiException e) {
         try {
-            JsonNode body = Printer.JSON.readTree(e.bodyText());
+            JsonNode body = Printer.json().readTree(e.bodyText());
             return body.hasNonNull("detail") ? java.util.Optional.of(body.get("detail").asText()) : java.util.Optional.empty();
         } catch (Exception notAProblem) {
             return java.util.Optional.empty();

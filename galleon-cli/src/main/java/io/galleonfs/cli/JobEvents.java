@@ -71,7 +71,7 @@ final class JobEvents {
                         String payload = line.substring(line.startsWith("data: ") ? 6 : 5);
                         data.append(data.isEmpty() ? "" : "\n").append(payload);
                     } else if (line.isEmpty() && !data.isEmpty()) {
-                        last = RestProxy.JSON.readValue(data.toString(), JobInfo.class);
+                        last = RestProxy.json().readValue(data.toString(), JobInfo.class);
                         data.setLength(0);
                         onEvent.accept(last);
                         if (JobWatcher.finished(last)) {

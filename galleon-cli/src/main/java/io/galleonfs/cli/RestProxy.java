@@ -1,7 +1,6 @@
 package io.galleonfs.cli;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import jakarta.ws.rs.Consumes;
@@ -15,6 +14,7 @@ import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.lang.reflect.Type;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
@@ -40,9 +40,17 @@ import javax.net.ssl.SSLContext;
  * data, not the whole exchange; no proxy is used (as with the HttpClient before); redirects are not followed.
  */
 final class RestProxy implements InvocationHandler {
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a newer daemon may add fields
-            .build();
+    /** Built on first use (a holder class): an answer {@link RecordJson} binds needs no Jackson mapper at all. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES) // a newer daemon may add fields
+                .build();
+    }
+
+    /** The CLI's Jackson mapper for the daemon's JSON: request bodies, and answers {@link RecordJson} does not bind. */
+    static ObjectMapper json() {
+        return Json.MAPPER;
+    }
 
     private final URI base;
     private final int connectTimeoutMillis;
@@ -179,13 +187,20 @@ final class RestProxy implements InvocationHandler {
             }
             return null;
         }
-        JavaType target = JSON.getTypeFactory().constructType(method.getGenericReturnType());
-        return JSON.readValue(body, target);
+        Type target = method.getGenericReturnType();
+        if (RecordJson.binds(target)) {
+            try {
+                return RecordJson.decode(body, target);
+            } catch (RecordJson.Unsupported e) {
+                // a value outside RecordJson's rules: Jackson decides, with the result or the error it always gave
+            }
+        }
+        return json().readValue(body, json().getTypeFactory().constructType(target));
     }
 
     private static byte[] json(Object body) {
         try {
-            return JSON.writeValueAsBytes(body);
+            return json().writeValueAsBytes(body);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write the request body as JSON: " + e.getMessage(), e);
         }

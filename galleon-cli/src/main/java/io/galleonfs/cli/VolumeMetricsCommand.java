@@ -79,7 +79,7 @@ class VolumeMetricsCommand implements Runnable {
 
     private static String compact(VolumeMetrics m) {
         try {
-            return Printer.JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
+            return Printer.json().writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

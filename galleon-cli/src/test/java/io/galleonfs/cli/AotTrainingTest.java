@@ -20,8 +20,8 @@ class AotTrainingTest {
         assertEquals("sample", v.name());
         assertEquals(1, v.replicas().size());
         assertFalse(v.labels().isEmpty());
-        byte[] json = RestProxy.JSON.writeValueAsBytes(List.of(v));
-        List<VolumeInfo> back = RestProxy.JSON.readValue(json, RestProxy.JSON.getTypeFactory()
+        byte[] json = RestProxy.json().writeValueAsBytes(List.of(v));
+        List<VolumeInfo> back = RestProxy.json().readValue(json, RestProxy.json().getTypeFactory()
                 .constructCollectionType(List.class, VolumeInfo.class));
         assertEquals(List.of(v), back);
     }

@@ -64,10 +64,12 @@ final class CliRunner {
      * own (bin/galleonfs's first-call training is what LauncherIT exercises). A failed training leaves the plain JVM.
      */
     static final class CliJvm {
+        /** CLI_JVM_OPTS of bin/galleonfs. */
+        private static final List<String> FLAGS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djdk.reflect.useNativeAccessorOnly=true");
         static final List<String> OPTIONS = options();
 
         private static List<String> options() {
-            List<String> opts = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+            List<String> opts = new ArrayList<>(FLAGS);
             Path cache = CLI_JAR.resolveSibling("galleonfs-cli.it.aot");
             try {
                 if (!java.nio.file.Files.exists(cache)
@@ -88,8 +90,11 @@ final class CliRunner {
         private static void train(Path cache) throws IOException, InterruptedException {
             java.nio.file.Files.deleteIfExists(cache);
             exec(List.of(NodeProcess.java(), "-cp", CLI_JAR.toString(), "io.galleonfs.cli.UpgradeClassFiles", CLI_JAR.resolveSibling("lib").toString()));
-            ProcessBuilder pb = new ProcessBuilder(NodeProcess.java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                    "-XX:AOTCacheOutput=" + cache, "-Xlog:aot=off", "-Xlog:cds=off", "-cp", CLI_JAR.toString(), "io.galleonfs.cli.AotTraining");
+            List<String> command = new ArrayList<>(List.of(NodeProcess.java()));
+            command.addAll(FLAGS);
+            command.addAll(List.of("-XX:AOTCacheOutput=" + cache, "-Xlog:aot=off", "-Xlog:cds=off", "-cp", CLI_JAR.toString(),
+                    "io.galleonfs.cli.AotTraining"));
+            ProcessBuilder pb = new ProcessBuilder(command);
             pb.environment().remove("GALLEONFS_TOKEN");
             pb.environment().remove("GALLEONFS_CA_CERT");
             pb.environment().remove("JAVA_TOOL_OPTIONS");

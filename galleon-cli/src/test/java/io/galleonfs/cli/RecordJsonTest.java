@@ -1,0 +1,208 @@
+package io.galleonfs.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.galleonfs.api.AccessMode;
+import io.galleonfs.api.GalleonApi;
+import io.galleonfs.api.VolumeInfo;
+import io.galleonfs.api.VolumeType;
+import java.lang.reflect.Method;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** {@link RecordJson} against Jackson, the decoder it stands in for: the same values for every answer the API has. */
+class RecordJsonTest {
+    private static final ObjectMapper JACKSON = RestProxy.json();
+
+    private static Object jackson(String json, Type type) throws Exception {
+        JavaType t = JACKSON.getTypeFactory().constructType(type);
+        return JACKSON.readValue(json, t);
+    }
+
+    private static Object ours(String json, Type type) {
+        return RecordJson.decode(json.getBytes(StandardCharsets.UTF_8), type);
+    }
+
+    /** Every JSON answer type of the API, from its methods' return types. */
+    private static List<Type> answerTypes() {
+        List<Type> types = new ArrayList<>();
+        for (Method m : GalleonApi.class.getMethods()) {
+            Class<?> raw = m.getReturnType();
+            if (raw != void.class && raw != byte[].class && raw != String.class) {
+                types.add(m.getGenericReturnType());
+            }
+        }
+        return types;
+    }
+
+    @Test
+    void everyAnswerTypeOfTheApiIsOneItBinds() {
+        TreeSet<String> outside = new TreeSet<>();
+        for (Type t : answerTypes()) {
+            if (!RecordJson.binds(t)) {
+                outside.add(t.getTypeName());
+            }
+        }
+        // not wrong (Jackson decodes those), but each one brings Jackson's start-up cost back to the calls that return it
+        assertTrue(outside.isEmpty(), "answer types RecordJson leaves to Jackson: " + outside);
+        assertTrue(answerTypes().size() > 40, "the API's answer types were not found");
+    }
+
+    @Test
+    void randomAnswersOfEveryTypeDecodeAsJacksonDecodesThem() throws Exception {
+        long seed = Long.getLong("galleon.recordjson.seed", System.nanoTime());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int compared = 0;
+        for (int round = 0; round < 40; round++) {
+            for (Type t : answerTypes()) {
+                Object value = random(t, rnd, 0);
+                for (ObjectMapper writer : List.of(JACKSON, Printer.json())) { // compact, and indented as -o json prints
+                    String json = writer.writeValueAsString(value);
+                    assertEquals(jackson(json, t), ours(json, t), "seed " + seed + " (-Dgalleon.recordjson.seed), " + t + ": " + json);
+                    compared++;
+                }
+            }
+        }
+        assertTrue(compared > 3000);
+    }
+
+    @Test
+    void unknownMissingAndNullPropertiesAreBoundAsJacksonBindsThem() throws Exception {
+        String json = """
+                [ {"id":"a","name":null,"size_bytes":null,"block_size":4096,"replica_count":2,"encrypted":null,
+                   "volume_type":"PERSISTENT","access_mode":"rwx","from_a_newer_daemon":{"x":[1,2,{"y":null}]},
+                   "labels":{"k":"v","k":"w","e":""},"replicas":[],"mounts":null,"name":"second wins"},
+                  {} ]
+                """;
+        Type t = GalleonApi.class.getMethod("listVolumes").getGenericReturnType();
+        Object expected = jackson(json, t);
+        assertEquals(expected, ours(json, t));
+        VolumeInfo first = ((List<VolumeInfo>) ours(json, t)).getFirst();
+        assertEquals("second wins", first.name());
+        assertEquals(0L, first.sizeBytes());
+        assertEquals(VolumeType.PERSISTENT, first.volumeType());
+        assertEquals(AccessMode.READ_WRITE_MANY, first.accessMode());
+        assertEquals(Map.of("k", "w", "e", ""), first.labels());
+        assertEquals("null", String.valueOf(ours("null", VolumeInfo.class)));
+    }
+
+    @Test
+    void textIsParsedToTheLetter() {
+        Object tree = new RecordJson.Parser(" {\"s\":\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\\u00e9\\uD83D\\uDE00ü\",\"n\":[0,-0,-12,9223372036854775807,"
+                + "1.5,-2.5e-3,1E2,true,false,null],\"o\":{}} \n").document();
+        Map<String, Object> expected = new LinkedHashMap<>();
+        expected.put("s", "a\"b\\c/d\b\f\n\r\t\u00e9\uD83D\uDE00ü");
+        List<Object> n = new ArrayList<>(List.of(0L, 0L, -12L, Long.MAX_VALUE, 1.5, -2.5e-3, 100.0, true, false));
+        n.add(null);
+        expected.put("n", n);
+        expected.put("o", Map.of());
+        assertEquals(expected, tree);
+    }
+
+    @Test
+    void malformedTextAndValuesOutsideTheRulesAreLeftToJackson() {
+        for (String bad : List.of("", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "1e", "\"\\x\"", "\"\\u12\"", "tru", "{} x",
+                "\"a\u0001\"", "9223372036854775808", "{\"a\":1,}")) {
+            assertThrows(RecordJson.Unsupported.class, () -> new RecordJson.Parser(bad).document(), bad);
+        }
+        // Jackson coerces these (a string for a number, a fraction for an int, a single value for a list): RestProxy
+        // hands them to it, so the answer is what it always was
+        assertThrows(RecordJson.Unsupported.class, () -> ours("{\"size_bytes\":\"5\"}", VolumeInfo.class));
+        assertThrows(RecordJson.Unsupported.class, () -> ours("{\"block_size\":1.0}", VolumeInfo.class));
+        assertThrows(RecordJson.Unsupported.class, () -> ours("{\"block_size\":4294967296}", VolumeInfo.class));
+        assertThrows(RecordJson.Unsupported.class, () -> ours("{\"name\":5}", VolumeInfo.class));
+        assertThrows(RecordJson.Unsupported.class, () -> ours("{\"replicas\":{}}", VolumeInfo.class));
+        assertThrows(RecordJson.Unsupported.class, () -> ours("{\"access_mode\":\"sideways\"}", VolumeInfo.class));
+        assertThrows(RecordJson.Unsupported.class, () -> RecordJson.decode(new byte[] {'"', (byte) 0xC3, '"'}, String.class));
+    }
+
+    /** A random value of {@code type}: nulls where Java allows them, edge numbers, strings that need escapes. */
+    private static Object random(Type type, SplittableRandom rnd, int depth) {
+        return random(type, rnd, depth, true);
+    }
+
+    private static Object random(Type type, SplittableRandom rnd, int depth, boolean nulls) {
+        Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+        boolean nullable = !raw.isPrimitive() && nulls;
+        if (nullable && rnd.nextInt(8) == 0) {
+            return null;
+        }
+        if (raw == String.class) {
+            return randomString(rnd);
+        } else if (raw == long.class || raw == Long.class) {
+            return switch (rnd.nextInt(4)) {
+                case 0 -> Long.MAX_VALUE;
+                case 1 -> Long.MIN_VALUE;
+                default -> rnd.nextLong(-1_000_000, 1L << 40);
+            };
+        } else if (raw == int.class || raw == Integer.class) {
+            return rnd.nextInt(3) == 0 ? Integer.MIN_VALUE : rnd.nextInt(-5, 1 << 20);
+        } else if (raw == double.class || raw == Double.class) {
+            return switch (rnd.nextInt(4)) {
+                case 0 -> 0.0;
+                case 1 -> rnd.nextDouble() * 1e-9;
+                case 2 -> (double) rnd.nextLong(1L << 52);
+                default -> rnd.nextDouble() * 1e12 - 5e11;
+            };
+        } else if (raw == boolean.class || raw == Boolean.class) {
+            return rnd.nextBoolean();
+        } else if (raw.isEnum()) {
+            Object[] constants = raw.getEnumConstants();
+            return constants[rnd.nextInt(constants.length)];
+        } else if (depth > 5) {
+            return null;
+        } else if (raw == List.class) {
+            List<Object> list = new ArrayList<>();
+            for (int i = rnd.nextInt(4); i > 0; i--) {
+                list.add(random(((ParameterizedType) type).getActualTypeArguments()[0], rnd, depth + 1, nulls));
+            }
+            return list;
+        } else if (raw == Map.class) {
+            Map<String, Object> map = new LinkedHashMap<>();
+            for (int i = rnd.nextInt(4); i > 0; i--) {
+                map.put(randomString(rnd), random(((ParameterizedType) type).getActualTypeArguments()[1], rnd, depth + 1, nulls));
+            }
+            return map;
+        } else if (raw.isRecord()) {
+            RecordComponent[] components = raw.getRecordComponents();
+            Class<?>[] types = new Class<?>[components.length];
+            Object[] values = new Object[components.length];
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                values[i] = random(components[i].getGenericType(), rnd, depth + 1, nulls);
+            }
+            try {
+                return raw.getDeclaredConstructor(types).newInstance(values);
+            } catch (ReflectiveOperationException e) {
+                if (nulls) { // a record that refuses nulls (List.of in its constructor): the same without them
+                    return random(type, rnd, depth, false);
+                }
+                throw new IllegalStateException("cannot build a random " + raw.getName(), e);
+            }
+        }
+        throw new IllegalStateException("no random value for " + type);
+    }
+
+    private static String randomString(SplittableRandom rnd) {
+        String[] pieces = {"", "vol-1", "a \"quoted\" name", "back\\slash", "tab\there", "line\nbreak", "é", "\uD83D\uDE00",
+                "\u0001\u001f", "/", "ns/name", "9"};
+        StringBuilder b = new StringBuilder();
+        for (int i = rnd.nextInt(3); i >= 0; i--) {
+            b.append(pieces[rnd.nextInt(pieces.length)]);
+        }
+        return b.toString();
+    }
+}
