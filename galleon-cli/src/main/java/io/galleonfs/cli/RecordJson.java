@@ -41,6 +41,7 @@ final class RecordJson {
     }
 
     private static final Map<Class<?>, RecordShape> SHAPES = new HashMap<>();
+    private static final Map<Class<?>, Method> CREATORS = new HashMap<>();
 
     private RecordJson() {
     }
@@ -57,13 +58,10 @@ final class RecordJson {
 
     /** {@code body} (UTF-8 JSON) as a value of {@code type}; {@link Unsupported} when either is outside the rules. */
     static Object decode(byte[] body, Type type) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(body)).toString(); // malformed bytes fail, as in Jackson
-        } catch (CharacterCodingException e) {
-            throw new Unsupported("the answer is not UTF-8");
+        if (!binds(type)) {
+            throw new Unsupported("type " + type);
         }
-        return bind(new Parser(text).document(), type);
+        return new Reader(body).document(type);
     }
 
     private static void check(Type type, int depth) {
@@ -102,114 +100,7 @@ final class RecordJson {
                 || c == double.class || c == Double.class || c == boolean.class || c == Boolean.class;
     }
 
-    @SuppressWarnings("unchecked")
-    private static Object bind(Object value, Type type) {
-        if (type instanceof ParameterizedType p) {
-            Class<?> raw = (Class<?>) p.getRawType();
-            Type element = p.getActualTypeArguments()[raw == Map.class ? 1 : 0];
-            if (value == null) {
-                return null;
-            }
-            if (raw == List.class && value instanceof List<?> items) {
-                List<Object> out = new ArrayList<>(items.size());
-                for (Object item : items) {
-                    out.add(bind(item, element));
-                }
-                return out;
-            }
-            if (raw == Map.class && value instanceof Map<?, ?> entries) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                for (Map.Entry<?, ?> e : entries.entrySet()) {
-                    out.put((String) e.getKey(), bind(e.getValue(), element));
-                }
-                return out;
-            }
-            throw new Unsupported("a " + kind(value) + " for " + type);
-        }
-        Class<?> c = (Class<?>) type;
-        if (c.isPrimitive()) {
-            return primitive(value, c);
-        }
-        if (value == null) {
-            return null;
-        }
-        if (c == String.class) {
-            if (value instanceof String s) {
-                return s;
-            }
-            throw new Unsupported("a " + kind(value) + " for a string");
-        }
-        if (c == Long.class || c == Integer.class || c == Double.class || c == Boolean.class) {
-            return primitive(value, c);
-        }
-        if (c.isEnum()) {
-            if (value instanceof String s) {
-                return create(c, s);
-            }
-            throw new Unsupported("a " + kind(value) + " for " + c.getSimpleName());
-        }
-        if (value instanceof Map<?, ?> object) {
-            return record(c, (Map<String, Object>) object);
-        }
-        throw new Unsupported("a " + kind(value) + " for " + c.getSimpleName());
-    }
-
-    /** Jackson's defaults for a primitive: null is 0 or false; a fraction for an integer or a number out of range is not bound here. */
-    private static Object primitive(Object value, Class<?> c) {
-        if (c == boolean.class || c == Boolean.class) {
-            if (value == null) {
-                return c == boolean.class ? Boolean.FALSE : null;
-            }
-            if (value instanceof Boolean b) {
-                return b;
-            }
-            throw new Unsupported("a " + kind(value) + " for a boolean");
-        }
-        if (value == null) {
-            if (c == long.class) {
-                return 0L;
-            }
-            if (c == int.class) {
-                return 0;
-            }
-            return c == double.class ? 0.0 : null;
-        }
-        if (c == double.class || c == Double.class) {
-            if (value instanceof Long l) {
-                return l.doubleValue();
-            }
-            if (value instanceof Double d) {
-                return d;
-            }
-            throw new Unsupported("a " + kind(value) + " for a number");
-        }
-        if (value instanceof Long l) {
-            if (c == long.class || c == Long.class) {
-                return l;
-            }
-            if (l == l.intValue()) {
-                return l.intValue();
-            }
-        }
-        throw new Unsupported("a " + kind(value) + " for " + c.getSimpleName());
-    }
-
-    private static Object record(Class<?> c, Map<String, Object> object) {
-        RecordShape shape = shape(c);
-        Object[] args = new Object[shape.names.length];
-        for (int i = 0; i < args.length; i++) {
-            args[i] = bind(object.get(shape.names[i]), shape.types[i]);
-        }
-        try {
-            return shape.constructor.newInstance(args);
-        } catch (InvocationTargetException e) {
-            throw new Unsupported(c.getSimpleName() + " refused the answer's values: " + e.getCause());
-        } catch (ReflectiveOperationException | IllegalArgumentException e) {
-            throw new Unsupported(c.getSimpleName() + ": " + e);
-        }
-    }
-
-    private record RecordShape(Constructor<?> constructor, String[] names, Type[] types) {
+    private record RecordShape(Constructor<?> constructor, String[] names, Type[] types, Map<String, Integer> index) {
     }
 
     private static RecordShape shape(Class<?> c) {
@@ -242,7 +133,11 @@ final class RecordJson {
                     }
                     names[i] = property == null || property.value().isEmpty() ? components[i].getName() : property.value();
                 }
-                RecordShape shape = new RecordShape(constructor, names, types);
+                Map<String, Integer> index = new HashMap<>();
+                for (int i = 0; i < names.length; i++) {
+                    index.put(names[i], i);
+                }
+                RecordShape shape = new RecordShape(constructor, names, types, index);
                 SHAPES.put(c, shape);
                 return shape;
             } catch (ReflectiveOperationException | RuntimeException e) {
@@ -261,9 +156,18 @@ final class RecordJson {
     }
 
     private static Method creator(Class<?> enumType) {
+        synchronized (CREATORS) {
+            Method known = CREATORS.get(enumType);
+            if (known != null) {
+                return known;
+            }
+        }
         for (Method m : enumType.getDeclaredMethods()) {
             if (Modifier.isStatic(m.getModifiers()) && m.getParameterCount() == 1 && m.getParameterTypes()[0] == String.class
                     && m.getReturnType() == enumType && m.isAnnotationPresent(JsonCreator.class)) {
+                synchronized (CREATORS) {
+                    CREATORS.put(enumType, m);
+                }
                 return m;
             }
         }
@@ -280,135 +184,302 @@ final class RecordJson {
         }
     }
 
-    private static String kind(Object value) {
-        return value == null ? "null" : value instanceof Map ? "object" : value instanceof List ? "array"
-                : value instanceof String ? "string" : value instanceof Boolean ? "boolean" : "number";
-    }
 
     /**
-     * RFC 8259 text to values: objects as {@link LinkedHashMap} (a repeated name keeps its last value, as Jackson),
-     * arrays as {@link ArrayList}, strings, {@link Long} for integers, {@link Double} for numbers with a fraction or an
-     * exponent, {@link Boolean}, null. Malformed text, or an integer beyond a long, is {@link Unsupported}: Jackson
-     * then reports it as it always did.
+     * Binds RFC 8259 text, read from its UTF-8 bytes, straight into the target type: no intermediate tree, no copy of the
+     * text (a 10,000-volume list is ~6 MB). A repeated name keeps its last value, as in Jackson; unknown properties are
+     * skipped but still checked as JSON. Malformed text, invalid UTF-8 in a string, an integer beyond a long, or a value
+     * of the wrong kind for its type is {@link Unsupported}: Jackson then decodes the answer and reports it as it always
+     * did.
      */
-    static final class Parser {
-        private final String text;
+    static final class Reader {
+        private static final int MAX_DEPTH = 64;
+        private final byte[] b;
         private int at;
 
-        Parser(String text) {
-            this.text = text;
+        Reader(byte[] body) {
+            this.b = body;
         }
 
-        Object document() {
-            Object value = value(0);
+        Object document(Type type) {
+            Object value = read(type, 0);
             space();
-            if (at != text.length()) {
+            if (at != b.length) {
                 throw new Unsupported("text after the JSON value at " + at);
             }
             return value;
         }
 
-        private Object value(int depth) {
-            if (depth > 64) {
+        @SuppressWarnings("unchecked")
+        private Object read(Type type, int depth) {
+            if (depth > MAX_DEPTH) {
                 throw new Unsupported("JSON nested too deeply");
             }
             space();
-            if (at >= text.length()) {
-                throw new Unsupported("JSON ends early");
+            byte c = peek();
+            Class<?> raw = type instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) type;
+            if (c == 'n') {
+                literal("null");
+                return nullFor(raw);
             }
-            char c = text.charAt(at);
-            return switch (c) {
-                case '{' -> object(depth);
-                case '[' -> array(depth);
-                case '"' -> string();
-                case 't' -> literal("true", Boolean.TRUE);
-                case 'f' -> literal("false", Boolean.FALSE);
-                case 'n' -> literal("null", null);
-                default -> number();
-            };
+            if (raw == String.class) {
+                return c == '"' ? string() : mismatch("a string", c);
+            }
+            if (raw == long.class || raw == Long.class || raw == int.class || raw == Integer.class) {
+                if (c != '-' && (c < '0' || c > '9')) {
+                    return mismatch("an integer", c);
+                }
+                long v = integer();
+                if (raw == long.class || raw == Long.class) {
+                    return v;
+                }
+                if (v != (int) v) {
+                    throw new Unsupported("integer beyond an int at " + at);
+                }
+                return (int) v;
+            }
+            if (raw == double.class || raw == Double.class) {
+                if (c != '-' && (c < '0' || c > '9')) {
+                    return mismatch("a number", c);
+                }
+                return number();
+            }
+            if (raw == boolean.class || raw == Boolean.class) {
+                if (c == 't') {
+                    literal("true");
+                    return Boolean.TRUE;
+                }
+                if (c == 'f') {
+                    literal("false");
+                    return Boolean.FALSE;
+                }
+                return mismatch("a boolean", c);
+            }
+            if (raw == List.class) {
+                if (c != '[') {
+                    return mismatch("an array", c);
+                }
+                Type element = ((ParameterizedType) type).getActualTypeArguments()[0];
+                at++;
+                List<Object> out = new ArrayList<>();
+                space();
+                if (peek() == ']') {
+                    at++;
+                    return out;
+                }
+                while (true) {
+                    out.add(read(element, depth + 1));
+                    if (endOf(']')) {
+                        return out;
+                    }
+                }
+            }
+            if (c != '{' && !raw.isEnum()) {
+                return mismatch("an object", c);
+            }
+            if (raw == Map.class) {
+                Type value = ((ParameterizedType) type).getActualTypeArguments()[1];
+                at++;
+                Map<String, Object> out = new LinkedHashMap<>();
+                if (emptyObject()) {
+                    return out;
+                }
+                while (true) {
+                    String name = name();
+                    out.put(name, read(value, depth + 1));
+                    if (endOf('}')) {
+                        return out;
+                    }
+                }
+            }
+            if (raw.isEnum()) {
+                return c == '"' ? create(raw, string()) : mismatch("a string", c);
+            }
+            RecordShape shape = shape(raw);
+            Object[] args = new Object[shape.names.length];
+            for (int i = 0; i < args.length; i++) {
+                args[i] = nullFor(shape.types[i] instanceof Class<?> k ? k : Object.class);
+            }
+            at++;
+            if (!emptyObject()) {
+                while (true) {
+                    String name = name();
+                    Integer i = shape.index.get(name);
+                    if (i == null) {
+                        skip(depth + 1); // a property of a newer daemon
+                    } else {
+                        args[i] = read(shape.types[i], depth + 1);
+                    }
+                    if (endOf('}')) {
+                        break;
+                    }
+                }
+            }
+            try {
+                return shape.constructor.newInstance(args);
+            } catch (InvocationTargetException e) {
+                throw new Unsupported(raw.getSimpleName() + " refused the answer's values: " + e.getCause());
+            } catch (ReflectiveOperationException | IllegalArgumentException e) {
+                throw new Unsupported(raw.getSimpleName() + ": " + e);
+            }
         }
 
-        private Map<String, Object> object(int depth) {
-            at++;
-            Map<String, Object> out = new LinkedHashMap<>();
+        /** Jackson's defaults: null (or a missing property) is 0 or false for a primitive. */
+        private static Object nullFor(Class<?> raw) {
+            if (raw == long.class) {
+                return 0L;
+            }
+            if (raw == int.class) {
+                return 0;
+            }
+            if (raw == double.class) {
+                return 0.0;
+            }
+            return raw == boolean.class ? Boolean.FALSE : null;
+        }
+
+        private Object mismatch(String expected, byte found) {
+            throw new Unsupported("expected " + expected + " at " + at + ", found '" + (char) found + "'");
+        }
+
+        /** After a value inside an array or object: true at its end, false after a comma. */
+        private boolean endOf(char close) {
+            space();
+            byte c = next();
+            if (c == close) {
+                return true;
+            }
+            if (c != ',') {
+                throw new Unsupported("expected , or " + close + " at " + (at - 1));
+            }
+            return false;
+        }
+
+        private boolean emptyObject() {
             space();
             if (peek() == '}') {
                 at++;
-                return out;
+                return true;
             }
-            while (true) {
-                space();
-                if (peek() != '"') {
-                    throw new Unsupported("expected a name at " + at);
-                }
-                String name = string();
-                space();
-                expect(':');
-                out.put(name, value(depth + 1));
-                space();
-                char c = next();
-                if (c == '}') {
-                    return out;
-                }
-                if (c != ',') {
-                    throw new Unsupported("expected , or } at " + (at - 1));
-                }
-            }
+            return false;
         }
 
-        private List<Object> array(int depth) {
-            at++;
-            List<Object> out = new ArrayList<>();
+        private String name() {
             space();
-            if (peek() == ']') {
-                at++;
-                return out;
+            if (peek() != '"') {
+                throw new Unsupported("expected a name at " + at);
             }
-            while (true) {
-                out.add(value(depth + 1));
-                space();
-                char c = next();
-                if (c == ']') {
-                    return out;
+            String name = string();
+            space();
+            if (next() != ':') {
+                throw new Unsupported("expected : at " + (at - 1));
+            }
+            return name;
+        }
+
+        /** Checks and passes over one value of any kind. */
+        private void skip(int depth) {
+            if (depth > MAX_DEPTH) {
+                throw new Unsupported("JSON nested too deeply");
+            }
+            space();
+            byte c = peek();
+            switch (c) {
+                case '{' -> {
+                    at++;
+                    if (!emptyObject()) {
+                        do {
+                            name();
+                            skip(depth + 1);
+                        } while (!endOf('}'));
+                    }
                 }
-                if (c != ',') {
-                    throw new Unsupported("expected , or ] at " + (at - 1));
+                case '[' -> {
+                    at++;
+                    space();
+                    if (peek() == ']') {
+                        at++;
+                    } else {
+                        do {
+                            skip(depth + 1);
+                        } while (!endOf(']'));
+                    }
                 }
+                case '"' -> string();
+                case 't' -> literal("true");
+                case 'f' -> literal("false");
+                case 'n' -> literal("null");
+                default -> number();
             }
         }
 
         private String string() {
             at++; // the opening quote
-            StringBuilder out = null;
             int start = at;
+            boolean ascii = true;
             while (true) {
-                char c = next();
-                if (c == '"') {
-                    return out == null ? text.substring(start, at - 1) : out.append(text, start, at - 1).toString();
+                if (at >= b.length) {
+                    throw new Unsupported("JSON ends in a string");
                 }
-                if (c < 0x20) {
-                    throw new Unsupported("control character in a string at " + (at - 1));
+                int c = b[at] & 0xff;
+                if (c == '"') {
+                    String s = ascii ? new String(b, start, at - start, StandardCharsets.ISO_8859_1) : utf8(start, at);
+                    at++;
+                    return s;
                 }
                 if (c == '\\') {
-                    if (out == null) {
-                        out = new StringBuilder();
+                    return escaped(start, ascii);
+                }
+                if (c < 0x20) {
+                    throw new Unsupported("control character in a string at " + at);
+                }
+                if (c >= 0x80) {
+                    ascii = false;
+                }
+                at++;
+            }
+        }
+
+        /** The rest of a string that has an escape at {@code at}; {@code start} is where its text began. */
+        private String escaped(int start, boolean ascii) {
+            StringBuilder out = new StringBuilder();
+            out.append(ascii ? new String(b, start, at - start, StandardCharsets.ISO_8859_1) : utf8(start, at));
+            int run = -1; // start of unescaped bytes not yet appended
+            boolean runAscii = true;
+            while (true) {
+                if (at >= b.length) {
+                    throw new Unsupported("JSON ends in a string");
+                }
+                int c = b[at] & 0xff;
+                if (c == '"' || c == '\\') {
+                    if (run >= 0) {
+                        out.append(runAscii ? new String(b, run, at - run, StandardCharsets.ISO_8859_1) : utf8(run, at));
+                        run = -1;
+                        runAscii = true;
                     }
-                    out.append(text, start, at - 1);
-                    char e = next();
+                    if (c == '"') {
+                        at++;
+                        return out.toString();
+                    }
+                    at++;
+                    if (at >= b.length) {
+                        throw new Unsupported("JSON ends in an escape");
+                    }
+                    int e = b[at++] & 0xff;
                     switch (e) {
-                        case '"', '\\', '/' -> out.append(e);
+                        case '"', '\\', '/' -> out.append((char) e);
                         case 'b' -> out.append('\b');
                         case 'f' -> out.append('\f');
                         case 'n' -> out.append('\n');
                         case 'r' -> out.append('\r');
                         case 't' -> out.append('\t');
                         case 'u' -> {
-                            if (at + 4 > text.length()) {
+                            if (at + 4 > b.length) {
                                 throw new Unsupported("short \\u escape at " + at);
                             }
                             int code = 0;
                             for (int i = 0; i < 4; i++) {
-                                int digit = Character.digit(text.charAt(at + i), 16);
+                                int digit = Character.digit(b[at + i], 16);
                                 if (digit < 0) {
                                     throw new Unsupported("bad \\u escape at " + at);
                                 }
@@ -419,69 +490,115 @@ final class RecordJson {
                         }
                         default -> throw new Unsupported("bad escape at " + (at - 1));
                     }
-                    start = at;
+                    continue;
                 }
+                if (c < 0x20) {
+                    throw new Unsupported("control character in a string at " + at);
+                }
+                if (run < 0) {
+                    run = at;
+                }
+                if (c >= 0x80) {
+                    runAscii = false;
+                }
+                at++;
             }
         }
 
-        private Object number() {
+        /** Bytes [from, to) as UTF-8, refusing malformed sequences as Jackson does. */
+        private String utf8(int from, int to) {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(b, from, to - from)).toString();
+            } catch (CharacterCodingException e) {
+                throw new Unsupported("a string that is not UTF-8 at " + from);
+            }
+        }
+
+        /** An integer literal (no fraction, no exponent) that fits in a long. */
+        private long integer() {
             int start = at;
-            if (peek() == '-') {
+            boolean negative = peek() == '-';
+            if (negative) {
                 at++;
             }
             int digits = digits();
-            if (digits == 0 || (digits > 1 && text.charAt(at - digits) == '0')) {
+            if (digits == 0 || (digits > 1 && b[at - digits] == '0')) {
                 throw new Unsupported("bad number at " + start);
             }
-            boolean integral = true;
-            if (at < text.length() && text.charAt(at) == '.') {
+            if (at < b.length && (b[at] == '.' || b[at] == 'e' || b[at] == 'E')) {
+                throw new Unsupported("a fraction or exponent for an integer at " + start);
+            }
+            long v = 0;
+            for (int i = at - digits; i < at; i++) {
+                int d = b[i] - '0';
+                // accumulated negatively, so that Long.MIN_VALUE fits
+                if (v < (Long.MIN_VALUE + d) / 10) {
+                    throw new Unsupported("integer beyond a long at " + start);
+                }
+                v = v * 10 - d;
+            }
+            if (!negative) {
+                if (v == Long.MIN_VALUE) {
+                    throw new Unsupported("integer beyond a long at " + start);
+                }
+                v = -v;
+            }
+            return v;
+        }
+
+        /** Any number literal, as a double. */
+        private double number() {
+            int start = at;
+            if (at < b.length && b[at] == '-') {
                 at++;
-                integral = false;
+            }
+            int digits = digits();
+            if (digits == 0 || (digits > 1 && b[at - digits] == '0')) {
+                throw new Unsupported("bad number at " + start);
+            }
+            if (at < b.length && b[at] == '.') {
+                at++;
                 if (digits() == 0) {
                     throw new Unsupported("bad number at " + start);
                 }
             }
-            if (at < text.length() && (text.charAt(at) == 'e' || text.charAt(at) == 'E')) {
+            if (at < b.length && (b[at] == 'e' || b[at] == 'E')) {
                 at++;
-                integral = false;
-                if (at < text.length() && (text.charAt(at) == '+' || text.charAt(at) == '-')) {
+                if (at < b.length && (b[at] == '+' || b[at] == '-')) {
                     at++;
                 }
                 if (digits() == 0) {
                     throw new Unsupported("bad number at " + start);
                 }
             }
-            String literal = text.substring(start, at);
-            if (!integral) {
-                return Double.parseDouble(literal);
-            }
-            try {
-                return Long.parseLong(literal);
-            } catch (NumberFormatException e) {
-                throw new Unsupported("integer beyond a long at " + start);
-            }
+            return Double.parseDouble(new String(b, start, at - start, StandardCharsets.ISO_8859_1));
         }
 
         private int digits() {
             int n = 0;
-            while (at < text.length() && text.charAt(at) >= '0' && text.charAt(at) <= '9') {
+            while (at < b.length && b[at] >= '0' && b[at] <= '9') {
                 at++;
                 n++;
             }
             return n;
         }
 
-        private Object literal(String word, Object value) {
-            if (!text.startsWith(word, at)) {
+        private void literal(String word) {
+            int n = word.length();
+            if (at + n > b.length) {
                 throw new Unsupported("bad literal at " + at);
             }
-            at += word.length();
-            return value;
+            for (int i = 0; i < n; i++) {
+                if (b[at + i] != word.charAt(i)) {
+                    throw new Unsupported("bad literal at " + at);
+                }
+            }
+            at += n;
         }
 
         private void space() {
-            while (at < text.length()) {
-                char c = text.charAt(at);
+            while (at < b.length) {
+                byte c = b[at];
                 if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
                     return;
                 }
@@ -489,23 +606,17 @@ final class RecordJson {
             }
         }
 
-        private char peek() {
-            if (at >= text.length()) {
+        private byte peek() {
+            if (at >= b.length) {
                 throw new Unsupported("JSON ends early");
             }
-            return text.charAt(at);
+            return b[at];
         }
 
-        private char next() {
-            char c = peek();
+        private byte next() {
+            byte c = peek();
             at++;
             return c;
-        }
-
-        private void expect(char c) {
-            if (next() != c) {
-                throw new Unsupported("expected " + c + " at " + (at - 1));
-            }
         }
     }
 }
