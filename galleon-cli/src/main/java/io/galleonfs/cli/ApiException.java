@@ -17,6 +17,10 @@ final class ApiException extends RuntimeException {
         return status;
     }
 
+    byte[] body() {
+        return body.clone();
+    }
+
     String bodyText() {
         return new String(body, StandardCharsets.UTF_8);
     }

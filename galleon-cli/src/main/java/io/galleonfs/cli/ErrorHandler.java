@@ -1,6 +1,7 @@
 package io.galleonfs.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.galleonfs.api.Problem;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
 import picocli.CommandLine;
@@ -64,18 +65,18 @@ final class ErrorHandler implements IExecutionExceptionHandler {
             return "the daemon at " + GalleonCli.daemonAddress() + " needs a valid API token (" + detailOf(e).orElse("HTTP 401")
                     + "); pass --token TOKEN or set GALLEONFS_TOKEN (an admin's is in <storage>/auth/admin.token on the founding node)";
         }
-        try {
-            JsonNode body = Printer.json().readTree(e.bodyText());
-            if (body.hasNonNull("detail")) {
-                return body.get("detail").asText() + " (HTTP " + status + ")";
-            }
-        } catch (Exception ignored) {
-            // not a problem body: fall through to the status line
-        }
-        return "the daemon answered HTTP " + status;
+        return detailOf(e).map(detail -> detail + " (HTTP " + status + ")").orElse("the daemon answered HTTP " + status);
     }
 
+    /** The problem document's {@code detail}, if the body is one and has it. */
     private static java.util.Optional<String> detailOf(ApiException e) {
+        try {
+            Problem problem = (Problem) RecordJson.decode(e.body(), Problem.class);
+            return java.util.Optional.ofNullable(problem == null ? null : problem.detail());
+        } catch (RecordJson.Unsupported notBoundHere) {
+            // a detail that is not a string, or a body that is no JSON object: Jackson's tree decides, as before
+            // (RecordJson spares a failing call Jackson's start-up, ~50 ms)
+        }
         try {
             JsonNode body = Printer.json().readTree(e.bodyText());
             return body.hasNonNull("detail") ? java.util.Optional.of(body.get("detail").asText()) : java.util.Optional.empty();

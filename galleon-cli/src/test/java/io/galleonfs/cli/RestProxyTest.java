@@ -121,6 +121,24 @@ class RestProxyTest {
     }
 
     @Test
+    void problemBodiesOfEveryShapeReadAsOneLine() {
+        status = 409;
+        answerType = "application/problem+json";
+        String[][] cases = {
+            {"{\"status\":409,\"detail\":\"in use\",\"extension\":{\"a\":[1]}}", "in use (HTTP 409)"},
+            {"{\"status\":\"409\",\"detail\":\"status as text\"}", "status as text (HTTP 409)"}, // Jackson's tree reads it
+            {"{\"detail\":5}", "5 (HTTP 409)"},
+            {"{\"detail\":null}", "the daemon answered HTTP 409"},
+            {"<html>busy</html>", "the daemon answered HTTP 409"},
+        };
+        for (String[] c : cases) {
+            answer = c[0].getBytes(StandardCharsets.UTF_8);
+            ApiException e = assertThrows(ApiException.class, () -> api(Optional.empty()).getVolume("x"));
+            assertEquals(c[1], ErrorHandler.describe(e), c[0]);
+        }
+    }
+
+    @Test
     void aRefusedConnectionIsATransportErrorWithItsCause() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
