@@ -200,6 +200,11 @@ final class RestProxy implements InvocationHandler {
 
     private static byte[] json(Object body) {
         try {
+            return RecordJson.encode(body);
+        } catch (RecordJson.Unsupported e) {
+            // a body outside RecordJson's rules: Jackson writes it
+        }
+        try {
             return json().writeValueAsBytes(body);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write the request body as JSON: " + e.getMessage(), e);

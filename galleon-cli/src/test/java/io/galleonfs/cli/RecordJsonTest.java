@@ -79,6 +79,54 @@ class RecordJsonTest {
         assertTrue(compared > 3000);
     }
 
+    /** Every JSON request body type of the API: its methods' parameters without a JAX-RS annotation. */
+    private static List<Type> bodyTypes() {
+        List<Type> types = new ArrayList<>();
+        for (Method m : GalleonApi.class.getMethods()) {
+            for (int i = 0; i < m.getParameterCount(); i++) {
+                if (m.getParameterAnnotations()[i].length == 0 && m.getParameterTypes()[i] != byte[].class) {
+                    types.add(m.getGenericParameterTypes()[i]);
+                }
+            }
+        }
+        return types;
+    }
+
+    @Test
+    void randomRequestBodiesOfEveryTypeAreWrittenAsJacksonWritesThem() throws Exception {
+        long seed = Long.getLong("galleon.recordjson.seed", System.nanoTime());
+        SplittableRandom rnd = new SplittableRandom(seed);
+        assertTrue(bodyTypes().size() > 15, "the API's body types were not found");
+        int compared = 0;
+        for (int round = 0; round < 60; round++) {
+            for (Type t : bodyTypes()) {
+                Object value = random(t, rnd, 0);
+                byte[] ours;
+                try {
+                    ours = RecordJson.encode(value);
+                } catch (RecordJson.Unsupported e) {
+                    throw new AssertionError("seed " + seed + ": RecordJson leaves " + t + " to Jackson: " + e.getMessage(), e);
+                }
+                String expected = JACKSON.writeValueAsString(value);
+                // the same document (member order aside), and the bytes read back as the same value
+                assertEquals(JACKSON.readTree(expected), JACKSON.readTree(ours), "seed " + seed + " (-Dgalleon.recordjson.seed), " + t);
+                assertEquals(jackson(expected, t), JACKSON.readValue(ours, JACKSON.getTypeFactory().constructType(t)));
+                compared++;
+            }
+        }
+        assertTrue(compared > 900);
+    }
+
+    @Test
+    void bodiesOutsideTheWritersRulesAreLeftToJackson() {
+        assertThrows(RecordJson.Unsupported.class, () -> RecordJson.encode(Double.NaN));
+        assertThrows(RecordJson.Unsupported.class, () -> RecordJson.encode(Map.of(1, "a")));
+        assertThrows(RecordJson.Unsupported.class, () -> RecordJson.encode("\uD800 alone"));
+        assertThrows(RecordJson.Unsupported.class, () -> RecordJson.encode(new Object()));
+        assertEquals("[\"\\u0001\\n\uD83D\uDE00\",null,-1,2.5,true]",
+                new String(RecordJson.encode(java.util.Arrays.asList("\u0001\n\uD83D\uDE00", null, -1L, 2.5, true)), StandardCharsets.UTF_8));
+    }
+
     @Test
     void unknownMissingAndNullPropertiesAreBoundAsJacksonBindsThem() throws Exception {
         String json = """
