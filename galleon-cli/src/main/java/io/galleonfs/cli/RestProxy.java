@@ -27,8 +27,8 @@ import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 
 /**
- * Implements a JAX-RS-annotated interface ({@link io.galleonfs.api.GalleonApi}) over the JDK's {@link HttpURLConnection}
- * and Jackson. The CLI used Quarkus' REST client for this; starting the Quarkus runtime (CDI, config, Vert.x) for one
+ * Implements a JAX-RS-annotated interface ({@link io.galleonfs.api.GalleonApi}) over the JDK's {@link HttpURLConnection},
+ * with JSON through {@link RecordJson} (Jackson for what it does not handle). The CLI used Quarkus' REST client for this; starting the Quarkus runtime (CDI, config, Vert.x) for one
  * request cost most of a CLI call's wall time, and a call needs only the annotations' mapping: method, path with
  * {@code @PathParam}s, {@code @QueryParam}s, one JSON or {@code byte[]} body, and a JSON or {@code byte[]} answer.
  * Anything else an interface declares fails loudly on first use rather than being half-supported.
@@ -188,12 +188,10 @@ final class RestProxy implements InvocationHandler {
             return null;
         }
         Type target = method.getGenericReturnType();
-        if (RecordJson.binds(target)) {
-            try {
-                return RecordJson.decode(body, target);
-            } catch (RecordJson.Unsupported e) {
-                // a value outside RecordJson's rules: Jackson decides, with the result or the error it always gave
-            }
+        try {
+            return RecordJson.decode(body, target);
+        } catch (RecordJson.Unsupported e) {
+            // a type or value outside RecordJson's rules: Jackson decides, with the result or the error it always gave
         }
         return json().readValue(body, json().getTypeFactory().constructType(target));
     }
