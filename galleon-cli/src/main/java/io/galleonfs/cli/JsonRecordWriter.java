@@ -85,7 +85,7 @@ final class JsonRecordWriter {
     private static void writeRecord(Object record, StringBuilder out, int depth) {
         Class<?> c = record.getClass();
         RecordShape shape = RecordTypes.shape(c);
-        Writing writing = writing(c, shape);
+        Writing writing = writing(c);
         out.append('{');
         boolean first = true;
         for (int i = 0; i < shape.names().length; i++) {
@@ -124,7 +124,7 @@ final class JsonRecordWriter {
 
     private static final Map<Class<?>, Writing> WRITINGS = new HashMap<>();
 
-    private static Writing writing(Class<?> c, RecordShape shape) {
+    private static Writing writing(Class<?> c) {
         synchronized (WRITINGS) {
             Writing known = WRITINGS.get(c);
             if (known != null) {

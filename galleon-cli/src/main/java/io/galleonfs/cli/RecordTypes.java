@@ -70,6 +70,8 @@ final class RecordTypes {
         return c == String.class || c == long.class || c == Long.class || c == int.class || c == Integer.class
                 || c == double.class || c == Double.class || c == boolean.class || c == Boolean.class;
     }
+
+    /** A record's canonical constructor, and each component's JSON name, generic type and position by name. */
     record RecordShape(Constructor<?> constructor, String[] names, Type[] types, Map<String, Integer> index) {
     }
 
