@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 
 /** Renders results as aligned tables for people or as JSON/YAML for scripts. */
 final class Printer {
-    /** Built on first use (holder classes): a table needs neither mapper, and building them cost a CLI call ~30 ms each. */
+    /** Built on first use (holder classes): a table needs neither mapper (the JSON one alone cost a call ~30 ms to build). */
     private static final class Json {
         static final ObjectMapper MAPPER = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     }
