@@ -23,6 +23,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -31,6 +32,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
@@ -66,9 +68,12 @@ public class VolumeDataResource {
     @Path("/data")
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     public WriteResult write(@PathParam("ref") String ref, @QueryParam("offset") long offset,
-                             @QueryParam("write_concern") String writeConcern, InputStream body) throws IOException {
+                             @QueryParam("write_concern") String writeConcern,
+                             @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long contentLength, InputStream body) throws IOException {
         ref = refs.id(ref); // the caller's volume, as a UUID
-        VolumeDataService.Written w = dataService.get().write(ref, offset, BoundedBody.read(body, VolumeDataService.MAX_TRANSFER), writeConcern);
+        byte[] data = BoundedBody.read(body, contentLength == null ? BoundedBody.UNKNOWN : contentLength,
+                VolumeDataService.MAX_TRANSFER);
+        VolumeDataService.Written w = dataService.get().write(ref, offset, data, writeConcern);
         return new WriteResult(w.offset(), w.bytes(), w.concern());
     }
 
