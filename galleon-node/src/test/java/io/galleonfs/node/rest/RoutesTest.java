@@ -57,7 +57,8 @@ class RoutesTest {
 
     @Test
     void templatesAndParameterNames() throws Exception {
-        Method write = VolumeDataResource.class.getMethod("write", String.class, long.class, String.class, java.io.InputStream.class);
+        Method write = VolumeDataResource.class.getMethod("write", String.class, long.class, String.class, Long.class,
+                java.io.InputStream.class);
         Routes.Route r = Routes.of(info(VolumeDataResource.class, write));
         assertEquals("/api/v1/volumes/{ref}/data", r.template());
         assertEquals(List.of("ref"), r.parameters());
