@@ -44,6 +44,14 @@ public interface VolumeIo {
         return false;
     }
 
+    /**
+     * The non-blocking form of this volume's reads, writes and flushes, or null when it has none (its calls run the
+     * engine here, which is what a thread that may block is for).
+     */
+    default AsyncVolumeIo async() {
+        return null;
+    }
+
     /** Reads from a snapshot of the volume. */
     void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException;
 }

@@ -221,6 +221,11 @@ final class NbdConnection implements NbdSession.Link {
         }
     }
 
+    @Override
+    public void completeOnLoop(Runnable task) {
+        complete(task);
+    }
+
     /** Called on the worker: queues a completion and wakes the event loop unless a drain is already pending. */
     private void complete(Runnable completion) {
         completions.add(completion);

@@ -1,5 +1,6 @@
 package io.galleonfs.node.nbd;
 
+import io.galleonfs.node.blockio.AsyncVolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
@@ -23,6 +24,11 @@ interface NbdExport {
     /** True when requests are better run concurrently, because each one waits for other nodes. */
     default boolean concurrentRequests() {
         return false;
+    }
+
+    /** The non-blocking form of read, write and flush, or null (see {@link AsyncVolumeIo}). */
+    default AsyncVolumeIo async() {
+        return null;
     }
 
     /** The range reads as zeros afterwards. */

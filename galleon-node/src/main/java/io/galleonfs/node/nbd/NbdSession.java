@@ -4,6 +4,8 @@ import static io.galleonfs.node.nbd.NbdWire.*;
 
 import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.OutOfRangeException;
+import io.galleonfs.node.blockio.AsyncVolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.config.NbdTls;
 import io.galleonfs.node.ingress.IngressBudget;
 import java.io.IOException;
@@ -15,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -59,6 +63,14 @@ final class NbdSession {
 
         /** Runs {@code task} on the connection's event loop (later, never inline). */
         void runOnLoop(Runnable task);
+
+        /**
+         * Runs {@code task}, the completion of a request that finished on another thread, on the connection's event
+         * loop; completions arriving together may run in one turn of the loop, their replies sent together.
+         */
+        default void completeOnLoop(Runnable task) {
+            runOnLoop(task);
+        }
 
         /**
          * Runs {@code work} off the event loop, then {@code done} on the event loop. Work submitted with {@code concurrent}
@@ -570,15 +582,7 @@ final class NbdSession {
             inFlightBytes += bytes; // a write's were counted when its header arrived
         }
         expect(Phase.REQUEST_HEADER, header);
-        link.execute(() -> {
-            try {
-                return perform(e, type, flags, handle, at, len, written);
-            } finally {
-                if (written != null) {
-                    budget.release(written.reserved()); // the engine has copied the payload
-                }
-            }
-        }, reply -> {
+        Consumer<byte[]> done = reply -> {
             inFlight--;
             inFlightBytes -= bytes;
             if (phase == Phase.CLOSED) {
@@ -591,7 +595,27 @@ final class NbdSession {
             } else {
                 maybeResume();
             }
-        }, e.concurrentRequests());
+        };
+        CompletableFuture<byte[]> started = startWithoutBlocking(e, type, flags, handle, at, len, written);
+        if (started != null) {
+            started.whenComplete((reply, x) -> {
+                if (written != null) {
+                    budget.release(written.reserved()); // encoded into the request frame long ago
+                }
+                byte[] answer = x == null ? reply : failureReply(e, type, handle, at, len, unwrap(x));
+                link.completeOnLoop(() -> done.accept(answer));
+            });
+        } else {
+            link.execute(() -> {
+                try {
+                    return perform(e, type, flags, handle, at, len, written);
+                } finally {
+                    if (written != null) {
+                        budget.release(written.reserved()); // the engine has copied the payload
+                    }
+                }
+            }, done, e.concurrentRequests());
+        }
         if (inFlight >= MAX_IN_FLIGHT || inFlightBytes >= MAX_IN_FLIGHT_BYTES) {
             paused = true;
             link.pauseInput();
@@ -700,19 +724,81 @@ final class NbdSession {
                 e.flush();
             }
             return simpleReply(handle, 0);
-        } catch (OutOfRangeException x) {
+        } catch (IOException | RuntimeException x) {
+            return failureReply(e, type, handle, at, len, x);
+        }
+    }
+
+    /**
+     * Starts a read, a plain write or a flush without blocking, when the export has that form (a forwarded volume): on
+     * the event loop, so it must not block; the future completes with the reply on another event loop. Null for
+     * everything the blocking path does better or must decide: other commands, FUA, a write of several payload chunks,
+     * and requests it answers with an error (read-only export, out of range).
+     */
+    private CompletableFuture<byte[]> startWithoutBlocking(NbdExport e, int type, int flags, long handle, long at, long len,
+                                                           WritePayload written) {
+        if (!e.concurrentRequests() || (type != CMD_READ && type != CMD_WRITE && type != CMD_FLUSH)) {
+            return null;
+        }
+        AsyncVolumeIo io = e.async();
+        if (io == null) {
+            return null;
+        }
+        try {
+            if (type == CMD_FLUSH) {
+                CompletableFuture<Void> f = io.flush();
+                return f == null ? null : f.thenApply(v -> simpleReply(handle, 0));
+            }
+            if (at < 0 || len > e.size() - at) {
+                return null;
+            }
+            if (type == CMD_READ) {
+                if (len > MAX_REQUEST) {
+                    return null;
+                }
+                CompletableFuture<byte[]> f = io.read(at, (int) len);
+                return f == null ? null : f.thenApply(data -> readReply(handle, len, data));
+            }
+            byte[] data = written.single();
+            if (e.readOnly() || (flags & CMD_FLAG_FUA) != 0 || data == null) {
+                return null;
+            }
+            // Plain NBD writes are acknowledged only: FLUSH and FUA carry NBD's durability (as VolumeExport.write).
+            CompletableFuture<Void> f = io.write(at, data, WriteConcern.ACKNOWLEDGED);
+            return f == null ? null : f.thenApply(v -> simpleReply(handle, 0));
+        } catch (RuntimeException x) {
+            return CompletableFuture.failedFuture(x);
+        }
+    }
+
+    private static byte[] readReply(long handle, long len, byte[] data) {
+        if (data.length != len) {
+            throw new IllegalStateException("the primary answered a read of " + len + " bytes with " + data.length);
+        }
+        byte[] out = new byte[16 + data.length];
+        ByteBuffer.wrap(out).putInt(SIMPLE_REPLY_MAGIC).putInt(0).putLong(handle).put(data);
+        return out;
+    }
+
+    private static Throwable unwrap(Throwable x) {
+        return x instanceof CompletionException && x.getCause() != null ? x.getCause() : x;
+    }
+
+    /** The error a failed request is answered with, logged as its kind deserves. */
+    private byte[] failureReply(NbdExport e, int type, long handle, long at, long len, Throwable x) {
+        if (x instanceof OutOfRangeException) {
             return simpleReply(handle, EINVAL);
-        } catch (ChecksumMismatchException x) {
+        }
+        if (x instanceof ChecksumMismatchException) {
             LOG.errorf("nbd %s: export %s: %s", peer, e.name(), x.getMessage());
             return simpleReply(handle, EIO);
-        } catch (IOException | RuntimeException x) {
-            if (io.galleonfs.node.volume.OutOfSpace.is(x)) {
-                LOG.warnf("nbd %s: export %s: command %d at %d+%d: %s", peer, e.name(), type, at, len, x.getMessage());
-                return simpleReply(handle, ENOSPC);
-            }
-            LOG.errorf("nbd %s: export %s: command %d at %d+%d failed: %s", peer, e.name(), type, at, len, x.toString());
-            return simpleReply(handle, EIO);
         }
+        if (io.galleonfs.node.volume.OutOfSpace.is(x)) {
+            LOG.warnf("nbd %s: export %s: command %d at %d+%d: %s", peer, e.name(), type, at, len, x.getMessage());
+            return simpleReply(handle, ENOSPC);
+        }
+        LOG.errorf("nbd %s: export %s: command %d at %d+%d failed: %s", peer, e.name(), type, at, len, x.toString());
+        return simpleReply(handle, EIO);
     }
 
     static byte[] simpleReply(long handle, int error) {

@@ -169,6 +169,11 @@ final class VolumeExports implements NbdExports {
         }
 
         @Override
+        public io.galleonfs.node.blockio.AsyncVolumeIo async() {
+            return volume.async();
+        }
+
+        @Override
         public void trim(long offset, long length) throws IOException {
             volume.trim(offset, length);
         }

@@ -61,6 +61,11 @@ final class WritePayload {
         received += n;
     }
 
+    /** The whole payload when it is one chunk (every write up to {@link #CHUNK} bytes), else null. */
+    byte[] single() {
+        return chunks.size() == 1 && complete() ? chunks.getFirst() : null;
+    }
+
     /** Writes the payload at {@code offset}, chunk by chunk. */
     void writeTo(NbdExport export, long offset) throws IOException {
         long at = offset;

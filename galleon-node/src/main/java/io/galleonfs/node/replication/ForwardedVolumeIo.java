@@ -3,30 +3,38 @@ package io.galleonfs.node.replication;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.meta.VolumeRecord;
 import io.galleonfs.node.replication.DataMessage.*;
+import io.galleonfs.node.blockio.AsyncVolumeIo;
 import io.galleonfs.node.blockio.VolumeIo;
 import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 /**
  * I/O on a volume whose primary is another node: each call is forwarded over the data plane. While the primary
  * changes (failover) calls retry against the current primary from metadata for up to {@link #RETRY_FOR}, so clients
  * see a pause, not an error.
+ * <p>
+ * Reads, writes and flushes also start without blocking ({@link #async()}): the request is sent from the caller's
+ * event loop and its answer completes the future on the data plane's loop, so a forwarded NBD request costs no thread
+ * hand-off besides the two loops (issue 19: a blocking call crossed four threads per request on this node). Only the
+ * first attempt is made that way; an answer the blocking path would retry (NOT_PRIMARY, a lost connection, no answer in
+ * time) continues with exactly that path on a virtual thread, so a failover looks the same to both.
  */
 final class ForwardedVolumeIo implements VolumeIo {
     static final Duration RETRY_FOR = Duration.ofSeconds(20);
 
-    private final ReplicationService service;
+    private final ForwardingRoutes routes;
     private final UUID id;
     private final Supplier<VolumeRecord> record;
 
-    ForwardedVolumeIo(ReplicationService service, VolumeRecord v) {
-        this.service = service;
+    ForwardedVolumeIo(ForwardingRoutes routes, VolumeRecord v) {
+        this.routes = routes;
         this.id = v.id();
-        this.record = () -> service.view().state().volume(id).orElse(v);
+        this.record = () -> routes.volume(id).orElse(v);
     }
 
     @Override
@@ -83,20 +91,78 @@ final class ForwardedVolumeIo implements VolumeIo {
         call(new ClientTrim(id, offset, length));
     }
 
+    @Override
+    public AsyncVolumeIo async() {
+        return async;
+    }
+
+    private final AsyncVolumeIo async = new AsyncVolumeIo() {
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int length) {
+            CompletableFuture<DataMessage.Response> r = start(new ClientRead(id, offset, length, ""));
+            return r == null ? null : r.thenApply(m -> ((Data) m).bytes());
+        }
+
+        @Override
+        public CompletableFuture<Void> write(long offset, byte[] data, WriteConcern concern) {
+            CompletableFuture<DataMessage.Response> r = start(new ClientWrite(id, offset, concern.ordinal(), data));
+            return r == null ? null : r.thenApply(m -> null);
+        }
+
+        @Override
+        public CompletableFuture<Void> flush() {
+            CompletableFuture<DataMessage.Response> r = start(new ClientFlush(id));
+            return r == null ? null : r.thenApply(m -> null);
+        }
+    };
+
+    /**
+     * The first attempt of {@link #call} without blocking: null when the primary is this node or has no known address
+     * (the blocking path knows what to do then). A failure {@link #call} would retry hands the request to it, off the
+     * event loop the answer arrived on; any other failure completes the future as {@link #call} would throw.
+     */
+    private CompletableFuture<DataMessage.Response> start(DataMessage.Request request) {
+        VolumeRecord v = routes.volume(id).orElse(null);
+        if (v == null || v.node().equals(routes.nodeId())) {
+            return null;
+        }
+        HostPort to = routes.dataAddress(v.node()).orElse(null);
+        if (to == null) {
+            return null;
+        }
+        CompletableFuture<DataMessage.Response> result = new CompletableFuture<>();
+        routes.transport().send(to, request, routes.timeout()).whenComplete((m, e) -> {
+            if (e == null && !(m instanceof Failure)) {
+                result.complete(m);
+            } else if (m instanceof Failure f && f.code() != ErrorCode.NOT_PRIMARY) {
+                result.completeExceptionally(new DataClient.RemoteException(f.code(), f.message()));
+            } else {
+                Thread.ofVirtual().name("galleon-forward-retry").start(() -> {
+                    try {
+                        result.complete(call(request));
+                    } catch (IOException | RuntimeException x) {
+                        result.completeExceptionally(x);
+                    }
+                });
+            }
+        });
+        return result;
+    }
+
     private DataMessage.Response call(DataMessage.Request request) throws IOException {
         long deadline = System.nanoTime() + RETRY_FOR.toNanos();
         IOException last = null;
         long backoff = 50;
         while (System.nanoTime() < deadline) {
-            VolumeRecord v = service.view().state().volume(id)
+            VolumeRecord v = routes.volume(id)
                     .orElseThrow(() -> new DataClient.RemoteException(ErrorCode.NOT_FOUND, "volume " + id + " no longer exists"));
-            if (v.node().equals(service.view().nodeId())) {
-                return service.serveLocally(request);
+            if (v.node().equals(routes.nodeId())) {
+                return routes.serveLocally(request);
             }
-            HostPort to = service.dataAddress(v.node()).orElse(null);
+            HostPort to = routes.dataAddress(v.node()).orElse(null);
             if (to != null) {
                 try {
-                    return service.client().call(to, request, service.clientTimeout());
+                    return routes.transport().call(to, request, routes.timeout());
                 } catch (DataClient.RemoteException e) {
                     if (e.code() != ErrorCode.NOT_PRIMARY) {
                         throw e;

@@ -238,8 +238,40 @@ public final class ReplicationService implements AutoCloseable {
         if (v.node().equals(view.nodeId())) {
             return clientIo(v.id());
         }
-        return new ForwardedVolumeIo(this, v);
+        return new ForwardedVolumeIo(forwarding, v);
     }
+
+    private final ForwardingRoutes forwarding = new ForwardingRoutes() {
+        @Override
+        public Optional<VolumeRecord> volume(UUID id) {
+            return view.state().volume(id);
+        }
+
+        @Override
+        public String nodeId() {
+            return view.nodeId();
+        }
+
+        @Override
+        public Optional<HostPort> dataAddress(String nodeId) {
+            return ReplicationService.this.dataAddress(nodeId);
+        }
+
+        @Override
+        public DataTransport transport() {
+            return client;
+        }
+
+        @Override
+        public Duration timeout() {
+            return settings.clientTimeout();
+        }
+
+        @Override
+        public DataMessage.Response serveLocally(DataMessage.Request request) throws IOException {
+            return ReplicationService.this.serveLocally(request);
+        }
+    };
 
     /**
      * Client I/O on the primary passes through {@code gate} (QoS admission), whether it entered here or was forwarded by

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.engine.ChecksumMismatchException;
+import io.galleonfs.node.blockio.AsyncVolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.ingress.IngressBudget;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,6 +22,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,13 @@ class NbdSessionTest {
         int flushes;
         IOException failReads;
         boolean waitsForOtherNodes;
+        /** The non-blocking form this export offers (a forwarded volume's), or null. */
+        AsyncVolumeIo async;
+
+        @Override
+        public AsyncVolumeIo async() {
+            return async;
+        }
 
         MemoryExport(String name, int size, boolean readOnly) {
             this.name = name;
@@ -155,7 +165,7 @@ class NbdSessionTest {
         }
     }
 
-    final MemoryExport disk = new MemoryExport("vol1", 1 << 20, false);
+    final MemoryExport disk = new MemoryExport("vol1", 2 << 20, false);
     final MemoryExport ro = new MemoryExport("ro", 64 << 10, true);
     final FakeLink link = new FakeLink();
     final NbdExports exports = new NbdExports() {
@@ -271,6 +281,150 @@ class NbdSessionTest {
         feed(request(0, CMD_DISC, 6, 0, 0, null));
         assertTrue(link.closed);
         assertFalse(link.take().hasRemaining(), "DISC has no reply");
+    }
+
+    /**
+     * A forwarded volume's non-blocking form over {@link MemoryExport}'s bytes: each call is held until the test answers
+     * it, the way the primary's answer arrives later on another loop. {@code moved} makes every call decline to start.
+     */
+    static final class HeldAsync implements AsyncVolumeIo {
+        final MemoryExport disk;
+        final ArrayDeque<Runnable> answers = new ArrayDeque<>();
+        final List<CompletableFuture<?>> started = new ArrayList<>();
+        final List<WriteConcern> concerns = new ArrayList<>();
+        boolean moved;
+
+        HeldAsync(MemoryExport disk) {
+            this.disk = disk;
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int length) {
+            if (moved) {
+                return null;
+            }
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            started.add(f);
+            answers.add(() -> f.complete(Arrays.copyOfRange(disk.disk, (int) offset, (int) offset + length)));
+            return f;
+        }
+
+        @Override
+        public CompletableFuture<Void> write(long offset, byte[] data, WriteConcern concern) {
+            if (moved) {
+                return null;
+            }
+            concerns.add(concern);
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            started.add(f);
+            answers.add(() -> {
+                System.arraycopy(data, 0, disk.disk, (int) offset, data.length);
+                f.complete(null);
+            });
+            return f;
+        }
+
+        @Override
+        public CompletableFuture<Void> flush() {
+            if (moved) {
+                return null;
+            }
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            started.add(f);
+            answers.add(() -> {
+                disk.flushes++;
+                f.complete(null);
+            });
+            return f;
+        }
+    }
+
+    @Test
+    void aForwardedVolumesReadsWritesAndFlushesStartOnTheLoopAndAreAnsweredAsTheyComplete() {
+        disk.waitsForOtherNodes = true;
+        HeldAsync forwarded = new HeldAsync(disk);
+        disk.async = forwarded;
+        go("vol1");
+        link.concurrency.clear(); // the handshake's export lookup
+        byte[] data = new byte[4096];
+        new Random(3).nextBytes(data);
+        feed(request(0, CMD_WRITE, 1, 8192, data.length, data));
+        feed(request(0, CMD_READ, 2, 0, 512, null));
+        feed(request(0, CMD_FLUSH, 3, 0, 0, null));
+        assertTrue(link.concurrency.isEmpty(), "nothing handed to a thread that may block");
+        assertEquals(3, forwarded.started.size());
+        assertEquals(List.of(WriteConcern.ACKNOWLEDGED), forwarded.concerns, "NBD writes are durable at FLUSH or FUA only");
+        assertEquals(0, link.take().remaining(), "no reply before the primary answered");
+        assertTrue(budget.used() >= 4096 + 16 + 512, "the write's payload and the read's reply are held");
+
+        // The read is answered first: its reply goes first, by cookie.
+        Runnable write = forwarded.answers.poll();
+        forwarded.answers.poll().run();
+        assertEquals(0, link.take().remaining(), "replies are sent on the connection's loop");
+        link.runLoop();
+        ByteBuffer r = link.take();
+        assertSimple(r, 2, 0);
+        r.position(r.position() + 512);
+        assertFalse(r.hasRemaining());
+        write.run();
+        forwarded.answers.poll().run();
+        link.runLoop();
+        r = link.take();
+        assertSimple(r, 1, 0);
+        assertSimple(r, 3, 0);
+        assertArrayEquals(data, Arrays.copyOfRange(disk.disk, 8192, 8192 + 4096));
+        assertEquals(1, disk.flushes);
+        assertEquals(0, budget.used(), "payload and reply bytes returned");
+    }
+
+    @Test
+    void aForwardedRequestThatFailsIsAnsweredWithAnErrorAndTheConnectionGoesOn() {
+        disk.waitsForOtherNodes = true;
+        HeldAsync forwarded = new HeldAsync(disk);
+        disk.async = forwarded;
+        go("vol1");
+        link.concurrency.clear(); // the handshake's export lookup
+        feed(request(0, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
+        ((CompletableFuture<?>) forwarded.started.getFirst()).completeExceptionally(
+                new IOException("the primary of volume 'vol1' did not answer within 20 s"));
+        link.runLoop();
+        assertSimple(link.take(), 1, EIO);
+        feed(request(0, CMD_READ, 2, 0, 8, null));
+        forwarded.started.get(1).completeExceptionally(new ChecksumMismatchException(java.util.UUID.randomUUID(), 0));
+        link.runLoop();
+        assertSimple(link.take(), 2, EIO);
+        // An answer of the wrong length is an error, never a short reply that would shift the stream.
+        feed(request(0, CMD_READ, 3, 0, 8, null));
+        ((CompletableFuture<byte[]>) forwarded.started.get(2)).complete(new byte[4]);
+        link.runLoop();
+        assertSimple(link.take(), 3, EIO);
+        assertFalse(link.closed);
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void whatTheNonBlockingFormDoesNotTakeRunsOnTheBlockingPath() {
+        disk.waitsForOtherNodes = true;
+        HeldAsync forwarded = new HeldAsync(disk);
+        disk.async = forwarded;
+        go("vol1");
+        link.concurrency.clear(); // the handshake's export lookup
+        feed(request(CMD_FLAG_FUA, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
+        feed(request(0, CMD_TRIM, 2, 0, 4096, null));
+        feed(request(0, CMD_WRITE, 3, disk.size() - 2, 4, new byte[4]));
+        byte[] big = new byte[WritePayload.CHUNK + 4096];
+        feed(request(0, CMD_WRITE, 4, 0, big.length, big));
+        forwarded.moved = true; // the primary moved here: the blocking path serves it locally
+        feed(request(0, CMD_READ, 5, 0, 8, null));
+        assertTrue(forwarded.started.isEmpty());
+        assertEquals(List.of(true, true, true, true, true), link.concurrency);
+        ByteBuffer r = link.take();
+        assertSimple(r, 1, 0);
+        assertSimple(r, 2, 0);
+        assertSimple(r, 3, EINVAL);
+        assertSimple(r, 4, 0);
+        assertSimple(r, 5, 0);
+        assertEquals(1, disk.flushes, "FUA");
     }
 
     @Test

@@ -2,8 +2,11 @@ package io.galleonfs.node.volume.metrics;
 
 import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.AsyncVolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.UUID;
 
 /**
@@ -93,6 +96,44 @@ public final class MeteredVolumeIo implements VolumeIo {
     @Override
     public boolean waitsForTheNetwork() {
         return delegate.waitsForTheNetwork();
+    }
+
+    /** The delegate's non-blocking form, measured the same way: from the call to the future's completion. */
+    @Override
+    public AsyncVolumeIo async() {
+        AsyncVolumeIo a = delegate.async();
+        return a == null ? null : new AsyncVolumeIo() {
+            @Override
+            public CompletableFuture<byte[]> read(long offset, int length) {
+                return measured(IoOp.READ, length, () -> a.read(offset, length));
+            }
+
+            @Override
+            public CompletableFuture<Void> write(long offset, byte[] data, WriteConcern concern) {
+                return measured(IoOp.WRITE, data.length, () -> a.write(offset, data, concern));
+            }
+
+            @Override
+            public CompletableFuture<Void> flush() {
+                return measured(IoOp.FLUSH, 0, a::flush);
+            }
+        };
+    }
+
+    private <T> CompletableFuture<T> measured(IoOp op, long bytes, Supplier<CompletableFuture<T>> call) {
+        long start = meter.begin();
+        CompletableFuture<T> f;
+        try {
+            f = call.get();
+        } catch (RuntimeException e) {
+            meter.failed(op);
+            throw e;
+        }
+        if (f == null) {
+            meter.abandoned(); // not started: the blocking call that follows is measured instead
+            return null;
+        }
+        return f.whenComplete((r, e) -> end(op, start, bytes, e == null));
     }
 
     /** Snapshot reads are reads of the volume's storage, so they count as reads. */

@@ -67,6 +67,11 @@ public final class VolumeMeter {
         exported[i].record(elapsed);
     }
 
+    /** A request {@link #begin begun} that did not start after all (the caller makes it another way, measured anew). */
+    public void abandoned() {
+        inflight.decrementAndGet();
+    }
+
     public void failed(IoOp op) {
         inflight.decrementAndGet();
         errors[op.ordinal()].increment();
