@@ -70,7 +70,17 @@ public class NbdServer {
             }
             NbdConnection.attach(vertx, socket, exports, Ingress.clients(), limits, tls, () -> limiter.release(from));
         });
-        server = s.listen().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        // Listening from the data plane's loop serves every NBD connection on it: a forwarded request goes from the
+        // client's socket to the primary's connection, and its answer back, on one thread (issue 19).
+        java.util.concurrent.CompletableFuture<NetServer> listening = new java.util.concurrent.CompletableFuture<>();
+        data.dataPlaneLoop().runOnContext(v -> s.listen().onComplete(ar -> {
+            if (ar.succeeded()) {
+                listening.complete(ar.result());
+            } else {
+                listening.completeExceptionally(ar.cause());
+            }
+        }));
+        server = listening.get(30, TimeUnit.SECONDS);
         LOG.infof("NBD server listening on %s (exports: the volumes stored on this node; TLS %s; ingress budget %d MiB, at most %d"
                 + " connections, %d per address)", address.get(), tls.wire(), Ingress.clients().capacity() >> 20, limits.maxConnections(),
                 limits.maxConnectionsPerAddress());

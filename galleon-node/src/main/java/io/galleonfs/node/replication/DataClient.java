@@ -79,6 +79,15 @@ public final class DataClient implements DataTransport, AutoCloseable {
         }));
     }
 
+    /**
+     * The event loop every connection of this client lives on. A frontend that forwards requests from its own event
+     * loop puts its connections here too: a request then goes from the client's socket to the data plane's without
+     * leaving the thread.
+     */
+    public io.vertx.core.Context loop() {
+        return loop;
+    }
+
     private void sweepDeadlines() {
         long now = System.nanoTime();
         for (Peer p : peers.values()) {

@@ -192,6 +192,11 @@ public final class ReplicationService implements AutoCloseable {
         return client;
     }
 
+    /** The event loop of this node's data-plane connections to other nodes (see {@link DataClient#loop()}). */
+    public io.vertx.core.Context dataPlaneLoop() {
+        return client.loop();
+    }
+
     Duration clientTimeout() {
         return settings.clientTimeout();
     }

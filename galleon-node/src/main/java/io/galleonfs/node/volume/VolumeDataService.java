@@ -105,6 +105,14 @@ public final class VolumeDataService {
         return meters;
     }
 
+    /**
+     * The event loop of this node's data-plane connections: a frontend that forwards requests without blocking (NBD)
+     * serves its connections on it, so a forwarded request never changes threads on this node.
+     */
+    public io.vertx.core.Context dataPlaneLoop() {
+        return replication.dataPlaneLoop();
+    }
+
     /** Whether this node can serve I/O of the volume now (as its primary, or by forwarding to it). */
     public boolean canServe(VolumeRecord v) {
         return replication.canServe(v);
