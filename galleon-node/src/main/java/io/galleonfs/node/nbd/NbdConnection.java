@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
  * exports: a replicated or forwarded volume's calls wait for other nodes (one at a time, a connection could do no more
  * writes per second than network round trips), and a local volume's writes to disjoint blocks reach the engine side by
  * side. Or on one virtual thread per connection, in request order: export lookups during the handshake, and the calls of
- * exports that ask for it (snapshots).
+ * exports that ask for it (snapshots). A forwarded volume's reads, writes and flushes take neither: the session starts
+ * them on the event loop and their answers come back through {@link #completeOnLoop}.
  * <p>
  * Completed calls are handed back to the event loop in batches: the worker queues each completion and wakes the event
  * loop only when no drain is pending, and every reply sent during one drain leaves in one socket write. At queue depth
