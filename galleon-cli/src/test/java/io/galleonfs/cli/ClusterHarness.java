@@ -149,12 +149,23 @@ final class ClusterHarness implements AutoCloseable {
         return node;
     }
 
+    /** Flags for node {@code index} only, after the shared ones (e.g. an address on the node's own host). */
+    private java.util.function.IntFunction<List<String>> argsOf = i -> List.of();
+
+    /** Gives each node started from now on the flags {@code argsOf} returns for its index, besides the shared ones. */
+    ClusterHarness withNodeArgs(java.util.function.IntFunction<List<String>> argsOf) {
+        this.argsOf = argsOf;
+        return this;
+    }
+
     private Node create(int index, List<String> extraArgs) {
         if (nodes.containsKey(index)) {
             throw new IllegalStateException("node " + index + " exists already");
         }
         String host = hostOf.apply(index);
-        NodeProcess p = new NodeProcess(root.resolve("node" + index), host + ":" + IPC_PORT, host + ":" + BIND_PORT, extraArgs)
+        List<String> args = new ArrayList<>(extraArgs);
+        args.addAll(argsOf.apply(index));
+        NodeProcess p = new NodeProcess(root.resolve("node" + index), host + ":" + IPC_PORT, host + ":" + BIND_PORT, args)
                 .withLaunchPrefix(launchPrefixOf.apply(index));
         Node node = new Node(index, p);
         nodes.put(index, node);

@@ -26,6 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -43,6 +44,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ReplicationIT {
     private static final Duration HEAL = Duration.ofSeconds(60);
     private static final int BS = 4096;
+    private static final int NBD_PORT = 7061; // clear of the ports a node derives from its bind port (7081): FD_SOCK2 +100, data plane +200
 
     private ClusterHarness cluster;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
@@ -51,7 +53,7 @@ class ReplicationIT {
 
     @BeforeAll
     void start() throws Exception {
-        cluster = new ClusterHarness();
+        cluster = new ClusterHarness().withNodeArgs(i -> List.of("--nbd-address", ClusterHarness.host(i) + ":" + NBD_PORT));
         // A short grace period so re-placement is testable; every other test restores a node well within it.
         config = java.nio.file.Files.createTempFile("galleon-replication-it", ".toml");
         // The layer engine: several tests lose or corrupt a copy by editing its volume's layer files on disk. The
@@ -190,6 +192,57 @@ class ReplicationIT {
     }
 
     // ---------------------------------------------------------------- tests
+
+    /**
+     * NBD on a node that holds no copy: its requests are forwarded to the primary from the connection's event loop, and
+     * when the primary dies they wait for its successor instead of failing (nbdcopy, libnbd-bin, installed by .ci/run).
+     */
+    @Test
+    @Order(0)
+    void nbdThroughANodeWithoutACopyFollowsTheFailover() throws Exception {
+        Assumptions.assumeTrue(installed("nbdcopy"), "nbdcopy (apt-get install libnbd-bin) is not installed");
+        Node a = cluster.node(1);
+        create(a, "rn", "16M", 2);
+        awaitHealthy(a, "rn");
+        Node primary = primaryOf(a, "rn");
+        List<String> holders = copies(a, "rn");
+        Node forwarder = cluster.nodes().stream().filter(n -> !holders.contains(n.id)).findFirst().orElseThrow();
+        Node survivor = cluster.nodes().stream().filter(n -> holders.contains(n.id) && n != primary).findFirst().orElseThrow();
+        String uri = "nbd://" + ClusterHarness.host(forwarder.index) + ":" + NBD_PORT + "/rn";
+        Path dir = java.nio.file.Files.createTempDirectory("galleon-forwarded-nbd");
+        try {
+            byte[] data = random(40, 8 << 20);
+            Path in = java.nio.file.Files.write(dir.resolve("in.bin"), data);
+            runTool("nbdcopy", "--flush", in.toString(), uri);
+            assertArrayEquals(data, read(primary, "rn", 0, data.length), "written through the forwarding node");
+            Path back = dir.resolve("back.bin");
+            runTool("nbdcopy", uri, back.toString());
+            assertArrayEquals(data, java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(back), data.length));
+
+            cluster.kill(primary);
+            Path after = dir.resolve("after.bin");
+            runTool("nbdcopy", uri, after.toString()); // waits through the failover
+            assertArrayEquals(data, java.util.Arrays.copyOf(java.nio.file.Files.readAllBytes(after), data.length));
+            assertEquals(survivor, primaryOf(forwarder, "rn"), "the surviving copy took over");
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private static boolean installed(String tool) {
+        return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> java.nio.file.Files.isExecutable(Path.of(d, tool)));
+    }
+
+    private static void runTool(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), String.join(" ", command) + " did not finish");
+        assertEquals(0, p.exitValue(), () -> String.join(" ", command) + " failed:\n" + output);
+    }
 
     @Test
     @Order(1)
