@@ -46,7 +46,7 @@ public interface VolumeIo {
 
     /**
      * The non-blocking form of this volume's reads, writes and flushes, or null when it has none (its calls run the
-     * engine here, which is what a thread that may block is for).
+     * engine here, which is what a thread that may block is for). Constant for a given object.
      */
     default AsyncVolumeIo async() {
         return null;

@@ -17,10 +17,13 @@ import java.util.UUID;
 public final class MeteredVolumeIo implements VolumeIo {
     private final VolumeIo delegate;
     private final VolumeMeter meter;
+    /** Made once: an NBD session asks for it on every request. */
+    private final AsyncVolumeIo async;
 
     public MeteredVolumeIo(VolumeIo delegate, VolumeMeter meter) {
         this.delegate = delegate;
         this.meter = meter;
+        this.async = metered(delegate.async());
     }
 
     @Override
@@ -101,7 +104,10 @@ public final class MeteredVolumeIo implements VolumeIo {
     /** The delegate's non-blocking form, measured the same way: from the call to the future's completion. */
     @Override
     public AsyncVolumeIo async() {
-        AsyncVolumeIo a = delegate.async();
+        return async;
+    }
+
+    private AsyncVolumeIo metered(AsyncVolumeIo a) {
         return a == null ? null : new AsyncVolumeIo() {
             @Override
             public CompletableFuture<byte[]> read(long offset, int length) {

@@ -1,8 +1,11 @@
 package io.galleonfs.node.volume.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.galleonfs.node.blockio.AsyncVolumeIo;
 import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.blockio.VolumeIo;
 import io.galleonfs.node.volume.WriteConcernPolicy;
@@ -18,7 +21,7 @@ class MeteredVolumeIoTest {
     private final VolumeMeter meter = new VolumeMeter(UUID.randomUUID(), "v");
 
     /** Succeeds, or fails every call while {@code failing}; {@code gate} (when set) holds reads until opened. */
-    private static final class FakeIo implements VolumeIo {
+    private static class FakeIo implements VolumeIo {
         volatile boolean failing;
         volatile CountDownLatch gate;
         final CountDownLatch entered = new CountDownLatch(1);
@@ -145,5 +148,71 @@ class MeteredVolumeIoTest {
         read.get(30, TimeUnit.SECONDS);
         assertEquals(0, meter.inflight());
         assertEquals(1, meter.operations(IoOp.READ));
+    }
+
+    /** A forwarded volume's non-blocking form: futures the test completes; {@code declines} makes every call not start. */
+    private static final class FakeAsync implements AsyncVolumeIo {
+        final java.util.List<CompletableFuture<?>> started = new java.util.ArrayList<>();
+        boolean declines;
+
+        private <T> CompletableFuture<T> start() {
+            if (declines) {
+                return null;
+            }
+            CompletableFuture<T> f = new CompletableFuture<>();
+            started.add(f);
+            return f;
+        }
+
+        @Override
+        public CompletableFuture<byte[]> read(long offset, int length) {
+            return start();
+        }
+
+        @Override
+        public CompletableFuture<Void> write(long offset, byte[] data, WriteConcern concern) {
+            return start();
+        }
+
+        @Override
+        public CompletableFuture<Void> flush() {
+            return start();
+        }
+    }
+
+    @Test
+    void theNonBlockingFormIsMeteredFromTheCallToTheFuturesCompletion() {
+        FakeAsync async = new FakeAsync();
+        FakeIo fake = new FakeIo() {
+            @Override
+            public AsyncVolumeIo async() {
+                return async;
+            }
+        };
+        MeteredVolumeIo io = new MeteredVolumeIo(fake, meter);
+        CompletableFuture<byte[]> read = io.async().read(0, 4096);
+        CompletableFuture<Void> write = io.async().write(0, new byte[8192], WriteConcern.ACKNOWLEDGED);
+        CompletableFuture<Void> flush = io.async().flush();
+        assertEquals(3, meter.inflight(), "in flight until answered");
+        ((CompletableFuture<byte[]>) async.started.get(0)).complete(new byte[4096]);
+        ((CompletableFuture<Void>) async.started.get(1)).complete(null);
+        async.started.get(2).completeExceptionally(new IOException("the primary did not answer"));
+        assertEquals(4096, read.join().length);
+        assertNull(write.join());
+        assertTrue(flush.isCompletedExceptionally(), "the failure reaches the caller");
+        assertEquals(1, meter.operations(IoOp.READ));
+        assertEquals(4096, meter.bytes(IoOp.READ));
+        assertEquals(1, meter.operations(IoOp.WRITE));
+        assertEquals(8192, meter.bytes(IoOp.WRITE));
+        assertEquals(0, meter.operations(IoOp.FLUSH));
+        assertEquals(1, meter.errors(IoOp.FLUSH));
+        assertEquals(0, meter.inflight());
+
+        async.declines = true; // the primary moved here: the caller goes the blocking way, metered there
+        assertNull(io.async().write(0, new byte[512], WriteConcern.ACKNOWLEDGED));
+        assertEquals(0, meter.inflight());
+        assertEquals(1, meter.operations(IoOp.WRITE));
+        assertEquals(0, meter.errors(IoOp.WRITE));
+        assertNull(new MeteredVolumeIo(new FakeIo(), meter).async(), "a volume without the form gets none");
     }
 }
