@@ -26,7 +26,8 @@ import org.jboss.logging.Logger;
 
 /**
  * The NBD protocol state of one connection: handshake, option haggling and transmission. Everything here runs on the
- * connection's event loop; storage calls and export lookups are handed to {@link Link#execute}. Transmission requests
+ * connection's event loop; storage calls and export lookups are handed to {@link Link#execute}, except a forwarded
+ * volume's reads, writes and flushes, which start here without blocking ({@link NbdExport#async()}). Transmission requests
  * run one at a time, or concurrently when the export says each waits for other nodes, and are answered as they
  * complete (NBD replies carry the request's cookie); during the handshake parsing stops until a lookup is done, so
  * options are answered in order.

@@ -19,8 +19,8 @@ import java.util.function.Supplier;
  * see a pause, not an error.
  * <p>
  * Reads, writes and flushes also start without blocking ({@link #async()}): the request is sent from the caller's
- * event loop and its answer completes the future on the data plane's loop, so a forwarded NBD request costs no thread
- * hand-off besides the two loops (issue 19: a blocking call crossed four threads per request on this node). Only the
+ * event loop and its answer completes the future on the data plane's loop (the same loop for NBD, whose connections
+ * live there), so a forwarded NBD request changes no thread on this node (issue 19: a blocking call crossed four). Only the
  * first attempt is made that way; an answer the blocking path would retry (NOT_PRIMARY, a lost connection, no answer in
  * time) continues with exactly that path on a virtual thread, so a failover looks the same to both.
  */
