@@ -339,13 +339,19 @@ class NbdSessionTest {
         }
     }
 
-    @Test
-    void aForwardedVolumesReadsWritesAndFlushesStartOnTheLoopAndAreAnsweredAsTheyComplete() {
+    /** Transmission on vol1 as a forwarded volume's export; the handshake's export lookup is not counted. */
+    private HeldAsync goForwarded() {
         disk.waitsForOtherNodes = true;
         HeldAsync forwarded = new HeldAsync(disk);
         disk.async = forwarded;
         go("vol1");
-        link.concurrency.clear(); // the handshake's export lookup
+        link.concurrency.clear();
+        return forwarded;
+    }
+
+    @Test
+    void aForwardedVolumesReadsWritesAndFlushesStartOnTheLoopAndAreAnsweredAsTheyComplete() {
+        HeldAsync forwarded = goForwarded();
         byte[] data = new byte[4096];
         new Random(3).nextBytes(data);
         feed(request(0, CMD_WRITE, 1, 8192, data.length, data));
@@ -379,11 +385,7 @@ class NbdSessionTest {
 
     @Test
     void aForwardedRequestThatFailsIsAnsweredWithAnErrorAndTheConnectionGoesOn() {
-        disk.waitsForOtherNodes = true;
-        HeldAsync forwarded = new HeldAsync(disk);
-        disk.async = forwarded;
-        go("vol1");
-        link.concurrency.clear(); // the handshake's export lookup
+        HeldAsync forwarded = goForwarded();
         feed(request(0, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
         ((CompletableFuture<?>) forwarded.started.getFirst()).completeExceptionally(
                 new IOException("the primary of volume 'vol1' did not answer within 20 s"));
@@ -404,11 +406,7 @@ class NbdSessionTest {
 
     @Test
     void whatTheNonBlockingFormDoesNotTakeRunsOnTheBlockingPath() {
-        disk.waitsForOtherNodes = true;
-        HeldAsync forwarded = new HeldAsync(disk);
-        disk.async = forwarded;
-        go("vol1");
-        link.concurrency.clear(); // the handshake's export lookup
+        HeldAsync forwarded = goForwarded();
         feed(request(CMD_FLAG_FUA, CMD_WRITE, 1, 0, 4, new byte[] {1, 2, 3, 4}));
         feed(request(0, CMD_TRIM, 2, 0, 4096, null));
         feed(request(0, CMD_WRITE, 3, disk.size() - 2, 4, new byte[4]));
