@@ -9,8 +9,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>
  * Each method returns null when it cannot start without blocking now (the volume's primary moved here, or its address
  * is unknown): the caller then uses the blocking {@link VolumeIo} call on a thread that may block. A started call's
- * future completes on an event loop, so what follows it must not block either; it fails the way the blocking call would
- * throw (retries during a failover included: they continue off the event loop).
+ * future completes on the data plane's event loop (or, after a retry, on the virtual thread that retried), so what
+ * follows it must not block; it fails the way the blocking call would throw (retries during a failover included:
+ * they continue off the event loop).
  */
 public interface AsyncVolumeIo {
     /** {@code length} bytes from {@code offset}. */
