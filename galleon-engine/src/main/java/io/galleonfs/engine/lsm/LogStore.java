@@ -200,23 +200,42 @@ public final class LogStore implements AutoCloseable {
         readResolved(volume, block, dst, false, () -> index.lookup(volume, name, (int) block));
     }
 
-    /** Bytes one {@link #readSnapshotBlocks} pread covers at most (records back to back: ~63 blocks of 4 KiB). */
+    /** Bytes one run read ({@link #readBlocks}, {@link #readSnapshotBlocks}) covers at most: ~63 blocks of 4 KiB. */
     static final int RUN_READ_BYTES = 256 << 10;
-    /** Per reader thread: the records of one run, read with one pread, then checked and copied out block by block. */
-    private static final ThreadLocal<ByteBuffer> RUN_BUFFERS = new ThreadLocal<>();
+    /**
+     * Where the records of one run are read with one pread, then checked and copied out block by block. Pooled, not per
+     * thread: live reads run on the node's virtual threads too, and a thread-local direct buffer per virtual thread
+     * would be one allocation per request.
+     */
+    private final RunBuffers runReads = new RunBuffers(RUN_READ_BYTES, 8);
 
     /**
-     * Reads {@code count} plain blocks of snapshot {@code name} from {@code firstBlock} into {@code dst} (at least
-     * {@code count} blocks remaining; advanced by them), like {@code count} calls of {@link #readSnapshot}, but blocks
-     * whose records lie back to back in one segment (a volume written sequentially, e.g. imported) are read with one
-     * pread per run of up to {@link #RUN_READ_BYTES}. A full backup read a 2 GiB volume with 524,288 preads of 4 KiB;
-     * the syscalls, not the bytes, were most of the backup workers' kernel time. Every block is still checked against
-     * its CRC32C; a run that cannot be used as read (CRC mismatch: the block was rewritten or relocated since the
-     * lookup; its segment retired) is read again block by block through {@link #readSnapshot}, which looks up again.
-     * Not for encrypted volumes (their records are longer; they read through {@link #readSealed}).
+     * Reads {@code count} live plain blocks from {@code firstBlock} into {@code dst} (at least {@code count} blocks
+     * remaining; advanced by them), like {@code count} calls of {@link #read}, but blocks whose records lie back to back
+     * in one segment (written by one multi-block write, or sequentially) are read with one pread per run of up to
+     * {@link #RUN_READ_BYTES}. An export of a 2 GiB volume made 524,288 preads of 4 KiB, and the syscalls, not the bytes,
+     * were most of its CPU. Each block is looked up and checked against its CRC32C as {@link #read} does; a block
+     * written concurrently reads as before or after that write, as one read alone would. Not for encrypted volumes.
+     */
+    public void readBlocks(UUID volume, long firstBlock, int count, ByteBuffer dst) throws IOException {
+        readRuns(volume, null, firstBlock, count, dst);
+    }
+
+    /**
+     * Like {@link #readBlocks}, from snapshot {@code name}: a backup's or an export's scan. A full backup read a 2 GiB
+     * volume with 524,288 preads of 4 KiB; the syscalls, not the bytes, were most of the backup workers' kernel time.
      */
     public void readSnapshotBlocks(UUID volume, String name, long firstBlock, int count, ByteBuffer dst)
             throws IOException {
+        readRuns(volume, java.util.Objects.requireNonNull(name, "name"), firstBlock, count, dst);
+    }
+
+    /**
+     * Reads whole plain blocks of snapshot {@code name} (null: live) by runs of back-to-back records. A run that cannot
+     * be used as read (CRC mismatch: the block was rewritten or relocated since the lookup; its segment retired) is read
+     * again block by block through {@link #read} or {@link #readSnapshot}, which look up again.
+     */
+    private void readRuns(UUID volume, String name, long firstBlock, int count, ByteBuffer dst) throws IOException {
         if (count <= 0) {
             return;
         }
@@ -235,7 +254,7 @@ public final class LogStore implements AutoCloseable {
         while (done < count) {
             // One run: blocks from `done` whose records follow each other in one segment (or a single absent block).
             int n = 0;
-            ExtentIndex.Extent first = index.lookup(volume, name, (int) (firstBlock + done));
+            ExtentIndex.Extent first = lookup(volume, name, firstBlock + done);
             if (first == null) {
                 int start = dst.position();
                 for (int i = 0; i < blockSize; i++) {
@@ -249,7 +268,7 @@ public final class LogStore implements AutoCloseable {
             crcs[0] = first.crc();
             n = 1;
             while (n < locations.length && done + n < count) {
-                ExtentIndex.Extent next = index.lookup(volume, name, (int) (firstBlock + done + n));
+                ExtentIndex.Extent next = lookup(volume, name, firstBlock + done + n);
                 if (next == null || next.location() != locations[n - 1] + recordLength
                         || LogFormat.segmentOf(next.location()) != LogFormat.segmentOf(locations[0])) {
                     break;
@@ -260,11 +279,19 @@ public final class LogStore implements AutoCloseable {
             }
             if (n == 1 || !readRun(locations, crcs, n, recordLength, dst)) {
                 for (int i = 0; i < n; i++) {
-                    readSnapshot(volume, name, firstBlock + done + i, dst);
+                    if (name == null) {
+                        read(volume, firstBlock + done + i, dst);
+                    } else {
+                        readSnapshot(volume, name, firstBlock + done + i, dst);
+                    }
                 }
             }
             done += n;
         }
+    }
+
+    private ExtentIndex.Extent lookup(UUID volume, String name, long block) throws IOException {
+        return name == null ? index.lookup(volume, (int) block) : index.lookup(volume, name, (int) block);
     }
 
     /** One pread of {@code n} back-to-back records into {@code dst}; false (dst untouched) if any block fails its CRC. */
@@ -273,31 +300,31 @@ public final class LogStore implements AutoCloseable {
         if (segment == null) {
             return false;
         }
-        ByteBuffer run = RUN_BUFFERS.get();
-        if (run == null || run.capacity() < n * recordLength) {
-            run = ByteBuffer.allocateDirect(Math.max(RUN_READ_BYTES, n * recordLength));
-            RUN_BUFFERS.set(run);
-        }
-        run.clear().limit(n * recordLength);
+        ByteBuffer run = runReads.take();
         try {
-            segment.readFully(run, LogFormat.offsetOf(locations[0]));
-        } catch (ClosedByInterruptException e) {
-            throw new InterruptedIOException("interrupted while reading a run of " + n + " blocks");
-        } catch (ClosedChannelException e) {
-            return false; // retired after the lookups: the block-by-block path looks up again
-        } catch (IOException e) {
-            return false; // e.g. a short segment: the block-by-block path reports it for the block concerned
-        }
-        for (int i = 0; i < n; i++) {
-            if (LogFormat.crc(run, i * recordLength + LogFormat.RECORD_HEADER, blockSize) != crcs[i]) {
-                return false;
+            run.clear().limit(n * recordLength);
+            try {
+                segment.readFully(run, LogFormat.offsetOf(locations[0]));
+            } catch (ClosedByInterruptException e) {
+                throw new InterruptedIOException("interrupted while reading a run of " + n + " blocks");
+            } catch (ClosedChannelException e) {
+                return false; // retired after the lookups: the block-by-block path looks up again
+            } catch (IOException e) {
+                return false; // e.g. a short segment: the block-by-block path reports it for the block concerned
             }
+            for (int i = 0; i < n; i++) {
+                if (LogFormat.crc(run, i * recordLength + LogFormat.RECORD_HEADER, blockSize) != crcs[i]) {
+                    return false;
+                }
+            }
+            for (int i = 0; i < n; i++) {
+                int from = i * recordLength + LogFormat.RECORD_HEADER;
+                dst.put(run.slice(from, blockSize));
+            }
+            return true;
+        } finally {
+            runReads.give(run);
         }
-        for (int i = 0; i < n; i++) {
-            int from = i * recordLength + LogFormat.RECORD_HEADER;
-            dst.put(run.slice(from, blockSize));
-        }
-        return true;
     }
 
     @FunctionalInterface

@@ -262,10 +262,14 @@ final class LogVolume implements Volume {
         while (dst.hasRemaining()) {
             long block = pos / blockSize;
             int inBlock = (int) (pos % blockSize);
-            if (inBlock == 0 && snapshot != null && cipher == null && dst.remaining() >= 2 * blockSize) {
-                // a backup's or an export's scan: whole blocks, records read in runs (one pread per run)
+            if (inBlock == 0 && cipher == null && dst.remaining() >= 2 * blockSize) {
+                // whole plain blocks (an NBD or export read, a backup's scan): records read in runs, one pread per run
                 int n = dst.remaining() / blockSize;
-                store.readSnapshotBlocks(id, snapshot, block, n, dst);
+                if (snapshot == null) {
+                    store.readBlocks(id, block, n, dst);
+                } else {
+                    store.readSnapshotBlocks(id, snapshot, block, n, dst);
+                }
                 pos += (long) n * blockSize;
                 continue;
             }

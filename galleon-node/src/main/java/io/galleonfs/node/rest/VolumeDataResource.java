@@ -77,7 +77,10 @@ public class VolumeDataResource {
         return new WriteResult(w.offset(), w.bytes(), w.concern());
     }
 
-    /** Streams {@code length} bytes from {@code offset} (default: to the end of the volume). */
+    /**
+     * Streams {@code length} bytes from {@code offset} (default: to the end of the volume); a range of any length is
+     * served, the {@link VolumeDataService#MAX_TRANSFER} limit is on writes.
+     */
     @GET
     @Path("/data")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
@@ -86,10 +89,13 @@ public class VolumeDataResource {
         VolumeRecord v = volumeService.get().get(ref);
         long len = length == null ? v.sizeBytes() - Math.max(0, offset) : length;
         dataService.get().checkRange(v, offset, len);
-        if (len <= VolumeDataService.MAX_TRANSFER) {
+        if (len <= VolumeDataService.STREAM_PIECE) {
             return Response.ok(dataService.get().read(ref, offset, len)).build();
         }
-        StreamingOutput stream = out -> dataService.get().readTo(v, offset, len, out);
+        // Larger ranges (the CLI's export asks for 4 MiB at a time) go out in pieces through one small buffer; the
+        // first piece is read here, so its errors still answer with a status.
+        VolumeDataService.RangeStream range = dataService.get().openRange(v, offset, len);
+        StreamingOutput stream = range::writeTo;
         return Response.ok(stream).header("Content-Length", len).build();
     }
 

@@ -30,7 +30,11 @@ public final class VolumeDataService {
     private static final Logger LOG = Logger.getLogger(VolumeDataService.class);
     /** Largest single read or write through the API; the CLI splits bigger transfers into chunks of this size. */
     public static final int MAX_TRANSFER = 8 << 20;
-    private static final int STREAM_CHUNK = 1 << 20;
+    /**
+     * Bytes a streamed read reads and writes at a time: 64 blocks of 4 KiB (the engine reads them with one pread when
+     * their records lie back to back), and under half of G1's smallest region, so never a humongous allocation.
+     */
+    public static final int STREAM_PIECE = 256 << 10;
 
     private final VolumeService volumes;
     private final BlockEngine engine;
@@ -159,23 +163,56 @@ public final class VolumeDataService {
         return dst.array();
     }
 
-    /** Streams a range to {@code out} in 1 MiB pieces, so exporting a whole volume needs no large buffer. */
-    public void readTo(VolumeRecord v, long offset, long length, OutputStream out) throws IOException {
-        VolumeIo vol = io(v);
-        ByteBuffer buf = ByteBuffer.allocate(STREAM_CHUNK);
-        long pos = offset;
-        long end = offset + length;
-        while (pos < end) {
-            int n = (int) Math.min(STREAM_CHUNK, end - pos);
+    /**
+     * A range read in pieces of {@link #STREAM_PIECE}, its first piece read when the stream is opened: an engine error
+     * there (a checksum mismatch, a volume not served here) still answers the request with its status, later ones end
+     * the stream early. One piece-sized buffer per stream, below the size G1 allocates as a humongous object: a REST
+     * read of 4 MiB (the CLI's export chunk) used to allocate a 4 MiB array per request, which grew the node's heap by
+     * about a gigabyte per 2 GiB exported (docs/BENCHMARKS.md, "REST reads in pieces").
+     */
+    public final class RangeStream {
+        private final VolumeRecord volume;
+        private final VolumeIo io;
+        private final ByteBuffer buf;
+        private final long end;
+        private long pos;
+        private int buffered;
+
+        private RangeStream(VolumeRecord volume, long offset, long length) {
+            this.volume = volume;
+            this.io = io(volume);
+            this.buf = ByteBuffer.allocate((int) Math.min(STREAM_PIECE, Math.max(1, length)));
+            this.pos = offset;
+            this.end = offset + length;
+            buffered = readPiece();
+        }
+
+        private int readPiece() {
+            int n = (int) Math.min(buf.capacity(), end - pos);
             buf.clear().limit(n);
             final long at = pos;
-            EngineErrors.call(v.name(), () -> {
-                vol.read(at, buf);
+            EngineErrors.call(volume.name(), () -> {
+                io.read(at, buf);
                 return null;
             });
-            out.write(buf.array(), 0, n);
             pos += n;
+            return n;
         }
+
+        /** Writes the whole range to {@code out}; call once. */
+        public void writeTo(OutputStream out) throws IOException {
+            out.write(buf.array(), 0, buffered);
+            while (pos < end) {
+                int n = readPiece();
+                out.write(buf.array(), 0, n);
+            }
+        }
+    }
+
+    /** Opens a stream of {@code [offset, offset + length)} of {@code v}, reading its first piece now. */
+    public RangeStream openRange(VolumeRecord v, long offset, long length) {
+        checkRange(v, offset, length);
+        return new RangeStream(v, offset, length);
     }
 
     public void checkRange(VolumeRecord v, long offset, long length) {

@@ -85,6 +85,24 @@ class VolumeDataResourceTest {
     }
 
     @Test
+    void rangesLargerThanOnePieceComeBackWholeAcrossPieceBoundaries() {
+        String vol = newVolume("pieces", "8M", "fast-local-ssd");
+        byte[] data = random(3 << 20, 5);
+        write(vol, 1234, data, "durable");
+        // 3 MiB from an unaligned offset: twelve pieces and a partial block at each end
+        assertArrayEquals(data, read(vol, 1234, data.length));
+        byte[] around = given().queryParam("offset", 1000).queryParam("length", data.length + 500)
+                .get(VOLUMES + "/" + vol + "/data").then().statusCode(200)
+                .header("Content-Length", String.valueOf(data.length + 500)).extract().asByteArray();
+        assertArrayEquals(new byte[234], Arrays.copyOfRange(around, 0, 234));
+        assertArrayEquals(data, Arrays.copyOfRange(around, 234, 234 + data.length));
+        assertArrayEquals(new byte[266], Arrays.copyOfRange(around, 234 + data.length, around.length));
+        // exactly one piece, and one byte more
+        assertArrayEquals(Arrays.copyOfRange(data, 0, 256 << 10), read(vol, 1234, 256 << 10));
+        assertArrayEquals(Arrays.copyOfRange(data, 0, (256 << 10) + 1), read(vol, 1234, (256 << 10) + 1));
+    }
+
+    @Test
     void writeConcernsFollowReplicaCount() {
         String single = newVolume("wc", "1M", "fast-local-ssd");
         write(single, 0, random(4096, 3), "acknowledged");
