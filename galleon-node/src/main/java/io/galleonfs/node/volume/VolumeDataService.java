@@ -284,6 +284,15 @@ public final class VolumeDataService {
         if (snapshot == null || snapshot.isBlank()) {
             throw GalleonException.badRequest("snapshot is required");
         }
+        if (!v.mounts().isEmpty()) {
+            // The file system or the program using the mount would see every block change under it at once: a mounted
+            // ext4 then fails its checksums on the next directory read (the API fuzz found it), a raw reader's data
+            // flips mid-file. Like a LUN, a volume is detached before it is rolled back.
+            var m = v.mounts().getFirst();
+            throw GalleonException.conflict("volume '" + v.name() + "' is mounted at " + m.path() + " on node " + m.node()
+                    + (v.mounts().size() > 1 ? " (and " + (v.mounts().size() - 1) + " more)" : "")
+                    + ": unmount it before restoring a snapshot");
+        }
         PrimaryVolume vol = primary(v);
         EngineErrors.call(v.name(), () -> {
             vol.restore(snapshot);

@@ -244,6 +244,20 @@ class MountResourceTest {
     }
 
     @Test
+    void aMountedVolumeIsNotRolledBackUnderItsMount() throws Exception {
+        String v = volume("rollback", "4M", "fast-local-ssd", "ReadWriteOnce");
+        given().contentType(ContentType.JSON).body(Map.of("name", "s1")).post(VOLUMES + "/" + v + "/snapshots")
+                .then().statusCode(201);
+        String path = mounted(v, null, "fs=none");
+        String problem = assertProblem(given().contentType(ContentType.JSON).body(Map.of("snapshot", "s1"))
+                .post(VOLUMES + "/" + v + "/restore"), 409);
+        assertTrue(problem.contains("mounted at " + path) && problem.contains("unmount"), problem);
+        given().delete(VOLUMES + "/" + v + "/mounts").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(Map.of("snapshot", "s1")).post(VOLUMES + "/" + v + "/restore")
+                .then().statusCode(200);
+    }
+
+    @Test
     void concurrentWritersThroughTheDataFile() throws Exception {
         String v = volume("conc", "32M", "fast-local-ssd", "ReadWriteOnce");
         Path data = Path.of(mounted(v, null, "fs=none"), "data");
