@@ -218,7 +218,7 @@ public final class LogStore implements AutoCloseable {
      * written concurrently reads as before or after that write, as one read alone would. Not for encrypted volumes.
      */
     public void readBlocks(UUID volume, long firstBlock, int count, ByteBuffer dst) throws IOException {
-        readRuns(volume, null, firstBlock, count, dst);
+        readRuns(volume, null, firstBlock, count, dst, false, null);
     }
 
     /**
@@ -227,7 +227,22 @@ public final class LogStore implements AutoCloseable {
      */
     public void readSnapshotBlocks(UUID volume, String name, long firstBlock, int count, ByteBuffer dst)
             throws IOException {
-        readRuns(volume, java.util.Objects.requireNonNull(name, "name"), firstBlock, count, dst);
+        readRuns(volume, java.util.Objects.requireNonNull(name, "name"), firstBlock, count, dst, false, null);
+    }
+
+    /**
+     * The sealed payloads ({@link #sealedBytes()} each: nonce, tag, ciphertext) of {@code count} blocks of an encrypted
+     * volume, snapshot {@code name} or live when null, read by runs like {@link #readBlocks}: {@code dst} gets them back
+     * to back, each ciphertext checked against its CRC32C, and {@code versions[i]} the location of block i's record
+     * ({@link BlockMap#ABSENT} when it reads as zeros: its payload is all zeros, nonce 0), the version a cache of
+     * decrypted blocks keys it by.
+     */
+    public void readSealedBlocks(UUID volume, String name, long firstBlock, int count, ByteBuffer dst, long[] versions)
+            throws IOException {
+        if (versions.length < count) {
+            throw new IllegalArgumentException("room for " + versions.length + " versions, " + count + " blocks");
+        }
+        readRuns(volume, name, firstBlock, count, dst, true, versions);
     }
 
     /**
@@ -235,18 +250,20 @@ public final class LogStore implements AutoCloseable {
      * be used as read (CRC mismatch: the block was rewritten or relocated since the lookup; its segment retired) is read
      * again block by block through {@link #read} or {@link #readSnapshot}, which look up again.
      */
-    private void readRuns(UUID volume, String name, long firstBlock, int count, ByteBuffer dst) throws IOException {
+    private void readRuns(UUID volume, String name, long firstBlock, int count, ByteBuffer dst, boolean sealed,
+                          long[] versions) throws IOException {
         if (count <= 0) {
             return;
         }
         checkBlock(firstBlock);
         checkBlock(firstBlock + count - 1);
-        if (dst.remaining() < (long) count * blockSize) {
-            throw new IllegalArgumentException("a read of " + count + " blocks needs room for " + count * blockSize
+        int payload = sealed ? LogFormat.SEALED_PREFIX + blockSize : blockSize;
+        if (dst.remaining() < (long) count * payload) {
+            throw new IllegalArgumentException("a read of " + count + " blocks needs room for " + (long) count * payload
                     + " bytes");
         }
         ensureOpen();
-        int recordLength = LogFormat.dataRecordLength(blockSize);
+        int recordLength = sealed ? LogFormat.sealedRecordLength(blockSize) : LogFormat.dataRecordLength(blockSize);
         int maxRun = Math.max(1, RUN_READ_BYTES / recordLength);
         long[] locations = new long[Math.min(count, maxRun)];
         int[] crcs = new int[locations.length];
@@ -257,10 +274,13 @@ public final class LogStore implements AutoCloseable {
             ExtentIndex.Extent first = lookup(volume, name, firstBlock + done);
             if (first == null) {
                 int start = dst.position();
-                for (int i = 0; i < blockSize; i++) {
+                for (int i = 0; i < payload; i++) {
                     dst.put(start + i, (byte) 0);
                 }
-                dst.position(start + blockSize);
+                dst.position(start + payload);
+                if (versions != null) {
+                    versions[done] = BlockMap.ABSENT;
+                }
                 done++;
                 continue;
             }
@@ -277,12 +297,19 @@ public final class LogStore implements AutoCloseable {
                 crcs[n] = next.crc();
                 n++;
             }
-            if (n == 1 || !readRun(locations, crcs, n, recordLength, dst)) {
+            if (n > 1 && readRun(locations, crcs, n, recordLength, sealed ? LogFormat.SEALED_PREFIX : 0, payload, dst)) {
+                if (versions != null) {
+                    System.arraycopy(locations, 0, versions, done, n);
+                }
+            } else {
                 for (int i = 0; i < n; i++) {
-                    if (name == null) {
-                        read(volume, firstBlock + done + i, dst);
+                    long block = firstBlock + done + i;
+                    if (sealed) {
+                        versions[done + i] = readSealedVersion(volume, name, block, dst);
+                    } else if (name == null) {
+                        read(volume, block, dst);
                     } else {
-                        readSnapshot(volume, name, firstBlock + done + i, dst);
+                        readSnapshot(volume, name, block, dst);
                     }
                 }
             }
@@ -294,8 +321,13 @@ public final class LogStore implements AutoCloseable {
         return name == null ? index.lookup(volume, (int) block) : index.lookup(volume, name, (int) block);
     }
 
-    /** One pread of {@code n} back-to-back records into {@code dst}; false (dst untouched) if any block fails its CRC. */
-    private boolean readRun(long[] locations, int[] crcs, int n, int recordLength, ByteBuffer dst) throws IOException {
+    /**
+     * One pread of {@code n} back-to-back records; copies their payloads ({@code payload} bytes after each header, the
+     * CRC32C covering a block's bytes from {@code crcFrom} within it) into {@code dst}. False (dst untouched) if any block
+     * fails its CRC.
+     */
+    private boolean readRun(long[] locations, int[] crcs, int n, int recordLength, int crcFrom, int payload,
+                            ByteBuffer dst) throws IOException {
         Segment segment = segments.get(LogFormat.segmentOf(locations[0]));
         if (segment == null) {
             return false;
@@ -313,13 +345,13 @@ public final class LogStore implements AutoCloseable {
                 return false; // e.g. a short segment: the block-by-block path reports it for the block concerned
             }
             for (int i = 0; i < n; i++) {
-                if (LogFormat.crc(run, i * recordLength + LogFormat.RECORD_HEADER, blockSize) != crcs[i]) {
+                if (LogFormat.crc(run, i * recordLength + LogFormat.RECORD_HEADER + crcFrom, blockSize) != crcs[i]) {
                     return false;
                 }
             }
             for (int i = 0; i < n; i++) {
                 int from = i * recordLength + LogFormat.RECORD_HEADER;
-                dst.put(run.slice(from, blockSize));
+                dst.put(run.slice(from, payload));
             }
             return true;
         } finally {

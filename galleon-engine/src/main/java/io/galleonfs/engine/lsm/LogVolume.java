@@ -262,10 +262,12 @@ final class LogVolume implements Volume {
         while (dst.hasRemaining()) {
             long block = pos / blockSize;
             int inBlock = (int) (pos % blockSize);
-            if (inBlock == 0 && cipher == null && dst.remaining() >= 2 * blockSize) {
-                // whole plain blocks (an NBD or export read, a backup's scan): records read in runs, one pread per run
+            if (inBlock == 0 && dst.remaining() >= 2 * blockSize) {
+                // whole blocks (an NBD or export read, a backup's scan): records read in runs, one pread per run
                 int n = dst.remaining() / blockSize;
-                if (snapshot == null) {
+                if (cipher != null) {
+                    readSealedRange(snapshot, block, n, dst, cached);
+                } else if (snapshot == null) {
                     store.readBlocks(id, block, n, dst);
                 } else {
                     store.readSnapshotBlocks(id, snapshot, block, n, dst);
@@ -287,6 +289,74 @@ final class LogVolume implements Volume {
             dst.put(scratch.slice(inBlock, n));
             pos += n;
         }
+    }
+
+    /** Blocks of an encrypted volume one {@link LogStore#readSealedBlocks} call reads (~130 KiB of sealed payloads). */
+    static final int SEALED_BATCH = 32;
+
+    /**
+     * {@code n} whole blocks of an encrypted volume into {@code dst}, like {@code n} calls of {@link #readBlock}: blocks
+     * the cache of decrypted blocks holds (live, {@code cached}) are copied from it, the others read by runs of sealed
+     * records ({@link LogStore#readSealedBlocks}: one pread per run instead of one per block), decrypted on this thread
+     * and cached under the record they were read from.
+     */
+    private void readSealedRange(String snapshot, long first, int n, ByteBuffer dst, boolean cached)
+            throws IOException {
+        io.galleonfs.engine.DecryptedBlockCache cache = cached ? engine.decryptedBlocks() : null;
+        int start = dst.position();
+        boolean[] done = new boolean[n];
+        if (cache != null) {
+            for (int i = 0; i < n; i++) {
+                long mapped = store.locationOf(id, first + i);
+                if (mapped == BlockMap.ABSENT) {
+                    continue; // read below as zeros, neither a hit nor a miss
+                }
+                ByteBuffer out = dst.duplicate().position(start + i * blockSize).limit(start + (i + 1) * blockSize);
+                if (cache.copyInto(id, first + i, mapped, 0, out)) {
+                    done[i] = true;
+                    cacheHits.increment();
+                } else {
+                    cacheMisses.increment();
+                }
+            }
+        }
+        int sealedBytes = store.sealedBytes();
+        ByteBuffer sealed = ByteBuffer.allocate(Math.min(n, SEALED_BATCH) * sealedBytes).order(ByteOrder.LITTLE_ENDIAN);
+        long[] versions = new long[Math.min(n, SEALED_BATCH)];
+        byte[] tag = new byte[VolumeCipher.TAG_BYTES];
+        for (int i = 0; i < n; ) {
+            if (done[i]) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < n && !done[j] && j - i < SEALED_BATCH) {
+                j++;
+            }
+            sealed.clear();
+            store.readSealedBlocks(id, snapshot, first + i, j - i, sealed, versions);
+            for (int k = i; k < j; k++) {
+                int at = (k - i) * sealedBytes;
+                int to = start + k * blockSize;
+                long nonce = sealed.getLong(at);
+                if (nonce == 0) { // never written or trimmed: zeros (a real nonce has a non-zero epoch)
+                    for (int b = 0; b < blockSize; b++) {
+                        dst.put(to + b, (byte) 0);
+                    }
+                    continue;
+                }
+                sealed.get(at + 8, tag);
+                ByteBuffer out = dst.duplicate().position(to).limit(to + blockSize);
+                cipher.decrypt(first + k, nonce, sealed.slice(at + LogFormat.SEALED_PREFIX, blockSize), tag, out);
+                long version = versions[k - i];
+                if (cache != null && version != BlockMap.ABSENT) {
+                    // Keyed by the record actually read: a rewrite after the lookup cannot be cached under it.
+                    cache.put(id, first + k, version, dst.duplicate().position(to).limit(to + blockSize).slice());
+                }
+            }
+            i = j;
+        }
+        dst.position(start + n * blockSize);
     }
 
     private void readBlock(String snapshot, long block, ByteBuffer dst, boolean cached) throws IOException {
