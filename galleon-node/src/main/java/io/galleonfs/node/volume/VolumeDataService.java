@@ -284,14 +284,19 @@ public final class VolumeDataService {
         if (snapshot == null || snapshot.isBlank()) {
             throw GalleonException.badRequest("snapshot is required");
         }
+        // The file system or program using the volume would see every block change under it at once: a mounted ext4
+        // then fails its checksums on the next directory read (the API fuzz found it), an NBD client's cache and data
+        // disagree. Like a LUN, a volume is detached before it is rolled back (as for a backup restored in place).
         if (!v.mounts().isEmpty()) {
-            // The file system or the program using the mount would see every block change under it at once: a mounted
-            // ext4 then fails its checksums on the next directory read (the API fuzz found it), a raw reader's data
-            // flips mid-file. Like a LUN, a volume is detached before it is rolled back.
             var m = v.mounts().getFirst();
             throw GalleonException.conflict("volume '" + v.name() + "' is mounted at " + m.path() + " on node " + m.node()
                     + (v.mounts().size() > 1 ? " (and " + (v.mounts().size() - 1) + " more)" : "")
                     + ": unmount it before restoring a snapshot");
+        }
+        List<String> clients = volumes.clients().of(v.id());
+        if (!clients.isEmpty()) {
+            throw GalleonException.conflict("volume '" + v.name() + "' is exported to " + String.join(", ", clients)
+                    + ": disconnect them before restoring a snapshot");
         }
         PrimaryVolume vol = primary(v);
         EngineErrors.call(v.name(), () -> {
