@@ -3,6 +3,7 @@ package io.galleonfs.engine.lsm;
 import static io.galleonfs.engine.lsm.LsmTestSupport.BS;
 import static io.galleonfs.engine.lsm.LsmTestSupport.config;
 import static io.galleonfs.engine.lsm.LsmTestSupport.content;
+import static io.galleonfs.engine.lsm.LsmTestSupport.flipByte;
 import static io.galleonfs.engine.lsm.LsmTestSupport.read;
 import static io.galleonfs.engine.lsm.LsmTestSupport.readSnapshot;
 import static io.galleonfs.engine.lsm.LsmTestSupport.zeros;
@@ -15,9 +16,7 @@ import io.galleonfs.engine.ChecksumMismatchException;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -91,12 +90,7 @@ class LogStoreRunReadTest {
         }
         Path segment = Segment.pathOf(dir, LogFormat.segmentOf(location));
         long at = LogFormat.offsetOf(location) + LogFormat.RECORD_HEADER + 77;
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
-            ch.write(one, at);
-        }
+        flipByte(segment, at, 0x01);
         try (LogStore store = LogStore.open(config(dir))) {
             ByteBuffer dst = ByteBuffer.allocate(16 * BS);
             ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
@@ -154,12 +148,7 @@ class LogStoreRunReadTest {
         }
         Path segment = Segment.pathOf(dir, LogFormat.segmentOf(location));
         long at = LogFormat.offsetOf(location) + LogFormat.RECORD_HEADER + 1234;
-        try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ 0x40)).rewind();
-            ch.write(one, at);
-        }
+        flipByte(segment, at, 0x40);
         try (LogStore store = LogStore.open(config(dir))) {
             ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
                     () -> store.readBlocks(VOL, 0, 16, ByteBuffer.allocate(16 * BS)));

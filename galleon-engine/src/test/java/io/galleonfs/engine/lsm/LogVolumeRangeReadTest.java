@@ -16,9 +16,7 @@ import io.galleonfs.engine.Volume;
 import io.galleonfs.engine.WriteConcern;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.UUID;
 import org.junit.jupiter.api.io.TempDir;
@@ -120,13 +118,7 @@ class LogVolumeRangeReadTest {
         }
         // a byte of block 17's ciphertext or data (past the header and, when sealed, the nonce and tag)
         long at = LogFormat.offsetOf(location) + LogFormat.RECORD_HEADER + (encrypted ? LogFormat.SEALED_PREFIX : 0) + 99;
-        try (FileChannel ch = FileChannel.open(Segment.pathOf(storeDir, LogFormat.segmentOf(location)),
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
-            ch.write(one, at);
-        }
+        LsmTestSupport.flipByte(Segment.pathOf(storeDir, LogFormat.segmentOf(location)), at, 0x10);
         try (LogEngine engine = open(0)) {
             Volume v = engine.find(id).orElseThrow();
             ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,

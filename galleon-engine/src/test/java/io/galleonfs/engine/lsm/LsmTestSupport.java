@@ -53,4 +53,15 @@ final class LsmTestSupport {
     static byte[] zeros() {
         return new byte[BS];
     }
+
+    /** Flips the bits {@code mask} of the byte at {@code at} of {@code file}: a corruption on disk. */
+    static void flipByte(Path file, long at, int mask) throws IOException {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            ch.read(one, at);
+            one.put(0, (byte) (one.get(0) ^ mask)).rewind();
+            ch.write(one, at);
+        }
+    }
 }
