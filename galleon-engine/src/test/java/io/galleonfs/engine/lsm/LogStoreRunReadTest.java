@@ -44,11 +44,7 @@ class LogStoreRunReadTest {
     @Test
     void aRunReadGivesTheSnapshotsBytesAcrossRewritesHolesAndRunLimits() throws IOException {
         try (LogStore store = LogStore.open(config(dir))) {
-            ByteBuffer all = ByteBuffer.allocate(BLOCKS * BS);
-            for (int b = 0; b < BLOCKS; b++) {
-                all.put(content(VOL, b, 1));
-            }
-            store.writeBlocks(VOL, 0, all.flip(), WriteConcern.DURABLE);
+            writeFirstVersion(store, BLOCKS, WriteConcern.DURABLE);
             assertEquals(store.locationOf(VOL, 0) + LogFormat.dataRecordLength(BS), store.locationOf(VOL, 1),
                     "written back to back: the read below goes through runs");
             store.trim(VOL, 40, 3, WriteConcern.DURABLE); // a hole in the middle of a run
@@ -80,11 +76,7 @@ class LogStoreRunReadTest {
     void aFlippedByteInsideARunFailsWithThatBlocksChecksumError() throws IOException {
         long location;
         try (LogStore store = LogStore.open(config(dir))) {
-            ByteBuffer all = ByteBuffer.allocate(16 * BS);
-            for (int b = 0; b < 16; b++) {
-                all.put(content(VOL, b, 1));
-            }
-            store.writeBlocks(VOL, 0, all.flip(), WriteConcern.DURABLE);
+            writeFirstVersion(store, 16, WriteConcern.DURABLE);
             store.createSnapshot(VOL, "s");
             location = store.locationOf(VOL, 9);
         }
@@ -108,11 +100,7 @@ class LogStoreRunReadTest {
     @Test
     void aLiveRunReadGivesTheLatestBytesAcrossRewritesHolesAndRunLimits() throws IOException {
         try (LogStore store = LogStore.open(config(dir))) {
-            ByteBuffer all = ByteBuffer.allocate(BLOCKS * BS);
-            for (int b = 0; b < BLOCKS; b++) {
-                all.put(content(VOL, b, 1));
-            }
-            store.writeBlocks(VOL, 0, all.flip(), WriteConcern.DURABLE);
+            writeFirstVersion(store, BLOCKS, WriteConcern.DURABLE);
             store.trim(VOL, 60, 2, WriteConcern.DURABLE);
             store.createSnapshot(VOL, "s"); // the live view must not read through it
             for (int b = 0; b < BLOCKS; b += 7) { // rewritten one by one: their records now lie elsewhere
@@ -139,11 +127,7 @@ class LogStoreRunReadTest {
     void aFlippedByteInsideALiveRunFailsWithThatBlocksChecksumError() throws IOException {
         long location;
         try (LogStore store = LogStore.open(config(dir))) {
-            ByteBuffer all = ByteBuffer.allocate(16 * BS);
-            for (int b = 0; b < 16; b++) {
-                all.put(content(VOL, b, 1));
-            }
-            store.writeBlocks(VOL, 0, all.flip(), WriteConcern.DURABLE);
+            writeFirstVersion(store, 16, WriteConcern.DURABLE);
             location = store.locationOf(VOL, 5);
         }
         Path segment = Segment.pathOf(dir, LogFormat.segmentOf(location));
@@ -164,11 +148,7 @@ class LogStoreRunReadTest {
     void aLiveRunReadRacingRewritesReturnsWholeVersionsNoOlderThanTheReadsStart() throws Exception {
         int blocks = 96;
         try (LogStore store = LogStore.open(config(dir))) {
-            ByteBuffer all = ByteBuffer.allocate(blocks * BS);
-            for (int b = 0; b < blocks; b++) {
-                all.put(content(VOL, b, 1));
-            }
-            store.writeBlocks(VOL, 0, all.flip(), WriteConcern.ACKNOWLEDGED);
+            writeFirstVersion(store, blocks, WriteConcern.ACKNOWLEDGED);
             // Per block: the versions issued, in order (appended before the write), and the newest acknowledged one.
             List<List<Long>> issued = new ArrayList<>();
             for (int b = 0; b < blocks; b++) {
@@ -235,5 +215,14 @@ class LogStoreRunReadTest {
             }
         }
         return false;
+    }
+
+    /** Blocks 0 .. count-1 at version 1, as one multi-block write: their records lie back to back. */
+    private static void writeFirstVersion(LogStore store, int count, WriteConcern concern) throws IOException {
+        ByteBuffer all = ByteBuffer.allocate(count * BS);
+        for (int b = 0; b < count; b++) {
+            all.put(content(VOL, b, 1));
+        }
+        store.writeBlocks(VOL, 0, all.flip(), concern);
     }
 }
