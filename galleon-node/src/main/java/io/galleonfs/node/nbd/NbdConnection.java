@@ -5,10 +5,12 @@ import io.galleonfs.node.ingress.IngressBudget;
 import io.galleonfs.node.ingress.IngressLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -72,13 +74,22 @@ final class NbdConnection implements NbdSession.Link {
     }
 
     /** Called on the event loop of a new connection; {@code onClose} runs once it closed. */
-    @SuppressWarnings("deprecation") // getByteBuf: a view of the received bytes instead of a copy
     static void attach(Vertx vertx, NetSocket socket, NbdExports exports, IngressBudget budget, IngressLimits limits, NbdTls tls,
                        Runnable onClose) {
         NbdConnection c = new NbdConnection(vertx, socket, exports, budget, limits, tls);
         long period = Math.clamp(limits.readTimeout().toMillis() / 5, 100, 1000);
         long timer = vertx.setPeriodic(period, period, id -> c.checkTimeouts());
-        socket.handler(buffer -> c.session.feed(buffer.getByteBuf().nioBuffer()));
+        // The received netty buffers themselves, not Vert.x's heap copies of them (NetSocket.handler copies every buffer
+        // read: 21 % of the node's samples under 1 MiB writes). The session copies what it keeps beyond feed.
+        ((NetSocketInternal) socket).messageHandler(msg -> {
+            try {
+                if (msg instanceof ByteBuf bytes) {
+                    c.session.feed(bytes.nioBuffer());
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        });
         socket.exceptionHandler(e -> LOG.debugf("nbd %s: %s", socket.remoteAddress(), e.toString()));
         socket.closeHandler(v -> {
             vertx.cancelTimer(timer);
@@ -135,12 +146,12 @@ final class NbdConnection implements NbdSession.Link {
         if (!drainPaused && socket.writeQueueFull()) {
             drainPaused = true;
             drainPausedSince = System.nanoTime();
-            socket.pause();
+            autoRead(false);
             socket.drainHandler(v -> {
                 drainPaused = false;
                 socket.drainHandler(null);
                 if (!sessionPaused) {
-                    socket.resume();
+                    autoRead(true);
                 }
             });
         }
@@ -192,15 +203,24 @@ final class NbdConnection implements NbdSession.Link {
     @Override
     public void pauseInput() {
         sessionPaused = true;
-        socket.pause();
+        autoRead(false);
     }
 
     @Override
     public void resumeInput() {
         sessionPaused = false;
         if (!drainPaused) {
-            socket.resume();
+            autoRead(true);
         }
+    }
+
+    /**
+     * Stops or restarts reading from the socket. With a message handler, {@link NetSocket#pause()} no longer applies (it
+     * pauses Vert.x's inbound queue, which the handler bypasses), so the channel's auto-read is switched instead; what
+     * netty already read when it stops still arrives, and the session keeps it (copied) until it resumes.
+     */
+    private void autoRead(boolean on) {
+        ((NetSocketInternal) socket).channelHandlerContext().channel().config().setAutoRead(on);
     }
 
     @Override

@@ -175,14 +175,17 @@ final class NbdSession {
         return phase == Phase.CLOSED;
     }
 
-    /** Bytes from the peer; kept for later if the session is paused. */
+    /**
+     * Bytes from the peer, valid only during this call (the connection hands over netty's buffer and frees it after):
+     * what the session cannot parse yet because it is paused is copied and kept for later.
+     */
     void feed(ByteBuffer in) {
         if (phase == Phase.CLOSED || phase == Phase.DISCONNECTING) {
             return;
         }
         lastInput = System.nanoTime();
         if (paused || !pending.isEmpty()) {
-            pending.add(in);
+            pending.add(copyOf(in));
             return;
         }
         consume(in);
@@ -190,8 +193,14 @@ final class NbdSession {
             if (plaintextAfterStartTls()) {
                 return;
             }
-            pending.add(in);
+            pending.add(copyOf(in));
         }
+    }
+
+    private static ByteBuffer copyOf(ByteBuffer in) {
+        ByteBuffer copy = ByteBuffer.allocate(in.remaining());
+        copy.put(in).flip();
+        return copy;
     }
 
     /**

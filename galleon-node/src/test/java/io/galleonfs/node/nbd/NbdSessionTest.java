@@ -805,6 +805,41 @@ class NbdSessionTest {
         assertEquals(0, budget.used());
     }
 
+    /** The connection frees (and netty reuses) each received buffer as soon as feed returns. */
+    @Test
+    void inputKeptWhilePausedSurvivesTheReuseOfTheBufferItArrivedIn() {
+        go("vol1");
+        assertTrue(budget.tryAcquire(budget.capacity()), "another connection holds the whole budget");
+        byte[] data = new byte[3000];
+        new Random(6).nextBytes(data);
+        byte[] first = request(0, CMD_WRITE, 1, 4096, data.length, data);
+        byte[] second = request(0, CMD_READ, 2, 4096, data.length, null);
+        ByteBuffer received = ByteBuffer.allocateDirect(first.length + second.length);
+        received.put(first).put(second).flip();
+        session.feed(received); // the write waits for budget with its header parsed and all of its payload unread
+        assertTrue(link.inputPaused);
+        ByteBuffer direct = ByteBuffer.allocateDirect(16);
+        direct.put(request(0, CMD_FLUSH, 3, 0, 0, null), 0, 16).flip();
+        session.feed(direct); // arrives while paused: netty had read it already
+        received.clear();
+        while (received.hasRemaining()) {
+            received.put((byte) 0x5A); // the pooled memory holds the next connection's bytes now
+        }
+        direct.clear().put(new byte[16]);
+
+        budget.release(budget.capacity());
+        link.runLoop();
+        session.feed(ByteBuffer.wrap(request(0, CMD_FLUSH, 3, 0, 0, null), 16, 12));
+        ByteBuffer r = link.take();
+        assertSimple(r, 1, 0);
+        assertSimple(r, 2, 0);
+        byte[] back = new byte[data.length];
+        r.get(back);
+        assertArrayEquals(data, back, "the payload kept while paused is the one the client sent");
+        assertSimple(r, 3, 0);
+        assertFalse(link.closed);
+    }
+
     @Test
     void aReadWaitsForBudgetForItsReplyAndReturnsItOnceSent() {
         go("vol1");
