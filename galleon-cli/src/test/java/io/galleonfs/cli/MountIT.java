@@ -50,14 +50,26 @@ class MountIT {
         if (dir == null) {
             return;
         }
-        for (String target : mountsUnder(dir).reversed()) {
-            new ProcessBuilder("umount", "-l", target).start().waitFor(30, TimeUnit.SECONDS);
-        }
-        for (String loop : sh("losetup -a").out().lines().filter(l -> l.contains(dir.toString())).map(l -> l.substring(0, l.indexOf(':'))).toList()) {
-            new ProcessBuilder("losetup", "-d", loop).start().waitFor(30, TimeUnit.SECONDS);
-        }
+        removeMountsAndLoopsUnder(dir);
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * Lazily unmounts everything mounted under {@code root} and detaches the loop devices whose backing file lies under
+     * it. The loop devices are listed first: once the hidden FUSE mount a loop device reads from is detached, the kernel
+     * names its backing file by the path inside that mount only ({@code /data}), and a later look would miss it (every
+     * earlier run of these tests left one loop device behind per file-system mount).
+     */
+    static void removeMountsAndLoopsUnder(Path root) throws IOException, InterruptedException {
+        List<String> loops = sh("losetup -a").out().lines().filter(l -> l.contains(root.toString()))
+                .map(l -> l.substring(0, l.indexOf(':'))).toList();
+        for (String target : mountsUnder(root).reversed()) {
+            new ProcessBuilder("umount", "-l", target).start().waitFor(30, TimeUnit.SECONDS);
+        }
+        for (String loop : loops) {
+            new ProcessBuilder("losetup", "-d", loop).start().waitFor(30, TimeUnit.SECONDS);
         }
     }
 

@@ -51,15 +51,7 @@ class SchedulerHooksIT {
         if (dir == null) {
             return;
         }
-        List<String> mounts = Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" ")[1])
-                .filter(t -> t.startsWith(dir.toString())).toList();
-        for (String target : mounts.reversed()) {
-            new ProcessBuilder("umount", "-l", target).start().waitFor(30, TimeUnit.SECONDS);
-        }
-        for (String loop : MountIT.sh("losetup -a").out().lines().filter(l -> l.contains(dir.toString()))
-                .map(l -> l.substring(0, l.indexOf(':'))).toList()) {
-            new ProcessBuilder("losetup", "-d", loop).start().waitFor(30, TimeUnit.SECONDS);
-        }
+        MountIT.removeMountsAndLoopsUnder(dir);
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
