@@ -5,6 +5,7 @@
 #   bench/fuse-p4.sh                      # starts its own daemon from galleon-node/target/quarkus-app
 #   SIZE=2G RUNTIME=20 bench/fuse-p4.sh   # bigger file, longer jobs
 #   GALLEON_NODE_JAR=... WORK=/var/tmp/p4 bench/fuse-p4.sh
+#   GALLEON_NODE_JAVA_OPTS="-XX:StartFlightRecording=..." bench/fuse-p4.sh   # JVM options of the daemon
 #   ENGINE_FORMAT=layers bench/fuse-p4.sh # the node's engine format ([storage] engine_format; default: the node's, log)
 #
 # Needs: JDK 25 (bin/jdk-env), fio, bindfs, curl, python3, /dev/fuse, libfuse2. Cleans up after itself.
@@ -40,7 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+ExitOnOutOfMemoryError -jar "$NODE_JAR" -d --storage-path "$WORK/node" \
+# shellcheck disable=SC2086
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+ExitOnOutOfMemoryError ${GALLEON_NODE_JAVA_OPTS:-} -jar "$NODE_JAR" -d --storage-path "$WORK/node" \
   --ipc-address "127.0.0.1:$PORT" --bind-address "127.0.0.1:$((PORT + 1))" --mount-point "$WORK/mounts" \
   --config "$WORK/engine-format.toml" >"$WORK/node.log" 2>&1 &
 DAEMON_PID=$!
