@@ -35,6 +35,21 @@ public interface BlockEngine extends AutoCloseable {
 
     Optional<Volume> find(UUID id);
 
+    /**
+     * The volume once it exists, waiting up to {@code maxNanos} for another thread to create it; empty if it did not
+     * come. Engines wake the waiters when a create or clone completes; this default polls.
+     */
+    default Optional<Volume> awaitVolume(UUID id, long maxNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + maxNanos;
+        while (true) {
+            Optional<Volume> found = find(id);
+            if (found.isPresent() || System.nanoTime() - deadline >= 0) {
+                return found;
+            }
+            Thread.sleep(Math.max(1, Math.min(50, (deadline - System.nanoTime()) / 1_000_000)));
+        }
+    }
+
     Set<UUID> volumeIds();
 
     /** Deletes a volume with all its snapshots. */

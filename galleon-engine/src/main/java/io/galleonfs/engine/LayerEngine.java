@@ -64,6 +64,8 @@ public final class LayerEngine implements BlockEngine {
         return Math.min(reservedBytes / 2, 128L << 20) & ~((1L << 20) - 1);
     }
 
+    private final VolumeArrivals arrivals = new VolumeArrivals();
+
     private LayerEngine(EngineCore core, Path root, RootLock rootLock, Map<UUID, VolumeImpl> volumes,
                         JournalWriter writer, long recoveredRecords, ReserveFile reserve) {
         this.core = core;
@@ -250,6 +252,7 @@ public final class LayerEngine implements BlockEngine {
             }
             VolumeImpl v = VolumeImpl.create(core, volumesDir, id, sizeBytes, blockSize, encrypted);
             volumes.put(id, v);
+            arrivals.arrived(id);
             LOG.debugf("created volume %s (%d bytes, encrypted %s)", id, sizeBytes, encrypted);
             return v;
         } finally {
@@ -259,6 +262,11 @@ public final class LayerEngine implements BlockEngine {
 
     public Optional<Volume> find(UUID id) {
         return Optional.ofNullable(volumes.get(id));
+    }
+
+    @Override
+    public Optional<Volume> awaitVolume(UUID id, long maxNanos) throws InterruptedException {
+        return arrivals.await(id, maxNanos, this::find);
     }
 
     public Set<UUID> volumeIds() {

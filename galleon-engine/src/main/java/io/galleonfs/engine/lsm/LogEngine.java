@@ -52,6 +52,7 @@ public final class LogEngine implements BlockEngine {
     private final Path root;
     private final Path volumesDir;
     private final Map<UUID, LogVolume> volumes = new ConcurrentHashMap<>();
+    private final io.galleonfs.engine.VolumeArrivals arrivals = new io.galleonfs.engine.VolumeArrivals();
     /** Block locks for read-modify-writes, shared by all volumes (see {@link BlockStripes}). */
     private final BlockStripes blockStripes = new BlockStripes();
     /** Serialises create, delete, clone and key rewrapping (their descriptor and store steps). */
@@ -256,6 +257,7 @@ public final class LogEngine implements BlockEngine {
             d.write(volumesDir);
             LogVolume v = new LogVolume(this, store, d, cipherOf(d));
             volumes.put(id, v);
+            arrivals.arrived(id);
             return v;
         }
     }
@@ -263,6 +265,11 @@ public final class LogEngine implements BlockEngine {
     @Override
     public Optional<Volume> find(UUID id) {
         return Optional.ofNullable(volumes.get(id));
+    }
+
+    @Override
+    public Optional<Volume> awaitVolume(UUID id, long maxNanos) throws InterruptedException {
+        return arrivals.await(id, maxNanos, this::find);
     }
 
     @Override
@@ -317,6 +324,7 @@ public final class LogEngine implements BlockEngine {
             d.write(volumesDir);
             LogVolume v = new LogVolume(this, store, d, cipherOf(d));
             volumes.put(newId, v);
+            arrivals.arrived(newId);
             return v;
         }
     }

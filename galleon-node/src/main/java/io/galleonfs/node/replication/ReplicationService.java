@@ -535,14 +535,7 @@ public final class ReplicationService implements AutoCloseable {
      * node gets its storage from this node's watcher right after the create is applied. Empty if it did not come.
      */
     private Optional<Volume> awaitLocal(VolumeRecord v) throws InterruptedException {
-        long deadline = System.nanoTime() + settings.storageWait().toNanos();
-        while (true) {
-            Optional<Volume> local = engine.find(v.id());
-            if (local.isPresent() || System.nanoTime() > deadline) {
-                return local;
-            }
-            Thread.sleep(50);
-        }
+        return engine.awaitVolume(v.id(), settings.storageWait().toNanos());
     }
 
     private void tick() {
@@ -554,16 +547,22 @@ public final class ReplicationService implements AutoCloseable {
             java.util.Set<String> peers = new java.util.HashSet<>();
             List<PrimaryVolume> replicated = new ArrayList<>();
             long now = System.nanoTime();
+            boolean scrubCheck = now - lastScrubCheck >= SCRUB_CHECK_INTERVAL.toNanos();
+            if (scrubCheck) {
+                lastScrubCheck = now;
+            }
             for (PrimaryVolume p : primaries.values()) {
-                java.util.Set<String> copies = p.replicaNodes();
-                if (!copies.isEmpty()) {
-                    peers.addAll(copies);
+                List<ReplicaLink> links = p.links();
+                if (!links.isEmpty()) {
+                    links.forEach(l -> peers.add(l.nodeId));
                     replicated.add(p);
                 }
-                Long last = lastScrub.putIfAbsent(p.id(), now);
-                if (last != null && now - last > SCRUB_INTERVAL.toNanos() && scrubbing.add(p.id())) {
-                    lastScrub.put(p.id(), now);
-                    workers.execute(() -> periodicScrub(p));
+                if (scrubCheck) {
+                    Long last = lastScrub.putIfAbsent(p.id(), now);
+                    if (last != null && now - last > SCRUB_INTERVAL.toNanos() && scrubbing.add(p.id())) {
+                        lastScrub.put(p.id(), now);
+                        workers.execute(() -> periodicScrub(p));
+                    }
                 }
             }
             for (String peer : peers) {
@@ -592,6 +591,9 @@ public final class ReplicationService implements AutoCloseable {
 
     /** Every primary volume's copies are compared once per interval (and on demand with {@code volume scrub}). */
     static final Duration SCRUB_INTERVAL = Duration.ofHours(24);
+    /** How often the tick looks for primaries due a scrub: a day's interval needs no look twice a second. */
+    static final Duration SCRUB_CHECK_INTERVAL = Duration.ofSeconds(30);
+    private long lastScrubCheck = System.nanoTime() - SCRUB_CHECK_INTERVAL.toNanos();
     private final Map<UUID, Long> lastScrub = new ConcurrentHashMap<>();
     private final java.util.Set<UUID> scrubbing = ConcurrentHashMap.newKeySet();
 

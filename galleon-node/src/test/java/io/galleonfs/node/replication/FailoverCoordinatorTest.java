@@ -95,10 +95,16 @@ class FailoverCoordinatorTest {
         }
 
         UUID volume(String name) {
+            return volume(name, "n1");
+        }
+
+        UUID volume(String name, String primary) {
             UUID id = UUID.randomUUID();
+            List<String> copies = new ArrayList<>(List.of(primary));
+            List.of("n1", "n2", "n3").stream().filter(n -> !n.equals(primary)).limit(2).forEach(copies::add);
             state.apply(new MetaCommand.CreateVolume(new VolumeRecord(id, name, VolumeType.PERSISTENT, 1 << 20, 4096,
-                    BuiltInStorageClasses.FAST_LOCAL_SSD, 3, AccessMode.READ_WRITE_ONCE, false, 1_700_000_000_000L, "n1", List.of(),
-                    List.of("n1", "n2", "n3"))));
+                    BuiltInStorageClasses.FAST_LOCAL_SSD, 3, AccessMode.READ_WRITE_ONCE, false, 1_700_000_000_000L, primary, List.of(),
+                    copies)));
             return id;
         }
 
@@ -221,5 +227,40 @@ class FailoverCoordinatorTest {
         f.check();
         assertEquals("n1", c.primary(v), "n2 is suspect and n3 stale: the volume waits, faulted");
         assertEquals(0, c.failovers);
+    }
+
+    /** A primary that leaves the member set entirely is replaced at the next check, even while the rest is calm. */
+    @Test
+    void aPrimaryRemovedFromTheMembersIsReplacedAtOnceInACalmCluster() {
+        ScriptedCluster c = new ScriptedCluster();
+        FailoverCoordinator f = coordinator(c);
+        UUID v = c.volume("v");
+        f.check(); // all up, nothing to do: calm
+        c.members.remove("n1");
+        c.answering.remove("n1");
+        now += SECOND;
+        f.check();
+        assertEquals("n3", c.primary(v), "the member set changed: the volumes are walked at once");
+    }
+
+    /**
+     * While every member stays up the walk over all volumes runs every {@link FailoverCoordinator#CALM_WALK_NANOS};
+     * a volume whose primary is no member (a create that raced a removal) is found by the next such walk.
+     */
+    @Test
+    void aCalmClusterWalksItsVolumesOnlyEveryCalmInterval() {
+        ScriptedCluster c = new ScriptedCluster();
+        FailoverCoordinator f = coordinator(c);
+        c.volume("a");
+        f.check(); // calm
+        UUID orphan = c.volume("orphan", "n4"); // n4 is not a member
+        now += SECOND;
+        f.check();
+        assertEquals("n4", c.primary(orphan), "within the calm interval nothing is walked");
+        assertEquals(List.of(), c.submitted);
+        now += FailoverCoordinator.CALM_WALK_NANOS;
+        f.check();
+        assertEquals("n1", c.primary(orphan), "the next full walk replaces it with the replica that applied the most (n1: 10, n2: 9)");
+        assertEquals(1, c.failovers);
     }
 }
