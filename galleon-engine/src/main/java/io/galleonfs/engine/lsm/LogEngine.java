@@ -53,6 +53,8 @@ public final class LogEngine implements BlockEngine {
     private final Path volumesDir;
     private final Map<UUID, LogVolume> volumes = new ConcurrentHashMap<>();
     private final io.galleonfs.engine.VolumeArrivals arrivals = new io.galleonfs.engine.VolumeArrivals();
+    /** Plain volumes whose descriptor is being written outside the registry lock (guarded by it). */
+    private final java.util.Set<UUID> creating = new java.util.HashSet<>();
     /** Block locks for read-modify-writes, shared by all volumes (see {@link BlockStripes}). */
     private final BlockStripes blockStripes = new BlockStripes();
     /** Serialises create, delete, clone and key rewrapping (their descriptor and store steps). */
@@ -234,26 +236,58 @@ public final class LogEngine implements BlockEngine {
             throw new EngineException("encrypted volumes need a key provider");
         }
         checkSize(sizeBytes);
+        if (encrypted) {
+            return createEncrypted(id, sizeBytes);
+        }
+        // A plain volume's descriptor (two fsyncs) is written outside the registry lock: under a stream of creates the
+        // node's watcher and its REST threads queued behind each other's fsyncs there, spinning on the monitor.
         synchronized (registry) {
             ensureOpen();
-            if (volumes.containsKey(id)) {
+            if (volumes.containsKey(id) || !creating.add(id)) {
+                throw new VolumeExistsException("volume " + id + " already exists");
+            }
+        }
+        try {
+            if (store.hasVolume(id)) {
+                store.dropVolume(id, WriteConcern.DURABLE); // leftovers of an earlier incarnation
+            }
+            VolumeDescriptorFile d = new VolumeDescriptorFile(id, sizeBytes, store.blockSize(), null, null, null);
+            d.write(volumesDir);
+            LogVolume v;
+            synchronized (registry) {
+                // closed meanwhile: the descriptor stays and the next open finds the volume, as after a crash here
+                ensureOpen();
+                v = new LogVolume(this, store, d, cipherOf(d));
+                volumes.put(id, v);
+            }
+            arrivals.arrived(id);
+            return v;
+        } finally {
+            synchronized (registry) {
+                creating.remove(id);
+            }
+        }
+    }
+
+    /** Under the registry lock throughout: a master key rotation must not fall between wrapping the key and publishing. */
+    private Volume createEncrypted(UUID id, long sizeBytes) throws IOException {
+        synchronized (registry) {
+            ensureOpen();
+            if (volumes.containsKey(id) || creating.contains(id)) {
                 throw new VolumeExistsException("volume " + id + " already exists");
             }
             if (store.hasVolume(id)) {
                 store.dropVolume(id, WriteConcern.DURABLE); // leftovers of an earlier incarnation
             }
-            VolumeDescriptorFile d = new VolumeDescriptorFile(id, sizeBytes, store.blockSize(), null, null, null);
-            if (encrypted) {
-                byte[] dataKey = new byte[32];
-                RANDOM.nextBytes(dataKey);
-                KeyProvider.WrappedKey wrapped;
-                try {
-                    wrapped = keys.wrapCurrent(dataKey);
-                } catch (GeneralSecurityException e) {
-                    throw new EngineException("cannot wrap the data key of volume " + id, e);
-                }
-                d = new VolumeDescriptorFile(id, sizeBytes, store.blockSize(), id, wrapped.keyId(), wrapped.bytes());
+            byte[] dataKey = new byte[32];
+            RANDOM.nextBytes(dataKey);
+            KeyProvider.WrappedKey wrapped;
+            try {
+                wrapped = keys.wrapCurrent(dataKey);
+            } catch (GeneralSecurityException e) {
+                throw new EngineException("cannot wrap the data key of volume " + id, e);
             }
+            VolumeDescriptorFile d = new VolumeDescriptorFile(id, sizeBytes, store.blockSize(), id, wrapped.keyId(), wrapped.bytes());
             d.write(volumesDir);
             LogVolume v = new LogVolume(this, store, d, cipherOf(d));
             volumes.put(id, v);
@@ -311,7 +345,7 @@ public final class LogEngine implements BlockEngine {
             if (src == null) {
                 throw new NoSuchVolumeException("no volume " + source);
             }
-            if (volumes.containsKey(newId)) {
+            if (volumes.containsKey(newId) || creating.contains(newId)) {
                 throw new VolumeExistsException("volume " + newId + " already exists");
             }
             if (store.hasVolume(newId)) {

@@ -52,6 +52,8 @@ final class ReplicaApplier {
         /** Replica operations applied here for the primary, and the bytes they wrote (metrics; this thread writes). */
         final java.util.concurrent.atomic.LongAdder appliedOps = new java.util.concurrent.atomic.LongAdder();
         final java.util.concurrent.atomic.LongAdder appliedBytes = new java.util.concurrent.atomic.LongAdder();
+        /** Whether the volume is in {@link #withApplied} (this thread writes). */
+        boolean counted;
         /** What a primary resuming a rebuild after its crash must resend (this thread only). */
         final RebuildMarks marks = new RebuildMarks();
     }
@@ -59,14 +61,20 @@ final class ReplicaApplier {
     /** Per volume with a copy applied here: {operations, bytes} applied for its primary since this process started. */
     Map<UUID, long[]> appliedTotals() {
         Map<UUID, long[]> out = new java.util.HashMap<>();
-        states.forEach((id, s) -> {
-            long ops = s.appliedOps.sum();
-            if (ops > 0) {
-                out.put(id, new long[] {ops, s.appliedBytes.sum()});
+        for (UUID id : withApplied) {
+            VolumeState s = states.get(id);
+            if (s != null) {
+                out.put(id, new long[] {s.appliedOps.sum(), s.appliedBytes.sum()});
             }
-        });
+        }
         return out;
     }
+
+    /**
+     * The volumes with a replica operation applied here: the metrics read the totals every few seconds, and a walk over
+     * every volume's state (most never see a replica write) was 2 % of the nodes' CPU with 60,000 volumes.
+     */
+    private final java.util.Set<UUID> withApplied = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     VolumeState state(UUID volume) {
         return states.computeIfAbsent(volume, v -> new VolumeState());
@@ -223,6 +231,10 @@ final class ReplicaApplier {
                 st.appliedSeq = seq;
             }
             st.appliedOps.increment();
+            if (!st.counted) {
+                st.counted = true;
+                withApplied.add(op.volume());
+            }
             if (op instanceof ReplicaWrite w) {
                 st.appliedBytes.add(w.data().length);
             }
@@ -345,6 +357,7 @@ final class ReplicaApplier {
             if (!exists.test(id) && !id.equals(new UUID(0, 0))) {
                 // Memory only: the fencing epoch stays on disk (metadata may merely be behind at start).
                 VolumeState s = states.remove(id);
+                withApplied.remove(id);
                 if (s != null) {
                     s.ordered.shutdown();
                 }
@@ -354,6 +367,7 @@ final class ReplicaApplier {
 
     void forget(UUID volume) {
         VolumeState s = states.remove(volume);
+        withApplied.remove(volume);
         if (s != null) {
             s.ordered.shutdown();
         }
