@@ -28,6 +28,7 @@ import jakarta.inject.Singleton;
  */
 @Singleton
 public class SmallBodyReader {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SmallBodyReader.class);
     static final int MAX_BYTES = 64 * 1024;
 
     void install(@Observes Router router) {
@@ -49,7 +50,9 @@ public class SmallBodyReader {
         if ("100-continue".equalsIgnoreCase(request.getHeader("Expect"))) {
             ctx.response().writeContinue();
         }
-        request.handler(body::appendBuffer)
+        // a client that goes away mid-body ends the request here: nothing was dispatched, nothing to answer
+        request.exceptionHandler(e -> LOG.debugf("request body of %s %s not read: %s", request.method(), request.path(), e))
+                .handler(body::appendBuffer)
                 .endHandler(end -> {
                     ctx.setBody(body);
                     ctx.next();
