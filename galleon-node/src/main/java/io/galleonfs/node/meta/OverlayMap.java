@@ -86,10 +86,15 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
         }
         Map<K, V> root = other.root();
         if (other.changesAboveRoot() > foldAbove(root.size())) {
-            LinkedHashMap<K, V> folded = new LinkedHashMap<>(Math.max(16, other.size() * 4 / 3 + 1));
-            for (Map.Entry<K, V> e : other.entrySet()) {
-                folded.put(e.getKey(), e.getValue());
+            // The root's entries are copied with LinkedHashMap's own copy (no wrapper per entry, no lookups in the
+            // layers' changes), then the layers' changes are replayed on it as middleOf does: same entries, same order.
+            // At 75,000 volumes a fold through the layered iterator cost ~27 ms, two thirds of a state copy's CPU.
+            LinkedHashMap<K, V> folded = new LinkedHashMap<>(Math.max(16, Math.max(root.size(), other.size()) * 4 / 3 + 1));
+            folded.putAll(root);
+            if (other.base instanceof OverlayMap<K, V> middle) {
+                replay(middle, folded);
             }
+            replay(other, folded);
             base = folded;
         } else {
             base = middleOf(other, root);
@@ -116,6 +121,13 @@ final class OverlayMap<K, V> extends AbstractMap<K, V> {
         other.appended.forEach(middle::put);
         middle.touched = new HashSet<>();
         return middle;
+    }
+
+    /** Applies {@code layer}'s own changes to {@code below}, which holds what they were made against. */
+    private static <K, V> void replay(OverlayMap<K, V> layer, LinkedHashMap<K, V> below) {
+        layer.gone.forEach(below::remove);
+        below.putAll(layer.replaced);
+        below.putAll(layer.appended);
     }
 
     @Override
