@@ -161,6 +161,7 @@ class SloppyInputTest {
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8);
         try (java.net.Socket s = new java.net.Socket("127.0.0.1", io.restassured.RestAssured.port)) {
             s.setSoTimeout(30_000);
+            s.setTcpNoDelay(true);
             java.io.OutputStream out = s.getOutputStream();
             out.write(("POST " + VOLUMES + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: "
                     + TestTokens.bearerAdmin() + "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: "
@@ -175,9 +176,8 @@ class SloppyInputTest {
             }
             assertTrue(interim.toString().startsWith("HTTP/1.1 100"), interim.toString());
             int half = body.length / 2;
-            out.write(body, 0, half);
+            out.write(body, 0, half); // with TCP_NODELAY each write leaves as its own segment: the body comes in pieces
             out.flush();
-            Thread.sleep(50); // lets the first piece arrive as a chunk of its own (a delay, not a wait on a condition)
             out.write(body, half, body.length - half);
             out.flush();
             String reply = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
