@@ -71,6 +71,34 @@ class VolumeArrivalsTest {
         assertEquals(0, arrivals.waiting());
     }
 
+    /** An arrival the waiter's look misses (the volume went again) leaves it waiting for the next one, not stuck. */
+    @Test
+    void aWaiterWhoseVolumeWentAgainIsWokenByItsNextArrival() throws Exception {
+        VolumeArrivals arrivals = new VolumeArrivals();
+        Map<UUID, String> volumes = new ConcurrentHashMap<>();
+        java.util.concurrent.atomic.AtomicInteger looks = new java.util.concurrent.atomic.AtomicInteger();
+        UUID id = UUID.randomUUID();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            CompletableFuture<Optional<String>> waiter = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return arrivals.await(id, LONG, k -> {
+                        looks.incrementAndGet();
+                        return Optional.ofNullable(volumes.get(k));
+                    });
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, pool);
+            await().atMost(Duration.ofSeconds(30)).until(() -> arrivals.waiting() == 1 && looks.get() == 1);
+            arrivals.arrived(id); // as if the volume came and went before the waiter looked again
+            await().atMost(Duration.ofSeconds(30)).until(() -> looks.get() == 2);
+            volumes.put(id, "again");
+            arrivals.arrived(id);
+            assertEquals(Optional.of("again"), waiter.get(30, TimeUnit.SECONDS));
+        }
+        assertEquals(0, arrivals.waiting());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {StorageFormat.LOG_V1, StorageFormat.LAYERS_V1})
     void anEngineWakesTheWaiterOfTheVolumeItCreates(String format) throws Exception {

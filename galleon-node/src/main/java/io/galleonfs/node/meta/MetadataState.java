@@ -37,8 +37,8 @@ public final class MetadataState {
     private String clusterId;
     private long clusterCreatedAtMillis;
     private final Map<String, NodeRecord> nodes = new TreeMap<>();
-    /** An {@link OverlayMap}: a {@link #copy()} shares the volumes of the state it copies instead of re-inserting them all. */
-    private final OverlayMap<UUID, VolumeRecord> volumes = new OverlayMap<>();
+    /** A {@link StructureSharingMap}: a {@link #copy()} shares the volumes of the state it copies instead of re-inserting them all. */
+    private final StructureSharingMap<UUID, VolumeRecord> volumes = new StructureSharingMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
     private final BackupCatalog backups = new BackupCatalog();
@@ -47,18 +47,18 @@ public final class MetadataState {
     private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
     /**
      * Volumes' own QoS policies (overriding their class's). This and the other per-volume maps ({@link #volumeLabels},
-     * {@link #volumeQosPolicy}) can hold an entry for every volume, so they are {@link OverlayMap}s a copy shares as it
+     * {@link #volumeQosPolicy}) can hold an entry for every volume, so they are {@link StructureSharingMap}s a copy shares as it
      * shares {@link #volumes}; a volume's entries go with it ({@link #deleteVolume}).
      */
-    private final OverlayMap<UUID, io.galleonfs.api.QosPolicy> volumeQos = new OverlayMap<>();
+    private final StructureSharingMap<UUID, io.galleonfs.api.QosPolicy> volumeQos = new StructureSharingMap<>();
     private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
     /** Volumes' labels (each map never changed once in here: replaced instead). */
-    private final OverlayMap<UUID, Map<String, String>> volumeLabels = new OverlayMap<>();
+    private final StructureSharingMap<UUID, Map<String, String>> volumeLabels = new StructureSharingMap<>();
     /** Idempotency keys of backup requests → the backup each started (see {@link MetaCommand.PutKeyedBackup}). */
     private final Map<String, String> backupKeys = new TreeMap<>();
     /** Named QoS policies, and the volumes following one (references of deleted volumes are ignored and not snapshotted). */
     private final Map<String, io.galleonfs.api.QosPolicy> qosPolicies = new TreeMap<>();
-    private final OverlayMap<UUID, String> volumeQosPolicy = new OverlayMap<>();
+    private final StructureSharingMap<UUID, String> volumeQosPolicy = new StructureSharingMap<>();
     private final QosPolicyTransitions qosTransitions = new QosPolicyTransitions(qosPolicies, volumeQosPolicy, volumeQos, volumes, classes);
 
     public long lastApplied() {
@@ -164,14 +164,14 @@ public final class MetadataState {
      * never changed once in the map (replaced instead), so a copy shares them; a published state is never changed
      * again, so readers may build a missing index concurrently (the same one, idempotently).
      */
-    private volatile OverlayMap<String, List<UUID>> idsByName;
+    private volatile StructureSharingMap<String, List<UUID>> idsByName;
 
     private Map<String, List<UUID>> nameIndex() {
-        OverlayMap<String, List<UUID>> index = idsByName;
+        StructureSharingMap<String, List<UUID>> index = idsByName;
         if (index == null) {
             LinkedHashMap<String, List<UUID>> built = new LinkedHashMap<>(Math.max(16, volumes.size() * 4 / 3 + 1));
             volumes.values().forEach(v -> built.merge(v.name(), List.of(v.id()), MetadataState::plus));
-            idsByName = index = new OverlayMap<>(built);
+            idsByName = index = new StructureSharingMap<>(built);
         }
         return index;
     }
@@ -496,9 +496,9 @@ public final class MetadataState {
         copy.volumeLabels.copyFrom(volumeLabels);
         copy.volumeQosPolicy.copyFrom(volumeQosPolicy);
         copy.copiedFrom = identity;
-        OverlayMap<String, List<UUID>> index = idsByName;
+        StructureSharingMap<String, List<UUID>> index = idsByName;
         if (index != null) {
-            OverlayMap<String, List<UUID>> copied = new OverlayMap<>();
+            StructureSharingMap<String, List<UUID>> copied = new StructureSharingMap<>();
             copied.copyFrom(index);
             copy.idsByName = copied;
         }
@@ -511,7 +511,7 @@ public final class MetadataState {
 
     /**
      * @param withVolumes false for {@link #copy()}, which takes the volumes and the per-volume maps over from the maps
-     *                    themselves ({@link OverlayMap#copyFrom}: shared, not copied)
+     *                    themselves ({@link StructureSharingMap#copyFrom}: shared, not copied)
      */
     private Image image(boolean withVolumes) {
         return new Image(lastApplied, withVolumes ? new ArrayList<>(volumes.values()) : List.of(), new ArrayList<>(classes.values()),
