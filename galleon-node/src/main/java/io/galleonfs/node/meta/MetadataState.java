@@ -37,7 +37,7 @@ public final class MetadataState {
     private String clusterId;
     private long clusterCreatedAtMillis;
     private final Map<String, NodeRecord> nodes = new TreeMap<>();
-    /** A {@link StructureSharingMap}: a {@link #copy()} shares the volumes of the state it copies instead of re-inserting them all. */
+    /** A {@link StructureSharingMap}: a {@link #copy()} shares the volumes of the state it copies. */
     private final StructureSharingMap<UUID, VolumeRecord> volumes = new StructureSharingMap<>();
     private final Map<String, StorageClassRecord> classes = new TreeMap<>();
     private final Map<String, TokenRecord> tokens = new TreeMap<>();
@@ -47,8 +47,8 @@ public final class MetadataState {
     private final PolicyTransitions policyTransitions = new PolicyTransitions(policies, policyRuns);
     /**
      * Volumes' own QoS policies (overriding their class's). This and the other per-volume maps ({@link #volumeLabels},
-     * {@link #volumeQosPolicy}) can hold an entry for every volume, so they are {@link StructureSharingMap}s a copy shares as it
-     * shares {@link #volumes}; a volume's entries go with it ({@link #deleteVolume}).
+     * {@link #volumeQosPolicy}) can hold an entry for every volume, so they are {@link StructureSharingMap}s a copy
+     * shares as it shares {@link #volumes}; a volume's entries go with it ({@link #deleteVolume}).
      */
     private final StructureSharingMap<UUID, io.galleonfs.api.QosPolicy> volumeQos = new StructureSharingMap<>();
     private final Map<String, io.galleonfs.node.auth.JoinTokenRecord> joinTokens = new TreeMap<>();
