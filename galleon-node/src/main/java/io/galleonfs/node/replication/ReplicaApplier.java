@@ -35,6 +35,8 @@ final class ReplicaApplier {
     private final String nodeId;
     private final Map<UUID, VolumeState> states = new ConcurrentHashMap<>();
     private final ExecutorService flushers = Executors.newVirtualThreadPerTaskExecutor();
+    /** Where the volumes' {@link SerialExecutor}s run their tasks: a virtual thread per drain, none while idle. */
+    private final ExecutorService orderedPool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("galleon-replica").factory());
 
     ReplicaApplier(String nodeId, BlockEngine engine, EpochStore epochs, long incarnation, Function<UUID, Optional<VolumeRecord>> metadata) {
         this.nodeId = nodeId;
@@ -46,7 +48,12 @@ final class ReplicaApplier {
 
     /** Per volume: the ordered executor, the last applied sequence number and the recent operations. */
     static final class VolumeState {
-        final ExecutorService ordered = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("galleon-replica").factory());
+        final SerialExecutor ordered;
+
+        VolumeState(java.util.concurrent.Executor pool) {
+            this.ordered = new SerialExecutor(pool);
+        }
+
         final RecentOps recent = new RecentOps();
         volatile long appliedSeq;
         /** Replica operations applied here for the primary, and the bytes they wrote (metrics; this thread writes). */
@@ -77,7 +84,7 @@ final class ReplicaApplier {
     private final java.util.Set<UUID> withApplied = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     VolumeState state(UUID volume) {
-        return states.computeIfAbsent(volume, v -> new VolumeState());
+        return states.computeIfAbsent(volume, v -> new VolumeState(orderedPool));
     }
 
     long appliedSeq(UUID volume) {
@@ -351,7 +358,7 @@ final class ReplicaApplier {
         return crcs;
     }
 
-    /** Drops the per-volume state (and its ordered thread) of volumes that no longer exist. */
+    /** Drops the per-volume state (and its ordered queue) of volumes that no longer exist. */
     void forgetAllBut(java.util.function.Predicate<UUID> exists) {
         for (UUID id : java.util.List.copyOf(states.keySet())) {
             if (!exists.test(id) && !id.equals(new UUID(0, 0))) {
@@ -397,6 +404,7 @@ final class ReplicaApplier {
 
     void close() {
         states.values().forEach(s -> s.ordered.shutdown());
+        orderedPool.shutdown(); // queued tasks keep running: a drain already started runs to its end
         flushers.shutdown();
     }
 }
