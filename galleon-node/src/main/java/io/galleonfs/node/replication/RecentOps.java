@@ -6,20 +6,27 @@ import org.roaringbitmap.RoaringBitmap;
  * The block ranges of the last {@link #CAPACITY} ordered operations of one volume, by sequence number. A new primary
  * uses it to bring a replica that applied fewer operations up to date without a full rebuild.
  * <p>
- * The ring starts small and doubles up to {@link #CAPACITY} only as a volume's writes fill it: a full ring is 1.25 MiB,
- * and allocating it for every volume up front made a node with thousands of mostly idle volumes need gigabytes of
- * heap. It forgets an operation only once it is more than {@link #CAPACITY} operations old, exactly as a full ring would.
+ * The ring starts empty, then small, and doubles up to {@link #CAPACITY} only as a volume's writes fill it: a full
+ * ring is 1.25 MiB, and allocating it for every volume up front made a node with thousands of mostly idle volumes need
+ * gigabytes of heap. It forgets an operation only once it is more than {@link #CAPACITY} operations old, exactly as a
+ * full ring would.
  */
 final class RecentOps {
     static final int CAPACITY = 1 << 16;
     static final int INITIAL_CAPACITY = 64;
 
-    private long[] seqs = new long[INITIAL_CAPACITY];
-    private long[] firstBlocks = new long[INITIAL_CAPACITY];
-    private int[] counts = new int[INITIAL_CAPACITY];
+    /** Empty until the first operation: most volume states (every primary a node starts) never record one. */
+    private long[] seqs = new long[0];
+    private long[] firstBlocks = new long[0];
+    private int[] counts = new int[0];
 
     /** {@code blockCount} < 0 marks an operation that cannot be expressed as blocks (restore, expand, snapshot). */
     synchronized void record(long seq, long firstBlock, int blockCount) {
+        if (seqs.length == 0) {
+            seqs = new long[INITIAL_CAPACITY];
+            firstBlocks = new long[INITIAL_CAPACITY];
+            counts = new int[INITIAL_CAPACITY];
+        }
         int i = (int) (seq % seqs.length);
         if (seqs.length < CAPACITY && seqs[i] != 0 && seqs[i] != seq && seq - seqs[i] < CAPACITY) {
             grow();
@@ -58,6 +65,9 @@ final class RecentOps {
     synchronized RoaringBitmap blocksBetween(long afterSeq, long uptoSeq) {
         if (uptoSeq - afterSeq > CAPACITY) {
             return null;
+        }
+        if (seqs.length == 0) {
+            return uptoSeq <= afterSeq ? new RoaringBitmap() : null; // nothing recorded: any operation is unknown
         }
         RoaringBitmap blocks = new RoaringBitmap();
         for (long s = afterSeq + 1; s <= uptoSeq; s++) {

@@ -39,6 +39,17 @@ class RecentOpsTest {
     }
 
     @Test
+    void aVolumeWithoutOperationsHoldsNoRingAndKnowsNoOperation() {
+        RecentOps ops = new RecentOps();
+        assertEquals(0, ops.capacity());
+        assertEquals(new RoaringBitmap(), ops.blocksBetween(5, 5), "nothing asked, nothing missing");
+        assertNull(ops.blocksBetween(0, 1), "an operation never recorded here is unknown, not empty");
+        ops.record(1, 40, 3);
+        assertEquals(RecentOps.INITIAL_CAPACITY, ops.capacity());
+        assertEquals(RoaringBitmap.bitmapOf(40, 41, 42), ops.blocksBetween(0, 1));
+    }
+
+    @Test
     void anIdleVolumeKeepsASmallRing() {
         RecentOps ops = new RecentOps();
         for (long s = 1; s <= 10; s++) {
