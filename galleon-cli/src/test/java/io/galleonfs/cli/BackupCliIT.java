@@ -59,7 +59,8 @@ class BackupCliIT {
     }
 
     private NodeProcess node(String name, String host) throws IOException {
-        NodeProcess n = new NodeProcess(dir.resolve(name), host + ":" + NodeProcess.freePort(), host + ":" + NodeProcess.freePort(), List.of());
+        int[] ports = NodeProcess.freePorts();
+        NodeProcess n = new NodeProcess(dir.resolve(name), host + ":" + ports[0], host + ":" + ports[1], List.of());
         nodes.add(n);
         return n.start();
     }

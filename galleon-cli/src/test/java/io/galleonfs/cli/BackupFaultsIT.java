@@ -79,7 +79,8 @@ class BackupFaultsIT {
     }
 
     private NodeProcess node(String host) throws IOException {
-        NodeProcess n = new NodeProcess(dir.resolve("node"), host + ":" + NodeProcess.freePort(), host + ":" + NodeProcess.freePort(), List.of());
+        int[] ports = NodeProcess.freePorts();
+        NodeProcess n = new NodeProcess(dir.resolve("node"), host + ":" + ports[0], host + ":" + ports[1], List.of());
         nodes.add(n);
         return n.start();
     }

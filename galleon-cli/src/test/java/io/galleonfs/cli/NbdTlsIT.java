@@ -50,7 +50,8 @@ class NbdTlsIT {
         Assumptions.assumeTrue(installed("nbdinfo") && installed("nbdcopy") && installed("openssl"),
                 "nbdinfo/nbdcopy (apt-get install libnbd-bin) or openssl are not installed; NBD TLS interop test skipped");
         String nbd = "127.0.0.1:" + NodeProcess.freePort();
-        node = new NodeProcess(dir.resolve("node"), "127.0.0.1:" + NodeProcess.freePort(), "127.0.0.1:" + NodeProcess.freePort(),
+        int[] ports = NodeProcess.freePorts();
+        node = new NodeProcess(dir.resolve("node"), "127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1],
                 List.of("--tls", "--nbd-address", nbd, "--nbd-tls", "require")).start();
         CliRunner cli = new CliRunner(node.ipcAddress, () -> node.bearerToken().substring("Bearer ".length()));
         cli.run("volume", "create", "--name", "disk", "--size", "8M", "--storage-class", "fast-local-ssd").ok();

@@ -148,8 +148,9 @@ class SecurityCliIT {
 
     @Test
     void tlsServesHttpsWithTheClusterCaAndRefusesPlainHttp() throws Exception {
-        String ipc = "127.0.0.1:" + NodeProcess.freePort();
-        node = new NodeProcess(dir.resolve("node"), ipc, "127.0.0.1:" + NodeProcess.freePort(), List.of("--tls")).start();
+        int[] ports = NodeProcess.freePorts();
+        String ipc = "127.0.0.1:" + ports[0];
+        node = new NodeProcess(dir.resolve("node"), ipc, "127.0.0.1:" + ports[1], List.of("--tls")).start();
         Path tls = node.storage.resolve("tls");
         for (String key : List.of("ca.key", "node.key")) {
             assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(tls.resolve(key))), key);
@@ -191,8 +192,9 @@ class SecurityCliIT {
 
     @Test
     void onceAJoinTokenExistsANodeWithoutOneIsRefusedAndMembershipIsUnchanged() throws Exception {
-        String bind1 = "127.0.0.1:" + NodeProcess.freePort();
-        node = new NodeProcess(dir.resolve("n1"), "127.0.0.1:" + NodeProcess.freePort(), bind1, List.of()).start();
+        int[] ports = NodeProcess.freePorts();
+        String bind1 = "127.0.0.1:" + ports[1];
+        node = new NodeProcess(dir.resolve("n1"), "127.0.0.1:" + ports[0], bind1, List.of()).start();
         CliRunner admin = new CliRunner(node.ipcAddress, () -> node.bearerToken().substring("Bearer ".length()));
         String joinToken = admin.run("cluster", "join-token", "create", "--ttl", "10m").ok().stdout().strip();
         assertTrue(joinToken.startsWith("gjt_"), joinToken);

@@ -42,11 +42,13 @@ class WildcardBindIT {
     @Test
     void aWildcardBoundNodeRegistersItsAdvertisedAddressAndReplicatesOverIt() throws Exception {
         dir = Files.createTempDirectory("galleon-wildcard");
-        int port = NodeProcess.freePort();
-        wildcard = new NodeProcess(dir.resolve("n1"), "127.0.0.7:" + NodeProcess.freePort(), "0.0.0.0:" + port,
+        int[] first = NodeProcess.freePorts();
+        int port = first[1];
+        wildcard = new NodeProcess(dir.resolve("n1"), "127.0.0.7:" + first[0], "0.0.0.0:" + port,
                 List.of("--advertise-address", "127.0.0.7")).start();
         String token = wildcard.bearerToken().substring("Bearer ".length());
-        second = new NodeProcess(dir.resolve("n2"), "127.0.0.8:" + NodeProcess.freePort(), "127.0.0.8:" + NodeProcess.freePort(),
+        int[] ports = NodeProcess.freePorts();
+        second = new NodeProcess(dir.resolve("n2"), "127.0.0.8:" + ports[0], "127.0.0.8:" + ports[1],
                 List.of("--peer-addresses", "127.0.0.7:" + port)).start();
         CliRunner cli = new CliRunner(wildcard.ipcAddress, () -> token);
 

@@ -36,7 +36,8 @@ final class ReplicaApplier {
     private final Map<UUID, VolumeState> states = new ConcurrentHashMap<>();
     private final ExecutorService flushers = Executors.newVirtualThreadPerTaskExecutor();
     /** Where the volumes' {@link SerialExecutor}s run their tasks: a virtual thread per drain, none while idle. */
-    private final ExecutorService orderedPool = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("galleon-replica").factory());
+    private final ExecutorService orderedPool =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("galleon-replica").factory());
 
     ReplicaApplier(String nodeId, BlockEngine engine, EpochStore epochs, long incarnation, Function<UUID, Optional<VolumeRecord>> metadata) {
         this.nodeId = nodeId;
@@ -49,20 +50,19 @@ final class ReplicaApplier {
     /** Per volume: the ordered executor, the last applied sequence number and the recent operations. */
     static final class VolumeState {
         final SerialExecutor ordered;
+        final RecentOps recent = new RecentOps();
+        volatile long appliedSeq;
+        /** Replica operations applied here for the primary, and the bytes they wrote (metrics; ordered tasks write). */
+        final java.util.concurrent.atomic.LongAdder appliedOps = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder appliedBytes = new java.util.concurrent.atomic.LongAdder();
+        /** Whether the volume is in {@link #withApplied} (the ordered tasks write). */
+        boolean counted;
+        /** What a primary resuming a rebuild after its crash must resend (the ordered tasks only). */
+        final RebuildMarks marks = new RebuildMarks();
 
         VolumeState(java.util.concurrent.Executor pool) {
             this.ordered = new SerialExecutor(pool);
         }
-
-        final RecentOps recent = new RecentOps();
-        volatile long appliedSeq;
-        /** Replica operations applied here for the primary, and the bytes they wrote (metrics; this thread writes). */
-        final java.util.concurrent.atomic.LongAdder appliedOps = new java.util.concurrent.atomic.LongAdder();
-        final java.util.concurrent.atomic.LongAdder appliedBytes = new java.util.concurrent.atomic.LongAdder();
-        /** Whether the volume is in {@link #withApplied} (this thread writes). */
-        boolean counted;
-        /** What a primary resuming a rebuild after its crash must resend (this thread only). */
-        final RebuildMarks marks = new RebuildMarks();
     }
 
     /** Per volume with a copy applied here: {operations, bytes} applied for its primary since this process started. */
