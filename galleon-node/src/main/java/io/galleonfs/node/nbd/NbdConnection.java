@@ -67,8 +67,12 @@ final class NbdConnection implements NbdSession.Link {
         this.context = vertx.getOrCreateContext();
         String peer = String.valueOf(socket.remoteAddress());
         long id = IDS.incrementAndGet();
-        this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("nbd-" + id).factory());
-        this.concurrentWorkers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("nbd-" + id + "-", 0).factory());
+        // A request's thread needs none of the event loop's inheritable thread locals: copying them cost ~1 % of the
+        // node's CPU under 4 KiB writes at QD32, one map per request.
+        this.worker = Executors.newSingleThreadExecutor(
+                Thread.ofVirtual().name("nbd-" + id).inheritInheritableThreadLocals(false).factory());
+        this.concurrentWorkers = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("nbd-" + id + "-", 0).inheritInheritableThreadLocals(false).factory());
         this.session = new NbdSession(exports, this, peer, budget, limits.readTimeout(), limits.handshakeTimeout(), tls);
         this.writeStallNanos = limits.readTimeout().toNanos();
     }

@@ -16,7 +16,9 @@ final class WritePayload {
     static final int CHUNK = 1 << 20;
 
     private final long length;
-    private final List<byte[]> chunks = new ArrayList<>();
+    /** The first chunk (every write up to {@link #CHUNK} bytes has only this one), then the others, made on demand. */
+    private byte[] first;
+    private List<byte[]> more;
     private long allocated;
     private long received;
 
@@ -48,13 +50,20 @@ final class WritePayload {
 
     void addChunk() {
         int size = nextChunkSize();
-        chunks.add(new byte[size]);
+        if (first == null) {
+            first = new byte[size];
+        } else {
+            if (more == null) {
+                more = new ArrayList<>();
+            }
+            more.add(new byte[size]);
+        }
         allocated += size;
     }
 
     /** Copies what fits of {@code in} into the current chunk. */
     void fill(ByteBuffer in) {
-        byte[] chunk = chunks.getLast();
+        byte[] chunk = more == null ? first : more.getLast();
         int at = (int) (received - (allocated - chunk.length));
         int n = Math.min(in.remaining(), chunk.length - at);
         in.get(chunk, at, n);
@@ -63,15 +72,21 @@ final class WritePayload {
 
     /** The whole payload when it is one chunk (every write up to {@link #CHUNK} bytes), else null. */
     byte[] single() {
-        return chunks.size() == 1 && complete() ? chunks.getFirst() : null;
+        return more == null && complete() ? first : null;
     }
 
     /** Writes the payload at {@code offset}, chunk by chunk. */
     void writeTo(NbdExport export, long offset) throws IOException {
-        long at = offset;
-        for (byte[] chunk : chunks) {
-            export.write(at, ByteBuffer.wrap(chunk));
-            at += chunk.length;
+        if (first == null) {
+            return;
+        }
+        export.write(offset, ByteBuffer.wrap(first));
+        if (more != null) {
+            long at = offset + first.length;
+            for (byte[] chunk : more) {
+                export.write(at, ByteBuffer.wrap(chunk));
+                at += chunk.length;
+            }
         }
     }
 }
