@@ -6,9 +6,17 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The locks that keep a read-modify-write of a block from undoing a concurrent write of it: one table for all the
- * volumes of an engine, a (volume, block) pair hashed onto one of its stripes. A table per volume held 1,024 locks
- * (~53 KB) for every volume, idle or not: 530 MB of heap for 10,000 volumes. Shared, two volumes' blocks sometimes
- * meet on one stripe; with 4,096 stripes and a handful of writes in flight that is rare and only costs a short wait.
+ * volumes of an engine, a (volume, group of {@value #GROUP_BLOCKS} blocks) pair hashed onto one of its stripes. A
+ * table per volume held 1,024 locks (~53 KB) for every volume, idle or not: 530 MB of heap for 10,000 volumes. Shared,
+ * two volumes' blocks sometimes meet on one stripe; with 4,096 stripes and a handful of writes in flight that is rare
+ * and only costs a short wait.
+ * <p>
+ * Why groups: with every block hashed on its own, a 1 MiB write (256 blocks) held ~250 stripes scattered over the
+ * table, so any two concurrent 1 MiB writes of disjoint blocks shared a stripe and ran one after the other; NBD writes
+ * at queue depth 8 reached the engine one at a time, half the disk's rate at one CPU busy (BENCHMARKS.md, "Concurrent
+ * large writes no longer meet on stripes"). A group of 16 blocks (64 KiB) keeps a 1 MiB write to 16–17 stripes,
+ * while two random 4 KiB writes share a stripe only when they fall in the same 64 KiB or the hash puts their groups
+ * together.
  * <p>
  * A caller locks the stripes of one range in ascending stripe order and never holds stripes while it locks more, so
  * no two callers can deadlock, whatever volumes they write.
@@ -16,6 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
 final class BlockStripes {
     private static final int BITS = 12;
     private static final int STRIPES = 1 << BITS;
+    /** Blocks of a volume that share a stripe: aligned groups of this many. */
+    static final int GROUP_BLOCKS = 16;
+    private static final int GROUP_SHIFT = Integer.numberOfTrailingZeros(GROUP_BLOCKS);
 
     private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
 
@@ -26,7 +37,7 @@ final class BlockStripes {
     }
 
     int stripeOf(UUID volume, long block) {
-        long h = (block ^ volume.getLeastSignificantBits() ^ Long.rotateLeft(volume.getMostSignificantBits(), 29))
+        long h = ((block >>> GROUP_SHIFT) ^ volume.getLeastSignificantBits() ^ Long.rotateLeft(volume.getMostSignificantBits(), 29))
                 * 0x9E3779B97F4A7C15L;
         return (int) (h >>> (64 - BITS));
     }
@@ -43,8 +54,8 @@ final class BlockStripes {
             return new int[] {s};
         }
         BitSet set = new BitSet(STRIPES);
-        for (int i = 0; i < count; i++) {
-            set.set(stripeOf(volume, first + i));
+        for (long group = first >>> GROUP_SHIFT, last = (first + count - 1) >>> GROUP_SHIFT; group <= last; group++) {
+            set.set(stripeOf(volume, group << GROUP_SHIFT));
         }
         int[] order = set.stream().toArray();
         for (int s : order) {
