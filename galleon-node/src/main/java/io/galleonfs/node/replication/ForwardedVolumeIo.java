@@ -30,11 +30,37 @@ final class ForwardedVolumeIo implements VolumeIo {
     private final ForwardingRoutes routes;
     private final UUID id;
     private final Supplier<VolumeRecord> record;
+    /** The volume's record and its primary's data address as of one metadata version (see {@link #route()}). */
+    private volatile Route route;
+
+    /** {@code volume} null: deleted; {@code to} null: its primary has no known address (or is this node). */
+    private record Route(Object version, VolumeRecord volume, HostPort to) {
+    }
 
     ForwardedVolumeIo(ForwardingRoutes routes, VolumeRecord v) {
         this.routes = routes;
         this.id = v.id();
-        this.record = () -> routes.volume(id).orElse(v);
+        this.record = () -> {
+            VolumeRecord now = route().volume();
+            return now != null ? now : v;
+        };
+    }
+
+    /**
+     * Where requests go now, resolved again only when the metadata changed: two lookups in the persistent metadata maps
+     * per forwarded request were ~3 % of the forwarding event loop's CPU under 4 KiB writes at queue depth 32.
+     */
+    private Route route() {
+        Object version = routes.metadataVersion();
+        Route r = route;
+        if (r != null && version != null && r.version() == version) {
+            return r;
+        }
+        VolumeRecord v = routes.volume(id).orElse(null);
+        HostPort to = v == null || v.node().equals(routes.nodeId()) ? null : routes.dataAddress(v.node()).orElse(null);
+        r = new Route(version, v, to);
+        route = r;
+        return r;
     }
 
     @Override
@@ -122,13 +148,9 @@ final class ForwardedVolumeIo implements VolumeIo {
      * event loop the answer arrived on; any other failure completes the future as {@link #call} would throw.
      */
     private CompletableFuture<DataMessage.Response> start(DataMessage.Request request) {
-        VolumeRecord v = routes.volume(id).orElse(null);
-        if (v == null || v.node().equals(routes.nodeId())) {
-            return null;
-        }
-        HostPort to = routes.dataAddress(v.node()).orElse(null);
+        HostPort to = route().to();
         if (to == null) {
-            return null;
+            return null; // deleted, primary here now or without an address: the blocking path knows what to do
         }
         CompletableFuture<DataMessage.Response> result = new CompletableFuture<>();
         routes.transport().send(to, request, routes.timeout()).whenComplete((m, e) -> {

@@ -16,6 +16,14 @@ interface ForwardingRoutes {
     /** The volume as metadata knows it now; empty once it was deleted. */
     Optional<VolumeRecord> volume(UUID id);
 
+    /**
+     * What {@link #volume} and {@link #dataAddress} answer from: the same object as long as their answers stay the same
+     * (the published metadata state), so a caller may keep them until it changes; null when there is no such token.
+     */
+    default Object metadataVersion() {
+        return null;
+    }
+
     /** This node's id. */
     String nodeId();
 

@@ -253,6 +253,11 @@ public final class ReplicationService implements AutoCloseable {
         }
 
         @Override
+        public Object metadataVersion() {
+            return view.state(); // immutable once published: a new one with every applied change
+        }
+
+        @Override
         public String nodeId() {
             return view.nodeId();
         }

@@ -87,10 +87,28 @@ class ForwardedVolumeIoTest {
         }
     };
 
+    private final java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+    /** (record, addresses, token): the token stays the same object while the answers do, as the metadata state's does. */
+    private volatile Object[] lastVersion = {null, null, new Object()};
+
     private final ForwardingRoutes routes = new ForwardingRoutes() {
         @Override
         public Optional<VolumeRecord> volume(UUID v) {
+            lookups.incrementAndGet();
             return Optional.ofNullable(record.get()).filter(r -> r.id().equals(v));
+        }
+
+        @Override
+        public Object metadataVersion() {
+            Object[] last = lastVersion;
+            VolumeRecord r = record.get();
+            Map<String, HostPort> a = Map.copyOf(addresses);
+            if (last[0] == r && a.equals(last[1])) {
+                return last[2];
+            }
+            Object[] next = {r, a, new Object()};
+            lastVersion = next;
+            return next[2];
         }
 
         @Override
@@ -155,6 +173,24 @@ class ForwardedVolumeIoTest {
         assertEquals(1, p1.flushes);
         ClientWrite sent = (ClientWrite) transport.delivered("p1").getFirst();
         assertEquals(WriteConcern.ACKNOWLEDGED.ordinal(), sent.level(), "the caller's concern travels with the write");
+    }
+
+    @Test
+    void theRouteIsResolvedOncePerMetadataVersion() throws Exception {
+        AsyncVolumeIo async = io.async();
+        done(async.write(0, new byte[] {1}, WriteConcern.ACKNOWLEDGED));
+        int resolved = lookups.get();
+        for (int i = 0; i < 10; i++) {
+            done(async.write(4096L * i, new byte[] {2}, WriteConcern.ACKNOWLEDGED));
+        }
+        assertEquals(resolved, lookups.get(), "no metadata lookup while the metadata stays the same");
+        assertEquals(11, transport.delivered("p1").size());
+        // A failover publishes new metadata: the next request goes to the new primary without a failed attempt first.
+        record.set(volumeOn("p2"));
+        done(async.write(0, new byte[] {3}, WriteConcern.ACKNOWLEDGED));
+        assertEquals(3, p2.disk[0]);
+        assertEquals(11, transport.delivered("p1").size(), "nothing more went to the old primary");
+        assertEquals(resolved + 1, lookups.get());
     }
 
     @Test
