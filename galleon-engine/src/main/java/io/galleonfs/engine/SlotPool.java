@@ -28,8 +28,8 @@ public final class SlotPool<T> {
     /*
      * Both scans read a slot before they swap it: an atomic swap is a write that takes the slot's cache line from the
      * other cores even when the slot is empty, and with fewer objects than slots most slots a take passes are empty.
-     * Swapping blindly made SlotPool.take 3.5 % of a node's CPU under 4 KiB writes at queue depth 32 (BENCHMARKS.md,
-     * "Receive buffers from the thread cache, slots read before they are swapped").
+     * Swapping blindly made SlotPool.take 3.4 % of a node's CPU under 4 KiB writes at queue depth 32 (BENCHMARKS.md,
+     * "The 4 KiB write path's CPU, and what bounds 1 MiB and durable writes").
      */
     public T take() {
         int start = start();

@@ -12,11 +12,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * and only costs a short wait.
  * <p>
  * Why groups: with every block hashed on its own, a 1 MiB write (256 blocks) held ~250 stripes scattered over the
- * table, so any two concurrent 1 MiB writes of disjoint blocks shared a stripe and ran one after the other; NBD writes
- * at queue depth 8 reached the engine one at a time, half the disk's rate at one CPU busy (BENCHMARKS.md, "Concurrent
- * large writes no longer meet on stripes"). A group of 16 blocks (64 KiB) keeps a 1 MiB write to 16–17 stripes,
- * while two random 4 KiB writes share a stripe only when they fall in the same 64 KiB or the hash puts their groups
- * together.
+ * table, so any two concurrent 1 MiB writes of disjoint blocks shared a stripe and ran one after the other. (On ext4
+ * the segment's inode lock serialises direct writes into fresh extents as well, so removing this did not raise the
+ * 1 MiB rate there: BENCHMARKS.md, "The 4 KiB write path's CPU, and what bounds 1 MiB and durable writes".) A group of
+ * 16 blocks (64 KiB) keeps a 1 MiB write to 16–17 stripes, while two random 4 KiB writes share a stripe only when
+ * they fall in the same 64 KiB or the hash puts their groups together.
  * <p>
  * A caller locks the stripes of one range in ascending stripe order and never holds stripes while it locks more, so
  * no two callers can deadlock, whatever volumes they write.

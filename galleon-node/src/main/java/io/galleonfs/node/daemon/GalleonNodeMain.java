@@ -69,8 +69,8 @@ public final class GalleonNodeMain {
      * Netty's pooled allocator caches, per thread, buffers up to 32 KiB; a socket's receive buffer grows to 64 KiB under
      * load (NBD at queue depth 32, data-plane frames), so every read took one from the shared arena and gave it back, and
      * the arena's 4 MiB chunks were freed and allocated (and zeroed) again and again: 3–5 % of an event loop's CPU
-     * (BENCHMARKS.md, "Receive buffers from the thread cache"). Set before any Netty class loads; a value given on the
-     * command line wins.
+     * (BENCHMARKS.md, "The 4 KiB write path's CPU, and what bounds 1 MiB and durable writes"). Set before any Netty
+     * class loads; a value given on the command line wins.
      */
     static void nettyDefaults() {
         if (System.getProperty("io.netty.allocator.maxCachedBufferCapacity") == null) {
