@@ -65,7 +65,6 @@ final class LogWriter implements Runnable {
     private static final int SPINS = 32;
     private static final int YIELDS = 16;
     private static final long PARK_NANOS = 1_000_000;
-    /** Per appender thread: where a record is assembled (a plain direct buffer: no memory session to acquire). */
     /** Record assembly buffers (direct: the record is written from native memory), shared by the callers' threads. */
     private final SlotPool<ByteBuffer> scratch;
     /** Most records of one run ({@link #issueRun}); a node's multi-block write comes in pieces of at most 256 blocks. */
