@@ -1,11 +1,14 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.node.config.HostPort;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,6 +114,9 @@ public final class DataClient implements DataTransport, AutoCloseable {
         return p;
     }
 
+    private record QueuedFrame(long requestId, DataCodec.Payload payload) {
+    }
+
     @Override
     public CompletableFuture<DataMessage.Response> send(HostPort to, DataMessage.Request request, Duration timeout) {
         return peers.computeIfAbsent(to, Peer::new).send(request, timeout);
@@ -160,7 +166,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
         private final HostPort address;
         private final Map<Long, Waiting> pending = new ConcurrentHashMap<>();
         /** Frames written before the connection (and its HELLO) is up, in order. */
-        private final List<Buffer> queued = new ArrayList<>();
+        private final List<QueuedFrame> queued = new ArrayList<>();
         private volatile NetSocket socket;
         /** The frames of {@link #socket}, written in bursts; replaced with it. */
         private FrameOutbox outbox;
@@ -176,13 +182,13 @@ public final class DataClient implements DataTransport, AutoCloseable {
             long id = ids.incrementAndGet();
             CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
             pending.put(id, new Waiting(f, System.nanoTime() + timeout.toNanos()));
-            Buffer frame = DataCodec.frame(id, payloadOf(request));
+            DataCodec.Payload payload = payloadOf(request);
             NetSocket s;
             FrameOutbox out;
             synchronized (this) {
                 s = socket;
                 if (s == null) {
-                    queued.add(frame);
+                    queued.add(new QueuedFrame(id, payload));
                     if (!connecting) {
                         connect();
                     }
@@ -191,7 +197,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
                 // Queued in call order (the caller's order lock orders a volume's frames); frames sent together leave
                 // in one write.
                 out = outbox;
-                out.add(frame, null);
+                out.add(id, payload, null);
             }
             awaitDrain(s, out);
             return f;
@@ -254,7 +260,16 @@ public final class DataClient implements DataTransport, AutoCloseable {
                 // This handler runs on the client's loop, the socket's: the context to write from.
                 io.vertx.core.Context context = loop;
                 FrameReader reader = new FrameReader(this);
-                s.handler(reader::feed);
+                // The netty buffers as read, not Vert.x's heap copies of them (see FrameReader.feedBorrowed).
+                ((NetSocketInternal) s).messageHandler(msg -> {
+                    try {
+                        if (msg instanceof ByteBuf bytes) {
+                            reader.feedBorrowed(bytes);
+                        }
+                    } finally {
+                        ReferenceCountUtil.release(msg);
+                    }
+                });
                 s.exceptionHandler(e -> LOG.debugf("data plane %s: %s", address, e.toString()));
                 s.closeHandler(v -> closed(s));
                 long helloId = ids.incrementAndGet();
@@ -271,8 +286,8 @@ public final class DataClient implements DataTransport, AutoCloseable {
                     listener.seen(h.nodeId(), h.incarnation());
                     synchronized (this) {
                         FrameOutbox out = new FrameOutbox(s, context, null);
-                        for (Buffer b : queued) {
-                            out.add(b, null);
+                        for (QueuedFrame q : queued) {
+                            out.add(q.requestId(), q.payload(), null);
                         }
                         queued.clear();
                         outbox = out;

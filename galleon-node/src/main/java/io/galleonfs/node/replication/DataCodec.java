@@ -1,6 +1,7 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.node.replication.DataMessage.*;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
@@ -75,6 +76,22 @@ public final class DataCodec {
             return header.appendBuffer(p.bytes());
         }
         return Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(header.getByteBuf(), p.bytes().getByteBuf()));
+    }
+
+    /** Bytes of the frame of {@code p}: header and payload. */
+    static int frameLength(Payload p) {
+        return HEADER + p.bytes().length();
+    }
+
+    /**
+     * Writes the frame of {@code p} for one request id into {@code out}, header then payload: the frame {@link #frame}
+     * makes, straight into the (direct) buffer the socket sends from, so its payload is copied once on its way out.
+     */
+    static void writeFrame(ByteBuf out, long requestId, Payload p) {
+        ByteBuf payload = p.bytes().getByteBuf();
+        out.writeInt(MAGIC).writeByte(VERSION).writeByte(p.type().code).writeShort(0).writeLong(requestId)
+                .writeInt(payload.readableBytes()).writeInt(p.crc());
+        out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
     }
 
     static Payload payload(DataMessage m) {

@@ -4,12 +4,15 @@ import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.ingress.ConnectionLimiter;
 import io.galleonfs.node.ingress.IngressBudget;
 import io.galleonfs.node.ingress.IngressLimits;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -108,7 +111,16 @@ public final class DataServer implements AutoCloseable {
         void start() {
             long period = Math.clamp(Math.min(limits.readTimeout().toMillis(), limits.handshakeTimeout().toMillis()) / 5, 100, 1000);
             long timer = vertx.setPeriodic(period, period, id -> checkTimeouts());
-            socket.handler(reader::feed);
+            // The netty buffers as read, not Vert.x's heap copies of them (see FrameReader.feedBorrowed).
+            ((NetSocketInternal) socket).messageHandler(msg -> {
+                try {
+                    if (msg instanceof ByteBuf bytes) {
+                        reader.feedBorrowed(bytes);
+                    }
+                } finally {
+                    ReferenceCountUtil.release(msg);
+                }
+            });
             socket.exceptionHandler(e -> LOG.debugf("data plane %s: %s", socket.remoteAddress(), e.toString()));
             socket.closeHandler(v -> {
                 closed = true;
@@ -173,13 +185,14 @@ public final class DataServer implements AutoCloseable {
             reply.whenComplete((response, error) -> {
                 DataMessage out = error == null ? response
                         : new DataMessage.Failure(DataMessage.ErrorCode.IO, String.valueOf(error.getMessage()));
-                Buffer encoded = DataCodec.encode(requestId, out);
+                DataCodec.Payload payload = DataCodec.payload(out);
+                int size = DataCodec.frameLength(payload);
                 // The request's bytes are done with; the response's count until they have left.
-                budget.forceAcquire(encoded.length());
+                budget.forceAcquire(size);
                 budget.release(held);
                 inFlight.decrementAndGet();
                 // Answers finishing together leave in one write (FrameOutbox), not one write and wake-up each.
-                outbox.add(encoded, () -> budget.release(encoded.length()));
+                outbox.add(requestId, payload, () -> budget.release(size));
             });
         }
 
@@ -204,11 +217,10 @@ public final class DataServer implements AutoCloseable {
             boolean pause = inFlightPaused || budgetPaused || drainPaused;
             if (pause != socketPaused && !closed) {
                 socketPaused = pause;
-                if (pause) {
-                    socket.pause();
-                } else {
-                    socket.resume();
-                }
+                // With a message handler NetSocket.pause() no longer applies (it pauses Vert.x's inbound queue, which
+                // the handler bypasses): the channel stops reading instead. What netty already read still arrives; the
+                // reader takes it from the budget or keeps it (copied) until the budget lets it go on.
+                ((NetSocketInternal) socket).channelHandlerContext().channel().config().setAutoRead(!pause);
             }
         }
 

@@ -1,5 +1,6 @@
 package io.galleonfs.node.replication;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * wake-up of the event loop. Sending each frame on its own (a task, a write and a flush per frame) was the largest cost
  * on the event loops of a replicated volume's nodes: a replica's loop spent 37 % of its CPU in one socket {@code write}
  * per 32-byte answer, the primary's 19 % in {@code writev} (profile in docs/BENCHMARKS.md, issue 19).
+ * <p>
+ * A frame is queued as its request id and encoded payload, and written on the loop straight into a pooled direct
+ * buffer from the loop's own cache: a heap frame was a copy of the payload that netty then copied again into a direct
+ * buffer to send it.
  */
 final class FrameOutbox {
     /** Called on the event loop once a frame has left (or its connection failed). */
@@ -22,7 +27,7 @@ final class FrameOutbox {
         void done();
     }
 
-    private record Entry(Buffer frame, Sent sent) {
+    private record Entry(long requestId, DataCodec.Payload payload, Sent sent) {
     }
 
     private final NetSocket socket;
@@ -44,10 +49,10 @@ final class FrameOutbox {
         this.afterDrain = afterDrain;
     }
 
-    /** Queues a frame; it leaves after every frame queued before it. Any thread. */
-    void add(Buffer frame, Sent sent) {
-        queuedBytes.addAndGet(frame.length());
-        queue.add(new Entry(frame, sent));
+    /** Queues the frame of {@code payload} for {@code requestId}; it leaves after every frame queued before it. Any thread. */
+    void add(long requestId, DataCodec.Payload payload, Sent sent) {
+        queuedBytes.addAndGet(DataCodec.frameLength(payload));
+        queue.add(new Entry(requestId, payload, sent));
         if (scheduled.compareAndSet(false, true)) {
             context.runOnContext(v -> drain());
         }
@@ -65,7 +70,7 @@ final class FrameOutbox {
         Entry e;
         int written = 0;
         while ((e = queue.poll()) != null) {
-            queuedBytes.addAndGet(-e.frame().length());
+            queuedBytes.addAndGet(-DataCodec.frameLength(e.payload()));
             write(e);
             written++;
         }
@@ -81,17 +86,26 @@ final class FrameOutbox {
         Sent sent = e.sent();
         if (channel == null) {
             // Not a Netty-backed socket (never in a node): one write and flush per frame.
+            Buffer frame = DataCodec.frame(e.requestId(), e.payload());
             if (sent == null) {
-                socket.write(e.frame());
+                socket.write(frame);
             } else {
-                socket.write(e.frame()).onComplete(ar -> sent.done());
+                socket.write(frame).onComplete(ar -> sent.done());
             }
             return;
         }
+        // Released by netty once written, or when the write fails (a closed channel included).
+        ByteBuf frame = channel.alloc().directBuffer(DataCodec.frameLength(e.payload()));
+        try {
+            DataCodec.writeFrame(frame, e.requestId(), e.payload());
+        } catch (RuntimeException | Error x) {
+            frame.release();
+            throw x;
+        }
         if (sent == null) {
-            channel.write(e.frame().getByteBuf(), channel.voidPromise());
+            channel.write(frame, channel.voidPromise());
         } else {
-            channel.write(e.frame().getByteBuf()).addListener(f -> sent.done());
+            channel.write(frame).addListener(f -> sent.done());
         }
     }
 }

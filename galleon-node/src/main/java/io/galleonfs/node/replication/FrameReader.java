@@ -1,6 +1,7 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.node.ingress.IngressBudget;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
 
@@ -146,6 +147,29 @@ final class FrameReader {
     /** During {@link FrameHandler#frame}: the bytes of that frame still taken from the budget (0 without one). */
     long deliveredBytes() {
         return budget == null ? 0 : delivered;
+    }
+
+    /**
+     * {@link #feed} with bytes that are only valid during this call: the netty buffer the socket read, which its caller
+     * releases afterwards. Frames within it are decoded from it directly (every decoded field is a copy); only the bytes
+     * kept beyond the call (the start of a frame, or bytes waiting for the budget) are copied to the heap. Vert.x's own
+     * socket handler copied every buffer read to the heap first (a replica receives every byte its primary writes).
+     */
+    void feedBorrowed(ByteBuf borrowed) {
+        Buffer bytes = Buffer.buffer(borrowed.slice()); // Buffer indexes from 0, a netty buffer from its readerIndex
+        feed(bytes);
+        if (!chunks.isEmpty() && chunks.peekLast() == bytes) {
+            chunks.pollLast();
+            int from = chunks.isEmpty() ? headPos : 0;
+            if (chunks.isEmpty()) {
+                headPos = 0;
+            }
+            chunks.addLast(Buffer.buffer(bytes.getBytes(from, bytes.length())));
+        }
+        for (int i = 0, n = waiting.size(); i < n; i++) {
+            Buffer w = waiting.poll();
+            waiting.add(w == bytes ? Buffer.buffer(bytes.getBytes()) : w);
+        }
     }
 
     void feed(Buffer bytes) {

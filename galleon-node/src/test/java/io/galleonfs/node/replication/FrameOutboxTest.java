@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.node.replication.DataMessage.ReplicaWrite;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,7 +53,14 @@ class FrameOutboxTest {
                     throw new AssertionError(e);
                 }
             });
-            s.handler(reader::feed);
+            // As the data server reads: the netty buffers themselves, released after each call.
+            ((NetSocketInternal) s).messageHandler(msg -> {
+                try {
+                    reader.feedBorrowed((ByteBuf) msg);
+                } finally {
+                    ReferenceCountUtil.release(msg);
+                }
+            });
         });
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         // Connected from a context of our own, so the socket lives on that context's event loop (as in DataClient).
@@ -77,7 +87,7 @@ class FrameOutboxTest {
                     // A small frame and, every 100th, one large enough to be sent without copying its payload.
                     byte[] data = new byte[i % 100 == 0 ? DataCodec.SHARED_PAYLOAD * 2 : 512];
                     Arrays.fill(data, (byte) sender);
-                    outbox.add(DataCodec.encode(i, new ReplicaWrite(VOL, sender, i, 0, false, data)), sent::incrementAndGet);
+                    outbox.add(i, DataCodec.payload(new ReplicaWrite(VOL, sender, i, 0, false, data)), sent::incrementAndGet);
                 }
             }));
         }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.node.ingress.IngressBudget;
 import io.galleonfs.node.replication.DataMessage.ReplicaWrite;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -97,6 +98,53 @@ class FrameReaderTest {
         r.feed(frame);
         assertEquals(1, frames.size());
         assertEquals(List.of(0L), held);
+    }
+
+    @Test
+    void borrowedBuffersMayBeReusedOnceFeedReturns() {
+        byte[] big = new byte[70_000];
+        new java.util.Random(5).nextBytes(big);
+        List<DataMessage> sent = List.of(new ReplicaWrite(VOL, 1, 1, 0, false, new byte[] {7}), new ReplicaWrite(VOL, 1, 2, 4096, true, big),
+                new DataMessage.Ok(3));
+        Buffer all = Buffer.buffer();
+        sent.forEach(m -> all.appendBuffer(DataCodec.encode(1, m)));
+        for (int chunk : new int[] {1, 23, 24, 25, 4096, 65536, all.length()}) {
+            frames.clear();
+            FrameReader r = reader(null);
+            for (int pos = 0; pos < all.length(); pos += chunk) {
+                int n = Math.min(all.length() - pos, chunk);
+                // Read at an offset, as a slice of a larger netty buffer can be; scribbled over and freed after the call.
+                ByteBuf read = io.netty.buffer.PooledByteBufAllocator.DEFAULT.directBuffer(n + 16);
+                read.writeZero(16).writeBytes(all.getBytes(pos, pos + n)).readerIndex(16);
+                r.feedBorrowed(read);
+                read.setZero(0, read.capacity());
+                read.release();
+            }
+            assertEquals(sent.size(), frames.size(), "chunks of " + chunk);
+            assertEquals(7, ((ReplicaWrite) frames.get(0)).data()[0], "chunks of " + chunk);
+            assertTrue(java.util.Arrays.equals(big, ((ReplicaWrite) frames.get(1)).data()), "chunks of " + chunk);
+            assertEquals(3L, ((DataMessage.Ok) frames.get(2)).value(), "chunks of " + chunk);
+        }
+    }
+
+    @Test
+    void borrowedBytesWaitingForTheBudgetAreKept() {
+        IngressBudget budget = new IngressBudget("t", 1 << 20);
+        assertTrue(budget.tryAcquire(1 << 20));
+        FrameReader r = reader(budget);
+        byte[] data = new byte[4096];
+        java.util.Arrays.fill(data, (byte) 42);
+        Buffer frame = DataCodec.encode(7, new ReplicaWrite(VOL, 1, 1, 0, false, data));
+        ByteBuf read = io.netty.buffer.Unpooled.directBuffer(frame.length());
+        read.writeBytes(frame.getBytes());
+        r.feedBorrowed(read);
+        read.setZero(0, read.capacity());
+        read.release();
+        assertTrue(paused);
+        budget.release(1 << 20);
+        loop.poll().run();
+        assertEquals(1, frames.size());
+        assertTrue(java.util.Arrays.equals(data, ((ReplicaWrite) frames.getFirst()).data()));
     }
 
     @Test
