@@ -60,6 +60,11 @@ public final class LogStore implements AutoCloseable {
     /** Test seam: runs after a cleaner pass appended its relocations, before the checkpoint that deletes victims. */
     private volatile Runnable beforeCleanCheckpoint = () -> { };
 
+    /** Test seam: how the next runs choose between the page cache and O_DIRECT. */
+    void runRouting(RunRouting routing) {
+        writer.runRouting(routing);
+    }
+
     /** Test seam: how the writer creates its next segments (a full disk). */
     void segmentFactory(LogWriter.SegmentFactory factory) {
         writer.segmentFactory(factory);
@@ -455,7 +460,7 @@ public final class LogStore implements AutoCloseable {
         IOException failure = null;
         int blocks = count;
         if (count >= runMinBlocks) {
-            // Runs of records, their whole blocks written with O_DIRECT (see LogWriter.issueRun).
+            // Runs of records, their whole blocks written with O_DIRECT or through the page cache (LogWriter.issueRun).
             try {
                 last = writer.issueRun(volume, firstBlock, data, count, sealer);
             } catch (IOException e) {
@@ -483,7 +488,7 @@ public final class LogStore implements AutoCloseable {
         if (last != null) {
             writer.awaitApplied(last.seq);
             if (failure == null && concern == WriteConcern.DURABLE) {
-                writer.syncTo(last.seq);
+                writer.syncFor(last.seq);
                 writer.durableRecords.addAndGet(blocks);
             }
         }

@@ -152,6 +152,8 @@ final class LogWriter implements Runnable {
     final AtomicLong fsyncs = new AtomicLong();
     final AtomicLong checkpoints = new AtomicLong();
     private volatile SegmentFactory segmentFactory = Segment::create;
+    /** Whether a run goes through the page cache or around it (O_DIRECT). */
+    private volatile RunRouting runRouting = RunRouting.forThisMachine();
 
     LogWriter(LogStoreConfig config, ExtentIndex index, Map<Long, Segment> segments, Segment head, long nextSeq,
               long epoch) throws IOException {
@@ -214,7 +216,7 @@ final class LogWriter implements Runnable {
         Pending p = issue(type, volume, block, arg, dataCrc, payload, null);
         awaitApplied(p.seq);
         if (durable) {
-            syncTo(p.seq);
+            syncFor(p.seq);
             durableRecords.incrementAndGet();
         }
         return p.changed;
@@ -292,7 +294,8 @@ final class LogWriter implements Runnable {
      * one), assembled in one aligned buffer (sealed there when {@code sealer} is non-null, with each record's own nonce)
      * and written with one O_DIRECT write for the whole blocks only they occupy ({@link Segment#putRun}), then published
      * together. Why: a 1 MiB write as 256 buffered pwrites spent 60 % of the node's CPU samples in the kernel appending
-     * into fresh page-cache pages (BENCHMARKS.md, "Issue 18"). The crash rule is unchanged: nothing of a run is applied
+     * into fresh page-cache pages (BENCHMARKS.md, "Issue 18"). While nobody syncs and the page cache has room, the
+     * run is one buffered write instead ({@link RunRouting}). The crash rule is unchanged: nothing of a run is applied
      * before all of it is in the file, and a run cut short by a crash is a hole.
      */
     Pending issueRun(UUID volume, long firstBlock, ByteBuffer data, int count, BlockSealer sealer) throws IOException {
@@ -344,7 +347,8 @@ final class LogWriter implements Runnable {
                 p.block = block;
                 p.dataCrc = crc;
             }
-            run[0].segment.putRun(offset, MemorySegment.ofBuffer(out.clear()), (long) run.length * run[0].length);
+            run[0].segment.putRun(offset, MemorySegment.ofBuffer(out.clear()), (long) run.length * run[0].length,
+                    runRouting.buffered());
             for (Pending p : run) {
                 p.type = LogFormat.WRITE;
             }
@@ -585,6 +589,15 @@ final class LogWriter implements Runnable {
     }
 
     /**
+     * {@link #syncTo} on behalf of a caller (a durable write, a flush), which routes the next runs around the page
+     * cache for a while ({@link RunRouting}); the store's own syncs (a checkpoint's) do not.
+     */
+    void syncFor(long seq) throws IOException {
+        runRouting.syncRequested();
+        syncTo(seq);
+    }
+
+    /**
      * Returns once every record up to {@code seq} (applied) is fdatasynced. The fdatasync runs on
      * {@code galleon-lsm-sync}, never on a caller: a caller that synced would come back with its next record before
      * the callers it released were even scheduled, and sync again for that one record (2 cores, 32 writers).
@@ -670,7 +683,7 @@ final class LogWriter implements Runnable {
 
     /** Makes every record applied so far durable. */
     void sync() throws IOException {
-        syncTo(applied.get());
+        syncFor(applied.get());
     }
 
     // ------------------------------------------------------------------------------------------ segments
@@ -753,6 +766,11 @@ final class LogWriter implements Runnable {
     @FunctionalInterface
     interface SegmentFactory {
         Segment create(Path dir, long id, int blockSize, long size) throws IOException;
+    }
+
+    /** Test seam: how the next runs choose between the page cache and O_DIRECT. */
+    void runRouting(RunRouting routing) {
+        this.runRouting = routing;
     }
 
     /** Test seam: the next segments are created by {@code factory}. */
@@ -872,7 +890,7 @@ final class LogWriter implements Runnable {
             long last = issued.getLast().pending().seq;
             awaitApplied(last);
             if (issued.stream().anyMatch(i -> i.op().durable())) {
-                syncTo(last);
+                syncFor(last);
             }
             for (Issued i : issued) {
                 if (i.op().durable()) {

@@ -138,14 +138,15 @@ final class Segment implements AutoCloseable {
      * {@code alignDown(offset)} at its position 0. The whole blocks only this run occupies go to the file with one
      * O_DIRECT write (no page cache: the disk takes large direct writes several times faster than the page cache
      * absorbs new pages here); the partial blocks at both ends, which neighbouring records share, with buffered writes of
-     * exactly the run's bytes, so no byte of another record is ever written by this run.
+     * exactly the run's bytes, so no byte of another record is ever written by this run. With {@code buffered} the
+     * whole run is one buffered write instead (see {@link RunRouting}).
      */
-    void putRun(long offset, MemorySegment window, long length) throws IOException {
+    void putRun(long offset, MemorySegment window, long length, boolean buffered) throws IOException {
         long skew = offset & (ALIGN - 1);
         long end = offset + length;
         long middleFrom = (offset + ALIGN - 1) & -ALIGN;
         long middleTo = end & -ALIGN;
-        if (directFd < 0 || middleTo <= middleFrom) {
+        if (buffered || directFd < 0 || middleTo <= middleFrom) {
             Pwrite.writeFully(fd, window.asSlice(skew, length), offset);
             return;
         }

@@ -24,6 +24,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -62,7 +64,7 @@ class LogRunTest {
                 byte[] run = new byte[length];
                 random.nextBytes(run);
                 window.position(skew).put(run);
-                segment.putRun(offset, MemorySegment.ofBuffer(window.clear()), length);
+                segment.putRun(offset, MemorySegment.ofBuffer(window.clear()), length, i % 2 == 1); // direct, buffered
                 buffers.give(window);
                 System.arraycopy(run, 0, expected, (int) offset, length);
                 assertArrayEquals(expected, Files.readAllBytes(segment.path), "run " + i + " at " + offset + ", " + length);
@@ -74,12 +76,17 @@ class LogRunTest {
      * Runs longer than what is left of the head segment continue in the next one; single-block appenders run alongside
      * (their records share the partial blocks at the runs' ends); after a kill -9 every acknowledged block reads back.
      */
-    @Test
-    void runsAcrossRollsBesideSingleBlockAppendersSurviveACrash() throws Exception {
+    @ParameterizedTest(name = "runs through the page cache: {0}")
+    @ValueSource(booleans = {false, true})
+    void runsAcrossRollsBesideSingleBlockAppendersSurviveACrash(boolean buffered) throws Exception {
         int pieces = 12;
         int blocksPerPiece = 100; // 100 × 4,156 bytes: rolls of the 1 MiB segments fall inside runs
         ExecutorService pool = Executors.newFixedThreadPool(3);
         try (LogStore store = LogStore.open(config(dir))) {
+            // Buffered: every run through the page cache, the durable pieces' syncs notwithstanding (each reading of
+            // this clock is a quiet period later than the one before).
+            java.util.concurrent.atomic.AtomicLong ticks = new java.util.concurrent.atomic.AtomicLong();
+            store.runRouting(new RunRouting(buffered ? () -> true : null, () -> ticks.addAndGet(RunRouting.SYNC_QUIET_NANOS)));
             Future<?> singles = pool.submit(() -> {
                 for (int i = 0; i < 400; i++) {
                     store.write(OTHER, i % 50, content(OTHER, i % 50, i), WriteConcern.ACKNOWLEDGED);
