@@ -40,6 +40,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Killed (Ctrl-C, kill): exit through the EXIT trap too. bindfs daemonizes with every descriptor this script inherited,
+# a caller's flock on the bench lock included, so a bindfs left behind would hold that lock for ever.
+trap 'exit 130' INT TERM
 
 # shellcheck disable=SC2086
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -XX:+ExitOnOutOfMemoryError ${GALLEON_NODE_JAVA_OPTS:-} -jar "$NODE_JAR" -d --storage-path "$WORK/node" \
