@@ -1,14 +1,11 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.node.config.HostPort;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.impl.NetSocketInternal;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -260,16 +257,7 @@ public final class DataClient implements DataTransport, AutoCloseable {
                 // This handler runs on the client's loop, the socket's: the context to write from.
                 io.vertx.core.Context context = loop;
                 FrameReader reader = new FrameReader(this);
-                // The netty buffers as read, not Vert.x's heap copies of them (see FrameReader.feedBorrowed).
-                ((NetSocketInternal) s).messageHandler(msg -> {
-                    try {
-                        if (msg instanceof ByteBuf bytes) {
-                            reader.feedBorrowed(bytes);
-                        }
-                    } finally {
-                        ReferenceCountUtil.release(msg);
-                    }
-                });
+                reader.readFrom(s); // the netty buffers as read, not Vert.x's heap copies of them
                 s.exceptionHandler(e -> LOG.debugf("data plane %s: %s", address, e.toString()));
                 s.closeHandler(v -> closed(s));
                 long helloId = ids.incrementAndGet();

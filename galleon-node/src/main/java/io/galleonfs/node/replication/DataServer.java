@@ -4,8 +4,6 @@ import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.ingress.ConnectionLimiter;
 import io.galleonfs.node.ingress.IngressBudget;
 import io.galleonfs.node.ingress.IngressLimits;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -111,16 +109,7 @@ public final class DataServer implements AutoCloseable {
         void start() {
             long period = Math.clamp(Math.min(limits.readTimeout().toMillis(), limits.handshakeTimeout().toMillis()) / 5, 100, 1000);
             long timer = vertx.setPeriodic(period, period, id -> checkTimeouts());
-            // The netty buffers as read, not Vert.x's heap copies of them (see FrameReader.feedBorrowed).
-            ((NetSocketInternal) socket).messageHandler(msg -> {
-                try {
-                    if (msg instanceof ByteBuf bytes) {
-                        reader.feedBorrowed(bytes);
-                    }
-                } finally {
-                    ReferenceCountUtil.release(msg);
-                }
-            });
+            reader.readFrom(socket); // the netty buffers as read, not Vert.x's heap copies of them
             socket.exceptionHandler(e -> LOG.debugf("data plane %s: %s", socket.remoteAddress(), e.toString()));
             socket.closeHandler(v -> {
                 closed = true;

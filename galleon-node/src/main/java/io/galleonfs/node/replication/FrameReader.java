@@ -2,7 +2,10 @@ package io.galleonfs.node.replication;
 
 import io.galleonfs.node.ingress.IngressBudget;
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.impl.NetSocketInternal;
 import java.util.ArrayDeque;
 
 /**
@@ -170,6 +173,19 @@ final class FrameReader {
             Buffer w = waiting.poll();
             waiting.add(w == bytes ? Buffer.buffer(bytes.getBytes()) : w);
         }
+    }
+
+    /** Reads {@code socket}'s bytes as netty hands them over ({@link #feedBorrowed}), releasing each after the call. */
+    void readFrom(NetSocket socket) {
+        ((NetSocketInternal) socket).messageHandler(msg -> {
+            try {
+                if (msg instanceof ByteBuf bytes) {
+                    feedBorrowed(bytes);
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        });
     }
 
     void feed(Buffer bytes) {

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.galleonfs.node.replication.DataMessage.ReplicaWrite;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
-import io.vertx.core.net.impl.NetSocketInternal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,14 +50,7 @@ class FrameOutboxTest {
                     throw new AssertionError(e);
                 }
             });
-            // As the data server reads: the netty buffers themselves, released after each call.
-            ((NetSocketInternal) s).messageHandler(msg -> {
-                try {
-                    reader.feedBorrowed((ByteBuf) msg);
-                } finally {
-                    ReferenceCountUtil.release(msg);
-                }
-            });
+            reader.readFrom(s); // as the data server reads: the netty buffers themselves, released after each call
         });
         server.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         // Connected from a context of our own, so the socket lives on that context's event loop (as in DataClient).
