@@ -235,7 +235,46 @@ public final class DataCodec {
         if (crc(p) != h.crc()) {
             throw new ProtocolException("payload checksum mismatch");
         }
-        Reader r = new Reader(p);
+        return decode(h, new Reader(p, null));
+    }
+
+    /**
+     * Where the byte array that ends a payload of this frame type begins (after its u32 length), or -1 if its payload
+     * does not end in one: a receiver can put those bytes straight into the array the message keeps (see
+     * {@link #decode(Header, Buffer, byte[])}).
+     */
+    static int trailingBytesAt(int type) {
+        Type t = Type.of(type);
+        if (t == null) {
+            return -1;
+        }
+        return switch (t) {
+            case REPLICA_WRITE -> 16 + 8 + 8 + 8 + 1 + 4;
+            case CLIENT_WRITE -> 16 + 8 + 1 + 4;
+            case DATA -> 4;
+            default -> -1;
+        };
+    }
+
+    /**
+     * {@link #decode(Header, Buffer)} of a payload received in two parts: its fields up to {@link #trailingBytesAt} and
+     * the byte array that ends it, which the message takes as it is (not copied). Checked as a whole payload is.
+     */
+    static DataMessage decode(Header h, Buffer fields, byte[] trailing) throws ProtocolException {
+        if ((long) fields.length() + trailing.length != h.length() || fields.length() != trailingBytesAt(h.type())) {
+            throw new ProtocolException("payload is " + ((long) fields.length() + trailing.length) + " bytes in parts of "
+                    + fields.length() + " and " + trailing.length + ", header said " + h.length());
+        }
+        CRC32C c = new CRC32C();
+        c.update(fields.getByteBuf().nioBuffer());
+        c.update(trailing);
+        if ((int) c.getValue() != h.crc()) {
+            throw new ProtocolException("payload checksum mismatch");
+        }
+        return decode(h, new Reader(fields, trailing));
+    }
+
+    private static DataMessage decode(Header h, Reader r) throws ProtocolException {
         DataMessage m = switch (Type.of(h.type())) {
             case HELLO -> new Hello(r.str(), r.i64());
             case REPLICA_WRITE -> new ReplicaWrite(r.uuid(), r.i64(), r.i64(), r.i64(), r.bool(), r.bytes());
@@ -308,10 +347,13 @@ public final class DataCodec {
     /** Bounds-checked reads: a short or lying payload is a protocol error, never an index exception. */
     private static final class Reader {
         private final Buffer b;
+        /** The payload's last byte array when it was received apart from {@link #b} (null otherwise or once read). */
+        private byte[] trailing;
         private int pos;
 
-        Reader(Buffer b) {
+        Reader(Buffer b, byte[] trailing) {
             this.b = b;
+            this.trailing = trailing;
         }
 
         private void need(int n) throws ProtocolException {
@@ -367,6 +409,14 @@ public final class DataCodec {
 
         byte[] bytes() throws ProtocolException {
             int n = i32();
+            if (trailing != null && pos == b.length()) {
+                if (n != trailing.length) {
+                    throw new ProtocolException("byte array of " + n + " bytes, " + trailing.length + " arrived");
+                }
+                byte[] v = trailing;
+                trailing = null;
+                return v;
+            }
             need(n);
             byte[] v = b.getBytes(pos, pos + n);
             pos += n;
@@ -401,6 +451,9 @@ public final class DataCodec {
         void requireEnd() throws ProtocolException {
             if (pos != b.length()) {
                 throw new ProtocolException((b.length() - pos) + " unexpected trailing bytes");
+            }
+            if (trailing != null) {
+                throw new ProtocolException(trailing.length + " unexpected trailing bytes");
             }
         }
     }

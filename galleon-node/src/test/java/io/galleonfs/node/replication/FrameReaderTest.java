@@ -147,6 +147,81 @@ class FrameReaderTest {
         assertTrue(java.util.Arrays.equals(data, ((ReplicaWrite) frames.getFirst()).data()));
     }
 
+    /**
+     * A large write arriving in pieces: once a quarter of it is here, the rest goes straight into the arrays its message
+     * keeps; the budget then holds the whole frame (what arrived plus the arrays' reservation), the handler gets exactly
+     * the frame's bytes to give back, and the frames after it in the same read are parsed as usual.
+     */
+    @Test
+    void aLargeWriteInPiecesIsAssembledWithinTheBudget() {
+        IngressBudget budget = new IngressBudget("t", 64L << 20);
+        FrameReader r = reader(budget);
+        byte[] data = new byte[1 << 20];
+        new java.util.Random(11).nextBytes(data);
+        Buffer frame = DataCodec.encode(5, new ReplicaWrite(VOL, 1, 1, 0, false, data));
+        Buffer after = DataCodec.encode(6, new DataMessage.Ok(4));
+        Buffer all = Buffer.buffer().appendBuffer(frame).appendBuffer(after);
+        int piece = 65536;
+        boolean sawReservation = false;
+        for (int pos = 0; pos < all.length(); pos += piece) {
+            ByteBuf read = io.netty.buffer.Unpooled.directBuffer(piece);
+            read.writeBytes(all.getBytes(pos, Math.min(all.length(), pos + piece)));
+            r.feedBorrowed(read);
+            read.setZero(0, read.capacity());
+            read.release();
+            if (frames.isEmpty()) {
+                long arrived = Math.min(all.length(), pos + piece);
+                long expected = (arrived - DataCodec.HEADER) * 4 >= frame.length() - DataCodec.HEADER ? frame.length() : arrived;
+                sawReservation |= expected == frame.length() && arrived < frame.length();
+                assertEquals(expected, budget.used(), "after " + arrived + " bytes");
+            }
+        }
+        assertTrue(sawReservation);
+        assertEquals(2, frames.size());
+        assertTrue(java.util.Arrays.equals(data, ((ReplicaWrite) frames.getFirst()).data()));
+        assertEquals(4L, ((DataMessage.Ok) frames.get(1)).value());
+        assertEquals(List.of((long) frame.length(), (long) after.length()), held);
+        assertEquals(all.length(), budget.used());
+        held.forEach(budget::release);
+        assertEquals(0, budget.used());
+    }
+
+    @Test
+    void aConnectionClosedMidAssemblyGivesItsReservationBack() {
+        IngressBudget budget = new IngressBudget("t", 64L << 20);
+        FrameReader r = reader(budget);
+        Buffer frame = DataCodec.encode(5, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[1 << 20]));
+        r.feed(frame.getBuffer(0, frame.length() / 2));
+        assertEquals(frame.length(), budget.used(), "the arrays are reserved once half arrived");
+        r.closed();
+        assertEquals(0, budget.used());
+        assertTrue(frames.isEmpty());
+    }
+
+    @Test
+    void aCorruptAssembledFrameIsMalformed() {
+        List<ProtocolException> refused = new ArrayList<>();
+        FrameReader r = new FrameReader(new FrameReader.FrameHandler() {
+            @Override
+            public void frame(long requestId, DataMessage message) {
+                frames.add(message);
+            }
+
+            @Override
+            public void malformed(ProtocolException e) {
+                refused.add(e);
+            }
+        });
+        Buffer frame = DataCodec.encode(5, new DataMessage.Data(new byte[300_000]));
+        frame.setByte(frame.length() - 7, (byte) 1);
+        for (int pos = 0; pos < frame.length(); pos += 50_000) {
+            r.feed(frame.getBuffer(pos, Math.min(frame.length(), pos + 50_000)));
+        }
+        assertTrue(frames.isEmpty());
+        assertEquals(1, refused.size());
+        assertEquals("payload checksum mismatch", refused.getFirst().getMessage());
+    }
+
     @Test
     void framesInOneBufferAndFramesAcrossBuffersDecodeTheSame() {
         byte[] big = new byte[DataCodec.SHARED_PAYLOAD * 3 + 5];
