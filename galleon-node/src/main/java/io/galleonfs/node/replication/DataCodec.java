@@ -83,20 +83,26 @@ public final class DataCodec {
         return HEADER + p.bytes().length();
     }
 
-    /**
-     * Writes the frame of {@code p} for one request id into {@code out}, header then payload: the frame {@link #frame}
-     * makes, straight into the (direct) buffer the socket sends from, so its payload is copied once on its way out.
-     */
-    static void writeFrame(ByteBuf out, long requestId, Payload p) {
-        ByteBuf payload = p.bytes().getByteBuf();
+    /** The header of the frame of {@code p} for one request id, into {@code out}. */
+    static void writeHeader(ByteBuf out, long requestId, Payload p) {
         out.writeInt(MAGIC).writeByte(VERSION).writeByte(p.type().code).writeShort(0).writeLong(requestId)
-                .writeInt(payload.readableBytes()).writeInt(p.crc());
-        out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+                .writeInt(p.bytes().length()).writeInt(p.crc());
     }
 
+    /**
+     * Encodes {@code m} once (with its CRC32C). A byte array of at least {@link #SHARED_PAYLOAD} bytes that ends the
+     * payload (a write's data, a read's answer) is referenced, not copied: messages are immutable, and the frame is
+     * copied into the socket's buffer anyway.
+     */
     static Payload payload(DataMessage m) {
-        Buffer p = Buffer.buffer(m instanceof ReplicaWrite w ? w.data().length + 64
-                : m instanceof ClientWrite c ? c.data().length + 64 : m instanceof Data d ? d.bytes().length + 8 : 64);
+        byte[] trailing = switch (m) {
+            case ReplicaWrite w -> w.data();
+            case ClientWrite c -> c.data();
+            case Data d -> d.bytes();
+            default -> null;
+        };
+        boolean shared = trailing != null && trailing.length >= SHARED_PAYLOAD;
+        Buffer p = Buffer.buffer(trailing == null ? 64 : shared ? 64 : trailing.length + 64);
         Type type = switch (m) {
             case Hello h -> {
                 str(p, h.nodeId());
@@ -106,7 +112,7 @@ public final class DataCodec {
             case ReplicaWrite w -> {
                 op(p, w.volume(), w.epoch());
                 p.appendLong(w.seq()).appendLong(w.offset()).appendByte((byte) (w.durable() ? 1 : 0));
-                bytes(p, w.data());
+                trailing(p, w.data(), shared);
                 yield Type.REPLICA_WRITE;
             }
             case ReplicaTrim t -> {
@@ -184,7 +190,7 @@ public final class DataCodec {
             case ClientWrite w -> {
                 uuid(p, w.volume());
                 p.appendLong(w.offset()).appendByte((byte) w.level());
-                bytes(p, w.data());
+                trailing(p, w.data(), shared);
                 yield Type.CLIENT_WRITE;
             }
             case ClientFlush f -> {
@@ -202,7 +208,7 @@ public final class DataCodec {
                 yield Type.OK;
             }
             case Data d -> {
-                bytes(p, d.bytes());
+                trailing(p, d.bytes(), shared);
                 yield Type.DATA;
             }
             case Failure f -> {
@@ -222,10 +228,22 @@ public final class DataCodec {
                 yield Type.CHECKSUMS;
             }
         };
+        if (shared) {
+            p = Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(p.getByteBuf(), io.netty.buffer.Unpooled.wrappedBuffer(trailing)));
+        }
         if (p.length() > MAX_PAYLOAD) {
             throw new IllegalArgumentException("message payload of " + p.length() + " bytes exceeds " + MAX_PAYLOAD);
         }
         return new Payload(m, type, p, crc(p));
+    }
+
+    /** The byte array that ends a payload: its length, then its bytes unless they are {@code shared} (appended by the caller). */
+    private static void trailing(Buffer p, byte[] b, boolean shared) {
+        if (shared) {
+            p.appendInt(b.length);
+        } else {
+            bytes(p, b);
+        }
     }
 
     public static DataMessage decode(Header h, Buffer p) throws ProtocolException {
@@ -340,7 +358,9 @@ public final class DataCodec {
 
     static int crc(Buffer p) {
         CRC32C c = new CRC32C();
-        c.update(p.getByteBuf().nioBuffer());
+        for (java.nio.ByteBuffer part : p.getByteBuf().nioBuffers()) { // a shared payload is two parts: not merged into a copy
+            c.update(part);
+        }
         return (int) c.getValue();
     }
 

@@ -94,18 +94,36 @@ final class FrameOutbox {
             }
             return;
         }
-        // Released by netty once written, or when the write fails (a closed channel included).
-        ByteBuf frame = channel.alloc().directBuffer(DataCodec.frameLength(e.payload()));
-        try {
-            DataCodec.writeFrame(frame, e.requestId(), e.payload());
-        } catch (RuntimeException | Error x) {
-            frame.release();
-            throw x;
-        }
-        if (sent == null) {
-            channel.write(frame, channel.voidPromise());
-        } else {
-            channel.write(frame).addListener(f -> sent.done());
+        // Pieces of at most PIECE bytes: a larger direct buffer is not pooled (Quarkus sizes netty's chunks at 64 KiB), so
+        // each 1 MiB frame was a fresh allocation, zeroed, then freed (~1.6 % of a primary's CPU under 1 MiB writes).
+        ByteBuf payload = e.payload().bytes().getByteBuf();
+        int from = payload.readerIndex();
+        int left = payload.readableBytes();
+        boolean header = true;
+        while (header || left > 0) {
+            int n = Math.min(left, header ? PIECE - DataCodec.HEADER : PIECE);
+            // Released by netty once written, or when the write fails (a closed channel included).
+            ByteBuf piece = channel.alloc().directBuffer((header ? DataCodec.HEADER : 0) + n);
+            try {
+                if (header) {
+                    DataCodec.writeHeader(piece, e.requestId(), e.payload());
+                }
+                piece.writeBytes(payload, from, n);
+            } catch (RuntimeException | Error x) {
+                piece.release();
+                throw x;
+            }
+            header = false;
+            from += n;
+            left -= n;
+            if (sent == null || left > 0) {
+                channel.write(piece, channel.voidPromise());
+            } else {
+                channel.write(piece).addListener(f -> sent.done());
+            }
         }
     }
+
+    /** The largest buffer a frame is written from: what netty pools and its event loops cache (64 KiB). */
+    static final int PIECE = 64 << 10;
 }

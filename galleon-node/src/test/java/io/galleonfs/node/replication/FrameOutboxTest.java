@@ -74,8 +74,11 @@ class FrameOutboxTest {
             int sender = t;
             threads.add(Thread.ofVirtual().start(() -> {
                 for (int i = 1; i <= perSender; i++) {
-                    // A small frame and, every 100th, one large enough to be sent without copying its payload.
-                    byte[] data = new byte[i % 100 == 0 ? DataCodec.SHARED_PAYLOAD * 2 : 512];
+                    // Small frames; every 100th one large enough to be sent without copying its payload, every 300th
+                    // one that fills a piece exactly, every 500th one written in several pieces.
+                    int size = i % 500 == 0 ? FrameOutbox.PIECE * 3 + 7 : i % 300 == 0 ? FrameOutbox.PIECE - DataCodec.HEADER - 45
+                            : i % 100 == 0 ? DataCodec.SHARED_PAYLOAD * 2 : 512;
+                    byte[] data = new byte[size];
                     Arrays.fill(data, (byte) sender);
                     outbox.add(i, DataCodec.payload(new ReplicaWrite(VOL, sender, i, 0, false, data)), sent::incrementAndGet);
                 }
