@@ -70,7 +70,7 @@ final class FrameReader {
         final DataCodec.Header header;
         final byte[] fields;
         final byte[] trailing;
-        /** Bytes of the budget taken for the part of the arrays not filled yet (0 without a budget). */
+        /** Bytes of the budget taken for the part of the frame not received yet (0 without a budget). */
         long reserved;
         int filled;
 
@@ -126,12 +126,6 @@ final class FrameReader {
         int used = 0;
         if (assembly != null) {
             used = assembly.fill(bytes, 0);
-            if (assembly.reserved > 0) {
-                // These bytes were taken from the budget as they arrived: their part of the reservation goes back.
-                long back = Math.min(used, assembly.reserved);
-                assembly.reserved -= back;
-                budget.release(back);
-            }
             if (!assembly.complete()) {
                 return;
             }
@@ -194,8 +188,9 @@ final class FrameReader {
      * is received straight into its {@link Assembly}. Its arrays are allocated for the whole payload then, so that
      * happens only once a quarter of it arrived (an announcement alone must not make the node allocate: what a peer can
      * make it hold stays within 4 x what the peer sent), and with a budget the part not yet received is reserved in it
-     * (given back as those bytes arrive and are taken as any bytes are, or when the connection closes); when the budget
-     * has no room for that, the frame is received in pieces as any other.
+     * (those bytes then arrive on the reservation instead of taking budget again, so an assembling frame cannot wait
+     * for budget its own arrays hold; what is left of it goes back when the connection closes); when the budget has no
+     * room for that, the frame is received in pieces as any other.
      */
     private void assemble() {
         int at = DataCodec.trailingBytesAt(pending.type());
@@ -316,11 +311,18 @@ final class FrameReader {
     }
 
     private void take(Buffer bytes) {
-        if (!budget.acquireOrWait(bytes.length(), budgetWaiter)) {
+        // Bytes of a frame being assembled were reserved with its arrays: only what lies beyond it is taken now, so a
+        // frame once assembling always gets the budget it needs to complete.
+        long prepaid = assembly == null ? 0 : Math.min(bytes.length(), assembly.reserved);
+        long more = bytes.length() - prepaid;
+        if (more > 0 && !budget.acquireOrWait(more, budgetWaiter)) {
             waiting.addFirst(bytes);
             waitingForBudget = true;
             input.pause();
             return;
+        }
+        if (prepaid > 0) {
+            assembly.reserved -= prepaid;
         }
         partial += bytes.length();
         parse(bytes);

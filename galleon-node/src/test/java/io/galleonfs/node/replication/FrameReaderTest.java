@@ -198,6 +198,22 @@ class FrameReaderTest {
         assertTrue(frames.isEmpty());
     }
 
+    /** The rest of an assembling frame arrives on its reservation: a budget spent by others does not hold it up. */
+    @Test
+    void anAssemblingFrameCompletesWhenOthersSpendTheBudget() {
+        IngressBudget budget = new IngressBudget("t", 4L << 20);
+        FrameReader r = reader(budget);
+        Buffer frame = DataCodec.encode(5, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[1 << 20]));
+        r.feed(frame.getBuffer(0, frame.length() / 2));
+        assertEquals(frame.length(), budget.used());
+        assertTrue(budget.tryAcquire(budget.capacity() - budget.used()), "another connection takes the rest");
+        r.feed(frame.getBuffer(frame.length() / 2, frame.length()));
+        assertFalse(paused);
+        assertEquals(1, frames.size());
+        assertEquals(List.of((long) frame.length()), held);
+        assertEquals(budget.capacity(), budget.used());
+    }
+
     @Test
     void aCorruptAssembledFrameIsMalformed() {
         List<ProtocolException> refused = new ArrayList<>();
