@@ -186,13 +186,19 @@ class FrameReaderTest {
         assertEquals(0, budget.used());
     }
 
+    /** Feeds the first half of a 1 MiB write's frame (enough to start its assembly); returns the whole frame. */
+    private Buffer halfOfALargeWrite(FrameReader r, IngressBudget budget) {
+        Buffer frame = DataCodec.encode(5, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[1 << 20]));
+        r.feed(frame.getBuffer(0, frame.length() / 2));
+        assertEquals(frame.length(), budget.used(), "the arrays are reserved once half arrived");
+        return frame;
+    }
+
     @Test
     void aConnectionClosedMidAssemblyGivesItsReservationBack() {
         IngressBudget budget = new IngressBudget("t", 64L << 20);
         FrameReader r = reader(budget);
-        Buffer frame = DataCodec.encode(5, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[1 << 20]));
-        r.feed(frame.getBuffer(0, frame.length() / 2));
-        assertEquals(frame.length(), budget.used(), "the arrays are reserved once half arrived");
+        halfOfALargeWrite(r, budget);
         r.closed();
         assertEquals(0, budget.used());
         assertTrue(frames.isEmpty());
@@ -203,9 +209,7 @@ class FrameReaderTest {
     void anAssemblingFrameCompletesWhenOthersSpendTheBudget() {
         IngressBudget budget = new IngressBudget("t", 4L << 20);
         FrameReader r = reader(budget);
-        Buffer frame = DataCodec.encode(5, new ReplicaWrite(VOL, 1, 1, 0, false, new byte[1 << 20]));
-        r.feed(frame.getBuffer(0, frame.length() / 2));
-        assertEquals(frame.length(), budget.used());
+        Buffer frame = halfOfALargeWrite(r, budget);
         assertTrue(budget.tryAcquire(budget.capacity() - budget.used()), "another connection takes the rest");
         r.feed(frame.getBuffer(frame.length() / 2, frame.length()));
         assertFalse(paused);
