@@ -69,6 +69,10 @@ bindfs "$WORK/plain" "$WORK/bindfs"
 # name  rw  bs  numjobs
 JOBS=("seq-write write 1M 1" "seq-read read 1M 1" "rand-read randread 4k 4" "rand-write randwrite 4k 4")
 run() { # file name rw bs jobs
+  # Every job starts with no dirty page cache left by anything before it (the other contender's job, an earlier bench):
+  # a backlog of another process's writes routes the node's runs around the page cache (RunRouting), so without this
+  # the first job's figure depended on what ran before the script (docs/BENCHMARKS.md, 2026-12-07 08:35).
+  sync
   fio --name="$2" --filename="$1" --rw="$3" --bs="$4" --numjobs="$5" --size="$SIZE" --direct=1 --ioengine=psync \
       --time_based --runtime="$RUNTIME" --group_reporting --output-format=json \
     | python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; print(j["read"]["bw_bytes"]+j["write"]["bw_bytes"], j["read"]["iops"]+j["write"]["iops"])'
