@@ -491,13 +491,18 @@ public final class DataCodec {
             this.code = code;
         }
 
-        static Type of(int code) {
+        /** By code: {@code values()} copies its array on every call, and every frame looks its type up three times. */
+        private static final Type[] BY_CODE = new Type[256];
+
+        static {
             for (Type t : values()) {
-                if (t.code == code) {
-                    return t;
-                }
+                BY_CODE[t.code] = t;
             }
-            return null;
+        }
+
+        /** The type with this code, or null (any int, so a header's byte or a caller's bad value alike). */
+        static Type of(int code) {
+            return code >= 0 && code < BY_CODE.length ? BY_CODE[code] : null;
         }
     }
 }
