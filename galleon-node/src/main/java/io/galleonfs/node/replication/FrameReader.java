@@ -316,6 +316,15 @@ final class FrameReader {
         long prepaid = assembly == null ? 0 : Math.min(bytes.length(), assembly.reserved);
         long more = bytes.length() - prepaid;
         if (more > 0 && !budget.acquireOrWait(more, budgetWaiter)) {
+            if (prepaid > 0) {
+                // The assembling frame's rest is in these bytes: it completes now, on its reservation, and only the
+                // bytes after it wait (copied: these may be a borrowed buffer's, see feedBorrowed).
+                Buffer rest = Buffer.buffer(bytes.getBytes((int) prepaid, bytes.length()));
+                assembly.reserved -= prepaid;
+                partial += prepaid;
+                parse(bytes.slice(0, (int) prepaid));
+                bytes = rest;
+            }
             waiting.addFirst(bytes);
             waitingForBudget = true;
             input.pause();

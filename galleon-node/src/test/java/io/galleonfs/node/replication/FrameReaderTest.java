@@ -218,6 +218,32 @@ class FrameReaderTest {
         assertEquals(budget.capacity(), budget.used());
     }
 
+    /**
+     * The rest of an assembling frame and the start of the next one arrive in one read while the budget is spent: the
+     * assembling frame still completes on its reservation; only the next frame's bytes wait for budget.
+     */
+    @Test
+    void anAssemblingFrameCompletesWhenTheBytesAfterItMustWait() {
+        IngressBudget budget = new IngressBudget("t", 4L << 20);
+        FrameReader r = reader(budget);
+        Buffer frame = halfOfALargeWrite(r, budget);
+        Buffer next = DataCodec.encode(6, new DataMessage.Ok(8));
+        assertTrue(budget.tryAcquire(budget.capacity() - budget.used()), "another connection takes the rest");
+        ByteBuf read = io.netty.buffer.Unpooled.directBuffer(frame.length());
+        read.writeBytes(frame.getBytes(frame.length() / 2, frame.length())).writeBytes(next.getBytes());
+        r.feedBorrowed(read);
+        read.setZero(0, read.capacity());
+        read.release();
+        assertEquals(1, frames.size(), "the assembling frame did not wait");
+        assertTrue(paused, "the next frame's bytes wait for budget");
+        budget.release(budget.capacity() - frame.length()); // the other connection is done
+        loop.poll().run();
+        assertFalse(paused);
+        assertEquals(2, frames.size());
+        assertEquals(8L, ((DataMessage.Ok) frames.get(1)).value());
+        assertEquals(List.of((long) frame.length(), (long) next.length()), held);
+    }
+
     @Test
     void aCorruptAssembledFrameIsMalformed() {
         List<ProtocolException> refused = new ArrayList<>();
