@@ -40,6 +40,7 @@ JOBS = [
     ("randread-4k-qd32-after-randwrite", "4K randread QD32 after random writes", "IOPS"),
     ("read-1m-qd8", "1M read QD8", "MB/s"),
     ("write-1m-qd8", "1M write QD8", "MB/s"),
+    ("randwrite-16k-qd32", "16K randwrite QD32", "IOPS"),
 ]
 
 

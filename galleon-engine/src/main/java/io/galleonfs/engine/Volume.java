@@ -26,6 +26,34 @@ public interface Volume {
      */
     void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException;
 
+    /** One write of {@link #writeAll}: {@code data.remaining()} bytes at {@code offset}. */
+    record Write(long offset, ByteBuffer data) {
+    }
+
+    /**
+     * Applies {@code writes} as {@link #write} would one after the other (a later write wins where they overlap), reading
+     * each buffer without consuming it; returns when {@code concern} is met for all of them. An engine may write them
+     * together (one append for several); on failure any subset of them may have been applied. This default writes them
+     * one by one, then flushes once for a DURABLE concern.
+     *
+     * @throws OutOfRangeException if a write reaches beyond {@link #sizeBytes()} (none of them is applied)
+     */
+    default void writeAll(List<Write> writes, WriteConcern concern) throws IOException {
+        for (Write w : writes) {
+            if (w.offset() < 0 || w.data().remaining() > sizeBytes() - w.offset()) {
+                throw new OutOfRangeException("range [" + w.offset() + ", " + (w.offset() + w.data().remaining())
+                        + ") is outside volume " + id() + " of " + sizeBytes() + " bytes");
+            }
+        }
+        WriteConcern each = concern == WriteConcern.DURABLE ? WriteConcern.ACKNOWLEDGED : concern;
+        for (Write w : writes) {
+            write(w.offset(), w.data().duplicate(), each);
+        }
+        if (concern == WriteConcern.DURABLE) {
+            flush();
+        }
+    }
+
     /**
      * Fills {@code dst.remaining()} bytes from {@code offset}; blocks never written read as zeros.
      *

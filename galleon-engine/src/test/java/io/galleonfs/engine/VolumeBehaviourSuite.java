@@ -146,6 +146,59 @@ public abstract class VolumeBehaviourSuite {
         }
     }
 
+    /**
+     * Batches of writes ({@link Volume#writeAll}: a replica's queued writes) land as if written one after the other:
+     * whole blocks at random with repeats (the later wins), multi-block writes, an unaligned write (the batch goes write
+     * by write), a snapshot in between keeps what was before; the content survives a reopen; a batch reaching past the
+     * end is refused whole.
+     */
+    @Test
+    void batchesOfWritesLandInOrder() throws Exception {
+        UUID id = UUID.randomUUID();
+        Model model = new Model();
+        Random random = new Random(11);
+        try (Engine engine = open(root())) {
+            Volume v = engine.create(id, (long) BLOCKS * BS);
+            for (int round = 0; round < 40; round++) {
+                List<Volume.Write> batch = new ArrayList<>();
+                byte[] image = model.live.clone();
+                int size = 1 + random.nextInt(12);
+                for (int i = 0; i < size; i++) {
+                    int blocks = random.nextInt(5) == 0 ? 1 + random.nextInt(4) : 1;
+                    long offset = (long) random.nextInt(BLOCKS - blocks + 1) * BS;
+                    int length = blocks * BS;
+                    if (round % 10 == 9 && i == 0) {
+                        offset += 100; // unaligned: the whole batch goes write by write
+                        length -= 100;
+                    }
+                    byte[] data = pattern(round * 100L + i, length);
+                    System.arraycopy(data, 0, image, (int) offset, length);
+                    ByteBuffer buffer = ByteBuffer.allocate(length + 8).position(4).limit(4 + length).slice();
+                    buffer.put(data).flip();
+                    batch.add(new Volume.Write(offset, buffer));
+                }
+                v.writeAll(batch, round % 3 == 0 ? WriteConcern.DURABLE : WriteConcern.ACKNOWLEDGED);
+                for (Volume.Write w : batch) {
+                    assertEquals(0, w.data().position(), "the batch's buffers are read, not consumed");
+                }
+                model.live = image;
+                if (round == 20) {
+                    model.snapshot(v, "mid");
+                }
+                model.verify(v);
+            }
+            byte[] before = model.live.clone();
+            List<Volume.Write> tooFar = List.of(new Volume.Write(0, ByteBuffer.wrap(pattern(7, BS))),
+                    new Volume.Write((long) BLOCKS * BS, ByteBuffer.wrap(pattern(8, BS))));
+            assertThrows(OutOfRangeException.class, () -> v.writeAll(tooFar, WriteConcern.ACKNOWLEDGED));
+            assertArrayEquals(before, read(v, 0, before.length), "a refused batch changes nothing");
+            v.flush();
+        }
+        try (Engine engine = open(root())) {
+            model.verify(engine.find(id));
+        }
+    }
+
     @Test
     void outOfRangeAndEmptyRanges() throws Exception {
         try (Engine engine = open(root())) {

@@ -64,6 +64,19 @@ final class BlockStripes {
         return order;
     }
 
+    /** Locks the stripes of the given blocks of {@code volume} (any order, repeats allowed) in ascending order. */
+    int[] lockAll(UUID volume, long[] blocks) {
+        BitSet set = new BitSet(STRIPES);
+        for (long block : blocks) {
+            set.set(stripeOf(volume, block));
+        }
+        int[] order = set.stream().toArray();
+        for (int s : order) {
+            locks[s].lock();
+        }
+        return order;
+    }
+
     void unlock(int[] locked) {
         for (int i = locked.length - 1; i >= 0; i--) {
             locks[locked[i]].unlock();

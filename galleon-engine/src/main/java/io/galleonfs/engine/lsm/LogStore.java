@@ -435,9 +435,11 @@ public final class LogStore implements AutoCloseable {
 
     /**
      * From this many blocks on (128 KiB of 4 KiB blocks), a multi-block write goes out as runs of records whose whole
-     * 4 KiB blocks are written with O_DIRECT ({@code LogWriter.issueRun}); shorter ones as one buffered pwrite per
-     * record: one O_DIRECT stream beats buffered appends on this disk only from ~128 KiB per write (BENCHMARKS.md,
-     * "Issue 18").
+     * 4 KiB blocks are written with O_DIRECT ({@code LogWriter.issueRun}, or through the page cache as its routing
+     * says); shorter ones as one run through the page cache (one buffered pwrite for all their records): one O_DIRECT
+     * stream beats buffered appends on this disk only from ~128 KiB per write (BENCHMARKS.md, "Issue 18"), and a
+     * database's 8–16 KiB page written one record per pwrite paid a system call, a reservation and a wait per block
+     * (BENCHMARKS.md, "Short multi-block writes as one append").
      */
     static final int RUN_MIN_BLOCKS = 32;
 
@@ -459,10 +461,10 @@ public final class LogStore implements AutoCloseable {
         LogWriter.Pending last = null;
         IOException failure = null;
         int blocks = count;
-        if (count >= runMinBlocks) {
+        if (count > 1) {
             // Runs of records, their whole blocks written with O_DIRECT or through the page cache (LogWriter.issueRun).
             try {
-                last = writer.issueRun(volume, firstBlock, data, count, sealer);
+                last = writer.issueRun(volume, firstBlock, data, count, sealer, count < runMinBlocks);
             } catch (IOException e) {
                 failure = e;
             } catch (RuntimeException e) {
@@ -494,6 +496,42 @@ public final class LogStore implements AutoCloseable {
         }
         if (failure != null) {
             throw failure;
+        }
+    }
+
+    /**
+     * Writes whole blocks anywhere in {@code volume} ({@code data[i]}, exactly one block, to block {@code blocks[i]};
+     * a block may repeat, the later one wins) as consecutive records written together (one buffered write per segment
+     * they fall into), sealing each with {@code sealer} when non-null; returns when {@code concern} is met for all of
+     * them. Why: a replica applies the small writes that queued up behind each other with one reservation, one write
+     * system call and one wait, instead of one of each per block (BENCHMARKS.md, "Replica writes applied together").
+     */
+    public void writeScattered(UUID volume, long[] blocks, ByteBuffer[] data, WriteConcern concern, BlockSealer sealer)
+            throws IOException {
+        if (blocks.length != data.length) {
+            throw new IllegalArgumentException(blocks.length + " blocks but " + data.length + " buffers");
+        }
+        if (blocks.length == 0) {
+            return;
+        }
+        for (int i = 0; i < blocks.length; i++) {
+            checkBlock(blocks[i]);
+            if (data[i].remaining() != blockSize) {
+                throw new IllegalArgumentException("a scattered write is whole blocks of " + blockSize + " bytes, got "
+                        + data[i].remaining());
+            }
+        }
+        ensureOpen();
+        LogWriter.Pending last;
+        try {
+            last = writer.issueScattered(volume, blocks, data, sealer);
+        } catch (RuntimeException e) {
+            throw new EngineException("write of " + blocks.length + " scattered blocks failed: " + e, e);
+        }
+        writer.awaitApplied(last.seq);
+        if (concern == WriteConcern.DURABLE) {
+            writer.syncFor(last.seq);
+            writer.durableRecords.addAndGet(blocks.length);
         }
     }
 

@@ -195,6 +195,59 @@ final class LogVolume implements Volume {
         }
     }
 
+    /** Most blocks {@link #writeAll} appends together; a larger batch goes write by write. */
+    static final int MAX_BATCH_BLOCKS = 256;
+
+    /**
+     * Writes made of whole blocks go to the store as one batch of records ({@link LogStore#writeScattered}: one
+     * reservation, one write system call, one wait) under the stripe locks of all their blocks; any other batch goes
+     * write by write.
+     */
+    @Override
+    public void writeAll(List<Write> writes, WriteConcern concern) throws IOException {
+        int blocks = 0;
+        for (Write w : writes) {
+            int length = w.data().remaining();
+            checkRange(w.offset(), length);
+            if (w.offset() % blockSize != 0 || length % blockSize != 0 || length == 0) {
+                blocks = -1;
+                break;
+            }
+            blocks += length / blockSize;
+            if (blocks > MAX_BATCH_BLOCKS) {
+                blocks = -1;
+                break;
+            }
+        }
+        if (blocks <= 0 || writes.size() == 1) {
+            Volume.super.writeAll(writes, concern);
+            return;
+        }
+        ensureLive();
+        engine.admit((long) blocks * blockSize);
+        long[] numbers = new long[blocks];
+        ByteBuffer[] data = new ByteBuffer[blocks];
+        int n = 0;
+        for (Write w : writes) {
+            ByteBuffer src = w.data();
+            for (int at = 0; at < src.remaining(); at += blockSize) {
+                numbers[n] = (w.offset() + at) / blockSize;
+                data[n++] = src.slice(src.position() + at, blockSize);
+            }
+        }
+        structure.readLock().lock();
+        try {
+            int[] locked = stripes.lockAll(id, numbers);
+            try {
+                store.writeScattered(id, numbers, data, concern, sealer);
+            } finally {
+                stripes.unlock(locked);
+            }
+        } finally {
+            structure.readLock().unlock();
+        }
+    }
+
     /** Whole blocks under their stripe locks (so a concurrent read-modify-write of one of them cannot undo them). */
     private void writeWhole(long first, int count, ByteBuffer data, WriteConcern concern) throws IOException {
         int[] locked = stripes.lock(id, first, count);

@@ -299,6 +299,57 @@ final class LogWriter implements Runnable {
      * before all of it is in the file, and a run cut short by a crash is a hole.
      */
     Pending issueRun(UUID volume, long firstBlock, ByteBuffer data, int count, BlockSealer sealer) throws IOException {
+        return issueRun(volume, firstBlock, data, count, sealer, false);
+    }
+
+    /** {@link #issueRun}; {@code buffered}: through the page cache whatever the routing says (short runs). */
+    Pending issueRun(UUID volume, long firstBlock, ByteBuffer data, int count, BlockSealer sealer, boolean buffered)
+            throws IOException {
+        int blockSize = config.blockSize();
+        return issueRecords(volume, new BlockSource() {
+            @Override
+            public long block(int i) {
+                return firstBlock + i;
+            }
+
+            @Override
+            public ByteBuffer plain(int i) {
+                ByteBuffer plain = data.duplicate();
+                plain.position(data.position() + i * blockSize).limit(plain.position() + blockSize);
+                return plain;
+            }
+        }, count, sealer, buffered);
+    }
+
+    /**
+     * Like {@link #issueRun} for {@code blocks.length} whole blocks anywhere in the volume ({@code data[i]} is block
+     * {@code blocks[i]}, read and not modified; a block may repeat: the later record wins, as it would one write after
+     * the other): the replica's batch of queued small writes. Reserved, assembled and written together like a run, in
+     * one buffered write (a batch is small: one O_DIRECT stream beats the page cache only from ~128 KiB per write here).
+     */
+    Pending issueScattered(UUID volume, long[] blocks, ByteBuffer[] data, BlockSealer sealer) throws IOException {
+        return issueRecords(volume, new BlockSource() {
+            @Override
+            public long block(int i) {
+                return blocks[i];
+            }
+
+            @Override
+            public ByteBuffer plain(int i) {
+                return data[i].duplicate();
+            }
+        }, blocks.length, sealer, true);
+    }
+
+    /** Where the blocks of consecutive records come from: the i-th record's block number and plain content. */
+    private interface BlockSource {
+        long block(int i);
+
+        ByteBuffer plain(int i);
+    }
+
+    private Pending issueRecords(UUID volume, BlockSource source, int count, BlockSealer sealer, boolean buffered)
+            throws IOException {
         int blockSize = config.blockSize();
         int length = sealer != null ? LogFormat.sealedRecordLength(blockSize) : LogFormat.dataRecordLength(blockSize);
         Pending last = null;
@@ -306,7 +357,7 @@ final class LogWriter implements Runnable {
             Pending[] run = reserveRun(Math.min(count - done, MAX_RUN), length);
             ByteBuffer buffer = runBuffers.take();
             try {
-                fillRun(run, buffer, volume, firstBlock + done, data, done, sealer);
+                fillRun(run, buffer, volume, source, done, sealer, buffered);
             } finally {
                 runBuffers.give(buffer);
             }
@@ -321,18 +372,16 @@ final class LogWriter implements Runnable {
     }
 
     /** Assembles and writes the reserved records of one run; on failure PADs their places and rethrows. */
-    private void fillRun(Pending[] run, ByteBuffer out, UUID volume, long firstBlock, ByteBuffer data, int index,
-                         BlockSealer sealer) throws IOException {
-        int blockSize = config.blockSize();
+    private void fillRun(Pending[] run, ByteBuffer out, UUID volume, BlockSource source, int index, BlockSealer sealer,
+                         boolean buffered) throws IOException {
         long offset = run[0].offset;
         long skew = offset & (Segment.ALIGN - 1);
         try {
             out.position((int) skew);
             for (int i = 0; i < run.length; i++) {
                 Pending p = run[i];
-                long block = firstBlock + i;
-                ByteBuffer plain = data.duplicate();
-                plain.position(data.position() + (index + i) * blockSize).limit(plain.position() + blockSize);
+                long block = source.block(index + i);
+                ByteBuffer plain = source.plain(index + i);
                 ByteBuffer stored = plain;
                 int crc;
                 if (sealer != null) {
@@ -348,7 +397,7 @@ final class LogWriter implements Runnable {
                 p.dataCrc = crc;
             }
             run[0].segment.putRun(offset, MemorySegment.ofBuffer(out.clear()), (long) run.length * run[0].length,
-                    runRouting.buffered());
+                    buffered || runRouting.buffered());
             for (Pending p : run) {
                 p.type = LogFormat.WRITE;
             }

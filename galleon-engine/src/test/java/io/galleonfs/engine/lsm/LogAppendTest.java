@@ -131,12 +131,15 @@ class LogAppendTest {
         }
     }
 
-    /** A seal that fails after its record's place was reserved leaves a PAD record: the log stays contiguous. */
+    /**
+     * A seal that fails after the places of a write's records were reserved leaves PAD records there: the log stays
+     * contiguous, and nothing of that write is applied (its records are reserved and written together, as a run).
+     */
     @Test
     void aFailedSealLeavesAPadAndTheLogContinues() throws IOException {
         AtomicInteger calls = new AtomicInteger();
         BlockSealer flaky = (block, nonce, plain) -> {
-            if (calls.incrementAndGet() == 2) {
+            if (calls.incrementAndGet() == 3) {
                 throw new IllegalStateException("cipher failure");
             }
             ByteBuffer sealed = ByteBuffer.allocate(LogFormat.SEALED_PREFIX + BS);
@@ -144,27 +147,31 @@ class LogAppendTest {
             return sealed.put(plain).flip();
         };
         ByteBuffer three = ByteBuffer.allocate(3 * BS);
-        for (int i = 0; i < 3; i++) {
+        for (int i = 1; i <= 3; i++) {
             three.put(content(VOL, i, 1));
         }
         try (LogStore store = LogStore.open(config(dir))) {
+            store.writeBlocks(VOL, 0, content(VOL, 0, 1), WriteConcern.DURABLE, flaky);
             IOException e = assertThrows(IOException.class,
-                    () -> store.writeBlocks(VOL, 0, three.flip(), WriteConcern.DURABLE, flaky));
+                    () -> store.writeBlocks(VOL, 1, three.flip(), WriteConcern.DURABLE, flaky));
             assertTrue(e.getMessage().contains("cipher failure"), e.getMessage());
             store.write(VOL, 10, content(VOL, 10, 1), WriteConcern.DURABLE);
-            assertEquals(3, store.stats().records(), "the sealed block 0, the PAD, block 10");
+            assertEquals(5, store.stats().records(), "the sealed block 0, three PADs, block 10");
             store.crash();
         }
         try (LogStore store = LogStore.open(config(dir))) {
-            assertEquals(3, store.stats().replayedRecords(), "block 0, the PAD, block 10");
+            assertEquals(5, store.stats().replayedRecords(), "block 0, three PADs, block 10");
             assertArrayEquals(content(VOL, 10, 1).array(), read(store, VOL, 10));
             ByteBuffer sealed = ByteBuffer.allocate(store.sealedBytes());
             store.readSealed(VOL, null, 0, sealed);
             assertArrayEquals(content(VOL, 0, 1).array(),
                     java.util.Arrays.copyOfRange(sealed.array(), LogFormat.SEALED_PREFIX, LogFormat.SEALED_PREFIX + BS));
-            assertArrayEquals(zeros(), read(store, VOL, 1), "the failed block was never written");
+            for (int b = 1; b <= 3; b++) {
+                assertArrayEquals(zeros(), read(store, VOL, b), "block " + b + " of the failed write was never written");
+            }
         }
     }
+
     /**
      * A kill -9 while an appender's pwrite of the next record was half done: its header is whole (the next seq) and its
      * block torn. Recovery cuts the log at that record, every acknowledged block reads back, and the log continues.

@@ -59,6 +59,21 @@ final class SerialExecutor implements Executor {
         } while (pending.decrementAndGet() > 0);
     }
 
+    /**
+     * Shows the running task the tasks queued behind it, oldest first, while {@code visitor} returns true. Only for the
+     * task running now (the drain is the queue's only consumer, so nothing it is shown leaves the queue meanwhile). The
+     * tasks stay queued and run in their turn: a task that took another's work over (the replica's batch of queued
+     * writes) marks it done itself. Taking them out instead would race with {@link #execute}, which queues a task
+     * before it counts it.
+     */
+    void visitQueued(java.util.function.Predicate<Runnable> visitor) {
+        for (Runnable r : tasks) {
+            if (!visitor.test(r)) {
+                return;
+            }
+        }
+    }
+
     /** Refuses new tasks; queued ones still run. */
     void shutdown() {
         shutdown = true;

@@ -58,6 +58,56 @@ class SerialExecutorTest {
         }
     }
 
+    /**
+     * A running task is shown the tasks queued behind it, in order, while producers keep adding: nothing it is shown
+     * leaves the queue, every task still runs exactly once in its turn, and never two at once.
+     */
+    @Test
+    void aRunningTaskSeesTheQueuedOnesWhichStillRunInTheirTurn() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+             ExecutorService producer = Executors.newSingleThreadExecutor()) {
+            SerialExecutor serial = new SerialExecutor(pool);
+            int count = 20_000;
+            List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
+            List<String> problems = Collections.synchronizedList(new ArrayList<>());
+            AtomicInteger running = new AtomicInteger();
+            CountDownLatch done = new CountDownLatch(count);
+            producer.execute(() -> {
+                for (int i = 0; i < count; i++) {
+                    int n = i;
+                    serial.execute(new Numbered(n, () -> {
+                        if (running.incrementAndGet() != 1) {
+                            problems.add("overlap at " + n);
+                        }
+                        int[] expected = {n + 1};
+                        serial.visitQueued(r -> {
+                            int seen = ((Numbered) r).n;
+                            if (seen != expected[0]++) {
+                                problems.add("task " + n + " was shown " + seen + " where " + (expected[0] - 1) + " was due");
+                            }
+                            return expected[0] < n + 8;
+                        });
+                        ran.add(n);
+                        running.decrementAndGet();
+                        done.countDown();
+                    }));
+                }
+            });
+            assertTrue(done.await(60, TimeUnit.SECONDS), "every task ran");
+            assertEquals(List.of(), problems);
+            for (int i = 0; i < count; i++) {
+                assertEquals(i, ran.get(i));
+            }
+        }
+    }
+
+    private record Numbered(int n, Runnable body) implements Runnable {
+        @Override
+        public void run() {
+            body.run();
+        }
+    }
+
     @Test
     void aFailingTaskDoesNotStopTheOnesAfterIt() throws Exception {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
