@@ -274,25 +274,40 @@ final class ReplicaApplier {
         if (batch.getLast().write.seq() != 0) {
             st.appliedSeq = batch.getLast().write.seq();
         }
-        st.appliedOps.add(batch.size());
         st.writeBatches.increment();
+        countApplied(st, w0.volume(), batch.size());
+        answer(vol, durable, () -> batch.forEach(b -> b.reply.complete(new Ok(b.write.seq()))), t -> {
+            DataMessage.Response failed = failure(t);
+            batch.forEach(b -> b.reply.complete(failed));
+        });
+    }
+
+    /** Counts operations applied for the primary (metrics). */
+    private void countApplied(VolumeState st, UUID volume, int ops) {
+        st.appliedOps.add(ops);
         if (!st.counted) {
             st.counted = true;
-            withApplied.add(w0.volume());
+            withApplied.add(volume);
         }
-        if (durable) {
-            flushers.execute(() -> {
-                try {
-                    vol.flush();
-                    batch.forEach(b -> b.reply.complete(new Ok(b.write.seq())));
-                } catch (Throwable t) {
-                    DataMessage.Response failed = failure(t);
-                    batch.forEach(b -> b.reply.complete(failed));
-                }
-            });
-        } else {
-            batch.forEach(b -> b.reply.complete(new Ok(b.write.seq())));
+    }
+
+    /**
+     * Answers now, or once {@code vol} is flushed when {@code flush}: off the ordered queue, so the next operations
+     * apply meanwhile and concurrent flushes share one group commit.
+     */
+    private void answer(Volume vol, boolean flush, Runnable ok, java.util.function.Consumer<Throwable> failed) {
+        if (!flush) {
+            ok.run();
+            return;
         }
+        flushers.execute(() -> {
+            try {
+                vol.flush();
+                ok.run();
+            } catch (Throwable t) {
+                failed.accept(t);
+            }
+        });
     }
 
     private static boolean batchable(ReplicaWrite w, int blockSize) {
@@ -391,23 +406,8 @@ final class ReplicaApplier {
         if (seq != 0) {
             st.appliedSeq = seq;
         }
-        st.appliedOps.increment();
-        if (!st.counted) {
-            st.counted = true;
-            withApplied.add(op.volume());
-        }
-        if (flushAfter) {
-            flushers.execute(() -> {
-                try {
-                    vol.flush();
-                    reply.complete(new Ok(seq));
-                } catch (Throwable t) {
-                    reply.complete(failure(t));
-                }
-            });
-        } else {
-            reply.complete(new Ok(seq));
-        }
+        countApplied(st, op.volume(), 1);
+        answer(vol, flushAfter, () -> reply.complete(new Ok(seq)), t -> reply.complete(failure(t)));
     }
 
     private static void written(VolumeState st, long offset, long length, int blockSize) {
