@@ -439,7 +439,7 @@ public final class LogStore implements AutoCloseable {
      * says); shorter ones as one run through the page cache (one buffered pwrite for all their records): one O_DIRECT
      * stream beats buffered appends on this disk only from ~128 KiB per write (BENCHMARKS.md, "Issue 18"), and a
      * database's 8–16 KiB page written one record per pwrite paid a system call, a reservation and a wait per block
-     * (BENCHMARKS.md, "Short multi-block writes as one append").
+     * (BENCHMARKS.md, "Replica writes applied together; short writes as one append").
      */
     static final int RUN_MIN_BLOCKS = 32;
 
