@@ -35,7 +35,7 @@ public class LogStoreVolume {
         try {
             if (store != null) {
                 LogStoreStats s = store.stats();
-                System.out.printf("%nlsm: %d records in %d batches (%.1f per write call), %d durable, %d fsyncs "
+                System.out.printf("%nlsm: %d records in %d batches (%.1f per apply step), %d durable, %d fsyncs "
                                 + "(%.1f durable records per fsync), %d checkpoints, %d segments%n",
                         s.records(), s.batches(), s.batches() == 0 ? 0.0 : (double) s.records() / s.batches(),
                         s.durableRecords(), s.fsyncs(), s.fsyncs() == 0 ? 0.0 : (double) s.durableRecords() / s.fsyncs(),

@@ -5,7 +5,8 @@ package io.galleonfs.engine.lsm;
  *
  * @param records         records appended since open (writes, trims, drops, relocations)
  * @param durableRecords  of those, appended for a durable caller
- * @param batches         group-commit batches (one write system call each, or two across a segment roll)
+ * @param batches         apply steps: each applies to the index the published records that continue the log (records /
+ *                        batches is how many one step found ready)
  * @param fsyncs          fdatasyncs of segments for durable callers
  * @param checkpoints     checkpoints completed since open
  * @param replayedRecords records replayed by the recovery at open
