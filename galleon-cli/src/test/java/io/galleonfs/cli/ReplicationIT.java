@@ -138,6 +138,11 @@ class ReplicationIT {
                 .until(() -> volume(observer, vol).get("state").asText().equals("healthy"));
     }
 
+    private void awaitMetricAbove(Node node, String name, double value) {
+        await(name + " above " + value + " on " + node).atMost(HEAL).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                .until(() -> metric(node, name) > value);
+    }
+
     private double metric(Node node, String name) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + node.ipc() + "/q/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -302,6 +307,8 @@ class ReplicationIT {
         }
         double before = metric(primary, "galleon_replication_resync_bytes_total");
         cluster.restart(replica);
+        // The volume still reads healthy until the primary notices the restart: wait for the resync itself first.
+        awaitMetricAbove(primary, "galleon_replication_resync_bytes_total", before);
         awaitHealthy(via, "r2");
         double sent = metric(primary, "galleon_replication_resync_bytes_total") - before;
         System.out.printf("FIGURE delta-resync bytes_sent=%.0f bytes_written=%d ratio=%.3f%n", sent, written, sent / written);
@@ -328,6 +335,8 @@ class ReplicationIT {
         double before = metric(primary, "galleon_replication_rebuild_bytes_total");
         long t0 = System.nanoTime();
         cluster.restart(replica);
+        // The volume still reads healthy until the primary notices the lost copy: wait for the rebuild itself first.
+        awaitMetricAbove(primary, "galleon_replication_rebuild_bytes_total", before);
         awaitHealthy(via, "r3");
         double secs = (System.nanoTime() - t0) / 1e9;
         double copied = metric(primary, "galleon_replication_rebuild_bytes_total") - before;
