@@ -202,8 +202,8 @@ final class ReplicaApplier {
     /**
      * Applies {@code first} and the writes queued right behind it that continue its sequence in the same epoch (small,
      * whole blocks) as one engine batch ({@code Volume.writeAll}: one append for all of them), then answers each. Why:
-     * under 4 KiB writes at queue depth 32 a replica received writes in bursts and applied them one engine append, one
-     * wait and one ordered hand-off each (BENCHMARKS.md, "Replica writes applied together"). The rules of a single write
+     * under 4 KiB writes at queue depth 32 a replica received writes in bursts and applied them with one engine append
+     * and one wait each (BENCHMARKS.md, "Replica writes applied together"). The rules of a single write
      * hold for the batch: the first is checked (epoch, sequence) as always and the others continue it; a failure
      * answers every write of the batch with it and leaves the applied sequence where it was, so the next operation finds
      * a gap and the primary resyncs this copy, exactly as after a single failed write.
