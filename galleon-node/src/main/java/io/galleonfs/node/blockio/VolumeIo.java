@@ -2,6 +2,7 @@ package io.galleonfs.node.blockio;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
 
 /**
@@ -28,6 +29,17 @@ public interface VolumeIo {
      * {@code distributed} once every copy has).
      */
     void write(long offset, ByteBuffer src, WriteConcern concern) throws IOException;
+
+    /**
+     * A {@link #write} whose waiting for other nodes does not hold the calling thread: does on this thread (which may
+     * block) what needs one, so the caller may reuse {@code src} on return, and returns a future that completes once
+     * {@code concern} is met, or fails as {@link #write} would throw. It may complete on a data plane event loop (the one
+     * that delivers the last replica's answer), so what depends on it must not block. The default is the blocking write.
+     */
+    default CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        write(offset, src, concern);
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** Makes every write acknowledged before the call durable as the volume's write concern demands. */
     void flush() throws IOException;

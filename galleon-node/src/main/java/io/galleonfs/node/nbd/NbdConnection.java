@@ -247,6 +247,32 @@ final class NbdConnection implements NbdSession.Link {
     }
 
     @Override
+    public void executeThenAwait(Supplier<java.util.concurrent.CompletableFuture<byte[]>> work, Consumer<byte[]> done) {
+        try {
+            concurrentWorkers.execute(() -> {
+                java.util.concurrent.CompletableFuture<byte[]> reply;
+                try {
+                    reply = work.get();
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
+                    complete(this::close);
+                    return;
+                }
+                reply.whenComplete((bytes, e) -> {
+                    if (e != null) {
+                        LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
+                        complete(this::close);
+                    } else {
+                        complete(() -> done.accept(bytes));
+                    }
+                });
+            });
+        } catch (RejectedExecutionException e) {
+            // The connection is already closed; nobody is waiting for this reply.
+        }
+    }
+
+    @Override
     public void completeOnLoop(Runnable task) {
         complete(task);
     }

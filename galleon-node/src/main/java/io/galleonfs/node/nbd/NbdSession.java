@@ -84,6 +84,15 @@ final class NbdSession {
         }
 
         /**
+         * Runs {@code work} off the event loop beside everything else (as {@code execute} with {@code concurrent}), then
+         * {@code done} on the event loop with the reply once the future {@code work} returned completes, on whichever
+         * thread completes it.
+         */
+        default void executeThenAwait(Supplier<CompletableFuture<byte[]>> work, Consumer<byte[]> done) {
+            execute(() -> work.get().join(), done, true);
+        }
+
+        /**
          * Sends what is queued, then turns the connection into a TLS server with the node's certificate; on the event
          * loop, {@code done} gets null once the handshake succeeded, or the reason it failed.
          */
@@ -615,6 +624,15 @@ final class NbdSession {
                 byte[] answer = x == null ? reply : failureReply(e, type, handle, at, len, unwrap(x));
                 link.completeOnLoop(() -> done.accept(answer));
             });
+        } else if (type == CMD_WRITE && (flags & CMD_FLAG_FUA) == 0 && e.concurrentRequests() && e.writesWaitForOtherNodes()
+                && written.single() != null) {
+            link.executeThenAwait(() -> {
+                try {
+                    return startWrite(e, handle, at, len, written.single());
+                } finally {
+                    budget.release(written.reserved()); // the engine and the replica frames have copied the payload
+                }
+            }, done);
         } else {
             link.execute(() -> {
                 try {
@@ -736,6 +754,26 @@ final class NbdSession {
             return simpleReply(handle, 0);
         } catch (IOException | RuntimeException x) {
             return failureReply(e, type, handle, at, len, x);
+        }
+    }
+
+    /**
+     * A plain write (no FUA, one payload chunk) on the connection's executor: applied there, its reply sent once the
+     * acknowledgement completes, which for a replicated volume happens where the last replica's answer arrives instead of
+     * on a thread parked for it (ARCHITECTURE, Replication: acknowledgement).
+     */
+    private CompletableFuture<byte[]> startWrite(NbdExport e, long handle, long at, long len, byte[] data) {
+        if (e.readOnly()) {
+            return CompletableFuture.completedFuture(simpleReply(handle, EPERM));
+        }
+        if (at < 0 || len > e.size() - at) {
+            return CompletableFuture.completedFuture(simpleReply(handle, EINVAL));
+        }
+        try {
+            return e.startWrite(at, ByteBuffer.wrap(data)).handle((v, x) -> x == null ? simpleReply(handle, 0)
+                    : failureReply(e, CMD_WRITE, handle, at, len, unwrap(x)));
+        } catch (IOException | RuntimeException x) {
+            return CompletableFuture.completedFuture(failureReply(e, CMD_WRITE, handle, at, len, x));
         }
     }
 

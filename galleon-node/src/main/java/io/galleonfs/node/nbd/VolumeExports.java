@@ -154,6 +154,16 @@ final class VolumeExports implements NbdExports {
         }
 
         @Override
+        public boolean writesWaitForOtherNodes() {
+            return volume.waitsForTheNetwork();
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> startWrite(long offset, ByteBuffer src) throws IOException {
+            return volume.startWrite(offset, src, WriteConcern.ACKNOWLEDGED);
+        }
+
+        @Override
         public void flush() throws IOException {
             volume.flush();
         }

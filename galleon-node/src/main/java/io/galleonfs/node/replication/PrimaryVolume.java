@@ -148,13 +148,31 @@ public final class PrimaryVolume implements VolumeIo {
 
     @Override
     public void write(long offset, ByteBuffer src, WriteConcern level) throws IOException {
+        Acknowledgement ack = orderWrite(offset, src, level);
+        if (ack != null) {
+            finish(ack.waits(), ack.level(), ack.record());
+        }
+    }
+
+    /**
+     * Orders and applies the write here on the calling thread like {@link #write}; the acknowledgement is judged where the
+     * last replica's answer arrives ({@link #acknowledgeWhenAnswered}) instead of on this thread, which would otherwise
+     * park until then and be woken only to hand the answer on.
+     */
+    @Override
+    public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern level) throws IOException {
+        Acknowledgement ack = orderWrite(offset, src, level);
+        return ack == null ? CompletableFuture.completedFuture(null) : acknowledgeWhenAnswered(ack);
+    }
+
+    private Acknowledgement orderWrite(long offset, ByteBuffer src, WriteConcern level) throws IOException {
         ByteBuffer view = src.slice();
         int length = view.remaining();
         checkRange(offset, length);
         long first = offset / blockSize();
         long last = length == 0 ? first : (offset + length - 1) / blockSize();
         boolean replicaDurable = level.needsDurableReplicas();
-        ordered(level, first, last, !aligned(offset, length), seqNo -> {
+        Acknowledgement ack = order(level, first, last, !aligned(offset, length), seqNo -> {
             if (!shipsWrites()) {
                 // No copy receives writes (one copy, or all stale): the replica message, a copy of the data, is not needed.
                 return null;
@@ -164,6 +182,7 @@ public final class PrimaryVolume implements VolumeIo {
             return new ReplicaWrite(id(), s.record().epoch(), seqNo, offset, replicaDurable, data);
         }, () -> local.write(offset, view.duplicate(), WriteConcern.ACKNOWLEDGED.engine()));
         src.position(src.limit());
+        return ack;
     }
 
     /**
@@ -313,6 +332,22 @@ public final class PrimaryVolume implements VolumeIo {
      */
     private void ordered(WriteConcern level, long firstBlock, long lastBlock, boolean hereFirst, ReplicaStep ship, LocalChange change)
             throws IOException {
+        Acknowledgement ack = order(level, firstBlock, lastBlock, hereFirst, ship, change);
+        if (ack != null) {
+            finish(ack.waits(), ack.level(), ack.record());
+        }
+    }
+
+    /** What an ordered write or trim still needs before it is acknowledged: its replicas' answers, judged by {@link #finish}. */
+    private record Acknowledgement(List<Pending> waits, WriteConcern level, VolumeRecord record) {
+    }
+
+    /**
+     * The work of {@link #ordered} up to the replicas' answers; null when nothing is left to wait for (an asynchronous
+     * volume's operations are acknowledged without them).
+     */
+    private Acknowledgement order(WriteConcern level, long firstBlock, long lastBlock, boolean hereFirst, ReplicaStep ship,
+                                  LocalChange change) throws IOException {
         s.requireServing();
         VolumeRecord v = s.record();
         awaitCopiesCatchingUp(level, v);
@@ -387,9 +422,96 @@ public final class PrimaryVolume implements VolumeIo {
             }
             recordMisses();
             requireMinimum(v);
-            return;
+            return null;
         }
-        finish(waits, level, v);
+        return new Acknowledgement(waits, level, v);
+    }
+
+    /**
+     * The acknowledgement of an ordered operation, completed by the thread that delivers the last replica's answer (a
+     * data plane event loop) when {@link #acknowledgedAsIs} finds that {@link #finish} would acknowledge without doing
+     * anything else; otherwise {@code finish} runs on a virtual thread of its own (it may commit stale marks through Raft,
+     * fence this primary or wait for the order lock) and the future completes with its outcome.
+     */
+    private CompletableFuture<Void> acknowledgeWhenAnswered(Acknowledgement ack) throws IOException {
+        List<Pending> waits = ack.waits();
+        if (waits.isEmpty()) {
+            // No replica to hear from (one copy, or none in sync): nothing to wait for, and this thread may block.
+            finish(waits, ack.level(), ack.record());
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        // Read here, on a thread that may block: the storage class lookup is not the event loop's business.
+        int minimum = ctx.minHealthyCopies(ack.record());
+        CompletableFuture<?>[] replies = new CompletableFuture<?>[waits.size()];
+        for (int i = 0; i < replies.length; i++) {
+            replies[i] = waits.get(i).reply();
+        }
+        CompletableFuture.allOf(replies).whenComplete((ignored, failure) -> {
+            boolean asIs;
+            try {
+                asIs = failure == null && acknowledgedAsIs(ack, minimum);
+            } catch (RuntimeException e) {
+                asIs = false; // finish decides, and reports what it finds
+            }
+            if (asIs) {
+                done.complete(null);
+                return;
+            }
+            Thread.ofVirtual().name("ack-" + s.record().name()).start(() -> {
+                try {
+                    finish(waits, ack.level(), ack.record());
+                    done.complete(null);
+                } catch (Throwable e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        });
+        return done;
+    }
+
+    /**
+     * Whether {@link #finish} would acknowledge this operation without recording or refusing anything: every replica
+     * answered success from the process it was sent to, no copy this primary stopped shipping to is still recorded
+     * healthy, the write concern and the volume's minimum of healthy copies are met. It only looks, under the order
+     * lock (which guards the links) when that is free at once, so it never blocks the event loop it may run on; when the
+     * lock is taken it says no and {@code finish} decides on a thread of its own.
+     */
+    private boolean acknowledgedAsIs(Acknowledgement ack, int minimumHealthy) {
+        if (!s.order.tryLock()) {
+            return false;
+        }
+        try {
+            int durableAcks = 0;
+            for (Pending p : ack.waits()) {
+                DataMessage.Response answer = p.reply().getNow(null);
+                if (answer == null || answer instanceof Failure) {
+                    return false;
+                }
+                ReplicaLink link = p.link();
+                if (link.mode == ReplicaLink.Mode.IN_SYNC) {
+                    if (ctx.incarnation(link.nodeId) != link.incarnation) {
+                        return false; // restarted since it came in sync: finish marks it stale
+                    }
+                    durableAcks++;
+                }
+            }
+            for (ReplicaLink l : s.links.values()) {
+                if ((l.mode == ReplicaLink.Mode.STALE || l.mode == ReplicaLink.Mode.NEEDS_REBUILD) && l.recordedHealthy) {
+                    return false; // recordMisses has a stale mark to commit first
+                }
+            }
+            VolumeRecord v = ack.record();
+            if (ack.level() == WriteConcern.REPLICATED && v.replicas() > 1 && durableAcks == 0) {
+                return false;
+            }
+            if (ack.level() == WriteConcern.DISTRIBUTED && durableAcks + 1 < v.replicas()) {
+                return false;
+            }
+            return inSyncCount() + 1 >= minimumHealthy;
+        } finally {
+            s.order.unlock();
+        }
     }
 
     /**

@@ -38,6 +38,9 @@ class NbdSessionTest {
         int flushes;
         IOException failReads;
         boolean waitsForOtherNodes;
+        /** A replicated volume's: plain writes are started, their acknowledgements held in {@link #acks} for the test. */
+        boolean replicated;
+        final List<CompletableFuture<Void>> acks = new ArrayList<>();
         /** The non-blocking form this export offers (a forwarded volume's), or null. */
         AsyncVolumeIo async;
 
@@ -88,6 +91,19 @@ class NbdSessionTest {
         @Override
         public void write(long offset, ByteBuffer src) {
             src.get(disk, (int) offset, src.remaining());
+        }
+
+        @Override
+        public boolean writesWaitForOtherNodes() {
+            return replicated;
+        }
+
+        @Override
+        public CompletableFuture<Void> startWrite(long offset, ByteBuffer src) {
+            write(offset, src);
+            CompletableFuture<Void> ack = new CompletableFuture<>();
+            acks.add(ack);
+            return ack;
         }
 
         @Override
@@ -151,6 +167,18 @@ class NbdSessionTest {
         public void execute(Supplier<byte[]> work, Consumer<byte[]> done, boolean concurrent) {
             concurrency.add(concurrent);
             Runnable r = () -> done.accept(work.get());
+            if (deferred) {
+                queued.add(r);
+            } else {
+                r.run();
+            }
+        }
+
+        /** Runs the work at once (or queues it when deferred); its reply is sent on the loop once the future completes. */
+        @Override
+        public void executeThenAwait(Supplier<CompletableFuture<byte[]>> work, Consumer<byte[]> done) {
+            concurrency.add(true);
+            Runnable r = () -> work.get().whenComplete((reply, x) -> runOnLoop(() -> done.accept(reply)));
             if (deferred) {
                 queued.add(r);
             } else {
@@ -381,6 +409,36 @@ class NbdSessionTest {
         assertArrayEquals(data, Arrays.copyOfRange(disk.disk, 8192, 8192 + 4096));
         assertEquals(1, disk.flushes);
         assertEquals(0, budget.used(), "payload and reply bytes returned");
+    }
+
+    @Test
+    void aReplicatedVolumesPlainWriteIsAnsweredWhenItsAcknowledgementCompletesNotWhenItsThreadReturns() {
+        disk.waitsForOtherNodes = true;
+        disk.replicated = true;
+        go("vol1");
+        byte[] data = new byte[4096];
+        new Random(5).nextBytes(data);
+        feed(request(0, CMD_WRITE, 1, 8192, data.length, data));
+        feed(request(0, CMD_WRITE, 2, 0, 4, new byte[] {1, 2, 3, 4}));
+
+        assertEquals(2, disk.acks.size(), "both writes started");
+        assertArrayEquals(data, Arrays.copyOfRange(disk.disk, 8192, 8192 + 4096), "applied when started");
+        assertEquals(0, budget.used(), "payloads returned once applied");
+        link.runLoop();
+        assertEquals(0, link.take().remaining(), "no reply before the acknowledgement");
+        disk.acks.get(1).completeExceptionally(new IOException("volume 'vol1' has 1 healthy copy, fewer than its minimum of 2"));
+        disk.acks.get(0).complete(null);
+        link.runLoop();
+        ByteBuffer r = link.take();
+        assertSimple(r, 2, EIO);
+        assertSimple(r, 1, 0);
+
+        // FUA carries NBD's durability: the blocking path writes and flushes before the reply; nothing is started.
+        feed(request(CMD_FLAG_FUA, CMD_WRITE, 3, 0, 4, new byte[] {5, 6, 7, 8}));
+        assertEquals(2, disk.acks.size());
+        assertEquals(1, disk.flushes);
+        link.runLoop();
+        assertSimple(link.take(), 3, 0);
     }
 
     @Test

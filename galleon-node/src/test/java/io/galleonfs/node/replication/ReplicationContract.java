@@ -250,6 +250,39 @@ abstract class ReplicationContract {
     }
 
     @Test
+    void aStartedWriteIsAcknowledgedWhereTheLastAnswerArrivesWithoutHoldingTheWriter() throws Exception {
+        net.faults("n3").stall();
+        CompletableFuture<Void> ack = primary.startWrite(0, ByteBuffer.wrap(new byte[BS]), WriteConcern.ACKNOWLEDGED);
+        // Returned to the writer although n3 has not answered: applied here and sent, not acknowledged.
+        await().atMost(Duration.ofSeconds(10)).until(() -> nodes.get("n2").applier().appliedSeq(id) == 1);
+        assertFalse(ack.isDone(), "acknowledged before every in-sync replica answered");
+        AtomicReference<Thread> completer = new AtomicReference<>();
+        CompletableFuture<Void> seen = ack.thenRun(() -> completer.set(Thread.currentThread()));
+
+        net.faults("n3").release();
+        seen.get(10, TimeUnit.SECONDS);
+        assertNotEquals(Thread.currentThread(), completer.get());
+        assertEquals(1, nodes.get("n3").applier().appliedSeq(id));
+        assertTrue(ctx.commits.isEmpty(), "nothing recorded on the way: " + ctx.commits);
+    }
+
+    @Test
+    void aStartedWriteThatAReplicaRefusedIsAcknowledgedOnlyAfterTheStaleMarkIsRecorded() throws Exception {
+        net.faults("n3").refuse();
+        ctx.up.remove("n3");
+        CompletableFuture<Void> ack = primary.startWrite(0, ByteBuffer.wrap(new byte[BS]), WriteConcern.REPLICATED);
+        AtomicReference<String> recordedAtAck = new AtomicReference<>();
+        ack.thenRun(() -> recordedAtAck.set(ctx.record.get().replicaState("n3").state())).get(10, TimeUnit.SECONDS);
+
+        assertEquals(ReplicaRecord.STALE, recordedAtAck.get(), "the stale mark is committed before the acknowledgement");
+        ctx.metadataReachable = false;
+        net.faults("n2").refuse();
+        CompletableFuture<Void> refused = primary.startWrite(BS, ByteBuffer.wrap(new byte[BS]), WriteConcern.ACKNOWLEDGED);
+        assertEquals(ErrorCode.UNAVAILABLE, assertThrows(DataClient.RemoteException.class, () -> awaitAcknowledgement(refused)).code(),
+                "n2 missed it and cannot be marked stale: not acknowledged");
+    }
+
+    @Test
     void aReplicaThatNeverAnswersTimesOutAndGoesStale() throws IOException {
         ctx.replicaTimeout = Duration.ofMillis(300);
         net.faults("n3").drop(m -> m instanceof ReplicaWrite);
@@ -918,12 +951,35 @@ abstract class ReplicationContract {
         assertEquals(ReplicaRecord.STALE, primary.linkStates().get("n3").state());
     }
 
+    /**
+     * Writes through one of the two acknowledgement paths: even seeds with {@link PrimaryVolume#write} (judged on the
+     * writing thread), odd ones with {@link PrimaryVolume#startWrite} (judged where the last answer arrives, the NBD
+     * path), so the cases' faults meet both.
+     */
     private void write(WriteConcern level, long block, int blocks, int seed) throws IOException {
         byte[] data = new byte[blocks * BS];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (seed * 31 + i * 7 + 1);
         }
-        primary.write(block * BS, ByteBuffer.wrap(data), level);
+        if ((seed & 1) == 0) {
+            primary.write(block * BS, ByteBuffer.wrap(data), level);
+        } else {
+            awaitAcknowledgement(primary.startWrite(block * BS, ByteBuffer.wrap(data), level));
+        }
+    }
+
+    /** Waits for a started write's acknowledgement and throws what the blocking write would have thrown. */
+    private static void awaitAcknowledgement(CompletableFuture<Void> ack) throws IOException {
+        try {
+            ack.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new AssertionError("a started write failed with " + e.getCause(), e.getCause());
+        } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no acknowledgement of a started write", e);
+        }
     }
 
     /** Ordered operations (sequence number > 0) delivered to a replica, in delivery order. */

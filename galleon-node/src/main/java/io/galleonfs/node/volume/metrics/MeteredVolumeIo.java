@@ -96,6 +96,23 @@ public final class MeteredVolumeIo implements VolumeIo {
         }
     }
 
+    /** Timed from the call to the future's completion, as the client waits for it. */
+    @Override
+    public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        int n = src.remaining();
+        long start = meter.begin();
+        boolean started = false;
+        try {
+            CompletableFuture<Void> f = delegate.startWrite(offset, src, concern);
+            started = true;
+            return f.whenComplete((r, e) -> end(IoOp.WRITE, start, n, e == null));
+        } finally {
+            if (!started) {
+                end(IoOp.WRITE, start, n, false);
+            }
+        }
+    }
+
     @Override
     public boolean waitsForTheNetwork() {
         return delegate.waitsForTheNetwork();

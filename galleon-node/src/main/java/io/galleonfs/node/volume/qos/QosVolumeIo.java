@@ -4,6 +4,7 @@ import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.blockio.VolumeIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
 
 /**
@@ -66,6 +67,30 @@ public final class QosVolumeIo implements VolumeIo {
             qos.serviceEnd(slot, start);
         } finally {
             if (counted) {
+                qos.done(slot);
+            }
+        }
+    }
+
+    /** Admitted as {@link #write}; its service time and its in-flight count end when the future completes. */
+    @Override
+    public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        boolean counted = qos.admit(slot, 1, src.remaining());
+        boolean started = false;
+        try {
+            long start = qos.serviceStart(slot);
+            CompletableFuture<Void> f = delegate.startWrite(offset, src, concern);
+            started = true;
+            return f.whenComplete((r, e) -> {
+                if (e == null) {
+                    qos.serviceEnd(slot, start);
+                }
+                if (counted) {
+                    qos.done(slot);
+                }
+            });
+        } finally {
+            if (counted && !started) {
                 qos.done(slot);
             }
         }

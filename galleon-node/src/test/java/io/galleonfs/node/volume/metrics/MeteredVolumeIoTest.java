@@ -72,6 +72,18 @@ class MeteredVolumeIoTest {
             src.position(src.limit());
         }
 
+        /** Started writes' acknowledgements, completed by the test. */
+        final java.util.List<CompletableFuture<Void>> acks = new java.util.ArrayList<>();
+
+        @Override
+        public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+            maybeFail();
+            src.position(src.limit());
+            CompletableFuture<Void> ack = new CompletableFuture<>();
+            acks.add(ack);
+            return ack;
+        }
+
         @Override
         public void flush() throws IOException {
             maybeFail();
@@ -148,6 +160,28 @@ class MeteredVolumeIoTest {
         read.get(30, TimeUnit.SECONDS);
         assertEquals(0, meter.inflight());
         assertEquals(1, meter.operations(IoOp.READ));
+    }
+
+    @Test
+    void aStartedWriteIsInFlightUntilItsAcknowledgementAndCountedByItsOutcome() throws IOException {
+        FakeIo fake = new FakeIo();
+        MeteredVolumeIo io = new MeteredVolumeIo(fake, meter);
+        CompletableFuture<Void> first = io.startWrite(0, ByteBuffer.allocate(4096), WriteConcern.ACKNOWLEDGED);
+        CompletableFuture<Void> second = io.startWrite(4096, ByteBuffer.allocate(512), WriteConcern.ACKNOWLEDGED);
+        assertEquals(2, meter.inflight(), "started, not acknowledged");
+        assertEquals(0, meter.operations(IoOp.WRITE));
+
+        fake.acks.get(0).complete(null);
+        fake.acks.get(1).completeExceptionally(new IOException("no replica acknowledged the write"));
+        assertTrue(first.isDone() && !first.isCompletedExceptionally());
+        assertTrue(second.isCompletedExceptionally(), "the failure reaches the caller");
+        assertEquals(1, meter.operations(IoOp.WRITE));
+        assertEquals(4096, meter.bytes(IoOp.WRITE));
+        assertEquals(1, meter.errors(IoOp.WRITE));
+        fake.failing = true;
+        assertThrows(IOException.class, () -> io.startWrite(0, ByteBuffer.allocate(4096), WriteConcern.ACKNOWLEDGED));
+        assertEquals(2, meter.errors(IoOp.WRITE), "a write that could not start is a failure too");
+        assertEquals(0, meter.inflight());
     }
 
     /** A forwarded volume's non-blocking form: futures the test completes; {@code declines} makes every call not start. */

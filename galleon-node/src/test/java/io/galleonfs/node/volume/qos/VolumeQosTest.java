@@ -101,6 +101,17 @@ class VolumeQosTest {
     }
 
     @Test
+    void aStartedWriteIsAdmittedLikeAWrite() throws Exception {
+        VolumeIo io = volume("plain");
+        apply(new MetaCommand.SetVolumeQos(id, iops(100)));
+        qos.onMetadata(state);
+        for (int i = 0; i < 1_000; i++) {
+            assertTrue(io.startWrite(0, ByteBuffer.allocate(4096), WriteConcern.ACKNOWLEDGED).isDone());
+        }
+        assertEquals(9.95, now[0] / 1e9, 0.02, "1,000 writes at 100 IOPS, as for reads");
+    }
+
+    @Test
     void waitIsBoundedAndCounted() throws Exception {
         VolumeIo io = volume("plain");
         apply(new MetaCommand.SetVolumeQos(id, new QosPolicy(null, new QosPolicy.Limits(null, 1L, null), null, null)));
