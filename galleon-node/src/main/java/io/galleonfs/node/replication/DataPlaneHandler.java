@@ -57,7 +57,10 @@ final class DataPlaneHandler implements DataRequestHandler {
     public CompletionStage<DataMessage.Response> handle(String peer, DataMessage.Request request) {
         return switch (request) {
             case ReplicaOp _, StatusRequest _, DataMessage.RebuildStateRequest _, BlockRead _, ChecksumRequest _ -> applier.serve(request);
-            case ClientRead _, ClientWrite _, ClientFlush _, ClientTrim _ -> onWorker(() -> serveLocally(request));
+            case ClientWrite w -> startOnWorker(() -> primaryIo.of(w.volume())
+                    .startWrite(w.offset(), ByteBuffer.wrap(w.data()), WriteConcern.values()[w.level()])
+                    .thenApply(v -> new Ok(w.data().length)));
+            case ClientRead _, ClientFlush _, ClientTrim _ -> onWorker(() -> serveLocally(request));
             case MetricsRequest _ -> ioReport();
             // A connection's greeting is answered by the data server itself, never handed here.
             case Hello _ -> CompletableFuture.completedFuture(new Failure(ErrorCode.BAD_REQUEST, "Hello is not a data request"));
@@ -104,6 +107,35 @@ final class DataPlaneHandler implements DataRequestHandler {
 
     private interface Answer {
         DataMessage.Response get() throws IOException;
+    }
+
+    private interface StartedAnswer {
+        CompletableFuture<DataMessage.Response> start() throws IOException;
+    }
+
+    /**
+     * Starts a forwarded write on a worker (which may block) and answers when its acknowledgement completes: for a
+     * replicated volume on the event loop that received the last replica answer, not on a worker parked until then
+     * (ARCHITECTURE, Replication: "Where a write is acknowledged").
+     */
+    private CompletionStage<DataMessage.Response> startOnWorker(StartedAnswer answer) {
+        CompletableFuture<DataMessage.Response> f = new CompletableFuture<>();
+        workers.execute(() -> {
+            CompletableFuture<DataMessage.Response> started;
+            try {
+                started = answer.start();
+            } catch (Throwable t) {
+                f.complete(failure(t));
+                return;
+            }
+            started.whenComplete((response, t) -> f.complete(t == null ? response
+                    : failure(t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t)));
+        });
+        return f;
+    }
+
+    private static DataMessage.Response failure(Throwable t) {
+        return t instanceof DataClient.RemoteException e ? new Failure(e.code(), e.getMessage()) : ReplicaApplier.failure(t);
     }
 
     private CompletionStage<DataMessage.Response> onWorker(Answer answer) {

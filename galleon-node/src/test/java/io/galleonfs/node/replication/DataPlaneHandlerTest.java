@@ -1,9 +1,13 @@
 package io.galleonfs.node.replication;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.galleonfs.node.blockio.VolumeIo;
+import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.replication.DataMessage.ClientRead;
 import io.galleonfs.node.replication.DataMessage.ClientWrite;
 import io.galleonfs.node.replication.DataMessage.Data;
@@ -13,11 +17,16 @@ import io.galleonfs.node.replication.DataMessage.Hello;
 import io.galleonfs.node.replication.DataMessage.MetricsRequest;
 import io.galleonfs.node.replication.DataMessage.Ok;
 import io.galleonfs.node.volume.MemoryVolumeIo;
-import io.galleonfs.node.blockio.WriteConcern;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.Executors;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +58,82 @@ class DataPlaneHandlerTest {
         assertEquals(WriteConcern.DISTRIBUTED, volume.lastRequested);
         Data read = (Data) answer(h, new ClientRead(volume.id(), 4096, data.length, ""));
         assertArrayEquals(data, read.bytes());
+    }
+
+    /** The memory volume as a replicated primary: started writes are applied at once, acknowledged when the test says. */
+    private final class HeldAcknowledgements implements VolumeIo {
+        final List<CompletableFuture<Void>> acks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+            volume.write(offset, src, concern);
+            CompletableFuture<Void> ack = new CompletableFuture<>();
+            acks.add(ack);
+            return ack;
+        }
+
+        @Override
+        public java.util.UUID id() {
+            return volume.id();
+        }
+
+        @Override
+        public String name() {
+            return volume.name();
+        }
+
+        @Override
+        public long sizeBytes() {
+            return volume.sizeBytes();
+        }
+
+        @Override
+        public int blockSize() {
+            return volume.blockSize();
+        }
+
+        @Override
+        public void read(long offset, ByteBuffer dst) throws IOException {
+            volume.read(offset, dst);
+        }
+
+        @Override
+        public void write(long offset, ByteBuffer src, WriteConcern concern) {
+            throw new AssertionError("a forwarded write is started, not written on a parked worker");
+        }
+
+        @Override
+        public void flush() throws IOException {
+            volume.flush();
+        }
+
+        @Override
+        public void trim(long offset, long length) throws IOException {
+            volume.trim(offset, length);
+        }
+
+        @Override
+        public void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException {
+            volume.readSnapshot(snapshot, offset, dst);
+        }
+    }
+
+    @Test
+    void aForwardedWriteIsAnsweredWhenItsAcknowledgementCompletesWithTheRefusalsCode() throws Exception {
+        HeldAcknowledgements replicated = new HeldAcknowledgements();
+        DataPlaneHandler h = handler(id -> replicated);
+        byte[] data = "forwarded".getBytes(StandardCharsets.UTF_8);
+        CompletableFuture<DataMessage.Response> first = h.handle("n2", new ClientWrite(volume.id(), 0, 2, data)).toCompletableFuture();
+        CompletableFuture<DataMessage.Response> second = h.handle("n2", new ClientWrite(volume.id(), 100, 2, data)).toCompletableFuture();
+        await().atMost(Duration.ofSeconds(10)).until(() -> replicated.acks.size() == 2);
+        assertFalse(first.isDone() || second.isDone(), "answered before the acknowledgement");
+
+        replicated.acks.get(1).completeExceptionally(new DataClient.RemoteException(ErrorCode.UNAVAILABLE,
+                "write concern replicated needs a second copy of volume 'v' but no replica acknowledged the write"));
+        replicated.acks.get(0).complete(null);
+        assertEquals(new Ok(data.length), first.get(10, TimeUnit.SECONDS));
+        assertEquals(ErrorCode.UNAVAILABLE, ((Failure) second.get(10, TimeUnit.SECONDS)).code());
+        assertEquals(WriteConcern.REPLICATED, volume.lastRequested);
     }
 
     @Test
