@@ -236,6 +236,49 @@ class ReplicationIT {
         }
     }
 
+    /**
+     * NBD writes to a replicated volume while one replica is frozen: none is answered before the primary timed that
+     * replica out and recorded it stale (the acknowledgement, judged where the answers arrive, falls back to the
+     * primary's full check), every byte is there, and the copy catches up after the thaw (nbdcopy, libnbd-bin).
+     */
+    @Test
+    @Order(0)
+    void nbdWritesWhileAReplicaIsFrozenAreAcknowledgedOnceItIsRecordedStaleAndItCatchesUp() throws Exception {
+        Assumptions.assumeTrue(installed("nbdcopy"), "nbdcopy (apt-get install libnbd-bin) is not installed");
+        cluster.heal();
+        Node a = cluster.node(1);
+        create(a, "rz", "16M", 3);
+        awaitHealthy(a, "rz");
+        Node primary = primaryOf(a, "rz");
+        // Not the Raft leader: the stale mark must commit while the replica is frozen.
+        Node leader = cluster.leaderSeenBy(primary).orElseThrow();
+        Node frozen = cluster.nodes().stream().filter(n -> n != primary && n != leader).findFirst().orElseThrow();
+        String uri = "nbd://" + ClusterHarness.host(primary.index) + ":" + NBD_PORT + "/rz";
+        Path dir = java.nio.file.Files.createTempDirectory("galleon-frozen-replica-nbd");
+        try {
+            byte[] data = random(42, 4 << 20);
+            Path in = java.nio.file.Files.write(dir.resolve("in.bin"), data);
+            double before = metric(primary, "galleon_replication_resync_bytes_total");
+            cluster.pause(frozen);
+            long pausedAt = System.nanoTime();
+            try {
+                runTool("nbdcopy", "--flush", in.toString(), uri);
+            } finally {
+                cluster.resume(frozen);
+            }
+            System.out.printf("FIGURE nbd-frozen-replica copy_s=%.1f%n", (System.nanoTime() - pausedAt) / 1e9);
+            assertArrayEquals(data, read(primary, "rz", 0, data.length), "every acknowledged byte on the primary");
+            awaitMetricAbove(primary, "galleon_replication_resync_bytes_total", before);
+            awaitHealthy(a, "rz");
+            JsonNode s = scrub(primary, "rz");
+            assertEquals(0, s.get("blocks_repaired").asLong(), "copies identical after the catch-up: " + s);
+        } finally {
+            try (var files = java.nio.file.Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     private static boolean installed(String tool) {
         return java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
                 .anyMatch(d -> java.nio.file.Files.isExecutable(Path.of(d, tool)));
