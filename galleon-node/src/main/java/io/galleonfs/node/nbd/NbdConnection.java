@@ -13,6 +13,7 @@ import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.impl.NetSocketInternal;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -229,47 +230,50 @@ final class NbdConnection implements NbdSession.Link {
 
     @Override
     public void execute(Supplier<byte[]> work, Consumer<byte[]> done, boolean concurrent) {
-        try {
-            (concurrent ? concurrentWorkers : worker).execute(() -> {
-                byte[] reply;
-                try {
-                    reply = work.get();
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
-                    complete(this::close);
-                    return;
+        submit(concurrent ? concurrentWorkers : worker, () -> {
+            byte[] reply;
+            try {
+                reply = work.get();
+            } catch (RuntimeException e) {
+                failedUnexpectedly(e);
+                return;
+            }
+            complete(() -> done.accept(reply));
+        });
+    }
+
+    @Override
+    public void executeThenAwait(Supplier<CompletableFuture<byte[]>> work, Consumer<byte[]> done) {
+        submit(concurrentWorkers, () -> {
+            CompletableFuture<byte[]> reply;
+            try {
+                reply = work.get();
+            } catch (RuntimeException e) {
+                failedUnexpectedly(e);
+                return;
+            }
+            reply.whenComplete((bytes, e) -> {
+                if (e != null) {
+                    failedUnexpectedly(e);
+                } else {
+                    complete(() -> done.accept(bytes));
                 }
-                complete(() -> done.accept(reply));
             });
+        });
+    }
+
+    private static void submit(ExecutorService executor, Runnable request) {
+        try {
+            executor.execute(request);
         } catch (RejectedExecutionException e) {
             // The connection is already closed; nobody is waiting for this reply.
         }
     }
 
-    @Override
-    public void executeThenAwait(Supplier<java.util.concurrent.CompletableFuture<byte[]>> work, Consumer<byte[]> done) {
-        try {
-            concurrentWorkers.execute(() -> {
-                java.util.concurrent.CompletableFuture<byte[]> reply;
-                try {
-                    reply = work.get();
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
-                    complete(this::close);
-                    return;
-                }
-                reply.whenComplete((bytes, e) -> {
-                    if (e != null) {
-                        LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
-                        complete(this::close);
-                    } else {
-                        complete(() -> done.accept(bytes));
-                    }
-                });
-            });
-        } catch (RejectedExecutionException e) {
-            // The connection is already closed; nobody is waiting for this reply.
-        }
+    /** A request broke a rule of the node's own code: the client cannot be told what happened, so the connection ends. */
+    private void failedUnexpectedly(Throwable e) {
+        LOG.errorf(e, "nbd %s: request failed unexpectedly", socket.remoteAddress());
+        complete(this::close);
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jboss.logging.Logger;
 
@@ -159,7 +160,7 @@ final class VolumeExports implements NbdExports {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<Void> startWrite(long offset, ByteBuffer src) throws IOException {
+        public CompletableFuture<Void> startWrite(long offset, ByteBuffer src) throws IOException {
             return volume.startWrite(offset, src, WriteConcern.ACKNOWLEDGED);
         }
 
