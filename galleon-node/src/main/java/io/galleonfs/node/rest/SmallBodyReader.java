@@ -8,6 +8,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.impl.RoutingContextInternal;
 import jakarta.enterprise.event.Observes;
+import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 /**
@@ -24,12 +26,16 @@ import jakarta.inject.Singleton;
  * that has ended (a 500, ClusterTlsIT). What this relies on: every resource method that
  * takes a body is blocking (a non-blocking one would find the request already ended and read an empty body, which
  * {@code SmallBodyReaderTest} guards), and a client that sent {@code Expect: 100-continue} gets its 100 from here, as the
- * REST layer only sends it when it reads the body itself.
+ * REST layer only sends it when it reads the body itself. A request without credentials on a node that requires them is
+ * left alone too ({@link #anonymous}).
  */
 @Singleton
 public class SmallBodyReader {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SmallBodyReader.class);
     static final int MAX_BYTES = 64 * 1024;
+
+    @Inject
+    NodeRuntime node;
 
     void install(@Observes Router router) {
         // after RawPathGuard (Integer.MIN_VALUE), which refuses bodies over the node's limit unread
@@ -41,7 +47,8 @@ public class SmallBodyReader {
         long length = request.version() == HttpVersion.HTTP_2 ? -1
                 : readableLength(request.method(), request.path(), request.getHeader("Content-Length"));
         RoutingContextInternal internal = (RoutingContextInternal) ctx;
-        if (length <= 0 || request.isEnded() || internal.seenHandler(RoutingContextInternal.BODY_HANDLER)) {
+        if (length <= 0 || request.isEnded() || internal.seenHandler(RoutingContextInternal.BODY_HANDLER)
+                || anonymous(node.authRequired(), request.getHeader("Authorization"), request.getHeader("Cookie"))) {
             ctx.next();
             return;
         }
@@ -58,6 +65,18 @@ public class SmallBodyReader {
                     ctx.next();
                 })
                 .resume();
+    }
+
+    /**
+     * Whether a request carries no credentials at all (no {@code Authorization} header, no dashboard session cookie) on a
+     * node that requires them. Its body is not read here, nor a {@code 100 Continue} sent for it: {@link AuthFilter}
+     * refuses it before the REST layer reads any body, so an anonymous caller cannot make the node buffer one. A request
+     * with credentials, even wrong ones, is read as before (the few that need no token, such as the dashboard login,
+     * then stream their body through the REST layer, which is slower but the same).
+     */
+    static boolean anonymous(boolean authRequired, String authorization, String cookies) {
+        return authRequired && authorization == null
+                && (cookies == null || !cookies.contains(UiSessionResource.COOKIE + "="));
     }
 
     /** The body length to read here, or -1 when the request's body is left to the REST layer's stream. */

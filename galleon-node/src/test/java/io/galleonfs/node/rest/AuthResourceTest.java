@@ -67,6 +67,23 @@ class AuthResourceTest {
         assertFalse(detail.contains("gfs_"), "the detail never repeats the credential: " + detail);
     }
 
+    /**
+     * An anonymous request that asks before sending its body is refused without being asked for it: the node neither
+     * answers {@code 100 Continue} nor reads the body before authentication ({@code SmallBodyReader.anonymous}).
+     */
+    @Test
+    void anAnonymousRequestThatAsksToContinueIsRefusedBeforeItsBodyIsAskedFor() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("POST " + VOLUMES + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 40\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                    java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+            assertEquals("HTTP/1.1 401 Unauthorized", status, "refused at once, no 100 Continue first");
+        }
+    }
+
     /** Random Authorization values over HTTP: always a 401 problem, never a 5xx. */
     @Test
     void randomAuthorizationHeadersAreAlways401() {

@@ -1,6 +1,7 @@
 package io.galleonfs.node.rest;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.smallrye.common.annotation.NonBlocking;
@@ -42,6 +43,15 @@ class SmallBodyReaderTest {
         assertEquals(-1, SmallBodyReader.readableLength(HttpMethod.POST, "/io.galleonfs.grpc.Volumes/Create", "10"),
                 "gRPC and everything outside the REST API keep their own reading");
         assertEquals(0, SmallBodyReader.readableLength(HttpMethod.DELETE, "/api/v1/volumes/a", "0"));
+    }
+
+    @Test
+    void aRequestWithoutCredentialsIsNotReadAheadWhereTheNodeRequiresThem() {
+        assertTrue(SmallBodyReader.anonymous(true, null, null));
+        assertTrue(SmallBodyReader.anonymous(true, null, "theme=dark"), "a cookie that is no session");
+        assertFalse(SmallBodyReader.anonymous(true, "Bearer gfs_x", null), "credentials, right or wrong, are read as before");
+        assertFalse(SmallBodyReader.anonymous(true, null, "theme=dark; " + UiSessionResource.COOKIE + "=abc"));
+        assertFalse(SmallBodyReader.anonymous(false, null, null), "a node without authentication reads every small body");
     }
 
     /**
