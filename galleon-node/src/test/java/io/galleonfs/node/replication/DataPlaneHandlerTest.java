@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.galleonfs.node.blockio.VolumeIo;
 import io.galleonfs.node.blockio.WriteConcern;
 import io.galleonfs.node.replication.DataMessage.ClientRead;
 import io.galleonfs.node.replication.DataMessage.ClientWrite;
@@ -18,7 +17,6 @@ import io.galleonfs.node.replication.DataMessage.MetricsRequest;
 import io.galleonfs.node.replication.DataMessage.Ok;
 import io.galleonfs.node.volume.MemoryVolumeIo;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -60,77 +58,21 @@ class DataPlaneHandlerTest {
         assertArrayEquals(data, read.bytes());
     }
 
-    /** The memory volume as a replicated primary: started writes are applied at once, acknowledged when the test says. */
-    private final class HeldAcknowledgements implements VolumeIo {
-        final List<CompletableFuture<Void>> acks = new CopyOnWriteArrayList<>();
-
-        @Override
-        public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
-            volume.write(offset, src, concern);
-            CompletableFuture<Void> ack = new CompletableFuture<>();
-            acks.add(ack);
-            return ack;
-        }
-
-        @Override
-        public java.util.UUID id() {
-            return volume.id();
-        }
-
-        @Override
-        public String name() {
-            return volume.name();
-        }
-
-        @Override
-        public long sizeBytes() {
-            return volume.sizeBytes();
-        }
-
-        @Override
-        public int blockSize() {
-            return volume.blockSize();
-        }
-
-        @Override
-        public void read(long offset, ByteBuffer dst) throws IOException {
-            volume.read(offset, dst);
-        }
-
-        @Override
-        public void write(long offset, ByteBuffer src, WriteConcern concern) {
-            throw new AssertionError("a forwarded write is started, not written on a parked worker");
-        }
-
-        @Override
-        public void flush() throws IOException {
-            volume.flush();
-        }
-
-        @Override
-        public void trim(long offset, long length) throws IOException {
-            volume.trim(offset, length);
-        }
-
-        @Override
-        public void readSnapshot(String snapshot, long offset, ByteBuffer dst) throws IOException {
-            volume.readSnapshot(snapshot, offset, dst);
-        }
-    }
-
     @Test
     void aForwardedWriteIsAnsweredWhenItsAcknowledgementCompletesWithTheRefusalsCode() throws Exception {
-        HeldAcknowledgements replicated = new HeldAcknowledgements();
-        DataPlaneHandler h = handler(id -> replicated);
+        List<CompletableFuture<Void>> acks = new CopyOnWriteArrayList<>();
+        volume.heldAcknowledgements = acks; // a replicated primary: acknowledged once its replicas answer
+        DataPlaneHandler h = handler(id -> volume);
         byte[] data = "forwarded".getBytes(StandardCharsets.UTF_8);
         CompletableFuture<DataMessage.Response> first = h.handle("n2", new ClientWrite(volume.id(), 0, 2, data)).toCompletableFuture();
+        await().atMost(Duration.ofSeconds(10)).until(() -> acks.size() == 1); // so acks.get(0) is the first one's
         CompletableFuture<DataMessage.Response> second = h.handle("n2", new ClientWrite(volume.id(), 100, 2, data)).toCompletableFuture();
-        await().atMost(Duration.ofSeconds(10)).until(() -> replicated.acks.size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> acks.size() == 2);
         assertFalse(first.isDone() || second.isDone(), "answered before the acknowledgement");
 
-        replicated.acks.get(1).completeExceptionally(new DataClient.RemoteException(ErrorCode.UNAVAILABLE,
+        acks.get(1).completeExceptionally(new DataClient.RemoteException(ErrorCode.UNAVAILABLE,
                 "write concern replicated needs a second copy of volume 'v' but no replica acknowledged the write"));
-        replicated.acks.get(0).complete(null);
+        acks.get(0).complete(null);
         assertEquals(new Ok(data.length), first.get(10, TimeUnit.SECONDS));
         assertEquals(ErrorCode.UNAVAILABLE, ((Failure) second.get(10, TimeUnit.SECONDS)).code());
         assertEquals(WriteConcern.REPLICATED, volume.lastRequested);

@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 
 /** A volume in memory that records flushes, trims and write concerns, for tests of the layers above volumes. */
 public final class MemoryVolumeIo implements VolumeIo {
@@ -60,6 +61,24 @@ public final class MemoryVolumeIo implements VolumeIo {
         lastRequested = concern;
         calls.add("write " + offset + "+" + src.remaining() + " " + concern);
         src.get(bytes, (int) offset, src.remaining());
+    }
+
+    /**
+     * When set, {@link #startWrite} applies the write and holds its acknowledgement here for the test to complete, as a
+     * replicated primary's would wait for its replicas; when null, started writes are acknowledged at once.
+     */
+    public volatile List<CompletableFuture<Void>> heldAcknowledgements;
+
+    @Override
+    public CompletableFuture<Void> startWrite(long offset, ByteBuffer src, WriteConcern concern) throws IOException {
+        write(offset, src, concern);
+        List<CompletableFuture<Void>> held = heldAcknowledgements;
+        if (held == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        held.add(ack);
+        return ack;
     }
 
     @Override
