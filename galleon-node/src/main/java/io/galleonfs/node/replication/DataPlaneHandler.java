@@ -134,6 +134,7 @@ final class DataPlaneHandler implements DataRequestHandler {
         return f;
     }
 
+    /** A refusal keeps its code; anything else is answered as {@link ReplicaApplier#failure} maps it. */
     private static DataMessage.Response failure(Throwable t) {
         return t instanceof DataClient.RemoteException e ? new Failure(e.code(), e.getMessage()) : ReplicaApplier.failure(t);
     }
@@ -143,10 +144,8 @@ final class DataPlaneHandler implements DataRequestHandler {
         workers.execute(() -> {
             try {
                 f.complete(answer.get());
-            } catch (DataClient.RemoteException e) {
-                f.complete(new Failure(e.code(), e.getMessage()));
             } catch (Throwable t) {
-                f.complete(ReplicaApplier.failure(t));
+                f.complete(failure(t));
             }
         });
         return f;
