@@ -1,7 +1,6 @@
 package io.galleonfs.node.replication;
 
 import io.galleonfs.engine.BlockEngine;
-import io.galleonfs.engine.Volume;
 import io.galleonfs.node.config.HostPort;
 import io.galleonfs.node.ingress.Ingress;
 import io.galleonfs.node.meta.MetaCommand;
@@ -43,8 +42,6 @@ public final class ReplicationService implements AutoCloseable {
     public static final int DATA_PORT_OFFSET = 200;
     /** A volume id no volume has: status requests for it are liveness probes. */
     private static final UUID PROBE = new UUID(0, 0);
-    /** How long a request for a volume this node has not applied yet waits for its metadata to catch up. */
-    private static final Duration CATCH_UP = Duration.ofSeconds(3);
 
     /**
      * Tunables; {@link #defaults()} documents the defaults.
@@ -83,8 +80,6 @@ public final class ReplicationService implements AutoCloseable {
     private final long incarnation = new SecureRandom().nextLong() & Long.MAX_VALUE | 1;
     private final ReplicationMetrics metrics = new ReplicationMetrics();
     private final Map<String, Long> incarnations = new ConcurrentHashMap<>();
-    private final Map<UUID, PrimaryVolume> primaries = new ConcurrentHashMap<>();
-    private final Map<UUID, CompletableFuture<PrimaryVolume>> starting = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "galleon-replication");
@@ -98,10 +93,8 @@ public final class ReplicationService implements AutoCloseable {
     private final DataServer server;
     private final DataPlaneHandler dataPlane;
     private final RebuildCursors rebuildCursors;
-    private final Map<UUID, Long> savedSeqs;
-    private final boolean crashedLastTime;
-    /** Volumes this node was primary of when it started: only those may need a hand-off after a crash. */
-    private final java.util.Set<UUID> primaryAtStart = ConcurrentHashMap.newKeySet();
+    private final ReplicationPolicy policy;
+    private final PrimaryRegistry primaries;
     private volatile boolean closed;
     private final MetadataCommitter committer;
 
@@ -162,14 +155,14 @@ public final class ReplicationService implements AutoCloseable {
                 metrics.failovers.increment();
             }
         }, System::nanoTime);
-        ShutdownMarker marker = new ShutdownMarker(dir);
-        this.savedSeqs = marker.readAndClear();
-        this.crashedLastTime = savedSeqs == null;
         this.rebuildCursors = new RebuildCursors(dir);
+        this.policy = new ReplicationPolicy(settings.defaultMinCopies(), settings.asynchronousDefault());
+        this.primaries = new PrimaryRegistry(view, engine, applier, context, workers, settings.storageWait(), this::up,
+                new ShutdownMarker(dir).readAndClear());
     }
 
     public void start(HostPort dataAddress) throws Exception {
-        view.state().volumes().stream().filter(v -> v.node().equals(view.nodeId())).forEach(v -> primaryAtStart.add(v.id()));
+        primaries.noteStartingPrimaries();
         server.start(dataAddress);
         long ms = settings.syncInterval().toMillis();
         ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
@@ -311,31 +304,7 @@ public final class ReplicationService implements AutoCloseable {
 
     /** The running primary of a volume on this node, waiting (bounded) while it takes over. */
     public PrimaryVolume primary(UUID id) throws IOException {
-        PrimaryVolume p = primaries.get(id);
-        if (p != null && !p.fenced()) {
-            return p;
-        }
-        CompletableFuture<PrimaryVolume> f = starting.get(id);
-        if (f == null) {
-            // A peer that forwards a request has applied the volume's creation; this node may be a moment behind.
-            VolumeRecord v = view.state().volume(id)
-                    .or(() -> view.awaitState(s -> s.volume(id).isPresent(), CATCH_UP).flatMap(s -> s.volume(id)))
-                    .orElseThrow(() -> new DataClient.RemoteException(ErrorCode.NOT_FOUND, "volume " + id + " not found"));
-            if (!v.node().equals(view.nodeId())) {
-                throw new DataClient.RemoteException(ErrorCode.NOT_PRIMARY, "node " + view.nodeId() + " is not the primary of volume '"
-                        + v.name() + "' (node " + v.node() + " is)");
-            }
-            f = ensurePrimary(v);
-        }
-        try {
-            return f.get(15, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            Throwable c = e.getCause() == null ? e : e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            throw new DataClient.RemoteException(ErrorCode.UNAVAILABLE, "volume " + id + " is not ready on its primary: " + c);
-        }
+        return primaries.primary(id);
     }
 
     /** Whether this node can serve I/O of the volume now (its primary is known and has an address). */
@@ -345,202 +314,21 @@ public final class ReplicationService implements AutoCloseable {
 
     /** The volumes this node serves as primary now (for metrics). */
     public java.util.Collection<PrimaryVolume> primaries() {
-        return java.util.List.copyOf(primaries.values());
+        return primaries.running();
     }
 
     /** Live replica states of a volume when this node is its primary (progress is fresher than metadata). */
     public Optional<Map<String, io.galleonfs.node.meta.ReplicaRecord>> liveStates(UUID id) {
-        PrimaryVolume p = primaries.get(id);
-        return p == null || p.fenced() ? Optional.empty() : Optional.of(p.linkStates());
+        return primaries.find(id).map(PrimaryVolume::linkStates);
     }
 
     // ------------------------------------------------------------------ metadata changes
 
-    /** The state {@link #onMetadata} looked at last: the next one names what changed since (guarded by this). */
-    private MetadataState lastSeen;
-
-    /**
-     * Called after every metadata change (on the node's metadata listener thread, and once at start): must not block.
-     * A state applied right after the one seen last is looked at only for the volumes its entry changed (walking every
-     * volume per entry was 39 % of a follower's apply work with 5,000 volumes); any other state (the first, a snapshot,
-     * states skipped while listeners were behind) is compared in full.
-     */
-    public synchronized void onMetadata(MetadataState state) {
-        if (closed) {
-            return;
+    /** Called after every metadata change (on the node's metadata listener thread, and once at start): must not block. */
+    public void onMetadata(MetadataState state) {
+        if (!closed) {
+            primaries.onMetadata(state);
         }
-        Optional<java.util.Set<UUID>> changed = state.volumesChangedSince(lastSeen);
-        lastSeen = state;
-        if (changed.isPresent()) {
-            boolean anyGone = false;
-            for (UUID id : changed.get()) {
-                Optional<VolumeRecord> v = state.volume(id);
-                if (v.isPresent()) {
-                    reconcile(v.get());
-                } else {
-                    anyGone = true;
-                    dropDeleted(id);
-                }
-            }
-            if (anyGone) {
-                applier.forgetAllBut(id -> state.volume(id).isPresent());
-            }
-            return;
-        }
-        for (VolumeRecord v : state.volumes()) {
-            reconcile(v);
-        }
-        applier.forgetAllBut(id -> state.volume(id).isPresent());
-        for (UUID id : primaries.keySet()) {
-            if (state.volume(id).isEmpty()) {
-                dropDeleted(id);
-            }
-        }
-    }
-
-    /** Starts, updates or fences this node's primary of {@code v} to match its record. */
-    private void reconcile(VolumeRecord v) {
-        PrimaryVolume p = primaries.get(v.id());
-        if (v.node().equals(view.nodeId())) {
-            if (p == null) {
-                if (!starting.containsKey(v.id())) {
-                    ensurePrimary(v);
-                }
-            } else if (p.record().epoch() != v.epoch()) {
-                p.fence("metadata moved to epoch " + v.epoch());
-                primaries.remove(v.id(), p);
-                ensurePrimary(v);
-            } else {
-                VolumeRecord before = p.record();
-                p.updateRecord(v);
-                if (!before.replicaNodes().equals(v.replicaNodes())) {
-                    // Reconciling takes the volume's order lock, which a send to a frozen replica can hold for
-                    // seconds: never on the metadata listener thread. It reads the newest record, so order does not matter.
-                    workers.execute(p::reconcileLinks);
-                }
-            }
-        } else if (p != null) {
-            p.fence("node " + v.node() + " is the primary now (epoch " + v.epoch() + ")");
-            primaries.remove(v.id(), p);
-        }
-    }
-
-    private void dropDeleted(UUID id) {
-        PrimaryVolume p = primaries.remove(id);
-        if (p != null) {
-            p.fence("volume deleted");
-            applier.forget(id);
-        }
-    }
-
-    private synchronized CompletableFuture<PrimaryVolume> ensurePrimary(VolumeRecord v) {
-        CompletableFuture<PrimaryVolume> existing = starting.get(v.id());
-        if (existing != null) {
-            return existing;
-        }
-        CompletableFuture<PrimaryVolume> f = new CompletableFuture<>();
-        starting.put(v.id(), f);
-        workers.execute(() -> {
-            try {
-                Optional<Volume> found = awaitLocal(v);
-                VolumeRecord now = view.state().volume(v.id()).orElse(v);
-                if (!now.node().equals(view.nodeId())) {
-                    // Another node took the volume over during the wait (a failover, a move; its catch-up may even have
-                    // created this copy meanwhile): this node must not start serving it, the client goes there.
-                    f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY, "node " + view.nodeId()
-                            + " is not the primary of volume '" + v.name() + "' (node " + now.node() + " is)"));
-                    return;
-                }
-                if (found.isEmpty()) {
-                    // Its storage never came (creating it failed) or is gone (a lost disk, an emptied storage path):
-                    // serving would mean zeros for data its replicas hold, so a healthy replica serves instead.
-                    if (handOff(now, "its storage is missing on this node")) {
-                        f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY,
-                                "volume '" + v.name() + "' is moving to another primary: its storage is missing on this node"));
-                        return;
-                    }
-                    throw new IOException("volume '" + v.name() + "' has no storage on this node, its primary, and no healthy"
-                            + " replica is up to take over (see this node's log for why its storage is missing)");
-                }
-                Volume local = found.get();
-                long startSeq = Math.max(applier.appliedSeq(v.id()), savedSeqs == null ? 0 : savedSeqs.getOrDefault(v.id(), 0L));
-                if (crashedLastTime && primaryAtStart.remove(v.id()) && handOff(v, "this node crashed while primary")) {
-                    f.completeExceptionally(new DataClient.RemoteException(ErrorCode.NOT_PRIMARY,
-                            "volume '" + v.name() + "' is moving to another primary after this node's crash"));
-                    return;
-                }
-                applier.setApplied(v.id(), startSeq);
-                PrimaryVolume p = new PrimaryVolume(context, local, view.state().volume(v.id()).orElse(v), view.nodeId(), startSeq);
-                p.start();
-                primaries.put(v.id(), p);
-                f.complete(p);
-            } catch (Throwable t) {
-                LOG.warnf("volume %s: cannot start as primary: %s", v.name(), t.getMessage());
-                f.completeExceptionally(t);
-            } finally {
-                starting.remove(v.id(), f);
-            }
-            catchUpWithChangesDuringStart(v.id());
-        });
-        return f;
-    }
-
-    /**
-     * Metadata changes that landed while the primary took over were skipped by {@link #reconcile} (nothing was running
-     * to update yet); the takeover asks its replicas over the network, so a leave's move of a copy can land in that
-     * window, and the primary would then serve the old replica set: a link to a node that holds no copy any more and
-     * none to the node that should be rebuilt. Reconciles once the primary runs, with the record the listener saw last.
-     */
-    private synchronized void catchUpWithChangesDuringStart(UUID id) {
-        PrimaryVolume p = primaries.get(id);
-        if (closed || p == null || p.fenced()) {
-            // A fenced start is restarted by the next request or metadata change, not here: a takeover that cannot
-            // record its replicas' states (a minority partition) would otherwise be retried in a tight loop.
-            return;
-        }
-        if (view.state().volume(id).isEmpty()) {
-            dropDeleted(id);
-            return;
-        }
-        // The state the listener looked at last, not the newest one: changes after it still reach onMetadata in order,
-        // and reconciling ahead of the listener could meet an older record afterwards.
-        Optional<VolumeRecord> seen = lastSeen == null ? Optional.empty() : lastSeen.volume(id);
-        if (seen.isPresent() && seen.get().epoch() >= p.record().epoch()) {
-            reconcile(seen.get());
-        }
-    }
-
-    /**
-     * A healthy replica takes over as primary and this copy is rebuilt from it: after a crash (this copy may lack writes
-     * it acknowledged without making them durable, while its replicas have them) or when this copy's storage is missing.
-     * True when another node is the primary now.
-     */
-    private boolean handOff(VolumeRecord v, String why) {
-        Optional<String> heir = v.replicaNodes().stream().filter(n -> !n.equals(view.nodeId()))
-                .filter(n -> v.replicaState(n).healthy() && up(n)).findFirst();
-        if (heir.isEmpty()) {
-            return false;
-        }
-        try {
-            MetaResult r = view.submit(new MetaCommand.PromotePrimary(v.id(), v.epoch(), heir.get()));
-            if (r instanceof MetaResult.Applied) {
-                LOG.warnf("volume %s: %s; node %s takes over and this copy will be rebuilt", v.name(), why, heir.get());
-                return true;
-            }
-            // Refused because the epoch moved: another node took over while this one was down.
-            return !view.state().volume(v.id()).map(VolumeRecord::node).orElse("").equals(view.nodeId());
-        } catch (IOException e) {
-            LOG.warnf("volume %s: %s, but handing it to another node is not possible (%s); staying primary", v.name(), why, e.getMessage());
-        }
-        return false;
-    }
-
-    /**
-     * This node's copy of {@code v}, waiting up to {@link Settings#storageWait} for it: a volume created through another
-     * node gets its storage from this node's watcher right after the create is applied. Empty if it did not come.
-     */
-    private Optional<Volume> awaitLocal(VolumeRecord v) throws InterruptedException {
-        return engine.awaitVolume(v.id(), settings.storageWait().toNanos());
     }
 
     private void tick() {
@@ -556,7 +344,7 @@ public final class ReplicationService implements AutoCloseable {
             if (scrubCheck) {
                 lastScrubCheck = now;
             }
-            for (PrimaryVolume p : primaries.values()) {
+            for (PrimaryVolume p : primaries.running()) {
                 List<ReplicaLink> links = p.links();
                 if (!links.isEmpty()) {
                     links.forEach(l -> peers.add(l.nodeId));
@@ -686,22 +474,12 @@ public final class ReplicationService implements AutoCloseable {
 
         @Override
         public int minHealthyCopies(VolumeRecord v) {
-            int fromClass = view.state().storageClass(v.storageClass()).map(c -> c.parameters().get("min_replicas"))
-                    .map(s -> {
-                        try {
-                            return Integer.parseInt(s.trim());
-                        } catch (NumberFormatException e) {
-                            return -1;
-                        }
-                    }).orElse(-1);
-            int min = fromClass > 0 ? fromClass : settings.defaultMinCopies();
-            return Math.min(min, v.replicas());
+            return policy.minHealthyCopies(view.state(), v);
         }
 
         @Override
         public boolean asynchronous(VolumeRecord v) {
-            String s = view.state().storageClass(v.storageClass()).map(c -> c.parameters().get("replication_strategy")).orElse(null);
-            return s == null ? settings.asynchronousDefault() : s.trim().equalsIgnoreCase("asynchronous");
+            return policy.asynchronous(view.state(), v);
         }
 
         @Override
@@ -767,17 +545,7 @@ public final class ReplicationService implements AutoCloseable {
     public void close() {
         closed = true;
         ticker.shutdownNow();
-        Map<UUID, Long> seqs = new java.util.HashMap<>();
-        for (PrimaryVolume p : primaries.values()) {
-            if (!p.fenced()) {
-                try {
-                    p.flush();
-                } catch (IOException e) {
-                    LOG.debugf("final flush of %s: %s", p.name(), e.getMessage());
-                }
-                seqs.put(p.id(), p.seq());
-            }
-        }
+        Map<UUID, Long> seqs = primaries.close();
         server.close();
         client.close();
         applier.close();
