@@ -19,8 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -33,8 +31,10 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * Replication on one node: the data-plane server and client, the primaries this node runs, the replica applier, the
- * periodic catch-up of stale replicas and, on the Raft leader, failover of volumes whose primary node is down.
+ * Replication on one node, wired together: the data-plane server and client, the primaries this node runs
+ * ({@link PrimaryRegistry}), the replica applier, the periodic link checks and catch-up of stale replicas and, on the
+ * Raft leader, failover of volumes whose primary node is down ({@link ReplicationTick}); and the seam the frontends use
+ * ({@link #io}).
  */
 public final class ReplicationService implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(ReplicationService.class);
@@ -95,6 +95,7 @@ public final class ReplicationService implements AutoCloseable {
     private final RebuildCursors rebuildCursors;
     private final ReplicationPolicy policy;
     private final PrimaryRegistry primaries;
+    private final ReplicationTick tick;
     private volatile boolean closed;
     private final MetadataCommitter committer;
 
@@ -159,13 +160,44 @@ public final class ReplicationService implements AutoCloseable {
         this.policy = new ReplicationPolicy(settings.defaultMinCopies(), settings.asynchronousDefault());
         this.primaries = new PrimaryRegistry(view, engine, applier, context, workers, settings.storageWait(), this::up,
                 new ShutdownMarker(dir).readAndClear());
+        this.tick = new ReplicationTick(primaries::running, new ReplicationTick.Peers() {
+            @Override
+            public boolean up(String nodeId) {
+                return ReplicationService.this.up(nodeId);
+            }
+
+            @Override
+            public boolean inView(String nodeId) {
+                return ReplicationService.this.inView(nodeId);
+            }
+
+            @Override
+            public void probe(String nodeId) {
+                dataAddress(nodeId).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
+            }
+        }, new ReplicationTick.Failover() {
+            @Override
+            public boolean leading() {
+                return view.isLeader();
+            }
+
+            @Override
+            public void check() {
+                failover.check();
+            }
+
+            @Override
+            public void notLeading() {
+                failover.notLeading();
+            }
+        }, workers, System::nanoTime, () -> closed);
     }
 
     public void start(HostPort dataAddress) throws Exception {
         primaries.noteStartingPrimaries();
         server.start(dataAddress);
         long ms = settings.syncInterval().toMillis();
-        ticker.scheduleWithFixedDelay(this::tick, ms, ms, TimeUnit.MILLISECONDS);
+        ticker.scheduleWithFixedDelay(tick, ms, ms, TimeUnit.MILLISECONDS);
         onMetadata(view.state());
     }
 
@@ -328,76 +360,6 @@ public final class ReplicationService implements AutoCloseable {
     public void onMetadata(MetadataState state) {
         if (!closed) {
             primaries.onMetadata(state);
-        }
-    }
-
-    private void tick() {
-        if (closed) {
-            return;
-        }
-        try {
-            // One status probe per peer and tick: it reconnects to a restarted peer, which reveals its new incarnation.
-            java.util.Set<String> peers = new java.util.HashSet<>();
-            List<PrimaryVolume> replicated = new ArrayList<>();
-            long now = System.nanoTime();
-            boolean scrubCheck = now - lastScrubCheck >= SCRUB_CHECK_INTERVAL.toNanos();
-            if (scrubCheck) {
-                lastScrubCheck = now;
-            }
-            for (PrimaryVolume p : primaries.running()) {
-                List<ReplicaLink> links = p.links();
-                if (!links.isEmpty()) {
-                    links.forEach(l -> peers.add(l.nodeId));
-                    replicated.add(p);
-                }
-                if (scrubCheck) {
-                    Long last = lastScrub.putIfAbsent(p.id(), now);
-                    if (last != null && now - last > SCRUB_INTERVAL.toNanos() && scrubbing.add(p.id())) {
-                        lastScrub.put(p.id(), now);
-                        workers.execute(() -> periodicScrub(p));
-                    }
-                }
-            }
-            for (String peer : peers) {
-                if (up(peer)) {
-                    dataAddress(peer).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
-                }
-            }
-            // Only volumes with copies elsewhere have links to check, flush or sync: with thousands of single-copy
-            // volumes a task each per tick was most of an idle node's CPU.
-            for (PrimaryVolume p : replicated) {
-                workers.execute(() -> {
-                    p.checkLinks(this::inView);
-                    p.flushReplicas();
-                    p.syncReplicas(this::up);
-                });
-            }
-            if (view.isLeader()) {
-                failover.check();
-            } else {
-                failover.notLeading();
-            }
-        } catch (Exception e) {
-            LOG.debugf("replication tick: %s", e.toString());
-        }
-    }
-
-    /** Every primary volume's copies are compared once per interval (and on demand with {@code volume scrub}). */
-    static final Duration SCRUB_INTERVAL = Duration.ofHours(24);
-    /** How often the tick looks for primaries due a scrub: a day's interval needs no look twice a second. */
-    static final Duration SCRUB_CHECK_INTERVAL = Duration.ofSeconds(30);
-    private long lastScrubCheck = System.nanoTime() - SCRUB_CHECK_INTERVAL.toNanos();
-    private final Map<UUID, Long> lastScrub = new ConcurrentHashMap<>();
-    private final java.util.Set<UUID> scrubbing = ConcurrentHashMap.newKeySet();
-
-    private void periodicScrub(PrimaryVolume p) {
-        try {
-            PrimaryVolume.ScrubReport r = p.scrub();
-            LOG.infof("volume %s: periodic scrub checked %d blocks, repaired %d", p.name(), r.checkedBlocks(), r.repairedBlocks());
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("volume %s: periodic scrub failed: %s", p.name(), e.getMessage());
-        } finally {
-            scrubbing.remove(p.id());
         }
     }
 
