@@ -39,6 +39,8 @@ class CrashRecoveryTest {
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition changed = lock.newCondition();
         private final long[][] acked;
+        /** Generations the child's recovery found, -1 where it printed none. */
+        private final long[][] recovered;
         private long acks;
         /** Cleaner passes that freed segments (log store), as the child reported them. */
         private long maintenancePasses;
@@ -49,6 +51,10 @@ class CrashRecoveryTest {
         AckCollector(Process p, long[][] acked) {
             this.reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
             this.acked = acked;
+            this.recovered = new long[acked.length][CrashCells.CELLS];
+            for (long[] r : recovered) {
+                java.util.Arrays.fill(r, -1);
+            }
         }
 
         @Override
@@ -64,6 +70,11 @@ class CrashRecoveryTest {
                             opened = true;
                         } else if (line.startsWith("M ")) {
                             maintenancePasses++;
+                        } else if (line.startsWith("G ")) {
+                            String[] f = line.split(" ");
+                            if (f.length == 4) {
+                                recovered[Integer.parseInt(f[1])][Integer.parseInt(f[2])] = Long.parseLong(f[3]);
+                            }
                         } else if (line.startsWith("A ")) {
                             String[] f = line.split(" ");
                             if (f.length == 4) {
@@ -124,6 +135,7 @@ class CrashRecoveryTest {
         long[][] expected = new long[CrashCells.VOLUMES.length][CrashCells.CELLS];
         long totalAcks = 0;
         long maintenancePasses = 0;
+        int comparedRecoveries = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
             long[][] acked = new long[expected.length][];
             for (int v = 0; v < expected.length; v++) {
@@ -149,14 +161,36 @@ class CrashRecoveryTest {
             reader.join(TimeUnit.SECONDS.toMillis(60));
             totalAcks += collector.acks;
             maintenancePasses += collector.maintenancePasses;
+            comparedRecoveries += assertRepeatableRecovery(collector.recovered, expected, cycle) ? 1 : 0;
             verify(kind, root, acked, expected, cycle);
         }
         LOG.infof("crash test (%s engine): %d cycles, %d acknowledged cell writes verified, %d cleaner passes that freed"
-                + " segments", kind, cycles, totalAcks, maintenancePasses);
+                + " segments, %d children's recoveries compared with the verification's", kind, cycles, totalAcks,
+                maintenancePasses, comparedRecoveries);
+        assertTrue(comparedRecoveries > cycles / 2, "too few children reported what they recovered: " + comparedRecoveries);
         assertTrue(totalAcks > cycles, "children acknowledged too little to be meaningful: " + totalAcks);
         if (kind.equals("log")) {
             assertTrue(maintenancePasses > 0, "the cleaner never freed a segment, so no kill could land in it");
         }
+    }
+
+    /**
+     * The child's recovery found what the previous verification's recovery of the same files found: nothing was written
+     * in between, so a write that one recovery rolled back must not reappear in the next (and one it kept must not vanish).
+     * False when the child was killed before it reported any.
+     */
+    private static boolean assertRepeatableRecovery(long[][] recovered, long[][] expected, int cycle) {
+        boolean compared = false;
+        for (int v = 0; v < expected.length; v++) {
+            for (int c = 0; c < CrashCells.CELLS; c++) {
+                compared |= recovered[v][c] >= 0;
+                if (recovered[v][c] >= 0 && recovered[v][c] != expected[v][c]) {
+                    fail("cycle " + cycle + ": the child's recovery found volume " + v + " cell " + c + " at generation "
+                            + recovered[v][c] + ", the previous verification's recovery at " + expected[v][c]);
+                }
+            }
+        }
+        return compared;
     }
 
     /** Every cell holds its last acknowledged generation or the one in flight after it; nothing is corrupt. */

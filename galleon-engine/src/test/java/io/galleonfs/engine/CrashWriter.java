@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Child process of {@link CrashRecoveryTest}: writes verifiable cells from several threads and prints
- * one line "A volume cell generation" per cell once the write covering it is durable. A churn thread
+ * Child process of {@link CrashRecoveryTest}: prints one line "G volume cell generation" per cell as its recovery
+ * found it, then writes verifiable cells from several threads and prints one line "A volume cell generation" per
+ * cell once the write covering it is durable. A churn thread
  * keeps creating and deleting snapshots so merges run while the process is killed.
  */
 public final class CrashWriter {
@@ -40,6 +41,14 @@ public final class CrashWriter {
                 gens[v][c] = g;
             }
         }
+        // What this recovery found, for the parent to hold against what its own recovery of the same files found.
+        StringBuilder found = new StringBuilder();
+        for (int v = 0; v < volumes.length; v++) {
+            for (int c = 0; c < CrashCells.CELLS; c++) {
+                found.append("G ").append(v).append(' ').append(c).append(' ').append(gens[v][c]).append('\n');
+            }
+        }
+        out.print(found);
         out.println("OPEN");
         out.flush();
         List<Thread> threads = new ArrayList<>();
