@@ -63,6 +63,9 @@ public final class CrashWriter {
         }
     }
 
+    /** Acknowledgement lines printed so far (guarded by the output stream): numbered, so a lost one shows. */
+    private static long ackLines;
+
     private static void writeLoop(Volume[] volumes, long[][] gens, int thread, SplittableRandom random, PrintStream out) {
         int firstCell = thread * CrashCells.CELLS_PER_THREAD;
         try {
@@ -81,14 +84,18 @@ public final class CrashWriter {
                 } else {
                     volumes[v].write((long) start * CrashCells.CELL, buf, WriteConcern.DURABLE);
                 }
-                StringBuilder lines = new StringBuilder();
-                for (int c = start; c < start + count; c++) {
-                    gens[v][c]++;
-                    lines.append("A ").append(v).append(' ').append(c).append(' ').append(gens[v][c]).append('\n');
-                }
                 synchronized (out) {
+                    StringBuilder lines = new StringBuilder();
+                    for (int c = start; c < start + count; c++) {
+                        gens[v][c]++;
+                        lines.append("A ").append(++ackLines).append(' ').append(v).append(' ').append(c).append(' ')
+                                .append(gens[v][c]).append('\n');
+                    }
                     out.print(lines);
                     out.flush();
+                    if (out.checkError()) {
+                        throw new IllegalStateException("acknowledgements could not be written to stdout");
+                    }
                 }
             }
         } catch (Exception e) {
