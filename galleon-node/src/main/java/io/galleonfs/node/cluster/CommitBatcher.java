@@ -143,7 +143,6 @@ final class CommitBatcher {
         try {
             reply = raft.append(RaftEntry.entry(batch.stream().map(p -> p.command).toList()));
         } catch (Exception e) {
-            finished();
             NotSentException refused = new NotSentException(e instanceof org.jgroups.protocols.raft.RaftLeaderException
                     ? "there is no leader" : String.valueOf(e.getMessage()));
             batch.forEach(p -> p.result.completeExceptionally(refused));

@@ -94,7 +94,9 @@ class CommitBatcherTest {
 
     @Test
     void concurrentChangesShareEntriesAndEachCallerGetsItsOwnResult() throws Exception {
+        // one at a time: two concurrent submits may both be queued before either dispatches, and then share one entry
         Future<MetaResult> first = submitAsync("v-first");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 1);
         Future<MetaResult> second = submitAsync("v-second");
         await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 2);
         // two entries in flight: the next 30 changes wait and go together
@@ -161,8 +163,34 @@ class CommitBatcherTest {
     }
 
     @Test
+    void aRefusedEntryFreesOnlyItsOwnSlotInTheWindow() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean refuse = new java.util.concurrent.atomic.AtomicBoolean(true);
+        batcher = new CommitBatcher(entry -> {
+            if (refuse.getAndSet(false)) {
+                throw new org.jgroups.protocols.raft.RaftLeaderException("no leader");
+            }
+            CompletableFuture<byte[]> reply = new CompletableFuture<>();
+            sent.add(new Sent(entry, reply));
+            return reply;
+        }, Runnable::run, 1, 256, 256 << 10);
+        assertThrows(CommitBatcher.NotSentException.class, () -> batcher.submit(create("refused"), TimeUnit.SECONDS.toNanos(5)));
+        Future<MetaResult> a = submitAsync("a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 1);
+        Future<MetaResult> b = submitAsync("b");
+        // a window of one: b waits for a's answer (a refusal that freed two slots would let b through now)
+        await().atMost(Duration.ofSeconds(10)).until(() -> batcher.queued() == 1);
+        assertEquals(1, sent.size());
+        commit(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 2);
+        commit(1);
+        assertInstanceOf(MetaResult.Applied.class, a.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(MetaResult.Applied.class, b.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aChangeStillQueuedAtItsDeadlineIsWithdrawnAndNeverSent() throws Exception {
         submitAsync("a");
+        await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 1);
         submitAsync("b");
         await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() == 2);
         byte[] late = create("late");
