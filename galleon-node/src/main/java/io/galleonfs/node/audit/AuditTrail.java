@@ -1,6 +1,7 @@
 package io.galleonfs.node.audit;
 
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.config.NodeConfig;
+import jakarta.inject.Provider;
 import io.galleonfs.node.volume.GalleonException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -19,16 +20,17 @@ public class AuditTrail {
     private static final Logger LOG = Logger.getLogger(AuditTrail.class);
 
     @Inject
-    NodeRuntime runtime;
+    Provider<NodeConfig> config;
 
     private volatile AuditLog log;
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 600) StartupEvent event) {
+        NodeConfig c = config.get(); // the node's start-up observer (default priority) has run
         try {
-            log = AuditLog.open(runtime.config().storagePath(), runtime.config().auditMaxFileBytes(), runtime.config().auditKeepFiles());
+            log = AuditLog.open(c.storagePath(), c.auditMaxFileBytes(), c.auditKeepFiles());
         } catch (IOException e) {
             // A node that cannot keep its audit log must not serve: calls would go unrecorded.
-            throw new UncheckedIOException("cannot open the audit log under " + runtime.config().storagePath(), e);
+            throw new UncheckedIOException("cannot open the audit log under " + c.storagePath(), e);
         }
     }
 

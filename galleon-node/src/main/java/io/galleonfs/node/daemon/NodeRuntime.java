@@ -54,7 +54,7 @@ import org.jboss.logging.Logger;
  * {@link GalleonNodeMain} sets from the flags and tests set directly, so both paths build the same {@link NodeConfig}.
  */
 @ApplicationScoped
-public class NodeRuntime {
+public class NodeRuntime implements NodeStatus, ClusterMembership, io.galleonfs.node.auth.ApiAccess {
     private static final Logger LOG = Logger.getLogger(NodeRuntime.class);
     static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
 
@@ -498,6 +498,7 @@ public class NodeRuntime {
     }
 
     /** Capacity, free space, reserve and provisioned bytes of this node's storage. */
+    @Override
     public StorageSpace space() {
         return StorageSpace.measure(config.storagePath(), engine.space(), provisionedBytes());
     }
@@ -506,6 +507,7 @@ public class NodeRuntime {
      * Joins another cluster at runtime. Only an empty node may do so: its own metadata is replaced by the other
      * cluster's, so any volume it held would be lost to metadata.
      */
+    @Override
     public synchronized void joinCluster(io.galleonfs.node.config.HostPort peer, String clusterName) throws Exception {
         long held = metadata.state().volumes().stream().filter(v -> v.replicaNodes().contains(nodeId)).count();
         if (held > 0) {
@@ -520,6 +522,7 @@ public class NodeRuntime {
     }
 
     /** Leaves the cluster and starts over as a new one-node cluster. */
+    @Override
     public synchronized void leaveCluster(boolean force) throws Exception {
         if (cluster.members().size() <= 1) {
             throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.CONFLICT,
@@ -592,6 +595,7 @@ public class NodeRuntime {
         LOG.infof("GalleonFS node %s stopped", nodeId);
     }
 
+    @Override
     public boolean ready() {
         return ready;
     }
@@ -600,10 +604,12 @@ public class NodeRuntime {
         return config;
     }
 
+    @Override
     public String nodeId() {
         return nodeId;
     }
 
+    @Override
     public Instant startedAt() {
         return startedAt;
     }
@@ -779,10 +785,12 @@ public class NodeRuntime {
     }
 
     /** Null until the node has started. */
+    @Override
     public Authenticator authenticator() {
         return authenticator;
     }
 
+    @Override
     public boolean authRequired() {
         return config == null || config.authRequired();
     }

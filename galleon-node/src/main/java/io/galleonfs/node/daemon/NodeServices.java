@@ -14,7 +14,9 @@ import jakarta.inject.Inject;
  * Hands the services the node builds at start to the adapters (REST, NBD, FUSE, gRPC), so that an adapter names what it
  * uses instead of reaching into {@link NodeRuntime}. The services exist only once the node has started: adapters that
  * can be created earlier (REST resources, gRPC) inject a {@code Provider} and resolve it per call; one asked too early
- * answers 503.
+ * answers 503. Adapters that must also answer while the node starts (readiness, authentication, audit) inject the narrow
+ * views {@link NodeRuntime} implements instead: {@link NodeStatus}, {@link io.galleonfs.node.auth.ApiAccess}, and
+ * {@link ClusterMembership} for the node's own join and leave.
  */
 @ApplicationScoped
 public class NodeServices {
@@ -80,6 +82,30 @@ public class NodeServices {
     @Dependent
     io.galleonfs.node.volume.metrics.ClusterIoCollector clusterIo() {
         return started(node.clusterIo());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.cluster.ClusterNode cluster() {
+        return started(node.cluster()); // replaced when the node joins or leaves a cluster: resolve per call
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.volume.qos.CapacityService capacity() {
+        return started(node.capacity());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.backup.BackupService backups() {
+        return started(node.backups());
+    }
+
+    @Produces
+    @Dependent
+    io.galleonfs.node.backup.TargetService backupTargets() {
+        return started(node.backupTargets());
     }
 
     @Produces

@@ -2,7 +2,8 @@ package io.galleonfs.node.grpc;
 
 import io.galleonfs.node.auth.AccessRule;
 import io.galleonfs.node.auth.Authenticator;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.auth.ApiAccess;
+import io.galleonfs.node.daemon.NodeStatus;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -26,7 +27,10 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
     static final io.grpc.Context.Key<io.galleonfs.node.auth.NamespaceScope> SCOPE = io.grpc.Context.key("galleonfs-namespace-scope");
 
     @Inject
-    NodeRuntime node;
+    ApiAccess access;
+
+    @Inject
+    NodeStatus status;
 
     @Inject
     io.galleonfs.node.audit.AuditTrail audit;
@@ -38,10 +42,10 @@ public class GrpcAuthInterceptor implements ServerInterceptor {
             return next.startCall(serverCall, headers);
         }
         // Outermost, so refusals below are recorded too (see GrpcAudit).
-        GrpcAudit.Call<Q, R> call = new GrpcAudit.Call<>(serverCall, audit, node.nodeId(), method,
+        GrpcAudit.Call<Q, R> call = new GrpcAudit.Call<>(serverCall, audit, status.nodeId(), method,
                 AccessRule.requiredGrpc(method) != io.galleonfs.node.auth.Role.VIEWER);
-        Authenticator authenticator = node.authenticator();
-        if (!node.authRequired()) {
+        Authenticator authenticator = access.authenticator();
+        if (!access.authRequired()) {
             if (authenticator != null) {
                 call.token(authenticator.identify(headers.get(AUTHORIZATION)));
             }

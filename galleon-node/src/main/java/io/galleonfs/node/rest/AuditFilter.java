@@ -4,7 +4,8 @@ import io.galleonfs.node.audit.AuditRecord;
 import io.galleonfs.node.audit.AuditTrail;
 import io.galleonfs.node.auth.Authenticator;
 import io.galleonfs.node.auth.TokenRecord;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.auth.ApiAccess;
+import io.galleonfs.node.daemon.NodeStatus;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -30,7 +31,10 @@ public class AuditFilter {
     Caller caller;
 
     @Inject
-    NodeRuntime node;
+    ApiAccess access;
+
+    @Inject
+    NodeStatus nodeStatus;
 
     @Inject
     CurrentVertxRequest vertx;
@@ -49,12 +53,12 @@ public class AuditFilter {
             return;
         }
         Optional<TokenRecord> token = caller.token().or(() -> {
-            Authenticator a = node.authenticator();
+            Authenticator a = access.authenticator();
             return a == null ? Optional.empty() : a.identify(request.getHeaderString(HttpHeaders.AUTHORIZATION));
         });
         String template = resource == null || resource.getResourceClass() == null ? path : PathParamFilter.template(resource);
         Optional<String> joiner = caller.joiner(); // a node asking for its certificate with a join token
-        audit.record(new AuditRecord.Event(Instant.now().toString(), node.nodeId(), joiner.orElseGet(() -> token.map(TokenRecord::name).orElse("-")),
+        audit.record(new AuditRecord.Event(Instant.now().toString(), nodeStatus.nodeId(), joiner.orElseGet(() -> token.map(TokenRecord::name).orElse("-")),
                 joiner.isPresent() ? "join" : token.map(t -> t.role().wire()).orElse("-"), method + " " + template, path, status, remote()));
     }
 

@@ -1,7 +1,7 @@
 package io.galleonfs.node.rest;
 
 import io.galleonfs.node.auth.Authenticator;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.auth.ApiAccess;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -20,7 +20,7 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 public class AuthFilter {
 
     @Inject
-    NodeRuntime node;
+    ApiAccess access;
     @Inject
     io.galleonfs.node.auth.DashboardSessions dashboardSessions;
 
@@ -30,11 +30,11 @@ public class AuthFilter {
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Optional<Response> authenticate(ContainerRequestContext request, ResourceInfo resource) {
         String path = request.getUriInfo().getPath();
-        if (!node.authRequired() || !path.startsWith("/api/") || path.equals(io.galleonfs.node.tls.NodeCertificateExchange.PATH)) {
+        if (!access.authRequired() || !path.startsWith("/api/") || path.equals(io.galleonfs.node.tls.NodeCertificateExchange.PATH)) {
             // the node-certificate path is for nodes that hold only a join token, which NodeCertificateResource checks
             return Optional.empty();
         }
-        Authenticator authenticator = node.authenticator();
+        Authenticator authenticator = access.authenticator();
         if (authenticator == null) {
             return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
         }

@@ -1,5 +1,6 @@
 package io.galleonfs.node.rest;
 
+import jakarta.inject.Provider;
 import io.galleonfs.api.BackupView;
 import io.galleonfs.api.CopyBackupRequest;
 import io.galleonfs.api.CreateBackupRequest;
@@ -28,7 +29,7 @@ import java.util.List;
 public class BackupResource {
 
     @Inject
-    BackupBeans.BackupServices services;
+    Provider<io.galleonfs.node.backup.BackupService> backups;
 
     @Inject
     Tenants tenants;
@@ -42,8 +43,8 @@ public class BackupResource {
         String volume = tenants.view().volumeRef(request.volume())
                 .orElseThrow(() -> GalleonException.notFound("volume '" + request.volume() + "' not found"));
         String key = request.idempotencyKey() != null ? request.idempotencyKey() : keyHeader;
-        var job = services.backups().backup(volume, request.target(), request.strategy(), key);
-        return JobResource.answer(services.backups(), job, wait || Boolean.TRUE.equals(request.waitForJob()));
+        var job = backups.get().backup(volume, request.target(), request.strategy(), key);
+        return JobResource.answer(backups.get(), job, wait || Boolean.TRUE.equals(request.waitForJob()));
     }
 
     @GET
@@ -53,7 +54,7 @@ public class BackupResource {
             return List.of(); // none of the caller's namespaces holds it
         }
         String ref = volume == null || volume.isBlank() ? volume : view.volumeRef(volume).orElseThrow();
-        return services.backups().list(ref).stream().filter(view::backup).map(BackupViews::backup).toList();
+        return backups.get().list(ref).stream().filter(view::backup).map(BackupViews::backup).toList();
     }
 
     @GET
@@ -66,7 +67,7 @@ public class BackupResource {
     @Path("/{id}")
     public Response delete(@PathParam("id") String id) {
         visible(id);
-        services.backups().delete(id);
+        backups.get().delete(id);
         return Response.noContent().build();
     }
 
@@ -80,7 +81,7 @@ public class BackupResource {
             throw GalleonException.forbidden("a restore to a new volume creates it in namespace '"
                     + io.galleonfs.node.meta.VolumeRecord.DEFAULT_NAMESPACE + "', which this token does not cover; restore in place instead");
         }
-        return JobResource.answer(services.backups(), services.backups().restore(id, request), wait);
+        return JobResource.answer(backups.get(), backups.get().restore(id, request), wait);
     }
 
     @POST
@@ -88,19 +89,19 @@ public class BackupResource {
     @Consumes(MediaType.WILDCARD) // no body
     public Response verify(@PathParam("id") String id, @QueryParam("quick") boolean quick, @QueryParam("wait") boolean wait) {
         visible(id);
-        return JobResource.answer(services.backups(), services.backups().verify(id, quick), wait);
+        return JobResource.answer(backups.get(), backups.get().verify(id, quick), wait);
     }
 
     @POST
     @Path("/{id}/copy")
     public Response copy(@PathParam("id") String id, CopyBackupRequest request, @QueryParam("wait") boolean wait) {
         visible(id);
-        return JobResource.answer(services.backups(), services.backups().copy(id, request == null ? null : request.toTarget()), wait);
+        return JobResource.answer(backups.get(), backups.get().copy(id, request == null ? null : request.toTarget()), wait);
     }
 
     /** The backup, if the caller's namespaces cover its volume; otherwise answered exactly like a missing one. */
     private io.galleonfs.node.meta.BackupRecord visible(String id) {
-        var b = services.backups().get(id);
+        var b = backups.get().get(id);
         if (!tenants.view().backup(b)) {
             throw GalleonException.notFound("backup " + id + " not found");
         }

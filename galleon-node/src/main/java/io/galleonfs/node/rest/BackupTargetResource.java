@@ -1,5 +1,6 @@
 package io.galleonfs.node.rest;
 
+import jakarta.inject.Provider;
 import io.galleonfs.api.BackupTargetInfo;
 import io.galleonfs.api.CreateBackupTargetRequest;
 import io.galleonfs.api.JobInfo;
@@ -25,29 +26,31 @@ import java.util.List;
 public class BackupTargetResource {
 
     @Inject
-    BackupBeans.BackupServices services;
+    Provider<io.galleonfs.node.backup.BackupService> backups;
+    @Inject
+    Provider<io.galleonfs.node.backup.TargetService> targets;
 
     @POST
     public Response create(CreateBackupTargetRequest request) {
-        BackupTargetRecord t = services.targets().create(request);
-        return Response.created(URI.create("/api/v1/backup-targets/" + t.name())).entity(services.targets().info(t)).build();
+        BackupTargetRecord t = targets.get().create(request);
+        return Response.created(URI.create("/api/v1/backup-targets/" + t.name())).entity(targets.get().info(t)).build();
     }
 
     @GET
     public List<BackupTargetInfo> list() {
-        return services.targets().list().stream().map(services.targets()::info).toList();
+        return targets.get().list().stream().map(targets.get()::info).toList();
     }
 
     @GET
     @Path("/{name}")
     public BackupTargetInfo get(@PathParam("name") String name) {
-        return services.targets().info(services.targets().get(name));
+        return targets.get().info(targets.get().get(name));
     }
 
     @DELETE
     @Path("/{name}")
     public Response delete(@PathParam("name") String name, @QueryParam("force") boolean force) {
-        services.targets().delete(name, force);
+        targets.get().delete(name, force);
         return Response.noContent().build();
     }
 
@@ -55,6 +58,6 @@ public class BackupTargetResource {
     @Path("/{name}/prune")
     @Consumes(MediaType.WILDCARD) // no body
     public Response prune(@PathParam("name") String name, @QueryParam("wait") boolean wait) {
-        return JobResource.answer(services.backups(), services.backups().prune(name), wait);
+        return JobResource.answer(backups.get(), backups.get().prune(name), wait);
     }
 }

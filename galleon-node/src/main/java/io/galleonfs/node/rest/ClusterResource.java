@@ -6,7 +6,7 @@ import io.galleonfs.api.PeerInfo;
 import io.galleonfs.node.cluster.ClusterNode;
 import io.galleonfs.node.cluster.MemberView;
 import io.galleonfs.node.config.HostPort;
-import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Provider;
 import io.galleonfs.node.meta.NodeRecord;
 import io.galleonfs.node.volume.GalleonException;
 import jakarta.inject.Inject;
@@ -27,21 +27,33 @@ import java.util.Optional;
 public class ClusterResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<io.galleonfs.node.cluster.ClusterNode> cluster;
+
+    @Inject
+    Provider<io.galleonfs.node.meta.MetadataStore> metadata;
+
+    @Inject
+    Provider<io.galleonfs.node.config.NodeConfig> config;
+
+    @Inject
+    Provider<io.galleonfs.node.volume.TokenService> tokens;
+
+    @Inject
+    io.galleonfs.node.daemon.ClusterMembership membership;
 
     @GET
     @Path("/status")
     public ClusterStatus status() {
-        ClusterNode c = node.cluster();
-        return new ClusterStatus(node.metadata().state().clusterId(), c.clusterName(), c.leaderId(), c.nodeId(), c.role(), c.term(),
+        ClusterNode c = cluster.get();
+        return new ClusterStatus(metadata.get().state().clusterId(), c.clusterName(), c.leaderId(), c.nodeId(), c.role(), c.term(),
                 c.commitIndex(), c.lastApplied(), peers());
     }
 
     @GET
     @Path("/peers")
     public List<PeerInfo> peers() {
-        var state = node.metadata().state();
-        return node.cluster().members().stream().map(m -> {
+        var state = metadata.get().state();
+        return cluster.get().members().stream().map(m -> {
             Optional<NodeRecord> r = state.node(m.id());
             return new PeerInfo(m.id(), m.state(), m.leader(), m.raftVoter(), r.map(NodeRecord::bindAddress).orElse(null),
                     r.map(NodeRecord::ipcAddress).orElse(null), r.map(NodeRecord::zone).orElse(null),
@@ -52,7 +64,7 @@ public class ClusterResource {
     }
 
     private int replicaCount(MemberView m) {
-        return (int) node.metadata().state().volumes().stream().filter(v -> v.replicaNodes().contains(m.id())).count();
+        return (int) metadata.get().state().volumes().stream().filter(v -> v.replicaNodes().contains(m.id())).count();
     }
 
     @POST
@@ -68,11 +80,11 @@ public class ClusterResource {
         } catch (IllegalArgumentException e) {
             throw GalleonException.badRequest(e.getMessage());
         }
-        if (peer.equals(node.config().bindAddress()) || peer.equals(node.config().advertisedBindAddress())) {
+        if (peer.equals(config.get().bindAddress()) || peer.equals(config.get().advertisedBindAddress())) {
             throw GalleonException.badRequest("cannot join through this node's own bind address " + peer);
         }
         try {
-            node.joinCluster(peer, request.clusterName() == null || request.clusterName().isBlank()
+            membership.joinCluster(peer, request.clusterName() == null || request.clusterName().isBlank()
                     ? io.galleonfs.node.cluster.ClusterSettings.DEFAULT_NAME : request.clusterName());
         } catch (IllegalStateException e) {
             throw new GalleonException(GalleonException.Kind.UNAVAILABLE, e.getMessage());
@@ -86,7 +98,7 @@ public class ClusterResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public jakarta.ws.rs.core.Response createJoinToken(io.galleonfs.api.CreateJoinTokenRequest request) {
         Optional<String> pin = caFingerprint(); // first: a token must not be created when its answer cannot be given
-        var created = node.tokens().createJoinToken(request == null ? null : request.ttl());
+        var created = tokens.get().createJoinToken(request == null ? null : request.ttl());
         return jakarta.ws.rs.core.Response.status(201).header("Cache-Control", "no-store")
                 .entity(new io.galleonfs.api.JoinTokenInfo(created.token().id(),
                         io.galleonfs.node.auth.JoinCredential.format(created.secret(), pin),
@@ -95,7 +107,7 @@ public class ClusterResource {
 
     /** With TLS on, the cluster CA's SHA-256: a joiner pins it to know it talks to this cluster (JoinEnrollment). */
     private Optional<String> caFingerprint() {
-        var files = io.galleonfs.node.tls.ClusterCa.of(node.config().storagePath());
+        var files = io.galleonfs.node.tls.ClusterCa.of(config.get().storagePath());
         if (!Boolean.getBoolean(io.galleonfs.node.config.NodeConfig.PROPERTY_PREFIX + "tls_enabled")
                 || !java.nio.file.Files.isRegularFile(files.caCert())) {
             return Optional.empty();
@@ -112,7 +124,7 @@ public class ClusterResource {
     @Path("/leave")
     @Consumes(MediaType.WILDCARD)
     public ClusterStatus leave(@QueryParam("force") boolean force) throws Exception {
-        node.leaveCluster(force);
+        membership.leaveCluster(force);
         return status();
     }
 }

@@ -4,7 +4,7 @@ import io.galleonfs.api.DaemonAction;
 import io.galleonfs.api.DaemonConfigInfo;
 import io.galleonfs.api.DaemonStatus;
 import io.galleonfs.node.daemon.DaemonLifecycle;
-import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Provider;
 import io.galleonfs.node.daemon.StorageSpace;
 import io.galleonfs.node.daemon.StorageUsage;
 import io.vertx.core.http.HttpServerResponse;
@@ -25,7 +25,16 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 public class DaemonResource {
 
     @Inject
-    NodeRuntime node;
+    Provider<io.galleonfs.node.config.NodeConfig> config;
+
+    @Inject
+    io.galleonfs.node.daemon.NodeStatus status;
+
+    @Inject
+    Provider<io.galleonfs.node.meta.MetadataStore> metadata;
+
+    @Inject
+    Provider<io.galleonfs.node.volume.qos.CapacityService> capacity;
 
     @Inject
     DaemonLifecycle lifecycle;
@@ -36,26 +45,31 @@ public class DaemonResource {
     @GET
     @Path("/status")
     public DaemonStatus status() {
-        StorageUsage usage = StorageUsage.of(node.config().storagePath());
-        StorageSpace space = node.space();
-        return new DaemonStatus(version, node.nodeId(), ProcessHandle.current().pid(), node.startedAt().toString(),
-                Duration.between(node.startedAt(), Instant.now()).toSeconds(), node.metadata().state().volumes().size(),
-                node.config().storagePath().toString(), usage.usedBytes(), usage.freeBytes(),
-                node.config().ipcAddress().toString(), node.config().bindAddress().toString(),
+        Instant started = status.startedAt();
+        if (started == null) {
+            throw new io.galleonfs.node.volume.GalleonException(io.galleonfs.node.volume.GalleonException.Kind.UNAVAILABLE,
+                    "the node is still starting");
+        }
+        io.galleonfs.node.config.NodeConfig c = config.get();
+        StorageUsage usage = StorageUsage.of(c.storagePath());
+        StorageSpace space = status.space();
+        return new DaemonStatus(version, status.nodeId(), ProcessHandle.current().pid(), started.toString(),
+                Duration.between(started, Instant.now()).toSeconds(), metadata.get().state().volumes().size(),
+                c.storagePath().toString(), usage.usedBytes(), usage.freeBytes(), c.ipcAddress().toString(), c.bindAddress().toString(),
                 space.capacityBytes(), space.reservedBytes(), space.provisionedBytes(), space.overcommit(), space.writesRefused());
     }
 
     @GET
     @Path("/config")
     public DaemonConfigInfo config() {
-        return node.config().toInfo();
+        return config.get().toInfo();
     }
 
     /** This node's IOPS capacity for QoS reservations (configured, calibrated or none). */
     @GET
     @Path("/capacity")
     public io.galleonfs.api.NodeCapacityInfo capacity() {
-        return node.capacity().info();
+        return capacity.get().info();
     }
 
     /**
@@ -66,7 +80,7 @@ public class DaemonResource {
     @POST
     @Path("/calibrate")
     public io.galleonfs.api.NodeCapacityInfo calibrate(@jakarta.ws.rs.QueryParam("seconds") @jakarta.ws.rs.DefaultValue("3") int seconds) {
-        return node.capacity().calibrate(seconds);
+        return capacity.get().calibrate(seconds);
     }
 
     @POST

@@ -1,5 +1,6 @@
 package io.galleonfs.node.rest;
 
+import jakarta.inject.Provider;
 import io.galleonfs.api.JobInfo;
 import io.galleonfs.node.backup.BackupService;
 import io.galleonfs.node.meta.JobRecord;
@@ -27,7 +28,7 @@ public class JobResource {
     static final long MAX_WAIT_MILLIS = 3_600_000;
 
     @Inject
-    BackupBeans.BackupServices services;
+    Provider<io.galleonfs.node.backup.BackupService> backups;
 
     @Inject
     Tenants tenants;
@@ -35,7 +36,7 @@ public class JobResource {
     @GET
     public List<JobInfo> list() {
         var view = tenants.view();
-        return services.backups().jobs().list().stream().filter(view::job).map(BackupViews::job).toList();
+        return backups.get().jobs().list().stream().filter(view::job).map(BackupViews::job).toList();
     }
 
     @GET
@@ -48,7 +49,7 @@ public class JobResource {
     @Path("/{id}/cancel")
     public JobInfo cancel(@PathParam("id") String id) {
         find(id);
-        return BackupViews.job(services.backups().jobs().cancel(id));
+        return BackupViews.job(backups.get().jobs().cancel(id));
     }
 
     /**
@@ -62,7 +63,7 @@ public class JobResource {
     @RestStreamElementType(MediaType.APPLICATION_JSON)
     public Multi<JobInfo> events(@PathParam("id") String id) {
         find(id);
-        var jobs = services.backups().jobs();
+        var jobs = backups.get().jobs();
         // Ticks come from Mutiny's worker pool, not the event loop; reading a job is an in-memory lookup. The end is
         // moved off the job's own thread, which completes it.
         Multi<Long> ticks = Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(Duration.ofMillis(500))
@@ -79,7 +80,7 @@ public class JobResource {
     }
 
     private JobRecord find(String id) {
-        return services.backups().jobs().job(id).filter(tenants.view()::job)
+        return backups.get().jobs().job(id).filter(tenants.view()::job)
                 .orElseThrow(() -> GalleonException.notFound("job " + id + " not found"));
     }
 

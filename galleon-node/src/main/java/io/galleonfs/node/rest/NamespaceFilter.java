@@ -1,6 +1,7 @@
 package io.galleonfs.node.rest;
 
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.meta.MetadataStore;
+import jakarta.inject.Provider;
 import io.galleonfs.node.meta.VolumeLookup;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Priorities;
@@ -23,7 +24,7 @@ public class NamespaceFilter {
     static final String VOLUME_ROUTES = "/api/v1/volumes/{ref}";
 
     @Inject
-    NodeRuntime node;
+    Provider<MetadataStore> metadata; // resolved per request: 503 while the node starts
 
     @Inject
     Caller caller;
@@ -36,15 +37,12 @@ public class NamespaceFilter {
         if (!Routes.of(resource).volumeRoute()) {
             return Optional.empty(); // decided once per route: requests that name no volume cost nothing here
         }
-        if (node.volumes() == null || node.metadata() == null) {
-            return Optional.of(ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly"));
-        }
         RequestParams params = RequestParams.of(request);
         String ref = params.path("ref");
         String namespace = params.query(VolumeRefs.NAMESPACE_PARAM);
         // Missing volumes are answered here too, before the body is read: otherwise a malformed body would get 400 for a
         // missing volume but 404 for a foreign one, and that difference would tell them apart.
-        return switch (VolumeLookup.resolve(node.metadata().state(), ref, namespace, caller.scope())) {
+        return switch (VolumeLookup.resolve(metadata.get().state(), ref, namespace, caller.scope())) {
             case VolumeLookup.Found f -> {
                 refs.resolved(ref, namespace, f.volume());
                 yield Optional.empty();

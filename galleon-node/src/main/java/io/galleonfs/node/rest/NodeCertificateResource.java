@@ -1,7 +1,7 @@
 package io.galleonfs.node.rest;
 
 import io.galleonfs.node.auth.JoinAdmission;
-import io.galleonfs.node.daemon.NodeRuntime;
+import jakarta.inject.Provider;
 import io.galleonfs.node.tls.CertificateSigner;
 import io.galleonfs.node.tls.ClusterCa;
 import io.galleonfs.node.tls.NodeCertificateExchange;
@@ -43,7 +43,13 @@ public class NodeCertificateResource {
     private static final com.fasterxml.jackson.databind.ObjectMapper RELAY_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     @Inject
-    NodeRuntime node;
+    Provider<io.galleonfs.node.meta.MetadataStore> metadata;
+
+    @Inject
+    Provider<io.galleonfs.node.config.NodeConfig> config;
+
+    @Inject
+    io.galleonfs.node.daemon.NodeStatus status;
 
     @Inject
     Caller caller;
@@ -56,13 +62,13 @@ public class NodeCertificateResource {
                          NodeCertificateExchange.Request request) {
         String csr = request == null ? null : request.csr();
         caller.joining("join:" + CertificateSigner.subjectNodeId(csr == null ? "" : csr).orElse("-"));
-        Optional<String> refusal = JoinAdmission.signingRefusal(node.metadata().state().joinTokens(), authorization,
+        Optional<String> refusal = JoinAdmission.signingRefusal(metadata.get().state().joinTokens(), authorization,
                 System.currentTimeMillis());
         if (refusal.isPresent()) {
             return Response.fromResponse(ProblemMappers.problem(401, "Unauthorized", refusal.get()))
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").build();
         }
-        ClusterCa.TlsFiles files = ClusterCa.of(node.config().storagePath());
+        ClusterCa.TlsFiles files = ClusterCa.of(config.get().storagePath());
         CertificateSigner signer = new CertificateSigner(files);
         if (!signer.canSign()) {
             if (relayed != null) {
@@ -93,8 +99,8 @@ public class NodeCertificateResource {
     /** Passes the request on to the other members (see {@link CsrRelay}): the first that signs or refuses answers. */
     private Response relay(ClusterCa.TlsFiles files, String authorization, NodeCertificateExchange.Request request) {
         List<HostPort> others = new ArrayList<>();
-        for (NodeRecord n : node.metadata().state().nodes()) {
-            if (!n.id().equals(node.nodeId())) {
+        for (NodeRecord n : metadata.get().state().nodes()) {
+            if (!n.id().equals(status.nodeId())) {
                 apiAddress(n).ifPresent(others::add);
             }
         }
@@ -116,7 +122,7 @@ public class NodeCertificateResource {
     }
 
     private Response cannotSign(String more) {
-        return ProblemMappers.problem(503, "Service Unavailable", "node " + node.nodeId()
+        return ProblemMappers.problem(503, "Service Unavailable", "node " + status.nodeId()
                 + " does not hold the cluster CA key and cannot sign certificates" + more
                 + "; a member holding ca.key (the founder or any member that joined with a token) must be up");
     }

@@ -1,6 +1,6 @@
 package io.galleonfs.node.rest;
 
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.daemon.NodeStatus;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -10,11 +10,11 @@ import org.eclipse.microprofile.health.Readiness;
 @Readiness
 public class NodeReadiness implements HealthCheck {
     @Inject
-    NodeRuntime node;
+    NodeStatus status;
 
     @Override
     public HealthCheckResponse call() {
-        return HealthCheckResponse.named("galleonfs-node").status(node.ready())
-                .withData("node_id", String.valueOf(node.nodeId())).build();
+        return HealthCheckResponse.named("galleonfs-node").status(status.ready())
+                .withData("node_id", String.valueOf(status.nodeId())).build();
     }
 }

@@ -1,6 +1,7 @@
 package io.galleonfs.node.rest;
 
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.daemon.NodeServices;
+import jakarta.inject.Provider;
 import io.galleonfs.node.policy.HookRunner;
 import io.galleonfs.node.policy.VolumeFreezer;
 import jakarta.annotation.PreDestroy;
@@ -12,7 +13,7 @@ import java.time.Clock;
 @ApplicationScoped
 public class PolicyBeans {
     @Inject
-    NodeRuntime node;
+    Provider<NodeServices.Self> self;
 
     private final HookRunner hooks = new HookRunner();
     private final io.galleonfs.node.policy.PolicyListing listing = new io.galleonfs.node.policy.PolicyListing();
@@ -29,7 +30,7 @@ public class PolicyBeans {
     /** Made at first use: the node id is known only once the node has started. */
     synchronized VolumeFreezer freezer() {
         if (freezer == null) {
-            freezer = new VolumeFreezer(node.nodeId(), Clock.systemUTC());
+            freezer = new VolumeFreezer(self.get().nodeId(), Clock.systemUTC());
         }
         return freezer;
     }

@@ -8,7 +8,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.impl.RoutingContextInternal;
 import jakarta.enterprise.event.Observes;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.auth.ApiAccess;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -35,7 +35,7 @@ public class SmallBodyReader {
     static final int MAX_BYTES = 64 * 1024;
 
     @Inject
-    NodeRuntime node;
+    ApiAccess access;
 
     void install(@Observes Router router) {
         // after RawPathGuard (Integer.MIN_VALUE), which refuses bodies over the node's limit unread
@@ -48,7 +48,7 @@ public class SmallBodyReader {
                 : readableLength(request.method(), request.path(), request.getHeader("Content-Length"));
         RoutingContextInternal internal = (RoutingContextInternal) ctx;
         if (length <= 0 || request.isEnded() || internal.seenHandler(RoutingContextInternal.BODY_HANDLER)
-                || anonymous(node.authRequired(), request.getHeader("Authorization"), request.getHeader("Cookie"))) {
+                || anonymous(access.authRequired(), request.getHeader("Authorization"), request.getHeader("Cookie"))) {
             ctx.next();
             return;
         }

@@ -6,7 +6,7 @@ import io.galleonfs.node.auth.Authenticator;
 import io.galleonfs.node.auth.DashboardSessions;
 import io.galleonfs.node.auth.Role;
 import io.galleonfs.node.auth.TokenSecrets;
-import io.galleonfs.node.daemon.NodeRuntime;
+import io.galleonfs.node.auth.ApiAccess;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.CookieParam;
@@ -34,7 +34,7 @@ public class UiSessionResource {
     public static final String CSRF_HEADER = "X-Galleon-CSRF";
 
     @Inject
-    NodeRuntime node;
+    ApiAccess access;
     @Inject
     DashboardSessions sessions;
 
@@ -54,10 +54,10 @@ public class UiSessionResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     public Response login(Login login) {
-        if (!node.authRequired()) {
+        if (!access.authRequired()) {
             return noStore(Response.ok(new SessionInfo(false, Role.ADMIN.wire(), null, "", null))).build();
         }
-        Authenticator authenticator = node.authenticator();
+        Authenticator authenticator = access.authenticator();
         if (authenticator == null) {
             return ProblemMappers.problem(503, "Service Unavailable", "the node is starting; try again shortly");
         }
@@ -84,12 +84,12 @@ public class UiSessionResource {
 
     @GET
     public Response current(@CookieParam(COOKIE) String id) {
-        if (!node.authRequired()) {
+        if (!access.authRequired()) {
             return noStore(Response.ok(new SessionInfo(false, Role.ADMIN.wire(), null, "", null))).build();
         }
         Optional<DashboardSessions.Session> s = sessions.find(id);
-        if (s.isEmpty() || node.authenticator() == null
-                || !(node.authenticator().decideHash(s.get().tokenHash(), Role.VIEWER) instanceof Authenticator.Decision.Allowed)) {
+        if (s.isEmpty() || access.authenticator() == null
+                || !(access.authenticator().decideHash(s.get().tokenHash(), Role.VIEWER) instanceof Authenticator.Decision.Allowed)) {
             return ProblemMappers.problem(401, "Unauthorized", "not logged in");
         }
         return noStore(Response.ok(SessionInfo.of(s.get()))).build();
