@@ -9,6 +9,9 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.impl.RoutingContextInternal;
 import jakarta.enterprise.event.Observes;
 import io.galleonfs.node.auth.ApiAccess;
+import io.galleonfs.node.auth.Authenticator;
+import io.galleonfs.node.auth.DashboardSessions;
+import io.galleonfs.node.auth.Role;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
@@ -26,8 +29,8 @@ import jakarta.inject.Singleton;
  * that has ended (a 500, ClusterTlsIT). What this relies on: every resource method that
  * takes a body is blocking (a non-blocking one would find the request already ended and read an empty body, which
  * {@code SmallBodyReaderTest} guards), and a client that sent {@code Expect: 100-continue} gets its 100 from here, as the
- * REST layer only sends it when it reads the body itself. A request without credentials on a node that requires them is
- * left alone too ({@link #anonymous}).
+ * REST layer only sends it when it reads the body itself. On a node that requires authentication only requests with a
+ * valid token or dashboard session are read here ({@link #mayReadAhead}).
  */
 @Singleton
 public class SmallBodyReader {
@@ -36,6 +39,9 @@ public class SmallBodyReader {
 
     @Inject
     ApiAccess access;
+
+    @Inject
+    DashboardSessions sessions;
 
     void install(@Observes Router router) {
         // after RawPathGuard (Integer.MIN_VALUE), which refuses bodies over the node's limit unread
@@ -48,7 +54,7 @@ public class SmallBodyReader {
                 : readableLength(request.method(), request.path(), request.getHeader("Content-Length"));
         RoutingContextInternal internal = (RoutingContextInternal) ctx;
         if (length <= 0 || request.isEnded() || internal.seenHandler(RoutingContextInternal.BODY_HANDLER)
-                || anonymous(access.authRequired(), request.getHeader("Authorization"), request.getHeader("Cookie"))) {
+                || !mayReadAhead(request)) {
             ctx.next();
             return;
         }
@@ -67,16 +73,34 @@ public class SmallBodyReader {
                 .resume();
     }
 
+    private boolean mayReadAhead(HttpServerRequest request) {
+        io.vertx.core.http.Cookie session = request.getCookie(UiSessionResource.COOKIE);
+        return mayReadAhead(access.authRequired(), access.authenticator(), sessions, request.getHeader("Authorization"),
+                session == null ? null : session.getValue());
+    }
+
     /**
-     * Whether a request carries no credentials at all (no {@code Authorization} header, no dashboard session cookie) on a
-     * node that requires them. Its body is not read here, nor a {@code 100 Continue} sent for it: {@link AuthFilter}
-     * refuses it before the REST layer reads any body, so an anonymous caller cannot make the node buffer one. A request
-     * with credentials, even wrong ones, is read as before (the few that need no token, such as the dashboard login,
-     * then stream their body through the REST layer, which is slower but the same).
+     * Whether a request's body may be read here: always on a node without authentication; otherwise only when its bearer
+     * token, or else its dashboard session, is valid now (any role: the route's role is {@link AuthFilter}'s to check,
+     * after routing). Everything else (no credentials, unknown, revoked or expired ones, a node still starting) is left
+     * alone, and {@link AuthFilter} refuses it before the REST layer reads any body, so a caller without a valid credential
+     * cannot make the node buffer one. A request left alone that needs no token (the dashboard login, a joining node's
+     * certificate request) streams its body through the REST layer: slower, same result. One SHA-256 of the secret, the
+     * same check AuthFilter makes again.
      */
-    static boolean anonymous(boolean authRequired, String authorization, String cookies) {
-        return authRequired && authorization == null
-                && (cookies == null || !cookies.contains(UiSessionResource.COOKIE + "="));
+    static boolean mayReadAhead(boolean authRequired, Authenticator authenticator, DashboardSessions sessions, String authorization,
+                                String sessionId) {
+        if (!authRequired) {
+            return true;
+        }
+        if (authenticator == null) {
+            return false;
+        }
+        if (authorization != null) { // a bearer token wins over a session cookie, as in AuthFilter
+            return authenticator.decide(authorization, Role.VIEWER) instanceof Authenticator.Decision.Allowed;
+        }
+        return sessionId != null && sessions.find(sessionId)
+                .map(s -> authenticator.decideHash(s.tokenHash(), Role.VIEWER) instanceof Authenticator.Decision.Allowed).orElse(false);
     }
 
     /** The body length to read here, or -1 when the request's body is left to the REST layer's stream. */

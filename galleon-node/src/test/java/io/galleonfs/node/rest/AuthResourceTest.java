@@ -68,15 +68,18 @@ class AuthResourceTest {
     }
 
     /**
-     * An anonymous request that asks before sending its body is refused without being asked for it: the node neither
-     * answers {@code 100 Continue} nor reads the body before authentication ({@code SmallBodyReader.anonymous}).
+     * A request without valid credentials that asks before sending its body is refused without being asked for it: the
+     * node neither answers {@code 100 Continue} nor reads the body before authentication
+     * ({@code SmallBodyReader.mayReadAhead}): no credentials, an unknown token, a cookie that names no session.
      */
-    @Test
-    void anAnonymousRequestThatAsksToContinueIsRefusedBeforeItsBodyIsAskedFor() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "Authorization: Bearer gfs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n",
+        "Cookie: " + UiSessionResource.COOKIE + "=no-such-session\r\n"})
+    void aRequestWithoutValidCredentialsThatAsksToContinueIsRefusedBeforeItsBodyIsAskedFor(String credentials) throws Exception {
         try (java.net.Socket socket = new java.net.Socket("localhost", io.restassured.RestAssured.port)) {
             socket.setSoTimeout(10_000);
             socket.getOutputStream().write(("POST " + VOLUMES + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: 40\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                    + credentials + "Content-Length: 40\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
                     java.nio.charset.StandardCharsets.US_ASCII)).readLine();

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.galleonfs.node.auth.Authenticator;
+import io.galleonfs.node.auth.DashboardSessions;
+import io.galleonfs.node.auth.Role;
+import io.galleonfs.node.auth.TokenRecord;
+import io.galleonfs.node.auth.TokenSecrets;
 import io.smallrye.common.annotation.NonBlocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -22,6 +27,10 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
 import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -46,12 +55,68 @@ class SmallBodyReaderTest {
     }
 
     @Test
-    void aRequestWithoutCredentialsIsNotReadAheadWhereTheNodeRequiresThem() {
-        assertTrue(SmallBodyReader.anonymous(true, null, null));
-        assertTrue(SmallBodyReader.anonymous(true, null, "theme=dark"), "a cookie that is no session");
-        assertFalse(SmallBodyReader.anonymous(true, "Bearer gfs_x", null), "credentials, right or wrong, are read as before");
-        assertFalse(SmallBodyReader.anonymous(true, null, "theme=dark; " + UiSessionResource.COOKIE + "=abc"));
-        assertFalse(SmallBodyReader.anonymous(false, null, null), "a node without authentication reads every small body");
+    void onlyRequestsWithValidCredentialsAreReadAheadWhereTheNodeRequiresThem() {
+        MutableClock clock = new MutableClock(1_000_000);
+        String viewer = TokenSecrets.newSecret();
+        String expiring = TokenSecrets.newSecret();
+        List<TokenRecord> tokens = new ArrayList<>(List.of(
+                new TokenRecord("t1", "viewer", Role.VIEWER, TokenSecrets.hash(viewer), 0, 0),
+                new TokenRecord("t2", "expiring", Role.ADMIN, TokenSecrets.hash(expiring), 0, 2_000_000)));
+        List<TokenRecord>[] current = new List[] {List.copyOf(tokens)};
+        Authenticator authenticator = new Authenticator(() -> current[0], clock);
+        DashboardSessions sessions = new DashboardSessions(clock);
+        String session = sessions.open(tokens.get(0)).id();
+
+        assertTrue(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + viewer, null),
+                "a valid token of any role: its route's role is checked after routing");
+        assertTrue(SmallBodyReader.mayReadAhead(true, authenticator, sessions, null, session), "a live dashboard session");
+        assertTrue(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + expiring, null));
+
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, null, null), "no credentials");
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + TokenSecrets.newSecret(), null),
+                "a well-formed token the node does not know");
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Basic dXNlcjpwdw==", null));
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + TokenSecrets.newSecret(), session),
+                "a bearer token wins over the session cookie, as in AuthFilter");
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, null, "not-a-session"));
+        assertFalse(SmallBodyReader.mayReadAhead(true, null, sessions, "Bearer " + viewer, null), "the node is still starting");
+
+        clock.now = 2_000_000;
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + expiring, null), "an expired token");
+        current[0] = List.of(tokens.get(1)); // the viewer token revoked
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + viewer, null), "a revoked token");
+        assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, null, session), "a session whose token was revoked");
+
+        assertTrue(SmallBodyReader.mayReadAhead(false, null, sessions, null, null), "a node without authentication reads every small body");
+    }
+
+    /** A clock the test moves. */
+    private static final class MutableClock extends Clock {
+        long now;
+
+        MutableClock(long now) {
+            this.now = now;
+        }
+
+        @Override
+        public long millis() {
+            return now;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
     }
 
     /**
