@@ -155,7 +155,10 @@ class CrashRecoveryTest {
         long totalAcks = 0;
         long maintenancePasses = 0;
         int comparedRecoveries = 0;
+        Path before = tmp.resolve("before-cycle");
+        Path childLeft = tmp.resolve("child-left");
         for (int cycle = 0; cycle < cycles; cycle++) {
+            copyTree(root, before); // the store as the last verification left it: kept if this cycle fails
             long[][] acked = new long[expected.length][];
             for (int v = 0; v < expected.length; v++) {
                 acked[v] = expected[v].clone();
@@ -180,12 +183,17 @@ class CrashRecoveryTest {
             reader.join(TimeUnit.SECONDS.toMillis(60));
             totalAcks += collector.acks;
             maintenancePasses += collector.maintenancePasses;
-            // A lost acknowledgement line would make the cell it names look two writes ahead: the harness's fault, not
-            // the engine's, so it is reported as such.
-            assertEquals(List.of(), collector.strayLines(), "cycle " + cycle + ": the child's stdout carried lines"
-                    + " that are not its own, or lost some of its acknowledgements");
-            comparedRecoveries += assertRepeatableRecovery(collector.recovered, expected, cycle) ? 1 : 0;
-            verify(kind, root, acked, expected, cycle);
+            copyTree(root, childLeft); // what the killed child left, before the verification's recovery cuts anything
+            try {
+                // A lost acknowledgement line would make the cell it names look two writes ahead: the harness's fault,
+                // not the engine's, so it is reported as such.
+                assertEquals(List.of(), collector.strayLines(), "cycle " + cycle + ": the child's stdout carried lines"
+                        + " that are not its own, or lost some of its acknowledgements");
+                comparedRecoveries += assertRepeatableRecovery(collector.recovered, expected, cycle) ? 1 : 0;
+                verify(kind, root, acked, expected, cycle);
+            } catch (AssertionError e) {
+                throw keepEvidence(e, kind, cycle, seed, before, childLeft, root, stderr);
+            }
         }
         LOG.infof("crash test (%s engine): %d cycles, %d acknowledged cell writes verified, %d cleaner passes that freed"
                 + " segments, %d children's recoveries compared with the verification's", kind, cycles, totalAcks,
@@ -243,6 +251,61 @@ class CrashRecoveryTest {
                 assertTrue(report.healthy(), "cycle " + cycle + ": bad blocks " + report.badBlocks());
                 for (SnapshotInfo s : volume.snapshots()) {
                     volume.readSnapshot(s.name(), 0, ByteBuffer.allocate((int) CrashCells.VOLUME_BYTES));
+                }
+            }
+        }
+    }
+
+    /**
+     * Keeps what a failed cycle leaves for a post-mortem, since the temporary directory goes with the test, under
+     * {@code target/crash-evidence}: the store as the previous verification left it ({@code before}: what the child
+     * started from), as the killed child left it ({@code child-left}), as the failed verification left it
+     * ({@code after-verification}: its recovery may have cut or set aside parts), the key file and the children's stderr.
+     * A rare failure cannot be studied from its message alone.
+     */
+    private static AssertionError keepEvidence(AssertionError failure, String kind, int cycle, long seed, Path before, Path childLeft,
+                                               Path root, Path stderr) {
+        Path dir = Path.of("target", "crash-evidence", kind + "-seed-" + seed + "-cycle-" + cycle + "-" + System.currentTimeMillis());
+        try {
+            copyTree(before, dir.resolve("before"));
+            copyTree(childLeft, dir.resolve("child-left"));
+            copyTree(root, dir.resolve("after-verification"));
+            Path key = root.resolveSibling("crash.key");
+            if (Files.exists(key)) {
+                Files.copy(key, dir.resolve("crash.key"));
+            }
+            if (Files.exists(stderr)) {
+                Files.copy(stderr, dir.resolve("child-stderr.log"));
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return failure;
+        }
+        AssertionError kept = new AssertionError(failure.getMessage() + " (the store before, during and after this cycle is"
+                + " kept in " + dir.toAbsolutePath() + ")", failure);
+        kept.setStackTrace(failure.getStackTrace());
+        return kept;
+    }
+
+    /** Replaces {@code target} with a copy of {@code source} (nothing when {@code source} does not exist yet). */
+    private static void copyTree(Path source, Path target) throws IOException {
+        if (Files.exists(target)) {
+            try (var old = Files.walk(target)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+        if (!Files.exists(source)) {
+            return;
+        }
+        try (var files = Files.walk(source)) {
+            for (Path p : files.toList()) {
+                Path to = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
                 }
             }
         }

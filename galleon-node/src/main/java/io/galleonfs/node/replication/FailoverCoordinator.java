@@ -26,7 +26,7 @@ import org.jboss.logging.Logger;
  * partitions merge; a primary that answers on the data plane is serving, and replacing it would only cost its clients
  * a failover.
  */
-final class FailoverCoordinator {
+final class FailoverCoordinator implements ReplicationTick.Failover {
     private static final Logger LOG = Logger.getLogger(FailoverCoordinator.class);
     /** How long a primary may stay suspect (no heartbeat for 3 s already) before it is replaced. */
     static final long SUSPECT_FAILOVER_NANOS = 3_000_000_000L;
@@ -64,11 +64,18 @@ final class FailoverCoordinator {
         this.nanoTime = nanoTime;
     }
 
+    /** Failover is the Raft leader's work: the tick calls {@link #check} while this node leads. */
+    @Override
+    public boolean leading() {
+        return cluster.view().isLeader();
+    }
+
     /**
      * Called on each tick while this node is not the leader: what it saw down or suspect when it last led is stale, and
      * kept it would make a node that is down or suspect for a moment after this one leads again look so for long.
      */
-    void notLeading() {
+    @Override
+    public void notLeading() {
         if (!downSince.isEmpty() || !suspectSince.isEmpty() || !reportedFaulted.isEmpty()) {
             downSince.clear();
             suspectSince.clear();
@@ -77,7 +84,8 @@ final class FailoverCoordinator {
         calmMembers = null;
     }
 
-    void check() {
+    @Override
+    public void check() {
         Map<String, String> members = cluster.view().memberStates();
         long now = nanoTime.getAsLong();
         members.forEach((id, state) -> {

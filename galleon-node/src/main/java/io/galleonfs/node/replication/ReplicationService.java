@@ -175,22 +175,7 @@ public final class ReplicationService implements AutoCloseable {
             public void probe(String nodeId) {
                 dataAddress(nodeId).ifPresent(a -> client.send(a, new StatusRequest(PROBE), Duration.ofSeconds(1)));
             }
-        }, new ReplicationTick.Failover() {
-            @Override
-            public boolean leading() {
-                return view.isLeader();
-            }
-
-            @Override
-            public void check() {
-                failover.check();
-            }
-
-            @Override
-            public void notLeading() {
-                failover.notLeading();
-            }
-        }, workers, System::nanoTime, () -> closed);
+        }, failover, workers, System::nanoTime, () -> closed);
     }
 
     public void start(HostPort dataAddress) throws Exception {

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,26 +13,7 @@ import org.junit.jupiter.api.Test;
 class AuthenticatorTest {
     private static final long NOW = 1_700_000_000_000L;
 
-    private static final class Manual extends Clock {
-        volatile long millis = NOW;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneId.of("UTC");
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-    }
-
-    private final Manual clock = new Manual();
+    private final ManualClock clock = new ManualClock(NOW);
     private final String secret = TokenSecrets.newSecret();
     private final TokenRecord ops = new TokenRecord("1", "ops", Role.OPERATOR, TokenSecrets.hash(secret), NOW - 10, NOW + 1000);
     /** Replaced on every change, as each Raft apply publishes a new metadata state. */

@@ -7,35 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class DashboardSessionsTest {
-    /** A clock the test moves. */
-    private static final class Manual extends Clock {
-        long millis = 1_000_000;
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-    }
-
-    private final Manual clock = new Manual();
+    private final ManualClock clock = new ManualClock(1_000_000);
     private final String secret = TokenSecrets.newSecret();
     /** Replaced, never changed in place, like the tokens of a published metadata state. */
     private volatile List<TokenRecord> tokens = List.of(record("ops", Role.OPERATOR, 0));

@@ -27,10 +27,6 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.lang.reflect.Parameter;
 import java.nio.file.Files;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -56,7 +52,7 @@ class SmallBodyReaderTest {
 
     @Test
     void onlyRequestsWithValidCredentialsAreReadAheadWhereTheNodeRequiresThem() {
-        MutableClock clock = new MutableClock(1_000_000);
+        io.galleonfs.node.auth.ManualClock clock = new io.galleonfs.node.auth.ManualClock(1_000_000);
         String viewer = TokenSecrets.newSecret();
         String expiring = TokenSecrets.newSecret();
         List<TokenRecord> tokens = new ArrayList<>(List.of(
@@ -81,42 +77,13 @@ class SmallBodyReaderTest {
         assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, null, "not-a-session"));
         assertFalse(SmallBodyReader.mayReadAhead(true, null, sessions, "Bearer " + viewer, null), "the node is still starting");
 
-        clock.now = 2_000_000;
+        clock.millis = 2_000_000;
         assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + expiring, null), "an expired token");
         current[0] = List.of(tokens.get(1)); // the viewer token revoked
         assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, "Bearer " + viewer, null), "a revoked token");
         assertFalse(SmallBodyReader.mayReadAhead(true, authenticator, sessions, null, session), "a session whose token was revoked");
 
         assertTrue(SmallBodyReader.mayReadAhead(false, null, sessions, null, null), "a node without authentication reads every small body");
-    }
-
-    /** A clock the test moves. */
-    private static final class MutableClock extends Clock {
-        long now;
-
-        MutableClock(long now) {
-            this.now = now;
-        }
-
-        @Override
-        public long millis() {
-            return now;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
     }
 
     /**
