@@ -78,6 +78,16 @@ public final class CrashWriter {
                     CrashCells.fill(buf, v, c, gens[v][c] + 1);
                 }
                 buf.flip();
+                synchronized (out) {
+                    // What is about to be written, before the engine sees it: a cell found ahead of its acknowledgements
+                    // then tells a write this life issued (its acknowledgement lost) from bytes it never issued.
+                    StringBuilder issued = new StringBuilder();
+                    for (int c = start; c < start + count; c++) {
+                        issued.append("W ").append(v).append(' ').append(c).append(' ').append(gens[v][c] + 1).append('\n');
+                    }
+                    out.print(issued);
+                    out.flush();
+                }
                 if (random.nextInt(4) == 0) {
                     volumes[v].write((long) start * CrashCells.CELL, buf, WriteConcern.ACKNOWLEDGED);
                     volumes[v].flush();
