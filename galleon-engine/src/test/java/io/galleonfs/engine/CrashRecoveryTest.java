@@ -44,6 +44,8 @@ class CrashRecoveryTest {
         /** The highest generation the child announced it was about to write, per cell (-1: none this cycle). */
         private final long[][] issued;
         private long acks;
+        /** Every line taken in, in order. */
+        private final List<String> lines = new ArrayList<>();
         /** Lines that are none of the child's (the JVM's own output would be one) or whose numbers skip: at most a few. */
         private final List<String> strayLines = new ArrayList<>();
         /** Cleaner passes that freed segments (log store), as the child reported them. */
@@ -53,7 +55,11 @@ class CrashRecoveryTest {
         private boolean eof;
 
         AckCollector(Process p, long[][] acked) {
-            this.reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+            this(new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)), acked);
+        }
+
+        private AckCollector(BufferedReader reader, long[][] acked) {
+            this.reader = reader;
             this.acked = acked;
             this.recovered = new long[acked.length][CrashCells.CELLS];
             this.issued = new long[acked.length][CrashCells.CELLS];
@@ -65,43 +71,27 @@ class CrashRecoveryTest {
             }
         }
 
+        /**
+         * What the child printed, read from the file its every line went to before the pipe (whole lines only: a
+         * line the kill cut short was never followed by anything).
+         */
+        static AckCollector printed(Path linesFile, long[][] acked) throws IOException {
+            AckCollector printed = new AckCollector((BufferedReader) null, acked);
+            if (Files.exists(linesFile)) {
+                String text = Files.readString(linesFile, StandardCharsets.US_ASCII);
+                for (String line : text.substring(0, text.lastIndexOf('\n') + 1).lines().toList()) {
+                    printed.accept(line);
+                }
+            }
+            return printed;
+        }
+
         @Override
         public void run() {
             try {
                 String line;
                 while ((line = reader.readLine()) != null) {
-                    lock.lock();
-                    try {
-                        if (line.equals("START")) {
-                            started = true;
-                        } else if (line.equals("OPEN")) {
-                            opened = true;
-                        } else if (line.startsWith("M ")) {
-                            maintenancePasses++;
-                        } else if (line.matches("G \\d+ \\d+ \\d+")) {
-                            String[] f = line.split(" ");
-                            recovered[Integer.parseInt(f[1])][Integer.parseInt(f[2])] = Long.parseLong(f[3]);
-                        } else if (line.matches("W \\d+ \\d+ \\d+")) {
-                            String[] f = line.split(" ");
-                            int v = Integer.parseInt(f[1]);
-                            int c = Integer.parseInt(f[2]);
-                            issued[v][c] = Math.max(issued[v][c], Long.parseLong(f[3]));
-                        } else if (line.matches("A \\d+ \\d+ \\d+ \\d+")) {
-                            String[] f = line.split(" ");
-                            if (Long.parseLong(f[1]) != acks + 1) {
-                                stray("acknowledgement line " + f[1] + " after " + acks + ": " + line);
-                            }
-                            int v = Integer.parseInt(f[2]);
-                            int c = Integer.parseInt(f[3]);
-                            acked[v][c] = Math.max(acked[v][c], Long.parseLong(f[4]));
-                            acks = Long.parseLong(f[1]);
-                        } else {
-                            stray(line);
-                        }
-                        changed.signalAll();
-                    } finally {
-                        lock.unlock();
-                    }
+                    accept(line);
                 }
             } catch (IOException | NumberFormatException e) {
                 // The pipe breaks when the child is killed; a half-written last line is not an acknowledgement.
@@ -113,6 +103,42 @@ class CrashRecoveryTest {
                 } finally {
                     lock.unlock();
                 }
+            }
+        }
+
+        private void accept(String line) {
+            lock.lock();
+            try {
+                lines.add(line);
+                if (line.equals("START")) {
+                    started = true;
+                } else if (line.equals("OPEN")) {
+                    opened = true;
+                } else if (line.startsWith("M ")) {
+                    maintenancePasses++;
+                } else if (line.matches("G \\d+ \\d+ \\d+")) {
+                    String[] f = line.split(" ");
+                    recovered[Integer.parseInt(f[1])][Integer.parseInt(f[2])] = Long.parseLong(f[3]);
+                } else if (line.matches("W \\d+ \\d+ \\d+")) {
+                    String[] f = line.split(" ");
+                    int v = Integer.parseInt(f[1]);
+                    int c = Integer.parseInt(f[2]);
+                    issued[v][c] = Math.max(issued[v][c], Long.parseLong(f[3]));
+                } else if (line.matches("A \\d+ \\d+ \\d+ \\d+")) {
+                    String[] f = line.split(" ");
+                    if (Long.parseLong(f[1]) != acks + 1) {
+                        stray("acknowledgement line " + f[1] + " after " + acks + ": " + line);
+                    }
+                    int v = Integer.parseInt(f[2]);
+                    int c = Integer.parseInt(f[3]);
+                    acked[v][c] = Math.max(acked[v][c], Long.parseLong(f[4]));
+                    acks = Long.parseLong(f[1]);
+                } else {
+                    stray(line);
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
 
@@ -170,13 +196,16 @@ class CrashRecoveryTest {
         int comparedRecoveries = 0;
         Path before = tmp.resolve("before-cycle");
         Path childLeft = tmp.resolve("child-left");
+        Path linesFile = tmp.resolve("child-lines.log");
+        long pipeShortfalls = 0;
         for (int cycle = 0; cycle < cycles; cycle++) {
             copyTree(root, before); // the store as the last verification left it: kept if this cycle fails
             long[][] acked = new long[expected.length][];
             for (int v = 0; v < expected.length; v++) {
                 acked[v] = expected[v].clone();
             }
-            Process child = startChild(root, seed * 1000 + cycle, stderr, kind);
+            Files.deleteIfExists(linesFile);
+            Process child = startChild(root, seed * 1000 + cycle, stderr, linesFile, kind);
             AckCollector collector = new AckCollector(child, acked);
             Thread reader = Thread.ofPlatform().daemon().start(collector);
             int mode = random.nextInt(10);
@@ -191,10 +220,11 @@ class CrashRecoveryTest {
             if (!alive) {
                 fail("child exited by itself (code " + child.waitFor() + "): " + Files.readString(stderr));
             }
-            child.destroyForcibly();
+            // Through the handle: Process.destroyForcibly() also closes the child's stdout, which throws away the lines
+            // still in the pipe (acknowledgements among them) and made acknowledged cells look two writes ahead.
+            child.toHandle().destroyForcibly();
             assertTrue(child.waitFor(60, TimeUnit.SECONDS), "killed child did not exit");
-            reader.join(TimeUnit.SECONDS.toMillis(60));
-            totalAcks += collector.acks;
+            assertTrue(reader.join(java.time.Duration.ofSeconds(60)), "the child's stdout did not end after its kill");
             maintenancePasses += collector.maintenancePasses;
             copyTree(root, childLeft); // what the killed child left, before the verification's recovery cuts anything
             try {
@@ -202,20 +232,53 @@ class CrashRecoveryTest {
                 // not the engine's, so it is reported as such.
                 assertEquals(List.of(), collector.strayLines(), "cycle " + cycle + ": the child's stdout carried lines"
                         + " that are not its own, or lost some of its acknowledgements");
-                comparedRecoveries += assertRepeatableRecovery(collector.recovered, expected, cycle) ? 1 : 0;
-                verify(kind, root, acked, collector.issued, expected, cycle);
+                // What the child printed, whole, is in its lines file (each line went there before the pipe): the
+                // verification holds the store against that, and a pipe that delivered less is reported, not trusted.
+                long[][] printedAcked = new long[expected.length][];
+                for (int v = 0; v < expected.length; v++) {
+                    printedAcked[v] = expected[v].clone();
+                }
+                AckCollector printed = AckCollector.printed(linesFile, printedAcked);
+                assertEquals(List.of(), printed.strayLines(), "cycle " + cycle + ": the child's lines file");
+                if (assertPipeDeliveredAllButTheLastPrint(printed.lines, collector.lines, cycle)) {
+                    pipeShortfalls++;
+                }
+                totalAcks += printed.acks;
+                comparedRecoveries += assertRepeatableRecovery(printed.recovered, expected, cycle) ? 1 : 0;
+                verify(kind, root, printedAcked, printed.issued, expected, cycle);
             } catch (AssertionError e) {
-                throw keepEvidence(e, kind, cycle, seed, before, childLeft, root, stderr);
+                throw keepEvidence(e, kind, cycle, seed, before, childLeft, root, stderr, linesFile);
             }
         }
         LOG.infof("crash test (%s engine): %d cycles, %d acknowledged cell writes verified, %d cleaner passes that freed"
-                + " segments, %d children's recoveries compared with the verification's", kind, cycles, totalAcks,
-                maintenancePasses, comparedRecoveries);
+                + " segments, %d children's recoveries compared with the verification's, %d kills inside a print"
+                + " (its lines in the child's file, not yet in the pipe)", kind, cycles, totalAcks, maintenancePasses,
+                comparedRecoveries, pipeShortfalls);
         assertTrue(comparedRecoveries > cycles / 2, "too few children reported what they recovered: " + comparedRecoveries);
         assertTrue(totalAcks > cycles, "children acknowledged too little to be meaningful: " + totalAcks);
         if (kind.equals("log")) {
             assertTrue(maintenancePasses > 0, "the cleaner never freed a segment, so no kill could land in it");
         }
+    }
+
+    /**
+     * The pipe delivered what the child printed, except at most its last print (the kill can land between the child's
+     * write to its lines file and its write to the pipe): one print is lines of one kind, at most six of them unless
+     * they are the recovery's G lines. More missing means the harness loses output, as it did while the child was
+     * killed with {@code Process.destroyForcibly()}. True when a last print is missing.
+     */
+    private static boolean assertPipeDeliveredAllButTheLastPrint(List<String> printed, List<String> delivered, int cycle) {
+        assertTrue(delivered.size() <= printed.size() && printed.subList(0, delivered.size()).equals(delivered),
+                "cycle " + cycle + ": the pipe delivered lines the child did not print in that order");
+        List<String> missing = printed.subList(delivered.size(), printed.size());
+        if (missing.isEmpty()) {
+            return false;
+        }
+        char kind = missing.getFirst().charAt(0);
+        boolean onePrint = missing.stream().allMatch(l -> l.charAt(0) == kind) && (missing.size() <= 6 || kind == 'G');
+        assertTrue(onePrint, "cycle " + cycle + ": the pipe lost more than the child's last print: " + missing);
+        LOG.debugf("cycle %d: the kill landed inside a print, the pipe lacks its %d lines", cycle, missing.size());
+        return true;
     }
 
     /**
@@ -275,11 +338,11 @@ class CrashRecoveryTest {
      * Keeps what a failed cycle leaves for a post-mortem, since the temporary directory goes with the test, under
      * {@code target/crash-evidence}: the store as the previous verification left it ({@code before}: what the child
      * started from), as the killed child left it ({@code child-left}), as the failed verification left it
-     * ({@code after-verification}: its recovery may have cut or set aside parts), the key file and the children's stderr.
+     * ({@code after-verification}: its recovery may have cut or set aside parts), the key file, the children's stderr and the failed child's lines.
      * A rare failure cannot be studied from its message alone.
      */
     private static AssertionError keepEvidence(AssertionError failure, String kind, int cycle, long seed, Path before, Path childLeft,
-                                               Path root, Path stderr) {
+                                               Path root, Path stderr, Path linesFile) {
         Path dir = Path.of("target", "crash-evidence", kind + "-seed-" + seed + "-cycle-" + cycle + "-" + System.currentTimeMillis());
         try {
             copyTree(before, dir.resolve("before"));
@@ -291,6 +354,9 @@ class CrashRecoveryTest {
             }
             if (Files.exists(stderr)) {
                 Files.copy(stderr, dir.resolve("child-stderr.log"));
+            }
+            if (Files.exists(linesFile)) {
+                Files.copy(linesFile, dir.resolve("child-lines.log"));
             }
         } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
@@ -326,7 +392,7 @@ class CrashRecoveryTest {
         }
     }
 
-    private static Process startChild(Path root, long seed, Path stderr, String kind) throws IOException {
+    private static Process startChild(Path root, long seed, Path stderr, Path linesFile, String kind) throws IOException {
         String java = ProcessHandle.current().info().command().orElse(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(java,
@@ -335,7 +401,7 @@ class CrashRecoveryTest {
                 "-XX:+DisplayVMOutputToStderr", "-Xlog:disable", "-Xlog:all=warning:stderr",
                 "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
-                CrashWriter.class.getName(), root.toString(), Long.toString(seed), kind));
+                CrashWriter.class.getName(), root.toString(), Long.toString(seed), kind, linesFile.toString()));
         return new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                 .start();

@@ -11,7 +11,8 @@ import java.util.SplittableRandom;
  * Child process of {@link CrashRecoveryTest}: prints one line "G volume cell generation" per cell as its recovery
  * found it, then writes verifiable cells from several threads and prints one line "A volume cell generation" per
  * cell once the write covering it is durable. A churn thread
- * keeps creating and deleting snapshots so merges run while the process is killed.
+ * keeps creating and deleting snapshots so merges run while the process is killed. Arguments: store root, seed,
+ * engine kind, the file that receives a copy of every line.
  */
 public final class CrashWriter {
     private CrashWriter() {
@@ -21,7 +22,10 @@ public final class CrashWriter {
         Path root = Path.of(args[0]);
         long seed = Long.parseLong(args[1]);
         String kind = args.length > 2 ? args[2] : "layers";
-        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
+        // Every line goes to a file first, then to the pipe the parent watches: a write(2) into a file survives the
+        // kill in the page cache, so the parent can hold what the pipe delivered against what was really printed.
+        PrintStream out = new PrintStream(new LinesTee(new java.io.FileOutputStream(args[3]),
+                new java.io.FileOutputStream(java.io.FileDescriptor.out)), false);
         out.println("START");
         out.flush();
         BlockEngine engine = CrashCells.open(kind, root);
@@ -151,6 +155,33 @@ public final class CrashWriter {
         } catch (Exception e) {
             e.printStackTrace();
             System.exit(4);
+        }
+    }
+
+    /** Writes each chunk to the lines file, then to stdout, so the file always holds at least what the pipe got. */
+    private static final class LinesTee extends java.io.OutputStream {
+        private final java.io.OutputStream file;
+        private final java.io.OutputStream pipe;
+
+        LinesTee(java.io.OutputStream file, java.io.OutputStream pipe) {
+            this.file = file;
+            this.pipe = pipe;
+        }
+
+        @Override
+        public void write(int b) throws java.io.IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws java.io.IOException {
+            file.write(b, off, len);
+            pipe.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws java.io.IOException {
+            pipe.flush();
         }
     }
 }
