@@ -9,7 +9,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 import org.jboss.logging.Logger;
@@ -18,8 +17,9 @@ import org.jboss.logging.Logger;
  * Rebuilds the extent index at open: loads the checkpoint, then replays the log from the checkpoint's position,
  * segment by segment, record by record, as long as records are whole (magic, length, CRC32C) and their sequence
  * numbers continue without a gap. The first record that fails ends the log: the rest of that segment is cut off
- * (a torn or never-synced tail), and a later segment that does not continue the sequence is set aside as
- * {@code .orphaned} (never deleted: only a corruption in the middle of the log produces one).
+ * (a torn or never-synced tail), and a later segment that holds records is set aside as {@code .orphaned} (never
+ * deleted): a crash produces one when a writer died holding a place just before a roll while later appenders went on
+ * into the next segment (none of their records was acknowledged), and so does corruption in the middle of the log.
  */
 final class LogRecovery {
     private static final Logger LOG = Logger.getLogger(LogRecovery.class);
@@ -63,6 +63,7 @@ final class LogRecovery {
         long lastId = checkpoint != null ? checkpoint.segment() : 0;
         long replayed = 0;
         boolean ended = false;
+        boolean corrupt = false; // the log ended at a whole record out of sequence: no crash produces one
         for (long id : files.keySet()) {
             lastId = Math.max(lastId, id);
             Segment segment = Segment.open(dir, id);
@@ -87,7 +88,7 @@ final class LogRecovery {
                 if (zeroFrom(segment, LogFormat.SEGMENT_HEADER)) {
                     segments.put(id, segment); // prepared ahead and never written: deleted below as empty
                 } else {
-                    setAside(segment, "it follows the end of the log");
+                    setAside(segment, "it follows the end of the log", corrupt);
                 }
                 continue;
             }
@@ -105,12 +106,13 @@ final class LogRecovery {
                 // segments hold records too, keep the bytes after the cut for inspection and set those segments aside.
                 if (scan.gap || laterSegmentHoldsData(files, id)) {
                     ended = true;
-                    Path kept = segment.path.resolveSibling(segment.path.getFileName() + ".cut-at-" + scan.end);
+                    Path kept = unusedName(segment.path.resolveSibling(segment.path.getFileName() + ".cut-at-" + scan.end));
                     copyTail(segment, scan.end, kept);
                     String what = "segment %d: the log ends at offset %d (record %d): %s; the %d bytes after it are"
                             + " kept in %s";
                     if (scan.gap && scan.end > LogFormat.SEGMENT_HEADER) {
                         // A whole record right after whole records whose seq does not continue: no crash does that.
+                        corrupt = true;
                         LOG.errorf(what, id, scan.end, expectedSeq, "a record out of sequence (corruption)",
                                 size - scan.end, kept);
                     } else {
@@ -223,12 +225,29 @@ final class LogRecovery {
         return LogFormat.checkSegmentHeader(header.flip(), segment.id, blockSize);
     }
 
-    /** Renames a segment that is not part of the log out of the way, keeping its bytes for inspection. */
-    private static void setAside(Segment segment, String why) throws IOException {
+    /**
+     * Renames a segment that is not part of the log out of the way, keeping its bytes for inspection: at WARN after a
+     * crash's hole or torn record (its records were never acknowledged), at ERROR after corruption.
+     */
+    private static void setAside(Segment segment, String why, boolean corrupt) throws IOException {
         segment.close();
-        Path target = segment.path.resolveSibling(segment.path.getFileName() + ".orphaned");
-        Files.move(segment.path, target, StandardCopyOption.REPLACE_EXISTING);
-        LOG.errorf("segment %d set aside as %s: %s", segment.id, target, why);
+        Path target = unusedName(segment.path.resolveSibling(segment.path.getFileName() + ".orphaned"));
+        Files.move(segment.path, target);
+        LOG.logf(corrupt ? org.jboss.logging.Logger.Level.ERROR : org.jboss.logging.Logger.Level.WARN,
+                "segment %d set aside as %s: %s", segment.id, target, why);
+    }
+
+    /**
+     * {@code kept}, or {@code kept-2}, {@code kept-3}... when a file of that name exists: a segment id set aside once can
+     * be created again (a crash between the set-aside and the new head's creation) and set aside again, and what
+     * recovery keeps it never overwrites.
+     */
+    static Path unusedName(Path kept) {
+        Path name = kept;
+        for (int n = 2; Files.exists(name, java.nio.file.LinkOption.NOFOLLOW_LINKS); n++) {
+            name = kept.resolveSibling(kept.getFileName() + "-" + n);
+        }
+        return name;
     }
 
     /** Segments without records and without referenced blocks hold nothing: delete them. */

@@ -252,6 +252,18 @@ class LogStoreTest {
     }
 
     @Test
+    void whatRecoveryKeepsNeverReplacesWhatAnEarlierRecoveryKept() throws IOException {
+        Path orphan = dir.resolve("segment-0000000000000083.log.orphaned");
+        assertEquals(orphan, LogRecovery.unusedName(orphan));
+        Files.writeString(orphan, "first");
+        Path second = LogRecovery.unusedName(orphan);
+        assertEquals(dir.resolve("segment-0000000000000083.log.orphaned-2"), second);
+        Files.writeString(second, "second");
+        assertEquals(dir.resolve("segment-0000000000000083.log.orphaned-3"), LogRecovery.unusedName(orphan));
+        assertEquals("first", Files.readString(orphan));
+    }
+
+    @Test
     void cleanerMovesLiveBlocksAndDeletesDeadSegments() throws IOException {
         long seed = Long.getLong("lsm.seed", System.nanoTime());
         System.out.println("cleaner test seed " + seed + " (replay with -Dlsm.seed=" + seed + ")");
