@@ -94,7 +94,8 @@ class CrashRecoveryTest {
                     accept(line);
                 }
             } catch (IOException | NumberFormatException e) {
-                // The pipe breaks when the child is killed; a half-written last line is not an acknowledgement.
+                // Not expected (the kill only signals the child): what the pipe did not deliver shows when its lines
+                // are held against the child's lines file.
             } finally {
                 lock.lock();
                 try {
@@ -228,10 +229,6 @@ class CrashRecoveryTest {
             maintenancePasses += collector.maintenancePasses;
             copyTree(root, childLeft); // what the killed child left, before the verification's recovery cuts anything
             try {
-                // A lost acknowledgement line would make the cell it names look two writes ahead: the harness's fault,
-                // not the engine's, so it is reported as such.
-                assertEquals(List.of(), collector.strayLines(), "cycle " + cycle + ": the child's stdout carried lines"
-                        + " that are not its own, or lost some of its acknowledgements");
                 // What the child printed, whole, is in its lines file (each line went there before the pipe): the
                 // verification holds the store against that, and a pipe that delivered less is reported, not trusted.
                 long[][] printedAcked = new long[expected.length][];
@@ -239,7 +236,8 @@ class CrashRecoveryTest {
                     printedAcked[v] = expected[v].clone();
                 }
                 AckCollector printed = AckCollector.printed(linesFile, printedAcked);
-                assertEquals(List.of(), printed.strayLines(), "cycle " + cycle + ": the child's lines file");
+                assertEquals(List.of(), printed.strayLines(), "cycle " + cycle + ": the child's lines file holds lines"
+                        + " that are not its own, or misses some of its acknowledgements");
                 if (assertPipeDeliveredAllButTheLastPrint(printed.lines, collector.lines, cycle)) {
                     pipeShortfalls++;
                 }
@@ -263,14 +261,21 @@ class CrashRecoveryTest {
 
     /**
      * The pipe delivered what the child printed, except at most its last print (the kill can land between the child's
-     * write to its lines file and its write to the pipe): one print is lines of one kind, at most six of them unless
-     * they are the recovery's G lines. More missing means the harness loses output, as it did while the child was
-     * killed with {@code Process.destroyForcibly()}. True when a last print is missing.
+     * write to its lines file and its write to the pipe, or inside a pipe write of more than 4 KiB, which is not atomic
+     * and can leave a last line cut short): one print is lines of one kind, at most six of them unless they are the
+     * recovery's G lines. Anything else (lines lost before the end, foreign lines such as the JVM's own output) means
+     * the harness does not see what the child printed, as happened while the child was killed with
+     * {@code Process.destroyForcibly()}. True when a last print is missing.
      */
     private static boolean assertPipeDeliveredAllButTheLastPrint(List<String> printed, List<String> delivered, int cycle) {
-        assertTrue(delivered.size() <= printed.size() && printed.subList(0, delivered.size()).equals(delivered),
-                "cycle " + cycle + ": the pipe delivered lines the child did not print in that order");
-        List<String> missing = printed.subList(delivered.size(), printed.size());
+        int whole = delivered.size();
+        if (whole > 0 && whole <= printed.size() && !delivered.get(whole - 1).equals(printed.get(whole - 1))
+                && printed.get(whole - 1).startsWith(delivered.get(whole - 1))) {
+            whole--; // the last line arrived cut short
+        }
+        assertTrue(whole <= printed.size() && printed.subList(0, whole).equals(delivered.subList(0, whole)),
+                "cycle " + cycle + ": the pipe delivered lines the child did not print, or not in that order");
+        List<String> missing = printed.subList(whole, printed.size());
         if (missing.isEmpty()) {
             return false;
         }
